@@ -1,0 +1,95 @@
+"""统一身份认证 — the OpenID Connect provider for trademark online services."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from .config import ROOT, Settings, load_settings
+
+MIGRATIONS = str(Path(__file__).parent / "migrations")
+
+
+def _database_uri(settings: Settings, instance_path: str) -> str:
+    url = str(settings["database_url"])
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
+        os.makedirs(instance_path, exist_ok=True)
+        url = "sqlite:///" + os.path.join(instance_path, url[len("sqlite:///"):])
+    return url
+
+
+def _locale():
+    wanted = g.get("ui_locales") or request.args.get("ui_locales", "")
+    for tag in wanted.split():
+        if tag.lower().startswith("en"):
+            return "en"
+        if tag.lower().startswith("zh"):
+            return "zh_Hans_CN"
+    return "zh_Hans_CN"
+
+
+def create_app(config: dict | None = None, *, clock=None, store=None, sender=None) -> Flask:
+    """Build the IdP. ``config`` overrides settings (tests); adapters may be injected (tests)."""
+    from . import cli, web
+    from .adapters.clock import SystemClock
+    from .adapters.http import RequestsSender
+    from .adapters.sessions import SessionStore
+    from .adapters.store import make_store
+    from .domain import passwords
+    from .domain.crypto import FieldCipher
+    from .extensions import babel, csrf, db, migrate
+    from .protocol.server import create_server
+    from .services import Services
+
+    settings = load_settings(config)
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder="web/templates",
+                static_folder="web/static")
+    app.config.update(
+        SECRET_KEY=settings["secret_key"],
+        SQLALCHEMY_DATABASE_URI=_database_uri(settings, app.instance_path),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_NAME="idp_form",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="zh_Hans_CN",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+    )
+    if not settings["issuer"].startswith("https://"):
+        os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+    clock = clock or SystemClock()
+    store = store or make_store(settings["store_url"], settings["store_prefix"])
+    svc = Services(settings=settings, clock=clock, store=store,
+                   cipher=FieldCipher(settings["encryption_keys"], settings["encryption_key_current"]),
+                   sender=sender or RequestsSender())
+    svc.extras["sessions"] = SessionStore(store, clock, settings["session.idle_timeout"],
+                                          settings["session.absolute_timeout"])
+    app.extensions["idp"] = svc
+    passwords.configure(settings["passwords.argon2_time_cost"],
+                        settings["passwords.argon2_memory_cost"],
+                        settings["passwords.argon2_parallelism"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    from flask_babel import get_locale
+    app.jinja_env.globals["get_locale"] = get_locale
+    create_server(app)
+    web.register(app)
+    cli.register(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return app
+
+
+def start_worker(app: Flask):
+    """Start the background worker when the settings ask for it (servers, not tests)."""
+    from .adapters import worker
+    settings = app.extensions["idp"].settings
+    if settings["logout.background_worker"]:
+        return worker.start(app, float(settings["logout.worker_interval"]))
+    return None

@@ -1,0 +1,104 @@
+"""Server-side SSO sessions (the browser cookie holds only an opaque id).
+
+A session lives in the store under the SHA-256 of its cookie value, records the user, how and
+when they authenticated, a public ``sid`` for ID and logout tokens, and the clients it signed
+into (for back-channel logout). It ends after ``idle_timeout`` without use or
+``absolute_timeout`` after login, whichever comes first; a sorted set of expiry times lets the
+background worker find ended sessions and notify their clients.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+
+from ..domain.crypto import token_hash
+
+EXPIRY_SET = "sso:expiry"
+TOUCH_EVERY = 30
+
+
+@dataclass
+class SsoSession:
+    key: str
+    sid: str
+    user_id: int
+    auth_time: int
+    created_at: int
+    last_seen: int
+    amr: list = field(default_factory=list)
+    acr: str | None = None
+
+
+class SessionStore:
+    def __init__(self, store, clock, idle: int, absolute: int):
+        self.store, self.clock = store, clock
+        self.idle, self.absolute = int(idle), int(absolute)
+
+    def _now(self) -> int:
+        return int(self.clock.now())
+
+    def _deadline(self, s: SsoSession) -> int:
+        return min(s.last_seen + self.idle, s.created_at + self.absolute)
+
+    def _save(self, s: SsoSession) -> None:
+        ttl = max(60, s.created_at + self.absolute - self._now() + 3600)
+        self.store.set(f"sso:{s.key}", json.dumps(asdict(s)), ttl=ttl)
+        self.store.zadd(EXPIRY_SET, s.key, self._deadline(s))
+
+    def create(self, user_id: int, auth_time: int, amr: list, acr: str | None) -> tuple[str, SsoSession]:
+        """Start a session; returns (cookie value, session). A new id at every login."""
+        cookie = secrets.token_urlsafe(32)
+        now = self._now()
+        s = SsoSession(key=token_hash(cookie), sid=secrets.token_urlsafe(16), user_id=user_id,
+                       auth_time=auth_time, created_at=now, last_seen=now, amr=amr, acr=acr)
+        self._save(s)
+        self.store.sadd(f"sso-user:{user_id}", s.key, ttl=self.absolute + 3600)
+        return cookie, s
+
+    def load(self, key: str) -> SsoSession | None:
+        raw = self.store.get(f"sso:{key}")
+        return SsoSession(**json.loads(raw)) if raw else None
+
+    def get(self, cookie: str | None) -> SsoSession | None:
+        """The live session for a cookie value, touched; None when absent or ended."""
+        if not cookie or len(cookie) > 128:
+            return None
+        s = self.load(token_hash(cookie))
+        if s is None or self._deadline(s) <= self._now():
+            return None
+        if self._now() - s.last_seen >= TOUCH_EVERY:
+            s.last_seen = self._now()
+            self._save(s)
+        return s
+
+    def add_client(self, s: SsoSession, client_id: str) -> None:
+        self.store.sadd(f"sso:{s.key}:clients", client_id, ttl=self.absolute + 3600)
+
+    def clients(self, s: SsoSession) -> set[str]:
+        return self.store.smembers(f"sso:{s.key}:clients")
+
+    def end(self, key: str) -> tuple[SsoSession, set[str]] | None:
+        """Remove a session; returns it and its clients so they can be told (once)."""
+        raw = self.store.pop(f"sso:{key}")
+        self.store.zrem(EXPIRY_SET, key)
+        if raw is None:
+            return None
+        s = SsoSession(**json.loads(raw))
+        clients = self.store.smembers(f"sso:{key}:clients")
+        self.store.delete(f"sso:{key}:clients")
+        return s, clients
+
+    def keys_for_user(self, user_id: int) -> set[str]:
+        return self.store.smembers(f"sso-user:{user_id}")
+
+    def due_for_expiry(self, limit: int = 100) -> list[str]:
+        """Keys whose deadline passed (the caller re-checks and ends them)."""
+        out = []
+        for key in self.store.zdue(EXPIRY_SET, self._now(), limit):
+            s = self.load(key)
+            if s is not None and self._deadline(s) > self._now():
+                self.store.zadd(EXPIRY_SET, key, self._deadline(s))
+                continue
+            out.append(key)
+        return out

@@ -1,0 +1,34 @@
+"""The background worker thread: back-channel logout deliveries and the session-expiry sweep.
+
+One daemon thread per process; several processes share the work safely because taking a job
+is an atomic ``zrem`` in the store.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+log = logging.getLogger(__name__)
+
+
+def run_pass(app) -> None:
+    from ..protocol import logout
+    with app.app_context():
+        logout.sweep_expired_sessions()
+        logout.deliver_due()
+
+
+def start(app, interval: float) -> threading.Thread:
+    stop = threading.Event()
+
+    def loop():
+        while not stop.wait(interval):
+            try:
+                run_pass(app)
+            except Exception:  # keep the worker alive; the next pass retries
+                log.exception("background worker pass failed")
+
+    thread = threading.Thread(target=loop, name="idp-worker", daemon=True)
+    thread.stop = stop
+    thread.start()
+    return thread

@@ -1,0 +1,185 @@
+"""The ``idp`` command: operators' interface, stable enough for scripts.
+
+``idp db upgrade`` comes from Flask-Migrate; the rest is defined here. Every command validates
+its input and exits 1 with the reason on error (exit 2 for usage errors, from click).
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from .domain.errors import DomainError
+
+
+def _fail(message: str):
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(1)
+
+
+def _domain(fn):
+    try:
+        return fn()
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+@click.group("clients", help="Relying parties (trademark subsystems).")
+def clients_cli():
+    pass
+
+
+@clients_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--redirect-uri", "redirect_uris", multiple=True)
+@click.option("--post-logout-redirect-uri", "post_logout", multiple=True)
+@click.option("--backchannel-logout-uri")
+@click.option("--grant-type", "grant_types", multiple=True,
+              type=click.Choice(["authorization_code", "refresh_token", "client_credentials"]))
+@click.option("--auth-method", default="client_secret_basic",
+              type=click.Choice(["client_secret_basic", "client_secret_post", "private_key_jwt",
+                                 "none"]))
+@click.option("--public", is_flag=True, help="A public client (no secret; PKCE required).")
+@click.option("--first-party", is_flag=True, help="Skip the consent page (office subsystems).")
+@click.option("--no-pkce", is_flag=True, help="Do not require PKCE of this confidential client.")
+@click.option("--scope", help="Allowed scopes (default: all supported).")
+@click.option("--id-token-alg", default="RS256", type=click.Choice(["RS256", "ES256"]))
+@click.option("--jwks", help="Client public JWKS (JSON or file path) for private_key_jwt.")
+@click.option("--client-id", help="Choose the client_id (default: random).")
+@click.option("--secret", help="Choose the secret (default: random; shown once).")
+@click.option("--json", "as_json", is_flag=True, help="Print client_id and client_secret as JSON.")
+@with_appcontext
+def clients_create(name, redirect_uris, post_logout, backchannel_logout_uri, grant_types,
+                   auth_method, public, first_party, no_pkce, scope, id_token_alg, jwks,
+                   client_id, secret, as_json):
+    from .domain import clients
+
+    def run():
+        return clients.create_client(
+            name=name, redirect_uris=list(redirect_uris), post_logout_redirect_uris=post_logout,
+            backchannel_logout_uri=backchannel_logout_uri, grant_types=list(grant_types),
+            auth_method=auth_method, public=public, first_party=first_party,
+            require_pkce=not no_pkce, scope=scope, id_token_alg=id_token_alg,
+            jwks=clients.load_jwks(jwks), client_id=client_id, secret=secret)
+    client, plain = _domain(run)
+    if as_json:
+        click.echo(json.dumps({"client_id": client.client_id, "client_secret": plain}))
+    else:
+        click.echo(f"client_id: {client.client_id}")
+        if plain:
+            click.echo(f"client_secret: {plain}  (shown once; store it now)")
+
+
+@clients_cli.command("list")
+@with_appcontext
+def clients_list():
+    from .domain.models import Client
+    from .extensions import db
+    for c in db.session.scalars(select(Client).order_by(Client.id)):
+        state = "enabled" if c.enabled else "disabled"
+        click.echo(f"{c.client_id}\t{state}\t{c.token_endpoint_auth_method}\t{c.name}")
+
+
+@clients_cli.command("show")
+@click.argument("client_id")
+@with_appcontext
+def clients_show(client_id):
+    from .domain import clients
+    client = clients.get(client_id)
+    if client is None:
+        _fail(f"没有这个应用：{client_id}")
+    click.echo(json.dumps(clients.describe(client), ensure_ascii=False, indent=2))
+
+
+@clients_cli.command("disable")
+@click.argument("client_id")
+@with_appcontext
+def clients_disable(client_id):
+    from .domain import clients
+    _domain(lambda: clients.disable(client_id))
+    click.echo(f"disabled {client_id}; its tokens are revoked")
+
+
+@click.group("users", help="User accounts.")
+def users_cli():
+    pass
+
+
+@users_cli.command("create")
+@click.option("--phone", required=True)
+@click.option("--name", required=True)
+@click.option("--password", required=True)
+@click.option("--email")
+@click.option("--id-type", type=click.Choice(["resident_id", "hk_macau_permit", "taiwan_permit",
+                                              "passport", "foreign_permanent_residence"]))
+@click.option("--id-number")
+@with_appcontext
+def users_create(phone, name, password, email, id_type, id_number):
+    from .domain import accounts
+    if id_number and not id_type:
+        id_type = "resident_id"
+    user = _domain(lambda: accounts.create_natural_person(
+        name=name, phone=phone, password=password, email=email, id_type=id_type,
+        id_number=id_number))
+    click.echo(f"created user sub={user.sub}")
+
+
+@click.group("keys", help="ID token signing keys.")
+def keys_cli():
+    pass
+
+
+@keys_cli.command("list")
+@with_appcontext
+def keys_list():
+    from .domain.models import SigningKey
+    from .extensions import db
+    from .protocol import keys
+    keys.ensure_keys()
+    for k in db.session.scalars(select(SigningKey).order_by(SigningKey.id)):
+        click.echo(f"{k.kid}\t{k.alg}\t{k.state}\tremove_at={k.remove_at or '-'}")
+
+
+@keys_cli.command("rotate")
+@click.option("--alg", default="RS256", type=click.Choice(["RS256", "ES256", "all"]))
+@with_appcontext
+def keys_rotate(alg):
+    from .protocol import keys
+    for name in (keys.ALGS if alg == "all" else [alg]):
+        key = keys.rotate(name)
+        click.echo(f"{name}: now signing with {key.kid}; previous key stays published until its "
+                   f"tokens expire")
+
+
+@click.command("serve", help="Serve the IdP (development server; production uses gunicorn).")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@with_appcontext
+def serve(host, port):
+    from werkzeug.serving import run_simple
+    from . import start_worker
+    from .protocol import keys
+    app = current_app._get_current_object()
+    keys.ensure_keys()
+    start_worker(app)
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def register(app):
+    for command in (clients_cli, users_cli, keys_cli, serve):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from . import create_app
+    return create_app()
+
+
+def main():
+    cli = FlaskGroup(create_app=_create_app, add_default_commands=False,
+                     help="统一身份认证 (trademark IdP) operations.")
+    cli.main(prog_name="idp")

@@ -1,0 +1,1 @@
+"""The domain: models and rules. Knows nothing of HTTP, Flask requests or OAuth libraries."""

@@ -1,0 +1,86 @@
+"""Accounts: creating natural persons and checking their passwords (G1, D3, D5).
+
+Login identifiers are the mobile number or the document number (any of the five types, G1).
+An unknown identifier, a wrong password and a non-active account all come back as ``None``, so
+callers can only say one generic thing (no user enumeration).
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..services import services
+from . import documents, passwords
+from .errors import Conflict, ValidationError
+from .models import User
+from .models._types import from_timestamp
+from .models.user import ACTIVE
+
+ID_INDEX = "id-number"
+
+
+def id_number_index(number: str) -> str:
+    return services().blind_index(documents.normalize(number), ID_INDEX)
+
+
+def find_by_login(identifier: str) -> User | None:
+    ident = documents.normalize(identifier)
+    if not ident:
+        return None
+    if documents.looks_like_mobile(ident):
+        column, value = User.phone, documents.validate_mobile(ident)
+    else:
+        column, value = User.id_number_bidx, id_number_index(ident)
+    return db.session.scalar(select(User).where(column == value, User.status == ACTIVE))
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    user = find_by_login(identifier)
+    if not passwords.verify(password or "", user.password_hash if user else None):
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        db.session.commit()
+    return user
+
+
+def validate_password(password: str) -> None:
+    if not 8 <= len(password or "") <= 64:
+        raise ValidationError("密码长度应为 8–64 个字符。", "password")
+
+
+def create_natural_person(*, name: str, phone: str, password: str, email: str | None = None,
+                          id_type: str | None = None, id_number: str | None = None) -> User:
+    """Create an active natural-person account in one transaction; identifiers unique (D3)."""
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 100:
+        raise ValidationError("请填写姓名（不超过 100 个字符）。", "name")
+    phone = documents.validate_mobile(phone)
+    validate_password(password)
+    if email is not None and email.strip():
+        email = email.strip()
+        if "@" not in email or len(email) > 254 or " " in email:
+            raise ValidationError("电子邮箱格式不正确。", "email")
+    else:
+        email = None
+    svc = services()
+    now = from_timestamp(svc.clock.now())
+    user = User(name=name, phone=phone, phone_verified=True, email=email,
+                email_verified=email is not None, password_hash=passwords.hash_password(password),
+                status=ACTIVE, created_at=now, updated_at=now)
+    if id_number:
+        if not id_type:
+            raise ValidationError("请选择证件类型。", "id_type")
+        number = documents.validate_id_number(id_type, id_number)
+        user.id_type = id_type
+        user.id_number_enc = svc.cipher.encrypt(number, ID_INDEX)
+        user.id_number_bidx = id_number_index(number)
+        user.id_number_masked = documents.mask_id_number(number)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("用户已经存在：该手机号码或证件号码已注册，请直接登录。") from None
+    return user

@@ -1,0 +1,158 @@
+"""Registering relying parties (R1): validation of every piece of client metadata.
+
+Redirect URIs are absolute, without fragment, compared exactly later (RFC 9700 §4.1.3). Secrets
+are random; only their keyed digest is stored, and the secret is shown once.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import secrets
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..services import services
+from .errors import Conflict, ValidationError
+from .models import Client, Token
+from .models._types import from_timestamp
+from .models.client import AUTH_METHODS, GRANT_TYPES
+
+DEFAULT_SCOPE = "openid profile email phone address offline_access"
+ALGS = ("RS256", "ES256")
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def check_uri(uri: str, what: str, *, http_loopback_only: bool) -> str:
+    parts = urlsplit(uri or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(f"{what} 必须是完整的 http(s) 地址：{uri!r}", what)
+    if parts.fragment or "#" in uri:
+        raise ValidationError(f"{what} 不能包含片段（#）：{uri!r}", what)
+    if parts.scheme == "http":
+        production = services().settings.production
+        if (production or http_loopback_only) and not _is_loopback(parts.hostname):
+            raise ValidationError(f"{what} 必须使用 https（仅本机回环地址可用 http）：{uri!r}", what)
+    return uri
+
+
+def create_client(*, name: str, redirect_uris: list[str], post_logout_redirect_uris=(),
+                  backchannel_logout_uri: str | None = None, grant_types=(),
+                  auth_method: str = "client_secret_basic", public: bool = False,
+                  first_party: bool = False, require_pkce: bool = True, scope: str | None = None,
+                  id_token_alg: str = "RS256", jwks: dict | None = None,
+                  client_id: str | None = None, secret: str | None = None) -> tuple[Client, str | None]:
+    """Register a client; returns it and its secret (None for public / private_key_jwt)."""
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 100:
+        raise ValidationError("请填写应用名称（不超过 100 个字符）。", "name")
+    if public:
+        auth_method = "none"
+    if auth_method not in AUTH_METHODS:
+        raise ValidationError(f"不支持的客户端认证方式：{auth_method}", "auth_method")
+    grant_types = list(dict.fromkeys(grant_types or ["authorization_code", "refresh_token"]))
+    for grant in grant_types:
+        if grant not in GRANT_TYPES:
+            raise ValidationError(f"不支持的授权类型：{grant}", "grant_type")
+    if auth_method == "none" and "client_credentials" in grant_types:
+        raise ValidationError("公开客户端不能使用 client_credentials。", "grant_type")
+    if "authorization_code" in grant_types and not redirect_uris:
+        raise ValidationError("授权码模式至少需要一个 redirect_uri。", "redirect_uri")
+    redirect_uris = [check_uri(u, "redirect_uri", http_loopback_only=False) for u in redirect_uris]
+    post_logout = [check_uri(u, "post_logout_redirect_uri", http_loopback_only=False)
+                   for u in post_logout_redirect_uris]
+    if backchannel_logout_uri:
+        check_uri(backchannel_logout_uri, "backchannel_logout_uri", http_loopback_only=True)
+    if id_token_alg not in ALGS:
+        raise ValidationError(f"ID Token 签名算法只能是 {'/'.join(ALGS)}", "id_token_alg")
+    if auth_method == "private_key_jwt":
+        if not jwks or not isinstance(jwks.get("keys"), list) or not jwks["keys"]:
+            raise ValidationError("private_key_jwt 需要提供客户端公钥 JWKS。", "jwks")
+    client_id = client_id or secrets.token_urlsafe(18)
+    if not 3 <= len(client_id) <= 64 or not client_id.isascii() or " " in client_id:
+        raise ValidationError("client_id 应为 3–64 个 ASCII 字符且不含空格。", "client_id")
+    svc = services()
+    if auth_method in ("client_secret_basic", "client_secret_post"):
+        minimum = 32 if svc.settings.production else 8
+        secret = secret or secrets.token_urlsafe(32)
+        if len(secret) < minimum:
+            raise ValidationError(f"client_secret 至少 {minimum} 个字符。", "secret")
+    else:
+        secret = None
+    requested = (scope or DEFAULT_SCOPE).split()
+    unknown = set(requested) - set(svc.settings["protocol.scopes_supported"])
+    if unknown:
+        raise ValidationError(f"不支持的 scope：{' '.join(sorted(unknown))}", "scope")
+    client = Client(client_id=client_id, name=name, redirect_uris=redirect_uris,
+                    post_logout_redirect_uris=post_logout,
+                    backchannel_logout_uri=backchannel_logout_uri or None,
+                    grant_types=grant_types, scope=" ".join(requested),
+                    token_endpoint_auth_method=auth_method, jwks=jwks,
+                    id_token_signed_response_alg=id_token_alg, first_party=first_party,
+                    require_pkce=require_pkce or auth_method == "none", enabled=True,
+                    secret_digest=svc.client_secret_digest(secret) if secret else None,
+                    created_at=from_timestamp(svc.clock.now()))
+    if db.session.scalar(select(Client.id).where(Client.client_id == client_id)):
+        raise Conflict(f"client_id 已存在：{client_id}", "client_id")
+    db.session.add(client)
+    db.session.commit()
+    return client, secret
+
+
+def load_jwks(value: str | None) -> dict | None:
+    """A JWKS given inline as JSON or as a path to a JSON file."""
+    if not value:
+        return None
+    text = value
+    if not value.lstrip().startswith("{"):
+        try:
+            with open(value, encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as exc:
+            raise ValidationError(f"无法读取 JWKS 文件：{exc.strerror}", "jwks") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise ValidationError("JWKS 不是合法的 JSON。", "jwks") from None
+    if not isinstance(data, dict):
+        raise ValidationError("JWKS 必须是 JSON 对象。", "jwks")
+    for key in data.get("keys", []):
+        if not isinstance(key, dict) or any(k in key for k in ("d", "p", "q", "k")):
+            raise ValidationError("JWKS 只能包含公钥。", "jwks")
+    return data
+
+
+def get(client_id: str) -> Client | None:
+    return db.session.scalar(select(Client).where(Client.client_id == client_id))
+
+
+def disable(client_id: str) -> Client:
+    client = get(client_id)
+    if client is None:
+        raise ValidationError(f"没有这个应用：{client_id}", "client_id")
+    client.enabled = False
+    db.session.execute(update(Token).where(Token.client_id == client_id, Token.revoked_at.is_(None))
+                       .values(revoked_at=services().now()))
+    db.session.commit()
+    return client
+
+
+def describe(client: Client) -> dict:
+    return {"client_id": client.client_id, "name": client.name, "enabled": client.enabled,
+            "redirect_uris": client.redirect_uris,
+            "post_logout_redirect_uris": client.post_logout_redirect_uris,
+            "backchannel_logout_uri": client.backchannel_logout_uri,
+            "grant_types": client.grant_types, "scope": client.scope,
+            "token_endpoint_auth_method": client.token_endpoint_auth_method,
+            "id_token_signed_response_alg": client.id_token_signed_response_alg,
+            "first_party": client.first_party, "require_pkce": client.require_pkce,
+            "created_at": client.created_at.isoformat()}

@@ -1,0 +1,64 @@
+"""Issued access and refresh tokens, stored only as SHA-256 hashes.
+
+Tokens issued from one authorization (one code) form a *family*: refresh-token rotation keeps
+the family, and reuse of a rotated refresh token or of the code revokes the whole family
+(RFC 9700 §2.2.2, §4.14; RFC 6749 §4.1.2). Times are Unix seconds from the settable clock.
+"""
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ...extensions import db
+from ...services import services
+
+
+class Token(db.Model):
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[int] = mapped_column(Integer)
+    refresh_expires_at: Mapped[int | None] = mapped_column(Integer)
+    auth_time: Mapped[int | None] = mapped_column(Integer)
+    sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    amr: Mapped[str | None] = mapped_column(String(64))
+    acr: Mapped[str | None] = mapped_column(String(64))
+    rotated_at: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[int | None] = mapped_column(Integer)
+
+    user = relationship("User", lazy="joined")
+
+    # --- Authlib TokenMixin ---------------------------------------------------------------
+    def check_client(self, client):
+        return self.client_id == client.get_client_id()
+
+    def get_scope(self):
+        return self.scope
+
+    def get_expires_in(self):
+        return max(0, self.expires_at - self.issued_at)
+
+    def get_expires_at(self):
+        return self.expires_at
+
+    def is_expired(self):
+        return self.expires_at <= services().clock.now()
+
+    def is_revoked(self):
+        return self.revoked_at is not None
+
+    def get_user(self):
+        return self.user
+
+    def get_client_id(self):
+        return self.client_id
+
+    def __repr__(self) -> str:
+        return f"<Token {self.id} family={self.family_id}>"

@@ -1,0 +1,59 @@
+"""The user account (a natural person for now; legal persons and agencies come with P1).
+
+``sub`` is a random public identifier that is never reused, even after deactivation (P4).
+Login identifiers (mobile, ID number) are unique among *active* accounts only (D3), enforced by
+partial unique indexes so a deactivated account's tombstone does not block anything it should
+not — and the blind index, not the ciphertext, carries the ID-number uniqueness (D5).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ...extensions import db
+from ._types import UTCDateTime
+
+ACTIVE = "active"
+
+
+def new_sub() -> str:
+    return secrets.token_hex(16)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sub: Mapped[str] = mapped_column(String(64), unique=True, default=new_sub)
+    user_type: Mapped[str] = mapped_column(String(16), default="natural")
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    id_type: Mapped[str | None] = mapped_column(String(40))
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_bidx: Mapped[str | None] = mapped_column(String(64))
+    id_number_masked: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[dict | None] = mapped_column(JSON)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("uq_users_active_phone", "phone", unique=True,
+              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+        Index("uq_users_active_id_number", "id_number_bidx", unique=True,
+              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.status == ACTIVE
+
+    def __repr__(self) -> str:  # never print personal data
+        return f"<User {self.id} {self.sub}>"

@@ -1,0 +1,6 @@
+"""The interaction layer: a parked authorization request and the steps that run before a code.
+
+``pending`` parks and loads requests, ``steps`` defines each step (login, consent, and the
+steps later features add), ``policy`` picks the next needed step and resumes the request when
+none is left.
+"""

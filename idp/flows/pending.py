@@ -1,0 +1,71 @@
+"""A validated authorization request parked under an interaction id while steps run.
+
+Results of the steps (who logged in, how, whether consent was given) are recorded on it. It
+lives in the store with a TTL (``protocol.interaction_ttl``) and is bound to the browser that
+started it through the signed Flask session, so a link to someone else's interaction is useless.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+
+from flask import session as browser
+
+from ..services import services
+
+BROWSER_KEY = "interactions"
+MAX_PER_BROWSER = 8
+
+
+@dataclass
+class Interaction:
+    id: str
+    params: dict
+    client_id: str
+    created_at: int
+    hint_sub: str | None = None
+    user_id: int | None = None
+    login_done: bool = False
+    consent_done: bool = False
+    data: dict = field(default_factory=dict)
+
+    @property
+    def prompts(self) -> set[str]:
+        return set((self.params.get("prompt") or "").split())
+
+    @property
+    def scopes(self) -> set[str]:
+        return set((self.params.get("scope") or "").split())
+
+
+def create(params: dict, client_id: str, hint_sub: str | None) -> Interaction:
+    ia = Interaction(id=secrets.token_urlsafe(24), params=params, client_id=client_id,
+                     created_at=services().now(), hint_sub=hint_sub)
+    save(ia)
+    ids = [i for i in browser.get(BROWSER_KEY, []) if i != ia.id][-(MAX_PER_BROWSER - 1):]
+    browser[BROWSER_KEY] = ids + [ia.id]
+    return ia
+
+
+def save(ia: Interaction) -> None:
+    ttl = int(services().settings["protocol.interaction_ttl"])
+    services().store.set(f"ia:{ia.id}", json.dumps(asdict(ia)), ttl=ttl)
+
+
+def load(iid: str) -> Interaction | None:
+    """The interaction, if it exists, has not expired and belongs to this browser."""
+    if not iid or len(iid) > 64 or iid not in browser.get(BROWSER_KEY, []):
+        return None
+    raw = services().store.get(f"ia:{iid}")
+    if raw is None:
+        return None
+    ia = Interaction(**json.loads(raw))
+    if ia.created_at + int(services().settings["protocol.interaction_ttl"]) <= services().now():
+        return None
+    return ia
+
+
+def finish(ia: Interaction) -> None:
+    services().store.delete(f"ia:{ia.id}")
+    browser[BROWSER_KEY] = [i for i in browser.get(BROWSER_KEY, []) if i != ia.id]

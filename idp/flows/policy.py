@@ -1,0 +1,97 @@
+"""The interaction policy: run the needed steps in order, then resume the parked request.
+
+Until every step is done the user is not signed in for this request: no code is issued and
+``prompt=none`` gets ``login_required`` / ``consent_required`` / ``interaction_required``
+(OIDC Core §3.1.2.6) instead of a page.
+"""
+from __future__ import annotations
+
+from flask import g, redirect, request, url_for
+
+from ..domain.models import User
+from ..extensions import db
+from ..protocol import logout
+from ..protocol.responses import authorization_error
+from ..protocol.server import oauth_server, parked_request, query_client
+from ..services import services
+from . import pending
+from .steps import ConsentStep, Context, LoginStep, Step
+
+STEPS: list[Step] = [LoginStep(), ConsentStep()]
+
+
+def insert_step(step: Step, before: str = "consent") -> None:
+    names = [s.name for s in STEPS]
+    STEPS.insert(names.index(before) if before in names else len(STEPS), step)
+
+
+def sessions():
+    return services().extras["sessions"]
+
+
+def current_session():
+    if "sso" not in g:
+        cookie = request.cookies.get(services().settings["session.cookie_name"])
+        g.sso = sessions().get(cookie)
+    return g.sso
+
+
+def context(ia: pending.Interaction) -> Context | None:
+    client = query_client(ia.client_id)
+    if client is None:
+        return None
+    session = current_session()
+    user = db.session.get(User, session.user_id) if session is not None else None
+    return Context(ia, client, session, user, services().now())
+
+
+def next_step(ctx: Context) -> Step | None:
+    for step in STEPS:
+        if step.needed(ctx):
+            return step
+    return None
+
+
+def proceed(ia: pending.Interaction):
+    """Go to the next needed step's page, or finish the authorization request."""
+    ctx = context(ia)
+    if ctx is None:
+        pending.finish(ia)
+        return authorization_error(ia.params, "access_denied", "client no longer available")
+    step = next_step(ctx)
+    if step is None:
+        return resume(ctx)
+    if "none" in ia.prompts:
+        pending.finish(ia)
+        return authorization_error(ia.params, step.prompt_error)
+    return redirect(url_for(step.endpoint, iid=ia.id))
+
+
+def resume(ctx: Context):
+    """Hand the parked request back to Authlib with the authenticated user: the code is issued."""
+    ia, s = ctx.interaction, ctx.session
+    req = parked_request(ia.params, {"auth_time": s.auth_time, "sid": s.sid, "amr": s.amr,
+                                     "acr": s.acr})
+    server = oauth_server()
+    grant = server.get_authorization_grant(req)
+    response = server.create_authorization_response(request=req, grant_user=ctx.user, grant=grant)
+    sessions().add_client(s, ctx.client.client_id)
+    pending.finish(ia)
+    return response
+
+
+def complete_login(ia: pending.Interaction, user: User, amr: list[str], acr: str | None = None):
+    """Record a successful login on the interaction and start a fresh SSO session."""
+    svc = services()
+    old = current_session()
+    if old is not None:
+        logout.end_session(old.key, "relogin")
+    cookie, s = sessions().create(user.id, svc.now(), amr, acr)
+    g.sso, g.set_sso_cookie = s, cookie
+    ia.login_done, ia.user_id = True, user.id
+    pending.save(ia)
+
+
+def complete_consent(ia: pending.Interaction) -> None:
+    ia.consent_done = True
+    pending.save(ia)

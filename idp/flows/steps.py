@@ -1,0 +1,73 @@
+"""Interaction steps. Each says whether it is needed for this request and where its page is.
+
+Later features add steps (legacy supplementation, agreement) with ``policy.insert_step``;
+nothing in the protocol layer changes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..adapters.sessions import SsoSession
+from ..domain import consents
+from ..domain.models import Client, User
+from .pending import Interaction
+
+
+@dataclass
+class Context:
+    interaction: Interaction
+    client: Client
+    session: SsoSession | None
+    user: User | None
+    now: int
+
+    @property
+    def requested_scopes(self) -> set[str]:
+        return set(self.client.get_allowed_scope(self.interaction.params.get("scope")).split())
+
+
+class Step:
+    name = "step"
+    endpoint = ""
+    prompt_error = "interaction_required"
+
+    def needed(self, ctx: Context) -> bool:
+        raise NotImplementedError
+
+
+class LoginStep(Step):
+    """Needed without a live session, for ``prompt=login``, past ``max_age`` (OIDC Core §3.1.2.1)
+    or when ``id_token_hint`` names someone else than the signed-in user."""
+
+    name = "login"
+    endpoint = "interaction.login"
+    prompt_error = "login_required"
+
+    def needed(self, ctx):
+        ia = ctx.interaction
+        if ctx.session is None or ctx.user is None or not ctx.user.active:
+            return True
+        if ia.login_done and ia.user_id == ctx.user.id:
+            return False
+        if "login" in ia.prompts:
+            return True
+        max_age = ia.params.get("max_age")
+        if max_age is not None and ctx.now - ctx.session.auth_time > int(max_age):
+            return True
+        return bool(ia.hint_sub and ia.hint_sub != ctx.user.sub)
+
+
+class ConsentStep(Step):
+    """Needed unless the subsystem is first-party or the user already granted these scopes."""
+
+    name = "consent"
+    endpoint = "interaction.consent"
+    prompt_error = "consent_required"
+
+    def needed(self, ctx):
+        ia = ctx.interaction
+        if ctx.client.first_party or ia.consent_done:
+            return False
+        if "consent" in ia.prompts:
+            return True
+        return not consents.covers(ctx.user.id, ctx.client.client_id, ctx.requested_scopes)

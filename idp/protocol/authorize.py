@@ -1,0 +1,83 @@
+"""Validation of authorization requests (RFC 6749 §4.1.1, OIDC Core §3.1.2.1-2, RFC 7636).
+
+Two kinds of failure: while the client or its exact redirect URI is unknown, nothing is
+redirected anywhere (``UnsafeRequest``: the user sees an error page, RFC 6749 §4.1.2.1); after
+that, errors go back to the client (``RedirectError``).
+"""
+from __future__ import annotations
+
+from authlib.oauth2 import OAuth2Error
+
+from .hints import InvalidHint, verify_id_token_hint
+from .server import oauth_server, parked_request, query_client
+
+SINGLE = ("response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "prompt",
+          "max_age", "code_challenge", "code_challenge_method", "id_token_hint", "login_hint",
+          "ui_locales", "response_mode")
+PROMPTS = {"none", "login", "consent", "select_account"}
+MAX_VALUE = 4096
+
+
+class UnsafeRequest(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class RedirectError(Exception):
+    def __init__(self, params: dict, error: str, description: str | None = None):
+        super().__init__(error)
+        self.params, self.error, self.description = params, error, description
+
+
+def validate(values) -> tuple[dict, object, str | None]:
+    """Return (parked parameters, client, subject named by id_token_hint)."""
+    for name in ("client_id", "redirect_uri"):
+        if len(values.getlist(name)) > 1:
+            raise UnsafeRequest("请求参数重复（client_id 或 redirect_uri），无法继续。")
+    client = query_client(values.get("client_id"))
+    if client is None:
+        raise UnsafeRequest("未知的应用：client_id 无效或该应用尚未启用。")
+    redirect_uri = values.get("redirect_uri")
+    if not redirect_uri:
+        raise UnsafeRequest("请求缺少 redirect_uri，无法返回应用。")
+    if not client.check_redirect_uri(redirect_uri):
+        raise UnsafeRequest("redirect_uri 与该应用登记的回调地址不一致，为安全起见已停止。")
+    params = {k: values.get(k) for k in values.keys() if len(k) <= 64}
+    params["redirect_uri"] = redirect_uri
+
+    def fail(error, description=None):
+        raise RedirectError(params, error, description)
+
+    for name in SINGLE:
+        if len(values.getlist(name)) > 1:
+            fail("invalid_request", f"parameter '{name}' repeated")
+    if any(len(v or "") > MAX_VALUE for v in params.values()):
+        fail("invalid_request", "a parameter value is too long")
+    if "request" in params:
+        fail("request_not_supported", "request objects are not supported")
+    if "request_uri" in params:
+        fail("request_uri_not_supported", "request_uri is not supported")
+    if not params.get("response_type"):
+        fail("invalid_request", "response_type is required")
+    if params.get("response_mode") not in (None, "query"):
+        fail("invalid_request", "only response_mode=query is supported")
+    prompts = set((params.get("prompt") or "").split())
+    if "none" in prompts and len(prompts & PROMPTS) > 1:
+        fail("invalid_request", "prompt=none cannot be combined with other values")
+    max_age = params.get("max_age")
+    if max_age is not None and (not max_age.isdigit() or len(max_age) > 10):
+        fail("invalid_request", "max_age must be a non-negative integer")
+    hint_sub = None
+    if params.get("id_token_hint"):
+        try:
+            hint_sub = verify_id_token_hint(params["id_token_hint"])["sub"]
+        except InvalidHint:
+            fail("invalid_request", "id_token_hint is not a valid ID token from this provider")
+    try:
+        req = parked_request(params)
+        grant = oauth_server().get_authorization_grant(req)
+        grant.validate_authorization_request()
+    except OAuth2Error as exc:
+        fail(exc.error, exc.description or None)
+    return params, client, hint_sub

@@ -1,0 +1,72 @@
+"""Authorization codes, kept in the store (RFC 6749 §4.1.2, RFC 9700 §4.2.1).
+
+A code is stored under the SHA-256 of its value and taken with an atomic ``pop``, so two
+concurrent redemptions cannot both succeed. Taking it leaves a marker naming the token family
+it produced; a later attempt with the same code finds the marker and revokes that family.
+Validity (60 s by default) is checked against the clock, the store TTL only cleans up.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+
+from ..domain.crypto import token_hash
+from ..services import services
+
+USED_MARKER_TTL = 86400
+
+
+@dataclass
+class AuthorizationCode:
+    client_id: str
+    user_id: int
+    redirect_uri: str
+    scope: str
+    issued_at: int
+    auth_time: int
+    family_id: str = field(default_factory=lambda: secrets.token_hex(16))
+    nonce: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    sid: str | None = None
+    amr: list | None = None
+    acr: str | None = None
+
+    # --- Authlib AuthorizationCodeMixin ---------------------------------------------------
+    def get_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_scope(self):
+        return self.scope
+
+    def get_nonce(self):
+        return self.nonce
+
+    def get_auth_time(self):
+        return self.auth_time
+
+    def get_acr(self):
+        return self.acr
+
+    def get_amr(self):
+        return self.amr
+
+
+def save(code: str, data: AuthorizationCode) -> None:
+    ttl = int(services().settings["protocol.code_ttl"])
+    services().store.set(f"code:{token_hash(code)}", json.dumps(asdict(data)), ttl=ttl + 5)
+
+
+def take(code: str) -> tuple[AuthorizationCode | None, str | None]:
+    """Consume ``code``. Returns (code, None) the first time, (None, family) on reuse."""
+    svc = services()
+    key = token_hash(code)
+    raw = svc.store.pop(f"code:{key}")
+    if raw is None:
+        return None, svc.store.get(f"code-used:{key}")
+    data = AuthorizationCode(**json.loads(raw))
+    svc.store.set(f"code-used:{key}", data.family_id, ttl=USED_MARKER_TTL)
+    if data.issued_at + int(svc.settings["protocol.code_ttl"]) <= svc.now():
+        return None, None
+    return data, None

@@ -1,0 +1,96 @@
+"""Grant types: authorization code (+ PKCE S256, OIDC ID token), refresh token, client credentials.
+
+Authlib drives each grant; this module supplies storage (``codes``, ``tokens``) and the policy
+choices: every client authentication method is offered and the client's registered method
+decides (``Client.check_endpoint_auth_method``); PKCE is S256 only and required for public
+clients and for confidential clients unless registered otherwise (RFC 9700 §2.1.1).
+"""
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749 import InvalidRequestError, grants
+from authlib.oauth2.rfc7636 import CodeChallenge
+
+from ..domain.models import User
+from ..extensions import db
+from ..services import services
+from . import codes, tokens
+from .id_token import IDToken
+
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+
+
+class PKCE(CodeChallenge):
+    """RFC 7636 with S256 only; ``plain`` and an absent method (which means plain) are refused."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        data = grant.request.payload.data
+        client = grant.request.client
+        if not data.get("code_challenge"):
+            if data.get("code_challenge_method"):
+                raise InvalidRequestError("Missing 'code_challenge'")
+            if client.public or client.require_pkce:
+                raise InvalidRequestError("PKCE is required: send code_challenge with "
+                                          "code_challenge_method=S256")
+            return
+        if data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("code_challenge_method must be S256")
+        super().validate_code_challenge(grant, redirect_uri)
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+
+    def save_authorization_code(self, code, request):
+        ctx = request.auth_context
+        data = request.payload.data
+        codes.save(code, codes.AuthorizationCode(
+            client_id=request.client.get_client_id(), user_id=request.user.id,
+            redirect_uri=request.payload.redirect_uri, scope=request.scope,
+            issued_at=services().now(), auth_time=ctx["auth_time"], nonce=data.get("nonce"),
+            code_challenge=data.get("code_challenge"),
+            code_challenge_method=data.get("code_challenge_method"),
+            sid=ctx.get("sid"), amr=ctx.get("amr"), acr=ctx.get("acr")))
+
+    def query_authorization_code(self, code, client):
+        data, reused_family = codes.take(code)
+        if reused_family:
+            tokens.revoke_family(reused_family)
+            return None
+        if data is None or data.client_id != client.get_client_id():
+            return None
+        return data
+
+    def delete_authorization_code(self, authorization_code):
+        """Nothing to do: ``codes.take`` consumed the code atomically."""
+
+    def authenticate_user(self, authorization_code):
+        user = db.session.get(User, authorization_code.user_id)
+        return user if user is not None and user.active else None
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        row = tokens.claim_refresh_token(refresh_token, self.request.client.get_client_id())
+        return tokens.TokenRef(row, "refresh_token") if row is not None else None
+
+    def authenticate_user(self, refresh_token):
+        return refresh_token.get_user()
+
+    def revoke_old_credential(self, refresh_token):
+        """Nothing to do: ``claim_refresh_token`` marked it rotated atomically."""
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+
+
+def register_grants(server) -> None:
+    server.register_grant(AuthorizationCodeGrant, [PKCE(required=True), IDToken()])
+    server.register_grant(RefreshTokenGrant, [IDToken(on_refresh=True)])
+    server.register_grant(ClientCredentialsGrant)

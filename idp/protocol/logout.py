@@ -1,0 +1,114 @@
+"""Ending SSO sessions and OpenID Connect Back-Channel Logout 1.0.
+
+When a session ends — the user signs out, an RP asks (RP-Initiated Logout), or it times out —
+every client it signed into that registered a ``backchannel_logout_uri`` gets a logout token
+(§2.4) by POST (§2.5). Deliveries are queued in the store and sent by the background worker,
+so the user's page never waits on a relying party; failures are retried with a doubling delay
+up to ``logout.backchannel_max_attempts``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+
+from joserfc import jwt
+from sqlalchemy import select
+
+from ..domain.models import Client, User
+from ..extensions import db
+from ..services import services
+from . import keys
+
+log = logging.getLogger(__name__)
+
+QUEUE = "bcl:due"
+EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+def sessions():
+    return services().extras["sessions"]
+
+
+def end_session(key: str, reason: str) -> bool:
+    """End the SSO session stored under ``key`` and queue its back-channel notices."""
+    ended = sessions().end(key)
+    if ended is None:
+        return False
+    session, client_ids = ended
+    user = db.session.get(User, session.user_id)
+    if user is not None and client_ids:
+        queue_notices(user.sub, session.sid, client_ids)
+    log.info("sso session ended reason=%s clients=%d", reason, len(client_ids))
+    return True
+
+
+def end_user_sessions(user_id: int, reason: str) -> int:
+    return sum(end_session(key, reason) for key in sessions().keys_for_user(user_id))
+
+
+def queue_notices(sub: str, sid: str, client_ids) -> int:
+    svc = services()
+    rows = db.session.scalars(select(Client).where(
+        Client.client_id.in_(list(client_ids)), Client.backchannel_logout_uri.is_not(None))).all()
+    for client in rows:
+        job_id = secrets.token_hex(12)
+        job = {"client_id": client.client_id, "sub": sub, "sid": sid, "attempts": 0,
+               "jti": secrets.token_urlsafe(16)}
+        svc.store.set(f"bcl:job:{job_id}", json.dumps(job), ttl=7 * 86400)
+        svc.store.zadd(QUEUE, job_id, svc.now())
+    return len(rows)
+
+
+def logout_token(client: Client, sub: str, sid: str, jti: str) -> str:
+    svc = services()
+    alg = client.id_token_signed_response_alg or svc.settings["protocol.id_token_default_alg"]
+    kid, key = keys.signing_key(alg)
+    now = svc.now()
+    claims = {"iss": svc.settings["issuer"], "aud": client.client_id, "iat": now,
+              "exp": now + 120, "jti": jti, "sub": sub, "sid": sid, "events": {EVENT: {}}}
+    return jwt.encode({"alg": alg, "kid": kid, "typ": "logout+jwt"}, claims, key, [alg])
+
+
+def deliver_due(limit: int = 50) -> int:
+    """Send the notices that are due; returns how many were delivered."""
+    svc = services()
+    settings = svc.settings
+    delivered = 0
+    for job_id in svc.store.zdue(QUEUE, svc.now(), limit):
+        if not svc.store.zrem(QUEUE, job_id):
+            continue  # another worker took it
+        raw = svc.store.get(f"bcl:job:{job_id}")
+        if raw is None:
+            continue
+        job = json.loads(raw)
+        client = db.session.scalar(select(Client).where(Client.client_id == job["client_id"]))
+        if client is None or not client.backchannel_logout_uri:
+            svc.store.delete(f"bcl:job:{job_id}")
+            continue
+        token = logout_token(client, job["sub"], job["sid"], job["jti"])
+        try:
+            status = svc.sender.post_form(client.backchannel_logout_uri, {"logout_token": token},
+                                          float(settings["logout.backchannel_timeout"]))
+            ok = 200 <= status < 300
+        except Exception as exc:  # network errors of any kind mean "try again later"
+            log.warning("back-channel logout to %s failed: %s", client.client_id, type(exc).__name__)
+            ok = False
+        if ok:
+            svc.store.delete(f"bcl:job:{job_id}")
+            delivered += 1
+            continue
+        job["attempts"] += 1
+        if job["attempts"] >= int(settings["logout.backchannel_max_attempts"]):
+            log.error("back-channel logout to %s abandoned after %d attempts",
+                      client.client_id, job["attempts"])
+            svc.store.delete(f"bcl:job:{job_id}")
+            continue
+        delay = float(settings["logout.backchannel_retry_delay"]) * 2 ** (job["attempts"] - 1)
+        svc.store.set(f"bcl:job:{job_id}", json.dumps(job), ttl=7 * 86400)
+        svc.store.zadd(QUEUE, job_id, svc.now() + delay)
+    return delivered
+
+
+def sweep_expired_sessions() -> int:
+    return sum(end_session(key, "expired") for key in sessions().due_for_expiry())

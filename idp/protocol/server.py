@@ -1,0 +1,136 @@
+"""The Authlib authorization server, wired to our storage (RFC 6749, 7009, 7523, 7662, 9207)."""
+from __future__ import annotations
+
+from authlib.common.security import generate_token
+from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
+from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from authlib.oauth2.rfc6750 import BearerTokenGenerator
+from authlib.oauth2.rfc7009 import RevocationEndpoint as _Revocation
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _Introspection
+from authlib.oauth2.rfc9207 import IssuerParameter
+from joserfc.jwk import KeySet
+from sqlalchemy import select
+
+from ..domain.models import Client
+from ..extensions import db
+from ..services import services
+from . import tokens
+from .grants import AUTH_METHODS, register_grants
+
+
+class AuthorizationServer(FlaskAuthorizationServer):
+    def validate_requested_scope(self, scope):
+        """Unknown scopes are ignored, not refused (OIDC Core §3.1.2.1); clients get only theirs."""
+
+    def create_oauth2_request(self, request):
+        if isinstance(request, OAuth2Request):
+            return request
+        return super().create_oauth2_request(request)
+
+
+def parked_request(params: dict, auth_context: dict | None = None) -> OAuth2Request:
+    """Rebuild the validated authorization request parked by the interaction layer."""
+    req = OAuth2Request("GET", services().settings["issuer"] + "/authorize")
+    req.payload = BasicOAuth2Payload(dict(params))
+    req.auth_context = auth_context or {}
+    return req
+
+
+def query_client(client_id):
+    if not isinstance(client_id, str) or not client_id or len(client_id) > 64:
+        return None
+    return db.session.scalar(select(Client).where(Client.client_id == client_id,
+                                                  Client.enabled.is_(True)))
+
+
+def _token_generator(settings):
+    ttl = int(settings["protocol.access_token_ttl"])
+    base = BearerTokenGenerator(lambda **kw: generate_token(48), lambda **kw: generate_token(48),
+                                lambda client, grant_type: ttl)
+
+    def generate(grant_type, client, user=None, scope=None, expires_in=None,
+                 include_refresh_token=True):
+        scopes = (client.get_allowed_scope(scope) or "").split()
+        # OIDC Core §11: a refresh token is offline access, so an OpenID request must ask for it.
+        include = (include_refresh_token and grant_type != "client_credentials"
+                   and client.check_grant_type("refresh_token")
+                   and ("openid" not in scopes or "offline_access" in scopes))
+        return base.generate(grant_type, client, user, scope, expires_in, include)
+    return generate
+
+
+class RevocationEndpoint(_Revocation):
+    CLIENT_AUTH_METHODS = AUTH_METHODS
+
+    def query_token(self, token_string, token_type_hint):
+        return tokens.find(token_string, token_type_hint)
+
+    def revoke_token(self, token, request):
+        tokens.revoke(token)
+
+
+class IntrospectionEndpoint(_Introspection):
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+
+    def query_token(self, token_string, token_type_hint):
+        return tokens.find(token_string, token_type_hint)
+
+    def check_permission(self, token, client, request):
+        """A client may introspect the tokens issued to it (RFC 7662 §4)."""
+        return token.check_client(client)
+
+    def introspect_token(self, token):
+        if not token.is_active():
+            return {"active": False}
+        row = token.row
+        body = {"active": True, "client_id": row.client_id, "scope": row.scope,
+                "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
+                "exp": token.expires_at(), "iat": row.issued_at,
+                "iss": services().settings["issuer"], "aud": row.client_id}
+        if row.user is not None:
+            body["sub"] = row.user.sub
+        return body
+
+
+class PrivateKeyJWT(JWTBearerClientAssertion):
+    """RFC 7523 §2.2 client authentication; ``jti`` replay is refused through the store."""
+
+    CLIENT_AUTH_METHOD = "private_key_jwt"
+
+    def get_audiences(self):
+        issuer = services().settings["issuer"]
+        return [issuer, issuer + "/token", issuer + "/introspect", issuer + "/revoke"]
+
+    def validate_jti(self, claims, jti):
+        ttl = max(60, int(claims.get("exp", 0)) - services().now() + self.leeway)
+        return services().store.set(f"jti:{claims['sub']}:{jti}", "1", ttl=ttl, nx=True)
+
+    def resolve_client_public_key(self, client):
+        return KeySet.import_key_set(client.jwks or {"keys": []})
+
+
+class Issuer(IssuerParameter):
+    def get_issuer(self):
+        return services().settings["issuer"]
+
+
+def create_server(app) -> AuthorizationServer:
+    settings = app.extensions["idp"].settings
+    server = AuthorizationServer()
+    server.init_app(app, query_client=query_client, save_token=tokens.save_token)
+    server.register_token_generator("default", _token_generator(settings))
+    register_grants(server)
+    server.register_endpoint(RevocationEndpoint)
+    server.register_endpoint(IntrospectionEndpoint)
+    server.register_client_auth_method(
+        "private_key_jwt", PrivateKeyJWT(leeway=int(settings["protocol.leeway"])))
+    server.register_extension(Issuer())
+    app.extensions["idp.oauth"] = server
+    return server
+
+
+def oauth_server() -> AuthorizationServer:
+    from flask import current_app
+    return current_app.extensions["idp.oauth"]

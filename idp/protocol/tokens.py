@@ -1,0 +1,143 @@
+"""Issued tokens: saving, finding and revoking (RFC 6749 §6, RFC 7009, RFC 9700 §4.14).
+
+Refresh tokens rotate. Claiming a refresh token is one conditional UPDATE (``rotated_at IS
+NULL``), so of two concurrent refreshes with the same token exactly one wins; presenting a
+token that was already rotated is reuse and revokes the whole family. A family also has an
+absolute lifetime, inherited by every rotated token.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from ..domain.crypto import token_hash
+from ..domain.models import Token, User
+from ..extensions import db
+from ..services import services
+
+
+def save_token(token: dict, request) -> Token:
+    svc = services()
+    now = svc.now()
+    code = getattr(request, "authorization_code", None)
+    parent = getattr(request, "refresh_token", None)
+    parent = getattr(parent, "row", parent)
+    row = Token(client_id=request.client.get_client_id(),
+                user_id=request.user.id if request.user else None,
+                scope=token.get("scope", ""), issued_at=now,
+                expires_at=now + int(token.get("expires_in", 0)),
+                access_token_hash=token_hash(token["access_token"]))
+    if code is not None:
+        row.family_id, row.auth_time, row.sid = code.family_id, code.auth_time, code.sid
+        row.amr = " ".join(code.amr or []) or None
+        row.acr = code.acr
+        refresh_deadline = now + int(svc.settings["protocol.refresh_token_ttl"])
+    elif parent is not None:
+        row.family_id, row.auth_time, row.sid = parent.family_id, parent.auth_time, parent.sid
+        row.amr, row.acr = parent.amr, parent.acr
+        refresh_deadline = parent.refresh_expires_at
+    else:
+        row.family_id, refresh_deadline = secrets.token_hex(16), None
+    if token.get("refresh_token"):
+        row.refresh_token_hash = token_hash(token["refresh_token"])
+        row.refresh_expires_at = refresh_deadline
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def revoke_family(family_id: str) -> int:
+    now = services().now()
+    result = db.session.execute(update(Token).where(
+        Token.family_id == family_id, Token.revoked_at.is_(None)).values(revoked_at=now))
+    db.session.commit()
+    return result.rowcount
+
+
+def revoke_for_user(user_id: int, client_id: str | None = None) -> int:
+    now = services().now()
+    cond = [Token.user_id == user_id, Token.revoked_at.is_(None)]
+    if client_id:
+        cond.append(Token.client_id == client_id)
+    result = db.session.execute(update(Token).where(*cond).values(revoked_at=now))
+    db.session.commit()
+    return result.rowcount
+
+
+def claim_refresh_token(value: str, client_id: str) -> Token | None:
+    """Atomically mark a refresh token used; on reuse revoke its family. None = invalid_grant."""
+    svc = services()
+    now = svc.now()
+    digest = token_hash(value)
+    claimed = db.session.execute(update(Token).where(
+        Token.refresh_token_hash == digest, Token.client_id == client_id,
+        Token.rotated_at.is_(None), Token.revoked_at.is_(None),
+        Token.refresh_expires_at > now).values(rotated_at=now))
+    db.session.commit()
+    row = db.session.scalar(select(Token).where(Token.refresh_token_hash == digest))
+    if claimed.rowcount != 1:
+        if row is not None and row.client_id == client_id and row.rotated_at is not None:
+            revoke_family(row.family_id)
+        return None
+    if row.user is not None and not row.user.active:
+        return None
+    return row
+
+
+@dataclass
+class TokenRef:
+    """An access or refresh token found by its value, as Authlib's endpoints expect."""
+
+    row: Token
+    kind: str  # "access_token" | "refresh_token"
+
+    def check_client(self, client):
+        return self.row.client_id == client.get_client_id()
+
+    def get_scope(self):
+        return self.row.scope
+
+    def get_user(self) -> User | None:
+        return self.row.user
+
+    def expires_at(self) -> int:
+        if self.kind == "refresh_token":
+            return self.row.refresh_expires_at or 0
+        return self.row.expires_at
+
+    def is_expired(self):
+        return self.expires_at() <= services().now()
+
+    def is_revoked(self):
+        if self.row.revoked_at is not None:
+            return True
+        return self.kind == "refresh_token" and self.row.rotated_at is not None
+
+    def is_active(self) -> bool:
+        user = self.row.user
+        return not (self.is_expired() or self.is_revoked() or (user is not None and not user.active))
+
+
+def find(value: str, hint: str | None = None) -> TokenRef | None:
+    if not value or len(value) > 512:
+        return None
+    digest = token_hash(value)
+    order = ["refresh_token", "access_token"] if hint == "refresh_token" else [
+        "access_token", "refresh_token"]
+    for kind in order:
+        column = Token.access_token_hash if kind == "access_token" else Token.refresh_token_hash
+        row = db.session.scalar(select(Token).where(column == digest))
+        if row is not None:
+            return TokenRef(row, kind)
+    return None
+
+
+def revoke(ref: TokenRef) -> None:
+    """RFC 7009 §2.1: revoking a refresh token ends its whole grant; an access token just itself."""
+    if ref.kind == "refresh_token":
+        revoke_family(ref.row.family_id)
+    else:
+        ref.row.expires_at = min(ref.row.expires_at, services().now())
+        db.session.commit()

@@ -1,0 +1,39 @@
+"""Flask blueprints: thin views that parse, call the flows/protocol/domain, and render."""
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+from ..services import services
+
+
+def register(app: Flask) -> None:
+    from . import account, errors, interaction, oidc
+    app.register_blueprint(oidc.bp)
+    app.register_blueprint(interaction.bp)
+    app.register_blueprint(account.bp)
+    errors.register(app)
+    app.after_request(_finish_response)
+
+
+def _finish_response(response):
+    """Apply SSO cookie changes and security headers to every response."""
+    settings = services().settings
+    name = settings["session.cookie_name"]
+    if g.get("set_sso_cookie"):
+        response.set_cookie(name, g.set_sso_cookie, httponly=True, samesite="Lax",
+                            secure=settings.production, path="/",
+                            max_age=int(settings["session.absolute_timeout"]))
+    elif g.get("clear_sso_cookie"):
+        response.delete_cookie(name, path="/", httponly=True, samesite="Lax",
+                               secure=settings.production)
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if response.mimetype == "text/html":
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Content-Security-Policy",
+                           "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                           "form-action 'self' *")
+        if request.endpoint and not request.endpoint.startswith("static"):
+            headers.setdefault("Cache-Control", "no-store")
+    return response

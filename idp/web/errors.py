@@ -1,0 +1,55 @@
+"""Error pages and fail-closed handling: store or database down means 503, never "allow"."""
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Response, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, InterfaceError
+from werkzeug.exceptions import HTTPException
+
+from ..adapters.store import StoreUnavailable
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+PROTOCOL_PATHS = ("/token", "/userinfo", "/revoke", "/introspect", "/jwks", "/.well-known/")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(PROTOCOL_PATHS)
+
+
+def register(app):
+    @app.errorhandler(StoreUnavailable)
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def unavailable(exc):
+        log.error("backing service unavailable: %s", type(exc).__name__)
+        try:
+            db.session.rollback()
+        except Exception:
+            pass
+        if _wants_json():
+            body = {"error": "temporarily_unavailable",
+                    "error_description": "the service is temporarily unavailable"}
+            return Response(json.dumps(body), status=503, mimetype="application/json",
+                            headers={"Retry-After": "30", "Cache-Control": "no-store"})
+        return render_template("errors/page.html", title="服务暂时不可用",
+                               message="系统繁忙或正在维护，请稍后再试。"), 503, {"Retry-After": "30"}
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_template("errors/page.html", title="页面已过期",
+                               message="页面已过期或表单无效，请返回上一页刷新后重试。"), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if _wants_json():
+            body = {"error": "invalid_request", "error_description": exc.name}
+            return Response(json.dumps(body), status=exc.code, mimetype="application/json")
+        titles = {404: "页面不存在", 405: "请求方式不正确", 400: "请求无效"}
+        message = exc.description if exc.code == 404 and "登录请求" in (exc.description or "") \
+            else "您访问的页面不存在或请求无效。"
+        return render_template("errors/page.html", title=titles.get(exc.code, "请求无法完成"),
+                               message=message), exc.code

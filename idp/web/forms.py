@@ -1,0 +1,29 @@
+"""Forms (Flask-WTF, CSRF on every one). Labels and messages in Chinese, wrapped for Babel."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField(_l("手机号码或证件号码"), validators=[
+        DataRequired(_l("请输入手机号码或证件号码。")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
+    password = PasswordField(_l("密码"), validators=[
+        DataRequired(_l("请输入密码。")), Length(max=128)],
+        render_kw={"autocomplete": "current-password"})
+    submit = SubmitField(_l("登录"))
+
+
+class ConsentForm(FlaskForm):
+    approve = SubmitField(_l("同意并继续"))
+    deny = SubmitField(_l("拒绝"))
+
+
+class ConfirmForm(FlaskForm):
+    """A bare CSRF-protected POST (sign out, withdraw consent)."""
+
+    target = HiddenField()
+    submit = SubmitField(_l("确认"))

@@ -1,0 +1,71 @@
+"""Pages of the interaction steps: ``/interaction/<iid>/<step>``."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from ..flows import pending, policy
+from ..protocol.claims import SCOPE_LABELS
+from ..protocol.responses import authorization_error
+from ..domain import consents
+from .auth import password_login
+from .forms import ConsentForm, LoginForm
+
+bp = Blueprint("interaction", __name__, url_prefix="/interaction")
+
+
+def _load(iid: str):
+    ia = pending.load(iid)
+    if ia is None:
+        abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
+    return ia
+
+
+@bp.get("/<iid>")
+def resume(iid):
+    return policy.proceed(_load(iid))
+
+
+@bp.route("/<iid>/login", methods=["GET", "POST"])
+def login(iid):
+    ia = _load(iid)
+    ctx = policy.context(ia)
+    if ctx is None:
+        return policy.proceed(ia)
+    form = LoginForm()
+    if request.method == "GET" and ia.params.get("login_hint"):
+        form.identifier.data = ia.params["login_hint"][:64]
+    error = None
+    if form.validate_on_submit():
+        user, error = password_login(form.identifier.data, form.password.data)
+        if user is not None:
+            policy.complete_login(ia, user, amr=["pwd"])
+            return policy.proceed(ia)
+    return render_template("auth/login.html", form=form, error=error, client=ctx.client,
+                           action=url_for(".login", iid=iid), abort_url=url_for(".abort", iid=iid))
+
+
+@bp.route("/<iid>/consent", methods=["GET", "POST"])
+def consent(iid):
+    ia = _load(iid)
+    ctx = policy.context(ia)
+    if ctx is None or ctx.user is None:
+        return policy.proceed(ia)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        if form.deny.data and not form.approve.data:
+            pending.finish(ia)
+            return authorization_error(ia.params, "access_denied", "the user declined")
+        consents.remember(ctx.user.id, ctx.client.client_id, ctx.requested_scopes)
+        policy.complete_consent(ia)
+        return policy.proceed(ia)
+    scopes = [(s, SCOPE_LABELS[s]) for s in sorted(ctx.requested_scopes) if s in SCOPE_LABELS]
+    return render_template("interaction/consent.html", form=form, client=ctx.client,
+                           user=ctx.user, scopes=scopes, action=url_for(".consent", iid=iid))
+
+
+@bp.post("/<iid>/abort", endpoint="abort")
+def abort_interaction(iid):
+    ia = _load(iid)
+    pending.finish(ia)
+    return authorization_error(ia.params, "access_denied", "the user cancelled the sign-in")
+
