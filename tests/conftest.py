@@ -1,0 +1,140 @@
+"""Test fixtures: a real database and store for every test run, and a settable clock.
+
+Back ends are chosen by the environment (``scripts/test`` sets them):
+- ``IDP_TEST_DATABASE=postgres`` creates a fresh PostgreSQL database for the run (dropped at
+  the end; ``IDP_TEST_PG_URL`` names the server, default the local trust-auth one);
+  otherwise a temporary SQLite file.
+- ``IDP_TEST_STORE=redis`` uses Redis (``IDP_TEST_REDIS_URL``) under a random key prefix that
+  is deleted after every test; otherwise the in-process store.
+The schema comes from the real migrations. Tables are emptied after every test.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from idp import create_app
+from idp.adapters.clock import SettableClock
+from idp.adapters.store import MemoryStore, RedisStore
+from support import Browser, RelyingParty, TEST_SETTINGS, make_relying_party, make_user
+
+BACKEND_DB = os.environ.get("IDP_TEST_DATABASE", "sqlite")
+BACKEND_STORE = os.environ.get("IDP_TEST_STORE", "memory")
+PG_URL = os.environ.get("IDP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("IDP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _pg_admin():
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    if BACKEND_DB == "postgres":
+        name = f"idp_test_{secrets.token_hex(6)}"
+        admin = _pg_admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = PG_URL.rsplit("/", 1)[0] + "/" + name
+        yield url
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        folder = tempfile.mkdtemp(prefix="idp-test-")
+        yield f"sqlite:///{folder}/idp.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def store_prefix():
+    return f"idp-test-{secrets.token_hex(6)}:"
+
+
+@pytest.fixture(scope="session")
+def _migrated(database_url, store_prefix):
+    from flask_migrate import upgrade
+    app = create_app({**TEST_SETTINGS, "database_url": database_url}, store=MemoryStore())
+    with app.app_context():
+        from idp.extensions import db
+        upgrade()
+        db.engine.dispose()
+    return True
+
+
+@pytest.fixture
+def clock():
+    return SettableClock(1_800_000_000.0)
+
+
+@pytest.fixture
+def store(clock, store_prefix):
+    if BACKEND_STORE == "redis":
+        s = RedisStore(REDIS_URL, store_prefix)
+        s.ping()  # fail, don't skip, when Redis was asked for and is down
+        yield s
+        s.clear_prefix()
+        s.r.close()
+    else:
+        yield MemoryStore(now=clock.now)
+
+
+@pytest.fixture
+def sender():
+    from support import RecordingSender
+    return RecordingSender()
+
+
+@pytest.fixture
+def settings_overrides():
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(_migrated, database_url, clock, store, sender, settings_overrides):
+    from idp.extensions import db
+    config = {**TEST_SETTINGS, "database_url": database_url}
+    for key, value in settings_overrides.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            config[key] = {**config[key], **value}
+        else:
+            config[key] = value
+    app = create_app(config, clock=clock, store=store, sender=sender)
+    app.config["TESTING"] = True
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    db.session.remove()
+    with db.engine.begin() as conn:
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+    db.engine.dispose()
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def browser(app):
+    return Browser(app)
+
+
+@pytest.fixture
+def user(app):
+    return make_user()
+
+
+@pytest.fixture
+def rp(app) -> RelyingParty:
+    return make_relying_party()

@@ -1,0 +1,170 @@
+"""Test helpers: users, relying parties and a browser that walks the authorization flow.
+
+The browser is Flask's test client with cookies; it finds forms the way a password manager or
+an automated relying-party test would (``autocomplete`` attributes, hidden CSRF input).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from idp.domain import accounts, clients
+
+TEST_SETTINGS = {
+    "issuer": "http://127.0.0.1:5000",
+    "logout": {"background_worker": False, "backchannel_retry_delay": 10},
+    "passwords": {"argon2_time_cost": 1, "argon2_memory_cost": 1024, "argon2_parallelism": 1},
+}
+PASSWORD = "Correct-horse-9"
+PHONE = "13800138000"
+REDIRECT = "https://rp.example.test/callback"
+
+
+def make_user(phone: str = PHONE, password: str = PASSWORD, name: str = "张三", **kw):
+    return accounts.create_natural_person(name=name, phone=phone, password=password, **kw)
+
+
+@dataclass
+class RelyingParty:
+    client_id: str
+    secret: str | None
+    redirect_uri: str
+    auth_method: str = "client_secret_basic"
+    extra: dict = field(default_factory=dict)
+
+    def auth(self, data: dict | None = None) -> tuple[dict, dict]:
+        """(form data, headers) authenticating this client at the token endpoint."""
+        data = dict(data or {})
+        headers = {}
+        if self.auth_method == "client_secret_basic":
+            raw = f"{self.client_id}:{self.secret}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
+        elif self.auth_method == "client_secret_post":
+            data.update(client_id=self.client_id, client_secret=self.secret)
+        elif self.auth_method == "none":
+            data["client_id"] = self.client_id
+        return data, headers
+
+
+def make_relying_party(name: str = "测试应用", redirect_uri: str = REDIRECT, **kw) -> RelyingParty:
+    kw.setdefault("post_logout_redirect_uris", ["https://rp.example.test/logged-out"])
+    client, secret = clients.create_client(name=name, redirect_uris=[redirect_uri], **kw)
+    return RelyingParty(client.client_id, secret, redirect_uri, client.token_endpoint_auth_method)
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def query(location: str) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def decode_jwt(token: str) -> dict:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def form_fields(html: str) -> tuple[str, dict]:
+    """(action, hidden inputs) of the first form in the page."""
+    action = re.search(r'<form[^>]*action="([^"]*)"', html).group(1)
+    hidden = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"',
+                             html))
+    hidden.update(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"',
+                             html))
+    return action.replace("&amp;", "&"), hidden
+
+
+class RecordingSender:
+    """Outgoing back-channel POSTs captured in memory; ``status`` decides the answer."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, dict]] = []
+        self.status = 200
+
+    def post_form(self, url, data, timeout):
+        self.sent.append((url, dict(data)))
+        if isinstance(self.status, Exception):
+            raise self.status
+        return self.status
+
+
+class Browser:
+    def __init__(self, app):
+        self.app = app
+        self.http = app.test_client()
+        self.verifier = None
+
+    def authorize(self, rp: RelyingParty, method: str = "GET", pkce: bool = True, **params):
+        params.setdefault("response_type", "code")
+        params.setdefault("client_id", rp.client_id)
+        params.setdefault("redirect_uri", rp.redirect_uri)
+        params.setdefault("scope", "openid profile")
+        params.setdefault("state", secrets.token_urlsafe(8))
+        params.setdefault("nonce", secrets.token_urlsafe(8))
+        if pkce and "code_challenge" not in params:
+            self.verifier, challenge = pkce_pair()
+            params.update(code_challenge=challenge, code_challenge_method="S256")
+        params = {k: v for k, v in params.items() if v is not None}
+        if method == "POST":
+            return self.http.post("/authorize", data=params)
+        return self.http.get("/authorize", query_string=params)
+
+    def follow(self, response):
+        return self.http.get(response.location)
+
+    def submit(self, page, **data):
+        action, hidden = form_fields(page.get_data(as_text=True))
+        return self.http.post(action, data={**hidden, **data})
+
+    def login(self, response, identifier: str = PHONE, password: str = PASSWORD):
+        """From a redirect to the login page: submit credentials, return the response."""
+        page = self.follow(response) if response.status_code == 302 else response
+        html = page.get_data(as_text=True)
+        assert 'autocomplete="username"' in html and 'autocomplete="current-password"' in html
+        return self.submit(page, identifier=identifier, password=password)
+
+    def consent(self, response, approve: bool = True):
+        page = self.follow(response) if response.status_code == 302 else response
+        return self.submit(page, **({"approve": "1"} if approve else {"deny": "1"}))
+
+    def sign_in(self, rp: RelyingParty, identifier: str = PHONE, password: str = PASSWORD,
+                **params) -> dict:
+        """Authorize → login → consent as needed; return the callback query parameters."""
+        response = self.authorize(rp, **params)
+        for _ in range(4):
+            location = response.location or ""
+            if location.startswith(rp.redirect_uri):
+                return query(location)
+            if "/login" in location:
+                response = self.login(response, identifier, password)
+            elif "/consent" in location:
+                response = self.consent(response)
+            else:
+                raise AssertionError(f"unexpected step: {response.status_code} {location}")
+        raise AssertionError("flow did not finish")
+
+    def token(self, rp: RelyingParty, **data):
+        form, headers = rp.auth(data)
+        return self.http.post("/token", data=form, headers=headers)
+
+    def exchange(self, rp: RelyingParty, code: str, **extra):
+        data = dict(grant_type="authorization_code", code=code, redirect_uri=rp.redirect_uri)
+        if self.verifier:
+            data["code_verifier"] = self.verifier
+        data.update(extra)
+        return self.token(rp, **{k: v for k, v in data.items() if v is not None})
+
+    def tokens_for(self, rp: RelyingParty, **params) -> dict:
+        """A full sign-in ending in a successful token response (JSON)."""
+        callback = self.sign_in(rp, **params)
+        response = self.exchange(rp, callback["code"])
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
