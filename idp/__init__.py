@@ -88,7 +88,7 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
 
 def start_worker(app: Flask):
     """Start the background worker when the settings ask for it (servers, not tests)."""
-    from .adapters import worker
+    from . import worker
     settings = app.extensions["idp"].settings
     if settings["logout.background_worker"]:
         return worker.start(app, float(settings["logout.worker_interval"]))

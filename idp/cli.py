@@ -170,13 +170,18 @@ def serve(host, port):
 
 
 def register(app):
-    for command in (clients_cli, users_cli, keys_cli, serve):
+    from .demo import demo_cli
+    for command in (clients_cli, users_cli, keys_cli, serve, demo_cli):
         app.cli.add_command(command)
 
 
 def _create_app():
     from . import create_app
-    return create_app()
+    from .config import ConfigError
+    try:
+        return create_app()
+    except ConfigError as exc:
+        _fail(str(exc))
 
 
 def main():

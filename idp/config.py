@@ -5,6 +5,7 @@ Every setting is documented in ``config/default.toml``. ``Settings`` gives dotte
 """
 from __future__ import annotations
 
+import base64
 import copy
 import os
 import tomllib
@@ -53,6 +54,18 @@ def _merge(base: dict, override: Mapping) -> dict:
     return base
 
 
+# Tables a later layer replaces whole instead of merging into: a keyring that kept the
+# development key beside the production ones could never pass check_production.
+REPLACED_TABLES = ("encryption_keys",)
+
+
+def _layer(data: dict, layer: Mapping) -> None:
+    for name in REPLACED_TABLES:
+        if isinstance(layer.get(name), Mapping):
+            data[name] = {}
+    _merge(data, layer)
+
+
 def _parse_env_value(raw: str) -> Any:
     try:
         return tomllib.loads(f"v = {raw}")["v"]
@@ -94,10 +107,10 @@ def load_settings(overrides: Mapping | None = None,
         if not path.is_file():
             raise ConfigError(f"IDP_CONFIG names {extra}, which is not a readable file")
         with path.open("rb") as fh:
-            _merge(data, tomllib.load(fh))
+            _layer(data, tomllib.load(fh))
     _apply_env(data, environ)
     if overrides:
-        _merge(data, overrides)
+        _layer(data, overrides)
     settings = Settings(data)
     settings.data["_defaults"] = defaults
     check_settings(settings)
@@ -115,6 +128,13 @@ def check_settings(settings: Settings) -> None:
     keys = settings["encryption_keys"]
     if settings["encryption_key_current"] not in keys:
         raise ConfigError("encryption_key_current must name a key of encryption_keys")
+    for kid, value in keys.items():
+        try:
+            raw = base64.b64decode(str(value), validate=True)
+        except ValueError:
+            raw = b""
+        if len(raw) != 32:
+            raise ConfigError(f"encryption_keys.{kid} must be the base64 of 32 random bytes")
     if settings.production:
         check_production(settings)
 

@@ -33,6 +33,9 @@ def _is_loopback(host: str | None) -> bool:
 
 
 def check_uri(uri: str, what: str, *, http_loopback_only: bool) -> str:
+    """An absolute http(s) URI without fragment. http: anywhere in development for redirect
+    URIs (test relying parties), loopback only in production; for back-channel logout
+    (``http_loopback_only``) loopback in development and never in production."""
     parts = urlsplit(uri or "")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError(f"{what} 必须是完整的 http(s) 地址：{uri!r}", what)
@@ -40,7 +43,10 @@ def check_uri(uri: str, what: str, *, http_loopback_only: bool) -> str:
         raise ValidationError(f"{what} 不能包含片段（#）：{uri!r}", what)
     if parts.scheme == "http":
         production = services().settings.production
-        if (production or http_loopback_only) and not _is_loopback(parts.hostname):
+        if http_loopback_only and (production or not _is_loopback(parts.hostname)):
+            raise ValidationError(f"{what} 必须使用 https（开发环境下仅本机回环地址可用 http）："
+                                  f"{uri!r}", what)
+        if production and not _is_loopback(parts.hostname):
             raise ValidationError(f"{what} 必须使用 https（仅本机回环地址可用 http）：{uri!r}", what)
     return uri
 

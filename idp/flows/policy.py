@@ -36,13 +36,20 @@ def current_session():
     return g.sso
 
 
+def current_user():
+    """(session, user) of the live SSO session with an active user, else (None, None)."""
+    s = current_session()
+    user = db.session.get(User, s.user_id) if s is not None else None
+    return (s, user) if user is not None and user.active else (None, None)
+
+
 def context(ia: pending.Interaction) -> Context | None:
     client = query_client(ia.client_id)
     if client is None:
         return None
     session = current_session()
     user = db.session.get(User, session.user_id) if session is not None else None
-    return Context(ia, client, session, user, services().now())
+    return Context(ia, client, session, user, services().clock.now())
 
 
 def next_step(ctx: Context) -> Step | None:
@@ -80,14 +87,19 @@ def resume(ctx: Context):
     return response
 
 
-def complete_login(ia: pending.Interaction, user: User, amr: list[str], acr: str | None = None):
-    """Record a successful login on the interaction and start a fresh SSO session."""
-    svc = services()
+def start_session(user: User, amr: list[str], acr: str | None = None):
+    """Start a fresh SSO session (new cookie id, session fixation) ending any previous one."""
     old = current_session()
     if old is not None:
         logout.end_session(old.key, "relogin")
-    cookie, s = sessions().create(user.id, svc.now(), amr, acr)
+    cookie, s = sessions().create(user.id, services().now(), amr, acr)
     g.sso, g.set_sso_cookie = s, cookie
+    return s
+
+
+def complete_login(ia: pending.Interaction, user: User, amr: list[str], acr: str | None = None):
+    """Record a successful login on the interaction and start a fresh SSO session."""
+    start_session(user, amr, acr)
     ia.login_done, ia.user_id = True, user.id
     pending.save(ia)
 

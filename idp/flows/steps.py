@@ -19,7 +19,7 @@ class Context:
     client: Client
     session: SsoSession | None
     user: User | None
-    now: int
+    now: float
 
     @property
     def requested_scopes(self) -> set[str]:

@@ -59,14 +59,21 @@ def save(code: str, data: AuthorizationCode) -> None:
 
 
 def take(code: str) -> tuple[AuthorizationCode | None, str | None]:
-    """Consume ``code``. Returns (code, None) the first time, (None, family) on reuse."""
+    """Consume ``code``. Returns (code, None) the first time, (None, family) on reuse.
+
+    The used-marker is written before the atomic pop, so a concurrent second redemption always
+    learns the family it must revoke: either it finds the marker, or it read the code itself
+    and lost the pop.
+    """
     svc = services()
     key = token_hash(code)
-    raw = svc.store.pop(f"code:{key}")
+    raw = svc.store.get(f"code:{key}")
     if raw is None:
         return None, svc.store.get(f"code-used:{key}")
     data = AuthorizationCode(**json.loads(raw))
     svc.store.set(f"code-used:{key}", data.family_id, ttl=USED_MARKER_TTL)
+    if svc.store.pop(f"code:{key}") is None:
+        return None, data.family_id
     if data.issued_at + int(svc.settings["protocol.code_ttl"]) <= svc.now():
         return None, None
     return data, None

@@ -76,6 +76,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
+        if self.request.payload.scope:  # a refused scope must not spend a live token
+            live = tokens.find(refresh_token, "refresh_token")
+            if (live is not None and live.kind == "refresh_token"
+                    and live.check_client(self.request.client) and live.is_active()):
+                self._validate_token_scope(live)
         row = tokens.claim_refresh_token(refresh_token, self.request.client.get_client_id())
         return tokens.TokenRef(row, "refresh_token") if row is not None else None
 

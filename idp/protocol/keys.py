@@ -86,11 +86,14 @@ def prune() -> int:
     for key in gone:
         db.session.delete(key)
     db.session.commit()
+    if gone:
+        bump_version()  # caches must stop publishing the removed keys
     return len(gone)
 
 
 def bump_version() -> None:
     services().store.set(VERSION_KEY, str(time.time_ns()))
+    _cache().checked = 0.0  # this process sees its own change at once, others within a second
 
 
 class _Cache:

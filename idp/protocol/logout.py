@@ -53,8 +53,7 @@ def queue_notices(sub: str, sid: str, client_ids) -> int:
         Client.client_id.in_(list(client_ids)), Client.backchannel_logout_uri.is_not(None))).all()
     for client in rows:
         job_id = secrets.token_hex(12)
-        job = {"client_id": client.client_id, "sub": sub, "sid": sid, "attempts": 0,
-               "jti": secrets.token_urlsafe(16)}
+        job = {"client_id": client.client_id, "sub": sub, "sid": sid, "attempts": 0}
         svc.store.set(f"bcl:job:{job_id}", json.dumps(job), ttl=7 * 86400)
         svc.store.zadd(QUEUE, job_id, svc.now())
     return len(rows)
@@ -86,7 +85,9 @@ def deliver_due(limit: int = 50) -> int:
         if client is None or not client.backchannel_logout_uri:
             svc.store.delete(f"bcl:job:{job_id}")
             continue
-        token = logout_token(client, job["sub"], job["sid"], job["jti"])
+        # A fresh jti per attempt: an RP that recorded the jti but failed to answer must not
+        # refuse the retry as a replay (logging out twice is harmless).
+        token = logout_token(client, job["sub"], job["sid"], secrets.token_urlsafe(16))
         try:
             status = svc.sender.post_form(client.backchannel_logout_uri, {"logout_token": token},
                                           float(settings["logout.backchannel_timeout"]))

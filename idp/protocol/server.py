@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from authlib.common.security import generate_token
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
-from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, OAuth2Request
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _Revocation
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _Introspection
 from authlib.oauth2.rfc9207 import IssuerParameter
+from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import select
 
@@ -53,16 +55,28 @@ def _token_generator(settings):
     def generate(grant_type, client, user=None, scope=None, expires_in=None,
                  include_refresh_token=True):
         scopes = (client.get_allowed_scope(scope) or "").split()
-        # OIDC Core §11: a refresh token is offline access, so an OpenID request must ask for it.
+        # OIDC Core §11: a refresh token is offline access, so an OpenID request must ask for it;
+        # a rotation keeps the grant's refresh token whatever narrower scope it asks for now.
         include = (include_refresh_token and grant_type != "client_credentials"
                    and client.check_grant_type("refresh_token")
-                   and ("openid" not in scopes or "offline_access" in scopes))
+                   and (grant_type == "refresh_token" or "openid" not in scopes
+                        or "offline_access" in scopes))
         return base.generate(grant_type, client, user, scope, expires_in, include)
     return generate
 
 
+def _require_token(request):
+    """``token`` is required; an unknown ``token_type_hint`` is only a hint and is ignored
+    (RFC 7009 §2.1, RFC 7662 §2.1) rather than refused."""
+    if not request.form.get("token"):
+        raise InvalidRequestError("Missing 'token' parameter.")
+
+
 class RevocationEndpoint(_Revocation):
     CLIENT_AUTH_METHODS = AUTH_METHODS
+
+    def check_params(self, request, client):
+        _require_token(request)
 
     def query_token(self, token_string, token_type_hint):
         return tokens.find(token_string, token_type_hint)
@@ -73,6 +87,9 @@ class RevocationEndpoint(_Revocation):
 
 class IntrospectionEndpoint(_Introspection):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+
+    def check_params(self, request, client):
+        _require_token(request)
 
     def query_token(self, token_string, token_type_hint):
         return tokens.find(token_string, token_type_hint)
@@ -85,7 +102,7 @@ class IntrospectionEndpoint(_Introspection):
         if not token.is_active():
             return {"active": False}
         row = token.row
-        body = {"active": True, "client_id": row.client_id, "scope": row.scope,
+        body = {"active": True, "client_id": row.client_id, "scope": token.get_scope(),
                 "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
                 "exp": token.expires_at(), "iat": row.issued_at,
                 "iss": services().settings["issuer"], "aud": row.client_id}
@@ -103,12 +120,31 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         issuer = services().settings["issuer"]
         return [issuer, issuer + "/token", issuer + "/introspect", issuer + "/revoke"]
 
+    def verify_claims(self, claims):
+        """Authlib's checks, timed by the IdP's clock rather than the wall clock."""
+        registry = jwt.JWTClaimsRegistry(
+            now=services().now, leeway=self.leeway, iss={"essential": True},
+            sub={"essential": True}, aud={"essential": True, "values": self.get_audiences()},
+            exp={"essential": True}, jti={"essential": True})
+        try:
+            registry.validate(claims)
+        except JoseError as exc:
+            raise InvalidClientError(description=exc.description) from exc
+        if claims["sub"] != claims["iss"]:
+            raise InvalidClientError(description="Issuer and Subject MUST match.")
+        if not self.validate_jti(claims, claims["jti"]):
+            raise InvalidClientError(description="JWT ID is used before.")
+
     def validate_jti(self, claims, jti):
         ttl = max(60, int(claims.get("exp", 0)) - services().now() + self.leeway)
         return services().store.set(f"jti:{claims['sub']}:{jti}", "1", ttl=ttl, nx=True)
 
     def resolve_client_public_key(self, client):
-        return KeySet.import_key_set(client.jwks or {"keys": []})
+        # A client without registered keys fails authentication here, not with a 500.
+        if client.token_endpoint_auth_method != self.CLIENT_AUTH_METHOD or not client.jwks:
+            raise InvalidClientError(description="The client cannot authenticate with method: "
+                                                 + self.CLIENT_AUTH_METHOD)
+        return KeySet.import_key_set(client.jwks)
 
 
 class Issuer(IssuerParameter):

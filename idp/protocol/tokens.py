@@ -17,6 +17,8 @@ from ..domain.models import Token, User
 from ..extensions import db
 from ..services import services
 
+FAMILY_MARKER_TTL = 86400
+
 
 def save_token(token: dict, request) -> Token:
     svc = services()
@@ -45,10 +47,16 @@ def save_token(token: dict, request) -> Token:
         row.refresh_expires_at = refresh_deadline
     db.session.add(row)
     db.session.commit()
+    if svc.store.get(f"family-revoked:{row.family_id}"):
+        revoke_family(row.family_id)
     return row
 
 
 def revoke_family(family_id: str) -> int:
+    """Revoke every token of a family, including one a concurrent request is saving right now:
+    the store marker is set before the UPDATE and ``save_token`` checks it after its INSERT, so
+    whichever order the two take, the new row ends up revoked."""
+    services().store.set(f"family-revoked:{family_id}", "1", ttl=FAMILY_MARKER_TTL)
     now = services().now()
     result = db.session.execute(update(Token).where(
         Token.family_id == family_id, Token.revoked_at.is_(None)).values(revoked_at=now))
@@ -86,6 +94,13 @@ def claim_refresh_token(value: str, client_id: str) -> Token | None:
     return row
 
 
+def grant_scope(family_id: str) -> str:
+    """The scope granted to a family: its first token's. A refresh token keeps it through
+    rotation even when the client asked for a narrower access token (RFC 6749 §6)."""
+    return db.session.scalar(select(Token.scope).where(Token.family_id == family_id)
+                             .order_by(Token.id).limit(1)) or ""
+
+
 @dataclass
 class TokenRef:
     """An access or refresh token found by its value, as Authlib's endpoints expect."""
@@ -97,6 +112,8 @@ class TokenRef:
         return self.row.client_id == client.get_client_id()
 
     def get_scope(self):
+        if self.kind == "refresh_token":
+            return grant_scope(self.row.family_id)
         return self.row.scope
 
     def get_user(self) -> User | None:

@@ -1,27 +1,16 @@
 """The personal center (so far: who am I, remembered consents, sign out) and its login."""
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
 from ..domain import consents, documents
-from ..domain.models import User
-from ..extensions import db
 from ..flows import policy
 from ..protocol import logout, tokens
-from ..services import services
 from .auth import password_login
 from .forms import ConfirmForm, LoginForm
 
 bp = Blueprint("account", __name__)
-
-
-def _current_user():
-    s = policy.current_session()
-    if s is None:
-        return None, None
-    user = db.session.get(User, s.user_id)
-    return (s, user) if user is not None and user.active else (None, None)
 
 
 @bp.get("/")
@@ -36,12 +25,7 @@ def login():
     if form.validate_on_submit():
         user, error = password_login(form.identifier.data, form.password.data)
         if user is not None:
-            old = policy.current_session()
-            if old is not None:
-                logout.end_session(old.key, "relogin")
-            cookie, s = services().extras["sessions"].create(user.id, services().now(), ["pwd"],
-                                                             None)
-            g.sso, g.set_sso_cookie = s, cookie
+            policy.start_session(user, amr=["pwd"])
             return redirect(url_for(".index"))
     return render_template("auth/login.html", form=form, error=error, client=None,
                            action=url_for(".login"), abort_url=None)
@@ -49,7 +33,7 @@ def login():
 
 @bp.get("/account")
 def index():
-    s, user = _current_user()
+    s, user = policy.current_user()
     if user is None:
         return redirect(url_for(".login"))
     rows = consents.list_for_user(user.id)
@@ -60,7 +44,7 @@ def index():
 
 @bp.post("/account/consents/withdraw")
 def withdraw_consent():
-    s, user = _current_user()
+    s, user = policy.current_user()
     form = ConfirmForm()
     if user is None or not form.validate_on_submit():
         return redirect(url_for(".index"))

@@ -46,8 +46,10 @@ def register(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
         if _wants_json():
-            body = {"error": "invalid_request", "error_description": exc.name}
-            return Response(json.dumps(body), status=exc.code, mimetype="application/json")
+            error = "server_error" if (exc.code or 500) >= 500 else "invalid_request"
+            body = {"error": error, "error_description": exc.name}
+            return Response(json.dumps(body), status=exc.code, mimetype="application/json",
+                            headers={"Cache-Control": "no-store"})
         titles = {404: "页面不存在", 405: "请求方式不正确", 400: "请求无效"}
         message = exc.description if exc.code == 404 and "登录请求" in (exc.description or "") \
             else "您访问的页面不存在或请求无效。"

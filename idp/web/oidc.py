@@ -1,6 +1,8 @@
 """Protocol endpoints. CSRF does not apply here: clients authenticate by their own means."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
 from ..extensions import csrf
@@ -46,6 +48,10 @@ def authorize_endpoint():
 
 @bp.post("/token")
 def token():
+    if not request.form.get("grant_type"):
+        body = {"error": "invalid_request", "error_description": "Missing 'grant_type' parameter."}
+        return Response(json.dumps(body), status=400, mimetype="application/json",
+                        headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
     return oauth_server().create_token_response()
 
 
@@ -70,14 +76,8 @@ def end_session_endpoint():
         req = end_session.validate(request.values)
     except end_session.InvalidLogoutRequest as exc:
         return render_template("errors/page.html", title="无法完成退出", message=exc.message), 400
-    current = policy.current_session()
-    user_sub = None
-    if current is not None:
-        from ..domain.models import User
-        from ..extensions import db
-        user = db.session.get(User, current.user_id)
-        user_sub = user.sub if user else None
-    if req.hint is not None and (current is None or req.hint["sub"] == user_sub):
+    current, user = policy.current_user()
+    if req.hint is not None and (current is None or req.hint["sub"] == user.sub):
         if current is not None:
             logout.end_session(current.key, "rp-initiated")
             g.clear_sso_cookie = True

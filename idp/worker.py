@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 
 def run_pass(app) -> None:
-    from ..protocol import logout
+    from .protocol import logout
     with app.app_context():
         logout.sweep_expired_sessions()
         logout.deliver_due()

@@ -1,0 +1,212 @@
+"""Settings (idp/config.py, config/default.toml): layering, environment parsing and the
+production guard that refuses development secrets and embedded back ends.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from idp.config import DEFAULT_FILE, ConfigError, load_settings
+
+DEFAULTS = tomllib.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
+DEV_KEY = DEFAULTS["encryption_keys"][DEFAULTS["encryption_key_current"]]
+IDP = Path(sys.executable).parent / "idp"
+
+
+def _key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def production(**changes) -> dict:
+    """A complete production configuration, with ``changes`` applied (dotted keys)."""
+    config = {
+        "env": "production",
+        "issuer": "https://id.example.gov.cn",
+        "secret_key": secrets.token_urlsafe(48),
+        "database_url": "postgresql+psycopg://idp:pw@db.invalid:5432/idp",
+        "store_url": "redis://redis.invalid:6379/0",
+        "encryption_key_current": "k2026a",
+        "encryption_keys": {"k2026a": _key()},
+        "secrets": {"blind_index_key": secrets.token_urlsafe(48),
+                    "client_secret_pepper": secrets.token_urlsafe(48)},
+    }
+    for dotted, value in changes.items():
+        node = config
+        *parents, last = dotted.split(".")
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    return config
+
+
+def write_toml(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_defaults_come_from_default_toml():
+    settings = load_settings(environ={})
+    assert settings["env"] == "development"
+    assert settings["issuer"] == DEFAULTS["issuer"]
+    assert settings["session.idle_timeout"] == DEFAULTS["session"]["idle_timeout"]
+    assert settings["store_url"] == "memory://" and settings["database_url"].startswith("sqlite")
+
+
+def test_precedence_default_file_env_overrides(tmp_path):
+    config = write_toml(tmp_path / "site.toml",
+                        "[protocol]\ncode_ttl = 30\naccess_token_ttl = 900\n"
+                        "[login]\nmax_failures = 7\n")
+    only_file = load_settings(environ={"IDP_CONFIG": config})
+    assert only_file["protocol.code_ttl"] == 30
+    assert only_file["protocol.access_token_ttl"] == 900
+    assert only_file["protocol.id_token_ttl"] == DEFAULTS["protocol"]["id_token_ttl"]
+
+    env = {"IDP_CONFIG": config, "IDP_PROTOCOL_CODE_TTL": "20", "IDP_LOGIN_MAX_FAILURES": "9"}
+    with_env = load_settings(environ=env)
+    assert with_env["protocol.code_ttl"] == 20
+    assert with_env["protocol.access_token_ttl"] == 900  # file still wins over the default
+    assert with_env["login.max_failures"] == 9
+
+    with_overrides = load_settings({"protocol": {"code_ttl": 10}}, environ=env)
+    assert with_overrides["protocol.code_ttl"] == 10
+    assert with_overrides["login.max_failures"] == 9
+    assert with_overrides["protocol.access_token_ttl"] == 900
+
+
+def test_env_values_are_read_as_toml():
+    settings = load_settings(environ={
+        "IDP_SESSION_IDLE_TIMEOUT": "600",
+        "IDP_LOGOUT_BACKGROUND_WORKER": "false",
+        "IDP_LOGOUT_WORKER_INTERVAL": "2.5",
+        "IDP_PROTOCOL_SCOPES_SUPPORTED": '["openid", "profile"]',
+        "IDP_ISSUER": "http://localhost:8080/",
+        "IDP_STORE_PREFIX": "tm:",
+    })
+    assert settings["session.idle_timeout"] == 600
+    assert settings["session.absolute_timeout"] == DEFAULTS["session"]["absolute_timeout"]
+    assert settings["logout.background_worker"] is False
+    assert settings["logout.worker_interval"] == 2.5
+    assert settings["protocol.scopes_supported"] == ["openid", "profile"]
+    assert settings["issuer"] == "http://localhost:8080"  # not TOML: a string, slash trimmed
+    assert settings["store_prefix"] == "tm:"
+
+
+def test_env_inline_table_replaces_a_whole_table():
+    key = _key()
+    settings = load_settings(environ={"IDP_ENCRYPTION_KEYS": f'{{k1 = "{key}"}}',
+                                      "IDP_ENCRYPTION_KEY_CURRENT": "k1"})
+    assert settings["encryption_keys"] == {"k1": key}
+    assert settings["encryption_key_current"] == "k1"
+
+
+def test_env_nested_key_next_to_a_top_level_key_of_similar_name():
+    """IDP_SECRET_KEY is the top-level secret_key; IDP_SECRETS_* go into [secrets]."""
+    settings = load_settings(environ={"IDP_SECRET_KEY": "s" * 40,
+                                      "IDP_SECRETS_BLIND_INDEX_KEY": "b" * 40})
+    assert settings["secret_key"] == "s" * 40
+    assert settings["secrets.blind_index_key"] == "b" * 40
+    assert settings["secrets.client_secret_pepper"] == DEFAULTS["secrets"]["client_secret_pepper"]
+
+
+def test_idp_config_naming_a_missing_file_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="IDP_CONFIG"):
+        load_settings(environ={"IDP_CONFIG": str(tmp_path / "nope.toml")})
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"env": "staging"}, "env must be"),
+    ({"issuer": "ftp://id.example"}, "issuer must be"),
+    ({"issuer": "https://id.example/?tenant=1"}, "issuer must be"),
+    ({"encryption_key_current": "missing"}, "encryption_key_current"),
+    ({"encryption_keys": {"dev1": "dG9vLXNob3J0"}}, "encryption_keys.dev1"),
+])
+def test_settings_that_cannot_work_are_refused_in_development(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(changes, environ={})
+
+
+def test_a_complete_production_configuration_passes():
+    settings = load_settings(production(), environ={})
+    assert settings.production
+    assert settings["issuer"] == "https://id.example.gov.cn"
+
+
+def test_the_production_example_file_shape_passes(tmp_path):
+    """A site file (IDP_CONFIG) with its own keyring: the dev key is not merged back in."""
+    config = production()
+    text = "\n".join([
+        'env = "production"', 'issuer = "https://id.example.gov.cn"',
+        f'secret_key = "{config["secret_key"]}"',
+        'database_url = "postgresql+psycopg://idp:pw@db:5432/idp"',
+        'store_url = "redis://redis:6379/0"', 'encryption_key_current = "k2026a"',
+        "[encryption_keys]", f'k2026a = "{config["encryption_keys"]["k2026a"]}"',
+        "[secrets]", f'blind_index_key = "{config["secrets"]["blind_index_key"]}"',
+        f'client_secret_pepper = "{config["secrets"]["client_secret_pepper"]}"', ""])
+    settings = load_settings(environ={"IDP_CONFIG": write_toml(tmp_path / "prod.toml", text)})
+    assert settings.production
+    assert list(settings["encryption_keys"]) == ["k2026a"]
+
+
+def test_production_can_come_from_the_environment_alone():
+    config = production()
+    environ = {
+        "IDP_ENV": "production", "IDP_ISSUER": config["issuer"],
+        "IDP_SECRET_KEY": config["secret_key"], "IDP_DATABASE_URL": config["database_url"],
+        "IDP_STORE_URL": config["store_url"], "IDP_ENCRYPTION_KEY_CURRENT": "k2026a",
+        "IDP_ENCRYPTION_KEYS": f'{{k2026a = "{config["encryption_keys"]["k2026a"]}"}}',
+        "IDP_SECRETS_BLIND_INDEX_KEY": config["secrets"]["blind_index_key"],
+        "IDP_SECRETS_CLIENT_SECRET_PEPPER": config["secrets"]["client_secret_pepper"],
+    }
+    assert load_settings(environ=environ).production
+
+
+@pytest.mark.parametrize("changes, named", [
+    ({"secret_key": DEFAULTS["secret_key"]}, "secret_key"),
+    ({"secret_key": "short-but-not-the-default"}, "secret_key"),
+    ({"secrets.blind_index_key": DEFAULTS["secrets"]["blind_index_key"]},
+     "secrets.blind_index_key"),
+    ({"secrets.client_secret_pepper": DEFAULTS["secrets"]["client_secret_pepper"]},
+     "secrets.client_secret_pepper"),
+    ({"database_url": "sqlite:///idp.sqlite3"}, "database_url"),
+    ({"store_url": "memory://"}, "store_url"),
+    ({"issuer": "http://id.example.gov.cn"}, "issuer"),
+    ({"encryption_keys": {"k2026a": _key(), "dev1": DEV_KEY}}, "encryption_keys"),
+])
+def test_production_refuses_each_unsafe_setting_by_name(changes, named):
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(production(**changes), environ={})
+    message = str(excinfo.value)
+    assert message.startswith("refusing to start in production")
+    assert named in message
+    assert message.count(";") == 0  # only the one problem is reported
+
+
+def test_production_defaults_list_every_problem():
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(environ={"IDP_ENV": "production"})
+    message = str(excinfo.value)
+    for named in ("issuer", "database_url", "store_url", "secret_key", "secrets.blind_index_key",
+                  "secrets.client_secret_pepper", "encryption_keys"):
+        assert named in message
+
+
+def _clean_environ(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP_", "FLASK_"))}
+    env.update(extra)
+    return env
+
+
+def test_idp_command_exits_1_with_the_reason_on_an_invalid_production_config():
+    result = subprocess.run([str(IDP), "keys", "list"], env=_clean_environ(IDP_ENV="production"),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "refusing to start in production" in result.stderr
+    assert "database_url" in result.stderr and "secret_key" in result.stderr
+    assert "Traceback" not in result.stderr
