@@ -19,6 +19,11 @@ from .steps import ConsentStep, Context, LoginStep, Step
 
 STEPS: list[Step] = [LoginStep(), ConsentStep()]
 
+# Authentication context class references (OIDC Core §2 ``acr``): "1" is a single factor
+# (password); stronger methods added later get higher levels. Listed in discovery.
+ACR_PASSWORD = "1"
+ACR_VALUES = [ACR_PASSWORD]
+
 
 def insert_step(step: Step, before: str = "consent") -> None:
     names = [s.name for s in STEPS]
@@ -87,7 +92,7 @@ def resume(ctx: Context):
     return response
 
 
-def start_session(user: User, amr: list[str], acr: str | None = None):
+def start_session(user: User, amr: list[str], acr: str = ACR_PASSWORD):
     """Start a fresh SSO session (new cookie id, session fixation) ending any previous one."""
     old = current_session()
     if old is not None:
@@ -97,7 +102,8 @@ def start_session(user: User, amr: list[str], acr: str | None = None):
     return s
 
 
-def complete_login(ia: pending.Interaction, user: User, amr: list[str], acr: str | None = None):
+def complete_login(ia: pending.Interaction, user: User, amr: list[str],
+                   acr: str = ACR_PASSWORD):
     """Record a successful login on the interaction and start a fresh SSO session."""
     start_session(user, amr, acr)
     ia.login_done, ia.user_id = True, user.id

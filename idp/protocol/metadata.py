@@ -39,6 +39,7 @@ def build(issuer: str, scopes: list[str]) -> dict:
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": CLAIMS_SUPPORTED,
+        "acr_values_supported": ["1"],
         "claim_types_supported": ["normal"],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
