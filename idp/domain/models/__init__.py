@@ -2,7 +2,9 @@
 from .client import Client
 from .consent import Consent
 from .key import SigningKey
+from .organisation import AgencyFiling, HandlerBinding, Organisation, Practitioner
 from .token import Token
 from .user import User
 
-__all__ = ["Client", "Consent", "SigningKey", "Token", "User"]
+__all__ = ["AgencyFiling", "Client", "Consent", "HandlerBinding", "Organisation",
+           "Practitioner", "SigningKey", "Token", "User"]

@@ -1,4 +1,6 @@
-"""The user account (a natural person for now; legal persons and agencies come with P1).
+"""The user account: a natural person, or the account of a legal person or agency (P1).
+
+Organisation-only data live in ``Organisation`` (one row per organisation account).
 
 ``sub`` is a random public identifier that is never reused, even after deactivation (P4).
 Login identifiers (mobile, ID number) are unique among *active* accounts only (D3), enforced by
@@ -10,13 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
 from ._types import UTCDateTime
 
 ACTIVE = "active"
+PENDING_REVIEW = "pending_review"
+REJECTED = "rejected"
+DEACTIVATED = "deactivated"
+NATURAL = "natural"
 
 
 def new_sub() -> str:
@@ -28,7 +34,7 @@ class User(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sub: Mapped[str] = mapped_column(String(64), unique=True, default=new_sub)
-    user_type: Mapped[str] = mapped_column(String(16), default="natural")
+    user_type: Mapped[str] = mapped_column(String(16), default=NATURAL)
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(20))
     phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -38,11 +44,18 @@ class User(db.Model):
     id_number_enc: Mapped[str | None] = mapped_column(Text)
     id_number_bidx: Mapped[str | None] = mapped_column(String(64))
     id_number_masked: Mapped[str | None] = mapped_column(String(40))
+    id_valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    id_valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    id_long_term: Mapped[bool] = mapped_column(Boolean, default=False)
+    realname_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     address: Mapped[dict | None] = mapped_column(JSON)
+    agreement_version: Mapped[str | None] = mapped_column(String(20))
+    agreement_accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     password_hash: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         Index("uq_users_active_phone", "phone", unique=True,
