@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import documents, passwords
+from . import documents, password_policy, passwords
 from .errors import Conflict, ValidationError
 from .models import User
 from .models._types import from_timestamp
@@ -45,9 +45,9 @@ def authenticate(identifier: str, password: str) -> User | None:
     return user
 
 
-def validate_password(password: str) -> None:
-    if not 8 <= len(password or "") <= 64:
-        raise ValidationError("密码长度应为 8–64 个字符。", "password")
+def validate_password(password: str, *, context: list[str | None] | None = None) -> None:
+    """The password policy (password_policy.check_password); context: the user's identifiers."""
+    password_policy.check_password(password, context=context or [])
 
 
 def create_natural_person(*, name: str, phone: str, password: str, email: str | None = None,
@@ -57,7 +57,7 @@ def create_natural_person(*, name: str, phone: str, password: str, email: str | 
     if not 1 <= len(name) <= 100:
         raise ValidationError("请填写姓名（不超过 100 个字符）。", "name")
     phone = documents.validate_mobile(phone)
-    validate_password(password)
+    validate_password(password, context=[phone, id_number])
     if email is not None and email.strip():
         email = email.strip()
         if "@" not in email or len(email) > 254 or " " in email:
@@ -72,7 +72,8 @@ def create_natural_person(*, name: str, phone: str, password: str, email: str | 
     if id_number:
         if not id_type:
             raise ValidationError("请选择证件类型。", "id_type")
-        number = documents.validate_id_number(id_type, id_number)
+        number = documents.validate_id_number(
+            id_type, id_number, today=documents.beijing_date(svc.clock.now()))
         user.id_type = id_type
         user.id_number_enc = svc.cipher.encrypt(number, ID_INDEX)
         user.id_number_bidx = id_number_index(number)

@@ -1,15 +1,46 @@
-"""Identity documents and mobile numbers: normalisation, validation, masking (D1, D5).
+"""Identity documents of natural persons (D1), with the other identifier validators (D2, D4, D5).
 
-Issue scope so far: the resident ID card (GB 11643 MOD 11-2 check digit) and mainland mobile
-numbers are fully checked; the other natural-person documents get their format checks here and
-are completed with the full validator set of the accounts work.
+The one place that validates identifiers: persons here, mobile numbers in ``mobile``,
+organisations in ``uscc`` (D2), validity periods in ``validity`` (D4); all are re-exported so
+callers import this module only.
+Every value is normalised first (NFKC, no spaces, upper case) and every refusal is a
+``ValidationError`` with a Chinese message naming the field and the reason.
+
+Per document type (``ID_TYPES``):
+- resident_id: 18 characters, GB 11643: province-level code (GB/T 2260, plus 81/82/83 of the
+  HK/Macau/Taiwan residents' residence permits, same layout), birth date (chars 7–14: a real
+  date, 1900 to today), MOD 11-2 check character. 15-digit first-generation numbers refused.
+- hk_macau_permit: H or M + 8 digits (card issued since 2013); the older booklet form H or M +
+  10 digits (the last two count renewals) is still accepted.
+- taiwan_permit: 8 digits (card issued since 2015); the older 10-digit number is accepted. The
+  old booklet's letter in parentheses, e.g. ``12345678(B)``, counts renewals and is not part of
+  the number: it is refused with a message saying to leave it out, so one person has one number.
+- passport (普通护照): E + 8 digits, E + a letter other than I/O + 7 digits, or G + 8 digits
+  (issued before 2012). No check character is printed in the number (only in the MRZ).
+- foreign_permanent_residence: the 2023 number (issued from 2023-12-01; National Immigration
+  Administration notice) is 18 characters: 9, the accepting province (2), the nationality as a
+  numeric country code (3), the birth date (8), a sequence (3) and a MOD 11-2 check character;
+  the province, birth date and check are validated. The 2017 number is 3 Latin letters (the
+  ISO 3166-1 alpha-3 nationality) + 12 digits; its inner layout and check are not publicly
+  specified, so only that shape is checked, and real-name verification (S7) does the rest.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
-import unicodedata
+import time
 
 from .errors import ValidationError
+from .identifiers import PROVINCES, beijing_date, gb11643_check, mask_middle, normalize, parse_date
+from .mobile import login_key, looks_like_mobile, mask_mobile, validate_mobile
+from .uscc import mask_uscc, validate_organization_code, validate_uscc
+from .validity import Validity, validate_validity
+
+__all__ = [
+    "ID_TYPES", "Validity", "beijing_date", "login_key", "looks_like_mobile", "mask_id_number",
+    "mask_mobile", "mask_uscc", "normalize", "resident_id_check_char", "validate_id_number",
+    "validate_mobile", "validate_organization_code", "validate_uscc", "validate_validity",
+]
 
 ID_TYPES = {
     "resident_id": "居民身份证",
@@ -18,63 +49,94 @@ ID_TYPES = {
     "passport": "普通护照",
     "foreign_permanent_residence": "外国人永久居留身份证",
 }
-
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-_CHECK = "10X98765432"
-_FORMATS = {
-    "hk_macau_permit": re.compile(r"^[HM]\d{8}(\d{2})?$"),
-    "taiwan_permit": re.compile(r"^\d{8}(\d{2})?$"),
-    "passport": re.compile(r"^[EG]\d{8}$|^E[A-HJ-NP-Z]\d{7}$"),
-    "foreign_permanent_residence": re.compile(r"^[A-Z]{3}\d{12}$|^9\d{17}$"),
-}
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+_FIELD = "id_number"
 
 
-def normalize(value: str) -> str:
-    """NFKC (full-width digits become ASCII), no spaces, upper case (a trailing x becomes X)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "")).upper()
+def _refuse(message: str) -> ValidationError:
+    return ValidationError(message, _FIELD)
 
 
 def resident_id_check_char(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+    """The GB 11643 (MOD 11-2) check character of the first 17 digits."""
+    return gb11643_check(first17)
 
 
-def validate_mobile(value: str) -> str:
-    number = normalize(value)
-    if number.startswith("+86"):
-        number = number[3:]
-    if not _MOBILE.match(number):
-        raise ValidationError("手机号码格式不正确：应为 11 位中国大陆手机号码。", "phone")
-    return number
+def _birth_date(digits: str, today: dt.date, label: str) -> None:
+    born = parse_date(digits)
+    if born is None:
+        raise _refuse(f"{label}号码中的出生日期“{digits}”不是有效日期，请核对。")
+    if not EARLIEST_BIRTH <= born <= today:
+        raise _refuse(f"{label}号码中的出生日期“{digits}”应在 1900 年 1 月 1 日至今天之间。")
 
 
-def validate_id_number(id_type: str, value: str) -> str:
+def _resident_id(number: str, today: dt.date) -> None:
+    if len(number) == 15 and number.isdigit():
+        raise _refuse("不支持 15 位身份证号码，请使用 18 位居民身份证号码。")
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise _refuse("居民身份证号码应为 18 位：17 位数字加 1 位校验位（数字或 X）。")
+    if number[0] == "9":
+        raise _refuse("以 9 开头的是外国人永久居留身份证号码，请选择证件类型“外国人永久居留身份证”。")
+    if number[:2] not in PROVINCES:
+        raise _refuse(f"居民身份证号码前 2 位（省级行政区划代码）“{number[:2]}”不存在，请核对。")
+    _birth_date(number[6:14], today, "居民身份证")
+    if gb11643_check(number[:17]) != number[17]:
+        raise _refuse("居民身份证号码校验位（最后一位）不正确，请核对。")
+
+
+def _hk_macau_permit(number: str, today: dt.date) -> None:
+    if not re.fullmatch(r"[HM](\d{8}|\d{10})", number):
+        raise _refuse("港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字（旧版为 H 或 M 加 10 位数字）。")
+
+
+def _taiwan_permit(number: str, today: dt.date) -> None:
+    if re.fullmatch(r"\d{8}(\d{2})?\([A-Z]\)", number):
+        raise _refuse("台湾居民来往大陆通行证号码括号内的字母表示换证次数，不属于号码：请只填写括号前的数字。")
+    if not re.fullmatch(r"\d{8}(\d{2})?", number):
+        raise _refuse("台湾居民来往大陆通行证号码应为 8 位数字（旧版为 10 位数字）。")
+
+
+def _passport(number: str, today: dt.date) -> None:
+    if not re.fullmatch(r"E\d{8}|E[A-HJ-NP-Z]\d{7}|G\d{8}", number):
+        raise _refuse("普通护照号码应为 E 加 8 位数字、E 加 1 个字母（不含 I、O）再加 7 位数字，"
+                      "或旧版 G 加 8 位数字。")
+
+
+def _foreign_permanent_residence(number: str, today: dt.date) -> None:
+    if re.fullmatch(r"[A-Z]{3}\d{12}", number):
+        return  # 2017 format: only the shape is publicly specified
+    if not re.fullmatch(r"9\d{16}[\dX]", number):
+        raise _refuse("外国人永久居留身份证号码应为 18 位（2023 年版：9 开头，17 位数字加 1 位校验位）"
+                      "或 15 位（2017 年版：3 位英文字母加 12 位数字）。")
+    if number[1:3] not in PROVINCES:
+        raise _refuse(f"外国人永久居留身份证号码第 2–3 位（受理地代码）“{number[1:3]}”不存在，请核对。")
+    _birth_date(number[6:14], today, "外国人永久居留身份证")
+    if gb11643_check(number[:17]) != number[17]:
+        raise _refuse("外国人永久居留身份证号码校验位（最后一位）不正确，请核对。")
+
+
+_VALIDATORS = {
+    "resident_id": _resident_id,
+    "hk_macau_permit": _hk_macau_permit,
+    "taiwan_permit": _taiwan_permit,
+    "passport": _passport,
+    "foreign_permanent_residence": _foreign_permanent_residence,
+}
+
+
+def validate_id_number(id_type: str, value: str, today: dt.date | None = None) -> str:
+    """The normalised document number, or a ValidationError (D1). ``today`` (Beijing date,
+    see ``beijing_date``) bounds embedded birth dates; by default the system clock's."""
     if id_type not in ID_TYPES:
-        raise ValidationError("证件类型不正确。", "id_type")
+        raise ValidationError("证件类型不正确，请选择证件类型。", "id_type")
     number = normalize(value)
-    if id_type == "resident_id":
-        if len(number) == 15:
-            raise ValidationError("不支持 15 位身份证号码，请使用 18 位居民身份证号码。", "id_number")
-        if not re.match(r"^\d{17}[\dX]$", number):
-            raise ValidationError("居民身份证号码应为 18 位（最后一位可为 X）。", "id_number")
-        if resident_id_check_char(number[:17]) != number[17]:
-            raise ValidationError("居民身份证号码校验位不正确，请核对。", "id_number")
-        return number
-    if not _FORMATS[id_type].match(number):
-        raise ValidationError(f"{ID_TYPES[id_type]}号码格式不正确。", "id_number")
+    if not number:
+        raise _refuse(f"请填写{ID_TYPES[id_type]}号码。")
+    _VALIDATORS[id_type](number, today or beijing_date(time.time()))
     return number
-
-
-def looks_like_mobile(value: str) -> bool:
-    number = normalize(value)
-    return bool(_MOBILE.match(number[3:] if number.startswith("+86") else number))
 
 
 def mask_id_number(number: str) -> str:
-    if len(number) <= 8:
-        return number[:1] + "*" * max(0, len(number) - 2) + number[-1:]
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
-
-
-def mask_mobile(number: str) -> str:
-    return number[:3] + "****" + number[-4:] if len(number) == 11 else "*" * len(number)
+    """First four and last four shown (D5): ``1101**********1234``; shorter numbers show at
+    most a quarter at each end (``E1*****78``), so a masked passport number stays masked."""
+    return mask_middle(number)

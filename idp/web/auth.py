@@ -26,7 +26,7 @@ def throttle() -> LoginThrottle:
 
 def password_login(identifier: str, password: str):
     """Return (user, None) or (None, message)."""
-    account = services().blind_index(documents.normalize(identifier), "throttle")
+    account = services().blind_index(documents.login_key(identifier), "throttle")
     ip = request.remote_addr or "unknown"
     limiter = throttle()
     if limiter.locked_for(account, ip):
