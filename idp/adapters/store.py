@@ -84,6 +84,17 @@ class RedisStore:
         return bool(self.r.zrem(self._k(key), member))
 
     @_wrap
+    def lpush_capped(self, key, value, keep):
+        pipe = self.r.pipeline()  # MULTI/EXEC: push and trim together
+        pipe.lpush(self._k(key), value)
+        pipe.ltrim(self._k(key), 0, keep - 1)
+        pipe.execute()
+
+    @_wrap
+    def lrange(self, key, limit):
+        return list(self.r.lrange(self._k(key), 0, limit - 1))
+
+    @_wrap
     def ping(self):
         self.r.ping()
 
@@ -195,6 +206,18 @@ class MemoryStore:
         with self._lock:
             zset = self._data.get(key) or {}
             return zset.pop(member, None) is not None
+
+    def lpush_capped(self, key, value, keep):
+        """Newest first, at most ``keep`` items (a capped log such as the dev outbox)."""
+        with self._lock:
+            items = self._data.get(key) if self._live(key) else None
+            items = [value] + (items if isinstance(items, list) else [])
+            self._data[key] = items[:keep]
+
+    def lrange(self, key, limit):
+        with self._lock:
+            items = self._data.get(key) if self._live(key) else None
+            return list(items[:limit]) if isinstance(items, list) else []
 
     def ping(self):
         return None

@@ -287,3 +287,20 @@ def test_store_down_sso_cookie_is_not_trusted(dead_store_app, rp):
     client.set_cookie("idp_sso", "some-session-cookie")
     response = client.get("/account")
     assert response.status_code == 503
+
+
+# --- capped lists (the development outbox, S7), on both back ends ---------------------------
+
+def test_store_capped_list_keeps_the_newest_first(kv):
+    assert kv.lrange("log", 10) == []
+    for n in range(5):
+        kv.lpush_capped("log", f"m{n}", keep=3)
+    assert kv.lrange("log", 10) == ["m4", "m3", "m2"]
+    assert kv.lrange("log", 2) == ["m4", "m3"]
+    kv.lpush_capped("log", "统一身份认证", keep=3)
+    assert kv.lrange("log", 1) == ["统一身份认证"]
+    kv.delete("log")
+    assert kv.lrange("log", 10) == []
+    kv.lpush_capped("log", "again", keep=3)
+    kv.clear_prefix()
+    assert kv.lrange("log", 10) == []

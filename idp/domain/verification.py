@@ -1,0 +1,155 @@
+"""One-time verification codes for mobile numbers and email addresses (rule S7).
+
+- A code is 6 digits from ``secrets``. The store keeps only its HMAC (under
+  ``secrets.blind_index_key``, purpose "verification-code"), bound to the channel, the
+  normalised destination, the purpose and the flow id: it verifies nothing else.
+- It lives ``codes.ttl`` seconds on the clock, is single use (an atomic pop), and
+  ``codes.max_attempts`` tries burn it (counted before comparing, so parallel guesses are bounded).
+- Sending is limited by ``send_limits`` (60 s resend wait, per destination per hour and per
+  Beijing day, per client IP); its ``SendLimited`` is re-exported here.
+- A message the gateway did not accept leaves no usable code and lifts the resend wait, so the
+  user may retry at once; it still counts toward the hourly and daily limits, which protect the
+  gateway and the number's owner from a flood even while the gateway fails.
+- Logs never hold the code or the full destination (masked).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+
+from .crypto import constant_time_equal, keyed_digest
+from .documents import mask_mobile, normalize, validate_mobile
+from .errors import DomainError, ValidationError
+from .ports import SendFailed
+from .send_limits import SendLimited, SendLimits
+
+log = logging.getLogger(__name__)
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+_PURPOSE = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_LABEL = {"sms": "短信", "mail": "邮件"}
+__all__ = ["CodeExpired", "CodeRefused", "DeliveryFailed", "SendLimited", "TooManyTries",
+           "VerificationCodes", "WrongCode", "mask", "normalise_destination"]
+
+
+class CodeRefused(DomainError):
+    """A code that does not verify, or a message that could not be sent (field "code")."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "code")
+
+
+class WrongCode(CodeRefused):
+    """Not the code that was sent (or not 6 digits)."""
+
+
+class CodeExpired(CodeRefused):
+    """No live code for this binding: never sent, expired, used or burnt."""
+
+
+class TooManyTries(CodeRefused):
+    """``codes.max_attempts`` reached: the code is burnt."""
+
+
+class DeliveryFailed(CodeRefused):
+    """The gateway did not take the message; no code is usable and the user may retry now."""
+
+
+def normalise_destination(channel: str, destination: str) -> str:
+    if channel == "sms":
+        return validate_mobile(destination)
+    if channel == "mail":
+        email = normalize(destination).lower()  # NFKC; addresses are matched case-insensitively
+        if not _EMAIL.fullmatch(email) or len(email) > 254:
+            raise ValidationError("电子邮箱格式不正确，请核对。", "email")
+        return email
+    raise ValueError(f"unknown channel {channel!r}")
+
+
+def mask(channel: str, destination: str) -> str:
+    if channel == "sms":
+        return mask_mobile(destination)
+    local, _, domain = destination.partition("@")
+    return local[:1] + "***@" + domain
+
+
+class VerificationCodes:
+    """``send`` a code through the SMS or mail port; ``verify`` it once (S7)."""
+
+    def __init__(self, store, clock, sms, mail, settings):
+        self.store, self.clock = store, clock
+        self.senders = {"sms": sms, "mail": mail}
+        self.key = str(settings["secrets.blind_index_key"])
+        self.ttl = int(settings["codes.ttl"])
+        self.max_attempts = int(settings["codes.max_attempts"])
+        self.limits = SendLimits(store, clock, settings)
+        self.signature = settings["codes.sms_signature"]
+        self.subject = settings["codes.mail_subject"]
+
+    def _digest(self, *parts: str) -> str:
+        return keyed_digest(self.key, "\x1f".join(parts), "verification-binding")
+
+    def _hash(self, binding: str, code: str) -> str:
+        return keyed_digest(self.key, f"{binding}:{code}", "verification-code")
+
+    def _bind(self, channel, destination, purpose, flow_id):
+        if channel not in _LABEL or not _PURPOSE.fullmatch(purpose or "") or not flow_id:
+            raise ValueError("channel, purpose and flow_id must be given")
+        dest = normalise_destination(channel, destination)
+        return dest, self._digest(channel, dest, purpose, str(flow_id))
+
+    def send(self, channel: str, destination: str, purpose: str, flow_id: str, ip: str) -> None:
+        """Send a new code (replacing any earlier one for the same binding), or refuse."""
+        dest, binding = self._bind(channel, destination, purpose, flow_id)
+        gap = self.limits.take(self._digest(channel, dest, purpose), self._digest(channel, dest),
+                               self._digest("ip", ip or "-"))
+        code = f"{secrets.randbelow(10**6):06d}"
+        record = json.dumps({"h": self._hash(binding, code), "exp": self.clock.now() + self.ttl})
+        self.store.set(f"vc:code:{binding}", record, ttl=self.ttl + 60)
+        self.store.delete(f"vc:tries:{binding}")
+        try:
+            self._deliver(channel, dest, code)
+        except SendFailed as exc:
+            self.store.delete(f"vc:code:{binding}")
+            self.limits.release(gap)
+            log.warning("verification %s to %s (%s) failed: %s", channel, mask(channel, dest),
+                        purpose, exc)
+            raise DeliveryFailed(f"{_LABEL[channel]}发送失败，请稍后重试。") from exc
+        log.info("verification %s sent to %s (%s)", channel, mask(channel, dest), purpose)
+
+    def _deliver(self, channel: str, dest: str, code: str) -> None:
+        minutes = max(1, self.ttl // 60)
+        text = f"您的验证码为 {code}，{minutes} 分钟内有效。请勿泄露。"
+        if channel == "sms":
+            self.senders["sms"].send_sms(dest, f"【{self.signature}】{text}", "verification_code",
+                                         {"code": code, "minutes": str(minutes)})
+        else:
+            body = f"{text}\n如非本人操作，请忽略本邮件。\n\n{self.signature}"
+            self.senders["mail"].send_mail(dest, self.subject, body)
+
+    def verify(self, channel: str, destination: str, purpose: str, flow_id: str,
+               code: str) -> bool:
+        """True once for the right code of this binding; every other answer is a refusal."""
+        submitted = normalize(code)
+        if not re.fullmatch(r"\d{6}", submitted):
+            raise WrongCode("验证码应为 6 位数字。")
+        _, binding = self._bind(channel, destination, purpose, flow_id)
+        key, tries_key = f"vc:code:{binding}", f"vc:tries:{binding}"
+        raw = self.store.get(key)
+        record = json.loads(raw) if raw else None
+        if record is None or record["exp"] <= self.clock.now():
+            raise CodeExpired("验证码已过期，请重新获取。")
+        tries = self.store.incr(tries_key, self.ttl + 60)
+        if tries > self.max_attempts:
+            self.store.delete(key)
+            raise TooManyTries("验证码错误次数过多，请重新获取。")
+        if constant_time_equal(record["h"], self._hash(binding, submitted)):
+            if self.store.pop(key) != raw:  # used (or replaced) meanwhile
+                raise CodeExpired("验证码已过期，请重新获取。")
+            self.store.delete(tries_key)
+            return True
+        if tries >= self.max_attempts:
+            self.store.delete(key)
+            raise TooManyTries("验证码错误次数过多，请重新获取。")
+        raise WrongCode(f"验证码错误，还可尝试 {self.max_attempts - tries} 次。")
