@@ -1,0 +1,75 @@
+"""Password policy for passwords set here (accounts issue: "Passwords").
+
+8–64 characters with at least three of the four classes upper case, lower case, digits and
+symbols (the office's security level requires complexity); not a common password; not
+containing this system's own words (cnipa, 商标, trademark) nor the user's own mobile or ID
+number. No forced rotation: a password that passed stays valid until the user changes it.
+Hashing (argon2id) lives in ``passwords``; this module only decides what may be set.
+
+Classes count ASCII letters and digits; every other character (punctuation, a space, a Chinese
+character, a full-width letter) counts as a symbol. The blocklist file says where it came from.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from . import documents
+from .errors import ValidationError
+
+MIN_LENGTH, MAX_LENGTH = 8, 64
+MIN_CLASSES = 3
+BLOCKLIST_FILE = Path(__file__).parent / "data" / "common_passwords.txt"
+SYSTEM_WORDS = ("cnipa", "商标", "trademark")
+# Shorter context strings are ignored: a 2-character fragment would refuse half of all passwords.
+MIN_CONTEXT_LENGTH = 4
+
+_CLASSES = (
+    ("大写字母", lambda c: "A" <= c <= "Z"),
+    ("小写字母", lambda c: "a" <= c <= "z"),
+    ("数字", lambda c: "0" <= c <= "9"),
+    ("符号", lambda c: not ("A" <= c <= "Z" or "a" <= c <= "z" or "0" <= c <= "9")),
+)
+
+
+def _fail(message: str) -> None:
+    raise ValidationError(message, "password")
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The blocklist, case-folded; lines starting with "# " are comments."""
+    lines = BLOCKLIST_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.casefold() for line in lines
+                     if line and not line.startswith("# ") and line != "#")
+
+
+def missing_classes(password: str) -> list[str]:
+    """Names of the character classes the password lacks, in the order the message lists them."""
+    return [name for name, test in _CLASSES if not any(test(c) for c in password)]
+
+
+def check_password(password: str, *, context: Iterable[str | None] = ()) -> None:
+    """Refuse a password that breaks the policy, naming the unmet requirement (in Chinese).
+
+    ``context`` holds the user's own identifiers (mobile, ID number); blanks are skipped.
+    """
+    password = password or ""
+    if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+        _fail(f"密码长度应为 {MIN_LENGTH}–{MAX_LENGTH} 个字符（当前 {len(password)} 个）。")
+    missing = missing_classes(password)
+    if len(_CLASSES) - len(missing) < MIN_CLASSES:
+        _fail("密码须包含大写字母、小写字母、数字、符号中的至少三类，当前缺少："
+              + "、".join(missing) + "。")
+    folded = password.casefold()
+    if folded in common_passwords():
+        _fail("该密码过于常见，容易被猜中，请换一个不常见的密码。")
+    if any(word in folded for word in SYSTEM_WORDS):
+        _fail("密码不能包含“cnipa”“商标”“trademark”等与本系统相关的词。")
+    for value in context:
+        own = documents.normalize(value or "").casefold()
+        if own.startswith("+86"):
+            own = own[3:]
+        if len(own) >= MIN_CONTEXT_LENGTH and own in documents.normalize(password).casefold():
+            _fail("密码不能包含您本人的手机号码或证件号码。")
