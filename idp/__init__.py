@@ -35,7 +35,6 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     from . import cli, web
     from .adapters.clock import SystemClock
     from .adapters.http import RequestsSender
-    from .adapters.sessions import SessionStore
     from .adapters.store import make_store
     from .domain import passwords
     from .domain.crypto import FieldCipher
@@ -66,8 +65,7 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     svc = Services(settings=settings, clock=clock, store=store,
                    cipher=FieldCipher(settings["encryption_keys"], settings["encryption_key_current"]),
                    sender=sender or RequestsSender())
-    svc.extras["sessions"] = SessionStore(store, clock, settings["session.idle_timeout"],
-                                          settings["session.absolute_timeout"])
+    _wire_adapters(svc)
     app.extensions["idp"] = svc
     passwords.configure(settings["passwords.argon2_time_cost"],
                         settings["passwords.argon2_memory_cost"],
@@ -84,6 +82,25 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     cli.register(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return app
+
+
+def _wire_adapters(svc) -> None:
+    """The adapters the settings chose, behind the domain's ports (architecture: adapters/)."""
+    from .adapters.captcha import make_captcha
+    from .adapters.messaging import make_mail_sender, make_sms_sender
+    from .adapters.realname import make_realname_verifier
+    from .adapters.sessions import SessionStore
+    from .domain.verification import VerificationCodes
+
+    settings, store, clock = svc.settings, svc.store, svc.clock
+    svc.extras["sessions"] = SessionStore(store, clock, settings["session.idle_timeout"],
+                                          settings["session.absolute_timeout"])
+    svc.extras["captcha"] = make_captcha(settings, store, clock)
+    svc.extras["realname"] = make_realname_verifier(settings)
+    svc.extras["sms"] = make_sms_sender(settings, store, clock)
+    svc.extras["mail"] = make_mail_sender(settings, store, clock)
+    svc.extras["codes"] = VerificationCodes(store, clock, svc.extras["sms"], svc.extras["mail"],
+                                            settings)
 
 
 def start_worker(app: Flask):

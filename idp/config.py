@@ -154,5 +154,10 @@ def check_production(settings: Settings) -> None:
     dev_keys = set(defaults["encryption_keys"].values())
     if any(v in dev_keys for v in settings["encryption_keys"].values()):
         problems.append("encryption_keys still contains the development key")
+    if settings.get("captcha.deterministic"):
+        problems.append("captcha.deterministic must be false (a fixed answer is for tests only)")
+    for name, real in (("sms.backend", "http"), ("mail.backend", "smtp")):
+        if settings.get(name) == "outbox":
+            problems.append(f'{name} must not be the development outbox (use "{real}")')
     if problems:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))

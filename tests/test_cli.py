@@ -381,6 +381,8 @@ def test_demo_seed_is_refused_in_production():
         "encryption_key_current": "k1",
         "encryption_keys": {"k1": "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="},
         "secrets": {"blind_index_key": "b" * 48, "client_secret_pepper": "c" * 48},
+        "sms": {"backend": "http", "http_url": "https://sms.example.invalid/send"},
+        "mail": {"backend": "smtp", "smtp_host": "smtp.example.invalid"},
     }, store=MemoryStore())
     with prod.app_context():
         result = prod.test_cli_runner().invoke(args=["demo", "seed"])

@@ -36,6 +36,9 @@ def production(**changes) -> dict:
         "encryption_keys": {"k2026a": _key()},
         "secrets": {"blind_index_key": secrets.token_urlsafe(48),
                     "client_secret_pepper": secrets.token_urlsafe(48)},
+        # Real gateways: the development outboxes are refused in production (S7).
+        "sms": {"backend": "http", "http_url": "https://sms.example.invalid/send"},
+        "mail": {"backend": "smtp", "smtp_host": "smtp.example.invalid"},
     }
     for dotted, value in changes.items():
         node = config
@@ -148,7 +151,9 @@ def test_the_production_example_file_shape_passes(tmp_path):
         'store_url = "redis://redis:6379/0"', 'encryption_key_current = "k2026a"',
         "[encryption_keys]", f'k2026a = "{config["encryption_keys"]["k2026a"]}"',
         "[secrets]", f'blind_index_key = "{config["secrets"]["blind_index_key"]}"',
-        f'client_secret_pepper = "{config["secrets"]["client_secret_pepper"]}"', ""])
+        f'client_secret_pepper = "{config["secrets"]["client_secret_pepper"]}"',
+        "[sms]", 'backend = "http"', 'http_url = "https://sms.example.invalid/send"',
+        "[mail]", 'backend = "smtp"', 'smtp_host = "smtp.example.invalid"', ""])
     settings = load_settings(environ={"IDP_CONFIG": write_toml(tmp_path / "prod.toml", text)})
     assert settings.production
     assert list(settings["encryption_keys"]) == ["k2026a"]
@@ -163,6 +168,8 @@ def test_production_can_come_from_the_environment_alone():
         "IDP_ENCRYPTION_KEYS": f'{{k2026a = "{config["encryption_keys"]["k2026a"]}"}}',
         "IDP_SECRETS_BLIND_INDEX_KEY": config["secrets"]["blind_index_key"],
         "IDP_SECRETS_CLIENT_SECRET_PEPPER": config["secrets"]["client_secret_pepper"],
+        "IDP_SMS_BACKEND": "http", "IDP_SMS_HTTP_URL": config["sms"]["http_url"],
+        "IDP_MAIL_BACKEND": "smtp", "IDP_MAIL_SMTP_HOST": config["mail"]["smtp_host"],
     }
     assert load_settings(environ=environ).production
 

@@ -1,7 +1,10 @@
 """Small interfaces the domain needs from the outside world; adapters implement them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable, Protocol
+
+from .errors import DomainError
 
 
 class Clock(Protocol):
@@ -27,6 +30,8 @@ class Store(Protocol):
     def zadd(self, key: str, member: str, score: float) -> None: ...
     def zdue(self, key: str, max_score: float, limit: int) -> list[str]: ...
     def zrem(self, key: str, member: str) -> bool: ...
+    def lpush_capped(self, key: str, value: str, keep: int) -> None: ...
+    def lrange(self, key: str, limit: int) -> list[str]: ...
     def ping(self) -> None: ...
     def clear_prefix(self) -> None: ...
 
@@ -37,4 +42,67 @@ class Sender(Protocol):
     def post_form(self, url: str, data: dict[str, str], timeout: float) -> int: ...
 
 
-__all__: Iterable[str] = ["Clock", "Store", "Sender"]
+class Captcha(Protocol):
+    """An image captcha for the login page (login rules G): a challenge is shown as a picture,
+    answered once (right or wrong, it is gone after one check) and expires after a short TTL.
+    Binding a challenge to one browser is the web layer's job (it keeps the id in the session).
+    """
+
+    def issue(self) -> str: ...
+    def image(self, challenge_id: str) -> bytes | None: ...
+    def check(self, challenge_id: str, answer: str) -> bool: ...
+    def discard(self, challenge_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """The real-name verifier's answer: ``ok`` when name and document match; ``reason`` is the
+    service's explanation of a mismatch (shown to nobody but logs and the user's own page)."""
+
+    ok: bool
+    reason: str | None = None
+
+
+class RealNameUnavailable(DomainError):
+    """The verifier could not answer (down, timed out, nonsense). Callers fail closed: no
+    account is created or completed without a verification (S7)."""
+
+    def __init__(self, detail: str = ""):
+        super().__init__("实名认证服务暂时无法使用，请稍后再试。")
+        self.detail = detail
+
+
+class RealNameVerifier(Protocol):
+    """Real-name verification (实名认证, rule S7) of a natural person's name and document.
+
+    A mismatch is an answer, not an error: ``VerificationResult(ok=False, reason=...)``.
+    ``RealNameUnavailable`` is raised only when the service cannot answer at all.
+    """
+
+    def verify(self, name: str, id_type: str, id_number: str) -> VerificationResult: ...
+
+
+class SendFailed(Exception):
+    """An SMS or mail could not be handed to the gateway (refused, unreachable, timed out).
+    The message is for logs: it names the failure, never the recipient or the text."""
+
+
+class SmsSender(Protocol):
+    """Sends one text message to a mainland mobile number (S7 codes, P7 decisions).
+
+    ``text`` is the full message; ``template`` and ``params`` name the same message for
+    gateways that send registered templates. Raises ``SendFailed`` when it was not accepted.
+    """
+
+    def send_sms(self, phone: str, text: str, template: str, params: dict[str, str]) -> None: ...
+
+
+class MailSender(Protocol):
+    """Sends one plain-text UTF-8 mail; raises ``SendFailed`` when it was not accepted."""
+
+    def send_mail(self, to: str, subject: str, body: str) -> None: ...
+
+
+__all__: Iterable[str] = ["Clock", "Store", "Sender", "Captcha", "VerificationResult",
+                          "RealNameUnavailable", "RealNameVerifier", "SendFailed", "SmsSender",
+                          "MailSender"]

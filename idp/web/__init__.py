@@ -7,10 +7,9 @@ from ..services import services
 
 
 def register(app: Flask) -> None:
-    from . import account, errors, interaction, oidc
-    app.register_blueprint(oidc.bp)
-    app.register_blueprint(interaction.bp)
-    app.register_blueprint(account.bp)
+    from . import account, captcha, dev, divisions, errors, interaction, oidc
+    for module in (oidc, interaction, account, captcha, divisions, dev):
+        app.register_blueprint(module.bp)
     errors.register(app)
     app.after_request(_finish_response)
     app.teardown_request(_forget_request_state)
