@@ -103,6 +103,20 @@ class MailSender(Protocol):
     def send_mail(self, to: str, subject: str, body: str) -> None: ...
 
 
+class FileStore(Protocol):
+    """Keeps uploaded files (S5 PDFs) outside the web root under names it generates.
+
+    ``save`` returns the generated name; ``read`` and ``delete`` take only such names, so a
+    user-chosen file name never reaches the file system. Nothing here serves files inline.
+    """
+
+    def save(self, data: bytes) -> str: ...
+
+    def read(self, name: str) -> bytes: ...
+
+    def delete(self, name: str) -> None: ...
+
+
 __all__: Iterable[str] = ["Clock", "Store", "Sender", "Captcha", "VerificationResult",
                           "RealNameUnavailable", "RealNameVerifier", "SendFailed", "SmsSender",
-                          "MailSender"]
+                          "MailSender", "FileStore"]

@@ -46,6 +46,10 @@ class Organisation(db.Model):
     rep_valid_from: Mapped[dt.date | None] = mapped_column(Date)
     rep_valid_to: Mapped[dt.date | None] = mapped_column(Date)
     rep_long_term: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The contact's mobile lives here, not in users.phone: that column is a natural person's
+    # login identifier, unique among active accounts (D3), and a handler often gives the same one.
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

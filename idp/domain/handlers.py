@@ -1,0 +1,145 @@
+"""Handlers (经办人): natural persons bound to act for an organisation (P3, Y2, P6).
+
+- ``check_handler`` holds the rules: a handler is an active, real-name natural person (P3); an
+  agency's handler is on the register of filed practitioners, for this agency when the register
+  names one, and is handler of no other agency (Y2). The partial unique index
+  ``uq_handler_one_agency`` makes the last rule hold under concurrency as well.
+- Two ways to bind (P3): "handler already registered" — the person confirms with an SMS code
+  sent to their own mobile (``start_confirmation`` / ``complete_confirmation``); "handler not
+  registered" — the natural person is registered from the form, then bound
+  (``register_and_bind_handler``).
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..services import services
+from . import accounts, documents, registers
+from .errors import Conflict, DomainError, ValidationError
+from .models import HandlerBinding, Organisation, User
+from .models._types import from_timestamp
+from .models.organisation import AGENCY
+from .models.user import ACTIVE, NATURAL, PENDING_REVIEW
+
+Y2_OTHER_AGENCY = "该自然人已是其他代理机构的经办人。"
+Y2_NOT_PRACTITIONER = "该自然人不在商标代理从业人员备案名单中，不能绑定为代理机构的经办人。"
+ALREADY_BOUND = "该自然人已是本机构的经办人。"
+PURPOSE = "bind_handler"  # verification purposes are [a-z0-9_]
+
+
+def _active(query):
+    return query.where(HandlerBinding.active.is_(True))
+
+
+def check_handler(organisation: Organisation, handler: User) -> None:
+    """P3 + Y2: may ``handler`` be bound to ``organisation``? Raises the reason if not."""
+    if organisation.user.status not in (ACTIVE, PENDING_REVIEW) or not organisation.active:
+        raise DomainError("该机构账号不可用，不能绑定经办人。")
+    if handler.user_type != NATURAL or handler.status != ACTIVE:
+        raise ValidationError("经办人必须是已注册的自然人用户。", "handler")
+    if not handler.realname_verified:
+        raise ValidationError("经办人须先完成实名认证。", "handler")
+    if db.session.scalar(_active(select(HandlerBinding.id)).where(
+            HandlerBinding.organisation_id == organisation.id,
+            HandlerBinding.handler_id == handler.id)):
+        raise Conflict(ALREADY_BOUND, "handler")
+    if organisation.kind != AGENCY:
+        return
+    practitioner = registers.practitioner_for(handler.id_number_bidx)
+    if practitioner is None or practitioner.agency_uscc_bidx not in (None,
+                                                                     organisation.uscc_bidx):
+        raise ValidationError(Y2_NOT_PRACTITIONER, "handler")
+    if db.session.scalar(_active(select(HandlerBinding.id)).where(
+            HandlerBinding.handler_id == handler.id, HandlerBinding.for_agency.is_(True))):
+        raise Conflict(Y2_OTHER_AGENCY, "handler")
+
+
+def bind_handler(organisation: Organisation, handler: User) -> HandlerBinding:
+    """P3/Y2: bind after ``check_handler``; a concurrent binding loses with a Conflict."""
+    check_handler(organisation, handler)
+    binding = HandlerBinding(organisation_id=organisation.id, handler_id=handler.id,
+                             for_agency=organisation.kind == AGENCY, active=True,
+                             created_at=from_timestamp(services().clock.now()))
+    db.session.add(binding)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        same = db.session.scalar(_active(select(HandlerBinding.id)).where(
+            HandlerBinding.organisation_id == organisation.id,
+            HandlerBinding.handler_id == handler.id))
+        raise Conflict(ALREADY_BOUND if same else Y2_OTHER_AGENCY, "handler") from None
+    return binding
+
+
+def unbind_handler(organisation: Organisation, handler: User) -> None:
+    """End the active binding (handler management, P2)."""
+    binding = db.session.scalar(_active(select(HandlerBinding)).where(
+        HandlerBinding.organisation_id == organisation.id,
+        HandlerBinding.handler_id == handler.id))
+    if binding is None:
+        raise DomainError("该自然人不是本机构的经办人。", "handler")
+    binding.active, binding.ended_at = False, from_timestamp(services().clock.now())
+    db.session.commit()
+
+
+def start_confirmation(organisation: Organisation, identifier: str, *, ip: str) -> User:
+    """P3 "handler registered": find the natural person by mobile or ID number, check they may
+    be bound, and send a code to their own mobile. Returns the person (show the masked mobile)."""
+    handler = accounts.find_by_login(identifier)
+    if handler is None or handler.user_type != NATURAL or not handler.phone:
+        raise ValidationError("未找到该经办人，请核对手机号码或证件号码，或选择“经办人未注册”。",
+                              "handler")
+    check_handler(organisation, handler)
+    services().extras["codes"].send(channel="sms", destination=handler.phone, purpose=PURPOSE,
+                                    flow_id=f"org-{organisation.id}", ip=ip)
+    return handler
+
+
+def complete_confirmation(organisation: Organisation, handler: User, code: str
+                          ) -> HandlerBinding:
+    """P3: the code the handler received confirms the binding (a wrong code binds nothing)."""
+    services().extras["codes"].verify(channel="sms", destination=handler.phone, purpose=PURPOSE,
+                                      flow_id=f"org-{organisation.id}", code=code)
+    return bind_handler(organisation, handler)
+
+
+def register_and_bind_handler(organisation: Organisation, *, name: str, phone: str,
+                              password: str, id_type: str, id_number: str,
+                              email: str | None = None) -> HandlerBinding:
+    """P3 "handler not registered": real-name check, create the natural person, then bind.
+
+    The agency rules (Y2 register) are checked before the account is created. The account is
+    committed by ``accounts.create_natural_person`` and the binding in a second transaction; if
+    the binding then loses a race, the new account stays: it is a valid real-name account of its
+    own, and the organisation binds it again through the "handler registered" path.
+    """
+    number = documents.validate_id_number(id_type, id_number,
+                                          today=documents.beijing_date(services().clock.now()))
+    if organisation.kind == AGENCY:
+        practitioner = registers.practitioner_for(accounts.id_number_index(number))
+        if practitioner is None or practitioner.agency_uscc_bidx not in (
+                None, organisation.uscc_bidx):
+            raise ValidationError(Y2_NOT_PRACTITIONER, "id_number")
+    result = services().extras["realname"].verify(name.strip(), id_type, number)
+    if not result.ok:
+        raise ValidationError(result.reason or "姓名与证件号码不一致，实名认证未通过。", "name")
+    handler = accounts.create_natural_person(name=name, phone=phone, password=password,
+                                             email=email, id_type=id_type, id_number=number)
+    handler.realname_verified = True
+    db.session.commit()
+    return bind_handler(organisation, handler)
+
+
+def organisations_for_handler(user: User, kind: str | None = None) -> list[HandlerBinding]:
+    """The active bindings of ``user`` to active organisations, oldest first; ``kind`` ("legal"
+    or "agency") narrows to the login entry used — a legal person's handlers do not reach the
+    agency entry until it changed to agency and rebound them (P6)."""
+    query = (_active(select(HandlerBinding)).join(Organisation)
+             .where(HandlerBinding.handler_id == user.id, Organisation.active.is_(True))
+             .order_by(HandlerBinding.created_at, HandlerBinding.id))
+    if kind is not None:
+        query = query.where(Organisation.kind == kind)
+    return [b for b in db.session.scalars(query).unique() if b.organisation.user.status == ACTIVE]

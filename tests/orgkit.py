@@ -1,0 +1,82 @@
+"""Test data for organisations, handlers and the registers (helpers of the organisation tests)."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from pypdf import PdfWriter
+
+from idp.domain import accounts
+from idp.domain.documents import resident_id_check_char
+from idp.domain.identifiers import gb11714_check, gb32100_check
+from idp.domain.models import AgencyFiling, Practitioner
+from idp.domain.organisations import Contact, Representative
+from idp.domain.registers import uscc_index
+from idp.extensions import db
+from idp.services import services
+from support import PASSWORD
+
+
+def uscc(n: int = 1) -> str:
+    body = f"{10000 + n:08d}"
+    code = "91110000" + body + gb11714_check(body)
+    return code + gb32100_check(code)
+
+
+def resident_id(n: int = 1) -> str:
+    first = f"110105198001{1 + n // 900:02d}{100 + n % 900:03d}"
+    return first + resident_id_check_char(first)
+
+
+def rep(n: int = 0) -> Representative:
+    return Representative(name="王五", id_type="resident_id", id_number=resident_id(500 + n),
+                          valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2035, 1, 1))
+
+
+def contact(phone: str | None = "13900139000") -> Contact:
+    return Contact(password=PASSWORD, phone=phone, email="office@example.cn", phone_verified=True,
+                   email_verified=True, agreement_version="2025-01")
+
+
+def legal_kwargs(code: str | None = None, **kw) -> dict:
+    return {"category": "enterprise", "name": "示例科技有限公司", "uscc": code or uscc(),
+            "representative": rep(), "contact": contact(), **kw}
+
+
+def file_agency(code: str, name: str = "示例商标代理有限公司") -> None:
+    db.session.add(AgencyFiling(uscc_bidx=uscc_index(code), name=name,
+                                uscc_enc=services().cipher.encrypt(code, "uscc")))
+    db.session.commit()
+
+
+def file_practitioner(id_number: str, agency_uscc: str | None = None) -> None:
+    db.session.add(Practitioner(
+        id_number_bidx=accounts.id_number_index(id_number), name="从业人员",
+        id_number_enc=services().cipher.encrypt(id_number, "id-number"),
+        agency_uscc_bidx=uscc_index(agency_uscc) if agency_uscc else None))
+    db.session.commit()
+
+
+def make_handler(n: int = 1, *, realname: bool = True):
+    person = accounts.create_natural_person(
+        name=f"经办人{n}", phone=f"1370000{n:04d}", password=PASSWORD, id_type="resident_id",
+        id_number=resident_id(n))
+    person.realname_verified = realname
+    db.session.commit()
+    return person
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def latest_sms_code(phone: str) -> str:
+    for message in services().extras["sms"].outbox.latest():
+        if message["to"] == phone:
+            return message["params"]["code"]
+    raise AssertionError("no SMS to " + phone)
