@@ -1,0 +1,83 @@
+"""A natural person's application data (S2) and the check of every field (D1, D4, S2).
+
+``check`` validates each field on its own and reports every error at once on its field, so the
+page can show each message next to its input; the rules themselves live in ``documents``,
+``validity``, ``address``, ``mobile`` and ``password_policy``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from . import accounts, address, agreement, documents
+from .errors import ValidationError
+from .verification import normalise_destination
+
+
+@dataclass
+class PersonApplication:
+    id_type: str = ""
+    name: str = ""
+    id_number: str = ""
+    valid_from: str = ""   # YYYY-MM-DD as typed (an <input type="date">)
+    valid_to: str = ""
+    long_term: bool = False
+    province: str = ""
+    city: str = ""
+    county: str = ""
+    street: str = ""
+    postal_code: str = ""
+    email: str = ""
+    email_code: str = ""
+    phone: str = ""
+    sms_code: str = ""
+    password: str = ""
+    password_confirm: str = ""
+    agreed: bool = False
+
+
+def _date(value: str, field: str) -> dt.date | None:
+    text = documents.normalize(value)
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError("日期格式不正确，请按“年-月-日”填写，例如 2020-01-31。", field) from None
+
+
+def check(a: PersonApplication, today: dt.date) -> tuple[dict, dict[str, str]]:
+    """Every field of S2 checked on its own: (clean values, errors by field)."""
+    errors: dict[str, str] = {}
+    validity = None
+
+    def attempt(fn):
+        try:
+            return fn()
+        except ValidationError as exc:
+            errors.setdefault(exc.field or "form", exc.message)
+
+    name = " ".join((a.name or "").split())
+    if not 1 <= len(name) <= 100:
+        errors["name"] = "请填写姓名（不超过 100 个字）。"
+    number = attempt(lambda: documents.validate_id_number(a.id_type, a.id_number, today))
+    start = attempt(lambda: _date(a.valid_from, "valid_from"))
+    end = None if a.long_term else attempt(lambda: _date(a.valid_to, "valid_to"))
+    if "valid_from" not in errors and "valid_to" not in errors:
+        validity = attempt(lambda: documents.validate_validity(
+            start, end, a.long_term, today, a.id_type if a.id_type in documents.ID_TYPES else None))
+    attempt(lambda: address.normalize_street(a.street))  # reported even when a code is wrong
+    attempt(lambda: address.normalize_postal_code(a.postal_code))
+    place = attempt(lambda: address.validate_address(a.province, a.city, a.county, a.street,
+                                                     a.postal_code))
+    phone = attempt(lambda: documents.validate_mobile(a.phone))
+    email = attempt(lambda: normalise_destination("mail", a.email))
+    if a.password != a.password_confirm:
+        errors["password_confirm"] = "两次输入的密码不一致。"
+    attempt(lambda: accounts.validate_password(a.password, context=[phone, number]))
+    if not a.agreed:
+        errors["agreed"] = f"请阅读并同意《{agreement.TITLE}》。"
+    if errors:
+        return {}, errors
+    return dict(name=name, number=number, validity=validity, address=place, phone=phone,
+                email=email), {}

@@ -1,0 +1,118 @@
+"""Registering a natural person (rules P1 with the data of S2; S3, S7, P4, D1–D5).
+
+``register_natural_person`` checks every field (all errors at once, each on its field), then
+the two one-time codes (S7), then real-name verification (S7), then P4 and S3, and creates the
+account with its verified flags, address, validity and agreement acceptance in ONE commit.
+
+No enumeration beyond what the applicant already proved: "already registered" (S3) or
+"deactivated" (P4) is only said after the applicant showed control of the mobile (SMS code),
+of the email, and passed real-name verification of the name and document number, so only the
+owner of that mobile or identity learns it (docs/accounts.md). Codes that verified are kept by
+the caller (``verified``, digests only) so a later refusal does not make the user fetch new ones.
+"""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..services import services
+from . import accounts, address, agreement, documents, passwords
+from .applicant import PersonApplication, check
+from .errors import Conflict, DomainError
+from .models import DeactivatedIdentity, User
+from .models._types import from_timestamp
+from .models.user import ACTIVE, DEACTIVATED
+from .verification import CodeRefused
+
+__all__ = ["P4_MESSAGE", "PURPOSE", "PersonApplication", "Refused", "S3_MESSAGE", "check",
+           "register_natural_person", "verified_key"]
+PURPOSE = "register"
+S3_MESSAGE = ("用户已经存在：该证件号码或手机号码已注册。由于证件号码、手机号码都可以作为登录凭证，"
+              "不允许重复。您可通过注册填写的手机号/证件号码+注册密码登录，在登录成功后，"
+              "通过个人中心的旧账号管理功能进行关联。")
+P4_MESSAGE = ("该证件对应的账号已经注销，注销后不能再次使用该证件注册或完善信息。"
+              "如有疑问，请拨打服务热线 010-63218500。")
+
+
+class Refused(DomainError):
+    """Registration refused; ``errors`` maps a field (or "form") to its Chinese message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(next(iter(errors.values())), next(iter(errors)))
+        self.errors = errors
+
+
+def verified_key(channel: str, destination: str) -> str:
+    return services().blind_index(f"{channel}:{destination}", "register-verified")
+
+
+def _verify_codes(a: PersonApplication, clean: dict, flow_id: str, verified: dict) -> None:
+    codes, errors = services().extras["codes"], {}
+    for channel, dest, code, field in (("sms", clean["phone"], a.sms_code, "sms_code"),
+                                       ("mail", clean["email"], a.email_code, "email_code")):
+        if verified.get(channel) == verified_key(channel, dest):
+            continue
+        if not (code or "").strip():
+            errors[field] = "请填写短信验证码。" if channel == "sms" else "请填写邮件验证码。"
+            continue
+        try:
+            codes.verify(channel, dest, PURPOSE, flow_id, code)
+            verified[channel] = verified_key(channel, dest)
+        except CodeRefused as exc:
+            errors[field] = exc.message
+    if errors:
+        raise Refused(errors)
+
+
+def _deactivated(bidx: str) -> bool:
+    """P4: this document number belonged to a deactivated account: a deactivated user row or a
+    tombstone (``DeactivatedIdentity``, any kind: blind indexes of other purposes never match)."""
+    user = select(User.id).where(User.id_number_bidx == bidx, User.status == DEACTIVATED)
+    tomb = select(DeactivatedIdentity.id).where(DeactivatedIdentity.bidx == bidx)
+    return (db.session.scalar(user.limit(1)) is not None
+            or db.session.scalar(tomb.limit(1)) is not None)
+
+
+def register_natural_person(a: PersonApplication, *, flow_id: str, verified: dict) -> User:
+    """Create the real-name natural person of ``a`` or raise Refused / Conflict (S3) /
+    RealNameUnavailable (nothing created while the verifier is down)."""
+    svc = services()
+    clean, errors = check(a, documents.beijing_date(svc.clock.now()))
+    if errors:
+        raise Refused(errors)
+    _verify_codes(a, clean, flow_id, verified)
+    result = svc.extras["realname"].verify(clean["name"], a.id_type, clean["number"])
+    if not result.ok:
+        raise Refused({"form": result.reason or "姓名与证件号码不一致，未通过实名认证。"})
+    bidx = accounts.id_number_index(clean["number"])
+    if _deactivated(bidx):
+        raise Refused({"form": P4_MESSAGE})
+    taken = select(User.id).where(User.status == ACTIVE, or_(
+        User.phone == clean["phone"], User.id_number_bidx == bidx)).limit(1)
+    if db.session.scalar(taken) is not None:
+        raise Conflict(S3_MESSAGE)
+    now, validity = from_timestamp(svc.clock.now()), clean["validity"]
+    user = User(name=clean["name"], phone=clean["phone"], phone_verified=True,
+                email=clean["email"], email_verified=True, id_type=a.id_type,
+                id_number_enc=svc.cipher.encrypt(clean["number"], accounts.ID_INDEX),
+                id_number_bidx=bidx, id_number_masked=documents.mask_id_number(clean["number"]),
+                id_valid_from=validity.start, id_valid_to=validity.end,
+                id_long_term=validity.long_term, realname_verified=True,
+                address={**address.as_oidc_claim(clean["address"]),
+                         "codes": _codes(clean["address"])},
+                password_hash=passwords.hash_password(a.password), status=ACTIVE,
+                created_at=now, updated_at=now)
+    agreement.record_acceptance(user)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent registration took the number or mobile (S3)
+        db.session.rollback()
+        raise Conflict(S3_MESSAGE) from None
+    return user
+
+
+def _codes(place: address.Address) -> dict:
+    return {"province": place.province_code, "city": place.city_code,
+            "county": place.county_code}

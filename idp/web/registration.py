@@ -1,0 +1,149 @@
+"""Registration pages (P1): choose the kind of user, register a natural person (S2, S3, S7, P4),
+send the two verification codes, and show the user agreement.
+
+Works without JavaScript: the send-code buttons and "更新地址选项" are submit buttons of the one
+form (``formaction``), so each post carries everything typed and the page comes back with it
+(passwords excepted). The codes are bound to a random flow id kept in the signed session cookie,
+with digests of the destinations already verified in this flow (see domain.registration).
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
+
+from ..domain import address, agreement, documents, registration
+from ..domain.errors import DomainError, ValidationError
+from ..domain.verification import normalise_destination
+from ..services import services
+from .register_forms import ChooseKindForm, PersonForm
+
+bp = Blueprint("register", __name__)
+FLOW, DONE = "register_person", "registered"
+CODE_FIELDS = {"sms": ("phone", "sms_code"), "mail": ("email", "email_code")}
+
+
+def _flow() -> dict:
+    flow = session.get(FLOW)
+    if not isinstance(flow, dict) or not isinstance(flow.get("id"), str):
+        flow = {"id": secrets.token_urlsafe(18), "verified": {}}
+        session[FLOW] = flow
+    return flow
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def choose():
+    form, notice = ChooseKindForm(), None
+    if form.validate_on_submit():
+        if form.kind.data == "person":
+            return redirect(url_for(".person"))
+        notice = _("法人和代理机构注册即将开放，敬请期待。目前可注册自然人账号。")
+    return render_template("register/choose.html", form=form, notice=notice)
+
+
+def _options(form: PersonForm) -> None:
+    """Server-rendered address selects: the cities of the chosen province, the counties of the
+    chosen city (re-rendered by "更新地址选项" when there is no script)."""
+    form.province.choices = _choices(_("请选择省份"), address.provinces())
+    province = address.get(form.province.data)
+    cities = address.children(province.code) if province and province.parent is None else []
+    form.city.choices = _choices(_("请选择城市"), cities)
+    city = address.get(form.city.data)
+    counties = address.children(city.code) if city and city in cities else []
+    form.county.choices = _choices(_("请选择区县") if counties or not city
+                                   else _("（该市不设区县）"), counties)
+
+
+def _choices(prompt: str, divisions) -> list[SelectChoice]:
+    return [SelectChoice("", prompt)] + [SelectChoice(d.code, d.name) for d in divisions]
+
+
+def _application(form: PersonForm) -> registration.PersonApplication:
+    fields = registration.PersonApplication.__dataclass_fields__
+    return registration.PersonApplication(**{
+        name: bool(form[name].data) if name in ("long_term", "agreed") else (form[name].data or "")
+        for name in fields})
+
+
+def _verified(flow: dict, form: PersonForm) -> dict[str, bool]:
+    shown = {}
+    for channel, (field, _code) in CODE_FIELDS.items():
+        try:
+            dest = normalise_destination(channel, form[field].data or "")
+        except ValidationError:
+            shown[channel] = False
+            continue
+        shown[channel] = flow["verified"].get(channel) == registration.verified_key(channel, dest)
+    return shown
+
+
+def _render(form: PersonForm, errors: dict, notice: str | None = None):
+    _options(form)
+    for name, field in form._fields.items():
+        if field.errors and name not in errors:
+            errors[name] = str(field.errors[0])
+    return render_template("register/person.html", form=form, errors=errors, notice=notice,
+                           verified=_verified(_flow(), form), agreement_title=agreement.TITLE)
+
+
+@bp.route("/register/person", methods=["GET", "POST"])
+def person():
+    form, flow = PersonForm(), _flow()
+    if request.method == "GET" or not form.validate():
+        return _render(form, {})
+    if form.refresh.data:
+        return _render(form, {}, _("地址选项已更新，请继续选择。"))
+    verified = dict(flow["verified"])
+    try:
+        user = registration.register_natural_person(_application(form), flow_id=flow["id"],
+                                                    verified=verified)
+    except registration.Refused as exc:
+        errors = dict(exc.errors)
+    except DomainError as exc:  # S3 conflict, real-name service unavailable
+        errors = {"form": exc.message}
+    else:
+        errors = None
+    session[FLOW] = {**flow, "verified": verified}  # codes that verified stay verified
+    if errors is not None:
+        return _render(form, errors)
+    session.pop(FLOW, None)
+    session[DONE] = {"phone": documents.mask_mobile(user.phone or ""),
+                     "id_number": user.id_number_masked, "name": user.name}
+    return redirect(url_for(".done"))
+
+
+@bp.post("/register/codes/<channel>")
+def send_code(channel: str):
+    if channel not in CODE_FIELDS:
+        abort(404)
+    form, flow = PersonForm(), _flow()
+    if not form.validate():
+        return _render(form, {})
+    field, code_field = CODE_FIELDS[channel]
+    try:
+        services().extras["codes"].send(channel, form[field].data or "", registration.PURPOSE,
+                                        flow["id"], request.remote_addr or "")
+    except ValidationError as exc:
+        return _render(form, {field: exc.message})
+    except DomainError as exc:  # too many sends, or the gateway failed
+        return _render(form, {code_field: exc.message})
+    minutes = max(1, int(services().settings["codes.ttl"]) // 60)
+    notice = (_("短信验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes) if channel == "sms"
+              else _("邮件验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes))
+    return _render(form, {}, notice)
+
+
+@bp.get("/register/done")
+def done():
+    info = session.pop(DONE, None)
+    if not info:
+        return redirect(url_for(".choose"))
+    return render_template("register/done.html", info=info)
+
+
+@bp.get("/agreement")
+def show_agreement():
+    return render_template(agreement.template_name(), title=agreement.TITLE,
+                           version=agreement.current_version())
