@@ -87,6 +87,7 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
 def _wire_adapters(svc) -> None:
     """The adapters the settings chose, behind the domain's ports (architecture: adapters/)."""
     from .adapters.captcha import make_captcha
+    from .adapters.files import make_file_store
     from .adapters.messaging import make_mail_sender, make_sms_sender
     from .adapters.realname import make_realname_verifier
     from .adapters.sessions import SessionStore
@@ -101,6 +102,7 @@ def _wire_adapters(svc) -> None:
     svc.extras["mail"] = make_mail_sender(settings, store, clock)
     svc.extras["codes"] = VerificationCodes(store, clock, svc.extras["sms"], svc.extras["mail"],
                                             settings)
+    svc.extras["files"] = make_file_store(settings)
 
 
 def start_worker(app: Flask):

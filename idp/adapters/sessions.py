@@ -28,6 +28,8 @@ class SsoSession:
     last_seen: int
     amr: list = field(default_factory=list)
     acr: str | None = None
+    # an organisation or handler sign-in: {"user_id": organisation account, "kind"} (R2)
+    acting_for: dict | None = None
 
 
 class SessionStore:
@@ -46,12 +48,14 @@ class SessionStore:
         self.store.set(f"sso:{s.key}", json.dumps(asdict(s)), ttl=ttl)
         self.store.zadd(EXPIRY_SET, s.key, self._deadline(s))
 
-    def create(self, user_id: int, auth_time: int, amr: list, acr: str | None) -> tuple[str, SsoSession]:
+    def create(self, user_id: int, auth_time: int, amr: list, acr: str | None,
+               acting_for: dict | None = None) -> tuple[str, SsoSession]:
         """Start a session; returns (cookie value, session). A new id at every login."""
         cookie = secrets.token_urlsafe(32)
         now = self._now()
         s = SsoSession(key=token_hash(cookie), sid=secrets.token_urlsafe(16), user_id=user_id,
-                       auth_time=auth_time, created_at=now, last_seen=now, amr=amr, acr=acr)
+                       auth_time=auth_time, created_at=now, last_seen=now, amr=amr, acr=acr,
+                       acting_for=acting_for)
         self._save(s)
         self.store.sadd(f"sso-user:{user_id}", s.key, ttl=self.absolute + 3600)
         return cookie, s

@@ -1,6 +1,8 @@
-"""Accounts: creating natural persons and checking their passwords (G1, D3, D5).
+"""Accounts: creating natural persons and checking passwords at login (G1, D3, D5).
 
-Login identifiers are the mobile number or the document number (any of the five types, G1).
+A natural person logs in with the mobile number or the document number (any of the five types,
+G1); an organisation with its USCC at the entry of its kind (login table; agencies: the filed
+USCC, Y1).
 An unknown identifier, a wrong password and a non-active account all come back as ``None``, so
 callers can only say one generic thing (no user enumeration).
 """
@@ -13,9 +15,9 @@ from ..extensions import db
 from ..services import services
 from . import documents, password_policy, passwords
 from .errors import Conflict, ValidationError
-from .models import User
+from .models import Organisation, User
 from .models._types import from_timestamp
-from .models.user import ACTIVE
+from .models.user import ACTIVE, NATURAL, PENDING_REVIEW
 
 ID_INDEX = "id-number"
 
@@ -32,7 +34,8 @@ def find_by_login(identifier: str) -> User | None:
         column, value = User.phone, documents.validate_mobile(ident)
     else:
         column, value = User.id_number_bidx, id_number_index(ident)
-    return db.session.scalar(select(User).where(column == value, User.status == ACTIVE))
+    return db.session.scalar(select(User).where(column == value, User.status == ACTIVE,
+                                                User.user_type == NATURAL))
 
 
 def authenticate(identifier: str, password: str) -> User | None:
@@ -42,6 +45,29 @@ def authenticate(identifier: str, password: str) -> User | None:
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         db.session.commit()
+    return user
+
+
+def find_organisation_login(uscc: str, kind: str) -> User | None:
+    """The account of kind ``kind`` (legal or agency) that logs in with this USCC (login table,
+    Y1: the agency entry takes the filed USCC), active or still waiting for review (S5)."""
+    code = documents.normalize(uscc)
+    if not code or len(code) > 64:
+        return None
+    rows = db.session.scalars(
+        select(User).join(Organisation, Organisation.user_id == User.id).where(
+            Organisation.uscc_bidx == services().blind_index(code, "uscc"),
+            Organisation.kind == kind, Organisation.active.is_(True), User.user_type == kind,
+            User.status.in_((ACTIVE, PENDING_REVIEW)))).all()
+    return next((u for u in rows if u.active), rows[0] if rows else None)
+
+
+def authenticate_organisation(uscc: str, kind: str, password: str) -> User | None:
+    """The organisation account when the password matches (login table); the caller tells a
+    ``pending_review`` account apart only after this, so nothing leaks to a guesser."""
+    user = find_organisation_login(uscc, kind)
+    if not passwords.verify(password or "", user.password_hash if user else None):
+        return None
     return user
 
 

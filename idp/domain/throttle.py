@@ -30,6 +30,10 @@ class LoginThrottle:
                 wait = max(wait, float(until) - now)
         return math.ceil(wait)
 
+    def failures(self, account: str) -> int:
+        """Failures of the account since its last success or lock (the captcha threshold)."""
+        return int(self.store.get(f"thr:acct:{account}:n") or 0)
+
     def failure(self, account: str, ip: str) -> None:
         now = self.clock.now()
         for key, limit in self._keys(account, ip):

@@ -83,7 +83,7 @@ def resume(ctx: Context):
     """Hand the parked request back to Authlib with the authenticated user: the code is issued."""
     ia, s = ctx.interaction, ctx.session
     req = parked_request(ia.params, {"auth_time": s.auth_time, "sid": s.sid, "amr": s.amr,
-                                     "acr": s.acr})
+                                     "acr": s.acr, "acting_for": s.acting_for})
     server = oauth_server()
     grant = server.get_authorization_grant(req)
     response = server.create_authorization_response(request=req, grant_user=ctx.user, grant=grant)
@@ -92,20 +92,22 @@ def resume(ctx: Context):
     return response
 
 
-def start_session(user: User, amr: list[str], acr: str = ACR_PASSWORD):
-    """Start a fresh SSO session (new cookie id, session fixation) ending any previous one."""
+def start_session(user: User, amr: list[str], acr: str = ACR_PASSWORD,
+                  acting_for: dict | None = None):
+    """Start a fresh SSO session (new cookie id, session fixation) ending any previous one.
+    ``acting_for`` names the organisation a handler signed in for (R2)."""
     old = current_session()
     if old is not None:
         logout.end_session(old.key, "relogin")
-    cookie, s = sessions().create(user.id, services().now(), amr, acr)
+    cookie, s = sessions().create(user.id, services().now(), amr, acr, acting_for)
     g.sso, g.set_sso_cookie = s, cookie
     return s
 
 
 def complete_login(ia: pending.Interaction, user: User, amr: list[str],
-                   acr: str = ACR_PASSWORD):
+                   acr: str = ACR_PASSWORD, acting_for: dict | None = None):
     """Record a successful login on the interaction and start a fresh SSO session."""
-    start_session(user, amr, acr)
+    start_session(user, amr, acr, acting_for)
     ia.login_done, ia.user_id = True, user.id
     pending.save(ia)
 

@@ -32,6 +32,8 @@ class AuthorizationCode:
     sid: str | None = None
     amr: list | None = None
     acr: str | None = None
+    # a handler sign-in's organisation (R2); reaches the ID token of this code's exchange only
+    acting_for: dict | None = None
 
     # --- Authlib AuthorizationCodeMixin ---------------------------------------------------
     def get_redirect_uri(self):

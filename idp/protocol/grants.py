@@ -52,7 +52,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             issued_at=services().now(), auth_time=ctx["auth_time"], nonce=data.get("nonce"),
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method"),
-            sid=ctx.get("sid"), amr=ctx.get("amr"), acr=ctx.get("acr")))
+            sid=ctx.get("sid"), amr=ctx.get("amr"), acr=ctx.get("acr"),
+            acting_for=ctx.get("acting_for")))
 
     def query_authorization_code(self, code, client):
         data, reused_family = codes.take(code)

@@ -68,7 +68,8 @@ class IDToken(OpenIDCode):
             claims["acr"] = acr
         if token.get("access_token"):
             claims["at_hash"] = create_half_hash(token["access_token"], alg).decode()
-        claims.update(user_claims(request.user, token["scope"]))
+        acting_for = code.acting_for if code is not None else None
+        claims.update(user_claims(request.user, token["scope"], acting_for))
         return jwt.encode({"alg": alg, "kid": kid, "typ": "JWT"}, claims, key, [alg])
 
     def process_token(self, grant, response):

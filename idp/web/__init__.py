@@ -7,8 +7,8 @@ from ..services import services
 
 
 def register(app: Flask) -> None:
-    from . import account, captcha, dev, divisions, errors, interaction, oidc
-    for module in (oidc, interaction, account, captcha, divisions, dev):
+    from . import account, captcha, dev, divisions, errors, interaction, login, oidc, registration
+    for module in (oidc, interaction, account, login, captcha, divisions, dev, registration):
         app.register_blueprint(module.bp)
     errors.register(app)
     app.after_request(_finish_response)

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from ..domain import consents, documents
 from ..flows import policy
 from ..protocol import logout, tokens
-from .auth import password_login
-from .forms import ConfirmForm, LoginForm
+from .forms import ConfirmForm
+from .login import login_page
 
 bp = Blueprint("account", __name__)
 
@@ -20,15 +20,7 @@ def home():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    form = LoginForm()
-    error = None
-    if form.validate_on_submit():
-        user, error = password_login(form.identifier.data, form.password.data)
-        if user is not None:
-            policy.start_session(user, amr=["pwd"])
-            return redirect(url_for(".index"))
-    return render_template("auth/login.html", form=form, error=error, client=None,
-                           action=url_for(".login"), abort_url=None)
+    return login_page(".login")
 
 
 @bp.get("/account")

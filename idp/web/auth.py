@@ -1,18 +1,44 @@
-"""Password login shared by the interaction login step and the personal-center login.
+"""Password logins of the three entries of the login page (login table of domain.md, G1).
 
-Failures are throttled per account and per client IP; a wrong password, an unknown identifier
-and a locked account all produce the same message (no user enumeration).
+Shared by the interaction login step and the personal-center login. Per attempt: a locked
+account or IP gets the generic message; then the captcha where one is asked for (always on the
+legal-person and agency entries; on the personal entry after ``login.captcha_after_failures``
+failures of this browser or of this account) — a wrong captcha refuses the attempt without
+counting as a password failure; then the password. A wrong password, an unknown identifier and a
+locked account all produce the same message (no enumeration); an organisation still under
+review (S5) is told so only after its password matched.
 """
 from __future__ import annotations
 
-from flask import request
-from flask_babel import gettext as _
+from dataclasses import dataclass, field
 
-from ..domain import accounts, documents
+from flask import request, session
+from flask_babel import lazy_gettext as _l
+
+from ..domain import accounts, documents, handlers
+from ..domain.models import Organisation, User
 from ..domain.throttle import LoginThrottle
 from ..services import services
+from .captcha import captcha_ok
 
-GENERIC_FAILURE = "账号或密码错误，或登录尝试过多已被暂时锁定。请稍后再试，或通过“忘记密码”重置。"
+GENERIC_FAILURE = _l("账号或密码错误，或登录尝试过多已被暂时锁定。请稍后再试，或通过“忘记密码”重置。")
+CAPTCHA_WRONG = _l("验证码错误，请重新输入。")
+PENDING_REVIEW = _l("您的机构账号正在审核中（一般需要 1–2 个工作日），审核结果将以短信通知，审核通过后即可登录。")
+NO_LEGAL_BINDING = _l("您尚未被绑定为任何法人的经办人，请使用自然人入口登录，或请机构在个人中心绑定您为经办人。")
+NO_AGENCY_BINDING = _l("您尚未被绑定为任何代理机构的经办人。若您的机构已由法人变更为代理机构，"
+                      "需由机构重新绑定经办人后才能使用代理机构入口。")
+BROWSER_FAILURES = "login_failures"
+
+
+@dataclass
+class Outcome:
+    """The result of one attempt: a user (perhaps acting for an organisation), organisations to
+    choose from (a handler bound to several), or an error message."""
+
+    user: User | None = None
+    error: str | None = None
+    acting_for: dict | None = None
+    organisations: list[Organisation] = field(default_factory=list)
 
 
 def throttle() -> LoginThrottle:
@@ -24,17 +50,73 @@ def throttle() -> LoginThrottle:
                          ip_factor=int(s["login.ip_factor"]))
 
 
+def _account_key(identifier: str, organisation_entry: str | None = None) -> str:
+    """The throttle key: the person's login identifier (personal and handler logins share it),
+    or the entry and USCC of an organisation login."""
+    value = documents.login_key(identifier or "")
+    if organisation_entry:
+        value = f"{organisation_entry}:{value}"
+    return services().blind_index(value, "throttle")
+
+
+def captcha_needed(entry: str, identifier: str | None = None) -> bool:
+    if entry != "personal":
+        return True
+    after = int(services().settings["login.captcha_after_failures"])
+    if session.get(BROWSER_FAILURES, 0) >= after:
+        return True
+    return bool(identifier) and throttle().failures(_account_key(identifier)) >= after
+
+
+def acting_for(org: Organisation) -> dict:
+    """What the SSO session and the code record for a handler sign-in (R2)."""
+    return {"user_id": org.user_id, "kind": org.kind}
+
+
+def organisations_for(handler: User, entry: str) -> list[Organisation]:
+    """The organisations a handler may act for from this entry (P3, P6)."""
+    return [b.organisation for b in handlers.organisations_for_handler(handler, kind=entry)]
+
+
 def password_login(identifier: str, password: str):
-    """Return (user, None) or (None, message)."""
-    account = services().blind_index(documents.login_key(identifier), "throttle")
+    """The personal entry's password login; returns (user, None) or (None, message)."""
+    outcome = attempt("personal", "password", identifier, password, None)
+    return outcome.user, outcome.error
+
+
+def attempt(entry: str, method: str, identifier: str, password: str,
+            captcha_answer: str | None) -> Outcome:
+    organisation_entry = entry if entry != "personal" and method == "password" else None
+    account = _account_key(identifier, organisation_entry)
     ip = request.remote_addr or "unknown"
     limiter = throttle()
     if limiter.locked_for(account, ip):
         accounts.authenticate("", password)  # same cost whether locked or not
-        return None, _(GENERIC_FAILURE)
-    user = accounts.authenticate(identifier, password)
+        return Outcome(error=str(GENERIC_FAILURE))
+    if captcha_needed(entry, identifier) and not captcha_ok(captcha_answer):
+        if entry == "personal":
+            after = int(services().settings["login.captcha_after_failures"])
+            session[BROWSER_FAILURES] = max(session.get(BROWSER_FAILURES, 0), after)
+        return Outcome(error=str(CAPTCHA_WRONG))
+    if organisation_entry:
+        user = accounts.authenticate_organisation(identifier, organisation_entry, password)
+    else:
+        user = accounts.authenticate(identifier, password)
     if user is None:
         limiter.failure(account, ip)
-        return None, _(GENERIC_FAILURE)
+        # a lock takes over from the captcha: both counters start again after it
+        locked = limiter.locked_for(account, ip)
+        session[BROWSER_FAILURES] = 0 if locked else session.get(BROWSER_FAILURES, 0) + 1
+        return Outcome(error=str(GENERIC_FAILURE))
     limiter.success(account)
-    return user, None
+    session.pop(BROWSER_FAILURES, None)
+    if not user.active:
+        return Outcome(error=str(PENDING_REVIEW))
+    if method != "handler":
+        return Outcome(user=user)
+    orgs = organisations_for(user, entry)
+    if not orgs:
+        return Outcome(error=str(NO_AGENCY_BINDING if entry == "agency" else NO_LEGAL_BINDING))
+    if len(orgs) == 1:
+        return Outcome(user=user, acting_for=acting_for(orgs[0]))
+    return Outcome(user=user, organisations=orgs)

@@ -1,14 +1,14 @@
 """Pages of the interaction steps: ``/interaction/<iid>/<step>``."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, url_for
 
 from ..flows import pending, policy
 from ..protocol.claims import SCOPE_LABELS
 from ..protocol.responses import authorization_error
 from ..domain import consents
-from .auth import password_login
-from .forms import ConsentForm, LoginForm
+from .forms import ConsentForm
+from .login import login_page
 
 bp = Blueprint("interaction", __name__, url_prefix="/interaction")
 
@@ -31,17 +31,9 @@ def login(iid):
     ctx = policy.context(ia)
     if ctx is None:
         return policy.proceed(ia)
-    form = LoginForm()
-    if request.method == "GET" and ia.params.get("login_hint"):
-        form.identifier.data = ia.params["login_hint"][:64]
-    error = None
-    if form.validate_on_submit():
-        user, error = password_login(form.identifier.data, form.password.data)
-        if user is not None:
-            policy.complete_login(ia, user, amr=["pwd"])
-            return policy.proceed(ia)
-    return render_template("auth/login.html", form=form, error=error, client=ctx.client,
-                           action=url_for(".login", iid=iid), abort_url=url_for(".abort", iid=iid))
+    return login_page(".login", iid=iid, client=ctx.client,
+                      abort_url=url_for(".abort", iid=iid),
+                      login_hint=ia.params.get("login_hint"))
 
 
 @bp.route("/<iid>/consent", methods=["GET", "POST"])

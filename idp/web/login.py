@@ -1,0 +1,113 @@
+"""The login page with its three entries (login table, G1, G2), shared by ``/login`` and the
+interaction login step, the handler's organisation choice (P3), the help page and the
+forgotten-password placeholder.
+
+Entries and methods are plain links (``?entry=legal&method=handler``), so the page works without
+JavaScript; each view renders one login form, the first form of the page. The legacy-account
+method and the password reset are announced, not faked: they arrive with their own issues.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+
+from ..domain.models import User
+from ..extensions import db
+from ..flows import pending, policy
+from ..services import services
+from . import auth
+from .captcha import issue
+from .forms import ChooseOrganisationForm, LoginForm
+
+bp = Blueprint("login", __name__)
+
+ENTRIES = {"personal": _l("自然人"), "legal": _l("法人"), "agency": _l("代理机构")}
+METHODS = {
+    "personal": {"password": _l("手机号码/证件号码登录"), "legacy": _l("历史账号")},
+    "legal": {"password": _l("统一社会信用代码登录"), "handler": _l("经办人登录"),
+              "legacy": _l("历史账号")},
+    "agency": {"password": _l("备案统一社会信用代码登录"), "handler": _l("经办人登录"),
+               "legacy": _l("历史账号")},
+}
+LABELS = {"personal": _l("手机号码或证件号码"), "legal": _l("统一社会信用代码"),
+          "agency": _l("备案的统一社会信用代码"), "handler": _l("经办人手机号码或证件号码")}
+CHOICE_KEY, CHOICE_TTL = "handler_choice", 600
+
+
+def finish(user: User, acting_for: dict | None, iid: str | None):
+    """Sign the user in (acting for an organisation, for a handler) and go on: back into the
+    parked authorization request, or to the personal center."""
+    if iid is None:
+        policy.start_session(user, amr=["pwd"], acting_for=acting_for)
+        return redirect(url_for("account.index"))
+    ia = pending.load(iid)
+    if ia is None:
+        abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
+    policy.complete_login(ia, user, amr=["pwd"], acting_for=acting_for)
+    return policy.proceed(ia)
+
+
+def login_page(endpoint: str, *, iid: str | None = None, client=None, abort_url=None,
+               login_hint: str | None = None):
+    entry = request.args.get("entry", "personal")
+    entry = entry if entry in ENTRIES else "personal"
+    method = request.args.get("method", "password")
+    method = method if method in METHODS[entry] else "password"
+    args = {"iid": iid} if iid else {}
+
+    def link(e, m=None):
+        query = {"entry": e} if e != "personal" else {}
+        return url_for(endpoint, **args, **query, **({"method": m} if m else {}))
+
+    form = LoginForm()
+    form.identifier.label.text = LABELS["handler" if method == "handler" else entry]
+    error = None
+    if method != "legacy" and form.validate_on_submit():
+        outcome = auth.attempt(entry, method, form.identifier.data, form.password.data,
+                               form.captcha.data)
+        if outcome.organisations:
+            session[CHOICE_KEY] = {"user_id": outcome.user.id, "entry": entry, "iid": iid,
+                                   "at": services().now()}
+            return redirect(url_for("login.choose"))
+        if outcome.user is not None:
+            return finish(outcome.user, outcome.acting_for, iid)
+        error = outcome.error
+        form.password.data = form.captcha.data = None
+    elif request.method == "GET" and login_hint and entry == "personal":
+        form.identifier.data = login_hint[:64]
+    captcha_url = issue() if method != "legacy" and auth.captcha_needed(entry) else None
+    return render_template("auth/login.html", form=form, error=error, client=client,
+                           action=link(entry, method if method != "password" else None),
+                           abort_url=abort_url, entry=entry, method=method, entries=ENTRIES,
+                           methods=METHODS[entry], link=link, captcha_url=captcha_url)
+
+
+@bp.route("/login/organisation", methods=["GET", "POST"])
+def choose():
+    """A handler bound to several organisations picks one; the bindings are read again."""
+    choice = session.get(CHOICE_KEY)
+    if not choice or choice["at"] + CHOICE_TTL <= services().now():
+        session.pop(CHOICE_KEY, None)
+        return redirect(url_for("account.login"))
+    user = db.session.get(User, choice["user_id"])
+    orgs = auth.organisations_for(user, choice["entry"]) if user is not None and user.active \
+        else []
+    form = ChooseOrganisationForm()
+    form.organisation.choices = [(o.user_id, o.name) for o in orgs]
+    if form.validate_on_submit():
+        org = next(o for o in orgs if o.user_id == form.organisation.data)
+        session.pop(CHOICE_KEY, None)
+        return finish(user, auth.acting_for(org), choice["iid"])
+    return render_template("auth/choose.html", form=form, organisations=orgs)
+
+
+@bp.get("/help/login")
+def help_page():
+    return render_template("auth/help.html")
+
+
+@bp.get("/login/forgot")
+def forgot():
+    entry = request.args.get("entry", "personal")
+    return render_template("auth/forgot.html", entry=entry if entry in ENTRIES else "personal",
+                           entries=ENTRIES)
