@@ -10,9 +10,10 @@ after review, S5); ``organisation`` {name, type, uscc} for an organisation's own
 a handler's; ``acting_for`` {sub, name} of the organisation a handler signed in for. The USCC is
 masked (D5: ``9135**********0Y43``) like every identity number: a relying party that needs the
 full number asks the organisation account's own data through its business channel. A handler's
-organisation travels with the authorization code, so it reaches the ID token of the code
-exchange; UserInfo and refreshed ID tokens describe the handler alone until the token rows carry
-the organisation (needs a schema change, left for a later step).
+organisation travels with the authorization code and is stored on every token of that grant
+(``tokens.acting_for_id``, the organisation account's ``users.id``, kept through refresh
+rotation), so the ID token of the code exchange, refreshed ID tokens and UserInfo all say it.
+Without ``profile`` none of these claims is released, only ``sub``.
 """
 from __future__ import annotations
 
@@ -52,7 +53,15 @@ def _organisation_claim(org: Organisation) -> dict:
     return claim
 
 
-def user_claims(user: User, scope: str, acting_for: dict | None = None) -> dict:
+def acting_for_id(origin) -> int | None:
+    """The organisation account a grant acts for: from an authorization code (its
+    ``acting_for`` dict) or a token row (``acting_for_id``)."""
+    if hasattr(origin, "acting_for_id"):
+        return origin.acting_for_id
+    return (getattr(origin, "acting_for", None) or {}).get("user_id")
+
+
+def user_claims(user: User, scope: str, acting_for_id: int | None = None) -> dict:
     scopes = set((scope or "").split())
     claims: dict = {"sub": user.sub}
     if "profile" in scopes:
@@ -66,7 +75,7 @@ def user_claims(user: User, scope: str, acting_for: dict | None = None) -> dict:
             claims["verified"] = bool(user.active and org is not None and org.active)
         if org is not None:
             claims["organisation"] = _organisation_claim(org)
-        acting = _organisation(acting_for["user_id"]) if acting_for else None
+        acting = _organisation(acting_for_id) if acting_for_id else None
         if acting is not None:
             claims["organisation"] = _organisation_claim(acting)
             claims["acting_for"] = {"sub": acting.user.sub, "name": acting.name}

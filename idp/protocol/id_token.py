@@ -3,7 +3,8 @@
 Authlib's ``OpenIDCode`` extension supplies the hooks; the token itself is built here so every
 claim comes from our clock, our key ring and the one claims function: ``iss``, ``sub``, ``aud``,
 ``azp``, ``iat``, ``exp``, ``auth_time``, ``nonce``, ``acr``, ``amr``, ``sid``, ``at_hash``.
-On refresh (§12.2) the new ID token keeps the original ``auth_time`` and carries no ``nonce``.
+On refresh (§12.2) the new ID token keeps the original ``auth_time`` and carries no ``nonce``;
+a handler's organisation (R2) comes from the code, then from the refresh token's row.
 Prompt handling is not Authlib's here: the interaction policy (``idp.flows``) decides it.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from joserfc import jwt
 
 from ..services import services
 from . import keys
-from .claims import user_claims
+from .claims import acting_for_id, user_claims
 
 
 def signing_key_for(client) -> tuple[str, str, object]:
@@ -68,8 +69,7 @@ class IDToken(OpenIDCode):
             claims["acr"] = acr
         if token.get("access_token"):
             claims["at_hash"] = create_half_hash(token["access_token"], alg).decode()
-        acting_for = code.acting_for if code is not None else None
-        claims.update(user_claims(request.user, token["scope"], acting_for))
+        claims.update(user_claims(request.user, token["scope"], acting_for_id(origin)))
         return jwt.encode({"alg": alg, "kid": kid, "typ": "JWT"}, claims, key, [alg])
 
     def process_token(self, grant, response):

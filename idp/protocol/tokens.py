@@ -3,7 +3,8 @@
 Refresh tokens rotate. Claiming a refresh token is one conditional UPDATE (``rotated_at IS
 NULL``), so of two concurrent refreshes with the same token exactly one wins; presenting a
 token that was already rotated is reuse and revokes the whole family. A family also has an
-absolute lifetime, inherited by every rotated token.
+absolute lifetime, inherited by every rotated token, and so is the organisation a handler
+signed in for (``acting_for_id``, R2).
 """
 from __future__ import annotations
 
@@ -35,10 +36,12 @@ def save_token(token: dict, request) -> Token:
         row.family_id, row.auth_time, row.sid = code.family_id, code.auth_time, code.sid
         row.amr = " ".join(code.amr or []) or None
         row.acr = code.acr
+        row.acting_for_id = (code.acting_for or {}).get("user_id")
         refresh_deadline = now + int(svc.settings["protocol.refresh_token_ttl"])
     elif parent is not None:
         row.family_id, row.auth_time, row.sid = parent.family_id, parent.auth_time, parent.sid
         row.amr, row.acr = parent.amr, parent.acr
+        row.acting_for_id = parent.acting_for_id
         refresh_deadline = parent.refresh_expires_at
     else:
         row.family_id, refresh_deadline = secrets.token_hex(16), None

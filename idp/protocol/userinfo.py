@@ -11,7 +11,7 @@ import json
 from flask import Response, request
 
 from . import tokens
-from .claims import user_claims
+from .claims import acting_for_id, user_claims
 
 
 def _challenge(status: int, error: str | None = None, description: str | None = None):
@@ -53,5 +53,6 @@ def userinfo_response():
         return _challenge(401, "invalid_token", "the access token is invalid or expired")
     if "openid" not in ref.row.scope.split():
         return _challenge(403, "insufficient_scope", "the openid scope is required")
-    body = json.dumps(user_claims(ref.row.user, ref.row.scope), ensure_ascii=False)
+    claims = user_claims(ref.row.user, ref.row.scope, acting_for_id(ref.row))
+    body = json.dumps(claims, ensure_ascii=False)
     return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})

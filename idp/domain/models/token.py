@@ -32,8 +32,12 @@ class Token(db.Model):
     acr: Mapped[str | None] = mapped_column(String(64))
     rotated_at: Mapped[int | None] = mapped_column(Integer)
     revoked_at: Mapped[int | None] = mapped_column(Integer)
+    # R2: the organisation account (users.id) a handler signed in for; set from the code and
+    # inherited through refresh rotation, so userinfo and refreshed ID tokens still say it
+    acting_for_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", name="fk_tokens_acting_for_id_users"))
 
-    user = relationship("User", lazy="joined")
+    user = relationship("User", lazy="joined", foreign_keys=[user_id])
 
     # --- Authlib TokenMixin ---------------------------------------------------------------
     def check_client(self, client):
