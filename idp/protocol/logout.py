@@ -43,8 +43,10 @@ def end_session(key: str, reason: str) -> bool:
     return True
 
 
-def end_user_sessions(user_id: int, reason: str) -> int:
-    return sum(end_session(key, reason) for key in sessions().keys_for_user(user_id))
+def end_user_sessions(user_id: int, reason: str, keep: str | None = None) -> int:
+    """End every session of the user except the one stored under ``keep`` (P2)."""
+    return sum(end_session(key, reason) for key in sessions().keys_for_user(user_id)
+               if key != keep)
 
 
 def queue_notices(sub: str, sid: str, client_ids) -> int:

@@ -1,0 +1,150 @@
+"""经办人管理 (P3, Y2) and 变更为代理机构 (P6) of an organisation's personal center.
+
+The organisation account itself (signed in with its USCC) manages its handlers: "handler
+registered" (identify by mobile or ID number, the handler confirms with the SMS code sent to
+their own mobile) or "handler not registered" (register the natural person, then bind); unbind.
+Every change asks for re-authentication first (P2). Domain refusals are shown as messages.
+"""
+from __future__ import annotations
+
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..domain import documents, handlers, organisations, profile
+from ..domain.errors import DomainError
+from ..domain.models import HandlerBinding, User
+from ..domain.models.organisation import AGENCY, LEGAL
+from ..extensions import db
+from .account import bp, sensitive, signed_in
+from .account_forms import HandlerCodeForm, HandlerFindForm, HandlerRegisterForm
+from .account_security import attach, done
+from .forms import ConfirmForm
+
+PENDING = "handler_pending"
+
+
+def _organisation(user):
+    return profile.organisation_of(user)
+
+
+def _handlers_page(org, find=None, code=None, register=None, error=None, notice=None):
+    bindings = db.session.scalars(select(HandlerBinding).where(
+        HandlerBinding.organisation_id == org.id, HandlerBinding.active.is_(True))
+        .order_by(HandlerBinding.created_at, HandlerBinding.id)).all()
+    pending = db.session.get(User, session[PENDING]) if session.get(PENDING) else None
+    return render_template(
+        "account/handlers.html", organisation=org, bindings=bindings, pending=pending,
+        mask=documents.mask_mobile, find=find or HandlerFindForm(formdata=None),
+        code=code or HandlerCodeForm(formdata=None), unbind=ConfirmForm(formdata=None),
+        register=register or HandlerRegisterForm(formdata=None), error=error, notice=notice,
+        agency=org.kind == AGENCY)
+
+
+@bp.get("/account/handlers")
+@signed_in
+def handlers_page(s, user):
+    org = _organisation(user)
+    if org is None:
+        return redirect(url_for(".index"))
+    return _handlers_page(org)
+
+
+@bp.post("/account/handlers/find")
+@sensitive(back=".handlers_page")
+def handler_find(s, user):
+    org, form = _organisation(user), HandlerFindForm()
+    if org is None:
+        return redirect(url_for(".index"))
+    error = notice = None
+    if form.validate_on_submit():
+        try:
+            person = handlers.start_confirmation(org, form.identifier.data,
+                                                 ip=request.remote_addr or "-")
+        except DomainError as exc:
+            error = attach(form, DomainError(exc.message, "identifier"))
+        else:
+            session[PENDING] = person.id
+            notice = _("验证码已发送至经办人的手机 %(to)s，请经办人告知验证码后输入。",
+                       to=documents.mask_mobile(person.phone))
+    return _handlers_page(org, find=form, error=error, notice=notice)
+
+
+@bp.post("/account/handlers/confirm")
+@sensitive(back=".handlers_page")
+def handler_confirm(s, user):
+    org, form = _organisation(user), HandlerCodeForm()
+    person = db.session.get(User, session.get(PENDING) or 0)
+    if org is None or person is None:
+        return redirect(url_for(".handlers_page"))
+    if form.validate_on_submit():
+        try:
+            handlers.complete_confirmation(org, person, form.code.data)
+        except DomainError as exc:
+            return _handlers_page(org, code=form, error=attach(form, DomainError(
+                exc.message, "code")))
+        session.pop(PENDING, None)
+        return done(_("经办人已绑定。"), back=".handlers_page")
+    return _handlers_page(org, code=form)
+
+
+@bp.post("/account/handlers/register")
+@sensitive(back=".handlers_page")
+def handler_register(s, user):
+    org, form = _organisation(user), HandlerRegisterForm()
+    if org is None:
+        return redirect(url_for(".index"))
+    error = None
+    if form.validate_on_submit():
+        try:
+            handlers.register_and_bind_handler(
+                org, name=form.name.data, phone=form.phone.data, password=form.password.data,
+                id_type=form.id_type.data, id_number=form.id_number.data,
+                email=form.email.data or None)
+        except DomainError as exc:
+            error = attach(form, exc)
+        else:
+            return done(_("经办人已注册并绑定。经办人可使用自己的手机号码或证件号码和密码登录。"),
+                        back=".handlers_page")
+    return _handlers_page(org, register=form, error=error)
+
+
+@bp.post("/account/handlers/unbind")
+@sensitive(back=".handlers_page")
+def handler_unbind(s, user):
+    org, form = _organisation(user), ConfirmForm()
+    person = db.session.get(User, int(form.target.data or 0)) if (
+        form.validate_on_submit() and (form.target.data or "").isdigit()) else None
+    if org is None or person is None:
+        return redirect(url_for(".handlers_page"))
+    try:
+        handlers.unbind_handler(org, person)
+    except DomainError as exc:
+        return _handlers_page(org, error=exc.message)
+    return done(_("已解除该经办人的绑定。"), back=".handlers_page")
+
+
+@bp.route("/account/agency", methods=["GET", "POST"])
+@signed_in
+def agency(s, user):
+    org = _organisation(user)
+    if org is None or org.kind != LEGAL:
+        return redirect(url_for(".index"))
+    if request.method == "POST":
+        return _change_to_agency(org)
+    return render_template("account/agency.html", form=ConfirmForm(), error=None)
+
+
+@sensitive(back=".agency")
+def _change_to_agency(s, user, org):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("account/agency.html", form=form,
+                               error=_("页面已过期，请重新操作。")), 400
+    try:
+        organisations.change_to_agency(org)
+    except DomainError as exc:
+        return render_template("account/agency.html", form=form, error=exc.message)
+    return done(_("已变更为代理机构。原有经办人绑定已全部解除，请在“经办人管理”中重新绑定经办人"
+                  "（经办人须在商标代理从业人员备案名单中）；重新绑定前，经办人无法从代理机构入口登录。"),
+                back=".handlers_page")
