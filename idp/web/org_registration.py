@@ -1,0 +1,197 @@
+"""Registering organisations (P1, S4 legal person, S5/D2 legal person without USCC, S6 agency
+with Y1/Y2; P3 handler binding; S3/P4 refusals; S7 codes).
+
+Step 1 creates the account (法人信息验证), so step 2 has an organisation to bind a handler to.
+The multi-step state lives in the signed session: a random flow id (codes are bound to it),
+digests of the destinations already verified, and the id of the organisation created in this
+browser. While that id is there, step 1 only leads on to step 2 (a refresh or "back" never
+creates a second account; another browser meets the USCC's unique index, S3). No JavaScript:
+send-code buttons post the whole form (``formaction``) and the page comes back with the data.
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from ..domain import agreement, documents, organisations, registration
+from ..domain.errors import DomainError, ValidationError
+from ..domain.models import Organisation
+from ..domain.verification import CodeRefused, normalise_destination
+from ..extensions import db
+from ..services import services
+from . import org_forms as forms
+
+bp = Blueprint("register_org", __name__, url_prefix="/register/org")
+FLOW, DONE = "register_org", "registered_org"
+PURPOSE, HANDLER_PURPOSE = "register_org", "register_handler"  # codes of step 1 / new handler
+FORMS = {"legal": forms.OrgForm, "agency": forms.OrgForm, "foreign": forms.ForeignForm}
+CODE_FIELDS = {"sms": ("phone", "sms_code"), "mail": ("email", "email_code")}
+
+
+def _flow() -> dict:
+    flow = session.get(FLOW)
+    if not isinstance(flow, dict) or not isinstance(flow.get("id"), str):
+        flow = {"id": secrets.token_urlsafe(18), "verified": {}}
+        session[FLOW] = flow
+    return flow
+
+
+def _save(flow: dict, **changes) -> dict:
+    session[FLOW] = flow = {**flow, **changes}
+    return flow
+
+
+def _org(flow: dict) -> Organisation | None:
+    org_id = flow.get("org")
+    return db.session.get(Organisation, org_id) if isinstance(org_id, int) else None
+
+
+def _render(kind: str, form, errors: dict, notice: str | None = None):
+    for name, field in form._fields.items():
+        if field.errors and name not in errors:
+            errors[name] = str(field.errors[0])
+    return render_template("register/org/details.html", kind=kind, form=form, errors=errors,
+                           notice=notice, verified=_verified(_flow(), form),
+                           agreement_title=agreement.TITLE)
+
+
+def _verified(flow: dict, form) -> dict[str, bool]:
+    shown = {}
+    for channel, (field, _code) in CODE_FIELDS.items():
+        try:
+            dest = normalise_destination(channel, form[field].data or "")
+        except (KeyError, ValidationError):
+            shown[channel] = False
+            continue
+        shown[channel] = flow["verified"].get(channel) == registration.verified_key(channel, dest)
+    return shown
+
+
+@bp.route("/agency/notice", methods=["GET", "POST"])
+def agency_notice():
+    """S6: the agency reads 用户信息完善提示 first and starts with 我已知悉，开始完善."""
+    form = forms.NoticeForm()
+    if form.validate_on_submit():
+        _save(_flow(), notice=True)
+        return redirect(url_for(".details", kind="agency"))
+    return render_template("register/org/notice.html", form=form)
+
+
+@bp.route("/<any(legal, agency, foreign):kind>", methods=["GET", "POST"])
+def details(kind: str):
+    flow = _flow()
+    if _org(flow) is not None:  # the account exists: go on with the handler (refresh-safe)
+        return redirect(url_for(".handler"))
+    if kind == "agency" and not flow.get("notice"):
+        return redirect(url_for(".agency_notice"))
+    form = FORMS[kind]()
+    if request.method == "GET" or not form.validate():
+        return _render(kind, form, {})
+    verified = dict(flow["verified"])
+    errors = {**_check_codes(form, flow["id"], verified), **_precheck(kind, form)}
+    org = None
+    if not errors:
+        try:
+            org = _register(kind, form, verified)
+        except DomainError as exc:  # ValidationError per field; S3, P4, Y1 on the USCC
+            errors = {forms.field_for(form, exc.field): exc.message}
+    flow = _save(flow, verified=verified)
+    if org is None:
+        return _render(kind, form, errors)
+    _save(flow, org=org.id, kind=kind, handler=None)
+    return redirect(url_for(".handler"))
+
+
+def _precheck(kind: str, form) -> dict[str, str]:
+    errors = {}
+    if form.password.data != form.password_confirm.data:
+        errors["password_confirm"] = _("两次输入的密码不一致。")
+    if not form.agreed.data:
+        errors["agreed"] = _("请阅读并同意《%(title)s》。", title=agreement.TITLE)
+    try:
+        forms.representative(form)
+    except ValidationError as exc:
+        errors[exc.field] = exc.message
+    if "uscc" in form:
+        try:
+            documents.validate_uscc(form.uscc.data or "")
+        except ValidationError as exc:
+            errors["uscc"] = exc.message
+    return errors
+
+
+def _check_codes(form, flow_id: str, verified: dict) -> dict[str, str]:
+    """S7: each destination is proven once per flow; verified ones stay verified."""
+    codes, errors = services().extras["codes"], {}
+    for channel, (field, code_field) in CODE_FIELDS.items():
+        if field not in form:
+            continue
+        try:
+            dest = normalise_destination(channel, form[field].data or "")
+        except ValidationError as exc:
+            errors[field] = exc.message
+            continue
+        if verified.get(channel) == registration.verified_key(channel, dest):
+            continue
+        code = (form[code_field].data or "").strip()
+        if not code:
+            errors[code_field] = _("请填写短信验证码。") if channel == "sms" else _("请填写邮件验证码。")
+            continue
+        try:
+            codes.verify(channel, dest, PURPOSE, flow_id, code)
+            verified[channel] = registration.verified_key(channel, dest)
+        except CodeRefused as exc:
+            errors[code_field] = exc.message
+    return errors
+
+
+def _register(kind: str, form, verified: dict) -> Organisation:
+    email = form.email.data if "email" in form else None
+    contact = organisations.Contact(password=form.password.data or "", phone=form.phone.data,
+                                    email=email or None, phone_verified=True,
+                                    email_verified=bool(email),
+                                    agreement_version=agreement.current_version())
+    common = {"category": form.category.data or "", "name": form.name.data or "",
+              "representative": forms.representative(form), "contact": contact}
+    if kind == "legal":
+        return organisations.register_legal_person(uscc=form.uscc.data or "", **common)
+    if kind == "agency":
+        return organisations.register_agency(uscc=form.uscc.data or "", **common)
+    uploads = {}
+    for field in ("identity_proof", "qualification"):
+        upload = form[field].data
+        if not upload or not getattr(upload, "filename", ""):
+            raise ValidationError(_("请选择要上传的 PDF 文件。"), field)
+        uploads[field] = organisations.Upload(upload.filename, upload.read())
+    return organisations.register_foreign_legal_person(
+        country=form.country.data or "", name_en=form.name_en.data or "",
+        registration_number=form.registration_number.data or "", **common, **uploads)
+
+
+@bp.post("/<any(legal, agency, foreign):kind>/codes/<any(sms, mail):channel>")
+def send_code(kind: str, channel: str):
+    flow = _flow()
+    if _org(flow) is not None:
+        return redirect(url_for(".handler"))
+    form = FORMS[kind]()
+    if not form.validate() or CODE_FIELDS[channel][0] not in form:
+        return _render(kind, form, {})
+    field, code_field = CODE_FIELDS[channel]
+    try:
+        services().extras["codes"].send(channel, form[field].data or "", PURPOSE, flow["id"],
+                                        request.remote_addr or "")
+    except ValidationError as exc:
+        return _render(kind, form, {field: exc.message})
+    except DomainError as exc:  # too many sends, or the gateway failed
+        return _render(kind, form, {code_field: exc.message})
+    minutes = max(1, int(services().settings["codes.ttl"]) // 60)
+    notice = (_("短信验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes) if channel == "sms"
+              else _("邮件验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes))
+    if kind == "foreign":
+        notice += _("（文件需在提交前重新选择。）")
+    return _render(kind, form, {}, notice)
+
+
+from . import org_binding  # noqa: E402,F401  (step 2 and the done page, same blueprint)
