@@ -20,14 +20,35 @@ def _database_uri(settings: Settings, instance_path: str) -> str:
     return url
 
 
+LOCALES = {"zh": "zh_Hans_CN", "en": "en"}  # language tag -> catalog; Chinese is the source
+LANG_COOKIE = "idp_lang"  # set by the 中文 / English switch (idp/web/locale.py)
+
+
+def _parked_ui_locales() -> str:
+    """``ui_locales`` of the authorization request parked under this page's interaction id."""
+    iid = (request.view_args or {}).get("iid")
+    if not iid:
+        return ""
+    from .flows import pending
+    try:
+        ia = pending.load(iid)
+    except Exception:  # the language is cosmetic: never fail (or hide a 503 page) over it
+        return ""
+    return str(ia.params.get("ui_locales") or "") if ia else ""
+
+
 def _locale():
-    wanted = g.get("ui_locales") or request.args.get("ui_locales", "")
+    """The UI language: the visitor's own choice (the switch's cookie), then the ``ui_locales``
+    of the authorization request being served (OIDC Core §3.1.2.1), then Accept-Language,
+    else Chinese."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LOCALES:
+        return LOCALES[chosen]
+    wanted = g.get("ui_locales") or request.args.get("ui_locales") or _parked_ui_locales()
     for tag in wanted.split():
-        if tag.lower().startswith("en"):
-            return "en"
-        if tag.lower().startswith("zh"):
-            return "zh_Hans_CN"
-    return "zh_Hans_CN"
+        if tag.lower().split("-")[0] in LOCALES:
+            return LOCALES[tag.lower().split("-")[0]]
+    return LOCALES[request.accept_languages.best_match(list(LOCALES)) or "zh"]
 
 
 def create_app(config: dict | None = None, *, clock=None, store=None, sender=None) -> Flask:

@@ -1,11 +1,18 @@
-"""``idp demo seed``: the demo user and clients of the quick start and the benchmark.
+"""``idp demo seed``: demo users of each kind, and the clients of the quick start and benchmark.
 
+One account per row of the login table (domain.md): the natural person 张三; the legal person
+北京示例科技有限公司 with its handler 李四 (P3); the agency 北京示例商标代理有限公司, on the
+agency filing register (Y1), with its handler 王五, a filed practitioner (Y2). The registers are
+filled through ``registers.import_file`` like an operator's import; the USCCs are valid (GB 32100).
 Idempotent: what already exists is left alone, so ``scripts/run`` can call it on every start.
 Refused when the settings say production — demo credentials must never reach production.
 """
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sys
+import tempfile
 
 import click
 from flask.cli import with_appcontext
@@ -19,6 +26,18 @@ DEMO_USER = {
     "id_number": "11010519491231002X",
     "email": "zhangsan@example.com",
 }
+PASSWORD = DEMO_USER["password"]
+DEMO_HANDLERS = [  # natural persons, real-name verified, so they may be bound as handlers (P3)
+    {"name": "李四", "phone": "13800138001", "id_type": "resident_id",
+     "id_number": "110105198506120026", "email": "lisi@example.com"},
+    {"name": "王五", "phone": "13800138002", "id_type": "resident_id",
+     "id_number": "110105199003070033", "email": "wangwu@example.com"},
+]
+DEMO_LEGAL = {"name": "北京示例科技有限公司", "uscc": "9111010870000001XH", "handler": "13800138001",
+              "phone": "13800138010", "email": "office@example-tech.cn"}
+DEMO_AGENCY = {"name": "北京示例商标代理有限公司", "uscc": "911101057000000286",
+               "handler": "13800138002", "phone": "13800138020", "email": "tm@example-agency.cn"}
+DEMO_REPRESENTATIVE = ("赵六", "110105197001010011")  # legal representative of both
 SAMPLE_BASE = "http://127.0.0.1:5001"
 DEMO_CLIENTS = [
     {
@@ -60,11 +79,93 @@ def seed() -> list[str]:
     if db.session.scalar(select(User.id).where(User.phone == DEMO_USER["phone"])) is None:
         user = accounts.create_natural_person(**DEMO_USER)
         done.append(f"user {DEMO_USER['name']} ({DEMO_USER['phone']}), sub={user.sub}")
+    done += _seed_registers() + _seed_handlers()
+    done += _seed_organisation(DEMO_LEGAL, "legal") + _seed_organisation(DEMO_AGENCY, "agency")
     for spec in DEMO_CLIENTS:
         if clients.get(spec["client_id"]) is None:
             clients.create_client(**spec)
             done.append(f"client {spec['client_id']}")
     return done
+
+
+def _seed_registers() -> list[str]:
+    """Y1/Y2: the demo agency on the filing register, 王五 a practitioner of it (CSV import)."""
+    from .domain import accounts, registers
+    present = {"agencies": registers.filing_for(registers.uscc_index(DEMO_AGENCY["uscc"])),
+               "practitioners": registers.practitioner_for(
+                   accounts.id_number_index(DEMO_HANDLERS[1]["id_number"]))}
+    rows = {"agencies": ("uscc,name,filed_on", f"{DEMO_AGENCY['uscc']},{DEMO_AGENCY['name']},"
+                                                "2020-01-01"),
+            "practitioners": ("name,id_type,id_number,agency_uscc",
+                              f"王五,resident_id,{DEMO_HANDLERS[1]['id_number']},"
+                              f"{DEMO_AGENCY['uscc']}")}
+    done = []
+    for kind, (header, row) in rows.items():
+        if present[kind] is not None:
+            continue
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, f"{kind}.csv")
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(f"{header}\n{row}\n")
+            report = registers.import_file(path, kind)
+        if not report.ok:
+            raise RuntimeError(f"demo {kind} rejected: {report.rejected}")
+        if report.created:
+            done.append(f"register {kind}: {report.created} row")
+    return done
+
+
+def _seed_handlers() -> list[str]:
+    from .domain import accounts
+    from .extensions import db
+    done = []
+    for spec in DEMO_HANDLERS:
+        if accounts.find_by_login(spec["phone"]) is None:
+            person = accounts.create_natural_person(password=PASSWORD, **spec)
+            person.realname_verified = True  # as the real-name check at registration would
+            db.session.commit()
+            done.append(f"user {spec['name']} ({spec['phone']}), sub={person.sub}")
+    return done
+
+
+def _seed_organisation(spec: dict, kind: str) -> list[str]:
+    """The organisation (if missing) and its handler's binding (if missing)."""
+    from .domain import accounts, handlers, organisations
+    done = []
+    org = organisations.find_by_uscc(spec["uscc"], kind)
+    if org is None:
+        register = (organisations.register_legal_person if kind == "legal"
+                    else organisations.register_agency)
+        name, number = DEMO_REPRESENTATIVE
+        org = register(category="enterprise", name=spec["name"], uscc=spec["uscc"],
+                       representative=organisations.Representative(
+                           name=name, id_type="resident_id", id_number=number,
+                           valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2040, 1, 1)),
+                       contact=organisations.Contact(
+                           password=PASSWORD, phone=spec["phone"], email=spec["email"],
+                           phone_verified=True, email_verified=True))
+        done.append(f"{kind} {spec['name']} (USCC {spec['uscc']})")
+    handler = accounts.find_by_login(spec["handler"])
+    bound = {b.organisation_id for b in handlers.organisations_for_handler(handler, kind=kind)}
+    if org.id not in bound:
+        handlers.bind_handler(org, handler)
+        done.append(f"handler {handler.name} bound to {spec['name']}")
+    return done
+
+
+def credentials() -> list[str]:
+    """What to type on the login page, one line per account (README: Journeys to try)."""
+    lisi, wangwu = DEMO_HANDLERS
+    return [
+        f"自然人 张三: mobile {DEMO_USER['phone']} or ID {DEMO_USER['id_number']}, password {PASSWORD}",
+        f"自然人 李四: mobile {lisi['phone']}, password {PASSWORD}",
+        f"自然人 王五: mobile {wangwu['phone']}, password {PASSWORD}",
+        f"法人 {DEMO_LEGAL['name']}: USCC {DEMO_LEGAL['uscc']}, password {PASSWORD} (+ captcha)",
+        f"法人 经办人登录: 李四 {lisi['phone']}, password {PASSWORD} (+ captcha)",
+        f"代理机构 {DEMO_AGENCY['name']}: USCC {DEMO_AGENCY['uscc']}, password {PASSWORD} "
+        "(+ captcha)",
+        f"代理机构 经办人登录: 王五 {wangwu['phone']}, password {PASSWORD} (+ captcha)",
+    ]
 
 
 @click.group("demo", help="Demo data for the quick start and the benchmark (never production).")
@@ -87,6 +188,8 @@ def demo_seed():
         click.echo("demo data already present; nothing changed")
     click.echo(f"demo user: phone {DEMO_USER['phone']}  password {DEMO_USER['password']}  "
                f"(resident ID {DEMO_USER['id_number']})")
+    for line in credentials():
+        click.echo(f"login {line}")
     for spec in DEMO_CLIENTS:
         click.echo(f"client {spec['client_id']}: secret {spec['secret']}  "
                    f"redirect_uri {spec['redirect_uris'][0]}")

@@ -7,8 +7,10 @@ from ..services import services
 
 
 def register(app: Flask) -> None:
-    from . import account, captcha, dev, divisions, errors, interaction, login, oidc, registration
-    for module in (oidc, interaction, account, login, captcha, divisions, dev, registration):
+    from . import account, captcha, dev, divisions, errors, interaction, locale, login, oidc, \
+        org_registration, registration
+    for module in (oidc, interaction, account, login, captcha, divisions, dev, registration,
+                   locale, org_registration):
         app.register_blueprint(module.bp)
     errors.register(app)
     app.after_request(_finish_response)

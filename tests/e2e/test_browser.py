@@ -1,0 +1,178 @@
+"""One journey in a real browser: Playwright drives Debian's Chromium (fonts-noto-cjk) against the
+IdP and the sample subsystem 商标网上申请, both served on real ports.
+
+A natural person registers through the IdP's pages (P1, S2; the codes are read from the outbox
+adapters in this process), then signs in to the sample: the code flow with PKCE (OIDC Core
+§3.1, RFC 7636) through the login and consent pages, back to the sample showing the name. A
+screenshot of the end goes to a temporary folder. Skipped only where Chromium is absent and CI is
+not set; under CI=true a missing browser fails the test.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from clients.trademark_application import create_app as create_sample
+from idp.adapters.clock import SystemClock
+from idp.domain import clients
+from idp.services import services
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+NAME, ID_NUMBER, MOBILE = "陈静", "110105198001010032", "13900139000"
+EMAIL, PASSWORD = "chen.jing@example.com", "Lantern-river-42"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _browser_or_skip():
+    if not os.path.exists(CHROMIUM):
+        if IN_CI:
+            pytest.fail(f"CI=true but {CHROMIUM} is missing: .ci/run installs chromium")
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium fonts-noto-cjk); CI unset")
+    if IN_CI:
+        from playwright.sync_api import sync_playwright
+    else:
+        sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    return sync_playwright
+
+
+class Slot:
+    """A WSGI app filled in after the socket is bound: the issuer must carry the real port."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def serve():
+    started = []
+
+    def start(slot: Slot) -> str:
+        server = make_server("127.0.0.1", 0, slot, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+        thread.start()
+        started.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in started:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def idp_slot():
+    return Slot()
+
+
+@pytest.fixture
+def idp_url(serve, idp_slot):
+    return serve(idp_slot)
+
+
+@pytest.fixture
+def settings_overrides(idp_url):
+    return {"issuer": idp_url}
+
+
+@pytest.fixture
+def clock():
+    return SystemClock()  # the sample checks token times against the real clock
+
+
+@pytest.fixture
+def sample_url(app, idp_slot, idp_url, serve):
+    idp_slot.app = app
+    slot = Slot()
+    url = serve(slot)
+    client, secret = clients.create_client(
+        name="商标网上申请", redirect_uris=[url + "/callback"], post_logout_redirect_uris=[url + "/"],
+        backchannel_logout_uri=url + "/backchannel-logout", scope="openid profile email phone")
+    slot.app = create_sample({"issuer": idp_url, "client_id": client.client_id,
+                              "client_secret": secret, "base_url": url})
+    return url
+
+
+@pytest.fixture
+def page():
+    sync_playwright = _browser_or_skip()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            context = browser.new_context(locale="zh-CN", viewport={"width": 900, "height": 1000})
+            tab = context.new_page()
+            tab.set_default_timeout(10_000)
+            yield tab
+            context.close()
+        finally:
+            browser.close()
+
+
+def latest_code(channel: str) -> str:
+    message = services().extras[channel].outbox.latest()[0]
+    if channel == "sms":
+        return message["params"]["code"]
+    return re.search(r"验证码为 (\d{6})", message["body"]).group(1)
+
+
+def register(page, idp_url: str) -> None:
+    """P1: choose 自然人, fill the form as a person would (address selects one level at a time,
+    each code sent and read from the outbox), agree and submit."""
+    page.goto(idp_url + "/register")
+    page.get_by_label("自然人").check()
+    page.get_by_role("button", name="下一步").click()
+    page.wait_for_url("**/register/person")
+    page.select_option("#id_type", "resident_id")
+    page.fill("#name", NAME)
+    page.fill("#id_number", ID_NUMBER)
+    page.fill("#valid_from", "2020-01-01")
+    page.fill("#valid_to", "2040-01-01")
+    page.select_option("#province", "110000")
+    page.get_by_role("button", name="更新地址选项").click()
+    page.select_option("#city", "110100")
+    page.get_by_role("button", name="更新地址选项").click()
+    page.select_option("#county", "110105")
+    page.fill("#street", "朝阳路 1 号")
+    page.fill("#postal_code", "100020")
+    page.fill("#email", EMAIL)
+    page.get_by_role("button", name="获取邮件验证码").click()
+    page.get_by_text("邮件验证码已发送").wait_for()
+    page.fill("#email_code", latest_code("mail"))
+    page.fill("#phone", MOBILE)
+    page.get_by_role("button", name="获取短信验证码").click()
+    page.get_by_text("短信验证码已发送").wait_for()
+    page.fill("#sms_code", latest_code("sms"))
+    page.fill("#password", PASSWORD)
+    page.fill("#password_confirm", PASSWORD)
+    page.check("#agreed")
+    page.get_by_role("button", name="提交注册").click()
+    page.wait_for_url("**/register/done")
+    assert "注册成功" in page.content() and "139****9000" in page.content()
+
+
+def test_oidcc_server_browser_register_then_sign_in_to_sample(page, sample_url, idp_url,
+                                                              tmp_path):
+    register(page, idp_url)
+    page.goto(sample_url + "/")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(re.escape(idp_url) + r"/interaction/[^/]+/login"))
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    page.fill("#identifier", MOBILE)
+    page.fill("#password", PASSWORD)
+    page.locator("form button.primary").click()
+    page.wait_for_url("**/consent")
+    page.get_by_role("button", name="同意并继续").click()
+    page.wait_for_url(sample_url + "/")
+    assert page.get_by_role("heading", name=f"欢迎，{NAME}").is_visible()
+    assert "+86" + MOBILE in page.inner_text("#userinfo-claims")
+    shot = tmp_path / "signed-in.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
