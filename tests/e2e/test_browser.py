@@ -11,14 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from clients.trademark_application import create_app as create_sample
-from idp.adapters.clock import SystemClock
-from idp.domain import clients
 from idp.services import services
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,64 +36,9 @@ def _browser_or_skip():
     return sync_playwright
 
 
-class Slot:
-    """A WSGI app filled in after the socket is bound: the issuer must carry the real port."""
-
-    app = None
-
-    def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
-
-
 @pytest.fixture
-def serve():
-    started = []
-
-    def start(slot: Slot) -> str:
-        server = make_server("127.0.0.1", 0, slot, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        started.append((server, thread))
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield start
-    for server, thread in started:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-@pytest.fixture
-def idp_slot():
-    return Slot()
-
-
-@pytest.fixture
-def idp_url(serve, idp_slot):
-    return serve(idp_slot)
-
-
-@pytest.fixture
-def settings_overrides(idp_url):
-    return {"issuer": idp_url}
-
-
-@pytest.fixture
-def clock():
-    return SystemClock()  # the sample checks token times against the real clock
-
-
-@pytest.fixture
-def sample_url(app, idp_slot, idp_url, serve):
-    idp_slot.app = app
-    slot = Slot()
-    url = serve(slot)
-    client, secret = clients.create_client(
-        name="商标网上申请", redirect_uris=[url + "/callback"], post_logout_redirect_uris=[url + "/"],
-        backchannel_logout_uri=url + "/backchannel-logout", scope="openid profile email phone")
-    slot.app = create_sample({"issuer": idp_url, "client_id": client.client_id,
-                              "client_secret": secret, "base_url": url})
-    return url
+def sample_url(sample):
+    return sample[0]
 
 
 @pytest.fixture

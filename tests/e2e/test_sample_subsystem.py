@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
 import time
 from urllib.parse import urljoin
 
@@ -16,63 +15,12 @@ import pytest
 import requests
 from joserfc import jwt
 from joserfc.jwk import RSAKey
-from werkzeug.serving import make_server
 
-from clients.trademark_application import create_app as create_sample
-from idp.adapters.clock import SystemClock
 from idp.adapters.http import RequestsSender
-from idp.domain import clients
 from idp.protocol import keys, logout
 from support import PASSWORD, PHONE, form_fields, make_user, query
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
-
-
-class Slot:
-    """A WSGI app filled in after the socket is bound: the issuer must carry the real port."""
-
-    app = None
-
-    def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
-
-
-@pytest.fixture
-def serve():
-    started = []
-
-    def start(slot: Slot) -> str:
-        server = make_server("127.0.0.1", 0, slot, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        started.append((server, thread))
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield start
-    for server, thread in started:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-@pytest.fixture
-def idp_slot():
-    return Slot()
-
-
-@pytest.fixture
-def idp_url(serve, idp_slot):
-    return serve(idp_slot)
-
-
-@pytest.fixture
-def settings_overrides(idp_url):
-    return {"issuer": idp_url}
-
-
-@pytest.fixture
-def clock():
-    return SystemClock()  # the sample checks token times against the real clock
 
 
 class ObservedSender(RequestsSender):
@@ -93,20 +41,6 @@ def sender():
     s = ObservedSender()
     yield s
     s.session.close()
-
-
-@pytest.fixture
-def sample(app, idp_slot, idp_url, serve):
-    """The IdP served, the sample registered with it and served; returns (url, client_id)."""
-    idp_slot.app = app
-    slot = Slot()
-    url = serve(slot)
-    client, secret = clients.create_client(
-        name="商标网上申请", redirect_uris=[url + "/callback"], post_logout_redirect_uris=[url + "/"],
-        backchannel_logout_uri=url + "/backchannel-logout", scope="openid profile email phone")
-    slot.app = create_sample({"issuer": idp_url, "client_id": client.client_id,
-                              "client_secret": secret, "base_url": url})
-    return url, client.client_id
 
 
 @pytest.fixture
