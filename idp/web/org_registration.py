@@ -10,9 +10,8 @@ send-code buttons post the whole form (``formaction``) and the page comes back w
 """
 from __future__ import annotations
 
-import secrets
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..domain import agreement, documents, organisations, registration
@@ -21,26 +20,22 @@ from ..domain.models import Organisation
 from ..domain.verification import CodeRefused, normalise_destination
 from ..extensions import db
 from ..services import services
+from . import code_flow
 from . import org_forms as forms
 
 bp = Blueprint("register_org", __name__, url_prefix="/register/org")
 FLOW, DONE = "register_org", "registered_org"
 PURPOSE, HANDLER_PURPOSE = "register_org", "register_handler"  # codes of step 1 / new handler
 FORMS = {"legal": forms.OrgForm, "agency": forms.OrgForm, "foreign": forms.ForeignForm}
-CODE_FIELDS = {"sms": ("phone", "sms_code"), "mail": ("email", "email_code")}
+CODE_FIELDS = code_flow.CODE_FIELDS
 
 
 def _flow() -> dict:
-    flow = session.get(FLOW)
-    if not isinstance(flow, dict) or not isinstance(flow.get("id"), str):
-        flow = {"id": secrets.token_urlsafe(18), "verified": {}}
-        session[FLOW] = flow
-    return flow
+    return code_flow.flow(FLOW)
 
 
 def _save(flow: dict, **changes) -> dict:
-    session[FLOW] = flow = {**flow, **changes}
-    return flow
+    return code_flow.save(FLOW, flow, **changes)
 
 
 def _org(flow: dict) -> Organisation | None:
@@ -53,20 +48,8 @@ def _render(kind: str, form, errors: dict, notice: str | None = None):
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
     return render_template("register/org/details.html", kind=kind, form=form, errors=errors,
-                           notice=notice, verified=_verified(_flow(), form),
+                           notice=notice, verified=code_flow.verified_shown(_flow(), form),
                            agreement_title=agreement.TITLE)
-
-
-def _verified(flow: dict, form) -> dict[str, bool]:
-    shown = {}
-    for channel, (field, _code) in CODE_FIELDS.items():
-        try:
-            dest = normalise_destination(channel, form[field].data or "")
-        except (KeyError, ValidationError):
-            shown[channel] = False
-            continue
-        shown[channel] = flow["verified"].get(channel) == registration.verified_key(channel, dest)
-    return shown
 
 
 @bp.route("/agency/notice", methods=["GET", "POST"])
@@ -178,20 +161,10 @@ def send_code(kind: str, channel: str):
     form = FORMS[kind]()
     if not form.validate() or CODE_FIELDS[channel][0] not in form:
         return _render(kind, form, {})
-    field, code_field = CODE_FIELDS[channel]
-    try:
-        services().extras["codes"].send(channel, form[field].data or "", PURPOSE, flow["id"],
-                                        request.remote_addr or "")
-    except ValidationError as exc:
-        return _render(kind, form, {field: exc.message})
-    except DomainError as exc:  # too many sends, or the gateway failed
-        return _render(kind, form, {code_field: exc.message})
-    minutes = max(1, int(services().settings["codes.ttl"]) // 60)
-    notice = (_("短信验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes) if channel == "sms"
-              else _("邮件验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes))
-    if kind == "foreign":
+    errors, notice = code_flow.send(channel, form, PURPOSE, flow["id"])
+    if notice and kind == "foreign":
         notice += _("（文件需在提交前重新选择。）")
-    return _render(kind, form, {}, notice)
+    return _render(kind, form, errors, notice)
 
 
 from . import org_binding  # noqa: E402,F401  (step 2 and the done page, same blueprint)

@@ -8,29 +8,22 @@ with digests of the destinations already verified in this flow (see domain.regis
 """
 from __future__ import annotations
 
-import secrets
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from ..domain import address, agreement, documents, registration
-from ..domain.errors import DomainError, ValidationError
-from ..domain.verification import normalise_destination
-from ..services import services
+from ..domain.errors import DomainError
+from . import code_flow
 from .register_forms import ChooseKindForm, PersonForm
 
 bp = Blueprint("register", __name__)
 FLOW, DONE = "register_person", "registered"
-CODE_FIELDS = {"sms": ("phone", "sms_code"), "mail": ("email", "email_code")}
 
 
 def _flow() -> dict:
-    flow = session.get(FLOW)
-    if not isinstance(flow, dict) or not isinstance(flow.get("id"), str):
-        flow = {"id": secrets.token_urlsafe(18), "verified": {}}
-        session[FLOW] = flow
-    return flow
+    return code_flow.flow(FLOW)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -67,25 +60,13 @@ def _application(form: PersonForm) -> registration.PersonApplication:
         for name in fields})
 
 
-def _verified(flow: dict, form: PersonForm) -> dict[str, bool]:
-    shown = {}
-    for channel, (field, _code) in CODE_FIELDS.items():
-        try:
-            dest = normalise_destination(channel, form[field].data or "")
-        except ValidationError:
-            shown[channel] = False
-            continue
-        shown[channel] = flow["verified"].get(channel) == registration.verified_key(channel, dest)
-    return shown
-
-
 def _render(form: PersonForm, errors: dict, notice: str | None = None):
     _options(form)
     for name, field in form._fields.items():
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
     return render_template("register/person.html", form=form, errors=errors, notice=notice,
-                           verified=_verified(_flow(), form), agreement_title=agreement.TITLE)
+                           verified=code_flow.verified_shown(_flow(), form), agreement_title=agreement.TITLE)
 
 
 @bp.route("/register/person", methods=["GET", "POST"])
@@ -116,23 +97,13 @@ def person():
 
 @bp.post("/register/codes/<channel>")
 def send_code(channel: str):
-    if channel not in CODE_FIELDS:
+    if channel not in code_flow.CODE_FIELDS:
         abort(404)
     form, flow = PersonForm(), _flow()
     if not form.validate():
         return _render(form, {})
-    field, code_field = CODE_FIELDS[channel]
-    try:
-        services().extras["codes"].send(channel, form[field].data or "", registration.PURPOSE,
-                                        flow["id"], request.remote_addr or "")
-    except ValidationError as exc:
-        return _render(form, {field: exc.message})
-    except DomainError as exc:  # too many sends, or the gateway failed
-        return _render(form, {code_field: exc.message})
-    minutes = max(1, int(services().settings["codes.ttl"]) // 60)
-    notice = (_("短信验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes) if channel == "sms"
-              else _("邮件验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes))
-    return _render(form, {}, notice)
+    errors, notice = code_flow.send(channel, form, registration.PURPOSE, flow["id"])
+    return _render(form, errors, notice)
 
 
 @bp.get("/register/done")

@@ -1,0 +1,62 @@
+"""The part of a multi-step form that proves a mobile and an email by codes (S7), shared by the
+registration pages (natural person, organisations).
+
+A flow lives in the signed Flask session under its own name: a random id the codes are bound to,
+and digests of the destinations already verified (so a later refusal of the form does not make
+the user fetch new codes).
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import request, session
+from flask_babel import gettext as _
+
+from ..domain import registration
+from ..domain.errors import DomainError, ValidationError
+from ..domain.verification import normalise_destination
+from ..services import services
+
+CODE_FIELDS = {"sms": ("phone", "sms_code"), "mail": ("email", "email_code")}
+
+
+def flow(name: str) -> dict:
+    current = session.get(name)
+    if not isinstance(current, dict) or not isinstance(current.get("id"), str):
+        current = {"id": secrets.token_urlsafe(18), "verified": {}}
+        session[name] = current
+    return current
+
+
+def save(name: str, current: dict, **changes) -> dict:
+    session[name] = current = {**current, **changes}
+    return current
+
+
+def verified_shown(current: dict, form) -> dict[str, bool]:
+    """Which of the form's destinations this flow has already proven."""
+    shown = {}
+    for channel, (field, _code) in CODE_FIELDS.items():
+        try:
+            dest = normalise_destination(channel, form[field].data or "")
+        except (KeyError, ValidationError):
+            shown[channel] = False
+            continue
+        shown[channel] = current["verified"].get(channel) == registration.verified_key(channel, dest)
+    return shown
+
+
+def send(channel: str, form, purpose: str, flow_id: str) -> tuple[dict, str | None]:
+    """Send a code to the form's destination: (field errors, notice)."""
+    field, code_field = CODE_FIELDS[channel]
+    try:
+        services().extras["codes"].send(channel, form[field].data or "", purpose, flow_id,
+                                        request.remote_addr or "")
+    except ValidationError as exc:
+        return {field: exc.message}, None
+    except DomainError as exc:  # too many sends, or the gateway failed
+        return {code_field: exc.message}, None
+    minutes = max(1, int(services().settings["codes.ttl"]) // 60)
+    if channel == "sms":
+        return {}, _("短信验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)
+    return {}, _("邮件验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)
