@@ -2,11 +2,12 @@
 from .client import Client
 from .consent import Consent
 from .key import SigningKey
+from .legacy import LegacyAccount, LegacyAppeal
 from .organisation import AgencyFiling, HandlerBinding, Organisation, Practitioner
 from .review import DeactivatedIdentity, ReviewCase, StoredFile
 from .token import Token
 from .user import User
 
 __all__ = ["AgencyFiling", "Client", "Consent", "DeactivatedIdentity", "HandlerBinding",
-           "Organisation", "Practitioner", "ReviewCase", "SigningKey", "StoredFile", "Token",
-           "User"]
+           "LegacyAccount", "LegacyAppeal", "Organisation", "Practitioner", "ReviewCase",
+           "SigningKey", "StoredFile", "Token", "User"]

@@ -1,0 +1,81 @@
+"""Accounts of the legacy online application system (L1–L10) and their manual appeals (L10).
+
+- ``LegacyAccount``: one row per account of the legacy export (``idp legacy import``). Identity
+  numbers are stored like everywhere else (D5): encrypted, found by blind index, shown masked.
+  ``password_hash`` is in a legacy format until the first successful legacy login rehashes it to
+  argon2id (L1). ``user_id`` is the link (L3): its unique index means one legacy account per
+  user, the single column means one user per legacy account, and no code path ever clears it.
+  ``filed_uscc_bidx`` (agencies) is the USCC on the office's agency filing register, which the
+  agency entry's legacy login uses instead of the USCC stored in the legacy profile (login table).
+  ``designated`` is the office's choice among a person's several accounts (L4): True, False or
+  None (not stated in the export).
+- ``LegacyAppeal``: a manual appeal (人工申诉) with its PDFs, decided later by the office (L10).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ...extensions import db
+from ._types import UTCDateTime
+
+NATURAL, LEGAL, AGENCY, SIMPLE = "natural", "legal", "agency", "simple"
+KINDS = (NATURAL, LEGAL, AGENCY, SIMPLE)
+
+
+class LegacyAccount(db.Model):
+    __tablename__ = "legacy_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    account_key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    id_type: Mapped[str | None] = mapped_column(String(40))
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_number_masked: Mapped[str | None] = mapped_column(String(40))
+    uscc_enc: Mapped[str | None] = mapped_column(Text)
+    uscc_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    uscc_masked: Mapped[str | None] = mapped_column(String(40))
+    filed_uscc_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[dict | None] = mapped_column(JSON)
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    password_hash: Mapped[str] = mapped_column(String(255))
+    designated: Mapped[bool | None] = mapped_column(Boolean)
+    row_digest: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    linked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def linked(self) -> bool:
+        return self.user_id is not None
+
+    def __repr__(self) -> str:  # never print personal data
+        return f"<LegacyAccount {self.id}>"
+
+
+class LegacyAppeal(db.Model):
+    __tablename__ = "legacy_appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(32), unique=True)
+    account: Mapped[str] = mapped_column(String(64))
+    legacy_account_id: Mapped[int | None] = mapped_column(ForeignKey("legacy_accounts.id"),
+                                                          index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    content: Mapped[str] = mapped_column(Text)
+    identity_proof_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    other_proof_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
