@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import os
 import tomllib
 from pathlib import Path
@@ -135,8 +136,27 @@ def check_settings(settings: Settings) -> None:
             raw = b""
         if len(raw) != 32:
             raise ConfigError(f"encryption_keys.{kid} must be the base64 of 32 random bytes")
+    _check_legacy(settings)
     if settings.production:
         check_production(settings)
+
+
+def _check_legacy(settings: Settings) -> None:
+    """The legacy-account settings (L1, L2): a cutoff with its offset, known hash handling."""
+    try:
+        cutoff = dt.datetime.fromisoformat(str(settings["legacy.cutoff"]))
+    except ValueError:
+        cutoff = None
+    if cutoff is None or cutoff.tzinfo is None:
+        raise ConfigError("legacy.cutoff must be an ISO 8601 time with its offset, "
+                          "e.g. 2025-08-01T00:00:00+08:00")
+    formats = ("auto", "md5", "sha256", "salted_sha256", "md5_crypt", "bcrypt", "pbkdf2_sha256")
+    if settings["legacy.hash_format"] not in formats:
+        raise ConfigError("legacy.hash_format must be one of " + ", ".join(formats))
+    if settings["legacy.salt_position"] not in ("prefix", "suffix"):
+        raise ConfigError('legacy.salt_position must be "prefix" or "suffix"')
+    if int(settings["legacy.import_batch"]) < 1:
+        raise ConfigError("legacy.import_batch must be at least 1")
 
 
 def check_production(settings: Settings) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
 from ._types import UTCDateTime
@@ -52,6 +52,8 @@ class LegacyAccount(db.Model):
     linked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    user = relationship("User")
 
     @property
     def linked(self) -> bool:
