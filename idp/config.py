@@ -176,6 +176,8 @@ def check_production(settings: Settings) -> None:
         problems.append("encryption_keys still contains the development key")
     if settings.get("captcha.deterministic"):
         problems.append("captcha.deterministic must be false (a fixed answer is for tests only)")
+    if settings.get("realname.backend") == "local":
+        problems.append('realname.backend must be "http" (the local check proves no identity)')
     for name, real in (("sms.backend", "http"), ("mail.backend", "smtp")):
         if settings.get(name) == "outbox":
             problems.append(f'{name} must not be the development outbox (use "{real}")')

@@ -384,6 +384,8 @@ def test_demo_seed_is_refused_in_production():
         "encryption_keys": {"k1": "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="},
         "secrets": {"blind_index_key": "b" * 48, "client_secret_pepper": "c" * 48},
         "sms": {"backend": "http", "http_url": "https://sms.example.invalid/send"},
+        "realname": {"backend": "http", "url": "https://realname.example.invalid/verify",
+                     "api_key": "k" * 32},
         "mail": {"backend": "smtp", "smtp_host": "smtp.example.invalid"},
     }, store=MemoryStore())
     with prod.app_context():

@@ -39,6 +39,8 @@ def production(**changes) -> dict:
         # Real gateways: the development outboxes are refused in production (S7).
         "sms": {"backend": "http", "http_url": "https://sms.example.invalid/send"},
         "mail": {"backend": "smtp", "smtp_host": "smtp.example.invalid"},
+        # The national real-name verification service (S7): the local check is refused.
+        "realname": {"backend": "http", "url": "https://realname.example.invalid/verify"},
     }
     for dotted, value in changes.items():
         node = config
@@ -153,7 +155,8 @@ def test_the_production_example_file_shape_passes(tmp_path):
         "[secrets]", f'blind_index_key = "{config["secrets"]["blind_index_key"]}"',
         f'client_secret_pepper = "{config["secrets"]["client_secret_pepper"]}"',
         "[sms]", 'backend = "http"', 'http_url = "https://sms.example.invalid/send"',
-        "[mail]", 'backend = "smtp"', 'smtp_host = "smtp.example.invalid"', ""])
+        "[mail]", 'backend = "smtp"', 'smtp_host = "smtp.example.invalid"',
+        "[realname]", 'backend = "http"', 'url = "https://realname.example.invalid/verify"', ""])
     settings = load_settings(environ={"IDP_CONFIG": write_toml(tmp_path / "prod.toml", text)})
     assert settings.production
     assert list(settings["encryption_keys"]) == ["k2026a"]
@@ -170,6 +173,7 @@ def test_production_can_come_from_the_environment_alone():
         "IDP_SECRETS_CLIENT_SECRET_PEPPER": config["secrets"]["client_secret_pepper"],
         "IDP_SMS_BACKEND": "http", "IDP_SMS_HTTP_URL": config["sms"]["http_url"],
         "IDP_MAIL_BACKEND": "smtp", "IDP_MAIL_SMTP_HOST": config["mail"]["smtp_host"],
+        "IDP_REALNAME_BACKEND": "http", "IDP_REALNAME_URL": config["realname"]["url"],
     }
     assert load_settings(environ=environ).production
 
@@ -185,6 +189,7 @@ def test_production_can_come_from_the_environment_alone():
     ({"store_url": "memory://"}, "store_url"),
     ({"issuer": "http://id.example.gov.cn"}, "issuer"),
     ({"encryption_keys": {"k2026a": _key(), "dev1": DEV_KEY}}, "encryption_keys"),
+    ({"realname.backend": "local"}, "realname.backend"),
 ])
 def test_production_refuses_each_unsafe_setting_by_name(changes, named):
     with pytest.raises(ConfigError) as excinfo:
