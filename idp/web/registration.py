@@ -28,12 +28,15 @@ def _flow() -> dict:
 
 @bp.route("/register", methods=["GET", "POST"])
 def choose():
-    form, notice = ChooseKindForm(), None
+    form = ChooseKindForm()
     if form.validate_on_submit():
-        if form.kind.data == "person":
-            return redirect(url_for(".person"))
-        notice = _("法人和代理机构注册即将开放，敬请期待。目前可注册自然人账号。")
-    return render_template("register/choose.html", form=form, notice=notice)
+        return redirect(NEXT[form.kind.data]())
+    return render_template("register/choose.html", form=form)
+
+
+NEXT = {"person": lambda: url_for(".person"),
+        "legal": lambda: url_for("register_org.details", kind="legal"),
+        "agency": lambda: url_for("register_org.agency_notice")}
 
 
 def _options(form: PersonForm) -> None:

@@ -89,10 +89,12 @@ def test_p1_register_natural_person_then_sign_in_to_a_subsystem(app, browser, rp
     assert browser.exchange(rp, callback["code"]).status_code == 200
 
 
-def test_p1_legal_person_and_agency_are_announced_not_linked(app, client):
+def test_p1_choosing_a_kind_leads_to_its_registration_form(app, client):
     token = form_fields(client.get("/register").get_data(as_text=True))[1]["csrf_token"]
-    page = client.post("/register", data={"kind": "legal", "csrf_token": token})
-    assert page.status_code == 200 and "即将开放" in page.get_data(as_text=True)
+    for kind, target in (("person", "/register/person"), ("legal", "/register/org/legal"),
+                         ("agency", "/register/org/agency/notice")):
+        page = client.post("/register", data={"kind": kind, "csrf_token": token})
+        assert page.status_code == 302 and page.headers["Location"] == target
 
 
 def test_s3_registered_mobile_refused_with_message(app, client):
