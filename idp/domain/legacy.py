@@ -2,7 +2,8 @@
 
 - ``find_for_entry``: which legacy account a login names. Personal entry: the legacy account id
   (natural persons and simple users). Legal-person entry: the USCC registered in the legacy
-  system. Agency entry: the USCC on the office's agency filing register — not the one stored in
+  system, or — for a legal person the legacy system knew without a USCC (a foreign entity, S5) —
+  its legacy account id. Agency entry: the USCC on the office's agency filing register — not the one stored in
   the legacy profile (login table; ``filed_uscc_bidx``).
 - ``authenticate``: the legacy password (L5), rehashed to argon2id on success (L1); then the
   cutoff (L2) and the designated account (L4). A linked account signs in its user (L6); an
@@ -59,12 +60,16 @@ def find_for_entry(entry: str, identifier: str) -> LegacyAccount | None:
     if kinds is None or not identifier or len(identifier) > 64:
         return None
     if entry == "personal":
-        column, value = LegacyAccount.account_key, account_key(identifier)
+        where = LegacyAccount.account_key == account_key(identifier)
+    elif entry == "legal":
+        # a legal person without a USCC in the legacy system (S5) names its legacy account id
+        where = or_(LegacyAccount.uscc_bidx == registers.uscc_index(identifier),
+                    (LegacyAccount.account_key == account_key(identifier))
+                    & LegacyAccount.uscc_bidx.is_(None))
     else:
-        column = LegacyAccount.uscc_bidx if entry == "legal" else LegacyAccount.filed_uscc_bidx
-        value = registers.uscc_index(identifier)
+        where = LegacyAccount.filed_uscc_bidx == registers.uscc_index(identifier)
     rows = db.session.scalars(select(LegacyAccount).where(
-        column == value, LegacyAccount.kind.in_(kinds)).order_by(LegacyAccount.id)).all()
+        where, LegacyAccount.kind.in_(kinds)).order_by(LegacyAccount.id)).all()
     return _preferred(rows)
 
 
