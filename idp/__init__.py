@@ -75,7 +75,8 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.production,
         WTF_CSRF_TIME_LIMIT=None,
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        # two PDFs of files.max_size (S5, L10) and the form around them; anything larger is 413
+        MAX_CONTENT_LENGTH=2 * int(settings["files.max_size"]) + 1024 * 1024,
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
     )

@@ -26,7 +26,7 @@ PDF = "application/pdf"
 
 def check_pdf(data: bytes, field: str) -> None:
     """A ValidationError unless ``data`` is a readable PDF within the size limit."""
-    limit = int(services().settings.get("files.max_size", 10 * 1024 * 1024))
+    limit = int(services().settings["files.max_size"])
     if not data:
         raise ValidationError("请上传 PDF 格式的文件。", field)
     if len(data) > limit:

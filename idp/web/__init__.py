@@ -12,6 +12,8 @@ def register(app: Flask) -> None:
     for module in (oidc, interaction, account, login, captcha, divisions, dev, registration,
                    locale, org_registration):
         app.register_blueprint(module.bp)
+    from .appeals import bp as appeals_bp  # L10 人工申诉
+    app.register_blueprint(appeals_bp)
     errors.register(app)
     app.after_request(_finish_response)
     app.teardown_request(_forget_request_state)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..adapters.store import StoreUnavailable
 from ..extensions import db
+from ..services import services
 
 log = logging.getLogger(__name__)
 PROTOCOL_PATHS = ("/token", "/userinfo", "/revoke", "/introspect", "/jwks", "/.well-known/")
@@ -50,8 +51,12 @@ def register(app):
             body = {"error": error, "error_description": exc.name}
             return Response(json.dumps(body), status=exc.code, mimetype="application/json",
                             headers={"Cache-Control": "no-store"})
-        titles = {404: "页面不存在", 405: "请求方式不正确", 400: "请求无效"}
+        titles = {404: "页面不存在", 405: "请求方式不正确", 400: "请求无效", 413: "上传的文件过大"}
         message = exc.description if exc.code == 404 and "登录请求" in (exc.description or "") \
             else "您访问的页面不存在或请求无效。"
+        if exc.code == 413:
+            limit = int(services().settings["files.max_size"]) // (1024 * 1024)
+            message = (f"提交的内容过大：每个 PDF 文件不能超过 {limit} MB。"
+                       "请返回上一页，压缩文件后重新选择并提交。")
         return render_template("errors/page.html", title=titles.get(exc.code, "请求无法完成"),
                                message=message), exc.code

@@ -1,0 +1,160 @@
+"""Manual appeals (人工申诉) of legacy accounts that cannot pass verification (L10, P7).
+
+``open_appeal`` checks every field on its own (all errors at once, each on its field), keeps the
+PDFs (``files``: header + strict parse, size limit, generated names outside the web root) and
+writes the appeal in one transaction under a case number ``SS`` + Beijing date + 6 random digits;
+the unique index on ``case_number`` decides a clash, and the attempt is retried with a new
+number. Files saved by a failed attempt are discarded. The applicant is never told whether the
+legacy account id is known: a known one is only linked (``legacy_account_id``) for the office.
+``lookup`` finds an appeal only by case number and mobile together; anything else is the same
+``None``. The back office decides (P7) and sends the result by SMS to the verified mobile.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..services import services
+from . import documents, files, legacy
+from .errors import ValidationError
+from .identifiers import beijing_date
+from .models import LegacyAccount, LegacyAppeal, StoredFile
+from .models._types import from_timestamp
+from .organisations import Upload
+from .verification import normalise_destination
+
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+STATUS_TEXT = {PENDING: "待处理", APPROVED: "已通过", REJECTED: "已驳回"}
+CONTENT_MIN, CONTENT_MAX = 10, 2000
+ATTEMPTS = 5
+
+
+class AppealInvalid(ValidationError):
+    """Some fields were refused; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class AppealInput:
+    account: str
+    name: str
+    phone: str
+    email: str | None
+    content: str
+
+
+def check(a: AppealInput, identity_proof: Upload | None,
+          other_proof: Upload | None) -> tuple[dict, dict[str, str]]:
+    """Every field of the appeal form checked on its own: (clean values, errors by field)."""
+    errors: dict[str, str] = {}
+
+    def attempt(fn):
+        try:
+            return fn()
+        except ValidationError as exc:
+            errors.setdefault(exc.field or "form", exc.message)
+
+    account = " ".join((a.account or "").split())
+    if not account:
+        errors["account"] = "请填写历史账号（商标网上申请系统的用户名）。"
+    elif len(account) > 64:
+        errors["account"] = "历史账号不能超过 64 个字符。"
+    name = " ".join((a.name or "").split())
+    if not 1 <= len(name) <= 200:
+        errors["name"] = "请填写姓名或单位名称（不超过 200 个字）。"
+    phone = attempt(lambda: documents.validate_mobile(a.phone or ""))
+    email = None
+    if (a.email or "").strip():
+        email = attempt(lambda: normalise_destination("mail", a.email))
+    content = (a.content or "").strip()
+    if not CONTENT_MIN <= len(content) <= CONTENT_MAX:
+        errors["content"] = (f"请说明遇到的问题（{CONTENT_MIN}–{CONTENT_MAX} 个字），"
+                             f"当前 {len(content)} 个字。")
+    if identity_proof is None or not identity_proof.data:
+        errors["identity_proof"] = "请上传身份证明文件（PDF）。"
+    else:
+        attempt(lambda: files.check_pdf(identity_proof.data, "identity_proof"))
+    if other_proof is not None and other_proof.data:
+        attempt(lambda: files.check_pdf(other_proof.data, "other_proof"))
+    return dict(account=account, name=name, phone=phone, email=email, content=content), errors
+
+
+def open_appeal(*, account: str, name: str, phone: str, email: str | None, content: str,
+                identity_proof: Upload | None, other_proof: Upload | None = None,
+                phone_verified: bool = False) -> LegacyAppeal:
+    """L10: store a pending appeal with its PDFs; ``AppealInvalid`` lists every refused field.
+    ``phone_verified``: the caller checked a code sent to ``phone`` (the result goes there)."""
+    clean, errors = check(AppealInput(account, name, phone, email, content),
+                          identity_proof, other_proof)
+    if not phone_verified and "phone" not in errors:
+        errors["sms_code"] = "请先获取并填写短信验证码，以验证手机号码。"
+    if errors:
+        raise AppealInvalid(errors)
+    key = legacy.account_key(clean["account"])
+    known = db.session.scalar(select(LegacyAccount.id).where(LegacyAccount.account_key == key))
+    for attempt in range(ATTEMPTS):
+        saved = _store(identity_proof, other_proof)
+        appeal = LegacyAppeal(case_number=new_case_number(), legacy_account_id=known,
+                              identity_proof_id=saved[0].id,
+                              other_proof_id=saved[1].id if len(saved) > 1 else None,
+                              status=PENDING, created_at=from_timestamp(services().clock.now()),
+                              **clean)
+        db.session.add(appeal)
+        try:
+            db.session.commit()
+            return appeal
+        except IntegrityError:  # the case number was taken meanwhile: try another
+            db.session.rollback()
+            files.discard(*saved)
+            if attempt == ATTEMPTS - 1:
+                raise
+        except Exception:
+            db.session.rollback()
+            files.discard(*saved)
+            raise
+    raise AssertionError("unreachable")
+
+
+def _store(identity_proof: Upload, other_proof: Upload | None) -> list[StoredFile]:
+    saved = [files.store_pdf(identity_proof.data, identity_proof.filename, "identity_proof")]
+    try:
+        if other_proof is not None and other_proof.data:
+            saved.append(files.store_pdf(other_proof.data, other_proof.filename, "other_proof"))
+        db.session.flush()  # the files' ids
+    except Exception:
+        db.session.rollback()
+        files.discard(*saved)
+        raise
+    return saved
+
+
+def new_case_number() -> str:
+    """``SS`` + the Beijing date (YYYYMMDD) + 6 random digits, e.g. ``SS20260126042917``."""
+    day = beijing_date(services().clock.now()).strftime("%Y%m%d")
+    return f"SS{day}{secrets.randbelow(10 ** 6):06d}"
+
+
+def lookup(case_number: str, phone: str) -> LegacyAppeal | None:
+    """The appeal with this case number and mobile; ``None`` whichever of the two is wrong."""
+    number = documents.normalize(case_number or "")
+    if not documents.looks_like_mobile(phone or "") or not 8 <= len(number) <= 32:
+        return None
+    return db.session.scalar(select(LegacyAppeal).where(
+        LegacyAppeal.case_number == number,
+        LegacyAppeal.phone == documents.validate_mobile(phone)))
+
+
+def status_text(appeal: LegacyAppeal) -> str:
+    """待处理 / 已通过 / 已驳回 (with the office's reason, when it gave one)."""
+    text = STATUS_TEXT.get(appeal.status, appeal.status)
+    if appeal.status == REJECTED and appeal.reason:
+        return f"{text}：{appeal.reason}"
+    return text
