@@ -2,7 +2,8 @@
 
 A natural person logs in with the mobile number or the document number (any of the five types,
 G1); an organisation with its USCC at the entry of its kind (login table; agencies: the filed
-USCC, Y1).
+USCC, Y1), a legal person also with its organisation code, a foreign entity (S5) with the
+account number it was given.
 An unknown identifier, a wrong password and a non-active account all come back as ``None``, so
 callers can only say one generic thing (no user enumeration).
 """
@@ -13,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import documents, password_policy, passwords
+from . import documents, org_accounts, password_policy, passwords
 from .errors import Conflict, ValidationError
 from .models import Organisation, User
 from .models._types import from_timestamp
+from .models.organisation import LEGAL
 from .models.user import ACTIVE, NATURAL, PENDING_REVIEW
 
 ID_INDEX = "id-number"
@@ -48,24 +50,43 @@ def authenticate(identifier: str, password: str) -> User | None:
     return user
 
 
-def find_organisation_login(uscc: str, kind: str) -> User | None:
-    """The account of kind ``kind`` (legal or agency) that logs in with this USCC (login table,
-    Y1: the agency entry takes the filed USCC), active or still waiting for review (S5)."""
-    code = documents.normalize(uscc)
+def _organisation_identifier(code: str, kind: str):
+    """The condition finding the organisation that logs in with ``code`` (normalised) at the
+    entry of ``kind`` (login table): the legal entry takes the USCC, the 9-character
+    organisation code (``XXXXXXXX-X`` too; a wrong GB 11714 check character finds nothing) or
+    a foreign entity's account number (S5); the agency entry only the filed USCC (Y1)."""
+    if kind == LEGAL and len(code.replace("-", "")) == 9:
+        try:
+            org_code = documents.validate_organization_code(code)
+        except ValidationError:
+            return None
+        return Organisation.org_code_bidx == org_accounts.org_code_index(org_code)
+    if kind == LEGAL and org_accounts.looks_like_account_no(code):
+        return Organisation.account_no == code
+    return Organisation.uscc_bidx == services().blind_index(code, "uscc")
+
+
+def find_organisation_login(identifier: str, kind: str) -> User | None:
+    """The account of kind ``kind`` (legal or agency) that logs in with this identifier (login
+    table, Y1, see _organisation_identifier), active or still waiting for review (S5). An
+    organisation code held by two accounts finds neither: the USCC tells them apart."""
+    code = documents.normalize(identifier)
     if not code or len(code) > 64:
+        return None
+    condition = _organisation_identifier(code, kind)
+    if condition is None:
         return None
     rows = db.session.scalars(
         select(User).join(Organisation, Organisation.user_id == User.id).where(
-            Organisation.uscc_bidx == services().blind_index(code, "uscc"),
-            Organisation.kind == kind, Organisation.active.is_(True), User.user_type == kind,
-            User.status.in_((ACTIVE, PENDING_REVIEW)))).all()
-    return next((u for u in rows if u.active), rows[0] if rows else None)
+            condition, Organisation.kind == kind, Organisation.active.is_(True),
+            User.user_type == kind, User.status.in_((ACTIVE, PENDING_REVIEW)))).all()
+    return rows[0] if len(rows) == 1 else None  # USCC and account number: unique indexes
 
 
-def authenticate_organisation(uscc: str, kind: str, password: str) -> User | None:
+def authenticate_organisation(identifier: str, kind: str, password: str) -> User | None:
     """The organisation account when the password matches (login table); the caller tells a
     ``pending_review`` account apart only after this, so nothing leaks to a guesser."""
-    user = find_organisation_login(uscc, kind)
+    user = find_organisation_login(identifier, kind)
     if not passwords.verify(password or "", user.password_hash if user else None):
         return None
     return user

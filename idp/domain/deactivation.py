@@ -29,15 +29,19 @@ def is_deactivated(kind: str, bidx: str | None) -> bool:
         DeactivatedIdentity.kind == kind, DeactivatedIdentity.bidx == bidx)) is not None
 
 
-def deactivate_organisation(organisation: Organisation) -> None:
+def deactivate_organisation(organisation: Organisation) -> list[int]:
     """P4: the organisation account ends, its handler bindings end, and its USCC is tombstoned
-    so it can never register again. The caller has warned the user and confirmed (P2)."""
+    so it can never register again. The caller has warned the user and confirmed (P2).
+    Returns the ids of the handlers whose binding ended (the caller signs them out, R2)."""
     now = from_timestamp(services().clock.now())
+    ended = []
     for binding in db.session.scalars(select(HandlerBinding).where(
             HandlerBinding.organisation_id == organisation.id, HandlerBinding.active.is_(True))):
         binding.active, binding.ended_at = False, now
+        ended.append(binding.handler_id)
     organisation.active = False
     user = organisation.user
     user.status, user.deactivated_at, user.updated_at = DEACTIVATED, now, now
     record(USCC, organisation.uscc_bidx)
     db.session.commit()
+    return ended

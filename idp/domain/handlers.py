@@ -74,8 +74,9 @@ def bind_handler(organisation: Organisation, handler: User) -> HandlerBinding:
     return binding
 
 
-def unbind_handler(organisation: Organisation, handler: User) -> None:
-    """End the active binding (handler management, P2)."""
+def unbind_handler(organisation: Organisation, handler: User) -> list[int]:
+    """End the active binding (handler management, P2). Returns the handler ids whose binding
+    ended, so the caller can revoke what they hold for the organisation (R2)."""
     binding = db.session.scalar(_active(select(HandlerBinding)).where(
         HandlerBinding.organisation_id == organisation.id,
         HandlerBinding.handler_id == handler.id))
@@ -83,6 +84,7 @@ def unbind_handler(organisation: Organisation, handler: User) -> None:
         raise DomainError("该自然人不是本机构的经办人。", "handler")
     binding.active, binding.ended_at = False, from_timestamp(services().clock.now())
     db.session.commit()
+    return [handler.id]
 
 
 def start_confirmation(organisation: Organisation, identifier: str, *, ip: str) -> User:

@@ -148,12 +148,14 @@ def deactivate_person(user: User) -> None:
     db.session.commit()
 
 
-def deactivate(user: User) -> None:
-    """P4: an organisation through deactivation.deactivate_organisation, else a person."""
+def deactivate(user: User) -> list[int]:
+    """P4: an organisation through deactivation.deactivate_organisation, else a person.
+    Returns the handlers whose binding to the organisation ended (none for a person)."""
     org = organisation_of(user)
-    if org is not None:
-        deactivation.deactivate_organisation(org)
-        user.password_hash, user.updated_at = UNUSABLE_PASSWORD, _now()
-        db.session.commit()
-    else:
+    if org is None:
         deactivate_person(user)
+        return []
+    ended = deactivation.deactivate_organisation(org)
+    user.password_hash, user.updated_at = UNUSABLE_PASSWORD, _now()
+    db.session.commit()
+    return ended

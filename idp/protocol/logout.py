@@ -49,6 +49,19 @@ def end_user_sessions(user_id: int, reason: str, keep: str | None = None) -> int
                if key != keep)
 
 
+def end_acting_sessions(org_user_id: int, handler_ids, reason: str) -> int:
+    """R2/P3: end the handlers' SSO sessions that act for the organisation account
+    ``org_user_id`` (their binding ended), with back-channel notices; their own personal
+    sessions and sessions for other organisations stay."""
+    ended = 0
+    for handler_id in set(handler_ids):
+        for key in sessions().keys_for_user(handler_id):
+            s = sessions().load(key)
+            if s is not None and (s.acting_for or {}).get("user_id") == org_user_id:
+                ended += end_session(key, reason)
+    return ended
+
+
 def queue_notices(sub: str, sid: str, client_ids) -> int:
     svc = services()
     rows = db.session.scalars(select(Client).where(

@@ -4,7 +4,8 @@ Refresh tokens rotate. Claiming a refresh token is one conditional UPDATE (``rot
 NULL``), so of two concurrent refreshes with the same token exactly one wins; presenting a
 token that was already rotated is reuse and revokes the whole family. A family also has an
 absolute lifetime, inherited by every rotated token, and so is the organisation a handler
-signed in for (``acting_for_id``, R2).
+signed in for (``acting_for_id``, R2). When a handler binding ends, the grants acting for the
+organisation end with it (``revoke_acting_for``).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text, update
 
 from ..domain.crypto import token_hash
-from ..domain.models import Token, User
+from ..domain.models import HandlerBinding, Organisation, Token, User
 from ..extensions import db
 from ..services import services
 
@@ -53,7 +54,17 @@ def save_token(token: dict, request) -> Token:
     db.session.commit()
     if (code is not None or parent is not None) and svc.store.get(f"family-revoked:{row.family_id}"):
         revoke_family(row.family_id)
+    elif code is not None and row.acting_for_id is not None and not _still_bound(row):
+        revoke_family(row.family_id)  # the binding ended while the code was in flight (R2)
     return row
+
+
+def _still_bound(row: Token) -> bool:
+    """Is the token's user still an active handler of the active organisation it acts for?"""
+    return db.session.scalar(select(HandlerBinding.id).join(Organisation).where(
+        Organisation.user_id == row.acting_for_id, Organisation.active.is_(True),
+        HandlerBinding.handler_id == row.user_id, HandlerBinding.active.is_(True))
+        .limit(1)) is not None
 
 
 def _relaxed_durability() -> None:
@@ -87,6 +98,21 @@ def revoke_for_user(user_id: int, client_id: str | None = None) -> int:
     result = db.session.execute(update(Token).where(*cond).values(revoked_at=now))
     db.session.commit()
     return result.rowcount
+
+
+def revoke_acting_for(org_user_id: int, handler_id: int | None = None) -> int:
+    """R2/P3: revoke every grant acting for the organisation account ``org_user_id`` — only
+    ``handler_id``'s when one handler was unbound, every handler's when all bindings ended (P6
+    change to agency, P4 deactivation). Whole families, through ``revoke_family``, so a refresh
+    racing with this cannot leave a live token behind. Returns the number of families."""
+    query = select(Token.family_id).where(Token.acting_for_id == org_user_id,
+                                          Token.revoked_at.is_(None)).distinct()
+    if handler_id is not None:
+        query = query.where(Token.user_id == handler_id)
+    families = list(db.session.scalars(query))
+    for family_id in families:
+        revoke_family(family_id)
+    return len(families)
 
 
 def claim_refresh_token(value: str, client_id: str) -> Token | None:

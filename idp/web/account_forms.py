@@ -83,6 +83,8 @@ class HandlerRegisterForm(FlaskForm):
     phone = StringField(_l("手机号码"), validators=[
         DataRequired(_l("请输入手机号码。")), Length(max=20)],
         render_kw={"inputmode": "tel", "maxlength": 20})
+    sms_code = _code(_l("经办人手机收到的短信验证码"))  # proves the new handler's mobile (S7)
+    send = SubmitField(_l("获取短信验证码"))
     email = EmailField(_l("电子邮箱（选填）"), validators=[Optional(), Length(max=254)])
     password = _password(_l("经办人登录密码"), _l("请设置密码。"), "new-password")
     submit = SubmitField(_l("注册并绑定"))

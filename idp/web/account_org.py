@@ -2,8 +2,10 @@
 
 The organisation account itself (signed in with its USCC) manages its handlers: "handler
 registered" (identify by mobile or ID number, the handler confirms with the SMS code sent to
-their own mobile) or "handler not registered" (register the natural person, then bind); unbind.
-Every change asks for re-authentication first (P2). Domain refusals are shown as messages.
+their own mobile) or "handler not registered" (the new handler's mobile is proven by a code
+first, S7, then the natural person is registered and bound); unbind. Every change asks for
+re-authentication first (P2). Domain refusals are shown as messages. When bindings end (unbind,
+change to agency) the handlers' tokens and SSO sessions acting for the organisation end (R2).
 """
 from __future__ import annotations
 
@@ -11,17 +13,22 @@ from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..domain import documents, handlers, organisations, profile
+from ..domain import documents, handlers, organisations, profile, registration
 from ..domain.errors import DomainError
 from ..domain.models import HandlerBinding, User
 from ..domain.models.organisation import AGENCY, LEGAL
+from ..domain.verification import CodeRefused, normalise_destination
 from ..extensions import db
+from ..protocol import logout, tokens
+from ..services import services
+from . import code_flow
 from .account import bp, sensitive, signed_in
 from .account_forms import HandlerCodeForm, HandlerFindForm, HandlerRegisterForm
 from .account_security import attach, done
 from .forms import ConfirmForm
 
 PENDING = "handler_pending"
+FLOW, PURPOSE = "center_handler_flow", "center_handler"  # codes proving a new handler's mobile
 
 
 def _organisation(user):
@@ -88,25 +95,53 @@ def handler_confirm(s, user):
     return _handlers_page(org, code=form)
 
 
-@bp.post("/account/handlers/register")
+@bp.post("/account/handlers/register", endpoint="handler_register")
+@bp.post("/account/handlers/register/code", endpoint="handler_register_code")
 @sensitive(back=".handlers_page")
 def handler_register(s, user):
+    """P3 "handler not registered": the send button posts the whole form to ``/code``; the
+    register button needs the code sent to the handler's mobile (S7), then registers and binds."""
     org, form = _organisation(user), HandlerRegisterForm()
     if org is None:
         return redirect(url_for(".index"))
-    error = None
-    if form.validate_on_submit():
-        try:
-            handlers.register_and_bind_handler(
-                org, name=form.name.data, phone=form.phone.data, password=form.password.data,
-                id_type=form.id_type.data, id_number=form.id_number.data,
-                email=form.email.data or None)
-        except DomainError as exc:
-            error = attach(form, exc)
-        else:
-            return done(_("经办人已注册并绑定。经办人可使用自己的手机号码或证件号码和密码登录。"),
-                        back=".handlers_page")
-    return _handlers_page(org, register=form, error=error)
+    sending = request.endpoint.endswith("_code")
+    if not form.validate_on_submit() and (not sending or form.csrf_token.errors
+                                          or form.phone.errors):
+        return _handlers_page(org, register=form)
+    flow = code_flow.flow(FLOW)
+    if sending:
+        for name in ("name", "id_type", "id_number", "email", "password", "sms_code"):
+            form[name].errors = []  # only the mobile matters for sending; nothing else is lost
+        errors, notice = code_flow.send("sms", form, PURPOSE, flow["id"])
+        error = next((attach(form, DomainError(m, f)) for f, m in errors.items()), None)
+        return _handlers_page(org, register=form, error=error, notice=notice)
+    try:
+        _prove_mobile(form, flow)
+        handlers.register_and_bind_handler(
+            org, name=form.name.data, phone=form.phone.data, password=form.password.data,
+            id_type=form.id_type.data, id_number=form.id_number.data,
+            email=form.email.data or None)
+    except CodeRefused as exc:
+        return _handlers_page(org, register=form, error=attach(form, DomainError(
+            exc.message, "sms_code")))
+    except DomainError as exc:
+        return _handlers_page(org, register=form, error=attach(form, exc))
+    session.pop(FLOW, None)
+    return done(_("经办人已注册并绑定。经办人可使用自己的手机号码或证件号码和密码登录。"),
+                back=".handlers_page")
+
+
+def _prove_mobile(form, flow: dict) -> None:
+    """S7: the code sent to this mobile in this flow; a mobile once proven stays proven, so a
+    later refusal (real-name check, mobile taken) does not make the handler fetch a new code."""
+    key = registration.verified_key("sms", normalise_destination("sms", form.phone.data))
+    if flow["verified"].get("sms") == key:
+        return
+    if not (form.sms_code.data or "").strip():
+        raise CodeRefused(_("请输入经办人手机收到的短信验证码。"))
+    services().extras["codes"].verify("sms", form.phone.data, PURPOSE, flow["id"],
+                                      form.sms_code.data)
+    code_flow.save(FLOW, flow, verified={**flow["verified"], "sms": key})
 
 
 @bp.post("/account/handlers/unbind")
@@ -118,9 +153,11 @@ def handler_unbind(s, user):
     if org is None or person is None:
         return redirect(url_for(".handlers_page"))
     try:
-        handlers.unbind_handler(org, person)
+        ended = handlers.unbind_handler(org, person)
     except DomainError as exc:
         return _handlers_page(org, error=exc.message)
+    tokens.revoke_acting_for(org.user_id, person.id)
+    logout.end_acting_sessions(org.user_id, ended, "handler_unbound")
     return done(_("已解除该经办人的绑定。"), back=".handlers_page")
 
 
@@ -142,9 +179,11 @@ def _change_to_agency(s, user, org):
         return render_template("account/agency.html", form=form,
                                error=_("页面已过期，请重新操作。")), 400
     try:
-        organisations.change_to_agency(org)
+        ended = organisations.change_to_agency(org)
     except DomainError as exc:
         return render_template("account/agency.html", form=form, error=exc.message)
+    tokens.revoke_acting_for(org.user_id)
+    logout.end_acting_sessions(org.user_id, ended, "changed_to_agency")
     return done(_("已变更为代理机构。原有经办人绑定已全部解除，请在“经办人管理”中重新绑定经办人"
                   "（经办人须在商标代理从业人员备案名单中）；重新绑定前，经办人无法从代理机构入口登录。"),
                 back=".handlers_page")

@@ -157,9 +157,11 @@ def _warning():
 def _deactivate(s, user, form):
     if form.validate_on_submit():
         if form.phrase.data.strip() == CONFIRM_PHRASE:
-            profile.deactivate(user)
+            ended = profile.deactivate(user)
             tokens.revoke_for_user(user.id)
+            tokens.revoke_acting_for(user.id)  # an organisation's handlers' grants end too (R2)
             logout.end_user_sessions(user.id, "deactivated")
+            logout.end_acting_sessions(user.id, ended, "organisation_deactivated")
             g.clear_sso_cookie = True
             return render_template("account/done.html", back=url_for(".login"),
                                    message=_("您的账号已注销。"))

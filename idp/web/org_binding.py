@@ -114,9 +114,10 @@ def handler_new():
 
 def _finish(org, person: User | None):
     session.pop(FLOW, None)
+    # account_no: a foreign entity's login number, shown in full once, to its registrant (S5)
     session[DONE] = {"kind": org.kind, "foreign": bool(org.foreign), "name": org.name,
                      "uscc": org.uscc_masked, "pending": org.user.status == PENDING_REVIEW,
-                     "handler": person.name if person else None}
+                     "account_no": org.account_no, "handler": person.name if person else None}
     return redirect(url_for(".done"))
 
 

@@ -105,9 +105,9 @@ def error_of(response, field: str) -> str | None:
     return match.group(1) if match else None
 
 
-def login_org(browser, entry: str, uscc: str):
+def login_org(browser, entry: str, uscc: str, password: str = PASSWORD):
     page = browser.http.get("/login", query_string={"entry": entry})
-    return browser.submit(page, identifier=uscc, password=PASSWORD, captcha=ANSWER)
+    return browser.submit(page, identifier=uscc, password=password, captcha=ANSWER)
 
 
 def test_s4_legal_person_registration_with_registered_handler(app, browser):
@@ -221,6 +221,29 @@ def test_s5_foreign_legal_person_submitted_for_review(app, browser):
     assert bind_new(browser.http, new_handler()).location.endswith("/register/org/done")
     html = browser.http.get("/register/org/done").get_data(as_text=True)
     assert "已提交审核" in html and "1–2 个工作日" in html and "短信" in html
+
+
+def test_s5_foreign_account_number_shown_and_pending_login_told_under_review(app, browser):
+    files = {"identity_proof": (io.BytesIO(orgkit.pdf_bytes()), "proof.pdf"),
+             "qualification": (io.BytesIO(orgkit.pdf_bytes(2)), "licence.pdf")}
+    step1(browser.http, "foreign", foreign_data(), files)
+    org = db.session.scalar(select(Organisation))
+    assert re.fullmatch(r"W\d{9}", org.account_no)
+    bind_new(browser.http, new_handler())
+    html = browser.http.get("/register/org/done").get_data(as_text=True)
+    assert org.account_no in html and "“法人”" in html and "审核通过后" in html
+    wrong = login_org(browser, "legal", org.account_no, password="Wrong-password-1")
+    assert "审核中" not in wrong.get_data(as_text=True)
+    right = login_org(browser, "legal", org.account_no)
+    assert right.status_code == 200 and "审核中" in right.get_data(as_text=True)
+    assert browser.http.get("/account").status_code != 200
+
+
+def test_g_legal_entry_login_page_accepts_organisation_code(app, browser):
+    organisations.register_legal_person(**orgkit.legal_kwargs(USCC))
+    code = USCC[8:16] + "-" + USCC[16]
+    assert login_org(browser, "agency", code).status_code == 200  # Y1: the filed USCC only
+    assert login_org(browser, "legal", code).status_code == 302
 
 
 def test_s5_non_pdf_upload_refused_keeps_data(app, client):

@@ -335,10 +335,11 @@ def test_p3_handler_not_registered_is_registered_and_bound(browser):
             "password": PASSWORD}
     if data["id_number"] == resident_id(40):
         data["id_number"] = resident_id(40)[:-1] + "1"
-    wrong = browser.http.post(action, data=data)
+    browser.http.post(action + "/code", data=data)  # P3/S7: the new handler's mobile is proven
+    wrong = browser.http.post(action, data={**data, "sms_code": latest_sms_code("13700009999")})
     assert field_error(wrong, "id_number") and 'value="13700009999"' in html_of(wrong)
     data["id_number"] = resident_id(40)
-    response = browser.http.post(action, data=data)
+    response = browser.http.post(action, data=data)  # the mobile stays proven in this flow
     assert "经办人已注册并绑定" in html_of(response), html_of(response)
     bound = db.session.query(HandlerBinding).filter_by(organisation_id=org.id, active=True)
     assert bound.count() == 1

@@ -1,8 +1,9 @@
 """Organisations (legal persons and trademark agencies) and their handlers (P2–P7, Y1–Y2, D2).
 
 An organisation is an account of its own (``users`` row with ``user_type`` legal or agency) that
-logs in with its USCC; this table holds what only organisations have. Foreign entities without
-a USCC (D2) carry country, English name and registration number and wait for review (P7).
+logs in with its USCC (a legal person also with its organisation code); this table holds what
+only organisations have. Foreign entities without a USCC (D2) carry country, English name and
+registration number, log in with a generated account number and wait for review (P7).
 
 A handler (经办人) is a natural-person account bound to act for an organisation (P3). One natural
 person is handler of at most one agency (Y2): a partial unique index on the active agency
@@ -34,6 +35,11 @@ class Organisation(db.Model):
     uscc_enc: Mapped[str | None] = mapped_column(Text)
     uscc_bidx: Mapped[str | None] = mapped_column(String(64))
     uscc_masked: Mapped[str | None] = mapped_column(String(24))
+    # The 9-character organisation code (USCC characters 9–17) also logs in at the legal entry
+    # (login table); not unique: the USCC is, and an ambiguous code simply finds nothing.
+    org_code_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    # A foreign entity's generated login number (D2, S5: it has no USCC); NULL for the others.
+    account_no: Mapped[str | None] = mapped_column(String(16), unique=True, index=True)
     foreign: Mapped[bool] = mapped_column(Boolean, default=False)
     country: Mapped[str | None] = mapped_column(String(64))
     name_en: Mapped[str | None] = mapped_column(String(200))
