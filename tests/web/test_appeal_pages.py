@@ -181,10 +181,12 @@ def test_l10_status_lookup_is_throttled_per_ip(app, client):
 
 def test_l10_a_body_past_the_upload_limit_gets_a_page_that_says_so(app, client, upload_dir):
     """Past 2 × files.max_size + 1 MiB the request is refused before any parsing (413)."""
-    big = b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 5000)
-    page = client.post("/appeal", data={**appeal_data(), "csrf_token": csrf(client),
-                                        "identity_proof": (io.BytesIO(big), "id.pdf")},
-                       content_type="multipart/form-data")
+    token = csrf(client)
+    body = (b"--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+            + token.encode() + b"\r\n--b\r\nContent-Disposition: form-data; "
+            b"name=\"identity_proof\"; filename=\"id.pdf\"\r\n\r\n%PDF-1.4\n"
+            + b"0" * (1024 * 1024 + 5000) + b"\r\n--b--\r\n")
+    page = client.post("/appeal", data=body, content_type="multipart/form-data; boundary=b")
     assert page.status_code == 413
     assert "不能超过" in page.get_data(as_text=True)
     assert counts(upload_dir) == (0, 0, 0)
