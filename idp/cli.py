@@ -195,6 +195,8 @@ def register(app):
     from .demo import demo_cli
     for command in (clients_cli, users_cli, keys_cli, registers_cli, serve, demo_cli):
         app.cli.add_command(command)
+    from .cli_legacy import legacy_cli
+    app.cli.add_command(legacy_cli)
 
 
 def _create_app():

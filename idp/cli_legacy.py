@@ -1,0 +1,72 @@
+"""``idp legacy``: the legacy online application system's accounts (domain.md L1–L10).
+
+``idp legacy import FILE [--format csv|jsonl] [--encoding utf-8-sig|gb18030] [--dry-run]
+[--report FILE]`` loads the account export (L1; columns in docs/legacy.md, rules in
+``idp/domain/legacy_import.py``). Rejected rows and dropped fields go to stderr as they are
+found (and to ``--report`` as CSV ``line,legacy_id,reason``), the summary to stdout. Exit 0 when
+the file was read, rejected rows included; 1 when it cannot be read or its header lacks a
+required column (nothing imported then).
+"""
+from __future__ import annotations
+
+import csv
+import os
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from .cli import _domain, _fail
+
+LABELS = {"rejected": "拒绝", "warning": "警告"}
+
+
+@click.group("legacy", help="Accounts of the legacy online application system (L1-L10).")
+def legacy_cli():
+    pass
+
+
+@legacy_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]),
+              help="Default: from the extension (.csv, .jsonl or .json).")
+@click.option("--encoding", default="utf-8-sig", show_default=True,
+              type=click.Choice(["utf-8-sig", "gb18030"]))
+@click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Also write rejected rows and dropped fields to this CSV file.")
+@with_appcontext
+def legacy_import(file, fmt, encoding, dry_run, report_path):
+    """Import the legacy account export (idempotent: re-running changes nothing)."""
+    from .domain import legacy_import as importer
+
+    try:
+        out = open(report_path, "w", newline="", encoding="utf-8-sig") if report_path else None
+    except OSError as exc:
+        _fail(f"无法写入报告文件：{exc.strerror}。")
+    writer = csv.writer(out) if out else None
+    if writer:
+        writer.writerow(["line", "legacy_id", "reason"])
+
+    def on_issue(line, legacy_id, kind, reason):
+        who = f"（{legacy_id}）" if legacy_id else ""
+        click.echo(f"第 {line} 行{who}{LABELS[kind]}：{reason}", err=True)
+        if writer:
+            writer.writerow([line, legacy_id, f"{LABELS[kind]}：{reason}"])
+
+    try:
+        size = os.path.getsize(file) if os.path.isfile(file) else 0
+        with click.progressbar(length=max(size, 1), label="导入历史账号", file=sys.stderr) as bar:
+            def on_progress(position):
+                bar.update(position - bar.pos)
+            report = _domain(lambda: importer.import_file(
+                file, fmt=fmt, encoding=encoding, dry_run=dry_run, on_issue=on_issue,
+                on_progress=on_progress))
+            bar.update(bar.length - bar.pos)
+    finally:
+        if out:
+            out.close()
+    verb = "试运行，未写入任何记录" if dry_run else "已导入"
+    click.echo(f"读取 {report.read} 行（{verb}）：新增 {report.inserted}，更新 {report.updated}，"
+               f"未变 {report.unchanged}，已关联未改 {report.linked_kept}，"
+               f"拒绝 {report.rejected}，警告 {report.warnings}。")

@@ -1,0 +1,190 @@
+"""One row of the legacy export, read and checked without touching the database (L1).
+
+``parse`` turns a row (a dict of column -> text, from CSV or JSON lines) into a ``LegacyRow``:
+the column values of ``LegacyAccount``, its keyed ``row_digest`` and the warnings about dirty
+fields. A missing or invalid legacy id, type, name, registration time or password hash rejects
+the row (``ValidationError``). Identity and contact data of the old system may be dirty
+(15-digit ID numbers, wrong check characters, bad mobiles): such a field is dropped with a
+warning and the account is kept. Messages are Chinese and never carry a secret or a whole
+document number. Columns and formats: docs/legacy.md.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ..services import Services, services
+from . import documents, legacy_hashes
+from .errors import ValidationError
+from .identifiers import BEIJING
+from .legacy import account_key
+from .models.legacy import AGENCY, KINDS
+
+REQUIRED = ("legacy_id", "type", "name", "registered_at", "password_hash")
+OPTIONAL = ("id_type", "id_number", "uscc", "filed_uscc", "mobile", "email", "province", "city",
+            "county", "street", "postal_code", "password_salt", "designated")
+COLUMNS = REQUIRED + OPTIONAL
+ADDRESS = ("province", "city", "county", "street", "postal_code")
+VERBATIM = frozenset(("name",) + ADDRESS)
+KIND_NAMES = {"自然人": "natural", "法人": "legal", "代理机构": "agency", "简易用户": "simple"}
+ID_TYPE_NAMES = {label: key for key, label in documents.ID_TYPES.items()}
+TRUE, FALSE = {"1", "true", "yes", "y", "是"}, {"0", "false", "no", "n", "否"}
+ID_INDEX, USCC_INDEX, ROW_DIGEST = "id-number", "uscc", "legacy-row"
+_QUOTED = re.compile(r"“[^”]*”")
+
+
+@dataclass
+class Context:
+    """What every row of one import shares: settings, services, today, the digest key."""
+
+    hash_format: str
+    salt_position: str
+    svc: Services
+    today: dt.date
+    digest: hmac.HMAC
+
+    @classmethod
+    def current(cls) -> Context:
+        svc = services()
+        key = str(svc.settings["secrets.blind_index_key"]).encode()
+        # keyed (HMAC, as blind indexes are): the digested row holds ID numbers (D5)
+        digest = hmac.new(key, ROW_DIGEST.encode() + b"\x00", hashlib.sha256)
+        return cls(svc.settings["legacy.hash_format"], svc.settings["legacy.salt_position"],
+                   svc, documents.beijing_date(svc.clock.now()), digest)
+
+
+@dataclass
+class LegacyRow:
+    key: str
+    values: dict
+    digest: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def text(value, column: str = "") -> str:
+    """A cell as trimmed text (JSON numbers and booleans as written in CSV); codes and numbers
+    NFKC-normalised (full-width digits become ASCII), names and addresses kept as written."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        value = "1" if value else "0"
+    value = str(value).strip()
+    if value.isascii() or column in VERBATIM:
+        return value
+    return unicodedata.normalize("NFKC", value)
+
+
+def parse(row: dict, ctx: Context) -> LegacyRow:
+    cells = {c: text(row.get(c), c) for c in COLUMNS}
+    cells["password_salt"] = str(row.get("password_salt") or "")  # salts are taken verbatim
+    account, key = cells["legacy_id"], account_key(cells["legacy_id"])
+    if not 1 <= len(key) <= 64 or len(account) > 64:
+        raise ValidationError("历史账号为空或超过 64 个字符。", "legacy_id")
+    kind = KIND_NAMES.get(cells["type"], cells["type"].lower())
+    if kind not in KINDS:
+        raise ValidationError("用户类型应为 natural、legal、agency、simple"
+                              "（或 自然人、法人、代理机构、简易用户）之一。", "type")
+    if not 1 <= len(cells["name"]) <= 200:
+        raise ValidationError("名称为空或超过 200 个字符。", "name")
+    registered_at = parse_time(cells["registered_at"])
+    password_hash = legacy_hashes.to_stored(cells["password_hash"], cells["password_salt"],
+                                            fmt=ctx.hash_format, salt_position=ctx.salt_position)
+    if len(password_hash) > 255:
+        raise ValidationError("密码哈希（含盐值）过长。", "password_hash")
+    out = LegacyRow(key, dict(account=account, kind=kind, name=cells["name"],
+                              registered_at=registered_at, password_hash=password_hash), "")
+    _identity(cells, kind, out, ctx)
+    _contact(cells, out)
+    cells.update(legacy_id=key, type=kind, registered_at=registered_at.isoformat(),
+                 password_hash=password_hash, password_salt="",
+                 designated=str(out.values["designated"]))
+    mac = ctx.digest.copy()  # the normalised exported fields, in the fixed order of COLUMNS
+    mac.update("\x1f".join(cells[c] for c in COLUMNS).encode())
+    out.digest = mac.hexdigest()
+    return out
+
+
+def parse_time(value: str) -> dt.datetime:
+    """ISO 8601, ``YYYY-MM-DD HH:MM:SS`` or ``YYYY/MM/DD HH:MM:SS``; no offset means Beijing."""
+    value = value.strip()
+    if re.fullmatch(r"\d{4}/\d{1,2}/\d{1,2}( .*)?", value):
+        day, _, rest = value.partition(" ")
+        y, m, d = day.split("/")
+        value = f"{y}-{int(m):02d}-{int(d):02d}" + (f" {rest}" if rest else "")
+    try:
+        moment = dt.datetime.fromisoformat(value)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
+        return moment.astimezone(dt.timezone.utc)
+    except (ValueError, OverflowError):
+        raise ValidationError("注册时间为空或格式不正确（应为 ISO 8601 或 YYYY-MM-DD HH:MM:SS）。",
+                              "registered_at") from None
+
+
+def _redacted(exc: ValidationError) -> str:
+    """A validator's message without the quoted parts of the number it quotes (D5)."""
+    return _QUOTED.sub("", exc.message)
+
+
+def _identity(cells: dict, kind: str, out: LegacyRow, ctx: Context) -> None:
+    svc, values = ctx.svc, out.values
+    values.update(id_type=None, id_number_enc=None, id_number_bidx=None, id_number_masked=None,
+                  uscc_enc=None, uscc_bidx=None, uscc_masked=None, filed_uscc_bidx=None)
+    id_type, number = cells["id_type"], cells["id_number"]
+    id_type = ID_TYPE_NAMES.get(id_type, id_type.lower())
+    if number:
+        try:
+            if id_type and id_type not in documents.ID_TYPES:
+                raise ValidationError("证件类型无法识别。", "id_type")
+            number = documents.validate_id_number(id_type or "resident_id", number,
+                                                  today=ctx.today)
+        except ValidationError as exc:
+            out.warnings.append(f"字段已舍弃：证件号码：{_redacted(exc)}")
+        else:
+            values.update(id_type=id_type or "resident_id",
+                          id_number_enc=svc.cipher.encrypt(number, ID_INDEX),
+                          id_number_bidx=svc.blind_index(number, ID_INDEX),
+                          id_number_masked=documents.mask_id_number(number))
+    for column, label in (("uscc", "统一社会信用代码"), ("filed_uscc", "备案统一社会信用代码")):
+        if not cells[column]:
+            continue
+        if column == "filed_uscc" and kind != AGENCY:
+            out.warnings.append(f"字段已舍弃：{label}：仅代理机构使用此字段。")
+            continue
+        try:
+            code = documents.validate_uscc(cells[column])
+        except ValidationError as exc:
+            out.warnings.append(f"字段已舍弃：{label}：{_redacted(exc)}")
+            continue
+        if column == "filed_uscc":
+            values["filed_uscc_bidx"] = svc.blind_index(code, USCC_INDEX)
+        else:
+            values.update(uscc_enc=svc.cipher.encrypt(code, USCC_INDEX),
+                          uscc_bidx=svc.blind_index(code, USCC_INDEX),
+                          uscc_masked=documents.mask_uscc(code))
+
+
+def _contact(cells: dict, out: LegacyRow) -> None:
+    values = out.values
+    values.update(phone=None, email=None, designated=None)
+    if cells["mobile"]:
+        try:
+            values["phone"] = documents.validate_mobile(cells["mobile"])
+        except ValidationError as exc:
+            out.warnings.append(f"字段已舍弃：手机号码：{exc.message}")
+    email = cells["email"]
+    if email:
+        if "@" in email and len(email) <= 254 and " " not in email:
+            values["email"] = email
+        else:
+            out.warnings.append("字段已舍弃：电子邮箱：格式不正确。")
+    address = {part: cells[part] for part in ADDRESS if cells[part]}
+    values["address"] = address or None
+    flag = cells["designated"].lower()
+    if flag in TRUE or flag in FALSE:
+        values["designated"] = flag in TRUE
+    elif flag:
+        out.warnings.append("字段已舍弃：可绑定标记：应为 1/0、true/false 或 是/否。")

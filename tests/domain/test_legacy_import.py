@@ -1,0 +1,269 @@
+"""Importing the legacy system's account export (domain.md L1): every hash format, bad rows
+reported by line, dirty identity fields dropped (not the account), idempotent re-runs that never
+touch a linked account or a rehashed password, ID numbers encrypted at rest (D5), GB 18030 and
+JSON lines, batches of ``legacy.import_batch``."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+
+import pytest
+from passlib import hash as ph
+from sqlalchemy import event, func, select, text
+
+from idp.domain import accounts, legacy, legacy_hashes, legacy_import, legacy_rows
+from idp.domain.errors import DomainError
+from idp.domain.models import LegacyAccount
+from idp.extensions import db
+from idp.services import services
+from orgkit import resident_id, uscc
+from support import make_user
+
+PW = "OldPass#2019"
+MD5 = hashlib.md5(PW.encode()).hexdigest()
+
+
+def row(legacy_id: str = "zhangsan", **kw) -> dict:
+    return {"legacy_id": legacy_id, "type": "natural", "name": "张三",
+            "registered_at": "2019-05-01 10:00:00", "password_hash": MD5, **kw}
+
+
+def write_csv(tmp_path, rows, name="export.csv", encoding="utf-8-sig", columns=None) -> str:
+    path = tmp_path / name
+    columns = columns or legacy_rows.COLUMNS
+    with open(path, "w", newline="", encoding=encoding) as fh:
+        writer = csv.DictWriter(fh, columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return str(path)
+
+
+def run(path, **kw) -> legacy_import.ImportReport:
+    return legacy_import.import_file(path, **kw)
+
+
+def get(legacy_id: str) -> LegacyAccount:
+    db.session.expire_all()
+    return db.session.scalar(select(LegacyAccount).where(
+        LegacyAccount.account_key == legacy.account_key(legacy_id)))
+
+
+def count() -> int:
+    return db.session.scalar(select(func.count()).select_from(LegacyAccount))
+
+
+def counts(report) -> tuple:
+    return (report.read, report.inserted, report.updated, report.unchanged, report.linked_kept,
+            report.rejected)
+
+
+def test_l1_import_accepts_every_hash_format(app, tmp_path, monkeypatch):
+    salt = "盐-salt$1"
+    made = {
+        "md5": (ph.hex_md5.hash(PW), ""),
+        "sha256": (ph.hex_sha256.hash(PW), ""),
+        "prefix": (hashlib.sha256((salt + PW).encode()).hexdigest(), salt),
+        "md5crypt": (ph.md5_crypt.hash(PW), ""),
+        "bcrypt": (ph.bcrypt.hash(PW), ""),
+        "pbkdf2": (ph.pbkdf2_sha256.hash(PW), ""),
+        "django": (ph.django_pbkdf2_sha256.hash(PW), ""),
+    }
+    rows = [row(k, password_hash=h, password_salt=s) for k, (h, s) in made.items()]
+    report = run(write_csv(tmp_path, rows))
+    assert counts(report) == (7, 7, 0, 0, 0, 0), report.issues
+    monkeypatch.setitem(services().settings.data["legacy"], "salt_position", "suffix")
+    suffix = hashlib.sha256((PW + salt).encode()).hexdigest()
+    report = run(write_csv(tmp_path, [row("suffix", password_hash=suffix, password_salt=salt)],
+                           name="suffix.csv"))
+    assert report.inserted == 1, report.issues
+    for legacy_id in [*made, "suffix"]:
+        stored = get(legacy_id).password_hash
+        assert legacy_hashes.is_legacy(stored)
+        assert legacy_hashes.verify(PW, stored), legacy_id
+        assert not legacy_hashes.verify(PW + "x", stored), legacy_id
+    assert get("md5").password_hash == MD5
+
+
+def test_l1_bad_rows_are_reported_with_line_and_reason(app, tmp_path):
+    rows = [row("ok"), row(""), row("badtype", type="company"), row("noname", name=" "),
+            row("badtime", registered_at="2019-13-01"), row("badhash", password_hash="secret!"),
+            row("OK"), row("x" * 65), row("longsalt", password_hash="a" * 64,
+                                           password_salt="s" * 200)]
+    report = run(write_csv(tmp_path, rows))
+    assert counts(report)[:2] == (9, 1) and report.rejected == 8 and count() == 1
+    reasons = {line: reason for line, _, kind, reason in report.issues if kind == "rejected"}
+    assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert "历史账号" in reasons[3] and "用户类型" in reasons[4] and "名称" in reasons[5]
+    assert "注册时间" in reasons[6] and "密码哈希" in reasons[7]
+    assert reasons[8] == "历史账号与第 2 行重复。"  # "OK" is "ok": one account, the first row
+    assert "64" in reasons[9] and "过长" in reasons[10]
+    assert not any("secret!" in r or "sss" in r for r in reasons.values())
+
+
+def test_l1_dirty_identity_fields_are_dropped_not_the_account(app, tmp_path):
+    good = resident_id(1)
+    wrong_check = good[:17] + ("0" if good[17] != "0" else "1")
+    rows = [row("a", id_type="resident_id", id_number="110105800101123", mobile="12345",
+                email="not-an-email", uscc="91110000ABCDEFGHIJ", designated="maybe"),
+            row("b", id_type="居民身份证", id_number=wrong_check, mobile="+86 138-0013-8000",
+                designated="是"),
+            row("c", id_type="resident_id", id_number=good, type="简易用户", designated="0",
+                province="北京市", street="复兴门外大街1号（东门）")]
+    report = run(write_csv(tmp_path, rows))
+    assert counts(report) == (3, 3, 0, 0, 0, 0)
+    warnings = [(line, reason) for line, _, kind, reason in report.issues if kind == "warning"]
+    assert [line for line, _ in warnings] == [2, 2, 2, 2, 2, 3]
+    assert all(reason.startswith("字段已舍弃：") for _, reason in warnings)
+    assert "15 位" in warnings[0][1] and "校验位" in warnings[-1][1]
+    assert not any(wrong_check in r or "110105800101123" in r for _, r in warnings)
+    a, b, c = get("a"), get("b"), get("c")
+    assert (a.id_number_bidx, a.phone, a.email, a.uscc_bidx, a.designated) == (None,) * 5
+    assert a.name == "张三" and a.kind == "natural"
+    assert (b.id_number_bidx, b.phone, b.designated) == (None, "13800138000", True)
+    assert c.kind == "simple" and c.designated is False
+    assert c.id_number_bidx == accounts.id_number_index(good)
+    assert c.address == {"province": "北京市", "street": "复兴门外大街1号（东门）"}
+
+
+def test_l1_registered_at_formats_and_beijing_time():
+    utc = dt.timezone.utc
+    expected = dt.datetime(2025, 7, 31, 16, 0, tzinfo=utc)
+    for value in ("2025-08-01 00:00:00", "2025/8/1 00:00:00", "2025-08-01T00:00:00+08:00",
+                  "2025-07-31T16:00:00Z", "2025-08-01"):
+        assert legacy_rows.parse_time(value) == expected, value
+    for value in ("", "2025-02-30 00:00:00", "yesterday"):
+        with pytest.raises(DomainError):
+            legacy_rows.parse_time(value)
+
+
+def test_l1_rerun_changes_nothing(app, tmp_path, clock):
+    path = write_csv(tmp_path, [row("a"), row("b", type="legal", uscc=uscc(1)), row("c")])
+    assert run(path).inserted == 3
+    before = {a.id: a.updated_at for a in db.session.scalars(select(LegacyAccount))}
+    clock.advance(3600)
+    assert counts(run(path)) == (3, 0, 0, 3, 0, 0)
+    assert counts(run(path, dry_run=True)) == (3, 0, 0, 3, 0, 0)
+    db.session.expire_all()
+    assert {a.id: a.updated_at for a in db.session.scalars(select(LegacyAccount))} == before
+
+
+def test_l1_changed_row_updates_unlinked_account_only(app, tmp_path, clock):
+    run(write_csv(tmp_path, [row("free"), row("taken")]))
+    clock.advance(60)
+    user = make_user()
+    legacy.link(user, get("taken"))
+    db.session.commit()
+    changed = [row("free", name="李四", mobile="13900139000", city="上海市",
+                   registered_at="2020-02-02 08:00:00", id_number=resident_id(2)),
+               row("taken", name="李四")]
+    path = write_csv(tmp_path, changed, name="changed.csv")
+    assert counts(run(path, dry_run=True)) == (2, 0, 1, 0, 1, 0)
+    assert get("free").name == "张三"
+    assert counts(run(path)) == (2, 0, 1, 0, 1, 0)
+    free = get("free")
+    assert (free.name, free.phone, free.address) == ("李四", "13900139000", {"city": "上海市"})
+    assert free.registered_at == dt.datetime(2020, 2, 2, tzinfo=dt.timezone.utc)
+    assert free.id_number_bidx == accounts.id_number_index(resident_id(2))
+    assert free.id_type == "resident_id" and free.imported_at < free.updated_at
+    assert get("taken").name == "张三" and get("taken").user_id == user.id
+    assert counts(run(path)) == (2, 0, 0, 1, 1, 0)  # nothing is updated twice
+
+
+def test_l1_rehashed_password_is_kept_on_reimport(app, tmp_path):
+    run(write_csv(tmp_path, [row("used"), row("idle")]))
+    assert legacy.check_password(get("used"), PW)  # a legacy login rehashes to argon2id
+    rehashed = get("used").password_hash
+    assert rehashed.startswith("$argon2")
+    new = ph.hex_md5.hash("NewPass#2024")
+    path = write_csv(tmp_path, [row("used", password_hash=new, name="张三丰"),
+                                row("idle", password_hash=new)], name="again.csv")
+    assert counts(run(path)) == (2, 0, 2, 0, 0, 0)
+    used, idle = get("used"), get("idle")
+    assert used.password_hash == rehashed and used.name == "张三丰"
+    assert legacy_hashes.verify(PW, used.password_hash)
+    assert idle.password_hash == new and legacy_hashes.verify("NewPass#2024", idle.password_hash)
+
+
+def test_l1_id_numbers_are_encrypted_at_rest(app, tmp_path):
+    number, code, filed = resident_id(7), uscc(3), uscc(4)
+    rows = [row("person", id_type="resident_id", id_number=number.lower()),
+            row("company", type="法人", name="甲公司", uscc=code),
+            row("agency", type="agency", name="乙代理", uscc=uscc(5), filed_uscc=filed)]
+    assert run(write_csv(tmp_path, rows)).inserted == 3
+    with db.engine.connect() as conn:
+        dump = repr(conn.execute(text("SELECT * FROM legacy_accounts")).all())
+    for secret in (number, code, filed, uscc(5)):
+        assert secret not in dump
+    person, company = get("person"), get("company")
+    cipher = services().cipher
+    assert cipher.decrypt(person.id_number_enc, "id-number") == number
+    assert person.id_number_bidx == accounts.id_number_index(number)
+    assert person.id_number_masked == number[:4] + "*" * 10 + number[-4:]
+    assert cipher.decrypt(company.uscc_enc, "uscc") == code and company.uscc_masked.count("*") == 10
+    assert legacy.find_for_entry("legal", code).account == "company"
+    assert legacy.find_for_entry("agency", filed).account == "agency"
+    assert legacy.find_for_entry("agency", uscc(5)) is None  # the filed USCC, not the profile's
+
+
+def test_l1_gb18030_csv_and_jsonl(app, tmp_path):
+    path = write_csv(tmp_path, [row("gb", type="自然人", name="欧阳娜娜")], encoding="gb18030")
+    with pytest.raises(DomainError, match="编码"):
+        run(path)  # read as UTF-8: refused before anything is written
+    assert count() == 0
+    assert run(path, encoding="gb18030").inserted == 1 and get("gb").name == "欧阳娜娜"
+    lines = [json.dumps(row("js1", type="代理机构", name="丙代理", designated=True),
+                        ensure_ascii=False), "",
+             json.dumps(row("js2", registered_at="2020-01-02T03:04:05+08:00"), ensure_ascii=False),
+             "{not json", json.dumps(["a list"])]
+    jsonl = tmp_path / "export.jsonl"
+    jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = run(str(jsonl))
+    assert counts(report) == (4, 2, 0, 0, 0, 2)
+    assert [line for line, *_ in report.issues] == [4, 5]
+    assert get("js1").kind == "agency" and get("js1").designated is True
+    assert get("js2").registered_at == dt.datetime(2020, 1, 1, 19, 4, 5, tzinfo=dt.timezone.utc)
+
+
+def test_l1_missing_required_column_imports_nothing(app, tmp_path):
+    columns = [c for c in legacy_rows.COLUMNS if c != "password_hash"]
+    path = write_csv(tmp_path, [row("a")], columns=columns)
+    with pytest.raises(DomainError, match="password_hash"):
+        run(path)
+    with pytest.raises(DomainError):
+        run(str(tmp_path / "missing.csv"))
+    assert count() == 0
+
+
+def test_l1_large_file_is_imported_in_batches(app, tmp_path):
+    """20 000 rows in batches of 1 000: one SELECT of existing accounts per batch."""
+    path = tmp_path / "big.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["legacy_id", "type", "name", "registered_at", "password_hash", "mobile"])
+        for n in range(20_000):
+            writer.writerow([f"user{n}", "natural", f"用户{n}", "2018-01-01 08:00:00",
+                             hashlib.md5(str(n).encode()).hexdigest(), f"139{n:08d}"])
+    selects = []
+
+    def count_selects(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT") and "legacy_accounts" in statement:
+            selects.append(statement)
+    event.listen(db.engine, "before_cursor_execute", count_selects)
+    try:
+        report = run(str(path))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_selects)
+    assert counts(report) == (20_000, 20_000, 0, 0, 0, 0) and count() == 20_000
+    assert len(selects) == 20
+    assert legacy_hashes.verify("19999", get("user19999").password_hash)
+
+
+def test_l1_imported_time_without_offset_is_beijing_time_for_the_cutoff(app, tmp_path):
+    """L2 with L1: the export's local times are Beijing time; the cutoff is 2025-08-01 00:00."""
+    run(write_csv(tmp_path, [row("Before", registered_at="2025-07-31 23:59:59"),
+                             row("after", registered_at="2025/08/01 00:00:00")]))
+    before = legacy.authenticate("personal", "ＢＥＦＯＲＥ", PW)  # full-width, other case
+    assert before is not None and before.refusal is None and before.account.account == "Before"
+    assert legacy.authenticate("personal", "after", PW).refusal == legacy.L2_MESSAGE
