@@ -57,7 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     idp = oauth.register(
         "idp", client_id=conf["client_id"], client_secret=conf["client_secret"],
         server_metadata_url=conf["issuer"] + "/.well-known/openid-configuration",
-        client_kwargs={"scope": "openid profile email phone", "code_challenge_method": "S256",
+        client_kwargs={"scope": "openid profile email phone trademark", "code_challenge_method": "S256",
                        "token_endpoint_auth_method": "client_secret_basic",
                        "default_timeout": 10})
 

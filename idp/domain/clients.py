@@ -19,7 +19,7 @@ from .models import Client, Token
 from .models._types import from_timestamp
 from .models.client import AUTH_METHODS, GRANT_TYPES
 
-DEFAULT_SCOPE = "openid profile email phone address offline_access"
+DEFAULT_SCOPE = "openid profile email phone address offline_access trademark"
 ALGS = ("RS256", "ES256")
 
 

@@ -19,7 +19,7 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -145,14 +145,33 @@ def linked_account(user: User) -> LegacyAccount | None:
 
 
 def link(user: User, account: LegacyAccount) -> None:
-    """L3: record the link in the caller's transaction (the caller commits; a concurrent link
-    fails there on the unique index: map IntegrityError to ``Conflict(L3_TAKEN)``)."""
+    """L3: record the link in the caller's transaction; the caller commits.
+
+    The link is written by a conditional UPDATE (``... WHERE user_id IS NULL``), so of two
+    concurrent links of one legacy account only the first changes the row and the second gets
+    ``Conflict(L3_TAKEN)`` here — a link is never overwritten. The unique index on ``user_id``
+    stops one user taking two accounts (IntegrityError at flush or commit: the caller maps it
+    to ``Conflict``)."""
     if account.user_id is not None and account.user_id != user.id:
         raise Conflict(L3_TAKEN)
     if user.id is not None and linked_account(user) not in (None, account):
         raise Conflict(L3_USER_HAS_LINK)
-    account.user = user
-    account.linked_at = from_timestamp(services().clock.now())
+    db.session.add(user)
+    db.session.flush()  # the new user's id, and the unique indexes of users checked now
+    now = from_timestamp(services().clock.now())
+    try:
+        claimed = db.session.execute(
+            update(LegacyAccount).where(LegacyAccount.id == account.id,
+                                        LegacyAccount.user_id.is_(None))
+            .values(user_id=user.id, linked_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+    except IntegrityError:  # this user linked another legacy account meanwhile
+        db.session.rollback()
+        raise Conflict(L3_USER_HAS_LINK) from None
+    if claimed != 1:
+        db.session.rollback()
+        raise Conflict(L3_TAKEN)
+    db.session.refresh(account)
 
 
 def _identity_refusal(user: User, account: LegacyAccount) -> str | None:

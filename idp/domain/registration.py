@@ -1,8 +1,10 @@
 """Registering a natural person (rules P1 with the data of S2; S3, S7, P4, D1–D5).
 
-``register_natural_person`` checks every field (all errors at once, each on its field), then
-the two one-time codes (S7), then real-name verification (S7), then P4 and S3, and creates the
-account with its verified flags, address, validity and agreement acceptance in ONE commit.
+``build_natural_person`` checks every field (all errors at once, each on its field), then the
+two one-time codes (S7), then real-name verification (S7), then P4 and S3, and returns the
+unsaved account with its verified flags, address, validity and agreement acceptance;
+``register_natural_person`` commits it in ONE commit, and legacy supplementation
+(``domain.supplement``) adds the link to the same commit.
 
 No enumeration beyond what the applicant already proved: "already registered" (S3) or
 "deactivated" (P4) is only said after the applicant showed control of the mobile (SMS code),
@@ -26,7 +28,7 @@ from .models.user import ACTIVE, DEACTIVATED
 from .verification import CodeRefused
 
 __all__ = ["P4_MESSAGE", "PURPOSE", "PersonApplication", "Refused", "S3_MESSAGE", "check",
-           "register_natural_person", "verified_key"]
+           "build_natural_person", "register_natural_person", "verified_key"]
 PURPOSE = "register"
 S3_MESSAGE = ("用户已经存在：该证件号码或手机号码已注册。由于证件号码、手机号码都可以作为登录凭证，"
               "不允许重复。您可通过注册填写的手机号/证件号码+注册密码登录，在登录成功后，"
@@ -47,7 +49,8 @@ def verified_key(channel: str, destination: str) -> str:
     return services().blind_index(f"{channel}:{destination}", "register-verified")
 
 
-def _verify_codes(a: PersonApplication, clean: dict, flow_id: str, verified: dict) -> None:
+def _verify_codes(a: PersonApplication, clean: dict, flow_id: str, verified: dict,
+                  purpose: str) -> None:
     codes, errors = services().extras["codes"], {}
     for channel, dest, code, field in (("sms", clean["phone"], a.sms_code, "sms_code"),
                                        ("mail", clean["email"], a.email_code, "email_code")):
@@ -57,7 +60,7 @@ def _verify_codes(a: PersonApplication, clean: dict, flow_id: str, verified: dic
             errors[field] = "请填写短信验证码。" if channel == "sms" else "请填写邮件验证码。"
             continue
         try:
-            codes.verify(channel, dest, PURPOSE, flow_id, code)
+            codes.verify(channel, dest, purpose, flow_id, code)
             verified[channel] = verified_key(channel, dest)
         except CodeRefused as exc:
             errors[field] = exc.message
@@ -74,14 +77,15 @@ def _deactivated(bidx: str) -> bool:
             or db.session.scalar(tomb.limit(1)) is not None)
 
 
-def register_natural_person(a: PersonApplication, *, flow_id: str, verified: dict) -> User:
-    """Create the real-name natural person of ``a`` or raise Refused / Conflict (S3) /
-    RealNameUnavailable (nothing created while the verifier is down)."""
+def build_natural_person(a: PersonApplication, *, flow_id: str, verified: dict,
+                         purpose: str = PURPOSE) -> User:
+    """The unsaved real-name natural person of ``a`` (not added to the session), or Refused /
+    Conflict (S3) / RealNameUnavailable. ``verified`` gains the codes that verified."""
     svc = services()
     clean, errors = check(a, documents.beijing_date(svc.clock.now()))
     if errors:
         raise Refused(errors)
-    _verify_codes(a, clean, flow_id, verified)
+    _verify_codes(a, clean, flow_id, verified, purpose)
     result = svc.extras["realname"].verify(clean["name"], a.id_type, clean["number"])
     if not result.ok:
         raise Refused({"form": result.reason or "姓名与证件号码不一致，未通过实名认证。"})
@@ -104,6 +108,14 @@ def register_natural_person(a: PersonApplication, *, flow_id: str, verified: dic
                 password_hash=passwords.hash_password(a.password), status=ACTIVE,
                 created_at=now, updated_at=now)
     agreement.record_acceptance(user)
+    return user
+
+
+def register_natural_person(a: PersonApplication, *, flow_id: str, verified: dict) -> User:
+    """Create the real-name natural person of ``a`` in one commit (P1, S2), or raise as
+    ``build_natural_person`` does; a concurrent registration of the same mobile or document
+    number loses on the partial unique indexes (S3)."""
+    user = build_natural_person(a, flow_id=flow_id, verified=verified)
     db.session.add(user)
     try:
         db.session.commit()

@@ -1,7 +1,9 @@
 """Interaction steps. Each says whether it is needed for this request and where its page is.
 
 Later features add steps (legacy supplementation, agreement) with ``policy.insert_step``;
-nothing in the protocol layer changes.
+nothing in the protocol layer changes. A legacy login waiting for its supplementation is a
+login in progress (S1): the login step is not needed, the supplement step is, and nobody is
+signed in until it completes (architecture.md, step 5).
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from ..adapters.sessions import SsoSession
 from ..domain import consents
 from ..domain.models import Client, User
+from . import supplement
 from .pending import Interaction
 
 
@@ -45,6 +48,8 @@ class LoginStep(Step):
 
     def needed(self, ctx):
         ia = ctx.interaction
+        if supplement.pending_for(ia) is not None:
+            return False  # proven legacy password, supplementation pending: login in progress
         if ctx.session is None or ctx.user is None or not ctx.user.active:
             return True
         if ia.login_done and ia.user_id == ctx.user.id:
@@ -55,6 +60,17 @@ class LoginStep(Step):
         if max_age is not None and ctx.now - ctx.session.auth_time > int(max_age):
             return True
         return bool(ia.hint_sub and ia.hint_sub != ctx.user.sub)
+
+
+class SupplementStep(Step):
+    """Needed while a legacy login of this browser waits for its supplementation (S1, S8)."""
+
+    name = "supplement"
+    endpoint = "supplement.step"
+    prompt_error = "interaction_required"
+
+    def needed(self, ctx):
+        return supplement.pending_for(ctx.interaction) is not None
 
 
 class ConsentStep(Step):

@@ -14,11 +14,18 @@ organisation travels with the authorization code and is stored on every token of
 (``tokens.acting_for_id``, the organisation account's ``users.id``, kept through refresh
 rotation), so the ID token of the code exchange, refreshed ID tokens and UserInfo all say it.
 Without ``profile`` none of these claims is released, only ``sub``.
+
+L6, L7, R2 with the ``trademark`` scope: ``legacy_account``, the id of the legacy account linked
+to the user, so a subsystem can join its legacy business data. A link exists only once the
+legacy account is completed (supplementation or 旧账号管理, L3), so before completion no claim
+is released (L7). A handler acting for an organisation with a linked legacy account also gets
+``acting_for.legacy_account`` (R2: the organisation's data is what the handler works on).
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..domain import legacy
 from ..domain.models import Organisation, User
 from ..extensions import db
 
@@ -28,6 +35,7 @@ SCOPE_CLAIMS = {
     "email": ["email", "email_verified"],
     "phone": ["phone_number", "phone_number_verified"],
     "address": ["address"],
+    "trademark": ["legacy_account"],
 }
 CLAIMS_SUPPORTED = ["iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp",
                     "sid", "at_hash"] + [c for claims in SCOPE_CLAIMS.values() for c in claims]
@@ -39,6 +47,7 @@ SCOPE_LABELS = {
     "phone": "手机号码及其验证状态",
     "address": "联系地址",
     "offline_access": "在您离线时保持访问（刷新令牌）",
+    "trademark": "关联的商标网上申请系统历史账号",
 }
 
 
@@ -51,6 +60,12 @@ def _organisation_claim(org: Organisation) -> dict:
     if org.uscc_masked:
         claim["uscc"] = org.uscc_masked
     return claim
+
+
+def _legacy_account(user: User) -> str | None:
+    """L6/L7: the linked legacy account's id; no link (not completed) means no claim."""
+    account = legacy.linked_account(user)
+    return account.account if account is not None else None
 
 
 def acting_for_id(origin) -> int | None:
@@ -87,4 +102,17 @@ def user_claims(user: User, scope: str, acting_for_id: int | None = None) -> dic
         claims["phone_number_verified"] = bool(user.phone_verified)
     if "address" in scopes and user.address:
         claims["address"] = dict(user.address)
+    if "trademark" in scopes:
+        _add_legacy_claims(claims, user, acting_for_id)
     return claims
+
+
+def _add_legacy_claims(claims: dict, user: User, acting_for_id: int | None) -> None:
+    own = _legacy_account(user)
+    if own is not None:
+        claims["legacy_account"] = own
+    if acting_for_id and "acting_for" in claims:
+        org_user = db.session.get(User, acting_for_id)
+        org_legacy = _legacy_account(org_user) if org_user is not None else None
+        if org_legacy is not None:
+            claims["acting_for"] = {**claims["acting_for"], "legacy_account": org_legacy}

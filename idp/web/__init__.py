@@ -14,6 +14,10 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     from .appeals import bp as appeals_bp  # L10 人工申诉
     app.register_blueprint(appeals_bp)
+    from .legacy_password import bp as legacy_password_bp  # L8 忘记密码 → 历史账号
+    app.register_blueprint(legacy_password_bp)
+    from .supplement import bp as supplement_bp  # S1-S8 信息补录 after a legacy login
+    app.register_blueprint(supplement_bp)
     errors.register(app)
     app.after_request(_finish_response)
     app.teardown_request(_forget_request_state)

@@ -133,4 +133,4 @@ def logout_start():
                            action=url_for(".logout_confirm"))
 
 
-from . import account_org, account_security, account_sessions  # noqa: E402,F401  (routes)
+from . import account_legacy, account_org, account_security, account_sessions  # noqa: E402,F401

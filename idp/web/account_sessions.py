@@ -1,18 +1,16 @@
 """会话管理 (P2): the user's live SSO sessions, with the subsystems each signed into, and a
 sign-out per session (logout.end_session queues the back-channel notices, OIDC Back-Channel
-Logout 1.0 §2.5); and the 旧账号管理 entry, announced until the legacy migration arrives.
+Logout 1.0 §2.5). 旧账号管理 is in account_legacy.py.
 """
 from __future__ import annotations
 
 from flask import g, redirect, render_template, url_for
-from flask_babel import gettext as _
 
 from ..domain import documents
 from ..domain.models import Client
 from ..extensions import db
 from ..protocol import logout
 from .account import bp, signed_in
-from .account_security import done
 from .forms import ConfirmForm
 
 
@@ -57,9 +55,3 @@ def end_one_session(s, user):
                 return render_template("oidc/logged_out.html")
     return redirect(url_for(".sessions_list"))
 
-
-@bp.get("/account/legacy")
-@signed_in
-def legacy(s, user):
-    return done(_("“旧账号管理”（关联商标网上申请系统的历史账号）将随历史账号迁移功能一同上线，"
-                  "目前尚不可用。"), back=".index")

@@ -7,6 +7,11 @@ failures of this browser or of this account) — a wrong captcha refuses the att
 counting as a password failure; then the password. A wrong password, an unknown identifier and a
 locked account all produce the same message (no enumeration); an organisation still under
 review (S5) is told so only after its password matched.
+
+``legacy_attempt`` is the 历史账号 method of each entry (login table, L2–L6) under the same
+throttle, captcha and generic message, counted under its own key (entry and legacy identifier):
+the L2/L4 refusals are said only after the legacy password matched; a linked account signs in
+its user (L6); an unlinked one is handed back for supplementation (S1).
 """
 from __future__ import annotations
 
@@ -15,8 +20,9 @@ from dataclasses import dataclass, field
 from flask import request, session
 from flask_babel import lazy_gettext as _l
 
-from ..domain import accounts, documents, handlers
-from ..domain.models import Organisation, User
+from ..domain import accounts, documents, handlers, legacy
+from ..domain.models import LegacyAccount, Organisation, User
+from ..domain.models.user import PENDING_REVIEW as REVIEW_STATUS
 from ..domain.throttle import LoginThrottle
 from ..services import services
 from .captcha import captcha_ok
@@ -39,6 +45,7 @@ class Outcome:
     error: str | None = None
     acting_for: dict | None = None
     organisations: list[Organisation] = field(default_factory=list)
+    legacy: LegacyAccount | None = None  # an unlinked legacy account to supplement (S1)
 
 
 def throttle() -> LoginThrottle:
@@ -59,13 +66,22 @@ def _account_key(identifier: str, organisation_entry: str | None = None) -> str:
     return services().blind_index(value, "throttle")
 
 
-def captcha_needed(entry: str, identifier: str | None = None) -> bool:
+def legacy_key(entry: str, identifier: str) -> str:
+    """The throttle key of a legacy login: the entry and the normalised legacy identifier."""
+    value = legacy.account_key(identifier) if entry == "personal" \
+        else documents.normalize(identifier or "")
+    return services().blind_index(f"legacy:{entry}:{value}", "throttle")
+
+
+def captcha_needed(entry: str, identifier: str | None = None, key: str | None = None) -> bool:
     if entry != "personal":
         return True
     after = int(services().settings["login.captcha_after_failures"])
     if session.get(BROWSER_FAILURES, 0) >= after:
         return True
-    return bool(identifier) and throttle().failures(_account_key(identifier)) >= after
+    if key is None and identifier:
+        key = _account_key(identifier)
+    return key is not None and throttle().failures(key) >= after
 
 
 def acting_for(org: Organisation) -> dict:
@@ -84,32 +100,44 @@ def password_login(identifier: str, password: str):
     return outcome.user, outcome.error
 
 
-def attempt(entry: str, method: str, identifier: str, password: str,
-            captcha_answer: str | None) -> Outcome:
-    organisation_entry = entry if entry != "personal" and method == "password" else None
-    account = _account_key(identifier, organisation_entry)
+def _guarded(entry: str, key: str, password: str, captcha_answer: str | None, check):
+    """Run ``check()`` (the password check: a result, or None when it failed) under the
+    throttle and the captcha; returns (result, None) or (None, message)."""
     ip = request.remote_addr or "unknown"
     limiter = throttle()
-    if limiter.locked_for(account, ip):
+    if limiter.locked_for(key, ip):
         accounts.authenticate("", password)  # same cost whether locked or not
-        return Outcome(error=str(GENERIC_FAILURE))
-    if captcha_needed(entry, identifier) and not captcha_ok(captcha_answer):
+        return None, str(GENERIC_FAILURE)
+    if captcha_needed(entry, key=key) and not captcha_ok(captcha_answer):
         if entry == "personal":
             after = int(services().settings["login.captcha_after_failures"])
             session[BROWSER_FAILURES] = max(session.get(BROWSER_FAILURES, 0), after)
-        return Outcome(error=str(CAPTCHA_WRONG))
-    if organisation_entry:
-        user = accounts.authenticate_organisation(identifier, organisation_entry, password)
-    else:
-        user = accounts.authenticate(identifier, password)
-    if user is None:
-        limiter.failure(account, ip)
+        return None, str(CAPTCHA_WRONG)
+    result = check()
+    if result is None:
+        limiter.failure(key, ip)
         # a lock takes over from the captcha: both counters start again after it
-        locked = limiter.locked_for(account, ip)
+        locked = limiter.locked_for(key, ip)
         session[BROWSER_FAILURES] = 0 if locked else session.get(BROWSER_FAILURES, 0) + 1
-        return Outcome(error=str(GENERIC_FAILURE))
-    limiter.success(account)
+        return None, str(GENERIC_FAILURE)
+    limiter.success(key)
     session.pop(BROWSER_FAILURES, None)
+    return result, None
+
+
+def attempt(entry: str, method: str, identifier: str, password: str,
+            captcha_answer: str | None) -> Outcome:
+    organisation_entry = entry if entry != "personal" and method == "password" else None
+    if organisation_entry:
+        def check():
+            return accounts.authenticate_organisation(identifier, organisation_entry, password)
+    else:
+        def check():
+            return accounts.authenticate(identifier, password)
+    user, error = _guarded(entry, _account_key(identifier, organisation_entry), password,
+                           captcha_answer, check)
+    if user is None:
+        return Outcome(error=error)
     if not user.active:
         return Outcome(error=str(PENDING_REVIEW))
     if method != "handler":
@@ -120,3 +148,21 @@ def attempt(entry: str, method: str, identifier: str, password: str,
     if len(orgs) == 1:
         return Outcome(user=user, acting_for=acting_for(orgs[0]))
     return Outcome(user=user, organisations=orgs)
+
+
+def legacy_attempt(entry: str, identifier: str, password: str,
+                   captcha_answer: str | None) -> Outcome:
+    """The 历史账号 method (login table, L2–L6, S1)."""
+    found, error = _guarded(entry, legacy_key(entry, identifier), password, captcha_answer,
+                            lambda: legacy.authenticate(entry, identifier, password))
+    if found is None:
+        return Outcome(error=error)
+    if found.refusal:
+        return Outcome(error=found.refusal)
+    if found.user is None:
+        return Outcome(legacy=found.account)
+    if found.user.active:
+        return Outcome(user=found.user)
+    if found.user.status == REVIEW_STATUS:
+        return Outcome(error=str(PENDING_REVIEW))
+    return Outcome(error=str(GENERIC_FAILURE))  # a deactivated user signs in no more (P4)

@@ -3,8 +3,10 @@ interaction login step, the handler's organisation choice (P3), the help page an
 forgotten-password placeholder.
 
 Entries and methods are plain links (``?entry=legal&method=handler``), so the page works without
-JavaScript; each view renders one login form, the first form of the page. The legacy-account
-method and the password reset are announced, not faked: they arrive with their own issues.
+JavaScript; each view renders one login form, the first form of the page. The 历史账号 method of
+each entry (login table, L2–L6) signs in a linked account's user or starts the supplementation
+of an unlinked one (S1, ``flows.supplement``); the password reset is announced, not faked.
+After a supplementation without a pending sign-in, the page lists the identifiers to use (S8).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..domain.models import User
 from ..extensions import db
-from ..flows import pending, policy
+from ..flows import pending, policy, supplement
 from ..services import services
 from . import auth
 from .captcha import issue
@@ -31,12 +33,16 @@ METHODS = {
 }
 LABELS = {"personal": _l("手机号码或证件号码"), "legal": _l("统一社会信用代码"),
           "agency": _l("备案的统一社会信用代码"), "handler": _l("经办人手机号码或证件号码")}
+LEGACY_LABELS = {"personal": _l("历史账号"), "legal": _l("历史系统中登记的统一社会信用代码"),
+                 "agency": _l("备案的统一社会信用代码")}
 CHOICE_KEY, CHOICE_TTL = "handler_choice", 600
+SUPPLEMENTED = "supplemented"  # the identifiers shown once after a supplementation (S8)
 
 
 def finish(user: User, acting_for: dict | None, iid: str | None):
     """Sign the user in (acting for an organisation, for a handler) and go on: back into the
     parked authorization request, or to the personal center."""
+    supplement.abandon_pending()
     if iid is None:
         policy.start_session(user, amr=["pwd"], acting_for=acting_for)
         return redirect(url_for("account.index"))
@@ -44,6 +50,19 @@ def finish(user: User, acting_for: dict | None, iid: str | None):
     if ia is None:
         abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
     policy.complete_login(ia, user, amr=["pwd"], acting_for=acting_for)
+    return policy.proceed(ia)
+
+
+def start_supplement(account, iid: str | None):
+    """S1: a proven legacy password of an unlinked account parks a supplementation; with a
+    pending sign-in it becomes that request's next step, else its page opens directly."""
+    ia = pending.load(iid) if iid else None
+    if iid and ia is None:
+        abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
+    flow = supplement.start(account.id, account.kind, iid)
+    if ia is None:
+        return redirect(url_for("supplement.page", sid=flow.id))
+    supplement.attach(flow, ia)
     return policy.proceed(ia)
 
 
@@ -60,11 +79,20 @@ def login_page(endpoint: str, *, iid: str | None = None, client=None, abort_url=
         return url_for(endpoint, **args, **query, **({"method": m} if m else {}))
 
     form = LoginForm()
-    form.identifier.label.text = LABELS["handler" if method == "handler" else entry]
+    form.identifier.label.text = LEGACY_LABELS[entry] if method == "legacy" \
+        else LABELS["handler" if method == "handler" else entry]
+    if method == "legacy":
+        form.password.label.text = _l("历史账号密码")
     error = None
-    if method != "legacy" and form.validate_on_submit():
-        outcome = auth.attempt(entry, method, form.identifier.data, form.password.data,
-                               form.captcha.data)
+    if form.validate_on_submit():
+        if method == "legacy":
+            outcome = auth.legacy_attempt(entry, form.identifier.data, form.password.data,
+                                          form.captcha.data)
+            if outcome.legacy is not None:
+                return start_supplement(outcome.legacy, iid)
+        else:
+            outcome = auth.attempt(entry, method, form.identifier.data, form.password.data,
+                                   form.captcha.data)
         if outcome.organisations:
             session[CHOICE_KEY] = {"user_id": outcome.user.id, "entry": entry, "iid": iid,
                                    "at": services().now()}
@@ -75,11 +103,12 @@ def login_page(endpoint: str, *, iid: str | None = None, client=None, abort_url=
         form.password.data = form.captcha.data = None
     elif request.method == "GET" and login_hint and entry == "personal":
         form.identifier.data = login_hint[:64]
-    captcha_url = issue() if method != "legacy" and auth.captcha_needed(entry) else None
+    captcha_url = issue() if auth.captcha_needed(entry) else None
     return render_template("auth/login.html", form=form, error=error, client=client,
                            action=link(entry, method if method != "password" else None),
                            abort_url=abort_url, entry=entry, method=method, entries=ENTRIES,
-                           methods=METHODS[entry], link=link, captcha_url=captcha_url)
+                           methods=METHODS[entry], link=link, captcha_url=captcha_url,
+                           supplemented=session.pop(SUPPLEMENTED, None))
 
 
 @bp.route("/login/organisation", methods=["GET", "POST"])

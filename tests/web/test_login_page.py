@@ -125,12 +125,14 @@ def test_g_login_page_entries_are_links_and_personal_is_default(browser):
     assert "备案的统一社会信用代码" in agency and 'name="captcha"' in agency
 
 
-def test_g_legacy_method_is_announced_not_faked(browser, user):
+def test_g_legacy_method_is_a_login_form_on_each_entry(browser, user):
     html = page(browser, method="legacy").get_data(as_text=True)
-    assert "即将开放" in html
-    assert 'name="password"' not in html
-    for entry in ("legal", "agency"):
-        assert "即将开放" in page(browser, entry=entry, method="legacy").get_data(as_text=True)
+    assert "历史账号密码" in html and 'name="password"' in html and 'name="captcha"' not in html
+    assert "即将开放" not in html
+    legal = page(browser, entry="legal", method="legacy").get_data(as_text=True)
+    assert "历史系统中登记的统一社会信用代码" in legal and 'name="captcha"' in legal
+    agency = page(browser, entry="agency", method="legacy").get_data(as_text=True)
+    assert "备案的统一社会信用代码" in agency and 'name="captcha"' in agency
 
 
 def test_g_forgot_password_placeholder_resets_nothing(browser):

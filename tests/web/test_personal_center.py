@@ -77,8 +77,8 @@ def test_p2_home_shows_profile_masked_and_menu(browser):
     for item in ("账号安全设置", "会话管理", "旧账号管理", "注销账号"):
         assert item in html
     assert "经办人管理" not in html and "变更为代理机构" not in html
-    legacy = html_of(browser.http.get("/account/legacy"))
-    assert "历史账号迁移" in legacy and "<form" not in legacy
+    legacy = browser.http.get("/account/legacy")  # 旧账号管理: re-authentication first
+    assert legacy.status_code == 302 and "/account/reauth" in legacy.location
 
 
 def test_p2_change_password_requires_reauthentication(browser, clock):

@@ -1,0 +1,94 @@
+"""Forgotten legacy password (L8): a code to the contact stored on the legacy account, then a
+new password.
+
+- ``send_code``: the user names the legacy account (the identifier of the entry's legacy login,
+  or the legacy account id) and the mobile number OR email address stored on it. Only when that
+  matches the stored contact is a 6-digit code sent, and to the STORED contact (purpose
+  ``legacy_reset``). When it does not match — unknown account, wrong contact, an account that
+  may not be used here (L2 cutoff) — nothing is sent and the caller says the same thing as on
+  success, so the answer never tells which part was wrong. A send refused by the code limits is
+  answered the same way too (it would otherwise reveal a match); the limits still throttle it.
+- ``reset``: the code, bound to the same (account, contact, flow), and the new password (policy
+  of accounts.validate_password, checked before the code so a weak password does not burn it).
+  The legacy account's ``password_hash`` becomes argon2id (L1) in one commit; the code is single
+  use (verification.VerificationCodes). Every code refusal, and a non-matching request, reads
+  the same ``CODE_REFUSED`` message. Linked and unlinked accounts alike: the legacy login (L6)
+  and later links use the new password.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..services import services
+from . import accounts, documents, legacy, passwords
+from .errors import DomainError, ValidationError
+from .models import LegacyAccount
+from .models._types import from_timestamp
+
+log = logging.getLogger(__name__)
+PURPOSE = "legacy_reset"
+CODE_REFUSED = "验证码错误或已失效，请重新获取验证码。"
+MISMATCH = "两次输入的新密码不一致。"
+
+
+def find_account(entry: str, identifier: str) -> LegacyAccount | None:
+    """The legacy account named at this entry: its legacy-login identifier, else its account id."""
+    account = legacy.find_for_entry(entry, identifier)
+    if account is None and identifier and len(identifier) <= 64:
+        kinds = legacy.ENTRY_KINDS.get(entry, ())
+        account = db.session.scalar(select(LegacyAccount).where(
+            LegacyAccount.account_key == legacy.account_key(identifier),
+            LegacyAccount.kind.in_(kinds)))
+    return account
+
+
+def stored_contact(account: LegacyAccount | None, contact: str) -> tuple[str, str] | None:
+    """(channel, stored destination) when ``contact`` is the account's stored mobile or email."""
+    if account is None or not legacy.before_cutoff(account):
+        return None
+    given = documents.normalize(contact or "")
+    if documents.looks_like_mobile(given):
+        stored = documents.normalize(account.phone or "")
+        if documents.looks_like_mobile(stored) and \
+                documents.validate_mobile(stored) == documents.validate_mobile(given):
+            return "sms", documents.validate_mobile(stored)
+        return None
+    stored = (account.email or "").strip()
+    if "@" in given and stored and stored.casefold() == given.strip().casefold():
+        return "mail", stored
+    return None
+
+
+def send_code(entry: str, identifier: str, contact: str, flow_id: str, ip: str) -> None:
+    """Send the code when the contact matches; otherwise nothing (and no hint why)."""
+    target = stored_contact(find_account(entry, identifier), contact)
+    if target is None:
+        return
+    try:
+        services().extras["codes"].send(target[0], target[1], PURPOSE, flow_id, ip)
+    except DomainError as exc:  # send limits or gateway failure: answered like any other case
+        log.info("legacy reset code not sent: %s", type(exc).__name__)
+
+
+def reset(entry: str, identifier: str, contact: str, flow_id: str, code: str,
+          password: str, password_confirm: str) -> LegacyAccount:
+    """Set the new legacy password after the code, or raise ValidationError (field given)."""
+    account = find_account(entry, identifier)
+    target = stored_contact(account, contact)
+    context = [account.phone, account.account] if account is not None else []
+    accounts.validate_password(password, context=context)
+    if password != password_confirm:
+        raise ValidationError(MISMATCH, "password_confirm")
+    if target is None:
+        raise ValidationError(CODE_REFUSED, "code")
+    try:
+        services().extras["codes"].verify(target[0], target[1], PURPOSE, flow_id, code or "")
+    except DomainError:  # wrong, expired, burnt: one message, like a non-matching request
+        raise ValidationError(CODE_REFUSED, "code") from None
+    account.password_hash = passwords.hash_password(password)
+    account.updated_at = from_timestamp(services().clock.now())
+    db.session.commit()
+    return account

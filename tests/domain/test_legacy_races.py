@@ -1,0 +1,139 @@
+"""Concurrency of supplementation (S2, S3, L3), on PostgreSQL only.
+
+Two threads each run ``supplement.complete_natural`` in their own app context (own session and
+connection), started together: the row lock on the legacy account and the unique indexes
+(uq_users_active_phone / _id_number, ``legacy_accounts.user_id``) must decide: exactly one
+account and one link, the other gets a Conflict. SQLite serialises writers, so these are skipped there; the sequential cases are in
+tests/web/test_supplement_natural.py on both back ends.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from idp.domain import legacy, registration, supplement
+from idp.domain.errors import Conflict
+from idp.domain.models import LegacyAccount, User
+from idp.extensions import db
+from legacykit import LEGACY_PASSWORD, make_legacy_account
+from support import make_user
+from supplementkit import EMAIL, ID_NUMBER, MOBILE, NEW_PASSWORD, natural_legacy
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("IDP_TEST_DATABASE", "sqlite") != "postgres",
+    reason="SQLite cannot run concurrent writers; races are tested on PostgreSQL")
+
+
+def race(app, *jobs):
+    """Run the jobs in parallel threads started together; return their results/exceptions.
+
+    Unlike the organisation races, the threads are not held at commit: supplementation locks
+    the legacy account's row before linking (a bare UPDATE would overwrite a concurrent link,
+    which no unique index catches), so the second thread waits there for the first commit.
+    Both threads pass the early checks and build their user at the same time."""
+    barrier = threading.Barrier(len(jobs), timeout=10)
+    results: list = [None] * len(jobs)
+
+    def run(i, job):
+        with app.app_context():
+            try:
+                barrier.wait()
+                results[i] = job()
+            except Exception as exc:  # collected and asserted by the test
+                results[i] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def application(**changes) -> registration.PersonApplication:
+    data = dict(id_type="resident_id", name="李四", id_number=ID_NUMBER, valid_from="2020-01-01",
+                valid_to="2040-01-01", province="110000", city="110100", county="110105",
+                street="朝阳路 1 号", postal_code="100020", email=EMAIL, phone=MOBILE,
+                password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, agreed=True)
+    data.update(changes)
+    return registration.PersonApplication(**data)
+
+
+def completing(account_id: int, app_data: registration.PersonApplication):
+    """A job: complete ``account_id`` with codes already proven in its flow (S7)."""
+    verified = {"sms": registration.verified_key("sms", app_data.phone),
+                "mail": registration.verified_key("mail", app_data.email)}
+
+    def job():
+        account = db.session.get(LegacyAccount, account_id)
+        return supplement.complete_natural(account, app_data, "flow", dict(verified)).id
+    return job
+
+
+def counts() -> tuple[int, int]:
+    db.session.expire_all()
+    users = db.session.scalar(select(func.count()).select_from(User))
+    links = db.session.scalar(select(func.count()).select_from(LegacyAccount).where(
+        LegacyAccount.user_id.is_not(None)))
+    return users, links
+
+
+def test_s2_concurrent_completion_gives_one_account_and_one_link(app):
+    account_id = natural_legacy().id
+    results = race(app, completing(account_id, application()),
+                   completing(account_id, application()))
+    winners = [r for r in results if isinstance(r, int)]
+    losers = [r for r in results if isinstance(r, Conflict)]
+    assert len(winners) == 1 and len(losers) == 1, results
+    assert losers[0].message in (registration.S3_MESSAGE, legacy.L3_TAKEN)
+    assert counts() == (1, 1)
+
+
+def test_l3_concurrent_completion_by_two_people_links_once(app):
+    """Two different identities race for one legacy account: only the link index decides."""
+    account_id = natural_legacy().id
+    other = application(name="王五", id_number="11010519491231002X", phone="13700137000",
+                        email="wang.wu@example.com")
+    results = race(app, completing(account_id, application()), completing(account_id, other))
+    winners = [r for r in results if isinstance(r, int)]
+    losers = [r for r in results if isinstance(r, Conflict)]
+    assert len(winners) == 1 and len(losers) == 1, results
+    assert losers[0].message == legacy.L3_TAKEN
+    assert counts() == (1, 1)
+
+
+def linking(user_id: int, legacy_id: str):
+    """A job: 旧账号管理 for an existing user (L3)."""
+    def job():
+        user = db.session.get(User, user_id)
+        return legacy.link_existing(user, legacy_id, LEGACY_PASSWORD).id
+    return job
+
+
+def test_l3_two_users_linking_one_legacy_account_at_once_link_it_once(app):
+    """A legacy account without a document number (a simple user) matches anyone who knows its
+    password: the conditional UPDATE lets exactly one of two concurrent links through."""
+    make_legacy_account("simple1", kind="simple", name="简易用户", id_type=None)
+    first = make_user(phone="13700137001", name="甲").id
+    second = make_user(phone="13700137002", name="乙").id
+    results = race(app, linking(first, "simple1"), linking(second, "simple1"))
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "int"], results
+    db.session.expire_all()
+    row = db.session.scalar(select(LegacyAccount).where(LegacyAccount.account == "simple1"))
+    assert row.user_id in (first, second)
+    assert counts()[1] == 1
+
+
+def test_l3_one_user_linking_two_legacy_accounts_at_once_keeps_one(app):
+    """The unique index on legacy_accounts.user_id: one legacy account per user."""
+    make_legacy_account("simple1", kind="simple", name="简易用户", id_type=None)
+    make_legacy_account("simple2", kind="simple", name="简易用户", id_type=None)
+    user = make_user(phone="13700137001", name="甲").id
+    results = race(app, linking(user, "simple1"), linking(user, "simple2"))
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "int"], results
+    assert counts()[1] == 1

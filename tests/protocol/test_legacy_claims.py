@@ -1,0 +1,96 @@
+"""L6, L7, R2: the ``trademark`` scope's ``legacy_account`` claim in the ID token and UserInfo.
+
+OIDC Core §5.4 (claims only for the granted scope), §5.3 (UserInfo speaks of the ID token's
+subject), OpenID Discovery §3 (``scopes_supported``, ``claims_supported``). A link exists only
+after completion (supplementation or 旧账号管理), so an unlinked legacy account of the same
+identity yields no claim (L7). A handler acting for an organisation also gets the
+organisation's legacy account as ``acting_for.legacy_account`` (R2).
+"""
+from __future__ import annotations
+
+import pytest
+
+from idp.domain import handlers, legacy, organisations
+from idp.domain.models import User
+from idp.extensions import db
+from legacykit import make_legacy_account
+from orgkit import legal_kwargs, make_handler, resident_id, uscc
+from support import PASSWORD, decode_jwt, make_user, query
+
+ANSWER = "2468"
+SCOPE = "openid profile trademark"
+
+
+@pytest.fixture
+def settings_overrides():
+    return {"captcha": {"deterministic": True, "deterministic_answer": ANSWER}}
+
+
+def sign_in(browser, rp, identifier: str, scope: str = SCOPE, **entry) -> dict:
+    response = browser.authorize(rp, scope=scope)
+    page = browser.http.get(response.location, query_string=entry)
+    data = {"identifier": identifier, "password": PASSWORD}
+    if entry.get("entry", "personal") != "personal":
+        data["captcha"] = ANSWER
+    response = browser.submit(page, **data)
+    if response.location.endswith("/consent"):
+        response = browser.consent(response)
+    assert response.location.startswith(rp.redirect_uri), response.location
+    token = browser.exchange(rp, query(response.location)["code"])
+    assert token.status_code == 200, token.get_data(as_text=True)
+    return token.get_json()
+
+
+def claims_of(browser, tokens: dict) -> tuple[dict, dict]:
+    info = browser.http.get("/userinfo",
+                            headers={"Authorization": "Bearer " + tokens["access_token"]})
+    assert info.status_code == 200
+    return decode_jwt(tokens["id_token"]), info.get_json()
+
+
+def person(n: int = 1, phone: str = "13800138000") -> User:
+    return make_user(phone=phone, id_type="resident_id", id_number=resident_id(n))
+
+
+def test_l6_rp_gets_legacy_account_id(app, browser, rp):
+    user = person()
+    make_legacy_account("TM-Old-01", id_number=resident_id(1))
+    legacy.link_existing(user, "TM-Old-01", "Legacy-pass-1")
+    id_token, info = claims_of(browser, sign_in(browser, rp, user.phone))
+    assert id_token["legacy_account"] == info["legacy_account"] == "TM-Old-01"
+
+
+def test_l7_no_legacy_claim_before_completion(app, browser, rp):
+    user = person()
+    make_legacy_account("TM-Old-01", id_number=resident_id(1))  # same identity, not linked
+    id_token, info = claims_of(browser, sign_in(browser, rp, user.phone))
+    assert "legacy_account" not in id_token and "legacy_account" not in info
+
+
+def test_legacy_claim_needs_the_trademark_scope(app, browser, rp):
+    user = person()
+    make_legacy_account("TM-Old-01", id_number=resident_id(1))
+    legacy.link_existing(user, "TM-Old-01", "Legacy-pass-1")
+    id_token, info = claims_of(browser, sign_in(browser, rp, user.phone, "openid profile"))
+    assert "legacy_account" not in id_token and "legacy_account" not in info
+
+
+def test_r2_handler_gets_the_organisations_legacy_account(app, browser, rp):
+    code = uscc(7)
+    org = organisations.register_legal_person(**legal_kwargs(code, name="甲科技有限公司"))
+    handler = make_handler(1)
+    handlers.bind_handler(org, handler)
+    row = make_legacy_account("ORG-OLD-7", kind="legal", name="甲科技有限公司", id_number=None,
+                              uscc=code)
+    legacy.link(db.session.get(User, org.user_id), row)
+    db.session.commit()
+    tokens = sign_in(browser, rp, handler.phone, entry="legal", method="handler")
+    for claims in claims_of(browser, tokens):
+        assert claims["acting_for"]["legacy_account"] == "ORG-OLD-7"
+        assert "legacy_account" not in claims  # the handler has no legacy account of their own
+
+
+def test_discovery_lists_the_scope_and_the_claim(app, client):
+    meta = client.get("/.well-known/openid-configuration").get_json()
+    assert "trademark" in meta["scopes_supported"]
+    assert "legacy_account" in meta["claims_supported"]
