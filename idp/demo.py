@@ -4,6 +4,7 @@ One account per row of the login table (domain.md): the natural person 张三; t
 北京示例科技有限公司 with its handler 李四 (P3); the agency 北京示例商标代理有限公司, on the
 agency filing register (Y1), with its handler 王五, a filed practitioner (Y2). The registers are
 filled through ``registers.import_file`` like an operator's import; the USCCs are valid (GB 32100).
+The legacy accounts of the legacy login paths (L1–L6, S2–S6) come from ``demo_legacy``.
 Idempotent: what already exists is left alone, so ``scripts/run`` can call it on every start.
 Refused when the settings say production — demo credentials must never reach production.
 """
@@ -63,6 +64,7 @@ DEMO_CLIENTS = [
 
 def seed() -> list[str]:
     """Create whatever of the demo data is missing; return a line per thing created."""
+    from . import demo_legacy
     from .domain import accounts, clients
     from .domain.errors import DomainError
     from .domain.models import User
@@ -81,6 +83,7 @@ def seed() -> list[str]:
         done.append(f"user {DEMO_USER['name']} ({DEMO_USER['phone']}), sub={user.sub}")
     done += _seed_registers() + _seed_handlers()
     done += _seed_organisation(DEMO_LEGAL, "legal") + _seed_organisation(DEMO_AGENCY, "agency")
+    done += demo_legacy.seed()  # after 张三, whom tm_zhangsan is linked to (L6)
     for spec in DEMO_CLIENTS:
         if clients.get(spec["client_id"]) is None:
             clients.create_client(**spec)
@@ -91,28 +94,31 @@ def seed() -> list[str]:
 def _seed_registers() -> list[str]:
     """Y1/Y2: the demo agency on the filing register, 王五 a practitioner of it (CSV import)."""
     from .domain import accounts, registers
-    present = {"agencies": registers.filing_for(registers.uscc_index(DEMO_AGENCY["uscc"])),
-               "practitioners": registers.practitioner_for(
-                   accounts.id_number_index(DEMO_HANDLERS[1]["id_number"]))}
-    rows = {"agencies": ("uscc,name,filed_on", f"{DEMO_AGENCY['uscc']},{DEMO_AGENCY['name']},"
-                                                "2020-01-01"),
-            "practitioners": ("name,id_type,id_number,agency_uscc",
-                              f"王五,resident_id,{DEMO_HANDLERS[1]['id_number']},"
-                              f"{DEMO_AGENCY['uscc']}")}
     done = []
-    for kind, (header, row) in rows.items():
-        if present[kind] is not None:
-            continue
-        with tempfile.TemporaryDirectory() as folder:
-            path = os.path.join(folder, f"{kind}.csv")
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(f"{header}\n{row}\n")
-            report = registers.import_file(path, kind)
-        if not report.ok:
-            raise RuntimeError(f"demo {kind} rejected: {report.rejected}")
-        if report.created:
-            done.append(f"register {kind}: {report.created} row")
+    if registers.filing_for(registers.uscc_index(DEMO_AGENCY["uscc"])) is None:
+        done += import_register_row("agencies", f"{DEMO_AGENCY['uscc']},{DEMO_AGENCY['name']},"
+                                                "2020-01-01")
+    if registers.practitioner_for(accounts.id_number_index(DEMO_HANDLERS[1]["id_number"])) is None:
+        done += import_register_row("practitioners", f"王五,resident_id,"
+                                    f"{DEMO_HANDLERS[1]['id_number']},{DEMO_AGENCY['uscc']}")
     return done
+
+
+REGISTER_HEADERS = {"agencies": "uscc,name,filed_on",
+                    "practitioners": "name,id_type,id_number,agency_uscc"}
+
+
+def import_register_row(kind: str, row: str) -> list[str]:
+    """One CSV row into a register through ``registers.import_file``, as an operator imports."""
+    from .domain import registers
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, f"{kind}.csv")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(f"{REGISTER_HEADERS[kind]}\n{row}\n")
+        report = registers.import_file(path, kind)
+    if not report.ok:
+        raise RuntimeError(f"demo {kind} rejected: {report.rejected}")
+    return [f"register {kind}: {report.created} row"] if report.created else []
 
 
 def _seed_handlers() -> list[str]:
@@ -155,6 +161,7 @@ def _seed_organisation(spec: dict, kind: str) -> list[str]:
 
 def credentials() -> list[str]:
     """What to type on the login page, one line per account (README: Journeys to try)."""
+    from . import demo_legacy
     lisi, wangwu = DEMO_HANDLERS
     return [
         f"自然人 张三: mobile {DEMO_USER['phone']} or ID {DEMO_USER['id_number']}, password {PASSWORD}",
@@ -165,6 +172,7 @@ def credentials() -> list[str]:
         f"代理机构 {DEMO_AGENCY['name']}: USCC {DEMO_AGENCY['uscc']}, password {PASSWORD} "
         "(+ captcha)",
         f"代理机构 经办人登录: 王五 {wangwu['phone']}, password {PASSWORD} (+ captcha)",
+        *demo_legacy.credentials(),
     ]
 
 

@@ -1,12 +1,14 @@
 """``idp demo seed`` makes one account per row of the login table (domain.md; G1, P3, Y1, Y2),
-and each signs in through the login page with the credentials the command prints."""
+and each signs in through the login page with the credentials the command prints; its legacy
+accounts (``demo_legacy``) each take their legacy login path (L1–L6, S2–S6)."""
 from __future__ import annotations
 
 import pytest
 
-from idp import demo
-from idp.domain import documents, handlers, organisations, registers
-from idp.domain.models import AgencyFiling, HandlerBinding, User
+from idp import demo, demo_legacy
+from idp.domain import (accounts, documents, handlers, legacy, legacy_hashes, organisations,
+                        registers)
+from idp.domain.models import AgencyFiling, HandlerBinding, LegacyAccount, Practitioner, User
 from idp.extensions import db
 from support import Browser
 
@@ -43,7 +45,8 @@ def test_g1_demo_seed_every_login_row_signs_in(app):
     sign_in(app, "legal", "handler", demo.DEMO_HANDLERS[0]["phone"])  # 李四 for the company
     sign_in(app, "agency", "handler", demo.DEMO_HANDLERS[1]["phone"])  # 王五 for the agency
     lines = demo.credentials()
-    assert all(demo.PASSWORD in line for line in lines) and len(lines) == 7
+    assert all(demo.PASSWORD in line for line in lines[:7]) and len(lines) == 14
+    assert all(demo_legacy.PASSWORD in line for line in lines[7:])
 
 
 def test_y2_demo_agency_handler_is_a_filed_practitioner(app):
@@ -57,9 +60,62 @@ def test_y2_demo_agency_handler_is_a_filed_practitioner(app):
 
 def test_demo_seed_twice_creates_nothing_more(app):
     assert demo.seed()
-    counts = [db.session.scalar(db.select(db.func.count()).select_from(m))
-              for m in (User, HandlerBinding, AgencyFiling)]
+    models = (User, HandlerBinding, AgencyFiling, Practitioner, LegacyAccount)
+    counts = [db.session.scalar(db.select(db.func.count()).select_from(m)) for m in models]
+    assert counts[-1] == len(demo_legacy.ACCOUNTS)
     assert demo.seed() == []
     assert [db.session.scalar(db.select(db.func.count()).select_from(m))
-            for m in (User, HandlerBinding, AgencyFiling)] == counts
+            for m in models] == counts
     assert organisations.find_by_uscc(demo.DEMO_LEGAL["uscc"], "legal") is not None
+
+
+def legacy_login(entry: str, identifier: str) -> legacy.LegacyLogin:
+    outcome = legacy.authenticate(entry, identifier, demo_legacy.PASSWORD)
+    assert outcome is not None, identifier
+    return outcome
+
+
+def test_l1_demo_legacy_accounts_take_their_login_paths(app):
+    """L1 (every hash format through the real import), L6 linked → 张三, L2 and L4 refusals,
+    and the unlinked ones reach supplementation (S2, S4, S5, S6: no refusal, no user)."""
+    created = demo.seed()
+    assert any("legacy accounts: 8 imported" in line for line in created)
+    assert any("tm_zhangsan linked to 张三" in line for line in created)
+    stored = {a.account: a.password_hash for a in db.session.scalars(db.select(LegacyAccount))}
+    assert all(legacy_hashes.is_legacy(h) for h in stored.values())
+    linked = legacy_login("personal", "tm_zhangsan")
+    assert linked.user is not None and linked.user.phone == demo.DEMO_USER["phone"]
+    assert legacy_login("personal", "tm_late").refusal == legacy.L2_MESSAGE
+    assert legacy_login("personal", "tm_wujiu_s").refusal == legacy.L4_MESSAGE
+    assert legacy_login("personal", "tm_wujiu").refusal is None
+    for entry, identifier, kind in (("personal", "tm_sunqi", "natural"),
+                                    ("legal", "91110108700000036C", "legal"),
+                                    ("legal", "tm_globex", "legal"),
+                                    ("agency", demo_legacy.ZHIXIN["uscc"], "agency")):
+        outcome = legacy_login(entry, identifier)
+        assert (outcome.user, outcome.refusal, outcome.account.kind) == (None, None, kind)
+    assert legacy.authenticate("agency", "911101087000000447", demo_legacy.PASSWORD) is None
+    assert legacy.authenticate("personal", "tm_sunqi", demo.PASSWORD) is None
+    sunqi = legacy.find_for_entry("personal", "tm_sunqi")
+    assert (sunqi.phone, sunqi.email, sunqi.address) == (
+        "13800138030", "sunqi@example.com", {"street": "北京市海淀区知春路 1 号",
+                                             "postal_code": "100083"})
+    assert legacy.find_for_entry("legal", "tm_globex").uscc_bidx is None
+
+
+def test_y2_demo_legacy_agency_is_filed_and_its_practitioner_is_no_user(app):
+    demo.seed()
+    filing = registers.filing_for(registers.uscc_index(demo_legacy.ZHIXIN["uscc"]))
+    assert filing is not None and filing.name == demo_legacy.ZHIXIN["name"]
+    number = demo_legacy.PRACTITIONER[1]
+    assert registers.practitioner_for(accounts.id_number_index(number)) is not None
+    assert accounts.find_by_login(number) is None
+
+
+def test_l1_demo_legacy_reseed_keeps_rehashed_passwords_and_the_link(app):
+    demo.seed()
+    legacy_login("personal", "tm_sunqi")  # rehashed to argon2id (L1)
+    rehashed = legacy.find_for_entry("personal", "tm_sunqi").password_hash
+    assert demo.seed() == []
+    assert legacy.find_for_entry("personal", "tm_sunqi").password_hash == rehashed
+    assert legacy_login("personal", "tm_zhangsan").user.phone == demo.DEMO_USER["phone"]

@@ -48,6 +48,18 @@ def gb11643_check(first17: str) -> str:
     return _GB11643_CHECK[sum(int(c) * w for c, w in zip(first17, _GB11643_WEIGHTS)) % 11]
 
 
+def upgrade_15_digit_id(number: str) -> str | None:
+    """The 18-digit form of a first-generation 15-digit resident ID number, or None when
+    ``number`` is not 15 digits. GB 11643-1999: the century "19" goes before the two-digit
+    birth year (after the 6-digit area code) and the MOD 11-2 check character is appended.
+    The result is not validated here: pass it to ``documents.validate_id_number``."""
+    number = normalize(number)
+    if not re.fullmatch(r"\d{15}", number):
+        return None
+    first17 = number[:6] + "19" + number[6:]
+    return first17 + gb11643_check(first17)
+
+
 def gb11714_check(body8: str) -> str:
     """The check character of an 8-character organisation-code body."""
     total = sum((int(c) if c.isdigit() else ord(c) - 55) * w

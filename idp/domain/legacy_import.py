@@ -1,11 +1,12 @@
 """``idp legacy import``: load the legacy system's account export (L1), streaming and in batches.
 
-The file (CSV with a header row, or JSON lines) is read as a stream, one row at a time; each row
-is checked by ``legacy_rows.parse`` before the database is touched, so a bad row is reported
-("line N: reason") and never aborts its batch. Valid rows go in batches of
-``legacy.import_batch``: one ``SELECT ... WHERE account_key IN (...)`` per batch, inserts and
-updates, one commit per batch; memory stays bounded for million-row files (apart from the set
-of legacy ids already seen, kept to refuse a second row of the same id).
+The file (CSV with a header row, or JSON lines; read by ``legacy_files``) is read as a stream;
+each row is checked by ``legacy_rows.parse`` before the database is touched, so a bad row is
+reported ("line N: reason") and never aborts its batch. Rows go in batches of
+``legacy.import_batch``: the batch's legacy ids are looked up in the on-disk index of the ids
+already seen in the file (a repeated id is refused with the line of its first row), then one
+``SELECT ... WHERE account_key IN (...)``, inserts and updates, one commit. Memory stays bounded
+for million-row files; problems are reported in file order.
 
 Idempotent: each account keeps the keyed digest of its exported row. On a re-run an unchanged
 row is skipped; a changed row updates an unlinked account (its password hash only while it is
@@ -15,26 +16,19 @@ columns, raises ``DomainError`` before anything is written.
 """
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import json
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable
 
 from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import legacy_rows
+from . import legacy_files, legacy_rows
 from .errors import DomainError, ValidationError
+from .legacy_files import REJECTED, WARNING
 from .models import LegacyAccount
 from .models._types import from_timestamp
-
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}
-ENCODINGS = ("utf-8-sig", "gb18030")
-REJECTED, WARNING = "rejected", "warning"
 
 
 @dataclass
@@ -50,14 +44,6 @@ class ImportReport:
     issues: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
-def file_format(path: str, fmt: str | None = None) -> str:
-    """``csv`` or ``jsonl``: the one given, else from the file's extension."""
-    fmt = fmt or next((v for k, v in FORMATS.items() if path.lower().endswith(k)), None)
-    if fmt not in ("csv", "jsonl"):
-        raise DomainError("无法从扩展名判断文件格式，请用 --format csv 或 --format jsonl 指定。")
-    return fmt
-
-
 def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig",
                 dry_run: bool = False,
                 on_issue: Callable[[int, str, str, str], None] | None = None,
@@ -65,9 +51,7 @@ def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig
     """Import the export at ``path``. Each rejected row and dropped field is passed to
     ``on_issue(line, legacy_id, "rejected"|"warning", reason)`` (kept in ``report.issues``
     when no callback is given); ``on_progress(bytes read)`` after every batch."""
-    fmt = file_format(path, fmt)
-    if encoding not in ENCODINGS:
-        raise DomainError(f"编码应为 {' 或 '.join(ENCODINGS)}。")
+    fmt = legacy_files.file_format(path, fmt)
     report = ImportReport(dry_run)
     sink = on_issue or (lambda *item: report.issues.append(item))
 
@@ -82,109 +66,58 @@ def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig
         raw = open(path, "rb")
     except OSError as exc:
         raise DomainError(f"无法读取文件：{exc.strerror}。") from None
-    with raw:
-        _check_encoding(raw, encoding)
-        stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-        records = _csv(stream, issue) if fmt == "csv" else _jsonl(stream, issue)
-        seen: dict[str, int] = {}
-        batch: list = []
-        for line, row, error in records:
+    with raw, legacy_files.SeenIndex() as seen:
+        pending: list = []  # this batch's rows and file warnings, in file order
+
+        def file_issue(*item) -> None:
+            pending.append((None, item))
+
+        for line, row, error in legacy_files.records(raw, fmt, encoding, file_issue):
             report.read += 1
-            parsed = _checked(line, row, error, ctx, seen, issue)
-            if parsed is None:
-                continue
-            batch.append(parsed)
-            if len(batch) >= size:
-                _flush(batch, report)
-                batch = []
+            pending.append((line, (row, error)))
+            if len(pending) >= size:
+                _flush(_checked(pending, ctx, seen, issue), report)
+                pending = []
                 if on_progress:
                     on_progress(raw.tell())
-        _flush(batch, report)
+        _flush(_checked(pending, ctx, seen, issue), report)
     return report
 
 
-def _checked(line, row, error, ctx, seen: dict[str, int], issue) -> legacy_rows.LegacyRow | None:
-    """The parsed row, or None once its rejection is reported; its warnings are reported."""
-    legacy_id = legacy_rows.text((row or {}).get("legacy_id"))
-    try:
-        if error:
-            raise ValidationError(error)
-        parsed = legacy_rows.parse(row, ctx)
-    except ValidationError as exc:
-        issue(line, legacy_id, REJECTED, exc.message)
-        return None
-    if parsed.key in seen:
-        issue(line, legacy_id, REJECTED, f"历史账号与第 {seen[parsed.key]} 行重复。")
-        return None
-    seen[parsed.key] = line
-    for warning in parsed.warnings:
-        issue(line, legacy_id, WARNING, warning)
-    return parsed
-
-
-def _check_encoding(raw, encoding: str) -> None:
-    """Refuse, before anything is written, a file whose start is not in ``encoding``."""
-    try:
-        codecs.getincrementaldecoder(encoding)().decode(raw.read(65536), final=False)
-    except UnicodeDecodeError:
-        raise DomainError(f"文件不是 {encoding} 编码，请用 --encoding 指定正确的编码。") from None
-    raw.seek(0)
-
-
-def _bad_text(values) -> str | None:
-    if any("\ufffd" in v or "\x00" in v for v in values if isinstance(v, str)):
-        return "含有无法解码的字节或空字符，请核对文件编码。"
-    return None
-
-
-def _csv(stream, issue) -> Iterator[tuple[int, dict | None, str | None]]:
-    reader = csv.DictReader(stream)
-    try:
-        header = [(h or "").strip() for h in reader.fieldnames or []]
-    except csv.Error as exc:
-        raise DomainError(f"无法读取表头：{exc}。") from None
-    missing = [c for c in legacy_rows.REQUIRED if c not in header]
-    if missing:
-        raise DomainError(f"表头缺少必需的列：{','.join(missing)}；未导入任何记录。")
-    unknown = [h for h in header if h and h not in legacy_rows.COLUMNS]
-    if unknown:
-        issue(1, "", WARNING, f"未知的列已忽略：{','.join(unknown)}。")
-    reader.fieldnames = header
-    while True:
-        before = reader.line_num
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield before + 1, None, f"CSV 格式错误：{exc}。"
+def _checked(pending: list, ctx, seen: legacy_files.SeenIndex, issue) -> list:
+    """The batch's valid rows, each parsed and new in the file; every rejection and warning is
+    reported in file order. One look-up of the batch's legacy ids in ``seen`` (on disk)."""
+    parsed, problems = {}, {}
+    for index, (line, item) in enumerate(pending):
+        if line is None:
             continue
-        # the line where the record starts (quoted values may span lines)
-        line = reader.line_num - sum(v.count("\n") for v in row.values() if isinstance(v, str))
-        if None in row or None in row.values():
-            yield line, row, "列数与表头不一致。"
+        row, error = item
+        try:
+            if error:
+                raise ValidationError(error)
+            parsed[index] = legacy_rows.parse(row, ctx)
+        except ValidationError as exc:
+            problems[index] = exc.message
+    earlier = seen.lines(p.key for p in parsed.values())
+    batch, taken = [], {}
+    for index, (line, item) in enumerate(pending):
+        if line is None:
+            issue(*item)
+            continue
+        legacy_id = legacy_rows.text((item[0] or {}).get("legacy_id"))
+        row = parsed.get(index)
+        if row is None:
+            issue(line, legacy_id, REJECTED, problems[index])
+        elif row.key in earlier or row.key in taken:
+            first = earlier.get(row.key) or taken[row.key]
+            issue(line, legacy_id, REJECTED, f"历史账号与第 {first} 行重复。")
         else:
-            yield line, row, _bad_text(row.values())
-
-
-def _jsonl(stream, issue) -> Iterator[tuple[int, dict | None, str | None]]:
-    reported: set[str] = set()
-    for line, text in enumerate(stream, 1):
-        if not text.strip():
-            continue
-        try:
-            row = json.loads(text)
-        except ValueError:
-            yield line, None, "不是有效的 JSON。"
-            continue
-        if not isinstance(row, dict):
-            yield line, None, "每行应为一个 JSON 对象。"
-            continue
-        unknown = sorted(set(row) - set(legacy_rows.COLUMNS) - reported)
-        if unknown:
-            reported.update(unknown)
-            issue(line, "", WARNING, f"未知的字段已忽略：{','.join(unknown)}。")
-        yield line, row, _bad_text(row.values())
+            taken[row.key] = line
+            batch.append(row)
+            for warning in row.warnings:
+                issue(line, legacy_id, WARNING, warning)
+    seen.add(taken)
+    return batch
 
 
 def _flush(batch: list[legacy_rows.LegacyRow], report: ImportReport) -> None:

@@ -4,9 +4,10 @@
 the column values of ``LegacyAccount``, its keyed ``row_digest`` and the warnings about dirty
 fields. A missing or invalid legacy id, type, name, registration time or password hash rejects
 the row (``ValidationError``). Identity and contact data of the old system may be dirty
-(15-digit ID numbers, wrong check characters, bad mobiles): such a field is dropped with a
-warning and the account is kept. Messages are Chinese and never carry a secret or a whole
-document number. Columns and formats: docs/legacy.md.
+(wrong check characters, bad mobiles): such a field is dropped with a warning and the account
+is kept; a first-generation 15-digit resident ID number is converted to 18 digits (warning).
+Messages are Chinese and never carry a secret or a whole document number. Columns and
+formats: docs/legacy.md.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from ..services import Services, services
 from . import documents, legacy_hashes
 from .errors import ValidationError
-from .identifiers import BEIJING
+from .identifiers import BEIJING, upgrade_15_digit_id
 from .legacy import account_key
 from .models.legacy import AGENCY, KINDS
 
@@ -35,6 +36,7 @@ ID_TYPE_NAMES = {label: key for key, label in documents.ID_TYPES.items()}
 TRUE, FALSE = {"1", "true", "yes", "y", "是"}, {"0", "false", "no", "n", "否"}
 ID_INDEX, USCC_INDEX, ROW_DIGEST = "id-number", "uscc", "legacy-row"
 _QUOTED = re.compile(r"“[^”]*”")
+UPGRADED = "15 位身份证号码已转换为 18 位。"
 
 
 @dataclass
@@ -129,22 +131,36 @@ def _redacted(exc: ValidationError) -> str:
     return _QUOTED.sub("", exc.message)
 
 
+def _document(id_type: str, number: str, ctx: Context, out: LegacyRow) -> str:
+    """The validated number (ValidationError otherwise). A first-generation 15-digit resident
+    ID number is taken in its 18-digit form (GB 11643-1999) when that is valid, with a warning
+    (without the number, D5)."""
+    longer = upgrade_15_digit_id(number) if id_type == "resident_id" else None
+    if longer:
+        try:
+            longer = documents.validate_id_number(id_type, longer, today=ctx.today)
+        except ValidationError:
+            longer = None  # e.g. no such date: refused below as a 15-digit number
+        else:
+            out.warnings.append(UPGRADED)
+    return longer or documents.validate_id_number(id_type, number, today=ctx.today)
+
+
 def _identity(cells: dict, kind: str, out: LegacyRow, ctx: Context) -> None:
     svc, values = ctx.svc, out.values
     values.update(id_type=None, id_number_enc=None, id_number_bidx=None, id_number_masked=None,
                   uscc_enc=None, uscc_bidx=None, uscc_masked=None, filed_uscc_bidx=None)
     id_type, number = cells["id_type"], cells["id_number"]
-    id_type = ID_TYPE_NAMES.get(id_type, id_type.lower())
+    id_type = ID_TYPE_NAMES.get(id_type, id_type.lower()) or "resident_id"
     if number:
         try:
-            if id_type and id_type not in documents.ID_TYPES:
+            if id_type not in documents.ID_TYPES:
                 raise ValidationError("证件类型无法识别。", "id_type")
-            number = documents.validate_id_number(id_type or "resident_id", number,
-                                                  today=ctx.today)
+            number = _document(id_type, number, ctx, out)
         except ValidationError as exc:
             out.warnings.append(f"字段已舍弃：证件号码：{_redacted(exc)}")
         else:
-            values.update(id_type=id_type or "resident_id",
+            values.update(id_type=id_type,
                           id_number_enc=svc.cipher.encrypt(number, ID_INDEX),
                           id_number_bidx=svc.blind_index(number, ID_INDEX),
                           id_number_masked=documents.mask_id_number(number))

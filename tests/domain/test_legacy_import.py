@@ -8,12 +8,14 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import os
 
 import pytest
 from passlib import hash as ph
 from sqlalchemy import event, func, select, text
 
-from idp.domain import accounts, legacy, legacy_hashes, legacy_import, legacy_rows
+from idp.domain import (accounts, legacy, legacy_files, legacy_hashes, legacy_import,
+                        legacy_rows)
 from idp.domain.errors import DomainError
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
@@ -105,7 +107,7 @@ def test_l1_bad_rows_are_reported_with_line_and_reason(app, tmp_path):
 def test_l1_dirty_identity_fields_are_dropped_not_the_account(app, tmp_path):
     good = resident_id(1)
     wrong_check = good[:17] + ("0" if good[17] != "0" else "1")
-    rows = [row("a", id_type="resident_id", id_number="110105800101123", mobile="12345",
+    rows = [row("a", id_type="resident_id", id_number="110105801301123", mobile="12345",
                 email="not-an-email", uscc="91110000ABCDEFGHIJ", designated="maybe"),
             row("b", id_type="居民身份证", id_number=wrong_check, mobile="+86 138-0013-8000",
                 designated="是"),
@@ -117,7 +119,7 @@ def test_l1_dirty_identity_fields_are_dropped_not_the_account(app, tmp_path):
     assert [line for line, _ in warnings] == [2, 2, 2, 2, 2, 3]
     assert all(reason.startswith("字段已舍弃：") for _, reason in warnings)
     assert "15 位" in warnings[0][1] and "校验位" in warnings[-1][1]
-    assert not any(wrong_check in r or "110105800101123" in r for _, r in warnings)
+    assert not any(wrong_check in r or "110105801301123" in r for _, r in warnings)
     a, b, c = get("a"), get("b"), get("c")
     assert (a.id_number_bidx, a.phone, a.email, a.uscc_bidx, a.designated) == (None,) * 5
     assert a.name == "张三" and a.kind == "natural"
@@ -125,6 +127,45 @@ def test_l1_dirty_identity_fields_are_dropped_not_the_account(app, tmp_path):
     assert c.kind == "simple" and c.designated is False
     assert c.id_number_bidx == accounts.id_number_index(good)
     assert c.address == {"province": "北京市", "street": "复兴门外大街1号（东门）"}
+
+
+def test_l1_first_generation_15_digit_id_number_is_converted(app, tmp_path):
+    """GB 11643-1999: the 18-digit form is kept, with a warning that shows no digits (D5);
+    a 15-digit number whose 18-digit form is invalid (no such date) is dropped as before."""
+    rows = [row("old", id_type="resident_id", id_number="110105491231002"),
+            row("bad", id_number="110105491331002")]
+    report = run(write_csv(tmp_path, rows))
+    assert counts(report) == (2, 2, 0, 0, 0, 0)
+    warnings = [(line, reason) for line, _, kind, reason in report.issues if kind == "warning"]
+    assert warnings[0] == (2, "15 位身份证号码已转换为 18 位。")
+    assert warnings[1][0] == 3 and warnings[1][1].startswith("字段已舍弃：证件号码：不支持 15 位")
+    assert not any(ch.isdigit() for ch in warnings[0][1].replace("15", "").replace("18", ""))
+    old = get("old")
+    assert old.id_number_bidx == accounts.id_number_index("11010519491231002X")
+    assert old.id_type == "resident_id" and old.id_number_masked == "1101**********002X"
+    assert get("bad").id_number_bidx is None
+    assert counts(run(write_csv(tmp_path, rows))) == (2, 0, 0, 2, 0, 0)  # idempotent
+
+
+def test_l1_repeated_id_across_batches_is_rejected_with_first_line(app, tmp_path, monkeypatch):
+    """The ids seen are kept on disk across batches (bounded memory), not only in one batch."""
+    monkeypatch.setitem(services().settings.data["legacy"], "import_batch", 2)
+    rows = [row("a"), row("b"), row("c"), row("A", name="李四"), row("d"), row("b")]
+    report = run(write_csv(tmp_path, rows))
+    assert counts(report) == (6, 4, 0, 0, 0, 2)
+    assert [(line, reason) for line, _, _, reason in report.issues] == [
+        (5, "历史账号与第 2 行重复。"), (7, "历史账号与第 3 行重复。")]
+    assert get("a").name == "张三" and count() == 4
+
+
+def test_l1_seen_ids_are_kept_on_disk_and_removed_at_the_end():
+    with legacy_files.SeenIndex() as seen:
+        seen.add({"a": 2, "b": 3})
+        seen.add({f"k{n}": n for n in range(1200)})  # more keys than one SELECT's chunk
+        assert seen.lines(["a", "c", "b", "a"]) == {"a": 2, "b": 3}
+        assert len(seen.lines(f"k{n}" for n in range(1200))) == 1200
+        assert os.listdir(seen.folder.name)
+    assert not os.path.exists(seen.folder.name)
 
 
 def test_l1_registered_at_formats_and_beijing_time():

@@ -1,0 +1,151 @@
+"""Reading the legacy export file for ``legacy_import`` (L1): format, encoding, CSV and JSON lines
+records, and the on-disk index of the legacy ids already seen in the file.
+
+``records`` yields ``(line, row, error)`` per record, in file order: ``row`` a dict of column ->
+value (None when the record could not be read at all), ``error`` why the record is unreadable
+(bad CSV quoting, a column count unlike the header's, undecodable bytes, not a JSON object) or
+None. Problems of the file as a whole (unknown extension or encoding, a header without the
+required columns) raise ``DomainError`` before any row is read, so nothing is written.
+
+``SeenIndex`` keeps every legacy id of the file with the line of its first row in a temporary
+SQLite database on disk, so that a repeated id is refused without holding O(rows) in memory
+(about 100 MB per million rows as a dict); it is queried once per batch and deleted at the end.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import sqlite3
+import tempfile
+from typing import Callable, Iterable, Iterator
+
+from . import legacy_rows
+from .errors import DomainError
+
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}
+ENCODINGS = ("utf-8-sig", "gb18030")
+REJECTED, WARNING = "rejected", "warning"
+Record = tuple[int, "dict | None", "str | None"]
+
+
+def file_format(path: str, fmt: str | None = None) -> str:
+    """``csv`` or ``jsonl``: the one given, else from the file's extension."""
+    fmt = fmt or next((v for k, v in FORMATS.items() if path.lower().endswith(k)), None)
+    if fmt not in ("csv", "jsonl"):
+        raise DomainError("无法从扩展名判断文件格式，请用 --format csv 或 --format jsonl 指定。")
+    return fmt
+
+
+def records(raw, fmt: str, encoding: str, issue: Callable) -> Iterator[Record]:
+    """The records of the open binary file ``raw``; unknown columns are reported via ``issue``
+    as warnings (``issue(line, legacy_id, kind, reason)``). Checks run on the first ``next``."""
+    if encoding not in ENCODINGS:
+        raise DomainError(f"编码应为 {' 或 '.join(ENCODINGS)}。")
+    _check_encoding(raw, encoding)
+    stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+    try:
+        yield from _csv(stream, issue) if fmt == "csv" else _jsonl(stream, issue)
+    finally:
+        stream.detach()  # ``raw`` stays the caller's to close
+
+
+def _check_encoding(raw, encoding: str) -> None:
+    """Refuse, before anything is written, a file whose start is not in ``encoding``."""
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(raw.read(65536), final=False)
+    except UnicodeDecodeError:
+        raise DomainError(f"文件不是 {encoding} 编码，请用 --encoding 指定正确的编码。") from None
+    raw.seek(0)
+
+
+def _bad_text(values) -> str | None:
+    if any("\ufffd" in v or "\x00" in v for v in values if isinstance(v, str)):
+        return "含有无法解码的字节或空字符，请核对文件编码。"
+    return None
+
+
+def _csv(stream, issue) -> Iterator[Record]:
+    reader = csv.DictReader(stream)
+    try:
+        header = [(h or "").strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise DomainError(f"无法读取表头：{exc}。") from None
+    missing = [c for c in legacy_rows.REQUIRED if c not in header]
+    if missing:
+        raise DomainError(f"表头缺少必需的列：{','.join(missing)}；未导入任何记录。")
+    unknown = [h for h in header if h and h not in legacy_rows.COLUMNS]
+    if unknown:
+        issue(1, "", WARNING, f"未知的列已忽略：{','.join(unknown)}。")
+    reader.fieldnames = header
+    while True:
+        before = reader.line_num
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield before + 1, None, f"CSV 格式错误：{exc}。"
+            continue
+        # the line where the record starts (quoted values may span lines)
+        line = reader.line_num - sum(v.count("\n") for v in row.values() if isinstance(v, str))
+        if None in row or None in row.values():
+            yield line, row, "列数与表头不一致。"
+        else:
+            yield line, row, _bad_text(row.values())
+
+
+def _jsonl(stream, issue) -> Iterator[Record]:
+    reported: set[str] = set()
+    for line, text in enumerate(stream, 1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except ValueError:
+            yield line, None, "不是有效的 JSON。"
+            continue
+        if not isinstance(row, dict):
+            yield line, None, "每行应为一个 JSON 对象。"
+            continue
+        unknown = sorted(set(row) - set(legacy_rows.COLUMNS) - reported)
+        if unknown:
+            reported.update(unknown)
+            issue(line, "", WARNING, f"未知的字段已忽略：{','.join(unknown)}。")
+        yield line, row, _bad_text(row.values())
+
+
+class SeenIndex:
+    """The legacy ids (account keys) already taken in this file -> the line of their row, in
+    ``seen(key TEXT PRIMARY KEY, line INTEGER)`` of a SQLite file in a temporary directory.
+    A context manager: the directory and the database are removed on exit."""
+
+    CHUNK = 500  # bound parameters per SELECT, well below SQLite's limit
+
+    def __enter__(self) -> SeenIndex:
+        self.folder = tempfile.TemporaryDirectory(prefix="idp-legacy-import-")
+        self._db = sqlite3.connect(os.path.join(self.folder.name, "seen.sqlite3"))
+        # a scratch index: no journal and no fsync (lost with the process anyway)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, line INTEGER NOT NULL)")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._db.close()
+        self.folder.cleanup()
+
+    def lines(self, keys: Iterable[str]) -> dict[str, int]:
+        """The first line of each of ``keys`` already recorded (absent keys are left out)."""
+        keys, found = list(dict.fromkeys(keys)), {}
+        for start in range(0, len(keys), self.CHUNK):
+            chunk = keys[start:start + self.CHUNK]
+            found.update(self._db.execute(
+                f"SELECT key, line FROM seen WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
+    def add(self, lines: dict[str, int]) -> None:
+        self._db.executemany("INSERT INTO seen (key, line) VALUES (?, ?)", lines.items())
+        self._db.commit()
