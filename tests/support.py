@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from idp.domain import accounts, clients
+from idp.domain.applicant import PersonApplication
 
 TEST_SETTINGS = {
     "issuer": "http://127.0.0.1:5000",
@@ -70,6 +71,46 @@ def query(location: str) -> dict:
 def decode_jwt(token: str) -> dict:
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def person_application(**changes) -> PersonApplication:
+    """A complete, valid natural person's application (S2) with ``changes`` applied."""
+    data = dict(id_type="resident_id", name="李四", id_number="110105198001010032",
+                valid_from="2020-01-01", valid_to="2040-01-01", province="110000",
+                city="110100", county="110105", street="朝阳路 1 号", postal_code="100020",
+                email="li.si@example.com", phone="13900139000", password=PASSWORD,
+                password_confirm=PASSWORD, agreed=True)
+    data.update(changes)
+    return PersonApplication(**data)
+
+
+def known_identities(tmp_path, rows) -> dict:
+    """Settings making the local real-name verifier know exactly ``rows`` of
+    (name, id_type, number); None rows: no overrides (any well-formed document passes)."""
+    if rows is None:
+        return {}
+    path = tmp_path / "known.csv"
+    path.write_text("name,id_type,id_number\n" + "".join(",".join(r) + "\n" for r in rows),
+                    encoding="utf-8")
+    return {"realname": {"known_identities_file": str(path)}}
+
+
+def html_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def field_error(response, name) -> str | None:
+    """The message shown next to field ``name`` (templates render it as ``#<name>-error``)."""
+    match = re.search(rf'<p class="error" id="{name}-error">([^<]*)</p>', html_of(response))
+    return match.group(1) if match else None
+
+
+def form_with(html: str, marker: str) -> tuple[str, dict]:
+    """(action, hidden inputs) of the page's form that contains ``marker``."""
+    for form in re.findall(r"<form.*?</form>", html, flags=re.S):
+        if marker in form:
+            return form_fields(form)
+    raise AssertionError(f"no form with {marker}")
 
 
 def form_fields(html: str) -> tuple[str, dict]:

@@ -24,6 +24,7 @@ from idp.domain.registration import (P4_MESSAGE, S3_MESSAGE, PersonApplication, 
                                      register_natural_person, verified_key)
 from idp.extensions import db
 from idp.services import services
+from support import person_application
 
 ID_NUMBER = "110105198001010032"
 PASSWORD = "Lantern-river-42"
@@ -31,12 +32,8 @@ FLOW = "flow-test-1"
 
 
 def application(**changes) -> PersonApplication:
-    base = PersonApplication(
-        id_type="resident_id", name="李四", id_number=ID_NUMBER, valid_from="2020-01-01",
-        valid_to="2040-01-01", province="110000", city="110100", county="110105",
-        street="朝阳路 1 号", postal_code="100020", email="li.si@example.com",
-        phone="13900139000", password=PASSWORD, password_confirm=PASSWORD, agreed=True)
-    return dataclasses.replace(base, **changes)
+    return person_application(**{"password": PASSWORD, "password_confirm": PASSWORD,
+                                 "id_number": ID_NUMBER, **changes})
 
 
 def send_codes(a: PersonApplication, flow: str = FLOW) -> PersonApplication:

@@ -7,8 +7,6 @@ The handler's own personal session stays. Real database, store and outbox; no mo
 """
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from idp.domain import handlers, organisations
@@ -16,7 +14,8 @@ from idp.domain.models import HandlerBinding, User
 from idp.extensions import db
 from idp.protocol import logout, tokens
 from orgkit import file_agency, latest_sms_code, legal_kwargs, make_handler, resident_id, uscc
-from support import PASSWORD, Browser, form_fields, make_relying_party, query
+from support import (PASSWORD, Browser, field_error, form_fields, form_with, html_of,
+                     make_relying_party, query)
 
 ANSWER = "2468"
 OFFLINE = "openid profile offline_access"
@@ -37,22 +36,6 @@ def bcl_rp(app):
 @pytest.fixture
 def org(app):
     return organisations.register_legal_person(**legal_kwargs(uscc(7), name="甲科技有限公司"))
-
-
-def html_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def field_error(response, name) -> str | None:
-    match = re.search(rf'<p class="error" id="{name}-error">([^<]*)</p>', html_of(response))
-    return match.group(1) if match else None
-
-
-def form_with(html: str, marker: str) -> tuple[str, dict]:
-    for form in re.findall(r"<form.*?</form>", html, flags=re.S):
-        if marker in form:
-            return form_fields(form)
-    raise AssertionError(f"no form with {marker}")
 
 
 def center_login(browser, identifier, **entry):

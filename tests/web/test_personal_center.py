@@ -18,7 +18,8 @@ from idp.protocol import logout
 from idp.services import services
 from orgkit import (file_agency, latest_sms_code, legal_kwargs, make_handler, resident_id,
                     uscc)
-from support import PASSWORD, PHONE, Browser, form_fields, make_relying_party, make_user
+from support import (PASSWORD, PHONE, Browser, field_error, form_fields, form_with, html_of,
+                     make_relying_party, make_user)
 
 ANSWER = "2468"
 NEW_PASSWORD = "Quiet-meadow-73"
@@ -45,22 +46,6 @@ def reauth(browser, target, password=PASSWORD):
     page = browser.http.get("/account/reauth", query_string={"next": target})
     assert page.status_code == 200
     return browser.submit(page, password=password)
-
-
-def html_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def field_error(response, name) -> str | None:
-    match = re.search(rf'<p class="error" id="{name}-error">([^<]*)</p>', html_of(response))
-    return match.group(1) if match else None
-
-
-def form_with(html: str, marker: str) -> tuple[str, dict]:
-    for form in re.findall(r"<form.*?</form>", html, flags=re.S):
-        if marker in form:
-            return form_fields(form)
-    raise AssertionError(f"no form with {marker}")
 
 
 def post_page(browser, path, **data):

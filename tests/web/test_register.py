@@ -18,7 +18,7 @@ from idp.domain.models.user import DEACTIVATED
 from idp.domain.registration import P4_MESSAGE
 from idp.extensions import db
 from idp.services import services
-from support import form_fields
+from support import form_fields, known_identities
 
 ID_NUMBER = "110105198001010032"
 PASSWORD = "Lantern-river-42"
@@ -28,13 +28,7 @@ S3_TEXT = "您可通过注册填写的手机号/证件号码+注册密码登录�
 @pytest.fixture
 def settings_overrides(request, tmp_path):
     """``indirect`` parametrisation: a list of (name, id_type, number) the verifier knows."""
-    rows = getattr(request, "param", None)
-    if rows is None:
-        return {}
-    path = tmp_path / "known.csv"
-    path.write_text("name,id_type,id_number\n" + "".join(",".join(r) + "\n" for r in rows),
-                    encoding="utf-8")
-    return {"realname": {"known_identities_file": str(path)}}
+    return known_identities(tmp_path, getattr(request, "param", None))
 
 
 def person(**changes) -> dict:

@@ -13,6 +13,7 @@ from idp.domain.models.user import DEACTIVATED
 from idp.extensions import db
 from idp.services import services
 from legacykit import LEGACY_PASSWORD
+from support import known_identities
 from supplementkit import (EMAIL, ID_NUMBER, MOBILE, NEW_PASSWORD, completion, csrf,
                            legacy_login, natural_legacy, send, submit)
 
@@ -22,13 +23,7 @@ S3_TEXT = "通过个人中心的旧账号管理功能进行关联"
 @pytest.fixture
 def settings_overrides(request, tmp_path):
     """``indirect`` parametrisation: a list of (name, id_type, number) the verifier knows."""
-    rows = getattr(request, "param", None)
-    if rows is None:
-        return {}
-    path = tmp_path / "known.csv"
-    path.write_text("name,id_type,id_number\n" + "".join(",".join(r) + "\n" for r in rows),
-                    encoding="utf-8")
-    return {"realname": {"known_identities_file": str(path)}}
+    return known_identities(tmp_path, getattr(request, "param", None))
 
 
 @pytest.fixture
@@ -126,7 +121,7 @@ def test_s7_codes_are_bound_to_the_supplementation(client, started):
 
 
 def _csrf(client):
-    from support import form_fields
+    from support import form_fields, known_identities
     return form_fields(client.get("/register/person").get_data(as_text=True))[1]["csrf_token"]
 
 
