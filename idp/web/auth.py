@@ -21,6 +21,7 @@ from flask import request, session
 from flask_babel import lazy_gettext as _l
 
 from ..domain import accounts, documents, handlers, legacy
+from ..domain.errors import ValidationError
 from ..domain.models import LegacyAccount, Organisation, User
 from ..domain.models.user import PENDING_REVIEW as REVIEW_STATUS
 from ..domain.throttle import LoginThrottle
@@ -57,13 +58,27 @@ def throttle() -> LoginThrottle:
                          ip_factor=int(s["login.ip_factor"]))
 
 
+def _organisation_code_in(value: str) -> str | None:
+    """The 9-character organisation code (GB 11714) a normalised legal-entry identifier (dashes
+    removed) names: the code itself or characters 9–17 of a USCC; None otherwise."""
+    code = value[8:17] if len(value) == 18 else value if len(value) == 9 else None
+    try:
+        return documents.validate_organization_code(code) if code else None
+    except ValidationError:
+        return None
+
+
 def _account_key(identifier: str, organisation_entry: str | None = None) -> str:
     """The throttle key: the person's login identifier (personal and handler logins share it),
-    or the entry and USCC of an organisation login."""
-    value = documents.login_key(identifier or "")
-    if organisation_entry:
-        value = f"{organisation_entry}:{value}"
-    return services().blind_index(value, "throttle")
+    or the entry and the organisation of an organisation login. At the legal entry the USCC,
+    the organisation code and ``XXXXXXXX-X`` name one organisation (login table), so they
+    share one key: a guesser cannot get more tries by switching forms."""
+    if not organisation_entry:
+        return services().blind_index(documents.login_key(identifier or ""), "throttle")
+    value = documents.normalize(identifier or "").replace("-", "")
+    if organisation_entry == "legal":
+        value = _organisation_code_in(value) or value
+    return services().blind_index(f"{organisation_entry}:{value}", "throttle")
 
 
 def legacy_key(entry: str, identifier: str) -> str:

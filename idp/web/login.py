@@ -31,10 +31,15 @@ METHODS = {
     "agency": {"password": _l("备案统一社会信用代码登录"), "handler": _l("经办人登录"),
                "legacy": _l("历史账号")},
 }
-LABELS = {"personal": _l("手机号码或证件号码"), "legal": _l("统一社会信用代码"),
+LABELS = {"personal": _l("手机号码或证件号码"), "legal": _l("统一社会信用代码/组织机构代码"),
           "agency": _l("备案的统一社会信用代码"), "handler": _l("经办人手机号码或证件号码")}
-LEGACY_LABELS = {"personal": _l("历史账号"), "legal": _l("历史系统中登记的统一社会信用代码"),
-                 "agency": _l("备案的统一社会信用代码")}
+# the line under the identifier of a password login: a foreign entity has no USCC (S5)
+HINTS = {"legal": _l("境外机构请填写注册时获得的账号")}
+LEGACY_LABELS = {
+    "personal": _l("历史账号"),
+    "legal": _l("历史账号中登记的统一社会信用代码（无统一社会信用代码的填写历史账号）"),
+    "agency": _l("在商标局备案的统一社会信用代码"),
+}
 CHOICE_KEY, CHOICE_TTL = "handler_choice", 600
 SUPPLEMENTED = "supplemented"  # the identifiers shown once after a supplementation (S8)
 
@@ -108,6 +113,7 @@ def login_page(endpoint: str, *, iid: str | None = None, client=None, abort_url=
                            action=link(entry, method if method != "password" else None),
                            abort_url=abort_url, entry=entry, method=method, entries=ENTRIES,
                            methods=METHODS[entry], link=link, captcha_url=captcha_url,
+                           identifier_hint=HINTS.get(entry) if method == "password" else None,
                            supplemented=session.pop(SUPPLEMENTED, None))
 
 

@@ -130,7 +130,7 @@ def test_g_legacy_method_is_a_login_form_on_each_entry(browser, user):
     assert "历史账号密码" in html and 'name="password"' in html and 'name="captcha"' not in html
     assert "即将开放" not in html
     legal = page(browser, entry="legal", method="legacy").get_data(as_text=True)
-    assert "历史系统中登记的统一社会信用代码" in legal and 'name="captcha"' in legal
+    assert "历史账号中登记的统一社会信用代码" in legal and 'name="captcha"' in legal
     agency = page(browser, entry="agency", method="legacy").get_data(as_text=True)
     assert "备案的统一社会信用代码" in agency and 'name="captcha"' in agency
 
@@ -322,3 +322,56 @@ def test_r2_personal_sign_in_carries_no_organisation(browser, rp, user):
     response = post(browser, interaction_page(browser, rp), identifier=PHONE, password=PASSWORD)
     claims = id_token_after(browser, rp, response)
     assert "acting_for" not in claims and "organisation" not in claims
+
+
+# --- labels and the organisation throttle key (login table, G2) --------------------------------
+
+def _label(html: str) -> str:
+    return re.search(r'<label for="identifier">([^<]*)</label>', html).group(1)
+
+
+def test_g_each_entry_and_method_labels_its_identifier(browser):
+    legal = page(browser, entry="legal").get_data(as_text=True)
+    assert _label(legal) == "统一社会信用代码/组织机构代码"
+    hint = re.search(r'<p class="muted" id="identifier-hint">([^<]*)</p>', legal)
+    assert hint and hint.group(1) == "境外机构请填写注册时获得的账号"
+    assert 'aria-describedby="identifier-hint"' in legal
+    expected = {"personal": "历史账号",
+                "legal": "历史账号中登记的统一社会信用代码（无统一社会信用代码的填写历史账号）",
+                "agency": "在商标局备案的统一社会信用代码"}
+    for entry, label in expected.items():
+        html = page(browser, entry=entry, method="legacy").get_data(as_text=True)
+        assert _label(html) == label and 'id="identifier-hint"' not in html
+    for args in ({}, {"entry": "agency"}, {"entry": "legal", "method": "handler"}):
+        assert 'id="identifier-hint"' not in page(browser, **args).get_data(as_text=True)
+    help_html = page(browser, "/help/login").get_data(as_text=True)
+    for text in ("组织机构代码", "境外机构请填写注册时获得的账号",
+                 "历史账号中登记的统一社会信用代码（无统一社会信用代码的填写历史账号）",
+                 "在商标局备案的统一社会信用代码", 'id="legacy"'):
+        assert text in help_html, text
+
+
+def test_g_organisation_code_and_uscc_share_one_lock(browser, clock):
+    org = make_organisation("legal", USCC_A, "甲公司")
+    from idp.domain import org_accounts
+    code = USCC_A[8:17]
+    org.org_code_bidx = org_accounts.org_code_index(code)
+    db.session.commit()
+    forms = [USCC_A, code, f"{code[:8]}-{code[8]}", USCC_A.lower()]
+    for i in range(MAX_FAILURES):  # alternating forms: each one alone stays under the limit
+        refused = post(browser, page(browser, entry="legal"), identifier=forms[i % 3],
+                       password=f"Wrong-password-{i}", captcha=ANSWER)
+        assert alert(refused).startswith(GENERIC)
+    for identifier in forms:  # the right password in any form: locked, the generic message
+        locked = post(browser, page(browser, entry="legal"), identifier=identifier,
+                      password=PASSWORD, captcha=ANSWER)
+        assert alert(locked).startswith(GENERIC) and not signed_in(browser)
+    other = Browser(browser.app)  # another organisation at the legal entry is not locked
+    make_organisation("legal", USCC_B, "乙公司")
+    response = post(other, page(other, entry="legal"), identifier=USCC_B, password=PASSWORD,
+                    captcha=ANSWER)
+    assert response.status_code == 302 and signed_in(other)
+    clock.advance(121)
+    response = post(browser, page(browser, entry="legal"), identifier=forms[2],
+                    password=PASSWORD, captcha=ANSWER)
+    assert response.status_code == 302 and signed_in(browser)
