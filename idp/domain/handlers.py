@@ -145,3 +145,12 @@ def organisations_for_handler(user: User, kind: str | None = None) -> list[Handl
     if kind is not None:
         query = query.where(Organisation.kind == kind)
     return [b for b in db.session.scalars(query).unique() if b.organisation.user.status == ACTIVE]
+
+
+def acts_for(handler_id: int, org_user_id: int) -> bool:
+    """R2/P3: is ``handler_id`` still an active handler of the active organisation whose
+    account is ``org_user_id``? (A grant acting for it is valid only while this holds.)"""
+    return db.session.scalar(select(HandlerBinding.id).join(Organisation).where(
+        Organisation.user_id == org_user_id, Organisation.active.is_(True),
+        HandlerBinding.handler_id == handler_id, HandlerBinding.active.is_(True))
+        .limit(1)) is not None

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select, text, update
 
 from ..domain.crypto import token_hash
-from ..domain.models import HandlerBinding, Organisation, Token, User
+from ..domain import handlers
+from ..domain.models import Token, User
 from ..extensions import db
 from ..services import services
 
@@ -54,17 +55,9 @@ def save_token(token: dict, request) -> Token:
     db.session.commit()
     if (code is not None or parent is not None) and svc.store.get(f"family-revoked:{row.family_id}"):
         revoke_family(row.family_id)
-    elif code is not None and row.acting_for_id is not None and not _still_bound(row):
+    elif code is not None and row.acting_for_id is not None and not handlers.acts_for(row.user_id, row.acting_for_id):
         revoke_family(row.family_id)  # the binding ended while the code was in flight (R2)
     return row
-
-
-def _still_bound(row: Token) -> bool:
-    """Is the token's user still an active handler of the active organisation it acts for?"""
-    return db.session.scalar(select(HandlerBinding.id).join(Organisation).where(
-        Organisation.user_id == row.acting_for_id, Organisation.active.is_(True),
-        HandlerBinding.handler_id == row.user_id, HandlerBinding.active.is_(True))
-        .limit(1)) is not None
 
 
 def _relaxed_durability() -> None:
