@@ -9,6 +9,8 @@ registrations cannot both succeed. Handlers: handlers.py.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,7 +28,8 @@ from .org_accounts import (FOREIGN_DOCUMENT, P4_MESSAGE, S3_MESSAGE, Y1_MESSAGE,
                            set_uscc)
 
 __all__ = ["FOREIGN_DOCUMENT", "P4_MESSAGE", "S3_MESSAGE", "Y1_MESSAGE", "Contact",
-           "Representative", "Upload", "change_to_agency", "check_uscc_may_register",
+           "Representative", "Upload", "build_agency", "build_foreign_legal_person",
+           "build_legal_person", "change_to_agency", "check_uscc_may_register",
            "find_by_uscc", "register_agency", "register_foreign_legal_person",
            "register_legal_person"]
 ACCOUNT_NO_ATTEMPTS = 5
@@ -43,9 +46,10 @@ def _save_unique(org: Organisation) -> Organisation:
     return org
 
 
-def register_legal_person(*, category: str, name: str, uscc: str, representative: Representative,
-                          contact: Contact) -> Organisation:
-    """P1/S4: a legal person with a USCC, active at once; D3 unique, P4 never after deactivation.
+def build_legal_person(*, category: str, name: str, uscc: str, representative: Representative,
+                       contact: Contact) -> Organisation:
+    """P1/S4: a legal person with a USCC, active at once, not yet saved; D3 unique (checked here
+    and again by the index at commit), P4 never after deactivation.
 
     P5: an individual business (category "individual_business") registers here, as a legal
     person, like any other category.
@@ -54,33 +58,52 @@ def register_legal_person(*, category: str, name: str, uscc: str, representative
     check_uscc_may_register(uscc)
     org = build_account(LEGAL, category, name, contact, representative, ACTIVE)
     set_uscc(org, uscc)
-    return _save_unique(org)
+    return org
 
 
-def register_agency(*, category: str, name: str, uscc: str, representative: Representative,
-                    contact: Contact) -> Organisation:
-    """Y1/S6: an agency registers with the USCC on the agency filing register, and only then."""
+def register_legal_person(*, category: str, name: str, uscc: str, representative: Representative,
+                          contact: Contact) -> Organisation:
+    """P1/S4: ``build_legal_person`` committed (legacy supplementation adds its link instead)."""
+    return _save_unique(build_legal_person(category=category, name=name, uscc=uscc,
+                                           representative=representative, contact=contact))
+
+
+def build_agency(*, category: str, name: str, uscc: str, representative: Representative,
+                 contact: Contact) -> Organisation:
+    """Y1/S6: an agency registers with the USCC on the agency filing register, and only then.
+    Not yet saved."""
     uscc = documents.validate_uscc(uscc)
     if registers.filing_for(registers.uscc_index(uscc)) is None:
         raise DomainError(Y1_MESSAGE, "uscc")
     check_uscc_may_register(uscc)
     org = build_account(AGENCY, category, name, contact, representative, ACTIVE)
     set_uscc(org, uscc)
-    return _save_unique(org)
+    return org
+
+
+def register_agency(*, category: str, name: str, uscc: str, representative: Representative,
+                    contact: Contact) -> Organisation:
+    """Y1/S6: ``build_agency`` committed."""
+    return _save_unique(build_agency(category=category, name=name, uscc=uscc,
+                                     representative=representative, contact=contact))
 
 
 def register_foreign_legal_person(*, category: str, country: str, name: str, name_en: str,
                                   registration_number: str, representative: Representative,
                                   contact: Contact, identity_proof: Upload,
-                                  qualification: Upload) -> Organisation:
+                                  qualification: Upload,
+                                  before_commit: Callable[[Organisation], None] | None = None
+                                  ) -> Organisation:
     """D2/S5/P7: no USCC; the account waits in ``pending_review`` with a ReviewCase holding the
     two PDFs, and cannot log in (login requires status active) until the office approves.
 
     It gets ``account_no``, the number it logs in with at the legal entry once approved; a clash
     on its unique index (two registrations drawing the same number at once) is tried again.
+    ``before_commit`` adds to the same transaction (legacy supplementation: the link, S5/L3);
+    whatever it raises rolls everything back, stored files included.
     """
-    org = _foreign(category, country, name, name_en, registration_number, representative,
-                   contact)
+    org = build_foreign_legal_person(category, country, name, name_en, registration_number,
+                                     representative, contact)
     files.check_pdf(identity_proof.data, "identity_proof")
     files.check_pdf(qualification.data, "qualification")
     for attempt in range(1, ACCOUNT_NO_ATTEMPTS + 1):
@@ -89,6 +112,8 @@ def register_foreign_legal_person(*, category: str, country: str, name: str, nam
         db.session.add(org)
         try:
             reviews.open_case(org, proof, qual)
+            if before_commit is not None:
+                before_commit(org)
             db.session.commit()
             return org
         except Exception as exc:
@@ -97,12 +122,13 @@ def register_foreign_legal_person(*, category: str, country: str, name: str, nam
             if attempt == ACCOUNT_NO_ATTEMPTS or not (isinstance(exc, IntegrityError)
                                                       and is_account_no_clash(exc)):
                 raise
-        org = _foreign(category, country, name, name_en, registration_number, representative,
-                       contact)  # the rolled-back objects are not reused
+        org = build_foreign_legal_person(category, country, name, name_en, registration_number,
+                                         representative, contact)  # rolled-back objects: not reused
 
 
-def _foreign(category, country, name, name_en, registration_number, representative,
-             contact) -> Organisation:
+def build_foreign_legal_person(category, country, name, name_en, registration_number,
+                               representative, contact) -> Organisation:
+    """D2/S5: the unsaved foreign entity (``pending_review``) with a fresh account number."""
     org = build_account(LEGAL, category, name, contact, representative, PENDING_REVIEW,
                         foreign=True)
     org.country = required_text(country, "country", "注册国家（地区）", 64)

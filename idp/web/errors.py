@@ -5,6 +5,7 @@ import json
 import logging
 
 from flask import Response, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, InterfaceError
 from werkzeug.exceptions import HTTPException
@@ -56,7 +57,7 @@ def register(app):
             else "您访问的页面不存在或请求无效。"
         if exc.code == 413:
             limit = int(services().settings["files.max_size"]) // (1024 * 1024)
-            message = (f"提交的内容过大：每个 PDF 文件不能超过 {limit} MB。"
-                       "请返回上一页，压缩文件后重新选择并提交。")
+            message = gettext("提交的内容过大：每个 PDF 文件不能超过 %(limit)s MB。"
+                              "请返回上一页，压缩文件后重新选择并提交。", limit=limit)
         return render_template("errors/page.html", title=titles.get(exc.code, "请求无法完成"),
                                message=message), exc.code

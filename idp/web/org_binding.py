@@ -113,7 +113,9 @@ def handler_new():
 
 
 def _finish(org, person: User | None):
-    session.pop(FLOW, None)
+    flow = session.pop(FLOW, None) or {}
+    if flow.get("resume"):  # a legacy supplementation (S4–S6) continues on its own page
+        return redirect(flow["resume"])
     # account_no: a foreign entity's login number, shown in full once, to its registrant (S5)
     session[DONE] = {"kind": org.kind, "foreign": bool(org.foreign), "name": org.name,
                      "uscc": org.uscc_masked, "pending": org.user.status == PENDING_REVIEW,

@@ -1,6 +1,6 @@
 """Supplementation pages (信息补录, S1–S3, S7, S8): the ``supplement`` interaction step and one
-page per kind of legacy account (``PAGES``: natural persons here; legal persons and agencies
-plug in their own page function later).
+page per kind of legacy account (``PAGES``: natural persons here; legal persons and agencies in
+supplement_org.py, S4–S6).
 
 The natural person's page is the registration form (S2) prefilled from the legacy account (S1),
 with a progress indicator; like registration it works without JavaScript (send-code and
@@ -160,7 +160,7 @@ def natural(flow: supplement.Supplement, account: LegacyAccount):
 @bp.post("/supplement/<sid>/codes/<channel>")
 def send_code(sid, channel):
     flow, account = _load(sid)
-    if channel not in code_flow.CODE_FIELDS or flow.done or flow.kind not in PAGES:
+    if channel not in code_flow.CODE_FIELDS or flow.done or PAGES.get(flow.kind) is not natural:
         abort(404)
     form = PersonForm()
     if not form.validate():
@@ -171,3 +171,5 @@ def send_code(sid, channel):
 
 
 PAGES = {"natural": natural}
+
+from . import supplement_org  # noqa: E402,F401  (legal persons and agencies fill PAGES)

@@ -137,3 +137,53 @@ def test_l3_one_user_linking_two_legacy_accounts_at_once_keeps_one(app):
     results = race(app, linking(user, "simple1"), linking(user, "simple2"))
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "int"], results
     assert counts()[1] == 1
+
+
+# Organisations (S4, S6, S3): the same row lock, and the USCC's partial unique index.
+import orgkit  # noqa: E402
+from orgsupplementkit import (AGENCY_NAME, FILED_USCC, LEGAL_NAME, USCC,  # noqa: E402
+                              agency_legacy, legal_legacy)
+
+from idp.domain import organisations, supplement_org  # noqa: E402
+from idp.domain.models import Organisation  # noqa: E402
+
+
+def completing_org(account_id: int, kind: str):
+    """A job: complete a legacy legal person (S4) or agency (S6) with the form's data."""
+    def job():
+        account = db.session.get(LegacyAccount, account_id)
+        complete = supplement_org.complete_legal if kind == "legal" else \
+            supplement_org.complete_agency
+        return complete(account, category="enterprise",
+                        name=LEGAL_NAME if kind == "legal" else AGENCY_NAME,
+                        uscc=USCC if kind == "legal" else FILED_USCC,
+                        representative=orgkit.rep(), contact=orgkit.contact()).id
+    return job
+
+
+def org_counts() -> tuple[int, int]:
+    db.session.expire_all()
+    orgs = db.session.scalar(select(func.count()).select_from(Organisation))
+    return orgs, counts()[1]
+
+
+@pytest.mark.parametrize("kind", ["legal", "agency"])
+def test_s4_s6_concurrent_org_completion_gives_one_organisation_and_one_link(app, kind):
+    account_id = (legal_legacy() if kind == "legal" else agency_legacy()).id
+    results = race(app, completing_org(account_id, kind), completing_org(account_id, kind))
+    winners = [r for r in results if isinstance(r, int)]
+    losers = [r for r in results if isinstance(r, Conflict)]
+    assert len(winners) == 1 and len(losers) == 1, results
+    assert org_counts() == (1, 1)
+
+
+def test_s3_org_completion_racing_a_registration_of_the_uscc_creates_one(app):
+    """The USCC's partial unique index decides between supplementation and registration."""
+    account_id = legal_legacy().id
+
+    def registering():
+        return organisations.register_legal_person(**orgkit.legal_kwargs(USCC)).id
+    results = race(app, completing_org(account_id, "legal"), registering)
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "int"], results
+    orgs, links = org_counts()
+    assert orgs == 1 and links in (0, 1)

@@ -70,7 +70,7 @@ def sample(app, idp_slot, idp_url, serve):
     url = serve(slot)
     client, secret = clients.create_client(
         name="商标网上申请", redirect_uris=[url + "/callback"], post_logout_redirect_uris=[url + "/"],
-        backchannel_logout_uri=url + "/backchannel-logout", scope="openid profile email phone")
+        backchannel_logout_uri=url + "/backchannel-logout", scope="openid profile email phone trademark")
     slot.app = create_sample({"issuer": idp_url, "client_id": client.client_id,
                               "client_secret": secret, "base_url": url})
     return url, client.client_id

@@ -147,5 +147,5 @@ def test_legacy_login_of_an_organisation_entry_needs_the_captcha(app, client):
     assert "验证码错误" in missing.get_data(as_text=True)
     response = legacy_login(client, "91350100M000100Y43", entry="legal", captcha=ANSWER)
     assert response.status_code == 302 and response.location.startswith("/supplement/")
-    assert "即将开放" in client.get(response.location).get_data(as_text=True)
+    assert "完善法人信息" in client.get(response.location).get_data(as_text=True)  # S4 (S1)
 

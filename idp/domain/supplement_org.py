@@ -1,0 +1,140 @@
+"""Supplementation (信息补录) of legacy legal-person and agency accounts (S4, S5, S6, S3, L3, Y1).
+
+``prefill_org`` reads what the legacy export knows (name, USCC, contact mobile and email) so the
+page starts filled in (S1). ``complete_legal`` / ``complete_agency`` / ``complete_foreign``
+build the organisation with every registration check (``organisations.build_*``: fields, D3/S3,
+P4, Y1), link the legacy account to its account (L3) and commit both in ONE transaction:
+either the organisation exists and is linked, or nothing was written. The handler (P3, Y2) is
+bound afterwards, on the registration's handler pages.
+
+Which USCC (a choice of this implementation, login table): the legal person's must be the one
+registered in the legacy account — the one it logged in with — when the legacy account has one
+(a legacy account without a USCC may give any valid one, S4, or none, S5); the agency's must be
+the filed USCC it logged in with, still on the agency filing register (Y1). Another USCC would
+link the legacy account's business data to a different organisation.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..services import services
+from . import documents, legacy, organisations, registers
+from .crypto import DecryptionError
+from .errors import Conflict, DomainError, ValidationError
+from .models import LegacyAccount, Organisation
+from .models.legacy import AGENCY
+from .organisations import Contact, Representative, Upload
+
+PURPOSE = "supplement"  # codes of a supplementation are bound to its flow id under this purpose
+LEGAL_USCC_MISMATCH = ("统一社会信用代码须与历史账号中登记的统一社会信用代码（即您登录时填写的代码）"
+                       "一致。如该代码有误，请拨打服务热线 010-63218500。")
+AGENCY_USCC_MISMATCH = ("统一社会信用代码须为您登录时填写的、在商标局代理机构备案的统一社会信用代码。"
+                        "如备案时提供的统一社会信用代码有误，请先办理备案变更，变更通过后再完善信息。")
+
+
+def prefill_org(account: LegacyAccount) -> dict:
+    """The S4/S6 fields the legacy export already holds (S1); the USCC is decrypted for the
+    organisation that has just proven the legacy password (D5). An agency's is the filed USCC
+    it logged in with, from the filing register — not the one in its legacy profile (Y1)."""
+    data = {"name": account.name or "", "phone": account.phone or "",
+            "email": account.email or ""}
+    encrypted = account.uscc_enc
+    if account.kind == AGENCY:
+        filing = registers.filing_for(account.filed_uscc_bidx)
+        encrypted = filing.uscc_enc if filing is not None else None
+    if encrypted:
+        try:
+            data["uscc"] = services().cipher.decrypt(encrypted, registers.USCC_INDEX)
+        except DecryptionError:  # an unreadable value is typed again rather than failing the page
+            pass
+    return data
+
+
+def _still_linkable(account: LegacyAccount) -> None:
+    if account.linked:
+        raise Conflict(legacy.L3_TAKEN)
+    reason = legacy.refusal(account)
+    if reason:
+        raise DomainError(reason)
+
+
+def _expected_uscc(uscc: str, expected_bidx: str | None, message: str) -> None:
+    """The USCC typed must be the legacy account's own (see the module docstring)."""
+    code = documents.validate_uscc(uscc)
+    if expected_bidx is not None and registers.uscc_index(code) != expected_bidx:
+        raise ValidationError(message, "uscc")
+
+
+def _link_and_commit(account: LegacyAccount, org: Organisation) -> Organisation:
+    # L3 under concurrency, as in supplement.complete_natural: the row lock (held until commit)
+    # makes a parallel completion wait and then see the link.
+    db.session.refresh(account, with_for_update=True)
+    _still_linkable(account)
+    bidx = org.uscc_bidx
+    db.session.add(org)
+    try:
+        legacy.link(org.user, account)  # flushes: the USCC's unique index is checked here
+        db.session.commit()
+    except IntegrityError:  # a concurrent completion or registration won
+        db.session.rollback()
+        raise _conflict(bidx) from None
+    return org
+
+
+def _conflict(uscc_bidx: str | None) -> Conflict:
+    """Which unique index decided against us: the USCC (S3), else the link (L3)."""
+    taken = select(Organisation.id).where(Organisation.active.is_(True),
+                                          Organisation.uscc_bidx == uscc_bidx).limit(1)
+    if uscc_bidx is not None and db.session.scalar(taken) is not None:
+        return Conflict(organisations.S3_MESSAGE, "uscc")
+    return Conflict(legacy.L3_TAKEN)
+
+
+def complete_legal(account: LegacyAccount, *, category: str, name: str, uscc: str,
+                   representative: Representative, contact: Contact) -> Organisation:
+    """S4: the active legal person linked to ``account`` in one commit. Raises ValidationError
+    (fields; another USCC than the legacy one), Conflict (S3, L3) or DomainError (L2/L4, P4)."""
+    _still_linkable(account)
+    _expected_uscc(uscc, account.uscc_bidx, LEGAL_USCC_MISMATCH)
+    org = organisations.build_legal_person(category=category, name=name, uscc=uscc,
+                                           representative=representative, contact=contact)
+    return _link_and_commit(account, org)
+
+
+def complete_agency(account: LegacyAccount, *, category: str, name: str, uscc: str,
+                    representative: Representative, contact: Contact) -> Organisation:
+    """S6: the active agency linked to ``account`` in one commit; its USCC is the filed one it
+    logged in with (Y1; ``build_agency`` checks the filing register again)."""
+    _still_linkable(account)
+    _expected_uscc(uscc, account.filed_uscc_bidx, AGENCY_USCC_MISMATCH)
+    org = organisations.build_agency(category=category, name=name, uscc=uscc,
+                                     representative=representative, contact=contact)
+    return _link_and_commit(account, org)
+
+
+def complete_foreign(account: LegacyAccount, *, category: str, country: str, name: str,
+                     name_en: str, registration_number: str, representative: Representative,
+                     contact: Contact, identity_proof: Upload,
+                     qualification: Upload) -> Organisation:
+    """S5: a legacy legal person without a USCC becomes a foreign legal person pending review
+    (D2, P7) with its two PDFs, linked to ``account`` in the same commit. It logs in only once
+    approved; the link makes its legacy data follow it then (L6, L7)."""
+    _still_linkable(account)
+    if account.uscc_bidx is not None:  # it has a USCC: S4 is its way (login table)
+        raise DomainError(LEGAL_USCC_MISMATCH)
+
+    def link(org: Organisation) -> None:
+        db.session.refresh(account, with_for_update=True)
+        _still_linkable(account)
+        legacy.link(org.user, account)
+
+    try:
+        return organisations.register_foreign_legal_person(
+            category=category, country=country, name=name, name_en=name_en,
+            registration_number=registration_number, representative=representative,
+            contact=contact, identity_proof=identity_proof, qualification=qualification,
+            before_commit=link)
+    except IntegrityError:  # not an account-number clash: the link lost a race (L3)
+        raise Conflict(legacy.L3_TAKEN) from None

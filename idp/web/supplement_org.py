@@ -1,0 +1,124 @@
+"""Supplementation pages of legacy legal persons and agencies (S4, S5, S6; S3, S7, S8, Y1, Y2).
+
+Plugged into ``supplement.PAGES`` for the kinds "legal" and "agency". The steps (progress
+indicator 历史账号登录 ✓ → 机构信息 → 绑定经办人 → 完成):
+- agency (S6): the notice (我已知悉，开始完善) first, then the agency form (代理机构信息验证);
+- legal person: with a USCC in the legacy account straight to the legal-person form (S4);
+  without one, a choice between S4 and the foreign entity's form with two PDFs (S5);
+- the organisation form (``supplement_org_form``): prefilled (S1), codes bound to the flow (S7),
+  typed data parked; submitting creates the organisation and the link in one commit and records
+  its id in the flow, after which this page only leads on to the handler (nothing twice);
+- the handler (P3, Y2) is bound on the registration's handler pages, which come back here
+  (``resume``); then the flow is done and the sign-in resumes as the organisation (S8), or — S5 —
+  the request is submitted for review and the subsystem gets ``access_denied``.
+"""
+from __future__ import annotations
+
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import RadioField, SubmitField
+from wtforms.fields.choices import SelectChoice
+
+from ..domain.models import HandlerBinding, LegacyAccount, Organisation
+from ..extensions import db
+from ..flows import pending, supplement
+from ..protocol.responses import authorization_error
+from . import org_forms as forms
+from . import supplement_org_form as orgform
+from .forms import ConfirmForm
+from .supplement import PAGES, _continue, _load, bp
+
+DONE = "supplemented_org"  # what the done / submitted page shows, once the flow has finished
+
+
+class VariantForm(FlaskForm):
+    variant = RadioField(_l("统一社会信用代码"), choices=[
+        SelectChoice("legal", _l("有统一社会信用代码")),
+        SelectChoice("foreign", _l("无统一社会信用代码（境外机构）"))])
+    submit = SubmitField(_l("下一步"))
+
+
+def org_page(flow: supplement.Supplement, account: LegacyAccount):
+    """``supplement.page`` for legal persons and agencies: the step this flow is at."""
+    org = orgform.created(flow)
+    if org is not None:
+        return _after_creation(flow, account, org)
+    if flow.kind == "agency" and not flow.data.get("notice"):
+        return render_template("supplement/org_notice.html", flow=flow, form=forms.NoticeForm(),
+                               cancel_form=ConfirmForm(), org_step="details")
+    variant = orgform.variant_of(flow, account)
+    if variant is None or (request.method == "GET" and request.args.get("choose")
+                           and flow.kind == "legal" and account.uscc_bidx is None):
+        return render_template("supplement/org_choose.html", flow=flow, account=account,
+                               form=VariantForm(variant=variant or "legal"),
+                               cancel_form=ConfirmForm(), org_step="details")
+    return orgform.details(flow, account, variant)
+
+
+@bp.post("/supplement/<sid>/notice")
+def org_notice(sid):
+    flow, _account = _load(sid)
+    if forms.NoticeForm().validate() and flow.kind == "agency":
+        flow.data["notice"] = True
+        supplement.save(flow)
+    return redirect(url_for(".page", sid=flow.id))
+
+
+@bp.post("/supplement/<sid>/variant")
+def org_variant(sid):
+    flow, _account = _load(sid)
+    form = VariantForm()
+    if form.validate() and flow.kind == "legal" and orgform.created(flow) is None:
+        flow.data["variant"] = form.variant.data
+        supplement.save(flow)
+    return redirect(url_for(".page", sid=flow.id))
+
+
+def _handler_bound(org: Organisation) -> bool:
+    return db.session.scalar(select(HandlerBinding.id).where(
+        HandlerBinding.organisation_id == org.id, HandlerBinding.active.is_(True))
+        .limit(1)) is not None
+
+
+def _after_creation(flow: supplement.Supplement, account: LegacyAccount, org: Organisation):
+    """The organisation exists: bind its handler, then finish (S8) or submit for review (S5)."""
+    if not _handler_bound(org):
+        return orgform.to_handler(flow, org)
+    ia = pending.load(flow.interaction_id) if flow.interaction_id else None
+    if org.foreign or ia is None:
+        session[DONE] = {"name": org.name, "kind": org.kind, "pending": bool(org.foreign),
+                         "account_no": org.account_no, "uscc": org.uscc_masked,
+                         "legacy_account": account.account,
+                         "iid": ia.id if ia is not None else None}
+        supplement.finish(flow)
+        return redirect(url_for(".org_done"))
+    supplement.mark_done(flow, org.user_id)
+    return _continue(flow, account)
+
+
+@bp.get("/supplement/done")
+def org_done():
+    info = session.get(DONE)
+    if not info:
+        return redirect(url_for("account.login"))
+    ia = pending.load(info["iid"]) if info.get("iid") else None
+    return render_template("supplement/org_done.html", info=info, has_request=ia is not None,
+                           form=ConfirmForm(), org_step="done")
+
+
+@bp.post("/supplement/done/return")
+def org_return():
+    """S5 with a pending sign-in: the organisation cannot sign in before approval, so the
+    request ends with ``access_denied`` (RFC 6749 §4.1.2.1) back at the subsystem."""
+    info = session.get(DONE) or {}
+    ia = pending.load(info["iid"]) if info.get("iid") else None
+    if not ConfirmForm().validate() or ia is None:
+        return redirect(url_for("account.login"))
+    pending.finish(ia)
+    return authorization_error(ia.params, "access_denied",
+                               "organisation account submitted for review")
+
+
+PAGES.update(legal=org_page, agency=org_page)

@@ -1,0 +1,186 @@
+"""The organisation form of a legacy legal person's or agency's supplementation (S4, S5, S6;
+S1, S3, S7, Y1), part of ``supplement_org``.
+
+Prefilled from the legacy account (S1); send-code buttons post the whole form (codes bound to
+the flow id under the purpose "supplement", S7); every POST parks the typed data in the flow
+(never passwords, codes or files). Submitting creates the organisation and its link in one
+commit (``domain.supplement_org``) and records the organisation's id in the flow; from then on
+the flow only leads on to the handler step (``to_handler``: the registration's handler pages,
+which come back to the supplementation through ``resume``).
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from ..domain import agreement, organisations, registration
+from ..domain import supplement_org as domain
+from ..domain.errors import Conflict, DomainError
+from ..domain.models import LegacyAccount, Organisation
+from ..domain.verification import CodeRefused, normalise_destination
+from ..extensions import db
+from ..flows import supplement
+from ..services import services
+from . import code_flow
+from . import org_forms as forms
+from .forms import ConfirmForm
+from .org_registration import FLOW as ORG_FLOW
+from .org_registration import _precheck
+from .supplement import _load, bp
+
+PARKED_OUT = {"password", "password_confirm", "sms_code", "email_code", "csrf_token", "submit",
+              "identity_proof", "qualification"}
+
+
+def variant_of(flow: supplement.Supplement, account: LegacyAccount) -> str | None:
+    """Which form: the agency's, S4, or — a legacy legal person without a USCC — the chosen one."""
+    if flow.kind == "agency":
+        return "agency"
+    if account.uscc_bidx is not None:
+        return "legal"
+    return flow.data.get("variant") if flow.data.get("variant") in ("legal", "foreign") else None
+
+
+def created(flow: supplement.Supplement) -> Organisation | None:
+    org_id = flow.data.get("org_id")
+    return db.session.get(Organisation, org_id) if isinstance(org_id, int) else None
+
+
+def _form(variant: str, **kw):
+    return (forms.ForeignForm if variant == "foreign" else forms.OrgForm)(**kw)
+
+
+def render(flow, account, variant: str, form, errors: dict, notice: str | None = None):
+    for name, field in form._fields.items():
+        if field.errors and name not in errors:
+            errors[name] = str(field.errors[0])
+    return render_template("supplement/org_details.html", flow=flow, account=account,
+                           kind=variant, form=form, errors=errors, notice=notice,
+                           verified=code_flow.verified_shown({"verified": flow.verified}, form),
+                           agreement_title=agreement.TITLE, cancel_form=ConfirmForm(),
+                           org_step="details", may_choose=flow.kind == "legal"
+                           and account.uscc_bidx is None)
+
+
+def _save(flow: supplement.Supplement) -> None:
+    """Save the flow without undoing a parallel request's "organisation created" marker."""
+    fresh = supplement.load(flow.id)
+    if fresh is not None and "org_id" in fresh.data and "org_id" not in flow.data:
+        flow.data["org_id"] = fresh.data["org_id"]
+    supplement.save(flow)
+
+
+def _park(flow: supplement.Supplement, form) -> None:
+    flow.data["fields"] = {name: field.data for name, field in form._fields.items()
+                           if name not in PARKED_OUT}
+    _save(flow)
+
+
+def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
+    """The organisation form (法人信息验证 / 代理机构信息验证): S4, S5 or S6."""
+    if request.method == "GET":
+        data = flow.data.get("fields") or domain.prefill_org(account)
+        return render(flow, account, variant, _form(variant, data=data), {})
+    form = _form(variant)
+    if not form.validate():
+        return render(flow, account, variant, form, {})
+    _park(flow, form)
+    verified = dict(flow.verified)
+    errors = {**_check_codes(form, flow.id, verified), **_precheck(variant, form)}
+    org = None
+    if not errors:
+        try:
+            org = _complete(variant, account, form)
+        except Conflict as exc:
+            again = supplement.load(flow.id)
+            if again is not None and created(again) is not None:  # a parallel submit won
+                return redirect(url_for(".page", sid=flow.id))
+            errors = {forms.field_for(form, exc.field): exc.message}
+        except DomainError as exc:  # fields, another USCC, Y1, P4, L2/L4
+            errors = {forms.field_for(form, exc.field): exc.message}
+    flow.verified = verified  # codes that verified stay verified
+    if org is not None:
+        flow.data["org_id"] = org.id
+    _save(flow)
+    if org is None:
+        return render(flow, account, variant, form, errors)
+    return to_handler(flow, org)
+
+
+def _check_codes(form, flow_id: str, verified: dict) -> dict[str, str]:
+    """S7: each destination is proven once per flow, by a code bound to this supplementation."""
+    codes, errors = services().extras["codes"], {}
+    for channel, (field, code_field) in code_flow.CODE_FIELDS.items():
+        if field not in form:
+            continue
+        try:
+            dest = normalise_destination(channel, form[field].data or "")
+        except DomainError as exc:
+            errors[field] = exc.message
+            continue
+        if verified.get(channel) == registration.verified_key(channel, dest):
+            continue
+        code = (form[code_field].data or "").strip()
+        if not code:
+            errors[code_field] = _("请填写短信验证码。") if channel == "sms" else _("请填写邮件验证码。")
+            continue
+        try:
+            codes.verify(channel, dest, domain.PURPOSE, flow_id, code)
+            verified[channel] = registration.verified_key(channel, dest)
+        except CodeRefused as exc:
+            errors[code_field] = exc.message
+    return errors
+
+
+def _complete(variant: str, account: LegacyAccount, form) -> Organisation:
+    email = form.email.data if "email" in form else None
+    contact = organisations.Contact(password=form.password.data or "", phone=form.phone.data,
+                                    email=email or None, phone_verified=True,
+                                    email_verified=bool(email),
+                                    agreement_version=agreement.current_version())
+    common = {"category": form.category.data or "", "name": form.name.data or "",
+              "representative": forms.representative(form), "contact": contact}
+    if variant == "legal":
+        return domain.complete_legal(account, uscc=form.uscc.data or "", **common)
+    if variant == "agency":
+        return domain.complete_agency(account, uscc=form.uscc.data or "", **common)
+    uploads = {}
+    for field in ("identity_proof", "qualification"):
+        upload = form[field].data
+        if not upload or not getattr(upload, "filename", ""):
+            raise DomainError(_("请选择要上传的 PDF 文件。"), field)
+        uploads[field] = organisations.Upload(upload.filename, upload.read())
+    return domain.complete_foreign(
+        account, country=form.country.data or "", name_en=form.name_en.data or "",
+        registration_number=form.registration_number.data or "", **common, **uploads)
+
+
+@bp.post("/supplement/<sid>/org/codes/<any(sms, mail):channel>")
+def org_send_code(sid, channel):
+    flow, account = _load(sid)
+    variant = variant_of(flow, account)
+    if flow.kind not in ("legal", "agency") or flow.done or variant is None:
+        return redirect(url_for(".page", sid=flow.id))
+    if created(flow) is not None:
+        return redirect(url_for(".page", sid=flow.id))
+    form = _form(variant)
+    if not form.validate() or code_flow.CODE_FIELDS[channel][0] not in form:
+        return render(flow, account, variant, form, {})
+    _park(flow, form)
+    errors, notice = code_flow.send(channel, form, domain.PURPOSE, flow.id)
+    if notice and variant == "foreign":
+        notice += _("（文件需在提交前重新选择。）")
+    return render(flow, account, variant, form, errors, notice)
+
+
+def to_handler(flow: supplement.Supplement, org: Organisation):
+    """P3 on the registration's handler pages; they come back to this flow's page (resume)."""
+    current = session.get(ORG_FLOW)
+    if not (isinstance(current, dict) and current.get("org") == org.id
+            and current.get("resume")):
+        session[ORG_FLOW] = {"id": secrets.token_urlsafe(18), "verified": {}, "org": org.id,
+                             "kind": "foreign" if org.foreign else org.kind, "handler": None,
+                             "resume": url_for("supplement.page", sid=flow.id)}
+    return redirect(url_for("register_org.handler"))

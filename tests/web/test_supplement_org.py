@@ -1,0 +1,187 @@
+"""Supplementation pages of legacy legal persons and agencies (S4, S5, S6, S3, S7, Y1, Y2, L3)
+reached from the personal center's login page (no pending sign-in): the 法人 / 代理机构 entries'
+历史账号 login, the prefilled organisation form, the organisation and its link in one commit,
+then the handler on the registration's handler pages, and back to the supplementation."""
+from __future__ import annotations
+
+import orgkit
+import pytest
+from sqlalchemy import func, select
+
+from idp.domain import legacy, organisations, supplement_org
+from idp.domain.models import AgencyFiling, HandlerBinding, LegacyAccount, Organisation
+from idp.domain.models.user import PENDING_REVIEW
+from idp.extensions import db
+from orgsupplementkit import (AGENCY_NAME, CAPTCHA, FILED_USCC, LEGAL_NAME, PROFILE_USCC, USCC,
+                              accept_notice, agency_data, agency_legacy, bind_registered, choose,
+                              foreign_data, legal_legacy, org_data, org_login, pdfs, submit)
+from supplementkit import csrf
+from support import PASSWORD
+
+
+@pytest.fixture
+def settings_overrides():
+    return CAPTCHA
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def the_account() -> LegacyAccount:
+    db.session.expire_all()
+    return db.session.scalar(select(LegacyAccount))
+
+
+def started(http, identifier: str, entry: str) -> str:
+    response = org_login(http, identifier, entry)
+    assert response.status_code == 302 and response.location.startswith("/supplement/")
+    return response.location
+
+
+def test_s4_legal_person_supplementation_links_and_binds_a_handler(app, browser):
+    legal_legacy()
+    handler = orgkit.make_handler(1)
+    page_url = started(browser.http, USCC, "legal")
+    html = browser.http.get(page_url).get_data(as_text=True)
+    assert "法人信息验证" in html and LEGAL_NAME in html and USCC in html  # prefilled (S1)
+    assert "机构信息" in html and "绑定经办人" in html  # the progress indicator
+    first = submit(browser.http, page_url, org_data())
+    assert first.status_code == 302 and first.location.endswith("/register/org/handler")
+    org = organisations.find_by_uscc(USCC)
+    assert org.kind == "legal" and org.user.active and the_account().user_id == org.user_id
+    # refresh / back: the form only leads on to the handler, nothing is created twice
+    assert browser.http.get(page_url).location.endswith("/register/org/handler")
+    token = csrf(browser.http, "/register/org/handler")
+    again = browser.http.post(page_url, data={**org_data(), "csrf_token": token, "submit": "1"})
+    assert again.location.endswith("/register/org/handler")
+    assert count(Organisation) == 1
+    back = bind_registered(browser.http, handler)
+    assert back.status_code == 302 and back.location == page_url  # resume the supplementation
+    done = browser.http.get(page_url)
+    assert done.location.endswith("/supplement/done")
+    html = browser.http.get(done.location).get_data(as_text=True)
+    assert "信息补录已完成" in html and org.uscc_masked in html and "F0001" in html
+    assert count(HandlerBinding) == 1
+    assert browser.http.get(page_url).status_code == 404  # the flow is over
+    # L6: the legacy account now signs in the organisation
+    assert org_login(browser.http, USCC, "legal").location.endswith("/account")
+
+
+def test_s4_other_uscc_is_refused(app, client):
+    legal_legacy()
+    page_url = started(client, USCC, "legal")
+    other = orgkit.uscc(11)
+    page = submit(client, page_url, org_data(uscc=other, rep_name="钱七"))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and supplement_org.LEGAL_USCC_MISMATCH in html
+    assert count(Organisation) == 0 and the_account().user_id is None
+    again = client.get(page_url).get_data(as_text=True)  # typed data parked, not the password
+    assert "钱七" in again and other in again and PASSWORD not in again
+
+
+def test_s4_legacy_account_without_uscc_chooses_and_may_give_one(app, client):
+    legal_legacy(uscc=None)
+    page_url = started(client, "F0001", "legal")
+    html = client.get(page_url).get_data(as_text=True)
+    assert "有统一社会信用代码" in html and "无统一社会信用代码（境外机构）" in html
+    assert choose(client, page_url, "legal").location == page_url
+    assert "法人信息验证" in client.get(page_url).get_data(as_text=True)
+    first = submit(client, page_url, org_data(uscc=orgkit.uscc(12)))
+    assert first.location.endswith("/register/org/handler")
+    assert the_account().user_id == organisations.find_by_uscc(orgkit.uscc(12)).user_id
+
+
+def test_s5_foreign_form_links_a_pending_legal_person(app, client):
+    legal_legacy(uscc=None)
+    handler = orgkit.make_handler(1)
+    page_url = started(client, "F0001", "legal")
+    choose(client, page_url, "foreign")
+    assert "主体资格证明" in client.get(page_url).get_data(as_text=True)
+    first = submit(client, page_url, foreign_data(), files=pdfs())
+    assert first.location.endswith("/register/org/handler"), first.get_data(as_text=True)
+    org = db.session.scalar(select(Organisation))
+    assert org.foreign and org.user.status == PENDING_REVIEW
+    assert the_account().user_id == org.user_id
+    done = client.get(bind_registered(client, handler).location)
+    html = client.get(done.location).get_data(as_text=True)
+    assert "已提交审核" in html and org.account_no in html and "去登录" in html
+    refused = org_login(client, "F0001", "legal")  # not before approval (P7)
+    assert refused.status_code == 200 and "审核" in refused.get_data(as_text=True)
+
+
+def test_s6_agency_notice_comes_first(app, client):
+    agency_legacy()
+    page_url = started(client, FILED_USCC, "agency")
+    html = client.get(page_url).get_data(as_text=True)
+    assert "我已知悉，开始完善" in html and "代理机构信息验证" not in html
+    sneaked = submit(client, page_url, agency_data(), codes=False)  # the form before the notice
+    assert "我已知悉，开始完善" in sneaked.get_data(as_text=True) and count(Organisation) == 0
+    assert accept_notice(client, page_url).location == page_url
+    html = client.get(page_url).get_data(as_text=True)
+    assert "代理机构信息验证" in html and AGENCY_NAME in html
+    assert FILED_USCC in html and PROFILE_USCC not in html  # prefilled with the filed USCC
+
+
+def test_s6_uscc_must_be_the_filed_one(app, client):
+    """Y1: not the USCC of the legacy profile; and the filing must still be on the register."""
+    agency_legacy()
+    page_url = started(client, FILED_USCC, "agency")
+    accept_notice(client, page_url)
+    html = submit(client, page_url, agency_data(uscc=PROFILE_USCC)).get_data(as_text=True)
+    assert supplement_org.AGENCY_USCC_MISMATCH in html and count(Organisation) == 0
+    db.session.execute(AgencyFiling.__table__.delete())  # the filing withdrawn meanwhile
+    db.session.commit()
+    html = submit(client, page_url, agency_data(), codes=False).get_data(as_text=True)
+    assert organisations.Y1_MESSAGE in html and count(Organisation) == 0
+    assert the_account().user_id is None
+
+
+def test_s6_handler_must_be_a_filed_practitioner(app, client):
+    """Y2 on the handler step: a real-name person not on the practitioner register is refused."""
+    agency_legacy()
+    handler = orgkit.make_handler(1)
+    page_url = started(client, FILED_USCC, "agency")
+    accept_notice(client, page_url)
+    assert submit(client, page_url, agency_data()).location.endswith("/register/org/handler")
+    token = csrf(client, "/register/org/handler")
+    refused = client.post("/register/org/handler/registered",
+                          data={"identifier": handler.phone, "send": "1", "csrf_token": token})
+    assert "从业人员" in refused.get_data(as_text=True) and count(HandlerBinding) == 0
+    assert client.get(page_url).location.endswith("/register/org/handler")  # still pending
+    orgkit.file_practitioner(orgkit.resident_id(1), FILED_USCC)
+    back = bind_registered(client, handler)
+    assert back.location == page_url
+    assert client.get(page_url).location.endswith("/supplement/done")
+    org = db.session.scalar(select(Organisation))
+    assert org.kind == "agency" and the_account().user_id == org.user_id
+
+
+def test_s3_registered_uscc_creates_nothing(app, client):
+    existing = organisations.register_legal_person(**orgkit.legal_kwargs(USCC))
+    legal_legacy()
+    page_url = started(client, USCC, "legal")
+    html = submit(client, page_url, org_data()).get_data(as_text=True)
+    assert "用户已经存在" in html and "旧账号管理" in html
+    assert "手机号已验证" in html  # proven codes stay proven
+    assert count(Organisation) == 1 and the_account().user_id is None
+    assert db.session.scalar(select(Organisation)).id == existing.id
+
+
+def test_l3_account_linked_meanwhile_creates_nothing(app, client):
+    legal_legacy()
+    page_url = started(client, USCC, "legal")
+    other = organisations.register_legal_person(**orgkit.legal_kwargs(orgkit.uscc(13)))
+    legacy.link(other.user, the_account())
+    db.session.commit()
+    html = submit(client, page_url, org_data()).get_data(as_text=True)
+    assert legacy.L3_TAKEN in html and count(Organisation) == 1
+
+
+def test_s4_codes_are_bound_to_the_supplementation(app, client):
+    legal_legacy()
+    page_url = started(client, USCC, "legal")
+    html = submit(client, page_url, org_data(), codes=False).get_data(as_text=True)
+    assert "请填写短信验证码" in html and "请填写邮件验证码" in html
+    html = submit(client, page_url, org_data(), sms_code="000000").get_data(as_text=True)
+    assert count(Organisation) == 0 and "验证码" in html
