@@ -107,6 +107,16 @@ def refusal(account: LegacyAccount) -> str | None:
     return designation_refusal(account)
 
 
+def check_linkable(account: LegacyAccount) -> None:
+    """Raise why ``account`` cannot be linked now: linked already (L3), or L2/L4. Read again at
+    completion, since the legacy login that opened the supplementation may be an hour old."""
+    if account.linked:
+        raise Conflict(L3_TAKEN)
+    reason = refusal(account)
+    if reason:
+        raise DomainError(reason)
+
+
 def check_password(account: LegacyAccount | None, password: str) -> bool:
     """L5: the legacy password; on success a legacy-format hash becomes argon2id (L1)."""
     if account is None:

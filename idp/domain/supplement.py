@@ -18,7 +18,7 @@ from ..extensions import db
 from ..services import services
 from . import accounts, documents, legacy, registration
 from .crypto import DecryptionError
-from .errors import Conflict, DomainError
+from .errors import Conflict
 from .models import LegacyAccount, User
 from .models.user import ACTIVE
 from .registration import PersonApplication
@@ -50,27 +50,19 @@ def prefill(account: LegacyAccount) -> dict:
     return data
 
 
-def _still_linkable(account: LegacyAccount) -> None:
-    if account.linked:
-        raise Conflict(legacy.L3_TAKEN)
-    reason = legacy.refusal(account)
-    if reason:
-        raise DomainError(reason)
-
-
 def complete_natural(account: LegacyAccount, application: PersonApplication, flow_id: str,
                      verified: dict) -> User:
     """S2: create the real-name natural person of ``application`` linked to ``account`` in one
     commit. Raises registration.Refused (fields, codes, real name, P4), Conflict (S3 or L3) or
     DomainError (L2/L4); ``verified`` gains the codes that verified, as in registration."""
-    _still_linkable(account)
+    legacy.check_linkable(account)
     user = registration.build_natural_person(application, flow_id=flow_id, verified=verified,
                                              purpose=PURPOSE)
     # L3 under concurrency: the unique index on user_id stops one user taking two accounts, but
     # not a second UPDATE overwriting the first link; the row lock (held until commit) makes a
     # parallel completion wait and then see the link.
     db.session.refresh(account, with_for_update=True)
-    _still_linkable(account)
+    legacy.check_linkable(account)
     phone, bidx = user.phone, user.id_number_bidx
     try:
         legacy.link(user, account)  # flushes the user: its unique indexes are checked here

@@ -52,14 +52,6 @@ def prefill_org(account: LegacyAccount) -> dict:
     return data
 
 
-def _still_linkable(account: LegacyAccount) -> None:
-    if account.linked:
-        raise Conflict(legacy.L3_TAKEN)
-    reason = legacy.refusal(account)
-    if reason:
-        raise DomainError(reason)
-
-
 def _expected_uscc(uscc: str, expected_bidx: str | None, message: str) -> None:
     """The USCC typed must be the legacy account's own (see the module docstring)."""
     code = documents.validate_uscc(uscc)
@@ -71,7 +63,7 @@ def _link_and_commit(account: LegacyAccount, org: Organisation) -> Organisation:
     # L3 under concurrency, as in supplement.complete_natural: the row lock (held until commit)
     # makes a parallel completion wait and then see the link.
     db.session.refresh(account, with_for_update=True)
-    _still_linkable(account)
+    legacy.check_linkable(account)
     bidx = org.uscc_bidx
     db.session.add(org)
     try:
@@ -96,7 +88,7 @@ def complete_legal(account: LegacyAccount, *, category: str, name: str, uscc: st
                    representative: Representative, contact: Contact) -> Organisation:
     """S4: the active legal person linked to ``account`` in one commit. Raises ValidationError
     (fields; another USCC than the legacy one), Conflict (S3, L3) or DomainError (L2/L4, P4)."""
-    _still_linkable(account)
+    legacy.check_linkable(account)
     _expected_uscc(uscc, account.uscc_bidx, LEGAL_USCC_MISMATCH)
     org = organisations.build_legal_person(category=category, name=name, uscc=uscc,
                                            representative=representative, contact=contact)
@@ -107,7 +99,7 @@ def complete_agency(account: LegacyAccount, *, category: str, name: str, uscc: s
                     representative: Representative, contact: Contact) -> Organisation:
     """S6: the active agency linked to ``account`` in one commit; its USCC is the filed one it
     logged in with (Y1; ``build_agency`` checks the filing register again)."""
-    _still_linkable(account)
+    legacy.check_linkable(account)
     _expected_uscc(uscc, account.filed_uscc_bidx, AGENCY_USCC_MISMATCH)
     org = organisations.build_agency(category=category, name=name, uscc=uscc,
                                      representative=representative, contact=contact)
@@ -121,13 +113,13 @@ def complete_foreign(account: LegacyAccount, *, category: str, country: str, nam
     """S5: a legacy legal person without a USCC becomes a foreign legal person pending review
     (D2, P7) with its two PDFs, linked to ``account`` in the same commit. It logs in only once
     approved; the link makes its legacy data follow it then (L6, L7)."""
-    _still_linkable(account)
+    legacy.check_linkable(account)
     if account.uscc_bidx is not None:  # it has a USCC: S4 is its way (login table)
         raise DomainError(LEGAL_USCC_MISMATCH)
 
     def link(org: Organisation) -> None:
         db.session.refresh(account, with_for_update=True)
-        _still_linkable(account)
+        legacy.check_linkable(account)
         legacy.link(org.user, account)
 
     try:

@@ -13,7 +13,7 @@ from idp.domain import legacy
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from idp.services import services
-from legacykit import LEGACY_PASSWORD, make_legacy_account
+from legacykit import make_legacy_account
 from support import PASSWORD, PHONE, Browser, decode_jwt, make_user, query
 from supplementkit import EMAIL, ID_NUMBER, MOBILE, legacy_login, natural_legacy
 

@@ -121,7 +121,7 @@ def test_s7_codes_are_bound_to_the_supplementation(client, started):
 
 
 def _csrf(client):
-    from support import form_fields, known_identities
+    from support import form_fields
     return form_fields(client.get("/register/person").get_data(as_text=True))[1]["csrf_token"]
 
 
