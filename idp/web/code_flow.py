@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from ..domain import registration
 from ..domain.errors import DomainError, ValidationError
-from ..domain.verification import normalise_destination
+from ..domain.verification import CodeRefused, normalise_destination
 from ..services import services
 
 CODE_FIELDS = {"sms": ("phone", "sms_code"), "mail": ("email", "email_code")}
@@ -60,3 +60,30 @@ def send(channel: str, form, purpose: str, flow_id: str) -> tuple[dict, str | No
     if channel == "sms":
         return {}, _("短信验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)
     return {}, _("邮件验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)
+
+
+def check_codes(form, purpose: str, flow_id: str, verified: dict) -> dict[str, str]:
+    """S7 for a form with mobile and/or email fields: each destination is proven once per flow
+    by a code bound to ``purpose`` and ``flow_id``; ``verified`` gains the proven ones (digests)
+    so a later refusal elsewhere does not make the user fetch new codes. Returns field errors."""
+    codes, errors = services().extras["codes"], {}
+    for channel, (field, code_field) in CODE_FIELDS.items():
+        if field not in form:
+            continue
+        try:
+            dest = normalise_destination(channel, form[field].data or "")
+        except ValidationError as exc:
+            errors[field] = exc.message
+            continue
+        if verified.get(channel) == registration.verified_key(channel, dest):
+            continue
+        code = (form[code_field].data or "").strip()
+        if not code:
+            errors[code_field] = _("请填写短信验证码。") if channel == "sms" else _("请填写邮件验证码。")
+            continue
+        try:
+            codes.verify(channel, dest, purpose, flow_id, code)
+            verified[channel] = registration.verified_key(channel, dest)
+        except CodeRefused as exc:
+            errors[code_field] = exc.message
+    return errors

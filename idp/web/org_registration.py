@@ -14,12 +14,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..domain import agreement, documents, organisations, registration
+from ..domain import agreement, documents, organisations
 from ..domain.errors import DomainError, ValidationError
 from ..domain.models import Organisation
-from ..domain.verification import CodeRefused, normalise_destination
 from ..extensions import db
-from ..services import services
 from . import code_flow
 from . import org_forms as forms
 
@@ -73,7 +71,7 @@ def details(kind: str):
     if request.method == "GET" or not form.validate():
         return _render(kind, form, {})
     verified = dict(flow["verified"])
-    errors = {**_check_codes(form, flow["id"], verified), **_precheck(kind, form)}
+    errors = {**code_flow.check_codes(form, PURPOSE, flow["id"], verified), **precheck(kind, form)}
     org = None
     if not errors:
         try:
@@ -87,7 +85,7 @@ def details(kind: str):
     return redirect(url_for(".handler"))
 
 
-def _precheck(kind: str, form) -> dict[str, str]:
+def precheck(kind: str, form) -> dict[str, str]:
     errors = {}
     if form.password.data != form.password_confirm.data:
         errors["password_confirm"] = _("两次输入的密码不一致。")
@@ -102,31 +100,6 @@ def _precheck(kind: str, form) -> dict[str, str]:
             documents.validate_uscc(form.uscc.data or "")
         except ValidationError as exc:
             errors["uscc"] = exc.message
-    return errors
-
-
-def _check_codes(form, flow_id: str, verified: dict) -> dict[str, str]:
-    """S7: each destination is proven once per flow; verified ones stay verified."""
-    codes, errors = services().extras["codes"], {}
-    for channel, (field, code_field) in CODE_FIELDS.items():
-        if field not in form:
-            continue
-        try:
-            dest = normalise_destination(channel, form[field].data or "")
-        except ValidationError as exc:
-            errors[field] = exc.message
-            continue
-        if verified.get(channel) == registration.verified_key(channel, dest):
-            continue
-        code = (form[code_field].data or "").strip()
-        if not code:
-            errors[code_field] = _("请填写短信验证码。") if channel == "sms" else _("请填写邮件验证码。")
-            continue
-        try:
-            codes.verify(channel, dest, PURPOSE, flow_id, code)
-            verified[channel] = registration.verified_key(channel, dest)
-        except CodeRefused as exc:
-            errors[code_field] = exc.message
     return errors
 
 

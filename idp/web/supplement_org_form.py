@@ -15,19 +15,17 @@ import secrets
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..domain import agreement, organisations, registration
+from ..domain import agreement, organisations
 from ..domain import supplement_org as domain
 from ..domain.errors import Conflict, DomainError
 from ..domain.models import LegacyAccount, Organisation
-from ..domain.verification import CodeRefused, normalise_destination
 from ..extensions import db
 from ..flows import supplement
-from ..services import services
 from . import code_flow
 from . import org_forms as forms
 from .forms import ConfirmForm
 from .org_registration import FLOW as ORG_FLOW
-from .org_registration import _precheck
+from .org_registration import precheck
 from .supplement import _load, bp
 
 PARKED_OUT = {"password", "password_confirm", "sms_code", "email_code", "csrf_token", "submit",
@@ -88,7 +86,7 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
         return render(flow, account, variant, form, {})
     _park(flow, form)
     verified = dict(flow.verified)
-    errors = {**_check_codes(form, flow.id, verified), **_precheck(variant, form)}
+    errors = {**code_flow.check_codes(form, domain.PURPOSE, flow.id, verified), **precheck(variant, form)}
     org = None
     if not errors:
         try:
@@ -107,31 +105,6 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
     if org is None:
         return render(flow, account, variant, form, errors)
     return to_handler(flow, org)
-
-
-def _check_codes(form, flow_id: str, verified: dict) -> dict[str, str]:
-    """S7: each destination is proven once per flow, by a code bound to this supplementation."""
-    codes, errors = services().extras["codes"], {}
-    for channel, (field, code_field) in code_flow.CODE_FIELDS.items():
-        if field not in form:
-            continue
-        try:
-            dest = normalise_destination(channel, form[field].data or "")
-        except DomainError as exc:
-            errors[field] = exc.message
-            continue
-        if verified.get(channel) == registration.verified_key(channel, dest):
-            continue
-        code = (form[code_field].data or "").strip()
-        if not code:
-            errors[code_field] = _("请填写短信验证码。") if channel == "sms" else _("请填写邮件验证码。")
-            continue
-        try:
-            codes.verify(channel, dest, domain.PURPOSE, flow_id, code)
-            verified[channel] = registration.verified_key(channel, dest)
-        except CodeRefused as exc:
-            errors[code_field] = exc.message
-    return errors
 
 
 def _complete(variant: str, account: LegacyAccount, form) -> Organisation:
