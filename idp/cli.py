@@ -52,10 +52,12 @@ def clients_cli():
 @click.option("--client-id", help="Choose the client_id (default: random).")
 @click.option("--secret", help="Choose the secret (default: random; shown once).")
 @click.option("--json", "as_json", is_flag=True, help="Print client_id and client_secret as JSON.")
+@click.option("--disabled", is_flag=True,
+              help="Register now, switch on later with `idp clients enable` (R1: batches).")
 @with_appcontext
 def clients_create(name, redirect_uris, post_logout, backchannel_logout_uri, grant_types,
                    auth_method, public, first_party, no_pkce, scope, id_token_alg, jwks,
-                   client_id, secret, as_json):
+                   client_id, secret, as_json, disabled):
     from .domain import clients
 
     def run():
@@ -64,7 +66,8 @@ def clients_create(name, redirect_uris, post_logout, backchannel_logout_uri, gra
             backchannel_logout_uri=backchannel_logout_uri, grant_types=list(grant_types),
             auth_method=auth_method, public=public, first_party=first_party,
             require_pkce=not no_pkce, scope=scope, id_token_alg=id_token_alg,
-            jwks=clients.load_jwks(jwks), client_id=client_id, secret=secret)
+            jwks=clients.load_jwks(jwks), client_id=client_id, secret=secret,
+            enabled=not disabled)
     client, plain = _domain(run)
     if as_json:
         click.echo(json.dumps({"client_id": client.client_id, "client_secret": plain}))
@@ -93,6 +96,15 @@ def clients_show(client_id):
     if client is None:
         _fail(f"没有这个应用：{client_id}")
     click.echo(json.dumps(clients.describe(client), ensure_ascii=False, indent=2))
+
+
+@clients_cli.command("enable")
+@click.argument("client_id")
+@with_appcontext
+def clients_enable(client_id):
+    from .domain import clients
+    _domain(lambda: clients.enable(client_id))
+    click.echo(f"enabled {client_id}")
 
 
 @clients_cli.command("disable")

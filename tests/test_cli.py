@@ -68,6 +68,21 @@ def test_clients_created_by_the_cli_sign_in(idp, browser, user):
     assert tokens["token_type"].lower() == "bearer" and "id_token" in tokens
 
 
+def test_r1_client_registered_ahead_of_its_batch_signs_in_once_switched_on(idp, browser, user):
+    """R1: an administrator registers a subsystem (redirect and logout URIs, scopes) before its
+    batch joins; until it is switched on, /authorize refuses it without redirecting."""
+    data = json.loads(create(idp, "--json", "--disabled", "--scope", "openid profile",
+                             "--post-logout-redirect-uri", "https://rp.example.test/").stdout)
+    rp = RelyingParty(data["client_id"], data["client_secret"], REDIRECT)
+    refused = browser.authorize(rp)
+    assert refused.status_code == 400 and "Location" not in refused.headers
+    assert "disabled" in idp("clients", "list").output
+    assert idp("clients", "enable", data["client_id"]).exit_code == 0
+    tokens = browser.tokens_for(rp)
+    assert "id_token" in tokens and set(tokens["scope"].split()) == {"openid", "profile"}
+    assert idp("clients", "enable", "no-such-client").exit_code == 1
+
+
 def test_clients_create_repeatable_redirect_uri(idp):
     second = "https://rp.example.test/other-callback"
     result = create(idp, "--redirect-uri", second, "--client-id", "two-uris",

@@ -56,8 +56,10 @@ def create_client(*, name: str, redirect_uris: list[str], post_logout_redirect_u
                   auth_method: str = "client_secret_basic", public: bool = False,
                   first_party: bool = False, require_pkce: bool = True, scope: str | None = None,
                   id_token_alg: str = "RS256", jwks: dict | None = None,
-                  client_id: str | None = None, secret: str | None = None) -> tuple[Client, str | None]:
-    """Register a client; returns it and its secret (None for public / private_key_jwt)."""
+                  client_id: str | None = None, secret: str | None = None,
+                  enabled: bool = True) -> tuple[Client, str | None]:
+    """Register a client; returns it and its secret (None for public / private_key_jwt).
+    R1: ``enabled=False`` registers a subsystem ahead of its batch; ``enable`` switches it on."""
     name = (name or "").strip()
     if not 1 <= len(name) <= 100:
         raise ValidationError("请填写应用名称（不超过 100 个字符）。", "name")
@@ -104,7 +106,7 @@ def create_client(*, name: str, redirect_uris: list[str], post_logout_redirect_u
                     grant_types=grant_types, scope=" ".join(requested),
                     token_endpoint_auth_method=auth_method, jwks=jwks,
                     id_token_signed_response_alg=id_token_alg, first_party=first_party,
-                    require_pkce=require_pkce or auth_method == "none", enabled=True,
+                    require_pkce=require_pkce or auth_method == "none", enabled=enabled,
                     secret_digest=svc.client_secret_digest(secret) if secret else None,
                     created_at=from_timestamp(svc.clock.now()))
     if db.session.scalar(select(Client.id).where(Client.client_id == client_id)):
@@ -139,6 +141,16 @@ def load_jwks(value: str | None) -> dict | None:
 
 def get(client_id: str) -> Client | None:
     return db.session.scalar(select(Client).where(Client.client_id == client_id))
+
+
+def enable(client_id: str) -> Client:
+    """R1: switch a registered subsystem on (its batch joins); it can sign users in from now."""
+    client = get(client_id)
+    if client is None:
+        raise ValidationError(f"没有这个应用：{client_id}", "client_id")
+    client.enabled = True
+    db.session.commit()
+    return client
 
 
 def disable(client_id: str) -> Client:

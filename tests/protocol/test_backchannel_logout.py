@@ -288,3 +288,19 @@ def test_backchannel_logout_client_removed_uri_drops_notice(app, browser, user, 
     clients.get(a.client_id).backchannel_logout_uri = None
     db.session.commit()
     assert logout.deliver_due() == 0 and sender.sent == []
+
+
+def test_r3_signing_out_of_one_subsystem_signs_out_of_all(browser, user, parties, sender, clock):
+    """R3 single logout: leaving subsystem A ends the one SSO session, every subsystem signed
+    in through it is told (back-channel), and none gets a code without a new login."""
+    a, b, plain = parties
+    tokens_a = browser.tokens_for(a)
+    sign_into(browser, b)
+    sign_into(browser, plain)
+    assert rp_logout(browser, a, tokens_a["id_token"]).status_code == 302
+    clock.advance(1)
+    logout.deliver_due()
+    assert sorted(url for url, _ in sender.sent) == sorted(URI.values())
+    for rp in (a, b, plain):  # prompt=none: no live session anywhere any more
+        again = browser.authorize(rp, prompt="none")
+        assert query(again.headers["Location"])["error"] == "login_required"

@@ -14,8 +14,8 @@ from idp.domain import handlers, legacy, organisations
 from idp.domain.models import User
 from idp.extensions import db
 from legacykit import make_legacy_account
-from orgkit import legal_kwargs, make_handler, resident_id, uscc
-from support import PASSWORD, decode_jwt, make_user, query
+from orgkit import file_agency, legal_kwargs, make_handler, resident_id, uscc
+from support import PASSWORD, Browser, decode_jwt, make_user, query
 
 ANSWER = "2468"
 SCOPE = "openid profile trademark"
@@ -94,3 +94,20 @@ def test_discovery_lists_the_scope_and_the_claim(app, client):
     meta = client.get("/.well-known/openid-configuration").get_json()
     assert "trademark" in meta["scopes_supported"]
     assert "legacy_account" in meta["claims_supported"]
+
+
+def test_y3_agency_sees_legacy_data_only_after_completion(app, browser, rp):
+    """Y3 (L7): an agency registered here whose legacy account is not yet linked gets no
+    legacy claim; once 旧账号管理 links it (the filed USCC matches), the claim appears."""
+    code = uscc(8)
+    file_agency(code, name="乙商标代理有限公司")
+    organisations.register_agency(**legal_kwargs(code, name="乙商标代理有限公司"))
+    make_legacy_account("AG-OLD-8", kind="agency", name="乙商标代理有限公司", id_type=None,
+                        uscc=uscc(9), filed_uscc=code)
+    before = sign_in(browser, rp, code, entry="agency")
+    assert all("legacy_account" not in claims for claims in claims_of(browser, before))
+    agency = db.session.get(User, organisations.find_by_uscc(code, "agency").user_id)
+    assert legacy.link_existing(agency, "AG-OLD-8", "Legacy-pass-1") is not None
+    fresh = Browser(app)  # a new sign-in, as the agency's next visit
+    after = sign_in(fresh, rp, code, entry="agency")
+    assert all(claims["legacy_account"] == "AG-OLD-8" for claims in claims_of(fresh, after))
