@@ -110,18 +110,32 @@ def parse(row: dict, ctx: Context) -> LegacyRow:
     return out
 
 
+_LOOSE_TIME = re.compile(
+    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+    r"(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,9}))?秒?)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?")
+
+
 def parse_time(value: str) -> dt.datetime:
-    """ISO 8601, ``YYYY-MM-DD HH:MM:SS`` or ``YYYY/MM/DD HH:MM:SS``; no offset means Beijing."""
-    value = value.strip()
-    if re.fullmatch(r"\d{4}/\d{1,2}/\d{1,2}( .*)?", value):
-        day, _, rest = value.partition(" ")
-        y, m, d = day.split("/")
-        value = f"{y}-{int(m):02d}-{int(d):02d}" + (f" {rest}" if rest else "")
+    """The registration time as legacy exports write it: ISO 8601; ``YYYY-MM-DD HH:MM:SS`` with
+    ``-``, ``/``, ``.`` or 年月日 and one- or two-digit parts (``2019/3/1 9:05:00``), optional
+    fractions (Java's ``…:00.0``) and offset; or Unix time in seconds (10 digits) or
+    milliseconds (13 digits). No offset means Beijing time (the cutoff is Beijing time, L2)."""
+    value = (value or "").strip()
     try:
+        if re.fullmatch(r"\d{10}|\d{13}", value):
+            seconds = int(value) / (1000 if len(value) == 13 else 1)
+            return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+        loose = _LOOSE_TIME.fullmatch(value)
+        if loose:
+            y, mo, d, h, mi, sec, frac, zone = loose.groups()
+            value = (f"{y}-{int(mo):02d}-{int(d):02d}T{int(h or 0):02d}:{int(mi or 0):02d}:"
+                     f"{int(sec or 0):02d}" + (f".{frac[:6]:0<6}" if frac else "")
+                     + (zone or ""))
         moment = dt.datetime.fromisoformat(value)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
         return moment.astimezone(dt.timezone.utc)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, OSError):
         raise ValidationError("注册时间为空或格式不正确（应为 ISO 8601 或 YYYY-MM-DD HH:MM:SS）。",
                               "registered_at") from None
 

@@ -16,7 +16,7 @@ from sqlalchemy import event, func, select, text
 
 from idp.domain import (accounts, legacy, legacy_files, legacy_hashes, legacy_import,
                         legacy_rows)
-from idp.domain.errors import DomainError
+from idp.domain.errors import DomainError, ValidationError
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from idp.services import services
@@ -308,3 +308,24 @@ def test_l1_imported_time_without_offset_is_beijing_time_for_the_cutoff(app, tmp
     before = legacy.authenticate("personal", "ＢＥＦＯＲＥ", PW)  # full-width, other case
     assert before is not None and before.refusal is None and before.account.account == "Before"
     assert legacy.authenticate("personal", "after", PW).refusal == legacy.L2_MESSAGE
+
+
+@pytest.mark.parametrize("written, utc", [
+    ("2019-03-01 10:00:00", "2019-03-01T02:00:00+00:00"),
+    ("2019-03-01 10:00:00.0", "2019-03-01T02:00:00+00:00"),  # Java's Timestamp.toString()
+    ("2019/3/1 9:05:00", "2019-03-01T01:05:00+00:00"),
+    ("2019.03.01 10:00", "2019-03-01T02:00:00+00:00"),
+    ("2019年3月1日", "2019-02-28T16:00:00+00:00"),
+    ("2019-03-01T10:00:00Z", "2019-03-01T10:00:00+00:00"),
+    ("2019-3-1 10:00:00+08:00", "2019-03-01T02:00:00+00:00"),
+    ("1551405600", "2019-03-01T02:00:00+00:00"),       # Unix seconds
+    ("1551405600000", "2019-03-01T02:00:00+00:00"),    # Unix milliseconds
+])
+def test_l1_registration_times_as_legacy_exports_write_them(written, utc):
+    assert legacy_rows.parse_time(written).isoformat() == utc
+
+
+@pytest.mark.parametrize("written", ["", "abc", "2019-13-01", "2019-02-30", "19-03-01"])
+def test_l1_unreadable_registration_time_rejects_the_row(written):
+    with pytest.raises(ValidationError):
+        legacy_rows.parse_time(written)
