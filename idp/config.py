@@ -150,7 +150,8 @@ def _check_legacy(settings: Settings) -> None:
     if cutoff is None or cutoff.tzinfo is None:
         raise ConfigError("legacy.cutoff must be an ISO 8601 time with its offset, "
                           "e.g. 2025-08-01T00:00:00+08:00")
-    formats = ("auto", "md5", "sha256", "salted_sha256", "md5_crypt", "bcrypt", "pbkdf2_sha256")
+    formats = ("auto", "md5", "salted_md5", "sha256", "salted_sha256", "md5_crypt", "bcrypt",
+               "pbkdf2_sha256")
     if settings["legacy.hash_format"] not in formats:
         raise ConfigError("legacy.hash_format must be one of " + ", ".join(formats))
     if settings["legacy.salt_position"] not in ("prefix", "suffix"):

@@ -1,8 +1,8 @@
 """Password hashes of the legacy online application system (L1), verified through passlib.
 
 The import (``legacy_import``) turns each exported hash into one string that this module's
-``CryptContext`` identifies: unsalted MD5 and SHA-256 hex, salted SHA-256 (salt before or after
-the password, the ``legacy.salt_position`` setting), MD5-crypt, bcrypt and PBKDF2-SHA256. A
+``CryptContext`` identifies: MD5 and SHA-256 hex, unsalted or salted (salt before or after the
+password, the ``legacy.salt_position`` setting), MD5-crypt, bcrypt and PBKDF2-SHA256. A
 successful legacy login then replaces it with argon2id (``passwords.hash_password``), so the
 user types the same password and the weak hash is gone (L1). Formats: docs/legacy.md.
 """
@@ -28,6 +28,7 @@ class _SaltedSha256(uh.HasSalt, uh.GenericHandler):
     checksum_size = 64
     salt_chars = uh.LOWER_HEX_CHARS
     setting_kwds = ("salt",)
+    digest = staticmethod(hashlib.sha256)
     min_salt_size, max_salt_size, default_salt_size = 2, 512, 32
     suffix = False
 
@@ -43,7 +44,7 @@ class _SaltedSha256(uh.HasSalt, uh.GenericHandler):
         if isinstance(secret, str):
             secret = secret.encode("utf-8")
         salt = bytes.fromhex(self.salt)
-        return hashlib.sha256(secret + salt if self.suffix else salt + secret).hexdigest()
+        return self.digest(secret + salt if self.suffix else salt + secret).hexdigest()
 
 
 class _SaltedSha256Suffix(_SaltedSha256):
@@ -54,10 +55,26 @@ class _SaltedSha256Suffix(_SaltedSha256):
     suffix = True
 
 
+class _SaltedMd5(_SaltedSha256):
+    """md5(salt + password) hex: older exports salt MD5 the same way."""
+
+    name = "legacy_md5_prefix"
+    ident = "$legacy-md5-prefix$"
+    checksum_size = 32
+    digest = staticmethod(hashlib.md5)
+
+
+class _SaltedMd5Suffix(_SaltedMd5):
+    name = "legacy_md5_suffix"
+    ident = "$legacy-md5-suffix$"
+    suffix = True
+
+
 CONTEXT = CryptContext(schemes=[
-    _SaltedSha256, _SaltedSha256Suffix, "md5_crypt", "bcrypt", "pbkdf2_sha256",
+    _SaltedSha256, _SaltedSha256Suffix, _SaltedMd5, _SaltedMd5Suffix, "md5_crypt", "bcrypt", "pbkdf2_sha256",
     "django_pbkdf2_sha256", "hex_md5", "hex_sha256"])
-FORMATS = ("md5", "sha256", "salted_sha256", "md5_crypt", "bcrypt", "pbkdf2_sha256")
+FORMATS = ("md5", "salted_md5", "sha256", "salted_sha256", "md5_crypt", "bcrypt",
+           "pbkdf2_sha256")
 _HEX32, _HEX64 = re.compile(r"[0-9a-fA-F]{32}"), re.compile(r"[0-9a-fA-F]{64}")
 _DETECT = (("md5_crypt", re.compile(r"\$1\$[./0-9A-Za-z]{1,8}\$[./0-9A-Za-z]{22}")),
            ("bcrypt", re.compile(r"\$2[aby]\$\d\d\$[./0-9A-Za-z]{53}")),
@@ -75,10 +92,11 @@ def to_stored(raw: str, salt: str | None, *, fmt: str = "auto",
     if found is None or (fmt != "auto" and found != fmt):
         raise ValidationError("无法识别的密码哈希格式。" if found is None else
                               f"密码哈希格式为 {found}，与设置的 {fmt} 不符。", "password_hash")
-    if found == "salted_sha256":
+    if found in ("salted_sha256", "salted_md5"):
         if salt_position not in ("prefix", "suffix"):
             raise ValidationError("legacy.salt_position 只能是 prefix 或 suffix。", "password_salt")
-        return f"$legacy-sha256-{salt_position}${salt.encode('utf-8').hex()}${raw.lower()}"
+        algorithm = "sha256" if found == "salted_sha256" else "md5"
+        return f"$legacy-{algorithm}-{salt_position}${salt.encode('utf-8').hex()}${raw.lower()}"
     if found in ("md5", "sha256"):
         return raw.lower()
     if not CONTEXT.identify(raw):
@@ -88,7 +106,7 @@ def to_stored(raw: str, salt: str | None, *, fmt: str = "auto",
 
 def _detect(raw: str, salted: bool) -> str | None:
     if _HEX32.fullmatch(raw):
-        return "md5"
+        return "salted_md5" if salted else "md5"
     if _HEX64.fullmatch(raw):
         return "salted_sha256" if salted else "sha256"
     return next((name for name, pattern in _DETECT if pattern.fullmatch(raw)), None)

@@ -67,6 +67,7 @@ def test_l1_import_accepts_every_hash_format(app, tmp_path, monkeypatch):
         "md5": (ph.hex_md5.hash(PW), ""),
         "sha256": (ph.hex_sha256.hash(PW), ""),
         "prefix": (hashlib.sha256((salt + PW).encode()).hexdigest(), salt),
+        "md5salt": (hashlib.md5((salt + PW).encode()).hexdigest(), salt),
         "md5crypt": (ph.md5_crypt.hash(PW), ""),
         "bcrypt": (ph.bcrypt.hash(PW), ""),
         "pbkdf2": (ph.pbkdf2_sha256.hash(PW), ""),
@@ -74,7 +75,7 @@ def test_l1_import_accepts_every_hash_format(app, tmp_path, monkeypatch):
     }
     rows = [row(k, password_hash=h, password_salt=s) for k, (h, s) in made.items()]
     report = run(write_csv(tmp_path, rows))
-    assert counts(report) == (7, 7, 0, 0, 0, 0), report.issues
+    assert counts(report) == (8, 8, 0, 0, 0, 0), report.issues
     monkeypatch.setitem(services().settings.data["legacy"], "salt_position", "suffix")
     suffix = hashlib.sha256((PW + salt).encode()).hexdigest()
     report = run(write_csv(tmp_path, [row("suffix", password_hash=suffix, password_salt=salt)],
