@@ -123,15 +123,15 @@ def _hashed(scheme: str) -> dict:
 def _seed_link() -> list[str]:
     """L3/L6: tm_zhangsan linked to 张三 — the holder of the demo mobile only when the ID
     number is the same too — unless either is linked already."""
-    from .domain import accounts, legacy
+    from .domain import accounts, legacy, legacy_link
     from .extensions import db
     legacy_id, phone = LINKED
     user = accounts.find_by_login(phone)
     account = legacy.find_for_entry("personal", legacy_id)
-    if (user is None or account is None or account.linked or legacy.linked_account(user)
+    if (user is None or account is None or account.linked or legacy_link.linked_account(user)
             or user.id_number_bidx != account.id_number_bidx):
         return []
-    legacy.link(user, account)
+    legacy_link.link(user, account)
     db.session.commit()
     return [f"legacy account {legacy_id} linked to {user.name}"]
 

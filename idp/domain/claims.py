@@ -25,7 +25,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
-from . import legacy
+from . import legacy_link
 from .models import Organisation, User
 from .models.user import NATURAL
 
@@ -49,7 +49,7 @@ def _organisation_claim(org: Organisation) -> dict:
 
 def _legacy_account(user: User | None) -> str | None:
     """L6/L7: the linked legacy account's id; no link (not completed) means no claim."""
-    account = legacy.linked_account(user) if user is not None else None
+    account = legacy_link.linked_account(user) if user is not None else None
     return account.account if account is not None else None
 
 

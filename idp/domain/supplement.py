@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import accounts, documents, legacy, registration
+from . import accounts, documents, legacy_link, registration
 from .crypto import DecryptionError
 from .errors import Conflict
 from .models import LegacyAccount, User
@@ -55,17 +55,17 @@ def complete_natural(account: LegacyAccount, application: PersonApplication, flo
     """S2: create the real-name natural person of ``application`` linked to ``account`` in one
     commit. Raises registration.Refused (fields, codes, real name, P4), Conflict (S3 or L3) or
     DomainError (L2/L4); ``verified`` gains the codes that verified, as in registration."""
-    legacy.check_linkable(account)
+    legacy_link.check_linkable(account)
     user = registration.build_natural_person(application, flow_id=flow_id, verified=verified,
                                              purpose=PURPOSE)
     # L3 under concurrency: the unique index on user_id stops one user taking two accounts, but
     # not a second UPDATE overwriting the first link; the row lock (held until commit) makes a
     # parallel completion wait and then see the link.
     db.session.refresh(account, with_for_update=True)
-    legacy.check_linkable(account)
+    legacy_link.check_linkable(account)
     phone, bidx = user.phone, user.id_number_bidx
     try:
-        legacy.link(user, account)  # flushes the user: its unique indexes are checked here
+        legacy_link.link(user, account)  # flushes the user: its unique indexes are checked here
         db.session.commit()
     except IntegrityError:  # a concurrent completion or registration won
         db.session.rollback()
@@ -80,4 +80,4 @@ def _conflict(phone: str, bidx: str) -> Conflict:
         User.phone == phone, User.id_number_bidx == bidx)).limit(1)
     if db.session.scalar(taken) is not None:
         return Conflict(registration.S3_MESSAGE)
-    return Conflict(legacy.L3_TAKEN)
+    return Conflict(legacy_link.L3_TAKEN)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import documents, legacy, organisations, registers
+from . import documents, legacy_link, organisations, registers
 from .crypto import DecryptionError
 from .errors import Conflict, DomainError, ValidationError
 from .models import LegacyAccount, Organisation
@@ -63,11 +63,11 @@ def _link_and_commit(account: LegacyAccount, org: Organisation) -> Organisation:
     # L3 under concurrency, as in supplement.complete_natural: the row lock (held until commit)
     # makes a parallel completion wait and then see the link.
     db.session.refresh(account, with_for_update=True)
-    legacy.check_linkable(account)
+    legacy_link.check_linkable(account)
     bidx = org.uscc_bidx
     db.session.add(org)
     try:
-        legacy.link(org.user, account)  # flushes: the USCC's unique index is checked here
+        legacy_link.link(org.user, account)  # flushes: the USCC's unique index is checked here
         db.session.commit()
     except IntegrityError:  # a concurrent completion or registration won
         db.session.rollback()
@@ -81,14 +81,14 @@ def _conflict(uscc_bidx: str | None) -> Conflict:
                                           Organisation.uscc_bidx == uscc_bidx).limit(1)
     if uscc_bidx is not None and db.session.scalar(taken) is not None:
         return Conflict(organisations.S3_MESSAGE, "uscc")
-    return Conflict(legacy.L3_TAKEN)
+    return Conflict(legacy_link.L3_TAKEN)
 
 
 def complete_legal(account: LegacyAccount, *, category: str, name: str, uscc: str,
                    representative: Representative, contact: Contact) -> Organisation:
     """S4: the active legal person linked to ``account`` in one commit. Raises ValidationError
     (fields; another USCC than the legacy one), Conflict (S3, L3) or DomainError (L2/L4, P4)."""
-    legacy.check_linkable(account)
+    legacy_link.check_linkable(account)
     _expected_uscc(uscc, account.uscc_bidx, LEGAL_USCC_MISMATCH)
     org = organisations.build_legal_person(category=category, name=name, uscc=uscc,
                                            representative=representative, contact=contact)
@@ -99,7 +99,7 @@ def complete_agency(account: LegacyAccount, *, category: str, name: str, uscc: s
                     representative: Representative, contact: Contact) -> Organisation:
     """S6: the active agency linked to ``account`` in one commit; its USCC is the filed one it
     logged in with (Y1; ``build_agency`` checks the filing register again)."""
-    legacy.check_linkable(account)
+    legacy_link.check_linkable(account)
     _expected_uscc(uscc, account.filed_uscc_bidx, AGENCY_USCC_MISMATCH)
     org = organisations.build_agency(category=category, name=name, uscc=uscc,
                                      representative=representative, contact=contact)
@@ -113,14 +113,14 @@ def complete_foreign(account: LegacyAccount, *, category: str, country: str, nam
     """S5: a legacy legal person without a USCC becomes a foreign legal person pending review
     (D2, P7) with its two PDFs, linked to ``account`` in the same commit. It logs in only once
     approved; the link makes its legacy data follow it then (L6, L7)."""
-    legacy.check_linkable(account)
+    legacy_link.check_linkable(account)
     if account.uscc_bidx is not None:  # it has a USCC: S4 is its way (login table)
         raise DomainError(LEGAL_USCC_MISMATCH)
 
     def link(org: Organisation) -> None:
         db.session.refresh(account, with_for_update=True)
-        legacy.check_linkable(account)
-        legacy.link(org.user, account)
+        legacy_link.check_linkable(account)
+        legacy_link.link(org.user, account)
 
     try:
         return organisations.register_foreign_legal_person(
@@ -129,4 +129,4 @@ def complete_foreign(account: LegacyAccount, *, category: str, country: str, nam
             contact=contact, identity_proof=identity_proof, qualification=qualification,
             before_commit=link)
     except IntegrityError:  # not an account-number clash: the link lost a race (L3)
-        raise Conflict(legacy.L3_TAKEN) from None
+        raise Conflict(legacy_link.L3_TAKEN) from None

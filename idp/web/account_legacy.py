@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..domain import legacy
+from ..domain import legacy, legacy_link
 from ..domain.errors import DomainError
 from ..domain.models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
 from . import auth
@@ -53,7 +53,7 @@ def _linked_at(account) -> str:
 @bp.route("/account/legacy", methods=["GET", "POST"], endpoint="legacy")
 @sensitive
 def legacy_page(s, user):
-    linked = legacy.linked_account(user)
+    linked = legacy_link.linked_account(user)
     form, error, just_linked = LegacyLinkForm(), None, False
     if linked is None and form.validate_on_submit():
         linked, error = _link(user, form)
@@ -72,7 +72,7 @@ def _link(user, form):
         legacy.check_password(None, form.password.data)  # the same cost whether locked or not
         return None, str(auth.GENERIC_FAILURE)
     try:
-        account = legacy.link_existing(user, form.account.data, form.password.data)
+        account = legacy_link.link_existing(user, form.account.data, form.password.data)
     except DomainError as exc:  # L2, L3, L4, identity: the password was right
         limiter.success(key)
         return None, exc.message

@@ -15,7 +15,7 @@ from passlib import hash as ph
 from sqlalchemy import event, func, select, text
 
 from idp.domain import (accounts, legacy, legacy_files, legacy_hashes, legacy_import,
-                        legacy_rows)
+                        legacy_link, legacy_rows)
 from idp.domain.errors import DomainError, ValidationError
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
@@ -195,7 +195,7 @@ def test_l1_changed_row_updates_unlinked_account_only(app, tmp_path, clock):
     run(write_csv(tmp_path, [row("free"), row("taken")]))
     clock.advance(60)
     user = make_user()
-    legacy.link(user, get("taken"))
+    legacy_link.link(user, get("taken"))
     db.session.commit()
     changed = [row("free", name="李四", mobile="13900139000", city="上海市",
                    registered_at="2020-02-02 08:00:00", id_number=resident_id(2)),

@@ -14,7 +14,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import legacy, registration, supplement
+from idp.domain import legacy_link, registration, supplement
 from idp.domain.errors import Conflict
 from idp.domain.models import LegacyAccount, User
 from idp.extensions import db
@@ -90,7 +90,7 @@ def test_s2_concurrent_completion_gives_one_account_and_one_link(app):
     winners = [r for r in results if isinstance(r, int)]
     losers = [r for r in results if isinstance(r, Conflict)]
     assert len(winners) == 1 and len(losers) == 1, results
-    assert losers[0].message in (registration.S3_MESSAGE, legacy.L3_TAKEN)
+    assert losers[0].message in (registration.S3_MESSAGE, legacy_link.L3_TAKEN)
     assert counts() == (1, 1)
 
 
@@ -103,7 +103,7 @@ def test_l3_concurrent_completion_by_two_people_links_once(app):
     winners = [r for r in results if isinstance(r, int)]
     losers = [r for r in results if isinstance(r, Conflict)]
     assert len(winners) == 1 and len(losers) == 1, results
-    assert losers[0].message == legacy.L3_TAKEN
+    assert losers[0].message == legacy_link.L3_TAKEN
     assert counts() == (1, 1)
 
 
@@ -111,7 +111,7 @@ def linking(user_id: int, legacy_id: str):
     """A job: 旧账号管理 for an existing user (L3)."""
     def job():
         user = db.session.get(User, user_id)
-        return legacy.link_existing(user, legacy_id, LEGACY_PASSWORD).id
+        return legacy_link.link_existing(user, legacy_id, LEGACY_PASSWORD).id
     return job
 
 

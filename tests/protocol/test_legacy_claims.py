@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from idp.domain import handlers, legacy, organisations
+from idp.domain import handlers, legacy_link, organisations
 from idp.domain.models import User
 from idp.extensions import db
 from legacykit import make_legacy_account
@@ -55,7 +55,7 @@ def person(n: int = 1, phone: str = "13800138000") -> User:
 def test_l6_rp_gets_legacy_account_id(app, browser, rp):
     user = person()
     make_legacy_account("TM-Old-01", id_number=resident_id(1))
-    legacy.link_existing(user, "TM-Old-01", "Legacy-pass-1")
+    legacy_link.link_existing(user, "TM-Old-01", "Legacy-pass-1")
     id_token, info = claims_of(browser, sign_in(browser, rp, user.phone))
     assert id_token["legacy_account"] == info["legacy_account"] == "TM-Old-01"
 
@@ -70,7 +70,7 @@ def test_l7_no_legacy_claim_before_completion(app, browser, rp):
 def test_legacy_claim_needs_the_trademark_scope(app, browser, rp):
     user = person()
     make_legacy_account("TM-Old-01", id_number=resident_id(1))
-    legacy.link_existing(user, "TM-Old-01", "Legacy-pass-1")
+    legacy_link.link_existing(user, "TM-Old-01", "Legacy-pass-1")
     id_token, info = claims_of(browser, sign_in(browser, rp, user.phone, "openid profile"))
     assert "legacy_account" not in id_token and "legacy_account" not in info
 
@@ -82,7 +82,7 @@ def test_r2_handler_gets_the_organisations_legacy_account(app, browser, rp):
     handlers.bind_handler(org, handler)
     row = make_legacy_account("ORG-OLD-7", kind="legal", name="甲科技有限公司", id_number=None,
                               uscc=code)
-    legacy.link(db.session.get(User, org.user_id), row)
+    legacy_link.link(db.session.get(User, org.user_id), row)
     db.session.commit()
     tokens = sign_in(browser, rp, handler.phone, entry="legal", method="handler")
     for claims in claims_of(browser, tokens):
@@ -107,7 +107,7 @@ def test_y3_agency_sees_legacy_data_only_after_completion(app, browser, rp):
     before = sign_in(browser, rp, code, entry="agency")
     assert all("legacy_account" not in claims for claims in claims_of(browser, before))
     agency = db.session.get(User, organisations.find_by_uscc(code, "agency").user_id)
-    assert legacy.link_existing(agency, "AG-OLD-8", "Legacy-pass-1") is not None
+    assert legacy_link.link_existing(agency, "AG-OLD-8", "Legacy-pass-1") is not None
     fresh = Browser(app)  # a new sign-in, as the agency's next visit
     after = sign_in(fresh, rp, code, entry="agency")
     assert all(claims["legacy_account"] == "AG-OLD-8" for claims in claims_of(fresh, after))

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from idp.domain import legacy
+from idp.domain import legacy_link
 from idp.domain.errors import Conflict
 from idp.domain.legacy_hashes import is_legacy
 from idp.domain.models import LegacyAccount
@@ -90,18 +90,18 @@ def test_l3_second_legacy_link_is_refused(app, browser):
     assert "关联成功" not in forged.get_data(as_text=True)
     assert linked_row("L0002").user_id is None
     with pytest.raises(Conflict, match="只能关联一个"):
-        legacy.link_existing(user, "L0002", LEGACY_PASSWORD)
+        legacy_link.link_existing(user, "L0002", LEGACY_PASSWORD)
 
 
 def test_l3_legacy_account_of_another_user_is_refused(app, browser):
     first = person(1, phone="13900139001")
     person(2)
     row = make_legacy_account("S0001", kind="simple", id_number=None)  # proven by password
-    legacy.link(first, row)
+    legacy_link.link(first, row)
     db.session.commit()
     open_page(browser)
     html = link(browser, "S0001")
-    assert legacy.L3_TAKEN in html
+    assert legacy_link.L3_TAKEN in html
     assert linked_row("S0001").user_id == first.id
 
 
@@ -163,4 +163,4 @@ def test_l5_identity_mismatch_is_refused(browser):
     make_legacy_account(id_number=resident_id(2))
     open_page(browser)
     html = link(browser)
-    assert legacy.MISMATCH in html and linked_row().user_id is None
+    assert legacy_link.MISMATCH in html and linked_row().user_id is None

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from idp.domain import legacy
+from idp.domain import legacy, legacy_link
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from idp.services import services
@@ -102,7 +102,7 @@ def _sub_via(browser: Browser, rp, **login) -> dict:
 def test_l6_linked_legacy_login_is_the_same_user(app, rp):
     user = make_user(id_type="resident_id", id_number=ID_NUMBER)
     account = natural_legacy()
-    legacy.link(user, account)
+    legacy_link.link(user, account)
     db.session.commit()
     by_password = _sub_via(Browser(app), rp)
     by_legacy = _sub_via(Browser(app), rp, account="l0001")  # the id as typed, any case
@@ -112,7 +112,7 @@ def test_l6_linked_legacy_login_is_the_same_user(app, rp):
 
 def test_l6_linked_legacy_login_in_the_personal_center(app, client):
     user = make_user()
-    legacy.link(user, natural_legacy())
+    legacy_link.link(user, natural_legacy())
     db.session.commit()
     response = legacy_login(client)
     assert response.status_code == 302 and response.location.endswith("/account")
@@ -121,7 +121,7 @@ def test_l6_linked_legacy_login_in_the_personal_center(app, client):
 
 def test_l6_deactivated_user_cannot_sign_in_with_the_legacy_account(app, client):
     user = make_user()
-    legacy.link(user, natural_legacy())
+    legacy_link.link(user, natural_legacy())
     user.status = "deactivated"
     db.session.commit()
     assert GENERIC in legacy_login(client).get_data(as_text=True)

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from idp.domain import legacy, legacy_reset, passwords
+from idp.domain import legacy, legacy_link, legacy_reset, passwords
 from idp.domain.legacy_hashes import is_legacy
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
@@ -81,7 +81,7 @@ def test_l8_reset_through_stored_mobile(browser):
 def test_l8_reset_through_stored_email_for_a_linked_account(app, browser):
     user = make_user(id_type="resident_id", id_number=resident_id(1))
     account = make_legacy_account(email="Old@Example.cn", id_number=resident_id(1))
-    legacy.link(user, account)
+    legacy_link.link(user, account)
     db.session.commit()
     assert SAME_WORDS in ask(browser, "l0001", "old@example.cn")
     [mail] = mails()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import accounts, legacy, registration
+from idp.domain import accounts, legacy, legacy_link, registration
 from idp.domain.models import LegacyAccount, User
 from idp.domain.models._types import from_timestamp
 from idp.domain.models.user import DEACTIVATED
@@ -156,10 +156,10 @@ def test_l2_refusal_is_checked_again_at_completion(client, started):
 def test_l3_account_linked_meanwhile_is_not_linked_again(client, started):
     other = accounts.create_natural_person(name="赵六", phone="13600136000",
                                            password=NEW_PASSWORD)
-    legacy.link(other, the_account())
+    legacy_link.link(other, the_account())
     db.session.commit()
     html = submit(client, started, completion()).get_data(as_text=True)
-    assert legacy.L3_TAKEN in html and count_users() == 1
+    assert legacy_link.L3_TAKEN in html and count_users() == 1
 
 
 def test_s2_supplementation_belongs_to_its_browser(app, client, started):

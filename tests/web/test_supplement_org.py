@@ -8,7 +8,7 @@ import orgkit
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import legacy, organisations, supplement_org
+from idp.domain import legacy_link, organisations, supplement_org
 from idp.domain.models import AgencyFiling, HandlerBinding, LegacyAccount, Organisation
 from idp.domain.models.user import PENDING_REVIEW
 from idp.extensions import db
@@ -172,10 +172,10 @@ def test_l3_account_linked_meanwhile_creates_nothing(app, client):
     legal_legacy()
     page_url = started(client, USCC, "legal")
     other = organisations.register_legal_person(**orgkit.legal_kwargs(orgkit.uscc(13)))
-    legacy.link(other.user, the_account())
+    legacy_link.link(other.user, the_account())
     db.session.commit()
     html = submit(client, page_url, org_data()).get_data(as_text=True)
-    assert legacy.L3_TAKEN in html and count(Organisation) == 1
+    assert legacy_link.L3_TAKEN in html and count(Organisation) == 1
 
 
 def test_s4_codes_are_bound_to_the_supplementation(app, client):

@@ -1,0 +1,110 @@
+"""The link between a user and a legacy account (L3), and 旧账号管理 (L3–L5).
+
+``legacy_accounts.user_id`` is the link: its unique index allows one legacy account per user,
+the single column one user per legacy account, and ``link`` writes it with a conditional
+``UPDATE … WHERE user_id IS NULL`` so a concurrent link can never overwrite it. Nothing clears
+it: a link is never undone. ``link_existing`` is the personal center's 旧账号管理: the legacy
+account and its password (L5), then the refusals of L2, L3, L4 and the identity match.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..services import services
+from .errors import Conflict, DomainError
+from .legacy import account_key, check_password, find_for_entry, refusal
+from .models import LegacyAccount, Organisation, User
+from .models._types import from_timestamp
+from .models.legacy import NATURAL, SIMPLE
+
+L3_USER_HAS_LINK = "您的账号已关联历史账号。一个账号只能关联一个历史账号，且关联后不能解除。"
+L3_TAKEN = "该历史账号已被其他用户关联，不能重复关联。如有疑问，请拨打服务热线 010-63218500。"
+MISMATCH = "历史账号的证件号码（或统一社会信用代码）与您的账号信息不一致，不能关联。"
+WRONG_KIND = "历史账号的用户类型与您的账号不一致，不能关联。代理机构请先在个人中心变更为代理机构。"
+
+
+def check_linkable(account: LegacyAccount) -> None:
+    """Raise why ``account`` cannot be linked now: linked already (L3), or L2/L4. Read again at
+    completion, since the legacy login that opened the supplementation may be an hour old."""
+    if account.linked:
+        raise Conflict(L3_TAKEN)
+    reason = refusal(account)
+    if reason:
+        raise DomainError(reason)
+
+
+def linked_account(user: User) -> LegacyAccount | None:
+    return db.session.scalar(select(LegacyAccount).where(LegacyAccount.user_id == user.id))
+
+
+def link(user: User, account: LegacyAccount) -> None:
+    """L3: record the link in the caller's transaction; the caller commits.
+
+    The link is written by a conditional UPDATE (``... WHERE user_id IS NULL``), so of two
+    concurrent links of one legacy account only the first changes the row and the second gets
+    ``Conflict(L3_TAKEN)`` here — a link is never overwritten. The unique index on ``user_id``
+    stops one user taking two accounts (IntegrityError at flush or commit: the caller maps it
+    to ``Conflict``)."""
+    if account.user_id is not None and account.user_id != user.id:
+        raise Conflict(L3_TAKEN)
+    if user.id is not None and linked_account(user) not in (None, account):
+        raise Conflict(L3_USER_HAS_LINK)
+    db.session.add(user)
+    db.session.flush()  # the new user's id, and the unique indexes of users checked now
+    now = from_timestamp(services().clock.now())
+    try:
+        claimed = db.session.execute(
+            update(LegacyAccount).where(LegacyAccount.id == account.id,
+                                        LegacyAccount.user_id.is_(None))
+            .values(user_id=user.id, linked_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+    except IntegrityError:  # this user linked another legacy account meanwhile
+        db.session.rollback()
+        raise Conflict(L3_USER_HAS_LINK) from None
+    if claimed != 1:
+        db.session.rollback()
+        raise Conflict(L3_TAKEN)
+    db.session.refresh(account)
+
+
+def _identity_refusal(user: User, account: LegacyAccount) -> str | None:
+    """L3/L5 with the personal center: the legacy identity must be the user's own. A legacy
+    account without a document number (some simple users) is proven by its password alone."""
+    if account.kind in (NATURAL, SIMPLE):
+        if user.user_type != NATURAL:
+            return WRONG_KIND
+        ok = account.id_number_bidx in (None, user.id_number_bidx)
+        return None if ok else MISMATCH
+    if user.user_type != account.kind:
+        return WRONG_KIND
+    org = db.session.scalar(select(Organisation).where(Organisation.user_id == user.id))
+    if org is None or org.uscc_bidx is None:
+        return MISMATCH
+    return None if org.uscc_bidx in (account.uscc_bidx, account.filed_uscc_bidx) else MISMATCH
+
+
+def link_existing(user: User, legacy_id: str, password: str) -> LegacyAccount | None:
+    """旧账号管理: link the legacy account ``legacy_id`` to the signed-in ``user``.
+
+    ``None`` when the account is unknown or the password is wrong (a failed login, L5: the
+    caller counts it); DomainError/Conflict with the reason for every other refusal."""
+    account = find_for_entry("personal", legacy_id) or db.session.scalar(
+        select(LegacyAccount).where(LegacyAccount.account_key == account_key(legacy_id)))
+    if not check_password(account, password):
+        return None
+    if linked_account(user) is not None:
+        raise Conflict(L3_USER_HAS_LINK)
+    if account.linked:
+        raise Conflict(L3_TAKEN)
+    reason = refusal(account) or _identity_refusal(user, account)
+    if reason:
+        raise DomainError(reason)
+    link(user, account)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent link won (L3)
+        db.session.rollback()
+        raise Conflict(L3_TAKEN) from None
+    return account
