@@ -15,6 +15,7 @@ from wtforms.validators import Length
 from ..domain.documents import ID_TYPES
 
 KINDS = [SelectChoice("person", _l("自然人")), SelectChoice("legal", _l("法人")),
+         SelectChoice("foreign", _l("法人（无统一社会信用代码）")),
          SelectChoice("agency", _l("代理机构"))]
 
 

@@ -36,6 +36,7 @@ def choose():
 
 NEXT = {"person": lambda: url_for(".person"),
         "legal": lambda: url_for("register_org.details", kind="legal"),
+        "foreign": lambda: url_for("register_org.details", kind="foreign"),
         "agency": lambda: url_for("register_org.agency_notice")}
 
 

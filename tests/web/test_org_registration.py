@@ -113,7 +113,7 @@ def login_org(browser, entry: str, uscc: str, password: str = PASSWORD):
 def test_s4_legal_person_registration_with_registered_handler(app, browser):
     handler = orgkit.make_handler(1)
     choose = browser.http.get("/register").get_data(as_text=True)
-    assert 'href="/register/org/legal"' in choose and "即将开放" not in choose
+    assert 'value="legal"' in choose and 'value="foreign"' in choose and 'value="agency"' in choose
     first = step1(browser.http, "legal", org_data(category="individual_business"))  # P5
     assert first.status_code == 302 and first.location.endswith("/register/org/handler")
     org = organisations.find_by_uscc(USCC)

@@ -86,6 +86,7 @@ def test_p1_register_natural_person_then_sign_in_to_a_subsystem(app, browser, rp
 def test_p1_choosing_a_kind_leads_to_its_registration_form(app, client):
     token = form_fields(client.get("/register").get_data(as_text=True))[1]["csrf_token"]
     for kind, target in (("person", "/register/person"), ("legal", "/register/org/legal"),
+                         ("foreign", "/register/org/foreign"),
                          ("agency", "/register/org/agency/notice")):
         page = client.post("/register", data={"kind": kind, "csrf_token": token})
         assert page.status_code == 302 and page.headers["Location"] == target
