@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from idp.domain.models import HandlerBinding, LegacyAccount, Organisation
-from idp.domain.models.user import PENDING_REVIEW
+from idp.domain import reviews
+from idp.domain.models.review import APPROVED
+from idp.domain.models.user import ACTIVE, PENDING_REVIEW
 from idp.extensions import db
 from orgsupplementkit import (CAPTCHA, FILED_USCC, USCC, accept_notice, agency_data,
                               agency_legacy, bind_registered, choose, foreign_data, legal_legacy,
@@ -92,3 +94,29 @@ def test_s5_foreign_legal_person_is_submitted_for_review(app, browser, rp):
     again = browser.authorize(rp, scope=SCOPE)
     refused = org_login(browser.http, "F0001", "legal", url=again.location)
     assert refused.status_code == 200 and "审核" in refused.get_data(as_text=True)
+
+
+def test_s5_once_approved_the_legacy_login_reaches_the_subsystem(app, browser, rp):
+    """The fourth path to the end: after the office approves the foreign entity (the admin
+    area's decision, done here on the rows as it will do), its legacy login is linked (L6) and
+    goes consent → code → token → userinfo with ``legacy_account`` (L7)."""
+    legal_legacy(uscc=None)
+    page_url = start(browser, rp, "F0001", "legal")
+    choose(browser.http, page_url, "foreign")
+    submit(browser.http, page_url, foreign_data(), files=pdfs())
+    submitted = browser.http.get(bind_registered(browser.http, orgkit.make_handler(1)).location)
+    assert submitted.location.endswith("/supplement/done")
+    org = db.session.scalar(select(Organisation))
+    org.user.status = ACTIVE
+    reviews.case_for(org).status = APPROVED
+    db.session.commit()
+    login = browser.authorize(rp, scope=SCOPE)
+    consent = org_login(browser.http, "F0001", "legal", url=login.location)
+    assert consent.status_code == 302 and consent.location.endswith("/consent")
+    callback = browser.consent(consent)
+    tokens = browser.exchange(rp, query(callback.location)["code"]).get_json()
+    assert decode_jwt(tokens["id_token"])["sub"] == org.user.sub
+    info = browser.http.get("/userinfo",
+                            headers={"Authorization": "Bearer " + tokens["access_token"]})
+    assert info.get_json()["legacy_account"] == "F0001"
+    assert info.get_json()["organisation"]["name"] == org.name
