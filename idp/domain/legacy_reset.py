@@ -78,8 +78,9 @@ def reset(entry: str, identifier: str, contact: str, flow_id: str, code: str,
     """Set the new legacy password after the code, or raise ValidationError (field given)."""
     account = find_account(entry, identifier)
     target = stored_contact(account, contact)
-    context = [account.phone, account.account] if account is not None else []
-    accounts.validate_password(password, context=context)
+    # the policy's context is what the user typed (which, on a match, is the stored contact):
+    # stored data here would let a guesser learn an account's mobile from the policy's message
+    accounts.validate_password(password, context=[contact, identifier])
     if password != password_confirm:
         raise ValidationError(MISMATCH, "password_confirm")
     if target is None:

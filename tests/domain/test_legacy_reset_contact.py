@@ -53,3 +53,13 @@ def test_l8_reset_without_a_match_is_the_code_refusal(app):
     with pytest.raises(ValidationError, match=legacy_reset.CODE_REFUSED):
         legacy_reset.reset("personal", "L0001", "13700137001", "flow-1", "123456",
                            "Fresh-legacy-77", "Fresh-legacy-77")
+
+
+def test_l8_password_policy_does_not_reveal_the_stored_mobile(app):
+    """A guesser who types another contact and a password holding a candidate mobile learns
+    nothing from the policy: only what they typed is the policy's context."""
+    make_legacy_account(mobile="13700137000")
+    with pytest.raises(ValidationError) as refused:
+        legacy_reset.reset("personal", "L0001", "13900139000", "flow-1", "123456",
+                           "Aa-13700137000", "Aa-13700137000")
+    assert refused.value.message == legacy_reset.CODE_REFUSED
