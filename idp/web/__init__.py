@@ -7,17 +7,12 @@ from ..services import services
 
 
 def register(app: Flask) -> None:
-    from . import account, captcha, dev, divisions, errors, interaction, locale, login, oidc, \
-        org_registration, registration
+    from . import (account, appeals, captcha, dev, divisions, errors, interaction,
+                   legacy_password, locale, login, oidc, org_registration, registration,
+                   supplement)
     for module in (oidc, interaction, account, login, captcha, divisions, dev, registration,
-                   locale, org_registration):
+                   locale, org_registration, supplement, legacy_password, appeals):
         app.register_blueprint(module.bp)
-    from .appeals import bp as appeals_bp  # L10 人工申诉
-    app.register_blueprint(appeals_bp)
-    from .legacy_password import bp as legacy_password_bp  # L8 忘记密码 → 历史账号
-    app.register_blueprint(legacy_password_bp)
-    from .supplement import bp as supplement_bp  # S1-S8 信息补录 after a legacy login
-    app.register_blueprint(supplement_bp)
     errors.register(app)
     app.after_request(_finish_response)
     app.teardown_request(_forget_request_state)
