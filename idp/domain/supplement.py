@@ -18,7 +18,7 @@ from ..extensions import db
 from ..services import services
 from . import accounts, documents, legacy_link, registration
 from .crypto import DecryptionError
-from .errors import Conflict
+from .errors import Conflict, DomainError
 from .models import LegacyAccount, User
 from .models.user import ACTIVE
 from .registration import PersonApplication
@@ -71,6 +71,22 @@ def complete_natural(account: LegacyAccount, application: PersonApplication, flo
         db.session.rollback()
         raise _conflict(phone, bidx) from None
     return user
+
+
+def completed_in_parallel(account: LegacyAccount, phone: str, verified: dict) -> User | None:
+    """A double submit: the other request completed ``account`` first. It is ours when the
+    account is now linked to an active user with the mobile this supplementation proved by its
+    SMS code (S7) — the same person — so the flow goes on as that user instead of showing the L3
+    refusal. Nothing is written; the link is the other request's."""
+    try:
+        phone = documents.validate_mobile(phone)
+    except DomainError:
+        return None
+    if verified.get("sms") != registration.verified_key("sms", phone):
+        return None
+    db.session.refresh(account)
+    user = db.session.get(User, account.user_id) if account.user_id is not None else None
+    return user if user is not None and user.active and user.phone == phone else None
 
 
 def _conflict(phone: str, bidx: str) -> Conflict:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import documents, legacy_link, organisations, registers
+from . import documents, legacy_link, organisations, registers, registration
 from .crypto import DecryptionError
 from .errors import Conflict, DomainError, ValidationError
 from .models import LegacyAccount, Organisation
@@ -73,6 +73,30 @@ def _link_and_commit(account: LegacyAccount, org: Organisation) -> Organisation:
         db.session.rollback()
         raise _conflict(bidx) from None
     return org
+
+
+def completed_in_parallel(account: LegacyAccount, phone: str, verified: dict, *,
+                          uscc: str = "", registration_number: str = "") -> Organisation | None:
+    """A double submit: the other request completed ``account`` first. It is ours when the
+    account is now linked to the organisation this form describes — the USCC typed here (a
+    foreign entity: its registration number) — whose contact mobile is the one this
+    supplementation proved by its SMS code (S7). Nothing is written."""
+    try:
+        phone = documents.validate_mobile(phone)
+        bidx = registers.uscc_index(documents.validate_uscc(uscc)) if uscc else None
+    except DomainError:
+        return None
+    if verified.get("sms") != registration.verified_key("sms", phone):
+        return None
+    db.session.refresh(account)
+    if account.user_id is None:
+        return None
+    org = db.session.scalar(select(Organisation).where(Organisation.user_id == account.user_id))
+    if org is None or org.contact_phone != phone:
+        return None
+    same = (org.uscc_bidx == bidx) if bidx else (
+        org.foreign and org.registration_number == registration_number.strip())
+    return org if same else None
 
 
 def _conflict(uscc_bidx: str | None) -> Conflict:

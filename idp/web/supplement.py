@@ -146,14 +146,20 @@ def natural(flow: supplement.Supplement, account: LegacyAccount):
         again = supplement.load(flow.id)
         if again is not None and again.done:  # the same flow completed in a parallel submit
             return _continue(again, account)
+        user = domain.completed_in_parallel(account, form.phone.data or "", verified)
+        if user is not None:  # ... and committed, but had not yet marked the flow done
+            supplement.mark_done(flow, user.id)
+            return _continue(flow, account)
         errors = {"form": exc.message}
     except DomainError as exc:  # L2/L4 now, real-name service unavailable
         errors = {"form": exc.message}
     else:
-        supplement.mark_done(flow, user.id)
-        return _continue(flow, account)
+        errors = None
     flow.verified = verified  # codes that verified stay verified
     supplement.save(flow)
+    if errors is None:
+        supplement.mark_done(flow, user.id)
+        return _continue(flow, account)
     return _render(flow, account, form, errors)
 
 

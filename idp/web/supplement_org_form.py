@@ -86,7 +86,8 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
         return render(flow, account, variant, form, {})
     _park(flow, form)
     verified = dict(flow.verified)
-    errors = {**code_flow.check_codes(form, domain.PURPOSE, flow.id, verified), **precheck(variant, form)}
+    errors = {**code_flow.check_codes(form, domain.PURPOSE, flow.id, verified),
+              **precheck(variant, form)}
     org = None
     if not errors:
         try:
@@ -95,7 +96,13 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
             again = supplement.load(flow.id)
             if again is not None and created(again) is not None:  # a parallel submit won
                 return redirect(url_for(".page", sid=flow.id))
-            errors = {forms.field_for(form, exc.field): exc.message}
+            org = domain.completed_in_parallel(
+                account, form.phone.data or "", verified,
+                uscc=form.uscc.data or "" if "uscc" in form else "",
+                registration_number=form.registration_number.data or ""
+                if "registration_number" in form else "")
+            if org is None:  # ... unless it committed but had not yet recorded the organisation
+                errors = {forms.field_for(form, exc.field): exc.message}
         except DomainError as exc:  # fields, another USCC, Y1, P4, L2/L4
             errors = {forms.field_for(form, exc.field): exc.message}
     flow.verified = verified  # codes that verified stay verified

@@ -11,6 +11,7 @@ from idp.domain.models import LegacyAccount, User
 from idp.domain.models._types import from_timestamp
 from idp.domain.models.user import DEACTIVATED
 from idp.extensions import db
+from idp.flows import supplement as flow_store
 from idp.services import services
 from legacykit import LEGACY_PASSWORD
 from support import known_identities
@@ -142,6 +143,23 @@ def test_s2_double_submit_creates_one_account(client, started):
     second = client.post(started, data=data)  # the same form sent again
     assert first.status_code == second.status_code == 302
     assert second.location == "/login"
+    assert count_users() == 1 and the_account().user_id is not None
+
+
+def test_s2_double_submit_landing_before_the_done_marker_continues(client, started,
+                                                                  monkeypatch):
+    """The first submit has committed the account and the link but not yet marked its flow
+    done when the second arrives: the second continues as that user (its mobile is the one this
+    flow proved) instead of refusing with L3."""
+    data = completion()
+    data.update(sms_code=send(client, started, "sms", data),
+                email_code=send(client, started, "mail", data),
+                csrf_token=csrf(client, started), submit="1")
+    with monkeypatch.context() as slow:  # the marker of the first submit is not stored yet
+        slow.setattr(flow_store, "mark_done", lambda flow, uid: setattr(flow, "user_id", uid))
+        assert client.post(started, data=data).status_code == 302
+    second = client.post(started, data=data)
+    assert second.status_code == 302 and second.location == "/login"
     assert count_users() == 1 and the_account().user_id is not None
 
 

@@ -185,3 +185,22 @@ def test_s4_codes_are_bound_to_the_supplementation(app, client):
     assert "请填写短信验证码" in html and "请填写邮件验证码" in html
     html = submit(client, page_url, org_data(), sms_code="000000").get_data(as_text=True)
     assert count(Organisation) == 0 and "验证码" in html
+
+
+def test_s4_double_submit_landing_before_the_marker_goes_on_to_the_handler(app, client,
+                                                                           monkeypatch):
+    """The first submit committed the organisation and the link but had not yet recorded it in
+    the flow when the second arrived (codes proven in an earlier attempt): the second goes on to
+    the handler step of that organisation instead of refusing with L3."""
+    from idp.web import supplement_org_form
+    legal_legacy()
+    page_url = started(client, USCC, "legal")
+    submit(client, page_url, org_data(uscc=orgkit.uscc(11)))  # refused; the codes stay proven
+    data = org_data()
+    with monkeypatch.context() as slow:
+        slow.setattr(supplement_org_form, "_save", lambda flow: None)
+        first = submit(client, page_url, data, codes=False)
+        assert first.location.endswith("/register/org/handler")
+    second = submit(client, page_url, data, codes=False)
+    assert second.status_code == 302 and second.location.endswith("/register/org/handler")
+    assert count(Organisation) == 1 and the_account().user_id is not None
