@@ -46,19 +46,27 @@ def _save_unique(org: Organisation) -> Organisation:
     return org
 
 
-def build_legal_person(*, category: str, name: str, uscc: str, representative: Representative,
-                       contact: Contact) -> Organisation:
-    """P1/S4: a legal person with a USCC, active at once, not yet saved; D3 unique (checked here
-    and again by the index at commit), P4 never after deactivation.
+def _build_with_uscc(kind: str, *, category: str, name: str, uscc: str,
+                     representative: Representative, contact: Contact) -> Organisation:
+    """An active organisation of ``kind`` with its USCC, not yet saved: the USCC valid, on the
+    agency filing register for an agency (Y1), never deactivated (P4) and not already
+    registered (D3; the index checks again at commit)."""
+    uscc = documents.validate_uscc(uscc)
+    if kind == AGENCY and registers.filing_for(registers.uscc_index(uscc)) is None:
+        raise DomainError(Y1_MESSAGE, "uscc")
+    check_uscc_may_register(uscc)
+    org = build_account(kind, category, name, contact, representative, ACTIVE)
+    set_uscc(org, uscc)
+    return org
+
+
+def build_legal_person(**data) -> Organisation:
+    """P1/S4: a legal person with a USCC, active at once, not yet saved.
 
     P5: an individual business (category "individual_business") registers here, as a legal
     person, like any other category.
     """
-    uscc = documents.validate_uscc(uscc)
-    check_uscc_may_register(uscc)
-    org = build_account(LEGAL, category, name, contact, representative, ACTIVE)
-    set_uscc(org, uscc)
-    return org
+    return _build_with_uscc(LEGAL, **data)
 
 
 def register_legal_person(*, category: str, name: str, uscc: str, representative: Representative,
@@ -68,17 +76,10 @@ def register_legal_person(*, category: str, name: str, uscc: str, representative
                                            representative=representative, contact=contact))
 
 
-def build_agency(*, category: str, name: str, uscc: str, representative: Representative,
-                 contact: Contact) -> Organisation:
+def build_agency(**data) -> Organisation:
     """Y1/S6: an agency registers with the USCC on the agency filing register, and only then.
     Not yet saved."""
-    uscc = documents.validate_uscc(uscc)
-    if registers.filing_for(registers.uscc_index(uscc)) is None:
-        raise DomainError(Y1_MESSAGE, "uscc")
-    check_uscc_may_register(uscc)
-    org = build_account(AGENCY, category, name, contact, representative, ACTIVE)
-    set_uscc(org, uscc)
-    return org
+    return _build_with_uscc(AGENCY, **data)
 
 
 def register_agency(*, category: str, name: str, uscc: str, representative: Representative,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -15,10 +16,10 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, Submi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from ..domain import documents
+from ..domain import agreement, documents
 from ..domain.errors import ValidationError
 from ..domain.models.organisation import CATEGORIES
-from ..domain.organisations import FOREIGN_DOCUMENT, Representative
+from ..domain.organisations import FOREIGN_DOCUMENT, Contact, Representative, Upload
 
 ID_CHOICES = [SelectChoice(k, v) for k, v in documents.ID_TYPES.items()]
 # domain error field -> form field, when the form has no field of the domain's name
@@ -117,6 +118,29 @@ def representative(form: OrgForm) -> Representative:
         valid_from=_date(form.rep_valid_from.data, "rep_valid_from"),
         valid_to=_date(form.rep_valid_to.data, "rep_valid_to"),
         long_term=bool(form.rep_long_term.data))
+
+
+def organisation_data(kind: str, form) -> dict:
+    """The keyword arguments of ``organisations.register_*`` (and of the supplementation's
+    ``complete_*``) for this form: what every kind has, then the USCC (legal, agency) or the
+    foreign entity's data and its two PDFs (S5). Codes were checked before (S7), so the contact
+    is marked verified; the agreement's current version is what the applicant accepted."""
+    email = form.email.data if "email" in form else None
+    data = {"category": form.category.data or "", "name": form.name.data or "",
+            "representative": representative(form),
+            "contact": Contact(password=form.password.data or "", phone=form.phone.data,
+                               email=email or None, phone_verified=True,
+                               email_verified=bool(email),
+                               agreement_version=agreement.current_version())}
+    if kind != "foreign":
+        return {**data, "uscc": form.uscc.data or ""}
+    for field in ("identity_proof", "qualification"):
+        upload = form[field].data
+        if not upload or not getattr(upload, "filename", ""):
+            raise ValidationError(_("请选择要上传的 PDF 文件。"), field)
+        data[field] = Upload(upload.filename, upload.read())
+    return {**data, "country": form.country.data or "", "name_en": form.name_en.data or "",
+            "registration_number": form.registration_number.data or ""}
 
 
 def field_for(form: FlaskForm, field: str | None) -> str:

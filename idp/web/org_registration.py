@@ -104,26 +104,10 @@ def precheck(kind: str, form) -> dict[str, str]:
 
 
 def _register(kind: str, form, verified: dict) -> Organisation:
-    email = form.email.data if "email" in form else None
-    contact = organisations.Contact(password=form.password.data or "", phone=form.phone.data,
-                                    email=email or None, phone_verified=True,
-                                    email_verified=bool(email),
-                                    agreement_version=agreement.current_version())
-    common = {"category": form.category.data or "", "name": form.name.data or "",
-              "representative": forms.representative(form), "contact": contact}
-    if kind == "legal":
-        return organisations.register_legal_person(uscc=form.uscc.data or "", **common)
-    if kind == "agency":
-        return organisations.register_agency(uscc=form.uscc.data or "", **common)
-    uploads = {}
-    for field in ("identity_proof", "qualification"):
-        upload = form[field].data
-        if not upload or not getattr(upload, "filename", ""):
-            raise ValidationError(_("请选择要上传的 PDF 文件。"), field)
-        uploads[field] = organisations.Upload(upload.filename, upload.read())
-    return organisations.register_foreign_legal_person(
-        country=form.country.data or "", name_en=form.name_en.data or "",
-        registration_number=form.registration_number.data or "", **common, **uploads)
+    register = {"legal": organisations.register_legal_person,
+                "agency": organisations.register_agency,
+                "foreign": organisations.register_foreign_legal_person}[kind]
+    return register(**forms.organisation_data(kind, form))
 
 
 @bp.post("/<any(legal, agency, foreign):kind>/codes/<any(sms, mail):channel>")

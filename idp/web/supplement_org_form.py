@@ -15,7 +15,7 @@ import secrets
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..domain import agreement, organisations
+from ..domain import agreement
 from ..domain import supplement_org as domain
 from ..domain.errors import Conflict, DomainError
 from ..domain.models import LegacyAccount, Organisation
@@ -115,26 +115,9 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
 
 
 def _complete(variant: str, account: LegacyAccount, form) -> Organisation:
-    email = form.email.data if "email" in form else None
-    contact = organisations.Contact(password=form.password.data or "", phone=form.phone.data,
-                                    email=email or None, phone_verified=True,
-                                    email_verified=bool(email),
-                                    agreement_version=agreement.current_version())
-    common = {"category": form.category.data or "", "name": form.name.data or "",
-              "representative": forms.representative(form), "contact": contact}
-    if variant == "legal":
-        return domain.complete_legal(account, uscc=form.uscc.data or "", **common)
-    if variant == "agency":
-        return domain.complete_agency(account, uscc=form.uscc.data or "", **common)
-    uploads = {}
-    for field in ("identity_proof", "qualification"):
-        upload = form[field].data
-        if not upload or not getattr(upload, "filename", ""):
-            raise DomainError(_("请选择要上传的 PDF 文件。"), field)
-        uploads[field] = organisations.Upload(upload.filename, upload.read())
-    return domain.complete_foreign(
-        account, country=form.country.data or "", name_en=form.name_en.data or "",
-        registration_number=form.registration_number.data or "", **common, **uploads)
+    complete = {"legal": domain.complete_legal, "agency": domain.complete_agency,
+                "foreign": domain.complete_foreign}[variant]
+    return complete(account, **forms.organisation_data(variant, form))
 
 
 @bp.post("/supplement/<sid>/org/codes/<any(sms, mail):channel>")
