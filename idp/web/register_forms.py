@@ -6,12 +6,15 @@ form re-rendered with new city or county options never loses what was chosen.
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
+from ..domain import address
+from ..domain.applicant import PersonApplication
 from ..domain.documents import ID_TYPES
 
 KINDS = [SelectChoice("person", _l("自然人")), SelectChoice("legal", _l("法人")),
@@ -51,3 +54,28 @@ class PersonForm(FlaskForm):
     agreed = BooleanField(_l("我已阅读并同意"))
     refresh = SubmitField(_l("更新地址选项"))
     submit = SubmitField(_l("提交注册"))
+
+
+def address_options(form: PersonForm) -> None:
+    """Server-rendered address selects: the cities of the chosen province, the counties of the
+    chosen city (re-rendered by "更新地址选项" when there is no script)."""
+    form.province.choices = _choices(_("请选择省份"), address.provinces())
+    province = address.get(form.province.data)
+    cities = address.children(province.code) if province and province.parent is None else []
+    form.city.choices = _choices(_("请选择城市"), cities)
+    city = address.get(form.city.data)
+    counties = address.children(city.code) if city and city in cities else []
+    form.county.choices = _choices(_("请选择区县") if counties or not city
+                                   else _("（该市不设区县）"), counties)
+
+
+def _choices(prompt: str, divisions) -> list[SelectChoice]:
+    return [SelectChoice("", prompt)] + [SelectChoice(d.code, d.name) for d in divisions]
+
+
+def person_application(form: PersonForm) -> PersonApplication:
+    """The S2 data as typed (registration and supplementation of a natural person)."""
+    fields = PersonApplication.__dataclass_fields__
+    return PersonApplication(**{
+        name: bool(form[name].data) if name in ("long_term", "agreed") else (form[name].data or "")
+        for name in fields})

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from wtforms.fields.choices import SelectChoice
 
-from ..domain import address, agreement, documents, registration
+from ..domain import agreement, documents, registration
 from ..domain.errors import DomainError
 from . import code_flow
-from .register_forms import ChooseKindForm, PersonForm
+from .register_forms import ChooseKindForm, PersonForm, address_options, person_application
 
 bp = Blueprint("register", __name__)
 FLOW, DONE = "register_person", "registered"
@@ -40,32 +39,8 @@ NEXT = {"person": lambda: url_for(".person"),
         "agency": lambda: url_for("register_org.agency_notice")}
 
 
-def _options(form: PersonForm) -> None:
-    """Server-rendered address selects: the cities of the chosen province, the counties of the
-    chosen city (re-rendered by "更新地址选项" when there is no script)."""
-    form.province.choices = _choices(_("请选择省份"), address.provinces())
-    province = address.get(form.province.data)
-    cities = address.children(province.code) if province and province.parent is None else []
-    form.city.choices = _choices(_("请选择城市"), cities)
-    city = address.get(form.city.data)
-    counties = address.children(city.code) if city and city in cities else []
-    form.county.choices = _choices(_("请选择区县") if counties or not city
-                                   else _("（该市不设区县）"), counties)
-
-
-def _choices(prompt: str, divisions) -> list[SelectChoice]:
-    return [SelectChoice("", prompt)] + [SelectChoice(d.code, d.name) for d in divisions]
-
-
-def _application(form: PersonForm) -> registration.PersonApplication:
-    fields = registration.PersonApplication.__dataclass_fields__
-    return registration.PersonApplication(**{
-        name: bool(form[name].data) if name in ("long_term", "agreed") else (form[name].data or "")
-        for name in fields})
-
-
 def _render(form: PersonForm, errors: dict, notice: str | None = None):
-    _options(form)
+    address_options(form)
     for name, field in form._fields.items():
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
@@ -82,7 +57,7 @@ def person():
         return _render(form, {}, _("地址选项已更新，请继续选择。"))
     verified = dict(flow["verified"])
     try:
-        user = registration.register_natural_person(_application(form), flow_id=flow["id"],
+        user = registration.register_natural_person(person_application(form), flow_id=flow["id"],
                                                     verified=verified)
     except registration.Refused as exc:
         errors = dict(exc.errors)

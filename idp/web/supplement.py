@@ -26,8 +26,7 @@ from ..flows.steps import SupplementStep
 from . import code_flow
 from .forms import ConfirmForm
 from .login import SUPPLEMENTED
-from .register_forms import PersonForm
-from .registration import _options as address_options
+from .register_forms import PersonForm, address_options, person_application
 
 bp = Blueprint("supplement", __name__)
 EXPIRED = "信息补录已过期或无效，请重新使用历史账号登录。"
@@ -109,13 +108,6 @@ def _park(flow: supplement.Supplement, form: PersonForm) -> None:
     supplement.save(flow)
 
 
-def _application(form: PersonForm) -> registration.PersonApplication:
-    fields = registration.PersonApplication.__dataclass_fields__
-    return registration.PersonApplication(**{
-        name: bool(form[name].data) if name in ("long_term", "agreed") else (form[name].data or "")
-        for name in fields})
-
-
 def _render(flow, account, form: PersonForm, errors: dict, notice: str | None = None):
     address_options(form)
     for name, field in form._fields.items():
@@ -139,7 +131,7 @@ def natural(flow: supplement.Supplement, account: LegacyAccount):
         return _render(flow, account, form, {}, _("地址选项已更新，请继续选择。"))
     verified = dict(flow.verified)
     try:
-        user = domain.complete_natural(account, _application(form), flow.id, verified)
+        user = domain.complete_natural(account, person_application(form), flow.id, verified)
     except registration.Refused as exc:
         errors = dict(exc.errors)
     except Conflict as exc:
