@@ -135,6 +135,13 @@ def register_and_bind_handler(organisation: Organisation, *, name: str, phone: s
     return bind_handler(organisation, handler)
 
 
+def bindings_of(organisation: Organisation) -> list[HandlerBinding]:
+    """The organisation's active handler bindings, oldest first (P3)."""
+    return list(db.session.scalars(_active(select(HandlerBinding)).where(
+        HandlerBinding.organisation_id == organisation.id)
+        .order_by(HandlerBinding.created_at, HandlerBinding.id)))
+
+
 def organisations_for_handler(user: User, kind: str | None = None) -> list[HandlerBinding]:
     """The active bindings of ``user`` to active organisations, oldest first; ``kind`` ("legal"
     or "agency") narrows to the login entry used — a legal person's handlers do not reach the

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from ..domain import documents, handlers, organisations, profile, registration
 from ..domain.errors import DomainError
-from ..domain.models import HandlerBinding, User
+from ..domain.models import User
 from ..domain.models.organisation import AGENCY, LEGAL
 from ..domain.verification import CodeRefused, normalise_destination
 from ..extensions import db
@@ -36,9 +35,7 @@ def _organisation(user):
 
 
 def _handlers_page(org, find=None, code=None, register=None, error=None, notice=None):
-    bindings = db.session.scalars(select(HandlerBinding).where(
-        HandlerBinding.organisation_id == org.id, HandlerBinding.active.is_(True))
-        .order_by(HandlerBinding.created_at, HandlerBinding.id)).all()
+    bindings = handlers.bindings_of(org)
     pending = db.session.get(User, session[PENDING]) if session.get(PENDING) else None
     return render_template(
         "account/handlers.html", organisation=org, bindings=bindings, pending=pending,

@@ -17,12 +17,11 @@ from __future__ import annotations
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
-from ..domain.models import HandlerBinding, LegacyAccount, Organisation
-from ..extensions import db
+from ..domain import handlers
+from ..domain.models import LegacyAccount, Organisation
 from ..flows import pending, supplement
 from ..protocol.responses import authorization_error
 from . import org_forms as forms
@@ -76,15 +75,9 @@ def org_variant(sid):
     return redirect(url_for(".page", sid=flow.id))
 
 
-def _handler_bound(org: Organisation) -> bool:
-    return db.session.scalar(select(HandlerBinding.id).where(
-        HandlerBinding.organisation_id == org.id, HandlerBinding.active.is_(True))
-        .limit(1)) is not None
-
-
 def _after_creation(flow: supplement.Supplement, account: LegacyAccount, org: Organisation):
     """The organisation exists: bind its handler, then finish (S8) or submit for review (S5)."""
-    if not _handler_bound(org):
+    if not handlers.bindings_of(org):  # S4–S6 end with a handler (P3)
         return orgform.to_handler(flow, org)
     ia = pending.load(flow.interaction_id) if flow.interaction_id else None
     if org.foreign or ia is None:
