@@ -19,10 +19,8 @@ from flask_wtf.file import FileField
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from ..domain import appeals, registration
-from ..domain.errors import ValidationError
+from ..domain import appeals
 from ..domain.organisations import Upload
-from ..domain.verification import CodeRefused, normalise_destination
 from ..services import services
 from . import code_flow
 from .captcha import captcha_ok, issue
@@ -73,33 +71,15 @@ def _upload(field) -> Upload | None:
     return Upload(data.filename, data.read())
 
 
-def _check_code(form: AppealForm, flow: dict) -> dict[str, str]:
-    """The mobile is proven once per flow (S7 codes, purpose "appeal")."""
-    try:
-        dest = normalise_destination("sms", form.phone.data or "")
-    except ValidationError as exc:
-        return {"phone": exc.message}
-    key = registration.verified_key("sms", dest)
-    if flow["verified"].get("sms") == key:
-        return {}
-    code = (form.sms_code.data or "").strip()
-    if not code:
-        return {"sms_code": _("请填写短信验证码。")}
-    try:
-        services().extras["codes"].verify("sms", dest, PURPOSE, flow["id"], code)
-    except CodeRefused as exc:
-        return {"sms_code": exc.message}
-    code_flow.save(FLOW, flow, verified={**flow["verified"], "sms": key})
-    return {}
-
-
 @bp.route("", methods=["GET", "POST"])
 def open_appeal():
     form = AppealForm()
     if request.method == "GET" or not form.validate():
         return _render(form, {})
     flow = code_flow.flow(FLOW)
-    errors = _check_code(form, flow)
+    verified = dict(flow["verified"])  # the mobile is proven once per flow (S7)
+    errors = code_flow.check_codes(form, PURPOSE, flow["id"], verified, channels=("sms",))
+    code_flow.save(FLOW, flow, verified=verified)
     try:
         appeal = appeals.open_appeal(
             account=form.account.data or "", name=form.name.data or "",

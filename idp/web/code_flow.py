@@ -62,12 +62,14 @@ def send(channel: str, form, purpose: str, flow_id: str) -> tuple[dict, str | No
     return {}, _("邮件验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)
 
 
-def check_codes(form, purpose: str, flow_id: str, verified: dict) -> dict[str, str]:
+def check_codes(form, purpose: str, flow_id: str, verified: dict,
+                channels=tuple(CODE_FIELDS)) -> dict[str, str]:
     """S7 for a form with mobile and/or email fields: each destination is proven once per flow
     by a code bound to ``purpose`` and ``flow_id``; ``verified`` gains the proven ones (digests)
     so a later refusal elsewhere does not make the user fetch new codes. Returns field errors."""
     codes, errors = services().extras["codes"], {}
-    for channel, (field, code_field) in CODE_FIELDS.items():
+    for channel in channels:
+        field, code_field = CODE_FIELDS[channel]
         if field not in form:
             continue
         try:
