@@ -24,10 +24,10 @@ from .errors import ValidationError
 from .identifiers import beijing_date
 from .models import LegacyAccount, LegacyAppeal, StoredFile
 from .models._types import from_timestamp
+from .models.review import APPROVED, PENDING, REJECTED
 from .organisations import Upload
 from .verification import normalise_destination
 
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 STATUS_TEXT = {PENDING: "待处理", APPROVED: "已通过", REJECTED: "已驳回"}
 CONTENT_MIN, CONTENT_MAX = 10, 2000
 ATTEMPTS = 5

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
 from ._types import UTCDateTime
+from .review import PENDING
 
 NATURAL, LEGAL, AGENCY, SIMPLE = "natural", "legal", "agency", "simple"
 KINDS = (NATURAL, LEGAL, AGENCY, SIMPLE)
@@ -77,7 +78,7 @@ class LegacyAppeal(db.Model):
     content: Mapped[str] = mapped_column(Text)
     identity_proof_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     other_proof_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
