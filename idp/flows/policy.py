@@ -64,12 +64,18 @@ def next_step(ctx: Context) -> Step | None:
     return None
 
 
+def deny(ia: pending.Interaction, description: str):
+    """End the parked request with ``access_denied`` back at the subsystem (RFC 6749
+    §4.1.2.1): the user declined or cancelled, or the account cannot sign in yet."""
+    pending.finish(ia)
+    return authorization_error(ia.params, "access_denied", description)
+
+
 def proceed(ia: pending.Interaction):
     """Go to the next needed step's page, or finish the authorization request."""
     ctx = context(ia)
     if ctx is None:
-        pending.finish(ia)
-        return authorization_error(ia.params, "access_denied", "client no longer available")
+        return deny(ia, "client no longer available")
     step = next_step(ctx)
     if step is None:
         return resume(ctx)

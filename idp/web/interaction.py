@@ -5,7 +5,6 @@ from flask import Blueprint, abort, render_template, url_for
 
 from ..flows import pending, policy
 from ..protocol.claims import SCOPE_LABELS
-from ..protocol.responses import authorization_error
 from ..domain import consents
 from .forms import ConsentForm
 from .login import login_page
@@ -45,8 +44,7 @@ def consent(iid):
     form = ConsentForm()
     if form.validate_on_submit():
         if form.deny.data and not form.approve.data:
-            pending.finish(ia)
-            return authorization_error(ia.params, "access_denied", "the user declined")
+            return policy.deny(ia, "the user declined")
         consents.remember(ctx.user.id, ctx.client.client_id, ctx.requested_scopes)
         policy.complete_consent(ia)
         return policy.proceed(ia)
@@ -58,6 +56,5 @@ def consent(iid):
 @bp.post("/<iid>/abort", endpoint="abort")
 def abort_interaction(iid):
     ia = _load(iid)
-    pending.finish(ia)
-    return authorization_error(ia.params, "access_denied", "the user cancelled the sign-in")
+    return policy.deny(ia, "the user cancelled the sign-in")
 

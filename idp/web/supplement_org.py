@@ -22,8 +22,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..domain import handlers
 from ..domain.models import LegacyAccount, Organisation
-from ..flows import pending, supplement
-from ..protocol.responses import authorization_error
+from ..flows import pending, policy, supplement
 from . import org_forms as forms
 from . import supplement_org_form as orgform
 from .forms import ConfirmForm
@@ -109,9 +108,7 @@ def org_return():
     ia = pending.load(info["iid"]) if info.get("iid") else None
     if not ConfirmForm().validate() or ia is None:
         return redirect(url_for("account.login"))
-    pending.finish(ia)
-    return authorization_error(ia.params, "access_denied",
-                               "organisation account submitted for review")
+    return policy.deny(ia, "organisation account submitted for review")
 
 
 PAGES.update(legal=org_page, agency=org_page)
