@@ -8,6 +8,7 @@ signed in until it completes (architecture.md, step 5).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..adapters.sessions import SsoSession
 from ..domain import consents
@@ -23,6 +24,12 @@ class Context:
     session: SsoSession | None
     user: User | None
     now: float
+
+    @cached_property
+    def pending_supplement(self) -> supplement.Supplement | None:
+        """The legacy login of this browser waiting for its supplementation (read once per
+        request: both the login and the supplement step ask)."""
+        return supplement.pending_for(self.interaction)
 
     @property
     def requested_scopes(self) -> set[str]:
@@ -48,7 +55,7 @@ class LoginStep(Step):
 
     def needed(self, ctx):
         ia = ctx.interaction
-        if supplement.pending_for(ia) is not None:
+        if ctx.pending_supplement is not None:
             return False  # proven legacy password, supplementation pending: login in progress
         if ctx.session is None or ctx.user is None or not ctx.user.active:
             return True
@@ -70,7 +77,7 @@ class SupplementStep(Step):
     prompt_error = "interaction_required"
 
     def needed(self, ctx):
-        return supplement.pending_for(ctx.interaction) is not None
+        return ctx.pending_supplement is not None
 
 
 class ConsentStep(Step):
