@@ -64,10 +64,7 @@ def page(sid):
     flow, account = _load(sid)
     if flow.done:
         return _continue(flow, account)
-    show = PAGES.get(flow.kind)
-    if show is None:
-        return render_template("supplement/not_yet.html", flow=flow, form=ConfirmForm())
-    return show(flow, account)
+    return PAGES[flow.kind](flow, account)  # every kind has its page (flows.supplement.KIND_OF)
 
 
 @bp.post("/supplement/<sid>/cancel")
