@@ -155,7 +155,7 @@ def natural(flow: supplement.Supplement, account: LegacyAccount):
 @bp.post("/supplement/<sid>/codes/<channel>")
 def send_code(sid, channel):
     flow, account = _load(sid)
-    if channel not in code_flow.CODE_FIELDS or flow.done or PAGES.get(flow.kind) is not natural:
+    if channel not in code_flow.CODE_FIELDS or flow.done or flow.kind != "natural":
         abort(404)
     form = PersonForm()
     if not form.validate():
