@@ -95,6 +95,25 @@ def known_identities(tmp_path, rows) -> dict:
     return {"realname": {"known_identities_file": str(path)}}
 
 
+def sign_in_at_entry(browser, rp, identifier: str, scope: str = "openid profile",
+                     captcha: str = "2468", **entry) -> dict:
+    """Authorize → the login page's entry (``entry=``, ``method=``) → (consent) → the token
+    response (JSON). Organisation entries get ``captcha`` (the deterministic test answer)."""
+    response = browser.authorize(rp, scope=scope)
+    assert response.location.endswith("/login")
+    page = browser.http.get(response.location, query_string=entry)
+    data = {"identifier": identifier, "password": PASSWORD}
+    if entry.get("entry", "personal") != "personal":
+        data["captcha"] = captcha
+    response = browser.submit(page, **data)
+    if response.location.endswith("/consent"):
+        response = browser.consent(response)
+    assert response.location.startswith(rp.redirect_uri), response.location
+    token = browser.exchange(rp, query(response.location)["code"])
+    assert token.status_code == 200, token.get_data(as_text=True)
+    return token.get_json()
+
+
 def html_of(response) -> str:
     return response.get_data(as_text=True)
 

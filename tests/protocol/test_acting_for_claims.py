@@ -16,7 +16,7 @@ from idp.domain import handlers, organisations
 from idp.domain.models import Token
 from idp.extensions import db
 from orgkit import legal_kwargs, make_handler, uscc
-from support import PASSWORD, Browser, decode_jwt, make_user, query
+from support import Browser, decode_jwt, make_user, sign_in_at_entry
 
 ANSWER = "2468"
 OFFLINE = "openid profile offline_access"
@@ -45,20 +45,7 @@ def bearer(token: str) -> dict:
 
 
 def sign_in(browser, rp, identifier: str, scope: str = "openid profile", **entry) -> dict:
-    """Authorize → the login page's entry → (consent) → token response (JSON)."""
-    response = browser.authorize(rp, scope=scope)
-    assert response.location.endswith("/login")
-    page = browser.http.get(response.location, query_string=entry)
-    data = {"identifier": identifier, "password": PASSWORD}
-    if entry.get("entry", "personal") != "personal":
-        data["captcha"] = ANSWER
-    response = browser.submit(page, **data)
-    if response.location.endswith("/consent"):
-        response = browser.consent(response)
-    assert response.location.startswith(rp.redirect_uri), response.location
-    token = browser.exchange(rp, query(response.location)["code"])
-    assert token.status_code == 200, token.get_data(as_text=True)
-    return token.get_json()
+    return sign_in_at_entry(browser, rp, identifier, scope, ANSWER, **entry)
 
 
 def as_handler(browser, rp, handler, scope="openid profile") -> dict:

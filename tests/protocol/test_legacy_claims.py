@@ -15,7 +15,7 @@ from idp.domain.models import User
 from idp.extensions import db
 from legacykit import make_legacy_account
 from orgkit import file_agency, legal_kwargs, make_handler, resident_id, uscc
-from support import PASSWORD, Browser, decode_jwt, make_user, query
+from support import Browser, decode_jwt, make_user, sign_in_at_entry
 
 ANSWER = "2468"
 SCOPE = "openid profile trademark"
@@ -27,18 +27,7 @@ def settings_overrides():
 
 
 def sign_in(browser, rp, identifier: str, scope: str = SCOPE, **entry) -> dict:
-    response = browser.authorize(rp, scope=scope)
-    page = browser.http.get(response.location, query_string=entry)
-    data = {"identifier": identifier, "password": PASSWORD}
-    if entry.get("entry", "personal") != "personal":
-        data["captcha"] = ANSWER
-    response = browser.submit(page, **data)
-    if response.location.endswith("/consent"):
-        response = browser.consent(response)
-    assert response.location.startswith(rp.redirect_uri), response.location
-    token = browser.exchange(rp, query(response.location)["code"])
-    assert token.status_code == 200, token.get_data(as_text=True)
-    return token.get_json()
+    return sign_in_at_entry(browser, rp, identifier, scope, ANSWER, **entry)
 
 
 def claims_of(browser, tokens: dict) -> tuple[dict, dict]:
