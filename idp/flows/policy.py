@@ -10,7 +10,7 @@ from flask import g, redirect, request, url_for
 
 from ..domain.models import User
 from ..extensions import db
-from ..protocol import logout
+from ..protocol import codes, logout
 from ..protocol.responses import authorization_error
 from ..protocol.server import oauth_server, parked_request, query_client
 from ..services import services
@@ -88,6 +88,11 @@ def proceed(ia: pending.Interaction):
 def resume(ctx: Context):
     """Hand the parked request back to Authlib with the authenticated user: the code is issued."""
     ia, s = ctx.interaction, ctx.session
+    challenge = ia.params.get("code_challenge")
+    if challenge and not codes.claim_challenge(ia.client_id, challenge):
+        pending.finish(ia)
+        return authorization_error(ia.params, "invalid_request",
+                                   "code_challenge was already used; send a fresh one")
     req = parked_request(ia.params, {"auth_time": s.auth_time, "sid": s.sid, "amr": s.amr,
                                      "acr": s.acr, "acting_for": s.acting_for})
     server = oauth_server()

@@ -2,20 +2,24 @@
 
 Two kinds of failure: while the client or its exact redirect URI is unknown, nothing is
 redirected anywhere (``UnsafeRequest``: the user sees an error page, RFC 6749 §4.1.2.1); after
-that, errors go back to the client (``RedirectError``).
+that, errors go back to the client (``RedirectError``). Nothing over its length limit is parked
+or echoed back (``request_params``).
 """
 from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
 
+from ..domain.storable_text import storable
+from . import codes
 from .hints import InvalidHint, verify_id_token_hint
+from .request_params import (MAX_LENGTH, MAX_PARAMETERS, repeated, too_long,
+                             well_formed_response_type)
 from .server import oauth_server, parked_request, query_client
 
 SINGLE = ("response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "prompt",
           "max_age", "code_challenge", "code_challenge_method", "id_token_hint", "login_hint",
           "ui_locales", "response_mode")
 PROMPTS = {"none", "login", "consent", "select_account"}
-MAX_VALUE = 4096
 
 
 class UnsafeRequest(Exception):
@@ -30,8 +34,10 @@ class RedirectError(Exception):
         self.params, self.error, self.description = params, error, description
 
 
-def validate(values) -> tuple[dict, object, str | None]:
-    """Return (parked parameters, client, subject named by id_token_hint)."""
+def client_target(values) -> tuple[object, dict]:
+    """(client, {redirect_uri[, state]}) once the client and its exact registered redirect URI
+    are established; ``state`` only when it may be echoed (single, storable, within its limit).
+    Raises ``UnsafeRequest`` otherwise."""
     for name in ("client_id", "redirect_uri"):
         if len(values.getlist(name)) > 1:
             raise UnsafeRequest("请求参数重复（client_id 或 redirect_uri），无法继续。")
@@ -41,25 +47,43 @@ def validate(values) -> tuple[dict, object, str | None]:
     redirect_uri = values.get("redirect_uri")
     if not redirect_uri:
         raise UnsafeRequest("请求缺少 redirect_uri，无法返回应用。")
-    if not client.check_redirect_uri(redirect_uri):
+    if len(redirect_uri) > MAX_LENGTH["redirect_uri"] or not client.check_redirect_uri(redirect_uri):
         raise UnsafeRequest("redirect_uri 与该应用登记的回调地址不一致，为安全起见已停止。")
-    params = {k: values.get(k) for k in values.keys() if len(k) <= 64}
-    params["redirect_uri"] = redirect_uri
+    target = {"redirect_uri": redirect_uri}
+    states = values.getlist("state")
+    if len(states) == 1 and len(states[0]) <= MAX_LENGTH["state"] and storable(states[0]):
+        target["state"] = states[0]
+    return client, target
+
+
+def validate(values) -> tuple[dict, object, str | None]:
+    """Return (parked parameters, client, subject named by id_token_hint)."""
+    client, target = client_target(values)
 
     def fail(error, description=None):
-        raise RedirectError(params, error, description)
+        raise RedirectError(target, error, description)
 
+    if len(values.keys()) > MAX_PARAMETERS:
+        fail("invalid_request", "too many parameters")
+    name = too_long(values)
+    if name:
+        fail("invalid_request", f"{name} is too long")
     for name in SINGLE:
         if len(values.getlist(name)) > 1:
             fail("invalid_request", f"parameter '{name}' repeated")
-    if any(len(v or "") > MAX_VALUE for v in params.values()):
-        fail("invalid_request", "a parameter value is too long")
+    params = {k: values.get(k) for k in values.keys()}
+
     if "request" in params:
         fail("request_not_supported", "request objects are not supported")
     if "request_uri" in params:
         fail("request_uri_not_supported", "request_uri is not supported")
-    if not params.get("response_type"):
+    response_type = params.get("response_type")
+    if not response_type:
         fail("invalid_request", "response_type is required")
+    if not well_formed_response_type(response_type):
+        fail("invalid_request", "response_type is malformed")
+    if response_type != "code":
+        fail("unsupported_response_type", "only response_type=code is supported")
     if params.get("response_mode") not in (None, "query"):
         fail("invalid_request", "only response_mode=query is supported")
     prompts = set((params.get("prompt") or "").split())
@@ -80,4 +104,7 @@ def validate(values) -> tuple[dict, object, str | None]:
         grant.validate_authorization_request()
     except OAuth2Error as exc:
         fail(exc.error, exc.description or None)
+    if params.get("code_challenge") and codes.challenge_in_use(client.client_id,
+                                                               params["code_challenge"]):
+        fail("invalid_request", "code_challenge was already used; send a fresh one")
     return params, client, hint_sub

@@ -60,6 +60,23 @@ def save(code: str, data: AuthorizationCode) -> None:
     services().store.set(f"code:{token_hash(code)}", json.dumps(asdict(data)), ttl=ttl + 5)
 
 
+def challenge_in_use(client_id: str, challenge: str) -> bool:
+    """Whether a code bound to ``challenge`` was issued to this client within the code lifetime."""
+    return services().store.get(_challenge_key(client_id, challenge)) is not None
+
+
+def claim_challenge(client_id: str, challenge: str) -> bool:
+    """Reserve ``challenge`` for one code of this client (atomic set-if-absent, so two
+    instances issuing codes at once cannot both bind it). RFC 7636 §4.1 asks for a fresh
+    verifier per request; a challenge seen twice is a replayed or injected request."""
+    ttl = int(services().settings["protocol.code_ttl"]) + 5
+    return services().store.set(_challenge_key(client_id, challenge), "1", ttl=ttl, nx=True)
+
+
+def _challenge_key(client_id: str, challenge: str) -> str:
+    return f"pkce:{client_id}:{token_hash(challenge)}"
+
+
 def take(code: str) -> tuple[AuthorizationCode | None, str | None]:
     """Consume ``code``. Returns (code, None) the first time, (None, family) on reuse.
 

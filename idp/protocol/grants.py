@@ -7,7 +7,7 @@ clients and for confidential clients unless registered otherwise (RFC 9700 §2.1
 """
 from __future__ import annotations
 
-from authlib.oauth2.rfc6749 import InvalidRequestError, grants
+from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from ..domain.models import User
@@ -17,6 +17,7 @@ from . import codes, tokens
 from .id_token import IDToken
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 
 class PKCE(CodeChallenge):
@@ -38,6 +39,16 @@ class PKCE(CodeChallenge):
         if data.get("code_challenge_method") != "S256":
             raise InvalidRequestError("code_challenge_method must be S256")
         super().validate_code_challenge(grant, redirect_uri)
+
+    def validate_code_verifier(self, grant, result):
+        """A code issued with a challenge and redeemed without a verifier is ``invalid_grant``
+        (RFC 7636 §4.6): the grant cannot be proven. The code was already taken, so it stays
+        spent (RFC 6749 §10.5)."""
+        request = grant.request
+        if (not request.form.get("code_verifier")
+                and self.get_authorization_code_challenge(request.authorization_code)):
+            raise InvalidGrantError("Missing 'code_verifier'")
+        super().validate_code_verifier(grant, result)
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):

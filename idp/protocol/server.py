@@ -16,6 +16,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from ..domain.models import Client
+from ..domain.storable_text import storable
 from ..extensions import db
 from ..services import services
 from . import tokens
@@ -41,7 +42,8 @@ def parked_request(params: dict, auth_context: dict | None = None) -> OAuth2Requ
 
 
 def query_client(client_id):
-    if not isinstance(client_id, str) or not client_id or len(client_id) > 64:
+    if (not isinstance(client_id, str) or not client_id or len(client_id) > 64
+            or not storable(client_id)):  # e.g. the unverified ``iss`` of a client assertion
         return None
     return db.session.scalar(select(Client).where(Client.client_id == client_id,
                                                   Client.enabled.is_(True)))

@@ -14,7 +14,7 @@ from . import tokens
 from .claims import acting_for_id, user_claims
 
 
-def _challenge(status: int, error: str | None = None, description: str | None = None):
+def challenge(status: int, error: str | None = None, description: str | None = None):
     value = 'Bearer realm="userinfo"'
     if error:
         value += f', error="{error}"'
@@ -45,14 +45,14 @@ def _extract() -> tuple[str | None, str | None]:
 def userinfo_response():
     value, problem = _extract()
     if problem:
-        return _challenge(400, problem, "malformed bearer token request")
+        return challenge(400, problem, "malformed bearer token request")
     if value is None:
-        return _challenge(401)
+        return challenge(401)
     ref = tokens.find(value, "access_token")
     if ref is None or ref.kind != "access_token" or not ref.is_active() or ref.row.user is None:
-        return _challenge(401, "invalid_token", "the access token is invalid or expired")
+        return challenge(401, "invalid_token", "the access token is invalid or expired")
     if "openid" not in ref.row.scope.split():
-        return _challenge(403, "insufficient_scope", "the openid scope is required")
+        return challenge(403, "insufficient_scope", "the openid scope is required")
     claims = user_claims(ref.row.user, ref.row.scope, acting_for_id(ref.row))
     body = json.dumps(claims, ensure_ascii=False)
     return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})

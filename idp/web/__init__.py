@@ -7,13 +7,14 @@ from ..services import services
 
 
 def register(app: Flask) -> None:
-    from . import (account, appeals, captcha, dev, divisions, errors, interaction,
+    from . import (account, appeals, captcha, dev, divisions, errors, hostile, interaction,
                    legacy_password, locale, login, oidc, org_registration, registration,
                    supplement)
     for module in (oidc, interaction, account, login, captcha, divisions, dev, registration,
                    locale, org_registration, supplement, legacy_password, appeals):
         app.register_blueprint(module.bp)
     errors.register(app)
+    hostile.register(app)
     app.after_request(_finish_response)
     app.teardown_request(_forget_request_state)
 

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 PROTOCOL_PATHS = ("/token", "/userinfo", "/revoke", "/introspect", "/jwks", "/.well-known/")
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     return request.path.startswith(PROTOCOL_PATHS)
 
 
@@ -32,7 +32,7 @@ def register(app):
             db.session.rollback()
         except Exception:
             pass
-        if _wants_json():
+        if wants_json():
             body = {"error": "temporarily_unavailable",
                     "error_description": "the service is temporarily unavailable"}
             return Response(json.dumps(body), status=503, mimetype="application/json",
@@ -47,7 +47,7 @@ def register(app):
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
-        if _wants_json():
+        if wants_json():
             error = "server_error" if (exc.code or 500) >= 500 else "invalid_request"
             body = {"error": error, "error_description": exc.name}
             return Response(json.dumps(body), status=exc.code, mimetype="application/json",

@@ -1,13 +1,13 @@
 """Protocol endpoints. CSRF does not apply here: clients authenticate by their own means."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
 from ..extensions import csrf
 from ..flows import pending, policy
 from ..protocol import authorize, end_session, keys, logout, metadata
+from ..protocol.grants import GRANT_TYPES
+from ..protocol.request_params import json_error, repeated
 from ..protocol.responses import authorization_error
 from ..protocol.server import oauth_server
 from ..protocol.userinfo import userinfo_response
@@ -38,20 +38,45 @@ def authorize_endpoint():
     try:
         params, client, hint_sub = authorize.validate(request.values)
     except authorize.UnsafeRequest as exc:
-        return render_template("errors/page.html", title="无法继续登录",
-                               message=exc.message), 400
+        return _authorize_error_page(exc.message)
     except authorize.RedirectError as exc:
         return authorization_error(exc.params, exc.error, exc.description)
     ia = pending.create(params, client.client_id, hint_sub)
     return policy.proceed(ia)
 
 
+def refuse_authorization(error: str, description: str):
+    """Answer an authorization request refused before validation: back to the client when it
+    and its exact redirect URI are established, else the error page (RFC 6749 §4.1.2.1)."""
+    try:
+        _, target = authorize.client_target(request.values)
+    except authorize.UnsafeRequest as exc:
+        return _authorize_error_page(exc.message)
+    return authorization_error(target, error, description)
+
+
+def _authorize_error_page(message: str):
+    return render_template("errors/page.html", title="无法继续登录", message=message), 400
+
+
+def _refused_parameters():
+    """RFC 6749 §3.2: a parameter sent twice (body and query string count together)."""
+    name = repeated(request.values)
+    if name:
+        return json_error("invalid_request", f"parameter '{name}' repeated")
+    return None
+
+
 @bp.post("/token")
 def token():
-    if not request.form.get("grant_type"):
-        body = {"error": "invalid_request", "error_description": "Missing 'grant_type' parameter."}
-        return Response(json.dumps(body), status=400, mimetype="application/json",
-                        headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    refused = _refused_parameters()
+    if refused is not None:
+        return refused
+    grant_type = request.form.get("grant_type")
+    if not grant_type:
+        return json_error("invalid_request", "Missing 'grant_type' parameter.")
+    if grant_type not in GRANT_TYPES:  # Authlib would echo it into the description
+        return json_error("unsupported_grant_type", "this grant_type is not supported")
     return oauth_server().create_token_response()
 
 
@@ -62,11 +87,17 @@ def userinfo():
 
 @bp.post("/revoke")
 def revoke():
+    refused = _refused_parameters()
+    if refused is not None:
+        return refused
     return oauth_server().create_endpoint_response("revocation")
 
 
 @bp.post("/introspect")
 def introspect():
+    refused = _refused_parameters()
+    if refused is not None:
+        return refused
     return oauth_server().create_endpoint_response("introspection")
 
 

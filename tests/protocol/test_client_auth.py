@@ -143,10 +143,11 @@ def test_rfc7636_public_client_with_pkce(browser, public_rp, user):
 
 
 def test_rfc7636_public_client_without_verifier(browser, public_rp, user):
+    """RFC 7636 §4.6: the code was issued with a challenge, so no verifier is invalid_grant."""
     callback = browser.sign_in(public_rp)
     browser.verifier = None
     response = redeem(browser, public_rp, callback["code"], data={"client_id": public_rp.client_id})
-    assert_error(response, "invalid_request", 400)
+    assert_error(response, "invalid_grant", 400)
 
 
 def test_rfc6749_public_client_with_made_up_secret(browser, public_rp, user):

@@ -230,10 +230,16 @@ def test_rfc7636_wrong_verifier(browser, rp, user):
     assert_error(browser.exchange(rp, callback["code"], code_verifier=wrong), "invalid_grant")
 
 
-def test_rfc7636_missing_verifier(browser, rp, user):
+def test_rfc7636_missing_verifier_is_invalid_grant_and_spends_the_code(browser, rp, user):
+    """RFC 7636 §4.6: a code issued with a challenge and redeemed without a verifier is
+    invalid_grant; the attempt spends the code (RFC 6749 §10.5), so the right verifier later
+    gets no tokens either."""
     callback = browser.sign_in(rp)
-    browser.verifier = None
-    assert_error(browser.exchange(rp, callback["code"]), "invalid_request")
+    right, browser.verifier = browser.verifier, None
+    assert_error(browser.exchange(rp, callback["code"]), "invalid_grant")
+    response = browser.exchange(rp, callback["code"], code_verifier=right)
+    assert_error(response, "invalid_grant")
+    assert "access_token" not in response.get_json()
 
 
 def test_rfc7636_code_is_spent_after_failed_verifier(browser, rp, user):
