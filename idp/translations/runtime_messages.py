@@ -5,7 +5,7 @@ for scope labels; their sources (protocol code, the error handlers) stay free of
 pybabel cannot see these strings there. Listing them here with the ``N_`` marker puts them into
 the catalog (scripts/translations). Nothing imports this module. Keep it in step with:
 idp/protocol/claims.py SCOPE_LABELS, idp/protocol/authorize.py, idp/protocol/end_session.py,
-idp/web/errors.py, idp/web/oidc.py, idp/web/interaction.py, idp/web/login.py.
+idp/web/errors.py, idp/web/hostile.py, idp/web/oidc.py, idp/web/interaction.py, idp/web/login.py.
 """
 
 
@@ -28,6 +28,7 @@ ERROR_PAGES = [
     N_("页面已过期"), N_("页面已过期或表单无效，请返回上一页刷新后重试。"),
     N_("页面不存在"), N_("请求方式不正确"), N_("请求无效"), N_("请求无法完成"), N_("上传的文件过大"),
     N_("您访问的页面不存在或请求无效。"),
+    N_("请求中含有无法处理的字符（例如空字符），请检查输入后重试。"),
     N_("登录请求已过期或无效，请返回应用重新发起登录。"),
     N_("无法继续登录"), N_("无法完成退出"),
 ]
