@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
 
 from flask import session as browser
 
 from ..services import services
 
 BROWSER_KEY = "interactions"
+ORIGINS_KEY = "interaction_origins"  # interaction id -> origin of its redirect URI
 MAX_PER_BROWSER = 8
 
 
@@ -45,7 +47,21 @@ def create(params: dict, client_id: str, hint_sub: str | None) -> Interaction:
     save(ia)
     ids = [i for i in browser.get(BROWSER_KEY, []) if i != ia.id][-(MAX_PER_BROWSER - 1):]
     browser[BROWSER_KEY] = ids + [ia.id]
+    origins = {i: o for i, o in browser.get(ORIGINS_KEY, {}).items() if i in ids}
+    browser[ORIGINS_KEY] = {**origins, ia.id: origin(params["redirect_uri"])}
     return ia
+
+
+def origin(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else f"{parts.scheme}:"
+
+
+def redirect_origins() -> set[str]:
+    """Where this browser's live interactions may send it back: a form of the interaction
+    pages ends in a redirect there, which CSP ``form-action`` must allow."""
+    live = set(browser.get(BROWSER_KEY, []))
+    return {o for i, o in browser.get(ORIGINS_KEY, {}).items() if i in live}
 
 
 def save(ia: Interaction) -> None:
@@ -69,3 +85,4 @@ def load(iid: str) -> Interaction | None:
 def finish(ia: Interaction) -> None:
     services().store.delete(f"ia:{ia.id}")
     browser[BROWSER_KEY] = [i for i in browser.get(BROWSER_KEY, []) if i != ia.id]
+    browser[ORIGINS_KEY] = {i: o for i, o in browser.get(ORIGINS_KEY, {}).items() if i != ia.id}

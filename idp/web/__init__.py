@@ -1,8 +1,11 @@
 """Flask blueprints: thin views that parse, call the flows/protocol/domain, and render."""
 from __future__ import annotations
 
+import re
+
 from flask import Flask, g, request
 
+from ..flows import pending
 from ..services import services
 
 
@@ -41,9 +44,20 @@ def _finish_response(response):
     headers.setdefault("Referrer-Policy", "no-referrer")
     if response.mimetype == "text/html":
         headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Content-Security-Policy",
-                           "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-                           "form-action 'self' *")
+        headers.setdefault("Content-Security-Policy", _content_security_policy())
         if request.endpoint and not request.endpoint.startswith("static"):
             headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+_SOURCE = re.compile(r"(https?://[A-Za-z0-9.\-]+(:[0-9]+)?|[a-z][a-z0-9+.\-]*:)")
+
+
+def _content_security_policy() -> str:
+    """``form-action``: our own pages, and the clients a form here may end up redirecting to
+    (browsers check form-action on the redirects after a submission): those of this browser's
+    pending authorization requests, and the post-logout redirect of the logout page."""
+    targets = pending.redirect_origins() | set(g.get("form_redirect_origins", ()))
+    allowed = " ".join(sorted(t for t in targets if _SOURCE.fullmatch(t)))
+    return ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'; form-action 'self'" + (" " + allowed if allowed else ""))

@@ -118,6 +118,8 @@ def end_session_endpoint():
     if current is None:
         return render_template("oidc/logged_out.html")
     session["logout_redirect"] = req.redirect_uri
+    if req.redirect_uri:
+        g.form_redirect_origins = {pending.origin(req.redirect_uri)}
     client_name = req.client.name if req.client is not None else None
     return render_template("oidc/logout_confirm.html", form=ConfirmForm(), client_name=client_name,
                            action=url_for("account.logout_confirm"))
