@@ -8,6 +8,7 @@ The table names how to call every endpoint of the app; an endpoint added without
 from __future__ import annotations
 
 import base64
+import io
 import json
 from urllib.parse import urlencode
 
@@ -217,3 +218,10 @@ def test_clean_form_still_reaches_the_view(client):
     assert 'id="password-error"' in response.get_data(as_text=True) or \
         'role="alert"' in response.get_data(as_text=True)
     assert MESSAGE not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field,filename", [("a\x00b", "doc.pdf"), ("name", "a\x00b.pdf")])
+def test_nul_in_a_multipart_field_or_file_name_is_a_400(client, field, filename):
+    response = client.post("/register/org/foreign", content_type="multipart/form-data", data={
+        field: "x", "licence": (io.BytesIO(b"%PDF-1.4\n"), filename)})
+    assert_refused("register_org.details", response)
