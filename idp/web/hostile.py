@@ -45,19 +45,27 @@ def refuse_unstorable_input():
 def _acceptable() -> bool:
     if not form_encoding_is_utf8(request.query_string):
         return False
-    if (request.mimetype == "application/x-www-form-urlencoded"
-            and not form_encoding_is_utf8(request.get_data())):  # cached: the form parses it
-        return False
+    if request.mimetype == "application/x-www-form-urlencoded" and _raw_form_fits():
+        if not form_encoding_is_utf8(request.get_data()):  # cached: the form parses it
+            return False
     texts = [request.path]
     for values in (request.args, request.form, request.cookies):
         for name, value in values.items(multi=True):
             texts += (name, value)
-    texts += [f.filename or "" for f in request.files.values()]
+    texts += [f.filename or "" for _, f in request.files.items(multi=True)]
     credentials = _basic_credentials()
     if credentials is None:
         return False
     texts += credentials
     return all(storable(t) for t in texts)
+
+
+def _raw_form_fits() -> bool:
+    """Read the raw body only within the form size limit; a larger one is refused with 413
+    when the form is parsed, without being held in memory first."""
+    limit = request.max_form_memory_size
+    return request.content_length is not None and (limit is None
+                                                   or request.content_length <= limit)
 
 
 def _basic_credentials() -> list[str] | None:
