@@ -48,7 +48,7 @@ def _acceptable() -> bool:
     if request.mimetype == "application/x-www-form-urlencoded" and _raw_form_fits():
         if not form_encoding_is_utf8(request.get_data()):  # cached: the form parses it
             return False
-    texts = [request.path]
+    texts = [request.path, request.remote_addr or ""]  # the client IP may come from a header
     for values in (request.args, request.form, request.cookies):
         for name, value in values.items(multi=True):
             texts += (name, value)

@@ -225,3 +225,10 @@ def test_nul_in_a_multipart_field_or_file_name_is_a_400(client, field, filename)
     response = client.post("/register/org/foreign", content_type="multipart/form-data", data={
         field: "x", "licence": (io.BytesIO(b"%PDF-1.4\n"), filename)})
     assert_refused("register_org.details", response)
+
+
+def test_nul_in_the_client_address_is_a_400(client):
+    """Behind a proxy the client address comes from a header (X-Forwarded-For) and is used as a
+    key of the per-IP limits."""
+    response = client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.1\x00"})
+    assert_refused("account.login", response)
