@@ -25,13 +25,14 @@ MAX_NAME_LENGTH = 64
 # RFC 6749 §3.1.1 / Appendix A.3: response-name = 1*response-char ("_" / DIGIT / ALPHA),
 # several names separated by single spaces.
 _RESPONSE_TYPE = re.compile(r"[A-Za-z0-9_]+( [A-Za-z0-9_]+)*")
+_PLAIN_NAME = re.compile(r"[a-z_]{1,32}")
 
 
 def repeated(values) -> str | None:
     """The first parameter sent more than once in ``values`` (a MultiDict), else None."""
     for name in values.keys():
         if len(values.getlist(name)) > 1:
-            return name
+            return _label(name)
     return None
 
 
@@ -39,11 +40,17 @@ def too_long(values) -> str | None:
     """The first parameter of an authorization request longer than its limit, else None."""
     for name in values.keys():
         if len(name) > MAX_NAME_LENGTH:
-            return "parameter name"
+            return "a parameter name"
         limit = MAX_LENGTH.get(name, OTHER_MAX_LENGTH)
         if any(len(v) > limit for v in values.getlist(name)):
-            return name
+            return _label(name)
     return None
+
+
+def _label(name: str) -> str:
+    """``name`` for an error description, unless it is the client's own invention: nothing
+    a client made up is echoed back."""
+    return name if _PLAIN_NAME.fullmatch(name) else "a parameter"
 
 
 def well_formed_response_type(value: str) -> bool:
