@@ -47,7 +47,8 @@ def client_target(values) -> tuple[object, dict]:
     redirect_uri = values.get("redirect_uri")
     if not redirect_uri:
         raise UnsafeRequest("请求缺少 redirect_uri，无法返回应用。")
-    if len(redirect_uri) > MAX_LENGTH["redirect_uri"] or not client.check_redirect_uri(redirect_uri):
+    if (len(redirect_uri) > MAX_LENGTH["redirect_uri"]
+            or not client.check_redirect_uri(redirect_uri)):
         raise UnsafeRequest("redirect_uri 与该应用登记的回调地址不一致，为安全起见已停止。")
     target = {"redirect_uri": redirect_uri}
     states = values.getlist("state")

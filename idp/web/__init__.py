@@ -50,7 +50,9 @@ def _finish_response(response):
     return response
 
 
-_SOURCE = re.compile(r"(https?://[A-Za-z0-9.\-]+(:[0-9]+)?|[a-z][a-z0-9+.\-]*:)")
+# what a registered redirect URI's origin may look like in a CSP source list; nothing else
+_SOURCE = re.compile(r"https?://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]+)?"
+                     r"|[a-z][a-z0-9+.\-]*:")
 
 
 def _content_security_policy() -> str:
