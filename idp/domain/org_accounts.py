@@ -15,6 +15,7 @@ natural person's login identifier).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from ..extensions import db
 from ..services import services
 from . import deactivation, documents, password_policy, passwords, registers
 from .errors import Conflict, DomainError, ValidationError
+from .identifiers import is_ascii_digits
 from .models import Organisation, User
 from .models._types import from_timestamp
 from .models.organisation import CATEGORIES
@@ -80,7 +82,7 @@ def _representative(org: Organisation, rep: Representative, today: dt.date, fore
     org.rep_nationality = (rep.nationality or "").strip()[:64] or None
     if foreign and rep.id_type == FOREIGN_DOCUMENT:  # a foreign passport: no national format
         number = documents.normalize(rep.id_number)
-        if not 4 <= len(number) <= 40 or not number.isalnum():
+        if not re.fullmatch(r"[0-9A-Z]{4,40}", number):
             raise ValidationError("证件号码应为 4–40 位字母或数字。", "rep_id_number")
     elif rep.id_type in documents.ID_TYPES:
         number = documents.validate_id_number(rep.id_type, rep.id_number, today=today)
@@ -147,8 +149,8 @@ def new_account_no() -> str:
 
 def looks_like_account_no(code: str) -> bool:
     """Whether a normalised login identifier has the form of an account number."""
-    return (len(code) == len(ACCOUNT_NO_PREFIX) + 9 and code.startswith(ACCOUNT_NO_PREFIX)
-            and code[len(ACCOUNT_NO_PREFIX):].isdigit() and code.isascii())
+    return (code.startswith(ACCOUNT_NO_PREFIX)
+            and is_ascii_digits(code[len(ACCOUNT_NO_PREFIX):], 9))
 
 
 def is_account_no_clash(error: Exception) -> bool:

@@ -132,7 +132,7 @@ class VerificationCodes:
                code: str) -> bool:
         """True once for the right code of this binding; every other answer is a refusal."""
         submitted = normalize(code)
-        if not re.fullmatch(r"\d{6}", submitted):
+        if not re.fullmatch(r"[0-9]{6}", submitted):
             raise WrongCode("验证码应为 6 位数字。")
         _, binding = self._bind(channel, destination, purpose, flow_id)
         key, tries_key = f"vc:code:{binding}", f"vc:tries:{binding}"
