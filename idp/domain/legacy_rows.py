@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..services import Services, services
-from . import documents, legacy_hashes
+from . import documents, legacy_hashes, names
 from .errors import ValidationError
 from .identifiers import BEIJING, fold_full_width, upgrade_15_digit_id
 from .legacy import account_key
@@ -90,8 +90,7 @@ def parse(row: dict, ctx: Context) -> LegacyRow:
     if kind not in KINDS:
         raise ValidationError("用户类型应为 natural、legal、agency、simple"
                               "（或 自然人、法人、代理机构、简易用户）之一。", "type")
-    if not 1 <= len(cells["name"]) <= 200:
-        raise ValidationError("名称为空或超过 200 个字符。", "name")
+    cells["name"] = names.check_name(cells["name"], label="名称", limit=200)
     registered_at = parse_time(cells["registered_at"])
     password_hash = legacy_hashes.to_stored(cells["password_hash"], cells["password_salt"],
                                             fmt=ctx.hash_format, salt_position=ctx.salt_position)

@@ -17,13 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
-from . import deactivation, documents, password_policy, passwords, registers
+from . import deactivation, documents, names, password_policy, passwords, registers
 from .errors import Conflict, DomainError, ValidationError
 from .identifiers import is_ascii_digits
 from .models import Organisation, User
@@ -70,15 +71,18 @@ class Upload:
 
 
 def required_text(value: str | None, field: str, label: str, limit: int) -> str:
-    """The stripped value, 1 to ``limit`` characters, or a ValidationError on ``field``."""
+    """The stripped value, 1 to ``limit`` characters without control or format characters
+    (``names.INVISIBLE``), or a ValidationError on ``field``."""
     value = (value or "").strip()
     if not 1 <= len(value) <= limit:
         raise ValidationError(f"请填写{label}（不超过 {limit} 个字符）。", field)
+    if any(unicodedata.category(ch) in names.INVISIBLE for ch in value):
+        raise ValidationError(f"{label}含有控制字符或不可见的格式字符，请删除后重新填写。", field)
     return value
 
 
 def _representative(org: Organisation, rep: Representative, today: dt.date, foreign: bool):
-    org.rep_name = required_text(rep.name, "rep_name", "法定代表人姓名", 100)
+    org.rep_name = names.check_name(rep.name, "rep_name", "法定代表人姓名", 100)
     org.rep_nationality = (rep.nationality or "").strip()[:64] or None
     if foreign and rep.id_type == FOREIGN_DOCUMENT:  # a foreign passport: no national format
         number = documents.normalize(rep.id_number)
@@ -103,7 +107,7 @@ def build_account(kind: str, category: str, name: str, contact: Contact, rep: Re
     """A new organisation and its account from validated form data, not yet in the session."""
     if category not in CATEGORIES:
         raise ValidationError("请选择法人类型。", "category")
-    name = required_text(name, "name", "单位名称", 200)
+    name = names.check_name(name, "name", "单位名称", 200)
     phone = documents.validate_mobile(contact.phone) if contact.phone else None
     email = (contact.email or "").strip() or None
     if email and ("@" not in email or len(email) > 254 or " " in email):
