@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..services import Services, services
-from . import documents, legacy_hashes, names
+from . import documents, emails, legacy_hashes, names
 from .errors import ValidationError
 from .identifiers import BEIJING, fold_full_width, upgrade_15_digit_id
 from .legacy import account_key
@@ -204,11 +204,10 @@ def _contact(cells: dict, out: LegacyRow) -> None:
             values["phone"] = documents.validate_mobile(cells["mobile"])
         except ValidationError as exc:
             out.warnings.append(f"字段已舍弃：手机号码：{exc.message}")
-    email = cells["email"]
-    if email:
-        if "@" in email and len(email) <= 254 and " " not in email:
-            values["email"] = email
-        else:
+    if cells["email"]:
+        try:
+            values["email"] = emails.normalise_email(cells["email"])
+        except ValidationError:
             out.warnings.append("字段已舍弃：电子邮箱：格式不正确。")
     address = {part: cells[part] for part in ADDRESS if cells[part]}
     values["address"] = address or None

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
-from . import deactivation, documents, names, password_policy, passwords, registers
+from . import deactivation, documents, emails, names, password_policy, passwords, registers
 from .errors import Conflict, DomainError, ValidationError
 from .identifiers import is_ascii_digits
 from .models import Organisation, User
@@ -109,9 +109,7 @@ def build_account(kind: str, category: str, name: str, contact: Contact, rep: Re
         raise ValidationError("请选择法人类型。", "category")
     name = names.check_name(name, "name", "单位名称", 200)
     phone = documents.validate_mobile(contact.phone) if contact.phone else None
-    email = (contact.email or "").strip() or None
-    if email and ("@" not in email or len(email) > 254 or " " in email):
-        raise ValidationError("电子邮箱格式不正确。", "email")
+    email = emails.normalise_email(contact.email) if (contact.email or "").strip() else None
     password_policy.check_password(contact.password, context=[phone, email])
     svc = services()
     now = from_timestamp(svc.clock.now())
