@@ -8,7 +8,9 @@ is ``/JavaScript``) — and at the trailer, and reports the first of these names
 dictionary key or a name value:
 
 - ``/JS``, ``/JavaScript``: JavaScript actions and the document's JavaScript name tree;
-- ``/OpenAction``, ``/AA``: actions run when the document, a page or a field is opened or used;
+- ``/OpenAction`` holding an action, ``/AA``: actions run when the document, a page or a field
+  is opened or used (an ``/OpenAction`` that is only a destination array, ``[3 0 R /Fit]``,
+  which many PDF producers write to set the first view, runs nothing and is accepted);
 - ``/Launch``: an action starting another program or opening another file;
 - ``/EmbeddedFile``, ``/EmbeddedFiles``: files carried inside the PDF (attachments);
 - ``/RichMedia``: Flash and other rich-media annotations;
@@ -44,6 +46,11 @@ def _objects(reader: PdfReader):
         yield reader.get_object(IndirectObject(num, gen, reader))
 
 
+def _destination(value) -> bool:
+    return isinstance(value.get_object() if isinstance(value, IndirectObject) else value,
+                      ArrayObject)
+
+
 def active_content(reader: PdfReader) -> str | None:
     """The first forbidden name (see the module docstring) in the file, or None."""
     for top in _objects(reader):
@@ -52,7 +59,7 @@ def active_content(reader: PdfReader) -> str | None:
             obj = todo.pop()
             if isinstance(obj, DictionaryObject):  # streams too (StreamObject is one)
                 for key, value in obj.items():
-                    if key in ACTIVE:
+                    if key in ACTIVE and not (key == "/OpenAction" and _destination(value)):
                         return str(key)
                     todo.append(value)
             elif isinstance(obj, ArrayObject):

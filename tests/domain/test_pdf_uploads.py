@@ -65,6 +65,15 @@ def test_plain_pdf_with_links_and_the_words_in_text_is_accepted(app, compressed)
     files.check_pdf(pdf_bytes(3), "identity_proof")
 
 
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "object_stream"])
+def test_open_action_that_only_sets_the_first_view_is_accepted(app, compressed):
+    """``/OpenAction [page /Fit]`` is a destination, not an action: many producers write it."""
+    files.check_pdf(one_page(catalog=b"/OpenAction [3 0 R /Fit] ", compressed=compressed),
+                    "identity_proof")
+    files.check_pdf(one_page(catalog=b"/OpenAction 4 0 R ", extra=(b"[3 0 R /XYZ 0 0 0]",),
+                             compressed=compressed), "identity_proof")
+
+
 def _encrypted(user_password: str) -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
