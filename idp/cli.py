@@ -209,6 +209,8 @@ def register(app):
         app.cli.add_command(command)
     from .cli_legacy import legacy_cli
     app.cli.add_command(legacy_cli)
+    from .cli_audit import audit_cli
+    app.cli.add_command(audit_cli)
 
 
 def _create_app():

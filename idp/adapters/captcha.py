@@ -21,6 +21,7 @@ import secrets
 from captcha.image import ImageCaptcha
 
 from ..domain.crypto import keyed_digest
+from ..domain.identifiers import normalize
 
 ALPHABET = "23456789ABCDEFGHJKMNPRSTUVWXYZ"
 PREFIX = "captcha:"
@@ -28,7 +29,9 @@ GC_SLACK = 60
 
 
 def normalise(answer: str) -> str:
-    return "".join(str(answer).split()).upper()
+    """Full-width forms folded, spaces dropped, ASCII upper case; nothing else matches the
+    ASCII alphabet, so other scripts' digits and letters never pass (identifiers.normalize)."""
+    return normalize(str(answer))
 
 
 class ImageCaptchaAdapter:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import documents, org_accounts, password_policy, passwords
+from . import documents, emails, names, org_accounts, password_policy, passwords
 from .errors import Conflict, ValidationError
 from .models import Organisation, User
 from .models._types import from_timestamp
@@ -100,17 +100,10 @@ def validate_password(password: str, *, context: list[str | None] | None = None)
 def create_natural_person(*, name: str, phone: str, password: str, email: str | None = None,
                           id_type: str | None = None, id_number: str | None = None) -> User:
     """Create an active natural-person account in one transaction; identifiers unique (D3)."""
-    name = (name or "").strip()
-    if not 1 <= len(name) <= 100:
-        raise ValidationError("请填写姓名（不超过 100 个字符）。", "name")
+    name = names.check_name(name)
     phone = documents.validate_mobile(phone)
     validate_password(password, context=[phone, id_number])
-    if email is not None and email.strip():
-        email = email.strip()
-        if "@" not in email or len(email) > 254 or " " in email:
-            raise ValidationError("电子邮箱格式不正确。", "email")
-    else:
-        email = None
+    email = emails.normalise_email(email) if (email or "").strip() else None
     svc = services()
     now = from_timestamp(svc.clock.now())
     user = User(name=name, phone=phone, phone_verified=True, email=email,

@@ -17,6 +17,7 @@ from functools import cache
 from importlib import resources
 
 from .errors import ValidationError
+from .identifiers import fold_full_width
 
 STREET_MAX = 120
 # City-level names that only group counties; a mailing address leaves them out.
@@ -117,8 +118,8 @@ def normalize_street(value: str | None) -> str:
 
 
 def normalize_postal_code(value: str | None) -> str:
-    """NFKC first, so full-width digits (１０００２０) are accepted as ASCII."""
-    code = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or ""))
+    """Full-width digits (１０００２０) are accepted as ASCII; other scripts' digits are not."""
+    code = re.sub(r"\s+", "", fold_full_width(value))
     if not _POSTAL.match(code):
         raise ValidationError("邮政编码应为 6 位数字。", "postal_code")
     return code

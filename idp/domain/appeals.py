@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import documents, files, legacy
+from . import documents, files, legacy, names
 from .errors import ValidationError
 from .identifiers import beijing_date
 from .models import LegacyAccount, LegacyAppeal, StoredFile
@@ -67,9 +67,7 @@ def check(a: AppealInput, identity_proof: Upload | None,
         errors["account"] = "请填写历史账号（商标网上申请系统的用户名）。"
     elif len(account) > 64:
         errors["account"] = "历史账号不能超过 64 个字符。"
-    name = " ".join((a.name or "").split())
-    if not 1 <= len(name) <= 200:
-        errors["name"] = "请填写姓名或单位名称（不超过 200 个字）。"
+    name = attempt(lambda: names.check_name(a.name, label="姓名或单位名称", limit=200))
     phone = attempt(lambda: documents.validate_mobile(a.phone or ""))
     email = None
     if (a.email or "").strip():

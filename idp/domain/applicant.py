@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import accounts, address, agreement, documents
+from . import accounts, address, agreement, documents, names
 from .errors import ValidationError
 from .verification import normalise_destination
 
@@ -57,9 +57,7 @@ def check(a: PersonApplication, today: dt.date) -> tuple[dict, dict[str, str]]:
         except ValidationError as exc:
             errors.setdefault(exc.field or "form", exc.message)
 
-    name = " ".join((a.name or "").split())
-    if not 1 <= len(name) <= 100:
-        errors["name"] = "请填写姓名（不超过 100 个字）。"
+    name = attempt(lambda: names.check_name(a.name))
     number = attempt(lambda: documents.validate_id_number(a.id_type, a.id_number, today))
     start = attempt(lambda: _date(a.valid_from, "valid_from"))
     end = None if a.long_term else attempt(lambda: _date(a.valid_to, "valid_to"))

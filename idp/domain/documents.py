@@ -31,7 +31,8 @@ import re
 import time
 
 from .errors import ValidationError
-from .identifiers import PROVINCES, beijing_date, gb11643_check, mask_middle, normalize, parse_date
+from .identifiers import (PROVINCES, beijing_date, gb11643_check, is_ascii_digits, mask_middle,
+                          normalize, parse_date)
 from .mobile import login_key, looks_like_mobile, mask_mobile, validate_mobile
 from .uscc import mask_uscc, validate_organization_code, validate_uscc
 from .validity import Validity, validate_validity
@@ -71,9 +72,9 @@ def _birth_date(digits: str, today: dt.date, label: str) -> None:
 
 
 def _resident_id(number: str, today: dt.date) -> None:
-    if len(number) == 15 and number.isdigit():
+    if is_ascii_digits(number, 15):
         raise _refuse("不支持 15 位身份证号码，请使用 18 位居民身份证号码。")
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise _refuse("居民身份证号码应为 18 位：17 位数字加 1 位校验位（数字或 X）。")
     if number[0] == "9":
         raise _refuse("以 9 开头的是外国人永久居留身份证号码，请选择证件类型“外国人永久居留身份证”。")
@@ -85,27 +86,27 @@ def _resident_id(number: str, today: dt.date) -> None:
 
 
 def _hk_macau_permit(number: str, today: dt.date) -> None:
-    if not re.fullmatch(r"[HM](\d{8}|\d{10})", number):
+    if not re.fullmatch(r"[HM]([0-9]{8}|[0-9]{10})", number):
         raise _refuse("港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字（旧版为 H 或 M 加 10 位数字）。")
 
 
 def _taiwan_permit(number: str, today: dt.date) -> None:
-    if re.fullmatch(r"\d{8}(\d{2})?\([A-Z]\)", number):
+    if re.fullmatch(r"[0-9]{8}([0-9]{2})?\([A-Z]\)", number):
         raise _refuse("台湾居民来往大陆通行证号码括号内的字母表示换证次数，不属于号码：请只填写括号前的数字。")
-    if not re.fullmatch(r"\d{8}(\d{2})?", number):
+    if not re.fullmatch(r"[0-9]{8}([0-9]{2})?", number):
         raise _refuse("台湾居民来往大陆通行证号码应为 8 位数字（旧版为 10 位数字）。")
 
 
 def _passport(number: str, today: dt.date) -> None:
-    if not re.fullmatch(r"E\d{8}|E[A-HJ-NP-Z]\d{7}|G\d{8}", number):
+    if not re.fullmatch(r"E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8}", number):
         raise _refuse("普通护照号码应为 E 加 8 位数字、E 加 1 个字母（不含 I、O）再加 7 位数字，"
                       "或旧版 G 加 8 位数字。")
 
 
 def _foreign_permanent_residence(number: str, today: dt.date) -> None:
-    if re.fullmatch(r"[A-Z]{3}\d{12}", number):
+    if re.fullmatch(r"[A-Z]{3}[0-9]{12}", number):
         return  # 2017 format: only the shape is publicly specified
-    if not re.fullmatch(r"9\d{16}[\dX]", number):
+    if not re.fullmatch(r"9[0-9]{16}[0-9X]", number):
         raise _refuse("外国人永久居留身份证号码应为 18 位（2023 年版：9 开头，17 位数字加 1 位校验位）"
                       "或 15 位（2017 年版：3 位英文字母加 12 位数字）。")
     if number[1:3] not in PROVINCES:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import accounts, documents, registers
+from . import accounts, documents, names, registers
 from .errors import Conflict, DomainError, ValidationError
 from .models import HandlerBinding, Organisation, User
 from .models._types import from_timestamp
@@ -118,6 +118,7 @@ def register_and_bind_handler(organisation: Organisation, *, name: str, phone: s
     the binding then loses a race, the new account stays: it is a valid real-name account of its
     own, and the organisation binds it again through the "handler registered" path.
     """
+    name = names.check_name(name)
     number = documents.validate_id_number(id_type, id_number,
                                           today=documents.beijing_date(services().clock.now()))
     if organisation.kind == AGENCY:

@@ -31,11 +31,35 @@ _GB32100_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 
 PROVINCES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
     "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split())
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]+")
+_DIGITS = re.compile("[0-9]+")
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def fold_full_width(value: str | None) -> str:
+    """Full-width forms (U+FF01–FF5E, what a Chinese input method types in full-width mode) and
+    the ideographic space folded to their ASCII forms by NFKC; every other character is kept.
+
+    Folding no more than that is deliberate: NFKC would also turn superscripts (¹), circled
+    (①) and mathematical (𝟏) digits, ligatures and Roman numerals into ASCII, none of which is
+    a plausible way to type an identifier, while Arabic-Indic (٣) or Devanagari (३) digits are
+    not folded by NFKC at all. Whatever is left non-ASCII is refused by the validators."""
+    return _FULL_WIDTH.sub(lambda m: unicodedata.normalize("NFKC", m.group()), value or "")
 
 
 def normalize(value: str | None) -> str:
-    """NFKC (full-width digits and letters become ASCII), no spaces, upper case (x becomes X)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "")).upper()
+    """The one spelling of an identifier as typed: full-width forms folded (``fold_full_width``),
+    no whitespace, ASCII letters in upper case (x becomes X; ``str.upper`` would also turn
+    ``ſ`` into S and ``ı`` into I). The result may still hold non-ASCII characters:
+    every identifier pattern here is ASCII-only (``[0-9]``, never ``\\d``, ``isdigit`` or
+    ``int`` on unchecked text, which all accept other scripts' digits), so they are refused
+    with the field's usual message."""
+    return re.sub(r"\s+", "", fold_full_width(value)).translate(_ASCII_UPPER)
+
+
+def is_ascii_digits(value: str, length: int | None = None) -> bool:
+    """Only ASCII 0-9 (``str.isdigit`` also takes ``٣``, ``३`` and ``²``), of ``length`` if given."""
+    return bool(_DIGITS.fullmatch(value)) and (length is None or len(value) == length)
 
 
 def beijing_date(timestamp: float) -> dt.date:
@@ -54,7 +78,7 @@ def upgrade_15_digit_id(number: str) -> str | None:
     birth year (after the 6-digit area code) and the MOD 11-2 check character is appended.
     The result is not validated here: pass it to ``documents.validate_id_number``."""
     number = normalize(number)
-    if not re.fullmatch(r"\d{15}", number):
+    if not is_ascii_digits(number, 15):
         return None
     first17 = number[:6] + "19" + number[6:]
     return first17 + gb11643_check(first17)
@@ -62,7 +86,7 @@ def upgrade_15_digit_id(number: str) -> str | None:
 
 def gb11714_check(body8: str) -> str:
     """The check character of an 8-character organisation-code body."""
-    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w
+    total = sum((int(c) if is_ascii_digits(c) else ord(c) - 55) * w
                 for c, w in zip(body8, _GB11714_WEIGHTS))
     value = 11 - total % 11
     return {10: "X", 11: "0"}.get(value, str(value))

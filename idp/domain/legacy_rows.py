@@ -15,13 +15,12 @@ import datetime as dt
 import hashlib
 import hmac
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from ..services import Services, services
-from . import documents, legacy_hashes
+from . import documents, emails, legacy_hashes, names
 from .errors import ValidationError
-from .identifiers import BEIJING, upgrade_15_digit_id
+from .identifiers import BEIJING, fold_full_width, upgrade_15_digit_id
 from .legacy import account_key
 from .models.legacy import AGENCY, KINDS
 
@@ -68,8 +67,9 @@ class LegacyRow:
 
 
 def text(value, column: str = "") -> str:
-    """A cell as trimmed text (JSON numbers and booleans as written in CSV); codes and numbers
-    NFKC-normalised (full-width digits become ASCII), names and addresses kept as written."""
+    """A cell as trimmed text (JSON numbers and booleans as written in CSV); in codes and numbers
+    full-width forms are folded to ASCII (``fold_full_width``: other scripts' digits stay, and
+    the validators refuse them), names and addresses kept as written."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -77,7 +77,7 @@ def text(value, column: str = "") -> str:
     value = str(value).strip()
     if value.isascii() or column in VERBATIM:
         return value
-    return unicodedata.normalize("NFKC", value)
+    return fold_full_width(value)
 
 
 def parse(row: dict, ctx: Context) -> LegacyRow:
@@ -90,8 +90,7 @@ def parse(row: dict, ctx: Context) -> LegacyRow:
     if kind not in KINDS:
         raise ValidationError("用户类型应为 natural、legal、agency、simple"
                               "（或 自然人、法人、代理机构、简易用户）之一。", "type")
-    if not 1 <= len(cells["name"]) <= 200:
-        raise ValidationError("名称为空或超过 200 个字符。", "name")
+    cells["name"] = names.check_name(cells["name"], label="名称", limit=200)
     registered_at = parse_time(cells["registered_at"])
     password_hash = legacy_hashes.to_stored(cells["password_hash"], cells["password_salt"],
                                             fmt=ctx.hash_format, salt_position=ctx.salt_position)
@@ -113,7 +112,7 @@ def parse(row: dict, ctx: Context) -> LegacyRow:
 _LOOSE_TIME = re.compile(
     r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
     r"(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,9}))?秒?)?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?")
+    r"\s*(Z|[+-]\d{2}:?\d{2})?", re.ASCII)  # \d: ASCII digits only
 
 
 def parse_time(value: str) -> dt.datetime:
@@ -123,7 +122,7 @@ def parse_time(value: str) -> dt.datetime:
     milliseconds (13 digits). No offset means Beijing time (the cutoff is Beijing time, L2)."""
     value = (value or "").strip()
     try:
-        if re.fullmatch(r"\d{10}|\d{13}", value):
+        if re.fullmatch(r"[0-9]{10}|[0-9]{13}", value):
             seconds = int(value) / (1000 if len(value) == 13 else 1)
             return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
         loose = _LOOSE_TIME.fullmatch(value)
@@ -205,11 +204,10 @@ def _contact(cells: dict, out: LegacyRow) -> None:
             values["phone"] = documents.validate_mobile(cells["mobile"])
         except ValidationError as exc:
             out.warnings.append(f"字段已舍弃：手机号码：{exc.message}")
-    email = cells["email"]
-    if email:
-        if "@" in email and len(email) <= 254 and " " not in email:
-            values["email"] = email
-        else:
+    if cells["email"]:
+        try:
+            values["email"] = emails.normalise_email(cells["email"])
+        except ValidationError:
             out.warnings.append("字段已舍弃：电子邮箱：格式不正确。")
     address = {part: cells[part] for part in ADDRESS if cells[part]}
     values["address"] = address or None

@@ -11,7 +11,7 @@ import re
 from .errors import ValidationError
 from .identifiers import normalize
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _DASHES = re.compile(r"[-‐‑‒–—]")
 
 

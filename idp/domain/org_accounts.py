@@ -15,15 +15,18 @@ natural person's login identifier).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
-from . import deactivation, documents, password_policy, passwords, registers
+from . import deactivation, documents, emails, names, password_policy, passwords, registers
 from .errors import Conflict, DomainError, ValidationError
+from .identifiers import is_ascii_digits
 from .models import Organisation, User
 from .models._types import from_timestamp
 from .models.organisation import CATEGORIES
@@ -68,19 +71,22 @@ class Upload:
 
 
 def required_text(value: str | None, field: str, label: str, limit: int) -> str:
-    """The stripped value, 1 to ``limit`` characters, or a ValidationError on ``field``."""
+    """The stripped value, 1 to ``limit`` characters without control or format characters
+    (``names.INVISIBLE``), or a ValidationError on ``field``."""
     value = (value or "").strip()
     if not 1 <= len(value) <= limit:
         raise ValidationError(f"请填写{label}（不超过 {limit} 个字符）。", field)
+    if any(unicodedata.category(ch) in names.INVISIBLE for ch in value):
+        raise ValidationError(f"{label}含有控制字符或不可见的格式字符，请删除后重新填写。", field)
     return value
 
 
 def _representative(org: Organisation, rep: Representative, today: dt.date, foreign: bool):
-    org.rep_name = required_text(rep.name, "rep_name", "法定代表人姓名", 100)
+    org.rep_name = names.check_name(rep.name, "rep_name", "法定代表人姓名", 100)
     org.rep_nationality = (rep.nationality or "").strip()[:64] or None
     if foreign and rep.id_type == FOREIGN_DOCUMENT:  # a foreign passport: no national format
         number = documents.normalize(rep.id_number)
-        if not 4 <= len(number) <= 40 or not number.isalnum():
+        if not re.fullmatch(r"[0-9A-Z]{4,40}", number):
             raise ValidationError("证件号码应为 4–40 位字母或数字。", "rep_id_number")
     elif rep.id_type in documents.ID_TYPES:
         number = documents.validate_id_number(rep.id_type, rep.id_number, today=today)
@@ -101,11 +107,9 @@ def build_account(kind: str, category: str, name: str, contact: Contact, rep: Re
     """A new organisation and its account from validated form data, not yet in the session."""
     if category not in CATEGORIES:
         raise ValidationError("请选择法人类型。", "category")
-    name = required_text(name, "name", "单位名称", 200)
+    name = names.check_name(name, "name", "单位名称", 200)
     phone = documents.validate_mobile(contact.phone) if contact.phone else None
-    email = (contact.email or "").strip() or None
-    if email and ("@" not in email or len(email) > 254 or " " in email):
-        raise ValidationError("电子邮箱格式不正确。", "email")
+    email = emails.normalise_email(contact.email) if (contact.email or "").strip() else None
     password_policy.check_password(contact.password, context=[phone, email])
     svc = services()
     now = from_timestamp(svc.clock.now())
@@ -147,8 +151,8 @@ def new_account_no() -> str:
 
 def looks_like_account_no(code: str) -> bool:
     """Whether a normalised login identifier has the form of an account number."""
-    return (len(code) == len(ACCOUNT_NO_PREFIX) + 9 and code.startswith(ACCOUNT_NO_PREFIX)
-            and code[len(ACCOUNT_NO_PREFIX):].isdigit() and code.isascii())
+    return (code.startswith(ACCOUNT_NO_PREFIX)
+            and is_ascii_digits(code[len(ACCOUNT_NO_PREFIX):], 9))
 
 
 def is_account_no_clash(error: Exception) -> bool:

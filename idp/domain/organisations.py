@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import documents, files, registers, reviews
+from . import documents, files, names, registers, reviews
 from .errors import Conflict, DomainError
 from .models import HandlerBinding, Organisation
 from .models._types import from_timestamp
@@ -133,7 +133,7 @@ def build_foreign_legal_person(category, country, name, name_en, registration_nu
     org = build_account(LEGAL, category, name, contact, representative, PENDING_REVIEW,
                         foreign=True)
     org.country = required_text(country, "country", "注册国家（地区）", 64)
-    org.name_en = required_text(name_en, "name_en", "英文名称", 200)
+    org.name_en = names.check_name(name_en, "name_en", "英文名称", 200)
     org.registration_number = required_text(registration_number, "registration_number", "注册号",
                                             64)
     org.account_no = new_account_no()

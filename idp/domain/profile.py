@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import accounts, deactivation, documents, passwords
+from . import accounts, deactivation, documents, emails, passwords
 from .errors import Conflict, DomainError, ValidationError
 from .models import HandlerBinding, Organisation, User
 from .models._types import from_timestamp
@@ -81,9 +81,7 @@ def _new_mobile(user: User, phone: str) -> str:
 
 
 def _new_email(user: User, email: str) -> str:
-    email = (email or "").strip()
-    if "@" not in email or len(email) > 254 or " " in email:
-        raise ValidationError("电子邮箱格式不正确。", "email")
+    email = emails.normalise_email(email)
     if email == user.email:
         raise ValidationError("新电子邮箱与当前电子邮箱相同。", "email")
     return email

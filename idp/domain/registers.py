@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
-from . import documents
+from . import documents, names
 from .errors import DomainError
 from .models import AgencyFiling, Practitioner
 
@@ -87,10 +87,7 @@ def _practitioner(row: dict, today: dt.date) -> tuple:
 
 
 def _name(value: str | None, limit: int) -> str:
-    name = (value or "").strip()
-    if not 1 <= len(name) <= limit:
-        raise DomainError(f"名称不能为空，且不超过 {limit} 个字符。", "name")
-    return name
+    return names.check_name(value, label="名称", limit=limit)
 
 
 def import_file(path: str, kind: str, dry_run: bool = False) -> ImportReport:

@@ -16,8 +16,11 @@ organisations registered before the USCC may still log in with it (login table, 
 """
 from __future__ import annotations
 
+import re
+
 from .errors import ValidationError
-from .identifiers import USCC_ALPHABET, gb11714_check, gb32100_check, mask_middle, normalize
+from .identifiers import (USCC_ALPHABET, gb11714_check, gb32100_check, is_ascii_digits,
+                          mask_middle, normalize)
 
 # registration authority -> its organisation categories (GB 32100-2015 table + XG1-2016)
 CATEGORIES = {
@@ -58,7 +61,7 @@ def validate_uscc(value: str) -> str:
     if code[1] not in CATEGORIES[code[0]]:
         raise _refuse(f"统一社会信用代码第 2 位（机构类别代码）“{code[1]}”"
                       f"与登记管理部门代码“{code[0]}”不对应。")
-    if not code[2:8].isdigit():
+    if not is_ascii_digits(code[2:8]):
         raise _refuse("统一社会信用代码第 3–8 位（登记管理机关行政区划码）应为 6 位数字。")
     if gb11714_check(code[8:16]) != code[16]:
         raise _refuse("统一社会信用代码第 9–17 位（组织机构代码）的校验码不正确，请核对。")
@@ -70,7 +73,7 @@ def validate_uscc(value: str) -> str:
 def validate_organization_code(value: str) -> str:
     """A 9-character organisation code (GB 11714), with or without the dash before the check."""
     code = normalize(value).replace("-", "")
-    if len(code) != 9 or not code[:8].isalnum() or not code.isascii():
+    if not re.fullmatch(r"[0-9A-Z]{8}[0-9X]", code):
         raise _refuse("组织机构代码应为 9 位（8 位数字或大写字母加 1 位校验码）。", "org_code")
     if gb11714_check(code[:8]) != code[8]:
         raise _refuse("组织机构代码校验码不正确，请核对。", "org_code")

@@ -145,14 +145,14 @@ def test_oidcc_userinfo_openid_only_gives_sub(browser, rp, user):
 
 
 def test_oidcc_scope_email(browser, rp, app):
-    person = make_user(phone="13900139000", name="李四", email="lisi@example.test")
+    person = make_user(phone="13900139000", name="李四", email="lisi@example.cn")
     tokens = browser.tokens_for(rp, identifier="13900139000", scope="openid email")
     info = browser.http.get("/userinfo", headers=bearer(tokens["access_token"])).get_json()
-    assert info == {"sub": person.sub, "email": "lisi@example.test", "email_verified": True}
+    assert info == {"sub": person.sub, "email": "lisi@example.cn", "email_verified": True}
 
 
 def test_oidcc_no_email_without_email_scope(browser, rp, app):
-    make_user(phone="13900139000", name="李四", email="lisi@example.test")
+    make_user(phone="13900139000", name="李四", email="lisi@example.cn")
     tokens = browser.tokens_for(rp, identifier="13900139000", scope="openid profile phone")
     info = browser.http.get("/userinfo", headers=bearer(tokens["access_token"])).get_json()
     assert "email" not in info and "email_verified" not in info

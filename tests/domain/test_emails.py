@@ -1,0 +1,102 @@
+"""E-mail addresses are checked by email-validator: one address, no display name, no list
+(emails.normalise_email), and every path that takes an address uses it."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from idp.domain import accounts, appeals, emails, legacy_rows, organisations, profile
+from idp.domain.errors import ValidationError
+from idp.domain.verification import normalise_destination
+from orgkit import contact, legal_kwargs
+from support import PASSWORD, make_user
+
+REFUSED = {
+    "display_name": "张三 <zhangsan@example.cn>",
+    "display_name_ascii": "Zhang San <zhangsan@example.cn>",
+    "angle_brackets": "<zhangsan@example.cn>",
+    "comma_list": "zhangsan@example.cn,lisi@example.cn",
+    "semicolon_list": "zhangsan@example.cn;lisi@example.cn",
+    "space_list": "zhangsan@example.cn lisi@example.cn",
+    "quoted_local_part": '"zhang san"@example.cn',
+    "domain_literal": "zhangsan@[203.0.113.7]",
+    "no_dot_in_domain": "zhangsan@localhost",
+    "special_use_domain": "zhangsan@example.local",
+    "two_at_signs": "zhang@san@example.cn",
+    "double_dot": "zhang..san@example.cn",
+    "zero_width_space": "zhang\u200bsan@example.cn",
+    "bidi_override": "zhangsan@example.c\u202en",
+    "nul": "zhangsan@example.cn\x00",
+    "non_ascii_local_part": "张三@example.cn",
+    "too_long": "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".cn",
+}
+
+
+@pytest.mark.parametrize("kind", REFUSED)
+def test_address_that_is_not_exactly_one_address_is_refused(kind):
+    with pytest.raises(ValidationError) as refused:
+        emails.normalise_email(REFUSED[kind])
+    assert refused.value.field == "email"
+    assert refused.value.message == emails.MESSAGE
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("Zhang.San@Example.COM", "zhang.san@example.com"),
+    ("  zhangsan@example.cn ", "zhangsan@example.cn"),
+    ("ｚｈａｎｇｓａｎ＠ｅｘａｍｐｌｅ．ｃｎ", "zhangsan@example.cn"),
+    ("zhangsan@例子.中国", "zhangsan@xn--fsqu00a.xn--fiqs8s"),
+    ("zhang+tm@mail.example.gov.cn", "zhang+tm@mail.example.gov.cn"),
+])
+def test_address_is_stored_in_its_normalised_form(typed, stored):
+    assert emails.normalise_email(typed) == stored
+
+
+BAD = "张三 <zhangsan@example.cn>"
+
+
+def test_verification_codes_refuse_the_address():
+    with pytest.raises(ValidationError):
+        normalise_destination("mail", BAD)
+    assert normalise_destination("mail", "ZhangSan@Example.cn") == "zhangsan@example.cn"
+
+
+def test_account_creation_refuses_the_address(app):
+    with pytest.raises(ValidationError) as refused:
+        accounts.create_natural_person(name="张三", phone="13900139000", password=PASSWORD,
+                                       email="a@example.cn,b@example.cn")
+    assert refused.value.field == "email"
+    user = accounts.create_natural_person(name="张三", phone="13900139000", password=PASSWORD,
+                                          email="Zhang@Example.CN")
+    assert user.email == "zhang@example.cn"
+
+
+def test_organisation_registration_refuses_the_address(app):
+    kwargs = legal_kwargs(contact=dataclasses.replace(contact(), email=BAD))
+    with pytest.raises(ValidationError) as refused:
+        organisations.register_legal_person(**kwargs)
+    assert refused.value.field == "email"
+
+
+def test_personal_center_refuses_the_new_address(app):
+    user = make_user()
+    with pytest.raises(ValidationError) as refused:
+        profile.send_email_code(user, BAD, "flow-1", "203.0.113.7")
+    assert refused.value.field == "email"
+
+
+def test_appeal_refuses_the_address():
+    _, errors = appeals.check(appeals.AppealInput("tm_zhang", "张三", "13900139000", BAD,
+                                                  "历史账号无法完成信息补录。"), None, None)
+    assert errors["email"] == emails.MESSAGE
+
+
+def test_legacy_import_drops_the_address_with_a_warning(app):
+    row = {"legacy_id": "zhangsan", "type": "natural", "name": "张三",
+           "registered_at": "2019-05-01 10:00:00", "password_hash": "0" * 32,
+           "email": "a@example.cn;b@example.cn"}
+    parsed = legacy_rows.parse(row, legacy_rows.Context.current())
+    assert parsed.values["email"] is None
+    assert "字段已舍弃：电子邮箱：格式不正确。" in parsed.warnings
+    parsed = legacy_rows.parse(row | {"email": "Old@Example.CN"}, legacy_rows.Context.current())
+    assert parsed.values["email"] == "old@example.cn"
