@@ -66,6 +66,12 @@ def make_handler(n: int = 1, *, realname: bool = True):
     return person
 
 
+def handler_fields(person) -> dict:
+    """What an organisation types to name a registered handler (P3): mobile and document."""
+    return {"phone": person.phone, "id_type": person.id_type,
+            "id_number": services().cipher.decrypt(person.id_number_enc, accounts.ID_INDEX)}
+
+
 def pdf_bytes(pages: int = 1) -> bytes:
     writer = PdfWriter()
     for _ in range(pages):
