@@ -13,8 +13,8 @@ import pytest
 from idp.domain import handler_confirmation, handlers, organisations
 from idp.services import services
 from orgkit import (file_agency, file_practitioner, handler_fields, legal_kwargs, make_handler,
-                    resident_id, uscc)
-from support import PASSWORD, form_with, html_of
+                    org_center, resident_id, uscc)
+from support import form_with, html_of
 
 ANSWER = "2468"
 UNKNOWN = {"phone": "13655550000", "id_type": "resident_id", "id_number": resident_id(77)}
@@ -133,15 +133,7 @@ def test_y2_refusals_are_told_only_after_the_code(app, clock):
 # --- 经办人管理 in the personal center --------------------------------------------------------
 
 def center(app, code: str):
-    browser = app.test_client()
-    page = browser.get("/login", query_string={"entry": "legal"})
-    action, fields = form_with(html_of(page), 'name="password"')
-    assert browser.post(action, data={**fields, "identifier": code, "password": PASSWORD,
-                                      "captcha": ANSWER}).status_code == 302
-    page = browser.get("/account/reauth", query_string={"next": "/account/handlers"})
-    action, fields = form_with(html_of(page), 'name="password"')
-    assert browser.post(action, data={**fields, "password": PASSWORD}).status_code == 302
-    return browser
+    return org_center(app, code, ANSWER)
 
 
 def center_send(browser, typed: dict):
