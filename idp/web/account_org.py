@@ -1,8 +1,9 @@
 """经办人管理 (P3, Y2) and 变更为代理机构 (P6) of an organisation's personal center.
 
 The organisation account itself (signed in with its USCC) manages its handlers: "handler
-registered" (identify by mobile or ID number, the handler confirms with the SMS code sent to
-their own mobile) or "handler not registered" (the new handler's mobile is proven by a code
+registered" (named by mobile and document; the page answers the same whether or not they
+match, and only a match texts the handler a code naming the organisation:
+handler_confirmation) or "handler not registered" (the new handler's mobile is proven by a code
 first, S7, then the natural person is registered and bound); unbind. Every change asks for
 re-authentication first (P2). Domain refusals are shown as messages; unbinding an id that is
 nobody and one that is not this organisation's handler answer alike. When bindings end (unbind,
@@ -146,9 +147,9 @@ def handler_unbind(s, user):
     if org is None or not form.validate_on_submit():
         return redirect(url_for(".handlers_page"))
     target = form.target.data or ""
+    handler_id = int(target) if target.isdigit() and len(target) < 12 else 0  # 0 is nobody
     try:
-        ended = handlers.unbind_handler(org, int(target) if target.isdigit() and len(
-            target) < 12 else 0)
+        ended = handlers.unbind_handler(org, handler_id)
     except DomainError as exc:
         return _handlers_page(org, error=exc.message)
     tokens.revoke_acting_for(org.user_id, ended[0])
