@@ -14,7 +14,7 @@ from idp.domain.organisations import Contact, Representative
 from idp.domain.registers import uscc_index
 from idp.extensions import db
 from idp.services import services
-from support import PASSWORD
+from support import PASSWORD, form_with, html_of
 
 
 def uscc(n: int = 1) -> str:
@@ -64,6 +64,26 @@ def make_handler(n: int = 1, *, realname: bool = True):
     person.realname_verified = realname
     db.session.commit()
     return person
+
+
+def handler_fields(person) -> dict:
+    """What an organisation types to name a registered handler (P3): mobile and document."""
+    return {"phone": person.phone, "id_type": person.id_type,
+            "id_number": services().cipher.decrypt(person.id_number_enc, accounts.ID_INDEX)}
+
+
+def org_center(app, code: str, captcha: str, target: str = "/account/handlers"):
+    """A test client signed in as the organisation (法人 entry) and re-authenticated for
+    ``target`` (P2). ``captcha``: the deterministic answer the test module configured."""
+    http = app.test_client()
+    action, fields = form_with(html_of(http.get("/login", query_string={"entry": "legal"})),
+                               'name="password"')
+    assert http.post(action, data={**fields, "identifier": code, "password": PASSWORD,
+                                   "captcha": captcha}).status_code == 302
+    page = http.get("/account/reauth", query_string={"next": target})
+    action, fields = form_with(html_of(page), 'name="password"')
+    assert http.post(action, data={**fields, "password": PASSWORD}).status_code == 302
+    return http
 
 
 def pdf_bytes(pages: int = 1) -> bytes:

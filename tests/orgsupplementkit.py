@@ -98,8 +98,8 @@ def bind_registered(http, handler):
     """P3 经办人已注册: send the code to the handler's mobile, then confirm with it."""
     token = csrf(http, "/register/org/handler")
     page = http.post("/register/org/handler/registered",
-                     data={"identifier": handler.phone, "send": "1", "csrf_token": token})
-    assert "验证码已发送至经办人手机" in page.get_data(as_text=True), page.get_data(as_text=True)
+                     data={**orgkit.handler_fields(handler), "send": "1", "csrf_token": token})
+    assert "经办人将收到短信验证码" in page.get_data(as_text=True), page.get_data(as_text=True)
     return http.post("/register/org/handler/registered", data={
-        "identifier": handler.phone, "code": orgkit.latest_sms_code(handler.phone),
+        **orgkit.handler_fields(handler), "code": orgkit.latest_sms_code(handler.phone),
         "confirm": "1", "csrf_token": token})

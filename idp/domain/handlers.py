@@ -4,10 +4,10 @@
   agency's handler is on the register of filed practitioners, for this agency when the register
   names one, and is handler of no other agency (Y2). The partial unique index
   ``uq_handler_one_agency`` makes the last rule hold under concurrency as well.
-- Two ways to bind (P3): "handler already registered" — the person confirms with an SMS code
-  sent to their own mobile (``start_confirmation`` / ``complete_confirmation``); "handler not
-  registered" — the natural person is registered from the form, then bound
-  (``register_and_bind_handler``).
+- Two ways to bind (P3): "handler already registered" — the person, named by mobile and
+  document, confirms with an SMS code sent to their own mobile (``handler_confirmation``, which
+  tells a stranger nothing); "handler not registered" — the natural person is registered from
+  the form, then bound (``register_and_bind_handler``).
 """
 from __future__ import annotations
 
@@ -26,17 +26,23 @@ from .models.user import ACTIVE, NATURAL, PENDING_REVIEW
 Y2_OTHER_AGENCY = "该自然人已是其他代理机构的经办人。"
 Y2_NOT_PRACTITIONER = "该自然人不在商标代理从业人员备案名单中，不能绑定为代理机构的经办人。"
 ALREADY_BOUND = "该自然人已是本机构的经办人。"
-PURPOSE = "bind_handler"  # verification purposes are [a-z0-9_]
+# one answer for "no such person" and "not this organisation's handler" (no enumeration)
+NOT_BOUND = "未找到该经办人的绑定，可能已经解除。"
 
 
 def _active(query):
     return query.where(HandlerBinding.active.is_(True))
 
 
-def check_handler(organisation: Organisation, handler: User) -> None:
-    """P3 + Y2: may ``handler`` be bound to ``organisation``? Raises the reason if not."""
+def check_organisation(organisation: Organisation) -> None:
+    """P3: may ``organisation`` bind handlers at all (its account active or under review)?"""
     if organisation.user.status not in (ACTIVE, PENDING_REVIEW) or not organisation.active:
         raise DomainError("该机构账号不可用，不能绑定经办人。")
+
+
+def check_handler(organisation: Organisation, handler: User) -> None:
+    """P3 + Y2: may ``handler`` be bound to ``organisation``? Raises the reason if not."""
+    check_organisation(organisation)
     if handler.user_type != NATURAL or handler.status != ACTIVE:
         raise ValidationError("经办人必须是已注册的自然人用户。", "handler")
     if not handler.realname_verified:
@@ -74,38 +80,19 @@ def bind_handler(organisation: Organisation, handler: User) -> HandlerBinding:
     return binding
 
 
-def unbind_handler(organisation: Organisation, handler: User) -> list[int]:
+def unbind_handler(organisation: Organisation, handler: User | int) -> list[int]:
     """End the active binding (handler management, P2). Returns the handler ids whose binding
-    ended, so the caller can revoke what they hold for the organisation (R2)."""
+    ended, so the caller can revoke what they hold for the organisation (R2). An id that is
+    nobody and a person who is not this organisation's handler get the same ``NOT_BOUND``."""
+    handler_id = handler if isinstance(handler, int) else handler.id
     binding = db.session.scalar(_active(select(HandlerBinding)).where(
         HandlerBinding.organisation_id == organisation.id,
-        HandlerBinding.handler_id == handler.id))
+        HandlerBinding.handler_id == handler_id))
     if binding is None:
-        raise DomainError("该自然人不是本机构的经办人。", "handler")
+        raise DomainError(NOT_BOUND, "handler")
     binding.active, binding.ended_at = False, from_timestamp(services().clock.now())
     db.session.commit()
-    return [handler.id]
-
-
-def start_confirmation(organisation: Organisation, identifier: str, *, ip: str) -> User:
-    """P3 "handler registered": find the natural person by mobile or ID number, check they may
-    be bound, and send a code to their own mobile. Returns the person (show the masked mobile)."""
-    handler = accounts.find_by_login(identifier)
-    if handler is None or handler.user_type != NATURAL or not handler.phone:
-        raise ValidationError("未找到该经办人，请核对手机号码或证件号码，或选择“经办人未注册”。",
-                              "handler")
-    check_handler(organisation, handler)
-    services().extras["codes"].send(channel="sms", destination=handler.phone, purpose=PURPOSE,
-                                    flow_id=f"org-{organisation.id}", ip=ip)
-    return handler
-
-
-def complete_confirmation(organisation: Organisation, handler: User, code: str
-                          ) -> HandlerBinding:
-    """P3: the code the handler received confirms the binding (a wrong code binds nothing)."""
-    services().extras["codes"].verify(channel="sms", destination=handler.phone, purpose=PURPOSE,
-                                      flow_id=f"org-{organisation.id}", code=code)
-    return bind_handler(organisation, handler)
+    return [handler_id]
 
 
 def register_and_bind_handler(organisation: Organisation, *, name: str, phone: str,
@@ -113,7 +100,8 @@ def register_and_bind_handler(organisation: Organisation, *, name: str, phone: s
                               email: str | None = None) -> HandlerBinding:
     """P3 "handler not registered": real-name check, create the natural person, then bind.
 
-    The agency rules (Y2 register) are checked before the account is created. The account is
+    The agency rules (Y2 register) are checked after the real-name check (so the register is
+    not probed with bare document numbers) and before the account is created. The account is
     committed by ``accounts.create_natural_person`` and the binding in a second transaction; if
     the binding then loses a race, the new account stays: it is a valid real-name account of its
     own, and the organisation binds it again through the "handler registered" path.
@@ -121,14 +109,14 @@ def register_and_bind_handler(organisation: Organisation, *, name: str, phone: s
     name = names.check_name(name)
     number = documents.validate_id_number(id_type, id_number,
                                           today=documents.beijing_date(services().clock.now()))
+    result = services().extras["realname"].verify(name.strip(), id_type, number)
+    if not result.ok:
+        raise ValidationError(result.reason or "姓名与证件号码不一致，实名认证未通过。", "name")
     if organisation.kind == AGENCY:
         practitioner = registers.practitioner_for(accounts.id_number_index(number))
         if practitioner is None or practitioner.agency_uscc_bidx not in (
                 None, organisation.uscc_bidx):
             raise ValidationError(Y2_NOT_PRACTITIONER, "id_number")
-    result = services().extras["realname"].verify(name.strip(), id_type, number)
-    if not result.ok:
-        raise ValidationError(result.reason or "姓名与证件号码不一致，实名认证未通过。", "name")
     handler = accounts.create_natural_person(name=name, phone=phone, password=password,
                                              email=email, id_type=id_type, id_number=number)
     handler.realname_verified = True

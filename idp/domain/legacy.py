@@ -100,11 +100,10 @@ def refusal(account: LegacyAccount) -> str | None:
 
 
 def check_password(account: LegacyAccount | None, password: str) -> bool:
-    """L5: the legacy password; on success a legacy-format hash becomes argon2id (L1)."""
-    if account is None:
-        passwords.verify(password or "", None)  # the same cost for an unknown account
-        return False
-    if not legacy_hashes.verify(password or "", account.password_hash):
+    """L5: the legacy password; on success a legacy-format hash becomes argon2id (L1). One
+    argon2id verification whether the account exists or not and whatever its hash scheme
+    (``legacy_hashes.verify``; docs/legacy.md "Legacy login time")."""
+    if not legacy_hashes.verify(password or "", account.password_hash if account else None):
         return False
     if legacy_hashes.is_legacy(account.password_hash):
         account.password_hash = passwords.hash_password(password)

@@ -113,12 +113,16 @@ def _detect(raw: str, salted: bool) -> str | None:
 
 
 def verify(password: str, stored: str | None) -> bool:
-    """True when ``password`` matches; argon2id (already upgraded) hashes go through
-    ``passwords``; an unknown or broken hash is a mismatch, never an error."""
-    if not stored:
-        return passwords.verify(password or "", None)
-    if stored.startswith("$argon2"):
+    """True when ``password`` matches. Every call costs exactly one argon2id verification, so
+    the time does not tell whether the account exists or which scheme its hash uses: argon2id
+    (already upgraded) hashes go through ``passwords``; no hash pays the dummy verification;
+    any other scheme is checked and pays the dummy verification as well, right or wrong. An
+    unknown or broken hash is a mismatch, never an error."""
+    if stored and stored.startswith("$argon2"):
         return passwords.verify(password or "", stored)
+    passwords.burn(password or "")
+    if not stored:
+        return False
     try:
         return CONTEXT.verify(password or "", stored)
     except (ValueError, TypeError):

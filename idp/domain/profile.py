@@ -3,7 +3,8 @@
 - Password: the current password, the policy with the user's identifiers as context, argon2id.
 - Mobile and email: a one-time code sent to the NEW destination (S7, purposes ``change_mobile``
   / ``change_email``, bound to the caller's flow id); a mobile is unique among active accounts
-  (D3): the partial unique index decides under concurrency. An organisation's mobile is its
+  (D3): the partial unique index decides under concurrency. That a mobile is taken is said only
+  after its code was proven, so the form is no way to learn which numbers are registered. An organisation's mobile is its
   contact mobile (organisations.py keeps it off ``users.phone``).
 - Deactivation of a natural person (P4): the users row stays (``sub`` is never reused), the
   ID-number blind index is tombstoned (``deactivation.record``, the kind registration checks
@@ -75,8 +76,6 @@ def _new_mobile(user: User, phone: str) -> str:
         raise ValidationError(exc.message, "phone") from None
     if phone == current_mobile(user):
         raise ValidationError("新手机号码与当前手机号码相同。", "phone")
-    if _mobile_taken(user, phone):
-        raise Conflict(MOBILE_TAKEN, "phone")
     return phone
 
 
@@ -109,6 +108,8 @@ def _verify(channel: str, destination: str, purpose: str, flow_id: str, code: st
 def change_mobile(user: User, phone: str, code: str, flow_id: str) -> None:
     phone = _new_mobile(user, phone)
     _verify("sms", phone, PURPOSE_MOBILE, flow_id, code)
+    if _mobile_taken(user, phone):  # told only to who proved the number (D3)
+        raise Conflict(MOBILE_TAKEN, "phone")
     org = organisation_of(user)
     if org is not None:
         org.contact_phone, org.contact_phone_verified = phone, True

@@ -29,6 +29,11 @@ from .send_limits import SendLimited, SendLimits
 log = logging.getLogger(__name__)
 _PURPOSE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _LABEL = {"sms": "短信", "mail": "邮件"}
+# message templates (the SMS port's ``template``); "bind_handler" names the organisation that
+# asks (P3), so the person texted knows who wants the code
+TEXTS = {"verification_code": "您的验证码为 {code}，{minutes} 分钟内有效。请勿泄露。",
+         "bind_handler": "“{organisation}”申请将您绑定为该单位的经办人，验证码为 {code}，"
+                         "{minutes} 分钟内有效。同意绑定请将验证码告知该单位；如不同意，请勿告知任何人。"}
 __all__ = ["CodeExpired", "CodeRefused", "DeliveryFailed", "SendLimited", "TooManyTries",
            "VerificationCodes", "WrongCode", "mask", "normalise_destination"]
 
@@ -96,8 +101,10 @@ class VerificationCodes:
         dest = normalise_destination(channel, destination)
         return dest, self._digest(channel, dest, purpose, str(flow_id))
 
-    def send(self, channel: str, destination: str, purpose: str, flow_id: str, ip: str) -> None:
-        """Send a new code (replacing any earlier one for the same binding), or refuse."""
+    def send(self, channel: str, destination: str, purpose: str, flow_id: str, ip: str, *,
+             template: str = "verification_code", params: dict[str, str] | None = None) -> None:
+        """Send a new code (replacing any earlier one for the same binding), or refuse.
+        ``template`` (a key of ``TEXTS``) and ``params`` choose the wording of the message."""
         dest, binding = self._bind(channel, destination, purpose, flow_id)
         gap = self.limits.take(self._digest(channel, dest, purpose), self._digest(channel, dest),
                                self._digest("ip", ip or "-"))
@@ -106,7 +113,7 @@ class VerificationCodes:
         self.store.set(f"vc:code:{binding}", record, ttl=self.ttl + 60)
         self.store.delete(f"vc:tries:{binding}")
         try:
-            self._deliver(channel, dest, code)
+            self._deliver(channel, dest, code, template, params or {})
         except SendFailed as exc:
             self.store.delete(f"vc:code:{binding}")
             self.limits.release(gap)
@@ -115,12 +122,12 @@ class VerificationCodes:
             raise DeliveryFailed(f"{_LABEL[channel]}发送失败，请稍后重试。") from exc
         log.info("verification %s sent to %s (%s)", channel, mask(channel, dest), purpose)
 
-    def _deliver(self, channel: str, dest: str, code: str) -> None:
-        minutes = max(1, self.ttl // 60)
-        text = f"您的验证码为 {code}，{minutes} 分钟内有效。请勿泄露。"
+    def _deliver(self, channel: str, dest: str, code: str, template: str,
+                 params: dict[str, str]) -> None:
+        values = {**params, "code": code, "minutes": str(max(1, self.ttl // 60))}
+        text = TEXTS[template].format(**values)
         if channel == "sms":
-            self.senders["sms"].send_sms(dest, f"【{self.signature}】{text}", "verification_code",
-                                         {"code": code, "minutes": str(minutes)})
+            self.senders["sms"].send_sms(dest, f"【{self.signature}】{text}", template, values)
         else:
             body = f"{text}\n如非本人操作，请忽略本邮件。\n\n{self.signature}"
             self.senders["mail"].send_mail(dest, self.subject, body)

@@ -61,9 +61,15 @@ class DeactivateForm(FlaskForm):
 
 
 class HandlerFindForm(FlaskForm):
-    identifier = StringField(_l("经办人手机号码或证件号码"), validators=[
-        DataRequired(_l("请输入经办人手机号码或证件号码。")), Length(max=64)],
-        render_kw={"autocomplete": "off", "maxlength": 64})
+    """P3 经办人已注册: the person's mobile and document (handler_confirmation)."""
+    phone = StringField(_l("经办人手机号码"), validators=[
+        DataRequired(_l("请输入经办人手机号码。")), Length(max=20)],
+        render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 20})
+    id_type = SelectField(_l("经办人证件类型"),
+                          choices=[SelectChoice(k, v) for k, v in ID_TYPES.items()])
+    id_number = StringField(_l("经办人证件号码"), validators=[
+        DataRequired(_l("请输入经办人证件号码。")), Length(max=40)],
+        render_kw={"autocomplete": "off", "maxlength": 40})
     submit = SubmitField(_l("发送验证码给经办人"))
 
 

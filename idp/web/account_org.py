@@ -1,10 +1,12 @@
 """经办人管理 (P3, Y2) and 变更为代理机构 (P6) of an organisation's personal center.
 
 The organisation account itself (signed in with its USCC) manages its handlers: "handler
-registered" (identify by mobile or ID number, the handler confirms with the SMS code sent to
-their own mobile) or "handler not registered" (the new handler's mobile is proven by a code
+registered" (named by mobile and document; the page answers the same whether or not they
+match, and only a match texts the handler a code naming the organisation:
+handler_confirmation) or "handler not registered" (the new handler's mobile is proven by a code
 first, S7, then the natural person is registered and bound); unbind. Every change asks for
-re-authentication first (P2). Domain refusals are shown as messages. When bindings end (unbind,
+re-authentication first (P2). Domain refusals are shown as messages; unbinding an id that is
+nobody and one that is not this organisation's handler answer alike. When bindings end (unbind,
 change to agency) the handlers' tokens and SSO sessions acting for the organisation end (R2).
 """
 from __future__ import annotations
@@ -12,12 +14,11 @@ from __future__ import annotations
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..domain import documents, handlers, organisations, profile, registration
+from ..domain import documents, handler_confirmation, handlers, organisations, profile
+from ..domain import registration
 from ..domain.errors import DomainError
-from ..domain.models import User
 from ..domain.models.organisation import AGENCY, LEGAL
 from ..domain.verification import CodeRefused, normalise_destination
-from ..extensions import db
 from ..protocol import logout, tokens
 from ..services import services
 from . import code_flow
@@ -26,7 +27,7 @@ from .account_forms import HandlerCodeForm, HandlerFindForm, HandlerRegisterForm
 from .account_security import attach, done
 from .forms import ConfirmForm
 
-PENDING = "handler_pending"
+PENDING = "handler_ticket"  # handler_confirmation's random ticket, never a person
 FLOW, PURPOSE = "center_handler_flow", "center_handler"  # codes proving a new handler's mobile
 
 
@@ -36,7 +37,7 @@ def _organisation(user):
 
 def _handlers_page(org, find=None, code=None, register=None, error=None, notice=None):
     bindings = handlers.bindings_of(org)
-    pending = db.session.get(User, session[PENDING]) if session.get(PENDING) else None
+    pending = isinstance(session.get(PENDING), str)
     return render_template(
         "account/handlers.html", organisation=org, bindings=bindings, pending=pending,
         mask=documents.mask_mobile, find=find or HandlerFindForm(formdata=None),
@@ -63,14 +64,13 @@ def handler_find(s, user):
     error = notice = None
     if form.validate_on_submit():
         try:
-            person = handlers.start_confirmation(org, form.identifier.data,
-                                                 ip=request.remote_addr or "-")
-        except DomainError as exc:
-            error = attach(form, DomainError(exc.message, "identifier"))
+            session[PENDING] = handler_confirmation.start(
+                org, phone=form.phone.data, id_type=form.id_type.data,
+                id_number=form.id_number.data, ip=request.remote_addr or "-")
+        except DomainError as exc:  # the organisation, the format, a limit: never the person
+            error = attach(form, exc)
         else:
-            session[PENDING] = person.id
-            notice = _("验证码已发送至经办人的手机 %(to)s，请经办人告知验证码后输入。",
-                       to=documents.mask_mobile(person.phone))
+            notice = _("若信息正确，经办人将收到短信验证码，请经办人告知验证码后输入。")
     return _handlers_page(org, find=form, error=error, notice=notice)
 
 
@@ -78,13 +78,12 @@ def handler_find(s, user):
 @sensitive(back=".handlers_page")
 def handler_confirm(s, user):
     org, form = _organisation(user), HandlerCodeForm()
-    person = db.session.get(User, session.get(PENDING) or 0)
-    if org is None or person is None:
+    if org is None or not isinstance(session.get(PENDING), str):
         return redirect(url_for(".handlers_page"))
     if form.validate_on_submit():
         try:
-            handlers.complete_confirmation(org, person, form.code.data)
-        except DomainError as exc:
+            handler_confirmation.complete(org, session[PENDING], form.code.data)
+        except DomainError as exc:  # the one code refusal; after the code: Y2, already bound
             return _handlers_page(org, code=form, error=attach(form, DomainError(
                 exc.message, "code")))
         session.pop(PENDING, None)
@@ -145,15 +144,15 @@ def _prove_mobile(form, flow: dict) -> None:
 @sensitive(back=".handlers_page")
 def handler_unbind(s, user):
     org, form = _organisation(user), ConfirmForm()
-    person = db.session.get(User, int(form.target.data or 0)) if (
-        form.validate_on_submit() and (form.target.data or "").isdigit()) else None
-    if org is None or person is None:
+    if org is None or not form.validate_on_submit():
         return redirect(url_for(".handlers_page"))
+    target = form.target.data or ""
+    handler_id = int(target) if target.isdigit() and len(target) < 12 else 0  # 0 is nobody
     try:
-        ended = handlers.unbind_handler(org, person)
+        ended = handlers.unbind_handler(org, handler_id)
     except DomainError as exc:
         return _handlers_page(org, error=exc.message)
-    tokens.revoke_acting_for(org.user_id, person.id)
+    tokens.revoke_acting_for(org.user_id, ended[0])
     logout.end_acting_sessions(org.user_id, ended, "handler_unbound")
     return done(_("已解除该经办人的绑定。"), back=".handlers_page")
 

@@ -1,17 +1,18 @@
 """Step 2 of organisation registration: bind a handler (P3, Y2), then the done page (S4–S6).
 
 Routes of the ``register_org`` blueprint (org_registration.py). The organisation is the one
-created in this browser (its id in the signed session flow). 经办人已注册: the person is found by
-mobile or ID number and confirms with the SMS code sent to their own mobile (the domain's
-start/complete_confirmation). 经办人未注册: the new handler's mobile is proven by a code first
-(S7), then the domain registers the real-name natural person and binds them.
+created in this browser (its id in the signed session flow). 经办人已注册: the person is named by
+mobile and document and confirms with the SMS code sent to their own mobile; the page answers
+the same whether or not they match (domain/handler_confirmation.py; the flow keeps only the
+random ticket). 经办人未注册: the new handler's mobile is proven by a code first (S7), then the
+domain registers the real-name natural person and binds them.
 """
 from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..domain import documents, handlers, registration
+from ..domain import handler_confirmation, handlers, registration
 from ..domain.errors import DomainError
 from ..domain.models import User
 from ..domain.models.organisation import AGENCY
@@ -23,17 +24,12 @@ from . import org_forms as forms
 from .org_registration import DONE, FLOW, HANDLER_PURPOSE, _flow, _org, _save, bp
 
 
-def _page(org, mode: str, form, errors: dict, notice: str | None = None, pending=None):
+def _page(org, mode: str, form, errors: dict, notice: str | None = None):
     for name, field in form._fields.items():
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
     return render_template("register/org/handler.html", org=org, mode=mode, form=form,
-                           errors=errors, notice=notice, pending=pending)
-
-
-def _pending(flow: dict) -> User | None:
-    handler_id = flow.get("handler")
-    return db.session.get(User, handler_id) if isinstance(handler_id, int) else None
+                           errors=errors, notice=notice)
 
 
 @bp.get("/handler")
@@ -44,7 +40,7 @@ def handler():
         return redirect(url_for("register.choose"))
     mode = "new" if request.args.get("mode") == "new" else "registered"
     form = forms.NewHandlerForm() if mode == "new" else forms.HandlerLookupForm()
-    return _page(org, mode, form, {}, pending=_pending(flow))
+    return _page(org, mode, form, {})
 
 
 @bp.post("/handler/registered")
@@ -54,25 +50,23 @@ def handler_registered():
     if org is None:
         return redirect(url_for("register.choose"))
     if not form.validate():
-        return _page(org, "registered", form, {}, pending=_pending(flow))
-    ip = request.remote_addr or ""
+        return _page(org, "registered", form, {})
     try:
         if form.send.data:
-            person = handlers.start_confirmation(org, form.identifier.data or "", ip=ip)
-            _save(flow, handler=person.id)
-            return _page(org, "registered", form, {}, pending=person, notice=_(
-                "验证码已发送至经办人手机 %(phone)s，请经办人告知验证码后填写。",
-                phone=documents.mask_mobile(person.phone or "")))
-        person = _pending(flow)
-        if person is None:
-            return _page(org, "registered", form, {"code": _("请先发送验证码到经办人手机。")})
-        handlers.complete_confirmation(org, person, form.code.data or "")
+            ticket = handler_confirmation.start(
+                org, phone=form.phone.data or "", id_type=form.id_type.data or "",
+                id_number=form.id_number.data or "", ip=request.remote_addr or "")
+            _save(flow, handler_ticket=ticket)
+            return _page(org, "registered", form, {}, notice=_(
+                "若信息正确，经办人将收到短信验证码，请经办人告知验证码后填写。"))
+        binding = handler_confirmation.complete(org, flow.get("handler_ticket"),
+                                                form.code.data or "")
     except CodeRefused as exc:
-        return _page(org, "registered", form, {"code": exc.message}, pending=_pending(flow))
-    except DomainError as exc:  # not found, not real-name, Y2, already bound, too many sends
+        return _page(org, "registered", form, {"code": exc.message})
+    except DomainError as exc:  # format, limits; after the code: Y2, already bound
         field = "code" if form.confirm.data else forms.field_for(form, exc.field)
-        return _page(org, "registered", form, {field: exc.message}, pending=_pending(flow))
-    return _finish(org, person)
+        return _page(org, "registered", form, {field: exc.message})
+    return _finish(org, binding.handler)
 
 
 @bp.post("/handler/new", endpoint="handler_new")

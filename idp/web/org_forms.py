@@ -78,8 +78,11 @@ class NoticeForm(FlaskForm):
 
 
 class HandlerLookupForm(FlaskForm):
-    """P3 经办人已注册: identify the person; they confirm with the code sent to their mobile."""
-    identifier = _text(_l("经办人手机号码或证件号码"), 40, autocapitalize="characters")
+    """P3 经办人已注册: name the person by mobile and document; they confirm with the code sent
+    to their mobile (only when both match: handler_confirmation)."""
+    phone = _text(_l("经办人手机号码"), 20, type="tel", autocomplete="off")
+    id_type = SelectField(_l("经办人证件类型"), choices=ID_CHOICES, validate_choice=False)
+    id_number = _text(_l("经办人证件号码"), 40, autocapitalize="characters", autocomplete="off")
     code = _text(_l("经办人收到的短信验证码"), 12, inputmode="numeric",
                  autocomplete="one-time-code")
     send = SubmitField(_l("发送验证码到经办人手机"))

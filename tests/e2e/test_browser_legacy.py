@@ -106,13 +106,17 @@ def fill_representative(page, id_type: str, id_number: str) -> None:
     page.fill("#rep_valid_to", "2035-01-01")
 
 
-def bind_registered_handler(page, phone: str) -> None:
-    """P3 经办人已注册: the handler's mobile, the code sent to it (outbox), 确认绑定."""
+def bind_registered_handler(page, handler) -> None:
+    """P3 经办人已注册: the handler's mobile and document, the code sent to it (outbox),
+    确认绑定."""
+    typed = orgkit.handler_fields(handler)
     page.wait_for_url("**/register/org/handler")
     page.get_by_role("link", name="经办人已注册").click()
-    page.get_by_label("经办人手机号码或证件号码").fill(phone)
+    page.get_by_label("经办人手机号码", exact=True).fill(typed["phone"])
+    page.get_by_label("经办人证件类型", exact=True).select_option(typed["id_type"])
+    page.get_by_label("经办人证件号码", exact=True).fill(typed["id_number"])
     page.get_by_role("button", name="发送验证码到经办人手机").click()
-    page.get_by_text("验证码已发送至经办人手机").wait_for()
+    page.get_by_text("经办人将收到短信验证码", exact=False).first.wait_for()
     page.get_by_label("经办人收到的短信验证码").fill(latest_code("sms"))
     page.get_by_role("button", name="确认绑定").click()
 
@@ -207,7 +211,7 @@ def test_s4_legal_person_legacy_journey_in_a_browser(page, sample, idp_url, app,
     page.check("#agreed")
     page.get_by_role("button", name="法人信息验证").click()
 
-    bind_registered_handler(page, handler.phone)
+    bind_registered_handler(page, handler)
     consent_and_back(page, sample[0], LEGAL["name"])
     assert LEGAL["legacy_id"] in page.inner_text("#legacy-account")
 
@@ -239,7 +243,7 @@ def test_s5_foreign_legacy_journey_in_a_browser(page, sample, idp_url, app,  # n
     page.check("#agreed")
     page.get_by_role("button", name="法人信息验证").click()
 
-    bind_registered_handler(page, handler.phone)
+    bind_registered_handler(page, handler)
     page.get_by_role("heading", name="已提交审核").wait_for()
     org = db.session.scalar(select(Organisation))
     assert org.foreign and org.user.status == PENDING_REVIEW

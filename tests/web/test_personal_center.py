@@ -16,8 +16,8 @@ from idp.domain.registration import P4_MESSAGE, PersonApplication, Refused, regi
 from idp.extensions import db
 from idp.protocol import logout
 from idp.services import services
-from orgkit import (file_agency, latest_sms_code, legal_kwargs, make_handler, resident_id,
-                    uscc)
+from orgkit import (file_agency, handler_fields, latest_sms_code, legal_kwargs, make_handler,
+                    resident_id, uscc)
 from support import (PASSWORD, PHONE, Browser, field_error, form_fields, form_with, html_of,
                      make_relying_party, make_user)
 
@@ -144,9 +144,11 @@ def test_p2_change_mobile_to_taken_number_refused(browser):
     make_user(phone="13911112222", name="李四")
     center_login(browser)
     reauth(browser, "/account/mobile")
-    refused = post_page(browser, "/account/mobile", phone="13911112222", send="1")
+    sent = post_page(browser, "/account/mobile", phone="13911112222", send="1")
+    assert field_error(sent, "phone") is None  # the send does not tell that it is taken
+    refused = post_page(browser, "/account/mobile", phone="13911112222",
+                        code=latest_sms_code("13911112222"), submit="1")
     assert field_error(refused, "phone") == "该手机号码已被其他账号使用。"
-    assert services().extras["sms"].outbox.latest() == []
     db.session.refresh(user)
     assert user.phone == PHONE
 
@@ -287,13 +289,13 @@ def test_p3_handler_management_bind_registered_handler_by_sms_code(app, browser)
     home = html_of(browser.http.get("/account"))
     assert "经办人管理" in home and "变更为代理机构" in home
     page = browser.http.get("/account/handlers")
-    action, fields = form_with(html_of(page), "identifier")
-    refused = browser.http.post(action, data={**fields, "identifier": handler.phone})
+    action, fields = form_with(html_of(page), 'name="id_number"')
+    refused = browser.http.post(action, data={**fields, **handler_fields(handler)})
     assert "/account/reauth" in refused.location
     reauth(browser, "/account/handlers")
-    action, fields = form_with(html_of(browser.http.get("/account/handlers")), "identifier")
-    sent = browser.http.post(action, data={**fields, "identifier": handler.phone})
-    assert "137****0001" in html_of(sent)
+    action, fields = form_with(html_of(browser.http.get("/account/handlers")), 'name="id_number"')
+    sent = browser.http.post(action, data={**fields, **handler_fields(handler)})
+    assert "经办人将收到短信验证码" in html_of(sent) and "经办人1" not in html_of(sent)
     action, fields = form_with(html_of(sent), 'name="code"')
     wrong = browser.http.post(action, data={**fields, "code": "12345"})
     assert field_error(wrong, "code")

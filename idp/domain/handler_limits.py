@@ -1,0 +1,40 @@
+"""How often an organisation may name a registered handler (P3 经办人已注册), in the store.
+
+Every attempt counts, whether or not the mobile and document belong to someone, so reaching a
+limit tells a stranger nothing: per client IP per clock hour, per organisation per clock hour
+and per Beijing day, and per target mobile (one attempt per ``codes.resend_interval`` seconds,
+``handlers.per_target_day`` per Beijing day, summed over every organisation) — so no one can
+make the IdP text a victim more than that. The IP is counted first, so a client over its own
+limit cannot use up an organisation's or a victim's quota. Keys hold keyed digests only.
+"""
+from __future__ import annotations
+
+from .send_limits import BEIJING, SendLimited, SendLimits
+
+__all__ = ["BindLimits", "SendLimited"]
+
+
+class BindLimits(SendLimits):
+    def __init__(self, store, clock, settings):
+        self.store, self.clock = store, clock
+        get = lambda name: int(settings[f"handlers.{name}"])  # noqa: E731
+        self.interval = int(settings["codes.resend_interval"])
+        self.ip_hour, self.org_hour = get("per_ip_hour"), get("per_organisation_hour")
+        self.org_day, self.target_day = get("per_organisation_day"), get("per_target_day")
+
+    def take(self, organisation: str, client: str, target: str) -> None:
+        """Count one attempt (opaque digests of the organisation, the IP and the mobile) or
+        raise ``SendLimited``."""
+        now = self.clock.now()
+        hour, day = int(now // 3600), int((now + BEIJING) // 86400)
+        to_hour, to_day = (hour + 1) * 3600 - now, (day + 1) * 86400 - BEIJING - now
+        self._count(f"hb:ih:{client}:{hour}", self.ip_hour, to_hour, 3600, "发送过于频繁")
+        self._count(f"hb:oh:{organisation}:{hour}", self.org_hour, to_hour, 3600, "发送过于频繁")
+        self._count(f"hb:od:{organisation}:{day}", self.org_day, to_day, 86400, None)
+        gap = f"hb:gap:{target}"
+        self._check_gap(gap, now)
+        try:
+            self._count(f"hb:td:{target}:{day}", self.target_day, to_day, 86400, None)
+        except SendLimited:
+            self.release(gap)
+            raise
