@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import render_template, request
+from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
@@ -23,6 +23,7 @@ from ..domain.errors import DomainError
 from ..domain.models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
 from . import auth
 from .account import bp, sensitive
+from .client_ip import client_ip
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 KINDS = {NATURAL: _l("自然人"), LEGAL: _l("法人"), AGENCY: _l("代理机构"), SIMPLE: _l("简易用户")}
@@ -66,7 +67,7 @@ def legacy_page(s, user):
 
 def _link(user, form):
     """One attempt: (the linked account, None) or (None, why not)."""
-    limiter, ip = auth.throttle(), request.remote_addr or "unknown"
+    limiter, ip = auth.throttle(), client_ip()
     key = throttle_key(form.account.data)
     if limiter.locked_for(key, ip):
         legacy.check_password(None, form.password.data)  # the same cost whether locked or not

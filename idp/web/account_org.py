@@ -24,6 +24,7 @@ from . import code_flow
 from .account import bp, sensitive, signed_in
 from .account_forms import HandlerCodeForm, HandlerFindForm, HandlerRegisterForm
 from .account_security import attach, done
+from .client_ip import client_ip
 from .forms import ConfirmForm
 
 PENDING = "handler_pending"
@@ -64,7 +65,7 @@ def handler_find(s, user):
     if form.validate_on_submit():
         try:
             person = handlers.start_confirmation(org, form.identifier.data,
-                                                 ip=request.remote_addr or "-")
+                                                 ip=client_ip())
         except DomainError as exc:
             error = attach(form, DomainError(exc.message, "identifier"))
         else:

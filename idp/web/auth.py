@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import request, session
+from flask import session
 from flask_babel import lazy_gettext as _l
 
 from ..domain import accounts, documents, handlers, legacy
@@ -27,6 +27,7 @@ from ..domain.models.user import PENDING_REVIEW as REVIEW_STATUS
 from ..domain.throttle import LoginThrottle
 from ..services import services
 from .captcha import captcha_ok
+from .client_ip import client_ip
 
 GENERIC_FAILURE = _l("账号或密码错误，或登录尝试过多已被暂时锁定。请稍后再试，或通过“忘记密码”重置。")
 CAPTCHA_WRONG = _l("验证码错误，请重新输入。")
@@ -118,7 +119,7 @@ def password_login(identifier: str, password: str):
 def _guarded(entry: str, key: str, password: str, captcha_answer: str | None, check):
     """Run ``check()`` (the password check: a result, or None when it failed) under the
     throttle and the captcha; returns (result, None) or (None, message)."""
-    ip = request.remote_addr or "unknown"
+    ip = client_ip()
     limiter = throttle()
     if limiter.locked_for(key, ip):
         accounts.authenticate("", password)  # same cost whether locked or not

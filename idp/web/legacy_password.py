@@ -23,6 +23,7 @@ from ..domain import legacy_reset
 from ..domain.errors import DomainError
 from ..services import services
 from .captcha import captcha_ok, issue
+from .client_ip import client_ip
 from .login import ENTRIES
 
 bp = Blueprint("legacy_password", __name__)
@@ -56,7 +57,7 @@ class ResetForm(FlaskForm):
     submit = SubmitField(_l("重置历史账号密码"))
 
 
-def _flow_key(flow: str) -> str:
+def flow_key(flow: str) -> str:
     return f"legacy-reset:{flow}"
 
 
@@ -74,8 +75,8 @@ def start():
         if captcha_ok(form.captcha.data):
             flow = secrets.token_urlsafe(16)
             legacy_reset.send_code(entry, form.identifier.data, form.contact.data, flow,
-                                   request.remote_addr or "-")
-            services().store.set(_flow_key(flow), json.dumps(
+                                   client_ip())
+            services().store.set(flow_key(flow), json.dumps(
                 {"entry": entry, "identifier": form.identifier.data,
                  "contact": form.contact.data}), ttl=_ttl())
             session[FLOW] = flow
@@ -89,7 +90,7 @@ def start():
 @bp.route("/login/forgot/legacy/reset", methods=["GET", "POST"])
 def reset():
     flow = session.get(FLOW)
-    raw = services().store.get(_flow_key(flow)) if flow else None
+    raw = services().store.get(flow_key(flow)) if flow else None
     if raw is None:
         return redirect(url_for(".start"))
     typed = json.loads(raw)
@@ -105,7 +106,7 @@ def reset():
             else:
                 error = exc.message
         else:
-            services().store.delete(_flow_key(flow))
+            services().store.delete(flow_key(flow))
             session.pop(FLOW, None)
             return render_template("auth/legacy_reset.html", step="done", entry=typed["entry"],
                                    entries=ENTRIES)

@@ -20,6 +20,7 @@ from ..domain.verification import CodeRefused, normalise_destination
 from ..extensions import db
 from ..services import services
 from . import org_forms as forms
+from .client_ip import client_ip
 from .org_registration import DONE, FLOW, HANDLER_PURPOSE, _flow, _org, _save, bp
 
 
@@ -55,7 +56,7 @@ def handler_registered():
         return redirect(url_for("register.choose"))
     if not form.validate():
         return _page(org, "registered", form, {}, pending=_pending(flow))
-    ip = request.remote_addr or ""
+    ip = client_ip()
     try:
         if form.send.data:
             person = handlers.start_confirmation(org, form.identifier.data or "", ip=ip)
@@ -88,7 +89,7 @@ def handler_new():
     if request.endpoint.endswith("_code"):
         try:
             codes.send("sms", form.phone.data or "", HANDLER_PURPOSE, flow["id"],
-                       request.remote_addr or "")
+                       client_ip())
         except DomainError as exc:
             return _page(org, "new", form, {forms.field_for(form, exc.field) if exc.field
                                              == "phone" else "sms_code": exc.message})

@@ -1,0 +1,57 @@
+"""The client address behind the office's reverse proxy (``proxy.trusted_hops``): every per-IP
+limit counts the address the trusted proxies reported, and a client cannot choose its own by
+sending X-Forwarded-For where no proxy is trusted."""
+from __future__ import annotations
+
+import pytest
+
+from idp import create_app
+from idp.web.client_ip import client_ip
+from support import PASSWORD, PHONE, TEST_SETTINGS, form_fields, html_of
+
+PROXY, CLIENT, FORGED = "10.0.0.2", "203.0.113.7", "198.51.100.9"
+ANSWER = "2468"
+
+
+def probe_app(app, hops: int):
+    """An IdP like ``app`` with ``hops`` trusted proxies and a view that tells client_ip()."""
+    config = {**TEST_SETTINGS, "database_url": app.config["SQLALCHEMY_DATABASE_URI"],
+              "proxy": {"trusted_hops": hops},
+              "captcha": {"deterministic": True, "deterministic_answer": ANSWER}}
+    probe = create_app(config, clock=app.extensions["idp"].clock, store=app.extensions["idp"].store)
+    probe.add_url_rule("/_client_ip", "client_ip_probe", lambda: client_ip())
+    return probe
+
+
+def login(client, forwarded: str, password: str):
+    """The personal entry's password login from behind the proxy (captcha answered)."""
+    extra = {"headers": {"X-Forwarded-For": forwarded}, "environ_base": {"REMOTE_ADDR": PROXY}}
+    action, hidden = form_fields(html_of(client.get("/login", **extra)))
+    return client.post(action, data={**hidden, "identifier": PHONE, "password": password,
+                                     "captcha": ANSWER}, **extra)
+
+
+def seen(app, forwarded: str | None) -> str:
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    return app.test_client().get("/_client_ip", headers=headers,
+                                 environ_base={"REMOTE_ADDR": PROXY}).get_data(as_text=True)
+
+
+def test_forged_forwarded_for_is_ignored_without_trusted_proxies(app):
+    probe = probe_app(app, 0)
+    assert seen(probe, FORGED) == PROXY
+    assert seen(probe, None) == PROXY
+
+
+def test_one_trusted_proxy_gives_the_address_it_appended(app):
+    probe = probe_app(app, 1)
+    assert seen(probe, CLIENT) == CLIENT
+    # a client's own X-Forwarded-For is kept in front by the proxy: only the last entry counts
+    assert seen(probe, f"{FORGED}, {CLIENT}") == CLIENT
+
+
+@pytest.mark.parametrize("hops", [-1, "1x", True])
+def test_trusted_hops_must_be_a_whole_number(hops):
+    from idp.config import ConfigError, load_settings
+    with pytest.raises(ConfigError, match="trusted_hops"):
+        load_settings({"proxy": {"trusted_hops": hops}})
