@@ -69,3 +69,9 @@ def load(iid: str) -> Interaction | None:
 def finish(ia: Interaction) -> None:
     services().store.delete(f"ia:{ia.id}")
     browser[BROWSER_KEY] = [i for i in browser.get(BROWSER_KEY, []) if i != ia.id]
+
+
+def forget_browser() -> None:
+    """Sign-out: every authorization request this browser parked goes with it."""
+    for iid in browser.pop(BROWSER_KEY, []):
+        services().store.delete(f"ia:{iid}")
