@@ -63,7 +63,7 @@ def reauth(s, user):
         limiter, ip = auth.throttle(), client_ip()
         key = services().blind_index(f"reauth:{user.id}", "throttle")
         if not limiter.locked_for(key, ip) and check_password_again(s, user, form.password.data):
-            limiter.success(key)
+            limiter.success(key, ip)
             return redirect(target)
         limiter.failure(key, ip)
         form.password.errors = [_("密码错误，或尝试过多已被暂时锁定，请稍后再试。")]

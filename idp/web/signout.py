@@ -12,13 +12,14 @@ from flask import session
 
 from ..flows import pending, supplement
 from ..services import services
-from . import legacy_password
+from . import legacy_password, login_code
 
 
 def forget_browser() -> None:
     supplement.forget_browser()
     pending.forget_browser()
-    flow = session.get(legacy_password.FLOW)
-    if isinstance(flow, str):
-        services().store.delete(legacy_password.flow_key(flow))
+    for module in (legacy_password, login_code):
+        flow = session.get(module.FLOW)
+        if isinstance(flow, str):
+            services().store.delete(module.flow_key(flow))
     session.clear()
