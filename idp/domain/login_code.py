@@ -28,12 +28,7 @@ def mobile_for(user: User | None = None, legacy_account: LegacyAccount | None = 
             return documents.validate_mobile(legacy_account.phone or "")
         except ValidationError:
             return None
-    if user is None:
-        return None
-    org = profile.organisation_of(user)
-    if org is not None:
-        return org.contact_phone if org.contact_phone and org.contact_phone_verified else None
-    return user.phone if user.phone and user.phone_verified else None
+    return profile.verified_mobile(user) if user is not None else None
 
 
 def send(mobile: str, flow_id: str, ip: str) -> None:

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain import legacy_reset
 from ..domain.errors import DomainError
+from ..protocol import logout, tokens
 from ..services import services
 from .captcha import captcha_ok, issue
 from .client_ip import client_ip
@@ -97,8 +98,9 @@ def reset():
     form, error = ResetForm(), None
     if form.validate_on_submit():
         try:
-            legacy_reset.reset(typed["entry"], typed["identifier"], typed["contact"], flow,
-                               form.code.data, form.password.data, form.password_confirm.data)
+            account = legacy_reset.reset(typed["entry"], typed["identifier"], typed["contact"],
+                                         flow, form.code.data, form.password.data,
+                                         form.password_confirm.data)
         except DomainError as exc:
             field = getattr(form, exc.field or "", None)
             if field is not None and hasattr(field, "errors"):
@@ -106,9 +108,12 @@ def reset():
             else:
                 error = exc.message
         else:
+            if account.linked:  # the user's password changed: every session and token ends
+                logout.end_user_sessions(account.user_id, "password_reset")
+                tokens.revoke_for_user(account.user_id)
             services().store.delete(flow_key(flow))
             session.pop(FLOW, None)
             return render_template("auth/legacy_reset.html", step="done", entry=typed["entry"],
-                                   entries=ENTRIES)
+                                   entries=ENTRIES, linked=account.linked)
     return render_template("auth/legacy_reset.html", step="reset", form=form, error=error,
                            entry=typed["entry"], entries=ENTRIES)
