@@ -185,3 +185,22 @@ def test_link_page_shares_the_legacy_login_counter(app, person):
     legal = make_legacy_account("G0001", kind="legal", id_number=None, name="甲公司")
     assert login_keys.for_link("G0001") == login_keys.for_legacy("legal", "g0001") \
         == login_keys.of_legacy(legal)
+
+
+def test_sms_code_step_resumes_the_authorization_request(app, person, rp):
+    for n in range(CODE_AFTER):
+        fail(f"198.51.100.{10 + n}", app, PHONE, 1)
+    owner = browser_at(app, OWNER)
+    login_url = owner.authorize(rp).location
+    for _ in range(2):  # the account's captcha shows after the first post
+        page = owner.http.get(login_url)
+        action, hidden = form_fields(html_of(page))
+        response = owner.http.post(action, data={**hidden, "identifier": PHONE,
+                                                 "password": PASSWORD, "captcha": ANSWER})
+        if response.status_code == 302:
+            break
+    assert response.location.endswith("/login/code")
+    response = submit_code(owner, latest_sms()["params"]["code"])
+    if response.location.endswith("/consent"):
+        response = owner.consent(response)
+    assert response.location.startswith(rp.redirect_uri) and "code=" in response.location
