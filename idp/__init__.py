@@ -97,6 +97,7 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
+    _trust_proxies(app, int(settings["proxy.trusted_hops"]))
     from flask_babel import get_locale
     app.jinja_env.globals["get_locale"] = get_locale
     create_server(app)
@@ -104,6 +105,16 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     cli.register(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return app
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Client address and scheme from the last ``hops`` entries of X-Forwarded-For/-Proto, as
+    the reverse proxies in front of the IdP wrote them; 0 trusts none (the socket peer is the
+    client). X-Forwarded-Host and -Port are never read: every URL derives from the issuer."""
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,
+                                x_prefix=0)
 
 
 def _wire_adapters(svc) -> None:

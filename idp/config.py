@@ -136,6 +136,9 @@ def check_settings(settings: Settings) -> None:
             raw = b""
         if len(raw) != 32:
             raise ConfigError(f"encryption_keys.{kid} must be the base64 of 32 random bytes")
+    hops = settings.get("proxy.trusted_hops")
+    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+        raise ConfigError("proxy.trusted_hops must be a whole number of proxies (0 or more)")
     _check_legacy(settings)
     if settings.production:
         check_production(settings)

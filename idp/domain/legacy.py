@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..services import services
-from . import legacy_hashes, passwords, registers
+from . import legacy_hashes, legacy_retire, passwords, registers
 from .models import LegacyAccount, User
 from .models._types import from_timestamp
 from .models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
@@ -123,6 +123,9 @@ class LegacyLogin:
 
 def authenticate(entry: str, identifier: str, password: str) -> LegacyLogin | None:
     account = find_for_entry(entry, identifier)
+    if account is not None and legacy_retire.retired(account):  # L6 after a password change
+        user = legacy_retire.user_password_ok(account, password)
+        return LegacyLogin(account, user=user) if user is not None else None
     if not check_password(account, password):
         return None
     if account.linked:

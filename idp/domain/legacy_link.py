@@ -85,13 +85,18 @@ def _identity_refusal(user: User, account: LegacyAccount) -> str | None:
     return None if org.uscc_bidx in (account.uscc_bidx, account.filed_uscc_bidx) else MISMATCH
 
 
+def named(legacy_id: str) -> LegacyAccount | None:
+    """The legacy account 旧账号管理 names: the personal legacy login's, else any by its id."""
+    return find_for_entry("personal", legacy_id) or db.session.scalar(
+        select(LegacyAccount).where(LegacyAccount.account_key == account_key(legacy_id)))
+
+
 def link_existing(user: User, legacy_id: str, password: str) -> LegacyAccount | None:
     """旧账号管理: link the legacy account ``legacy_id`` to the signed-in ``user``.
 
     ``None`` when the account is unknown or the password is wrong (a failed login, L5: the
     caller counts it); DomainError/Conflict with the reason for every other refusal."""
-    account = find_for_entry("personal", legacy_id) or db.session.scalar(
-        select(LegacyAccount).where(LegacyAccount.account_key == account_key(legacy_id)))
+    account = named(legacy_id)
     if not check_password(account, password):
         return None
     if linked_account(user) is not None:

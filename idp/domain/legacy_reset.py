@@ -1,19 +1,23 @@
-"""Forgotten legacy password (L8): a code to the contact stored on the legacy account, then a
-new password.
+"""Forgotten legacy password (L8): a code to the legacy account's contact, then a new password.
 
+- ``contacts``: where a code may go. An unlinked legacy account: the mobile and email stored in
+  the export. A linked one: its user's CURRENT verified mobile and email (profile) — never the
+  export's, which may be years old and someone else's by now.
 - ``send_code``: the user names the legacy account (the identifier of the entry's legacy login,
-  or the legacy account id) and the mobile number OR email address stored on it. Only when that
-  matches the stored contact is a 6-digit code sent, and to the STORED contact (purpose
+  or the legacy account id) and the mobile number OR email address above. Only when that
+  matches is a 6-digit code sent, and to the matched contact as stored (purpose
   ``legacy_reset``). When it does not match — unknown account, wrong contact, an account that
   may not be used here (L2 cutoff) — nothing is sent and the caller says the same thing as on
   success, so the answer never tells which part was wrong. A send refused by the code limits is
   answered the same way too (it would otherwise reveal a match); the limits still throttle it.
 - ``reset``: the code, bound to the same (account, contact, flow), and the new password (policy
   of accounts.validate_password, checked before the code so a weak password does not burn it).
-  The legacy account's ``password_hash`` becomes argon2id (L1) in one commit; the code is single
-  use (verification.VerificationCodes). Every code refusal, and a non-matching request, reads
-  the same ``CODE_REFUSED`` message. Linked and unlinked accounts alike: the legacy login (L6)
-  and later links use the new password.
+  Unlinked: the legacy account's ``password_hash`` becomes argon2id (L1). Linked: the USER's
+  password is set and the legacy password retires (profile.set_password, legacy_retire): the
+  legacy identifier then signs in with that password (L6), and the caller ends the user's
+  sessions and revokes their tokens. One commit; the code is single use
+  (verification.VerificationCodes). Every code refusal, and a non-matching request, reads the
+  same ``CODE_REFUSED`` message.
 """
 from __future__ import annotations
 
@@ -23,9 +27,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
-from . import accounts, documents, legacy, passwords
+from . import accounts, documents, legacy, passwords, profile
 from .errors import DomainError, ValidationError
-from .models import LegacyAccount
+from .models import LegacyAccount, User
 from .models._types import from_timestamp
 
 log = logging.getLogger(__name__)
@@ -45,18 +49,29 @@ def find_account(entry: str, identifier: str) -> LegacyAccount | None:
     return account
 
 
+def contacts(account: LegacyAccount) -> tuple[str | None, str | None]:
+    """(mobile, email) a reset code of this legacy account may go to (L8)."""
+    if not account.linked:
+        return account.phone, account.email
+    user = db.session.get(User, account.user_id)
+    if user is None or not user.active:
+        return None, None
+    return profile.verified_mobile(user), profile.verified_email(user)
+
+
 def stored_contact(account: LegacyAccount | None, contact: str) -> tuple[str, str] | None:
-    """(channel, stored destination) when ``contact`` is the account's stored mobile or email."""
+    """(channel, destination) when ``contact`` is one the account's codes may go to."""
     if account is None or not legacy.before_cutoff(account):
         return None
+    phone, email = contacts(account)
     given = documents.normalize(contact or "")
     if documents.looks_like_mobile(given):
-        stored = documents.normalize(account.phone or "")
+        stored = documents.normalize(phone or "")
         if documents.looks_like_mobile(stored) and \
                 documents.validate_mobile(stored) == documents.validate_mobile(given):
             return "sms", documents.validate_mobile(stored)
         return None
-    stored = (account.email or "").strip()
+    stored = (email or "").strip()
     if "@" in given and stored and stored.casefold() == given.strip().casefold():
         return "mail", stored
     return None
@@ -89,7 +104,10 @@ def reset(entry: str, identifier: str, contact: str, flow_id: str, code: str,
         services().extras["codes"].verify(target[0], target[1], PURPOSE, flow_id, code or "")
     except DomainError:  # wrong, expired, burnt: one message, like a non-matching request
         raise ValidationError(CODE_REFUSED, "code") from None
-    account.password_hash = passwords.hash_password(password)
-    account.updated_at = from_timestamp(services().clock.now())
+    if account.linked:
+        profile.set_password(db.session.get(User, account.user_id), password)
+    else:
+        account.password_hash = passwords.hash_password(password)
+        account.updated_at = from_timestamp(services().clock.now())
     db.session.commit()
     return account

@@ -1,11 +1,12 @@
 """Account security settings of the personal center (P2, S7) and deactivation (P4).
 
-- Password: the current password, the policy with the user's identifiers as context, argon2id.
+- Password: the current password, the policy with the user's identifiers as context, argon2id;
+  a linked legacy account's own password retires with the old one (L6, legacy_retire).
 - Mobile and email: a one-time code sent to the NEW destination (S7, purposes ``change_mobile``
   / ``change_email``, bound to the caller's flow id); a mobile is unique among active accounts
   (D3): the partial unique index decides under concurrency. That a mobile is taken is said only
-  after its code was proven, so the form is no way to learn which numbers are registered. An organisation's mobile is its
-  contact mobile (organisations.py keeps it off ``users.phone``).
+  after its code was proven, so the form is no way to learn which numbers are registered. An
+  organisation's mobile is its contact mobile (organisations.py keeps it off ``users.phone``).
 - Deactivation of a natural person (P4): the users row stays (``sub`` is never reused), the
   ID-number blind index is tombstoned (``deactivation.record``, the kind registration checks
   through any kind), personal data are erased and the password can never match again. The
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import accounts, deactivation, documents, emails, passwords
+from . import accounts, deactivation, documents, emails, legacy_retire, passwords
 from .errors import Conflict, DomainError, ValidationError
 from .models import HandlerBinding, Organisation, User
 from .models._types import from_timestamp
@@ -46,6 +47,19 @@ def current_mobile(user: User) -> str | None:
     return org.contact_phone if org is not None else user.phone
 
 
+def verified_mobile(user: User) -> str | None:
+    """The account's current mobile when it was proven by code: a person's own, an
+    organisation's contact mobile (codes for the account go there, never to a typed one)."""
+    org = organisation_of(user)
+    if org is not None:
+        return org.contact_phone if org.contact_phone and org.contact_phone_verified else None
+    return user.phone if user.phone and user.phone_verified else None
+
+
+def verified_email(user: User) -> str | None:
+    return user.email if user.email and user.email_verified else None
+
+
 def change_password(user: User, current: str, new: str, confirm: str) -> None:
     if not passwords.verify(current or "", user.password_hash):
         raise ValidationError("当前密码不正确。", "current_password")
@@ -57,9 +71,17 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
         accounts.validate_password(new, context=[current_mobile(user), user.email])
     except ValidationError as exc:
         raise ValidationError(exc.message, "password") from None
+    set_password(user, new)
+    db.session.commit()
+
+
+def set_password(user: User, new: str) -> None:
+    """The user's new password, in the caller's transaction; a linked legacy account's own
+    password retires with the old one (L6, legacy_retire). The caller ends the user's other
+    sessions and revokes their tokens (protocol layer)."""
     user.password_hash = passwords.hash_password(new)
     user.updated_at = _now()
-    db.session.commit()
+    legacy_retire.retire(user)
 
 
 def _mobile_taken(user: User, phone: str) -> bool:

@@ -86,3 +86,9 @@ def finish(ia: Interaction) -> None:
     services().store.delete(f"ia:{ia.id}")
     browser[BROWSER_KEY] = [i for i in browser.get(BROWSER_KEY, []) if i != ia.id]
     browser[ORIGINS_KEY] = {i: o for i, o in browser.get(ORIGINS_KEY, {}).items() if i != ia.id}
+
+
+def forget_browser() -> None:
+    """Sign-out: every authorization request this browser parked goes with it."""
+    for iid in browser.pop(BROWSER_KEY, []):
+        services().store.delete(f"ia:{iid}")

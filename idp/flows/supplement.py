@@ -127,3 +127,9 @@ def abandon_pending() -> None:
         if flow is None or not flow.done:
             services().store.delete(f"supp:{sid}")
             browser[BROWSER_KEY] = [i for i in browser.get(BROWSER_KEY, []) if i != sid]
+
+
+def forget_browser() -> None:
+    """Sign-out: every supplementation this browser parked goes, done or not."""
+    for sid in browser.pop(BROWSER_KEY, []):
+        services().store.delete(f"supp:{sid}", f"supp:{sid}:done")

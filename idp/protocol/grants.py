@@ -10,6 +10,7 @@ from __future__ import annotations
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
 from authlib.oauth2.rfc7636 import CodeChallenge
 
+from ..domain import handlers
 from ..domain.models import User
 from ..extensions import db
 from ..services import services
@@ -51,6 +52,12 @@ class PKCE(CodeChallenge):
         super().validate_code_verifier(grant, result)
 
 
+def still_acts_for(user: User, acting_for_id: int | None) -> bool:
+    """R2/P3: a grant acting for an organisation is redeemable only while the handler's binding
+    lasts (``handlers.acts_for``); a grant of the user's own is always."""
+    return acting_for_id is None or handlers.acts_for(user.id, acting_for_id)
+
+
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
 
@@ -80,7 +87,11 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code):
         user = db.session.get(User, authorization_code.user_id)
-        return user if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        if still_acts_for(user, (authorization_code.acting_for or {}).get("user_id")):
+            return user
+        return None  # R2: the binding ended while the code was in flight: invalid_grant
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
@@ -97,7 +108,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return tokens.TokenRef(row, "refresh_token") if row is not None else None
 
     def authenticate_user(self, refresh_token):
-        return refresh_token.get_user()
+        user = refresh_token.get_user()
+        if user is not None and not still_acts_for(user, refresh_token.row.acting_for_id):
+            tokens.revoke_family(refresh_token.row.family_id)  # R2: it ends with the binding
+            raise InvalidGrantError("The grant ended with the handler's binding.")
+        return user
 
     def revoke_old_credential(self, refresh_token):
         """Nothing to do: ``claim_refresh_token`` marked it rotated atomically."""

@@ -19,6 +19,7 @@ from ..domain.models.user import NATURAL
 from ..services import services
 from ..flows import policy
 from ..protocol import logout, tokens
+from . import signout
 from .forms import ConfirmForm
 from .login import login_page
 
@@ -120,6 +121,7 @@ def logout_confirm():
         logout.end_session(current.key, "user")
     g.clear_sso_cookie = True
     target = session.pop("logout_redirect", None)
+    signout.forget_browser()
     if target:
         return redirect(target)
     return render_template("oidc/logged_out.html")

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import render_template, request
+from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..domain import legacy, legacy_link
+from ..domain import legacy, legacy_link, login_keys
 from ..domain.errors import DomainError
 from ..domain.models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
+from ..domain.throttle import CODE
 from . import auth
 from .account import bp, sensitive
+from .client_ip import client_ip
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 KINDS = {NATURAL: _l("自然人"), LEGAL: _l("法人"), AGENCY: _l("代理机构"), SIMPLE: _l("简易用户")}
@@ -40,9 +42,9 @@ class LegacyLinkForm(FlaskForm):
 
 
 def throttle_key(account_id: str) -> str:
-    """The personal entry's legacy-login throttle key for this legacy account id (L5: a wrong
-    password here is a failed login of that legacy account; both share one count and lock)."""
-    return auth.legacy_key("personal", account_id)
+    """The legacy account's login counter (L5: a wrong password here is a failed login of that
+    legacy account; the legacy login and this page share one count, domain.login_keys)."""
+    return login_keys.for_link(account_id)
 
 
 def _linked_at(account) -> str:
@@ -65,19 +67,20 @@ def legacy_page(s, user):
 
 
 def _link(user, form):
-    """One attempt: (the linked account, None) or (None, why not)."""
-    limiter, ip = auth.throttle(), request.remote_addr or "unknown"
+    """One attempt: (the linked account, None) or (None, why not). This page has no captcha
+    or code step of its own: while the legacy account's failures ask for a code, it answers
+    like a wrong password (a 历史账号 login with the code clears the count)."""
+    limiter, ip = auth.throttle(), client_ip()
     key = throttle_key(form.account.data)
-    if limiter.locked_for(key, ip):
+    if limiter.locked_for(key, ip) or limiter.bar(key) == CODE:
         legacy.check_password(None, form.password.data)  # the same cost whether locked or not
         return None, str(auth.GENERIC_FAILURE)
     try:
         account = legacy_link.link_existing(user, form.account.data, form.password.data)
     except DomainError as exc:  # L2, L3, L4, identity: the password was right
-        limiter.success(key)
         return None, exc.message
     if account is None:  # L5: unknown account or wrong password, a failed login
         limiter.failure(key, ip)
         return None, str(auth.GENERIC_FAILURE)
-    limiter.success(key)
+    limiter.success(key, ip)
     return account, None

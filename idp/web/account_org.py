@@ -25,6 +25,7 @@ from . import code_flow
 from .account import bp, sensitive, signed_in
 from .account_forms import HandlerCodeForm, HandlerFindForm, HandlerRegisterForm
 from .account_security import attach, done
+from .client_ip import client_ip
 from .forms import ConfirmForm
 
 PENDING = "handler_ticket"  # handler_confirmation's random ticket, never a person
@@ -66,7 +67,7 @@ def handler_find(s, user):
         try:
             session[PENDING] = handler_confirmation.start(
                 org, phone=form.phone.data, id_type=form.id_type.data,
-                id_number=form.id_number.data, ip=request.remote_addr or "-")
+                id_number=form.id_number.data, ip=client_ip())
         except DomainError as exc:  # the organisation, the format, a limit: never the person
             error = attach(form, exc)
         else:

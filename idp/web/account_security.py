@@ -19,6 +19,7 @@ from . import auth
 from .account import bp, check_password_again, sensitive, signed_in
 from .account_forms import (CONFIRM_PHRASE, DeactivateForm, EmailForm, MobileForm,
                             PasswordChangeForm, ReauthForm)
+from .client_ip import client_ip
 
 FLOW = "account_flow"
 
@@ -59,10 +60,10 @@ def reauth(s, user):
     form, error = ReauthForm(), None
     target = _safe_next(request.values.get("next"))
     if form.validate_on_submit():
-        limiter, ip = auth.throttle(), request.remote_addr or "unknown"
+        limiter, ip = auth.throttle(), client_ip()
         key = services().blind_index(f"reauth:{user.id}", "throttle")
         if not limiter.locked_for(key, ip) and check_password_again(s, user, form.password.data):
-            limiter.success(key)
+            limiter.success(key, ip)
             return redirect(target)
         limiter.failure(key, ip)
         form.password.errors = [_("密码错误，或尝试过多已被暂时锁定，请稍后再试。")]
@@ -102,7 +103,7 @@ def _code_change(form, title, endpoint, field, send, change, sent_to):
     if form.validate_on_submit():
         try:
             if form.send.data:
-                to = send(getattr(form, field).data, flow_id(), request.remote_addr or "-")
+                to = send(getattr(form, field).data, flow_id(), client_ip())
                 notice = _("验证码已发送至 %(to)s，请查收。", to=sent_to(to))
             else:
                 change(getattr(form, field).data, form.code.data, flow_id())

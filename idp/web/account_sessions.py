@@ -10,6 +10,7 @@ from ..domain import documents
 from ..domain.models import Client
 from ..extensions import db
 from ..protocol import logout
+from . import signout
 from .account import bp, signed_in
 from .forms import ConfirmForm
 
@@ -52,6 +53,7 @@ def end_one_session(s, user):
             logout.end_session(key, "user")
             if key == s.key:
                 g.clear_sso_cookie = True
+                signout.forget_browser()
                 return render_template("oidc/logged_out.html")
     return redirect(url_for(".sessions_list"))
 

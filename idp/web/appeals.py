@@ -24,6 +24,7 @@ from ..domain.organisations import Upload
 from ..services import services
 from . import code_flow
 from .captcha import captcha_ok, issue
+from .client_ip import client_ip
 
 bp = Blueprint("appeal", __name__, url_prefix="/appeal")
 FLOW, DONE, PURPOSE = "appeal", "appeal_done", "appeal"
@@ -113,7 +114,7 @@ def done():
 
 
 def _failures_key() -> str:
-    return "appeal-status:ip:" + services().blind_index(request.remote_addr or "unknown",
+    return "appeal-status:ip:" + services().blind_index(client_ip(),
                                                        "throttle")
 
 

@@ -1,32 +1,38 @@
 """Password logins of the three entries of the login page (login table of domain.md, G1).
 
-Shared by the interaction login step and the personal-center login. Per attempt: a locked
-account or IP gets the generic message; then the captcha where one is asked for (always on the
-legal-person and agency entries; on the personal entry after ``login.captcha_after_failures``
-failures of this browser or of this account) — a wrong captcha refuses the attempt without
-counting as a password failure; then the password. A wrong password, an unknown identifier and a
-locked account all produce the same message (no enumeration); an organisation still under
-review (S5) is told so only after its password matched.
+Shared by the interaction login step and the personal-center login. Per attempt, under the
+counter of the ACCOUNT the identifier names (``domain.login_keys``: every identifier of one
+account, legacy ids included, shares it) and the client's address (docs/accounts.md, "Login
+throttling and lockout"): a locked (account, address) pair or address gets the generic
+message; then the captcha where one is asked for (always on the legal-person and agency
+entries; on the personal entry after ``login.captcha_after_failures`` failures of this browser
+or of this account) — a wrong captcha refuses the attempt without counting as a password
+failure; then the password. A wrong password, an unknown identifier and a locked pair all
+produce the same message (no enumeration); an organisation still under review (S5) is told so
+only after its password matched. A correct password of an account whose failures reached
+``login.code_after_failures`` is held back (``Outcome.step_up``) until the one-time code sent
+to the account's verified mobile is entered (``login_code``); no one is ever locked out of
+their own account from every address.
 
 ``legacy_attempt`` is the 历史账号 method of each entry (login table, L2–L6) under the same
-throttle, captcha and generic message, counted under its own key (entry and legacy identifier):
-the L2/L4 refusals are said only after the legacy password matched; a linked account signs in
-its user (L6); an unlinked one is handed back for supplementation (S1).
+throttle, captcha and generic message: the L2/L4 refusals are said only after the legacy
+password matched; a linked account signs in its user (L6); an unlinked one is handed back for
+supplementation (S1).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import request, session
+from flask import session
 from flask_babel import lazy_gettext as _l
 
-from ..domain import accounts, documents, handlers, legacy
-from ..domain.errors import ValidationError
+from ..domain import accounts, handlers, legacy, login_code, login_keys
 from ..domain.models import LegacyAccount, Organisation, User
 from ..domain.models.user import PENDING_REVIEW as REVIEW_STATUS
-from ..domain.throttle import LoginThrottle
+from ..domain.throttle import CODE, NONE, LoginThrottle
 from ..services import services
 from .captcha import captcha_ok
+from .client_ip import client_ip
 
 GENERIC_FAILURE = _l("账号或密码错误，或登录尝试过多已被暂时锁定。请稍后再试，或通过“忘记密码”重置。")
 CAPTCHA_WRONG = _l("验证码错误，请重新输入。")
@@ -47,6 +53,15 @@ class Outcome:
     acting_for: dict | None = None
     organisations: list[Organisation] = field(default_factory=list)
     legacy: LegacyAccount | None = None  # an unlinked legacy account to supplement (S1)
+    step_up: StepUp | None = None  # the sign-in waits for a one-time code first
+
+
+@dataclass
+class StepUp:
+    """A correct password whose account asks for a one-time code before signing in."""
+
+    key: str
+    mobile: str
 
 
 def throttle() -> LoginThrottle:
@@ -55,48 +70,25 @@ def throttle() -> LoginThrottle:
     return LoginThrottle(svc.store, svc.clock, max_failures=int(s["login.max_failures"]),
                          lock_seconds=int(s["login.lock_seconds"]),
                          lock_max_seconds=int(s["login.lock_max_seconds"]),
-                         ip_factor=int(s["login.ip_factor"]))
-
-
-def _organisation_code_in(value: str) -> str | None:
-    """The 9-character organisation code (GB 11714) a normalised legal-entry identifier (dashes
-    removed) names: the code itself or characters 9–17 of a USCC; None otherwise."""
-    code = value[8:17] if len(value) == 18 else value if len(value) == 9 else None
-    try:
-        return documents.validate_organization_code(code) if code else None
-    except ValidationError:
-        return None
-
-
-def _account_key(identifier: str, organisation_entry: str | None = None) -> str:
-    """The throttle key: the person's login identifier (personal and handler logins share it),
-    or the entry and the organisation of an organisation login. At the legal entry the USCC,
-    the organisation code and ``XXXXXXXX-X`` name one organisation (login table), so they
-    share one key: a guesser cannot get more tries by switching forms."""
-    if not organisation_entry:
-        return services().blind_index(documents.login_key(identifier or ""), "throttle")
-    value = documents.normalize(identifier or "").replace("-", "")
-    if organisation_entry == "legal":
-        value = _organisation_code_in(value) or value
-    return services().blind_index(f"{organisation_entry}:{value}", "throttle")
+                         ip_factor=int(s["login.ip_factor"]),
+                         captcha_after=int(s["login.captcha_after_failures"]),
+                         code_after=int(s["login.code_after_failures"]))
 
 
 def legacy_key(entry: str, identifier: str) -> str:
-    """The throttle key of a legacy login: the entry and the normalised legacy identifier."""
-    value = legacy.account_key(identifier) if entry == "personal" \
-        else documents.normalize(identifier or "")
-    return services().blind_index(f"legacy:{entry}:{value}", "throttle")
+    """The throttle key of a legacy login: its account's (domain.login_keys)."""
+    return login_keys.for_legacy(entry, identifier)
 
 
-def captcha_needed(entry: str, identifier: str | None = None, key: str | None = None) -> bool:
+def captcha_needed(entry: str, key: str | None = None) -> bool:
+    """Always on the organisation entries; on the personal entry once this browser or the
+    account (``key``) has failed ``login.captcha_after_failures`` times."""
     if entry != "personal":
         return True
     after = int(services().settings["login.captcha_after_failures"])
     if session.get(BROWSER_FAILURES, 0) >= after:
         return True
-    if key is None and identifier:
-        key = _account_key(identifier)
-    return key is not None and throttle().failures(key) >= after
+    return key is not None and throttle().bar(key) != NONE
 
 
 def acting_for(org: Organisation) -> dict:
@@ -117,8 +109,9 @@ def password_login(identifier: str, password: str):
 
 def _guarded(entry: str, key: str, password: str, captcha_answer: str | None, check):
     """Run ``check()`` (the password check: a result, or None when it failed) under the
-    throttle and the captcha; returns (result, None) or (None, message)."""
-    ip = request.remote_addr or "unknown"
+    throttle and the captcha; returns (result, None) or (None, message). A result is not yet a
+    sign-in: ``_settle`` decides whether it needs a code first."""
+    ip = client_ip()
     limiter = throttle()
     if limiter.locked_for(key, ip):
         accounts.authenticate("", password)  # same cost whether locked or not
@@ -135,9 +128,29 @@ def _guarded(entry: str, key: str, password: str, captcha_answer: str | None, ch
         locked = limiter.locked_for(key, ip)
         session[BROWSER_FAILURES] = 0 if locked else session.get(BROWSER_FAILURES, 0) + 1
         return None, str(GENERIC_FAILURE)
-    limiter.success(key)
     session.pop(BROWSER_FAILURES, None)
     return result, None
+
+
+def _settle(outcome: Outcome, key: str, user: User | None = None,
+            legacy_account: LegacyAccount | None = None) -> Outcome:
+    """After a correct password: an outcome that signs in (or starts supplementation) clears
+    the account's counter — unless the counter asks for a code and the account has a mobile
+    for it; then the sign-in waits (``step_up``) and the counter stays until the code."""
+    if outcome.error is not None:
+        return outcome
+    if throttle().bar(key) == CODE:
+        mobile = login_code.mobile_for(user, legacy_account)
+        if mobile:
+            outcome.step_up = StepUp(key, mobile)
+            return outcome
+    passed(key)
+    return outcome
+
+
+def passed(key: str) -> None:
+    """The sign-in of the account ``key`` completed from this address."""
+    throttle().success(key, client_ip())
 
 
 def attempt(entry: str, method: str, identifier: str, password: str,
@@ -149,10 +162,14 @@ def attempt(entry: str, method: str, identifier: str, password: str,
     else:
         def check():
             return accounts.authenticate(identifier, password)
-    user, error = _guarded(entry, _account_key(identifier, organisation_entry), password,
-                           captcha_answer, check)
+    key = login_keys.for_login(identifier, organisation_entry)
+    user, error = _guarded(entry, key, password, captcha_answer, check)
     if user is None:
         return Outcome(error=error)
+    return _settle(_signed_in(user, entry, method), key, user=user)
+
+
+def _signed_in(user: User, entry: str, method: str) -> Outcome:
     if not user.active:
         return Outcome(error=str(PENDING_REVIEW))
     if method != "handler":
@@ -168,16 +185,17 @@ def attempt(entry: str, method: str, identifier: str, password: str,
 def legacy_attempt(entry: str, identifier: str, password: str,
                    captcha_answer: str | None) -> Outcome:
     """The 历史账号 method (login table, L2–L6, S1)."""
-    found, error = _guarded(entry, legacy_key(entry, identifier), password, captcha_answer,
+    key = legacy_key(entry, identifier)
+    found, error = _guarded(entry, key, password, captcha_answer,
                             lambda: legacy.authenticate(entry, identifier, password))
     if found is None:
         return Outcome(error=error)
     if found.refusal:
         return Outcome(error=found.refusal)
     if found.user is None:
-        return Outcome(legacy=found.account)
+        return _settle(Outcome(legacy=found.account), key, legacy_account=found.account)
     if found.user.active:
-        return Outcome(user=found.user)
+        return _settle(Outcome(user=found.user), key, user=found.user)
     if found.user.status == REVIEW_STATUS:
         return Outcome(error=str(PENDING_REVIEW))
     return Outcome(error=str(GENERIC_FAILURE))  # a deactivated user signs in no more (P4)

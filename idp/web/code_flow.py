@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import secrets
 
-from flask import request, session
+from flask import session
 from flask_babel import gettext as _
 
 from ..domain import registration
 from ..domain.errors import DomainError, ValidationError
 from ..domain.verification import CodeRefused, normalise_destination
 from ..services import services
+from .client_ip import client_ip
 
 CODE_FIELDS = {"sms": ("phone", "sms_code"), "mail": ("email", "email_code")}
 
@@ -51,7 +52,7 @@ def send(channel: str, form, purpose: str, flow_id: str) -> tuple[dict, str | No
     field, code_field = CODE_FIELDS[channel]
     try:
         services().extras["codes"].send(channel, form[field].data or "", purpose, flow_id,
-                                        request.remote_addr or "")
+                                        client_ip())
     except ValidationError as exc:
         return {field: exc.message}, None
     except DomainError as exc:  # too many sends, or the gateway failed

@@ -21,8 +21,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain import legacy_reset
 from ..domain.errors import DomainError
+from ..protocol import logout, tokens
 from ..services import services
 from .captcha import captcha_ok, issue
+from .client_ip import client_ip
 from .login import ENTRIES
 
 bp = Blueprint("legacy_password", __name__)
@@ -56,7 +58,7 @@ class ResetForm(FlaskForm):
     submit = SubmitField(_l("重置历史账号密码"))
 
 
-def _flow_key(flow: str) -> str:
+def flow_key(flow: str) -> str:
     return f"legacy-reset:{flow}"
 
 
@@ -74,8 +76,8 @@ def start():
         if captcha_ok(form.captcha.data):
             flow = secrets.token_urlsafe(16)
             legacy_reset.send_code(entry, form.identifier.data, form.contact.data, flow,
-                                   request.remote_addr or "-")
-            services().store.set(_flow_key(flow), json.dumps(
+                                   client_ip())
+            services().store.set(flow_key(flow), json.dumps(
                 {"entry": entry, "identifier": form.identifier.data,
                  "contact": form.contact.data}), ttl=_ttl())
             session[FLOW] = flow
@@ -89,15 +91,16 @@ def start():
 @bp.route("/login/forgot/legacy/reset", methods=["GET", "POST"])
 def reset():
     flow = session.get(FLOW)
-    raw = services().store.get(_flow_key(flow)) if flow else None
+    raw = services().store.get(flow_key(flow)) if flow else None
     if raw is None:
         return redirect(url_for(".start"))
     typed = json.loads(raw)
     form, error = ResetForm(), None
     if form.validate_on_submit():
         try:
-            legacy_reset.reset(typed["entry"], typed["identifier"], typed["contact"], flow,
-                               form.code.data, form.password.data, form.password_confirm.data)
+            account = legacy_reset.reset(typed["entry"], typed["identifier"], typed["contact"],
+                                         flow, form.code.data, form.password.data,
+                                         form.password_confirm.data)
         except DomainError as exc:
             field = getattr(form, exc.field or "", None)
             if field is not None and hasattr(field, "errors"):
@@ -105,9 +108,12 @@ def reset():
             else:
                 error = exc.message
         else:
-            services().store.delete(_flow_key(flow))
+            if account.linked:  # the user's password changed: every session and token ends
+                logout.end_user_sessions(account.user_id, "password_reset")
+                tokens.revoke_for_user(account.user_id)
+            services().store.delete(flow_key(flow))
             session.pop(FLOW, None)
             return render_template("auth/legacy_reset.html", step="done", entry=typed["entry"],
-                                   entries=ENTRIES)
+                                   entries=ENTRIES, linked=account.linked)
     return render_template("auth/legacy_reset.html", step="reset", form=form, error=error,
                            entry=typed["entry"], entries=ENTRIES)

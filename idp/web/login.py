@@ -17,7 +17,7 @@ from ..domain.models import User
 from ..extensions import db
 from ..flows import pending, policy, supplement
 from ..services import services
-from . import auth
+from . import auth, login_code
 from .captcha import issue
 from .forms import ChooseOrganisationForm, LoginForm
 
@@ -98,6 +98,8 @@ def login_page(endpoint: str, *, iid: str | None = None, client=None, abort_url=
         else:
             outcome = auth.attempt(entry, method, form.identifier.data, form.password.data,
                                    form.captcha.data)
+        if outcome.step_up is not None:
+            return login_code.begin(outcome, entry, iid)
         if outcome.organisations:
             session[CHOICE_KEY] = {"user_id": outcome.user.id, "entry": entry, "iid": iid,
                                    "at": services().now()}
@@ -134,6 +136,12 @@ def choose():
         session.pop(CHOICE_KEY, None)
         return finish(user, auth.acting_for(org), choice["iid"])
     return render_template("auth/choose.html", form=form, organisations=orgs)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def code():
+    """The one-time code a login needs after many failures of its account (login_code)."""
+    return login_code.code_page()
 
 
 @bp.get("/help/login")

@@ -12,6 +12,7 @@ from ..protocol.responses import authorization_error
 from ..protocol.server import oauth_server
 from ..protocol.userinfo import userinfo_response
 from ..services import services
+from . import signout
 from .forms import ConfirmForm
 
 bp = Blueprint("oidc", __name__)
@@ -112,6 +113,7 @@ def end_session_endpoint():
         if current is not None:
             logout.end_session(current.key, "rp-initiated")
             g.clear_sso_cookie = True
+        signout.forget_browser()
         if req.redirect_uri:
             return redirect(req.redirect_uri)
         return render_template("oidc/logged_out.html")

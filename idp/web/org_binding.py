@@ -21,6 +21,7 @@ from ..domain.verification import CodeRefused, normalise_destination
 from ..extensions import db
 from ..services import services
 from . import org_forms as forms
+from .client_ip import client_ip
 from .org_registration import DONE, FLOW, HANDLER_PURPOSE, _flow, _org, _save, bp
 
 
@@ -55,7 +56,7 @@ def handler_registered():
         if form.send.data:
             ticket = handler_confirmation.start(
                 org, phone=form.phone.data or "", id_type=form.id_type.data or "",
-                id_number=form.id_number.data or "", ip=request.remote_addr or "")
+                id_number=form.id_number.data or "", ip=client_ip())
             _save(flow, handler_ticket=ticket)
             return _page(org, "registered", form, {}, notice=_(
                 "若信息正确，经办人将收到短信验证码，请经办人告知验证码后填写。"))
@@ -82,7 +83,7 @@ def handler_new():
     if request.endpoint.endswith("_code"):
         try:
             codes.send("sms", form.phone.data or "", HANDLER_PURPOSE, flow["id"],
-                       request.remote_addr or "")
+                       client_ip())
         except DomainError as exc:
             return _page(org, "new", form, {forms.field_for(form, exc.field) if exc.field
                                              == "phone" else "sms_code": exc.message})

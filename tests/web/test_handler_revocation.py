@@ -203,7 +203,7 @@ def test_p4_deactivating_organisation_revokes_tokens_acting_for_it(app, org, bcl
     assert logout.deliver_due() == 1
 
 
-def test_r2_code_exchanged_after_unbinding_is_revoked(app, org, rp):
+def test_r2_code_exchanged_after_unbinding_yields_no_token(app, org, rp):
     handler = make_handler(1)
     handlers.bind_handler(org, handler)
     browser = Browser(app)
@@ -211,7 +211,20 @@ def test_r2_code_exchanged_after_unbinding_is_revoked(app, org, rp):
     handlers.unbind_handler(org, handler)  # the binding ends while the code is in flight
     assert tokens.revoke_acting_for(org.user_id, handler.id) == 0
     response = browser.exchange(rp, code)
-    assert response.status_code == 200
-    issued = response.get_json()
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_grant"
+    assert "id_token" not in response.get_json()
+
+
+def test_r2_refresh_after_binding_ended_is_refused_even_unrevoked(app, org, rp):
+    """The binding is the source of truth: a refresh token acting for the organisation stops
+    working when the binding ends, even where no revocation ran (binding ended in the domain)."""
+    handler = make_handler(1)
+    handlers.bind_handler(org, handler)
+    browser = Browser(app)
+    issued = sign_in_as_handler(browser, rp, handler)
+    handlers.unbind_handler(org, handler)
+    response = refresh(browser, rp, issued["refresh_token"])
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_grant"
     assert introspect(browser, rp, issued["access_token"]) == {"active": False}
-    assert refresh(browser, rp, issued["refresh_token"]).status_code == 400

@@ -22,7 +22,9 @@ LOCK_SECONDS = 120
 
 @pytest.fixture
 def settings_overrides():
-    return {"login": {"max_failures": MAX_FAILURES, "lock_seconds": LOCK_SECONDS}}
+    # the captcha the account's failures would ask for is tested with the login page
+    return {"login": {"max_failures": MAX_FAILURES, "lock_seconds": LOCK_SECONDS,
+                      "captcha_after_failures": 100}}
 
 
 def login_page(browser, rp, **params):

@@ -78,17 +78,34 @@ def test_l8_reset_through_stored_mobile(browser):
     assert legacy.check_password(row(), NEW) and not legacy.check_password(row(), LEGACY_PASSWORD)
 
 
-def test_l8_reset_through_stored_email_for_a_linked_account(app, browser):
-    user = make_user(id_type="resident_id", id_number=resident_id(1))
-    account = make_legacy_account(email="Old@Example.cn", id_number=resident_id(1))
+def test_l8_linked_account_code_goes_to_the_users_current_email_not_the_export(app, browser):
+    user = make_user(id_type="resident_id", id_number=resident_id(1), email="now@example.cn")
+    account = make_legacy_account(email="Old@Example.cn", mobile="13700137000",
+                                  id_number=resident_id(1))
     legacy_link.link(user, account)
     db.session.commit()
-    assert SAME_WORDS in ask(browser, "l0001", "old@example.cn")
+    answers = [ask(browser, "l0001", "old@example.cn"), ask(browser, "l0001", "13700137000")]
+    assert mails() == [] and sms() == []  # the export's contacts are no longer asked
+    assert all(SAME_WORDS in html for html in answers)
+    assert SAME_WORDS in ask(browser, "l0001", "NOW@example.cn")
     [mail] = mails()
-    assert mail["to"] == "old@example.cn"
+    assert mail["to"] == "now@example.cn"
     code = re.search(r"验证码为 (\d{6})", mail["body"]).group(1)
     assert "已重置" in finish(browser, code)
-    assert passwords.verify(NEW, row().password_hash) and row().user_id == user.id
+    db.session.expire_all()
+    assert passwords.verify(NEW, db.session.get(type(user), user.id).password_hash)
+    assert row().user_id == user.id  # the link stays (L3)
+
+
+def test_l8_linked_account_code_goes_to_the_users_current_mobile(app, browser):
+    user = make_user(id_type="resident_id", id_number=resident_id(1))
+    legacy_link.link(user, make_legacy_account(mobile="13700137000", id_number=resident_id(1)))
+    db.session.commit()
+    assert SAME_WORDS in ask(browser, "L0001", "13700137000")
+    assert sms() == []
+    assert SAME_WORDS in ask(browser, "L0001", user.phone)
+    [message] = sms()
+    assert message["to"] == user.phone
 
 
 def test_l8_wrong_contact_sends_nothing_and_says_the_same(browser):
