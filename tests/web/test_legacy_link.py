@@ -173,11 +173,15 @@ def test_l3_personal_center_mismatch_refused(browser, legacy):
     assert linked_row().user_id is None
 
 
-def test_l3_personal_center_same_person_by_normalised_name(browser):
+def test_l3_personal_center_compares_names_after_normalisation(browser):
+    """Another name is refused; the same name with an ideographic space is the same name."""
     user = person(1)
-    make_legacy_account(id_number=resident_id(1), name="张　三")  # an ideographic space
+    make_legacy_account("L0001", id_number=resident_id(1), name="张四", designated=True)
+    make_legacy_account("L0002", id_number=resident_id(1), name="张　三", designated=True)
     open_page(browser)
-    assert "关联成功" in link(browser) and linked_row().user_id == user.id
+    assert legacy_identity.PERSON_MISMATCH in link(browser, "L0001")
+    assert "关联成功" in link(browser, "L0002")
+    assert linked_row("L0001").user_id is None and linked_row("L0002").user_id == user.id
 
 
 def test_l3_personal_center_agency_keeps_the_filed_uscc(app, browser):
