@@ -22,9 +22,9 @@ from ..services import services
 from . import accounts, applicant, documents, legacy_identity, legacy_link, registration
 from .crypto import DecryptionError
 from .errors import Conflict, DomainError
+from .legacy_identity import Claimant
 from .models import LegacyAccount, User
 from .models.user import ACTIVE, NATURAL
-from .legacy_identity import Claimant
 from .registration import PersonApplication
 
 PURPOSE = "supplement"  # codes of a supplementation are bound to its flow id under this purpose

@@ -74,6 +74,7 @@ def _link_and_commit(account: LegacyAccount, org: Organisation) -> Organisation:
     # makes a parallel completion wait and then see the link.
     db.session.refresh(account, with_for_update=True)
     legacy_link.check_linkable(account)
+    legacy_identity.check_owner(account, Claimant(org.kind, uscc_bidx=org.uscc_bidx))
     bidx = org.uscc_bidx
     db.session.add(org)
     try:
@@ -154,6 +155,7 @@ def complete_foreign(account: LegacyAccount, *, category: str, country: str, nam
     def link(org: Organisation) -> None:
         db.session.refresh(account, with_for_update=True)
         legacy_link.check_linkable(account)
+        check_uscc(account, None)
         legacy_link.link(org.user, account)
 
     try:
