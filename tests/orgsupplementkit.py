@@ -89,11 +89,6 @@ def accept_notice(http, page_url: str):
     return http.post(f"{page_url}/notice", data={"csrf_token": csrf(http, page_url)})
 
 
-def choose(http, page_url: str, variant: str):
-    return http.post(f"{page_url}/variant", data={"variant": variant,
-                                                   "csrf_token": csrf(http, page_url)})
-
-
 def bind_registered(http, handler):
     """P3 经办人已注册: send the code to the handler's mobile, then confirm with it."""
     token = csrf(http, "/register/org/handler")

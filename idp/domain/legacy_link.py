@@ -4,7 +4,8 @@
 the single column one user per legacy account, and ``link`` writes it with a conditional
 ``UPDATE … WHERE user_id IS NULL`` so a concurrent link can never overwrite it. Nothing clears
 it: a link is never undone. ``link_existing`` is the personal center's 旧账号管理: the legacy
-account and its password (L5), then the refusals of L2, L3, L4 and the identity match.
+account and its password (L5), then the refusals of L2, L3, L4 and the identity match
+(``legacy_identity.owner_refusal``, the rule supplementation uses too).
 """
 from __future__ import annotations
 
@@ -13,16 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
+from . import legacy_identity
 from .errors import Conflict, DomainError
 from .legacy import account_key, check_password, find_for_entry, refusal
-from .models import LegacyAccount, Organisation, User
+from .models import LegacyAccount, User
 from .models._types import from_timestamp
-from .models.legacy import NATURAL, SIMPLE
 
 L3_USER_HAS_LINK = "您的账号已关联历史账号。一个账号只能关联一个历史账号，且关联后不能解除。"
 L3_TAKEN = "该历史账号已被其他用户关联，不能重复关联。如有疑问，请拨打服务热线 010-63218500。"
-MISMATCH = "历史账号的证件号码（或统一社会信用代码）与您的账号信息不一致，不能关联。"
-WRONG_KIND = "历史账号的用户类型与您的账号不一致，不能关联。代理机构请先在个人中心变更为代理机构。"
 
 
 def check_linkable(account: LegacyAccount) -> None:
@@ -69,22 +68,6 @@ def link(user: User, account: LegacyAccount) -> None:
     db.session.refresh(account)
 
 
-def _identity_refusal(user: User, account: LegacyAccount) -> str | None:
-    """L3/L5 with the personal center: the legacy identity must be the user's own. A legacy
-    account without a document number (some simple users) is proven by its password alone."""
-    if account.kind in (NATURAL, SIMPLE):
-        if user.user_type != NATURAL:
-            return WRONG_KIND
-        ok = account.id_number_bidx in (None, user.id_number_bidx)
-        return None if ok else MISMATCH
-    if user.user_type != account.kind:
-        return WRONG_KIND
-    org = db.session.scalar(select(Organisation).where(Organisation.user_id == user.id))
-    if org is None or org.uscc_bidx is None:
-        return MISMATCH
-    return None if org.uscc_bidx in (account.uscc_bidx, account.filed_uscc_bidx) else MISMATCH
-
-
 def named(legacy_id: str) -> LegacyAccount | None:
     """The legacy account 旧账号管理 names: the personal legacy login's, else any by its id."""
     return find_for_entry("personal", legacy_id) or db.session.scalar(
@@ -95,7 +78,8 @@ def link_existing(user: User, legacy_id: str, password: str) -> LegacyAccount | 
     """旧账号管理: link the legacy account ``legacy_id`` to the signed-in ``user``.
 
     ``None`` when the account is unknown or the password is wrong (a failed login, L5: the
-    caller counts it); DomainError/Conflict with the reason for every other refusal."""
+    caller counts it); DomainError/Conflict with the reason for every other refusal
+    (IdentityMismatch: not the legacy account's person or organisation, S2)."""
     account = named(legacy_id)
     if not check_password(account, password):
         return None
@@ -103,9 +87,10 @@ def link_existing(user: User, legacy_id: str, password: str) -> LegacyAccount | 
         raise Conflict(L3_USER_HAS_LINK)
     if account.linked:
         raise Conflict(L3_TAKEN)
-    reason = refusal(account) or _identity_refusal(user, account)
+    reason = refusal(account)
     if reason:
         raise DomainError(reason)
+    legacy_identity.check_owner(account, legacy_identity.of_user(user))  # S2, L3, L5
     link(user, account)
     try:
         db.session.commit()

@@ -6,8 +6,11 @@ email, street, postal code) so the page starts filled in (S1). ``complete_natura
 real-name natural person with every registration check (fields, codes and real-name
 verification S7, P4, S3; ``registration.build_natural_person``), links the legacy account to it
 (L3) and commits both in ONE transaction (S2): either the user exists and is linked, or nothing
-was written. The legacy refusals (L2, L4) and the link are read again at completion, because
-the legacy login that opened the page may be an hour old.
+was written. The person must be the legacy account's own (``legacy_identity.owner_refusal``):
+that is decided from the typed name and number before any code is used or the real-name
+service asked, and again on the built account under the row lock. The legacy refusals (L2, L4)
+and the link are read again at completion, because the legacy login that opened the page may be
+an hour old.
 """
 from __future__ import annotations
 
@@ -16,11 +19,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import accounts, documents, legacy_link, registration
+from . import accounts, applicant, documents, legacy_identity, legacy_link, registration
 from .crypto import DecryptionError
 from .errors import Conflict, DomainError
+from .legacy_identity import Claimant
 from .models import LegacyAccount, User
-from .models.user import ACTIVE
+from .models.user import ACTIVE, NATURAL
 from .registration import PersonApplication
 
 PURPOSE = "supplement"  # codes of a supplementation are bound to its flow id under this purpose
@@ -53,9 +57,11 @@ def prefill(account: LegacyAccount) -> dict:
 def complete_natural(account: LegacyAccount, application: PersonApplication, flow_id: str,
                      verified: dict) -> User:
     """S2: create the real-name natural person of ``application`` linked to ``account`` in one
-    commit. Raises registration.Refused (fields, codes, real name, P4), Conflict (S3 or L3) or
-    DomainError (L2/L4); ``verified`` gains the codes that verified, as in registration."""
+    commit. Raises registration.Refused (fields, codes, real name, P4), IdentityMismatch (S2:
+    not the legacy account's person), Conflict (S3 or L3) or DomainError (L2/L4); ``verified``
+    gains the codes that verified, as in registration."""
     legacy_link.check_linkable(account)
+    _check_typed_person(account, application)
     user = registration.build_natural_person(application, flow_id=flow_id, verified=verified,
                                              purpose=PURPOSE)
     # L3 under concurrency: the unique index on user_id stops one user taking two accounts, but
@@ -63,6 +69,8 @@ def complete_natural(account: LegacyAccount, application: PersonApplication, flo
     # parallel completion wait and then see the link.
     db.session.refresh(account, with_for_update=True)
     legacy_link.check_linkable(account)
+    legacy_identity.check_owner(account, Claimant(NATURAL, name=user.name,
+                                                  id_number_bidx=user.id_number_bidx))
     phone, bidx = user.phone, user.id_number_bidx
     try:
         legacy_link.link(user, account)  # flushes the user: its unique indexes are checked here
@@ -71,6 +79,15 @@ def complete_natural(account: LegacyAccount, application: PersonApplication, flo
         db.session.rollback()
         raise _conflict(phone, bidx) from None
     return user
+
+
+def _check_typed_person(account: LegacyAccount, application: PersonApplication) -> None:
+    """S2 before anything is used up: when the name and number are well-formed, they must be
+    the legacy account's person's. Malformed fields are left to the registration checks."""
+    clean, errors = applicant.check(application, documents.beijing_date(services().clock.now()))
+    if not errors:
+        legacy_identity.check_owner(account, Claimant(
+            NATURAL, name=clean["name"], id_number_bidx=accounts.id_number_index(clean["number"])))
 
 
 def completed_in_parallel(account: LegacyAccount, phone: str, verified: dict) -> User | None:

@@ -7,11 +7,12 @@ P4, Y1), link the legacy account to its account (L3) and commit both in ONE tran
 either the organisation exists and is linked, or nothing was written. The handler (P3, Y2) is
 bound afterwards, on the registration's handler pages.
 
-Which USCC (a choice of this implementation, login table): the legal person's must be the one
-registered in the legacy account — the one it logged in with — when the legacy account has one
-(a legacy account without a USCC may give any valid one, S4, or none, S5); the agency's must be
-the filed USCC it logged in with, still on the agency filing register (Y1). Another USCC would
-link the legacy account's business data to a different organisation.
+Which USCC (S2, ``legacy_identity.owner_refusal``): the legal person's is the one registered in
+the legacy account — the one it logged in with; a legacy legal person without a valid one goes
+the review path only (S5) and names no USCC; the agency's is the filed USCC it logged in with,
+still on the agency filing register (Y1). Another USCC would link the legacy account's business
+data to a different organisation. ``check_uscc`` decides it from the typed USCC before the page
+uses any code; each ``complete_*`` decides it again before building anything.
 """
 from __future__ import annotations
 
@@ -20,18 +21,18 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import documents, legacy_link, organisations, registers, registration
+from . import documents, legacy_identity, legacy_link, organisations, registers, registration
 from .crypto import DecryptionError
-from .errors import Conflict, DomainError, ValidationError
+from .errors import Conflict, DomainError
+from .legacy_identity import AGENCY_USCC_MISMATCH, LEGAL_USCC_MISMATCH, Claimant
 from .models import LegacyAccount, Organisation
-from .models.legacy import AGENCY
+from .models.legacy import AGENCY, LEGAL
 from .organisations import Contact, Representative, Upload
 
+__all__ = ["AGENCY_USCC_MISMATCH", "LEGAL_USCC_MISMATCH", "PURPOSE", "check_uscc",
+           "complete_agency", "complete_foreign", "complete_legal", "completed_in_parallel",
+           "prefill_org", "variant"]
 PURPOSE = "supplement"  # codes of a supplementation are bound to its flow id under this purpose
-LEGAL_USCC_MISMATCH = ("统一社会信用代码须与历史账号中登记的统一社会信用代码（即您登录时填写的代码）"
-                       "一致。如该代码有误，请拨打服务热线 010-63218500。")
-AGENCY_USCC_MISMATCH = ("统一社会信用代码须为您登录时填写的、在商标局代理机构备案的统一社会信用代码。"
-                        "如备案时提供的统一社会信用代码有误，请先办理备案变更，变更通过后再完善信息。")
 
 
 def prefill_org(account: LegacyAccount) -> dict:
@@ -52,11 +53,20 @@ def prefill_org(account: LegacyAccount) -> dict:
     return data
 
 
-def _expected_uscc(uscc: str, expected_bidx: str | None, message: str) -> None:
-    """The USCC typed must be the legacy account's own (see the module docstring)."""
-    code = documents.validate_uscc(uscc)
-    if expected_bidx is not None and registers.uscc_index(code) != expected_bidx:
-        raise ValidationError(message, "uscc")
+def variant(account: LegacyAccount) -> str:
+    """Which form this legacy organisation completes: the agency's (S6), the legal person's with
+    its own USCC (S4), or — no valid USCC stored — the review path's (S5), never a typed USCC."""
+    if account.kind == AGENCY:
+        return "agency"
+    return "legal" if legacy_identity.own_uscc_bidx(account) is not None else "foreign"
+
+
+def check_uscc(account: LegacyAccount, uscc: str | None) -> None:
+    """S2 for organisations: the USCC typed (None: the review path, S5) must be the legacy
+    account's own; IdentityMismatch otherwise, ValidationError for a malformed one."""
+    bidx = registers.uscc_index(documents.validate_uscc(uscc)) if uscc is not None else None
+    kind = AGENCY if account.kind == AGENCY else LEGAL
+    legacy_identity.check_owner(account, Claimant(kind, uscc_bidx=bidx, review=uscc is None))
 
 
 def _link_and_commit(account: LegacyAccount, org: Organisation) -> Organisation:
@@ -64,6 +74,7 @@ def _link_and_commit(account: LegacyAccount, org: Organisation) -> Organisation:
     # makes a parallel completion wait and then see the link.
     db.session.refresh(account, with_for_update=True)
     legacy_link.check_linkable(account)
+    legacy_identity.check_owner(account, Claimant(org.kind, uscc_bidx=org.uscc_bidx))
     bidx = org.uscc_bidx
     db.session.add(org)
     try:
@@ -111,9 +122,10 @@ def _conflict(uscc_bidx: str | None) -> Conflict:
 def complete_legal(account: LegacyAccount, *, category: str, name: str, uscc: str,
                    representative: Representative, contact: Contact) -> Organisation:
     """S4: the active legal person linked to ``account`` in one commit. Raises ValidationError
-    (fields; another USCC than the legacy one), Conflict (S3, L3) or DomainError (L2/L4, P4)."""
+    (fields), IdentityMismatch (another USCC than the legacy one, or none valid in the legacy
+    account: S5), Conflict (S3, L3) or DomainError (L2/L4, P4)."""
     legacy_link.check_linkable(account)
-    _expected_uscc(uscc, account.uscc_bidx, LEGAL_USCC_MISMATCH)
+    check_uscc(account, uscc)
     org = organisations.build_legal_person(category=category, name=name, uscc=uscc,
                                            representative=representative, contact=contact)
     return _link_and_commit(account, org)
@@ -124,7 +136,7 @@ def complete_agency(account: LegacyAccount, *, category: str, name: str, uscc: s
     """S6: the active agency linked to ``account`` in one commit; its USCC is the filed one it
     logged in with (Y1; ``build_agency`` checks the filing register again)."""
     legacy_link.check_linkable(account)
-    _expected_uscc(uscc, account.filed_uscc_bidx, AGENCY_USCC_MISMATCH)
+    check_uscc(account, uscc)
     org = organisations.build_agency(category=category, name=name, uscc=uscc,
                                      representative=representative, contact=contact)
     return _link_and_commit(account, org)
@@ -138,12 +150,12 @@ def complete_foreign(account: LegacyAccount, *, category: str, country: str, nam
     (D2, P7) with its two PDFs, linked to ``account`` in the same commit. It logs in only once
     approved; the link makes its legacy data follow it then (L6, L7)."""
     legacy_link.check_linkable(account)
-    if account.uscc_bidx is not None:  # it has a USCC: S4 is its way (login table)
-        raise DomainError(LEGAL_USCC_MISMATCH)
+    check_uscc(account, None)  # it has a valid USCC of its own: S4 is its way
 
     def link(org: Organisation) -> None:
         db.session.refresh(account, with_for_update=True)
         legacy_link.check_linkable(account)
+        check_uscc(account, None)
         legacy_link.link(org.user, account)
 
     try:

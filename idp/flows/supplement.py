@@ -8,6 +8,12 @@ center's ``/login``), what was typed so far (never passwords or codes) and the d
 already proven by code. It lives under ``supp:<id>`` with the TTL ``legacy.supplement_ttl`` and
 is bound to the browser through the signed Flask session, like ``pending``.
 
+What was typed (``data``: names, document numbers, USCCs, the representative's document number,
+mobiles, emails) is stored encrypted like the database's identity columns (D5): the field cipher
+(AES-256-GCM, the keyring of ``secrets``) over the whole JSON, bound to the flow's key, so a
+Redis dump or a replica holds no readable identity and one flow's data cannot be moved into
+another. A value that no longer decrypts (its key left the keyring) is an expired flow.
+
 When the account has been created the flow is marked done with the user id (under its own key,
 ``supp:<id>:done``, so a parallel request saving typed data cannot undo it), and a second submit
 continues instead of creating anything twice.
@@ -20,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 
 from flask import session as browser
 
+from ..domain.crypto import DecryptionError
 from ..domain.models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
 from ..services import services
 from . import pending
@@ -60,8 +67,25 @@ def start(legacy_id: int, legacy_kind: str, interaction_id: str | None) -> Suppl
     return flow
 
 
+def _context(sid: str) -> str:
+    return f"supp:{sid}"
+
+
 def save(flow: Supplement) -> None:
-    services().store.set(f"supp:{flow.id}", json.dumps(asdict(flow)), ttl=_ttl())
+    record = asdict(flow)
+    record["data"] = services().cipher.encrypt(json.dumps(flow.data), _context(flow.id))
+    services().store.set(f"supp:{flow.id}", json.dumps(record), ttl=_ttl())
+
+
+def _read(sid: str, raw: str) -> Supplement | None:
+    record = json.loads(raw)
+    if not isinstance(record.get("data"), str):  # parked in plain text by an older version
+        return None
+    try:
+        record["data"] = json.loads(services().cipher.decrypt(record["data"], _context(sid)))
+    except (DecryptionError, ValueError):  # not this flow's, or its key left the keyring
+        return None
+    return Supplement(**record)
 
 
 def load(sid: str | None) -> Supplement | None:
@@ -69,10 +93,8 @@ def load(sid: str | None) -> Supplement | None:
     if not sid or len(sid) > 64 or sid not in browser.get(BROWSER_KEY, []):
         return None
     raw = services().store.get(f"supp:{sid}")
-    if raw is None:
-        return None
-    flow = Supplement(**json.loads(raw))
-    if flow.created_at + _ttl() <= services().now():
+    flow = _read(sid, raw) if raw is not None else None
+    if flow is None or flow.created_at + _ttl() <= services().now():
         return None
     done = services().store.get(f"supp:{sid}:done")
     flow.user_id = int(done) if done is not None else None

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..domain import legacy, legacy_link, login_keys
 from ..domain.errors import DomainError
+from ..domain.legacy_identity import IdentityMismatch
 from ..domain.models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
 from ..domain.throttle import CODE
 from . import auth
@@ -60,14 +61,17 @@ def legacy_page(s, user):
     if linked is None and form.validate_on_submit():
         linked, error = _link(user, form)
         just_linked = linked is not None
-    return render_template("account/legacy.html", form=form, error=error, linked=linked,
+    return render_template("account/legacy.html", form=form, linked=linked,
+                           error=getattr(error, "message", error),
+                           appeal=isinstance(error, IdentityMismatch),
                            kind=KINDS.get(linked.kind, linked.kind) if linked else None,
                            linked_at=_linked_at(linked) if linked else None,
                            just_linked=just_linked)
 
 
 def _link(user, form):
-    """One attempt: (the linked account, None) or (None, why not). This page has no captcha
+    """One attempt: (the linked account, None) or (None, why not: a message or the refusal;
+    an IdentityMismatch makes the page offer the manual appeal, L10). This page has no captcha
     or code step of its own: while the legacy account's failures ask for a code, it answers
     like a wrong password (a 历史账号 login with the code clears the count)."""
     limiter, ip = auth.throttle(), client_ip()
@@ -77,8 +81,8 @@ def _link(user, form):
         return None, str(auth.GENERIC_FAILURE)
     try:
         account = legacy_link.link_existing(user, form.account.data, form.password.data)
-    except DomainError as exc:  # L2, L3, L4, identity: the password was right
-        return None, exc.message
+    except DomainError as exc:  # L2, L3, L4, identity (S2): the password was right
+        return None, exc
     if account is None:  # L5: unknown account or wrong password, a failed login
         limiter.failure(key, ip)
         return None, str(auth.GENERIC_FAILURE)

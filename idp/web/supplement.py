@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from ..domain import agreement, documents, registration
 from ..domain import supplement as domain
 from ..domain.errors import Conflict, DomainError
+from ..domain.legacy_identity import IdentityMismatch
 from ..domain.models import LegacyAccount, User
 from ..extensions import db
 from ..flows import pending, policy, supplement
@@ -105,13 +106,14 @@ def _park(flow: supplement.Supplement, form: PersonForm) -> None:
     supplement.save(flow)
 
 
-def _render(flow, account, form: PersonForm, errors: dict, notice: str | None = None):
+def _render(flow, account, form: PersonForm, errors: dict, notice: str | None = None,
+            appeal: bool = False):
     address_options(form)
     for name, field in form._fields.items():
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
     return render_template("supplement/natural.html", form=form, errors=errors, notice=notice,
-                           flow=flow, account=account, cancel_form=ConfirmForm(),
+                           flow=flow, account=account, cancel_form=ConfirmForm(), appeal=appeal,
                            verified=code_flow.verified_shown({"verified": flow.verified}, form),
                            agreement_title=agreement.TITLE)
 
@@ -126,11 +128,13 @@ def natural(flow: supplement.Supplement, account: LegacyAccount):
     _park(flow, form)
     if form.refresh.data:
         return _render(flow, account, form, {}, _("地址选项已更新，请继续选择。"))
-    verified = dict(flow.verified)
+    verified, appeal = dict(flow.verified), False
     try:
         user = domain.complete_natural(account, person_application(form), flow.id, verified)
     except registration.Refused as exc:
         errors = dict(exc.errors)
+    except IdentityMismatch as exc:  # S2: not the legacy account's person
+        errors, appeal = {"form": exc.message}, True
     except Conflict as exc:
         again = supplement.load(flow.id)
         if again is not None and again.done:  # the same flow completed in a parallel submit
@@ -149,7 +153,7 @@ def natural(flow: supplement.Supplement, account: LegacyAccount):
     if errors is None:
         supplement.mark_done(flow, user.id)
         return _continue(flow, account)
-    return _render(flow, account, form, errors)
+    return _render(flow, account, form, errors, appeal=appeal)
 
 
 @bp.post("/supplement/<sid>/codes/<channel>")

@@ -3,8 +3,8 @@
 Plugged into ``supplement.PAGES`` for the kinds "legal" and "agency". The steps (progress
 indicator 历史账号登录 ✓ → 机构信息 → 绑定经办人 → 完成):
 - agency (S6): the notice (我已知悉，开始完善) first, then the agency form (代理机构信息验证);
-- legal person: with a USCC in the legacy account straight to the legal-person form (S4);
-  without one, a choice between S4 and the foreign entity's form with two PDFs (S5);
+- legal person: with a valid USCC in the legacy account the legal-person form keeping it (S4);
+  without one, only the form of the review path with two PDFs (S5): it never types a USCC (S2);
 - the organisation form (``supplement_org_form``): prefilled (S1), codes bound to the flow (S7),
   typed data parked; submitting creates the organisation and the link in one commit and records
   its id in the flow, after which this page only leads on to the handler (nothing twice);
@@ -14,11 +14,7 @@ indicator 历史账号登录 ✓ → 机构信息 → 绑定经办人 → 完成
 """
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import RadioField, SubmitField
-from wtforms.fields.choices import SelectChoice
+from flask import redirect, render_template, session, url_for
 
 from ..domain import handlers
 from ..domain.models import LegacyAccount, Organisation
@@ -31,13 +27,6 @@ from .supplement import PAGES, _continue, _load, bp
 DONE = "supplemented_org"  # what the done / submitted page shows, once the flow has finished
 
 
-class VariantForm(FlaskForm):
-    variant = RadioField(_l("统一社会信用代码"), choices=[
-        SelectChoice("legal", _l("有统一社会信用代码")),
-        SelectChoice("foreign", _l("无统一社会信用代码（境外机构）"))])
-    submit = SubmitField(_l("下一步"))
-
-
 def org_page(flow: supplement.Supplement, account: LegacyAccount):
     """``supplement.page`` for legal persons and agencies: the step this flow is at."""
     org = orgform.created(flow)
@@ -46,13 +35,7 @@ def org_page(flow: supplement.Supplement, account: LegacyAccount):
     if flow.kind == "agency" and not flow.data.get("notice"):
         return render_template("supplement/org_notice.html", flow=flow, form=forms.NoticeForm(),
                                cancel_form=ConfirmForm(), org_step="details")
-    variant = orgform.variant_of(flow, account)
-    if variant is None or (request.method == "GET" and request.args.get("choose")
-                           and flow.kind == "legal" and account.uscc_bidx is None):
-        return render_template("supplement/org_choose.html", flow=flow, account=account,
-                               form=VariantForm(variant=variant or "legal"),
-                               cancel_form=ConfirmForm(), org_step="details")
-    return orgform.details(flow, account, variant)
+    return orgform.details(flow, account, orgform.variant_of(flow, account))
 
 
 @bp.post("/supplement/<sid>/notice")
@@ -60,16 +43,6 @@ def org_notice(sid):
     flow, _account = _load(sid)
     if forms.NoticeForm().validate() and flow.kind == "agency":
         flow.data["notice"] = True
-        supplement.save(flow)
-    return redirect(url_for(".page", sid=flow.id))
-
-
-@bp.post("/supplement/<sid>/variant")
-def org_variant(sid):
-    flow, _account = _load(sid)
-    form = VariantForm()
-    if form.validate() and flow.kind == "legal" and orgform.created(flow) is None:
-        flow.data["variant"] = form.variant.data
         supplement.save(flow)
     return redirect(url_for(".page", sid=flow.id))
 

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from ..domain import agreement
 from ..domain import supplement_org as domain
 from ..domain.errors import Conflict, DomainError
+from ..domain.legacy_identity import IdentityMismatch
 from ..domain.models import LegacyAccount, Organisation
 from ..extensions import db
 from ..flows import supplement
@@ -32,13 +33,10 @@ PARKED_OUT = {"password", "password_confirm", "sms_code", "email_code", "csrf_to
               "identity_proof", "qualification"}
 
 
-def variant_of(flow: supplement.Supplement, account: LegacyAccount) -> str | None:
-    """Which form: the agency's, S4, or — a legacy legal person without a USCC — the chosen one."""
-    if flow.kind == "agency":
-        return "agency"
-    if account.uscc_bidx is not None:
-        return "legal"
-    return flow.data.get("variant") if flow.data.get("variant") in ("legal", "foreign") else None
+def variant_of(flow: supplement.Supplement, account: LegacyAccount) -> str:
+    """Which form: the agency's (S6), S4 with the legacy USCC, or S5 when the legacy account has
+    no valid USCC (``domain.variant``: never a typed one)."""
+    return domain.variant(account)
 
 
 def created(flow: supplement.Supplement) -> Organisation | None:
@@ -50,16 +48,16 @@ def _form(variant: str, **kw):
     return (forms.ForeignForm if variant == "foreign" else forms.OrgForm)(**kw)
 
 
-def render(flow, account, variant: str, form, errors: dict, notice: str | None = None):
+def render(flow, account, variant: str, form, errors: dict, notice: str | None = None,
+           appeal: bool = False):
     for name, field in form._fields.items():
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
     return render_template("supplement/org_details.html", flow=flow, account=account,
-                           kind=variant, form=form, errors=errors, notice=notice,
+                           kind=variant, form=form, errors=errors, notice=notice, appeal=appeal,
                            verified=code_flow.verified_shown({"verified": flow.verified}, form),
                            agreement_title=agreement.TITLE, cancel_form=ConfirmForm(),
-                           org_step="details", may_choose=flow.kind == "legal"
-                           and account.uscc_bidx is None)
+                           org_step="details")
 
 
 def _save(flow: supplement.Supplement) -> None:
@@ -85,10 +83,18 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
     if not form.validate():
         return render(flow, account, variant, form, {})
     _park(flow, form)
+    typed = (form.uscc.data or "") if "uscc" in form else (request.form.get("uscc") or None)
+    try:  # S2: another organisation's USCC uses up no code; the review path names none (S5)
+        domain.check_uscc(account, typed)
+    except IdentityMismatch as exc:
+        return render(flow, account, variant, form, {forms.field_for(form, exc.field): exc.message},
+                      appeal=True)
+    except DomainError:
+        pass  # a malformed USCC: reported with every other field below
     verified = dict(flow.verified)
     errors = {**code_flow.check_codes(form, domain.PURPOSE, flow.id, verified),
               **precheck(variant, form)}
-    org = None
+    org, appeal = None, False
     if not errors:
         try:
             org = _complete(variant, account, form)
@@ -105,12 +111,13 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
                 errors = {forms.field_for(form, exc.field): exc.message}
         except DomainError as exc:  # fields, another USCC, Y1, P4, L2/L4
             errors = {forms.field_for(form, exc.field): exc.message}
+            appeal = isinstance(exc, IdentityMismatch)
     flow.verified = verified  # codes that verified stay verified
     if org is not None:
         flow.data["org_id"] = org.id
     _save(flow)
     if org is None:
-        return render(flow, account, variant, form, errors)
+        return render(flow, account, variant, form, errors, appeal=appeal)
     return to_handler(flow, org)
 
 
@@ -124,7 +131,7 @@ def _complete(variant: str, account: LegacyAccount, form) -> Organisation:
 def org_send_code(sid, channel):
     flow, account = _load(sid)
     variant = variant_of(flow, account)
-    if flow.kind not in ("legal", "agency") or flow.done or variant is None:
+    if flow.kind not in ("legal", "agency") or flow.done:
         return redirect(url_for(".page", sid=flow.id))
     if created(flow) is not None:
         return redirect(url_for(".page", sid=flow.id))

@@ -95,9 +95,10 @@ def test_s2_concurrent_completion_gives_one_account_and_one_link(app):
 
 
 def test_l3_concurrent_completion_by_two_people_links_once(app):
-    """Two different identities race for one legacy account: only the link index decides."""
-    account_id = natural_legacy().id
-    other = application(name="王五", id_number="11010519491231002X", phone="13700137000",
+    """Two namesakes race for one legacy account without a document number (both are its
+    person by S2's rule: the same name): only the link index decides."""
+    account_id = natural_legacy(id_number=None, kind="simple").id
+    other = application(id_number="11010519491231002X", phone="13700137000",
                         email="wang.wu@example.com")
     results = race(app, completing(account_id, application()), completing(account_id, other))
     winners = [r for r in results if isinstance(r, int)]
@@ -116,11 +117,12 @@ def linking(user_id: int, legacy_id: str):
 
 
 def test_l3_two_users_linking_one_legacy_account_at_once_link_it_once(app):
-    """A legacy account without a document number (a simple user) matches anyone who knows its
-    password: the conditional UPDATE lets exactly one of two concurrent links through."""
-    make_legacy_account("simple1", kind="simple", name="简易用户", id_type=None)
-    first = make_user(phone="13700137001", name="甲").id
-    second = make_user(phone="13700137002", name="乙").id
+    """A legacy account without a document number (a simple user) matches every namesake who
+    knows its password (S2): the conditional UPDATE lets exactly one of two concurrent links
+    through."""
+    make_legacy_account("simple1", kind="simple", name="张三", id_type=None)
+    first = make_user(phone="13700137001", name="张三").id
+    second = make_user(phone="13700137002", name="张三").id
     results = race(app, linking(first, "simple1"), linking(second, "simple1"))
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "int"], results
     db.session.expire_all()
@@ -131,9 +133,9 @@ def test_l3_two_users_linking_one_legacy_account_at_once_link_it_once(app):
 
 def test_l3_one_user_linking_two_legacy_accounts_at_once_keeps_one(app):
     """The unique index on legacy_accounts.user_id: one legacy account per user."""
-    make_legacy_account("simple1", kind="simple", name="简易用户", id_type=None)
-    make_legacy_account("simple2", kind="simple", name="简易用户", id_type=None)
-    user = make_user(phone="13700137001", name="甲").id
+    make_legacy_account("simple1", kind="simple", name="张三", id_type=None)
+    make_legacy_account("simple2", kind="simple", name="张三", id_type=None)
+    user = make_user(phone="13700137001", name="张三").id
     results = race(app, linking(user, "simple1"), linking(user, "simple2"))
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "int"], results
     assert counts()[1] == 1

@@ -218,16 +218,14 @@ def test_s4_legal_person_legacy_journey_in_a_browser(page, sample, idp_url, app,
 
 def test_s5_foreign_legacy_journey_in_a_browser(page, sample, idp_url, app,  # noqa: F811
                                                 tmp_path):
-    """S5 from the sample: 法人 → 历史账号 (no USCC: the legacy account id) → 无统一社会信用代码
-    （境外机构） → the foreign form with its two PDFs → 经办人已注册 → 已提交审核 with the account
-    number (P7: pending) → 返回应用 gives the sample ``access_denied``: not signed in."""
+    """S5 from the sample: 法人 → 历史账号 (no USCC: the legacy account id) → straight to the
+    review path's form (no USCC of its own, so none may be typed) with its two PDFs →
+    经办人已注册 → 已提交审核 with the account number (P7: pending) → 返回应用 gives the sample ``access_denied``: not signed in."""
     import_legacy(app, tmp_path, {k: v for k, v in LEGAL.items() if k != "uscc"})
     handler = orgkit.make_handler(32)
     fixed_captcha()
     legacy_login(page, sample[0], idp_url, "法人", LEGAL["legacy_id"])
 
-    page.get_by_label("无统一社会信用代码（境外机构）").check()
-    page.get_by_role("button", name="下一步").click()
     page.get_by_label("主体资格证明（PDF）").wait_for()
     assert page.input_value("#name") == LEGAL["name"]
     page.fill("#country", "新加坡")

@@ -14,7 +14,7 @@ from idp.domain.models.review import APPROVED
 from idp.domain.models.user import ACTIVE, PENDING_REVIEW
 from idp.extensions import db
 from orgsupplementkit import (CAPTCHA, FILED_USCC, USCC, accept_notice, agency_data,
-                              agency_legacy, bind_registered, choose, foreign_data, legal_legacy,
+                              agency_legacy, bind_registered, foreign_data, legal_legacy,
                               org_data, org_login, pdfs, submit)
 from support import decode_jwt, make_relying_party, query
 
@@ -75,7 +75,6 @@ def test_s5_foreign_legal_person_is_submitted_for_review(app, browser, rp):
     legal_legacy(uscc=None)
     handler = orgkit.make_handler(1)
     page_url = start(browser, rp, "F0001", "legal")
-    choose(browser.http, page_url, "foreign")
     first = submit(browser.http, page_url, foreign_data(), files=pdfs())
     assert first.location.endswith("/register/org/handler")
     submitted = browser.http.get(bind_registered(browser.http, handler).location)
@@ -102,7 +101,6 @@ def test_s5_once_approved_the_legacy_login_reaches_the_subsystem(app, browser, r
     goes consent → code → token → userinfo with ``legacy_account`` (L7)."""
     legal_legacy(uscc=None)
     page_url = start(browser, rp, "F0001", "legal")
-    choose(browser.http, page_url, "foreign")
     submit(browser.http, page_url, foreign_data(), files=pdfs())
     submitted = browser.http.get(bind_registered(browser.http, orgkit.make_handler(1)).location)
     assert submitted.location.endswith("/supplement/done")

@@ -10,15 +10,16 @@ import re
 
 import pytest
 
-from idp.domain import legacy_link
+from idp.domain import legacy_identity, legacy_link, organisations
 from idp.domain.errors import Conflict
 from idp.domain.legacy_hashes import is_legacy
+from idp.domain.legacy_identity import IdentityMismatch
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from idp.services import services
 from idp.web.account_legacy import throttle_key
 from legacykit import BEIJING, LEGACY_PASSWORD, make_legacy_account
-from orgkit import resident_id
+from orgkit import file_agency, legal_kwargs, resident_id, uscc
 from support import PASSWORD, PHONE, form_fields, make_user
 
 
@@ -158,9 +159,40 @@ def test_l5_wrong_password_links_nothing_and_counts_as_failure(app, browser, clo
     assert "账号或密码错误" in locked and linked_row().user_id is None
 
 
-def test_l5_identity_mismatch_is_refused(browser):
+@pytest.mark.parametrize("legacy", [dict(id_number=resident_id(2)),  # another person's number
+                                    dict(id_number=resident_id(1), name="王五"),  # another name
+                                    dict(id_number=None, kind="simple", name="王五")])
+def test_l3_personal_center_mismatch_refused(browser, legacy):
+    """S2/L3/L5: the password alone never links another person's legacy account; the page
+    points to the manual appeal (L10) and nothing is written."""
     person(1)
-    make_legacy_account(id_number=resident_id(2))
+    make_legacy_account(**legacy)
     open_page(browser)
     html = link(browser)
-    assert legacy_link.MISMATCH in html and linked_row().user_id is None
+    assert legacy_identity.PERSON_MISMATCH in html and 'href="/appeal"' in html
+    assert linked_row().user_id is None
+
+
+def test_l3_personal_center_compares_names_after_normalisation(browser):
+    """Another name is refused; the same name with an ideographic space is the same name."""
+    user = person(1)
+    make_legacy_account("L0001", id_number=resident_id(1), name="张四", designated=True)
+    make_legacy_account("L0002", id_number=resident_id(1), name="张　三", designated=True)
+    open_page(browser)
+    assert legacy_identity.PERSON_MISMATCH in link(browser, "L0001")
+    assert "关联成功" in link(browser, "L0002")
+    assert linked_row("L0001").user_id is None and linked_row("L0002").user_id == user.id
+
+
+def test_l3_personal_center_agency_keeps_the_filed_uscc(app, browser):
+    """An agency registered with the USCC of a legacy agency's *profile* is not that legacy
+    agency: its login and its supplementation use the filed USCC (login table)."""
+    profile, filed = uscc(21), uscc(22)
+    file_agency(profile, name="丙商标代理有限公司")
+    agency = organisations.register_agency(**legal_kwargs(profile, name="丙商标代理有限公司"))
+    make_legacy_account("AG-OLD", kind="agency", name="丙商标代理有限公司", id_type=None,
+                        uscc=profile, filed_uscc=filed)
+    with pytest.raises(IdentityMismatch) as refused:
+        legacy_link.link_existing(agency.user, "AG-OLD", LEGACY_PASSWORD)
+    assert refused.value.message == legacy_identity.AGENCY_USCC_MISMATCH
+    assert linked_row("AG-OLD").user_id is None

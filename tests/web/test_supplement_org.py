@@ -13,8 +13,9 @@ from idp.domain.models import AgencyFiling, HandlerBinding, LegacyAccount, Organ
 from idp.domain.models.user import PENDING_REVIEW
 from idp.extensions import db
 from orgsupplementkit import (AGENCY_NAME, CAPTCHA, FILED_USCC, LEGAL_NAME, PROFILE_USCC, USCC,
-                              accept_notice, agency_data, agency_legacy, bind_registered, choose,
-                              foreign_data, legal_legacy, org_data, org_login, pdfs, submit)
+                              accept_notice, agency_data, agency_legacy, bind_registered,
+                              foreign_data, legal_legacy, org_data, org_login, pdfs, send,
+                              submit)
 from supplementkit import csrf
 from support import PASSWORD
 
@@ -80,23 +81,10 @@ def test_s4_other_uscc_is_refused(app, client):
     assert "钱七" in again and other in again and PASSWORD not in again
 
 
-def test_s4_legacy_account_without_uscc_chooses_and_may_give_one(app, client):
-    legal_legacy(uscc=None)
-    page_url = started(client, "F0001", "legal")
-    html = client.get(page_url).get_data(as_text=True)
-    assert "有统一社会信用代码" in html and "无统一社会信用代码（境外机构）" in html
-    assert choose(client, page_url, "legal").location == page_url
-    assert "法人信息验证" in client.get(page_url).get_data(as_text=True)
-    first = submit(client, page_url, org_data(uscc=orgkit.uscc(12)))
-    assert first.location.endswith("/register/org/handler")
-    assert the_account().user_id == organisations.find_by_uscc(orgkit.uscc(12)).user_id
-
-
 def test_s5_foreign_form_links_a_pending_legal_person(app, client):
     legal_legacy(uscc=None)
     handler = orgkit.make_handler(1)
     page_url = started(client, "F0001", "legal")
-    choose(client, page_url, "foreign")
     assert "主体资格证明" in client.get(page_url).get_data(as_text=True)
     first = submit(client, page_url, foreign_data(), files=pdfs())
     assert first.location.endswith("/register/org/handler"), first.get_data(as_text=True)
@@ -128,11 +116,14 @@ def test_s6_uscc_must_be_the_filed_one(app, client):
     agency_legacy()
     page_url = started(client, FILED_USCC, "agency")
     accept_notice(client, page_url)
-    html = submit(client, page_url, agency_data(uscc=PROFILE_USCC)).get_data(as_text=True)
+    codes = {"sms_code": send(client, page_url, "sms", agency_data()),
+             "email_code": send(client, page_url, "mail", agency_data())}
+    html = submit(client, page_url, agency_data(uscc=PROFILE_USCC), codes=False,
+                  **codes).get_data(as_text=True)
     assert supplement_org.AGENCY_USCC_MISMATCH in html and count(Organisation) == 0
     db.session.execute(AgencyFiling.__table__.delete())  # the filing withdrawn meanwhile
     db.session.commit()
-    html = submit(client, page_url, agency_data(), codes=False).get_data(as_text=True)
+    html = submit(client, page_url, agency_data(), codes=False, **codes).get_data(as_text=True)
     assert organisations.Y1_MESSAGE in html and count(Organisation) == 0
     assert the_account().user_id is None
 
@@ -194,7 +185,7 @@ def test_s4_double_submit_landing_before_the_marker_goes_on_to_the_handler(app, 
     from idp.web import supplement_org_form
     legal_legacy()
     page_url = started(client, USCC, "legal")
-    submit(client, page_url, org_data(uscc=orgkit.uscc(11)))  # refused; the codes stay proven
+    submit(client, page_url, org_data(password_confirm="Other-pass-42"))  # codes stay proven
     data = org_data()
     with monkeypatch.context() as slow:
         slow.setattr(supplement_org_form, "_save", lambda flow: None)

@@ -1,0 +1,134 @@
+"""Whose legacy account it is (S2, L3, L5, L10): the one rule every link obeys.
+
+A link can never be undone (L3) and the legacy password (L5) proves only that someone knows it,
+so the identity verified here must be the legacy account's own before anything is linked:
+- natural persons and simple users: the same document number when the legacy account holds one
+  (blind indexes of normalised numbers; the import turned 15-digit resident ID numbers into 18
+  digits) and, always, the same name (``name_key``);
+- legal persons: the legacy account's own USCC, and only when it is stored and passes its
+  GB 32100 check; a legacy legal person without one goes the review path (S5) and may not name
+  a USCC at all;
+- agencies: the USCC on the agency filing register, the one its legacy login uses (login table).
+Natural-person supplementation (``supplement``), organisation supplementation
+(``supplement_org``) and 旧账号管理 (``legacy_link.link_existing``) all ask ``owner_refusal``
+before they write anything; its answer is an ``IdentityMismatch``, whose page shows the way out:
+the manual appeal (人工申诉, L10).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..services import services
+from . import registers
+from .crypto import DecryptionError
+from .errors import DomainError, ValidationError
+from .models import LegacyAccount, Organisation, User
+from .models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
+from .uscc import validate_uscc
+
+PERSON_MISMATCH = ("您填写的姓名或证件号码与该历史账号登记的不一致，不能关联。关联后不能解除，"
+                   "只有历史账号登记的本人才能完善信息并关联。如该历史账号确属于您，请提交人工申诉。")
+LEGAL_USCC_MISMATCH = ("统一社会信用代码须与历史账号中登记的统一社会信用代码（即您登录时填写的代码）一致，"
+                       "不能关联其他机构。如该代码有误，请提交人工申诉。")
+AGENCY_USCC_MISMATCH = ("统一社会信用代码须为您登录时填写的、在商标局代理机构备案的统一社会信用代码。"
+                        "如备案时提供的统一社会信用代码有误，请先办理备案变更，变更通过后再完善信息；"
+                        "其他情况请提交人工申诉。")
+NO_USCC = ("该历史账号未登记有效的统一社会信用代码，不能填写统一社会信用代码进行关联。"
+           "请按无统一社会信用代码的方式提交证明文件，由我局审核；如有疑问，请提交人工申诉。")
+NO_FILED_USCC = ("该历史账号没有在商标局代理机构备案的统一社会信用代码，不能关联。"
+                 "请先办理代理机构备案；如有疑问，请提交人工申诉。")
+WRONG_KIND = "历史账号的用户类型与您的账号不一致，不能关联。代理机构请先在个人中心变更为代理机构。"
+_DOTS = re.compile(r"[.·•‧∙⋅・]")  # the middle dot of transcribed names, however it was typed
+
+
+class IdentityMismatch(DomainError):
+    """Not the legacy account's owner (S2): nothing is linked; the page offers 人工申诉 (L10)."""
+
+
+@dataclass(frozen=True)
+class Claimant:
+    """Who is about to be linked: the kind of account (``users.user_type``) and the identity
+    verified for it. ``review``: an organisation without a USCC linked pending review (S5)."""
+
+    kind: str
+    name: str = ""
+    id_number_bidx: str | None = None
+    uscc_bidx: str | None = None
+    review: bool = False
+
+
+def name_key(name: str | None) -> str:
+    """A name as compared: NFKC (full-width forms become ASCII), without whitespace, control or
+    format characters, every middle-dot variant as ``·``, case-folded (Latin names)."""
+    text = unicodedata.normalize("NFKC", name or "")
+    text = "".join(ch for ch in text
+                   if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf"))
+    return _DOTS.sub("·", text).casefold()
+
+
+def own_uscc_bidx(account: LegacyAccount) -> str | None:
+    """The blind index of the USCC this legacy organisation keeps, or None when it has none it
+    may keep: a legal person's stored USCC if it decrypts and passes its check character, an
+    agency's filed USCC (validated at import, login table)."""
+    if account.kind == AGENCY:
+        return account.filed_uscc_bidx
+    if account.kind != LEGAL or not account.uscc_enc or not account.uscc_bidx:
+        return None
+    try:
+        code = validate_uscc(services().cipher.decrypt(account.uscc_enc, registers.USCC_INDEX))
+    except (DecryptionError, ValidationError):
+        return None
+    return account.uscc_bidx if registers.uscc_index(code) == account.uscc_bidx else None
+
+
+def _organisation_refusal(account: LegacyAccount, claimant: Claimant) -> IdentityMismatch | None:
+    own = own_uscc_bidx(account)
+    if own is None:
+        if account.kind == LEGAL and claimant.review and claimant.uscc_bidx is None:
+            return None  # S5: the office reviews the documents before the account may log in
+        return IdentityMismatch(NO_FILED_USCC if account.kind == AGENCY else NO_USCC, "uscc")
+    if claimant.uscc_bidx == own:
+        return None
+    return IdentityMismatch(AGENCY_USCC_MISMATCH if account.kind == AGENCY
+                            else LEGAL_USCC_MISMATCH, "uscc")
+
+
+def owner_refusal(account: LegacyAccount, claimant: Claimant) -> IdentityMismatch | None:
+    """S2, L3, L5: why ``claimant`` is not the owner of ``account`` — or None when it is.
+
+    A natural person (or simple user) must have the legacy account's document number when it
+    holds one, and its name (``name_key``); an organisation must keep the legacy account's own
+    USCC (``own_uscc_bidx``), and without one only the review path (S5) links."""
+    if account.kind in (NATURAL, SIMPLE):
+        if claimant.kind != NATURAL:
+            return IdentityMismatch(WRONG_KIND)
+        same_number = account.id_number_bidx in (None, claimant.id_number_bidx)
+        if same_number and name_key(account.name) and \
+                name_key(account.name) == name_key(claimant.name):
+            return None
+        return IdentityMismatch(PERSON_MISMATCH)
+    if claimant.kind != account.kind:
+        return IdentityMismatch(WRONG_KIND)
+    return _organisation_refusal(account, claimant)
+
+
+def check_owner(account: LegacyAccount, claimant: Claimant) -> None:
+    """Raise ``owner_refusal``'s answer, if any."""
+    refusal = owner_refusal(account, claimant)
+    if refusal is not None:
+        raise refusal
+
+
+def of_user(user: User) -> Claimant:
+    """The claimant an existing account is (旧账号管理): its name and document number, or its
+    organisation's USCC."""
+    if user.user_type == NATURAL:
+        return Claimant(NATURAL, name=user.name, id_number_bidx=user.id_number_bidx)
+    org = db.session.scalar(select(Organisation).where(Organisation.user_id == user.id))
+    return Claimant(user.user_type, name=org.name if org else "",
+                    uscc_bidx=org.uscc_bidx if org else None)
