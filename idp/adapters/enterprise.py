@@ -35,7 +35,8 @@ def _key(uscc: str, name: str, rep_name: str, rep_id_number: str) -> Key:
 
 
 def _masked(record: EnterpriseRecord) -> str:
-    return f"{mask(documents.normalize(record.uscc))} rep {mask(documents.normalize(record.rep_id_number))}"
+    uscc, number = documents.normalize(record.uscc), documents.normalize(record.rep_id_number)
+    return f"{mask(uscc)} rep {mask(number)}"
 
 
 def read_known_enterprises(path: Path) -> set[Key]:

@@ -11,9 +11,9 @@ after review, and active — ``enterprise.is_verified``; never what was only typ
 ``acting_for`` {sub, name, verified} of the organisation a handler signed in for (its
 ``verified`` says the same of the organisation; the top-level one is the handler's own).
 The USCC is masked (D5: ``9135**********0Y43``) like every identity number: a relying party that
-needs the full number asks the organisation account's own data through its business channel. A handler's
-organisation travels with the authorization code and is stored on every token of that grant
-(``tokens.acting_for_id``, the organisation account's ``users.id``, kept through refresh
+needs the full number asks the organisation account's own data through its business channel. A
+handler's organisation travels with the authorization code and is stored on every token of that
+grant (``tokens.acting_for_id``, the organisation account's ``users.id``, kept through refresh
 rotation), so the ID token of the code exchange, refreshed ID tokens and UserInfo all say it.
 
 L6, L7, R2 with the ``trademark`` scope: ``legacy_account``, the id of the legacy account linked
