@@ -11,6 +11,8 @@ verification and squatted USCCs".
 """
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
 from ..extensions import db
@@ -27,6 +29,7 @@ from .ports import EnterpriseRecord
 
 MISMATCH = ("统一社会信用代码、单位名称与法定代表人的姓名、证件号码未通过企业信息核验。"
             "请按营业执照（或登记证书）如实填写，与国家企业信用信息公示系统登记的信息一致。")
+log = logging.getLogger(__name__)
 SET_ASIDE_REASON = "该统一社会信用代码已由通过企业信息核验的机构注册，本账号待人工审核。"
 
 
@@ -86,4 +89,7 @@ def set_aside(holder: Organisation) -> ReviewCase:
     case = ReviewCase(user_id=holder.user_id, organisation_id=holder.id, kind=SQUATTED_USCC,
                       status=PENDING, created_at=now, reason=SET_ASIDE_REASON)
     db.session.add(case)
+    log.warning("organisation %s (account %s) set aside for review: its USCC %s was registered "
+                "by an organisation the enterprise register matched", holder.id, holder.user_id,
+                holder.uscc_masked)
     return case

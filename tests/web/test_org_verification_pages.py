@@ -91,3 +91,16 @@ def test_enterprise_unavailable_refuses_supplementation(app, client):
     assert count(Organisation) == 0
     db.session.expire_all()
     assert db.session.scalar(select(LegacyAccount)).user_id is None
+
+
+def test_squatted_uscc_does_not_block_the_legacy_organisations_supplementation(app, client):
+    squatter = unverified_legal_person(**orgkit.legal_kwargs(orgkit.uscc(7), name="冒名公司",
+                                                             contact=orgkit.contact("13900139009")))
+    legal_legacy()
+    page = submit(client, started(client), supplement_data())
+    assert page.status_code == 302 and page.location.endswith("/register/org/handler")
+    db.session.expire_all()
+    org = organisations.find_by_uscc(orgkit.uscc(7))
+    assert org.name == LEGAL_NAME and org.verified_by == "register"
+    assert db.session.scalar(select(LegacyAccount)).user_id == org.user_id
+    assert db.session.get(Organisation, squatter.id).user.status == "pending_review"
