@@ -46,6 +46,8 @@ def verify_with_register(org: Organisation, uscc: str, rep: Representative) -> N
                                   rep.id_number))
     result = services().extras["enterprise"].verify(record)
     if not result.ok:
+        log.info("enterprise verification refused %s: %s", documents.mask_uscc(uscc),
+                 result.reason)
         raise ValidationError(MISMATCH, "uscc")
     org.verified_at = from_timestamp(services().clock.now())
     org.verified_by = BY_REGISTER
