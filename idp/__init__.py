@@ -120,6 +120,7 @@ def _trust_proxies(app: Flask, hops: int) -> None:
 def _wire_adapters(svc) -> None:
     """The adapters the settings chose, behind the domain's ports (architecture: adapters/)."""
     from .adapters.captcha import make_captcha
+    from .adapters.enterprise import make_enterprise_verifier
     from .adapters.files import make_file_store
     from .adapters.messaging import make_mail_sender, make_sms_sender
     from .adapters.realname import make_realname_verifier
@@ -131,6 +132,7 @@ def _wire_adapters(svc) -> None:
                                           settings["session.absolute_timeout"])
     svc.extras["captcha"] = make_captcha(settings, store, clock)
     svc.extras["realname"] = make_realname_verifier(settings)
+    svc.extras["enterprise"] = make_enterprise_verifier(settings)
     svc.extras["sms"] = make_sms_sender(settings, store, clock)
     svc.extras["mail"] = make_mail_sender(settings, store, clock)
     svc.extras["codes"] = VerificationCodes(store, clock, svc.extras["sms"], svc.extras["mail"],

@@ -182,6 +182,9 @@ def check_production(settings: Settings) -> None:
         problems.append("captcha.deterministic must be false (a fixed answer is for tests only)")
     if settings.get("realname.backend") == "local":
         problems.append('realname.backend must be "http" (the local check proves no identity)')
+    if settings.get("enterprise.backend") == "local":
+        problems.append('enterprise.backend must be "http" (the local check proves no '
+                        'organisation)')
     for name, real in (("sms.backend", "http"), ("mail.backend", "smtp")):
         if settings.get(name) == "outbox":
             problems.append(f'{name} must not be the development outbox (use "{real}")')

@@ -401,6 +401,8 @@ def test_demo_seed_is_refused_in_production():
         "sms": {"backend": "http", "http_url": "https://sms.example.invalid/send"},
         "realname": {"backend": "http", "url": "https://realname.example.invalid/verify",
                      "api_key": "k" * 32},
+        "enterprise": {"backend": "http", "url": "https://gsxt.example.invalid/verify",
+                       "api_key": "k" * 32},
         "mail": {"backend": "smtp", "smtp_host": "smtp.example.invalid"},
     }, store=MemoryStore())
     with prod.app_context():

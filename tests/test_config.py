@@ -41,6 +41,8 @@ def production(**changes) -> dict:
         "mail": {"backend": "smtp", "smtp_host": "smtp.example.invalid"},
         # The national real-name verification service (S7): the local check is refused.
         "realname": {"backend": "http", "url": "https://realname.example.invalid/verify"},
+        # The national enterprise credit register (R2): the local check is refused.
+        "enterprise": {"backend": "http", "url": "https://gsxt.example.invalid/verify"},
     }
     for dotted, value in changes.items():
         node = config
@@ -156,7 +158,8 @@ def test_the_production_example_file_shape_passes(tmp_path):
         f'client_secret_pepper = "{config["secrets"]["client_secret_pepper"]}"',
         "[sms]", 'backend = "http"', 'http_url = "https://sms.example.invalid/send"',
         "[mail]", 'backend = "smtp"', 'smtp_host = "smtp.example.invalid"',
-        "[realname]", 'backend = "http"', 'url = "https://realname.example.invalid/verify"', ""])
+        "[realname]", 'backend = "http"', 'url = "https://realname.example.invalid/verify"',
+        "[enterprise]", 'backend = "http"', 'url = "https://gsxt.example.invalid/verify"', ""])
     settings = load_settings(environ={"IDP_CONFIG": write_toml(tmp_path / "prod.toml", text)})
     assert settings.production
     assert list(settings["encryption_keys"]) == ["k2026a"]
@@ -174,6 +177,7 @@ def test_production_can_come_from_the_environment_alone():
         "IDP_SMS_BACKEND": "http", "IDP_SMS_HTTP_URL": config["sms"]["http_url"],
         "IDP_MAIL_BACKEND": "smtp", "IDP_MAIL_SMTP_HOST": config["mail"]["smtp_host"],
         "IDP_REALNAME_BACKEND": "http", "IDP_REALNAME_URL": config["realname"]["url"],
+        "IDP_ENTERPRISE_BACKEND": "http", "IDP_ENTERPRISE_URL": config["enterprise"]["url"],
     }
     assert load_settings(environ=environ).production
 
@@ -190,6 +194,7 @@ def test_production_can_come_from_the_environment_alone():
     ({"issuer": "http://id.example.gov.cn"}, "issuer"),
     ({"encryption_keys": {"k2026a": _key(), "dev1": DEV_KEY}}, "encryption_keys"),
     ({"realname.backend": "local"}, "realname.backend"),
+    ({"enterprise.backend": "local"}, "enterprise.backend"),
 ])
 def test_production_refuses_each_unsafe_setting_by_name(changes, named):
     with pytest.raises(ConfigError) as excinfo:
@@ -198,6 +203,12 @@ def test_production_refuses_each_unsafe_setting_by_name(changes, named):
     assert message.startswith("refusing to start in production")
     assert named in message
     assert message.count(";") == 0  # only the one problem is reported
+
+
+def test_production_refuses_the_local_enterprise_verifier():
+    """R2: the local check proves no organisation; production must ask the real register."""
+    with pytest.raises(ConfigError, match='enterprise.backend must be "http"'):
+        load_settings(production(**{"enterprise.backend": "local"}), environ={})
 
 
 def test_production_defaults_list_every_problem():

@@ -119,3 +119,21 @@ def test_l1_demo_legacy_reseed_keeps_rehashed_passwords_and_the_link(app):
     assert demo.seed() == []
     assert legacy.find_for_entry("personal", "tm_sunqi").password_hash == rehashed
     assert legacy_login("personal", "tm_zhangsan").user.phone == demo.DEMO_USER["phone"]
+
+
+def test_r2_demo_organisations_are_verified_through_the_register(app):
+    from enterprisekit import register_knows
+    from idp.domain import claims
+    from idp.domain.errors import ValidationError
+    name, number = demo.DEMO_REPRESENTATIVE
+    register_knows()  # a register that knows none of them: the demo cannot bypass it
+    with pytest.raises(ValidationError):
+        demo.seed()
+    db.session.rollback()
+    register_knows(*[(spec["uscc"], spec["name"], name, number)
+                     for spec in (demo.DEMO_LEGAL, demo.DEMO_AGENCY)])
+    demo.seed()
+    for spec, kind in ((demo.DEMO_LEGAL, "legal"), (demo.DEMO_AGENCY, "agency")):
+        org = organisations.find_by_uscc(spec["uscc"], kind)
+        assert org.verified_by == "register"
+        assert claims.domain_claims(org.user, {"profile"})["verified"] is True

@@ -5,13 +5,15 @@ nothing about trademarks, legacy accounts or agencies"); what an account *is* in
 said here, in one function a newcomer can read.
 
 R2 with the ``profile`` scope: ``user_type`` (natural, legal, agency); ``verified`` (a person:
-real-name verified, S7; an organisation: its account is active, i.e. registered or approved
-after review, S5); ``organisation`` {name, type, uscc} for an organisation's own sign-in and for
-a handler's; ``acting_for`` {sub, name} of the organisation a handler signed in for. The USCC is
-masked (D5: ``9135**********0Y43``) like every identity number: a relying party that needs the
-full number asks the organisation account's own data through its business channel. A handler's
-organisation travels with the authorization code and is stored on every token of that grant
-(``tokens.acting_for_id``, the organisation account's ``users.id``, kept through refresh
+real-name verified, S7; an organisation: matched by the enterprise credit register or approved
+after review, and active — ``enterprise.is_verified``; never what was only typed);
+``organisation`` {name, type, uscc} for an organisation's own sign-in and for a handler's;
+``acting_for`` {sub, name, verified} of the organisation a handler signed in for (its
+``verified`` says the same of the organisation; the top-level one is the handler's own).
+The USCC is masked (D5: ``9135**********0Y43``) like every identity number: a relying party that
+needs the full number asks the organisation account's own data through its business channel. A
+handler's organisation travels with the authorization code and is stored on every token of that
+grant (``tokens.acting_for_id``, the organisation account's ``users.id``, kept through refresh
 rotation), so the ID token of the code exchange, refreshed ID tokens and UserInfo all say it.
 
 L6, L7, R2 with the ``trademark`` scope: ``legacy_account``, the id of the legacy account linked
@@ -25,7 +27,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
-from . import legacy_link
+from . import enterprise, legacy_link
 from .models import Organisation, User
 from .models.user import NATURAL
 
@@ -64,12 +66,13 @@ def domain_claims(user: User, scopes: set[str], acting_for_id: int | None = None
         if user.user_type == NATURAL:
             claims["verified"] = bool(user.realname_verified)
         else:
-            claims["verified"] = bool(user.active and org is not None and org.active)
+            claims["verified"] = enterprise.is_verified(org)
         if org is not None:
             claims["organisation"] = _organisation_claim(org)
         if acting is not None:
             claims["organisation"] = _organisation_claim(acting)
-            claims["acting_for"] = {"sub": acting.user.sub, "name": acting.name}
+            claims["acting_for"] = {"sub": acting.user.sub, "name": acting.name,
+                                    "verified": enterprise.is_verified(acting)}
     if "trademark" in scopes:
         own = _legacy_account(user)
         if own is not None:

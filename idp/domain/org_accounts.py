@@ -4,7 +4,7 @@ organisation's login identifiers (login table, D2, D3, D5, S4–S6, P4).
 An organisation is a ``users`` row (user_type "legal" or "agency") plus an ``Organisation`` row,
 built here and committed by the caller (organisations.py) in one transaction. It logs in with:
 - its USCC: stored encrypted, found by blind index (purpose "uscc"), shown masked (D5), unique
-  among active organisations by a partial unique index (D3);
+  among active organisations by a partial unique index (D3; who may take it: enterprise.py);
 - a legal person also with its 9-character organisation code (USCC characters 9–17): blind
   index purpose "org-code", set whenever the USCC is set;
 - a foreign entity without a USCC (D2, S5) with ``account_no``, a number generated here ("W"
@@ -24,8 +24,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
-from . import deactivation, documents, emails, names, password_policy, passwords, registers
-from .errors import Conflict, DomainError, ValidationError
+from . import documents, emails, names, password_policy, passwords, registers
+from .errors import ValidationError
 from .identifiers import is_ascii_digits
 from .models import Organisation, User
 from .models._types import from_timestamp
@@ -158,16 +158,6 @@ def looks_like_account_no(code: str) -> bool:
 def is_account_no_clash(error: Exception) -> bool:
     """Whether an IntegrityError came from the unique index of ``account_no``."""
     return "account_no" in str(getattr(error, "orig", error))
-
-
-def check_uscc_may_register(uscc: str) -> str:
-    """D3 + P4: the USCC's blind index, or a refusal — deactivated for ever, or already active."""
-    bidx = registers.uscc_index(uscc)
-    if deactivation.is_deactivated(deactivation.USCC, bidx):
-        raise DomainError(P4_MESSAGE, "uscc")
-    if find_by_uscc(uscc) is not None:
-        raise Conflict(S3_MESSAGE, "uscc")
-    return bidx
 
 
 def find_by_uscc(uscc: str, kind: str | None = None) -> Organisation | None:

@@ -5,7 +5,8 @@ Each registration creates the account and its organisation in one transaction; w
 (the form's data classes, building the account, the login identifiers: USCC, organisation code,
 a foreign entity's account number) is in org_accounts.py and importable from here too. The USCC
 is unique among active organisations by a partial unique index (D3), so two concurrent
-registrations cannot both succeed. Handlers: handlers.py.
+registrations cannot both succeed; an organisation with a USCC is verified against the
+enterprise credit register first (enterprise.py). Handlers: handlers.py.
 """
 from __future__ import annotations
 
@@ -16,22 +17,20 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import documents, files, names, registers, reviews
+from . import documents, enterprise, files, names, registers, reviews
 from .errors import Conflict, DomainError
 from .models import HandlerBinding, Organisation
 from .models._types import from_timestamp
 from .models.organisation import AGENCY, LEGAL
 from .models.user import ACTIVE, PENDING_REVIEW
 from .org_accounts import (FOREIGN_DOCUMENT, P4_MESSAGE, S3_MESSAGE, Y1_MESSAGE, Contact,
-                           Representative, Upload, build_account, check_uscc_may_register,
-                           find_by_uscc, is_account_no_clash, new_account_no, required_text,
-                           set_uscc)
+                           Representative, Upload, build_account, find_by_uscc,
+                           is_account_no_clash, new_account_no, required_text, set_uscc)
 
 __all__ = ["FOREIGN_DOCUMENT", "P4_MESSAGE", "S3_MESSAGE", "Y1_MESSAGE", "Contact",
            "Representative", "Upload", "build_agency", "build_foreign_legal_person",
-           "build_legal_person", "change_to_agency", "check_uscc_may_register",
-           "find_by_uscc", "register_agency", "register_foreign_legal_person",
-           "register_legal_person"]
+           "build_legal_person", "change_to_agency", "find_by_uscc", "register_agency",
+           "register_foreign_legal_person", "register_legal_person"]
 ACCOUNT_NO_ATTEMPTS = 5
 
 
@@ -49,13 +48,17 @@ def _save_unique(org: Organisation) -> Organisation:
 def _build_with_uscc(kind: str, *, category: str, name: str, uscc: str,
                      representative: Representative, contact: Contact) -> Organisation:
     """An active organisation of ``kind`` with its USCC, not yet saved: the USCC valid, on the
-    agency filing register for an agency (Y1), never deactivated (P4) and not already
-    registered (D3; the index checks again at commit)."""
+    agency filing register for an agency (Y1), every field valid, matched by the enterprise
+    credit register (R2), never deactivated (P4) and not held by a verified organisation (D3;
+    an unverified holder is set aside in this transaction; the index checks again at commit).
+    The register is asked before P4/S3 are told, so only someone who knows the legal
+    representative's name and number learns that a USCC is taken (docs/accounts.md)."""
     uscc = documents.validate_uscc(uscc)
     if kind == AGENCY and registers.filing_for(registers.uscc_index(uscc)) is None:
         raise DomainError(Y1_MESSAGE, "uscc")
-    check_uscc_may_register(uscc)
     org = build_account(kind, category, name, contact, representative, ACTIVE)
+    enterprise.verify_with_register(org, uscc, representative)
+    enterprise.take_uscc(org, uscc)
     set_uscc(org, uscc)
     return org
 

@@ -82,6 +82,38 @@ class RealNameVerifier(Protocol):
     def verify(self, name: str, id_type: str, id_number: str) -> VerificationResult: ...
 
 
+class EnterpriseUnavailable(DomainError):
+    """The enterprise credit register could not answer (down, timed out, nonsense). Callers fail
+    closed: no organisation with a USCC is created or completed without the check."""
+
+    def __init__(self, detail: str = ""):
+        super().__init__("企业信息核验服务暂时无法使用，请稍后再试。")
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class EnterpriseRecord:
+    """What an organisation says of itself (S4, S6): its USCC, its name and its legal
+    representative's name and document, as typed and validated."""
+
+    uscc: str
+    name: str
+    rep_name: str
+    rep_id_type: str
+    rep_id_number: str
+
+
+class EnterpriseVerifier(Protocol):
+    """Enterprise verification (企业信息核验) against the national enterprise credit register:
+    the USCC exists, and the organisation's name and legal representative are the register's.
+
+    A mismatch is an answer, not an error: ``VerificationResult(ok=False, reason=...)``.
+    ``EnterpriseUnavailable`` is raised only when the register cannot answer at all.
+    """
+
+    def verify(self, record: EnterpriseRecord) -> VerificationResult: ...
+
+
 class SendFailed(Exception):
     """An SMS or mail could not be handed to the gateway (refused, unreachable, timed out).
     The message is for logs: it names the failure, never the recipient or the text."""
@@ -118,5 +150,6 @@ class FileStore(Protocol):
 
 
 __all__: Iterable[str] = ["Clock", "Store", "Sender", "Captcha", "VerificationResult",
-                          "RealNameUnavailable", "RealNameVerifier", "SendFailed", "SmsSender",
+                          "RealNameUnavailable", "RealNameVerifier", "EnterpriseUnavailable",
+                          "EnterpriseRecord", "EnterpriseVerifier", "SendFailed", "SmsSender",
                           "MailSender", "FileStore"]

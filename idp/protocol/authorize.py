@@ -12,7 +12,7 @@ from authlib.oauth2 import OAuth2Error
 from ..domain.storable_text import storable
 from . import codes
 from .hints import InvalidHint, verify_id_token_hint
-from .request_params import (MAX_LENGTH, MAX_PARAMETERS, repeated, too_long,
+from .request_params import (MAX_LENGTH, MAX_PARAMETERS, too_long,
                              well_formed_response_type)
 from .server import oauth_server, parked_request, query_client
 

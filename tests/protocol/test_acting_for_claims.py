@@ -67,7 +67,8 @@ def refresh(browser, rp, refresh_token: str) -> dict:
 def assert_acts_for(claims: dict, handler, org) -> None:
     assert claims["sub"] == handler.sub and claims["user_type"] == "natural"
     assert claims["verified"] is True  # the handler's own real-name state (S7)
-    assert claims["acting_for"] == {"sub": org.user.sub, "name": "甲科技有限公司"}
+    assert claims["acting_for"] == {"sub": org.user.sub, "name": "甲科技有限公司",
+                                    "verified": True}
     assert claims["organisation"] == {"name": "甲科技有限公司", "type": "legal",
                                       "uscc": org.uscc_masked}
 

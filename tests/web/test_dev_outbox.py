@@ -19,7 +19,9 @@ from support import TEST_SETTINGS
 REAL_BACKENDS = {"sms": {"backend": "http", "http_url": "http://127.0.0.1:9/sms"},
                  "mail": {"backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": 9},
                  "realname": {"backend": "http", "url": "http://127.0.0.1:9/verify",
-                              "api_key": "k" * 32}}
+                              "api_key": "k" * 32},
+                 "enterprise": {"backend": "http", "url": "http://127.0.0.1:9/enterprise",
+                                "api_key": "k" * 32}}
 
 
 def production(**changes) -> dict:

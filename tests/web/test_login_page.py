@@ -57,7 +57,8 @@ def make_organisation(kind: str, uscc: str, name: str, *, status: str = "active"
                        uscc_bidx=services().blind_index(uscc, "uscc"),
                        uscc_masked=documents.mask_uscc(uscc), rep_name="王五",
                        rep_id_type="resident_id", rep_id_number_enc="x",
-                       rep_id_number_masked="1101**********002X", active=True, created_at=now)
+                       rep_id_number_masked="1101**********002X", active=True, created_at=now,
+                       verified_at=now, verified_by="register")  # as registration checks (R2)
     db.session.add(org)
     db.session.commit()
     return org
@@ -282,7 +283,7 @@ def test_p3_handler_chooses_organisation_and_id_token_says_acting_for(browser, r
     response = post(browser, choice, organisation=str(second.user_id))
     claims = id_token_after(browser, rp, response)
     assert claims["sub"] == handler.sub and claims["user_type"] == "natural"
-    assert claims["acting_for"] == {"sub": second.user.sub, "name": "乙公司"}
+    assert claims["acting_for"] == {"sub": second.user.sub, "name": "乙公司", "verified": True}
     assert claims["organisation"] == {"name": "乙公司", "type": "legal",
                                       "uscc": "9111**********433B"}
 

@@ -20,6 +20,7 @@ from ...extensions import db
 from ._types import UTCDateTime
 
 LEGAL, AGENCY = "legal", "agency"
+BY_REGISTER, BY_REVIEW = "register", "review"  # Organisation.verified_by
 CATEGORIES = {"enterprise": "企业", "social": "社会团体", "government": "机关事业单位",
               "individual_business": "个体工商户", "other": "其他"}
 
@@ -56,8 +57,15 @@ class Organisation(db.Model):
     # login identifier, unique among active accounts (D3), and a handler often gives the same one.
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     contact_phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Holds its login identifiers: False once deactivated or set aside (a squatted USCC,
+    # docs/accounts.md), which takes the row out of the USCC's partial unique index.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # R2 "verified": when and how the organisation was shown to be itself — "register" (the
+    # enterprise credit register matched, S4/S6) or "review" (the office approved it, S5/P7).
+    # NULL: never checked (rows from before the check, or waiting for review).
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    verified_by: Mapped[str | None] = mapped_column(String(16))
 
     user = relationship("User", lazy="joined")
 

@@ -2,8 +2,10 @@
 
 - ``StoredFile``: an upload kept by the ``FileStore`` port under a generated name; the original
   name is only metadata (never a path), the digest lets the admin side check integrity.
-- ``ReviewCase``: one foreign legal person waiting for the office's decision, with its two PDFs.
-  The decision (status, decided_at, reason) is written later by the admin area (P7).
+- ``ReviewCase``: one foreign legal person waiting for the office's decision, with its two PDFs
+  (kind "foreign"), or an unverified account set aside because a verified organisation took its
+  USCC (kind "squatted_uscc", no files). The decision (status, decided_at, reason) is written
+  by the admin area (P7) through ``reviews.approve``/``reviews.reject``.
 - ``DeactivatedIdentity``: the blind index of an identity whose account was deactivated; P4 says
   it can never register or supplement again, so the tombstone outlives the account.
 """
@@ -18,6 +20,9 @@ from ...extensions import db
 from ._types import UTCDateTime
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+# ReviewCase.kind: a foreign entity without USCC (S5), or an unverified account set aside
+# because a verified organisation registered its USCC (docs/accounts.md)
+FOREIGN, SQUATTED_USCC = "foreign", "squatted_uscc"
 
 
 class StoredFile(db.Model):
@@ -38,8 +43,10 @@ class ReviewCase(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    identity_proof_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
-    qualification_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    kind: Mapped[str] = mapped_column(String(24), default=FOREIGN, server_default=FOREIGN)
+    # the two PDFs of a foreign entity (S5); a set-aside account's case has none
+    identity_proof_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    qualification_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,139 @@
+"""Enterprise verification (企业信息核验) adapters, chosen by ``enterprise.backend``.
+
+- ``local``: for development and tests, which cannot reach the national enterprise credit
+  register. Its rule, deterministic: the USCC passes GB 32100 and the representative's document
+  its D1 validation (else "no match", with the validator's message); when
+  ``enterprise.known_enterprises_file`` names a CSV of ``uscc,name,rep_name,rep_id_number``, the
+  record must also be listed there (else "no match"); ``enterprise.local_outage = true`` makes
+  every check "unavailable" (the fail-closed path, by hand or in a test).
+- ``http``: the register's JSON service. A mismatch is an answer; a service that is down, slow,
+  refuses us or talks nonsense raises ``EnterpriseUnavailable`` so callers fail closed.
+Logs name the USCC and the representative's document only masked (D5).
+"""
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+
+import requests
+
+from ..config import ROOT, ConfigError
+from ..domain import documents
+from ..domain.errors import ValidationError
+from ..domain.ports import EnterpriseRecord, EnterpriseUnavailable, VerificationResult
+from .realname import mask
+
+log = logging.getLogger(__name__)
+MISMATCH = "统一社会信用代码、单位名称与法定代表人信息不一致，未通过企业信息核验。"
+Key = tuple[str, str, str, str]
+
+
+def _key(uscc: str, name: str, rep_name: str, rep_id_number: str) -> Key:
+    return (documents.normalize(uscc), (name or "").strip(), (rep_name or "").strip(),
+            documents.normalize(rep_id_number))
+
+
+def _masked(record: EnterpriseRecord) -> str:
+    uscc, number = documents.normalize(record.uscc), documents.normalize(record.rep_id_number)
+    return f"{mask(uscc)} rep {mask(number)}"
+
+
+def read_known_enterprises(path: Path) -> set[Key]:
+    """Rows ``uscc,name,rep_name,rep_id_number``; a header row and ``#`` lines are skipped."""
+    known = set()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.reader(fh):
+            if not row or row[0].lstrip().startswith("#") or row[:1] == ["uscc"]:
+                continue
+            if len(row) != 4:
+                raise ConfigError(f"{path}: each row must be uscc,name,rep_name,rep_id_number")
+            known.add(_key(*row))
+    return known
+
+
+class LocalEnterpriseVerifier:
+    def __init__(self, known: set[Key] | None = None, outage: bool = False):
+        self.known, self.outage = known, outage
+
+    def verify(self, record: EnterpriseRecord) -> VerificationResult:
+        if self.outage:
+            log.error("enterprise verification (local) unavailable: enterprise.local_outage")
+            raise EnterpriseUnavailable("local outage")
+        try:
+            documents.validate_uscc(record.uscc)
+            if record.rep_id_type in documents.ID_TYPES:
+                documents.validate_id_number(record.rep_id_type, record.rep_id_number)
+        except ValidationError as exc:
+            return VerificationResult(False, exc.message)
+        key = _key(record.uscc, record.name, record.rep_name, record.rep_id_number)
+        if not all(key) or (self.known is not None and key not in self.known):
+            log.info("enterprise verification (local): no match for %s", _masked(record))
+            return VerificationResult(False, MISMATCH)
+        return VerificationResult(True)
+
+
+class HttpEnterpriseVerifier:
+    def __init__(self, url: str, api_key: str, *, timeout: float,
+                 api_key_header: str = "X-Api-Key"):
+        self.url, self.timeout = url, timeout
+        self.headers = {api_key_header: api_key, "Accept": "application/json"}
+        self.session = requests.Session()
+
+    def _unavailable(self, why: str, masked: str) -> EnterpriseUnavailable:
+        log.error("enterprise verification unavailable (%s) for %s", why, masked)
+        return EnterpriseUnavailable(why)
+
+    def verify(self, record: EnterpriseRecord) -> VerificationResult:
+        uscc, name, rep_name, rep_number = _key(record.uscc, record.name, record.rep_name,
+                                                record.rep_id_number)
+        masked = _masked(record)
+        body = {"uscc": uscc, "name": name,
+                "legal_representative": {"name": rep_name, "id_type": record.rep_id_type,
+                                         "id_number": rep_number}}
+        try:
+            response = self.session.post(self.url, json=body, headers=self.headers,
+                                         timeout=self.timeout, allow_redirects=False)
+        except requests.Timeout:
+            raise self._unavailable("timeout", masked) from None
+        except requests.RequestException as exc:
+            raise self._unavailable(type(exc).__name__, masked) from None
+        if not 200 <= response.status_code < 300:
+            raise self._unavailable(f"HTTP {response.status_code}", masked)
+        try:
+            answer = response.json()
+        except ValueError:
+            raise self._unavailable("malformed answer", masked) from None
+        if not isinstance(answer, dict) or not isinstance(answer.get("match"), bool):
+            raise self._unavailable("malformed answer", masked)
+        if answer["match"]:
+            log.info("enterprise verification: match for %s", masked)
+            return VerificationResult(True)
+        reason = answer.get("reason")
+        log.info("enterprise verification: no match for %s", masked)
+        return VerificationResult(False, reason if isinstance(reason, str) and reason else MISMATCH)
+
+
+def make_enterprise_verifier(settings) -> LocalEnterpriseVerifier | HttpEnterpriseVerifier:
+    """The verifier the settings ask for (``[enterprise]`` in config/default.toml)."""
+    backend = settings["enterprise.backend"]
+    if backend == "local":
+        outage = bool(settings["enterprise.local_outage"])
+        path = str(settings["enterprise.known_enterprises_file"] or "")
+        if not path:
+            return LocalEnterpriseVerifier(outage=outage)
+        file = Path(path) if Path(path).is_absolute() else ROOT / path
+        if not file.is_file():
+            raise ConfigError(f"enterprise.known_enterprises_file names {path}, which is not a "
+                              "file")
+        return LocalEnterpriseVerifier(read_known_enterprises(file), outage=outage)
+    if backend == "http":
+        if not str(settings["enterprise.url"]).startswith(("https://", "http://")):
+            raise ConfigError("enterprise.url must be the enterprise register's http(s) URL")
+        if not settings["enterprise.api_key"]:
+            raise ConfigError("enterprise.api_key must be set for the http backend")
+        return HttpEnterpriseVerifier(settings["enterprise.url"],
+                                      str(settings["enterprise.api_key"]),
+                                      timeout=float(settings["enterprise.timeout"]),
+                                      api_key_header=settings["enterprise.api_key_header"])
+    raise ConfigError(f'enterprise.backend must be "local" or "http", not {backend!r}')
