@@ -86,8 +86,9 @@ class LegacyAppeal(db.Model):
     identity_proof_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     other_proof_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
-    phone = sealed("phone", "phone")
-    email = sealed("email", "email")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
+
+    phone = sealed("phone", "phone")  # mobile and e-mail sealed (idp.domain.contacts, D5)
+    email = sealed("email", "email")
