@@ -11,8 +11,10 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from legacykit import make_legacy_account
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from idp.domain import appeals, contacts, organisations
+from idp.domain.crypto import DecryptionError
 from idp.domain.models import LegacyAccount, LegacyAppeal, Organisation, User
 from idp.domain.organisations import Upload
 from idp.extensions import db
@@ -83,7 +85,7 @@ def test_d5_contacts_are_found_by_the_blind_index_of_the_normalised_value(app):
 def test_d5_a_mobile_is_not_a_valid_email_ciphertext(app):
     user = make_user(phone=USER_PHONE, email=USER_MAIL)
     swapped = user.phone_enc
-    with pytest.raises(Exception):
+    with pytest.raises(DecryptionError):
         contacts.unseal("email", swapped)
 
 
@@ -110,7 +112,7 @@ def test_migration_0008_seals_existing_mobiles_and_emails(app):
     legacy = db.session.get(LegacyAccount, ids["legacy_accounts"])
     assert (legacy.phone, legacy.email) == (LEGACY_PHONE, LEGACY_MAIL)
     assert db.session.get(Organisation, ids["organisations"]).contact_phone == ORG_PHONE
-    with pytest.raises(Exception):  # the unique index of active mobiles is on the blind index
+    with pytest.raises(IntegrityError):  # the unique index of active mobiles is on the blind index
         db.session.add(User(name="李四", phone=USER_PHONE, password_hash="x", status="active",
                             created_at=user.created_at, updated_at=user.created_at))
         db.session.flush()

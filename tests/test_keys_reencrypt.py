@@ -35,13 +35,14 @@ def test_keys_reencrypt_moves_ids_uscc_mobiles_and_emails_to_the_current_key(app
     ids = (user.id, legacy.id, org.id)
     before = db.session.execute(select(User.phone_bidx, User.email_bidx, User.id_number_bidx)
                                 .where(User.id == ids[0])).one()
-    services().cipher = FieldCipher({OLD: OLD_KEY, NEW: NEW_KEY}, NEW)  # the operator made the new key current
+    # the operator makes the new key current, runs the command, then takes the old key out
+    services().cipher = FieldCipher({OLD: OLD_KEY, NEW: NEW_KEY}, NEW)
 
     result = app.test_cli_runner().invoke(args=["keys", "reencrypt"])
     assert result.exit_code == 0, result.output
     assert "users.phone_enc: 1 re-encrypted" in result.output
 
-    services().cipher = FieldCipher({NEW: NEW_KEY}, NEW)  # and took the old one out
+    services().cipher = FieldCipher({NEW: NEW_KEY}, NEW)
     db.session.expire_all()
     user, legacy, org = (db.session.get(User, ids[0]), db.session.get(LegacyAccount, ids[1]),
                          db.session.get(Organisation, ids[2]))

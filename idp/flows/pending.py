@@ -103,7 +103,8 @@ def load(iid: str) -> Interaction | None:
     if raw is None:
         return None
     ia = _read(iid, raw)
-    if ia is None or ia.created_at + int(services().settings["protocol.interaction_ttl"]) <= services().now():
+    ttl = int(services().settings["protocol.interaction_ttl"])
+    if ia is None or ia.created_at + ttl <= services().now():
         return None
     return ia
 
