@@ -167,6 +167,23 @@ def keys_rotate(alg):
                    f"tokens expire")
 
 
+@keys_cli.command("reencrypt", help="Re-encrypt every field (ID numbers, USCCs, mobiles, "
+                  "e-mails, signing keys) under encryption_key_current, after adding a new key.")
+@with_appcontext
+def keys_reencrypt():
+    from .domain import rekey
+    from .services import services
+    report = rekey.reencrypt()
+    for where, n in sorted(report.reencrypted.items()):
+        click.echo(f"{where}: {n} re-encrypted")
+    for where, n in sorted(report.unreadable.items()):
+        click.echo(f"{where}: {n} not readable with any key in the keyring", err=True)
+    click.echo(f"done: {sum(report.reencrypted.values())} re-encrypted under "
+               f"{services().cipher.current}")
+    if report.unreadable:
+        raise SystemExit(1)
+
+
 @click.group("registers", help="The office's registers: agency filings, agency practitioners.")
 def registers_cli():
     pass

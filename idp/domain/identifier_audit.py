@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
-from . import documents, emails, names
+from . import contacts, documents, emails, names
 from .crypto import DecryptionError
 from .errors import ValidationError
 from .models import LegacyAccount, LegacyAppeal, Organisation, User
@@ -101,16 +101,22 @@ def uscc_rule(encrypted: str) -> str | None:
     return "undecryptable" if code is None else _normalised_rule(code, documents.validate_uscc)
 
 
-def mobile_rule(value: str) -> str | None:
-    return _normalised_rule(value, documents.validate_mobile)
+def mobile_rule(encrypted: str) -> str | None:
+    value = _decrypted(encrypted, contacts.PHONE_INDEX)
+    return "undecryptable" if value is None else _normalised_rule(value, documents.validate_mobile)
+
+
+def sealed_email_rule(encrypted: str) -> str | None:
+    value = _decrypted(encrypted, contacts.EMAIL_INDEX)
+    return "undecryptable" if value is None else email_rule(value)
 
 
 # table -> (model, [(field, columns, rule over the column values)])
 CHECKS = {
     "users": (User, [
         ("name", ("name",), lambda v: name_rule(v, 100)),
-        ("phone", ("phone",), mobile_rule),
-        ("email", ("email",), email_rule),
+        ("phone", ("phone_enc",), mobile_rule),
+        ("email", ("email_enc",), sealed_email_rule),
         ("id_number", ("id_type", "id_number_enc"), document_rule),
     ]),
     "organisations": (Organisation, [
@@ -119,19 +125,19 @@ CHECKS = {
         ("rep_name", ("rep_name",), lambda v: name_rule(v, 100)),
         ("uscc", ("uscc_enc",), uscc_rule),
         ("rep_id_number", ("rep_id_type", "rep_id_number_enc"), document_rule),
-        ("contact_phone", ("contact_phone",), mobile_rule),
+        ("contact_phone", ("contact_phone_enc",), mobile_rule),
     ]),
     "legacy_accounts": (LegacyAccount, [
         ("name", ("name",), lambda v: name_rule(v, 200)),
         ("id_number", ("id_type", "id_number_enc"), document_rule),
         ("uscc", ("uscc_enc",), uscc_rule),
-        ("phone", ("phone",), mobile_rule),
-        ("email", ("email",), email_rule),
+        ("phone", ("phone_enc",), mobile_rule),
+        ("email", ("email_enc",), sealed_email_rule),
     ]),
     "legacy_appeals": (LegacyAppeal, [
         ("name", ("name",), lambda v: name_rule(v, 200)),
-        ("phone", ("phone",), mobile_rule),
-        ("email", ("email",), email_rule),
+        ("phone", ("phone_enc",), mobile_rule),
+        ("email", ("email_enc",), sealed_email_rule),
     ]),
 }
 BATCH = 1000

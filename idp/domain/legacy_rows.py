@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..services import Services, services
-from . import documents, emails, legacy_hashes, names
+from . import contacts, documents, emails, legacy_hashes, names
 from .errors import ValidationError
 from .identifiers import BEIJING, fold_full_width, upgrade_15_digit_id
 from .legacy import account_key
@@ -198,17 +198,20 @@ def _identity(cells: dict, kind: str, out: LegacyRow, ctx: Context) -> None:
 
 def _contact(cells: dict, out: LegacyRow) -> None:
     values = out.values
-    values.update(phone=None, email=None, designated=None)
+    phone = email = None
+    values["designated"] = None
     if cells["mobile"]:
         try:
-            values["phone"] = documents.validate_mobile(cells["mobile"])
+            phone = documents.validate_mobile(cells["mobile"])
         except ValidationError as exc:
             out.warnings.append(f"字段已舍弃：手机号码：{exc.message}")
     if cells["email"]:
         try:
-            values["email"] = emails.normalise_email(cells["email"])
+            email = emails.normalise_email(cells["email"])
         except ValidationError:
             out.warnings.append("字段已舍弃：电子邮箱：格式不正确。")
+    values.update(**contacts.sealed_values("phone", "phone", phone),  # D5: never plain at rest
+                  **contacts.sealed_values("email", "email", email))
     address = {part: cells[part] for part in ADDRESS if cells[part]}
     values["address"] = address or None
     flag = cells["designated"].lower()

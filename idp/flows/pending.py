@@ -3,6 +3,10 @@
 Results of the steps (who logged in, how, whether consent was given) are recorded on it. It
 lives in the store with a TTL (``protocol.interaction_ttl``) and is bound to the browser that
 started it through the signed Flask session, so a link to someone else's interaction is useless.
+
+Its personal parameters (``PERSONAL``: ``login_hint``, which may be a mobile or an ID number) are
+parked encrypted under the field keys, bound to the interaction id, as supplementation data is
+(D5). ``id_token_hint`` stays as sent: a token this IdP signed, naming only the random ``sub``.
 """
 from __future__ import annotations
 
@@ -13,11 +17,14 @@ from urllib.parse import urlsplit
 
 from flask import session as browser
 
+from ..domain.crypto import DecryptionError
 from ..services import services
 
 BROWSER_KEY = "interactions"
 ORIGINS_KEY = "interaction_origins"  # interaction id -> origin of its redirect URI
 MAX_PER_BROWSER = 8
+PERSONAL = ("login_hint",)
+SEALED = "sealed_params"
 
 
 @dataclass
@@ -64,9 +71,28 @@ def redirect_origins() -> set[str]:
     return {o for i, o in browser.get(ORIGINS_KEY, {}).items() if i in live}
 
 
+def _context(iid: str) -> str:
+    return f"ia:{iid}"
+
+
 def save(ia: Interaction) -> None:
     ttl = int(services().settings["protocol.interaction_ttl"])
-    services().store.set(f"ia:{ia.id}", json.dumps(asdict(ia)), ttl=ttl)
+    record = asdict(ia)
+    personal = {k: record["params"].pop(k) for k in PERSONAL if k in record["params"]}
+    if personal:
+        record[SEALED] = services().cipher.encrypt(json.dumps(personal), _context(ia.id))
+    services().store.set(f"ia:{ia.id}", json.dumps(record), ttl=ttl)
+
+
+def _read(iid: str, raw: str) -> Interaction | None:
+    record = json.loads(raw)
+    sealed = record.pop(SEALED, None)
+    if sealed is not None:
+        try:
+            record["params"].update(json.loads(services().cipher.decrypt(sealed, _context(iid))))
+        except (DecryptionError, ValueError):  # its key left the keyring: start again
+            return None
+    return Interaction(**record)
 
 
 def load(iid: str) -> Interaction | None:
@@ -76,8 +102,9 @@ def load(iid: str) -> Interaction | None:
     raw = services().store.get(f"ia:{iid}")
     if raw is None:
         return None
-    ia = Interaction(**json.loads(raw))
-    if ia.created_at + int(services().settings["protocol.interaction_ttl"]) <= services().now():
+    ia = _read(iid, raw)
+    ttl = int(services().settings["protocol.interaction_ttl"])
+    if ia is None or ia.created_at + ttl <= services().now():
         return None
     return ia
 

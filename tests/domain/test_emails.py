@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from idp.domain import accounts, appeals, emails, legacy_rows, organisations, profile
+from idp.domain import accounts, appeals, contacts, emails, legacy_rows, organisations, profile
 from idp.domain.errors import ValidationError
 from idp.domain.verification import normalise_destination
 from orgkit import contact, legal_kwargs
@@ -96,7 +96,8 @@ def test_legacy_import_drops_the_address_with_a_warning(app):
            "registered_at": "2019-05-01 10:00:00", "password_hash": "0" * 32,
            "email": "a@example.cn;b@example.cn"}
     parsed = legacy_rows.parse(row, legacy_rows.Context.current())
-    assert parsed.values["email"] is None
+    assert parsed.values["email_enc"] is None and parsed.values["email_bidx"] is None
     assert "字段已舍弃：电子邮箱：格式不正确。" in parsed.warnings
     parsed = legacy_rows.parse(row | {"email": "Old@Example.CN"}, legacy_rows.Context.current())
-    assert parsed.values["email"] == "old@example.cn"
+    assert contacts.unseal("email", parsed.values["email_enc"]) == "old@example.cn"
+    assert parsed.values["email_bidx"] == contacts.email_index("old@example.cn")

@@ -19,6 +19,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
+from ._sealed import sealed
 from ._types import UTCDateTime
 from .review import PENDING
 
@@ -42,8 +43,10 @@ class LegacyAccount(db.Model):
     uscc_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
     uscc_masked: Mapped[str | None] = mapped_column(String(40))
     filed_uscc_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
-    phone: Mapped[str | None] = mapped_column(String(20))
-    email: Mapped[str | None] = mapped_column(String(254))
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    email_enc: Mapped[str | None] = mapped_column(Text)
+    email_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
     address: Mapped[dict | None] = mapped_column(JSON)
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -55,6 +58,8 @@ class LegacyAccount(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     user = relationship("User")
+    phone = sealed("phone", "phone")
+    email = sealed("email", "email")
 
     @property
     def linked(self) -> bool:
@@ -73,8 +78,10 @@ class LegacyAppeal(db.Model):
     legacy_account_id: Mapped[int | None] = mapped_column(ForeignKey("legacy_accounts.id"),
                                                           index=True)
     name: Mapped[str] = mapped_column(String(200))
-    phone: Mapped[str] = mapped_column(String(20), index=True)
-    email: Mapped[str | None] = mapped_column(String(254))
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    email_enc: Mapped[str | None] = mapped_column(Text)
+    email_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
     content: Mapped[str] = mapped_column(Text)
     identity_proof_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     other_proof_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
@@ -82,3 +89,6 @@ class LegacyAppeal(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
+
+    phone = sealed("phone", "phone")  # mobile and e-mail sealed (idp.domain.contacts, D5)
+    email = sealed("email", "email")

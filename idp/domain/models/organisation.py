@@ -17,6 +17,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
+from ._sealed import sealed
 from ._types import UTCDateTime
 
 LEGAL, AGENCY = "legal", "agency"
@@ -55,7 +56,8 @@ class Organisation(db.Model):
     rep_long_term: Mapped[bool] = mapped_column(Boolean, default=False)
     # The contact's mobile lives here, not in users.phone: that column is a natural person's
     # login identifier, unique among active accounts (D3), and a handler often gives the same one.
-    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_phone_enc: Mapped[str | None] = mapped_column(Text)  # sealed (contacts, D5)
+    contact_phone_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
     contact_phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     # Holds its login identifiers: False once deactivated or set aside (a squatted USCC,
     # docs/accounts.md), which takes the row out of the USCC's partial unique index.
@@ -68,6 +70,7 @@ class Organisation(db.Model):
     verified_by: Mapped[str | None] = mapped_column(String(16))
 
     user = relationship("User", lazy="joined")
+    contact_phone = sealed("contact_phone", "phone")
 
     __table_args__ = (
         Index("uq_organisations_active_uscc", "uscc_bidx", unique=True,

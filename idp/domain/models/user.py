@@ -16,6 +16,7 @@ from sqlalchemy import JSON, Boolean, Date, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
+from ._sealed import sealed
 from ._types import UTCDateTime
 
 ACTIVE = "active"
@@ -36,9 +37,12 @@ class User(db.Model):
     sub: Mapped[str] = mapped_column(String(64), unique=True, default=new_sub)
     user_type: Mapped[str] = mapped_column(String(16), default=NATURAL)
     name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    # Mobile and e-mail are sealed (idp.domain.contacts, D5): ciphertext + blind index.
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_bidx: Mapped[str | None] = mapped_column(String(64))
     phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)
-    email: Mapped[str | None] = mapped_column(String(254))
+    email_enc: Mapped[str | None] = mapped_column(Text)
+    email_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     id_type: Mapped[str | None] = mapped_column(String(40))
     id_number_enc: Mapped[str | None] = mapped_column(Text)
@@ -58,11 +62,14 @@ class User(db.Model):
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
-        Index("uq_users_active_phone", "phone", unique=True,
+        Index("uq_users_active_phone", "phone_bidx", unique=True,
               postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
         Index("uq_users_active_id_number", "id_number_bidx", unique=True,
               postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
     )
+
+    phone = sealed("phone", "phone")
+    email = sealed("email", "email")
 
     @property
     def active(self) -> bool:

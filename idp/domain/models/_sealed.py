@@ -1,0 +1,46 @@
+"""``sealed``: one model attribute over a contact's ``_enc`` and ``_bidx`` columns.
+
+The rule (what is encrypted, which blind index) lives in ``idp.domain.contacts``; this only
+wires it into the ORM so that reading, assigning and ``Model.attr == value`` all go through it.
+"""
+from __future__ import annotations
+
+from sqlalchemy.ext.hybrid import Comparator, hybrid_property
+
+
+class _IndexComparator(Comparator):
+    def __init__(self, column, kind: str):
+        super().__init__(column)
+        self.kind = kind
+
+    def __eq__(self, other):  # type: ignore[override]
+        from .. import contacts
+        if other is None:
+            return self.expression.is_(None)
+        return self.expression == contacts.index(self.kind, other)
+
+    def __ne__(self, other):  # type: ignore[override]
+        from .. import contacts
+        if other is None:
+            return self.expression.isnot(None)
+        return self.expression != contacts.index(self.kind, other)
+
+
+def sealed(name: str, kind: str) -> hybrid_property:
+    enc, bidx = f"{name}_enc", f"{name}_bidx"
+
+    def get(self):
+        from .. import contacts
+        return contacts.unseal(kind, getattr(self, enc))
+
+    def set_(self, value):
+        from .. import contacts
+        sealed_enc, sealed_bidx = contacts.seal(kind, value)
+        setattr(self, enc, sealed_enc)
+        setattr(self, bidx, sealed_bidx)
+
+    def compare(cls):
+        return _IndexComparator(getattr(cls, bidx), kind)
+
+    prop = hybrid_property(get, set_)
+    return prop.comparator(compare)
