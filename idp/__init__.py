@@ -122,6 +122,7 @@ def _wire_adapters(svc) -> None:
     from .adapters.captcha import make_captcha
     from .adapters.enterprise import make_enterprise_verifier
     from .adapters.files import make_file_store
+    from .adapters.dispatch import make_dispatch
     from .adapters.messaging import make_mail_sender, make_sms_sender
     from .adapters.realname import make_realname_verifier
     from .adapters.sessions import SessionStore
@@ -136,7 +137,7 @@ def _wire_adapters(svc) -> None:
     svc.extras["sms"] = make_sms_sender(settings, store, clock)
     svc.extras["mail"] = make_mail_sender(settings, store, clock)
     svc.extras["codes"] = VerificationCodes(store, clock, svc.extras["sms"], svc.extras["mail"],
-                                            settings)
+                                            settings, dispatch=make_dispatch(settings))
     svc.extras["files"] = make_file_store(settings)
 
 

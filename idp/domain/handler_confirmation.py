@@ -76,7 +76,7 @@ def _send(organisation: Organisation, mobile: str, ticket: str, ip: str) -> None
     if len(name) > NAME_LENGTH:
         name = name[:NAME_LENGTH - 1] + "…"
     try:
-        services().extras["codes"].send("sms", mobile, PURPOSE, ticket, ip,
+        services().extras["codes"].send("sms", mobile, PURPOSE, ticket, ip, later=True,
                                         template=PURPOSE, params={"organisation": name})
     except DomainError as exc:  # code limits or the gateway: told like a mismatch
         log.info("handler binding code not sent: %s", type(exc).__name__)

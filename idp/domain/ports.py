@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from typing import Callable, Iterable, Protocol
 
 from .errors import DomainError
 
@@ -127,6 +127,13 @@ class SmsSender(Protocol):
     """
 
     def send_sms(self, phone: str, text: str, template: str, params: dict[str, str]) -> None: ...
+
+
+class Dispatch(Protocol):
+    """Runs a delivery: at once (the outbox) or on a background thread (a real gateway), so a
+    page whose answer must not depend on whether a message went out never waits for one."""
+
+    def __call__(self, job: Callable[[], None]) -> None: ...
 
 
 class MailSender(Protocol):

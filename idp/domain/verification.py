@@ -10,6 +10,10 @@
 - A message the gateway did not accept leaves no usable code and lifts the resend wait, so the
   user may retry at once; it still counts toward the hourly and daily limits, which protect the
   gateway and the number's owner from a flood even while the gateway fails.
+- ``send(..., later=True)`` hands the gateway call to the ``Dispatch`` port and returns once
+  the code is stored: a caller that sends only on a match (handler binding, P3) then answers as
+  fast with or without a message, whatever the gateway's latency. A later failure is logged and
+  leaves no usable code, as above.
 - Logs never hold the code or the full destination (masked).
 """
 from __future__ import annotations
@@ -79,8 +83,9 @@ def mask(channel: str, destination: str) -> str:
 class VerificationCodes:
     """``send`` a code through the SMS or mail port; ``verify`` it once (S7)."""
 
-    def __init__(self, store, clock, sms, mail, settings):
+    def __init__(self, store, clock, sms, mail, settings, dispatch=None):
         self.store, self.clock = store, clock
+        self.dispatch = dispatch or (lambda job: job())
         self.senders = {"sms": sms, "mail": mail}
         self.key = str(settings["secrets.blind_index_key"])
         self.ttl = int(settings["codes.ttl"])
@@ -102,9 +107,11 @@ class VerificationCodes:
         return dest, self._digest(channel, dest, purpose, str(flow_id))
 
     def send(self, channel: str, destination: str, purpose: str, flow_id: str, ip: str, *,
-             template: str = "verification_code", params: dict[str, str] | None = None) -> None:
+             template: str = "verification_code", params: dict[str, str] | None = None,
+             later: bool = False) -> None:
         """Send a new code (replacing any earlier one for the same binding), or refuse.
-        ``template`` (a key of ``TEXTS``) and ``params`` choose the wording of the message."""
+        ``template`` (a key of ``TEXTS``) and ``params`` choose the wording of the message;
+        ``later`` hands the delivery to ``dispatch`` instead of waiting for the gateway."""
         dest, binding = self._bind(channel, destination, purpose, flow_id)
         gap = self.limits.take(self._digest(channel, dest, purpose), self._digest(channel, dest),
                                self._digest("ip", ip or "-"))
@@ -112,15 +119,22 @@ class VerificationCodes:
         record = json.dumps({"h": self._hash(binding, code), "exp": self.clock.now() + self.ttl})
         self.store.set(f"vc:code:{binding}", record, ttl=self.ttl + 60)
         self.store.delete(f"vc:tries:{binding}")
-        try:
-            self._deliver(channel, dest, code, template, params or {})
-        except SendFailed as exc:
-            self.store.delete(f"vc:code:{binding}")
-            self.limits.release(gap)
-            log.warning("verification %s to %s (%s) failed: %s", channel, mask(channel, dest),
-                        purpose, exc)
-            raise DeliveryFailed(f"{_LABEL[channel]}发送失败，请稍后重试。") from exc
-        log.info("verification %s sent to %s (%s)", channel, mask(channel, dest), purpose)
+
+        def deliver() -> None:
+            try:
+                self._deliver(channel, dest, code, template, params or {})
+            except SendFailed as exc:
+                self.store.delete(f"vc:code:{binding}")
+                self.limits.release(gap)
+                log.warning("verification %s to %s (%s) failed: %s", channel,
+                            mask(channel, dest), purpose, exc)
+                raise DeliveryFailed(f"{_LABEL[channel]}发送失败，请稍后重试。") from exc
+            log.info("verification %s sent to %s (%s)", channel, mask(channel, dest), purpose)
+
+        if not later:
+            deliver()
+            return
+        self.dispatch(deliver)
 
     def _deliver(self, channel: str, dest: str, code: str, template: str,
                  params: dict[str, str]) -> None:
