@@ -16,13 +16,12 @@ import csv
 import logging
 from pathlib import Path
 
-import requests
-
 from ..config import ROOT, ConfigError
 from ..domain import documents
 from ..domain.errors import ValidationError
 from ..domain.ports import EnterpriseRecord, EnterpriseUnavailable, VerificationResult
 from .realname import mask
+from .verification_service import JsonVerificationService
 
 log = logging.getLogger(__name__)
 MISMATCH = "统一社会信用代码、单位名称与法定代表人信息不一致，未通过企业信息核验。"
@@ -73,45 +72,20 @@ class LocalEnterpriseVerifier:
         return VerificationResult(True)
 
 
-class HttpEnterpriseVerifier:
+class HttpEnterpriseVerifier(JsonVerificationService):
     def __init__(self, url: str, api_key: str, *, timeout: float,
                  api_key_header: str = "X-Api-Key"):
-        self.url, self.timeout = url, timeout
-        self.headers = {api_key_header: api_key, "Accept": "application/json"}
-        self.session = requests.Session()
-
-    def _unavailable(self, why: str, masked: str) -> EnterpriseUnavailable:
-        log.error("enterprise verification unavailable (%s) for %s", why, masked)
-        return EnterpriseUnavailable(why)
+        super().__init__(url, api_key, timeout=timeout, api_key_header=api_key_header,
+                         label="enterprise verification", unavailable=EnterpriseUnavailable,
+                         mismatch=MISMATCH, log=log)
 
     def verify(self, record: EnterpriseRecord) -> VerificationResult:
         uscc, name, rep_name, rep_number = _key(record.uscc, record.name, record.rep_name,
                                                 record.rep_id_number)
-        masked = _masked(record)
         body = {"uscc": uscc, "name": name,
                 "legal_representative": {"name": rep_name, "id_type": record.rep_id_type,
                                          "id_number": rep_number}}
-        try:
-            response = self.session.post(self.url, json=body, headers=self.headers,
-                                         timeout=self.timeout, allow_redirects=False)
-        except requests.Timeout:
-            raise self._unavailable("timeout", masked) from None
-        except requests.RequestException as exc:
-            raise self._unavailable(type(exc).__name__, masked) from None
-        if not 200 <= response.status_code < 300:
-            raise self._unavailable(f"HTTP {response.status_code}", masked)
-        try:
-            answer = response.json()
-        except ValueError:
-            raise self._unavailable("malformed answer", masked) from None
-        if not isinstance(answer, dict) or not isinstance(answer.get("match"), bool):
-            raise self._unavailable("malformed answer", masked)
-        if answer["match"]:
-            log.info("enterprise verification: match for %s", masked)
-            return VerificationResult(True)
-        reason = answer.get("reason")
-        log.info("enterprise verification: no match for %s", masked)
-        return VerificationResult(False, reason if isinstance(reason, str) and reason else MISMATCH)
+        return self.ask(body, _masked(record))
 
 
 def make_enterprise_verifier(settings) -> LocalEnterpriseVerifier | HttpEnterpriseVerifier:

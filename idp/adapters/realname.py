@@ -13,12 +13,11 @@ import csv
 import logging
 from pathlib import Path
 
-import requests
-
 from ..config import ROOT, ConfigError
 from ..domain import documents
 from ..domain.errors import ValidationError
 from ..domain.ports import RealNameUnavailable, VerificationResult
+from .verification_service import JsonVerificationService
 
 log = logging.getLogger(__name__)
 MISMATCH = "姓名与证件号码不一致，未通过实名认证。"
@@ -63,42 +62,17 @@ class LocalVerifier:
         return VerificationResult(True)
 
 
-class HttpVerifier:
+class HttpVerifier(JsonVerificationService):
     def __init__(self, url: str, api_key: str, *, timeout: float,
                  api_key_header: str = "X-Api-Key"):
-        self.url, self.timeout = url, timeout
-        self.headers = {api_key_header: api_key, "Accept": "application/json"}
-        self.session = requests.Session()
-
-    def _unavailable(self, why: str, masked: str) -> RealNameUnavailable:
-        log.error("real-name verification unavailable (%s) for %s", why, masked)
-        return RealNameUnavailable(why)
+        super().__init__(url, api_key, timeout=timeout, api_key_header=api_key_header,
+                         label="real-name verification", unavailable=RealNameUnavailable,
+                         mismatch=MISMATCH, log=log)
 
     def verify(self, name: str, id_type: str, id_number: str) -> VerificationResult:
         number = documents.normalize(id_number)
-        masked = f"{id_type} {mask(number)}"
         body = {"name": (name or "").strip(), "id_type": id_type, "id_number": number}
-        try:
-            response = self.session.post(self.url, json=body, headers=self.headers,
-                                         timeout=self.timeout, allow_redirects=False)
-        except requests.Timeout:
-            raise self._unavailable("timeout", masked) from None
-        except requests.RequestException as exc:
-            raise self._unavailable(type(exc).__name__, masked) from None
-        if not 200 <= response.status_code < 300:
-            raise self._unavailable(f"HTTP {response.status_code}", masked)
-        try:
-            answer = response.json()
-        except ValueError:
-            raise self._unavailable("malformed answer", masked) from None
-        if not isinstance(answer, dict) or not isinstance(answer.get("match"), bool):
-            raise self._unavailable("malformed answer", masked)
-        if answer["match"]:
-            log.info("real-name verification: match for %s", masked)
-            return VerificationResult(True)
-        reason = answer.get("reason")
-        log.info("real-name verification: no match for %s", masked)
-        return VerificationResult(False, reason if isinstance(reason, str) and reason else MISMATCH)
+        return self.ask(body, f"{id_type} {mask(number)}")
 
 
 def make_realname_verifier(settings) -> LocalVerifier | HttpVerifier:
