@@ -129,6 +129,26 @@ def verify(password: str, stored: str | None) -> bool:
         return False
 
 
+def matches_any(password: str, stored: list[str | None]) -> list[bool]:
+    """Which of ``stored`` (the hashes of several legacy accounts one identifier names, L4)
+    ``password`` matches. Costs one argon2id verification in all, like ``verify``, plus one
+    per stored hash that is argon2id already; an unknown or broken hash is a mismatch."""
+    if not any(s and s.startswith("$argon2") for s in stored):
+        passwords.burn(password or "")
+    return [_matches(password or "", s) for s in stored]
+
+
+def _matches(password: str, stored: str | None) -> bool:
+    if not stored:
+        return False
+    if stored.startswith("$argon2"):
+        return passwords.verify(password, stored)
+    try:
+        return CONTEXT.verify(password, stored)
+    except (ValueError, TypeError):
+        return False
+
+
 def is_legacy(stored: str) -> bool:
     """Still in a legacy format: the next successful login rehashes it (L1)."""
     return not stored.startswith("$argon2")

@@ -49,7 +49,7 @@ class LegacyAccount(db.Model):
     email_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
     address: Mapped[dict | None] = mapped_column(JSON)
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    password_hash: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(Text)
     designated: Mapped[bool | None] = mapped_column(Boolean)
     row_digest: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)

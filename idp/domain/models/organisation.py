@@ -111,6 +111,10 @@ class AgencyFiling(db.Model):
     uscc_enc: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(String(200))
     filed_on: Mapped[dt.date | None] = mapped_column(Date)
+    filing_no: Mapped[str | None] = mapped_column(String(64))
+    # the agency's account id in the legacy online application system, as ``legacy.account_key``
+    # spells it: lets the legacy import take the filed USCC from the register (Y1)
+    legacy_account_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Practitioner(db.Model):
@@ -123,3 +127,5 @@ class Practitioner(db.Model):
     id_number_enc: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(String(100))
     agency_uscc_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    practitioner_no: Mapped[str | None] = mapped_column(String(64))
+    filed_on: Mapped[dt.date | None] = mapped_column(Date)
