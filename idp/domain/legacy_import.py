@@ -45,7 +45,7 @@ class ImportReport:
 
 
 def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig",
-                dry_run: bool = False,
+                dry_run: bool = False, password_scheme: str | None = None,
                 on_issue: Callable[[int, str, str, str], None] | None = None,
                 on_progress: Callable[[int], None] | None = None) -> ImportReport:
     """Import the export at ``path``. Each rejected row and dropped field is passed to
@@ -60,7 +60,7 @@ def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig
         report.warnings += kind == WARNING
         sink(line, legacy_id[:64], kind, reason)
 
-    ctx = legacy_rows.Context.current()
+    ctx = legacy_rows.Context.current(password_scheme)
     size = max(1, int(ctx.svc.settings["legacy.import_batch"]))
     try:
         raw = open(path, "rb")

@@ -47,15 +47,17 @@ class Context:
     svc: Services
     today: dt.date
     digest: hmac.HMAC
+    password_scheme: str = ""  # the file's default scheme (``--password-scheme``); "" = none
 
     @classmethod
-    def current(cls) -> Context:
+    def current(cls, password_scheme: str | None = None) -> Context:
         svc = services()
         key = str(svc.settings["secrets.blind_index_key"]).encode()
         # keyed (HMAC, as blind indexes are): the digested row holds ID numbers (D5)
         digest = hmac.new(key, ROW_DIGEST.encode() + b"\x00", hashlib.sha256)
         return cls(svc.settings["legacy.hash_format"], svc.settings["legacy.salt_position"],
-                   svc, documents.beijing_date(svc.clock.now()), digest)
+                   svc, documents.beijing_date(svc.clock.now()), digest,
+                   (password_scheme or "").strip())
 
 
 @dataclass
