@@ -142,7 +142,7 @@ def stored_hash(raw: str, salt: str, spec: str) -> tuple[str, list[str]]:
         notes = []
         stored = _convert(raw, salt, scheme, notes)
     except Unusable as exc:
-        return lh.UNUSABLE, [f"密码哈希无法使用：{exc}。{UNUSABLE_NOTE}。"]
+        return lh.UNUSABLE, [f"密码哈希无法使用：{str(exc).rstrip('。')}。{UNUSABLE_NOTE}。"]
     return stored, notes
 
 
@@ -221,7 +221,9 @@ def _checked_form(raw: str, handler, label: str) -> str:
             warnings.simplefilter("ignore")
             parsed = handler.from_string(raw)
     except (ValueError, TypeError):
-        raise Unusable(f"不符合声明的 {label} 格式") from None
+        parsed = None
+    if parsed is None or not parsed.checksum:  # a bare setting string has no checksum
+        raise Unusable(f"不符合声明的 {label} 格式")
     if lh.too_costly(handler, parsed):
         raise Unusable(f"{label} 的计算强度超过上限（bcrypt 代价 {lh.MAX_BCRYPT_COST}，"
                        f"PBKDF2 {lh.MAX_PBKDF2_ITERATIONS} 次迭代）")
