@@ -97,7 +97,8 @@ def text(value, column: str = "") -> str:
 
 def parse(row: dict, ctx: Context) -> LegacyRow:
     cells = {c: text(row.get(c), c) for c in COLUMNS}
-    cells["password_salt"] = str(row.get("password_salt") or "")  # salts are taken verbatim
+    salt = row.get("password_salt")
+    cells["password_salt"] = "" if salt is None else str(salt)  # salts are taken verbatim
     cells["password_scheme"] = str(row.get("password_scheme") or "").strip()  # templates too
     account, key = cells["legacy_id"], account_key(cells["legacy_id"])
     if not 1 <= len(key) <= 64 or len(account) > 64:

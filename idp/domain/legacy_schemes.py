@@ -132,6 +132,11 @@ def stored_hash(raw: str, salt: str, spec: str) -> tuple[str, list[str]]:
     and a shape that fits several schemes is reported, never picked."""
     raw = (raw or "").strip()
     try:
+        if not f"{raw}{salt}".isascii():
+            try:
+                f"{raw}{salt}".encode("utf-8")
+            except UnicodeEncodeError:  # e.g. a lone surrogate from a JSON escape
+                raise Unusable("密码哈希或盐值含有无法编码的字符") from None
         if spec:
             try:
                 scheme = parse_spec(spec)

@@ -338,3 +338,17 @@ def test_l1_unaffordable_stored_work_factor_is_never_computed(monkeypatch):
                legacy_hashes.UNUSABLE, "$legacy-hex$md5$utf-8$none$$zz", "$legacy-hex$md4$x"]
     assert legacy_hashes.matches_any(PW, too_big) == [False] * len(too_big)
     assert not any(legacy_hashes.verify(PW, s) for s in too_big) and ran == []
+
+
+def test_l1_json_salts_are_verbatim_and_unencodable_cells_never_abort(app, tmp_path):
+    """A numeric JSON salt (even 0) is its text; a lone surrogate (a JSON escape no encoding
+    can write) makes that hash unusable with a warning, and the import goes on."""
+    lines = [json.dumps(row("zero", hexdigest("md5", "0" + PW), 0, "md5;salt=prefix")),
+             json.dumps(row("surrogate", hexdigest("md5", PW), "\ud800", "md5;salt=prefix")),
+             json.dumps(row("werkzeug", "pbkdf2:sha256:1000$\ud800$" + "a" * 64, "", "pbkdf2"))]
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    report = legacy_import.import_file(str(path))
+    assert (report.inserted, report.rejected, sorted(warnings_of(report))) == (3, 0, [2, 3])
+    assert legacy.authenticate("personal", "zero", PW) is not None
+    assert stored("surrogate") == stored("werkzeug") == legacy_hashes.UNUSABLE
