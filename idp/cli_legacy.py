@@ -1,8 +1,9 @@
 """``idp legacy``: the legacy online application system's accounts (domain.md L1–L10).
 
-``idp legacy import FILE [--format csv|jsonl] [--encoding utf-8-sig|gb18030] [--dry-run]
-[--report FILE]`` loads the account export (L1; columns in docs/legacy.md, rules in
-``idp/domain/legacy_import.py``). Rejected rows and dropped fields go to stderr as they are
+``idp legacy import FILE [--format csv|jsonl] [--encoding utf-8-sig|gb18030]
+[--password-scheme SPEC] [--dry-run] [--report FILE]`` loads the account export (L1; columns
+in docs/legacy.md, rules in ``idp/domain/legacy_import.py``; an invalid SPEC is refused before
+anything is read or written). Rejected rows and dropped fields go to stderr as they are
 found (and to ``--report`` as CSV ``line,legacy_id,reason``), the summary to stdout. Exit 0 when
 the file was read, rejected rows included; 1 when it cannot be read or its header lacks a
 required column (nothing imported then).
@@ -21,6 +22,18 @@ from .cli import _domain, _fail
 LABELS = {"rejected": "拒绝", "warning": "警告"}
 
 
+def _scheme(ctx, param, value):
+    """``--password-scheme``: refused before the file is opened (docs/legacy.md)."""
+    from .domain.errors import ValidationError
+    from .domain.legacy_schemes import parse_spec
+    if value and value.strip():
+        try:
+            parse_spec(value)
+        except ValidationError as exc:
+            raise click.BadParameter(exc.message) from None
+    return value
+
+
 @click.group("legacy", help="Accounts of the legacy online application system (L1-L10).")
 def legacy_cli():
     pass
@@ -32,11 +45,14 @@ def legacy_cli():
               help="Default: from the extension (.csv, .jsonl or .json).")
 @click.option("--encoding", default="utf-8-sig", show_default=True,
               type=click.Choice(["utf-8-sig", "gb18030"]))
+@click.option("--password-scheme", "password_scheme", metavar="SPEC", callback=_scheme,
+              help="Scheme of rows whose password_scheme cell is empty, e.g. 'sha1;salt=suffix'"
+                   " (default: the legacy.password_scheme setting; docs/legacy.md).")
 @click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False),
               help="Also write rejected rows and dropped fields to this CSV file.")
 @with_appcontext
-def legacy_import(file, fmt, encoding, dry_run, report_path):
+def legacy_import(file, fmt, encoding, password_scheme, dry_run, report_path):
     """Import the legacy account export (idempotent: re-running changes nothing)."""
     from .domain import legacy_import as importer
 
@@ -61,7 +77,7 @@ def legacy_import(file, fmt, encoding, dry_run, report_path):
                 bar.update(position - bar.pos)
             report = _domain(lambda: importer.import_file(
                 file, fmt=fmt, encoding=encoding, dry_run=dry_run, on_issue=on_issue,
-                on_progress=on_progress))
+                on_progress=on_progress, password_scheme=password_scheme))
             bar.update(bar.length - bar.pos)
     finally:
         if out:

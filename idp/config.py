@@ -145,7 +145,7 @@ def check_settings(settings: Settings) -> None:
 
 
 def _check_legacy(settings: Settings) -> None:
-    """The legacy-account settings (L1, L2): a cutoff with its offset, known hash handling."""
+    """The legacy-account settings (L1, L2): a cutoff with its offset, a valid default scheme."""
     try:
         cutoff = dt.datetime.fromisoformat(str(settings["legacy.cutoff"]))
     except ValueError:
@@ -153,12 +153,23 @@ def _check_legacy(settings: Settings) -> None:
     if cutoff is None or cutoff.tzinfo is None:
         raise ConfigError("legacy.cutoff must be an ISO 8601 time with its offset, "
                           "e.g. 2025-08-01T00:00:00+08:00")
-    formats = ("auto", "md5", "salted_md5", "sha256", "salted_sha256", "md5_crypt", "bcrypt",
-               "pbkdf2_sha256")
-    if settings["legacy.hash_format"] not in formats:
-        raise ConfigError("legacy.hash_format must be one of " + ", ".join(formats))
-    if settings["legacy.salt_position"] not in ("prefix", "suffix"):
-        raise ConfigError('legacy.salt_position must be "prefix" or "suffix"')
+    for removed in ("hash_format", "salt_position"):
+        if settings.get(f"legacy.{removed}") is not None:  # silently ignoring it would mislead
+            raise ConfigError(f"legacy.{removed} was replaced by legacy.password_scheme, a declared"
+                              ' scheme such as "md5;salt=suffix" (docs/legacy.md "Password '
+                              'schemes")')
+    scheme = settings["legacy.password_scheme"]
+    if not isinstance(scheme, str):
+        raise ConfigError('legacy.password_scheme must be a scheme spec such as "sha1;salt=suffix"'
+                          ' or "" (docs/legacy.md "Password schemes")')
+    if scheme.strip():
+        from .domain.errors import ValidationError
+        from .domain.legacy_schemes import parse_spec
+        try:
+            parse_spec(scheme)
+        except ValidationError as exc:
+            raise ConfigError(f"legacy.password_scheme is not a valid scheme spec ({exc.message});"
+                              ' see docs/legacy.md "Password schemes"') from None
     if int(settings["legacy.import_batch"]) < 1:
         raise ConfigError("legacy.import_batch must be at least 1")
 

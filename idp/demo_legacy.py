@@ -31,7 +31,7 @@ PRACTITIONER = ("周八", "110105197503200050")  # of 知信 on the register; no
 HENGTAI_SALT = "hengtai"
 COLUMNS = ("legacy_id", "type", "name", "id_type", "id_number", "uscc", "filed_uscc", "mobile",
            "email", "street", "postal_code", "registered_at", "designated", "password_hash",
-           "password_salt")
+           "password_salt", "password_scheme")
 ACCOUNTS = [  # (scheme, row); every number and code here passes its check (D1, D2)
     ("md5", dict(legacy_id="tm_sunqi", type="natural", name="孙七", id_type="resident_id",
                  id_number="110108198805120033", mobile="13800138030", email="sunqi@example.com",
@@ -98,23 +98,22 @@ def _seed_accounts() -> list[str]:
             writer.writeheader()
             writer.writerows({**row, **_hashed(scheme)} for scheme, row in missing)
         report = legacy_import.import_file(path)
-    refused = [(line, reason) for line, _, kind, reason in report.issues if kind == "rejected"]
+    refused = [(line, reason) for line, _, kind, reason in report.issues
+               if kind == "rejected" or reason.startswith("密码哈希")]  # each must log in
     if refused:
-        raise RuntimeError(f"demo legacy accounts rejected: {refused}")
+        raise RuntimeError(f"demo legacy accounts rejected or unusable: {refused}")
     return [f"legacy accounts: {report.inserted} imported "
             f"({', '.join(row['legacy_id'] for _, row in missing)})"]
 
 
 def _hashed(scheme: str) -> dict:
-    """The password hash (and salt) of ``PASSWORD`` as the legacy system stored it (L1)."""
+    """The password hash (and salt) of ``PASSWORD`` as the legacy system stored it (L1); a
+    salted hash declares its scheme (the shape alone is ambiguous)."""
     from passlib import hash as ph
 
-    from .services import services
     if scheme == "salted_sha256":
-        prefix = services().settings["legacy.salt_position"] != "suffix"
-        salted = HENGTAI_SALT + PASSWORD if prefix else PASSWORD + HENGTAI_SALT
-        return {"password_hash": hashlib.sha256(salted.encode()).hexdigest(),
-                "password_salt": HENGTAI_SALT}
+        return {"password_hash": hashlib.sha256((HENGTAI_SALT + PASSWORD).encode()).hexdigest(),
+                "password_salt": HENGTAI_SALT, "password_scheme": "sha256;salt=prefix"}
     handler = {"md5": ph.hex_md5, "bcrypt": ph.bcrypt, "md5_crypt": ph.md5_crypt,
                "pbkdf2_sha256": ph.pbkdf2_sha256}[scheme]
     return {"password_hash": handler.hash(PASSWORD)}

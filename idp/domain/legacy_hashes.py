@@ -1,26 +1,106 @@
 """Password hashes of the legacy online application system (L1), verified through passlib.
 
-The import (``legacy_import``) turns each exported hash into one string that this module's
-``CryptContext`` identifies: MD5 and SHA-256 hex, unsalted or salted (salt before or after the
-password, the ``legacy.salt_position`` setting), MD5-crypt, bcrypt and PBKDF2-SHA256. A
-successful legacy login then replaces it with argon2id (``passwords.hash_password``), so the
-user types the same password and the weak hash is gone (L1). Formats: docs/legacy.md.
+The import (``legacy_schemes.stored_hash``) turns each exported hash, read by its declared
+scheme, into one string this module's ``CONTEXT`` identifies:
+
+- ``$legacy-hex$<digest>$<encoding>$<placement>$<salt hex>$<hex digest>``: MD5, SHA-1,
+  SHA-256 or SHA-512 of the password (encoded as utf-8, gbk or gb18030) with the salt before
+  it (``prefix``), after it (``suffix``), not at all (``none``) or where a template puts it
+  (``tpl.`` + the hex of the template's UTF-8); the salt as the hex of its UTF-8 bytes, so any
+  character of a legacy salt survives the ``$``-separated string;
+- MD5-crypt ``$1$``, bcrypt ``$2a$``/``$2b$``/``$2y$`` (only the first 72 bytes of the password
+  count, as in the legacy systems), PBKDF2 as passlib writes it (``$pbkdf2$``,
+  ``$pbkdf2-sha256$``, ``$pbkdf2-sha512$``) or as Django does (``pbkdf2_sha256$``,
+  ``pbkdf2_sha1$``); Werkzeug's form is converted to passlib's at import;
+- the forms earlier imports stored (plain MD5/SHA-256 hex, ``$legacy-md5-prefix$`` ...), so
+  accounts already in the database keep verifying;
+- ``UNUSABLE``: a malformed or ambiguous export hash; it never verifies.
+
+A successful legacy login replaces any of them with argon2id (``passwords.hash_password``), so
+the user types the same password and the weak hash is gone (L1). Formats: docs/legacy.md.
 """
 from __future__ import annotations
 
 import hashlib
-import re
 
 from passlib.context import CryptContext
+from passlib.hash import bcrypt as _bcrypt
+from passlib.utils import consteq
 from passlib.utils import handlers as uh
 
 from . import passwords
-from .errors import ValidationError
+
+UNUSABLE = "!legacy-unusable"  # no handler identifies it: verify() is False, at full cost
+DIGESTS = ("md5", "sha1", "sha256", "sha512")
+ENCODINGS = ("utf-8", "gbk", "gb18030")
+PLACEMENTS = {"none": "{password}", "prefix": "{salt}{password}", "suffix": "{password}{salt}"}
+MAX_BCRYPT_COST = 13          # 2^13 rounds: well under a second; legacy systems used 10-12
+MAX_PBKDF2_ITERATIONS = 1_000_000
+
+
+def render(template: str, password: str, salt: str) -> str:
+    """The text a salted legacy digest hashed: ``template`` with ``{salt}`` and ``{password}``
+    replaced (in one pass, so a password containing ``{salt}`` stays as typed)."""
+    parts = template.split("{password}")
+    return password.join(part.replace("{salt}", salt) for part in parts)
+
+
+class _LegacyHex(uh.GenericHandler):
+    """A hex digest of the password, salted as its template says, in its declared encoding.
+    A password the encoding cannot represent matches nothing (the legacy system could not
+    have stored it)."""
+
+    name = "legacy_hex"
+    ident = "$legacy-hex$"
+    setting_kwds = ()
+    checksum_chars = uh.LOWER_HEX_CHARS
+
+    def __init__(self, digest="md5", encoding="utf-8", template="{password}", salt="", **kwds):
+        super().__init__(**kwds)
+        self.digest, self.encoding, self.template, self.salt = digest, encoding, template, salt
+
+    @classmethod
+    def from_string(cls, hash):
+        hash = uh.to_unicode_for_identify(hash)
+        fields = hash[len(cls.ident):].split("$") if hash.startswith(cls.ident) else []
+        if len(fields) != 5:
+            raise uh.exc.InvalidHashError(cls)
+        digest, encoding, placement, salt, checksum = fields
+        template = PLACEMENTS.get(placement)
+        if template is None and placement.startswith("tpl."):
+            template = bytes.fromhex(placement[4:]).decode("utf-8")
+        if digest not in DIGESTS or encoding not in ENCODINGS or template is None:
+            raise uh.exc.MalformedHashError(cls)
+        if len(checksum) != hashlib.new(digest).digest_size * 2:
+            raise uh.exc.ChecksumSizeError(cls)
+        return cls(digest, encoding, template, bytes.fromhex(salt).decode("utf-8"),
+                   checksum=checksum)
+
+    def to_string(self):
+        placement = next((k for k, v in PLACEMENTS.items() if v == self.template),
+                         "tpl." + self.template.encode("utf-8").hex())
+        return "$".join((self.ident.rstrip("$"), self.digest, self.encoding, placement,
+                         self.salt.encode("utf-8").hex(), self.checksum))
+
+    def _calc_checksum(self, secret):
+        if isinstance(secret, bytes):
+            secret = secret.decode("utf-8")
+        try:
+            data = render(self.template, secret, self.salt).encode(self.encoding)
+        except UnicodeEncodeError:
+            return ""  # compares unequal to every checksum
+        return hashlib.new(self.digest, data).hexdigest()
+
+    @classmethod
+    def verify(cls, secret, hash):
+        uh.validate_secret(secret)
+        self = cls.from_string(hash)
+        return consteq(self._calc_checksum(secret), self.checksum)
 
 
 class _SaltedSha256(uh.HasSalt, uh.GenericHandler):
-    """sha256(salt + password) hex; the salt is kept as the hex of its UTF-8 bytes so any
-    character of a legacy salt survives the ``$`` separated string."""
+    """Earlier imports' form (kept verifying): sha256(salt + password) hex over UTF-8, the salt
+    as the hex of its UTF-8 bytes."""
 
     name = "legacy_sha256_prefix"
     ident = "$legacy-sha256-prefix$"
@@ -48,68 +128,45 @@ class _SaltedSha256(uh.HasSalt, uh.GenericHandler):
 
 
 class _SaltedSha256Suffix(_SaltedSha256):
-    """sha256(password + salt) hex."""
-
-    name = "legacy_sha256_suffix"
-    ident = "$legacy-sha256-suffix$"
-    suffix = True
+    name, ident, suffix = "legacy_sha256_suffix", "$legacy-sha256-suffix$", True
 
 
 class _SaltedMd5(_SaltedSha256):
-    """md5(salt + password) hex: older exports salt MD5 the same way."""
-
-    name = "legacy_md5_prefix"
-    ident = "$legacy-md5-prefix$"
-    checksum_size = 32
+    name, ident, checksum_size = "legacy_md5_prefix", "$legacy-md5-prefix$", 32
     digest = staticmethod(hashlib.md5)
 
 
 class _SaltedMd5Suffix(_SaltedMd5):
-    name = "legacy_md5_suffix"
-    ident = "$legacy-md5-suffix$"
-    suffix = True
+    name, ident, suffix = "legacy_md5_suffix", "$legacy-md5-suffix$", True
+
+
+class _Bcrypt72(_bcrypt):
+    """bcrypt as the legacy systems used it: only the first 72 bytes of the UTF-8 password
+    count. The bcrypt package (5.x) refuses longer input instead of ignoring the rest, so the
+    truncation is explicit, and for this scheme only."""
+
+    name = "legacy_bcrypt"
+
+    @classmethod
+    def verify(cls, secret, hash):
+        if isinstance(secret, str):
+            secret = secret.encode("utf-8")
+        return _bcrypt.verify(secret[:72], hash)
 
 
 CONTEXT = CryptContext(schemes=[
-    _SaltedSha256, _SaltedSha256Suffix, _SaltedMd5, _SaltedMd5Suffix, "md5_crypt", "bcrypt", "pbkdf2_sha256",
-    "django_pbkdf2_sha256", "hex_md5", "hex_sha256"])
-FORMATS = ("md5", "salted_md5", "sha256", "salted_sha256", "md5_crypt", "bcrypt",
-           "pbkdf2_sha256")
-_HEX32, _HEX64 = re.compile(r"[0-9a-fA-F]{32}"), re.compile(r"[0-9a-fA-F]{64}")
-_DETECT = (("md5_crypt", re.compile(r"\$1\$[./0-9A-Za-z]{1,8}\$[./0-9A-Za-z]{22}")),
-           ("bcrypt", re.compile(r"\$2[aby]\$\d\d\$[./0-9A-Za-z]{53}")),
-           ("pbkdf2_sha256", re.compile(r"(\$pbkdf2-sha256\$|pbkdf2_sha256\$)\S+")))
+    _LegacyHex, _Bcrypt72, "md5_crypt", "pbkdf2_sha1", "pbkdf2_sha256", "pbkdf2_sha512",
+    "django_pbkdf2_sha256", "django_pbkdf2_sha1",
+    _SaltedSha256, _SaltedSha256Suffix, _SaltedMd5, _SaltedMd5Suffix, "hex_md5", "hex_sha256"])
 
 
-def to_stored(raw: str, salt: str | None, *, fmt: str = "auto",
-              salt_position: str = "prefix") -> str:
-    """The exported hash (and salt column) as a string ``CONTEXT`` verifies, or a
-    ValidationError naming what is wrong (the import reports it with the line)."""
-    raw, salt = (raw or "").strip(), (salt or "")
-    if not raw:
-        raise ValidationError("密码哈希为空。", "password_hash")
-    found = _detect(raw, bool(salt))
-    if found is None or (fmt != "auto" and found != fmt):
-        raise ValidationError("无法识别的密码哈希格式。" if found is None else
-                              f"密码哈希格式为 {found}，与设置的 {fmt} 不符。", "password_hash")
-    if found in ("salted_sha256", "salted_md5"):
-        if salt_position not in ("prefix", "suffix"):
-            raise ValidationError("legacy.salt_position 只能是 prefix 或 suffix。", "password_salt")
-        algorithm = "sha256" if found == "salted_sha256" else "md5"
-        return f"$legacy-{algorithm}-{salt_position}${salt.encode('utf-8').hex()}${raw.lower()}"
-    if found in ("md5", "sha256"):
-        return raw.lower()
-    if not CONTEXT.identify(raw):
-        raise ValidationError("无法识别的密码哈希格式。", "password_hash")
-    return raw
-
-
-def _detect(raw: str, salted: bool) -> str | None:
-    if _HEX32.fullmatch(raw):
-        return "salted_md5" if salted else "md5"
-    if _HEX64.fullmatch(raw):
-        return "salted_sha256" if salted else "sha256"
-    return next((name for name, pattern in _DETECT if pattern.fullmatch(raw)), None)
+def too_costly(handler, parsed) -> bool:
+    """A work factor beyond what any legacy system used: a hostile or broken export must not
+    make one login burn seconds of CPU (refused at import, and never run at login)."""
+    rounds = getattr(parsed, "rounds", 0) or 0
+    if handler.name == _Bcrypt72.name:
+        return rounds > MAX_BCRYPT_COST
+    return "pbkdf2" in handler.name and rounds > MAX_PBKDF2_ITERATIONS
 
 
 def verify(password: str, stored: str | None) -> bool:
@@ -117,16 +174,11 @@ def verify(password: str, stored: str | None) -> bool:
     the time does not tell whether the account exists or which scheme its hash uses: argon2id
     (already upgraded) hashes go through ``passwords``; no hash pays the dummy verification;
     any other scheme is checked and pays the dummy verification as well, right or wrong. An
-    unknown or broken hash is a mismatch, never an error."""
+    unknown, unusable or broken hash is a mismatch, never an error."""
     if stored and stored.startswith("$argon2"):
         return passwords.verify(password or "", stored)
     passwords.burn(password or "")
-    if not stored:
-        return False
-    try:
-        return CONTEXT.verify(password or "", stored)
-    except (ValueError, TypeError):
-        return False
+    return _matches(password or "", stored)
 
 
 def matches_any(password: str, stored: list[str | None]) -> list[bool]:
@@ -144,8 +196,11 @@ def _matches(password: str, stored: str | None) -> bool:
     if stored.startswith("$argon2"):
         return passwords.verify(password, stored)
     try:
+        handler = CONTEXT.identify(stored, resolve=True, required=False)
+        if handler is None or too_costly(handler, handler.from_string(stored)):
+            return False
         return CONTEXT.verify(password, stored)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnicodeError):
         return False
 
 

@@ -2,12 +2,13 @@
 
 ``parse`` turns a row (a dict of column -> text, from CSV or JSON lines) into a ``LegacyRow``:
 the column values of ``LegacyAccount``, its keyed ``row_digest`` and the warnings about dirty
-fields. A missing or invalid legacy id, type, name, registration time or password hash rejects
-the row (``ValidationError``). Identity and contact data of the old system may be dirty
-(wrong check characters, bad mobiles): such a field is dropped with a warning and the account
-is kept; a first-generation 15-digit resident ID number is converted to 18 digits (warning).
-Messages are Chinese and never carry a secret or a whole document number. Columns and
-formats: docs/legacy.md.
+fields. A missing or invalid legacy id, type, name or registration time rejects the row
+(``ValidationError``); a password hash that does not fit its scheme keeps the account with an
+unusable hash and a warning (``legacy_schemes.stored_hash``). Identity and contact data of the
+old system may be dirty (wrong check characters, bad mobiles): such a field is dropped with a
+warning and the account is kept; a first-generation 15-digit resident ID number is converted
+to 18 digits (warning). Messages are Chinese and never carry a secret or a whole document
+number. Columns and formats: docs/legacy.md.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..services import Services, services
-from . import contacts, documents, emails, legacy_hashes, names
+from . import contacts, documents, emails, legacy_schemes, names
 from .errors import ValidationError
 from .identifiers import BEIJING, fold_full_width, upgrade_15_digit_id
 from .legacy import account_key
@@ -26,7 +27,7 @@ from .models.legacy import AGENCY, KINDS
 
 REQUIRED = ("legacy_id", "type", "name", "registered_at", "password_hash")
 OPTIONAL = ("id_type", "id_number", "uscc", "filed_uscc", "mobile", "email", "province", "city",
-            "county", "street", "postal_code", "password_salt", "designated")
+            "county", "street", "postal_code", "password_salt", "designated", "password_scheme")
 COLUMNS = REQUIRED + OPTIONAL
 ADDRESS = ("province", "city", "county", "street", "postal_code")
 VERBATIM = frozenset(("name",) + ADDRESS)
@@ -42,8 +43,6 @@ UPGRADED = "15 位身份证号码已转换为 18 位。"
 class Context:
     """What every row of one import shares: settings, services, today, the digest key."""
 
-    hash_format: str
-    salt_position: str
     svc: Services
     today: dt.date
     digest: hmac.HMAC
@@ -51,13 +50,27 @@ class Context:
 
     @classmethod
     def current(cls, password_scheme: str | None = None) -> Context:
+        """``password_scheme`` None: the ``legacy.password_scheme`` setting. An invalid one
+        raises ValidationError before any row is read (nothing written)."""
         svc = services()
+        if password_scheme is None:
+            password_scheme = str(svc.settings["legacy.password_scheme"] or "")
+        password_scheme = password_scheme.strip()
+        if password_scheme:
+            try:
+                legacy_schemes.parse_spec(password_scheme)
+            except ValidationError as exc:
+                raise ValidationError(f"默认密码方案无效：{exc.message}", exc.field) from None
         key = str(svc.settings["secrets.blind_index_key"]).encode()
-        # keyed (HMAC, as blind indexes are): the digested row holds ID numbers (D5)
-        digest = hmac.new(key, ROW_DIGEST.encode() + b"\x00", hashlib.sha256)
-        return cls(svc.settings["legacy.hash_format"], svc.settings["legacy.salt_position"],
-                   svc, documents.beijing_date(svc.clock.now()), digest,
-                   (password_scheme or "").strip())
+        # keyed (HMAC, as blind indexes are): the digested row holds ID numbers (D5); the file's
+        # default scheme is digested too, so declaring one later updates the accounts it reads
+        digest = hmac.new(key, ROW_DIGEST.encode() + b"\x00" + _scheme_input(password_scheme),
+                          hashlib.sha256)
+        return cls(svc, documents.beijing_date(svc.clock.now()), digest, password_scheme)
+
+
+def _scheme_input(password_scheme: str) -> bytes:
+    return password_scheme.encode() + b"\x00" if password_scheme else b""
 
 
 @dataclass
@@ -84,7 +97,9 @@ def text(value, column: str = "") -> str:
 
 def parse(row: dict, ctx: Context) -> LegacyRow:
     cells = {c: text(row.get(c), c) for c in COLUMNS}
-    cells["password_salt"] = str(row.get("password_salt") or "")  # salts are taken verbatim
+    salt = row.get("password_salt")
+    cells["password_salt"] = "" if salt is None else str(salt)  # salts are taken verbatim
+    cells["password_scheme"] = str(row.get("password_scheme") or "").strip()  # templates too
     account, key = cells["legacy_id"], account_key(cells["legacy_id"])
     if not 1 <= len(key) <= 64 or len(account) > 64:
         raise ValidationError("历史账号为空或超过 64 个字符。", "legacy_id")
@@ -94,12 +109,12 @@ def parse(row: dict, ctx: Context) -> LegacyRow:
                               "（或 自然人、法人、代理机构、简易用户）之一。", "type")
     cells["name"] = names.check_name(cells["name"], label="名称", limit=200)
     registered_at = parse_time(cells["registered_at"])
-    password_hash = legacy_hashes.to_stored(cells["password_hash"], cells["password_salt"],
-                                            fmt=ctx.hash_format, salt_position=ctx.salt_position)
-    if len(password_hash) > 255:
-        raise ValidationError("密码哈希（含盐值）过长。", "password_hash")
+    password_hash, notes = legacy_schemes.stored_hash(
+        cells["password_hash"], cells["password_salt"],
+        cells["password_scheme"] or ctx.password_scheme)
     out = LegacyRow(key, dict(account=account, kind=kind, name=cells["name"],
-                              registered_at=registered_at, password_hash=password_hash), "")
+                              registered_at=registered_at, password_hash=password_hash), "",
+                    notes)
     _identity(cells, kind, out, ctx)
     _contact(cells, out)
     cells.update(legacy_id=key, type=kind, registered_at=registered_at.isoformat(),

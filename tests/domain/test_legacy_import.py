@@ -61,48 +61,53 @@ def counts(report) -> tuple:
             report.rejected)
 
 
-def test_l1_import_accepts_every_hash_format(app, tmp_path, monkeypatch):
+def test_l1_import_accepts_every_hash_format(app, tmp_path):
+    """Unsalted hex and self-describing hashes by their shape; salted ones by their declared
+    scheme (column ``password_scheme``). Every scheme in detail: test_legacy_schemes.py."""
     salt = "盐-salt$1"
     made = {
-        "md5": (ph.hex_md5.hash(PW), ""),
-        "sha256": (ph.hex_sha256.hash(PW), ""),
-        "prefix": (hashlib.sha256((salt + PW).encode()).hexdigest(), salt),
-        "md5salt": (hashlib.md5((salt + PW).encode()).hexdigest(), salt),
-        "md5crypt": (ph.md5_crypt.hash(PW), ""),
-        "bcrypt": (ph.bcrypt.hash(PW), ""),
-        "pbkdf2": (ph.pbkdf2_sha256.hash(PW), ""),
-        "django": (ph.django_pbkdf2_sha256.hash(PW), ""),
+        "md5": (ph.hex_md5.hash(PW), "", ""),
+        "sha256": (ph.hex_sha256.hash(PW), "", ""),
+        "prefix": (hashlib.sha256((salt + PW).encode()).hexdigest(), salt, "sha256;salt=prefix"),
+        "suffix": (hashlib.sha256((PW + salt).encode()).hexdigest(), salt, "sha256;salt=suffix"),
+        "md5salt": (hashlib.md5((salt + PW).encode()).hexdigest(), salt, "md5;salt=prefix"),
+        "md5crypt": (ph.md5_crypt.hash(PW), "", ""),
+        "bcrypt": (ph.bcrypt.hash(PW), "", ""),
+        "pbkdf2": (ph.pbkdf2_sha256.hash(PW), "", ""),
+        "django": (ph.django_pbkdf2_sha256.hash(PW), "", ""),
     }
-    rows = [row(k, password_hash=h, password_salt=s) for k, (h, s) in made.items()]
+    rows = [row(k, password_hash=h, password_salt=s, password_scheme=c)
+            for k, (h, s, c) in made.items()]
     report = run(write_csv(tmp_path, rows))
-    assert counts(report) == (8, 8, 0, 0, 0, 0), report.issues
-    monkeypatch.setitem(services().settings.data["legacy"], "salt_position", "suffix")
-    suffix = hashlib.sha256((PW + salt).encode()).hexdigest()
-    report = run(write_csv(tmp_path, [row("suffix", password_hash=suffix, password_salt=salt)],
-                           name="suffix.csv"))
-    assert report.inserted == 1, report.issues
-    for legacy_id in [*made, "suffix"]:
+    assert counts(report) == (9, 9, 0, 0, 0, 0) and not report.issues, report.issues
+    for legacy_id in made:
         stored = get(legacy_id).password_hash
         assert legacy_hashes.is_legacy(stored)
         assert legacy_hashes.verify(PW, stored), legacy_id
         assert not legacy_hashes.verify(PW + "x", stored), legacy_id
-    assert get("md5").password_hash == MD5
+    assert get("md5").password_hash == f"$legacy-hex$md5$utf-8$none$${MD5}"
 
 
 def test_l1_bad_rows_are_reported_with_line_and_reason(app, tmp_path):
+    """A bad hash keeps the account, unusable, with a warning (test_legacy_schemes.py)."""
     rows = [row("ok"), row(""), row("badtype", type="company"), row("noname", name=" "),
             row("badtime", registered_at="2019-13-01"), row("badhash", password_hash="secret!"),
             row("OK"), row("x" * 65), row("longsalt", password_hash="a" * 64,
-                                           password_salt="s" * 200)]
+                                           password_salt="s" * 200,
+                                           password_scheme="sha256;salt=suffix")]
     report = run(write_csv(tmp_path, rows))
-    assert counts(report)[:2] == (9, 1) and report.rejected == 8 and count() == 1
+    assert counts(report)[:2] == (9, 3) and report.rejected == 6 and count() == 3
     reasons = {line: reason for line, _, kind, reason in report.issues if kind == "rejected"}
-    assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert sorted(reasons) == [3, 4, 5, 6, 8, 9]
     assert "历史账号" in reasons[3] and "用户类型" in reasons[4] and "名称" in reasons[5]
-    assert "注册时间" in reasons[6] and "密码哈希" in reasons[7]
+    assert "注册时间" in reasons[6]
     assert reasons[8] == "历史账号与第 2 行重复。"  # "OK" is "ok": one account, the first row
-    assert "64" in reasons[9] and "过长" in reasons[10]
-    assert not any("secret!" in r or "sss" in r for r in reasons.values())
+    assert "64" in reasons[9]
+    warnings = [(line, reason) for line, _, kind, reason in report.issues if kind == "warning"]
+    assert [line for line, _ in warnings] == [7] and "密码哈希" in warnings[0][1]
+    assert get("badhash").password_hash == legacy_hashes.UNUSABLE
+    assert len(get("longsalt").password_hash) > 255  # TEXT: no length limit (migration 0009)
+    assert not any("secret!" in r or "sss" in r for _, _, _, r in report.issues)
 
 
 def test_l1_dirty_identity_fields_are_dropped_not_the_account(app, tmp_path):
@@ -225,7 +230,8 @@ def test_l1_rehashed_password_is_kept_on_reimport(app, tmp_path):
     used, idle = get("used"), get("idle")
     assert used.password_hash == rehashed and used.name == "张三丰"
     assert legacy_hashes.verify(PW, used.password_hash)
-    assert idle.password_hash == new and legacy_hashes.verify("NewPass#2024", idle.password_hash)
+    assert idle.password_hash.endswith(new)
+    assert legacy_hashes.verify("NewPass#2024", idle.password_hash)
 
 
 def test_l1_id_numbers_are_encrypted_at_rest(app, tmp_path):
