@@ -7,8 +7,9 @@ Two passes over the file, memory bounded whatever its size:
    (``legacy_files.SeenIndex``) and refused with the number of its first row. Nothing is
    written. Any rejected row, or ``dry_run``, ends the import here.
 2. write: the file is read again and written in batches inside ONE transaction (Core
-   ``executemany`` inserts and updates matched by blind index, no ORM objects), committed once:
-   the register never holds half a file, and a failure midway leaves it as it was.
+   ``executemany`` of INSERT ... ON CONFLICT (blind index) DO UPDATE, no ORM objects),
+   committed once: the register never holds half a file, and a failure midway leaves it as
+   it was. The counts of new and updated rows are the check's.
 Rows are numbered as data rows: 1 is the first record after the header, whatever line it
 starts on (a quoted value may span lines); blank rows are not records.
 """
@@ -20,8 +21,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..services import services
@@ -49,6 +50,7 @@ class ImportReport:
     updated: int = 0
     rejected_count: int = 0
     warning_count: int = 0
+    moved: int = 0  # legacy ids the file gives to another filing than the one holding them
     # (row, reason), kept only when no ``on_issue`` callback was given (tests, the demo)
     rejected: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
@@ -87,15 +89,13 @@ def import_file(path: str, kind: str, *, dry_run: bool = False, encoding: str = 
                 _check(batch, kind, today, seen, issue, report)
         if dry_run or not report.ok:
             return report
-        report.created = report.updated = 0
+        if report.moved:
+            _release_moved_keys(path, kind, encoding, batch_size, today)
         for batch in _batches(path, kind, encoding, batch_size, None):
-            _write([_reparsed(record, kind, today) for record in batch], kind, report)
+            _write([_reparsed(record, kind, today) for record in batch], kind)
         if _stamp(path) != stamp:
             raise DomainError("文件在导入过程中被修改，未导入任何记录，请重新运行。")
         db.session.commit()
-    except IntegrityError:
-        raise DomainError("写入失败：是否有另一个导入同时在运行？未导入任何记录，"
-                          "请稍后重新运行。") from None
     finally:
         db.session.rollback()  # after the commit: nothing; otherwise the whole file
     return report
@@ -203,6 +203,7 @@ def _check(batch: list[Record], kind: str, today: dt.date, seen: SeenIndex, issu
         else:
             report.created += 1
         if holders.get(row.unique.get("legacy_id"), row.bidx) != row.bidx:
+            report.moved += 1
             issue(number, WARNING, "网上申请账号原属登记簿中另一机构，导入后改归本条记录的机构。")
     seen.add(taken)
 
@@ -230,23 +231,31 @@ def _reparsed(record: Record, kind: str, today: dt.date) -> registers_rows.Row:
         raise DomainError("文件在导入过程中被修改，未导入任何记录，请重新运行。") from None
 
 
-def _write(rows: list[registers_rows.Row], kind: str, report: ImportReport) -> None:
-    """Second pass over one batch: inserts and updates by blind index (Core executemany)."""
+def _release_moved_keys(path: str, kind: str, encoding: str, size: int,
+                        today: dt.date) -> None:
+    """A legacy id belongs to one filing: the one the file gives it to. Taken from the filings
+    that held it, before anything is written (only when the check found such a move)."""
+    table = AgencyFiling.__table__
+    for batch in _batches(path, kind, encoding, size, None):
+        rows = [_reparsed(record, kind, today) for record in batch]
+        keys = [r.unique["legacy_id"] for r in rows if "legacy_id" in r.unique]
+        if keys:
+            db.session.execute(update(table).where(
+                table.c.legacy_account_key.in_(keys),
+                table.c.uscc_bidx.not_in([r.bidx for r in rows])).values(legacy_account_key=None))
+
+
+def _write(rows: list[registers_rows.Row], kind: str) -> None:
+    """Second pass over one batch: one INSERT ... ON CONFLICT (blind index) DO UPDATE,
+    executemany (Core, no ORM objects). Measured faster on PostgreSQL than a SELECT of the
+    batch's keys followed by inserts and updates (docs/accounts.md)."""
+    if not rows:
+        return
     table, key = TABLES[kind]
     stored = [row.stored(kind) for row in rows]
-    known = _known(kind, [row.bidx for row in rows])
-    legacy_keys = [s["legacy_account_key"] for s in stored if s.get("legacy_account_key")]
-    if legacy_keys:  # a legacy id belongs to one filing: the one this file gives it to
-        db.session.execute(update(table).where(
-            table.c.legacy_account_key.in_(legacy_keys),
-            table.c[key].not_in([row.bidx for row in rows])).values(legacy_account_key=None))
-    inserts = [s for s in stored if s[key] not in known]
-    updates = [{f"v_{k}": v for k, v in s.items()} for s in stored if s[key] in known]
-    if inserts:
-        db.session.execute(insert(table), inserts)
-    if updates:
-        values = {k[2:]: bindparam(k) for k in updates[0] if k != f"v_{key}"}
-        db.session.execute(update(table).where(table.c[key] == bindparam(f"v_{key}"))
-                           .values(values), updates)
-    report.created += len(inserts)
-    report.updated += len(updates)
+    dialects = {"postgresql": postgresql, "sqlite": sqlite}
+    statement = dialects[db.session.get_bind().dialect.name].insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={c: statement.excluded[c] for c in stored[0] if c != key})
+    db.session.execute(statement, stored)
