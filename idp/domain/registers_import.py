@@ -91,9 +91,11 @@ def import_file(path: str, kind: str, *, dry_run: bool = False, encoding: str = 
             return report
         if report.moved:
             _release_moved_keys(path, kind, encoding, batch_size, today)
+        written = 0
         for batch in _batches(path, kind, encoding, batch_size, None):
             _write([_reparsed(record, kind, today) for record in batch], kind)
-        if _stamp(path) != stamp:
+            written += len(batch)
+        if _stamp(path) != stamp or written != report.rows:
             raise DomainError("文件在导入过程中被修改，未导入任何记录，请重新运行。")
         db.session.commit()
     finally:

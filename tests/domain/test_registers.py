@@ -65,7 +65,8 @@ def test_y1_filing_dates_in_the_registers_formats(app, tmp_path, text):
 
 
 def test_unknown_columns_ignored_with_one_warning(app, tmp_path):
-    path = write(tmp_path, f"uscc,地址,name,备注\n{uscc(1)},北京,甲代理,x\n{uscc(2)},上海,乙代理,y\n")
+    path = write(tmp_path, f"uscc,地址,name,备注\n{uscc(1)},北京,甲代理,x\n"
+                           f"{uscc(2)},上海,乙代理,y\n")
     report = registers.import_file(path, "agencies")
     assert report.ok and report.created == 2
     assert report.warnings == [(0, "未知的列已忽略：地址、备注。")]
@@ -117,7 +118,8 @@ def test_y1_repeat_across_batches_names_the_first_row(app, tmp_path):
 def test_y1_reimport_updates_and_leaves_columns_the_file_lacks(app, tmp_path):
     registers.import_file(write(tmp_path, "uscc,name,filing_no,legacy_id,filed_on\n"
                                           f"{uscc(1)},甲代理,TM1,acct1,2020-01-01\n"), "agencies")
-    report = registers.import_file(write(tmp_path, f"uscc,name,filed_on\n{uscc(1)},甲代理（更名）,\n"
+    report = registers.import_file(write(tmp_path, "uscc,name,filed_on\n"
+                                                   f"{uscc(1)},甲代理（更名）,\n"
                                                    f"{uscc(2)},乙代理,\n"), "agencies")
     assert (report.created, report.updated) == (1, 1) and count(AgencyFiling) == 2
     first = filing(uscc(1))
