@@ -4,6 +4,7 @@ rows numbered as data rows; re-import updates."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from sqlalchemy import func, select
@@ -86,7 +87,7 @@ def test_missing_required_column_refuses_the_file(app, tmp_path):
 def test_y1_any_rejected_row_imports_nothing_rows_numbered_as_data_rows(app, tmp_path):
     # a quoted name spanning two lines is one record: numbering follows records, not lines
     path = write(tmp_path, f'uscc,name,filed_on\n{uscc(1)},"甲代理\n有限公司",\n\n'
-                           f"91110000000100015X,乙代理,\n{uscc(3)},,\n{uscc(1)},重复,\n"
+                           f"91110000000100015X,乙代理,\n,,\n{uscc(3)},,\n{uscc(1)},重复,\n"
                            f"{uscc(4)},丁代理,2020-13-01\n{uscc(5)},戊代理,2020-01-01,多\n")
     report = registers.import_file(path, "agencies")
     assert [n for n, _ in report.rejected] == [2, 3, 4, 5, 6] and report.rows == 6
@@ -106,6 +107,23 @@ def test_y1_all_or_nothing_with_a_bad_row_late_in_a_file_bigger_than_a_batch(app
     report = registers.import_file(write(tmp_path, f"uscc,name\n{rows}"), "agencies",
                                    batch_size=5)
     assert report.ok and report.created == 12 and count(AgencyFiling) == 12
+
+
+def test_y1_write_pass_failing_in_a_late_batch_rolls_back_every_batch(app, tmp_path):
+    """The second pass writes batch after batch in one transaction: a failure after some
+    batches were written (here: the file was replaced between the passes, its last row now
+    bad) leaves the register as it was."""
+    registers.import_file(write(tmp_path, f"uscc,name\n{uscc(1)},原代理\n", "old.csv"),
+                          "agencies")
+    rows = "".join(f"{uscc(n)},代理{n},x\n" for n in range(1, 5))
+    path = write(tmp_path, f"uscc,name,备注\n{rows}{uscc(5)},代理5,x\n")
+
+    def replace_the_file(row, what, reason):  # the header's warning, as the first pass starts
+        os.replace(write(tmp_path, f"uscc,name,备注\n{rows}{uscc(5)},,x\n", "new.csv"), path)
+
+    with pytest.raises(DomainError, match="文件在导入过程中被修改"):
+        registers.import_file(path, "agencies", batch_size=2, on_issue=replace_the_file)
+    assert count(AgencyFiling) == 1 and filing(uscc(1)).name == "原代理"
 
 
 def test_y1_repeat_across_batches_names_the_first_row(app, tmp_path):
