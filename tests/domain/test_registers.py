@@ -178,6 +178,15 @@ def test_y1_gb18030_register_from_older_systems(app, tmp_path):
         registers.import_file(write(tmp_path, text), "agencies", encoding="latin-1")
 
 
+def test_y1_undecodable_bytes_late_in_the_file_refuse_it(app, tmp_path):
+    rows = "".join(f"{uscc(n)},代理{n}\n" for n in range(1, 400))  # past the first read
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(f"uscc,name\n{rows}".encode() + f"{uscc(400)},代理\n".encode("gb18030"))
+    with pytest.raises(DomainError, match="条记录附近有无法按 utf-8-sig 解码的字节"):
+        registers.import_file(str(path), "agencies")
+    assert count(AgencyFiling) == 0
+
+
 def test_y2_practitioners_imported_by_id_number_blind_index(app, tmp_path):
     path = write(tmp_path, "name,id_type,id_number,agency_uscc\n"
                            f"张三,resident_id,{resident_id(1)},{uscc(1)}\n"
