@@ -105,24 +105,28 @@ class Row:
 
 
 def parse(kind: str, row: dict, today: dt.date) -> Row:
-    """The checked row (``row``: field -> text), or a ValidationError saying what is wrong."""
+    """The checked row (``row``: field -> text), or a ValidationError saying what is wrong
+    (the required fields are checked first, in the order of the columns table)."""
     text = {f: (value or "").strip() for f, value in row.items()}
-    values = {f: _OPTIONAL[f](value, today) for f, value in text.items() if f in _OPTIONAL}
     if kind == "agencies":
-        values["uscc"] = documents.validate_uscc(text["uscc"])
-        values["name"] = names.check_name(text["name"], label="机构名称", limit=200)
-        unique = {"key": uscc_index(values["uscc"])}
-        if values.get("legacy_id"):
-            unique["legacy_id"] = values["legacy_id"]
-        return Row(unique["key"], values, unique)
-    values["name"] = names.check_name(text["name"], label="姓名", limit=100)
-    id_type = ID_TYPE_NAMES.get(text["id_type"]) or ID_TYPE_NAMES.get(text["id_type"].casefold())
-    if id_type is None:
-        raise ValidationError(f"证件类型“{text['id_type'][:20]}”无效，应为 "
-                              f"{'、'.join(documents.ID_TYPES.values())}（或其英文代码）之一。")
-    values["id_number"] = documents.validate_id_number(id_type, text["id_number"], today=today)
-    bidx = services().blind_index(values["id_number"], ID_INDEX)
-    return Row(bidx, values, {"key": bidx})
+        values = {"uscc": documents.validate_uscc(text["uscc"]),
+                  "name": names.check_name(text["name"], label="机构名称", limit=200)}
+        bidx = uscc_index(values["uscc"])
+    else:
+        values = {"name": names.check_name(text["name"], label="姓名", limit=100)}
+        id_type = ID_TYPE_NAMES.get(text["id_type"]) \
+            or ID_TYPE_NAMES.get(text["id_type"].casefold())
+        if id_type is None:
+            raise ValidationError(f"证件类型“{text['id_type'][:20]}”无效，应为 "
+                                  f"{'、'.join(documents.ID_TYPES.values())}（或其英文代码）之一。")
+        values["id_number"] = documents.validate_id_number(id_type, text["id_number"],
+                                                           today=today)
+        bidx = services().blind_index(values["id_number"], ID_INDEX)
+    values.update((f, _OPTIONAL[f](value, today)) for f, value in text.items() if f in _OPTIONAL)
+    unique = {"key": bidx}
+    if values.get("legacy_id"):
+        unique["legacy_id"] = values["legacy_id"]
+    return Row(bidx, values, unique)
 
 
 def _date(value: str, today: dt.date) -> dt.date | None:
