@@ -184,28 +184,6 @@ def keys_reencrypt():
         raise SystemExit(1)
 
 
-@click.group("registers", help="The office's registers: agency filings, agency practitioners.")
-def registers_cli():
-    pass
-
-
-@registers_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--kind", required=True, type=click.Choice(["agencies", "practitioners"]))
-@click.option("--dry-run", is_flag=True, help="Validate and count; write nothing.")
-@with_appcontext
-def registers_import(file, kind, dry_run):
-    """Import a CSV register (all or nothing; re-import updates). See idp/domain/registers.py."""
-    from .domain import registers
-    report = _domain(lambda: registers.import_file(file, kind, dry_run=dry_run))
-    for line, reason in report.rejected:
-        click.echo(f"第 {line} 行：{reason}", err=True)
-    if report.rejected:
-        _fail(f"{len(report.rejected)} 行被拒绝，未导入任何记录。")
-    verb = "将导入（试运行，未写入）" if dry_run else "已导入"
-    click.echo(f"{kind}: {report.rows} 行{verb}：新增 {report.created}，更新 {report.updated}。")
-
-
 @click.command("serve", help="Serve the IdP (development server; production uses gunicorn).")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -222,12 +200,14 @@ def serve(host, port):
 
 def register(app):
     from .demo import demo_cli
-    for command in (clients_cli, users_cli, keys_cli, registers_cli, serve, demo_cli):
+    for command in (clients_cli, users_cli, keys_cli, serve, demo_cli):
         app.cli.add_command(command)
     from .cli_legacy import legacy_cli
     app.cli.add_command(legacy_cli)
     from .cli_audit import audit_cli
     app.cli.add_command(audit_cli)
+    from .cli_registers import registers_cli
+    app.cli.add_command(registers_cli)
 
 
 def _create_app():
