@@ -94,7 +94,8 @@ def test_l1_demo_legacy_accounts_take_their_login_paths(app):
                                     ("agency", demo_legacy.ZHIXIN["uscc"], "agency")):
         outcome = legacy_login(entry, identifier)
         assert (outcome.user, outcome.refusal, outcome.account.kind) == (None, None, kind)
-    assert legacy.authenticate("agency", "911101087000000447", demo_legacy.PASSWORD) is None
+    profile_uscc = legacy.authenticate("agency", "911101087000000447", demo_legacy.PASSWORD)
+    assert profile_uscc.refusal == legacy.MESSAGES["y1_use_filed"]  # the filed USCC, Y1
     assert legacy.authenticate("personal", "tm_sunqi", demo.PASSWORD) is None
     sunqi = legacy.find_for_entry("personal", "tm_sunqi")
     assert (sunqi.phone, sunqi.email, sunqi.address) == (
