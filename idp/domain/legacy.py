@@ -168,7 +168,8 @@ def authenticate(entry: str, identifier: str, password: str) -> LegacyLogin | No
     _upgrade(account, password)
     how = naming(entry, account, identifier)
     if account.linked:  # L6: linked accounts are past L2/L4 already
-        return LegacyLogin(account, user=db.session.get(User, account.user_id),
-                           refusal=legacy_entries.refusal(entry, account, how))
+        wrong_entry = legacy_entries.refusal(entry, account, how)
+        user = None if wrong_entry else db.session.get(User, account.user_id)
+        return LegacyLogin(account, user=user, refusal=wrong_entry)
     return LegacyLogin(account, refusal=refusal(account)
                        or legacy_entries.refusal(entry, account, how))

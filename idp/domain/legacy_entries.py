@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 ENTRY_OF_KIND = {NATURAL: "personal", SIMPLE: "personal", LEGAL: "legal", AGENCY: "agency"}
 USE_PERSONAL_ENTRY = ("该历史账号为自然人（含简易用户）账号，请在“自然人”入口选择“历史账号”，"
                       "填写历史账号和历史账号密码登录。")
-USE_LEGAL_ENTRY = ("该历史账号为法人账号，请在“法人”入口选择“历史账号”，填写在商标网上申请系统注册时"
-                   "填写的统一社会信用代码（无统一社会信用代码的填写历史账号）和历史账号密码登录。")
+USE_LEGAL_ENTRY = ("该历史账号为法人账号，请在“法人”入口选择“历史账号”，填写在商标网上申请系统"
+                   "注册时填写的统一社会信用代码（无统一社会信用代码的填写历史账号）和历史账号密码登录。")
 LEGAL_USE_USCC = ("该历史账号登记有统一社会信用代码，请填写在商标网上申请系统注册时填写的"
                   "统一社会信用代码登录。")
 LEGAL_AT_AGENCY_ENTRY = USE_LEGAL_ENTRY + ("商标代理机构如已经注册为法人的，需在个人中心变更为"
@@ -46,8 +46,8 @@ FILING_CHANGE = ("代理机构备案时提供的统一社会信用代码错误�
                  "历史账号关联。")
 Y1_USE_FILED = ("代理机构请填写在商标局进行代理机构备案时报备的统一社会信用代码登录（注意非商标网上"
                 "申请系统账号中的统一社会信用代码）。" + FILING_CHANGE)
-Y1_NOT_FILED = ("该代理机构历史账号没有在商标代理机构备案名单中的统一社会信用代码。代理机构的证件号码"
-                "只能为在商标局备案的统一社会信用代码；" + FILING_CHANGE
+Y1_NOT_FILED = ("该代理机构历史账号没有在商标代理机构备案名单中的统一社会信用代码。代理机构的"
+                "证件号码只能为在商标局备案的统一社会信用代码；" + FILING_CHANGE
                 + "如有疑问，请拨打服务热线 010-63218500。")
 
 
@@ -126,7 +126,8 @@ _EVERY_ENTRY = (("unknown", "failure"), ("wrong_password", "failure"),
 _PER_ENTRY = {
     "personal": (("natural", "supplement"), ("simple", "supplement"),
                  ("several_ids_designated", "supplement"), ("legal_by_id", "use_legal_entry"),
-                 ("agency_by_id", "use_agency_entry"), ("linked_legal_by_id", "use_legal_entry")),
+                 ("agency_by_id", "use_agency_entry"), ("linked_legal_by_id", "use_legal_entry"),
+                 ("linked_deactivated", "failure")),
     "legal": (("legal_by_uscc", "supplement"), ("dirty_legal_by_id", "supplement"),
               ("legal_with_uscc_by_id", "legal_use_uscc"),
               ("several_designated", "supplement"), ("several_same_password", "supplement"),
