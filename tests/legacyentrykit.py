@@ -143,7 +143,7 @@ def _legal(situation: str) -> Case:
     if situation == "agency_by_filed_uscc":
         return Case(FILED_USCC, account=agency_legacy())
     if situation == "agency_by_legacy_uscc":
-        return Case(PROFILE_USCC, account=agency_legacy())
+        return Case(PROFILE_USCC, account=agency_legacy(uscc=PROFILE_USCC))
     if situation == "natural_by_id":
         return Case("L0001", account=natural_legacy())
     raise KeyError(situation)
@@ -154,23 +154,24 @@ def _agency_row(**kw):
 
 
 def _agency(situation: str) -> Case:
-    if situation == "filed_on_register":
+    if situation == "filed_on_register":  # its legacy profile holds the same USCC
         return Case(FILED_USCC, account=agency_legacy())
-    if situation == "legacy_equals_filed":
-        orgkit.file_agency(FILED_USCC)
-        return Case(FILED_USCC, account=_agency_row(uscc=FILED_USCC, filed_uscc=FILED_USCC))
-    if situation == "legacy_uscc_differs":
-        return Case(PROFILE_USCC, account=agency_legacy())
+    if situation == "agency_with_uscc_by_id":
+        return Case("A0001", account=agency_legacy())
+    if situation in ("filed_uscc_differs", "legacy_uscc_differs"):  # Y1: a filing change first
+        typed = FILED_USCC if situation == "filed_uscc_differs" else PROFILE_USCC
+        return Case(typed, account=agency_legacy(uscc=PROFILE_USCC))
     if situation == "filed_not_on_register":
         return Case(FILED_USCC, account=agency_legacy(filed=False))
     if situation == "legacy_uscc_not_on_register":
-        return Case(PROFILE_USCC, account=agency_legacy(filed=False))
+        return Case(PROFILE_USCC, account=agency_legacy(filed=False, uscc=PROFILE_USCC))
     if situation == "no_filed_uscc":
         return Case(PROFILE_USCC, account=_agency_row(uscc=PROFILE_USCC))
-    if situation in ("dirty_agency_by_id", "dirty_agency_by_id_not_on_register"):
-        if situation == "dirty_agency_by_id":  # D2: its legacy USCC was dropped at import
+    if situation.startswith("dirty_agency_by_"):  # D2: its legacy USCC was dropped at import
+        if situation != "dirty_agency_by_id_not_on_register":
             orgkit.file_agency(FILED_USCC)
-        return Case("A0001", account=_agency_row(uscc=None, filed_uscc=FILED_USCC))
+        typed = FILED_USCC if situation == "dirty_agency_by_filed_uscc" else "A0001"
+        return Case(typed, account=_agency_row(uscc=None, filed_uscc=FILED_USCC))
     if situation == "several_designated":
         chosen = agency_legacy(designated=True)
         _sibling("agency", designated=False, password=OTHER_PASSWORD)

@@ -9,10 +9,11 @@ where to go instead of "wrong password" for a correct password:
 - 自然人: the legacy account id of a natural person or simple user;
 - 法人: the USCC of the legacy profile, or the legacy account id of a legal person without a
   valid USCC (D2, S5: its supplementation is the review path);
-- 代理机构: the USCC on the agency filing register (``filed_uscc_bidx``), or the legacy account id
-  of an agency without a valid legacy USCC (D2); the filed USCC must be on the register (Y1),
-  else the filing-change explanation. The legacy USCC of an agency names it too, but only to be
-  told to use the filed one.
+- 代理机构: the USCC on the agency filing register (``filed_uscc_bidx``), equal to its legacy
+  profile's, or the legacy account id of an agency without a valid legacy USCC (D2). Y1 is
+  ``legacy_identity.agency_refusal``, the rule every link of an agency obeys too: not on the
+  register, or a legacy USCC other than the filed one, gets the filing-change explanation
+  whichever USCC was typed.
 ``SITUATIONS`` lists every answer, entry by entry; docs/legacy.md mirrors it and
 tests/web/test_legacy_entry_table.py walks it.
 """
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..extensions import db
-from . import legacy_identity, registers
+from . import legacy_identity
 from .models import AgencyFiling, LegacyAccount
 from .models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
 
@@ -42,13 +43,9 @@ LEGAL_AT_AGENCY_ENTRY = USE_LEGAL_ENTRY + ("商标代理机构如已经注册为
 USE_AGENCY_ENTRY = ("该历史账号为代理机构账号，请在“代理机构”入口选择“历史账号”，填写在商标局进行"
                     "代理机构备案时报备的统一社会信用代码（注意非商标网上申请系统账号中的统一社会"
                     "信用代码）和历史账号密码登录。")
-FILING_CHANGE = ("代理机构备案时提供的统一社会信用代码错误的，应先办理备案变更，变更通过的才能进行"
-                 "历史账号关联。")
-Y1_USE_FILED = ("代理机构请填写在商标局进行代理机构备案时报备的统一社会信用代码登录（注意非商标网上"
-                "申请系统账号中的统一社会信用代码）。" + FILING_CHANGE)
-Y1_NOT_FILED = ("该代理机构历史账号没有在商标代理机构备案名单中的统一社会信用代码。代理机构的"
-                "证件号码只能为在商标局备案的统一社会信用代码；" + FILING_CHANGE
-                + "如有疑问，请拨打服务热线 010-63218500。")
+AGENCY_USE_USCC = ("该历史账号登记有统一社会信用代码，请填写在商标局进行代理机构备案时报备的"
+                   "统一社会信用代码登录。")
+Y1_FILING_CHANGE, Y1_NOT_FILED = legacy_identity.Y1_FILING_CHANGE, legacy_identity.Y1_NOT_FILED
 
 
 @dataclass(frozen=True)
@@ -76,7 +73,8 @@ def own_form(entry: str, account: LegacyAccount, naming: Naming) -> bool:
     if entry == "legal":
         return naming.by_uscc or (
             naming.by_id and legacy_identity.own_uscc_bidx(account) is None)
-    return naming.by_filed or (naming.by_id and account.uscc_bidx is None)
+    return naming.by_filed or (
+        naming.by_id and legacy_identity.legacy_uscc_bidx(account) is None)
 
 
 def refusal(entry: str, account: LegacyAccount, naming: Naming) -> str | None:
@@ -90,10 +88,10 @@ def refusal(entry: str, account: LegacyAccount, naming: Naming) -> str | None:
         return None
     if entry == "legal":
         return None if own_form(entry, account, naming) else LEGAL_USE_USCC
-    if registers.filing_for(account.filed_uscc_bidx) is None:
+    y1 = legacy_identity.agency_refusal(account)
+    if y1 == Y1_NOT_FILED:
         _warn_if_no_register()
-        return Y1_NOT_FILED
-    return None if own_form(entry, account, naming) else Y1_USE_FILED
+    return y1 or (None if own_form(entry, account, naming) else AGENCY_USE_USCC)
 
 
 def _warn_if_no_register() -> None:
@@ -118,7 +116,8 @@ class Situation:
 MESSAGES = {"use_personal_entry": USE_PERSONAL_ENTRY,
             "use_legal_entry": USE_LEGAL_ENTRY, "legal_use_uscc": LEGAL_USE_USCC,
             "legal_at_agency_entry": LEGAL_AT_AGENCY_ENTRY, "use_agency_entry": USE_AGENCY_ENTRY,
-            "y1_use_filed": Y1_USE_FILED, "y1_not_filed": Y1_NOT_FILED}
+            "agency_use_uscc": AGENCY_USE_USCC, "y1_filing_change": Y1_FILING_CHANGE,
+            "y1_not_filed": Y1_NOT_FILED}
 
 _EVERY_ENTRY = (("unknown", "failure"), ("wrong_password", "failure"),
                 ("unusable_hash", "failure"), ("locked", "failure"), ("wrong_captcha", "captcha"),
@@ -135,10 +134,13 @@ _PER_ENTRY = {
               ("agency_by_filed_uscc", "use_agency_entry"),
               ("agency_by_legacy_uscc", "use_agency_entry"),
               ("natural_by_id", "use_personal_entry")),
-    "agency": (("filed_on_register", "supplement"), ("legacy_equals_filed", "supplement"),
-               ("legacy_uscc_differs", "y1_use_filed"), ("filed_not_on_register", "y1_not_filed"),
+    "agency": (("filed_on_register", "supplement"),
+               ("agency_with_uscc_by_id", "agency_use_uscc"),
+               ("filed_uscc_differs", "y1_filing_change"),
+               ("legacy_uscc_differs", "y1_filing_change"),
+               ("filed_not_on_register", "y1_not_filed"),
                ("legacy_uscc_not_on_register", "y1_not_filed"), ("no_filed_uscc", "y1_not_filed"),
-               ("dirty_agency_by_id", "supplement"),
+               ("dirty_agency_by_id", "supplement"), ("dirty_agency_by_filed_uscc", "supplement"),
                ("dirty_agency_by_id_not_on_register", "y1_not_filed"),
                ("several_designated", "supplement"), ("legal_by_uscc", "legal_at_agency_entry"),
                ("linked_legal_changed_to_agency", "sign_in"),

@@ -130,6 +130,27 @@ def test_d2_dirty_agency_by_id_keeps_its_filed_uscc(app):
         supplement_org.check_uscc(account, PROFILE_USCC)
 
 
+def test_y1_filed_uscc_differs_one_answer_at_login_and_every_link(app):
+    """Y1: the legacy profile holds another valid USCC than the filed one (on the register):
+    the filing-change explanation at the 代理机构 entry with either USCC, and the same refusal
+    from supplementation and 旧账号管理 (``legacy_identity.agency_refusal``)."""
+    account = agency_legacy(uscc=PROFILE_USCC)
+    for typed in (FILED_USCC, PROFILE_USCC):
+        login = legacy.authenticate("agency", typed, LEGACY_PASSWORD)
+        assert login.account.id == account.id and login.user is None
+        assert login.refusal == legacy.MESSAGES["y1_filing_change"]
+        assert legacy.authenticate("agency", typed, OTHER_PASSWORD) is None  # L5 first
+        with pytest.raises(IdentityMismatch) as refused:
+            supplement_org.check_uscc(account, typed)
+        assert refused.value.message == legacy.MESSAGES["y1_filing_change"]
+    user = organisation_user("agency", FILED_USCC)
+    with pytest.raises(IdentityMismatch) as refused:
+        legacy_link.link_existing(user, "A0001", LEGACY_PASSWORD)
+    assert refused.value.message == legacy.MESSAGES["y1_filing_change"]
+    db.session.refresh(account)
+    assert account.user_id is None
+
+
 def test_y1_empty_register_is_logged_not_silent(app, caplog):
     agency_legacy(filed=False)
     with caplog.at_level(logging.WARNING, logger="idp.domain.legacy_entries"):
