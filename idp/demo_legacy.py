@@ -8,8 +8,9 @@ seed time (the password is public demo data). Each shows one path:
 - tm_sunqi (MD5): natural person, not linked → natural-person supplementation (S2);
 - tm_zhangsan (bcrypt): linked to the demo user 张三 → the legacy login signs in 张三 (L6);
 - tm_hengtai (salted SHA-256): legal person, at the legal entry by its USCC → S4;
-- tm_zhixin (MD5-crypt): agency, at the agency entry by the USCC on the filing register, not
-  the one of its legacy profile → S6; its practitioner 周八 is not a user here;
+- tm_zhixin (MD5-crypt): agency, at the agency entry by the USCC on the filing register, the
+  same as its legacy profile's (Y1: a differing one needs a filing change first) → S6; its
+  practitioner 周八 is not a user here;
 - tm_globex (PBKDF2-SHA256): legal person without a USCC, by its account id → S5;
 - tm_late: registered after the cutoff → refused (L2);
 - tm_wujiu (designated) and tm_wujiu_s (simple user, not designated) → tm_wujiu_s refused (L4).
@@ -44,7 +45,7 @@ ACCOUNTS = [  # (scheme, row); every number and code here passes its check (D1, 
                            uscc="91110108700000036C", mobile="13800138031",
                            registered_at="2017-04-10 14:30:00")),
     ("md5_crypt", dict(legacy_id="tm_zhixin", type="agency", name=ZHIXIN["name"],
-                       uscc="911101087000000447", filed_uscc=ZHIXIN["uscc"],
+                       uscc=ZHIXIN["uscc"], filed_uscc=ZHIXIN["uscc"],
                        registered_at="2016-09-20 08:00:00")),
     ("pbkdf2_sha256", dict(legacy_id="tm_globex", type="legal", name="Globex Trading Ltd",
                            registered_at="2020-11-11 11:00:00")),
@@ -144,8 +145,8 @@ def credentials() -> list[str]:
         f"法人 历史账号: USCC 91110108700000036C (tm_hengtai), password {pw} (+ captcha) → "
         "信息补录 (S4)",
         f"法人 历史账号: tm_globex (no USCC), password {pw} (+ captcha) → 信息补录, review (S5)",
-        f"代理机构 历史账号: filed USCC {ZHIXIN['uscc']} (tm_zhixin), password {pw} (+ captcha) "
-        "→ 信息补录 (S6); handler 周八 is not registered",
+        f"代理机构 历史账号: USCC {ZHIXIN['uscc']} (tm_zhixin, filed and in its legacy profile), "
+        f"password {pw} (+ captcha) → 信息补录 (S6); handler 周八 is not registered",
         f"自然人 历史账号: tm_late, password {pw} → refused: registered after the cutoff (L2)",
         f"自然人 历史账号: tm_wujiu_s, password {pw} → refused: not the designated account (L4); "
         "tm_wujiu signs in",

@@ -72,11 +72,12 @@ def handler_fields(person) -> dict:
             "id_number": services().cipher.decrypt(person.id_number_enc, accounts.ID_INDEX)}
 
 
-def org_center(app, code: str, captcha: str, target: str = "/account/handlers"):
-    """A test client signed in as the organisation (法人 entry) and re-authenticated for
+def org_center(app, code: str, captcha: str, target: str = "/account/handlers",
+               entry: str = "legal"):
+    """A test client signed in as the organisation (at ``entry``) and re-authenticated for
     ``target`` (P2). ``captcha``: the deterministic answer the test module configured."""
     http = app.test_client()
-    action, fields = form_with(html_of(http.get("/login", query_string={"entry": "legal"})),
+    action, fields = form_with(html_of(http.get("/login", query_string={"entry": entry})),
                                'name="password"')
     assert http.post(action, data={**fields, "identifier": code, "password": PASSWORD,
                                    "captcha": captcha}).status_code == 302

@@ -16,7 +16,7 @@ from support import PASSWORD
 ANSWER = "2468"
 CAPTCHA = {"captcha": {"deterministic": True, "deterministic_answer": ANSWER}}
 USCC = orgkit.uscc(7)  # the legal person's USCC in the legacy system (its login)
-PROFILE_USCC, FILED_USCC = orgkit.uscc(8), orgkit.uscc(9)  # an agency's: legacy profile / filed
+PROFILE_USCC, FILED_USCC = orgkit.uscc(8), orgkit.uscc(9)  # another USCC / an agency's filed one
 MOBILE, EMAIL = "13900139000", "office@example.cn"
 LEGAL_NAME, AGENCY_NAME = "示例科技有限公司", "示例商标代理有限公司"
 
@@ -26,12 +26,14 @@ def legal_legacy(account: str = "F0001", uscc: str | None = USCC, **kw):
                                mobile=MOBILE, email=EMAIL, **kw)
 
 
-def agency_legacy(account: str = "A0001", filed: bool = True, **kw):
-    """An agency whose legacy profile holds another USCC than the filed one (login table)."""
+def agency_legacy(account: str = "A0001", filed: bool = True, uscc: str | None = FILED_USCC,
+                  **kw):
+    """An agency whose legacy profile holds its filed USCC (login table); ``filed``: on the
+    filing register. ``uscc=PROFILE_USCC``: another one, which needs a filing change (Y1)."""
     if filed:
         orgkit.file_agency(FILED_USCC, AGENCY_NAME)
     return make_legacy_account(account, kind="agency", name=AGENCY_NAME, id_type=None,
-                               uscc=PROFILE_USCC, filed_uscc=FILED_USCC, mobile=MOBILE,
+                               uscc=uscc, filed_uscc=FILED_USCC, mobile=MOBILE,
                                email=EMAIL, **kw)
 
 

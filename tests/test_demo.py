@@ -94,7 +94,8 @@ def test_l1_demo_legacy_accounts_take_their_login_paths(app):
                                     ("agency", demo_legacy.ZHIXIN["uscc"], "agency")):
         outcome = legacy_login(entry, identifier)
         assert (outcome.user, outcome.refusal, outcome.account.kind) == (None, None, kind)
-    assert legacy.authenticate("agency", "911101087000000447", demo_legacy.PASSWORD) is None
+    by_id = legacy.authenticate("agency", "tm_zhixin", demo_legacy.PASSWORD)
+    assert by_id.refusal == legacy.MESSAGES["agency_use_uscc"]  # its USCC is the filed one, Y1
     assert legacy.authenticate("personal", "tm_sunqi", demo.PASSWORD) is None
     sunqi = legacy.find_for_entry("personal", "tm_sunqi")
     assert (sunqi.phone, sunqi.email, sunqi.address) == (

@@ -8,7 +8,10 @@ so the identity verified here must be the legacy account's own before anything i
 - legal persons: the legacy account's own USCC, and only when it is stored and passes its
   GB 32100 check; a legacy legal person without one goes the review path (S5) and may not name
   a USCC at all;
-- agencies: the USCC on the agency filing register, the one its legacy login uses (login table).
+- agencies: the USCC on the agency filing register, the one its legacy login uses (login table),
+  and only when the agency is on that register and its legacy profile holds no other valid USCC
+  (``agency_refusal``, Y1: a filing with another USCC needs a filing change first); the legacy
+  login answers the same (``legacy_entries.refusal``).
 Natural-person supplementation (``supplement``), organisation supplementation
 (``supplement_org``) and 旧账号管理 (``legacy_link.link_existing``) all ask ``owner_refusal``
 before they write anything; its answer is an ``IdentityMismatch``, whose page shows the way out:
@@ -40,8 +43,13 @@ AGENCY_USCC_MISMATCH = ("统一社会信用代码须为您登录时填写的、�
                         "其他情况请提交人工申诉。")
 NO_USCC = ("该历史账号未登记有效的统一社会信用代码，不能填写统一社会信用代码进行关联。"
            "请按无统一社会信用代码的方式提交证明文件，由我局审核；如有疑问，请提交人工申诉。")
-NO_FILED_USCC = ("该历史账号没有在商标局代理机构备案的统一社会信用代码，不能关联。"
-                 "请先办理代理机构备案；如有疑问，请提交人工申诉。")
+FILING_CHANGE = ("代理机构备案时提供的统一社会信用代码错误的，应先办理备案变更，变更通过的才能进行"
+                 "历史账号关联。")
+Y1_NOT_FILED = ("该代理机构历史账号没有在商标代理机构备案名单中的统一社会信用代码。代理机构的"
+                "证件号码只能为在商标局备案的统一社会信用代码；" + FILING_CHANGE
+                + "如有疑问，请拨打服务热线 010-63218500。")
+Y1_FILING_CHANGE = ("该代理机构历史账号中的统一社会信用代码与在商标局代理机构备案的统一社会信用代码"
+                    "不一致。" + FILING_CHANGE + "如有疑问，请拨打服务热线 010-63218500。")
 WRONG_KIND = "历史账号的用户类型与您的账号不一致，不能关联。代理机构请先在个人中心变更为代理机构。"
 _DOTS = re.compile(r"[.·•‧∙⋅・]")  # the middle dot of transcribed names, however it was typed
 
@@ -73,11 +81,32 @@ def name_key(name: str | None) -> str:
 
 def own_uscc_bidx(account: LegacyAccount) -> str | None:
     """The blind index of the USCC this legacy organisation keeps, or None when it has none it
-    may keep: a legal person's stored USCC if it decrypts and passes its check character, an
-    agency's filed USCC (validated at import, login table)."""
+    may keep: a legal person's stored USCC (``legacy_uscc_bidx``), an agency's filed USCC when
+    ``agency_refusal`` has nothing against it (login table, Y1)."""
     if account.kind == AGENCY:
-        return account.filed_uscc_bidx
-    if account.kind != LEGAL or not account.uscc_enc or not account.uscc_bidx:
+        return account.filed_uscc_bidx if agency_refusal(account) is None else None
+    return legacy_uscc_bidx(account) if account.kind == LEGAL else None
+
+
+def agency_refusal(account: LegacyAccount) -> str | None:
+    """Y1, the one rule of the legacy login's 代理机构 entry and of every link of a legacy agency:
+    ``Y1_NOT_FILED`` unless its filed USCC is on the agency filing register
+    (``registers.filing_for``); ``Y1_FILING_CHANGE`` when its legacy profile holds another valid
+    USCC — the office's guide: a wrong USCC given at filing needs a filing change (备案变更)
+    before the legacy account is linked, whichever of the two USCCs is typed. An agency without a
+    valid legacy USCC (D2) is its filing's. None for other kinds."""
+    if account.kind != AGENCY:
+        return None
+    if registers.filing_for(account.filed_uscc_bidx) is None:
+        return Y1_NOT_FILED
+    legacy = legacy_uscc_bidx(account)
+    return Y1_FILING_CHANGE if legacy is not None and legacy != account.filed_uscc_bidx else None
+
+
+def legacy_uscc_bidx(account: LegacyAccount) -> str | None:
+    """The blind index of the USCC stored in a legacy organisation's profile, if it decrypts
+    and passes its GB 32100 check character (D2: else None)."""
+    if not account.uscc_enc or not account.uscc_bidx:
         return None
     try:
         code = validate_uscc(services().cipher.decrypt(account.uscc_enc, registers.USCC_INDEX))
@@ -87,11 +116,14 @@ def own_uscc_bidx(account: LegacyAccount) -> str | None:
 
 
 def _organisation_refusal(account: LegacyAccount, claimant: Claimant) -> IdentityMismatch | None:
+    y1 = agency_refusal(account)
+    if y1 is not None:
+        return IdentityMismatch(y1, "uscc")
     own = own_uscc_bidx(account)
     if own is None:
         if account.kind == LEGAL and claimant.review and claimant.uscc_bidx is None:
             return None  # S5: the office reviews the documents before the account may log in
-        return IdentityMismatch(NO_FILED_USCC if account.kind == AGENCY else NO_USCC, "uscc")
+        return IdentityMismatch(NO_USCC, "uscc")
     if claimant.uscc_bidx == own:
         return None
     return IdentityMismatch(AGENCY_USCC_MISMATCH if account.kind == AGENCY
@@ -103,7 +135,8 @@ def owner_refusal(account: LegacyAccount, claimant: Claimant) -> IdentityMismatc
 
     A natural person (or simple user) must have the legacy account's document number when it
     holds one, and its name (``name_key``); an organisation must keep the legacy account's own
-    USCC (``own_uscc_bidx``), and without one only the review path (S5) links."""
+    USCC (``own_uscc_bidx``), and without one only the review path (S5) links; an agency
+    refused by ``agency_refusal`` (Y1) links no way."""
     if account.kind in (NATURAL, SIMPLE):
         if claimant.kind != NATURAL:
             return IdentityMismatch(WRONG_KIND)

@@ -58,10 +58,12 @@ def for_login(identifier: str, organisation_entry: str | None = None) -> str:
 
 
 def for_legacy(entry: str, identifier: str) -> str:
-    """The 历史账号 method of an entry (login table, L6)."""
-    account = legacy.find_for_entry(entry, identifier)
-    if account is not None:
-        return of_legacy(account)
+    """The 历史账号 method of an entry (login table, L6): the account the identifier names
+    first (``legacy.rank``) — one counter even when a USCC names several legacy accounts of a
+    company that registered more than once, so every failure with it counts."""
+    accounts_named = legacy.named(entry, identifier)
+    if accounts_named:
+        return of_legacy(accounts_named[0])
     value = legacy.account_key(identifier) if entry == "personal" \
         else documents.normalize(identifier or "")
     return _key(f"unknown:legacy:{entry}:{value}")

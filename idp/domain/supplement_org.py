@@ -10,9 +10,11 @@ bound afterwards, on the registration's handler pages.
 Which USCC (S2, ``legacy_identity.owner_refusal``): the legal person's is the one registered in
 the legacy account — the one it logged in with; a legacy legal person without a valid one goes
 the review path only (S5) and names no USCC; the agency's is the filed USCC it logged in with,
-still on the agency filing register (Y1). Another USCC would link the legacy account's business
-data to a different organisation. ``check_uscc`` decides it from the typed USCC before the page
-uses any code; each ``complete_*`` decides it again before building anything.
+still on the agency filing register, and no other valid USCC in its legacy profile (Y1,
+``legacy_identity.agency_refusal``, the legacy login's rule). Another USCC would link the legacy
+account's business data to a different organisation. ``check_uscc`` decides it from the typed
+USCC before the page uses any code; each ``complete_*`` decides it again before building
+anything.
 """
 from __future__ import annotations
 
@@ -38,7 +40,8 @@ PURPOSE = "supplement"  # codes of a supplementation are bound to its flow id un
 def prefill_org(account: LegacyAccount) -> dict:
     """The S4/S6 fields the legacy export already holds (S1); the USCC is decrypted for the
     organisation that has just proven the legacy password (D5). An agency's is the filed USCC
-    it logged in with, from the filing register — not the one in its legacy profile (Y1)."""
+    it logged in with, from the filing register (Y1: its legacy profile holds the same one or
+    none)."""
     data = {"name": account.name or "", "phone": account.phone or "",
             "email": account.email or ""}
     encrypted = account.uscc_enc

@@ -15,8 +15,9 @@ to the account's verified mobile is entered (``login_code``); no one is ever loc
 their own account from every address.
 
 ``legacy_attempt`` is the 历史账号 method of each entry (login table, L2–L6) under the same
-throttle, captcha and generic message: the L2/L4 refusals are said only after the legacy
-password matched; a linked account signs in its user (L6); an unlinked one is handed back for
+throttle and captcha, with one failure message of its own (``LEGACY_FAILURE``, which points to
+人工申诉, L10): the L2/L4 and entry refusals (P6, Y1) are said only after the legacy password
+matched; a linked account signs in its user (L6); an unlinked one is handed back for
 supplementation (S1).
 """
 from __future__ import annotations
@@ -35,6 +36,10 @@ from .captcha import captcha_ok
 from .client_ip import client_ip
 
 GENERIC_FAILURE = _l("账号或密码错误，或登录尝试过多已被暂时锁定。请稍后再试，或通过“忘记密码”重置。")
+# the 历史账号 method's one failure answer (unknown account, wrong password, unusable hash,
+# locked): its page links 人工申诉 too (L10)
+LEGACY_FAILURE = _l("历史账号或密码错误，或登录尝试过多已被暂时锁定。请稍后再试，或通过“忘记密码”"
+                    "重置历史账号密码；仍无法登录的，可提交人工申诉。")
 CAPTCHA_WRONG = _l("验证码错误，请重新输入。")
 PENDING_REVIEW = _l("您的机构账号正在审核中（一般需要 1–2 个工作日），审核结果将以短信通知，审核通过后即可登录。")
 NO_LEGAL_BINDING = _l("您尚未被绑定为任何法人的经办人，请使用自然人入口登录，或请机构在个人中心绑定您为经办人。")
@@ -107,15 +112,17 @@ def password_login(identifier: str, password: str):
     return outcome.user, outcome.error
 
 
-def _guarded(entry: str, key: str, password: str, captcha_answer: str | None, check):
+def _guarded(entry: str, key: str, password: str, captcha_answer: str | None, check,
+             failure=GENERIC_FAILURE):
     """Run ``check()`` (the password check: a result, or None when it failed) under the
-    throttle and the captcha; returns (result, None) or (None, message). A result is not yet a
-    sign-in: ``_settle`` decides whether it needs a code first."""
+    throttle and the captcha; returns (result, None) or (None, message) — ``failure`` for a
+    failed check and a locked pair alike. A result is not yet a sign-in: ``_settle`` decides
+    whether it needs a code first."""
     ip = client_ip()
     limiter = throttle()
     if limiter.locked_for(key, ip):
         accounts.authenticate("", password)  # same cost whether locked or not
-        return None, str(GENERIC_FAILURE)
+        return None, str(failure)
     if captcha_needed(entry, key=key) and not captcha_ok(captcha_answer):
         if entry == "personal":
             after = int(services().settings["login.captcha_after_failures"])
@@ -127,7 +134,7 @@ def _guarded(entry: str, key: str, password: str, captcha_answer: str | None, ch
         # a lock takes over from the captcha: both counters start again after it
         locked = limiter.locked_for(key, ip)
         session[BROWSER_FAILURES] = 0 if locked else session.get(BROWSER_FAILURES, 0) + 1
-        return None, str(GENERIC_FAILURE)
+        return None, str(failure)
     session.pop(BROWSER_FAILURES, None)
     return result, None
 
@@ -184,10 +191,12 @@ def _signed_in(user: User, entry: str, method: str) -> Outcome:
 
 def legacy_attempt(entry: str, identifier: str, password: str,
                    captcha_answer: str | None) -> Outcome:
-    """The 历史账号 method (login table, L2–L6, S1)."""
+    """The 历史账号 method (login table, L2–L6, S1; docs/legacy.md "Every answer of the legacy
+    login"): one failure answer, ``LEGACY_FAILURE``; a refusal only after a matched password."""
     key = legacy_key(entry, identifier)
     found, error = _guarded(entry, key, password, captcha_answer,
-                            lambda: legacy.authenticate(entry, identifier, password))
+                            lambda: legacy.authenticate(entry, identifier, password),
+                            failure=LEGACY_FAILURE)
     if found is None:
         return Outcome(error=error)
     if found.refusal:
@@ -198,4 +207,4 @@ def legacy_attempt(entry: str, identifier: str, password: str,
         return _settle(Outcome(user=found.user), key, user=found.user)
     if found.user.status == REVIEW_STATUS:
         return Outcome(error=str(PENDING_REVIEW))
-    return Outcome(error=str(GENERIC_FAILURE))  # a deactivated user signs in no more (P4)
+    return Outcome(error=str(LEGACY_FAILURE))  # a deactivated user signs in no more (P4)

@@ -96,15 +96,44 @@ def test_s2_legal_person_keeps_its_legacy_uscc(app):
         legacy_identity.WRONG_KIND
 
 
-def test_s2_agency_keeps_its_filed_uscc_not_its_profile_uscc(app):
-    account = make_legacy_account("A1", kind="agency", id_number=None, uscc=orgkit.uscc(1),
+def test_s2_agency_keeps_its_filed_uscc_the_same_as_its_legacy_one(app):
+    orgkit.file_agency(orgkit.uscc(2))
+    account = make_legacy_account("A1", kind="agency", id_number=None, uscc=orgkit.uscc(2),
                                   filed_uscc=orgkit.uscc(2))
     assert owner_refusal(account, organisation("agency", orgkit.uscc(2))) is None
     assert owner_refusal(account, organisation("agency", orgkit.uscc(1))).message == \
         legacy_identity.AGENCY_USCC_MISMATCH
     unfiled = make_legacy_account("A2", kind="agency", id_number=None, uscc=orgkit.uscc(3))
     assert owner_refusal(unfiled, organisation("agency", orgkit.uscc(3))).message == \
-        legacy_identity.NO_FILED_USCC
+        legacy_identity.Y1_NOT_FILED
+
+
+@pytest.mark.parametrize("typed", [1, 2])
+def test_y1_agency_whose_filed_uscc_differs_links_with_neither_uscc(app, typed):
+    """Y1: a filing whose USCC differs from the legacy profile's needs a filing change first,
+    the login's answer (``agency_refusal``) — whichever USCC the agency names."""
+    orgkit.file_agency(orgkit.uscc(2))
+    account = make_legacy_account("A1", kind="agency", id_number=None, uscc=orgkit.uscc(1),
+                                  filed_uscc=orgkit.uscc(2))
+    refusal = owner_refusal(account, organisation("agency", orgkit.uscc(typed)))
+    assert refusal.message == legacy_identity.Y1_FILING_CHANGE and refusal.field == "uscc"
+    assert legacy_identity.agency_refusal(account) == legacy_identity.Y1_FILING_CHANGE
+    assert legacy_identity.own_uscc_bidx(account) is None
+
+
+def test_y1_agency_not_on_the_register_links_no_way(app):
+    account = make_legacy_account("A1", kind="agency", id_number=None, uscc=orgkit.uscc(2),
+                                  filed_uscc=orgkit.uscc(2))
+    assert owner_refusal(account, organisation("agency", orgkit.uscc(2))).message == \
+        legacy_identity.Y1_NOT_FILED
+
+
+def test_d2_agency_without_a_valid_legacy_uscc_keeps_its_filed_one(app):
+    orgkit.file_agency(orgkit.uscc(2))
+    account = _with_bad_uscc(make_legacy_account("A1", kind="agency", id_number=None,
+                                                 filed_uscc=orgkit.uscc(2)))
+    assert legacy_identity.agency_refusal(account) is None
+    assert owner_refusal(account, organisation("agency", orgkit.uscc(2))) is None
 
 
 def _with_bad_uscc(account: LegacyAccount) -> LegacyAccount:

@@ -264,14 +264,14 @@ HANDLER = dict(name="孙八", id_number="110105198001010059", phone="13700137088
 
 def test_s6_agency_legacy_journey_in_a_browser(page, sample, idp_url,  # noqa: F811
                                                app):
-    """S6 from the sample: 代理机构 → 历史账号 (the filed USCC, not the legacy profile's) →
+    """S6 from the sample: 代理机构 → 历史账号 (the filed USCC, also the legacy profile's) →
     notice → agency form (codes from the outbox) → 经办人未注册 with a filed practitioner (Y2)
     → consent → back on the sample signed in as the agency, ``legacy_account`` shown (L6)."""
-    filed, profile = orgkit.uscc(21), orgkit.uscc(22)
+    filed = orgkit.uscc(21)
     orgkit.file_agency(filed, AGENCY_NAME)
     orgkit.file_practitioner(HANDLER["id_number"], filed)
     make_legacy_account(AGENCY_ACCOUNT, kind="agency", name=AGENCY_NAME, id_type=None,
-                        uscc=profile, filed_uscc=filed, mobile="13900139066",
+                        uscc=filed, filed_uscc=filed, mobile="13900139066",
                         email="agency@example.com")
     fixed_captcha()
     legacy_login(page, sample[0], idp_url, "代理机构", filed, KIT_PASSWORD)

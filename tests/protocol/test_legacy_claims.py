@@ -92,7 +92,7 @@ def test_y3_agency_sees_legacy_data_only_after_completion(app, browser, rp):
     file_agency(code, name="乙商标代理有限公司")
     organisations.register_agency(**legal_kwargs(code, name="乙商标代理有限公司"))
     make_legacy_account("AG-OLD-8", kind="agency", name="乙商标代理有限公司", id_type=None,
-                        uscc=uscc(9), filed_uscc=code)
+                        uscc=code, filed_uscc=code)
     before = sign_in(browser, rp, code, entry="agency")
     assert all("legacy_account" not in claims for claims in claims_of(browser, before))
     agency = db.session.get(User, organisations.find_by_uscc(code, "agency").user_id)

@@ -185,13 +185,14 @@ def test_l3_personal_center_compares_names_after_normalisation(browser):
 
 
 def test_l3_personal_center_agency_keeps_the_filed_uscc(app, browser):
-    """An agency registered with the USCC of a legacy agency's *profile* is not that legacy
-    agency: its login and its supplementation use the filed USCC (login table)."""
-    profile, filed = uscc(21), uscc(22)
-    file_agency(profile, name="丙商标代理有限公司")
-    agency = organisations.register_agency(**legal_kwargs(profile, name="丙商标代理有限公司"))
-    make_legacy_account("AG-OLD", kind="agency", name="丙商标代理有限公司", id_type=None,
-                        uscc=profile, filed_uscc=filed)
+    """An agency registered here with another USCC is not that legacy agency: the legacy
+    agency's USCC is its filed one (login table)."""
+    other, filed = uscc(21), uscc(22)
+    file_agency(other, name="丙商标代理有限公司")
+    file_agency(filed, name="丁商标代理有限公司")
+    agency = organisations.register_agency(**legal_kwargs(other, name="丙商标代理有限公司"))
+    make_legacy_account("AG-OLD", kind="agency", name="丁商标代理有限公司", id_type=None,
+                        uscc=filed, filed_uscc=filed)
     with pytest.raises(IdentityMismatch) as refused:
         legacy_link.link_existing(agency.user, "AG-OLD", LEGACY_PASSWORD)
     assert refused.value.message == legacy_identity.AGENCY_USCC_MISMATCH

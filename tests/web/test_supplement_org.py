@@ -8,10 +8,11 @@ import orgkit
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import legacy_link, organisations, supplement_org
+from idp.domain import legacy_identity, legacy_link, organisations, registers, supplement_org
 from idp.domain.models import AgencyFiling, HandlerBinding, LegacyAccount, Organisation
 from idp.domain.models.user import PENDING_REVIEW
 from idp.extensions import db
+from idp.services import services
 from orgsupplementkit import (AGENCY_NAME, CAPTCHA, FILED_USCC, LEGAL_NAME, PROFILE_USCC, USCC,
                               accept_notice, agency_data, agency_legacy, bind_registered,
                               foreign_data, legal_legacy, org_data, org_login, pdfs, send,
@@ -124,7 +125,26 @@ def test_s6_uscc_must_be_the_filed_one(app, client):
     db.session.execute(AgencyFiling.__table__.delete())  # the filing withdrawn meanwhile
     db.session.commit()
     html = submit(client, page_url, agency_data(), codes=False, **codes).get_data(as_text=True)
-    assert organisations.Y1_MESSAGE in html and count(Organisation) == 0
+    assert legacy_identity.Y1_NOT_FILED in html and count(Organisation) == 0
+    assert the_account().user_id is None
+
+
+def test_y1_agency_whose_filed_uscc_differs_is_not_linked_by_supplementation(app, client):
+    """Y1, the login's rule decided again at completion: the legacy row re-imported meanwhile
+    with another USCC than the filed one needs a filing change first — nothing is written."""
+    agency_legacy()
+    page_url = started(client, FILED_USCC, "agency")
+    accept_notice(client, page_url)
+    codes = {"sms_code": send(client, page_url, "sms", agency_data()),
+             "email_code": send(client, page_url, "mail", agency_data())}
+    account = the_account()
+    account.uscc_enc = services().cipher.encrypt(PROFILE_USCC, registers.USCC_INDEX)
+    account.uscc_bidx = registers.uscc_index(PROFILE_USCC)
+    db.session.commit()
+    for typed in (FILED_USCC, PROFILE_USCC):
+        html = submit(client, page_url, agency_data(uscc=typed), codes=False,
+                      **codes).get_data(as_text=True)
+        assert legacy_identity.Y1_FILING_CHANGE in html and count(Organisation) == 0
     assert the_account().user_id is None
 
 

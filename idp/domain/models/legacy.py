@@ -6,7 +6,8 @@
   argon2id (L1). ``user_id`` is the link (L3): its unique index means one legacy account per
   user, the single column means one user per legacy account, and no code path ever clears it.
   ``filed_uscc_bidx`` (agencies) is the USCC on the office's agency filing register, which the
-  agency entry's legacy login uses instead of the USCC stored in the legacy profile (login table).
+  agency entry's legacy login uses (login table); a valid USCC stored in the legacy profile must
+  be the same (Y1, ``legacy_identity.agency_refusal``).
   ``designated`` is the office's choice among a person's several accounts (L4): True, False or
   None (not stated in the export).
 - ``LegacyAppeal``: a manual appeal (人工申诉) with its PDFs, decided later by the office (L10).
