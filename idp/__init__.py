@@ -51,21 +51,24 @@ def _locale():
     return LOCALES[request.accept_languages.best_match(list(LOCALES)) or "zh"]
 
 
-def create_app(config: dict | None = None, *, clock=None, store=None, sender=None) -> Flask:
-    """Build the IdP. ``config`` overrides settings (tests); adapters may be injected (tests)."""
-    from . import cli, web
+def create_app(config: dict | None = None, *, clock=None, store=None, sender=None,
+               web: bool = True) -> Flask:
+    """Build the IdP. ``config`` overrides settings (tests); adapters may be injected (tests).
+
+    ``web=False`` builds the app of the batch commands (``idp registers import``, ``idp legacy
+    import``; chosen in ``idp.cli``): settings, clock, field cipher and the database only, with
+    no pages, OAuth server, translations, store, sender or other adapters, and none of their
+    libraries imported, so that a 100,000-row register import stays under 100 MB (issue 9).
+    """
     from .adapters.clock import SystemClock
-    from .adapters.http import RequestsSender
-    from .adapters.store import make_store
     from .domain import passwords
     from .domain.crypto import FieldCipher
-    from .extensions import babel, csrf, db, migrate
-    from .protocol.server import create_server
+    from .extensions import db
     from .services import Services
 
     settings = load_settings(config)
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder="web/templates",
-                static_folder="web/static")
+                static_folder="web/static" if web else None)
     app.config.update(
         SECRET_KEY=settings["secret_key"],
         SQLALCHEMY_DATABASE_URI=_database_uri(settings, app.instance_path),
@@ -80,20 +83,37 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
     )
-    if not settings["issuer"].startswith("https://"):
+    if web and not settings["issuer"].startswith("https://"):
         os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
-    clock = clock or SystemClock()
-    store = store or make_store(settings["store_url"], settings["store_prefix"])
-    svc = Services(settings=settings, clock=clock, store=store,
-                   cipher=FieldCipher(settings["encryption_keys"], settings["encryption_key_current"]),
-                   sender=sender or RequestsSender())
-    _wire_adapters(svc)
+    if web:
+        from .adapters.http import RequestsSender
+        from .adapters.store import make_store
+        store = store or make_store(settings["store_url"], settings["store_prefix"])
+        sender = sender or RequestsSender()
+    cipher = FieldCipher(settings["encryption_keys"], settings["encryption_key_current"])
+    svc = Services(settings=settings, clock=clock or SystemClock(), store=store, cipher=cipher,
+                   sender=sender)
+    if web:
+        _wire_adapters(svc)
     app.extensions["idp"] = svc
     passwords.configure(settings["passwords.argon2_time_cost"],
                         settings["passwords.argon2_memory_cost"],
                         settings["passwords.argon2_parallelism"])
 
     db.init_app(app)
+    if web:
+        _add_web(app, settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return app
+
+
+def _add_web(app: Flask, settings: Settings) -> None:
+    """What only the full app has: migrations, forms, translations, the OAuth server, the pages
+    and the ``idp`` commands."""
+    from . import cli, web
+    from .extensions import babel, csrf, db, migrate
+    from .protocol.server import create_server
+
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
@@ -103,8 +123,6 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     create_server(app)
     web.register(app)
     cli.register(app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    return app
 
 
 def _trust_proxies(app: Flask, hops: int) -> None:

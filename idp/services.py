@@ -1,7 +1,9 @@
 """The per-application service registry: settings and the adapters they chose.
 
 ``create_app`` builds one ``Services`` and keeps it in ``app.extensions["idp"]``; code running
-inside the app reaches it through ``services()``. Tests swap in a settable clock here.
+inside the app reaches it through ``services()``. Tests swap in a settable clock here. The batch
+commands' app (``create_app(web=False)``) has settings, clock and cipher only: no store, no
+sender, no ``extras`` (captcha, codes, files, verifiers).
 """
 from __future__ import annotations
 
