@@ -142,7 +142,7 @@ def _memory(pid: int) -> tuple[int, int]:
 def run_import(path: str, env: dict, log: str, args: list[str]) -> dict:
     """Seconds, CPU seconds (the import and its workers; the database server not counted), peak
     RSS of its largest process (``ru_maxrss``), peak RSS and PSS summed over its processes
-    (sampled every 0.1 s) and the summary line of one ``idp legacy import`` subprocess."""
+    (sampled every 0.5 s) and the summary line of one ``idp legacy import`` subprocess."""
     idp = os.path.join(os.path.dirname(sys.executable), "idp")
     peak = [0, 0]
     started = time.perf_counter()
@@ -152,7 +152,7 @@ def run_import(path: str, env: dict, log: str, args: list[str]) -> dict:
         while proc.poll() is None:  # not reaped yet: wait4 below gets its rusage
             rss, pss = _memory(proc.pid)
             peak = [max(peak[0], rss), max(peak[1], pss)]
-            time.sleep(0.1)
+            time.sleep(0.5)
             if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
                 break
         _, status, usage = os.wait4(proc.pid, 0)

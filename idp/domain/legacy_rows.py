@@ -95,12 +95,11 @@ def digest(row: dict, ctx: Context, extra: str = "") -> str:
     verbatim), of the settings in ``ctx`` and of ``extra`` (what the import took from elsewhere
     for this row, e.g. the register's filed USCC). Equal digests mean an equal import, so an
     unchanged row is skipped without ``parse``."""
-    cells = [_raw(row.get(c)) for c in COLUMNS]
+    cells = [v.strip() if v.__class__ is str else _raw(v) for v in map(row.get, COLUMNS)]
     salt = row.get("password_salt")
     cells[SALT_AT] = salt if isinstance(salt, str) else _raw(salt)
     mac = ctx.digest.copy()
-    mac.update("\x1f".join(cells).encode("utf-8", "surrogatepass"))
-    mac.update(b"\x1e" + extra.encode())
+    mac.update(("\x1f".join(cells) + "\x1e" + extra).encode("utf-8", "surrogatepass"))
     return mac.hexdigest()
 
 
@@ -134,7 +133,8 @@ def parse(row: dict, ctx: Context, filed_uscc_bidx: str | None = None) -> Legacy
     """The row as ``LegacyAccount`` values, or ValidationError. ``filed_uscc_bidx``: the filed
     USCC's blind index the import found on the agency filing register, used for an agency row
     without a ``filed_uscc`` cell."""
-    cells = {c: text(row.get(c), c) for c in COLUMNS}
+    cells = {c: v.strip() if v.__class__ is str and v.isascii() else text(v, c)
+             for c, v in zip(COLUMNS, map(row.get, COLUMNS))}  # ``text``, its common case first
     cells["password_salt"] = str(row.get("password_salt") or "")  # salts are taken verbatim
     warnings = _undecodable(cells)
     account, key = cells["legacy_id"], account_key(cells["legacy_id"])

@@ -8,6 +8,7 @@ neighbouring batches. Workers never touch the database. Results keep the rows' o
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from typing import Callable
 
@@ -52,6 +53,7 @@ class Parser:
     def __enter__(self) -> Parser:
         if self.workers > 1:
             app = current_app._get_current_object()
+            gc.freeze()  # the inherited objects stay shared: the collector does not touch them
             self.pool = multiprocessing.get_context("fork").Pool(
                 self.workers, initializer=_start, initargs=(app, self.ctx))
         return self
@@ -60,6 +62,7 @@ class Parser:
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
+            gc.unfreeze()
 
     def submit(self, items: list[Item]) -> Callable[[], list]:
         if self.pool is None or not items:
