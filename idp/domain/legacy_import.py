@@ -10,7 +10,9 @@ there, without parsing, encrypting or hashing anything, so a re-run costs a frac
 first run. Every other row is checked by ``legacy_rows.parse``: a bad row is reported
 ("record N: reason") and never aborts its batch; a repeated id is refused with the number of
 its first record. Then inserts and updates (``legacy_bulk.write``: COPY on PostgreSQL), one
-commit. Memory stays bounded for million-row files; problems are reported in file order.
+commit. With ``workers`` > 1 the rows are parsed in worker processes (``legacy_workers``), a
+batch's parsing overlapping the writing of the batch before. Memory stays bounded for
+million-row files (two batches in flight at most); problems are reported in file order.
 
 Idempotent: each account keeps the digest of its exported row. A changed row updates an
 unlinked account (its password hash only while it is still a legacy-format hash: a user who
