@@ -51,12 +51,14 @@ class Parser:
         self.ctx, self.workers, self.pool = ctx, max(1, workers), None
 
     def __enter__(self) -> Parser:
-        if self.workers > 1:
-            app = current_app._get_current_object()
-            gc.freeze()  # the inherited objects stay shared: the collector does not touch them
-            self.pool = multiprocessing.get_context("fork").Pool(
-                self.workers, initializer=_start, initargs=(app, self.ctx))
         return self
+
+    def _start_pool(self) -> None:
+        """Started at the first rows to parse, so a re-run of an unchanged file forks nothing."""
+        app = current_app._get_current_object()
+        gc.freeze()  # the inherited objects stay shared: the collector does not touch them
+        self.pool = multiprocessing.get_context("fork").Pool(
+            self.workers, initializer=_start, initargs=(app, self.ctx))
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
@@ -65,8 +67,10 @@ class Parser:
             gc.unfreeze()
 
     def submit(self, items: list[Item]) -> Callable[[], list]:
-        if self.pool is None or not items:
+        if self.workers == 1 or len(items) < self.workers:
             return lambda: parse_all(self.ctx, items)
+        if self.pool is None:
+            self._start_pool()
         step = -(-len(items) // self.workers)
         pending = self.pool.map_async(
             _parse_chunk, [items[i:i + step] for i in range(0, len(items), step)])

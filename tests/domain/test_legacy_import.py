@@ -428,7 +428,11 @@ def test_l1_worker_processes_give_the_same_report(app, tmp_path, monkeypatch):
     rows.append(row("U1"))
     path = write_csv(tmp_path, rows)
     alone = run(path, dry_run=True)
+    here = []
+    parse = legacy_rows.parse
+    monkeypatch.setattr(legacy_rows, "parse", lambda *a, **kw: here.append(1) or parse(*a, **kw))
     pooled = run(path, workers=2)
+    assert here == []  # parsed in the worker processes (their calls are counted there)
     assert counts(pooled) == counts(alone) == (21, 18, 0, 0, 0, 3)
     assert pooled.issues == alone.issues and count() == 18
     assert services().cipher.decrypt(get("u0").phone_enc, "mobile") == "13900139000"
