@@ -422,7 +422,7 @@ def test_l1_bulk_path_per_back_end_gives_the_same_report(app, tmp_path, monkeypa
 
 
 def test_l1_worker_processes_give_the_same_report(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(services().settings.data["legacy"], "import_batch", 4)
+    monkeypatch.setitem(services().settings.data["legacy"], "import_batch", 3)  # 7 batches
     rows = [row(f"u{n}", mobile="123" if n % 3 else "13900139000",
                 registered_at="bad" if n % 7 == 6 else "2019-05-01") for n in range(20)]
     rows.append(row("U1"))
