@@ -143,11 +143,12 @@ def run_import(path: str, env: dict, log: str, args: list[str]) -> dict:
     """Seconds, CPU seconds (the import and its workers; the database server not counted), peak
     RSS of its largest process (``ru_maxrss``), peak RSS and PSS summed over its processes
     (sampled every 0.5 s) and the summary line of one ``idp legacy import`` subprocess."""
-    idp = os.path.join(os.path.dirname(sys.executable), "idp")
+    # BENCH_LEGACY_IDP: another command to time instead (e.g. an older checkout's idp)
+    idp = os.environ.get("BENCH_LEGACY_IDP") or os.path.join(os.path.dirname(sys.executable), "idp")
     peak = [0, 0]
     started = time.perf_counter()
     with open(log, "w") as err, tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen([idp, "legacy", "import", path, *args], env=env,
+        proc = subprocess.Popen([*idp.split(), "legacy", "import", path, *args], env=env,
                                 stdout=out, stderr=err, text=True)
         while proc.poll() is None:  # not reaped yet: wait4 below gets its rusage
             rss, pss = _memory(proc.pid)
