@@ -46,6 +46,8 @@ ID_INDEX, USCC_INDEX, ROW_DIGEST = "id-number", "uscc", "legacy-row"
 _QUOTED = re.compile(r"“[^”]*”")
 UPGRADED = "15 位身份证号码已转换为 18 位。"
 NAME_LIMIT = 200  # the column's size
+# raise when ``parse`` reads the same cells differently: the next import then re-reads every row
+DIGEST_VERSION = "2"
 
 
 @dataclass
@@ -68,8 +70,8 @@ class Context:
                                       svc.settings["legacy.salt_position"])
         # keyed (HMAC, as blind indexes are): the digested row holds ID numbers (D5); what else
         # decides how a row is read is digested too, so changing it re-reads every row
-        digest = hmac.new(key, "\x00".join((ROW_DIGEST, "2", hash_format, salt_position, scheme,
-                                            "")).encode(), hashlib.sha256)
+        digest = hmac.new(key, "\x00".join((ROW_DIGEST, DIGEST_VERSION, hash_format,
+                                            salt_position, scheme, "")).encode(), hashlib.sha256)
         return cls(hash_format, salt_position, svc, documents.beijing_date(svc.clock.now()),
                    digest, scheme)
 
@@ -187,7 +189,7 @@ def _name(value: str, out: LegacyRow) -> str:
     without those characters, and supplementation asks for the name again under
     ``names.check_name``."""
     name = names.clean(value)
-    if not name.isascii() or not name.isprintable():
+    if not name.isprintable():  # every control, format or surrogate character is unprintable
         kept = "".join(ch if unicodedata.category(ch) not in names.INVISIBLE
                        else " " if unicodedata.category(ch) == "Cc" else "" for ch in name)
         if kept != name:
