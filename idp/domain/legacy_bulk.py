@@ -30,6 +30,9 @@ class Conflict(Exception):
 
 
 class Existing(NamedTuple):
+    """What ``existing`` gives per account (a SQLAlchemy row with these fields)."""
+
+    account_key: str
     id: int
     row_digest: str
     user_id: int | None
@@ -46,7 +49,7 @@ def existing(keys: list[str]) -> dict[str, Existing]:
         where = c.account_key.in_(keys)
     rows = db.session.execute(  # fetched at once: one round of the driver, not one per row
         select(c.account_key, c.id, c.row_digest, c.user_id).where(where)).all()
-    return {key: Existing(id_, digest, user) for key, id_, digest, user in rows}
+    return {row.account_key: row for row in rows}  # rows: ``Existing``'s fields, by name
 
 
 def write(inserts: list[dict], updates: list[dict]) -> None:

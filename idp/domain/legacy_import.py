@@ -154,9 +154,8 @@ class _Batch:
             if number is None:
                 issue(*row)
                 continue
-            legacy_id = legacy_rows.text((row or {}).get("legacy_id"))
             if error:
-                issue(number, legacy_id, REJECTED, error)
+                issue(number, _legacy_id(row), REJECTED, error)
                 continue
             key, digest = known[number]
             first, old = earlier.get(key) or taken.get(key), found.get(key)
@@ -164,15 +163,16 @@ class _Batch:
             if old is None or old.row_digest != digest:
                 parsed = next(results)
                 if isinstance(parsed, str):
-                    issue(number, legacy_id, REJECTED, parsed)
+                    issue(number, _legacy_id(row), REJECTED, parsed)
                     continue
             if first is not None:
-                issue(number, legacy_id, REJECTED, f"历史账号与第 {first} 条记录重复。")
+                issue(number, _legacy_id(row), REJECTED, f"历史账号与第 {first} 条记录重复。")
                 continue
             taken[key] = number
             if parsed is None:
                 report.unchanged += 1
                 continue
+            legacy_id = _legacy_id(row)
             for warning in parsed.warnings + _register_warnings(key, batch.filed):
                 issue(number, legacy_id, WARNING, warning)
             values = dict(parsed.values, row_digest=digest, updated_at=now)
@@ -229,3 +229,8 @@ def _register_warnings(key: str, filed: dict) -> list[str]:
     if filed.get(key) == AMBIGUOUS:
         return ["代理机构备案登记册中该历史账号对应多个统一社会信用代码，未取用。"]
     return []
+
+
+def _legacy_id(row: dict | None) -> str:
+    """The legacy id as the report shows it."""
+    return legacy_rows.text((row or {}).get("legacy_id"))
