@@ -55,19 +55,23 @@ def email_index(value: str) -> str:
     return index("email", value)
 
 
-def seal(kind: str, value: str | None) -> tuple[str | None, str | None]:
-    """``(ciphertext, blind index)`` of a value; ``(None, None)`` for no value."""
+def seal(kind: str, value: str | None, *,
+         normalised: bool = False) -> tuple[str | None, str | None]:
+    """``(ciphertext, blind index)`` of a value; ``(None, None)`` for no value.
+    ``normalised``: the caller has validated the value already (the legacy import), so the
+    index skips normalising it again (the e-mail check is the slow part of a million rows)."""
     if value is None or value == "":
         return None, None
     purpose = KINDS[kind][0]
-    return services().cipher.encrypt(value, purpose), index(kind, value)
+    bidx = services().blind_index(value, purpose) if normalised else index(kind, value)
+    return services().cipher.encrypt(value, purpose), bidx
 
 
 def unseal(kind: str, stored: str | None) -> str | None:
     return None if stored is None else services().cipher.decrypt(stored, KINDS[kind][0])
 
 
-def sealed_values(name: str, kind: str, value: str | None) -> dict:
+def sealed_values(name: str, kind: str, value: str | None, *, normalised: bool = False) -> dict:
     """Column values of a contact for Core inserts and updates: ``{name_enc, name_bidx}``."""
-    enc, bidx = seal(kind, value)
+    enc, bidx = seal(kind, value, normalised=normalised)
     return {f"{name}_enc": enc, f"{name}_bidx": bidx}

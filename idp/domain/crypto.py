@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -30,10 +31,11 @@ class FieldCipher:
             if len(key) != 32:
                 raise ValueError(f"encryption key {kid!r} must be 32 bytes (base64)")
         self.current = current
+        self._aead = {kid: AESGCM(key) for kid, key in self._keys.items()}  # reusable, stateless
 
     def encrypt(self, plaintext: str, context: str = "") -> str:
         nonce = os.urandom(12)
-        ct = AESGCM(self._keys[self.current]).encrypt(nonce, plaintext.encode(), context.encode())
+        ct = self._aead[self.current].encrypt(nonce, plaintext.encode(), context.encode())
         return f"{self.current}:{base64.b64encode(nonce + ct).decode()}"
 
     def decrypt(self, stored: str, context: str = "") -> str:
@@ -53,8 +55,14 @@ class FieldCipher:
 
 def keyed_digest(key: str, value: str, purpose: str) -> str:
     """HMAC-SHA-256 of ``value``, domain-separated by ``purpose``; hex."""
-    msg = purpose.encode() + b"\x00" + value.encode()
-    return hmac.new(key.encode(), msg, hashlib.sha256).hexdigest()
+    mac = _keyed_start(key, purpose).copy()  # the key schedule once, not per value (bulk import)
+    mac.update(value.encode())
+    return mac.hexdigest()
+
+
+@functools.lru_cache(maxsize=32)
+def _keyed_start(key: str, purpose: str) -> hmac.HMAC:
+    return hmac.new(key.encode(), purpose.encode() + b"\x00", hashlib.sha256)
 
 
 def token_hash(value: str) -> str:

@@ -1,15 +1,20 @@
 """Reading the legacy export file for ``legacy_import`` (L1): format, encoding, CSV and JSON lines
 records, and the on-disk index of the legacy ids already seen in the file.
 
-``records`` yields ``(line, row, error)`` per record, in file order: ``row`` a dict of column ->
-value (None when the record could not be read at all), ``error`` why the record is unreadable
-(bad CSV quoting, a column count unlike the header's, undecodable bytes, not a JSON object) or
-None. Problems of the file as a whole (unknown extension or encoding, a header without the
-required columns) raise ``DomainError`` before any row is read, so nothing is written.
+``records`` yields ``(number, row, error)`` per record, in file order. ``number`` is the data-row
+number the report gives: 1 is the first record after the CSV header (a quoted value may span
+lines, so it is not a line number) or the first non-empty line of a JSON lines file. ``row`` is
+a dict of column -> value (None when the record could not be read at all), ``error`` why the
+record is unreadable (bad CSV quoting, a column count unlike the header's, not a JSON object) or
+None; undecodable bytes inside a value are ``legacy_rows.parse``'s concern (they spoil a field,
+not the record). Problems of the file as a whole (unknown extension or encoding, a header
+without the required columns) raise ``DomainError`` before any row is read, so nothing is
+written; header warnings are reported as record 0.
 
-``SeenIndex`` keeps every legacy id of the file with the line of its first row in a temporary
-SQLite database on disk, so that a repeated id is refused without holding O(rows) in memory
-(about 100 MB per million rows as a dict); it is queried once per batch and deleted at the end.
+``SeenIndex`` keeps every legacy id of the file with the number of its first record in a
+temporary SQLite database on disk, so that a repeated id is refused without holding O(rows) in
+memory (about 100 MB per million rows as a dict); it is queried once per batch and deleted at
+the end.
 """
 from __future__ import annotations
 
@@ -41,7 +46,7 @@ def file_format(path: str, fmt: str | None = None) -> str:
 
 def records(raw, fmt: str, encoding: str, issue: Callable) -> Iterator[Record]:
     """The records of the open binary file ``raw``; unknown columns are reported via ``issue``
-    as warnings (``issue(line, legacy_id, kind, reason)``). Checks run on the first ``next``."""
+    as warnings (``issue(number, legacy_id, kind, reason)``). Checks run on the first ``next``."""
     if encoding not in ENCODINGS:
         raise DomainError(f"编码应为 {' 或 '.join(ENCODINGS)}。")
     _check_encoding(raw, encoding)
@@ -61,16 +66,10 @@ def _check_encoding(raw, encoding: str) -> None:
     raw.seek(0)
 
 
-def _bad_text(values) -> str | None:
-    if any("\ufffd" in v or "\x00" in v for v in values if isinstance(v, str)):
-        return "含有无法解码的字节或空字符，请核对文件编码。"
-    return None
-
-
 def _csv(stream, issue) -> Iterator[Record]:
-    reader = csv.DictReader(stream)
+    reader = csv.reader(stream)
     try:
-        header = [(h or "").strip() for h in reader.fieldnames or []]
+        header = [(h or "").strip() for h in next(reader, None) or []]
     except csv.Error as exc:
         raise DomainError(f"无法读取表头：{exc}。") from None
     missing = [c for c in legacy_rows.REQUIRED if c not in header]
@@ -78,48 +77,49 @@ def _csv(stream, issue) -> Iterator[Record]:
         raise DomainError(f"表头缺少必需的列：{','.join(missing)}；未导入任何记录。")
     unknown = [h for h in header if h and h not in legacy_rows.COLUMNS]
     if unknown:
-        issue(1, "", WARNING, f"未知的列已忽略：{','.join(unknown)}。")
-    reader.fieldnames = header
+        issue(0, "", WARNING, f"未知的列已忽略：{','.join(unknown)}。")
+    width, number = len(header), 0
     while True:
-        before = reader.line_num
         try:
-            row = next(reader)
+            values = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield before + 1, None, f"CSV 格式错误：{exc}。"
+            number += 1
+            yield number, None, f"CSV 格式错误：{exc}。"
             continue
-        # the line where the record starts (quoted values may span lines)
-        line = reader.line_num - sum(v.count("\n") for v in row.values() if isinstance(v, str))
-        if None in row or None in row.values():
-            yield line, row, "列数与表头不一致。"
-        else:
-            yield line, row, _bad_text(row.values())
+        if not values:
+            continue  # a blank line is no record
+        number += 1
+        row = dict(zip(header, values))
+        yield number, row, None if len(values) == width else "列数与表头不一致。"
 
 
 def _jsonl(stream, issue) -> Iterator[Record]:
     reported: set[str] = set()
-    for line, text in enumerate(stream, 1):
+    number = 0
+    for text in stream:
         if not text.strip():
             continue
+        number += 1
         try:
             row = json.loads(text)
         except ValueError:
-            yield line, None, "不是有效的 JSON。"
+            yield number, None, "不是有效的 JSON。"
             continue
         if not isinstance(row, dict):
-            yield line, None, "每行应为一个 JSON 对象。"
+            yield number, None, "每行应为一个 JSON 对象。"
             continue
         unknown = sorted(set(row) - set(legacy_rows.COLUMNS) - reported)
         if unknown:
             reported.update(unknown)
-            issue(line, "", WARNING, f"未知的字段已忽略：{','.join(unknown)}。")
-        yield line, row, _bad_text(row.values())
+            issue(number, "", WARNING, f"未知的字段已忽略：{','.join(unknown)}。")
+        yield number, row, None
 
 
 class SeenIndex:
-    """The legacy ids (account keys) already taken in this file -> the line of their row, in
-    ``seen(key TEXT PRIMARY KEY, line INTEGER)`` of a SQLite file in a temporary directory.
+    """The legacy ids (account keys) already taken in this file -> the number of their record,
+    in ``seen(key TEXT PRIMARY KEY, line INTEGER)`` of a SQLite file in a temporary directory.
     A context manager: the directory and the database are removed on exit."""
 
     CHUNK = 500  # bound parameters per SELECT, well below SQLite's limit
@@ -138,7 +138,7 @@ class SeenIndex:
         self.folder.cleanup()
 
     def lines(self, keys: Iterable[str]) -> dict[str, int]:
-        """The first line of each of ``keys`` already recorded (absent keys are left out)."""
+        """The first record of each of ``keys`` already recorded (absent keys are left out)."""
         keys, found = list(dict.fromkeys(keys)), {}
         for start in range(0, len(keys), self.CHUNK):
             chunk = keys[start:start + self.CHUNK]

@@ -1,34 +1,47 @@
 """``idp legacy import``: load the legacy system's account export (L1), streaming and in batches.
 
-The file (CSV with a header row, or JSON lines; read by ``legacy_files``) is read as a stream;
-each row is checked by ``legacy_rows.parse`` before the database is touched, so a bad row is
-reported ("line N: reason") and never aborts its batch. Rows go in batches of
-``legacy.import_batch``: the batch's legacy ids are looked up in the on-disk index of the ids
-already seen in the file (a repeated id is refused with the line of its first row), then one
-``SELECT ... WHERE account_key IN (...)``, inserts and updates, one commit. Memory stays bounded
-for million-row files; problems are reported in file order.
+The file (CSV with a header row, or JSON lines; read by ``legacy_files``) is read as a stream
+of records, numbered as data rows (1 = the first record after the header). Rows go in batches of
+``legacy.import_batch``. For each batch, before any row is parsed: every row's account key and
+keyed digest of its raw cells (``legacy_rows.digest``), one look-up of the keys in the on-disk
+index of the ids already seen in the file, one ``SELECT`` of the accounts already imported
+(``legacy_bulk.existing``). A row whose digest equals its account's is unchanged and skipped
+there, without parsing, encrypting or hashing anything, so a re-run costs a fraction of the
+first run. Every other row is checked by ``legacy_rows.parse``: a bad row is reported
+("record N: reason") and never aborts its batch; a repeated id is refused with the number of
+its first record. Then inserts and updates (``legacy_bulk.write``: COPY on PostgreSQL), one
+commit. With ``workers`` > 1 the rows are parsed in worker processes (``legacy_workers``), a
+batch's parsing overlapping the writing of the batch before. Memory stays bounded for
+million-row files (two batches in flight at most); problems are reported in file order.
 
-Idempotent: each account keeps the keyed digest of its exported row. On a re-run an unchanged
-row is skipped; a changed row updates an unlinked account (its password hash only while it is
-still a legacy-format hash: a user who already signed in keeps the rehashed one, L1); a linked
-account is never changed (L3). A file that cannot be read, or a CSV header without the required
-columns, raises ``DomainError`` before anything is written.
+Idempotent: each account keeps the digest of its exported row. A changed row updates an
+unlinked account (its password hash only while it is still a legacy-format hash: a user who
+already signed in keeps the rehashed one, L1); a linked account is never changed (L3). Warnings
+about dropped fields are reported when a row is imported or changed, not again for an unchanged
+row. A file that cannot be read, or a CSV header without the required columns, raises
+``DomainError`` before anything is written.
+
+``filed_uscc_from_register``: an agency row without a ``filed_uscc`` cell takes the filed USCC
+from the agency filing register (``AgencyFiling.legacy_account_key``, filled by
+``idp registers import``; one query per batch). What the register gave is part of the row's
+digest, so a later change on the register updates the account on the next import.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import bindparam, case, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from ..extensions import db
-from ..services import services
-from . import legacy_files, legacy_rows
-from .errors import DomainError, ValidationError
+from . import legacy_bulk, legacy_files, legacy_rows, legacy_workers
+from .errors import DomainError
 from .legacy_files import REJECTED, WARNING
-from .models import LegacyAccount
+from .models import AgencyFiling
 from .models._types import from_timestamp
+from .models.legacy import AGENCY
+
+AMBIGUOUS = "several"  # the register names several USCCs for one legacy account id
 
 
 @dataclass
@@ -46,19 +59,22 @@ class ImportReport:
 
 def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig",
                 dry_run: bool = False, password_scheme: str | None = None,
+                filed_uscc_from_register: bool = False, workers: int = 1,
                 on_issue: Callable[[int, str, str, str], None] | None = None,
                 on_progress: Callable[[int], None] | None = None) -> ImportReport:
     """Import the export at ``path``. Each rejected row and dropped field is passed to
-    ``on_issue(line, legacy_id, "rejected"|"warning", reason)`` (kept in ``report.issues``
-    when no callback is given); ``on_progress(bytes read)`` after every batch."""
+    ``on_issue(record number, legacy_id, "rejected"|"warning", reason)`` (kept in
+    ``report.issues`` when no callback is given; header problems are record 0);
+    ``on_progress(bytes read)`` after every batch. ``workers`` > 1 parses in that many
+    processes (``legacy_workers``), the report unchanged."""
     fmt = legacy_files.file_format(path, fmt)
     report = ImportReport(dry_run)
     sink = on_issue or (lambda *item: report.issues.append(item))
 
-    def issue(line: int, legacy_id: str, kind: str, reason: str) -> None:
+    def issue(number: int, legacy_id: str, kind: str, reason: str) -> None:
         report.rejected += kind == REJECTED
         report.warnings += kind == WARNING
-        sink(line, legacy_id[:64], kind, reason)
+        sink(number, legacy_id[:64], kind, reason)
 
     ctx = legacy_rows.Context.current(password_scheme)
     size = max(1, int(ctx.svc.settings["legacy.import_batch"]))
@@ -66,107 +82,155 @@ def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig
         raw = open(path, "rb")
     except OSError as exc:
         raise DomainError(f"无法读取文件：{exc.strerror}。") from None
-    with raw, legacy_files.SeenIndex() as seen:
-        pending: list = []  # this batch's rows and file warnings, in file order
+    with raw, legacy_files.SeenIndex() as seen, legacy_workers.Parser(ctx, workers) as parser:
+        batch = _Batch(ctx, seen, parser, issue, report, filed_uscc_from_register)
+        pending: list = []  # this batch's records and file warnings, in file order
+        started = None  # the previous batch, parsing while the next one is read
 
         def file_issue(*item) -> None:
-            pending.append((None, item))
+            pending.append((None, item, None))
 
-        for line, row, error in legacy_files.records(raw, fmt, encoding, file_issue):
+        for number, row, error in legacy_files.records(raw, fmt, encoding, file_issue):
             report.read += 1
-            pending.append((line, (row, error)))
+            pending.append((number, row, error))
             if len(pending) >= size:
-                _flush(_checked(pending, ctx, seen, issue), report)
-                pending = []
+                started, previous, pending = batch.start(pending), started, []
+                if previous:
+                    batch.finish(previous)
                 if on_progress:
                     on_progress(raw.tell())
-        _flush(_checked(pending, ctx, seen, issue), report)
+        last = batch.start(pending)
+        for each in (started, last):
+            if each:
+                batch.finish(each)
     return report
 
 
-def _checked(pending: list, ctx, seen: legacy_files.SeenIndex, issue) -> list:
-    """The batch's valid rows, each parsed and new in the file; every rejection and warning is
-    reported in file order. One look-up of the batch's legacy ids in ``seen`` (on disk)."""
-    parsed, problems = {}, {}
-    for index, (line, item) in enumerate(pending):
-        if line is None:
-            continue
-        row, error = item
-        try:
+@dataclass
+class _Started:
+    pending: list  # the batch's records (and file warnings) in file order
+    known: dict  # record number -> (account key, digest)
+    found: dict  # account key -> legacy_bulk.Existing
+    filed: dict  # account key -> the register's filed USCC index ("" / AMBIGUOUS)
+    parsed: Callable[[], list]  # the results of the rows to parse, in order
+
+
+@dataclass
+class _Batch:
+    """What the batches of one import share, and the work of one batch: ``start`` digests the
+    rows, looks up their accounts and starts parsing the changed ones; ``finish`` decides,
+    reports and writes, in file order."""
+
+    ctx: legacy_rows.Context
+    seen: legacy_files.SeenIndex
+    parser: legacy_workers.Parser
+    issue: Callable
+    report: ImportReport
+    from_register: bool
+
+    def start(self, pending: list) -> _Started:
+        rows = [(n, row) for n, row, error in pending if n is not None and not error]
+        filed = self._filed(rows) if self.from_register else {}
+        known: dict[int, tuple[str, str]] = {}
+        for number, row in rows:
+            key = legacy_rows.key_of(row)
+            known[number] = key, legacy_rows.digest(row, self.ctx, filed.get(key, ""))
+        found = legacy_bulk.existing(list(dict.fromkeys(key for key, _ in known.values())))
+        # an equal digest means an equal, valid row: skipped here, never parsed (also when it
+        # repeats an id: it is then refused as a repeat without parsing)
+        todo = [(row, _usable(filed.get(known[n][0]))) for n, row in rows
+                if getattr(found.get(known[n][0]), "row_digest", None) != known[n][1]]
+        return _Started(pending, known, found, filed, self.parser.submit(todo))
+
+    def finish(self, batch: _Started) -> None:
+        """One SELECT of the seen ids, then each record in file order; one commit."""
+        report, issue, known, found = self.report, self.issue, batch.known, batch.found
+        earlier = self.seen.lines(key for key, _ in known.values())
+        results = iter(batch.parsed())
+        taken: dict[str, int] = {}
+        inserts, updates = [], []
+        now = from_timestamp(self.ctx.svc.clock.now())
+        for number, row, error in batch.pending:
+            if number is None:
+                issue(*row)
+                continue
             if error:
-                raise ValidationError(error)
-            parsed[index] = legacy_rows.parse(row, ctx)
-        except ValidationError as exc:
-            problems[index] = exc.message
-    earlier = seen.lines(p.key for p in parsed.values())
-    batch, taken = [], {}
-    for index, (line, item) in enumerate(pending):
-        if line is None:
-            issue(*item)
-            continue
-        legacy_id = legacy_rows.text((item[0] or {}).get("legacy_id"))
-        row = parsed.get(index)
-        if row is None:
-            issue(line, legacy_id, REJECTED, problems[index])
-        elif row.key in earlier or row.key in taken:
-            first = earlier.get(row.key) or taken[row.key]
-            issue(line, legacy_id, REJECTED, f"历史账号与第 {first} 行重复。")
-        else:
-            taken[row.key] = line
-            batch.append(row)
-            for warning in row.warnings:
-                issue(line, legacy_id, WARNING, warning)
-    seen.add(taken)
-    return batch
+                issue(number, _legacy_id(row), REJECTED, error)
+                continue
+            key, digest = known[number]
+            first, old = earlier.get(key) or taken.get(key), found.get(key)
+            parsed = None
+            if old is None or old.row_digest != digest:
+                parsed = next(results)
+                if isinstance(parsed, str):
+                    issue(number, _legacy_id(row), REJECTED, parsed)
+                    continue
+            if first is not None:
+                issue(number, _legacy_id(row), REJECTED, f"历史账号与第 {first} 条记录重复。")
+                continue
+            taken[key] = number
+            if parsed is None:
+                report.unchanged += 1
+                continue
+            legacy_id = _legacy_id(row)
+            for warning in parsed.warnings + _register_warnings(key, batch.filed):
+                issue(number, legacy_id, WARNING, warning)
+            values = dict(parsed.values, row_digest=digest, updated_at=now)
+            if old is None:
+                report.inserted += 1
+                inserts.append(dict(values, account_key=key, imported_at=now))
+            elif old.user_id is not None:
+                report.linked_kept += 1  # L3: never changed
+            else:
+                report.updated += 1
+                updates.append({"v_id": old.id, **{f"v_{k}": v for k, v in values.items()}})
+        self.seen.add(taken)
+        self._write(inserts, updates)
+
+    def _write(self, inserts: list, updates: list) -> None:
+        if self.report.dry_run or not (inserts or updates):
+            db.session.rollback()
+            return
+        try:
+            legacy_bulk.write(inserts, updates)
+            db.session.commit()
+        except legacy_bulk.Conflict:
+            db.session.rollback()
+            raise DomainError("写入失败：是否有另一个导入同时在运行？之前的批次已保存，"
+                              "请稍后重新运行（已导入的记录会被跳过）。") from None
+
+    def _filed(self, rows: list) -> dict[str, str]:
+        """Account key -> the filed USCC's blind index on the agency filing register, for the
+        agency rows without a ``filed_uscc`` cell (one query); "" when the register has none,
+        ``AMBIGUOUS`` when it names several."""
+        wanted = {legacy_rows.key_of(row) for _, row in rows
+                  if legacy_rows.kind_of(row.get("type")) == AGENCY
+                  and not legacy_rows.text(row.get("filed_uscc"))}
+        wanted.discard("")
+        if not wanted:
+            return {}
+        found: dict[str, set] = {}
+        for key, bidx in db.session.execute(
+                select(AgencyFiling.legacy_account_key, AgencyFiling.uscc_bidx)
+                .where(AgencyFiling.legacy_account_key.in_(wanted))):
+            found.setdefault(key, set()).add(bidx)
+        return {key: (next(iter(found[key])) if len(found.get(key, ())) == 1
+                      else AMBIGUOUS if key in found else "") for key in wanted}
 
 
-def _flush(batch: list[legacy_rows.LegacyRow], report: ImportReport) -> None:
-    """One batch: one SELECT of the existing accounts, inserts and updates, one commit."""
-    if not batch:
-        return
-    now = from_timestamp(services().clock.now())
-    table = LegacyAccount.__table__
-    existing = {r.account_key: r for r in db.session.execute(
-        select(table.c.id, table.c.account_key, table.c.row_digest, table.c.user_id)
-        .where(table.c.account_key.in_([r.key for r in batch])))}
-    inserts, updates = [], []
-    for row in batch:
-        found = existing.get(row.key)
-        if found is None:
-            report.inserted += 1
-            inserts.append(dict(row.values, account_key=row.key, row_digest=row.digest,
-                                imported_at=now, updated_at=now))
-        elif found.row_digest == row.digest:
-            report.unchanged += 1
-        elif found.user_id is not None:
-            report.linked_kept += 1
-        else:
-            report.updated += 1
-            values = dict(row.values, row_digest=row.digest, updated_at=now)
-            updates.append({"v_id": found.id, **{f"v_{k}": v for k, v in values.items()}})
-    if report.dry_run:
-        db.session.rollback()
-        return
-    try:
-        if inserts:  # Core statements: executemany without the ORM's per-object work
-            db.session.execute(insert(table), inserts)
-        if updates:
-            db.session.execute(_update_statement(updates[0]), updates)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise DomainError("写入失败：是否有另一个导入同时在运行？之前的批次已保存，"
-                          "请稍后重新运行（已导入的行会被跳过）。") from None
+
+def _usable(filed: str | None) -> str | None:
+    return None if filed in (None, "", AMBIGUOUS) else filed
 
 
-def _update_statement(sample: dict):
-    """Update one unlinked account (L3: a link made meanwhile wins). The password hash is
-    replaced only while still a legacy-format hash: one a legacy login already rehashed to
-    argon2id (``legacy_hashes.is_legacy``) is the user's password now (L1). Decided in the
-    statement itself, so a login committing between our SELECT and UPDATE is not undone."""
-    table = LegacyAccount.__table__
-    values = {k[2:]: bindparam(k) for k in sample if k not in ("v_id", "v_password_hash")}
-    values["password_hash"] = case((table.c.password_hash.like("$argon2%"),
-                                    table.c.password_hash), else_=bindparam("v_password_hash"))
-    return (update(table).where(table.c.id == bindparam("v_id"), table.c.user_id.is_(None))
-            .values(values))
+def _register_warnings(key: str, filed: dict) -> list[str]:
+    if filed.get(key) == "":
+        return ["代理机构备案登记册中没有该历史账号，备案统一社会信用代码为空。"]
+    if filed.get(key) == AMBIGUOUS:
+        return ["代理机构备案登记册中该历史账号对应多个统一社会信用代码，未取用。"]
+    return []
+
+
+def _legacy_id(row: dict | None) -> str:
+    """The legacy id as the report shows it."""
+    return legacy_rows.text((row or {}).get("legacy_id"))

@@ -2,7 +2,7 @@
 
 ``check_name`` is the one rule every form that takes a name uses — registration and
 supplementation of natural persons and organisations, the legal representative, handlers,
-appeals, the legacy import: whitespace runs become one space, the text is put in Unicode NFC
+appeals: whitespace runs become one space, the text is put in Unicode NFC
 (so a name typed with combining accents and one typed precomposed are the same name), and it
 is refused when it
 
@@ -15,6 +15,9 @@ is refused when it
 Names are not folded further: full-width Latin letters, variation selectors of rare CJK
 characters (category Mn) and private-use characters some legacy systems use for rare
 characters are kept, since the national real-name verifier compares the name as written.
+
+The legacy import does not refuse the names the old system took (L1: its accounts must keep
+working): ``legacy_rows`` keeps them, removing invisible characters with a warning.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Importing the legacy system's account export (domain.md L1): every hash format, bad rows
-reported by line, dirty identity fields dropped (not the account), idempotent re-runs that never
-touch a linked account or a rehashed password, ID numbers encrypted at rest (D5), GB 18030 and
-JSON lines, batches of ``legacy.import_batch``."""
+reported by data-row number, dirty identity fields and names kept or dropped (not the account),
+idempotent re-runs that skip unchanged rows before parsing and never touch a linked account or a
+rehashed password, ID numbers encrypted at rest (D5), GB 18030 and JSON lines, batches of
+``legacy.import_batch``, the filed USCC from the agency filing register, worker processes."""
 from __future__ import annotations
 
 import csv
@@ -14,13 +15,13 @@ import pytest
 from passlib import hash as ph
 from sqlalchemy import event, func, select, text
 
-from idp.domain import (accounts, legacy, legacy_files, legacy_hashes, legacy_import,
-                        legacy_link, legacy_rows)
+from idp.domain import (accounts, legacy, legacy_bulk, legacy_files, legacy_hashes,
+                        legacy_import, legacy_link, legacy_rows, registers)
 from idp.domain.errors import DomainError, ValidationError
-from idp.domain.models import LegacyAccount
+from idp.domain.models import AgencyFiling, LegacyAccount
 from idp.extensions import db
 from idp.services import services
-from orgkit import resident_id, uscc
+from orgkit import file_agency, resident_id, uscc
 from support import make_user
 
 PW = "OldPass#2019"
@@ -88,7 +89,7 @@ def test_l1_import_accepts_every_hash_format(app, tmp_path):
     assert get("md5").password_hash == f"$legacy-hex$md5$utf-8$none$${MD5}"
 
 
-def test_l1_bad_rows_are_reported_with_line_and_reason(app, tmp_path):
+def test_l1_bad_rows_are_reported_with_row_number_and_reason(app, tmp_path):
     """A bad hash keeps the account, unusable, with a warning (test_legacy_schemes.py)."""
     rows = [row("ok"), row(""), row("badtype", type="company"), row("noname", name=" "),
             row("badtime", registered_at="2019-13-01"), row("badhash", password_hash="secret!"),
@@ -96,18 +97,20 @@ def test_l1_bad_rows_are_reported_with_line_and_reason(app, tmp_path):
                                            password_salt="s" * 200,
                                            password_scheme="sha256;salt=suffix")]
     report = run(write_csv(tmp_path, rows))
-    assert counts(report)[:2] == (9, 3) and report.rejected == 6 and count() == 3
-    reasons = {line: reason for line, _, kind, reason in report.issues if kind == "rejected"}
-    assert sorted(reasons) == [3, 4, 5, 6, 8, 9]
-    assert "历史账号" in reasons[3] and "用户类型" in reasons[4] and "名称" in reasons[5]
-    assert "注册时间" in reasons[6]
-    assert reasons[8] == "历史账号与第 2 行重复。"  # "OK" is "ok": one account, the first row
-    assert "64" in reasons[9]
-    warnings = [(line, reason) for line, _, kind, reason in report.issues if kind == "warning"]
-    assert [line for line, _ in warnings] == [7] and "密码哈希" in warnings[0][1]
+    assert counts(report)[:2] == (9, 4) and report.rejected == 5 and count() == 4
+    reasons = {n: reason for n, _, kind, reason in report.issues if kind == "rejected"}
+    assert sorted(reasons) == [2, 3, 5, 7, 8]
+    assert "历史账号" in reasons[2] and "用户类型" in reasons[3]
+    assert "注册时间" in reasons[5]
+    assert reasons[7] == "历史账号与第 1 条记录重复。"  # "OK" is "ok": one account, the first row
+    assert "64" in reasons[8]
+    warnings = [(n, reason) for n, _, kind, reason in report.issues if kind == "warning"]
+    assert [n for n, _ in warnings] == [4, 6] and "密码哈希" in warnings[1][1]
     assert get("badhash").password_hash == legacy_hashes.UNUSABLE
     assert len(get("longsalt").password_hash) > 255  # TEXT: no length limit (migration 0009)
     assert not any("secret!" in r or "sss" in r for _, _, _, r in report.issues)
+    # L1: an account without a name still works (supplementation asks for it)
+    assert (4, "noname", "warning", "名称为空。") in report.issues and get("noname").name == ""
 
 
 def test_l1_dirty_identity_fields_are_dropped_not_the_account(app, tmp_path):
@@ -122,7 +125,7 @@ def test_l1_dirty_identity_fields_are_dropped_not_the_account(app, tmp_path):
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (3, 3, 0, 0, 0, 0)
     warnings = [(line, reason) for line, _, kind, reason in report.issues if kind == "warning"]
-    assert [line for line, _ in warnings] == [2, 2, 2, 2, 2, 3]
+    assert [n for n, _ in warnings] == [1, 1, 1, 1, 1, 2]
     assert all(reason.startswith("字段已舍弃：") for _, reason in warnings)
     assert "15 位" in warnings[0][1] and "校验位" in warnings[-1][1]
     assert not any(wrong_check in r or "110105801301123" in r for _, r in warnings)
@@ -143,8 +146,8 @@ def test_l1_first_generation_15_digit_id_number_is_converted(app, tmp_path):
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (2, 2, 0, 0, 0, 0)
     warnings = [(line, reason) for line, _, kind, reason in report.issues if kind == "warning"]
-    assert warnings[0] == (2, "15 位身份证号码已转换为 18 位。")
-    assert warnings[1][0] == 3 and warnings[1][1].startswith("字段已舍弃：证件号码：不支持 15 位")
+    assert warnings[0] == (1, "15 位身份证号码已转换为 18 位。")
+    assert warnings[1][0] == 2 and warnings[1][1].startswith("字段已舍弃：证件号码：不支持 15 位")
     assert not any(ch.isdigit() for ch in warnings[0][1].replace("15", "").replace("18", ""))
     old = get("old")
     assert old.id_number_bidx == accounts.id_number_index("11010519491231002X")
@@ -153,15 +156,23 @@ def test_l1_first_generation_15_digit_id_number_is_converted(app, tmp_path):
     assert counts(run(write_csv(tmp_path, rows))) == (2, 0, 0, 2, 0, 0)  # idempotent
 
 
-def test_l1_repeated_id_across_batches_is_rejected_with_first_line(app, tmp_path, monkeypatch):
+def test_l1_repeated_id_across_batches_is_rejected_with_first_row(app, tmp_path, monkeypatch):
     """The ids seen are kept on disk across batches (bounded memory), not only in one batch."""
     monkeypatch.setitem(services().settings.data["legacy"], "import_batch", 2)
     rows = [row("a"), row("b"), row("c"), row("A", name="李四"), row("d"), row("b")]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (6, 4, 0, 0, 0, 2)
-    assert [(line, reason) for line, _, _, reason in report.issues] == [
-        (5, "历史账号与第 2 行重复。"), (7, "历史账号与第 3 行重复。")]
+    assert [(n, reason) for n, _, _, reason in report.issues] == [
+        (4, "历史账号与第 1 条记录重复。"), (6, "历史账号与第 2 条记录重复。")]
     assert get("a").name == "张三" and count() == 4
+    # the re-run skips the unchanged rows, and still refuses the repeats (not "unchanged")
+    report = run(write_csv(tmp_path, rows))
+    assert counts(report) == (6, 0, 0, 4, 0, 2) and len(report.issues) == 2
+    rows[5] = row("B")  # an exact copy of an imported row repeats its id all the same
+    rows[1] = row("B")
+    report = run(write_csv(tmp_path, rows, name="again.csv"))
+    assert [(n, reason) for n, _, _, reason in report.issues] == [
+        (4, "历史账号与第 1 条记录重复。"), (6, "历史账号与第 2 条记录重复。")]
 
 
 def test_l1_seen_ids_are_kept_on_disk_and_removed_at_the_end():
@@ -269,7 +280,7 @@ def test_l1_gb18030_csv_and_jsonl(app, tmp_path):
     jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = run(str(jsonl))
     assert counts(report) == (4, 2, 0, 0, 0, 2)
-    assert [line for line, *_ in report.issues] == [4, 5]
+    assert [n for n, *_ in report.issues] == [3, 4]  # the n-th non-empty line
     assert get("js1").kind == "agency" and get("js1").designated is True
     assert get("js2").registered_at == dt.datetime(2020, 1, 1, 19, 4, 5, tzinfo=dt.timezone.utc)
 
@@ -336,3 +347,165 @@ def test_l1_registration_times_as_legacy_exports_write_them(written, utc):
 def test_l1_unreadable_registration_time_rejects_the_row(written):
     with pytest.raises(ValidationError):
         legacy_rows.parse_time(written)
+
+
+def test_l1_unchanged_rows_are_skipped_before_parsing_or_encrypting(app, tmp_path, monkeypatch):
+    """A re-run compares the keyed digest of the raw cells first: an unchanged row is never
+    parsed, encrypted or hashed; only the changed row is."""
+    rows = [row("a", id_type="resident_id", id_number=resident_id(1), mobile="13900139000"),
+            row("b", type="legal", name="甲公司", uscc=uscc(1)), row("c", email="c@example.cn")]
+    path = write_csv(tmp_path, rows)
+    assert run(path).inserted == 3
+    calls = {"parse": 0, "encrypt": 0}
+    parse, cipher = legacy_rows.parse, services().cipher
+    encrypt = cipher.encrypt
+
+    def spy_parse(*args, **kw):
+        calls["parse"] += 1
+        return parse(*args, **kw)
+
+    def spy_encrypt(*args, **kw):
+        calls["encrypt"] += 1
+        return encrypt(*args, **kw)
+    monkeypatch.setattr(legacy_rows, "parse", spy_parse)
+    monkeypatch.setattr(cipher, "encrypt", spy_encrypt)
+    assert counts(run(path)) == (3, 0, 0, 3, 0, 0)
+    assert calls == {"parse": 0, "encrypt": 0}
+    rows[2] = row("c", email="new@example.cn")
+    assert counts(run(write_csv(tmp_path, rows, name="changed.csv"))) == (3, 0, 1, 2, 0, 0)
+    assert calls == {"parse": 1, "encrypt": 1}  # row c: its e-mail only
+    assert get("c").email == "new@example.cn"
+
+
+def test_l1_declaring_a_password_scheme_changes_every_digest(app, tmp_path):
+    """The file's default password scheme is part of the digest: declaring one re-reads rows."""
+    path = write_csv(tmp_path, [row("a")])
+    run(path)
+    before = get("a").row_digest
+    ctx = legacy_rows.Context.current("md5")
+    assert legacy_rows.digest(row("a"), ctx) != before
+    assert legacy_rows.digest(row("a"), legacy_rows.Context.current()) == before
+
+
+def test_l1_rows_are_numbered_as_records_not_file_lines(app, tmp_path):
+    """A quoted value spanning lines is one record: the report names the data row (1 = the first
+    record after the header), as the office counts rows in a spreadsheet."""
+    path = tmp_path / "multiline.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, legacy_rows.COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerow(row("a", street="复兴门外大街1号\n东门\n收发室"))
+        writer.writerow(row("b", type="robot"))
+        writer.writerow(row("c", mobile="12345"))
+    report = run(str(path))
+    assert counts(report) == (3, 2, 0, 0, 0, 1)
+    assert [(n, legacy_id, kind) for n, legacy_id, kind, _ in report.issues] == [
+        (2, "b", "rejected"), (3, "c", "warning")]
+    assert get("a").address == {"street": "复兴门外大街1号\n东门\n收发室"}
+
+
+def test_l1_bulk_path_per_back_end_gives_the_same_report(app, tmp_path, monkeypatch):
+    """PostgreSQL inserts with COPY, SQLite with Core inserts: the same accounts and report
+    (this test runs on both back ends with the same expectations)."""
+    copies = []
+    copy = legacy_bulk._copy
+    monkeypatch.setattr(legacy_bulk, "_copy", lambda rows: copies.append(len(rows)) or copy(rows))
+    monkeypatch.setitem(services().settings.data["legacy"], "import_batch", 3)
+    rows = [row("a", province="北京市", designated="1"), row("b", type="legal", uscc=uscc(2)),
+            row("c", mobile="123"), row("A"), row("d", registered_at="bad"),
+            row("e", type="agency", filed_uscc=uscc(3), email="E@Example.CN")]
+    report = run(write_csv(tmp_path, rows))
+    assert counts(report) == (6, 4, 0, 0, 0, 2)
+    assert [(n, kind) for n, _, kind, _ in report.issues] == [
+        (3, "warning"), (4, "rejected"), (5, "rejected")]
+    postgres = db.engine.dialect.name == "postgresql"
+    assert copies == ([3, 1] if postgres else [])
+    a, e = get("a"), get("e")
+    assert a.address == {"province": "北京市"} and a.designated is True
+    assert a.registered_at == dt.datetime(2019, 5, 1, 2, tzinfo=dt.timezone.utc)
+    assert e.email == "e@example.cn" and legacy.find_for_entry("agency", uscc(3)).account == "e"
+    assert counts(run(write_csv(tmp_path, rows))) == (6, 0, 0, 4, 0, 2)
+
+
+def test_l1_worker_processes_give_the_same_report(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(services().settings.data["legacy"], "import_batch", 3)  # 7 batches
+    rows = [row(f"u{n}", mobile="123" if n % 3 else "13900139000",
+                registered_at="bad" if n % 7 == 6 else "2019-05-01") for n in range(20)]
+    rows.append(row("U1"))
+    path = write_csv(tmp_path, rows)
+    alone = run(path, dry_run=True)
+    here = []
+    parse = legacy_rows.parse
+    monkeypatch.setattr(legacy_rows, "parse", lambda *a, **kw: here.append(1) or parse(*a, **kw))
+    pooled = run(path, workers=2)
+    assert here == []  # parsed in the worker processes (their calls are counted there)
+    assert counts(pooled) == counts(alone) == (21, 18, 0, 0, 0, 3)
+    assert pooled.issues == alone.issues and count() == 18
+    assert services().cipher.decrypt(get("u0").phone_enc, "mobile") == "13900139000"
+
+
+def test_l1_filed_uscc_from_the_register_by_legacy_account_id(app, tmp_path):
+    """With ``filed_uscc_from_register`` an agency row without a ``filed_uscc`` cell takes the
+    USCC the filing register keeps for its legacy account id (login table: the agency entry);
+    a change on the register updates the account on the next import."""
+    for n, key in ((11, "agency-a"), (12, None)):
+        file_agency(uscc(n))
+        filing = db.session.scalar(select(AgencyFiling).where(
+            AgencyFiling.uscc_bidx == registers.uscc_index(uscc(n))))
+        filing.legacy_account_key = key
+    db.session.commit()
+    rows = [row("Agency-A", type="agency", name="甲代理"),
+            row("agency-b", type="代理机构", name="乙代理"),
+            row("agency-c", type="agency", name="丙代理", filed_uscc=uscc(13)),
+            row("agency-a-person")]
+    path = write_csv(tmp_path, rows)
+    assert counts(run(path, dry_run=True)) == (4, 4, 0, 0, 0, 0)
+    assert get("agency-a") is None
+    report = run(path, filed_uscc_from_register=True)
+    assert counts(report) == (4, 4, 0, 0, 0, 0)
+    assert [(n, reason) for n, _, _, reason in report.issues] == [
+        (2, "代理机构备案登记册中没有该历史账号，备案统一社会信用代码为空。")]
+    assert legacy.find_for_entry("agency", uscc(11)).account == "Agency-A"
+    assert get("agency-b").filed_uscc_bidx is None
+    assert legacy.find_for_entry("agency", uscc(13)).account == "agency-c"
+    assert counts(run(path, filed_uscc_from_register=True))[3] == 4  # unchanged
+    filing = db.session.scalar(select(AgencyFiling).where(
+        AgencyFiling.uscc_bidx == registers.uscc_index(uscc(12))))
+    filing.legacy_account_key = "agency-b"
+    db.session.commit()
+    assert counts(run(path, filed_uscc_from_register=True)) == (4, 0, 1, 3, 0, 0)
+    assert legacy.find_for_entry("agency", uscc(12)).account == "agency-b"
+
+
+def test_l1_what_the_old_system_accepted_keeps_its_account(app, tmp_path):
+    """L1: no account the old system took is lost to a spelling: other type labels, names
+    that sign-up would refuse, undecodable bytes outside the fields an account needs."""
+    long_name = "甲" * 205
+    rows = [row("t1", type="个人用户"), row("t2", type="法人单位", name="甲公司"),
+            row("n1", name="123"), row("n2", name="张\u200b三"), row("n3", name=long_name),
+            row("b1", street="学院路\ufffd号", mobile="139\x0000139000"),
+            row("b2\ufffd"), row("t3", registered_at="Fri Mar 01 10:00:00 CST 2019")]
+    report = run(write_csv(tmp_path, rows))
+    assert counts(report) == (8, 7, 0, 0, 0, 1)
+    issues = [(n, kind, reason) for n, _, kind, reason in report.issues]
+    assert issues == [
+        (4, "warning", "名称中的控制字符或不可见的格式字符已删除。"),
+        (5, "warning", "名称超过 200 个字，已截断。"),
+        (6, "warning", "字段已舍弃：mobile：含有无法解码的字节或空字符，请核对文件编码。"),
+        (6, "warning", "字段已舍弃：street：含有无法解码的字节或空字符，请核对文件编码。"),
+        (7, "rejected", "legacy_id 含有无法解码的字节或空字符，请核对文件编码。")]
+    assert (get("t1").kind, get("t2").kind) == ("natural", "legal")
+    assert (get("n1").name, get("n2").name, get("n3").name) == ("123", "张三", "甲" * 200)
+    assert get("b1").address is None and get("b1").phone is None
+    assert get("t3").registered_at == dt.datetime(2019, 3, 1, 2, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize("written, utc", [
+    ("20190301", "2019-02-28T16:00:00+00:00"),
+    ("201903011000", "2019-03-01T02:00:00+00:00"),
+    ("20190301100000", "2019-03-01T02:00:00+00:00"),
+    ("Fri Mar 01 10:00:00 CST 2019", "2019-03-01T02:00:00+00:00"),  # java.util.Date
+    ("2019年03月01日 10时00分00秒", "2019-03-01T02:00:00+00:00"),
+])
+def test_l1_more_registration_time_spellings(written, utc):
+    assert legacy_rows.parse_time(written).isoformat() == utc

@@ -1,0 +1,77 @@
+"""Parsing the legacy import's rows in this process or in a pool of worker processes (L1).
+
+Parsing (``legacy_rows.parse``: validation, AES-GCM encryption, blind indexes) is most of the
+first import's time. With ``workers`` > 1 it runs in that many processes forked from this one
+(they inherit the application, its settings and keys, and the import's ``Context``; nothing
+is pickled but the rows and their results), while this process reads, digests and writes the
+neighbouring batches. Workers never touch the database. Results keep the rows' order.
+"""
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from typing import Callable
+
+from flask import current_app
+
+from . import legacy_rows
+from .errors import ValidationError
+
+Item = tuple[dict, "str | None"]  # a row and the filed USCC index from the register
+Result = "legacy_rows.LegacyRow | str"  # the parsed row, or why it is rejected
+
+_CTX: legacy_rows.Context | None = None
+
+
+def parse_all(ctx: legacy_rows.Context, items: list[Item]) -> list:
+    out = []
+    for row, filed in items:
+        try:
+            out.append(legacy_rows.parse(row, ctx, filed))
+        except ValidationError as exc:
+            out.append(exc.message)
+    return out
+
+
+def _start(app, ctx: legacy_rows.Context) -> None:
+    global _CTX
+    app.app_context().push()  # services() in the worker: the forked copy of this application
+    _CTX = ctx
+
+
+def _parse_chunk(items: list[Item]) -> list:
+    return parse_all(_CTX, items)
+
+
+class Parser:
+    """``submit(items)`` starts parsing and returns a function giving the results in order.
+    A context manager: the pool (if any) is stopped on exit."""
+
+    def __init__(self, ctx: legacy_rows.Context, workers: int = 1):
+        self.ctx, self.workers, self.pool = ctx, max(1, workers), None
+
+    def __enter__(self) -> Parser:
+        return self
+
+    def _start_pool(self) -> None:
+        """Started at the first rows to parse, so a re-run of an unchanged file forks nothing."""
+        app = current_app._get_current_object()
+        gc.freeze()  # the inherited objects stay shared: the collector does not touch them
+        self.pool = multiprocessing.get_context("fork").Pool(
+            self.workers, initializer=_start, initargs=(app, self.ctx))
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            gc.unfreeze()
+
+    def submit(self, items: list[Item]) -> Callable[[], list]:
+        if self.workers == 1 or len(items) < self.workers:
+            return lambda: parse_all(self.ctx, items)
+        if self.pool is None:
+            self._start_pool()
+        step = -(-len(items) // self.workers)
+        pending = self.pool.map_async(
+            _parse_chunk, [items[i:i + step] for i in range(0, len(items), step)])
+        return lambda: [result for chunk in pending.get() for result in chunk]
