@@ -10,8 +10,8 @@ old system accepted must work here, so a password hash that does not fit its sch
 account with an unusable hash and a warning (``legacy_schemes.stored_hash``; appeal, L10), a
 name the old system took is kept (invisible characters removed, with a warning), and identity
 and contact data (wrong check characters, bad mobiles) are dropped with a warning, the account
-kept; a first-generation 15-digit resident ID number is converted to 18 digits (warning). Messages are Chinese and never
-carry a secret or a whole document number. Columns and formats: docs/legacy.md.
+kept; a first-generation 15-digit resident ID number is converted to 18 digits (warning).
+Messages are Chinese and never carry a secret or a whole document number. Columns and formats: docs/legacy.md.
 """
 from __future__ import annotations
 
@@ -50,8 +50,8 @@ NAME_LIMIT = 200  # the column's size
 # raise when ``parse`` reads the same cells differently: the next import then re-reads every row
 DIGEST_VERSION = "2"
 PASSWORD = ("password_hash", "password_salt", "password_scheme")
-SPOILED_HASH = ("密码哈希无法使用：密码哈希、盐值或密码方案含有无法解码的字节或空字符，请核对文件编码。"
-                + legacy_schemes.UNUSABLE_NOTE + "。")
+SPOILED_HASH = ("密码哈希无法使用：密码哈希、盐值或密码方案含有无法解码的字节或空字符，"
+                "请核对文件编码。" + legacy_schemes.UNUSABLE_NOTE + "。")
 
 
 @dataclass

@@ -204,13 +204,13 @@ def test_l1_malformed_hash_keeps_the_account_unusable_with_a_warning(app, tmp_pa
     report = legacy_import.import_file(write_csv(tmp_path, rows))
     assert (report.inserted, report.rejected, report.warnings) == (len(rows), 0, len(rows))
     warned = warnings_of(report)
-    assert sorted(warned) == list(range(2, len(rows) + 2))
-    for line, (legacy_id, raw, salt, spec) in enumerate(MALFORMED, start=2):
+    assert sorted(warned) == list(range(1, len(rows) + 1))  # data-row numbers
+    for line, (legacy_id, raw, salt, spec) in enumerate(MALFORMED, start=1):
         assert warned[line].startswith("密码哈希无法使用：") and "人工申诉" in warned[line]
         assert (raw[8:] or "~") not in warned[line] and (salt or "~") not in warned[line]
         assert stored(legacy_id) == legacy_hashes.UNUSABLE, legacy_id
         assert legacy.authenticate("personal", legacy_id, PW) is None
-    assert "迭代" in warned[16] and "代价" in warned[14] and "iterations=N" in warned[20]
+    assert "迭代" in warned[15] and "代价" in warned[13] and "iterations=N" in warned[19]
 
 
 def test_l1_ambiguous_shape_is_reported_never_picked(app, tmp_path):
