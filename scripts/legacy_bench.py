@@ -23,8 +23,8 @@ import time
 
 PW = "OldPass#2019"
 COLUMNS = ("legacy_id", "type", "name", "registered_at", "password_hash", "password_salt",
-           "id_type", "id_number", "uscc", "filed_uscc", "mobile", "email", "province", "city",
-           "county", "street", "postal_code", "designated")
+           "password_scheme", "id_type", "id_number", "uscc", "filed_uscc", "mobile", "email",
+           "province", "city", "county", "street", "postal_code", "designated")
 TYPES = ("natural", "自然人", "legal", "法人", "agency", "代理机构", "simple", "简易用户")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"
@@ -33,21 +33,30 @@ TIMES = ("{y}-{m:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}", "{y}/{m}/{d} {h}:{mi:02
          "{y}-{m:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}+08:00")
 
 
-def hashes() -> list[tuple[str, str, str]]:
-    """(shape, password_hash, password_salt): one of every hash shape the import knows. The one
+def hashes() -> list[tuple[str, str, str, str]]:
+    """(scheme, password_hash, password_salt, password_scheme cell): one of every scheme the
+    import knows (docs/legacy.md "Password schemes"), declared or left to the shape. The one
     list to extend when a new legacy scheme is supported."""
     from passlib import hash as ph
-    salt = "s@lt-盐"
+    salt, gbk = "s@lt-盐", "密码" + PW
     return [
-        ("md5", hashlib.md5(PW.encode()).hexdigest(), ""),
-        ("md5-upper", hashlib.md5(PW.encode()).hexdigest().upper(), ""),
-        ("sha256", hashlib.sha256(PW.encode()).hexdigest(), ""),
-        ("salted_sha256", hashlib.sha256((salt + PW).encode()).hexdigest(), salt),
-        ("salted_md5", hashlib.md5((salt + PW).encode()).hexdigest(), salt),
-        ("md5_crypt", ph.md5_crypt.hash(PW), ""),
-        ("bcrypt", ph.bcrypt.using(rounds=10).hash(PW), ""),
-        ("pbkdf2_sha256", ph.pbkdf2_sha256.hash(PW), ""),
-        ("django_pbkdf2_sha256", ph.django_pbkdf2_sha256.hash(PW), ""),
+        ("md5", hashlib.md5(PW.encode()).hexdigest(), "", ""),
+        ("md5-upper", hashlib.md5(PW.encode()).hexdigest().upper(), "", "md5;case=upper"),
+        ("sha1", hashlib.sha1(PW.encode()).hexdigest(), "", ""),
+        ("sha256", hashlib.sha256(PW.encode()).hexdigest(), "", ""),
+        ("sha512", hashlib.sha512(PW.encode()).hexdigest(), "", "sha512"),
+        ("sha1-prefix", hashlib.sha1((salt + PW).encode()).hexdigest(), salt, "sha1;salt=prefix"),
+        ("sha1-suffix", hashlib.sha1((PW + salt).encode()).hexdigest(), salt, "sha1;salt=suffix"),
+        ("sha256-prefix", hashlib.sha256((salt + PW).encode()).hexdigest(), salt,
+         "sha256;salt=prefix"),
+        ("md5-template", hashlib.md5(f"{salt}:{PW}".encode()).hexdigest(), salt,
+         "md5;salt={salt}:{password}"),
+        ("md5-gbk", hashlib.md5(gbk.encode("gbk")).hexdigest(), "", "md5;encoding=gbk"),
+        ("salted-undeclared", hashlib.md5((salt + PW).encode()).hexdigest(), salt, ""),  # ambiguous
+        ("md5_crypt", ph.md5_crypt.hash(PW), "", ""),
+        ("bcrypt", ph.bcrypt.using(rounds=10).hash(PW), "", "bcrypt"),
+        ("pbkdf2_sha256", ph.pbkdf2_sha256.hash(PW), "", ""),
+        ("django_pbkdf2_sha256", ph.django_pbkdf2_sha256.hash(PW), "", "pbkdf2"),
     ]
 
 
@@ -69,13 +78,13 @@ def row(n: int, shapes: list) -> dict:
     kind = TYPES[n % len(TYPES)]
     english = kind if kind.isascii() else {"自然人": "natural", "法人": "legal",
                                            "代理机构": "agency", "简易用户": "simple"}[kind]
-    _, password_hash, salt = shapes[n % len(shapes)]
+    _, password_hash, salt, scheme = shapes[n % len(shapes)]
     y, m, d = 2005 + n % 20, 1 + n % 12, 1 + n % 28
     when = TIMES[n % len(TIMES)].format(y=y, m=m, d=d, h=n % 24, mi=n % 60, s=(n * 7) % 60)
     person = SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)] + GIVEN[n // 7 % len(GIVEN)]
     out = {"legacy_id": f"User{n:07d}" if n % 3 else f"u{n}@legacy", "type": kind,
            "registered_at": when if n % 97 else str(1100000000 + n),
-           "password_hash": password_hash, "password_salt": salt}
+           "password_hash": password_hash, "password_salt": salt, "password_scheme": scheme}
     if english in ("natural", "simple"):
         out["name"] = person
         number = _resident_id(n)
