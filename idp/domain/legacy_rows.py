@@ -11,15 +11,13 @@ account with an unusable hash and a warning (``legacy_schemes.stored_hash``; app
 name the old system took is kept (invisible characters removed, with a warning), and identity
 and contact data (wrong check characters, bad mobiles) are dropped with a warning, the account
 kept; a first-generation 15-digit resident ID number is converted to 18 digits (warning).
-Messages are Chinese and never carry a secret or a whole document number. Columns and formats:
-docs/legacy.md.
+Messages are Chinese and never carry a secret or a whole document number. Columns and formats: docs/legacy.md.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
-import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -36,7 +34,6 @@ OPTIONAL = ("id_type", "id_number", "uscc", "filed_uscc", "mobile", "email", "pr
             "county", "street", "postal_code", "password_salt", "designated", "password_scheme")
 COLUMNS = REQUIRED + OPTIONAL
 SALT_AT = COLUMNS.index("password_salt")
-_CELLS = operator.itemgetter(*COLUMNS)  # the cells of a CSV record, in C (``digest``)
 ADDRESS = ("province", "city", "county", "street", "postal_code")
 VERBATIM = frozenset(("name",) + ADDRESS)
 KIND_NAMES = {"自然人": "natural", "法人": "legal", "代理机构": "agency", "简易用户": "simple",
@@ -109,13 +106,8 @@ def digest(row: dict, ctx: Context, extra: str = "") -> str:
     verbatim), of the settings in ``ctx`` and of ``extra`` (what the import took from elsewhere
     for this row, e.g. the register's filed USCC). Equal digests mean an equal import, so an
     unchanged row is skipped without ``parse``."""
-    try:  # fast path (a CSV record: every column present as text), the same cells in C
-        values = _CELLS(row)
-        cells = list(map(str.strip, values))
-        salt = values[SALT_AT]
-    except (KeyError, TypeError):  # a missing column, a JSON number, null or boolean
-        cells = [v.strip() if v.__class__ is str else _raw(v) for v in map(row.get, COLUMNS)]
-        salt = row.get("password_salt")
+    cells = [v.strip() if v.__class__ is str else _raw(v) for v in map(row.get, COLUMNS)]
+    salt = row.get("password_salt")
     cells[SALT_AT] = salt if isinstance(salt, str) else _raw(salt)
     mac = ctx.digest.copy()
     mac.update(("\x1f".join(cells) + "\x1e" + extra).encode("utf-8", "surrogatepass"))

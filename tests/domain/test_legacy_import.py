@@ -509,23 +509,3 @@ def test_l1_what_the_old_system_accepted_keeps_its_account(app, tmp_path):
 ])
 def test_l1_more_registration_time_spellings(written, utc):
     assert legacy_rows.parse_time(written).isoformat() == utc
-
-
-@pytest.mark.parametrize("cell", ["", " 1380013800 ", "\x1f张三\x1e", "\u3000ａ１\u3000", "\ud800",
-                                  "a\tb\n", "true"])
-def test_l1_digest_of_a_full_text_record_equals_the_cell_by_cell_digest(app, cell):
-    """``digest`` reads a record with every column as text in C; a record it must read cell by
-    cell (a missing column, a JSON value) gives the same digest for the same trimmed cells."""
-    with app.app_context():
-        ctx = legacy_rows.Context.current()
-        full = {c: cell for c in legacy_rows.COLUMNS}
-        full["password_salt"] = f" {cell} "
-        partial = {**full, "password_scheme": None}
-        del full["designated"]
-        full_no_designated = {**full, "designated": "", "password_scheme": ""}
-        numeric = {**full_no_designated, "mobile": 13800138000}
-        assert (legacy_rows.digest(full_no_designated, ctx)
-                == legacy_rows.digest({**partial, "designated": None}, ctx)
-                == legacy_rows.digest(full | {"password_scheme": ""}, ctx))
-        assert (legacy_rows.digest({**full_no_designated, "mobile": "13800138000"}, ctx, "x")
-                == legacy_rows.digest(numeric, ctx, "x"))
