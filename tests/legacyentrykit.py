@@ -165,8 +165,11 @@ def _agency(situation: str) -> Case:
         return Case(FILED_USCC, account=agency_legacy(filed=False))
     if situation == "legacy_uscc_not_on_register":
         return Case(PROFILE_USCC, account=agency_legacy(filed=False, uscc=PROFILE_USCC))
-    if situation == "no_filed_uscc":
+    if situation == "no_filed_uscc":  # and its legacy USCC is not on the register
         return Case(PROFILE_USCC, account=_agency_row(uscc=PROFILE_USCC))
+    if situation == "no_filed_uscc_legacy_on_register":  # an export without filed_uscc
+        orgkit.file_agency(FILED_USCC)
+        return Case(FILED_USCC, account=_agency_row(uscc=FILED_USCC))
     if situation.startswith("dirty_agency_by_"):  # D2: its legacy USCC was dropped at import
         if situation != "dirty_agency_by_id_not_on_register":
             orgkit.file_agency(FILED_USCC)

@@ -23,7 +23,7 @@ from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..services import services
-from . import legacy_entries, legacy_hashes, legacy_retire, passwords, registers
+from . import legacy_entries, legacy_hashes, legacy_identity, legacy_retire, passwords, registers
 from .legacy_entries import Naming
 from .models import LegacyAccount, User
 from .models._types import from_timestamp
@@ -71,7 +71,8 @@ def naming(entry: str, account: LegacyAccount, identifier: str) -> Naming:
         return Naming(by_id=by_id)
     bidx = registers.uscc_index(identifier)
     return Naming(by_id=by_id, by_uscc=account.uscc_bidx == bidx,
-                  by_filed=account.kind == AGENCY and account.filed_uscc_bidx == bidx)
+                  by_filed=account.kind == AGENCY
+                  and legacy_identity.filed_uscc_bidx(account) == bidx)
 
 
 def rank(entry: str, account: LegacyAccount, how: Naming) -> tuple:

@@ -140,6 +140,7 @@ _PER_ENTRY = {
                ("legacy_uscc_differs", "y1_filing_change"),
                ("filed_not_on_register", "y1_not_filed"),
                ("legacy_uscc_not_on_register", "y1_not_filed"), ("no_filed_uscc", "y1_not_filed"),
+               ("no_filed_uscc_legacy_on_register", "supplement"),
                ("dirty_agency_by_id", "supplement"), ("dirty_agency_by_filed_uscc", "supplement"),
                ("dirty_agency_by_id_not_on_register", "y1_not_filed"),
                ("several_designated", "supplement"), ("legal_by_uscc", "legal_at_agency_entry"),

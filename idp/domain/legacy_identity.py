@@ -84,23 +84,36 @@ def own_uscc_bidx(account: LegacyAccount) -> str | None:
     may keep: a legal person's stored USCC (``legacy_uscc_bidx``), an agency's filed USCC when
     ``agency_refusal`` has nothing against it (login table, Y1)."""
     if account.kind == AGENCY:
-        return account.filed_uscc_bidx if agency_refusal(account) is None else None
+        return filed_uscc_bidx(account) if agency_refusal(account) is None else None
     return legacy_uscc_bidx(account) if account.kind == LEGAL else None
+
+
+def filed_uscc_bidx(account: LegacyAccount) -> str | None:
+    """The blind index of a legacy agency's filed USCC (Y1): the export's ``filed_uscc`` (or the
+    register's, ``--filed-uscc-from-register``); when the export gives none, its valid legacy
+    USCC if that USCC is on the agency filing register — the register then files the very code
+    the legacy profile holds, so an export without the column loses no agency."""
+    if account.filed_uscc_bidx or account.kind != AGENCY:
+        return account.filed_uscc_bidx
+    legacy = legacy_uscc_bidx(account)
+    return legacy if registers.filing_for(legacy) is not None else None
 
 
 def agency_refusal(account: LegacyAccount) -> str | None:
     """Y1, the one rule of the legacy login's 代理机构 entry and of every link of a legacy agency:
     ``Y1_NOT_FILED`` unless its filed USCC is on the agency filing register
     (``registers.filing_for``); ``Y1_FILING_CHANGE`` when its legacy profile holds another valid
-    USCC — the office's guide: a wrong USCC given at filing needs a filing change (备案变更)
+    USCC (``filed_uscc_bidx``: the export's, else its legacy USCC when that is on the register)
+    — the office's guide: a wrong USCC given at filing needs a filing change (备案变更)
     before the legacy account is linked, whichever of the two USCCs is typed. An agency without a
     valid legacy USCC (D2) is its filing's. None for other kinds."""
     if account.kind != AGENCY:
         return None
-    if registers.filing_for(account.filed_uscc_bidx) is None:
+    filed = filed_uscc_bidx(account)
+    if registers.filing_for(filed) is None:
         return Y1_NOT_FILED
     legacy = legacy_uscc_bidx(account)
-    return Y1_FILING_CHANGE if legacy is not None and legacy != account.filed_uscc_bidx else None
+    return Y1_FILING_CHANGE if legacy is not None and legacy != filed else None
 
 
 def legacy_uscc_bidx(account: LegacyAccount) -> str | None:

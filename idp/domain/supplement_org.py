@@ -46,7 +46,7 @@ def prefill_org(account: LegacyAccount) -> dict:
             "email": account.email or ""}
     encrypted = account.uscc_enc
     if account.kind == AGENCY:
-        filing = registers.filing_for(account.filed_uscc_bidx)
+        filing = registers.filing_for(legacy_identity.filed_uscc_bidx(account))
         encrypted = filing.uscc_enc if filing is not None else None
     if encrypted:
         try:

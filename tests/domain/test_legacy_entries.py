@@ -16,7 +16,7 @@ from idp.domain.legacy_identity import IdentityMismatch
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from legacyentrykit import OTHER_PASSWORD, build, organisation_user
-from legacykit import BEIJING, LEGACY_PASSWORD
+from legacykit import BEIJING, LEGACY_PASSWORD, make_legacy_account
 from orgsupplementkit import FILED_USCC, PROFILE_USCC, USCC, agency_legacy, legal_legacy
 from supplementkit import natural_legacy
 
@@ -149,6 +149,25 @@ def test_y1_filed_uscc_differs_one_answer_at_login_and_every_link(app):
     assert refused.value.message == legacy.MESSAGES["y1_filing_change"]
     db.session.refresh(account)
     assert account.user_id is None
+
+
+def test_y1_export_without_filed_uscc_agency_on_the_register_by_its_legacy_uscc(app):
+    """Y1: an export without ``filed_uscc``: an agency whose valid legacy USCC is on the filing
+    register is filed under that very code — it signs in with it and keeps it (S6); one whose
+    legacy USCC is not on the register gets the not-filed explanation."""
+    orgkit.file_agency(FILED_USCC)
+    account = make_legacy_account("A0001", kind="agency", name="甲代理", id_type=None,
+                                  uscc=FILED_USCC)
+    login = legacy.authenticate("agency", FILED_USCC, LEGACY_PASSWORD)
+    assert login.account.id == account.id and login.refusal is None
+    assert legacy.authenticate("agency", FILED_USCC, OTHER_PASSWORD) is None
+    supplement_org.check_uscc(account, FILED_USCC)
+    assert supplement_org.prefill_org(account)["uscc"] == FILED_USCC
+    unfiled = make_legacy_account("A0002", kind="agency", name="乙代理", id_type=None,
+                                  uscc=PROFILE_USCC)
+    login = legacy.authenticate("agency", PROFILE_USCC, LEGACY_PASSWORD)
+    assert login.account.id == unfiled.id
+    assert login.refusal == legacy.MESSAGES["y1_not_filed"]
 
 
 def test_y1_empty_register_is_logged_not_silent(app, caplog):

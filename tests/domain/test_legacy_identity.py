@@ -167,8 +167,8 @@ def test_s2_org_other_uscc_is_refused_by_the_domain_and_nothing_is_written(app):
     make_legacy_account("F2", kind="legal", id_number=None, uscc=orgkit.uscc(2))
     with_uscc = make_legacy_account("F1", kind="legal", id_number=None, uscc=orgkit.uscc(1))
     without = make_legacy_account("F3", kind="legal", id_number=None)
-    orgkit.file_agency(orgkit.uscc(6))
-    unfiled = make_legacy_account("A1", kind="agency", id_number=None, uscc=orgkit.uscc(6))
+    orgkit.file_agency(orgkit.uscc(6))  # filed, but not this agency's: its USCC is not
+    unfiled = make_legacy_account("A1", kind="agency", id_number=None, uscc=orgkit.uscc(8))
     data = {k: v for k, v in orgkit.legal_kwargs().items() if k != "uscc"}
     attempts = [
         lambda: supplement_org.complete_legal(with_uscc, uscc=orgkit.uscc(2), **data),
