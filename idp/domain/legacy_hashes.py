@@ -175,10 +175,7 @@ def verify(password: str, stored: str | None) -> bool:
     (already upgraded) hashes go through ``passwords``; no hash pays the dummy verification;
     any other scheme is checked and pays the dummy verification as well, right or wrong. An
     unknown, unusable or broken hash is a mismatch, never an error."""
-    if stored and stored.startswith("$argon2"):
-        return passwords.verify(password or "", stored)
-    passwords.burn(password or "")
-    return _matches(password or "", stored)
+    return matches_any(password, [stored])[0]
 
 
 def matches_any(password: str, stored: list[str | None]) -> list[bool]:
