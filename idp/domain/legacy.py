@@ -23,7 +23,8 @@ from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..services import services
-from . import legacy_entries, legacy_hashes, legacy_identity, legacy_retire, passwords, registers
+from . import (legacy_entries, legacy_hashes, legacy_identity, legacy_retire, passwords,
+               registers, storable_text)
 from .legacy_entries import Naming
 from .models import LegacyAccount, User
 from .models._types import from_timestamp
@@ -54,7 +55,8 @@ def before_cutoff(account: LegacyAccount) -> bool:
 def named(entry: str, identifier: str) -> list[LegacyAccount]:
     """Every legacy account ``identifier`` names at ``entry`` (any kind: after the password
     matched, ``legacy_entries.refusal`` says where another kind belongs), best first (``rank``)."""
-    if entry not in ENTRY_KINDS or not identifier or len(identifier) > 64:
+    if entry not in ENTRY_KINDS or not identifier or len(identifier) > 64 \
+            or not storable_text.storable(identifier):  # a NUL names nothing, on any database
         return []
     where = [LegacyAccount.account_key == account_key(identifier)]
     if entry != "personal":
