@@ -198,3 +198,18 @@ def test_throttle_one_counter_per_account_when_a_uscc_names_several(app):
     assert key == login_keys.for_legacy("legal", USCC.lower())
     assert login_keys.for_legacy("legal", orgkit.uscc(62)) != key
     assert db.session.scalar(db.select(db.func.count()).select_from(LegacyAccount)) == 2
+
+
+@pytest.mark.parametrize("entry", ["legal", "agency"])
+def test_g_legacy_uscc_in_other_digits_names_no_account_full_width_names_it(app, entry):
+    """A stranger's spelling of an organisation's USCC: other scripts' digits (Arabic-Indic)
+    or a NUL byte name no legacy account — the password is never tried against it — while
+    full-width forms are the same code (identifiers.normalize)."""
+    account = legal_legacy() if entry == "legal" else agency_legacy()
+    code = USCC if entry == "legal" else FILED_USCC
+    arabic = "".join(chr(0x660 + int(c)) if c.isdigit() else c for c in code)
+    for spelling in (arabic, code + "\x00", code[:-1] + "\x00"):
+        assert legacy.named(entry, spelling) == []
+        assert legacy.authenticate(entry, spelling, LEGACY_PASSWORD) is None
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in code)
+    assert legacy.authenticate(entry, full_width, LEGACY_PASSWORD).account.id == account.id
