@@ -33,6 +33,11 @@ PROVINCES = frozenset(
     "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split())
 _FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]+")
 _DIGITS = re.compile("[0-9]+")
+_SPACE = re.compile(r"\s+")
+# character -> value in the check-character sums (tables: the legacy import checks a million)
+_DIGIT_VALUE = {str(n): n for n in range(10)}
+_GB11714_VALUE = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
+_USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
@@ -54,7 +59,10 @@ def normalize(value: str | None) -> str:
     every identifier pattern here is ASCII-only (``[0-9]``, never ``\\d``, ``isdigit`` or
     ``int`` on unchecked text, which all accept other scripts' digits), so they are refused
     with the field's usual message."""
-    return re.sub(r"\s+", "", fold_full_width(value)).translate(_ASCII_UPPER)
+    value = value or ""
+    if not value.isascii():
+        value = fold_full_width(value)
+    return _SPACE.sub("", value).translate(_ASCII_UPPER)
 
 
 def is_ascii_digits(value: str, length: int | None = None) -> bool:
@@ -69,7 +77,8 @@ def beijing_date(timestamp: float) -> dt.date:
 
 def gb11643_check(first17: str) -> str:
     """The MOD 11-2 check character of 17 digits."""
-    return _GB11643_CHECK[sum(int(c) * w for c, w in zip(first17, _GB11643_WEIGHTS)) % 11]
+    value = _DIGIT_VALUE
+    return _GB11643_CHECK[sum(value[c] * w for c, w in zip(first17, _GB11643_WEIGHTS)) % 11]
 
 
 def upgrade_15_digit_id(number: str) -> str | None:
@@ -86,15 +95,16 @@ def upgrade_15_digit_id(number: str) -> str | None:
 
 def gb11714_check(body8: str) -> str:
     """The check character of an 8-character organisation-code body."""
-    total = sum((int(c) if is_ascii_digits(c) else ord(c) - 55) * w
-                for c, w in zip(body8, _GB11714_WEIGHTS))
+    value = _GB11714_VALUE  # digits, then A=10 ... Z=35
+    total = sum(value.get(c, ord(c) - 55) * w for c, w in zip(body8, _GB11714_WEIGHTS))
     value = 11 - total % 11
     return {10: "X", 11: "0"}.get(value, str(value))
 
 
 def gb32100_check(first17: str) -> str:
     """The check character of the first 17 characters of a USCC (all in USCC_ALPHABET)."""
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _GB32100_WEIGHTS))
+    value = _USCC_VALUE
+    total = sum(value[c] * w for c, w in zip(first17, _GB32100_WEIGHTS))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -108,8 +118,10 @@ def mask_middle(value: str, keep: int = 4) -> str:
 
 
 def parse_date(digits: str) -> dt.date | None:
-    """YYYYMMDD as a date, or None when it is not a real calendar date."""
+    """YYYYMMDD (8 ASCII digits) as a date, or None when it is not a real calendar date."""
+    if not is_ascii_digits(digits, 8):
+        return None
     try:
-        return dt.datetime.strptime(digits, "%Y%m%d").date()
+        return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
         return None
