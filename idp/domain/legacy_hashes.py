@@ -45,6 +45,16 @@ def render(template: str, password: str, salt: str) -> str:
     return password.join(part.replace("{salt}", salt) for part in parts)
 
 
+def hex_string(digest: str, encoding: str, template: str, salt: str, checksum: str) -> str:
+    """The ``$legacy-hex$`` string of a hex digest (``checksum``: lower-case hex of the
+    digest's size, checked by the caller). A function, not the handler's constructor, so the
+    import writes a million of them without passlib's per-object checks."""
+    placement = next((k for k, v in PLACEMENTS.items() if v == template),
+                     "tpl." + template.encode("utf-8").hex())
+    return "$".join(("$legacy-hex", digest, encoding, placement, salt.encode("utf-8").hex(),
+                     checksum))
+
+
 class _LegacyHex(uh.GenericHandler):
     """A hex digest of the password, salted as its template says, in its declared encoding.
     A password the encoding cannot represent matches nothing (the legacy system could not
@@ -77,10 +87,7 @@ class _LegacyHex(uh.GenericHandler):
                    checksum=checksum)
 
     def to_string(self):
-        placement = next((k for k, v in PLACEMENTS.items() if v == self.template),
-                         "tpl." + self.template.encode("utf-8").hex())
-        return "$".join((self.ident.rstrip("$"), self.digest, self.encoding, placement,
-                         self.salt.encode("utf-8").hex(), self.checksum))
+        return hex_string(self.digest, self.encoding, self.template, self.salt, self.checksum)
 
     def _calc_checksum(self, secret):
         if isinstance(secret, bytes):

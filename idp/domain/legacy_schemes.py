@@ -37,6 +37,7 @@ KEYS = {**{name: ("salt", "encoding", "case") for name in HEX},
         "md5_crypt": (), "bcrypt": (), "pbkdf2": ("iterations",)}
 MAX_SALT = 256  # characters
 _TOKEN = re.compile(r"(\{salt\}|\{password\})")
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
 _BCRYPT = re.compile(r"\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}")
 _PBKDF2 = (pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512, django_pbkdf2_sha256, django_pbkdf2_sha1)
 _WERKZEUG = {"sha1": pbkdf2_sha1, "sha256": pbkdf2_sha256, "sha512": pbkdf2_sha512}
@@ -156,7 +157,7 @@ def guess(raw: str, salt: str) -> Scheme:
     if not raw:
         raise Unusable("密码哈希为空")
     for name, size in HEX.items():
-        if len(raw) == size and re.fullmatch(r"[0-9a-fA-F]+", raw):
+        if len(raw) == size and _HEX_DIGITS.fullmatch(raw):
             if not salt:
                 return Scheme(name)
             raise Unusable(f"有盐值的 {size} 位十六进制哈希可能是 {name};salt=prefix、"
@@ -200,7 +201,7 @@ def _convert(raw: str, salt: str, scheme: Scheme, notes: list[str]) -> str:
 
 def _hex(raw: str, salt: str, scheme: Scheme, notes: list[str]) -> str:
     size = HEX[scheme.name]
-    if len(raw) != size or not re.fullmatch(r"[0-9a-fA-F]+", raw):
+    if len(raw) != size or not _HEX_DIGITS.fullmatch(raw):
         raise Unusable(f"不符合声明的 {scheme.name} 格式（{size} 位十六进制）")
     if len(salt) > MAX_SALT:
         raise Unusable(f"盐值超过 {MAX_SALT} 个字符")
@@ -214,9 +215,8 @@ def _hex(raw: str, salt: str, scheme: Scheme, notes: list[str]) -> str:
         notes.append(f"password_salt 已忽略：方案 {scheme.name} 未声明 salt 位置。")
     elif scheme.salted and not salt:
         notes.append("password_salt 为空：按空盐值计算。")
-    stored = lh._LegacyHex(scheme.name, scheme.encoding, scheme.template,
-                           salt if scheme.salted else "", checksum=raw.lower())
-    return stored.to_string()
+    return lh.hex_string(scheme.name, scheme.encoding, scheme.template,
+                         salt if scheme.salted else "", raw.lower())
 
 
 def _checked_form(raw: str, handler, label: str) -> str:
@@ -259,7 +259,7 @@ def _werkzeug(raw: str, scheme: Scheme) -> str:
                        "无法确定；请声明 pbkdf2;iterations=N 后重新导入")
     salt, checksum = parts[1].encode("utf-8"), parts[2]
     size = {"sha1": 20, "sha256": 32, "sha512": 64}[hash_name]
-    if len(checksum) != size * 2 or not re.fullmatch(r"[0-9a-fA-F]+", checksum) or not salt:
+    if len(checksum) != size * 2 or not _HEX_DIGITS.fullmatch(checksum) or not salt:
         raise Unusable("不符合声明的 pbkdf2 格式（Werkzeug 写法）")
     ident = handler.ident.rstrip("$")
     stored = "$".join((ident, str(iterations), ab64_encode(salt).decode(),

@@ -352,3 +352,20 @@ def test_l1_json_salts_are_verbatim_and_unencodable_cells_never_abort(app, tmp_p
     assert (report.inserted, report.rejected, sorted(warnings_of(report))) == (3, 0, [2, 3])
     assert legacy.authenticate("personal", "zero", PW) is not None
     assert stored("surrogate") == stored("werkzeug") == legacy_hashes.UNUSABLE
+
+
+@pytest.mark.parametrize("spec, salt", [
+    ("md5", ""), ("sha1;salt=prefix", SALT), ("sha256;salt=suffix;encoding=gbk", "盐"),
+    ("sha512;salt={salt}:{password}:{salt};encoding=gb18030", "$;"),
+    ("md5;salt={password}{salt};case=upper", "")])
+def test_l1_stored_hex_form_is_what_the_verifier_parses(spec, salt):
+    """``stored_hash`` writes the ``$legacy-hex$`` string without the handler's constructor;
+    the handler reads back the same digest, encoding, template, salt and checksum."""
+    scheme = legacy_schemes.parse_spec(spec)
+    raw = hashlib.new(scheme.name, b"x").hexdigest().upper()
+    stored, _ = legacy_schemes.stored_hash(raw, salt, spec)
+    parsed = legacy_hashes._LegacyHex.from_string(stored)
+    assert (parsed.digest, parsed.encoding, parsed.template, parsed.checksum) == (
+        scheme.name, scheme.encoding, scheme.template, raw.lower())
+    assert parsed.salt == (salt if scheme.salted else "")
+    assert parsed.to_string() == stored
