@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..services import services
+from ..services import Services, services
 from . import documents, emails
 from .errors import ValidationError
 
@@ -55,23 +55,25 @@ def email_index(value: str) -> str:
     return index("email", value)
 
 
-def seal(kind: str, value: str | None, *,
-         normalised: bool = False) -> tuple[str | None, str | None]:
+def seal(kind: str, value: str | None, *, normalised: bool = False,
+         svc: Services | None = None) -> tuple[str | None, str | None]:
     """``(ciphertext, blind index)`` of a value; ``(None, None)`` for no value.
     ``normalised``: the caller has validated the value already (the legacy import), so the
-    index skips normalising it again (the e-mail check is the slow part of a million rows)."""
+    index skips normalising it again (the e-mail check is the slow part of a million rows);
+    ``svc``: the services, when the caller holds them (the import's workers)."""
     if value is None or value == "":
         return None, None
-    purpose = KINDS[kind][0]
-    bidx = services().blind_index(value, purpose) if normalised else index(kind, value)
-    return services().cipher.encrypt(value, purpose), bidx
+    purpose, svc = KINDS[kind][0], svc or services()
+    bidx = svc.blind_index(value, purpose) if normalised else index(kind, value)
+    return svc.cipher.encrypt(value, purpose), bidx
 
 
 def unseal(kind: str, stored: str | None) -> str | None:
     return None if stored is None else services().cipher.decrypt(stored, KINDS[kind][0])
 
 
-def sealed_values(name: str, kind: str, value: str | None, *, normalised: bool = False) -> dict:
+def sealed_values(name: str, kind: str, value: str | None, *, normalised: bool = False,
+                  svc: Services | None = None) -> dict:
     """Column values of a contact for Core inserts and updates: ``{name_enc, name_bidx}``."""
-    enc, bidx = seal(kind, value, normalised=normalised)
+    enc, bidx = seal(kind, value, normalised=normalised, svc=svc)
     return {f"{name}_enc": enc, f"{name}_bidx": bidx}

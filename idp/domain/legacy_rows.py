@@ -170,7 +170,7 @@ def parse(row: dict, ctx: Context, filed_uscc_bidx: str | None = None) -> Legacy
     _identity(cells, kind, out, ctx)
     if filed_uscc_bidx and kind == AGENCY and not cells["filed_uscc"]:
         out.values["filed_uscc_bidx"] = filed_uscc_bidx
-    _contact(cells, out)
+    _contact(cells, out, ctx.svc)
     return out
 
 
@@ -219,6 +219,7 @@ def _name(value: str, out: LegacyRow) -> str:
     return name
 
 
+_EPOCH = re.compile(r"[0-9]{10}|[0-9]{13}")
 _COMPACT_TIME = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})(?:([0-9]{2})([0-9]{2})([0-9]{2})?)?")
 _JAVA_TIME = re.compile(  # java.util.Date.toString(): "Fri Mar 01 10:00:00 CST 2019"
     r"[A-Z][a-z]{2} ([A-Z][a-z]{2}) ([0-9]{1,2}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) CST ([0-9]{4})")
@@ -239,7 +240,13 @@ def parse_time(value: str) -> dt.datetime:
     offset means Beijing time (the cutoff is Beijing time, L2)."""
     value = (value or "").strip()
     try:
-        if re.fullmatch(r"[0-9]{10}|[0-9]{13}", value):
+        loose = _LOOSE_TIME.fullmatch(value)
+        if loose and not loose.group(8):  # the common spellings, Beijing time: no ISO string
+            y, mo, d, h, mi, sec, frac, _ = loose.groups()
+            return dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0),
+                               int(sec or 0), int(f"{frac[:6]:0<6}") if frac else 0,
+                               tzinfo=BEIJING).astimezone(dt.timezone.utc)
+        if _EPOCH.fullmatch(value):
             seconds = int(value) / (1000 if len(value) == 13 else 1)
             return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
         compact = _COMPACT_TIME.fullmatch(value)
@@ -320,7 +327,7 @@ def _identity(cells: dict, kind: str, out: LegacyRow, ctx: Context) -> None:
                           uscc_masked=documents.mask_uscc(code))
 
 
-def _contact(cells: dict, out: LegacyRow) -> None:
+def _contact(cells: dict, out: LegacyRow, svc: Services) -> None:
     values = out.values
     phone = email = None
     values["designated"] = None
@@ -335,8 +342,8 @@ def _contact(cells: dict, out: LegacyRow) -> None:
         except ValidationError:
             out.warnings.append("字段已舍弃：电子邮箱：格式不正确。")
     values.update(  # D5: never plain at rest; both already validated above
-        **contacts.sealed_values("phone", "phone", phone, normalised=True),
-        **contacts.sealed_values("email", "email", email, normalised=True))
+        **contacts.sealed_values("phone", "phone", phone, normalised=True, svc=svc),
+        **contacts.sealed_values("email", "email", email, normalised=True, svc=svc))
     address = {part: cells[part] for part in ADDRESS if cells[part]}
     values["address"] = address or None
     flag = cells["designated"].lower()

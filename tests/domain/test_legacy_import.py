@@ -196,6 +196,25 @@ def test_l1_registered_at_formats_and_beijing_time():
             legacy_rows.parse_time(value)
 
 
+@pytest.mark.parametrize("value, expected", [
+    ("2019-3-1 9:05", (2019, 3, 1, 1, 5, 0, 0)), ("2019年3月1日", (2019, 2, 28, 16, 0, 0, 0)),
+    ("2019.03.01 10:00:00.5", (2019, 3, 1, 2, 0, 0, 500000)),
+    ("2019-03-01 10:00:00.1234567", (2019, 3, 1, 2, 0, 0, 123456)),
+    ("9999-12-31 23:59:59", (9999, 12, 31, 15, 59, 59, 0)),
+    ("2019-03-01 10:00:00+08:75", (2019, 3, 1, 0, 45, 0, 0)),
+    ("2019/03/01 10:00:00Z", (2019, 3, 1, 10, 0, 0, 0)),
+    ("2019-03-01 24:00:00", None), ("2019-03-01 23:59:60", None), ("2019-02-29 10:00", None),
+    ("0000-01-01 00:00:00", None), ("0001-01-01 00:00:00", None)])  # before UTC's year 1
+def test_l1_registered_at_edges_of_the_loose_spellings(value, expected):
+    """The common spellings are read without an ISO string in between; the answers, refusals
+    included, are the calendar's."""
+    if expected is None:
+        with pytest.raises(DomainError):
+            legacy_rows.parse_time(value)
+    else:
+        assert legacy_rows.parse_time(value) == dt.datetime(*expected, tzinfo=dt.timezone.utc)
+
+
 def test_l1_rerun_changes_nothing(app, tmp_path, clock):
     path = write_csv(tmp_path, [row("a"), row("b", type="legal", uscc=uscc(1)), row("c")])
     assert run(path).inserted == 3
