@@ -101,3 +101,68 @@ def test_legacy_import_drops_the_address_with_a_warning(app):
     parsed = legacy_rows.parse(row | {"email": "Old@Example.CN"}, legacy_rows.Context.current())
     assert contacts.unseal("email", parsed.values["email_enc"]) == "old@example.cn"
     assert parsed.values["email_bidx"] == contacts.email_index("old@example.cn")
+
+
+def _library_answer(text: str) -> str | None:
+    """email-validator called on the whole address, as ``normalise_email`` did before its
+    per-domain cache: the reference the fast path must agree with."""
+    from email_validator import EmailNotValidError, validate_email
+    try:
+        return validate_email(text, check_deliverability=False, allow_smtputf8=False,
+                              allow_display_name=False, allow_quoted_local=False,
+                              allow_domain_literal=False).ascii_email.lower()
+    except EmailNotValidError:
+        return None
+
+
+LOCALS = ["a", "Zhang.San", "zhang+tm", "x_y%z-1", ".a", "a.", "a..b", "a!b", "a#b", "o'neil",
+          "a/b", "{a}", "张三", "a b", '"a"', "postmaster", "PostMaster", "a" * 64, "a" * 65,
+          "1" * 63 + ".", "-", "_", "a\u200bb"]
+DOMAINS = ["example.com", "EXAMPLE.Com", "mail.example.gov.cn", "例子.中国", "xn--fsqu00a.xn--fiqs8s",
+           "example.local", "localhost", "a..b.cn", "-a.cn", "a-.cn", "example.123", "1.2.3.4",
+           "example.com.", "exa_mple.cn", "例子。中国", "ex\u200bample.cn", "xn--zz.cn", "例子.cn",
+           "b" * 63 + ".cn", "b" * 64 + ".cn", ".".join(["b" * 60] * 4) + ".cn",
+           ".".join(["c" * 55] * 4) + ".cn", ".".join(["例" * 15] * 6) + ".cn", "", "-", "a.b-",
+           "example.test", "example.invalid", "EXAMPLE.ONION", "ß.de", "Ⅻ.cn", "example.c\u202en"]
+
+
+def test_normalise_email_gives_email_validators_answer_for_every_shape():
+    """The per-domain cache (plain local part at a plain domain) never changes an answer:
+    each local part at each domain, lengths around the 254-byte limit included."""
+    checked = 0
+    for local in LOCALS:
+        for domain in DOMAINS:
+            text = f"{local}@{domain}"
+            expected = _library_answer(text)
+            try:
+                answer = emails.normalise_email(text)
+            except ValidationError:
+                answer = None
+            assert answer == expected, text
+            checked += 1
+    assert checked == len(LOCALS) * len(DOMAINS)
+
+
+def test_normalise_email_lengths_at_the_limit_agree_with_email_validator():
+    domain = ".".join(["d" * 60] * 3) + ".cn"  # 185 characters
+    answers = set()
+    for size in range(60, 70):
+        text = "l" * size + "@" + domain
+        try:
+            answer = emails.normalise_email(text)
+        except ValidationError:
+            answer = None
+        assert answer == _library_answer(text), size
+        answers.add(answer is None)
+    assert answers == {True, False}  # both sides of the limit were reached
+    idn = ".".join(["商标注册申请人代理机构统一身份"] * 4) + ".cn"  # 186 bytes typed, 206 in ASCII
+    answers = set()
+    for size in range(40, 54):
+        text = "l" * size + "@" + idn
+        try:
+            answer = emails.normalise_email(text)
+        except ValidationError:
+            answer = None
+        assert answer == _library_answer(text), size
+        answers.add(answer is None)
+    assert answers == {True, False}  # both sides of the limit were reached
