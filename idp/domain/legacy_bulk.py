@@ -2,18 +2,18 @@
 
 ``existing`` is one ``SELECT`` of a batch's account keys (id, digest, link). ``write`` adds the
 new accounts and updates the changed ones; the caller commits (one transaction per batch).
-On PostgreSQL new accounts go in with ``COPY legacy_accounts FROM STDIN`` (psycopg 3): measured
-13 µs of the import's CPU a row against 37 µs for psycopg's pipelined ``executemany`` of
-``INSERT``, and about 1.7 times faster with the server's work (docs/legacy.md, "Speed and
-memory"). Only keys the ``SELECT`` did not find are inserted, so no
-merge is needed; an import running at the same time makes the unique key fail and the batch
-is rolled back (``Conflict``). Other databases (SQLite) use a Core ``executemany``. Updates are
+On PostgreSQL new accounts go in with ``COPY legacy_accounts FROM STDIN`` in binary format
+(psycopg 3): measured 6 µs of the import's CPU a row against 13 µs in text format and 37 µs
+for psycopg's pipelined ``executemany`` of ``INSERT`` (docs/legacy.md, "Speed and memory").
+Only keys the ``SELECT`` did not find are inserted, so no merge is needed; an import running
+at the same time makes the unique key fail and the batch is rolled back (``Conflict``). Other databases (SQLite) use a Core ``executemany``. Updates are
 rare (a changed row of an unlinked account) and take the same Core statement everywhere: it
 decides in SQL that a link made meanwhile wins (L3) and that an argon2id hash stays (L1).
 """
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from typing import NamedTuple
 
 from sqlalchemy import ARRAY, String, any_, bindparam, case, insert, select, update
@@ -69,21 +69,33 @@ def write(inserts: list[dict], updates: list[dict]) -> None:
 
 
 def _copy(rows: list[dict]) -> None:
+    """``COPY … FROM STDIN (FORMAT BINARY)``: psycopg writes each value by its column's type
+    (read from the catalogue), so neither side formats or parses text (measured: 6 µs a row
+    of the import's CPU and 24 µs of the server's, against 13 and 27 in text format)."""
     from psycopg import errors
+    from psycopg.types.json import set_json_dumps
 
     columns = list(rows[0])
-    at = columns.index("address")
+    values_of = itemgetter(*columns)
     raw = db.session.connection().connection.driver_connection
     try:
-        with raw.cursor() as cursor, cursor.copy(
-                f"COPY {TABLE.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                values = [row[c] for c in columns]
-                if values[at] is not None:  # JSON as text, as SQLAlchemy's JSON type writes it
-                    values[at] = json.dumps(values[at], ensure_ascii=False)
-                copy.write_row(values)
+        with raw.cursor() as cursor:
+            types = dict(cursor.execute(
+                "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
+                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                (TABLE.name,)).fetchall())
+            set_json_dumps(_json_text, context=cursor)  # as SQLAlchemy's JSON type writes it
+            with cursor.copy(f"COPY {TABLE.name} ({', '.join(columns)}) FROM STDIN"
+                             " (FORMAT BINARY)") as copy:
+                copy.set_types([types[c] for c in columns])
+                for row in rows:
+                    copy.write_row(values_of(row))
     except errors.IntegrityError:
         raise Conflict() from None
+
+
+def _json_text(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _update_statement(sample: dict):
