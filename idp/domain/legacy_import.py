@@ -109,7 +109,7 @@ def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig
 @dataclass
 class _Started:
     pending: list  # the batch's records (and file warnings) in file order
-    known: dict  # record number -> (account key, digest)
+    known: dict  # record number -> (account key, digest; "" for a new account: its parse's)
     found: dict  # account key -> legacy_bulk.Existing
     filed: dict  # account key -> the register's filed USCC index ("" / AMBIGUOUS)
     parsed: Callable[[], list]  # the results of the rows to parse, in order
@@ -131,15 +131,23 @@ class _Batch:
     def start(self, pending: list) -> _Started:
         rows = [(n, row) for n, row, error in pending if n is not None and not error]
         filed = self._filed(rows) if self.from_register else {}
-        known: dict[int, tuple[str, str]] = {}
+        keys = {number: legacy_rows.key_of(row) for number, row in rows}
+        found = legacy_bulk.existing(list(dict.fromkeys(keys.values())))
+        known: dict[int, tuple[str, str]] = {}  # number -> (key, digest), "" when not found:
+        todo = []  # then the row is parsed anyway and its parser computes the digest
         for number, row in rows:
-            key = legacy_rows.key_of(row)
-            known[number] = key, legacy_rows.digest(row, self.ctx, filed.get(key, ""))
-        found = legacy_bulk.existing(list(dict.fromkeys(key for key, _ in known.values())))
-        # an equal digest means an equal, valid row: skipped here, never parsed (also when it
-        # repeats an id: it is then refused as a repeat without parsing)
-        todo = [(row, _usable(filed.get(known[n][0]))) for n, row in rows
-                if getattr(found.get(known[n][0]), "row_digest", None) != known[n][1]]
+            key = keys[number]
+            old = found.get(key)
+            if old is None:
+                known[number] = key, ""
+                todo.append((row, _usable(filed.get(key)), filed.get(key, "")))
+                continue
+            digest = legacy_rows.digest(row, self.ctx, filed.get(key, ""))
+            known[number] = key, digest
+            # an equal digest means an equal, valid row: skipped here, never parsed (also when
+            # it repeats an id: it is then refused as a repeat without parsing)
+            if old.row_digest != digest:
+                todo.append((row, _usable(filed.get(key)), None))
         return _Started(pending, known, found, filed, self.parser.submit(todo))
 
     def finish(self, batch: _Started) -> None:
@@ -165,6 +173,7 @@ class _Batch:
                 if isinstance(parsed, str):
                     issue(number, _legacy_id(row), REJECTED, parsed)
                     continue
+                digest = digest or parsed.digest
             if first is not None:
                 issue(number, _legacy_id(row), REJECTED, f"历史账号与第 {first} 条记录重复。")
                 continue
@@ -175,10 +184,12 @@ class _Batch:
             legacy_id = _legacy_id(row)
             for warning in parsed.warnings + _register_warnings(key, batch.filed):
                 issue(number, legacy_id, WARNING, warning)
-            values = dict(parsed.values, row_digest=digest, updated_at=now)
+            values = parsed.values  # this batch's own: completed in place
+            values.update(row_digest=digest, updated_at=now)
             if old is None:
                 report.inserted += 1
-                inserts.append(dict(values, account_key=key, imported_at=now))
+                values.update(account_key=key, imported_at=now)
+                inserts.append(values)
             elif old.user_id is not None:
                 report.linked_kept += 1  # L3: never changed
             else:

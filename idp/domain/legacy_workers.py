@@ -17,7 +17,9 @@ from flask import current_app
 from . import legacy_rows
 from .errors import ValidationError
 
-Item = tuple[dict, "str | None"]  # a row and the filed USCC index from the register
+# a row, the filed USCC index from the register, and the ``extra`` of its digest when the
+# parser is to compute it (None: the importer has it already)
+Item = tuple[dict, "str | None", "str | None"]
 Result = "legacy_rows.LegacyRow | str"  # the parsed row, or why it is rejected
 
 _CTX: legacy_rows.Context | None = None
@@ -25,11 +27,15 @@ _CTX: legacy_rows.Context | None = None
 
 def parse_all(ctx: legacy_rows.Context, items: list[Item]) -> list:
     out = []
-    for row, filed in items:
+    for row, filed, extra in items:
         try:
-            out.append(legacy_rows.parse(row, ctx, filed))
+            parsed = legacy_rows.parse(row, ctx, filed)
         except ValidationError as exc:
             out.append(exc.message)
+            continue
+        if extra is not None:
+            parsed.digest = legacy_rows.digest(row, ctx, extra)
+        out.append(parsed)
     return out
 
 
