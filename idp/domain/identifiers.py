@@ -77,8 +77,8 @@ def beijing_date(timestamp: float) -> dt.date:
 
 def gb11643_check(first17: str) -> str:
     """The MOD 11-2 check character of 17 digits."""
-    value = _DIGIT_VALUE
-    return _GB11643_CHECK[sum(value[c] * w for c, w in zip(first17, _GB11643_WEIGHTS)) % 11]
+    table = _DIGIT_VALUE
+    return _GB11643_CHECK[sum(table[c] * w for c, w in zip(first17, _GB11643_WEIGHTS)) % 11]
 
 
 def upgrade_15_digit_id(number: str) -> str | None:
@@ -95,16 +95,16 @@ def upgrade_15_digit_id(number: str) -> str | None:
 
 def gb11714_check(body8: str) -> str:
     """The check character of an 8-character organisation-code body."""
-    value = _GB11714_VALUE  # digits, then A=10 ... Z=35
-    total = sum(value.get(c, ord(c) - 55) * w for c, w in zip(body8, _GB11714_WEIGHTS))
+    table = _GB11714_VALUE  # digits, then A=10 ... Z=35
+    total = sum(table.get(c, ord(c) - 55) * w for c, w in zip(body8, _GB11714_WEIGHTS))
     value = 11 - total % 11
     return {10: "X", 11: "0"}.get(value, str(value))
 
 
 def gb32100_check(first17: str) -> str:
     """The check character of the first 17 characters of a USCC (all in USCC_ALPHABET)."""
-    value = _USCC_VALUE
-    total = sum(value[c] * w for c, w in zip(first17, _GB32100_WEIGHTS))
+    table = _USCC_VALUE
+    total = sum(table[c] * w for c, w in zip(first17, _GB32100_WEIGHTS))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 

@@ -6,9 +6,10 @@ On PostgreSQL new accounts go in with ``COPY legacy_accounts FROM STDIN`` in bin
 (psycopg 3): measured 6 µs of the import's CPU a row against 13 µs in text format and 37 µs
 for psycopg's pipelined ``executemany`` of ``INSERT`` (docs/legacy.md, "Speed and memory").
 Only keys the ``SELECT`` did not find are inserted, so no merge is needed; an import running
-at the same time makes the unique key fail and the batch is rolled back (``Conflict``). Other databases (SQLite) use a Core ``executemany``. Updates are
-rare (a changed row of an unlinked account) and take the same Core statement everywhere: it
-decides in SQL that a link made meanwhile wins (L3) and that an argon2id hash stays (L1).
+at the same time makes the unique key fail and the batch is rolled back (``Conflict``). Other
+databases (SQLite) use a Core ``executemany``. Updates are rare (a changed row of an unlinked
+account) and take the same Core statement everywhere: it decides in SQL that a link made
+meanwhile wins (L3) and that an argon2id hash stays (L1).
 """
 from __future__ import annotations
 
