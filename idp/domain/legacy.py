@@ -159,10 +159,13 @@ def _secret_of(account: LegacyAccount) -> str | None:
     return account.password_hash
 
 
-def authenticate(entry: str, identifier: str, password: str) -> LegacyLogin | None:
+def authenticate(entry: str, identifier: str, password: str,
+                 rows: list[LegacyAccount] | None = None) -> LegacyLogin | None:
     """The 历史账号 method of ``entry``: None unless the password matched one of the accounts
-    the identifier names; else the best matching account (``rank``) and what happens next."""
-    rows = named(entry, identifier)
+    the identifier names; else the best matching account (``rank``) and what happens next.
+    ``rows``: ``named(entry, identifier)`` when the caller looked them up already (the login
+    keys its throttle by the first of them)."""
+    rows = named(entry, identifier) if rows is None else rows
     matches = legacy_hashes.matches_any(password or "", [_secret_of(row) for row in rows])
     matched = [row for row, ok in zip(rows, matches) if ok]
     if not matched:

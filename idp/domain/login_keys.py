@@ -57,11 +57,13 @@ def for_login(identifier: str, organisation_entry: str | None = None) -> str:
     return _key(f"unknown:{organisation_entry}:{value}")
 
 
-def for_legacy(entry: str, identifier: str) -> str:
+def for_legacy(entry: str, identifier: str, accounts_named: list | None = None) -> str:
     """The 历史账号 method of an entry (login table, L6): the account the identifier names
     first (``legacy.rank``) — one counter even when a USCC names several legacy accounts of a
-    company that registered more than once, so every failure with it counts."""
-    accounts_named = legacy.named(entry, identifier)
+    company that registered more than once, so every failure with it counts.
+    ``accounts_named``: ``legacy.named(entry, identifier)`` when the caller has it."""
+    if accounts_named is None:
+        accounts_named = legacy.named(entry, identifier)
     if accounts_named:
         return of_legacy(accounts_named[0])
     value = legacy.account_key(identifier) if entry == "personal" \

@@ -193,9 +193,10 @@ def legacy_attempt(entry: str, identifier: str, password: str,
                    captcha_answer: str | None) -> Outcome:
     """The 历史账号 method (login table, L2–L6, S1; docs/legacy.md "Every answer of the legacy
     login"): one failure answer, ``LEGACY_FAILURE``; a refusal only after a matched password."""
-    key = legacy_key(entry, identifier)
+    rows = legacy.named(entry, identifier)  # looked up once: the throttle key and the check
+    key = login_keys.for_legacy(entry, identifier, rows)
     found, error = _guarded(entry, key, password, captcha_answer,
-                            lambda: legacy.authenticate(entry, identifier, password),
+                            lambda: legacy.authenticate(entry, identifier, password, rows),
                             failure=LEGACY_FAILURE)
     if found is None:
         return Outcome(error=error)
