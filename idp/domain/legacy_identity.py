@@ -132,7 +132,8 @@ def _organisation_refusal(account: LegacyAccount, claimant: Claimant) -> Identit
     y1 = agency_refusal(account)
     if y1 is not None:
         return IdentityMismatch(y1, "uscc")
-    own = own_uscc_bidx(account)
+    # ``own_uscc_bidx`` without asking Y1 a second time: it has just passed
+    own = filed_uscc_bidx(account) if account.kind == AGENCY else own_uscc_bidx(account)
     if own is None:
         if account.kind == LEGAL and claimant.review and claimant.uscc_bidx is None:
             return None  # S5: the office reviews the documents before the account may log in
