@@ -3,7 +3,7 @@
 One account per row of the login table (domain.md): the natural person 张三; the legal person
 北京示例科技有限公司 with its handler 李四 (P3); the agency 北京示例商标代理有限公司, on the
 agency filing register (Y1), with its handler 王五, a filed practitioner (Y2). The registers are
-filled through ``registers.import_file`` like an operator's import; the USCCs are valid (GB 32100).
+filled through ``registers_import.import_file`` like an operator's import; the USCCs are valid (GB 32100).
 The legacy accounts of the legacy login paths (L1–L6, S2–S6) come from ``demo_legacy``.
 Idempotent: what already exists is left alone, so ``scripts/run`` can call it on every start.
 Refused when the settings say production — demo credentials must never reach production.
@@ -109,13 +109,14 @@ REGISTER_HEADERS = {"agencies": "uscc,name,filed_on",
 
 
 def import_register_row(kind: str, row: str) -> list[str]:
-    """One CSV row into a register through ``registers.import_file``, as an operator imports."""
-    from .domain import registers
+    """One CSV row into a register through ``registers_import.import_file``, as an operator
+    imports."""
+    from .domain import registers_import
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, f"{kind}.csv")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(f"{REGISTER_HEADERS[kind]}\n{row}\n")
-        report = registers.import_file(path, kind)
+        report = registers_import.import_file(path, kind)
     if not report.ok:
         raise RuntimeError(f"demo {kind} rejected: {report.rejected}")
     return [f"register {kind}: {report.created} row"] if report.created else []

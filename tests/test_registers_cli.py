@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from idp.domain import registers
 from idp.domain.models import AgencyFiling, Practitioner
 from idp.domain.registers_import import BATCH
 from idp.extensions import db
@@ -79,7 +78,8 @@ def test_y1_gb18030_register_with_encoding_option(app, tmp_path):
     assert result.exit_code == 1 and "--encoding" in result.output
     result = run(app, str(path), "--kind", "agencies", "--encoding", "gb18030")
     assert result.exit_code == 0, result.output
-    assert registers.filing_for_account_key("A1").name == "甲代理"
+    assert db.session.scalar(select(AgencyFiling.name).where(
+        AgencyFiling.legacy_account_key == "a1")) == "甲代理"
 
 
 def test_registers_import_usage_errors(app, tmp_path):

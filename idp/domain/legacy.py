@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -26,6 +25,7 @@ from ..services import services
 from . import (legacy_entries, legacy_hashes, legacy_identity, legacy_retire, passwords,
                registers, storable_text)
 from .legacy_entries import Naming
+from .legacy_ids import account_key
 from .models import LegacyAccount, User
 from .models._types import from_timestamp
 from .models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
@@ -36,11 +36,6 @@ L4_MESSAGE = ("您在商标网上申请系统有多个账号（含简易用户�
               "可绑定历史账号。请使用该账号登录或关联；如有疑问，请拨打服务热线 010-63218500。")
 ENTRY_KINDS = {"personal": (NATURAL, SIMPLE), "legal": (LEGAL,), "agency": (AGENCY,)}
 MESSAGES = {"L2": L2_MESSAGE, "L4": L4_MESSAGE, **legacy_entries.MESSAGES}  # every refusal
-
-
-def account_key(value: str | None) -> str:
-    """One spelling per legacy account id: NFKC (full-width becomes ASCII), trimmed, case-folded."""
-    return unicodedata.normalize("NFKC", value or "").strip().casefold()
 
 
 def cutoff() -> dt.datetime:

@@ -26,7 +26,7 @@ from ..services import Services, services
 from . import contacts, documents, emails, legacy_hashes, legacy_schemes, names
 from .errors import ValidationError
 from .identifiers import BEIJING, fold_full_width, upgrade_15_digit_id
-from .legacy import account_key
+from .legacy_ids import account_key
 from .models.legacy import AGENCY, KINDS
 
 REQUIRED = ("legacy_id", "type", "name", "registered_at", "password_hash")

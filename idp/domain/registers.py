@@ -34,21 +34,3 @@ def practitioner_for(id_number_bidx: str | None) -> Practitioner | None:
         return None
     return db.session.scalar(select(Practitioner).where(
         Practitioner.id_number_bidx == id_number_bidx))
-
-
-def filing_for_account_key(legacy_id: str | None) -> AgencyFiling | None:
-    """The filing of the agency whose legacy online application account is ``legacy_id``
-    (the register's legacy_id column, spelled as ``legacy.account_key`` spells it; an import
-    gives one key to at most one filing), if the register names it (Y1)."""
-    from .legacy import account_key  # legacy imports this module
-    key = account_key(legacy_id)
-    if not key:
-        return None
-    return db.session.scalar(select(AgencyFiling).where(AgencyFiling.legacy_account_key == key)
-                             .order_by(AgencyFiling.id).limit(1))
-
-
-def import_file(path: str, kind: str, dry_run: bool = False, **options):
-    """``registers_import.import_file``: check the whole CSV register, then write it all."""
-    from . import registers_import
-    return registers_import.import_file(path, kind, dry_run=dry_run, **options)

@@ -19,7 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..services import services
-from . import documents, legacy, names
+from . import documents, names
+from .legacy_ids import account_key
 from .errors import DomainError, ValidationError
 from .registers import ID_INDEX, USCC_INDEX, uscc_index
 
@@ -158,7 +159,7 @@ def _number(label: str):
 
 
 def _legacy_id(value: str, today: dt.date) -> str | None:
-    key = legacy.account_key(value)
+    key = account_key(value)
     if len(key) > NUMBER_LIMIT:
         raise ValidationError(f"网上申请账号超过 {NUMBER_LIMIT} 个字符。")
     if any(unicodedata.category(ch) in names.INVISIBLE for ch in key):

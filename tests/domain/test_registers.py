@@ -9,7 +9,7 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import accounts, legacy, registers
+from idp.domain import accounts, legacy, registers, registers_import
 from idp.domain.errors import DomainError
 from idp.domain.models import AgencyFiling, Practitioner
 from idp.extensions import db
@@ -31,10 +31,16 @@ def filing(code: str) -> AgencyFiling:
     return registers.filing_for(registers.uscc_index(code))
 
 
+def filing_of_legacy_id(legacy_id: str) -> AgencyFiling | None:
+    """The filing whose 网上申请账号 is ``legacy_id``, spelled as the legacy login spells ids."""
+    return db.session.scalar(select(AgencyFiling).where(
+        AgencyFiling.legacy_account_key == legacy.account_key(legacy_id)))
+
+
 def test_y1_agencies_imported_encrypted_with_blind_index(app, tmp_path):
     path = write(tmp_path, f"uscc,name,filed_on\n{uscc(1)},甲代理,2020-05-01\n"
                            f"{uscc(2).lower()},乙代理,\n")
-    report = registers.import_file(path, "agencies")
+    report = registers_import.import_file(path, "agencies")
     assert report.ok and (report.rows, report.created, report.updated) == (2, 2, 0)
     assert filing(uscc(1)).name == "甲代理" and filing(uscc(1)).filed_on == dt.date(2020, 5, 1)
     assert uscc(1) not in filing(uscc(1)).uscc_enc
@@ -46,12 +52,12 @@ def test_y1_registers_own_chinese_columns_fill_filing_no_and_legacy_key(app, tmp
     path = write(tmp_path, "统一社会信用代码,机构名称,备案日期,备案号,网上申请账号\n"
                            f"{uscc(1)},甲代理,2020年5月1日,TM2020001,ＡＧＥＮＣＹ01\n"
                            f"{uscc(2)},乙代理,2021/02/03,,\n")
-    report = registers.import_file(path, "agencies")
+    report = registers_import.import_file(path, "agencies")
     assert report.ok and report.created == 2 and not report.warnings
     first = filing(uscc(1))
     assert (first.filing_no, first.filed_on) == ("TM2020001", dt.date(2020, 5, 1))
     assert first.legacy_account_key == legacy.account_key("agency01") == "agency01"
-    assert registers.filing_for_account_key(" Agency01 ").uscc_bidx == first.uscc_bidx
+    assert filing_of_legacy_id(" Agency01 ").uscc_bidx == first.uscc_bidx
     second = filing(uscc(2))
     assert (second.filing_no, second.legacy_account_key) == (None, None)
     assert second.filed_on == dt.date(2021, 2, 3)
@@ -60,7 +66,7 @@ def test_y1_registers_own_chinese_columns_fill_filing_no_and_legacy_key(app, tmp
 @pytest.mark.parametrize("text", ["2020-05-01", "2020/5/1", "2020.05.01", "2020年5月1日",
                                   "20200501", "２０２０-０５-０１"])
 def test_y1_filing_dates_in_the_registers_formats(app, tmp_path, text):
-    registers.import_file(write(tmp_path, f"uscc,name,filed_on\n{uscc(1)},甲代理,{text}\n"),
+    registers_import.import_file(write(tmp_path, f"uscc,name,filed_on\n{uscc(1)},甲代理,{text}\n"),
                           "agencies")
     assert filing(uscc(1)).filed_on == dt.date(2020, 5, 1)
 
@@ -68,19 +74,19 @@ def test_y1_filing_dates_in_the_registers_formats(app, tmp_path, text):
 def test_unknown_columns_ignored_with_one_warning(app, tmp_path):
     path = write(tmp_path, f"uscc,地址,name,备注\n{uscc(1)},北京,甲代理,x\n"
                            f"{uscc(2)},上海,乙代理,y\n")
-    report = registers.import_file(path, "agencies")
+    report = registers_import.import_file(path, "agencies")
     assert report.ok and report.created == 2
     assert report.warnings == [(0, "未知的列已忽略：地址、备注。")]
 
 
 def test_missing_required_column_refuses_the_file(app, tmp_path):
     with pytest.raises(DomainError, match="uscc（统一社会信用代码）"):
-        registers.import_file(write(tmp_path, f"code,name\n{uscc(1)},甲代理\n"), "agencies")
+        registers_import.import_file(write(tmp_path, f"code,name\n{uscc(1)},甲代理\n"), "agencies")
     with pytest.raises(DomainError, match="都是统一社会信用代码"):
-        registers.import_file(write(tmp_path, f"uscc,统一社会信用代码,name\n{uscc(1)},"
+        registers_import.import_file(write(tmp_path, f"uscc,统一社会信用代码,name\n{uscc(1)},"
                                               f"{uscc(1)},甲\n"), "agencies")
     with pytest.raises(DomainError):
-        registers.import_file(write(tmp_path, "uscc,name\n"), "people")
+        registers_import.import_file(write(tmp_path, "uscc,name\n"), "people")
     assert count(AgencyFiling) == 0
 
 
@@ -89,7 +95,7 @@ def test_y1_any_rejected_row_imports_nothing_rows_numbered_as_data_rows(app, tmp
     path = write(tmp_path, f'uscc,name,filed_on\n{uscc(1)},"甲代理\n有限公司",\n\n'
                            f"91110000000100015X,乙代理,\n,,\n{uscc(3)},,\n{uscc(1)},重复,\n"
                            f"{uscc(4)},丁代理,2020-13-01\n{uscc(5)},戊代理,2020-01-01,多\n")
-    report = registers.import_file(path, "agencies")
+    report = registers_import.import_file(path, "agencies")
     assert [n for n, _ in report.rejected] == [2, 3, 4, 5, 6] and report.rows == 6
     reasons = dict(report.rejected)
     assert "校验码" in reasons[2] and "与第 1 条记录重复" in reasons[4]
@@ -101,10 +107,10 @@ def test_y1_any_rejected_row_imports_nothing_rows_numbered_as_data_rows(app, tmp
 def test_y1_all_or_nothing_with_a_bad_row_late_in_a_file_bigger_than_a_batch(app, tmp_path):
     rows = "".join(f"{uscc(n)},代理{n}\n" for n in range(1, 13))
     path = write(tmp_path, f"uscc,name\n{rows}{uscc(13)},\n")
-    report = registers.import_file(path, "agencies", batch_size=5)
+    report = registers_import.import_file(path, "agencies", batch_size=5)
     assert [n for n, _ in report.rejected] == [13] and report.rows == 13
     assert count(AgencyFiling) == 0
-    report = registers.import_file(write(tmp_path, f"uscc,name\n{rows}"), "agencies",
+    report = registers_import.import_file(write(tmp_path, f"uscc,name\n{rows}"), "agencies",
                                    batch_size=5)
     assert report.ok and report.created == 12 and count(AgencyFiling) == 12
 
@@ -113,7 +119,7 @@ def test_y1_write_pass_failing_in_a_late_batch_rolls_back_every_batch(app, tmp_p
     """The second pass writes batch after batch in one transaction: a failure after some
     batches were written (here: the file was replaced between the passes, its last row now
     bad) leaves the register as it was."""
-    registers.import_file(write(tmp_path, f"uscc,name\n{uscc(1)},原代理\n", "old.csv"),
+    registers_import.import_file(write(tmp_path, f"uscc,name\n{uscc(1)},原代理\n", "old.csv"),
                           "agencies")
     rows = "".join(f"{uscc(n)},代理{n},x\n" for n in range(1, 5))
     path = write(tmp_path, f"uscc,name,备注\n{rows}{uscc(5)},代理5,x\n")
@@ -122,21 +128,21 @@ def test_y1_write_pass_failing_in_a_late_batch_rolls_back_every_batch(app, tmp_p
         os.replace(write(tmp_path, f"uscc,name,备注\n{rows}{uscc(5)},,x\n", "new.csv"), path)
 
     with pytest.raises(DomainError, match="文件在导入过程中被修改"):
-        registers.import_file(path, "agencies", batch_size=2, on_issue=replace_the_file)
+        registers_import.import_file(path, "agencies", batch_size=2, on_issue=replace_the_file)
     assert count(AgencyFiling) == 1 and filing(uscc(1)).name == "原代理"
 
 
 def test_y1_repeat_across_batches_names_the_first_row(app, tmp_path):
     rows = "".join(f"{uscc(n)},代理{n}\n" for n in range(1, 8))
-    report = registers.import_file(write(tmp_path, f"uscc,name\n{rows}{uscc(2)},又一个\n"),
+    report = registers_import.import_file(write(tmp_path, f"uscc,name\n{rows}{uscc(2)},又一个\n"),
                                    "agencies", batch_size=3)
     assert report.rejected == [(8, "统一社会信用代码与第 2 条记录重复。")]
 
 
 def test_y1_reimport_updates_and_leaves_columns_the_file_lacks(app, tmp_path):
-    registers.import_file(write(tmp_path, "uscc,name,filing_no,legacy_id,filed_on\n"
+    registers_import.import_file(write(tmp_path, "uscc,name,filing_no,legacy_id,filed_on\n"
                                           f"{uscc(1)},甲代理,TM1,acct1,2020-01-01\n"), "agencies")
-    report = registers.import_file(write(tmp_path, "uscc,name,filed_on\n"
+    report = registers_import.import_file(write(tmp_path, "uscc,name,filed_on\n"
                                                    f"{uscc(1)},甲代理（更名）,\n"
                                                    f"{uscc(2)},乙代理,\n"), "agencies")
     assert (report.created, report.updated) == (1, 1) and count(AgencyFiling) == 2
@@ -146,22 +152,22 @@ def test_y1_reimport_updates_and_leaves_columns_the_file_lacks(app, tmp_path):
 
 
 def test_y1_legacy_id_belongs_to_the_filing_the_latest_file_gives_it(app, tmp_path):
-    registers.import_file(write(tmp_path, f"uscc,name,legacy_id\n{uscc(1)},甲代理,acct\n"),
+    registers_import.import_file(write(tmp_path, f"uscc,name,legacy_id\n{uscc(1)},甲代理,acct\n"),
                           "agencies")
-    report = registers.import_file(write(tmp_path, f"uscc,name,legacy_id\n{uscc(2)},乙代理,ACCT\n"),
+    report = registers_import.import_file(write(tmp_path, f"uscc,name,legacy_id\n{uscc(2)},乙代理,ACCT\n"),
                                    "agencies")
     assert report.ok and report.warnings == [
         (1, "网上申请账号原属登记簿中另一机构，导入后改归本条记录的机构。")]
     assert filing(uscc(1)).legacy_account_key is None
-    assert registers.filing_for_account_key("acct").uscc_bidx == registers.uscc_index(uscc(2))
-    report = registers.import_file(write(tmp_path, f"uscc,name,legacy_id\n{uscc(3)},丙,x\n"
+    assert filing_of_legacy_id("acct").uscc_bidx == registers.uscc_index(uscc(2))
+    report = registers_import.import_file(write(tmp_path, f"uscc,name,legacy_id\n{uscc(3)},丙,x\n"
                                                    f"{uscc(4)},丁,X\n"), "agencies")
     assert report.rejected == [(2, "网上申请账号与第 1 条记录重复。")]
 
 
 def test_y1_dry_run_checks_and_counts_but_writes_nothing(app, tmp_path):
-    registers.import_file(write(tmp_path, f"uscc,name\n{uscc(1)},甲代理\n"), "agencies")
-    report = registers.import_file(write(tmp_path, f"uscc,name\n{uscc(1)},甲\n{uscc(2)},乙\n"),
+    registers_import.import_file(write(tmp_path, f"uscc,name\n{uscc(1)},甲代理\n"), "agencies")
+    report = registers_import.import_file(write(tmp_path, f"uscc,name\n{uscc(1)},甲\n{uscc(2)},乙\n"),
                                    "agencies", dry_run=True)
     assert report.ok and (report.created, report.updated) == (1, 1)
     assert count(AgencyFiling) == 1 and filing(uscc(1)).name == "甲代理"
@@ -169,13 +175,13 @@ def test_y1_dry_run_checks_and_counts_but_writes_nothing(app, tmp_path):
 
 def test_y1_gb18030_register_from_older_systems(app, tmp_path):
     text = f"统一社会信用代码,机构名称\n{uscc(1)},甲商标代理有限公司\n"
-    report = registers.import_file(write(tmp_path, text, encoding="gb18030"), "agencies",
+    report = registers_import.import_file(write(tmp_path, text, encoding="gb18030"), "agencies",
                                    encoding="gb18030")
     assert report.ok and filing(uscc(1)).name == "甲商标代理有限公司"
     with pytest.raises(DomainError, match="--encoding"):  # read as UTF-8: refused, not garbled
-        registers.import_file(write(tmp_path, text, encoding="gb18030"), "agencies")
+        registers_import.import_file(write(tmp_path, text, encoding="gb18030"), "agencies")
     with pytest.raises(DomainError, match="编码"):
-        registers.import_file(write(tmp_path, text), "agencies", encoding="latin-1")
+        registers_import.import_file(write(tmp_path, text), "agencies", encoding="latin-1")
 
 
 def test_y1_undecodable_bytes_late_in_the_file_refuse_it(app, tmp_path):
@@ -183,7 +189,7 @@ def test_y1_undecodable_bytes_late_in_the_file_refuse_it(app, tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_bytes(f"uscc,name\n{rows}".encode() + f"{uscc(400)},代理\n".encode("gb18030"))
     with pytest.raises(DomainError, match="条记录附近有无法按 utf-8-sig 解码的字节"):
-        registers.import_file(str(path), "agencies")
+        registers_import.import_file(str(path), "agencies")
     assert count(AgencyFiling) == 0
 
 
@@ -191,7 +197,7 @@ def test_y2_practitioners_imported_by_id_number_blind_index(app, tmp_path):
     path = write(tmp_path, "name,id_type,id_number,agency_uscc\n"
                            f"张三,resident_id,{resident_id(1)},{uscc(1)}\n"
                            f"李四,passport,E12345678,\n")
-    report = registers.import_file(path, "practitioners")
+    report = registers_import.import_file(path, "practitioners")
     assert report.ok and report.created == 2
     person = registers.practitioner_for(accounts.id_number_index(resident_id(1)))
     assert person.name == "张三" and person.agency_uscc_bidx == registers.uscc_index(uscc(1))
@@ -205,7 +211,7 @@ def test_y2_registers_own_chinese_columns_and_id_type_labels(app, tmp_path):
                            f"张三,居民身份证,{resident_id(1)},{uscc(1)},CY001,2019.03.04\n"
                            f"李四,护照,E12345678,,,\n"
                            f"王五,港澳居民来往内地通行证,H12345678,{uscc(2)},CY003,20200101\n")
-    report = registers.import_file(path, "practitioners")
+    report = registers_import.import_file(path, "practitioners")
     assert report.ok and report.created == 3, report.rejected
     person = registers.practitioner_for(accounts.id_number_index(resident_id(1)))
     assert (person.practitioner_no, person.filed_on) == ("CY001", dt.date(2019, 3, 4))
@@ -219,7 +225,7 @@ def test_y2_practitioner_rows_validated(app, tmp_path):
                            "张三,resident_id,110105198001011234,\n李四,driving_licence,123,\n"
                            f"王五,resident_id,{resident_id(2)},91110000000100015X\n"
                            f"赵六,身份证,{resident_id(3)},\n钱七,身份证,{resident_id(3)},\n")
-    report = registers.import_file(path, "practitioners")
+    report = registers_import.import_file(path, "practitioners")
     assert [n for n, _ in report.rejected] == [1, 2, 3, 5]
     reasons = dict(report.rejected)
     assert "证件类型" in reasons[2] and "所属机构的统一社会信用代码" in reasons[3]
@@ -228,10 +234,10 @@ def test_y2_practitioner_rows_validated(app, tmp_path):
 
 
 def test_y2_reimport_updates_practitioner(app, tmp_path):
-    registers.import_file(write(tmp_path, "name,id_type,id_number,practitioner_no\n"
+    registers_import.import_file(write(tmp_path, "name,id_type,id_number,practitioner_no\n"
                                           f"张三,resident_id,{resident_id(1)},CY1\n"),
                           "practitioners")
-    report = registers.import_file(write(tmp_path, "name,id_type,id_number,practitioner_no\n"
+    report = registers_import.import_file(write(tmp_path, "name,id_type,id_number,practitioner_no\n"
                                                    f"张三丰,resident_id,{resident_id(1)},CY2\n"),
                                    "practitioners")
     assert (report.created, report.updated) == (0, 1) and count(Practitioner) == 1
