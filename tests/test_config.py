@@ -1,21 +1,25 @@
-"""Settings (idp/config.py, config/default.toml): layering, environment parsing and the
+"""Settings (idp/config/, idp/config/default.toml): layering, environment parsing and the
 production guard that refuses development secrets and embedded back ends.
 """
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
+import re
 import secrets
 import subprocess
 import sys
 import tomllib
+import typing
 from pathlib import Path
 
 import pytest
 
-from idp.config import DEFAULT_FILE, ConfigError, load_settings
+from idp.config import ConfigError, IdpSettings, default_toml, load_settings
+from idp.config.schema import FREE_FORM
 
-DEFAULTS = tomllib.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
+DEFAULTS = tomllib.loads(default_toml())
 DEV_KEY = DEFAULTS["encryption_keys"][DEFAULTS["encryption_key_current"]]
 IDP = Path(sys.executable).parent / "idp"
 
@@ -100,7 +104,7 @@ def test_env_values_are_read_as_toml():
     assert settings["session.absolute_timeout"] == DEFAULTS["session"]["absolute_timeout"]
     assert settings["logout.background_worker"] is False
     assert settings["logout.worker_interval"] == 2.5
-    assert settings["protocol.scopes_supported"] == ["openid", "profile"]
+    assert settings["protocol.scopes_supported"] == ("openid", "profile")
     assert settings["issuer"] == "http://localhost:8080"  # not TOML: a string, slash trimmed
     assert settings["store_prefix"] == "tm:"
 
@@ -233,3 +237,147 @@ def test_idp_command_exits_1_with_the_reason_on_an_invalid_production_config():
     assert "refusing to start in production" in result.stderr
     assert "database_url" in result.stderr and "secret_key" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# Typed settings: every layer is checked against idp/config/schema.py before it is merged.
+
+def _toml(value) -> str:
+    """``value`` as a TOML value (the settings hold only these kinds)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
+
+
+def _documented_keys():
+    for key, value in DEFAULTS.items():
+        if isinstance(value, dict) and key not in FREE_FORM:
+            for inner, inner_value in value.items():
+                yield f"{key}.{inner}", inner_value
+        else:
+            yield key, value
+
+
+def test_schema_and_default_toml_name_the_same_keys():
+    def names(cls, prefix=""):
+        for f in dataclasses.fields(cls):
+            kind = typing.get_type_hints(cls)[f.name]
+            if dataclasses.is_dataclass(kind):
+                yield from names(kind, f"{prefix}{f.name}.")
+            else:
+                yield prefix + f.name
+    assert set(names(IdpSettings)) == {key for key, _ in _documented_keys()}
+
+
+def test_a_misspelt_variable_is_refused_naming_it():
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(environ={"IDP_SESION_IDLE_TIMEOUT": "5"})
+    message = str(excinfo.value)
+    assert "IDP_SESION_IDLE_TIMEOUT" in message and "environment variable" in message
+    assert "did you mean IDP_SESSION_IDLE_TIMEOUT" in message
+
+
+def test_an_unknown_key_is_refused_naming_key_and_source(tmp_path):
+    config = write_toml(tmp_path / "site.toml", "[session]\nidle_timout = 600\n")
+    with pytest.raises(ConfigError, match=r"session\.idle_timout is not a setting \(IDP_CONFIG "
+                                          r"file .*site\.toml\); did you mean "
+                                          r"session\.idle_timeout\?"):
+        load_settings(environ={"IDP_CONFIG": config})
+    with pytest.raises(ConfigError, match=r"sessions is not a setting \(overrides\)"):
+        load_settings({"sessions": {"idle_timeout": 5}}, environ={})
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("env", "environment variable IDP_SESSION_IDLE_TIMEOUT"),
+    ("file", "IDP_CONFIG file"),
+    ("overrides", "overrides"),
+])
+def test_a_string_where_a_whole_number_belongs_is_refused(tmp_path, source, expected):
+    environ, overrides = {}, None
+    if source == "env":
+        environ = {"IDP_SESSION_IDLE_TIMEOUT": "half an hour"}
+    elif source == "file":
+        environ = {"IDP_CONFIG": write_toml(tmp_path / "site.toml",
+                                            '[session]\nidle_timeout = "half an hour"\n')}
+    else:
+        overrides = {"session": {"idle_timeout": "half an hour"}}
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(overrides, environ=environ)
+    message = str(excinfo.value)
+    assert message.startswith("session.idle_timeout must be a whole number, not a string")
+    assert expected in message
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"logout": {"background_worker": 1}}, "logout.background_worker must be true or false"),
+    ({"session": {"idle_timeout": True}}, "session.idle_timeout must be a whole number"),
+    ({"session": {"idle_timeout": 60.0}}, "session.idle_timeout must be a whole number"),
+    ({"captcha": {"length": None}}, "captcha.length must be a whole number, not nothing"),
+    ({"secret_key": 12345}, "secret_key must be a string"),
+    ({"protocol": {"scopes_supported": "openid"}}, "protocol.scopes_supported must be a list"),
+    ({"protocol": {"scopes_supported": ["openid", 1]}}, "protocol.scopes_supported must be a list"),
+    ({"session": 5}, "session must be a table"),
+    ({"encryption_keys": {"k1": 5}}, "encryption_keys.k1 must be a string"),
+])
+def test_a_value_of_the_wrong_type_is_refused(overrides, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(overrides, environ={})
+
+
+def test_type_rules_int_for_float_and_empty_strings():
+    settings = load_settings({"logout": {"worker_interval": 2}, "sms": {"http_url": ""}},
+                             environ={"IDP_REALNAME_TIMEOUT": "3"})
+    assert settings["logout.worker_interval"] == 2.0
+    assert isinstance(settings["logout.worker_interval"], float)
+    assert isinstance(settings.typed.realname.timeout, float)
+    assert settings["sms.http_url"] == ""
+
+
+def test_a_string_setting_takes_the_variable_as_it_is():
+    """IDP_SECRET_KEY=123... stays a string (it parses as a TOML number); a quoted TOML string
+    is unquoted as before."""
+    settings = load_settings(environ={"IDP_SECRET_KEY": "1" * 40,
+                                      "IDP_AGREEMENT_VERSION": '"2026-01-01"'})
+    assert settings["secret_key"] == "1" * 40
+    assert settings["agreement.version"] == "2026-01-01"
+
+
+def test_encryption_keys_is_a_free_form_table():
+    key = _key()
+    settings = load_settings({"encryption_keys": {"any-id_2026": key},
+                              "encryption_key_current": "any-id_2026"}, environ={})
+    assert settings["encryption_keys"] == {"any-id_2026": key}
+
+
+def test_the_test_harness_variables_are_not_settings():
+    settings = load_settings(environ={"IDP_TEST_DATABASE": "postgres", "IDP_TEST_STORE": "redis"})
+    assert settings["store_url"] == DEFAULTS["store_url"]
+
+
+@pytest.mark.parametrize("key, value", list(_documented_keys()))
+def test_every_documented_key_is_accepted_from_a_file_and_a_variable(tmp_path, key, value):
+    table, _, name = key.rpartition(".")
+    text = (f"[{table}]\n{name} = {_toml(value)}\n" if table
+            else f"{name} = {_toml(value)}\n")
+    variable = "IDP_" + key.replace(".", "_").upper()
+    expected = tuple(value) if isinstance(value, list) else value
+    from_file = load_settings(environ={"IDP_CONFIG": write_toml(tmp_path / "site.toml", text)})
+    from_env = load_settings(environ={variable: _toml(value) if not isinstance(value, str)
+                                      else value})
+    assert from_file[key] == expected
+    assert from_env[key] == expected
+
+
+def test_the_typed_object_is_frozen_and_replace_checks_types():
+    settings = load_settings(environ={})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.typed.session.idle_timeout = 5  # type: ignore[misc]
+    changed = settings.replace({"session.idle_timeout": 5})
+    assert changed["session.idle_timeout"] == 5 and settings["session.idle_timeout"] != 5
+    with pytest.raises(ConfigError, match="session.idle_timeout must be a whole number"):
+        settings.replace({"session.idle_timeout": "5"})

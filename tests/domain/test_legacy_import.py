@@ -158,7 +158,8 @@ def test_l1_first_generation_15_digit_id_number_is_converted(app, tmp_path):
 
 def test_l1_repeated_id_across_batches_is_rejected_with_first_row(app, tmp_path, monkeypatch):
     """The ids seen are kept on disk across batches (bounded memory), not only in one batch."""
-    monkeypatch.setitem(services().settings.data["legacy"], "import_batch", 2)
+    monkeypatch.setattr(services(), "settings",
+                        services().settings.replace({"legacy.import_batch": 2}))
     rows = [row("a"), row("b"), row("c"), row("A", name="李四"), row("d"), row("b")]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (6, 4, 0, 0, 0, 2)
@@ -429,7 +430,8 @@ def test_l1_bulk_path_per_back_end_gives_the_same_report(app, tmp_path, monkeypa
     copies = []
     copy = legacy_bulk._copy
     monkeypatch.setattr(legacy_bulk, "_copy", lambda rows: copies.append(len(rows)) or copy(rows))
-    monkeypatch.setitem(services().settings.data["legacy"], "import_batch", 3)
+    monkeypatch.setattr(services(), "settings",
+                        services().settings.replace({"legacy.import_batch": 3}))
     rows = [row("a", province="北京市", designated="1"), row("b", type="legal", uscc=uscc(2)),
             row("c", mobile="123"), row("A"), row("d", registered_at="bad"),
             row("e", type="agency", filed_uscc=uscc(3), email="E@Example.CN")]
@@ -447,7 +449,8 @@ def test_l1_bulk_path_per_back_end_gives_the_same_report(app, tmp_path, monkeypa
 
 
 def test_l1_worker_processes_give_the_same_report(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(services().settings.data["legacy"], "import_batch", 3)  # 7 batches
+    monkeypatch.setattr(services(), "settings",
+                        services().settings.replace({"legacy.import_batch": 3}))  # 7 batches
     rows = [row(f"u{n}", mobile="123" if n % 3 else "13900139000",
                 registered_at="bad" if n % 7 == 6 else "2019-05-01") for n in range(20)]
     rows.append(row("U1"))

@@ -239,8 +239,8 @@ def test_l1_declaring_the_scheme_later_updates_the_unusable_account(app, tmp_pat
 
 
 def test_l1_row_scheme_wins_over_the_file_default_and_the_setting(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(services().settings.data["legacy"], "password_scheme",
-                        "md5;salt=prefix")
+    monkeypatch.setattr(services(), "settings",
+                        services().settings.replace({"legacy.password_scheme": "md5;salt=prefix"}))
     rows = [row("setting", hexdigest("md5", SALT + PW), SALT),
             row("own", hexdigest("md5", PW + SALT), SALT, "md5;salt=suffix")]
     report = legacy_import.import_file(write_csv(tmp_path, rows))
