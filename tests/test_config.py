@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tomllib
 import typing
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -381,3 +382,24 @@ def test_the_typed_object_is_frozen_and_replace_checks_types():
     assert changed["session.idle_timeout"] == 5 and settings["session.idle_timeout"] != 5
     with pytest.raises(ConfigError, match="session.idle_timeout must be a whole number"):
         settings.replace({"session.idle_timeout": "5"})
+
+
+def test_a_plain_wheel_install_finds_default_toml(tmp_path):
+    """default.toml is package data: a wheel (a plain ``pip install .``) carries it, and the
+    settings load from the installed package with no checkout beside it."""
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                    "--disable-pip-version-check", "-w", str(tmp_path / "dist"), str(root)],
+                   check=True, capture_output=True, timeout=180)
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        assert "idp/config/default.toml" in archive.namelist()
+        archive.extractall(site)
+    code = ("import idp, idp.config as c; assert idp.__file__.startswith(%r), idp.__file__; "
+            "print(c.load_settings(environ={})['session.idle_timeout'])" % str(site))
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60,
+                            env=_clean_environ(PYTHONPATH=str(site)))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(DEFAULTS["session"]["idle_timeout"])

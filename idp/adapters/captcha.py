@@ -88,7 +88,7 @@ class ImageCaptchaAdapter:
 
 
 def make_captcha(settings, store, clock) -> ImageCaptchaAdapter:
-    """The captcha the settings ask for (``[captcha]`` in config/default.toml)."""
+    """The captcha the settings ask for (``[captcha]`` in idp/config/default.toml)."""
     fixed = settings["captcha.deterministic_answer"] if settings["captcha.deterministic"] else None
     return ImageCaptchaAdapter(store, clock, key=settings["secret_key"],
                                ttl=settings["captcha.ttl"], length=settings["captcha.length"],

@@ -89,7 +89,7 @@ class HttpEnterpriseVerifier(JsonVerificationService):
 
 
 def make_enterprise_verifier(settings) -> LocalEnterpriseVerifier | HttpEnterpriseVerifier:
-    """The verifier the settings ask for (``[enterprise]`` in config/default.toml)."""
+    """The verifier the settings ask for (``[enterprise]`` in idp/config/default.toml)."""
     backend = settings["enterprise.backend"]
     if backend == "local":
         outage = bool(settings["enterprise.local_outage"])

@@ -76,7 +76,7 @@ class HttpVerifier(JsonVerificationService):
 
 
 def make_realname_verifier(settings) -> LocalVerifier | HttpVerifier:
-    """The verifier the settings ask for (``[realname]`` in config/default.toml)."""
+    """The verifier the settings ask for (``[realname]`` in idp/config/default.toml)."""
     backend = settings["realname.backend"]
     if backend == "local":
         path = str(settings["realname.known_identities_file"] or "")
