@@ -91,8 +91,8 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
         store = store or make_store(settings["store_url"], settings["store_prefix"])
         sender = sender or RequestsSender()
     cipher = FieldCipher(settings["encryption_keys"], settings["encryption_key_current"])
-    svc = Services(settings=settings, clock=clock or SystemClock(), store=store, cipher=cipher,
-                   sender=sender)
+    svc = Services(settings=settings, clock=clock or SystemClock(), cipher=cipher)
+    svc.store, svc.sender = store, sender
     if web:
         _wire_adapters(svc)
     app.extensions["idp"] = svc
@@ -147,16 +147,16 @@ def _wire_adapters(svc) -> None:
     from .domain.verification import VerificationCodes
 
     settings, store, clock = svc.settings, svc.store, svc.clock
-    svc.extras["sessions"] = SessionStore(store, clock, settings["session.idle_timeout"],
-                                          settings["session.absolute_timeout"])
-    svc.extras["captcha"] = make_captcha(settings, store, clock)
-    svc.extras["realname"] = make_realname_verifier(settings)
-    svc.extras["enterprise"] = make_enterprise_verifier(settings)
-    svc.extras["sms"] = make_sms_sender(settings, store, clock)
-    svc.extras["mail"] = make_mail_sender(settings, store, clock)
-    svc.extras["codes"] = VerificationCodes(store, clock, svc.extras["sms"], svc.extras["mail"],
-                                            settings, dispatch=make_dispatch(settings))
-    svc.extras["files"] = make_file_store(settings)
+    svc.sessions = SessionStore(store, clock, settings["session.idle_timeout"],
+                                settings["session.absolute_timeout"])
+    svc.captcha = make_captcha(settings, store, clock)
+    svc.realname = make_realname_verifier(settings)
+    svc.enterprise = make_enterprise_verifier(settings)
+    svc.sms = make_sms_sender(settings, store, clock)
+    svc.mail = make_mail_sender(settings, store, clock)
+    svc.codes = VerificationCodes(store, clock, svc.sms, svc.mail, settings,
+                                  dispatch=make_dispatch(settings))
+    svc.files = make_file_store(settings)
 
 
 def start_worker(app: Flask):

@@ -10,13 +10,13 @@ from idp.services import services
 
 def register_knows(*records: tuple[str, str, str, str]) -> None:
     """Only these (uscc, name, rep_name, rep_id_number) match from now on; the rest: no match."""
-    services().extras["enterprise"] = LocalEnterpriseVerifier(
+    services().enterprise = LocalEnterpriseVerifier(
         {(documents.normalize(u), n, r, documents.normalize(i)) for u, n, r, i in records})
 
 
 def register_down() -> None:
     """The register cannot answer (timeout, 5xx): every check is "unavailable"."""
-    services().extras["enterprise"] = LocalEnterpriseVerifier(outage=True)
+    services().enterprise = LocalEnterpriseVerifier(outage=True)
 
 
 def unverified_legal_person(**kwargs):

@@ -97,7 +97,7 @@ def pdf_bytes(pages: int = 1) -> bytes:
 
 
 def latest_sms_code(phone: str) -> str:
-    for message in services().extras["sms"].outbox.latest():
+    for message in services().sms.outbox.latest():
         if message["to"] == phone:
             return message["params"]["code"]
     raise AssertionError("no SMS to " + phone)

@@ -73,7 +73,7 @@ def send(http, page_url: str, channel: str, data: dict) -> str:
     assert response.status_code == 200 and "验证码已发送" in response.get_data(as_text=True)
     if channel == "sms":
         return orgkit.latest_sms_code(data["phone"])
-    body = services().extras["mail"].outbox.latest()[0]["body"]
+    body = services().mail.outbox.latest()[0]["body"]
     return re.search(r"验证码为 (\d{6})", body).group(1)
 
 

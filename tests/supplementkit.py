@@ -54,8 +54,8 @@ def send(http, page_url: str, channel: str, data: dict) -> str:
                          data={**data, "csrf_token": csrf(http, page_url)})
     assert response.status_code == 200 and "验证码已发送" in response.get_data(as_text=True)
     if channel == "sms":
-        return services().extras["sms"].outbox.latest()[0]["params"]["code"]
-    body = services().extras["mail"].outbox.latest()[0]["body"]
+        return services().sms.outbox.latest()[0]["params"]["code"]
+    body = services().mail.outbox.latest()[0]["body"]
     return re.search(r"验证码为 (\d{6})", body).group(1)
 
 

@@ -44,7 +44,7 @@ def verify_with_register(org: Organisation, uscc: str, rep: Representative) -> N
     record = EnterpriseRecord(uscc=uscc, name=org.name, rep_name=org.rep_name,
                               rep_id_type=rep.id_type, rep_id_number=documents.normalize(
                                   rep.id_number))
-    result = services().extras["enterprise"].verify(record)
+    result = services().enterprise.verify(record)
     if not result.ok:
         log.info("enterprise verification refused %s: %s", documents.mask_uscc(uscc),
                  result.reason)

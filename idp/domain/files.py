@@ -83,7 +83,7 @@ def store_pdf(data: bytes, filename: str, field: str) -> StoredFile:
     """Check and keep one uploaded PDF; the row is added to the session, not committed."""
     check_pdf(data, field)
     svc = services()
-    name = svc.extras["files"].save(data)
+    name = svc.files.save(data)
     row = StoredFile(storage_name=name, original_name=safe_filename(filename),
                      content_type=PDF, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                      created_at=from_timestamp(svc.clock.now()))
@@ -92,10 +92,10 @@ def store_pdf(data: bytes, filename: str, field: str) -> StoredFile:
 
 
 def read(stored: StoredFile) -> bytes:
-    return services().extras["files"].read(stored.storage_name)
+    return services().files.read(stored.storage_name)
 
 
 def discard(*stored: StoredFile) -> None:
     """Remove saved files whose database transaction was rolled back."""
     for row in stored:
-        services().extras["files"].delete(row.storage_name)
+        services().files.delete(row.storage_name)

@@ -76,7 +76,7 @@ def _send(organisation: Organisation, mobile: str, ticket: str, ip: str) -> None
     if len(name) > NAME_LENGTH:
         name = name[:NAME_LENGTH - 1] + "…"
     try:
-        services().extras["codes"].send("sms", mobile, PURPOSE, ticket, ip, later=True,
+        services().codes.send("sms", mobile, PURPOSE, ticket, ip, later=True,
                                         template=PURPOSE, params={"organisation": name})
     except DomainError as exc:  # code limits or the gateway: told like a mismatch
         log.info("handler binding code not sent: %s", type(exc).__name__)
@@ -91,7 +91,7 @@ def complete(organisation: Organisation, ticket: str | None, code: str) -> Handl
     if record is None or record["org"] != organisation.id:
         raise CodeRefused(CODE_REFUSED)
     try:
-        services().extras["codes"].verify("sms", record["phone"], PURPOSE, ticket, code or "")
+        services().codes.verify("sms", record["phone"], PURPOSE, ticket, code or "")
     except CodeRefused:
         raise CodeRefused(CODE_REFUSED) from None
     store.delete(_key(ticket))

@@ -109,7 +109,7 @@ def register_and_bind_handler(organisation: Organisation, *, name: str, phone: s
     name = names.check_name(name)
     number = documents.validate_id_number(id_type, id_number,
                                           today=documents.beijing_date(services().clock.now()))
-    result = services().extras["realname"].verify(name.strip(), id_type, number)
+    result = services().realname.verify(name.strip(), id_type, number)
     if not result.ok:
         raise ValidationError(result.reason or "姓名与证件号码不一致，实名认证未通过。", "name")
     if organisation.kind == AGENCY:

@@ -83,7 +83,7 @@ def send_code(entry: str, identifier: str, contact: str, flow_id: str, ip: str) 
     if target is None:
         return
     try:
-        services().extras["codes"].send(target[0], target[1], PURPOSE, flow_id, ip)
+        services().codes.send(target[0], target[1], PURPOSE, flow_id, ip)
     except DomainError as exc:  # send limits or gateway failure: answered like any other case
         log.info("legacy reset code not sent: %s", type(exc).__name__)
 
@@ -101,7 +101,7 @@ def reset(entry: str, identifier: str, contact: str, flow_id: str, code: str,
     if target is None:
         raise ValidationError(CODE_REFUSED, "code")
     try:
-        services().extras["codes"].verify(target[0], target[1], PURPOSE, flow_id, code or "")
+        services().codes.verify(target[0], target[1], PURPOSE, flow_id, code or "")
     except DomainError:  # wrong, expired, burnt: one message, like a non-matching request
         raise ValidationError(CODE_REFUSED, "code") from None
     if account.linked:

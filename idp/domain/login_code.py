@@ -33,9 +33,9 @@ def mobile_for(user: User | None = None, legacy_account: LegacyAccount | None = 
 
 def send(mobile: str, flow_id: str, ip: str) -> None:
     """Send the code (the S7 send limits apply; their refusals propagate)."""
-    services().extras["codes"].send("sms", mobile, PURPOSE, flow_id, ip)
+    services().codes.send("sms", mobile, PURPOSE, flow_id, ip)
 
 
 def verify(mobile: str, flow_id: str, code: str) -> None:
     """Accept the code once, or raise verification.CodeRefused with the reason."""
-    services().extras["codes"].verify("sms", mobile, PURPOSE, flow_id, code or "")
+    services().codes.verify("sms", mobile, PURPOSE, flow_id, code or "")

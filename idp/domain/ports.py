@@ -142,6 +142,22 @@ class MailSender(Protocol):
     def send_mail(self, to: str, subject: str, body: str) -> None: ...
 
 
+class Codes(Protocol):
+    """One-time verification codes for a mobile number or an email address (S7), bound to the
+    destination, the purpose and the flow they were sent for (``domain.verification``).
+
+    ``send`` refuses (raises a ``DomainError``) past the send limits; ``verify`` is True once for
+    the right code and raises for anything else.
+    """
+
+    def send(self, channel: str, destination: str, purpose: str, flow_id: str, ip: str, *,
+             template: str = "verification_code", params: dict[str, str] | None = None,
+             later: bool = False) -> None: ...
+
+    def verify(self, channel: str, destination: str, purpose: str, flow_id: str,
+               code: str) -> bool: ...
+
+
 class FileStore(Protocol):
     """Keeps uploaded files (S5 PDFs) outside the web root under names it generates.
 
@@ -159,4 +175,4 @@ class FileStore(Protocol):
 __all__: Iterable[str] = ["Clock", "Store", "Sender", "Captcha", "VerificationResult",
                           "RealNameUnavailable", "RealNameVerifier", "EnterpriseUnavailable",
                           "EnterpriseRecord", "EnterpriseVerifier", "SendFailed", "SmsSender",
-                          "MailSender", "FileStore"]
+                          "MailSender", "Dispatch", "Codes", "FileStore"]

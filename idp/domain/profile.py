@@ -110,19 +110,19 @@ def _new_email(user: User, email: str) -> str:
 
 def send_mobile_code(user: User, phone: str, flow_id: str, ip: str) -> str:
     phone = _new_mobile(user, phone)
-    services().extras["codes"].send("sms", phone, PURPOSE_MOBILE, flow_id, ip)
+    services().codes.send("sms", phone, PURPOSE_MOBILE, flow_id, ip)
     return phone
 
 
 def send_email_code(user: User, email: str, flow_id: str, ip: str) -> str:
     email = _new_email(user, email)
-    services().extras["codes"].send("mail", email, PURPOSE_EMAIL, flow_id, ip)
+    services().codes.send("mail", email, PURPOSE_EMAIL, flow_id, ip)
     return email
 
 
 def _verify(channel: str, destination: str, purpose: str, flow_id: str, code: str) -> None:
     try:
-        services().extras["codes"].verify(channel, destination, purpose, flow_id, code or "")
+        services().codes.verify(channel, destination, purpose, flow_id, code or "")
     except DomainError as exc:  # verification.CodeRefused: wrong, expired, too many tries
         raise ValidationError(exc.message, "code") from None
 

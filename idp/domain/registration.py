@@ -51,7 +51,7 @@ def verified_key(channel: str, destination: str) -> str:
 
 def _verify_codes(a: PersonApplication, clean: dict, flow_id: str, verified: dict,
                   purpose: str) -> None:
-    codes, errors = services().extras["codes"], {}
+    codes, errors = services().codes, {}
     for channel, dest, code, field in (("sms", clean["phone"], a.sms_code, "sms_code"),
                                        ("mail", clean["email"], a.email_code, "email_code")):
         if verified.get(channel) == verified_key(channel, dest):
@@ -86,7 +86,7 @@ def build_natural_person(a: PersonApplication, *, flow_id: str, verified: dict,
     if errors:
         raise Refused(errors)
     _verify_codes(a, clean, flow_id, verified, purpose)
-    result = svc.extras["realname"].verify(clean["name"], a.id_type, clean["number"])
+    result = svc.realname.verify(clean["name"], a.id_type, clean["number"])
     if not result.ok:
         raise Refused({"form": result.reason or "姓名与证件号码不一致，未通过实名认证。"})
     bidx = accounts.id_number_index(clean["number"])

@@ -31,7 +31,7 @@ def insert_step(step: Step, before: str = "consent") -> None:
 
 
 def sessions():
-    return services().extras["sessions"]
+    return services().sessions
 
 
 def current_session():

@@ -96,6 +96,9 @@ def bump_version() -> None:
     _cache().checked = 0.0  # this process sees its own change at once, others within a second
 
 
+_CACHE_MADE = threading.Lock()  # one cache per app even when two requests start together
+
+
 class _Cache:
     def __init__(self):
         self.lock = threading.Lock()
@@ -107,7 +110,12 @@ class _Cache:
 
 
 def _cache() -> _Cache:
-    return services().extras.setdefault("keys_cache", _Cache())
+    svc = services()
+    if svc.keys_cache is None:
+        with _CACHE_MADE:
+            if svc.keys_cache is None:
+                svc.keys_cache = _Cache()
+    return svc.keys_cache
 
 
 def _refresh(cache: _Cache) -> None:

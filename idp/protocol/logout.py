@@ -27,7 +27,7 @@ EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 
 def sessions():
-    return services().extras["sessions"]
+    return services().sessions
 
 
 def end_session(key: str, reason: str) -> bool:

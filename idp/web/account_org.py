@@ -136,7 +136,7 @@ def _prove_mobile(form, flow: dict) -> None:
         return
     if not (form.sms_code.data or "").strip():
         raise CodeRefused(_("请输入经办人手机收到的短信验证码。"))
-    services().extras["codes"].verify("sms", form.phone.data, PURPOSE, flow["id"],
+    services().codes.verify("sms", form.phone.data, PURPOSE, flow["id"],
                                       form.sms_code.data)
     code_flow.save(FLOW, flow, verified={**flow["verified"], "sms": key})
 

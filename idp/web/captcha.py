@@ -18,7 +18,7 @@ SESSION_KEY = "captcha"
 
 
 def _captcha():
-    return services().extras["captcha"]
+    return services().captcha
 
 
 def issue() -> str:

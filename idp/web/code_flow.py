@@ -51,7 +51,7 @@ def send(channel: str, form, purpose: str, flow_id: str) -> tuple[dict, str | No
     """Send a code to the form's destination: (field errors, notice)."""
     field, code_field = CODE_FIELDS[channel]
     try:
-        services().extras["codes"].send(channel, form[field].data or "", purpose, flow_id,
+        services().codes.send(channel, form[field].data or "", purpose, flow_id,
                                         client_ip())
     except ValidationError as exc:
         return {field: exc.message}, None
@@ -68,7 +68,7 @@ def check_codes(form, purpose: str, flow_id: str, verified: dict,
     """S7 for a form with mobile and/or email fields: each destination is proven once per flow
     by a code bound to ``purpose`` and ``flow_id``; ``verified`` gains the proven ones (digests)
     so a later refusal elsewhere does not make the user fetch new codes. Returns field errors."""
-    codes, errors = services().extras["codes"], {}
+    codes, errors = services().codes, {}
     for channel in channels:
         field, code_field = CODE_FIELDS[channel]
         if field not in form:

@@ -26,7 +26,7 @@ def outbox():
     svc = services()
     boxes = []
     for name, title in (("sms", _("短信")), ("mail", _("邮件"))):
-        box = getattr(svc.extras.get(name), "outbox", None)
+        box = getattr(svc.wired(name), "outbox", None)
         if box is not None:
             messages = [{**m, "when": _when(m["at"])} for m in box.latest(SHOWN)]
             boxes.append({"kind": name, "title": title, "messages": messages})

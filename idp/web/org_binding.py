@@ -79,7 +79,7 @@ def handler_new():
         return redirect(url_for("register.choose"))
     if not form.validate():
         return _page(org, "new", form, {})
-    codes = services().extras["codes"]
+    codes = services().codes
     if request.endpoint.endswith("_code"):
         try:
             codes.send("sms", form.phone.data or "", HANDLER_PURPOSE, flow["id"],

@@ -210,6 +210,6 @@ def test_enterprise_factory_refuses_bad_settings(enterprise, named):
 
 
 def test_enterprise_verifier_is_wired_into_the_app(app):
-    verifier = services().extras["enterprise"]
+    verifier = services().enterprise
     assert isinstance(verifier, LocalEnterpriseVerifier)
     assert verifier.verify(record()).ok

@@ -207,6 +207,6 @@ def test_s7_realname_factory_refuses_bad_settings(realname, named):
 
 
 def test_s7_realname_verifier_is_wired_into_the_app(app):
-    verifier = services().extras["realname"]
+    verifier = services().realname
     assert isinstance(verifier, LocalVerifier)
     assert verifier.verify("张三", "resident_id", ID_NUMBER).ok

@@ -30,7 +30,7 @@ def nobody(n: int) -> dict:
 
 
 def texts() -> list[dict]:
-    return services().extras["sms"].outbox.latest(200)
+    return services().sms.outbox.latest(200)
 
 
 def test_p3_sms_only_when_mobile_and_document_match_one_real_name_person(app, clock):

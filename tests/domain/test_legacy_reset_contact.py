@@ -13,7 +13,7 @@ from orgkit import uscc
 
 
 def sent() -> list[dict]:
-    return services().extras["sms"].outbox.latest() + services().extras["mail"].outbox.latest()
+    return services().sms.outbox.latest() + services().mail.outbox.latest()
 
 
 def test_l8_contact_must_be_the_stored_one(app):

@@ -30,19 +30,19 @@ def application(**changes) -> PersonApplication:
 
 
 def send_codes(a: PersonApplication, flow: str) -> PersonApplication:
-    codes = services().extras["codes"]
+    codes = services().codes
     codes.send("sms", a.phone, "register", flow, "198.51.100.1")
     codes.send("mail", a.email, "register", flow, "198.51.100.1")
     return dataclasses.replace(a, sms_code=sms_code(a.phone), email_code=mail_code(a.email))
 
 
 def sms_code(phone):
-    return next(m["params"]["code"] for m in services().extras["sms"].outbox.latest()
+    return next(m["params"]["code"] for m in services().sms.outbox.latest()
                 if m["to"] == phone)
 
 
 def mail_code(email):
-    body = next(m["body"] for m in services().extras["mail"].outbox.latest() if m["to"] == email)
+    body = next(m["body"] for m in services().mail.outbox.latest() if m["to"] == email)
     return re.search(r"验证码为 (\d{6})", body).group(1)
 
 
@@ -66,7 +66,7 @@ def test_p2_change_password_checks_current_and_policy(app):
 def test_s7_change_mobile_code_goes_to_new_number_only(app, clock):
     user = make_user()
     profile.send_mobile_code(user, "13911112222", FLOW, "198.51.100.1")
-    assert [m["to"] for m in services().extras["sms"].outbox.latest()] == ["13911112222"]
+    assert [m["to"] for m in services().sms.outbox.latest()] == ["13911112222"]
     with pytest.raises(ValidationError) as wrong:
         profile.change_mobile(user, "13911112222", "000000" if sms_code("13911112222") != "000000"
                               else "111111", FLOW)
@@ -124,8 +124,8 @@ def test_p4_deactivated_identity_cannot_register_again(app, clock):
     first = register_natural_person(send_codes(application(), "f1"), flow_id="f1", verified={})
     profile.deactivate(first)
     clock.advance(61)
-    services().extras["sms"].outbox.clear()
-    services().extras["mail"].outbox.clear()
+    services().sms.outbox.clear()
+    services().mail.outbox.clear()
     with pytest.raises(Refused) as refused:
         register_natural_person(send_codes(application(), "f2"), flow_id="f2", verified={})
     assert refused.value.errors == {"form": P4_MESSAGE}

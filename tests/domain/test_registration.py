@@ -38,11 +38,11 @@ def application(**changes) -> PersonApplication:
 
 def send_codes(a: PersonApplication, flow: str = FLOW) -> PersonApplication:
     """Send both codes and return the application with the codes the outboxes received."""
-    extras = services().extras
-    extras["codes"].send("sms", a.phone, "register", flow, "198.51.100.1")
-    extras["codes"].send("mail", a.email, "register", flow, "198.51.100.1")
-    sms = extras["sms"].outbox.latest()[0]["params"]["code"]
-    mail = re.search(r"验证码为 (\d{6})", extras["mail"].outbox.latest()[0]["body"]).group(1)
+    svc = services()
+    svc.codes.send("sms", a.phone, "register", flow, "198.51.100.1")
+    svc.codes.send("mail", a.email, "register", flow, "198.51.100.1")
+    sms = svc.sms.outbox.latest()[0]["params"]["code"]
+    mail = re.search(r"验证码为 (\d{6})", svc.mail.outbox.latest()[0]["body"]).group(1)
     return dataclasses.replace(a, sms_code=sms, email_code=mail)
 
 
@@ -101,7 +101,7 @@ def test_s2_every_field_error_reported_at_once(app):
 def test_s7_codes_verified_once_are_remembered_for_the_flow(app):
     a, verified = send_codes(application(name="王五")), {}
     # real-name verification fails after both codes verified: they need not be sent again
-    services().extras["realname"].known = {("李四", "resident_id", ID_NUMBER)}
+    services().realname.known = {("李四", "resident_id", ID_NUMBER)}
     with pytest.raises(Refused) as refused:
         register_natural_person(a, flow_id=FLOW, verified=verified)
     assert "实名认证" in refused.value.errors["form"]

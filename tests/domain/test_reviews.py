@@ -107,7 +107,7 @@ def test_s5_foreign_data_validated(app):
 
 
 def test_file_store_refuses_names_it_did_not_generate(app):
-    store = services().extras["files"]
+    store = services().files
     with pytest.raises(ValueError):
         store.read("../config/default.toml")
     name = store.save(b"data")

@@ -57,7 +57,7 @@ def page():
 
 
 def latest_code(channel: str) -> str:
-    message = services().extras[channel].outbox.latest()[0]
+    message = getattr(services(), channel).outbox.latest()[0]
     if channel == "sms":
         return message["params"]["code"]
     return re.search(r"验证码为 (\d{6})", message["body"]).group(1)

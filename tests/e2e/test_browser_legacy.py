@@ -57,7 +57,7 @@ def import_legacy(app, tmp_path, row: dict) -> None:
 def fixed_captcha() -> None:
     """The captcha's answer made deterministic for this test only (tests' setting, not prod);
     the 法人 and 代理机构 entries always ask for it (login table)."""
-    services().extras["captcha"].fixed_answer = CAPTCHA_ANSWER
+    services().captcha.fixed_answer = CAPTCHA_ANSWER
 
 
 def legacy_login(page, sample_url: str, idp_url: str, entry: str, identifier: str,

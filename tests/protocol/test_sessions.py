@@ -258,7 +258,7 @@ def test_sweep_ends_every_expired_session(app, user, sender, clock):
     for phone in ("13800138000", "13900139000", "13800138000"):
         sids.add(decode_jwt(Browser(app).tokens_for(bcl, identifier=phone)["id_token"])["sid"])
     clock.advance(IDLE)
-    assert services().extras["sessions"].due_for_expiry()  # found by the sorted set
+    assert services().sessions.due_for_expiry()  # found by the sorted set
     assert logout.sweep_expired_sessions() == 3
     assert logout.deliver_due() == 3
     assert {decode_jwt(form["logout_token"])["sid"] for _, form in sender.sent} == sids

@@ -41,7 +41,7 @@ def production(**changes) -> dict:
 
 
 def test_s7_dev_outbox_lists_sent_messages(app, client):
-    codes = services().extras["codes"]
+    codes = services().codes
     codes.send("sms", "13800138000", "register", "flow-1", "203.0.113.7")
     codes.send("mail", "zhang.san@example.com", "register", "flow-1", "203.0.113.7")
     response = client.get("/dev/outbox")
@@ -56,7 +56,7 @@ def test_s7_dev_outbox_lists_sent_messages(app, client):
 
 
 def test_s7_dev_outbox_shows_the_newest_first(app, client, clock):
-    sms = services().extras["sms"]
+    sms = services().sms
     sms.send_sms("13800138001", "第一条", "t", {})
     clock.advance(1)
     sms.send_sms("13800138002", "第二条", "t", {})
@@ -67,8 +67,8 @@ def test_s7_dev_outbox_shows_the_newest_first(app, client, clock):
 
 @pytest.mark.parametrize("settings_overrides", [REAL_BACKENDS])
 def test_s7_dev_outbox_is_404_without_an_outbox(app, client):
-    assert services().extras["sms"].__class__.__name__ == "HttpSmsGateway"
-    assert services().extras["mail"].__class__.__name__ == "SmtpMail"
+    assert services().sms.__class__.__name__ == "HttpSmsGateway"
+    assert services().mail.__class__.__name__ == "SmtpMail"
     assert client.get("/dev/outbox").status_code == 404
 
 

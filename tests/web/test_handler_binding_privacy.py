@@ -26,7 +26,7 @@ def settings_overrides():
 
 
 def sms_to(phone: str) -> list[dict]:
-    return [m for m in services().extras["sms"].outbox.latest(200) if m["to"] == phone]
+    return [m for m in services().sms.outbox.latest(200) if m["to"] == phone]
 
 
 def same_page(html: str, typed: dict) -> str:
@@ -77,7 +77,7 @@ def test_p3_registration_step_answers_alike_for_match_mismatch_and_unknown(app, 
     assert pages["match"] == pages["mismatch"] == pages["unknown"]
     assert "若信息正确，经办人将收到短信验证码" in pages["match"]
     assert "经办人1" not in pages["match"] and "137****0001" not in pages["match"]
-    assert [m["to"] for m in services().extras["sms"].outbox.latest(200)] == [handler.phone]
+    assert [m["to"] for m in services().sms.outbox.latest(200)] == [handler.phone]
     text = sms_to(handler.phone)[0]["text"]
     assert "甲乙丙科技有限公司" in text and sms_to(handler.phone)[0]["template"] == "bind_handler"
 
@@ -161,7 +161,7 @@ def test_p3_handler_management_answers_alike_for_match_mismatch_and_unknown(app,
     assert "若信息正确，经办人将收到短信验证码" in pages["match"] and "经办人1" not in pages["match"]
     assert refusals["match"] == refusals["mismatch"] == refusals["unknown"]
     assert handler_confirmation.CODE_REFUSED in refusals["match"]
-    assert [m["to"] for m in services().extras["sms"].outbox.latest(200)] == [handler.phone]
+    assert [m["to"] for m in services().sms.outbox.latest(200)] == [handler.phone]
     assert "丁戊科技有限公司" in sms_to(handler.phone)[0]["text"]
     assert handlers.bindings_of(org) == []
 

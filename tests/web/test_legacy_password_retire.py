@@ -88,7 +88,7 @@ def test_l8_reset_of_a_linked_account_sets_the_users_password_and_ends_sessions(
     browser = Browser(app)
     post(browser, "/login/forgot/legacy", identifier="L0001", contact=linked.phone,
          captcha=ANSWER)
-    code = services().extras["sms"].outbox.latest()[0]["params"]["code"]
+    code = services().sms.outbox.latest()[0]["params"]["code"]
     done = post(browser, "/login/forgot/legacy/reset", code=code, password=NEW,
                 password_confirm=NEW)
     assert "已重置" in html_of(done) and "实名账号" in html_of(done)
@@ -104,7 +104,7 @@ def test_l8_reset_of_an_unlinked_account_keeps_a_legacy_password(app):
     browser = Browser(app)
     post(browser, "/login/forgot/legacy", identifier="L0001", contact="13700137000",
          captcha=ANSWER)
-    code = services().extras["sms"].outbox.latest()[0]["params"]["code"]
+    code = services().sms.outbox.latest()[0]["params"]["code"]
     post(browser, "/login/forgot/legacy/reset", code=code, password=NEW, password_confirm=NEW)
     stored = legacy_row().password_hash
     assert stored != legacy_retire.RETIRED and passwords.verify(NEW, stored)

@@ -30,11 +30,11 @@ def settings_overrides():
 
 
 def sms() -> list[dict]:
-    return services().extras["sms"].outbox.latest()
+    return services().sms.outbox.latest()
 
 
 def mails() -> list[dict]:
-    return services().extras["mail"].outbox.latest()
+    return services().mail.outbox.latest()
 
 
 def ask(browser, identifier: str, contact: str, entry: str = "personal", captcha=ANSWER):

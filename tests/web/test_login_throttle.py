@@ -64,7 +64,7 @@ def fail(ip: str, app, identifier: str, times: int, method: str | None = None) -
 
 
 def latest_sms():
-    return services().extras["sms"].outbox.latest()[0]
+    return services().sms.outbox.latest()[0]
 
 
 def test_victim_is_not_locked_out_by_a_stranger_ip(app, person):
@@ -157,10 +157,10 @@ def test_sms_code_step_cannot_be_skipped(app, person):
 def test_wrong_password_still_fails_generically_after_the_code_threshold(app, person):
     for n in range(CODE_AFTER):
         fail(f"198.51.100.{10 + n}", app, PHONE, 1)
-    sent = services().extras["sms"].outbox.latest()
+    sent = services().sms.outbox.latest()
     response = attempt(browser_at(app, OWNER), PHONE, "Wrong-password-x")
     assert GENERIC in html_of(response)
-    assert services().extras["sms"].outbox.latest() == sent  # no code without the password
+    assert services().sms.outbox.latest() == sent  # no code without the password
 
 
 def test_linked_legacy_login_code_goes_to_the_users_mobile(app, person):

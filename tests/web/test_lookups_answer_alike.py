@@ -122,7 +122,7 @@ def test_l8_legacy_reset_answers_alike_for_match_mismatch_and_unknown(app):
                                           "password_confirm": "Another-pass-88"})
         refusals.append(plain(html_of(refused)))
     assert len(set(requests)) == 1 and len(set(refusals)) == 1
-    assert len(services().extras["sms"].outbox.latest()) == 1
+    assert len(services().sms.outbox.latest()) == 1
 
 
 def test_s1_supplementation_of_another_browser_reads_like_none(app):

@@ -56,7 +56,7 @@ def send(http, kind: str, channel: str, data: dict) -> str:
     assert page.status_code == 200 and "验证码已发送" in page.get_data(as_text=True)
     if channel == "sms":
         return orgkit.latest_sms_code(data["phone"])
-    body = services().extras["mail"].outbox.latest()[0]["body"]
+    body = services().mail.outbox.latest()[0]["body"]
     return re.search(r"验证码为 (\d{6})", body).group(1)
 
 

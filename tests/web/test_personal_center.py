@@ -127,7 +127,7 @@ def test_p2_change_mobile_requires_code_to_new_number(browser, clock):
     sent = post_page(browser, "/account/mobile", phone="13911112222", send="1")
     assert sent.status_code == 200 and "139****2222" in html_of(sent)
     assert 'value="13911112222"' in html_of(sent)  # entered data kept
-    sms = services().extras["sms"].outbox.latest()
+    sms = services().sms.outbox.latest()
     assert [m["to"] for m in sms] == ["13911112222"]
     wrong = post_page(browser, "/account/mobile", phone="13911112222", code="12345",
                       submit="1")
@@ -159,7 +159,7 @@ def test_p2_change_email_requires_mail_code(browser):
     assert browser.http.get("/account/email").status_code == 302
     reauth(browser, "/account/email")
     post_page(browser, "/account/email", email="new@example.cn", send="1")
-    mail = services().extras["mail"].outbox.latest()[0]
+    mail = services().mail.outbox.latest()[0]
     assert mail["to"] == "new@example.cn"
     without = post_page(browser, "/account/email", email="new@example.cn", submit="1")
     assert field_error(without, "code")
@@ -225,10 +225,10 @@ def test_p4_deactivated_identity_cannot_register_again(browser):
     reauth(browser, "/account/deactivate")
     assert "账号已注销" in html_of(deactivate(browser))
     assert deactivation.is_deactivated(deactivation.ID_NUMBER, bidx)
-    codes, flow = services().extras["codes"], "again-1"
+    codes, flow = services().codes, "again-1"
     codes.send("sms", "13900139000", "register", flow, "198.51.100.1")
     codes.send("mail", "again@example.cn", "register", flow, "198.51.100.1")
-    mail = services().extras["mail"].outbox.latest()[0]["body"]
+    mail = services().mail.outbox.latest()[0]["body"]
     application = PersonApplication(
         id_type="resident_id", name="张三", id_number=ID_NUMBER, valid_from="2020-01-01",
         valid_to="2040-01-01", province="110000", city="110100", county="110105",
@@ -368,4 +368,4 @@ def test_p2_forms_without_csrf_refused(browser):
                        ("/account/reauth", {"password": PASSWORD})):
         assert browser.http.post(path, data=data).status_code == 400, path
     db.session.refresh(user)
-    assert user.status == "active" and services().extras["sms"].outbox.latest() == []
+    assert user.status == "active" and services().sms.outbox.latest() == []

@@ -50,8 +50,8 @@ def send(http, channel: str, data: dict) -> str:
     assert page.status_code == 200
     assert "验证码已发送" in page.get_data(as_text=True)
     if channel == "sms":
-        return services().extras["sms"].outbox.latest()[0]["params"]["code"]
-    body = services().extras["mail"].outbox.latest()[0]["body"]
+        return services().sms.outbox.latest()[0]["params"]["code"]
+    body = services().mail.outbox.latest()[0]["body"]
     return re.search(r"验证码为 (\d{6})", body).group(1)
 
 
@@ -205,7 +205,7 @@ def test_s2_password_mismatch(app, client):
 def test_csrf_required(app, client):
     assert client.post("/register/person", data={**person(), "submit": "1"}).status_code == 400
     assert client.post("/register/codes/sms", data=person()).status_code == 400
-    assert services().extras["sms"].outbox.latest() == []
+    assert services().sms.outbox.latest() == []
     assert count_users() == 0
 
 
@@ -220,7 +220,7 @@ def test_s7_send_code_throttled(app, client):
     client.post("/register/codes/sms", data=data)
     page = client.post("/register/codes/sms", data=data).get_data(as_text=True)
     assert 'id="sms_code-error"' in page and "秒" in page
-    assert len(services().extras["sms"].outbox.latest()) == 1
+    assert len(services().sms.outbox.latest()) == 1
 
 
 @pytest.mark.parametrize("settings_overrides", [{"realname": {

@@ -75,7 +75,7 @@ def test_ending_the_current_session_in_session_management_clears_the_form_sessio
     start_registration(browser.http)
     page = browser.http.get("/account/sessions")
     action, hidden = form_fields(html_of(page))
-    sid = next(iter(services().extras["sessions"].keys_for_user(user.id)))
-    target = services().extras["sessions"].load(sid).sid
+    sid = next(iter(services().sessions.keys_for_user(user.id)))
+    target = services().sessions.load(sid).sid
     browser.http.post("/account/sessions/end", data={**hidden, "target": target})
     assert REGISTRATION_FLOW not in form_session_of(browser.http)

@@ -114,7 +114,7 @@ def test_s7_codes_are_required(client, started):
 def test_s7_codes_are_bound_to_the_supplementation(client, started):
     """A code sent for registration proves nothing here (another purpose and flow)."""
     client.post("/register/codes/sms", data={**completion(), "csrf_token": _csrf(client)})
-    code = services().extras["sms"].outbox.latest()[0]["params"]["code"]
+    code = services().sms.outbox.latest()[0]["params"]["code"]
     email_code = send(client, started, "mail", completion())
     html = submit(client, started, completion(), codes=False, sms_code=code,
                   email_code=email_code).get_data(as_text=True)
