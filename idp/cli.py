@@ -16,6 +16,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from .domain.errors import DomainError
+from .domain.vocab import (AUTH_METHODS, CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TOKEN_ALGS,
+                           RS256)
 
 
 def _fail(message: str):
@@ -41,15 +43,13 @@ def clients_cli():
 @click.option("--post-logout-redirect-uri", "post_logout", multiple=True)
 @click.option("--backchannel-logout-uri")
 @click.option("--grant-type", "grant_types", multiple=True,
-              type=click.Choice(["authorization_code", "refresh_token", "client_credentials"]))
-@click.option("--auth-method", default="client_secret_basic",
-              type=click.Choice(["client_secret_basic", "client_secret_post", "private_key_jwt",
-                                 "none"]))
+              type=click.Choice(GRANT_TYPES))
+@click.option("--auth-method", default=CLIENT_SECRET_BASIC, type=click.Choice(AUTH_METHODS))
 @click.option("--public", is_flag=True, help="A public client (no secret; PKCE required).")
 @click.option("--first-party", is_flag=True, help="Skip the consent page (office subsystems).")
 @click.option("--no-pkce", is_flag=True, help="Do not require PKCE of this confidential client.")
 @click.option("--scope", help="Allowed scopes (default: all supported).")
-@click.option("--id-token-alg", default="RS256", type=click.Choice(["RS256", "ES256"]))
+@click.option("--id-token-alg", default=RS256, type=click.Choice(ID_TOKEN_ALGS))
 @click.option("--jwks", help="Client public JWKS (JSON or file path) for private_key_jwt.")
 @click.option("--client-id", help="Choose the client_id (default: random).")
 @click.option("--secret", help="Choose the secret (default: random; shown once).")
@@ -159,7 +159,7 @@ def keys_list():
 
 
 @keys_cli.command("rotate")
-@click.option("--alg", default="RS256", type=click.Choice(["RS256", "ES256", "all"]))
+@click.option("--alg", default=RS256, type=click.Choice([*ID_TOKEN_ALGS, "all"]))
 @with_appcontext
 def keys_rotate(alg):
     from .protocol import keys

@@ -19,6 +19,8 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from .domain.vocab import AUTHORIZATION_CODE, GRANT_TYPES, REFRESH_TOKEN
+
 DEMO_USER = {
     "name": "张三",
     "phone": "13800138000",
@@ -48,7 +50,7 @@ DEMO_CLIENTS = [
         "redirect_uris": [SAMPLE_BASE + "/callback"],
         "post_logout_redirect_uris": [SAMPLE_BASE + "/"],
         "backchannel_logout_uri": SAMPLE_BASE + "/backchannel-logout",
-        "grant_types": ["authorization_code", "refresh_token"],
+        "grant_types": [AUTHORIZATION_CODE, REFRESH_TOKEN],
         "first_party": False,
     },
     {
@@ -56,7 +58,7 @@ DEMO_CLIENTS = [
         "secret": "bench-secret",
         "name": "压力测试客户端",
         "redirect_uris": ["http://127.0.0.1:9/cb"],
-        "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types": list(GRANT_TYPES),
         "first_party": False,
     },
 ]

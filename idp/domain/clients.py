@@ -17,10 +17,12 @@ from ..services import services
 from .errors import Conflict, ValidationError
 from .models import Client, Token
 from .models._types import from_timestamp
-from .models.client import AUTH_METHODS, GRANT_TYPES
+from .vocab import (AUTH_METHODS, AUTH_NONE, AUTHORIZATION_CODE, CLIENT_CREDENTIALS,
+                    CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TOKEN_ALGS, PRIVATE_KEY_JWT, REFRESH_TOKEN,
+                    RS256, SECRET_AUTH_METHODS)
 
 DEFAULT_SCOPE = "openid profile email phone address offline_access trademark"
-ALGS = ("RS256", "ES256")
+ALGS = ID_TOKEN_ALGS
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -53,9 +55,9 @@ def check_uri(uri: str, what: str, *, http_loopback_only: bool) -> str:
 
 def create_client(*, name: str, redirect_uris: list[str], post_logout_redirect_uris=(),
                   backchannel_logout_uri: str | None = None, grant_types=(),
-                  auth_method: str = "client_secret_basic", public: bool = False,
+                  auth_method: str = CLIENT_SECRET_BASIC, public: bool = False,
                   first_party: bool = False, require_pkce: bool = True, scope: str | None = None,
-                  id_token_alg: str = "RS256", jwks: dict | None = None,
+                  id_token_alg: str = RS256, jwks: dict | None = None,
                   client_id: str | None = None, secret: str | None = None,
                   enabled: bool = True) -> tuple[Client, str | None]:
     """Register a client; returns it and its secret (None for public / private_key_jwt).
@@ -67,13 +69,13 @@ def create_client(*, name: str, redirect_uris: list[str], post_logout_redirect_u
         auth_method = "none"
     if auth_method not in AUTH_METHODS:
         raise ValidationError(f"不支持的客户端认证方式：{auth_method}", "auth_method")
-    grant_types = list(dict.fromkeys(grant_types or ["authorization_code", "refresh_token"]))
+    grant_types = list(dict.fromkeys(grant_types or [AUTHORIZATION_CODE, REFRESH_TOKEN]))
     for grant in grant_types:
         if grant not in GRANT_TYPES:
             raise ValidationError(f"不支持的授权类型：{grant}", "grant_type")
-    if auth_method == "none" and "client_credentials" in grant_types:
+    if auth_method == AUTH_NONE and CLIENT_CREDENTIALS in grant_types:
         raise ValidationError("公开客户端不能使用 client_credentials。", "grant_type")
-    if "authorization_code" in grant_types and not redirect_uris:
+    if AUTHORIZATION_CODE in grant_types and not redirect_uris:
         raise ValidationError("授权码模式至少需要一个 redirect_uri。", "redirect_uri")
     redirect_uris = [check_uri(u, "redirect_uri", http_loopback_only=False) for u in redirect_uris]
     post_logout = [check_uri(u, "post_logout_redirect_uri", http_loopback_only=False)
@@ -82,14 +84,14 @@ def create_client(*, name: str, redirect_uris: list[str], post_logout_redirect_u
         check_uri(backchannel_logout_uri, "backchannel_logout_uri", http_loopback_only=True)
     if id_token_alg not in ALGS:
         raise ValidationError(f"ID Token 签名算法只能是 {'/'.join(ALGS)}", "id_token_alg")
-    if auth_method == "private_key_jwt":
+    if auth_method == PRIVATE_KEY_JWT:
         if not jwks or not isinstance(jwks.get("keys"), list) or not jwks["keys"]:
             raise ValidationError("private_key_jwt 需要提供客户端公钥 JWKS。", "jwks")
     client_id = client_id or secrets.token_urlsafe(18)
     if not 3 <= len(client_id) <= 64 or not client_id.isascii() or " " in client_id:
         raise ValidationError("client_id 应为 3–64 个 ASCII 字符且不含空格。", "client_id")
     svc = services()
-    if auth_method in ("client_secret_basic", "client_secret_post"):
+    if auth_method in SECRET_AUTH_METHODS:
         minimum = 32 if svc.settings.production else 8
         secret = secret or secrets.token_urlsafe(32)
         if len(secret) < minimum:

@@ -10,15 +10,16 @@ from __future__ import annotations
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
 from authlib.oauth2.rfc7636 import CodeChallenge
 
-from ..domain import handlers
+from ..domain import handlers, vocab
 from ..domain.models import User
 from ..extensions import db
 from ..services import services
 from . import codes, tokens
 from .id_token import IDToken
 
-AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
-GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+# Authlib takes lists; the words are idp.domain.vocab's
+AUTH_METHODS = list(vocab.AUTH_METHODS)
+GRANT_TYPES = vocab.GRANT_TYPES
 
 
 class PKCE(CodeChallenge):
@@ -119,7 +120,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+    TOKEN_ENDPOINT_AUTH_METHODS = list(vocab.CONFIDENTIAL_AUTH_METHODS)
 
 
 def register_grants(server) -> None:

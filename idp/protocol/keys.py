@@ -20,10 +20,11 @@ from sqlalchemy import select
 
 from ..domain.models import SigningKey
 from ..domain.models.key import CURRENT, NEXT, RETIRED
+from ..domain.vocab import ES256, RS256
 from ..extensions import db
 from ..services import services
 
-ALGS = {"RS256": ("RSA", 2048), "ES256": ("EC", "P-256")}
+ALGS = {RS256: ("RSA", 2048), ES256: ("EC", "P-256")}  # vocab.ID_TOKEN_ALGS
 _CONTEXT = "signing-key"
 VERSION_KEY = "keys:version"
 
@@ -57,7 +58,7 @@ def ensure_keys() -> list[str]:
     return created
 
 
-def rotate(alg: str = "RS256") -> SigningKey:
+def rotate(alg: str = RS256) -> SigningKey:
     """Promote ``next`` to ``current``, retire the old current, publish a new ``next``."""
     if alg not in ALGS:
         raise ValueError(f"unsupported algorithm {alg}; choose one of {', '.join(ALGS)}")

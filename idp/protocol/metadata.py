@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+from ..domain.vocab import (AUTH_NONE, CLIENT_ASSERTION_ALGS, CONFIDENTIAL_AUTH_METHODS,
+                           GRANT_TYPES)
 from .claims import CLAIMS_SUPPORTED
 from .keys import ALGS
 
@@ -20,7 +22,7 @@ ENDPOINTS = {
     "introspection_endpoint": "/introspect",
     "end_session_endpoint": "/logout",
 }
-AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+AUTH_METHODS = list(CONFIDENTIAL_AUTH_METHODS)
 
 
 def build(issuer: str, scopes: list[str]) -> dict:
@@ -30,12 +32,12 @@ def build(issuer: str, scopes: list[str]) -> dict:
         "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": list(GRANT_TYPES),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": list(ALGS),
-        "token_endpoint_auth_methods_supported": AUTH_METHODS + ["none"],
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256", "ES256"],
-        "revocation_endpoint_auth_methods_supported": AUTH_METHODS + ["none"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS + [AUTH_NONE],
+        "token_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS + [AUTH_NONE],
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": CLAIMS_SUPPORTED,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from ..domain.models import Client
 from ..domain.storable_text import storable
+from ..domain.vocab import CLIENT_CREDENTIALS, CONFIDENTIAL_AUTH_METHODS, PRIVATE_KEY_JWT
 from ..extensions import db
 from ..services import services
 from . import tokens
@@ -59,7 +60,7 @@ def _token_generator(settings):
         scopes = (client.get_allowed_scope(scope) or "").split()
         # OIDC Core §11: a refresh token is offline access, so an OpenID request must ask for it;
         # a rotation keeps the grant's refresh token whatever narrower scope it asks for now.
-        include = (include_refresh_token and grant_type != "client_credentials"
+        include = (include_refresh_token and grant_type != CLIENT_CREDENTIALS
                    and client.check_grant_type("refresh_token")
                    and (grant_type == "refresh_token" or "openid" not in scopes
                         or "offline_access" in scopes))
@@ -88,7 +89,7 @@ class RevocationEndpoint(_Revocation):
 
 
 class IntrospectionEndpoint(_Introspection):
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+    CLIENT_AUTH_METHODS = list(CONFIDENTIAL_AUTH_METHODS)
 
     def check_params(self, request, client):
         _require_token(request)
@@ -116,7 +117,7 @@ class IntrospectionEndpoint(_Introspection):
 class PrivateKeyJWT(JWTBearerClientAssertion):
     """RFC 7523 §2.2 client authentication; ``jti`` replay is refused through the store."""
 
-    CLIENT_AUTH_METHOD = "private_key_jwt"
+    CLIENT_AUTH_METHOD = PRIVATE_KEY_JWT
 
     def get_audiences(self):
         issuer = services().settings["issuer"]
@@ -163,7 +164,7 @@ def create_server(app) -> AuthorizationServer:
     server.register_endpoint(RevocationEndpoint)
     server.register_endpoint(IntrospectionEndpoint)
     server.register_client_auth_method(
-        "private_key_jwt", PrivateKeyJWT(leeway=int(settings["protocol.leeway"])))
+        PRIVATE_KEY_JWT, PrivateKeyJWT(leeway=int(settings["protocol.leeway"])))
     server.register_extension(Issuer())
     app.extensions["idp.oauth"] = server
     return server

@@ -13,10 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ...extensions import db
 from ...services import services
 from ..crypto import constant_time_equal
+from ..vocab import AUTHORIZATION_CODE, RS256
 from ._types import UTCDateTime
-
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
-GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 
 class Client(db.Model):
@@ -33,7 +31,7 @@ class Client(db.Model):
     scope: Mapped[str] = mapped_column(Text)
     token_endpoint_auth_method: Mapped[str] = mapped_column(String(32))
     jwks: Mapped[dict | None] = mapped_column(JSON)
-    id_token_signed_response_alg: Mapped[str] = mapped_column(String(10), default="RS256")
+    id_token_signed_response_alg: Mapped[str] = mapped_column(String(10), default=RS256)
     first_party: Mapped[bool] = mapped_column(Boolean, default=False)
     require_pkce: Mapped[bool] = mapped_column(Boolean, default=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -70,7 +68,7 @@ class Client(db.Model):
         return method == self.token_endpoint_auth_method
 
     def check_response_type(self, response_type):
-        return response_type == "code" and "authorization_code" in (self.grant_types or [])
+        return response_type == "code" and AUTHORIZATION_CODE in (self.grant_types or [])
 
     def check_grant_type(self, grant_type):
         return grant_type in (self.grant_types or [])
