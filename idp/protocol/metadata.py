@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from typing import Any
 
 from .claims import CLAIMS_SUPPORTED
 from .keys import ALGS
@@ -23,8 +24,8 @@ ENDPOINTS = {
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 
 
-def build(issuer: str, scopes: list[str]) -> dict:
-    doc = {"issuer": issuer}
+def build(issuer: str, scopes: list[str]) -> dict[str, Any]:
+    doc: dict[str, Any] = {"issuer": issuer}
     doc.update({name: issuer + path for name, path in ENDPOINTS.items()})
     doc.update({
         "scopes_supported": scopes,
