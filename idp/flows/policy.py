@@ -106,7 +106,8 @@ def resume(ctx: Context) -> Response:
                                      "acr": s.acr, "acting_for": s.acting_for})
     server = oauth_server()
     grant = server.get_authorization_grant(req)
-    response: Response = server.create_authorization_response(request=req, grant_user=ctx.user, grant=grant)
+    response: Response = server.create_authorization_response(request=req, grant_user=ctx.user,
+                                                              grant=grant)
     sessions().add_client(s, ctx.client.client_id)
     pending.finish(ia)
     return response

@@ -130,8 +130,8 @@ def _refresh(cache: _Cache) -> None:
         public[row.kid] = jwk.import_key(row.public_jwk)
         if row.state == CURRENT:
             pem = svc.cipher.decrypt(row.private_enc, _CONTEXT)
-            key = jwk.JWKRegistry.import_key(pem, ALGS[row.alg][0],
-                                             parameters={"kid": row.kid, "alg": row.alg, "use": "sig"})
+            params: jwk.KeyParameters = {"kid": row.kid, "alg": row.alg, "use": "sig"}
+            key = jwk.JWKRegistry.import_key(pem, ALGS[row.alg][0], parameters=params)
             signing[row.alg] = (row.kid, key)
     cache.jwks_json = json.dumps({"keys": [r.public_jwk for r in rows]})
     cache.signing, cache.public, cache.version = signing, public, version

@@ -116,10 +116,11 @@ class IntrospectionEndpoint(_Introspection):
         if not token.is_active():
             return {"active": False}
         row = token.row
-        body: dict[str, Any] = {"active": True, "client_id": row.client_id, "scope": token.get_scope(),
-                "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
-                "exp": token.expires_at(), "iat": row.issued_at,
-                "iss": services().settings["issuer"], "aud": row.client_id}
+        body: dict[str, Any] = {
+            "active": True, "client_id": row.client_id, "scope": token.get_scope(),
+            "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
+            "exp": token.expires_at(), "iat": row.issued_at,
+            "iss": services().settings["issuer"], "aud": row.client_id}
         if row.user is not None:
             body["sub"] = row.user.sub
         return body
