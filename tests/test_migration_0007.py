@@ -35,7 +35,7 @@ def test_migration_0007_existing_organisations_unverified_unless_review_approved
     legal = organisations.register_legal_person(**legal_kwargs()).id
     approved, waiting = foreign(1), foreign(2).id
     case = reviews.case_for(approved)
-    decided = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.timezone.utc)
+    decided = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)
     case.status, case.decided_at = APPROVED, decided
     approved = approved.id
     db.session.commit()

@@ -245,10 +245,10 @@ def parse_time(value: str) -> dt.datetime:
             y, mo, d, h, mi, sec, frac, _ = loose.groups()
             return dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0),
                                int(sec or 0), int(f"{frac[:6]:0<6}") if frac else 0,
-                               tzinfo=BEIJING).astimezone(dt.timezone.utc)
+                               tzinfo=BEIJING).astimezone(dt.UTC)
         if _EPOCH.fullmatch(value):
             seconds = int(value) / (1000 if len(value) == 13 else 1)
-            return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+            return dt.datetime.fromtimestamp(seconds, dt.UTC)
         compact = _COMPACT_TIME.fullmatch(value)
         java = _JAVA_TIME.fullmatch(value)
         if compact:
@@ -264,7 +264,7 @@ def parse_time(value: str) -> dt.datetime:
                      + (zone or ""))
         moment = dt.datetime.fromisoformat(value)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
-        return moment.astimezone(dt.timezone.utc)
+        return moment.astimezone(dt.UTC)
     except (ValueError, OverflowError, OSError):
         raise ValidationError("注册时间为空或格式不正确（应为 ISO 8601 或 YYYY-MM-DD HH:MM:SS）。",
                               "registered_at") from None

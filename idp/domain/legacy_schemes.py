@@ -135,7 +135,7 @@ def stored_hash(raw: str, salt: str, spec: str) -> tuple[str, list[str]]:
     try:
         if not f"{raw}{salt}".isascii():
             try:
-                f"{raw}{salt}".encode("utf-8")
+                f"{raw}{salt}".encode()
             except UnicodeEncodeError:  # e.g. a lone surrogate from a JSON escape
                 raise Unusable("密码哈希或盐值含有无法编码的字符") from None
         if spec:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import session as browser
@@ -30,14 +31,14 @@ SEALED = "sealed_params"
 @dataclass
 class Interaction:
     id: str
-    params: dict
+    params: dict[str, Any]
     client_id: str
     created_at: int
     hint_sub: str | None = None
     user_id: int | None = None
     login_done: bool = False
     consent_done: bool = False
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
     @property
     def prompts(self) -> set[str]:
@@ -48,7 +49,7 @@ class Interaction:
         return set((self.params.get("scope") or "").split())
 
 
-def create(params: dict, client_id: str, hint_sub: str | None) -> Interaction:
+def create(params: dict[str, Any], client_id: str, hint_sub: str | None) -> Interaction:
     ia = Interaction(id=secrets.token_urlsafe(24), params=params, client_id=client_id,
                      created_at=services().now(), hint_sub=hint_sub)
     save(ia)

@@ -6,8 +6,12 @@ Until every step is done the user is not signed in for this request: no code is 
 """
 from __future__ import annotations
 
-from flask import g, redirect, request, url_for
+from typing import Any
 
+from flask import g, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from ..adapters.sessions import SessionStore, SsoSession
 from ..domain.models import User
 from ..extensions import db
 from ..protocol import codes, logout
@@ -30,22 +34,25 @@ def insert_step(step: Step, before: str = "consent") -> None:
     STEPS.insert(names.index(before) if before in names else len(STEPS), step)
 
 
-def sessions():
+def sessions() -> SessionStore:
     return services().sessions
 
 
-def current_session():
+def current_session() -> SsoSession | None:
     if "sso" not in g:
         cookie = request.cookies.get(services().settings["session.cookie_name"])
         g.sso = sessions().get(cookie)
-    return g.sso
+    sso: SsoSession | None = g.sso
+    return sso
 
 
-def current_user():
+def current_user() -> tuple[SsoSession, User] | tuple[None, None]:
     """(session, user) of the live SSO session with an active user, else (None, None)."""
     s = current_session()
     user = db.session.get(User, s.user_id) if s is not None else None
-    return (s, user) if user is not None and user.active else (None, None)
+    if s is None or user is None or not user.active:
+        return None, None
+    return s, user
 
 
 def context(ia: pending.Interaction) -> Context | None:
@@ -64,14 +71,14 @@ def next_step(ctx: Context) -> Step | None:
     return None
 
 
-def deny(ia: pending.Interaction, description: str):
+def deny(ia: pending.Interaction, description: str) -> Response:
     """End the parked request with ``access_denied`` back at the subsystem (RFC 6749
     §4.1.2.1): the user declined or cancelled, or the account cannot sign in yet."""
     pending.finish(ia)
     return authorization_error(ia.params, "access_denied", description)
 
 
-def proceed(ia: pending.Interaction):
+def proceed(ia: pending.Interaction) -> Response:
     """Go to the next needed step's page, or finish the authorization request."""
     ctx = context(ia)
     if ctx is None:
@@ -85,9 +92,10 @@ def proceed(ia: pending.Interaction):
     return redirect(url_for(step.endpoint, iid=ia.id))
 
 
-def resume(ctx: Context):
+def resume(ctx: Context) -> Response:
     """Hand the parked request back to Authlib with the authenticated user: the code is issued."""
     ia, s = ctx.interaction, ctx.session
+    assert s is not None  # no step is needed only with a live session (LoginStep)
     challenge = ia.params.get("code_challenge")
     if challenge and not codes.claim_challenge(ia.client_id, challenge):
         pending.finish(ia)
@@ -97,14 +105,15 @@ def resume(ctx: Context):
                                      "acr": s.acr, "acting_for": s.acting_for})
     server = oauth_server()
     grant = server.get_authorization_grant(req)
-    response = server.create_authorization_response(request=req, grant_user=ctx.user, grant=grant)
+    response: Response = server.create_authorization_response(request=req, grant_user=ctx.user,
+                                                              grant=grant)
     sessions().add_client(s, ctx.client.client_id)
     pending.finish(ia)
     return response
 
 
 def start_session(user: User, amr: list[str], acr: str = ACR_PASSWORD,
-                  acting_for: dict | None = None):
+                  acting_for: dict[str, Any] | None = None) -> SsoSession:
     """Start a fresh SSO session (new cookie id, session fixation) ending any previous one.
     ``acting_for`` names the organisation a handler signed in for (R2)."""
     old = current_session()
@@ -116,7 +125,7 @@ def start_session(user: User, amr: list[str], acr: str = ACR_PASSWORD,
 
 
 def complete_login(ia: pending.Interaction, user: User, amr: list[str],
-                   acr: str = ACR_PASSWORD, acting_for: dict | None = None):
+                   acr: str = ACR_PASSWORD, acting_for: dict[str, Any] | None = None) -> None:
     """Record a successful login on the interaction and start a fresh SSO session."""
     start_session(user, amr, acr, acting_for)
     ia.login_done, ia.user_id = True, user.id

@@ -53,7 +53,7 @@ class LoginStep(Step):
     endpoint = "interaction.login"
     prompt_error = "login_required"
 
-    def needed(self, ctx):
+    def needed(self, ctx: Context) -> bool:
         ia = ctx.interaction
         if ctx.pending_supplement is not None:
             return False  # proven legacy password, supplementation pending: login in progress
@@ -76,7 +76,7 @@ class SupplementStep(Step):
     endpoint = "supplement.step"
     prompt_error = "interaction_required"
 
-    def needed(self, ctx):
+    def needed(self, ctx: Context) -> bool:
         return ctx.pending_supplement is not None
 
 
@@ -87,10 +87,11 @@ class ConsentStep(Step):
     endpoint = "interaction.consent"
     prompt_error = "consent_required"
 
-    def needed(self, ctx):
+    def needed(self, ctx: Context) -> bool:
         ia = ctx.interaction
         if ctx.client.first_party or ia.consent_done:
             return False
         if "consent" in ia.prompts:
             return True
+        assert ctx.user is not None  # the login step before this one needs a signed-in user
         return not consents.covers(ctx.user.id, ctx.client.client_id, ctx.requested_scopes)

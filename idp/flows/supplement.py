@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from flask import session as browser
 
@@ -44,8 +45,8 @@ class Supplement:
     kind: str
     interaction_id: str | None
     created_at: int
-    data: dict = field(default_factory=dict)
-    verified: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    verified: dict[str, Any] = field(default_factory=dict)
     user_id: int | None = None
 
     @property

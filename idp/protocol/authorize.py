@@ -7,8 +7,12 @@ or echoed back (``request_params``).
 """
 from __future__ import annotations
 
-from authlib.oauth2 import OAuth2Error
+from typing import Any, NoReturn
 
+from authlib.oauth2 import OAuth2Error
+from werkzeug.datastructures import MultiDict
+
+from ..domain.models import Client
 from ..domain.storable_text import storable
 from . import codes
 from .hints import InvalidHint, verify_id_token_hint
@@ -29,12 +33,12 @@ class UnsafeRequest(Exception):
 
 
 class RedirectError(Exception):
-    def __init__(self, params: dict, error: str, description: str | None = None):
+    def __init__(self, params: dict[str, str], error: str, description: str | None = None):
         super().__init__(error)
         self.params, self.error, self.description = params, error, description
 
 
-def client_target(values) -> tuple[object, dict]:
+def client_target(values: MultiDict[str, str]) -> tuple[Client, dict[str, str]]:
     """(client, {redirect_uri[, state]}) once the client and its exact registered redirect URI
     are established; ``state`` only when it may be echoed (single, storable, within its limit).
     Raises ``UnsafeRequest`` otherwise."""
@@ -57,11 +61,11 @@ def client_target(values) -> tuple[object, dict]:
     return client, target
 
 
-def validate(values) -> tuple[dict, object, str | None]:
+def validate(values: MultiDict[str, str]) -> tuple[dict[str, Any], Client, str | None]:
     """Return (parked parameters, client, subject named by id_token_hint)."""
     client, target = client_target(values)
 
-    def fail(error, description=None):
+    def fail(error: str, description: str | None = None) -> NoReturn:
         raise RedirectError(target, error, description)
 
     if len(values.keys()) > MAX_PARAMETERS:
@@ -72,7 +76,7 @@ def validate(values) -> tuple[dict, object, str | None]:
     for name in SINGLE:
         if len(values.getlist(name)) > 1:
             fail("invalid_request", f"parameter '{name}' repeated")
-    params = {k: values.get(k) for k in values.keys()}
+    params = {k: values[k] for k in values.keys()}
 
     if "request" in params:
         fail("request_not_supported", "request objects are not supported")

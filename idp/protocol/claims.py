@@ -8,6 +8,8 @@ claims is released, only ``sub``.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ..domain import claims as domain
 from ..domain.models import User
 
@@ -33,17 +35,19 @@ SCOPE_LABELS = {
 }
 
 
-def acting_for_id(origin) -> int | None:
+def acting_for_id(origin: object) -> int | None:
     """The organisation account a grant acts for: from an authorization code (its
     ``acting_for`` dict) or a token row (``acting_for_id``)."""
     if hasattr(origin, "acting_for_id"):
-        return origin.acting_for_id
-    return (getattr(origin, "acting_for", None) or {}).get("user_id")
+        found: int | None = origin.acting_for_id
+        return found
+    found = (getattr(origin, "acting_for", None) or {}).get("user_id")
+    return found
 
 
-def user_claims(user: User, scope: str, acting_for_id: int | None = None) -> dict:
+def user_claims(user: User, scope: str, acting_for_id: int | None = None) -> dict[str, Any]:
     scopes = set((scope or "").split())
-    claims: dict = {"sub": user.sub}
+    claims: dict[str, Any] = {"sub": user.sub}
     if "profile" in scopes:
         claims["name"] = user.name
         claims["updated_at"] = int(user.updated_at.timestamp())

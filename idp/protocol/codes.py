@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from ..domain.crypto import token_hash
 from ..services import services
@@ -30,28 +31,28 @@ class AuthorizationCode:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     sid: str | None = None
-    amr: list | None = None
+    amr: list[str] | None = None
     acr: str | None = None
     # a handler sign-in's organisation (R2); reaches the ID token of this code's exchange only
-    acting_for: dict | None = None
+    acting_for: dict[str, Any] | None = None
 
     # --- Authlib AuthorizationCodeMixin ---------------------------------------------------
-    def get_redirect_uri(self):
+    def get_redirect_uri(self) -> str:
         return self.redirect_uri
 
-    def get_scope(self):
+    def get_scope(self) -> str:
         return self.scope
 
-    def get_nonce(self):
+    def get_nonce(self) -> str | None:
         return self.nonce
 
-    def get_auth_time(self):
+    def get_auth_time(self) -> int:
         return self.auth_time
 
-    def get_acr(self):
+    def get_acr(self) -> str | None:
         return self.acr
 
-    def get_amr(self):
+    def get_amr(self) -> list[str] | None:
         return self.amr
 
 
@@ -70,7 +71,9 @@ def claim_challenge(client_id: str, challenge: str) -> bool:
     instances issuing codes at once cannot both bind it). RFC 7636 §4.1 asks for a fresh
     verifier per request; a challenge seen twice is a replayed or injected request."""
     ttl = int(services().settings["protocol.code_ttl"]) + 5
-    return services().store.set(_challenge_key(client_id, challenge), "1", ttl=ttl, nx=True)
+    claimed: bool = services().store.set(_challenge_key(client_id, challenge), "1", ttl=ttl,
+                                         nx=True)
+    return claimed
 
 
 def _challenge_key(client_id: str, challenge: str) -> str:

@@ -6,7 +6,9 @@ a page and no redirect.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from authlib.common.urls import add_params_to_uri
 
@@ -23,11 +25,11 @@ class InvalidLogoutRequest(Exception):
 @dataclass
 class LogoutRequest:
     client: object | None
-    hint: dict | None
+    hint: dict[str, Any] | None
     redirect_uri: str | None
 
 
-def validate(values) -> LogoutRequest:
+def validate(values: Mapping[str, str]) -> LogoutRequest:
     hint = None
     if values.get("id_token_hint"):
         try:

@@ -7,11 +7,17 @@ clients and for confidential clients unless registered otherwise (RFC 9700 §2.1
 """
 from __future__ import annotations
 
-from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
+from authlib.oauth2.rfc6749 import (
+    AuthorizationServer,
+    InvalidGrantError,
+    InvalidRequestError,
+    OAuth2Request,
+    grants,
+)
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from ..domain import handlers, vocab
-from ..domain.models import User
+from ..domain.models import Client, User
 from ..extensions import db
 from ..services import services
 from . import codes, tokens
@@ -28,7 +34,7 @@ class PKCE(CodeChallenge):
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
 
-    def validate_code_challenge(self, grant, redirect_uri):
+    def validate_code_challenge(self, grant: grants.BaseGrant, redirect_uri: str | None) -> None:
         data = grant.request.payload.data
         client = grant.request.client
         if not data.get("code_challenge"):
@@ -42,7 +48,7 @@ class PKCE(CodeChallenge):
             raise InvalidRequestError("code_challenge_method must be S256")
         super().validate_code_challenge(grant, redirect_uri)
 
-    def validate_code_verifier(self, grant, result):
+    def validate_code_verifier(self, grant: grants.BaseGrant, result: object) -> None:
         """A code issued with a challenge and redeemed without a verifier is ``invalid_grant``
         (RFC 7636 §4.6): the grant cannot be proven. The code was already taken, so it stays
         spent (RFC 6749 §10.5)."""
@@ -62,7 +68,7 @@ def still_acts_for(user: User, acting_for_id: int | None) -> bool:
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
 
-    def save_authorization_code(self, code, request):
+    def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         ctx = request.auth_context
         data = request.payload.data
         codes.save(code, codes.AuthorizationCode(
@@ -74,7 +80,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             sid=ctx.get("sid"), amr=ctx.get("amr"), acr=ctx.get("acr"),
             acting_for=ctx.get("acting_for")))
 
-    def query_authorization_code(self, code, client):
+    def query_authorization_code(self, code: str,
+                                 client: Client) -> codes.AuthorizationCode | None:
         data, reused_family = codes.take(code)
         if reused_family:
             tokens.revoke_family(reused_family)
@@ -83,10 +90,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             return None
         return data
 
-    def delete_authorization_code(self, authorization_code):
+    def delete_authorization_code(self, authorization_code: codes.AuthorizationCode) -> None:
         """Nothing to do: ``codes.take`` consumed the code atomically."""
 
-    def authenticate_user(self, authorization_code):
+    def authenticate_user(self, authorization_code: codes.AuthorizationCode) -> User | None:
         user = db.session.get(User, authorization_code.user_id)
         if user is None or not user.active:
             return None
@@ -99,7 +106,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
-    def authenticate_refresh_token(self, refresh_token):
+    def authenticate_refresh_token(self, refresh_token: str) -> tokens.TokenRef | None:
         if self.request.payload.scope:  # a refused scope must not spend a live token
             live = tokens.find(refresh_token, "refresh_token")
             if (live is not None and live.kind == "refresh_token"
@@ -108,14 +115,14 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         row = tokens.claim_refresh_token(refresh_token, self.request.client.get_client_id())
         return tokens.TokenRef(row, "refresh_token") if row is not None else None
 
-    def authenticate_user(self, refresh_token):
+    def authenticate_user(self, refresh_token: tokens.TokenRef) -> User | None:
         user = refresh_token.get_user()
         if user is not None and not still_acts_for(user, refresh_token.row.acting_for_id):
             tokens.revoke_family(refresh_token.row.family_id)  # R2: it ends with the binding
             raise InvalidGrantError("The grant ended with the handler's binding.")
         return user
 
-    def revoke_old_credential(self, refresh_token):
+    def revoke_old_credential(self, refresh_token: tokens.TokenRef) -> None:
         """Nothing to do: ``claim_refresh_token`` marked it rotated atomically."""
 
 
@@ -123,7 +130,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = list(vocab.CONFIDENTIAL_AUTH_METHODS)
 
 
-def register_grants(server) -> None:
+def register_grants(server: AuthorizationServer) -> None:
     server.register_grant(AuthorizationCodeGrant, [PKCE(required=True), IDToken()])
     server.register_grant(RefreshTokenGrant, [IDToken(on_refresh=True)])
     server.register_grant(ClientCredentialsGrant)

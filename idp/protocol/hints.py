@@ -5,6 +5,8 @@ good hint, so ``exp`` is not checked.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from joserfc import jwt
 from joserfc.errors import JoseError
 
@@ -16,7 +18,7 @@ class InvalidHint(Exception):
     pass
 
 
-def verify_id_token_hint(token: str) -> dict:
+def verify_id_token_hint(token: str) -> dict[str, Any]:
     if not token or len(token) > 8192:
         raise InvalidHint("empty or oversized")
     try:
@@ -29,6 +31,6 @@ def verify_id_token_hint(token: str) -> dict:
     return claims
 
 
-def audiences(claims: dict) -> list[str]:
+def audiences(claims: dict[str, Any]) -> list[str]:
     aud = claims.get("aud")
     return [aud] if isinstance(aud, str) else list(aud or [])

@@ -9,18 +9,22 @@ Prompt handling is not Authlib's here: the interaction policy (``idp.flows``) de
 """
 from __future__ import annotations
 
+from typing import Any
+
+from authlib.oauth2.rfc6749 import BaseGrant, OAuth2Request
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants.util import is_openid_scope
 from authlib.oidc.core.util import create_half_hash
 from flask import g
-from joserfc import jwt
+from joserfc import jwk, jwt
 
+from ..domain.models import Client
 from ..services import services
 from . import keys
 from .claims import acting_for_id, user_claims
 
 
-def signing_key_for(client) -> tuple[str, str, object]:
+def signing_key_for(client: Client) -> tuple[str, str, jwk.Key]:
     alg = client.id_token_signed_response_alg or services().settings[
         "protocol.id_token_default_alg"]
     cache = g.setdefault("signing_keys", {})
@@ -31,25 +35,25 @@ def signing_key_for(client) -> tuple[str, str, object]:
 
 
 class IDToken(OpenIDCode):
-    def __init__(self, on_refresh: bool = False):
+    def __init__(self, on_refresh: bool = False) -> None:
         super().__init__(require_nonce=False)
         self.on_refresh = on_refresh
 
-    def __call__(self, grant):
+    def __call__(self, grant: BaseGrant) -> None:
         grant.register_hook("after_create_token_response", self.process_token)
         if not self.on_refresh and is_openid_scope(grant.request.payload.scope):
             grant.register_hook("after_validate_authorization_request_payload",
                                 self.validate_openid_authorization_request)
 
-    def exists_nonce(self, nonce, request):
+    def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
         return False  # codes are single use; a nonce is the RP's to check (OIDC Core §15.5.2)
 
-    def encode_id_token(self, token, request):
+    def encode_id_token(self, token: dict[str, Any], request: OAuth2Request) -> str:
         svc = services()
         client = request.client
         alg, kid, key = signing_key_for(client)
         now = svc.now()
-        claims = {"iss": svc.settings["issuer"], "aud": client.get_client_id(),
+        claims: dict[str, Any] = {"iss": svc.settings["issuer"], "aud": client.get_client_id(),
                   "azp": client.get_client_id(), "iat": now,
                   "exp": now + int(svc.settings["protocol.id_token_ttl"])}
         code = request.authorization_code
@@ -72,7 +76,8 @@ class IDToken(OpenIDCode):
         claims.update(user_claims(request.user, token["scope"], acting_for_id(origin)))
         return jwt.encode({"alg": alg, "kid": kid, "typ": "JWT"}, claims, key, [alg])
 
-    def process_token(self, grant, response):
+    def process_token(self, grant: BaseGrant,
+                      response: tuple[int, dict[str, Any], object]) -> dict[str, Any]:
         status, token, _ = response
         if status == 200 and is_openid_scope(token.get("scope")):
             token["id_token"] = self.encode_id_token(token, grant.request)

@@ -24,14 +24,16 @@ from ..domain.vocab import ES256, RS256
 from ..extensions import db
 from ..services import services
 
-ALGS = {RS256: ("RSA", 2048), ES256: ("EC", "P-256")}  # vocab.ID_TOKEN_ALGS
+# the key type and size of each of vocab.ID_TOKEN_ALGS
+ALGS: dict[str, tuple[str, int | str]] = {RS256: ("RSA", 2048), ES256: ("EC", "P-256")}
 _CONTEXT = "signing-key"
 VERSION_KEY = "keys:version"
 
 
 def _generate(alg: str, state: str, now: int) -> SigningKey:
     kty, size = ALGS[alg]
-    key = jwk.generate_key(kty, size, parameters={"alg": alg, "use": "sig"})
+    key = jwk.JWKRegistry.generate_key(kty, size, parameters={"alg": alg, "use": "sig"})
+    assert isinstance(key, jwk.RSAKey | jwk.ECKey)  # ALGS names asymmetric key types only
     kid = key.thumbprint()
     public = key.as_dict(private=False)
     public.update(kid=kid, alg=alg, use="sig")
@@ -101,11 +103,11 @@ _CACHE_MADE = threading.Lock()  # one cache per app even when two requests start
 
 
 class _Cache:
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.version = None
+        self.version: str | None = None
         self.checked = 0.0
-        self.jwks_json = None
+        self.jwks_json: str | None = None
         self.signing: dict[str, tuple[str, jwk.Key]] = {}
         self.public: dict[str, jwk.Key] = {}
 
@@ -137,8 +139,8 @@ def _refresh(cache: _Cache) -> None:
         public[row.kid] = jwk.import_key(row.public_jwk)
         if row.state == CURRENT:
             pem = svc.cipher.decrypt(row.private_enc, _CONTEXT)
-            key = jwk.import_key(pem, ALGS[row.alg][0],
-                                 parameters={"kid": row.kid, "alg": row.alg, "use": "sig"})
+            params: jwk.KeyParameters = {"kid": row.kid, "alg": row.alg, "use": "sig"}
+            key = jwk.JWKRegistry.import_key(pem, ALGS[row.alg][0], parameters=params)
             signing[row.alg] = (row.kid, key)
     cache.jwks_json = json.dumps({"keys": [r.public_jwk for r in rows]})
     cache.signing, cache.public, cache.version = signing, public, version
@@ -148,6 +150,7 @@ def jwks_json() -> str:
     cache = _cache()
     with cache.lock:
         _refresh(cache)
+        assert cache.jwks_json is not None  # _refresh always loads it
         return cache.jwks_json
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Iterable
 
 from joserfc import jwt
 from sqlalchemy import select
 
+from ..adapters.sessions import SessionStore
 from ..domain.models import Client, User
 from ..extensions import db
 from ..services import services
@@ -26,7 +28,7 @@ QUEUE = "bcl:due"
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 
-def sessions():
+def sessions() -> SessionStore:
     return services().sessions
 
 
@@ -49,7 +51,7 @@ def end_user_sessions(user_id: int, reason: str, keep: str | None = None) -> int
                if key != keep)
 
 
-def end_acting_sessions(org_user_id: int, handler_ids, reason: str) -> int:
+def end_acting_sessions(org_user_id: int, handler_ids: Iterable[int], reason: str) -> int:
     """R2/P3: end the handlers' SSO sessions that act for the organisation account
     ``org_user_id`` (their binding ended), with back-channel notices; their own personal
     sessions and sessions for other organisations stay."""
@@ -62,7 +64,7 @@ def end_acting_sessions(org_user_id: int, handler_ids, reason: str) -> int:
     return ended
 
 
-def queue_notices(sub: str, sid: str, client_ids) -> int:
+def queue_notices(sub: str, sid: str, client_ids: Iterable[str]) -> int:
     svc = services()
     rows = db.session.scalars(select(Client).where(
         Client.client_id.in_(list(client_ids)), Client.backchannel_logout_uri.is_not(None))).all()

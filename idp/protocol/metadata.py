@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from typing import Any
 
 from ..domain.vocab import (AUTH_NONE, CLIENT_ASSERTION_ALGS, CONFIDENTIAL_AUTH_METHODS,
                            GRANT_TYPES)
@@ -25,8 +26,8 @@ ENDPOINTS = {
 AUTH_METHODS = list(CONFIDENTIAL_AUTH_METHODS)
 
 
-def build(issuer: str, scopes: list[str]) -> dict:
-    doc = {"issuer": issuer}
+def build(issuer: str, scopes: list[str]) -> dict[str, Any]:
+    doc: dict[str, Any] = {"issuer": issuer}
     doc.update({name: issuer + path for name, path in ENDPOINTS.items()})
     doc.update({
         "scopes_supported": scopes,

@@ -10,6 +10,7 @@ import json
 import re
 
 from flask import Response
+from werkzeug.datastructures import MultiDict
 
 # Longest accepted value per authorization request parameter, in characters.
 MAX_LENGTH = {
@@ -28,7 +29,7 @@ _RESPONSE_TYPE = re.compile(r"[A-Za-z0-9_]+( [A-Za-z0-9_]+)*")
 _PLAIN_NAME = re.compile(r"[a-z_]{1,32}")
 
 
-def repeated(values) -> str | None:
+def repeated(values: MultiDict[str, str]) -> str | None:
     """The first parameter sent more than once in ``values`` (a MultiDict), else None."""
     for name in values.keys():
         if len(values.getlist(name)) > 1:
@@ -36,7 +37,7 @@ def repeated(values) -> str | None:
     return None
 
 
-def too_long(values) -> str | None:
+def too_long(values: MultiDict[str, str]) -> str | None:
     """The first parameter of an authorization request longer than its limit, else None."""
     for name in values.keys():
         if len(name) > MAX_NAME_LENGTH:

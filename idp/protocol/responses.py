@@ -5,13 +5,17 @@ Only called once the client and the exact redirect URI are known to be registere
 """
 from __future__ import annotations
 
+from typing import Any
+
 from authlib.common.urls import add_params_to_uri
 from flask import redirect
+from werkzeug.wrappers import Response
 
 from ..services import services
 
 
-def authorization_error(params: dict, error: str, description: str | None = None):
+def authorization_error(params: dict[str, Any], error: str,
+                        description: str | None = None) -> Response:
     out = [("error", error)]
     if description:
         out.append(("error_description", description))

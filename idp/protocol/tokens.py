@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select, text, update
+from authlib.oauth2.rfc6749 import OAuth2Request
+from sqlalchemy import CursorResult, Result, select, text, update
 
-from ..domain.crypto import token_hash
 from ..domain import handlers
-from ..domain.models import Token, User
+from ..domain.crypto import token_hash
+from ..domain.models import Client, Token, User
 from ..extensions import db
 from ..services import services
 
 FAMILY_MARKER_TTL = 86400
 
 
-def save_token(token: dict, request) -> Token:
+def save_token(token: dict[str, Any], request: OAuth2Request) -> Token:
     svc = services()
     now = svc.now()
     code = getattr(request, "authorization_code", None)
@@ -55,7 +57,8 @@ def save_token(token: dict, request) -> Token:
     db.session.commit()
     if (code is not None or parent is not None) and svc.store.get(f"family-revoked:{row.family_id}"):
         revoke_family(row.family_id)
-    elif code is not None and row.acting_for_id is not None and not handlers.acts_for(row.user_id, row.acting_for_id):
+    elif (code is not None and row.acting_for_id is not None
+          and not (row.user_id is not None and handlers.acts_for(row.user_id, row.acting_for_id))):
         revoke_family(row.family_id)  # the binding ended while the code was in flight (R2)
     return row
 
@@ -77,8 +80,8 @@ def revoke_family(family_id: str) -> int:
     whichever order the two take, the new row ends up revoked."""
     services().store.set(f"family-revoked:{family_id}", "1", ttl=FAMILY_MARKER_TTL)
     now = services().now()
-    result = db.session.execute(update(Token).where(
-        Token.family_id == family_id, Token.revoked_at.is_(None)).values(revoked_at=now))
+    result = _rows(db.session.execute(update(Token).where(
+        Token.family_id == family_id, Token.revoked_at.is_(None)).values(revoked_at=now)))
     db.session.commit()
     return result.rowcount
 
@@ -88,7 +91,7 @@ def revoke_for_user(user_id: int, client_id: str | None = None) -> int:
     cond = [Token.user_id == user_id, Token.revoked_at.is_(None)]
     if client_id:
         cond.append(Token.client_id == client_id)
-    result = db.session.execute(update(Token).where(*cond).values(revoked_at=now))
+    result = _rows(db.session.execute(update(Token).where(*cond).values(revoked_at=now)))
     db.session.commit()
     return result.rowcount
 
@@ -113,13 +116,14 @@ def claim_refresh_token(value: str, client_id: str) -> Token | None:
     svc = services()
     now = svc.now()
     digest = token_hash(value)
-    claimed = db.session.execute(update(Token).where(
+    claimed = _rows(db.session.execute(update(Token).where(
         Token.refresh_token_hash == digest, Token.client_id == client_id,
         Token.rotated_at.is_(None), Token.revoked_at.is_(None),
-        Token.refresh_expires_at > now).values(rotated_at=now))
+        Token.refresh_expires_at > now).values(rotated_at=now)))
     db.session.commit()
-    row = db.session.scalar(select(Token).where(Token.refresh_token_hash == digest))
-    if claimed.rowcount != 1:
+    row: Token | None = db.session.scalar(select(Token).where(
+        Token.refresh_token_hash == digest))
+    if claimed.rowcount != 1 or row is None:
         if row is not None and row.client_id == client_id and row.rotated_at is not None:
             revoke_family(row.family_id)
         return None
@@ -128,11 +132,17 @@ def claim_refresh_token(value: str, client_id: str) -> Token | None:
     return row
 
 
+def _rows(result: Result[Any]) -> CursorResult[Any]:
+    """An UPDATE's result, whose ``rowcount`` says how many rows it changed."""
+    return cast(CursorResult[Any], result)
+
+
 def grant_scope(family_id: str) -> str:
     """The scope granted to a family: its first token's. A refresh token keeps it through
     rotation even when the client asked for a narrower access token (RFC 6749 §6)."""
-    return db.session.scalar(select(Token.scope).where(Token.family_id == family_id)
-                             .order_by(Token.id).limit(1)) or ""
+    scope: str | None = db.session.scalar(select(Token.scope).where(
+        Token.family_id == family_id).order_by(Token.id).limit(1))
+    return scope or ""
 
 
 @dataclass
@@ -142,26 +152,28 @@ class TokenRef:
     row: Token
     kind: str  # "access_token" | "refresh_token"
 
-    def check_client(self, client):
-        return self.row.client_id == client.get_client_id()
+    def check_client(self, client: Client) -> bool:
+        same_client: bool = self.row.client_id == client.get_client_id()
+        return same_client
 
-    def get_scope(self):
+    def get_scope(self) -> str:
         if self.kind == "refresh_token":
             return grant_scope(self.row.family_id)
         return self.row.scope
 
     def get_user(self) -> User | None:
-        return self.row.user
+        user: User | None = self.row.user
+        return user
 
     def expires_at(self) -> int:
         if self.kind == "refresh_token":
             return self.row.refresh_expires_at or 0
         return self.row.expires_at
 
-    def is_expired(self):
+    def is_expired(self) -> bool:
         return self.expires_at() <= services().now()
 
-    def is_revoked(self):
+    def is_revoked(self) -> bool:
         if self.row.revoked_at is not None:
             return True
         return self.kind == "refresh_token" and self.row.rotated_at is not None

@@ -14,7 +14,8 @@ from . import tokens
 from .claims import acting_for_id, user_claims
 
 
-def challenge(status: int, error: str | None = None, description: str | None = None):
+def challenge(status: int, error: str | None = None,
+              description: str | None = None) -> Response:
     value = 'Bearer realm="userinfo"'
     if error:
         value += f', error="{error}"'
@@ -42,7 +43,7 @@ def _extract() -> tuple[str | None, str | None]:
     return None, None
 
 
-def userinfo_response():
+def userinfo_response() -> Response:
     value, problem = _extract()
     if problem:
         return challenge(400, problem, "malformed bearer token request")

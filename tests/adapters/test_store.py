@@ -89,9 +89,9 @@ def test_store_pop_is_atomic_under_concurrency(kv):
         results: list[str | None] = []
         barrier = threading.Barrier(8)
 
-        def redeem():
+        def redeem(barrier=barrier, results=results, key=f"code-{round_}"):
             barrier.wait()
-            results.append(kv.pop(f"code-{round_}"))
+            results.append(kv.pop(key))
 
         threads = [threading.Thread(target=redeem) for _ in range(8)]
         for t in threads:

@@ -142,7 +142,7 @@ def test_d1_foreigner_number_as_resident_id_refused_with_hint():
 
 def test_d1_today_is_the_beijing_date():
     """Birth dates are judged by the date in Beijing: 16:00 UTC is already the next day."""
-    midnight = dt.datetime(2025, 8, 31, 16, 0, tzinfo=dt.timezone.utc).timestamp()
+    midnight = dt.datetime(2025, 8, 31, 16, 0, tzinfo=dt.UTC).timestamp()
     assert documents.beijing_date(midnight - 1) == dt.date(2025, 8, 31)
     assert documents.beijing_date(midnight) == dt.date(2025, 9, 1)
     born_then = resident_id(born=dt.date(2025, 9, 1))

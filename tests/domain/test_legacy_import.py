@@ -187,7 +187,7 @@ def test_l1_seen_ids_are_kept_on_disk_and_removed_at_the_end():
 
 
 def test_l1_registered_at_formats_and_beijing_time():
-    utc = dt.timezone.utc
+    utc = dt.UTC
     expected = dt.datetime(2025, 7, 31, 16, 0, tzinfo=utc)
     for value in ("2025-08-01 00:00:00", "2025/8/1 00:00:00", "2025-08-01T00:00:00+08:00",
                   "2025-07-31T16:00:00Z", "2025-08-01"):
@@ -213,7 +213,7 @@ def test_l1_registered_at_edges_of_the_loose_spellings(value, expected):
         with pytest.raises(DomainError):
             legacy_rows.parse_time(value)
     else:
-        assert legacy_rows.parse_time(value) == dt.datetime(*expected, tzinfo=dt.timezone.utc)
+        assert legacy_rows.parse_time(value) == dt.datetime(*expected, tzinfo=dt.UTC)
 
 
 def test_l1_rerun_changes_nothing(app, tmp_path, clock):
@@ -242,7 +242,7 @@ def test_l1_changed_row_updates_unlinked_account_only(app, tmp_path, clock):
     assert counts(run(path)) == (2, 0, 1, 0, 1, 0)
     free = get("free")
     assert (free.name, free.phone, free.address) == ("李四", "13900139000", {"city": "上海市"})
-    assert free.registered_at == dt.datetime(2020, 2, 2, tzinfo=dt.timezone.utc)
+    assert free.registered_at == dt.datetime(2020, 2, 2, tzinfo=dt.UTC)
     assert free.id_number_bidx == accounts.id_number_index(resident_id(2))
     assert free.id_type == "resident_id" and free.imported_at < free.updated_at
     assert get("taken").name == "张三" and get("taken").user_id == user.id
@@ -302,7 +302,7 @@ def test_l1_gb18030_csv_and_jsonl(app, tmp_path):
     assert counts(report) == (4, 2, 0, 0, 0, 2)
     assert [n for n, *_ in report.issues] == [3, 4]  # the n-th non-empty line
     assert get("js1").kind == "agency" and get("js1").designated is True
-    assert get("js2").registered_at == dt.datetime(2020, 1, 1, 19, 4, 5, tzinfo=dt.timezone.utc)
+    assert get("js2").registered_at == dt.datetime(2020, 1, 1, 19, 4, 5, tzinfo=dt.UTC)
 
 
 def test_l1_missing_required_column_imports_nothing(app, tmp_path):
@@ -443,7 +443,7 @@ def test_l1_bulk_path_per_back_end_gives_the_same_report(app, tmp_path, monkeypa
     assert copies == ([3, 1] if postgres else [])
     a, e = get("a"), get("e")
     assert a.address == {"province": "北京市"} and a.designated is True
-    assert a.registered_at == dt.datetime(2019, 5, 1, 2, tzinfo=dt.timezone.utc)
+    assert a.registered_at == dt.datetime(2019, 5, 1, 2, tzinfo=dt.UTC)
     assert e.email == "e@example.cn" and legacy.find_for_entry("agency", uscc(3)).account == "e"
     assert counts(run(write_csv(tmp_path, rows))) == (6, 0, 0, 4, 0, 2)
 
@@ -519,7 +519,7 @@ def test_l1_what_the_old_system_accepted_keeps_its_account(app, tmp_path):
     assert (get("t1").kind, get("t2").kind) == ("natural", "legal")
     assert (get("n1").name, get("n2").name, get("n3").name) == ("123", "张三", "甲" * 200)
     assert get("b1").address is None and get("b1").phone is None
-    assert get("t3").registered_at == dt.datetime(2019, 3, 1, 2, tzinfo=dt.timezone.utc)
+    assert get("t3").registered_at == dt.datetime(2019, 3, 1, 2, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize("written, utc", [

@@ -19,7 +19,7 @@ def test_l2_cutoff_is_strict_beijing_midnight(app):
     assert legacy.refusal(early) is None
     assert legacy.refusal(on_time) == legacy.L2_MESSAGE
     # 2025-07-31 16:00 UTC is the cutoff itself
-    assert legacy.cutoff() == dt.datetime(2025, 7, 31, 16, tzinfo=dt.timezone.utc)
+    assert legacy.cutoff() == dt.datetime(2025, 7, 31, 16, tzinfo=dt.UTC)
 
 
 def test_l2_refusal_only_after_the_password_matched(app):

@@ -205,7 +205,7 @@ def test_l1_malformed_hash_keeps_the_account_unusable_with_a_warning(app, tmp_pa
     assert (report.inserted, report.rejected, report.warnings) == (len(rows), 0, len(rows))
     warned = warnings_of(report)
     assert sorted(warned) == list(range(1, len(rows) + 1))  # data-row numbers
-    for line, (legacy_id, raw, salt, spec) in enumerate(MALFORMED, start=1):
+    for line, (legacy_id, raw, salt, _spec) in enumerate(MALFORMED, start=1):
         assert warned[line].startswith("密码哈希无法使用：") and "人工申诉" in warned[line]
         assert (raw[8:] or "~") not in warned[line] and (salt or "~") not in warned[line]
         assert stored(legacy_id) == legacy_hashes.UNUSABLE, legacy_id

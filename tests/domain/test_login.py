@@ -24,7 +24,7 @@ DOCUMENTS = [("resident_id", "11010519491231002X", "11010519491231002x"),
 
 
 def organisation(kind: str, status: str = "active", uscc: str = USCC) -> User:
-    now = dt.datetime.fromtimestamp(services().clock.now(), dt.timezone.utc)
+    now = dt.datetime.fromtimestamp(services().clock.now(), dt.UTC)
     user = User(user_type=kind, name="甲公司", password_hash=passwords.hash_password(PASSWORD),
                 status=status, created_at=now, updated_at=now)
     db.session.add(Organisation(user=user, kind=kind, category="enterprise", name="甲公司",

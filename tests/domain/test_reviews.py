@@ -57,7 +57,7 @@ def test_p7_foreign_legal_person_pending_review_case_stored(app, tmp_path):
     assert org.user.status == "pending_review" and not org.user.active
     case = reviews.case_for(org)
     assert case.status == "pending" and case.user_id == org.user_id
-    assert case.created_at == dt.datetime.fromtimestamp(services().clock.now(), dt.timezone.utc)
+    assert case.created_at == dt.datetime.fromtimestamp(services().clock.now(), dt.UTC)
     assert reviews.pending_cases() == [case]
     assert files.read(case.identity_proof) == proof and files.read(case.qualification) == qual
     assert case.qualification.sha256 == hashlib.sha256(qual).hexdigest()

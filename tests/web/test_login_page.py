@@ -49,7 +49,7 @@ def make_organisation(kind: str, uscc: str, name: str, *, status: str = "active"
                       password: str = PASSWORD) -> Organisation:
     """An organisation account straight from the models (users row + organisations row)."""
     from idp.domain import documents, passwords
-    now = dt.datetime.fromtimestamp(services().clock.now(), dt.timezone.utc)
+    now = dt.datetime.fromtimestamp(services().clock.now(), dt.UTC)
     user = User(user_type=kind, name=name, password_hash=passwords.hash_password(password),
                 status=status, created_at=now, updated_at=now)
     org = Organisation(user=user, kind=kind, category="enterprise", name=name,
@@ -65,7 +65,7 @@ def make_organisation(kind: str, uscc: str, name: str, *, status: str = "active"
 
 
 def bind(org: Organisation, handler: User) -> None:
-    now = dt.datetime.fromtimestamp(services().clock.now(), dt.timezone.utc)
+    now = dt.datetime.fromtimestamp(services().clock.now(), dt.UTC)
     db.session.add(HandlerBinding(organisation_id=org.id, handler_id=handler.id,
                                   for_agency=org.kind == "agency", active=True, created_at=now))
     db.session.commit()
