@@ -396,8 +396,8 @@ def test_a_plain_wheel_install_finds_default_toml(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         assert "idp/config/default.toml" in archive.namelist()
         archive.extractall(site)
-    code = ("import idp, idp.config as c; assert idp.__file__.startswith(%r), idp.__file__; "
-            "print(c.load_settings(environ={})['session.idle_timeout'])" % str(site))
+    code = (f"import idp, idp.config as c; assert idp.__file__.startswith({str(site)!r}), "
+            "idp.__file__; print(c.load_settings(environ={})['session.idle_timeout'])")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                             text=True, timeout=60,
                             env=_clean_environ(PYTHONPATH=str(site)))

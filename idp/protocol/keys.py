@@ -118,7 +118,8 @@ def _cache() -> _Cache:
         with _CACHE_MADE:
             if svc.keys_cache is None:
                 svc.keys_cache = _Cache()
-    return svc.keys_cache
+    cache: _Cache = svc.keys_cache  # Services keeps it untyped: protocol's type, not its
+    return cache
 
 
 def _refresh(cache: _Cache) -> None:
