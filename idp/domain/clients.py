@@ -112,7 +112,7 @@ def create_client(*, name: str, redirect_uris: list[str], post_logout_redirect_u
     if db.session.scalar(select(Client.id).where(Client.client_id == client_id)):
         raise Conflict(f"client_id 已存在：{client_id}", "client_id")
     db.session.add(client)
-    db.session.commit()
+    db.session.flush()
     return client, secret
 
 
@@ -149,7 +149,7 @@ def enable(client_id: str) -> Client:
     if client is None:
         raise ValidationError(f"没有这个应用：{client_id}", "client_id")
     client.enabled = True
-    db.session.commit()
+    db.session.flush()
     return client
 
 
@@ -160,7 +160,7 @@ def disable(client_id: str) -> Client:
     client.enabled = False
     db.session.execute(update(Token).where(Token.client_id == client_id, Token.revoked_at.is_(None))
                        .values(revoked_at=services().now()))
-    db.session.commit()
+    db.session.flush()
     return client
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
 from authlib.oauth2.rfc7636 import CodeChallenge
 
-from ..domain import handlers
+from ..domain import handlers, transaction
 from ..domain.models import User
 from ..extensions import db
 from ..services import services
@@ -77,6 +77,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         data, reused_family = codes.take(code)
         if reused_family:
             tokens.revoke_family(reused_family)
+            transaction.keep()  # stands although the answer is invalid_grant (RFC 6749 §4.1.2)
             return None
         if data is None or data.client_id != client.get_client_id():
             return None
@@ -111,6 +112,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         user = refresh_token.get_user()
         if user is not None and not still_acts_for(user, refresh_token.row.acting_for_id):
             tokens.revoke_family(refresh_token.row.family_id)  # R2: it ends with the binding
+            transaction.keep()  # the revocation stands although the answer is invalid_grant
             raise InvalidGrantError("The grant ended with the handler's binding.")
         return user
 
