@@ -15,7 +15,10 @@ from idp.cli import _fail, in_transaction
 from idp.domain import clients, transaction
 from idp.domain.models import Client
 from idp.extensions import db
+from idp.protocol import logout
+from idp.services import services
 from idp.web import _in_transaction
+from support import make_relying_party
 
 URI = "https://rp.example/cb"
 
@@ -99,6 +102,28 @@ def test_a_failed_commit_answers_503_not_the_success(app, client):
     assert seen == [] and not _committed("tx-lost")
 
 
+def test_backchannel_notices_are_queued_only_by_a_committed_request(app, client):
+    rp = make_relying_party(backchannel_logout_uri="https://rp.example/bcl")
+
+    def queued() -> list:
+        return services().store.zdue(logout.QUEUE, services().now() + 1, 10)
+
+    def refused():
+        assert logout.queue_notices("sub-1", "sid-1", [rp.client_id]) == 1
+        return "refused", 400
+
+    def ended():
+        logout.queue_notices("sub-1", "sid-1", [rp.client_id])
+        assert queued() == []  # not before the commit
+        return "ok"
+    _view(app, "refused-bcl", refused)
+    _view(app, "ended-bcl", ended)
+    client.get("/test-tx/refused-bcl")
+    assert queued() == []
+    client.get("/test-tx/ended-bcl")
+    assert len(queued()) == 1
+
+
 def test_a_rolled_back_savepoint_drops_its_side_effects(app):
     seen = []
     transaction.after_commit(lambda: seen.append("outer"))
@@ -108,9 +133,11 @@ def test_a_rolled_back_savepoint_drops_its_side_effects(app):
             raise ValueError
     except ValueError:
         pass
-    assert transaction.pending() == 1
+    with transaction.savepoint():  # a released savepoint is no commit: its job waits
+        transaction.after_commit(lambda: seen.append("released"))
+    assert transaction.pending() == 2 and seen == []
     transaction.commit()
-    assert seen == ["outer"]
+    assert seen == ["outer", "released"]
 
 
 @click.command("tx-test")

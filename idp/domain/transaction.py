@@ -8,11 +8,12 @@ domain refusal always left nothing behind. What must stand although the answer i
 that must not be lost with the rest of the unit when one statement fails (a unique index
 deciding a race, S3/L3) runs in a ``savepoint``.
 
-Side effects that announce what the transaction did (SMS and mail, back-channel logout jobs,
-cache version bumps) are queued with ``after_commit`` and run once the commit succeeded; a
-rollback, including that of a savepoint the job was queued in, drops them. A job runs after
-the session's transaction ended, so it must not use the session (do its queries before
-queueing it); its failure is logged and never undoes the commit.
+Side effects that follow from what the transaction did (ending SSO sessions and their
+back-channel logout jobs, cache version bumps) are queued with ``after_commit`` and run by
+``commit`` once the commit succeeded; a rollback, including that of a savepoint the job was
+queued in, drops them. A job may read through the session (a new transaction, closed with the
+request) but must not write to the database: nothing commits after it. Its failure is logged
+and never undoes the commit.
 
 Example::
 
@@ -31,6 +32,8 @@ from ..extensions import db
 
 log = logging.getLogger(__name__)
 _QUEUE = "idp.after_commit"  # key in Session.info: [(savepoint or None, job), ...]
+_READY = "idp.committed"  # the jobs of the transaction that just committed
+_RUNNING = "idp.running_jobs"  # set while they run: a job queued by a job runs at once
 _KEEP = "idp.keep"
 
 Job = Callable[[], None]
@@ -39,6 +42,9 @@ Job = Callable[[], None]
 def after_commit(job: Job) -> None:
     """Run ``job`` once the current transaction commits; never if it rolls back."""
     session = db.session()
+    if session.info.get(_RUNNING):
+        job()
+        return
     session.info.setdefault(_QUEUE, []).append((session.get_nested_transaction(), job))
 
 
@@ -57,8 +63,19 @@ def savepoint() -> SessionTransaction:
 
 
 def commit() -> None:
-    """The edge's commit (and the batch commit handed to the bulk imports)."""
-    db.session.commit()
+    """The edge's commit (and the batch commit handed to the bulk imports), then the jobs
+    queued for it."""
+    session = db.session()
+    session.commit()
+    session.info[_RUNNING] = True
+    try:
+        for job in session.info.pop(_READY, []):
+            try:
+                job()
+            except Exception:  # the commit stands; the job's own code logs what it means
+                log.exception("after-commit job failed")
+    finally:
+        session.info.pop(_RUNNING, None)
 
 
 def rollback() -> None:
@@ -80,13 +97,14 @@ def pending(session: Session | None = None) -> int:
 
 
 @event.listens_for(Session, "after_commit")
-def _run_queued(session: Session) -> None:
+def _committed(session: Session) -> None:
+    """The transaction committed: its jobs may run (``commit`` runs them next). The event
+    also fires when a savepoint is released, which commits nothing yet."""
+    if session.in_nested_transaction():
+        return
     session.info.pop(_KEEP, None)
-    for _, job in session.info.pop(_QUEUE, []):
-        try:
-            job()
-        except Exception:  # the commit stands; the job's own code logs what it means
-            log.exception("after-commit job failed")
+    ready = session.info.setdefault(_READY, [])
+    ready.extend(job for _, job in session.info.pop(_QUEUE, []))
 
 
 @event.listens_for(Session, "after_soft_rollback")
