@@ -145,8 +145,8 @@ def clients_enable(client_id):
 @click.argument("client_id")
 @with_appcontext
 def clients_disable(client_id):
-    from .domain import clients
-    _domain(lambda: clients.disable(client_id))
+    from .flows import account_events
+    _domain(lambda: account_events.disable_client(client_id))
     click.echo(f"disabled {client_id}; its tokens are revoked")
 
 

@@ -10,12 +10,12 @@ import json
 import secrets
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
 from .errors import Conflict, ValidationError
-from .models import Client, Token
+from .models import Client
 from .models._types import from_timestamp
 from .models.client import AUTH_METHODS, GRANT_TYPES
 
@@ -154,12 +154,12 @@ def enable(client_id: str) -> Client:
 
 
 def disable(client_id: str) -> Client:
+    """R1: switch the subsystem off. Its grants end through the one revocation path, in the
+    event that calls this (``flows.account_events.disable_client``)."""
     client = get(client_id)
     if client is None:
         raise ValidationError(f"没有这个应用：{client_id}", "client_id")
     client.enabled = False
-    db.session.execute(update(Token).where(Token.client_id == client_id, Token.revoked_at.is_(None))
-                       .values(revoked_at=services().now()))
     db.session.flush()
     return client
 

@@ -104,13 +104,25 @@ def revoke_family(family_id: str) -> int:
 
 
 def revoke_for_user(user_id: int, client_id: str | None = None) -> int:
-    now = services().now()
-    cond = [Token.user_id == user_id, Token.revoked_at.is_(None)]
+    """Every grant of the user (of one client when given), family by family through
+    ``revoke_family``; returns the number of families."""
+    cond = [Token.user_id == user_id]
     if client_id:
         cond.append(Token.client_id == client_id)
-    _full_durability()
-    result = db.session.execute(update(Token).where(*cond).values(revoked_at=now))
-    return result.rowcount
+    return _revoke_families(*cond)
+
+
+def revoke_for_client(client_id: str) -> int:
+    """R1: every grant of a disabled client, through ``revoke_family``."""
+    return _revoke_families(Token.client_id == client_id)
+
+
+def _revoke_families(*cond) -> int:
+    families = list(db.session.scalars(select(Token.family_id).where(
+        *cond, Token.revoked_at.is_(None)).distinct()))
+    for family_id in families:
+        revoke_family(family_id)
+    return len(families)
 
 
 def revoke_acting_for(org_user_id: int, handler_id: int | None = None) -> int:
