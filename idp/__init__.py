@@ -63,6 +63,7 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     from .adapters.clock import SystemClock
     from .domain import passwords
     from .domain.crypto import FieldCipher
+    from .domain import transaction  # noqa: F401  (its after-commit listeners)
     from .extensions import db
     from .services import Services
 

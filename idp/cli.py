@@ -7,6 +7,7 @@ commands ``idp registers import`` and ``idp legacy import`` run on the small app
 """
 from __future__ import annotations
 
+import functools
 import json
 import sys
 
@@ -23,6 +24,37 @@ from .domain.vocab import (AUTH_METHODS, CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TO
 def _fail(message: str):
     click.echo(f"错误：{message}", err=True)
     sys.exit(1)
+
+
+def in_transaction(command: click.Command) -> click.Command:
+    """The command is the transaction (issue 10, item 1): its work commits once it returned,
+    and rolls back on any exception or exit (``_fail``). Groups pass it on to their commands;
+    wrapping twice is a no-op (every app built registers the same command objects)."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            in_transaction(sub)
+        return command
+    callback = command.callback
+    if callback is None or getattr(callback, "in_transaction", False):
+        return command
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        from .domain import transaction
+        try:
+            result = callback(*args, **kwargs)
+        except BaseException:
+            transaction.rollback_quietly()
+            raise
+        try:
+            transaction.commit()
+        except Exception as exc:
+            transaction.rollback_quietly()
+            _fail(f"未能保存（数据库提交失败：{type(exc).__name__}），没有写入任何内容。")
+        return result
+    run.in_transaction = True
+    command.callback = run
+    return command
 
 
 def _domain(fn):
@@ -113,8 +145,8 @@ def clients_enable(client_id):
 @click.argument("client_id")
 @with_appcontext
 def clients_disable(client_id):
-    from .domain import clients
-    _domain(lambda: clients.disable(client_id))
+    from .flows import account_events
+    _domain(lambda: account_events.disable_client(client_id))
     click.echo(f"disabled {client_id}; its tokens are revoked")
 
 
@@ -173,9 +205,9 @@ def keys_rotate(alg):
                   "e-mails, signing keys) under encryption_key_current, after adding a new key.")
 @with_appcontext
 def keys_reencrypt():
-    from .domain import rekey
+    from .domain import rekey, transaction
     from .services import services
-    report = rekey.reencrypt()
+    report = rekey.reencrypt(commit=transaction.commit)  # page by page, by design
     for where, n in sorted(report.reencrypted.items()):
         click.echo(f"{where}: {n} re-encrypted")
     for where, n in sorted(report.unreadable.items()):
@@ -193,23 +225,24 @@ def keys_reencrypt():
 def serve(host, port):
     from werkzeug.serving import run_simple
     from . import start_worker
+    from .domain import transaction
     from .protocol import keys
     app = current_app._get_current_object()
     keys.ensure_keys()
+    transaction.commit()
     start_worker(app)
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def register(app):
     from .demo import demo_cli
-    for command in (clients_cli, users_cli, keys_cli, serve, demo_cli):
-        app.cli.add_command(command)
-    from .cli_legacy import legacy_cli
-    app.cli.add_command(legacy_cli)
     from .cli_audit import audit_cli
-    app.cli.add_command(audit_cli)
+    from .cli_legacy import legacy_cli
     from .cli_registers import registers_cli
-    app.cli.add_command(registers_cli)
+    for command in (clients_cli, users_cli, keys_cli, demo_cli, legacy_cli, audit_cli,
+                    registers_cli):
+        app.cli.add_command(in_transaction(command))
+    app.cli.add_command(serve)  # runs until stopped: commits its key set-up itself
 
 
 def _batch_commands():
@@ -236,5 +269,5 @@ def main():
                      help="统一身份认证 (trademark IdP) operations.")
     # found without building an app, so the batch commands build the small one (_create_app)
     for group in _batch_commands()[0]:
-        cli.add_command(group)
+        cli.add_command(in_transaction(group))
     cli.main(prog_name="idp")

@@ -65,6 +65,7 @@ def legacy_import(file, fmt, encoding, password_scheme, dry_run, from_register, 
                   report_path):
     """Import the legacy account export (idempotent: re-running changes nothing)."""
     from .domain import legacy_import as importer
+    from .domain import transaction
 
     try:
         out = open(report_path, "w", newline="", encoding="utf-8-sig") if report_path else None
@@ -90,7 +91,7 @@ def legacy_import(file, fmt, encoding, password_scheme, dry_run, from_register, 
             report = _domain(lambda: importer.import_file(
                 file, fmt=fmt, encoding=encoding, dry_run=dry_run, password_scheme=password_scheme,
                 filed_uscc_from_register=from_register, workers=workers, on_issue=on_issue,
-                on_progress=on_progress))
+                on_progress=on_progress, commit=transaction.commit))  # batch by batch
             bar.update(bar.length - bar.pos)
     finally:
         if out:

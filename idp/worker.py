@@ -12,10 +12,17 @@ log = logging.getLogger(__name__)
 
 
 def run_pass(app) -> None:
+    """One pass is one transaction, like a request (``idp.domain.transaction``)."""
+    from .domain import transaction
     from .protocol import logout
     with app.app_context():
-        logout.sweep_expired_sessions()
-        logout.deliver_due()
+        try:
+            logout.sweep_expired_sessions()
+            logout.deliver_due()
+            transaction.commit()
+        except BaseException:
+            transaction.rollback_quietly()
+            raise
 
 
 def start(app, interval: float) -> threading.Thread:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from idp.domain import accounts, clients
 from idp.domain.applicant import PersonApplication
+from idp.extensions import db
 
 TEST_SETTINGS = {
     "issuer": "http://127.0.0.1:5000",
@@ -27,7 +28,9 @@ REDIRECT = "https://rp.example.test/callback"
 
 
 def make_user(phone: str = PHONE, password: str = PASSWORD, name: str = "张三", **kw):
-    return accounts.create_natural_person(name=name, phone=phone, password=password, **kw)
+    user = accounts.create_natural_person(name=name, phone=phone, password=password, **kw)
+    db.session.commit()  # as a request would: other apps and threads of the test see it
+    return user
 
 
 @dataclass
@@ -55,6 +58,7 @@ class RelyingParty:
 def make_relying_party(name: str = "测试应用", redirect_uri: str = REDIRECT, **kw) -> RelyingParty:
     kw.setdefault("post_logout_redirect_uris", ["https://rp.example.test/logged-out"])
     client, secret = clients.create_client(name=name, redirect_uris=[redirect_uri], **kw)
+    db.session.commit()  # as the CLI would
     return RelyingParty(client.client_id, secret, redirect_uri, client.token_endpoint_auth_method)
 
 

@@ -112,3 +112,48 @@ def test_every_exception_is_still_needed():
         path = PACKAGE.parent / file
         assert any(_under(target, prefix) for target, _n, _l in imports(path)), \
             f"{file} no longer imports {prefix}: drop it from EXCEPTIONS"
+
+
+# The request is the transaction (idp/domain/transaction.py): only the edges commit.
+UNIT_OF_WORK_LAYERS = ("domain", "protocol", "flows")
+ENDINGS = {"commit", "rollback"}
+# (file) -> why it may end the transaction itself
+UNIT_OF_WORK_EXCEPTIONS = {
+    "idp/domain/transaction.py": "the edges' commit and rollback live here",
+}
+
+
+def transaction_endings(path: Path, root: Path | None = None) -> list[str]:
+    """``session.commit()``, ``db.session.rollback()``, ``transaction.commit()``... in a file:
+    calls that end the unit of work. A commit callable handed in by the edge (the batch
+    imports' ``commit``) and other connections (``legacy_files``' own SQLite index) are not."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ENDINGS):
+            continue
+        owner = node.func.value
+        name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+        if name in ("session", "transaction"):
+            found.append(f"{path.relative_to(root or PACKAGE.parent)}:{node.lineno} "
+                         f"{name}.{node.func.attr}()")
+    return found
+
+
+@pytest.mark.parametrize("layer", UNIT_OF_WORK_LAYERS)
+def test_the_request_is_the_transaction(layer):
+    """Issue 10 item 1: domain, protocol and flows flush and never commit or roll back; the
+    request and CLI edges do (``idp/web/__init__.py``, ``idp/cli.py``)."""
+    found = [hit for path in sorted((PACKAGE / layer).rglob("*.py"))
+             if str(path.relative_to(PACKAGE.parent)) not in UNIT_OF_WORK_EXCEPTIONS
+             for hit in transaction_endings(path)]
+    assert found == []
+
+
+def test_the_transaction_checker_sees_commits(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f(db, transaction, self):\n    db.session.commit()\n"
+                   "    transaction.rollback()\n    self.commit()\n")
+    assert [hit.split(" ", 1)[1] for hit in transaction_endings(bad, root=tmp_path)] == [
+        "session.commit()", "transaction.rollback()"]

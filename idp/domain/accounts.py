@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from . import transaction
 from ..services import services
 from . import documents, emails, names, org_accounts, password_policy, passwords
 from .errors import Conflict, ValidationError
@@ -46,7 +47,7 @@ def authenticate(identifier: str, password: str) -> User | None:
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-        db.session.commit()
+        db.session.flush()
     return user
 
 
@@ -118,10 +119,9 @@ def create_natural_person(*, name: str, phone: str, password: str, email: str | 
         user.id_number_enc = svc.cipher.encrypt(number, ID_INDEX)
         user.id_number_bidx = id_number_index(number)
         user.id_number_masked = documents.mask_id_number(number)
-    db.session.add(user)
     try:
-        db.session.commit()
+        with transaction.savepoint():
+            db.session.add(user)
     except IntegrityError:
-        db.session.rollback()
         raise Conflict("用户已经存在：该手机号码或证件号码已注册，请直接登录。") from None
     return user

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import documents, files, legacy, names
+from . import documents, files, legacy, names, transaction
 from .errors import ValidationError
 from .identifiers import beijing_date
 from .models import LegacyAccount, LegacyAppeal, StoredFile
@@ -99,23 +99,22 @@ def open_appeal(*, account: str, name: str, phone: str, email: str | None, conte
     key = legacy.account_key(clean["account"])
     known = db.session.scalar(select(LegacyAccount.id).where(LegacyAccount.account_key == key))
     for attempt in range(ATTEMPTS):
-        saved = _store(identity_proof, other_proof)
-        appeal = LegacyAppeal(case_number=new_case_number(), legacy_account_id=known,
-                              identity_proof_id=saved[0].id,
-                              other_proof_id=saved[1].id if len(saved) > 1 else None,
-                              status=PENDING, created_at=from_timestamp(services().clock.now()),
-                              **clean)
-        db.session.add(appeal)
+        saved: list[StoredFile] = []  # _store discards its own files when it fails
         try:
-            db.session.commit()
+            with transaction.savepoint():
+                saved = _store(identity_proof, other_proof)
+                appeal = LegacyAppeal(
+                    case_number=new_case_number(), legacy_account_id=known,
+                    identity_proof_id=saved[0].id,
+                    other_proof_id=saved[1].id if len(saved) > 1 else None,
+                    status=PENDING, created_at=from_timestamp(services().clock.now()), **clean)
+                db.session.add(appeal)
             return appeal
         except IntegrityError:  # the case number was taken meanwhile: try another
-            db.session.rollback()
             files.discard(*saved)
             if attempt == ATTEMPTS - 1:
                 raise
         except Exception:
-            db.session.rollback()
             files.discard(*saved)
             raise
     raise AssertionError("unreachable")
@@ -128,7 +127,6 @@ def _store(identity_proof: Upload, other_proof: Upload | None) -> list[StoredFil
             saved.append(files.store_pdf(other_proof.data, other_proof.filename, "other_proof"))
         db.session.flush()  # the files' ids
     except Exception:
-        db.session.rollback()
         files.discard(*saved)
         raise
     return saved

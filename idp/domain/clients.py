@@ -10,12 +10,12 @@ import json
 import secrets
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
 from .errors import Conflict, ValidationError
-from .models import Client, Token
+from .models import Client
 from .models._types import from_timestamp
 from .vocab import (AUTH_METHODS, AUTH_NONE, AUTHORIZATION_CODE, CLIENT_CREDENTIALS,
                     CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TOKEN_ALGS, PRIVATE_KEY_JWT, REFRESH_TOKEN,
@@ -114,7 +114,7 @@ def create_client(*, name: str, redirect_uris: list[str], post_logout_redirect_u
     if db.session.scalar(select(Client.id).where(Client.client_id == client_id)):
         raise Conflict(f"client_id 已存在：{client_id}", "client_id")
     db.session.add(client)
-    db.session.commit()
+    db.session.flush()
     return client, secret
 
 
@@ -151,18 +151,18 @@ def enable(client_id: str) -> Client:
     if client is None:
         raise ValidationError(f"没有这个应用：{client_id}", "client_id")
     client.enabled = True
-    db.session.commit()
+    db.session.flush()
     return client
 
 
 def disable(client_id: str) -> Client:
+    """R1: switch the subsystem off. Its grants end through the one revocation path, in the
+    event that calls this (``flows.account_events.disable_client``)."""
     client = get(client_id)
     if client is None:
         raise ValidationError(f"没有这个应用：{client_id}", "client_id")
     client.enabled = False
-    db.session.execute(update(Token).where(Token.client_id == client_id, Token.revoked_at.is_(None))
-                       .values(revoked_at=services().now()))
-    db.session.commit()
+    db.session.flush()
     return client
 
 

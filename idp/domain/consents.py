@@ -29,7 +29,7 @@ def remember(user_id: int, client_id: str, scopes: set[str]) -> None:
     else:
         row.scope = " ".join(sorted(set(row.scope.split()) | scopes))
         row.granted_at = now
-    db.session.commit()
+    db.session.flush()
 
 
 def list_for_user(user_id: int) -> list[tuple[Consent, Client | None]]:
@@ -42,5 +42,5 @@ def list_for_user(user_id: int) -> list[tuple[Consent, Client | None]]:
 def withdraw(user_id: int, client_id: str) -> bool:
     result = db.session.execute(delete(Consent).where(Consent.user_id == user_id,
                                                       Consent.client_id == client_id))
-    db.session.commit()
+    db.session.flush()
     return result.rowcount > 0

@@ -43,5 +43,5 @@ def deactivate_organisation(organisation: Organisation) -> list[int]:
     user = organisation.user
     user.status, user.deactivated_at, user.updated_at = DEACTIVATED, now, now
     record(USCC, organisation.uscc_bidx)
-    db.session.commit()
+    db.session.flush()
     return ended

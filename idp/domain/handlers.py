@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import accounts, documents, names, registers
+from . import accounts, documents, names, registers, transaction
 from .errors import Conflict, DomainError, ValidationError
 from .models import HandlerBinding, Organisation, User
 from .models._types import from_timestamp
@@ -68,11 +68,10 @@ def bind_handler(organisation: Organisation, handler: User) -> HandlerBinding:
     binding = HandlerBinding(organisation_id=organisation.id, handler_id=handler.id,
                              for_agency=organisation.kind == AGENCY, active=True,
                              created_at=from_timestamp(services().clock.now()))
-    db.session.add(binding)
     try:
-        db.session.commit()
+        with transaction.savepoint():
+            db.session.add(binding)
     except IntegrityError:
-        db.session.rollback()
         same = db.session.scalar(_active(select(HandlerBinding.id)).where(
             HandlerBinding.organisation_id == organisation.id,
             HandlerBinding.handler_id == handler.id))
@@ -91,7 +90,7 @@ def unbind_handler(organisation: Organisation, handler: User | int) -> list[int]
     if binding is None:
         raise DomainError(NOT_BOUND, "handler")
     binding.active, binding.ended_at = False, from_timestamp(services().clock.now())
-    db.session.commit()
+    db.session.flush()
     return [handler_id]
 
 
@@ -101,10 +100,10 @@ def register_and_bind_handler(organisation: Organisation, *, name: str, phone: s
     """P3 "handler not registered": real-name check, create the natural person, then bind.
 
     The agency rules (Y2 register) are checked after the real-name check (so the register is
-    not probed with bare document numbers) and before the account is created. The account is
-    committed by ``accounts.create_natural_person`` and the binding in a second transaction; if
-    the binding then loses a race, the new account stays: it is a valid real-name account of its
-    own, and the organisation binds it again through the "handler registered" path.
+    not probed with bare document numbers) and before the account is created. The binding is
+    added in a savepoint after the account, and the account is kept (``transaction.keep``) even
+    when the binding then loses a race: it is a valid real-name account of its own, and the
+    organisation binds it again through the "handler registered" path.
     """
     name = names.check_name(name)
     number = documents.validate_id_number(id_type, id_number,
@@ -120,7 +119,8 @@ def register_and_bind_handler(organisation: Organisation, *, name: str, phone: s
     handler = accounts.create_natural_person(name=name, phone=phone, password=password,
                                              email=email, id_type=id_type, id_number=number)
     handler.realname_verified = True
-    db.session.commit()
+    db.session.flush()
+    transaction.keep()
     return bind_handler(organisation, handler)
 
 

@@ -132,7 +132,7 @@ def _upgrade(account: LegacyAccount, password: str) -> None:
     if legacy_hashes.is_legacy(account.password_hash) and not legacy_retire.retired(account):
         account.password_hash = passwords.hash_password(password)
         account.updated_at = from_timestamp(services().clock.now())
-        db.session.commit()
+        db.session.flush()
 
 
 @dataclass

@@ -9,10 +9,11 @@ index of the ids already seen in the file, one ``SELECT`` of the accounts alread
 there, without parsing, encrypting or hashing anything, so a re-run costs a fraction of the
 first run. Every other row is checked by ``legacy_rows.parse``: a bad row is reported
 ("record N: reason") and never aborts its batch; a repeated id is refused with the number of
-its first record. Then inserts and updates (``legacy_bulk.write``: COPY on PostgreSQL), one
-commit. With ``workers`` > 1 the rows are parsed in worker processes (``legacy_workers``), a
-batch's parsing overlapping the writing of the batch before. Memory stays bounded for
-million-row files (two batches in flight at most); problems are reported in file order.
+its first record. Then inserts and updates (``legacy_bulk.write``: COPY on PostgreSQL), and the
+batch commit the CLI edge hands in (``commit``). With ``workers`` > 1 the rows are parsed in
+worker processes (``legacy_workers``), a batch's parsing overlapping the writing of the batch
+before. Memory stays bounded for million-row files (two batches in flight at most); problems
+are reported in file order.
 
 Idempotent: each account keeps the digest of its exported row. A changed row updates an
 unlinked account (its password hash only while it is still a legacy-format hash: a user who
@@ -34,7 +35,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from ..extensions import db
-from . import legacy_bulk, legacy_files, legacy_rows, legacy_workers
+from . import legacy_bulk, legacy_files, legacy_rows, legacy_workers, transaction
 from .errors import DomainError
 from .legacy_files import REJECTED, WARNING
 from .models import AgencyFiling
@@ -61,12 +62,16 @@ def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig
                 dry_run: bool = False, password_scheme: str | None = None,
                 filed_uscc_from_register: bool = False, workers: int = 1,
                 on_issue: Callable[[int, str, str, str], None] | None = None,
-                on_progress: Callable[[int], None] | None = None) -> ImportReport:
+                on_progress: Callable[[int], None] | None = None,
+                commit: Callable[[], None] | None = None) -> ImportReport:
     """Import the export at ``path``. Each rejected row and dropped field is passed to
     ``on_issue(record number, legacy_id, "rejected"|"warning", reason)`` (kept in
     ``report.issues`` when no callback is given; header problems are record 0);
     ``on_progress(bytes read)`` after every batch. ``workers`` > 1 parses in that many
-    processes (``legacy_workers``), the report unchanged."""
+    processes (``legacy_workers``), the report unchanged. ``commit`` (the CLI edge's
+    ``transaction.commit``) ends each batch's transaction: a million-row file is many
+    transactions by design, and a failure keeps the batches before it; without it the batches
+    stay in the caller's transaction."""
     fmt = legacy_files.file_format(path, fmt)
     report = ImportReport(dry_run)
     sink = on_issue or (lambda *item: report.issues.append(item))
@@ -83,7 +88,7 @@ def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig
     except OSError as exc:
         raise DomainError(f"无法读取文件：{exc.strerror}。") from None
     with raw, legacy_files.SeenIndex() as seen, legacy_workers.Parser(ctx, workers) as parser:
-        batch = _Batch(ctx, seen, parser, issue, report, filed_uscc_from_register)
+        batch = _Batch(ctx, seen, parser, issue, report, filed_uscc_from_register, commit)
         pending: list = []  # this batch's records and file warnings, in file order
         started = None  # the previous batch, parsing while the next one is read
 
@@ -127,6 +132,7 @@ class _Batch:
     issue: Callable
     report: ImportReport
     from_register: bool
+    commit: Callable[[], None] | None
 
     def start(self, pending: list) -> _Started:
         rows = [(n, row) for n, row, error in pending if n is not None and not error]
@@ -151,7 +157,7 @@ class _Batch:
         return _Started(pending, known, found, filed, self.parser.submit(todo))
 
     def finish(self, batch: _Started) -> None:
-        """One SELECT of the seen ids, then each record in file order; one commit."""
+        """One SELECT of the seen ids, then each record in file order; one batch commit."""
         report, issue, known, found = self.report, self.issue, batch.known, batch.found
         earlier = self.seen.lines(key for key, _ in known.values())
         results = iter(batch.parsed())
@@ -199,16 +205,15 @@ class _Batch:
         self._write(inserts, updates)
 
     def _write(self, inserts: list, updates: list) -> None:
-        if self.report.dry_run or not (inserts or updates):
-            db.session.rollback()
-            return
-        try:
-            legacy_bulk.write(inserts, updates)
-            db.session.commit()
-        except legacy_bulk.Conflict:
-            db.session.rollback()
-            raise DomainError("写入失败：是否有另一个导入同时在运行？之前的批次已保存，"
-                              "请稍后重新运行（已导入的记录会被跳过）。") from None
+        if not self.report.dry_run and (inserts or updates):
+            try:
+                with transaction.savepoint():
+                    legacy_bulk.write(inserts, updates)
+            except legacy_bulk.Conflict:
+                raise DomainError("写入失败：是否有另一个导入同时在运行？之前的批次已保存，"
+                                  "请稍后重新运行（已导入的记录会被跳过）。") from None
+        if self.commit is not None:
+            self.commit()
 
     def _filed(self, rows: list) -> dict[str, str]:
         """Account key -> the filed USCC's blind index on the agency filing register, for the

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from . import transaction
 from ..services import services
 from . import legacy_identity
 from .errors import Conflict, DomainError
@@ -39,7 +40,8 @@ def linked_account(user: User) -> LegacyAccount | None:
 
 
 def link(user: User, account: LegacyAccount) -> None:
-    """L3: record the link in the caller's transaction; the caller commits.
+    """L3: record the link in the caller's transaction; a refusal raised here leaves the
+    caller's savepoint (or the request) to roll back the rest.
 
     The link is written by a conditional UPDATE (``... WHERE user_id IS NULL``), so of two
     concurrent links of one legacy account only the first changes the row and the second gets
@@ -60,10 +62,8 @@ def link(user: User, account: LegacyAccount) -> None:
             .values(user_id=user.id, linked_at=now, updated_at=now)
             .execution_options(synchronize_session=False)).rowcount
     except IntegrityError:  # this user linked another legacy account meanwhile
-        db.session.rollback()
         raise Conflict(L3_USER_HAS_LINK) from None
     if claimed != 1:
-        db.session.rollback()
         raise Conflict(L3_TAKEN)
     db.session.refresh(account)
 
@@ -91,10 +91,9 @@ def link_existing(user: User, legacy_id: str, password: str) -> LegacyAccount | 
     if reason:
         raise DomainError(reason)
     legacy_identity.check_owner(account, legacy_identity.of_user(user))  # S2, L3, L5
-    link(user, account)
     try:
-        db.session.commit()
+        with transaction.savepoint():
+            link(user, account)
     except IntegrityError:  # a concurrent link won (L3)
-        db.session.rollback()
         raise Conflict(L3_TAKEN) from None
     return account

@@ -15,7 +15,7 @@
   Unlinked: the legacy account's ``password_hash`` becomes argon2id (L1). Linked: the USER's
   password is set and the legacy password retires (profile.set_password, legacy_retire): the
   legacy identifier then signs in with that password (L6), and the caller ends the user's
-  sessions and revokes their tokens. One commit; the code is single use
+  sessions and revokes their tokens. One transaction (the request's); the code is single use
   (verification.VerificationCodes). Every code refusal, and a non-matching request, reads the
   same ``CODE_REFUSED`` message.
 """
@@ -109,5 +109,5 @@ def reset(entry: str, identifier: str, contact: str, flow_id: str, code: str,
     else:
         account.password_hash = passwords.hash_password(password)
         account.updated_at = from_timestamp(services().clock.now())
-    db.session.commit()
+    db.session.flush()
     return account

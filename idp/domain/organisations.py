@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import documents, enterprise, files, names, registers, reviews
+from . import documents, enterprise, files, names, registers, reviews, transaction
 from .errors import Conflict, DomainError
 from .models import HandlerBinding, Organisation
 from .models._types import from_timestamp
@@ -35,12 +35,11 @@ ACCOUNT_NO_ATTEMPTS = 5
 
 
 def _save_unique(org: Organisation) -> Organisation:
-    """Commit; an active organisation with this USCC already registered is a Conflict (D3, S3)."""
-    db.session.add(org)
+    """Add; an active organisation with this USCC already registered is a Conflict (D3, S3)."""
     try:
-        db.session.commit()
+        with transaction.savepoint():
+            db.session.add(org)
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(S3_MESSAGE, "uscc") from None
     return org
 
@@ -74,7 +73,7 @@ def build_legal_person(**data) -> Organisation:
 
 def register_legal_person(*, category: str, name: str, uscc: str, representative: Representative,
                           contact: Contact) -> Organisation:
-    """P1/S4: ``build_legal_person`` committed (legacy supplementation adds its link instead)."""
+    """P1/S4: ``build_legal_person`` added (legacy supplementation adds its link instead)."""
     return _save_unique(build_legal_person(category=category, name=name, uscc=uscc,
                                            representative=representative, contact=contact))
 
@@ -87,7 +86,7 @@ def build_agency(**data) -> Organisation:
 
 def register_agency(*, category: str, name: str, uscc: str, representative: Representative,
                     contact: Contact) -> Organisation:
-    """Y1/S6: ``build_agency`` committed."""
+    """Y1/S6: ``build_agency`` added."""
     return _save_unique(build_agency(category=category, name=name, uscc=uscc,
                                      representative=representative, contact=contact))
 
@@ -113,15 +112,14 @@ def register_foreign_legal_person(*, category: str, country: str, name: str, nam
     for attempt in range(1, ACCOUNT_NO_ATTEMPTS + 1):
         proof = files.store_pdf(identity_proof.data, identity_proof.filename, "identity_proof")
         qual = files.store_pdf(qualification.data, qualification.filename, "qualification")
-        db.session.add(org)
         try:
-            reviews.open_case(org, proof, qual)
-            if before_commit is not None:
-                before_commit(org)
-            db.session.commit()
+            with transaction.savepoint():
+                db.session.add(org)
+                reviews.open_case(org, proof, qual)
+                if before_commit is not None:
+                    before_commit(org)
             return org
         except Exception as exc:
-            db.session.rollback()
             files.discard(proof, qual)
             if attempt == ACCOUNT_NO_ATTEMPTS or not (isinstance(exc, IntegrityError)
                                                       and is_account_no_clash(exc)):
@@ -160,5 +158,5 @@ def change_to_agency(organisation: Organisation) -> list[int]:
     organisation.kind = AGENCY
     organisation.user.user_type = AGENCY
     organisation.user.updated_at = now
-    db.session.commit()
+    db.session.flush()
     return ended

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import accounts, deactivation, documents, emails, legacy_retire, passwords
+from . import accounts, deactivation, documents, emails, legacy_retire, passwords, transaction
 from .errors import Conflict, DomainError, ValidationError
 from .models import HandlerBinding, Organisation, User
 from .models._types import from_timestamp
@@ -72,7 +72,7 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
     except ValidationError as exc:
         raise ValidationError(exc.message, "password") from None
     set_password(user, new)
-    db.session.commit()
+    db.session.flush()
 
 
 def set_password(user: User, new: str) -> None:
@@ -133,15 +133,14 @@ def change_mobile(user: User, phone: str, code: str, flow_id: str) -> None:
     if _mobile_taken(user, phone):  # told only to who proved the number (D3)
         raise Conflict(MOBILE_TAKEN, "phone")
     org = organisation_of(user)
-    if org is not None:
-        org.contact_phone, org.contact_phone_verified = phone, True
-    else:
-        user.phone, user.phone_verified = phone, True
-    user.updated_at = _now()
     try:
-        db.session.commit()
+        with transaction.savepoint():
+            if org is not None:
+                org.contact_phone, org.contact_phone_verified = phone, True
+            else:
+                user.phone, user.phone_verified = phone, True
+            user.updated_at = _now()
     except IntegrityError:  # a concurrent registration or change took the number (D3)
-        db.session.rollback()
         raise Conflict(MOBILE_TAKEN, "phone") from None
 
 
@@ -149,7 +148,7 @@ def change_email(user: User, email: str, code: str, flow_id: str) -> None:
     email = _new_email(user, email)
     _verify("mail", email, PURPOSE_EMAIL, flow_id, code)
     user.email, user.email_verified, user.updated_at = email, True, _now()
-    db.session.commit()
+    db.session.flush()
 
 
 def deactivate_person(user: User) -> None:
@@ -166,7 +165,7 @@ def deactivate_person(user: User) -> None:
     user.id_valid_from = user.id_valid_to = None
     user.id_long_term = False
     user.password_hash = UNUSABLE_PASSWORD
-    db.session.commit()
+    db.session.flush()
 
 
 def deactivate(user: User) -> list[int]:
@@ -178,5 +177,5 @@ def deactivate(user: User) -> list[int]:
         return []
     ended = deactivation.deactivate_organisation(org)
     user.password_hash, user.updated_at = UNUSABLE_PASSWORD, _now()
-    db.session.commit()
+    db.session.flush()
     return ended

@@ -8,8 +8,9 @@ Two passes over the file, memory bounded whatever its size:
    written. Any rejected row, or ``dry_run``, ends the import here.
 2. write: the file is read again and written in batches inside ONE transaction (Core
    ``executemany`` of INSERT ... ON CONFLICT (blind index) DO UPDATE, no ORM objects),
-   committed once: the register never holds half a file, and a failure midway leaves it as
-   it was. The counts of new and updated rows are the check's.
+   in one savepoint of the command's transaction, which the CLI edge commits once: the
+   register never holds half a file, and a failure midway leaves it as it was. The counts of
+   new and updated rows are the check's.
 Rows are numbered as data rows: 1 is the first record after the header, whatever line it
 starts on (a quoted value may span lines); blank rows are not records.
 """
@@ -26,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..services import services
-from . import documents, registers_rows
+from . import documents, registers_rows, transaction
 from .errors import DomainError, ValidationError
 from .legacy_files import ENCODINGS, SeenIndex
 from .models import AgencyFiling, Practitioner
@@ -82,13 +83,14 @@ def import_file(path: str, kind: str, *, dry_run: bool = False, encoding: str = 
 
     today = documents.beijing_date(services().clock.now())
     stamp = _stamp(path)
-    try:
-        with SeenIndex() as seen:
-            for batch in _batches(path, kind, encoding, batch_size, issue):
-                report.rows += len(batch)
-                _check(batch, kind, today, seen, issue, report)
-        if dry_run or not report.ok:
-            return report
+    with SeenIndex() as seen:
+        for batch in _batches(path, kind, encoding, batch_size, issue):
+            report.rows += len(batch)
+            _check(batch, kind, today, seen, issue, report)
+    if dry_run or not report.ok:
+        return report
+    # the whole file in the caller's transaction (the CLI edge commits it): all rows or none
+    with transaction.savepoint():
         if report.moved:
             _release_moved_keys(path, kind, encoding, batch_size, today)
         written = 0
@@ -97,9 +99,6 @@ def import_file(path: str, kind: str, *, dry_run: bool = False, encoding: str = 
             written += len(batch)
         if _stamp(path) != stamp or written != report.rows:
             raise DomainError("文件在导入过程中被修改，未导入任何记录，请重新运行。")
-        db.session.commit()
-    finally:
-        db.session.rollback()  # after the commit: nothing; otherwise the whole file
     return report
 
 

@@ -3,8 +3,9 @@
 ``build_natural_person`` checks every field (all errors at once, each on its field), then the
 two one-time codes (S7), then real-name verification (S7), then P4 and S3, and returns the
 unsaved account with its verified flags, address, validity and agreement acceptance;
-``register_natural_person`` commits it in ONE commit, and legacy supplementation
-(``domain.supplement``) adds the link to the same commit.
+``register_natural_person`` adds it to the request's transaction (a savepoint: the unique
+indexes decide S3), and legacy supplementation (``domain.supplement``) adds the link to the
+same transaction.
 
 No enumeration beyond what the applicant already proved: "already registered" (S3) or
 "deactivated" (P4) is only said after the applicant showed control of the mobile (SMS code),
@@ -18,6 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from . import transaction
 from ..services import services
 from . import accounts, address, agreement, documents, passwords
 from .applicant import PersonApplication, check
@@ -112,15 +114,14 @@ def build_natural_person(a: PersonApplication, *, flow_id: str, verified: dict,
 
 
 def register_natural_person(a: PersonApplication, *, flow_id: str, verified: dict) -> User:
-    """Create the real-name natural person of ``a`` in one commit (P1, S2), or raise as
+    """Add the real-name natural person of ``a`` to the request's transaction (P1, S2), or raise as
     ``build_natural_person`` does; a concurrent registration of the same mobile or document
     number loses on the partial unique indexes (S3)."""
     user = build_natural_person(a, flow_id=flow_id, verified=verified)
-    db.session.add(user)
     try:
-        db.session.commit()
+        with transaction.savepoint():
+            db.session.add(user)
     except IntegrityError:  # a concurrent registration took the number or mobile (S3)
-        db.session.rollback()
         raise Conflict(S3_MESSAGE) from None
     return user
 

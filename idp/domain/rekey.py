@@ -10,6 +10,7 @@ A value no key in the keyring opens is counted, never changed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from sqlalchemy import select, update
 
@@ -45,8 +46,10 @@ class RekeyReport:
     unreadable: dict[str, int] = field(default_factory=dict)
 
 
-def reencrypt() -> RekeyReport:
-    """Re-encrypt, under the current key, every value still under another one."""
+def reencrypt(commit: Callable[[], None] | None = None) -> RekeyReport:
+    """Re-encrypt, under the current key, every value still under another one. ``commit`` (the
+    CLI edge's ``transaction.commit``) ends each page's transaction, so a million rows are not
+    one transaction; without it everything stays in the caller's transaction."""
     cipher, report = services().cipher, RekeyReport()
     for model, name, purpose in COLUMNS:
         table = model.__table__
@@ -69,5 +72,6 @@ def reencrypt() -> RekeyReport:
                 db.session.execute(update(table).where(table.c.id == row_id)
                                    .values({name: cipher.encrypt(plain, purpose)}))
                 report.reencrypted[where] = report.reencrypted.get(where, 0) + 1
-            db.session.commit()
+            if commit is not None:
+                commit()
     return report

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from . import transaction
 from ..services import services
 from .errors import Conflict, DomainError
 from .models import Organisation, ReviewCase, StoredFile
@@ -61,20 +62,18 @@ def approve(case: ReviewCase, reason: str | None = None) -> None:
     account active. A set-aside account (kind "squatted_uscc") gets its USCC back only while no
     active organisation holds it (D3: the partial unique index decides a race)."""
     org = case.organisation
-    now = _decide(case, APPROVED, reason)
-    if case.kind == SQUATTED_USCC:
-        if db.session.scalar(select(Organisation.id).where(
-                Organisation.active.is_(True), Organisation.uscc_bidx == org.uscc_bidx,
-                Organisation.id != org.id)) is not None:
-            db.session.rollback()
-            raise Conflict(USCC_HELD)
-        org.active = True
-    org.verified_at, org.verified_by = now, BY_REVIEW
-    org.user.status = ACTIVE
     try:
-        db.session.commit()
+        with transaction.savepoint():  # a refusal leaves the case undecided
+            now = _decide(case, APPROVED, reason)
+            if case.kind == SQUATTED_USCC:
+                if db.session.scalar(select(Organisation.id).where(
+                        Organisation.active.is_(True), Organisation.uscc_bidx == org.uscc_bidx,
+                        Organisation.id != org.id)) is not None:
+                    raise Conflict(USCC_HELD)
+                org.active = True
+            org.verified_at, org.verified_by = now, BY_REVIEW
+            org.user.status = ACTIVE
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(USCC_HELD) from None
 
 
@@ -82,4 +81,4 @@ def reject(case: ReviewCase, reason: str) -> None:
     """P7: the office refused the case; the account stays unable to sign in (``rejected``)."""
     _decide(case, REJECTED, reason)
     case.organisation.user.status = ACCOUNT_REJECTED
-    db.session.commit()
+    db.session.flush()

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..services import services
-from . import accounts, applicant, documents, legacy_identity, legacy_link, registration
+from . import accounts, applicant, documents, legacy_identity, legacy_link, registration, transaction
 from .crypto import DecryptionError
 from .errors import Conflict, DomainError
 from .legacy_identity import Claimant
@@ -73,10 +73,9 @@ def complete_natural(account: LegacyAccount, application: PersonApplication, flo
                                                   id_number_bidx=user.id_number_bidx))
     phone, bidx = user.phone, user.id_number_bidx
     try:
-        legacy_link.link(user, account)  # flushes the user: its unique indexes are checked here
-        db.session.commit()
+        with transaction.savepoint():
+            legacy_link.link(user, account)  # flushes the user: its unique indexes checked here
     except IntegrityError:  # a concurrent completion or registration won
-        db.session.rollback()
         raise _conflict(phone, bidx) from None
     return user
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from . import transaction
 from ..services import services
 from . import documents, legacy_identity, legacy_link, organisations, registers, registration
 from .crypto import DecryptionError
@@ -72,19 +73,18 @@ def check_uscc(account: LegacyAccount, uscc: str | None) -> None:
     legacy_identity.check_owner(account, Claimant(kind, uscc_bidx=bidx, review=uscc is None))
 
 
-def _link_and_commit(account: LegacyAccount, org: Organisation) -> Organisation:
+def _add_and_link(account: LegacyAccount, org: Organisation) -> Organisation:
     # L3 under concurrency, as in supplement.complete_natural: the row lock (held until commit)
     # makes a parallel completion wait and then see the link.
     db.session.refresh(account, with_for_update=True)
     legacy_link.check_linkable(account)
     legacy_identity.check_owner(account, Claimant(org.kind, uscc_bidx=org.uscc_bidx))
     bidx = org.uscc_bidx
-    db.session.add(org)
     try:
-        legacy_link.link(org.user, account)  # flushes: the USCC's unique index is checked here
-        db.session.commit()
+        with transaction.savepoint():
+            db.session.add(org)
+            legacy_link.link(org.user, account)  # flushes: the USCC's unique index checks here
     except IntegrityError:  # a concurrent completion or registration won
-        db.session.rollback()
         raise _conflict(bidx) from None
     return org
 
@@ -124,25 +124,25 @@ def _conflict(uscc_bidx: str | None) -> Conflict:
 
 def complete_legal(account: LegacyAccount, *, category: str, name: str, uscc: str,
                    representative: Representative, contact: Contact) -> Organisation:
-    """S4: the active legal person linked to ``account`` in one commit. Raises ValidationError
+    """S4: the active legal person linked to ``account`` in one transaction. Raises ValidationError
     (fields), IdentityMismatch (another USCC than the legacy one, or none valid in the legacy
     account: S5), Conflict (S3, L3) or DomainError (L2/L4, P4)."""
     legacy_link.check_linkable(account)
     check_uscc(account, uscc)
     org = organisations.build_legal_person(category=category, name=name, uscc=uscc,
                                            representative=representative, contact=contact)
-    return _link_and_commit(account, org)
+    return _add_and_link(account, org)
 
 
 def complete_agency(account: LegacyAccount, *, category: str, name: str, uscc: str,
                     representative: Representative, contact: Contact) -> Organisation:
-    """S6: the active agency linked to ``account`` in one commit; its USCC is the filed one it
+    """S6: the active agency linked to ``account`` in one transaction; its USCC is the filed one it
     logged in with (Y1; ``build_agency`` checks the filing register again)."""
     legacy_link.check_linkable(account)
     check_uscc(account, uscc)
     org = organisations.build_agency(category=category, name=name, uscc=uscc,
                                      representative=representative, contact=contact)
-    return _link_and_commit(account, org)
+    return _add_and_link(account, org)
 
 
 def complete_foreign(account: LegacyAccount, *, category: str, country: str, name: str,
@@ -150,7 +150,7 @@ def complete_foreign(account: LegacyAccount, *, category: str, country: str, nam
                      contact: Contact, identity_proof: Upload,
                      qualification: Upload) -> Organisation:
     """S5: a legacy legal person without a USCC becomes a foreign legal person pending review
-    (D2, P7) with its two PDFs, linked to ``account`` in the same commit. It logs in only once
+    (D2, P7) with its two PDFs, linked to ``account`` in the same transaction. It logs in only once
     approved; the link makes its legacy data follow it then (L6, L7)."""
     legacy_link.check_linkable(account)
     check_uscc(account, None)  # it has a valid USCC of its own: S4 is its way

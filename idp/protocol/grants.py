@@ -16,7 +16,7 @@ from authlib.oauth2.rfc6749 import (
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
 
-from ..domain import handlers, vocab
+from ..domain import handlers, transaction, vocab
 from ..domain.models import Client, User
 from ..extensions import db
 from ..services import services
@@ -85,6 +85,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         data, reused_family = codes.take(code)
         if reused_family:
             tokens.revoke_family(reused_family)
+            transaction.keep()  # stands although the answer is invalid_grant (RFC 6749 §4.1.2)
             return None
         if data is None or data.client_id != client.get_client_id():
             return None
@@ -119,6 +120,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         user = refresh_token.get_user()
         if user is not None and not still_acts_for(user, refresh_token.row.acting_for_id):
             tokens.revoke_family(refresh_token.row.family_id)  # R2: it ends with the binding
+            transaction.keep()  # the revocation stands although the answer is invalid_grant
             raise InvalidGrantError("The grant ended with the handler's binding.")
         return user
 

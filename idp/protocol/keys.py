@@ -18,6 +18,7 @@ import time
 from joserfc import jwk
 from sqlalchemy import select
 
+from ..domain import transaction
 from ..domain.models import SigningKey
 from ..domain.models.key import CURRENT, NEXT, RETIRED
 from ..domain.vocab import ES256, RS256
@@ -55,8 +56,8 @@ def ensure_keys() -> list[str]:
                 db.session.add(key)
                 created.append(key.kid)
     if created:
-        db.session.commit()
-        bump_version()
+        db.session.flush()
+        transaction.after_commit(bump_version)
     return created
 
 
@@ -75,9 +76,9 @@ def rotate(alg: str = RS256) -> SigningKey:
     current.state, current.retired_at, current.remove_at = RETIRED, now, now + keep
     upcoming.state, upcoming.activated_at = CURRENT, now
     db.session.add(_generate(alg, NEXT, now))
-    db.session.commit()
+    db.session.flush()
     prune()
-    bump_version()
+    transaction.after_commit(bump_version)
     return upcoming
 
 
@@ -88,9 +89,9 @@ def prune() -> int:
         SigningKey.state == RETIRED, SigningKey.remove_at <= now)).all()
     for key in gone:
         db.session.delete(key)
-    db.session.commit()
+    db.session.flush()
     if gone:
-        bump_version()  # caches must stop publishing the removed keys
+        transaction.after_commit(bump_version)  # caches must stop publishing the removed keys
     return len(gone)
 
 

@@ -17,6 +17,7 @@ from joserfc import jwt
 from sqlalchemy import select
 
 from ..adapters.sessions import SessionStore
+from ..domain import transaction
 from ..domain.models import Client, User
 from ..extensions import db
 from ..services import services
@@ -65,15 +66,20 @@ def end_acting_sessions(org_user_id: int, handler_ids: Iterable[int], reason: st
 
 
 def queue_notices(sub: str, sid: str, client_ids: Iterable[str]) -> int:
+    """Queue a notice for each of these clients that has a back-channel logout URI, once the
+    transaction commits (``transaction.after_commit``): never for a rolled-back request."""
     svc = services()
-    rows = db.session.scalars(select(Client).where(
-        Client.client_id.in_(list(client_ids)), Client.backchannel_logout_uri.is_not(None))).all()
-    for client in rows:
-        job_id = secrets.token_hex(12)
-        job = {"client_id": client.client_id, "sub": sub, "sid": sid, "attempts": 0}
-        svc.store.set(f"bcl:job:{job_id}", json.dumps(job), ttl=7 * 86400)
-        svc.store.zadd(QUEUE, job_id, svc.now())
-    return len(rows)
+    targets = list(db.session.scalars(select(Client.client_id).where(
+        Client.client_id.in_(list(client_ids)), Client.backchannel_logout_uri.is_not(None))))
+
+    def enqueue() -> None:
+        for client_id in targets:
+            job_id = secrets.token_hex(12)
+            job = {"client_id": client_id, "sub": sub, "sid": sid, "attempts": 0}
+            svc.store.set(f"bcl:job:{job_id}", json.dumps(job), ttl=7 * 86400)
+            svc.store.zadd(QUEUE, job_id, svc.now())
+    transaction.after_commit(enqueue)
+    return len(targets)
 
 
 def logout_token(client: Client, sub: str, sid: str, jti: str) -> str:

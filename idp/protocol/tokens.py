@@ -16,7 +16,7 @@ from typing import Any, cast
 from authlib.oauth2.rfc6749 import OAuth2Request
 from sqlalchemy import CursorResult, Result, select, text, update
 
-from ..domain import handlers
+from ..domain import handlers, transaction
 from ..domain.crypto import token_hash
 from ..domain.models import Client, Token, User
 from ..extensions import db
@@ -54,24 +54,44 @@ def save_token(token: dict[str, Any], request: OAuth2Request) -> Token:
         row.refresh_expires_at = refresh_deadline
     _relaxed_durability()
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     if (code is not None or parent is not None) and svc.store.get(f"family-revoked:{row.family_id}"):
         revoke_family(row.family_id)
     elif (code is not None and row.acting_for_id is not None
           and not (row.user_id is not None and handlers.acts_for(row.user_id, row.acting_for_id))):
         revoke_family(row.family_id)  # the binding ended while the code was in flight (R2)
+    elif code is not None or parent is not None:
+        transaction.after_commit(lambda: _revoke_if_marked(row.family_id))
     return row
+
+
+def _revoke_if_marked(family_id: str) -> None:
+    """After the new token's commit: a ``revoke_family`` whose UPDATE ran while the row was
+    not committed yet could not see it, but its marker is set, so revoke the family again, on
+    a connection of its own (the session's transaction has ended)."""
+    if not services().store.get(f"family-revoked:{family_id}"):
+        return
+    with db.engine.begin() as conn:
+        conn.execute(update(Token).where(Token.family_id == family_id, Token.revoked_at.is_(None))
+                     .values(revoked_at=services().now()))
 
 
 def _relaxed_durability() -> None:
     """Issuing a token need not wait for the WAL flush (PostgreSQL ``synchronous_commit``).
 
     A crash can lose at most the last fraction of a second of issued tokens; their clients get
-    ``invalid_token`` / ``invalid_grant`` and sign in again. Revocations and rotation claims
-    keep full durability. This halves the latency of the token endpoint's hot path.
+    ``invalid_token`` / ``invalid_grant`` and sign in again. A refresh's rotation claim
+    commits with its new token, so the two are lost together or not at all; a revocation in the
+    same transaction switches full durability back on (``_full_durability``). This halves the
+    latency of the token endpoint's hot path.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
+def _full_durability() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL synchronous_commit TO ON"))
 
 
 def revoke_family(family_id: str) -> int:
@@ -80,20 +100,32 @@ def revoke_family(family_id: str) -> int:
     whichever order the two take, the new row ends up revoked."""
     services().store.set(f"family-revoked:{family_id}", "1", ttl=FAMILY_MARKER_TTL)
     now = services().now()
+    _full_durability()
     result = _rows(db.session.execute(update(Token).where(
         Token.family_id == family_id, Token.revoked_at.is_(None)).values(revoked_at=now)))
-    db.session.commit()
     return result.rowcount
 
 
 def revoke_for_user(user_id: int, client_id: str | None = None) -> int:
-    now = services().now()
-    cond = [Token.user_id == user_id, Token.revoked_at.is_(None)]
+    """Every grant of the user (of one client when given), family by family through
+    ``revoke_family``; returns the number of families."""
+    cond = [Token.user_id == user_id]
     if client_id:
         cond.append(Token.client_id == client_id)
-    result = _rows(db.session.execute(update(Token).where(*cond).values(revoked_at=now)))
-    db.session.commit()
-    return result.rowcount
+    return _revoke_families(*cond)
+
+
+def revoke_for_client(client_id: str) -> int:
+    """R1: every grant of a disabled client, through ``revoke_family``."""
+    return _revoke_families(Token.client_id == client_id)
+
+
+def _revoke_families(*cond: Any) -> int:
+    families = list(db.session.scalars(select(Token.family_id).where(
+        *cond, Token.revoked_at.is_(None)).distinct()))
+    for family_id in families:
+        revoke_family(family_id)
+    return len(families)
 
 
 def revoke_acting_for(org_user_id: int, handler_id: int | None = None) -> int:
@@ -112,7 +144,9 @@ def revoke_acting_for(org_user_id: int, handler_id: int | None = None) -> int:
 
 
 def claim_refresh_token(value: str, client_id: str) -> Token | None:
-    """Atomically mark a refresh token used; on reuse revoke its family. None = invalid_grant."""
+    """Atomically mark a refresh token used; on reuse revoke its family. None = invalid_grant.
+    The revocation stands although the request answers with an error (``transaction.keep``;
+    RFC 9700 §4.14.2)."""
     svc = services()
     now = svc.now()
     digest = token_hash(value)
@@ -120,12 +154,12 @@ def claim_refresh_token(value: str, client_id: str) -> Token | None:
         Token.refresh_token_hash == digest, Token.client_id == client_id,
         Token.rotated_at.is_(None), Token.revoked_at.is_(None),
         Token.refresh_expires_at > now).values(rotated_at=now)))
-    db.session.commit()
     row: Token | None = db.session.scalar(select(Token).where(
         Token.refresh_token_hash == digest))
     if claimed.rowcount != 1 or row is None:
         if row is not None and row.client_id == client_id and row.rotated_at is not None:
             revoke_family(row.family_id)
+            transaction.keep()
         return None
     if row.user is not None and not row.user.active:
         return None
@@ -203,4 +237,4 @@ def revoke(ref: TokenRef) -> None:
         revoke_family(ref.row.family_id)
     else:
         ref.row.expires_at = min(ref.row.expires_at, services().now())
-        db.session.commit()
+        db.session.flush()

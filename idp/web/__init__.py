@@ -1,10 +1,12 @@
 """Flask blueprints: thin views that parse, call the flows/protocol/domain, and render."""
 from __future__ import annotations
 
+import functools
 import re
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
+from ..domain import transaction
 from ..flows import pending
 from ..services import services
 
@@ -20,6 +22,33 @@ def register(app: Flask) -> None:
     hostile.register(app)
     app.after_request(_finish_response)
     app.teardown_request(_forget_request_state)
+    for endpoint, view in list(app.view_functions.items()):
+        app.view_functions[endpoint] = _in_transaction(view)
+
+
+def _in_transaction(view):
+    """The request is the transaction: commit once the view returned a success (below 400, or
+    ``transaction.keep``), before the response leaves; roll back an error answer and any
+    exception. A commit that fails raises here, so the client gets the 503 (database
+    unavailable) or 500 page or JSON of ``errors``, never the success the view prepared (e.g.
+    tokens of a code whose consumption was not committed)."""
+    if getattr(view, "in_transaction", False):
+        return view
+
+    @functools.wraps(view)
+    def run(*args, **kwargs):
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+            if response.status_code < 400 or transaction.kept():
+                transaction.commit()
+            else:
+                transaction.rollback()
+        except BaseException:
+            transaction.rollback_quietly()
+            raise
+        return response
+    run.in_transaction = True
+    return run
 
 
 def _forget_request_state(exc=None):

@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 from ..domain import consents, documents, passwords, profile
 from ..domain.models.user import NATURAL
 from ..services import services
-from ..flows import policy
-from ..protocol import logout, tokens
+from ..flows import account_events, policy
+from ..protocol import logout
 from . import signout
 from .forms import ConfirmForm
 from .login import login_page
@@ -105,8 +105,7 @@ def withdraw_consent():
     if user is None or not form.validate_on_submit():
         return redirect(url_for(".index"))
     client_id = (form.target.data or "")[:64]
-    if consents.withdraw(user.id, client_id):
-        tokens.revoke_for_user(user.id, client_id)
+    account_events.withdraw_consent(user, client_id)
     return redirect(url_for(".index"))
 
 

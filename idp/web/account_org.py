@@ -14,12 +14,12 @@ from __future__ import annotations
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..domain import documents, handler_confirmation, handlers, organisations, profile
+from ..domain import documents, handler_confirmation, handlers, profile
 from ..domain import registration
 from ..domain.errors import DomainError
 from ..domain.models.organisation import AGENCY, LEGAL
 from ..domain.verification import CodeRefused, normalise_destination
-from ..protocol import logout, tokens
+from ..flows import account_events
 from ..services import services
 from . import code_flow
 from .account import bp, sensitive, signed_in
@@ -150,11 +150,9 @@ def handler_unbind(s, user):
     target = form.target.data or ""
     handler_id = int(target) if target.isdigit() and len(target) < 12 else 0  # 0 is nobody
     try:
-        ended = handlers.unbind_handler(org, handler_id)
+        account_events.unbind_handler(org, handler_id)
     except DomainError as exc:
         return _handlers_page(org, error=exc.message)
-    tokens.revoke_acting_for(org.user_id, ended[0])
-    logout.end_acting_sessions(org.user_id, ended, "handler_unbound")
     return done(_("已解除该经办人的绑定。"), back=".handlers_page")
 
 
@@ -176,11 +174,9 @@ def _change_to_agency(s, user, org):
         return render_template("account/agency.html", form=form,
                                error=_("页面已过期，请重新操作。")), 400
     try:
-        ended = organisations.change_to_agency(org)
+        account_events.change_to_agency(org)
     except DomainError as exc:
         return render_template("account/agency.html", form=form, error=exc.message)
-    tokens.revoke_acting_for(org.user_id)
-    logout.end_acting_sessions(org.user_id, ended, "changed_to_agency")
     return done(_("已变更为代理机构。原有经办人绑定已全部解除，请在“经办人管理”中重新绑定经办人"
                   "（经办人须在商标代理从业人员备案名单中）；重新绑定前，经办人无法从代理机构入口登录。"),
                 back=".handlers_page")

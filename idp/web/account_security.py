@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from ..domain import documents, profile
 from ..domain.errors import DomainError
-from ..protocol import logout, tokens
+from ..flows import account_events
 from ..services import services
 from . import auth
 from .account import bp, check_password_again, sensitive, signed_in
@@ -84,13 +84,12 @@ def change_password(s, user):
     form, error = PasswordChangeForm(), None
     if form.validate_on_submit():
         try:
-            profile.change_password(user, form.current_password.data, form.password.data,
-                                    form.password_confirm.data)
+            account_events.change_password(user, form.current_password.data,
+                                           form.password.data, form.password_confirm.data,
+                                           keep_session=s.key)
         except DomainError as exc:
             error = attach(form, exc)
         else:
-            logout.end_user_sessions(user.id, "password_changed", keep=s.key)
-            tokens.revoke_for_user(user.id)
             return done(_("密码已修改。您在其他设备上的登录已退出，各应用需要重新登录。"))
     return page(form, _("修改密码"), url_for(".change_password"),
                 ["current_password", "password", "password_confirm"], error=error,
@@ -120,7 +119,7 @@ def change_mobile(s, user):
     rendered = _code_change(
         MobileForm(), _("修改手机号码"), ".change_mobile", "phone",
         lambda to, flow, ip: profile.send_mobile_code(user, to, flow, ip),
-        lambda to, code, flow: profile.change_mobile(user, to, code, flow),
+        lambda to, code, flow: account_events.change_mobile(user, to, code, flow),
         documents.mask_mobile)
     return rendered or done(_("手机号码已修改，请使用新手机号码登录。"))
 
@@ -158,11 +157,7 @@ def _warning():
 def _deactivate(s, user, form):
     if form.validate_on_submit():
         if form.phrase.data.strip() == CONFIRM_PHRASE:
-            ended = profile.deactivate(user)
-            tokens.revoke_for_user(user.id)
-            tokens.revoke_acting_for(user.id)  # an organisation's handlers' grants end too (R2)
-            logout.end_user_sessions(user.id, "deactivated")
-            logout.end_acting_sessions(user.id, ended, "organisation_deactivated")
+            account_events.deactivate(user)
             g.clear_sso_cookie = True
             return render_template("account/done.html", back=url_for(".login"),
                                    message=_("您的账号已注销。"))

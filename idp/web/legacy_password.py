@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain import legacy_reset
 from ..domain.errors import DomainError
-from ..protocol import logout, tokens
+from ..flows import account_events
 from ..services import services
 from .captcha import captcha_ok, issue
 from .client_ip import client_ip
@@ -109,8 +109,7 @@ def reset():
                 error = exc.message
         else:
             if account.linked:  # the user's password changed: every session and token ends
-                logout.end_user_sessions(account.user_id, "password_reset")
-                tokens.revoke_for_user(account.user_id)
+                account_events.password_changed(account.user_id, "password_reset")
             services().store.delete(flow_key(flow))
             session.pop(FLOW, None)
             return render_template("auth/legacy_reset.html", step="done", entry=typed["entry"],

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from idp.domain import accounts, handler_confirmation, handlers, organisations
+from idp.domain import accounts, handler_confirmation, handlers, organisations, transaction
 from idp.domain.errors import Conflict, DomainError, ValidationError
 from idp.domain.models import HandlerBinding, User
 from idp.domain.verification import CodeRefused
@@ -126,6 +126,7 @@ def test_y2_one_agency_per_handler_enforced_by_the_database(app):
     handler = make_handler(1)
     file_practitioner(resident_id(1))
     handlers.bind_handler(first, handler)
+    transaction.commit()  # as its request would
     db.session.add(HandlerBinding(organisation_id=second.id, handler_id=handler.id,
                                   for_agency=True, active=True,
                                   created_at=first.created_at))

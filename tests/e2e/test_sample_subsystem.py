@@ -17,6 +17,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from idp.adapters.http import RequestsSender
+from idp.domain import transaction
 from idp.protocol import keys, logout
 from support import PASSWORD, PHONE, form_fields, make_user, query
 
@@ -135,6 +136,7 @@ def test_bcl_idp_side_session_end_ends_sample_session(sample, browser, sender):
     sign_in(browser, sample_url)
     assert "张三" in browser.get(sample_url + "/").text
     assert logout.end_user_sessions(user.id, "test") == 1
+    transaction.commit()  # the notices queue once the caller's transaction commits
     assert logout.deliver_due() == 1
     assert sender.answers == [(sample_url + "/backchannel-logout", 200)]
     page = browser.get(sample_url + "/")

@@ -1,0 +1,120 @@
+"""Account events and their consequences, wired once (issue 10, item 2).
+
+Each function is one event: it makes the change through the domain, then its consequences —
+token grants revoked through the one revocation path (``tokens.revoke_family``, per family,
+whose store marker also catches a token being issued at that moment), SSO sessions ended with
+their back-channel logout notices (OIDC Back-Channel Logout 1.0 §2.7) once the transaction
+commits (``transaction.after_commit``: a rolled-back request signs nobody out), and an audit
+line (the ``idp.audit`` log: event, account id, counts; never a value). Views and CLI commands
+call the event; none sequences the consequences itself.
+
+==========================  ======================================================
+event                       consequences
+==========================  ======================================================
+``deactivate``              P4/P2: every grant of the account and every grant acting
+                            for it (R2); its sessions and its handlers' sessions for it
+``change_password``         P2: every grant; every other session of the user
+``password_reset``          (legacy reset of a linked account, L6): the same
+``change_mobile``           the mobile is the login name: audit only (no grant carries it)
+``unbind_handler``          R2/P3: the handler's grants and sessions acting for the
+                            organisation; their own and other organisations' stay
+``change_to_agency``        P6: every handler's grants and sessions acting for it
+``withdraw_consent``        the user's grants of that client
+``disable_client``          R1: every grant of the client
+==========================  ======================================================
+
+Example (a view)::
+
+    ended = account_events.change_to_agency(org)   # revoked now, signed out after the commit
+"""
+from __future__ import annotations
+
+import logging
+
+from ..domain import clients, consents, handlers, organisations, profile, transaction
+from ..domain.models import Client, Organisation, User
+from ..protocol import logout, tokens
+
+audit = logging.getLogger("idp.audit")
+
+
+def deactivate(user: User) -> list[int]:
+    """P4: the account ends (``profile.deactivate``); returns the handlers whose binding to it
+    ended."""
+    ended = profile.deactivate(user)
+    families = tokens.revoke_for_user(user.id)
+    families += tokens.revoke_acting_for(user.id)  # an organisation's handlers' grants (R2)
+    _end_sessions(user.id, "deactivated")
+    _end_acting_sessions(user.id, ended, "organisation_deactivated")
+    audit.info("account event=deactivated user=%s revoked=%d handlers=%d", user.id, families,
+               len(ended))
+    return ended
+
+
+def change_password(user: User, current: str, new: str, confirm: str, *,
+                    keep_session: str | None = None) -> None:
+    """P2: the new password ends every grant and every session but the one that changed it."""
+    profile.change_password(user, current, new, confirm)
+    password_changed(user.id, "password_changed", keep_session=keep_session)
+
+
+def password_changed(user_id: int, reason: str, *, keep_session: str | None = None) -> None:
+    """The consequences of a password that changed outside ``change_password`` (legacy reset
+    of a linked account, L6): every grant ends, and every session but ``keep_session``."""
+    revoked = tokens.revoke_for_user(user_id)
+    _end_sessions(user_id, reason, keep=keep_session)
+    audit.info("account event=%s user=%s revoked=%d", reason, user_id, revoked)
+
+
+def change_mobile(user: User, phone: str, code: str, flow_id: str) -> None:
+    """The mobile (the login name) changes after its code; grants and sessions stay."""
+    profile.change_mobile(user, phone, code, flow_id)
+    audit.info("account event=mobile_changed user=%s", user.id)
+
+
+def unbind_handler(organisation: Organisation, handler_id: int) -> list[int]:
+    """R2/P3: the handler's grants and sessions acting for the organisation end."""
+    ended = handlers.unbind_handler(organisation, handler_id)
+    revoked = tokens.revoke_acting_for(organisation.user_id, ended[0])
+    _end_acting_sessions(organisation.user_id, ended, "handler_unbound")
+    audit.info("account event=handler_unbound user=%s handler=%s revoked=%d",
+               organisation.user_id, ended[0], revoked)
+    return ended
+
+
+def change_to_agency(organisation: Organisation) -> list[int]:
+    """P6: every binding ends, and with it what the handlers hold for the organisation."""
+    ended = organisations.change_to_agency(organisation)
+    revoked = tokens.revoke_acting_for(organisation.user_id)
+    _end_acting_sessions(organisation.user_id, ended, "changed_to_agency")
+    audit.info("account event=changed_to_agency user=%s handlers=%d revoked=%d",
+               organisation.user_id, len(ended), revoked)
+    return ended
+
+
+def withdraw_consent(user: User, client_id: str) -> bool:
+    """The consent ends, and the user's grants of that client; False when there was none."""
+    if not consents.withdraw(user.id, client_id):
+        return False
+    revoked = tokens.revoke_for_user(user.id, client_id)
+    audit.info("account event=consent_withdrawn user=%s client=%s revoked=%d", user.id,
+               client_id, revoked)
+    return True
+
+
+def disable_client(client_id: str) -> Client:
+    """R1: the subsystem is switched off and every grant it holds ends."""
+    client = clients.disable(client_id)
+    revoked = tokens.revoke_for_client(client_id)
+    audit.info("client event=disabled client=%s revoked=%d", client_id, revoked)
+    return client
+
+
+def _end_sessions(user_id: int, reason: str, keep: str | None = None) -> None:
+    transaction.after_commit(lambda: logout.end_user_sessions(user_id, reason, keep=keep))
+
+
+def _end_acting_sessions(org_user_id: int, handler_ids: list[int], reason: str) -> None:
+    if handler_ids:
+        transaction.after_commit(
+            lambda: logout.end_acting_sessions(org_user_id, handler_ids, reason))
