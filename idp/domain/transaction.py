@@ -36,7 +36,7 @@ _READY = "idp.committed"  # the jobs of the transaction that just committed
 _RUNNING = "idp.running_jobs"  # set while they run: a job queued by a job runs at once
 _KEEP = "idp.keep"
 
-Job = Callable[[], None]
+Job = Callable[[], object]  # what a job returns is not used
 
 
 def after_commit(job: Job) -> None:
