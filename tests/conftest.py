@@ -20,7 +20,9 @@ from sqlalchemy import create_engine, text
 from idp import create_app
 from idp.adapters.clock import SettableClock
 from idp.adapters.store import MemoryStore, RedisStore
-from support import Browser, RelyingParty, TEST_SETTINGS, make_relying_party, make_user
+from keypool import KeyPool, PrimedJwk
+from support import (Browser, RelyingParty, RequestClient, TEST_SETTINGS, make_relying_party,
+                     make_user)
 
 BACKEND_DB = os.environ.get("IDP_TEST_DATABASE", "sqlite")
 BACKEND_STORE = os.environ.get("IDP_TEST_STORE", "memory")
@@ -65,6 +67,12 @@ def _migrated(database_url, store_prefix):
     return True
 
 
+@pytest.fixture(scope="session")
+def key_pool():
+    """Signing key pairs generated once per run (see ``keypool``)."""
+    return KeyPool()
+
+
 @pytest.fixture
 def clock():
     return SettableClock(1_800_000_000.0)
@@ -95,8 +103,10 @@ def settings_overrides():
 
 
 @pytest.fixture
-def app(_migrated, database_url, clock, store, sender, settings_overrides):
+def app(_migrated, database_url, clock, store, sender, settings_overrides, key_pool, monkeypatch):
     from idp.extensions import db
+    from idp.protocol import keys
+    monkeypatch.setattr(keys, "jwk", PrimedJwk(key_pool))
     config = {**TEST_SETTINGS, "database_url": database_url}
     for key, value in settings_overrides.items():
         if isinstance(value, dict) and isinstance(config.get(key), dict):
@@ -105,6 +115,7 @@ def app(_migrated, database_url, clock, store, sender, settings_overrides):
             config[key] = value
     app = create_app(config, clock=clock, store=store, sender=sender)
     app.config["TESTING"] = True
+    app.test_client_class = RequestClient
     ctx = app.app_context()
     ctx.push()
     yield app
