@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import has_app_context
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 
 from idp.domain import accounts, clients
 from idp.domain.applicant import PersonApplication
@@ -177,6 +178,23 @@ class RequestClient(FlaskClient):
         if has_app_context():  # the test body's, not a worker thread's without one
             db.session.expire_all()
         return response
+
+
+class TemplateCache(BytecodeCache):
+    """Compiled templates kept in memory for the whole test session and shared by every test's
+    app (each app has its own Jinja environment, which would compile each template again).
+    Jinja checks the source's checksum on every load, so an edited template is recompiled."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self._code[bucket.key] = bucket.bytecode_to_string()
 
 
 class Browser:
