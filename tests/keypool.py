@@ -8,6 +8,11 @@ stands in for ``joserfc.jwk`` inside ``idp.protocol.keys`` for one test: its fir
 ``next`` key, a key replacing a deleted one) generate real new ones. ``ensure_keys``, ``rotate``
 and everything else in ``idp/protocol/keys.py`` run unchanged; only where the first key pairs'
 randomness comes from differs, and each test starts with an empty key table anyway.
+
+Loading an RSA private key from PEM checks the key pair and costs about as much as a token
+request; every test's app loads the same pooled keys, so ``import_key`` of a PEM text remembers
+the key it loaded for that exact text and those exact parameters (keys loaded from a JWK dict,
+the public halves, are cheap and always imported afresh).
 """
 from __future__ import annotations
 
@@ -24,6 +29,8 @@ class KeyPool:
     def __init__(self):
         self._keys: dict[tuple, list[jwk.Key]] = {}
         self.generated = 0  # real generations, for the pool's own tests
+        self._imported: dict[tuple, jwk.Key] = {}
+        self.imported = 0  # real PEM imports, for the pool's own tests
 
     def key(self, spec: tuple, index: int, make) -> jwk.Key:
         made = self._keys.setdefault(spec, [])
@@ -31,6 +38,13 @@ class KeyPool:
             made.append(make())
             self.generated += 1
         return made[index]
+
+    def imported_key(self, data: str | bytes, key_type, parameters) -> jwk.Key:
+        memo = (data, key_type, tuple(sorted((parameters or {}).items())))
+        if memo not in self._imported:
+            self._imported[memo] = jwk.import_key(data, key_type, parameters=parameters)
+            self.imported += 1
+        return self._imported[memo]
 
 
 class PrimedJwk:
@@ -42,6 +56,11 @@ class PrimedJwk:
 
     def __getattr__(self, name):
         return getattr(jwk, name)
+
+    def import_key(self, data, key_type=None, parameters=None, **kw):
+        if isinstance(data, (str, bytes)) and not kw:
+            return self._pool.imported_key(data, key_type, parameters)
+        return jwk.import_key(data, key_type, parameters=parameters, **kw)
 
     def generate_key(self, key_type, crv_or_size=None, parameters=None, **kw):
         def make():

@@ -8,6 +8,7 @@ from idp.domain.models import SigningKey
 from idp.domain.models.key import NEXT
 from idp.extensions import db
 from idp.protocol import keys
+from idp.services import services
 from keypool import KeyPool, PrimedJwk
 
 RSA = ("RSA", 2048, {"alg": "RS256", "use": "sig"})
@@ -42,3 +43,17 @@ def test_keys_pool_serves_ensure_keys_and_rotation_makes_a_real_key(app, key_poo
     new_next = db.session.scalar(select(SigningKey.kid).where(
         SigningKey.alg == "RS256", SigningKey.state == NEXT))
     assert new_next not in before
+
+
+def test_keys_pool_a_pem_loaded_once_serves_every_later_load(app, monkeypatch):
+    key_pool = KeyPool()  # of this test alone: earlier tests loaded nothing into it
+    monkeypatch.setattr(keys, "jwk", PrimedJwk(key_pool))
+    keys.ensure_keys()
+    first = keys.signing_key("RS256")
+    loads = key_pool.imported
+    services().extras.pop("keys_cache")  # as the next test's app: an empty cache
+    assert keys.signing_key("RS256") == first
+    assert key_pool.imported == loads
+    keys.rotate("RS256")  # the promoted key's PEM was never loaded: a real load
+    assert keys.signing_key("RS256")[0] != first[0]
+    assert key_pool.imported == loads + 1
