@@ -13,6 +13,10 @@ import secrets
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
+from flask import has_app_context
+from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
+
 from idp.domain import accounts, clients
 from idp.domain.applicant import PersonApplication
 from idp.extensions import db
@@ -158,6 +162,43 @@ class RecordingSender:
         if isinstance(self.status, Exception):
             raise self.status
         return self.status
+
+
+class RequestClient(FlaskClient):
+    """Flask's test client, each request in an app context of its own, as in production.
+
+    The ``app`` fixture keeps one app context pushed for the test body, and Flask runs a request
+    in the app context already pushed for its app: requests would share one ``g`` (and one
+    database session) with each other and with the test. Pushing a fresh app context around
+    each request gives it its own ``g`` and session, popped (and the session removed) when it
+    ends; the test body's session then forgets what it had loaded, so it reads what the request
+    committed, as a separate process would.
+    """
+
+    def open(self, *args, **kwargs):
+        from idp.extensions import db
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():  # the test body's, not a worker thread's without one
+            db.session.expire_all()
+        return response
+
+
+class TemplateCache(BytecodeCache):
+    """Compiled templates kept in memory for the whole test session and shared by every test's
+    app (each app has its own Jinja environment, which would compile each template again).
+    Jinja checks the source's checksum on every load, so an edited template is recompiled."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self._code[bucket.key] = bucket.bytecode_to_string()
 
 
 class Browser:

@@ -21,7 +21,6 @@ def register(app: Flask) -> None:
     errors.register(app)
     hostile.register(app)
     app.after_request(_finish_response)
-    app.teardown_request(_forget_request_state)
     for endpoint, view in list(app.view_functions.items()):
         app.view_functions[endpoint] = _in_transaction(view)
 
@@ -50,11 +49,6 @@ def _in_transaction(view):
     run.in_transaction = True
     return run
 
-
-def _forget_request_state(exc=None):
-    """``g`` carries one request's state (SSO session, cookie changes, CSRF token). A request
-    reuses an app context that is already pushed (tests, scripts), so drop it at the end."""
-    vars(g).clear()
 
 
 def _finish_response(response):
