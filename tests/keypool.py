@@ -57,6 +57,10 @@ class PrimedJwk:
     def __getattr__(self, name):
         return getattr(jwk, name)
 
+    @property
+    def JWKRegistry(self):  # noqa: N802 - joserfc's name; idp.protocol.keys calls through it
+        return _PrimedRegistry(self)
+
     def import_key(self, data, key_type=None, parameters=None, **kw):
         if isinstance(data, (str, bytes)) and not kw:
             return self._pool.imported_key(data, key_type, parameters)
@@ -72,3 +76,19 @@ class PrimedJwk:
             self._pool.generated += 1
             return make()
         return self._pool.key(spec, index, make)
+
+
+class _PrimedRegistry:
+    """``joserfc.jwk.JWKRegistry`` whose key generation and PEM loading go through the pool."""
+
+    def __init__(self, primed: PrimedJwk):
+        self._primed = primed
+
+    def __getattr__(self, name):
+        return getattr(jwk.JWKRegistry, name)
+
+    def generate_key(self, key_type, crv_or_size=None, parameters=None, **kw):
+        return self._primed.generate_key(key_type, crv_or_size, parameters=parameters, **kw)
+
+    def import_key(self, data, key_type=None, parameters=None, **kw):
+        return self._primed.import_key(data, key_type, parameters=parameters, **kw)

@@ -172,11 +172,16 @@ class RequestClient(FlaskClient):
     database session) with each other and with the test. Pushing a fresh app context around
     each request gives it its own ``g`` and session, popped (and the session removed) when it
     ends; the test body's session then forgets what it had loaded, so it reads what the request
-    committed, as a separate process would.
+    committed, as a separate process would. What the test body wrote before the request is
+    committed first: it stands for earlier requests or commands, each of which commits at its
+    edge (the request is the transaction), and a request never sees uncommitted work.
     """
 
     def open(self, *args, **kwargs):
+        from idp.domain import transaction
         from idp.extensions import db
+        if has_app_context():
+            transaction.commit()  # and its after-commit work, as at a real edge
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         if has_app_context():  # the test body's, not a worker thread's without one

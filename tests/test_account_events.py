@@ -145,7 +145,7 @@ def test_mobile_change_event_is_audited_and_keeps_grants(app, browser, user, bcl
     caplog.set_level(logging.INFO, logger="idp.audit")
     browser.tokens_for(bcl_rp)
     profile.send_mobile_code(user, NEW_PHONE, "flow", "198.51.100.1")
-    code = next(m["params"]["code"] for m in services().extras["sms"].outbox.latest()
+    code = next(m["params"]["code"] for m in services().sms.outbox.latest()
                 if m["to"] == NEW_PHONE)
     account_events.change_mobile(user, NEW_PHONE, code, "flow")
     transaction.commit()

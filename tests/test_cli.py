@@ -83,6 +83,17 @@ def test_r1_client_registered_ahead_of_its_batch_signs_in_once_switched_on(idp, 
     assert idp("clients", "enable", "no-such-client").exit_code == 1
 
 
+def test_r1_generated_client_ids_never_read_as_an_option(monkeypatch):
+    """A generated id is typed after ``idp clients enable``: one starting with "-" was read as
+    an option (about 1 id in 64). The generator draws again until the first character is a
+    letter or digit."""
+    draws = iter(["-abc", "_def", "Ghi-_"])
+    monkeypatch.setattr(clients.secrets, "token_urlsafe", lambda n: next(draws))
+    assert clients.new_client_id() == "Ghi-_"
+    monkeypatch.undo()
+    assert all(clients.new_client_id()[0].isalnum() for _ in range(2000))
+
+
 def test_clients_create_repeatable_redirect_uri(idp):
     second = "https://rp.example.test/other-callback"
     result = create(idp, "--redirect-uri", second, "--client-id", "two-uris",

@@ -53,6 +53,16 @@ def check_uri(uri: str, what: str, *, http_loopback_only: bool) -> str:
     return uri
 
 
+def new_client_id() -> str:
+    """A generated client id: 144 random bits in URL-safe base64, never starting with "-" (an
+    administrator types it after ``idp clients enable``, where a leading "-" reads as an option;
+    "_" is kept out of the first place for the same eye)."""
+    while True:
+        client_id = secrets.token_urlsafe(18)
+        if client_id[0].isalnum():
+            return client_id
+
+
 def create_client(*, name: str, redirect_uris: list[str], post_logout_redirect_uris=(),
                   backchannel_logout_uri: str | None = None, grant_types=(),
                   auth_method: str = CLIENT_SECRET_BASIC, public: bool = False,
@@ -87,7 +97,7 @@ def create_client(*, name: str, redirect_uris: list[str], post_logout_redirect_u
     if auth_method == PRIVATE_KEY_JWT:
         if not jwks or not isinstance(jwks.get("keys"), list) or not jwks["keys"]:
             raise ValidationError("private_key_jwt 需要提供客户端公钥 JWKS。", "jwks")
-    client_id = client_id or secrets.token_urlsafe(18)
+    client_id = client_id or new_client_id()
     if not 3 <= len(client_id) <= 64 or not client_id.isascii() or " " in client_id:
         raise ValidationError("client_id 应为 3–64 个 ASCII 字符且不含空格。", "client_id")
     svc = services()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from idp.domain import transaction
 from idp.domain.models import SigningKey
 from idp.domain.models.key import NEXT
 from idp.extensions import db
@@ -51,9 +52,10 @@ def test_keys_pool_a_pem_loaded_once_serves_every_later_load(app, monkeypatch):
     keys.ensure_keys()
     first = keys.signing_key("RS256")
     loads = key_pool.imported
-    services().extras.pop("keys_cache")  # as the next test's app: an empty cache
+    services().keys_cache = None  # as the next test's app: an empty cache
     assert keys.signing_key("RS256") == first
     assert key_pool.imported == loads
     keys.rotate("RS256")  # the promoted key's PEM was never loaded: a real load
+    transaction.commit()  # the command's edge: the key cache is bumped after the commit
     assert keys.signing_key("RS256")[0] != first[0]
     assert key_pool.imported == loads + 1
