@@ -180,7 +180,7 @@ class RequestClient(FlaskClient):
     def open(self, *args, **kwargs):
         from idp.domain import transaction
         from idp.extensions import db
-        if has_app_context():
+        if has_app_context() and db.session().in_transaction():
             transaction.commit()  # and its after-commit work, as at a real edge
         with self.application.app_context():
             response = super().open(*args, **kwargs)
