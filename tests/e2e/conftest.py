@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 
 from clients.trademark_application import create_app as create_sample
 from idp.adapters.clock import SystemClock
-from idp.domain import clients
+from idp.domain import clients, transaction
 
 
 class Slot:
@@ -71,6 +71,7 @@ def sample(app, idp_slot, idp_url, serve):
     client, secret = clients.create_client(
         name="商标网上申请", redirect_uris=[url + "/callback"], post_logout_redirect_uris=[url + "/"],
         backchannel_logout_uri=url + "/backchannel-logout", scope="openid profile email phone trademark")
+    transaction.commit()  # as `idp clients create` would: the server's threads see it, unlocked
     slot.app = create_sample({"issuer": idp_url, "client_id": client.client_id,
                               "client_secret": secret, "base_url": url})
     return url, client.client_id
