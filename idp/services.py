@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from flask import current_app
 
 from .config import Settings
+from .domain import purposes
 from .domain.crypto import FieldCipher, keyed_digest
 from .domain.ports import (Captcha, Clock, Codes, EnterpriseVerifier, FileStore, MailSender,
                            RealNameVerifier, Sender, SmsSender, Store)
@@ -81,7 +82,8 @@ class Services:
         return keyed_digest(self.settings["secrets.blind_index_key"], value, purpose)
 
     def client_secret_digest(self, secret: str) -> str:
-        return keyed_digest(self.settings["secrets.client_secret_pepper"], secret, "client-secret")
+        return keyed_digest(self.settings["secrets.client_secret_pepper"], secret,
+                            purposes.CLIENT_SECRET)
 
     def now(self) -> int:
         return int(self.clock.now())

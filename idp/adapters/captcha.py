@@ -20,6 +20,7 @@ import secrets
 
 from captcha.image import ImageCaptcha
 
+from ..domain import purposes
 from ..domain.crypto import keyed_digest
 from ..domain.identifiers import normalize
 
@@ -47,7 +48,7 @@ class ImageCaptchaAdapter:
         self.renderer = ImageCaptcha(width=40 * self.length, height=60)
 
     def _digest(self, challenge_id: str, answer: str) -> str:
-        return keyed_digest(self.key, f"{challenge_id}:{normalise(answer)}", "captcha")
+        return keyed_digest(self.key, f"{challenge_id}:{normalise(answer)}", purposes.CAPTCHA)
 
     def _answer(self) -> str:
         if self.fixed_answer is not None:

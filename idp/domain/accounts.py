@@ -13,16 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from . import transaction
 from ..services import services
-from . import documents, emails, names, org_accounts, password_policy, passwords
+from . import (documents, emails, names, org_accounts, password_policy, passwords, purposes,
+               transaction)
 from .errors import Conflict, ValidationError
 from .models import Organisation, User
 from .models._types import from_timestamp
 from .models.organisation import LEGAL
 from .models.user import ACTIVE, NATURAL, PENDING_REVIEW
 
-ID_INDEX = "id-number"
+ID_INDEX = purposes.ID_NUMBER
 
 
 def id_number_index(number: str) -> str:
@@ -64,7 +64,7 @@ def _organisation_identifier(code: str, kind: str):
         return Organisation.org_code_bidx == org_accounts.org_code_index(org_code)
     if kind == LEGAL and org_accounts.looks_like_account_no(code):
         return Organisation.account_no == code
-    return Organisation.uscc_bidx == services().blind_index(code, "uscc")
+    return Organisation.uscc_bidx == services().blind_index(code, purposes.USCC)
 
 
 def find_organisation_login(identifier: str, kind: str) -> User | None:

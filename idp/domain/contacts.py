@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import Callable
 
 from ..services import Services, services
-from . import documents, emails
+from . import documents, emails, purposes
 from .errors import ValidationError
 
-PHONE_INDEX = "mobile"
-EMAIL_INDEX = "email"
+PHONE_INDEX = purposes.MOBILE
+EMAIL_INDEX = purposes.EMAIL
 
 
 def _mobile(value: str) -> str:

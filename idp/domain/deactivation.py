@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
+from . import purposes
 from .models import DeactivatedIdentity, HandlerBinding, Organisation
 from .models._types import from_timestamp
 from .models.user import DEACTIVATED
 
-USCC, ID_NUMBER = "uscc", "id-number"
+USCC, ID_NUMBER = purposes.USCC, purposes.ID_NUMBER
 
 
 def record(kind: str, bidx: str | None) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
-from . import accounts, documents, handlers
+from . import accounts, documents, handlers, purposes
 from .errors import DomainError
 from .handler_limits import BindLimits
 from .models import HandlerBinding, Organisation, User
@@ -40,7 +40,7 @@ def _key(ticket: str) -> str:
 
 
 def _digest(kind: str, value: str) -> str:
-    return services().blind_index(f"{kind}:{value}", "handler-binding-limit")
+    return services().blind_index(f"{kind}:{value}", purposes.HANDLER_BINDING_LIMIT)
 
 
 def matching_person(phone: str, id_type: str, id_number: str) -> User | None:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
-from . import contacts, documents, emails, names
+from . import contacts, documents, emails, names, purposes
 from .crypto import DecryptionError
 from .errors import ValidationError
 from .models import LegacyAccount, LegacyAppeal, Organisation, User
@@ -35,7 +35,7 @@ RULES = {
     "undecryptable": "无法解密",
     "unknown-type": "证件类型无效",
 }
-ID_PURPOSE, USCC_PURPOSE = "id-number", "uscc"
+ID_PURPOSE, USCC_PURPOSE = purposes.ID_NUMBER, purposes.USCC
 
 
 @dataclass(frozen=True)

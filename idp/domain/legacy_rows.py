@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..services import Services, services
-from . import contacts, documents, emails, legacy_hashes, legacy_schemes, names
+from . import contacts, documents, emails, legacy_hashes, legacy_schemes, names, purposes
 from .errors import ValidationError
 from .identifiers import BEIJING, fold_full_width, upgrade_15_digit_id
 from .legacy_ids import account_key
@@ -43,7 +43,7 @@ KIND_NAMES = {"自然人": "natural", "法人": "legal", "代理机构": "agency
               "商标代理机构": "agency", "简易": "simple"}
 ID_TYPE_NAMES = {label: key for key, label in documents.ID_TYPES.items()}
 TRUE, FALSE = {"1", "true", "yes", "y", "是"}, {"0", "false", "no", "n", "否"}
-ID_INDEX, USCC_INDEX, ROW_DIGEST = "id-number", "uscc", "legacy-row"
+ID_INDEX, USCC_INDEX, ROW_DIGEST = purposes.ID_NUMBER, purposes.USCC, purposes.LEGACY_ROW
 _QUOTED = re.compile(r"“[^”]*”")
 UPGRADED = "15 位身份证号码已转换为 18 位。"
 NAME_LIMIT = 200  # the column's size

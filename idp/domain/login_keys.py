@@ -12,13 +12,13 @@ the store never holds an identifier.
 from __future__ import annotations
 
 from ..services import services
-from . import accounts, documents, legacy, legacy_link
+from . import accounts, documents, legacy, legacy_link, purposes
 from .errors import ValidationError
 from .models import LegacyAccount
 
 
 def _key(value: str) -> str:
-    return services().blind_index(value, "throttle")
+    return services().blind_index(value, purposes.THROTTLE)
 
 
 def of_user(user_id: int) -> str:

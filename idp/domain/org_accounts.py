@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
-from . import documents, emails, names, password_policy, passwords, registers
+from . import documents, emails, names, password_policy, passwords, purposes, registers
 from .errors import ValidationError
 from .identifiers import is_ascii_digits
 from .models import Organisation, User
@@ -37,7 +37,7 @@ Y1_MESSAGE = ("该统一社会信用代码不在商标代理机构备案名单�
               "请先办理备案变更，变更通过后再注册。")
 P4_MESSAGE = "该统一社会信用代码对应的账号已注销。账号注销后，同一统一社会信用代码不能再次注册或补录。"
 FOREIGN_DOCUMENT = "foreign_document"  # a foreign representative's own document (D2, S5)
-ORG_CODE_INDEX = "org-code"
+ORG_CODE_INDEX = purposes.ORG_CODE
 ACCOUNT_NO_PREFIX = "W"  # 外: no USCC, mobile or document number starts with it
 
 
@@ -96,7 +96,7 @@ def _representative(org: Organisation, rep: Representative, today: dt.date, fore
     validity = documents.validate_validity(rep.valid_from, rep.valid_to, rep.long_term, today,
                                            national)
     org.rep_id_type = rep.id_type
-    org.rep_id_number_enc = services().cipher.encrypt(number, "id-number")
+    org.rep_id_number_enc = services().cipher.encrypt(number, purposes.ID_NUMBER)
     org.rep_id_number_masked = documents.mask_id_number(number)
     org.rep_valid_from, org.rep_valid_to = validity.start, validity.end
     org.rep_long_term = validity.long_term

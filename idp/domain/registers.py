@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..services import services
-from . import documents
+from . import documents, purposes
 from .models import AgencyFiling, Practitioner
 
-USCC_INDEX, ID_INDEX = "uscc", "id-number"  # the same purposes as organisations and accounts
+USCC_INDEX, ID_INDEX = purposes.USCC, purposes.ID_NUMBER
 
 
 def uscc_index(uscc: str) -> str:

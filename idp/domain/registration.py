@@ -19,9 +19,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from . import transaction
 from ..services import services
-from . import accounts, address, agreement, documents, passwords
+from . import accounts, address, agreement, documents, passwords, purposes, transaction
 from .applicant import PersonApplication, check
 from .errors import Conflict, DomainError
 from .models import DeactivatedIdentity, User
@@ -48,7 +47,7 @@ class Refused(DomainError):
 
 
 def verified_key(channel: str, destination: str) -> str:
-    return services().blind_index(f"{channel}:{destination}", "register-verified")
+    return services().blind_index(f"{channel}:{destination}", purposes.REGISTER_VERIFIED)
 
 
 def _verify_codes(a: PersonApplication, clean: dict, flow_id: str, verified: dict,

@@ -1,7 +1,7 @@
 """One-time verification codes for mobile numbers and email addresses (rule S7).
 
 - A code is 6 digits from ``secrets``. The store keeps only its HMAC (under
-  ``secrets.blind_index_key``, purpose "verification-code"), bound to the channel, the
+  ``secrets.blind_index_key``, purpose purposes.VERIFICATION_CODE), bound to the channel, the
   normalised destination, the purpose and the flow id: it verifies nothing else.
 - It lives ``codes.ttl`` seconds on the clock, is single use (an atomic pop), and
   ``codes.max_attempts`` tries burn it (counted before comparing, so parallel guesses are bounded).
@@ -23,6 +23,7 @@ import logging
 import re
 import secrets
 
+from . import purposes
 from .crypto import constant_time_equal, keyed_digest
 from .documents import mask_mobile, normalize, validate_mobile
 from .emails import normalise_email
@@ -95,10 +96,10 @@ class VerificationCodes:
         self.subject = settings["codes.mail_subject"]
 
     def _digest(self, *parts: str) -> str:
-        return keyed_digest(self.key, "\x1f".join(parts), "verification-binding")
+        return keyed_digest(self.key, "\x1f".join(parts), purposes.VERIFICATION_BINDING)
 
     def _hash(self, binding: str, code: str) -> str:
-        return keyed_digest(self.key, f"{binding}:{code}", "verification-code")
+        return keyed_digest(self.key, f"{binding}:{code}", purposes.VERIFICATION_CODE)
 
     def _bind(self, channel, destination, purpose, flow_id):
         if channel not in _LABEL or not _PURPOSE.fullmatch(purpose or "") or not flow_id:

@@ -11,7 +11,7 @@ import secrets
 from flask import g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..domain import documents, profile
+from ..domain import documents, profile, purposes
 from ..domain.errors import DomainError
 from ..flows import account_events
 from ..services import services
@@ -61,7 +61,7 @@ def reauth(s, user):
     target = _safe_next(request.values.get("next"))
     if form.validate_on_submit():
         limiter, ip = auth.throttle(), client_ip()
-        key = services().blind_index(f"reauth:{user.id}", "throttle")
+        key = services().blind_index(f"reauth:{user.id}", purposes.THROTTLE)
         if not limiter.locked_for(key, ip) and check_password_again(s, user, form.password.data):
             limiter.success(key, ip)
             return redirect(target)

@@ -19,7 +19,7 @@ from flask_wtf.file import FileField
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from ..domain import appeals
+from ..domain import appeals, purposes
 from ..domain.organisations import Upload
 from ..services import services
 from . import code_flow
@@ -115,7 +115,7 @@ def done():
 
 def _failures_key() -> str:
     return "appeal-status:ip:" + services().blind_index(client_ip(),
-                                                       "throttle")
+                                                       purposes.THROTTLE)
 
 
 @bp.route("/status", methods=["GET", "POST"])
