@@ -46,6 +46,8 @@ def test_discovery_offers_the_vocabulary():
     assert doc["introspection_endpoint_auth_methods_supported"] == list(
         vocab.CONFIDENTIAL_AUTH_METHODS)
     assert set(doc["id_token_signing_alg_values_supported"]) == set(vocab.ID_TOKEN_ALGS)
+    assert doc["response_types_supported"] == list(vocab.RESPONSE_TYPES) == ["code"]
+    assert doc["acr_values_supported"] == list(vocab.ACR_VALUES) == ["1"]
 
 
 def test_blind_index_purposes_are_spelt_only_in_purposes():

@@ -1,8 +1,8 @@
 """Protocol words the domain and the protocol layer both spell, defined once.
 
 Client authentication methods (RFC 7591 §2 ``token_endpoint_auth_method``; OIDC Core §9),
-grant types (RFC 7591 §2 ``grant_types``) and the ID token signing algorithms this provider
-offers (JWA, RFC 7518 §3.1). They live in the domain because client registration
+grant types (RFC 7591 §2 ``grant_types``), the response type, the ACR values and the ID token
+signing algorithms this provider offers (JWA, RFC 7518 §3.1). They live in the domain because client registration
 (``domain.clients``, ``domain.models.client``) checks them; ``idp.protocol`` imports them.
 """
 from __future__ import annotations
@@ -21,6 +21,15 @@ AUTHORIZATION_CODE = "authorization_code"
 REFRESH_TOKEN = "refresh_token"
 CLIENT_CREDENTIALS = "client_credentials"
 GRANT_TYPES = (AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS)
+
+# the one response type (OIDC Core §3.1: the authorization code flow only; no implicit or hybrid)
+CODE = "code"
+RESPONSE_TYPES = (CODE,)
+
+# Authentication context class references (OIDC Core §2 ``acr``): "1" is a single factor
+# (password); stronger methods added later get higher levels. Listed in discovery.
+ACR_PASSWORD = "1"
+ACR_VALUES = (ACR_PASSWORD,)
 
 RS256 = "RS256"
 ES256 = "ES256"

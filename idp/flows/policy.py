@@ -12,6 +12,7 @@ from flask import g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..adapters.sessions import SessionStore, SsoSession
+from ..domain import vocab
 from ..domain.models import User
 from ..extensions import db
 from ..protocol import codes, logout
@@ -23,10 +24,7 @@ from .steps import ConsentStep, Context, LoginStep, Step
 
 STEPS: list[Step] = [LoginStep(), ConsentStep()]
 
-# Authentication context class references (OIDC Core §2 ``acr``): "1" is a single factor
-# (password); stronger methods added later get higher levels. Listed in discovery.
-ACR_PASSWORD = "1"
-ACR_VALUES = [ACR_PASSWORD]
+ACR_PASSWORD, ACR_VALUES = vocab.ACR_PASSWORD, vocab.ACR_VALUES
 
 
 def insert_step(step: Step, before: str = "consent") -> None:

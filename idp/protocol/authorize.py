@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from authlib.oauth2 import OAuth2Error
 from werkzeug.datastructures import MultiDict
 
+from ..domain import vocab
 from ..domain.models import Client
 from ..domain.storable_text import storable
 from . import codes
@@ -87,7 +88,7 @@ def validate(values: MultiDict[str, str]) -> tuple[dict[str, Any], Client, str |
         fail("invalid_request", "response_type is required")
     if not well_formed_response_type(response_type):
         fail("invalid_request", "response_type is malformed")
-    if response_type != "code":
+    if response_type != vocab.CODE:
         fail("unsupported_response_type", "only response_type=code is supported")
     if params.get("response_mode") not in (None, "query"):
         fail("invalid_request", "only response_mode=query is supported")

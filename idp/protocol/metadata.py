@@ -9,6 +9,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from ..domain import vocab
 from ..domain.vocab import (AUTH_NONE, CLIENT_ASSERTION_ALGS, CONFIDENTIAL_AUTH_METHODS,
                            GRANT_TYPES)
 from .claims import CLAIMS_SUPPORTED
@@ -31,7 +32,7 @@ def build(issuer: str, scopes: list[str]) -> dict[str, Any]:
     doc.update({name: issuer + path for name, path in ENDPOINTS.items()})
     doc.update({
         "scopes_supported": scopes,
-        "response_types_supported": ["code"],
+        "response_types_supported": list(vocab.RESPONSE_TYPES),
         "response_modes_supported": ["query"],
         "grant_types_supported": list(GRANT_TYPES),
         "subject_types_supported": ["public"],
@@ -42,7 +43,7 @@ def build(issuer: str, scopes: list[str]) -> dict[str, Any]:
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": CLAIMS_SUPPORTED,
-        "acr_values_supported": ["1"],
+        "acr_values_supported": list(vocab.ACR_VALUES),
         "claim_types_supported": ["normal"],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ...extensions import db
 from ...services import services
 from ..crypto import constant_time_equal
-from ..vocab import AUTHORIZATION_CODE, RS256
+from ..vocab import AUTHORIZATION_CODE, CODE, RS256
 from ._types import UTCDateTime
 
 
@@ -68,7 +68,7 @@ class Client(db.Model):
         return method == self.token_endpoint_auth_method
 
     def check_response_type(self, response_type):
-        return response_type == "code" and AUTHORIZATION_CODE in (self.grant_types or [])
+        return response_type == CODE and AUTHORIZATION_CODE in (self.grant_types or [])
 
     def check_grant_type(self, grant_type):
         return grant_type in (self.grant_types or [])
