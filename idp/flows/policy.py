@@ -24,7 +24,7 @@ from .steps import ConsentStep, Context, LoginStep, Step
 
 STEPS: list[Step] = [LoginStep(), ConsentStep()]
 
-ACR_PASSWORD, ACR_VALUES = vocab.ACR_PASSWORD, vocab.ACR_VALUES
+ACR_PASSWORD = vocab.ACR_PASSWORD
 
 
 def insert_step(step: Step, before: str = "consent") -> None:
