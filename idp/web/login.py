@@ -10,16 +10,16 @@ After a supplementation without a pending sign-in, the page lists the identifier
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
 from ..domain.models import User
 from ..extensions import db
-from ..flows import pending, policy, supplement
 from ..services import services
 from . import auth, login_code
 from .captcha import issue
 from .forms import ChooseOrganisationForm, LoginForm
+from .sign_in import CHOICE_KEY, CHOICE_TTL, finish, start_supplement
 
 bp = Blueprint("login", __name__)
 
@@ -40,35 +40,7 @@ LEGACY_LABELS = {
     "legal": _l("历史账号中登记的统一社会信用代码（无统一社会信用代码的填写历史账号）"),
     "agency": _l("在商标局备案的统一社会信用代码"),
 }
-CHOICE_KEY, CHOICE_TTL = "handler_choice", 600
 SUPPLEMENTED = "supplemented"  # the identifiers shown once after a supplementation (S8)
-
-
-def finish(user: User, acting_for: dict | None, iid: str | None):
-    """Sign the user in (acting for an organisation, for a handler) and go on: back into the
-    parked authorization request, or to the personal center."""
-    supplement.abandon_pending()
-    if iid is None:
-        policy.start_session(user, amr=["pwd"], acting_for=acting_for)
-        return redirect(url_for("account.index"))
-    ia = pending.load(iid)
-    if ia is None:
-        abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
-    policy.complete_login(ia, user, amr=["pwd"], acting_for=acting_for)
-    return policy.proceed(ia)
-
-
-def start_supplement(account, iid: str | None):
-    """S1: a proven legacy password of an unlinked account parks a supplementation; with a
-    pending sign-in it becomes that request's next step, else its page opens directly."""
-    ia = pending.load(iid) if iid else None
-    if iid and ia is None:
-        abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
-    flow = supplement.start(account.id, account.kind, iid)
-    if ia is None:
-        return redirect(url_for("supplement.page", sid=flow.id))
-    supplement.attach(flow, ia)
-    return policy.proceed(ia)
 
 
 def login_page(endpoint: str, *, iid: str | None = None, client=None, abort_url=None,

@@ -26,6 +26,7 @@ from ..domain.models import LegacyAccount, User
 from ..extensions import db
 from ..services import services
 from . import auth
+from .sign_in import CHOICE_KEY, finish, start_supplement
 from .client_ip import client_ip
 
 FLOW = "login_code_flow"
@@ -77,7 +78,6 @@ def _parked() -> tuple[str, dict] | tuple[None, None]:
 
 
 def code_page():
-    from .login import CHOICE_KEY, finish, start_supplement
     flow, parked = _parked()
     if parked is None:
         session.pop(FLOW, None)
