@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from authlib.oauth2.rfc6749 import OAuth2Request
-from sqlalchemy import CursorResult, Result, select, text, update
+from sqlalchemy import CursorResult, Result, Update, select, text, update
 
 from ..domain import handlers, transaction
 from ..domain.crypto import token_hash
@@ -72,8 +72,13 @@ def _revoke_if_marked(family_id: str) -> None:
     if not services().store.get(f"family-revoked:{family_id}"):
         return
     with db.engine.begin() as conn:
-        conn.execute(update(Token).where(Token.family_id == family_id, Token.revoked_at.is_(None))
-                     .values(revoked_at=services().now()))
+        conn.execute(_revoke_statement(family_id, services().now()))
+
+
+def _revoke_statement(family_id: str, now: int) -> Update:
+    """The one UPDATE that revokes a family's live tokens."""
+    return update(Token).where(Token.family_id == family_id, Token.revoked_at.is_(None)) \
+        .values(revoked_at=now)
 
 
 def _relaxed_durability() -> None:
@@ -101,8 +106,7 @@ def revoke_family(family_id: str) -> int:
     services().store.set(f"family-revoked:{family_id}", "1", ttl=FAMILY_MARKER_TTL)
     now = services().now()
     _full_durability()
-    result = _rows(db.session.execute(update(Token).where(
-        Token.family_id == family_id, Token.revoked_at.is_(None)).values(revoked_at=now)))
+    result = _rows(db.session.execute(_revoke_statement(family_id, now)))
     return result.rowcount
 
 
