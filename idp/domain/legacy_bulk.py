@@ -69,9 +69,12 @@ def write(inserts: list[dict], updates: list[dict]) -> None:
         raise Conflict() from None
 
 
+_COLUMN_TYPES: dict[str, str] = {}  # legacy_accounts' column -> its PostgreSQL type
+
+
 def _copy(rows: list[dict]) -> None:
     """``COPY … FROM STDIN (FORMAT BINARY)``: psycopg writes each value by its column's type
-    (read from the catalogue), so neither side formats or parses text (measured: 6 µs a row
+    (read from the catalogue once), so neither side formats or parses text (measured: 6 µs a row
     of the import's CPU and 24 µs of the server's, against 13 and 27 in text format)."""
     from psycopg import errors
     from psycopg.types.json import set_json_dumps
@@ -81,10 +84,12 @@ def _copy(rows: list[dict]) -> None:
     raw = db.session.connection().connection.driver_connection
     try:
         with raw.cursor() as cursor:
-            types = dict(cursor.execute(
-                "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
-                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-                (TABLE.name,)).fetchall())
+            if not _COLUMN_TYPES:  # the schema is the migrations': read once per process
+                _COLUMN_TYPES.update(cursor.execute(
+                    "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
+                    " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                    (TABLE.name,)).fetchall())
+            types = _COLUMN_TYPES
             set_json_dumps(_json_text, context=cursor)  # as SQLAlchemy's JSON type writes it
             with cursor.copy(f"COPY {TABLE.name} ({', '.join(columns)}) FROM STDIN"
                              " (FORMAT BINARY)") as copy:
