@@ -2,8 +2,8 @@
 
 One account per row of the login table (domain.md): the natural person 张三; the legal person
 北京示例科技有限公司 with its handler 李四 (P3); the agency 北京示例商标代理有限公司, on the
-agency filing register (Y1), with its handler 王五, a filed practitioner (Y2). The registers are
-filled through ``registers_import.import_file`` like an operator's import; the USCCs are valid (GB 32100).
+agency filing register (Y1), with its handler 王五, a filed practitioner (Y2). The registers are filled through
+``registers_import.import_file`` like an operator's import; the USCCs are valid (GB 32100).
 The legacy accounts of the legacy login paths (L1–L6, S2–S6) come from ``demo_legacy``.
 Idempotent: what already exists is left alone, so ``scripts/run`` can call it on every start.
 Refused when the settings say production — demo credentials must never reach production.

@@ -20,6 +20,7 @@ from typing import Any, Mapping, get_args, get_origin, get_type_hints
 
 from . import schema
 
+
 class ConfigError(Exception):
     """A setting is missing, malformed or unsafe; the message says which and why."""
 
@@ -50,8 +51,9 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def _describe(value: Any) -> str:
-    kind = {type(None): "nothing", bool: "a boolean", int: "a whole number", float: "a number", str: "a string",
-            list: "a list", tuple: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+    kind = {type(None): "nothing", bool: "a boolean", int: "a whole number", float: "a number",
+            str: "a string", list: "a list", tuple: "a list", dict: "a table"
+            }.get(type(value), type(value).__name__)
     return f"{kind} ({value!r})" if not isinstance(value, (dict, list)) else kind
 
 

@@ -3,9 +3,10 @@
 Every blind index is HMAC-SHA-256 of the value under the blind-index key, domain-separated by
 its purpose (``crypto.keyed_digest``), so an ID number's index can never be matched against a
 mobile's; the encrypted column beside it uses the same string as its AES-GCM associated data
-(``crypto.FieldCipher``), so a ciphertext cannot be passed off as another kind of value. The purpose is part of every stored index: changing one of these strings orphans every
-row indexed under it, so never without a migration that re-indexes (migrations keep their own
-copy of the strings they used, as history). ``tests/test_vocab.py`` fails on another spelling.
+(``crypto.FieldCipher``), so a ciphertext cannot be passed off as another kind of value. The
+purpose is part of every stored index: changing one of these strings orphans every row indexed
+under it, so never without a migration that re-indexes (migrations keep their own copy of the
+strings they used, as history). ``tests/test_vocab.py`` fails on another spelling.
 """
 from __future__ import annotations
 
