@@ -34,8 +34,9 @@ def rep(n: int = 0) -> Representative:
 
 
 def contact(phone: str | None = "13900139000") -> Contact:
+    # the current agreement version: an older one would be asked again at sign-in (S7)
     return Contact(password=PASSWORD, phone=phone, email="office@example.cn", phone_verified=True,
-                   email_verified=True, agreement_version="2025-01")
+                   email_verified=True, agreement_version="2025-08-01")
 
 
 def legal_kwargs(code: str | None = None, **kw) -> dict:

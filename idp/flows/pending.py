@@ -1,6 +1,7 @@
 """A validated authorization request parked under an interaction id while steps run.
 
-Results of the steps (who logged in, how, whether consent was given) are recorded on it. It
+What the steps established is recorded in its ``results``, one entry per step name:
+``{"login": {"user_id", "amr", "acr"}, "agreement": {"version"}, "consent": {"scopes"}}``. It
 lives in the store with a TTL (``protocol.interaction_ttl``) and is bound to the browser that
 started it through the signed Flask session, so a link to someone else's interaction is useless.
 
@@ -35,10 +36,14 @@ class Interaction:
     client_id: str
     created_at: int
     hint_sub: str | None = None
-    user_id: int | None = None
-    login_done: bool = False
-    consent_done: bool = False
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def login_user_id(self) -> int | None:
+        """Who the login step of this request signed in, if it is done."""
+        user_id = self.results.get("login", {}).get("user_id")
+        return user_id if isinstance(user_id, int) else None
 
     @property
     def prompts(self) -> set[str]:
@@ -93,7 +98,10 @@ def _read(iid: str, raw: str) -> Interaction | None:
             record["params"].update(json.loads(services().cipher.decrypt(sealed, _context(iid))))
         except (DecryptionError, ValueError):  # its key left the keyring: start again
             return None
-    return Interaction(**record)
+    try:
+        return Interaction(**record)
+    except TypeError:  # parked by a version with other fields: start again
+        return None
 
 
 def load(iid: str) -> Interaction | None:

@@ -20,16 +20,14 @@ from ..protocol.responses import authorization_error
 from ..protocol.server import oauth_server, parked_request, query_client
 from ..services import services
 from . import pending
-from .steps import ConsentStep, Context, LoginStep, Step
+from .steps import AgreementStep, ConsentStep, Context, LoginStep, Step, SupplementStep
 
-STEPS: list[Step] = [LoginStep(), ConsentStep()]
+# The steps of a sign-in, in order: the first one needed gets its page; none left resumes the
+# request. A new step is a ``Step`` in steps.py, its place here and its page's endpoint.
+AGREEMENT = AgreementStep()
+STEPS: tuple[Step, ...] = (LoginStep(), SupplementStep(), AGREEMENT, ConsentStep())
 
 ACR_PASSWORD = vocab.ACR_PASSWORD
-
-
-def insert_step(step: Step, before: str = "consent") -> None:
-    names = [s.name for s in STEPS]
-    STEPS.insert(names.index(before) if before in names else len(STEPS), step)
 
 
 def sessions() -> SessionStore:
@@ -126,10 +124,15 @@ def complete_login(ia: pending.Interaction, user: User, amr: list[str],
                    acr: str = ACR_PASSWORD, acting_for: dict[str, Any] | None = None) -> None:
     """Record a successful login on the interaction and start a fresh SSO session."""
     start_session(user, amr, acr, acting_for)
-    ia.login_done, ia.user_id = True, user.id
+    ia.results["login"] = {"user_id": user.id, "amr": list(amr), "acr": acr}
     pending.save(ia)
 
 
-def complete_consent(ia: pending.Interaction) -> None:
-    ia.consent_done = True
+def complete_consent(ia: pending.Interaction, scopes: set[str]) -> None:
+    ia.results["consent"] = {"scopes": sorted(scopes)}
+    pending.save(ia)
+
+
+def complete_agreement(ia: pending.Interaction, version: str) -> None:
+    ia.results["agreement"] = {"version": version}
     pending.save(ia)

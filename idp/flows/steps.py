@@ -1,9 +1,10 @@
-"""Interaction steps. Each says whether it is needed for this request and where its page is.
+"""Interaction steps. Each says whether it is needed for this request and names its page by
+endpoint string (so ``flows`` never imports ``web``); ``policy.STEPS`` lists them in order.
 
-Later features add steps (legacy supplementation, agreement) with ``policy.insert_step``;
-nothing in the protocol layer changes. A legacy login waiting for its supplementation is a
-login in progress (S1): the login step is not needed, the supplement step is, and nobody is
-signed in until it completes (architecture.md, step 5).
+A legacy login waiting for its supplementation is a login in progress (S1): the login step is
+not needed, the supplement step is, and nobody is signed in until it completes
+(architecture.md, "The interaction record"). A step records what it established in the
+interaction's ``results`` under its own name.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..adapters.sessions import SsoSession
-from ..domain import consents
+from ..domain import agreement, consents
 from ..domain.models import Client, User
 from . import supplement
 from .pending import Interaction
@@ -59,7 +60,7 @@ class LoginStep(Step):
             return False  # proven legacy password, supplementation pending: login in progress
         if ctx.session is None or ctx.user is None or not ctx.user.active:
             return True
-        if ia.login_done and ia.user_id == ctx.user.id:
+        if ia.login_user_id == ctx.user.id:
             return False
         if "login" in ia.prompts:
             return True
@@ -80,6 +81,22 @@ class SupplementStep(Step):
         return ctx.pending_supplement is not None
 
 
+class AgreementStep(Step):
+    """Needed when the signed-in user accepted an older version of the user agreement than the
+    current one (S7: "您再次登录时需阅读并同意新版本"). A user with no recorded version is not
+    asked: such accounts were made by the office's tools (import, demo), not by a person who
+    accepted a text, and asking them would stop every such sign-in at once."""
+
+    name = "agreement"
+    endpoint = "interaction.agreement"
+    prompt_error = "interaction_required"
+
+    def needed(self, ctx: Context) -> bool:
+        assert ctx.user is not None  # the login step before this one needs a signed-in user
+        recorded = ctx.user.agreement_version
+        return recorded is not None and recorded != agreement.current_version()
+
+
 class ConsentStep(Step):
     """Needed unless the subsystem is first-party or the user already granted these scopes."""
 
@@ -89,7 +106,7 @@ class ConsentStep(Step):
 
     def needed(self, ctx: Context) -> bool:
         ia = ctx.interaction
-        if ctx.client.first_party or ia.consent_done:
+        if ctx.client.first_party or "consent" in ia.results:
             return False
         if "consent" in ia.prompts:
             return True

@@ -120,7 +120,7 @@ def pending_for(ia: Interaction) -> Supplement | None:
     """The supplementation that keeps this interaction's login in progress (S1, S8): the one
     started from it, else any other still waiting in this browser (a login is in progress here:
     no silent sign-in, ``prompt=none`` gets ``interaction_required``)."""
-    if ia.login_done:
+    if ia.login_user_id is not None:
         return None
     flow = load(ia.data.get("supplement"))
     if flow is not None and not flow.done:

@@ -1,11 +1,16 @@
-"""Pages of the interaction steps: ``/interaction/<iid>/<step>``."""
+"""Pages of the interaction steps: ``/interaction/<iid>/<step>`` (the steps and their order:
+``flows.policy.STEPS``). The supplementation step's pages are in supplement.py."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SubmitField
 
+from ..domain import agreement, consents
 from ..flows import pending, policy
 from ..protocol.claims import SCOPE_LABELS
-from ..domain import consents
 from .forms import ConsentForm
 from .login import login_page
 
@@ -46,11 +51,41 @@ def consent(iid):
         if form.deny.data and not form.approve.data:
             return policy.deny(ia, "the user declined")
         consents.remember(ctx.user.id, ctx.client.client_id, ctx.requested_scopes)
-        policy.complete_consent(ia)
+        policy.complete_consent(ia, ctx.requested_scopes)
         return policy.proceed(ia)
     scopes = [(s, SCOPE_LABELS[s]) for s in sorted(ctx.requested_scopes) if s in SCOPE_LABELS]
     return render_template("interaction/consent.html", form=form, client=ctx.client,
                            user=ctx.user, scopes=scopes, action=url_for(".consent", iid=iid))
+
+
+class AgreementForm(FlaskForm):
+    agreed = BooleanField(_l("我已阅读并同意"))
+    accept = SubmitField(_l("同意并继续"))
+    decline = SubmitField(_l("不同意"))
+
+
+@bp.route("/<iid>/agreement", methods=["GET", "POST"], endpoint="agreement")
+def agreement_step(iid):
+    """S7: the user agreement changed since this user accepted it; accept it again, or decline
+    (``access_denied`` back at the subsystem, RFC 6749 §4.1.2.1, as consent's deny)."""
+    ia = _load(iid)
+    ctx = policy.context(ia)
+    if ctx is None or ctx.user is None or policy.next_step(ctx) is not policy.AGREEMENT:
+        return policy.proceed(ia)
+    form, errors = AgreementForm(), {}
+    if form.validate_on_submit():
+        if form.decline.data and not form.accept.data:
+            return policy.deny(ia, "the user declined the user agreement")
+        if form.agreed.data:
+            version = agreement.current_version()
+            agreement.record_acceptance(ctx.user, version)
+            policy.complete_agreement(ia, version)
+            return policy.proceed(ia)
+        errors["agreed"] = _("请阅读并同意《%(title)s》。", title=agreement.TITLE)
+    return render_template("interaction/agreement.html", form=form, errors=errors,
+                           agreement_template=agreement.template_name(), title=agreement.TITLE,
+                           version=agreement.current_version(), user=ctx.user,
+                           action=url_for(".agreement", iid=iid))
 
 
 @bp.post("/<iid>/abort", endpoint="abort")

@@ -23,7 +23,6 @@ from ..domain.legacy_identity import IdentityMismatch
 from ..domain.models import LegacyAccount, User
 from ..extensions import db
 from ..flows import pending, policy, supplement
-from ..flows.steps import SupplementStep
 from . import code_flow
 from .forms import ConfirmForm
 from .login import SUPPLEMENTED
@@ -33,10 +32,6 @@ bp = Blueprint("supplement", __name__)
 EXPIRED = "信息补录已过期或无效，请重新使用历史账号登录。"
 UNPARKED = {"password", "password_confirm", "sms_code", "email_code", "csrf_token", "submit",
             "refresh"}
-
-if all(step.name != SupplementStep.name for step in policy.STEPS):
-    policy.insert_step(SupplementStep(), before="consent")
-
 
 @bp.get("/interaction/<iid>/supplement")
 def step(iid):
@@ -88,7 +83,7 @@ def _continue(flow: supplement.Supplement, account: LegacyAccount):
     user = db.session.get(User, flow.user_id)
     ia = pending.load(flow.interaction_id) if flow.interaction_id else None
     if ia is not None and user is not None and user.active:
-        if not (ia.login_done and ia.user_id == user.id):
+        if ia.login_user_id != user.id:
             ia.data.pop("supplement", None)
             policy.complete_login(ia, user, amr=["pwd"])
         return policy.proceed(ia)
