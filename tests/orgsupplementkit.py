@@ -91,12 +91,14 @@ def accept_notice(http, page_url: str):
     return http.post(f"{page_url}/notice", data={"csrf_token": csrf(http, page_url)})
 
 
-def bind_registered(http, handler):
-    """P3 经办人已注册: send the code to the handler's mobile, then confirm with it."""
-    token = csrf(http, "/register/org/handler")
-    page = http.post("/register/org/handler/registered",
+def bind_registered(http, handler, page_url: str):
+    """P3 经办人已注册 on the supplementation's handler step (``page_url``/handler): send the
+    code to the handler's mobile, then confirm with it."""
+    step = f"{page_url}/handler"
+    token = csrf(http, step)
+    page = http.post(f"{step}/registered",
                      data={**orgkit.handler_fields(handler), "send": "1", "csrf_token": token})
     assert "经办人将收到短信验证码" in page.get_data(as_text=True), page.get_data(as_text=True)
-    return http.post("/register/org/handler/registered", data={
+    return http.post(f"{step}/registered", data={
         **orgkit.handler_fields(handler), "code": orgkit.latest_sms_code(handler.phone),
         "confirm": "1", "csrf_token": token})

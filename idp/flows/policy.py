@@ -52,7 +52,7 @@ def current_user() -> tuple[SsoSession, User] | tuple[None, None]:
 
 
 def context(ia: pending.Interaction) -> Context | None:
-    client = query_client(ia.client_id)
+    client = query_client(ia.client_id) if ia.client_id is not None else None
     if client is None:
         return None
     session = current_session()
@@ -93,7 +93,7 @@ def resume(ctx: Context) -> Response:
     ia, s = ctx.interaction, ctx.session
     assert s is not None  # no step is needed only with a live session (LoginStep)
     challenge = ia.params.get("code_challenge")
-    if challenge and not codes.claim_challenge(ia.client_id, challenge):
+    if challenge and not codes.claim_challenge(ctx.client.client_id, challenge):
         pending.finish(ia)
         return authorization_error(ia.params, "invalid_request",
                                    "code_challenge was already used; send a fresh one")

@@ -1,13 +1,17 @@
-"""The part of a multi-step form that proves a mobile and an email by codes (S7), shared by the
-registration pages (natural person, organisations).
+"""Multi-step form state and the part of a form that proves a mobile and an email by codes (S7),
+shared by registration (natural person, organisations), supplementation and the handler binding.
 
-A flow lives in the signed Flask session under its own name: a random id the codes are bound to,
-and digests of the destinations already verified (so a later refusal of the form does not make
-the user fetch new codes).
+A ``FormState`` holds a random flow id the codes are bound to, digests of the destinations
+already verified (so a later refusal of the form does not make the user fetch new codes) and
+whatever else the steps need (the organisation created, a handler ticket, parked fields).
+``CookieState`` keeps it in the signed Flask session under its own name (registration); the
+supplementation keeps it in its sign-in record (``supplement_flow.RecordState``), where typed
+fields are sealed. ``park`` stores a form's typed fields, never passwords or codes.
 """
 from __future__ import annotations
 
 import secrets
+from typing import Any, Protocol
 
 from flask import session
 from flask_babel import gettext as _
@@ -19,6 +23,55 @@ from ..services import services
 from .client_ip import client_ip
 
 CODE_FIELDS = {"sms": ("phone", "sms_code"), "mail": ("email", "email_code")}
+
+
+UNPARKED = frozenset({"password", "password_confirm", "sms_code", "email_code", "csrf_token",
+                      "submit", "refresh", "identity_proof", "qualification"})
+
+
+class FormState(Protocol):
+    """The state of one multi-step form."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def verified(self) -> dict[str, Any]: ...
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    def save(self, **changes: Any) -> None: ...
+
+
+class CookieState:
+    """A ``FormState`` in the signed Flask session under ``name``."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.current = flow(name)
+
+    @property
+    def id(self) -> str:
+        return str(self.current["id"])
+
+    @property
+    def verified(self) -> dict[str, Any]:
+        return dict(self.current["verified"])
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.current.get(key, default)
+
+    def save(self, **changes: Any) -> None:
+        self.current = save(self.name, self.current, **changes)
+
+    def clear(self) -> None:
+        session.pop(self.name, None)
+
+
+def park(state: FormState, form) -> None:
+    """Keep what was typed (never passwords, codes or files) so the page can show it again."""
+    state.save(fields={name: field.data for name, field in form._fields.items()
+                       if name not in UNPARKED})
 
 
 def flow(name: str) -> dict:
@@ -34,8 +87,10 @@ def save(name: str, current: dict, **changes) -> dict:
     return current
 
 
-def verified_shown(current: dict, form) -> dict[str, bool]:
-    """Which of the form's destinations this flow has already proven."""
+def verified_shown(current: FormState | dict, form) -> dict[str, bool]:
+    """Which of the form's destinations this flow has already proven (``current``: a state, or
+    the cookie dict of ``flow``)."""
+    verified = current["verified"] if isinstance(current, dict) else current.verified
     shown = {}
     for channel, (field, _code) in CODE_FIELDS.items():
         try:
@@ -43,7 +98,7 @@ def verified_shown(current: dict, form) -> dict[str, bool]:
         except (KeyError, ValidationError):
             shown[channel] = False
             continue
-        shown[channel] = current["verified"].get(channel) == registration.verified_key(channel, dest)
+        shown[channel] = verified.get(channel) == registration.verified_key(channel, dest)
     return shown
 
 

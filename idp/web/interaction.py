@@ -19,7 +19,7 @@ bp = Blueprint("interaction", __name__, url_prefix="/interaction")
 
 def _load(iid: str):
     ia = pending.load(iid)
-    if ia is None:
+    if ia is None or not ia.has_request:
         abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
     return ia
 

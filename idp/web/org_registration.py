@@ -1,15 +1,14 @@
 """Registering organisations (P1, S4 legal person, S5/D2 legal person without USCC, S6 agency
 with Y1/Y2; P3 handler binding; S3/P4 refusals; S7 codes).
 
-Step 1 creates the account (法人信息验证), so step 2 has an organisation to bind a handler to.
-The multi-step state lives in the signed session: a random flow id (codes are bound to it),
-digests of the destinations already verified, and the id of the organisation created in this
-browser. While that id is there, step 1 only leads on to step 2 (a refresh or "back" never
+Step 1 creates the account (法人信息验证), so step 2 (org_binding.py) has an organisation to bind
+a handler to. The multi-step state (``org_binding.state()``) lives in the signed session: a
+random flow id (codes are bound to it), digests of the destinations already verified, and the
+id of the organisation created in this browser. While that id is there, step 1 only leads on to step 2 (a refresh or "back" never
 creates a second account; another browser meets the USCC's unique index, S3). No JavaScript:
 send-code buttons post the whole form (``formaction``) and the page comes back with the data.
 """
 from __future__ import annotations
-
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,28 +16,15 @@ from flask_babel import gettext as _
 from ..domain import agreement, documents, organisations
 from ..domain.errors import DomainError, ValidationError
 from ..domain.models import Organisation
-from ..extensions import db
-from . import code_flow
+from . import code_flow, org_binding
 from . import org_forms as forms
+from .org_binding import organisation, state
 
 bp = Blueprint("register_org", __name__, url_prefix="/register/org")
-FLOW, DONE = "register_org", "registered_org"
-PURPOSE, HANDLER_PURPOSE = "register_org", "register_handler"  # codes of step 1 / new handler
+PURPOSE = "register_org"  # the codes of step 1
 FORMS = {"legal": forms.OrgForm, "agency": forms.OrgForm, "foreign": forms.ForeignForm}
 CODE_FIELDS = code_flow.CODE_FIELDS
-
-
-def _flow() -> dict:
-    return code_flow.flow(FLOW)
-
-
-def _save(flow: dict, **changes) -> dict:
-    return code_flow.save(FLOW, flow, **changes)
-
-
-def _org(flow: dict) -> Organisation | None:
-    org_id = flow.get("org")
-    return db.session.get(Organisation, org_id) if isinstance(org_id, int) else None
+org_binding.register(bp)
 
 
 def _render(kind: str, form, errors: dict, notice: str | None = None):
@@ -46,7 +32,7 @@ def _render(kind: str, form, errors: dict, notice: str | None = None):
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
     return render_template("register/org/details.html", kind=kind, form=form, errors=errors,
-                           notice=notice, verified=code_flow.verified_shown(_flow(), form),
+                           notice=notice, verified=code_flow.verified_shown(state(), form),
                            agreement_title=agreement.TITLE)
 
 
@@ -55,33 +41,33 @@ def agency_notice():
     """S6: the agency reads 用户信息完善提示 first and starts with 我已知悉，开始完善."""
     form = forms.NoticeForm()
     if form.validate_on_submit():
-        _save(_flow(), notice=True)
+        state().save(notice=True)
         return redirect(url_for(".details", kind="agency"))
     return render_template("register/org/notice.html", form=form)
 
 
 @bp.route("/<any(legal, agency, foreign):kind>", methods=["GET", "POST"])
 def details(kind: str):
-    flow = _flow()
-    if _org(flow) is not None:  # the account exists: go on with the handler (refresh-safe)
+    flow = state()
+    if organisation(flow) is not None:  # the account exists: on with the handler (refresh-safe)
         return redirect(url_for(".handler"))
     if kind == "agency" and not flow.get("notice"):
         return redirect(url_for(".agency_notice"))
     form = FORMS[kind]()
     if request.method == "GET" or not form.validate():
         return _render(kind, form, {})
-    verified = dict(flow["verified"])
-    errors = {**code_flow.check_codes(form, PURPOSE, flow["id"], verified), **precheck(kind, form)}
+    verified = flow.verified
+    errors = {**code_flow.check_codes(form, PURPOSE, flow.id, verified), **precheck(kind, form)}
     org = None
     if not errors:
         try:
             org = _register(kind, form, verified)
         except DomainError as exc:  # ValidationError per field; S3, P4, Y1 on the USCC
             errors = {forms.field_for(form, exc.field): exc.message}
-    flow = _save(flow, verified=verified)
+    flow.save(verified=verified)
     if org is None:
         return _render(kind, form, errors)
-    _save(flow, org=org.id, kind=kind, handler=None)
+    flow.save(org=org.id, kind=kind, handler=None)
     return redirect(url_for(".handler"))
 
 
@@ -112,16 +98,14 @@ def _register(kind: str, form, verified: dict) -> Organisation:
 
 @bp.post("/<any(legal, agency, foreign):kind>/codes/<any(sms, mail):channel>")
 def send_code(kind: str, channel: str):
-    flow = _flow()
-    if _org(flow) is not None:
+    flow = state()
+    if organisation(flow) is not None:
         return redirect(url_for(".handler"))
     form = FORMS[kind]()
     if not form.validate() or CODE_FIELDS[channel][0] not in form:
         return _render(kind, form, {})
-    errors, notice = code_flow.send(channel, form, PURPOSE, flow["id"])
+    errors, notice = code_flow.send(channel, form, PURPOSE, flow.id)
     if notice and kind == "foreign":
         notice += _("（文件需在提交前重新选择。）")
     return _render(kind, form, errors, notice)
 
-
-from . import org_binding  # noqa: E402,F401  (step 2 and the done page, same blueprint)

@@ -3,11 +3,11 @@ send the two verification codes, and show the user agreement.
 
 Works without JavaScript: the send-code buttons and "更新地址选项" are submit buttons of the one
 form (``formaction``), so each post carries everything typed and the page comes back with it
-(passwords excepted). The codes are bound to a random flow id kept in the signed session cookie,
-with digests of the destinations already verified in this flow (see domain.registration).
+(passwords excepted). The codes are bound to a random flow id kept in the signed session cookie
+(``code_flow.CookieState``), with digests of the destinations already verified in this flow (see
+domain.registration).
 """
 from __future__ import annotations
-
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -21,8 +21,8 @@ bp = Blueprint("register", __name__)
 FLOW, DONE = "register_person", "registered"
 
 
-def _flow() -> dict:
-    return code_flow.flow(FLOW)
+def _state() -> code_flow.CookieState:
+    return code_flow.CookieState(FLOW)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -45,19 +45,20 @@ def _render(form: PersonForm, errors: dict, notice: str | None = None):
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
     return render_template("register/person.html", form=form, errors=errors, notice=notice,
-                           verified=code_flow.verified_shown(_flow(), form), agreement_title=agreement.TITLE)
+                           verified=code_flow.verified_shown(_state(), form),
+                           agreement_title=agreement.TITLE)
 
 
 @bp.route("/register/person", methods=["GET", "POST"])
 def person():
-    form, flow = PersonForm(), _flow()
+    form, flow = PersonForm(), _state()
     if request.method == "GET" or not form.validate():
         return _render(form, {})
     if form.refresh.data:
         return _render(form, {}, _("地址选项已更新，请继续选择。"))
-    verified = dict(flow["verified"])
+    verified = flow.verified
     try:
-        user = registration.register_natural_person(person_application(form), flow_id=flow["id"],
+        user = registration.register_natural_person(person_application(form), flow_id=flow.id,
                                                     verified=verified)
     except registration.Refused as exc:
         errors = dict(exc.errors)
@@ -65,10 +66,10 @@ def person():
         errors = {"form": exc.message}
     else:
         errors = None
-    session[FLOW] = {**flow, "verified": verified}  # codes that verified stay verified
+    flow.save(verified=verified)  # codes that verified stay verified
     if errors is not None:
         return _render(form, errors)
-    session.pop(FLOW, None)
+    flow.clear()
     session[DONE] = {"phone": documents.mask_mobile(user.phone or ""),
                      "id_number": user.id_number_masked, "name": user.name}
     return redirect(url_for(".done"))
@@ -78,10 +79,10 @@ def person():
 def send_code(channel: str):
     if channel not in code_flow.CODE_FIELDS:
         abort(404)
-    form, flow = PersonForm(), _flow()
+    form, flow = PersonForm(), _state()
     if not form.validate():
         return _render(form, {})
-    errors, notice = code_flow.send(channel, form, registration.PURPOSE, flow["id"])
+    errors, notice = code_flow.send(channel, form, registration.PURPOSE, flow.id)
     return _render(form, errors, notice)
 
 

@@ -30,13 +30,13 @@ def finish(user: User, acting_for: dict | None, iid: str | None):
 
 
 def start_supplement(account, iid: str | None):
-    """S1: a proven legacy password of an unlinked account parks a supplementation; with a
-    pending sign-in it becomes that request's next step, else its page opens directly."""
+    """S1: a proven legacy password of an unlinked account parks a supplementation in the
+    sign-in's record; with a pending authorization request it becomes that request's next step,
+    else (the personal center's ``/login``) its page opens directly."""
     ia = pending.load(iid) if iid else None
     if iid and ia is None:
         abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
-    flow = supplement.start(account.id, account.kind, iid)
+    flow = supplement.start(account.id, account.kind, ia)
     if ia is None:
         return redirect(url_for("supplement.page", sid=flow.id))
-    supplement.attach(flow, ia)
     return policy.proceed(ia)

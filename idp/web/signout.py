@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from flask import session
 
-from ..flows import pending, supplement
+from ..flows import pending
 from ..services import services
 from . import legacy_password, login_code
 
 
 def forget_browser() -> None:
-    supplement.forget_browser()
     pending.forget_browser()
     for module in (legacy_password, login_code):
         flow = session.get(module.FLOW)

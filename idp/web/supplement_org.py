@@ -8,9 +8,11 @@ indicator 历史账号登录 ✓ → 机构信息 → 绑定经办人 → 完成
 - the organisation form (``supplement_org_form``): prefilled (S1), codes bound to the flow (S7),
   typed data parked; submitting creates the organisation and the link in one commit and records
   its id in the flow, after which this page only leads on to the handler (nothing twice);
-- the handler (P3, Y2) is bound on the registration's handler pages, which come back here
-  (``resume``); then the flow is done and the sign-in resumes as the organisation (S8), or — S5 —
-  the request is submitted for review and the subsystem gets ``access_denied``.
+- the handler (P3, Y2), a step of the same sign-in record: the shared handler pages
+  (handler_binding.py) under ``/supplement/<id>/handler``, their state (the handler ticket,
+  the proven mobile) in the record, coming back to this supplementation's page; then the
+  supplementation is done and the sign-in resumes as the organisation (S8), or — S5 — the
+  request is submitted for review and the subsystem gets ``access_denied``.
 """
 from __future__ import annotations
 
@@ -19,10 +21,11 @@ from flask import redirect, render_template, session, url_for
 from ..domain import handlers
 from ..domain.models import LegacyAccount, Organisation
 from ..flows import pending, policy, supplement
+from . import handler_binding
 from . import org_forms as forms
 from . import supplement_org_form as orgform
 from .forms import ConfirmForm
-from .supplement import PAGES, _continue, _load, bp
+from .supplement_flow import RecordState, bp, continue_sign_in, load
 
 DONE = "supplemented_org"  # what the done / submitted page shows, once the flow has finished
 
@@ -40,7 +43,7 @@ def org_page(flow: supplement.Supplement, account: LegacyAccount):
 
 @bp.post("/supplement/<sid>/notice")
 def org_notice(sid):
-    flow, _account = _load(sid)
+    flow, _account = load(sid)
     if forms.NoticeForm().validate() and flow.kind == "agency":
         flow.data["notice"] = True
         supplement.save(flow)
@@ -50,8 +53,8 @@ def org_notice(sid):
 def _after_creation(flow: supplement.Supplement, account: LegacyAccount, org: Organisation):
     """The organisation exists: bind its handler, then finish (S8) or submit for review (S5)."""
     if not handlers.bindings_of(org):  # S4–S6 end with a handler (P3)
-        return orgform.to_handler(flow, org)
-    ia = pending.load(flow.interaction_id) if flow.interaction_id else None
+        return redirect(url_for(".handler", sid=flow.id))
+    ia = flow.request
     if org.foreign or ia is None:
         session[DONE] = {"name": org.name, "kind": org.kind, "pending": bool(org.foreign),
                          "account_no": org.account_no, "uscc": org.uscc_masked,
@@ -60,7 +63,47 @@ def _after_creation(flow: supplement.Supplement, account: LegacyAccount, org: Or
         supplement.finish(flow)
         return redirect(url_for(".org_done"))
     supplement.mark_done(flow, org.user_id)
-    return _continue(flow, account)
+    return continue_sign_in(flow, account)
+
+
+def _binding(sid: str) -> handler_binding.Binding | None:
+    """The handler step of this supplementation: its organisation exists and has no handler."""
+    flow, _account = load(sid)
+    org = orgform.created(flow)
+    if flow.done or org is None or handlers.bindings_of(org):
+        return None
+    urls = {"page": url_for(".handler", sid=sid),
+            "page_new": url_for(".handler", sid=sid, mode="new"),
+            "registered": url_for(".handler_registered", sid=sid),
+            "new": url_for(".handler_new", sid=sid),
+            "new_code": url_for(".handler_new_code", sid=sid)}
+    return handler_binding.Binding(org, RecordState(flow), urls, lambda _org, _person: redirect(
+        url_for(".page", sid=sid)))
+
+
+def _binding_or_back(sid: str, view):
+    b = _binding(sid)
+    return view(b) if b is not None else redirect(url_for(".page", sid=sid))
+
+
+@bp.get("/supplement/<sid>/handler")
+def handler(sid):
+    return _binding_or_back(sid, handler_binding.show)
+
+
+@bp.post("/supplement/<sid>/handler/registered")
+def handler_registered(sid):
+    return _binding_or_back(sid, handler_binding.registered)
+
+
+@bp.post("/supplement/<sid>/handler/new")
+def handler_new(sid):
+    return _binding_or_back(sid, lambda b: handler_binding.new(b, send_code=False))
+
+
+@bp.post("/supplement/<sid>/handler/new/code")
+def handler_new_code(sid):
+    return _binding_or_back(sid, lambda b: handler_binding.new(b, send_code=True))
 
 
 @bp.get("/supplement/done")
@@ -83,5 +126,3 @@ def org_return():
         return redirect(url_for("account.login"))
     return policy.deny(ia, "organisation account submitted for review")
 
-
-PAGES.update(legal=org_page, agency=org_page)

@@ -4,15 +4,12 @@ S1, S3, S7, Y1), part of ``supplement_org``.
 Prefilled from the legacy account (S1); send-code buttons post the whole form (codes bound to
 the flow id under the purpose "supplement", S7); every POST parks the typed data in the flow
 (never passwords, codes or files). Submitting creates the organisation and its link in one
-commit (``domain.supplement_org``) and records the organisation's id in the flow; from then on
-the flow only leads on to the handler step (``to_handler``: the registration's handler pages,
-which come back to the supplementation through ``resume``).
+commit (``domain.supplement_org``) and records the organisation's id in the sign-in record; from
+then on the supplementation only leads on to its handler step (supplement_org.py).
 """
 from __future__ import annotations
 
-import secrets
-
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..domain import agreement
@@ -25,12 +22,8 @@ from ..flows import supplement
 from . import code_flow
 from . import org_forms as forms
 from .forms import ConfirmForm
-from .org_registration import FLOW as ORG_FLOW
 from .org_registration import precheck
-from .supplement import _load, bp
-
-PARKED_OUT = {"password", "password_confirm", "sms_code", "email_code", "csrf_token", "submit",
-              "identity_proof", "qualification"}
+from .supplement_flow import RecordState, bp, load
 
 
 def variant_of(flow: supplement.Supplement, account: LegacyAccount) -> str:
@@ -55,23 +48,9 @@ def render(flow, account, variant: str, form, errors: dict, notice: str | None =
             errors[name] = str(field.errors[0])
     return render_template("supplement/org_details.html", flow=flow, account=account,
                            kind=variant, form=form, errors=errors, notice=notice, appeal=appeal,
-                           verified=code_flow.verified_shown({"verified": flow.verified}, form),
+                           verified=code_flow.verified_shown(RecordState(flow), form),
                            agreement_title=agreement.TITLE, cancel_form=ConfirmForm(),
                            org_step="details")
-
-
-def _save(flow: supplement.Supplement) -> None:
-    """Save the flow without undoing a parallel request's "organisation created" marker."""
-    fresh = supplement.load(flow.id)
-    if fresh is not None and "org_id" in fresh.data and "org_id" not in flow.data:
-        flow.data["org_id"] = fresh.data["org_id"]
-    supplement.save(flow)
-
-
-def _park(flow: supplement.Supplement, form) -> None:
-    flow.data["fields"] = {name: field.data for name, field in form._fields.items()
-                           if name not in PARKED_OUT}
-    _save(flow)
 
 
 def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
@@ -82,7 +61,7 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
     form = _form(variant)
     if not form.validate():
         return render(flow, account, variant, form, {})
-    _park(flow, form)
+    code_flow.park(RecordState(flow), form)
     typed = (form.uscc.data or "") if "uscc" in form else (request.form.get("uscc") or None)
     try:  # S2: another organisation's USCC uses up no code; the review path names none (S5)
         domain.check_uscc(account, typed)
@@ -92,7 +71,7 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
     except DomainError:
         pass  # a malformed USCC: reported with every other field below
     verified = dict(flow.verified)
-    errors = {**code_flow.check_codes(form, domain.PURPOSE, flow.id, verified),
+    errors = {**code_flow.check_codes(form, domain.PURPOSE, flow.flow_id, verified),
               **precheck(variant, form)}
     org, appeal = None, False
     if not errors:
@@ -112,13 +91,11 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
         except DomainError as exc:  # fields, another USCC, Y1, P4, L2/L4
             errors = {forms.field_for(form, exc.field): exc.message}
             appeal = isinstance(exc, IdentityMismatch)
-    flow.verified = verified  # codes that verified stay verified
-    if org is not None:
-        flow.data["org_id"] = org.id
-    _save(flow)
+    changes = {"org_id": org.id} if org is not None else {}
+    RecordState(flow).save(verified=verified, **changes)  # codes that verified stay verified
     if org is None:
         return render(flow, account, variant, form, errors, appeal=appeal)
-    return to_handler(flow, org)
+    return redirect(url_for(".handler", sid=flow.id))
 
 
 def _complete(variant: str, account: LegacyAccount, form) -> Organisation:
@@ -129,7 +106,7 @@ def _complete(variant: str, account: LegacyAccount, form) -> Organisation:
 
 @bp.post("/supplement/<sid>/org/codes/<any(sms, mail):channel>")
 def org_send_code(sid, channel):
-    flow, account = _load(sid)
+    flow, account = load(sid)
     variant = variant_of(flow, account)
     if flow.kind not in ("legal", "agency") or flow.done:
         return redirect(url_for(".page", sid=flow.id))
@@ -138,19 +115,9 @@ def org_send_code(sid, channel):
     form = _form(variant)
     if not form.validate() or code_flow.CODE_FIELDS[channel][0] not in form:
         return render(flow, account, variant, form, {})
-    _park(flow, form)
-    errors, notice = code_flow.send(channel, form, domain.PURPOSE, flow.id)
+    code_flow.park(RecordState(flow), form)
+    errors, notice = code_flow.send(channel, form, domain.PURPOSE, flow.flow_id)
     if notice and variant == "foreign":
         notice += _("（文件需在提交前重新选择。）")
     return render(flow, account, variant, form, errors, notice)
 
-
-def to_handler(flow: supplement.Supplement, org: Organisation):
-    """P3 on the registration's handler pages; they come back to this flow's page (resume)."""
-    current = session.get(ORG_FLOW)
-    if not (isinstance(current, dict) and current.get("org") == org.id
-            and current.get("resume")):
-        session[ORG_FLOW] = {"id": secrets.token_urlsafe(18), "verified": {}, "org": org.id,
-                             "kind": "foreign" if org.foreign else org.kind, "handler": None,
-                             "resume": url_for("supplement.page", sid=flow.id)}
-    return redirect(url_for("register_org.handler"))

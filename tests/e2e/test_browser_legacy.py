@@ -110,7 +110,7 @@ def bind_registered_handler(page, handler) -> None:
     """P3 经办人已注册: the handler's mobile and document, the code sent to it (outbox),
     确认绑定."""
     typed = orgkit.handler_fields(handler)
-    page.wait_for_url("**/register/org/handler")
+    page.wait_for_url("**/supplement/*/handler")
     page.get_by_role("link", name="经办人已注册").click()
     page.get_by_label("经办人手机号码", exact=True).fill(typed["phone"])
     page.get_by_label("经办人证件类型", exact=True).select_option(typed["id_type"])
@@ -290,7 +290,7 @@ def test_s6_agency_legacy_journey_in_a_browser(page, sample, idp_url,  # noqa: F
     page.get_by_role("button", name="代理机构信息验证").click()
 
     # P3/Y2: 经办人未注册 — a filed practitioner registered and bound here
-    page.wait_for_url("**/register/org/handler")
+    page.wait_for_url("**/supplement/*/handler")
     page.get_by_role("link", name="经办人未注册").click()
     page.wait_for_url("**mode=new")
     page.select_option("#id_type", "resident_id")

@@ -52,8 +52,8 @@ def test_s8_org_journey_resumes_the_authorization_request(app, browser, rp, kind
         orgkit.file_practitioner(orgkit.resident_id(1), FILED_USCC)
         page_url, data = start(browser, rp, FILED_USCC, "agency"), agency_data()
         accept_notice(browser.http, page_url)
-    assert submit(browser.http, page_url, data).location.endswith("/register/org/handler")
-    back = bind_registered(browser.http, handler)
+    assert submit(browser.http, page_url, data).location == f"{page_url}/handler"
+    back = bind_registered(browser.http, handler, page_url)
     assert back.location == page_url
     consent = browser.http.get(page_url)
     assert consent.status_code == 302 and consent.location.endswith("/consent")
@@ -76,8 +76,8 @@ def test_s5_foreign_legal_person_is_submitted_for_review(app, browser, rp):
     handler = orgkit.make_handler(1)
     page_url = start(browser, rp, "F0001", "legal")
     first = submit(browser.http, page_url, foreign_data(), files=pdfs())
-    assert first.location.endswith("/register/org/handler")
-    submitted = browser.http.get(bind_registered(browser.http, handler).location)
+    assert first.location == f"{page_url}/handler"
+    submitted = browser.http.get(bind_registered(browser.http, handler, page_url).location)
     page = browser.http.get(submitted.location)
     html = page.get_data(as_text=True)
     org = db.session.scalar(select(Organisation))
@@ -102,7 +102,8 @@ def test_s5_once_approved_the_legacy_login_reaches_the_subsystem(app, browser, r
     legal_legacy(uscc=None)
     page_url = start(browser, rp, "F0001", "legal")
     submit(browser.http, page_url, foreign_data(), files=pdfs())
-    submitted = browser.http.get(bind_registered(browser.http, orgkit.make_handler(1)).location)
+    bound = bind_registered(browser.http, orgkit.make_handler(1), page_url)
+    submitted = browser.http.get(bound.location)
     assert submitted.location.endswith("/supplement/done")
     org = db.session.scalar(select(Organisation))
     org.user.status = ACTIVE

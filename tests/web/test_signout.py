@@ -24,7 +24,7 @@ def start_supplementation(http) -> str:
     response = legacy_login(http)
     assert "/supplement/" in response.location
     sid = response.location.rstrip("/").rsplit("/", 1)[-1]
-    assert services().store.get(f"supp:{sid}") is not None
+    assert services().store.get(f"ia:{sid}") is not None  # its sign-in record
     return sid
 
 
@@ -49,8 +49,8 @@ def test_sign_out_forgets_an_abandoned_supplementation(app):
     http = Browser(app).http
     sid = start_supplementation(http)
     center_sign_out(http)
-    assert services().store.get(f"supp:{sid}") is None
-    assert "supplements" not in form_session_of(http)
+    assert services().store.get(f"ia:{sid}") is None
+    assert "interactions" not in form_session_of(http)
     response = http.get(f"/supplement/{sid}")
     assert response.status_code in (302, 404) and "李四" not in html_of(response)
 

@@ -115,7 +115,7 @@ def test_s2_org_other_uscc_is_not_linked(app, client):
     assert count(Organisation) == 0 and count(User) == 0
     assert the_account("F0001").user_id is None and the_account("F0002").user_id is None
     done = org_submit(client, page_url, owner, codes=False, **codes)
-    assert done.status_code == 302 and done.location.endswith("/register/org/handler")
+    assert done.status_code == 302 and done.location == f"{page_url}/handler"
     assert the_account("F0001").user_id == db.session.scalar(select(Organisation)).user_id
 
 
@@ -154,6 +154,6 @@ def test_s5_review_path_still_links_pending_review(app, client):
     legal_legacy(uscc=None)
     page_url = started(client, "F0001", "legal")
     first = org_submit(client, page_url, foreign_data(), files=pdfs())
-    assert first.location.endswith("/register/org/handler"), first.get_data(as_text=True)
+    assert first.location == f"{page_url}/handler", first.get_data(as_text=True)
     org = db.session.scalar(select(Organisation))
     assert org.foreign and org.uscc_bidx is None and the_account("F0001").user_id == org.user_id

@@ -1,7 +1,7 @@
 """What a supplementation parks in the store (Redis in production, the in-process store on a
 bare machine) holds no readable identity (D5): the typed data is encrypted with the field cipher
-like the database's identity columns, bound to its flow. Read here as the raw stored value, on
-whichever store the run uses (both in CI)."""
+like the database's identity columns, bound to its sign-in record. Read here as the raw stored
+value of that record (``ia:<id>``), on whichever store the run uses (both in CI)."""
 from __future__ import annotations
 
 import json
@@ -21,7 +21,7 @@ def settings_overrides():
 
 
 def raw(page_url: str) -> str:
-    return services().store.get("supp:" + page_url.rsplit("/", 1)[1])
+    return services().store.get("ia:" + page_url.rsplit("/", 1)[1])
 
 
 def readable(value: str) -> list[str]:
@@ -53,15 +53,15 @@ def test_parked_uscc_and_representative_number_are_encrypted_in_the_store(app, c
 
 
 def test_parked_data_cannot_be_moved_to_another_flow(app, client):
-    """The ciphertext is bound to its flow's key: copied into another flow it does not
-    decrypt, and that flow is simply gone (log in again)."""
+    """The ciphertext is bound to its record's id: copied into another sign-in's record it does
+    not decrypt, and that supplementation is simply gone (log in again)."""
     natural_legacy()
     natural_legacy(account="L0002", id_number=orgkit.resident_id(3))
     first = legacy_login(client).location
     send(client, first, "sms", completion())
     second = legacy_login(client, account="L0002").location
     record = json.loads(raw(second))
-    record["data"] = json.loads(raw(first))["data"]
-    services().store.set("supp:" + second.rsplit("/", 1)[1], json.dumps(record), ttl=600)
+    record["results"]["supplement"]["data"] = json.loads(raw(first))["results"]["supplement"]["data"]
+    services().store.set("ia:" + second.rsplit("/", 1)[1], json.dumps(record), ttl=600)
     assert client.get(second).status_code == 404
     assert client.get(first).status_code == 200
