@@ -9,8 +9,9 @@ callers can only say one generic thing (no user enumeration).
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import QueryableAttribute
 
 from ..extensions import db
 from ..services import services
@@ -33,6 +34,7 @@ def find_by_login(identifier: str) -> User | None:
     ident = documents.normalize(identifier)
     if not ident:
         return None
+    column: QueryableAttribute[str | None]
     if documents.looks_like_mobile(ident):
         column, value = User.phone, documents.validate_mobile(ident)
     else:
@@ -45,13 +47,14 @@ def authenticate(identifier: str, password: str) -> User | None:
     user = find_by_login(identifier)
     if not passwords.verify(password or "", user.password_hash if user else None):
         return None
+    assert user is not None  # verify() is False without a stored hash
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         db.session.flush()
     return user
 
 
-def _organisation_identifier(code: str, kind: str):
+def _organisation_identifier(code: str, kind: str) -> ColumnElement[bool] | None:
     """The condition finding the organisation that logs in with ``code`` (normalised) at the
     entry of ``kind`` (login table): the legal entry takes the USCC, the 9-character
     organisation code (``XXXXXXXX-X`` too; a wrong GB 11714 check character finds nothing) or

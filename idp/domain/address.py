@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from .errors import ValidationError
 from .identifiers import fold_full_width
@@ -45,7 +46,7 @@ class Address:
 
 
 @cache
-def _table() -> tuple[dict[str, Division], dict[str | None, list[Division]], dict]:
+def _table() -> tuple[dict[str, Division], dict[str | None, list[Division]], dict[str, Any]]:
     """Read the data once: code -> Division, parent -> children (in code order), metadata."""
     raw = json.loads(resources.files(__package__).joinpath("data", "divisions.json")
                      .read_text(encoding="utf-8"))
@@ -57,7 +58,7 @@ def _table() -> tuple[dict[str, Division], dict[str | None, list[Division]], dic
     return by_code, by_parent, raw["meta"]
 
 
-def source() -> dict:
+def source() -> dict[str, Any]:
     """Where the codes come from (package, version, edition), for the record and the tests."""
     return dict(_table()[2])
 
@@ -101,8 +102,8 @@ def validate_address(province: str, city: str, county: str | None, street: str,
                               else "所选区县不属于所选城市。", "county")
     if not counties and _clean_code(county):
         raise ValidationError(f"{c.name}不设区县，请不要选择区县。", "county")
-    return Address(p.code, p.name, c.code, c.name, k.code if counties else None,
-                   k.name if counties else None, normalize_street(street),
+    return Address(p.code, p.name, c.code, c.name, k.code if counties and k else None,
+                   k.name if counties and k else None, normalize_street(street),
                    normalize_postal_code(postal_code))
 
 

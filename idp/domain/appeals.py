@@ -12,7 +12,9 @@ legacy account id is known: a known one is only linked (``legacy_account_id``) f
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +33,7 @@ from .verification import normalise_destination
 STATUS_TEXT = {PENDING: "待处理", APPROVED: "已通过", REJECTED: "已驳回"}
 CONTENT_MIN, CONTENT_MAX = 10, 2000
 ATTEMPTS = 5
+T = TypeVar("T")
 
 
 class AppealInvalid(ValidationError):
@@ -52,15 +55,16 @@ class AppealInput:
 
 
 def check(a: AppealInput, identity_proof: Upload | None,
-          other_proof: Upload | None) -> tuple[dict, dict[str, str]]:
+          other_proof: Upload | None) -> tuple[dict[str, Any], dict[str, str]]:
     """Every field of the appeal form checked on its own: (clean values, errors by field)."""
     errors: dict[str, str] = {}
 
-    def attempt(fn):
+    def attempt(fn: Callable[[], T]) -> T | None:
         try:
             return fn()
         except ValidationError as exc:
             errors.setdefault(exc.field or "form", exc.message)
+            return None
 
     account = " ".join((a.account or "").split())
     if not account:
@@ -71,7 +75,7 @@ def check(a: AppealInput, identity_proof: Upload | None,
     phone = attempt(lambda: documents.validate_mobile(a.phone or ""))
     email = None
     if (a.email or "").strip():
-        email = attempt(lambda: normalise_destination("mail", a.email))
+        email = attempt(lambda: normalise_destination("mail", a.email or ""))
     content = (a.content or "").strip()
     if not CONTENT_MIN <= len(content) <= CONTENT_MAX:
         errors["content"] = (f"请说明遇到的问题（{CONTENT_MIN}–{CONTENT_MAX} 个字），"
@@ -96,6 +100,7 @@ def open_appeal(*, account: str, name: str, phone: str, email: str | None, conte
         errors["sms_code"] = "请先获取并填写短信验证码，以验证手机号码。"
     if errors:
         raise AppealInvalid(errors)
+    assert identity_proof is not None  # check() refuses an appeal without one
     key = legacy.account_key(clean["account"])
     known = db.session.scalar(select(LegacyAccount.id).where(LegacyAccount.account_key == key))
     for attempt in range(ATTEMPTS):

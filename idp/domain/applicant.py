@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
 
 from . import accounts, address, agreement, documents, names
 from .errors import ValidationError
 from .verification import normalise_destination
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -46,16 +49,17 @@ def _date(value: str, field: str) -> dt.date | None:
         raise ValidationError("日期格式不正确，请按“年-月-日”填写，例如 2020-01-31。", field) from None
 
 
-def check(a: PersonApplication, today: dt.date) -> tuple[dict, dict[str, str]]:
+def check(a: PersonApplication, today: dt.date) -> tuple[dict[str, Any], dict[str, str]]:
     """Every field of S2 checked on its own: (clean values, errors by field)."""
     errors: dict[str, str] = {}
     validity = None
 
-    def attempt(fn):
+    def attempt(fn: Callable[[], T]) -> T | None:
         try:
             return fn()
         except ValidationError as exc:
             errors.setdefault(exc.field or "form", exc.message)
+            return None
 
     name = attempt(lambda: names.check_name(a.name))
     number = attempt(lambda: documents.validate_id_number(a.id_type, a.id_number, today))

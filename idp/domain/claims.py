@@ -24,6 +24,8 @@ is released (L7). A handler acting for an organisation with a linked legacy acco
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from ..extensions import db
@@ -42,7 +44,7 @@ def _organisation(user_id: int) -> Organisation | None:
     return db.session.scalar(select(Organisation).where(Organisation.user_id == user_id))
 
 
-def _organisation_claim(org: Organisation) -> dict:
+def _organisation_claim(org: Organisation) -> dict[str, str]:
     claim = {"name": org.name, "type": org.kind}
     if org.uscc_masked:
         claim["uscc"] = org.uscc_masked
@@ -55,10 +57,11 @@ def _legacy_account(user: User | None) -> str | None:
     return account.account if account is not None else None
 
 
-def domain_claims(user: User, scopes: set[str], acting_for_id: int | None = None) -> dict:
+def domain_claims(user: User, scopes: set[str],
+                  acting_for_id: int | None = None) -> dict[str, Any]:
     """The R2/L6/L7 claims of ``user`` for the granted ``scopes`` (a handler's organisation:
     ``acting_for_id``, the organisation account's ``users.id``)."""
-    claims: dict = {}
+    claims: dict[str, Any] = {}
     acting = _organisation(acting_for_id) if acting_for_id else None
     if "profile" in scopes:
         claims["user_type"] = user.user_type

@@ -8,6 +8,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import secrets
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -63,11 +65,12 @@ def new_client_id() -> str:
             return client_id
 
 
-def create_client(*, name: str, redirect_uris: list[str], post_logout_redirect_uris=(),
-                  backchannel_logout_uri: str | None = None, grant_types=(),
+def create_client(*, name: str, redirect_uris: list[str],
+                  post_logout_redirect_uris: Sequence[str] = (),
+                  backchannel_logout_uri: str | None = None, grant_types: Sequence[str] = (),
                   auth_method: str = CLIENT_SECRET_BASIC, public: bool = False,
                   first_party: bool = False, require_pkce: bool = True, scope: str | None = None,
-                  id_token_alg: str = RS256, jwks: dict | None = None,
+                  id_token_alg: str = RS256, jwks: dict[str, Any] | None = None,
                   client_id: str | None = None, secret: str | None = None,
                   enabled: bool = True) -> tuple[Client, str | None]:
     """Register a client; returns it and its secret (None for public / private_key_jwt).
@@ -128,7 +131,7 @@ def create_client(*, name: str, redirect_uris: list[str], post_logout_redirect_u
     return client, secret
 
 
-def load_jwks(value: str | None) -> dict | None:
+def load_jwks(value: str | None) -> dict[str, Any] | None:
     """A JWKS given inline as JSON or as a path to a JSON file."""
     if not value:
         return None
@@ -176,7 +179,7 @@ def disable(client_id: str) -> Client:
     return client
 
 
-def describe(client: Client) -> dict:
+def describe(client: Client) -> dict[str, Any]:
     return {"client_id": client.client_id, "name": client.name, "enabled": client.enabled,
             "redirect_uris": client.redirect_uris,
             "post_logout_redirect_uris": client.post_logout_redirect_uris,

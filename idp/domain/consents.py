@@ -1,7 +1,9 @@
 """Remembered consent per user, client and scope; withdrawable by the user."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, select
 
 from ..extensions import db
 from ..services import services
@@ -40,7 +42,7 @@ def list_for_user(user_id: int) -> list[tuple[Consent, Client | None]]:
 
 
 def withdraw(user_id: int, client_id: str) -> bool:
-    result = db.session.execute(delete(Consent).where(Consent.user_id == user_id,
-                                                      Consent.client_id == client_id))
+    result = cast(CursorResult[Any], db.session.execute(delete(Consent).where(
+        Consent.user_id == user_id, Consent.client_id == client_id)))
     db.session.flush()
     return result.rowcount > 0

@@ -73,7 +73,7 @@ def unseal(kind: str, stored: str | None) -> str | None:
 
 
 def sealed_values(name: str, kind: str, value: str | None, *, normalised: bool = False,
-                  svc: Services | None = None) -> dict:
+                  svc: Services | None = None) -> dict[str, str | None]:
     """Column values of a contact for Core inserts and updates: ``{name_enc, name_bidx}``."""
     enc, bidx = seal(kind, value, normalised=normalised, svc=svc)
     return {f"{name}_enc": enc, f"{name}_bidx": bidx}

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import cast
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
 from .errors import ValidationError
 from .identifiers import fold_full_width
@@ -34,7 +35,7 @@ _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*")
 _PLAIN_DOMAIN = re.compile(r"[^@<>\"\\(),;:\[\]\s]+")
 
 
-def _validated(text: str):
+def _validated(text: str) -> ValidatedEmail | None:
     """email-validator's ``ValidatedEmail`` of ``text`` under the office's options, or None."""
     try:
         return validate_email(text, check_deliverability=False, allow_smtputf8=False,
@@ -76,4 +77,4 @@ def normalise_email(value: str | None, field: str = "email") -> str:
     checked = _validated(text)
     if checked is None:
         raise ValidationError(MESSAGE, field)
-    return checked.ascii_email.lower()
+    return cast(str, checked.ascii_email).lower()  # set: SMTPUTF8 is not allowed

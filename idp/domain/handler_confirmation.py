@@ -90,6 +90,7 @@ def complete(organisation: Organisation, ticket: str | None, code: str) -> Handl
     record = json.loads(raw) if raw else None
     if record is None or record["org"] != organisation.id:
         raise CodeRefused(CODE_REFUSED)
+    assert ticket is not None  # the record was found under it
     try:
         services().codes.verify("sms", record["phone"], PURPOSE, ticket, code or "")
     except CodeRefused:

@@ -11,7 +11,9 @@
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -30,7 +32,10 @@ ALREADY_BOUND = "该自然人已是本机构的经办人。"
 NOT_BOUND = "未找到该经办人的绑定，可能已经解除。"
 
 
-def _active(query):
+_Query = TypeVar("_Query", bound=Select[Any])
+
+
+def _active(query: _Query) -> _Query:
     return query.where(HandlerBinding.active.is_(True))
 
 

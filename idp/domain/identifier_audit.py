@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -49,7 +50,7 @@ class Finding:
     def description(self) -> str:
         return RULES[self.rule]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "description": self.description}
 
 
@@ -112,7 +113,8 @@ def sealed_email_rule(encrypted: str) -> str | None:
 
 
 # table -> (model, [(field, columns, rule over the column values)])
-CHECKS = {
+CHECKS: dict[str, tuple[type[User | Organisation | LegacyAccount | LegacyAppeal],
+                        list[tuple[str, tuple[str, ...], Callable[..., str | None]]]]] = {
     "users": (User, [
         ("name", ("name",), lambda v: name_rule(v, 100)),
         ("phone", ("phone_enc",), mobile_rule),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from sqlalchemy import or_, select
 
@@ -25,7 +26,7 @@ from ..services import services
 from . import (legacy_entries, legacy_hashes, legacy_identity, legacy_retire, passwords,
                registers, storable_text)
 from .legacy_entries import Naming
-from .legacy_ids import account_key
+from .legacy_ids import account_key as account_key  # re-exported: callers import it here
 from .models import LegacyAccount, User
 from .models._types import from_timestamp
 from .models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
@@ -72,7 +73,7 @@ def naming(entry: str, account: LegacyAccount, identifier: str) -> Naming:
                   and legacy_identity.filed_uscc_bidx(account) == bidx)
 
 
-def rank(entry: str, account: LegacyAccount, how: Naming) -> tuple:
+def rank(entry: str, account: LegacyAccount, how: Naming) -> tuple[object, ...]:
     """Which of several named accounts counts first (L4, L6): the linked one, the designated
     one, not one the office marked as not bindable, one named the entry's own way, then the
     earliest registered (the first registration of a company that registered again), then
@@ -117,12 +118,13 @@ def refusal(account: LegacyAccount) -> str | None:
     return designation_refusal(account)
 
 
-def check_password(account: LegacyAccount | None, password: str) -> bool:
+def check_password(account: LegacyAccount | None, password: str) -> TypeGuard[LegacyAccount]:
     """L5: the legacy password; on success a legacy-format hash becomes argon2id (L1). One
     argon2id verification whether the account exists or not and whatever its hash scheme
     (``legacy_hashes.verify``; docs/legacy.md "Legacy login time")."""
     if not legacy_hashes.verify(password or "", account.password_hash if account else None):
         return False
+    assert account is not None  # verify() is False without a stored hash
     _upgrade(account, password)
     return True
 

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import json
 from operator import itemgetter
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import ARRAY, String, any_, bindparam, case, insert, select, update
+from sqlalchemy import (ARRAY, ColumnElement, String, Table, Update, any_, bindparam, case, insert,
+                        select, update)
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from .models import LegacyAccount
 
-TABLE = LegacyAccount.__table__
+if TYPE_CHECKING:
+    import psycopg
+
+TABLE = cast(Table, LegacyAccount.__table__)  # mapped to a Table, as every model
 
 
 class Conflict(Exception):
@@ -48,12 +52,13 @@ def existing(keys: list[str]) -> dict[str, Existing]:
         where = c.account_key == any_(bindparam("keys", keys, type_=ARRAY(String())))
     else:
         where = c.account_key.in_(keys)
-    rows = db.session.execute(  # fetched at once: one round of the driver, not one per row
-        select(c.account_key, c.id, c.row_digest, c.user_id).where(where)).all()
+    # fetched at once: one round of the driver, not one per row
+    rows = cast("list[Existing]", db.session.execute(
+        select(c.account_key, c.id, c.row_digest, c.user_id).where(where)).all())
     return {row.account_key: row for row in rows}  # rows: ``Existing``'s fields, by name
 
 
-def write(inserts: list[dict], updates: list[dict]) -> None:
+def write(inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
     """Insert ``inserts`` (column values) and apply ``updates`` (``v_``-prefixed values with
     ``v_id``, see ``_update_statement``) in the session's transaction; ``Conflict`` when a key
     was taken meanwhile (the caller rolls back)."""
@@ -72,7 +77,7 @@ def write(inserts: list[dict], updates: list[dict]) -> None:
 _COLUMN_TYPES: dict[str, str] = {}  # legacy_accounts' column -> its PostgreSQL type
 
 
-def _copy(rows: list[dict]) -> None:
+def _copy(rows: list[dict[str, Any]]) -> None:
     """``COPY … FROM STDIN (FORMAT BINARY)``: psycopg writes each value by its column's type
     (read from the catalogue once), so neither side formats or parses text (measured: 6 µs a row
     of the import's CPU and 24 µs of the server's, against 13 and 27 in text format)."""
@@ -81,7 +86,7 @@ def _copy(rows: list[dict]) -> None:
 
     columns = list(rows[0])
     values_of = itemgetter(*columns)
-    raw = db.session.connection().connection.driver_connection
+    raw = cast("psycopg.Connection[Any]", db.session.connection().connection.driver_connection)
     try:
         with raw.cursor() as cursor:
             if not _COLUMN_TYPES:  # the schema is the migrations': read once per process
@@ -100,16 +105,17 @@ def _copy(rows: list[dict]) -> None:
         raise Conflict() from None
 
 
-def _json_text(value) -> str:
+def _json_text(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _update_statement(sample: dict):
+def _update_statement(sample: dict[str, Any]) -> Update:
     """Update one unlinked account (L3: a link made meanwhile wins). The password hash is
     replaced only while still a legacy-format hash: one a legacy login already rehashed to
     argon2id (``legacy_hashes.is_legacy``) is the user's password now (L1). Decided in the
     statement itself, so a login committing between our SELECT and UPDATE is not undone."""
-    values = {k[2:]: bindparam(k) for k in sample if k not in ("v_id", "v_password_hash")}
+    values: dict[str, ColumnElement[Any]] = {
+        k[2:]: bindparam(k) for k in sample if k not in ("v_id", "v_password_hash")}
     values["password_hash"] = case((TABLE.c.password_hash.like("$argon2%"),
                                     TABLE.c.password_hash), else_=bindparam("v_password_hash"))
     return (update(TABLE).where(TABLE.c.id == bindparam("v_id"), TABLE.c.user_id.is_(None))

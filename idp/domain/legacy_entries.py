@@ -83,7 +83,7 @@ def refusal(entry: str, account: LegacyAccount, naming: Naming) -> str | None:
     home = ENTRY_OF_KIND.get(kind_of(account))
     if home != entry:
         return {"personal": USE_PERSONAL_ENTRY, "agency": USE_AGENCY_ENTRY}.get(
-            home, LEGAL_AT_AGENCY_ENTRY if entry == "agency" else USE_LEGAL_ENTRY)
+            home or "", LEGAL_AT_AGENCY_ENTRY if entry == "agency" else USE_LEGAL_ENTRY)
     if account.linked or entry == "personal":
         return None
     if entry == "legal":

@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from typing import Callable, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import legacy_rows
 from .errors import DomainError
@@ -33,7 +33,9 @@ from .errors import DomainError
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}
 ENCODINGS = ("utf-8-sig", "gb18030")
 REJECTED, WARNING = "rejected", "warning"
-Record = tuple[int, "dict | None", "str | None"]
+Record = tuple[int, "dict[str, Any] | None", "str | None"]
+# issue(record number, legacy id, REJECTED or WARNING, reason)
+Issue = Callable[[int, str, str, str], None]
 
 
 def file_format(path: str, fmt: str | None = None) -> str:
@@ -44,7 +46,7 @@ def file_format(path: str, fmt: str | None = None) -> str:
     return fmt
 
 
-def records(raw, fmt: str, encoding: str, issue: Callable) -> Iterator[Record]:
+def records(raw: IO[bytes], fmt: str, encoding: str, issue: Issue) -> Iterator[Record]:
     """The records of the open binary file ``raw``; unknown columns are reported via ``issue``
     as warnings (``issue(number, legacy_id, kind, reason)``). Checks run on the first ``next``."""
     if encoding not in ENCODINGS:
@@ -57,7 +59,7 @@ def records(raw, fmt: str, encoding: str, issue: Callable) -> Iterator[Record]:
         stream.detach()  # ``raw`` stays the caller's to close
 
 
-def _check_encoding(raw, encoding: str) -> None:
+def _check_encoding(raw: IO[bytes], encoding: str) -> None:
     """Refuse, before anything is written, a file whose start is not in ``encoding``."""
     try:
         codecs.getincrementaldecoder(encoding)().decode(raw.read(65536), final=False)
@@ -66,7 +68,7 @@ def _check_encoding(raw, encoding: str) -> None:
     raw.seek(0)
 
 
-def _csv(stream, issue) -> Iterator[Record]:
+def _csv(stream: Iterable[str], issue: Issue) -> Iterator[Record]:
     reader = csv.reader(stream)
     try:
         header = [(h or "").strip() for h in next(reader, None) or []]
@@ -95,7 +97,7 @@ def _csv(stream, issue) -> Iterator[Record]:
         yield number, row, None if len(values) == width else "列数与表头不一致。"
 
 
-def _jsonl(stream, issue) -> Iterator[Record]:
+def _jsonl(stream: Iterable[str], issue: Issue) -> Iterator[Record]:
     reported: set[str] = set()
     number = 0
     for text in stream:
@@ -133,12 +135,13 @@ class SeenIndex:
         self._db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, line INTEGER NOT NULL)")
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._db.close()
         self.folder.cleanup()
 
     def lines(self, keys: Iterable[str]) -> dict[str, int]:
         """The first record of each of ``keys`` already recorded (absent keys are left out)."""
+        found: dict[str, int]
         keys, found = list(dict.fromkeys(keys)), {}
         for start in range(0, len(keys), self.CHUNK):
             chunk = keys[start:start + self.CHUNK]

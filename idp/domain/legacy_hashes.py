@@ -22,6 +22,7 @@ the user types the same password and the weak hash is gone (L1). Formats: docs/l
 from __future__ import annotations
 
 import hashlib
+from typing import Any, Self, cast
 
 from passlib.context import CryptContext
 from passlib.hash import bcrypt as _bcrypt
@@ -65,13 +66,14 @@ class _LegacyHex(uh.GenericHandler):
     setting_kwds = ()
     checksum_chars = uh.LOWER_HEX_CHARS
 
-    def __init__(self, digest="md5", encoding="utf-8", template="{password}", salt="", **kwds):
+    def __init__(self, digest: str = "md5", encoding: str = "utf-8", template: str = "{password}",
+                 salt: str = "", **kwds: Any) -> None:
         super().__init__(**kwds)
         self.digest, self.encoding, self.template, self.salt = digest, encoding, template, salt
 
     @classmethod
-    def from_string(cls, hash):
-        hash = uh.to_unicode_for_identify(hash)
+    def from_string(cls, hash: str | bytes) -> Self:
+        hash = cast(str, uh.to_unicode_for_identify(hash))
         fields = hash[len(cls.ident):].split("$") if hash.startswith(cls.ident) else []
         if len(fields) != 5:
             raise uh.exc.InvalidHashError(cls)
@@ -86,10 +88,10 @@ class _LegacyHex(uh.GenericHandler):
         return cls(digest, encoding, template, bytes.fromhex(salt).decode("utf-8"),
                    checksum=checksum)
 
-    def to_string(self):
+    def to_string(self) -> str:
         return hex_string(self.digest, self.encoding, self.template, self.salt, self.checksum)
 
-    def _calc_checksum(self, secret):
+    def _calc_checksum(self, secret: str | bytes) -> str:
         if isinstance(secret, bytes):
             secret = secret.decode("utf-8")
         try:
@@ -99,10 +101,10 @@ class _LegacyHex(uh.GenericHandler):
         return hashlib.new(self.digest, data).hexdigest()
 
     @classmethod
-    def verify(cls, secret, hash):
+    def verify(cls, secret: str | bytes, hash: str | bytes) -> bool:
         uh.validate_secret(secret)
         self = cls.from_string(hash)
-        return consteq(self._calc_checksum(secret), self.checksum)
+        return bool(consteq(self._calc_checksum(secret), self.checksum))
 
 
 class _SaltedSha256(uh.HasSalt, uh.GenericHandler):
@@ -120,14 +122,14 @@ class _SaltedSha256(uh.HasSalt, uh.GenericHandler):
     suffix = False
 
     @classmethod
-    def from_string(cls, hash):
+    def from_string(cls, hash: str | bytes) -> Self:
         salt, checksum = uh.parse_mc2(hash, cls.ident, handler=cls)
         return cls(salt=salt, checksum=checksum)
 
-    def to_string(self):
-        return uh.render_mc2(self.ident, self.salt, self.checksum)
+    def to_string(self) -> str:
+        return str(uh.render_mc2(self.ident, self.salt, self.checksum))
 
-    def _calc_checksum(self, secret):
+    def _calc_checksum(self, secret: str | bytes) -> str:
         if isinstance(secret, str):
             secret = secret.encode("utf-8")
         salt = bytes.fromhex(self.salt)
@@ -155,10 +157,10 @@ class _Bcrypt72(_bcrypt):
     name = "legacy_bcrypt"
 
     @classmethod
-    def verify(cls, secret, hash):
+    def verify(cls, secret: str | bytes, hash: str | bytes) -> bool:
         if isinstance(secret, str):
             secret = secret.encode("utf-8")
-        return _bcrypt.verify(secret[:72], hash)
+        return bool(_bcrypt.verify(secret[:72], hash))
 
 
 CONTEXT = CryptContext(schemes=[
@@ -167,7 +169,7 @@ CONTEXT = CryptContext(schemes=[
     _SaltedSha256, _SaltedSha256Suffix, _SaltedMd5, _SaltedMd5Suffix, "hex_md5", "hex_sha256"])
 
 
-def too_costly(handler, parsed) -> bool:
+def too_costly(handler: Any, parsed: Any) -> bool:
     """A work factor beyond what any legacy system used: a hostile or broken export must not
     make one login burn seconds of CPU (refused at import, and never run at login)."""
     rounds = getattr(parsed, "rounds", 0) or 0
@@ -203,7 +205,7 @@ def _matches(password: str, stored: str | None) -> bool:
         handler = CONTEXT.identify(stored, resolve=True, required=False)
         if handler is None or too_costly(handler, handler.from_string(stored)):
             return False
-        return CONTEXT.verify(password, stored)
+        return bool(CONTEXT.verify(password, stored))
     except (ValueError, TypeError, UnicodeError):
         return False
 

@@ -30,7 +30,7 @@ digest, so a later change on the register updates the account on the next import
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import select
 
@@ -43,6 +43,8 @@ from .models._types import from_timestamp
 from .models.legacy import AGENCY
 
 AMBIGUOUS = "several"  # the register names several USCCs for one legacy account id
+# a record (number, row or None, error or None) or a file warning (None, issue arguments, None)
+Pending = tuple["int | None", Any, "str | None"]
 
 
 @dataclass
@@ -89,10 +91,10 @@ def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig
         raise DomainError(f"无法读取文件：{exc.strerror}。") from None
     with raw, legacy_files.SeenIndex() as seen, legacy_workers.Parser(ctx, workers) as parser:
         batch = _Batch(ctx, seen, parser, issue, report, filed_uscc_from_register, commit)
-        pending: list = []  # this batch's records and file warnings, in file order
+        pending: list[Pending] = []  # this batch's records and file warnings, in file order
         started = None  # the previous batch, parsing while the next one is read
 
-        def file_issue(*item) -> None:
+        def file_issue(*item: Any) -> None:
             pending.append((None, item, None))
 
         for number, row, error in legacy_files.records(raw, fmt, encoding, file_issue):
@@ -113,11 +115,12 @@ def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig
 
 @dataclass
 class _Started:
-    pending: list  # the batch's records (and file warnings) in file order
-    known: dict  # record number -> (account key, digest; "" for a new account: its parse's)
-    found: dict  # account key -> legacy_bulk.Existing
-    filed: dict  # account key -> the register's filed USCC index ("" / AMBIGUOUS)
-    parsed: Callable[[], list]  # the results of the rows to parse, in order
+    pending: list[Pending]  # the batch's records (and file warnings) in file order
+    # record number -> (account key, digest; "" for a new account: its parse's)
+    known: dict[int, tuple[str, str]]
+    found: dict[str, legacy_bulk.Existing]  # account key -> legacy_bulk.Existing
+    filed: dict[str, str]  # account key -> the register's filed USCC index ("" / AMBIGUOUS)
+    parsed: Callable[[], list[legacy_workers.Result]]  # the results of the rows to parse, in order
 
 
 @dataclass
@@ -129,18 +132,18 @@ class _Batch:
     ctx: legacy_rows.Context
     seen: legacy_files.SeenIndex
     parser: legacy_workers.Parser
-    issue: Callable
+    issue: legacy_files.Issue
     report: ImportReport
     from_register: bool
     commit: Callable[[], None] | None
 
-    def start(self, pending: list) -> _Started:
+    def start(self, pending: list[Pending]) -> _Started:
         rows = [(n, row) for n, row, error in pending if n is not None and not error]
         filed = self._filed(rows) if self.from_register else {}
         keys = {number: legacy_rows.key_of(row) for number, row in rows}
         found = legacy_bulk.existing(list(dict.fromkeys(keys.values())))
         known: dict[int, tuple[str, str]] = {}  # number -> (key, digest), "" when not found:
-        todo = []  # then the row is parsed anyway and its parser computes the digest
+        todo: list[legacy_workers.Item] = []  # then parsed anyway: its parser computes the digest
         for number, row in rows:
             key = keys[number]
             old = found.get(key)
@@ -162,6 +165,8 @@ class _Batch:
         earlier = self.seen.lines(key for key, _ in known.values())
         results = iter(batch.parsed())
         taken: dict[str, int] = {}
+        inserts: list[dict[str, Any]]
+        updates: list[dict[str, Any]]
         inserts, updates = [], []
         now = from_timestamp(self.ctx.svc.clock.now())
         for number, row, error in batch.pending:
@@ -173,7 +178,7 @@ class _Batch:
                 continue
             key, digest = known[number]
             first, old = earlier.get(key) or taken.get(key), found.get(key)
-            parsed = None
+            parsed: legacy_workers.Result | None = None
             if old is None or old.row_digest != digest:
                 parsed = next(results)
                 if isinstance(parsed, str):
@@ -187,6 +192,7 @@ class _Batch:
             if parsed is None:
                 report.unchanged += 1
                 continue
+            assert not isinstance(parsed, str)  # a rejected row went on above
             legacy_id = _legacy_id(row)
             for warning in parsed.warnings + _register_warnings(key, batch.filed):
                 issue(number, legacy_id, WARNING, warning)
@@ -204,7 +210,7 @@ class _Batch:
         self.seen.add(taken)
         self._write(inserts, updates)
 
-    def _write(self, inserts: list, updates: list) -> None:
+    def _write(self, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
         if not self.report.dry_run and (inserts or updates):
             try:
                 with transaction.savepoint():
@@ -215,7 +221,7 @@ class _Batch:
         if self.commit is not None:
             self.commit()
 
-    def _filed(self, rows: list) -> dict[str, str]:
+    def _filed(self, rows: list[tuple[int, dict[str, Any]]]) -> dict[str, str]:
         """Account key -> the filed USCC's blind index on the agency filing register, for the
         agency rows without a ``filed_uscc`` cell (one query); "" when the register has none,
         ``AMBIGUOUS`` when it names several."""
@@ -225,7 +231,7 @@ class _Batch:
         wanted.discard("")
         if not wanted:
             return {}
-        found: dict[str, set] = {}
+        found: dict[str | None, set[str]] = {}  # keys: only wanted ones, never None
         for key, bidx in db.session.execute(
                 select(AgencyFiling.legacy_account_key, AgencyFiling.uscc_bidx)
                 .where(AgencyFiling.legacy_account_key.in_(wanted))):
@@ -239,7 +245,7 @@ def _usable(filed: str | None) -> str | None:
     return None if filed in (None, "", AMBIGUOUS) else filed
 
 
-def _register_warnings(key: str, filed: dict) -> list[str]:
+def _register_warnings(key: str, filed: dict[str, str]) -> list[str]:
     if filed.get(key) == "":
         return ["代理机构备案登记册中没有该历史账号，备案统一社会信用代码为空。"]
     if filed.get(key) == AMBIGUOUS:
@@ -247,6 +253,6 @@ def _register_warnings(key: str, filed: dict) -> list[str]:
     return []
 
 
-def _legacy_id(row: dict | None) -> str:
+def _legacy_id(row: dict[str, Any] | None) -> str:
     """The legacy id as the report shows it."""
     return legacy_rows.text((row or {}).get("legacy_id"))

@@ -9,7 +9,9 @@ account and its password (L5), then the refusals of L2, L3, L4 and the identity 
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -56,11 +58,11 @@ def link(user: User, account: LegacyAccount) -> None:
     db.session.flush()  # the new user's id, and the unique indexes of users checked now
     now = from_timestamp(services().clock.now())
     try:
-        claimed = db.session.execute(
+        claimed = cast(CursorResult[Any], db.session.execute(
             update(LegacyAccount).where(LegacyAccount.id == account.id,
                                         LegacyAccount.user_id.is_(None))
             .values(user_id=user.id, linked_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False))).rowcount
     except IntegrityError:  # this user linked another legacy account meanwhile
         raise Conflict(L3_USER_HAS_LINK) from None
     if claimed != 1:

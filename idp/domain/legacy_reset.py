@@ -100,12 +100,13 @@ def reset(entry: str, identifier: str, contact: str, flow_id: str, code: str,
         raise ValidationError(MISMATCH, "password_confirm")
     if target is None:
         raise ValidationError(CODE_REFUSED, "code")
+    assert account is not None  # a contact of it matched
     try:
         services().codes.verify(target[0], target[1], PURPOSE, flow_id, code or "")
     except DomainError:  # wrong, expired, burnt: one message, like a non-matching request
         raise ValidationError(CODE_REFUSED, "code") from None
     if account.linked:
-        profile.set_password(db.session.get(User, account.user_id), password)
+        profile.set_password(db.session.get_one(User, account.user_id), password)
     else:
         account.password_hash = passwords.hash_password(password)
         account.updated_at = from_timestamp(services().clock.now())

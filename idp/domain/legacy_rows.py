@@ -21,6 +21,7 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..services import Services, services
 from . import contacts, documents, emails, legacy_hashes, legacy_schemes, names, purposes
@@ -88,12 +89,12 @@ class Context:
 @dataclass
 class LegacyRow:
     key: str
-    values: dict
+    values: dict[str, Any]
     digest: str = ""  # set by the importer (``digest``)
     warnings: list[str] = field(default_factory=list)
 
 
-def _raw(value) -> str:
+def _raw(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -101,7 +102,7 @@ def _raw(value) -> str:
     return value.strip() if isinstance(value, str) else str(value).strip()
 
 
-def digest(row: dict, ctx: Context, extra: str = "") -> str:
+def digest(row: dict[str, Any], ctx: Context, extra: str = "") -> str:
     """The keyed digest of the row's cells of every column in ``COLUMNS`` (trimmed; the salt
     verbatim), of the settings in ``ctx`` and of ``extra`` (what the import took from elsewhere
     for this row, e.g. the register's filed USCC). Equal digests mean an equal import, so an
@@ -114,19 +115,19 @@ def digest(row: dict, ctx: Context, extra: str = "") -> str:
     return mac.hexdigest()
 
 
-def key_of(row: dict) -> str:
+def key_of(row: dict[str, Any]) -> str:
     """The account key of the row's legacy id (``legacy.account_key``), before any check."""
     return account_key(text(row.get("legacy_id")))
 
 
-def kind_of(value) -> str | None:
+def kind_of(value: object) -> str | None:
     """``natural``, ``legal``, ``agency`` or ``simple`` for the type cell, None when unknown."""
     value = text(value, "type")
     kind = KIND_NAMES.get(value, value.lower())
     return kind if kind in KINDS else None
 
 
-def text(value, column: str = "") -> str:
+def text(value: object, column: str = "") -> str:
     """A cell as trimmed text (JSON numbers and booleans as written in CSV); in codes and numbers
     full-width forms are folded to ASCII (``fold_full_width``: other scripts' digits stay, and
     the validators refuse them), names and addresses kept as written."""
@@ -140,7 +141,7 @@ def text(value, column: str = "") -> str:
     return fold_full_width(value)
 
 
-def parse(row: dict, ctx: Context, filed_uscc_bidx: str | None = None) -> LegacyRow:
+def parse(row: dict[str, Any], ctx: Context, filed_uscc_bidx: str | None = None) -> LegacyRow:
     """The row as ``LegacyAccount`` values, or ValidationError. ``filed_uscc_bidx``: the filed
     USCC's blind index the import found on the agency filing register, used for an agency row
     without a ``filed_uscc`` cell."""
@@ -174,7 +175,7 @@ def parse(row: dict, ctx: Context, filed_uscc_bidx: str | None = None) -> Legacy
     return out
 
 
-def _undecodable(cells: dict) -> list[str]:
+def _undecodable(cells: dict[str, Any]) -> list[str]:
     """Bytes the file's encoding could not decode (read as U+FFFD) or NUL characters spoil a
     field, not the account: in the legacy id, type or registration time the row is rejected
     (the account could not be found safely); in the password hash, salt or scheme the account
@@ -290,7 +291,7 @@ def _document(id_type: str, number: str, ctx: Context, out: LegacyRow) -> str:
     return longer or documents.validate_id_number(id_type, number, today=ctx.today)
 
 
-def _identity(cells: dict, kind: str, out: LegacyRow, ctx: Context) -> None:
+def _identity(cells: dict[str, Any], kind: str, out: LegacyRow, ctx: Context) -> None:
     svc, values = ctx.svc, out.values
     values.update(id_type=None, id_number_enc=None, id_number_bidx=None, id_number_masked=None,
                   uscc_enc=None, uscc_bidx=None, uscc_masked=None, filed_uscc_bidx=None)
@@ -327,7 +328,7 @@ def _identity(cells: dict, kind: str, out: LegacyRow, ctx: Context) -> None:
                           uscc_masked=documents.mask_uscc(code))
 
 
-def _contact(cells: dict, out: LegacyRow, svc: Services) -> None:
+def _contact(cells: dict[str, Any], out: LegacyRow, svc: Services) -> None:
     values = out.values
     phone = email = None
     values["designated"] = None

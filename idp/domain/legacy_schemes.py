@@ -23,6 +23,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from passlib.hash import (django_pbkdf2_sha1, django_pbkdf2_sha256, md5_crypt, pbkdf2_sha1,
                           pbkdf2_sha256, pbkdf2_sha512)
@@ -94,8 +95,8 @@ def _split(spec: str) -> list[str]:
     return parts + ["".join(current)]
 
 
-def _checked(name: str, values: dict) -> dict:
-    out = {}
+def _checked(name: str, values: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     if "salt" in values:
         salt = values["salt"].strip()
         template = lh.PLACEMENTS.get(salt.lower(), values["salt"])
@@ -145,7 +146,7 @@ def stored_hash(raw: str, salt: str, spec: str) -> tuple[str, list[str]]:
                 raise Unusable(f"password_scheme 无效：{exc.message}") from None
         else:
             scheme = guess(raw, salt)
-        notes = []
+        notes: list[str] = []
         stored = _convert(raw, salt, scheme, notes)
     except Unusable as exc:
         return lh.UNUSABLE, [f"密码哈希无法使用：{str(exc).rstrip('。')}。{UNUSABLE_NOTE}。"]
@@ -219,7 +220,7 @@ def _hex(raw: str, salt: str, scheme: Scheme, notes: list[str]) -> str:
                          salt if scheme.salted else "", raw.lower())
 
 
-def _checked_form(raw: str, handler, label: str) -> str:
+def _checked_form(raw: str, handler: Any, label: str) -> str:
     """``raw`` when ``handler`` parses it and its work factor is affordable."""
     try:
         with warnings.catch_warnings():

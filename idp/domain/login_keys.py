@@ -27,7 +27,9 @@ def of_user(user_id: int) -> str:
 
 def of_legacy(account: LegacyAccount) -> str:
     """A linked legacy account counts with its user (L6); an unlinked one on its own."""
-    return of_user(account.user_id) if account.linked else _key(f"legacy:{account.id}")
+    if account.linked:
+        return of_user(account.user_id)  # type: ignore[arg-type]  # linked: user_id is set
+    return _key(f"legacy:{account.id}")
 
 
 def _organisation_code_in(value: str) -> str | None:
@@ -57,7 +59,8 @@ def for_login(identifier: str, organisation_entry: str | None = None) -> str:
     return _key(f"unknown:{organisation_entry}:{value}")
 
 
-def for_legacy(entry: str, identifier: str, accounts_named: list | None = None) -> str:
+def for_legacy(entry: str, identifier: str,
+               accounts_named: list[LegacyAccount] | None = None) -> str:
     """The 历史账号 method of an entry (login table, L6): the account the identifier names
     first (``legacy.rank``) — one counter even when a USCC names several legacy accounts of a
     company that registered more than once, so every failure with it counts.

@@ -81,7 +81,8 @@ def required_text(value: str | None, field: str, label: str, limit: int) -> str:
     return value
 
 
-def _representative(org: Organisation, rep: Representative, today: dt.date, foreign: bool):
+def _representative(org: Organisation, rep: Representative, today: dt.date,
+                    foreign: bool) -> None:
     org.rep_name = names.check_name(rep.name, "rep_name", "法定代表人姓名", 100)
     org.rep_nationality = (rep.nationality or "").strip()[:64] or None
     if foreign and rep.id_type == FOREIGN_DOCUMENT:  # a foreign passport: no national format

@@ -11,6 +11,7 @@ enterprise credit register first (enterprise.py). Handlers: handlers.py.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -62,7 +63,7 @@ def _build_with_uscc(kind: str, *, category: str, name: str, uscc: str,
     return org
 
 
-def build_legal_person(**data) -> Organisation:
+def build_legal_person(**data: Any) -> Organisation:
     """P1/S4: a legal person with a USCC, active at once, not yet saved.
 
     P5: an individual business (category "individual_business") registers here, as a legal
@@ -78,7 +79,7 @@ def register_legal_person(*, category: str, name: str, uscc: str, representative
                                            representative=representative, contact=contact))
 
 
-def build_agency(**data) -> Organisation:
+def build_agency(**data: Any) -> Organisation:
     """Y1/S6: an agency registers with the USCC on the agency filing register, and only then.
     Not yet saved."""
     return _build_with_uscc(AGENCY, **data)
@@ -126,10 +127,12 @@ def register_foreign_legal_person(*, category: str, country: str, name: str, nam
                 raise
         org = build_foreign_legal_person(category, country, name, name_en, registration_number,
                                          representative, contact)  # rolled-back objects: not reused
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def build_foreign_legal_person(category, country, name, name_en, registration_number,
-                               representative, contact) -> Organisation:
+def build_foreign_legal_person(category: str, country: str, name: str, name_en: str,
+                               registration_number: str, representative: Representative,
+                               contact: Contact) -> Organisation:
     """D2/S5: the unsaved foreign entity (``pending_review``) with a fresh account number."""
     org = build_account(LEGAL, category, name, contact, representative, PENDING_REVIEW,
                         foreign=True)

@@ -34,7 +34,7 @@ def _ctx() -> CryptContext:
 
 
 def hash_password(password: str) -> str:
-    return _ctx().hash(password)
+    return str(_ctx().hash(password))
 
 
 def burn(password: str) -> None:
@@ -50,11 +50,11 @@ def verify(password: str, stored: str | None) -> bool:
         burn(password)
         return False
     try:
-        return ctx.verify(password, stored)
+        return bool(ctx.verify(password, stored))
     except (ValueError, TypeError):  # a malformed argon2 string fails before any work
         burn(password)
         return False
 
 
 def needs_rehash(stored: str) -> bool:
-    return _ctx().needs_update(stored)
+    return bool(_ctx().needs_update(stored))

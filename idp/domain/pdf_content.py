@@ -22,8 +22,10 @@ avoids both. Page content and text strings are not read: they do not run.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
 
 ACTIVE = frozenset(("/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/EmbeddedFile",
                     "/EmbeddedFiles", "/RichMedia", "/XFA"))
@@ -36,7 +38,7 @@ class TooComplex(Exception):
     """More objects than any scanned proof document has: refused rather than walked."""
 
 
-def _objects(reader: PdfReader):
+def _objects(reader: PdfReader) -> Iterator[PdfObject | None]:
     yield reader.trailer
     refs = [(num, gen) for gen, table in reader.xref.items() for num in table]
     refs += [(num, 0) for num in reader.xref_objStm]
@@ -46,7 +48,7 @@ def _objects(reader: PdfReader):
         yield reader.get_object(IndirectObject(num, gen, reader))
 
 
-def _destination(value) -> bool:
+def _destination(value: PdfObject) -> bool:
     return isinstance(value.get_object() if isinstance(value, IndirectObject) else value,
                       ArrayObject)
 

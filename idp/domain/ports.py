@@ -1,8 +1,10 @@
 """Small interfaces the domain needs from the outside world; adapters implement them."""
 from __future__ import annotations
 
+import builtins
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Protocol
 
 from .errors import DomainError
 
@@ -26,7 +28,7 @@ class Store(Protocol):
     def delete(self, *keys: str) -> int: ...
     def incr(self, key: str, ttl: int) -> int: ...
     def sadd(self, key: str, member: str, ttl: int | None = None) -> None: ...
-    def smembers(self, key: str) -> set[str]: ...
+    def smembers(self, key: str) -> builtins.set[str]: ...  # ``set``: the method above
     def zadd(self, key: str, member: str, score: float) -> None: ...
     def zdue(self, key: str, max_score: float, limit: int) -> list[str]: ...
     def zrem(self, key: str, member: str) -> bool: ...
@@ -172,7 +174,7 @@ class FileStore(Protocol):
     def delete(self, name: str) -> None: ...
 
 
-__all__: Iterable[str] = ["Clock", "Store", "Sender", "Captcha", "VerificationResult",
+__all__: Sequence[str] = ["Clock", "Store", "Sender", "Captcha", "VerificationResult",
                           "RealNameUnavailable", "RealNameVerifier", "EnterpriseUnavailable",
                           "EnterpriseRecord", "EnterpriseVerifier", "SendFailed", "SmsSender",
                           "MailSender", "Dispatch", "Codes", "FileStore"]

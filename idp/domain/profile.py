@@ -15,6 +15,8 @@ The web layer asks for re-authentication before calling any of these (P2).
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,7 +34,7 @@ UNUSABLE_PASSWORD = "!deactivated"  # no hash scheme matches it: passwords.verif
 PURPOSE_MOBILE, PURPOSE_EMAIL = "change_mobile", "change_email"
 
 
-def _now():
+def _now() -> dt.datetime:
     return from_timestamp(services().clock.now())
 
 

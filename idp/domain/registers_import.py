@@ -20,9 +20,9 @@ import csv
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -35,11 +35,14 @@ from .models import AgencyFiling, Practitioner
 BATCH = 1000
 REJECTED, WARNING = "rejected", "warning"
 HEADER = 0  # the row number given to problems of the header
-TABLES = {"agencies": (AgencyFiling.__table__, "uscc_bidx"),
-          "practitioners": (Practitioner.__table__, "id_number_bidx")}
+# the models are mapped to Tables
+TABLES = {"agencies": (cast(Table, AgencyFiling.__table__), "uscc_bidx"),
+          "practitioners": (cast(Table, Practitioner.__table__), "id_number_bidx")}
 UNIQUE = {"key": {"agencies": "统一社会信用代码", "practitioners": "证件号码"},
           "legacy_id": {"agencies": "网上申请账号"}}
-Record = tuple[int, "dict | None", "str | None"]  # (data row, field -> text, why unreadable)
+# (data row, field -> text, why unreadable)
+Record = tuple[int, "dict[str, str] | None", "str | None"]
+Issue = Callable[[int, str, str], None]  # issue(row, REJECTED or WARNING, reason)
 
 
 @dataclass
@@ -110,7 +113,8 @@ def _stamp(path: str) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def _batches(path: str, kind: str, encoding: str, size: int, issue) -> Iterator[list[Record]]:
+def _batches(path: str, kind: str, encoding: str, size: int,
+             issue: Issue | None) -> Iterator[list[Record]]:
     batch: list[Record] = []
     for record in _records(path, kind, encoding, issue):
         batch.append(record)
@@ -121,7 +125,7 @@ def _batches(path: str, kind: str, encoding: str, size: int, issue) -> Iterator[
         yield batch
 
 
-def _records(path: str, kind: str, encoding: str, issue) -> Iterator[Record]:
+def _records(path: str, kind: str, encoding: str, issue: Issue | None) -> Iterator[Record]:
     """The file's records in order; the header is checked first (``registers_rows.header``);
     ignored columns are one warning (when ``issue`` is given: the first pass)."""
     def undecodable(where: str) -> DomainError:
@@ -169,10 +173,11 @@ def _parse(record: Record, kind: str, today: dt.date) -> registers_rows.Row:
     number, text, error = record
     if error:
         raise ValidationError(error)
+    assert text is not None  # a readable record has its row
     return registers_rows.parse(kind, text, today)
 
 
-def _check(batch: list[Record], kind: str, today: dt.date, seen: SeenIndex, issue,
+def _check(batch: list[Record], kind: str, today: dt.date, seen: SeenIndex, issue: Issue,
            report: ImportReport) -> None:
     """First pass over one batch: parse, refuse repeats within the file, count new and known
     rows, warn when a legacy id moves from another agency. Reads only."""
@@ -203,7 +208,7 @@ def _check(batch: list[Record], kind: str, today: dt.date, seen: SeenIndex, issu
             report.updated += 1
         else:
             report.created += 1
-        if holders.get(row.unique.get("legacy_id"), row.bidx) != row.bidx:
+        if holders.get(row.unique.get("legacy_id", ""), row.bidx) != row.bidx:
             report.moved += 1
             issue(number, WARNING, "网上申请账号原属登记簿中另一机构，导入后改归本条记录的机构。")
     seen.add(taken)
@@ -219,7 +224,7 @@ def _legacy_holders(keys: list[str]) -> dict[str, str]:
     """legacy account key -> the uscc_bidx of the filing holding it now."""
     if not keys:
         return {}
-    table = AgencyFiling.__table__
+    table = cast(Table, AgencyFiling.__table__)
     return dict(db.session.execute(select(table.c.legacy_account_key, table.c.uscc_bidx)
                                    .where(table.c.legacy_account_key.in_(keys))).all())
 
@@ -236,7 +241,7 @@ def _release_moved_keys(path: str, kind: str, encoding: str, size: int,
                         today: dt.date) -> None:
     """A legacy id belongs to one filing: the one the file gives it to. Taken from the filings
     that held it, before anything is written (only when the check found such a move)."""
-    table = AgencyFiling.__table__
+    table = cast(Table, AgencyFiling.__table__)
     for batch in _batches(path, kind, encoding, size, None):
         rows = [_reparsed(record, kind, today) for record in batch]
         keys = [r.unique["legacy_id"] for r in rows if "legacy_id" in r.unique]

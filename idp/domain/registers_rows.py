@@ -16,7 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..services import services
 from . import documents, names
@@ -65,6 +67,7 @@ def _spelling(column: str) -> str:
 def header(kind: str, columns: list[str]) -> tuple[dict[int, str], list[str]]:
     """``({column position: field}, [ignored column names])`` of a file's header row."""
     aliases = {_spelling(a): f for f, names_ in COLUMNS[kind].items() for a in (f, *names_)}
+    where: dict[str, str]
     fields, ignored, where = {}, [], {}
     for position, column in enumerate(columns):
         field = aliases.get(_spelling(column))
@@ -84,11 +87,12 @@ def header(kind: str, columns: list[str]) -> tuple[dict[int, str], list[str]]:
 @dataclass
 class Row:
     bidx: str  # uscc_bidx or id_number_bidx: the row's identity in the register
-    values: dict  # field -> plain value, only the fields the header has
-    unique: dict  # what must be unique in the file: {"key": bidx, "legacy_id": key?}
+    values: dict[str, Any]  # field -> plain value, only the fields the header has
+    unique: dict[str, str]  # what must be unique in the file: {"key": bidx, "legacy_id": key?}
 
-    def stored(self, kind: str) -> dict:
+    def stored(self, kind: str) -> dict[str, Any]:
         """The table's columns for this row, sensitive values encrypted (D5)."""
+        out: dict[str, Any]
         v, cipher, out = self.values, services().cipher, {}
         if kind == "agencies":
             out.update(uscc_bidx=self.bidx, uscc_enc=cipher.encrypt(v["uscc"], USCC_INDEX),
@@ -105,12 +109,12 @@ class Row:
         return out
 
 
-def parse(kind: str, row: dict, today: dt.date) -> Row:
+def parse(kind: str, row: Mapping[str, str | None], today: dt.date) -> Row:
     """The checked row (``row``: field -> text), or a ValidationError saying what is wrong
     (the required fields are checked first, in the order of the columns table)."""
     text = {f: (value or "").strip() for f, value in row.items()}
     if kind == "agencies":
-        values = {"uscc": documents.validate_uscc(text["uscc"]),
+        values: dict[str, Any] = {"uscc": documents.validate_uscc(text["uscc"]),
                   "name": names.check_name(text["name"], label="机构名称", limit=200)}
         bidx = uscc_index(values["uscc"])
     else:
@@ -147,7 +151,7 @@ def _date(value: str, today: dt.date) -> dt.date | None:
     return day
 
 
-def _number(label: str):
+def _number(label: str) -> Callable[[str, dt.date], str | None]:
     def check(value: str, today: dt.date) -> str | None:
         number = documents.normalize(value)
         if len(number) > NUMBER_LIMIT:

@@ -15,6 +15,8 @@ the caller (``verified``, digests only) so a later refusal does not make the use
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -50,7 +52,8 @@ def verified_key(channel: str, destination: str) -> str:
     return services().blind_index(f"{channel}:{destination}", purposes.REGISTER_VERIFIED)
 
 
-def _verify_codes(a: PersonApplication, clean: dict, flow_id: str, verified: dict,
+def _verify_codes(a: PersonApplication, clean: dict[str, Any], flow_id: str,
+                  verified: dict[str, str],
                   purpose: str) -> None:
     codes, errors = services().codes, {}
     for channel, dest, code, field in (("sms", clean["phone"], a.sms_code, "sms_code"),
@@ -78,7 +81,7 @@ def _deactivated(bidx: str) -> bool:
             or db.session.scalar(tomb.limit(1)) is not None)
 
 
-def build_natural_person(a: PersonApplication, *, flow_id: str, verified: dict,
+def build_natural_person(a: PersonApplication, *, flow_id: str, verified: dict[str, str],
                          purpose: str = PURPOSE) -> User:
     """The unsaved real-name natural person of ``a`` (not added to the session), or Refused /
     Conflict (S3) / RealNameUnavailable. ``verified`` gains the codes that verified."""
@@ -112,7 +115,8 @@ def build_natural_person(a: PersonApplication, *, flow_id: str, verified: dict,
     return user
 
 
-def register_natural_person(a: PersonApplication, *, flow_id: str, verified: dict) -> User:
+def register_natural_person(a: PersonApplication, *, flow_id: str,
+                            verified: dict[str, str]) -> User:
     """Add the real-name natural person of ``a`` to the request's transaction (P1, S2), or raise as
     ``build_natural_person`` does; a concurrent registration of the same mobile or document
     number loses on the partial unique indexes (S3)."""
@@ -125,6 +129,6 @@ def register_natural_person(a: PersonApplication, *, flow_id: str, verified: dic
     return user
 
 
-def _codes(place: address.Address) -> dict:
+def _codes(place: address.Address) -> dict[str, str | None]:
     return {"province": place.province_code, "city": place.city_code,
             "county": place.county_code}

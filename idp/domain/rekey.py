@@ -10,9 +10,9 @@ A value no key in the keyring opens is counted, never changed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 
 from ..extensions import db
 from ..services import services
@@ -52,7 +52,7 @@ def reencrypt(commit: Callable[[], None] | None = None) -> RekeyReport:
     one transaction; without it everything stays in the caller's transaction."""
     cipher, report = services().cipher, RekeyReport()
     for model, name, purpose in COLUMNS:
-        table = model.__table__
+        table = cast(Table, model.__table__)  # every model is mapped to a Table
         column, where = table.c[name], f"{table.name}.{name}"
         last = 0
         while True:  # keyset pages: memory stays bounded on a million legacy rows

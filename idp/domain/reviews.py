@@ -8,6 +8,8 @@ An approval is what makes such an organisation verified (R2, ``verified_by = "re
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -48,7 +50,7 @@ def case_for(organisation: Organisation) -> ReviewCase | None:
         ReviewCase.organisation_id == organisation.id).order_by(ReviewCase.id.desc()).limit(1))
 
 
-def _decide(case: ReviewCase, status: str, reason: str | None):
+def _decide(case: ReviewCase, status: str, reason: str | None) -> dt.datetime:
     if case.status != PENDING:
         raise DomainError("该审核已处理。")
     now = from_timestamp(services().clock.now())

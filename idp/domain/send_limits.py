@@ -10,8 +10,13 @@ deadline is read against the clock, so a settable clock governs it on every stor
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Callable
 
 from .errors import DomainError
+from .ports import Clock, Store
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 BEIJING = 8 * 3600  # China Standard Time has no daylight saving
 
@@ -29,9 +34,9 @@ def _wait_text(seconds: int) -> str:
 
 
 class SendLimits:
-    def __init__(self, store, clock, settings):
+    def __init__(self, store: Store, clock: Clock, settings: Settings) -> None:
         self.store, self.clock = store, clock
-        get = lambda name: int(settings[f"codes.{name}"])  # noqa: E731
+        get: Callable[[str], int] = lambda name: int(settings[f"codes.{name}"])  # noqa: E731
         self.interval = get("resend_interval")
         self.dest_hour, self.dest_day = get("per_destination_hour"), get("per_destination_day")
         self.ip_hour, self.ip_day = get("per_ip_hour"), get("per_ip_day")

@@ -30,7 +30,7 @@ from .registration import PersonApplication
 PURPOSE = "supplement"  # codes of a supplementation are bound to its flow id under this purpose
 
 
-def prefill(account: LegacyAccount) -> dict:
+def prefill(account: LegacyAccount) -> dict[str, str]:
     """The S2 fields the legacy export already holds (S1). The document number is decrypted
     for its owner, who has just proven the legacy password (D5)."""
     data = {"name": account.name or "", "phone": account.phone or "",
@@ -55,7 +55,7 @@ def prefill(account: LegacyAccount) -> dict:
 
 
 def complete_natural(account: LegacyAccount, application: PersonApplication, flow_id: str,
-                     verified: dict) -> User:
+                     verified: dict[str, str]) -> User:
     """S2: create the real-name natural person of ``application`` linked to ``account`` in one
     commit. Raises registration.Refused (fields, codes, real name, P4), IdentityMismatch (S2:
     not the legacy account's person), Conflict (S3 or L3) or DomainError (L2/L4); ``verified``
@@ -89,7 +89,8 @@ def _check_typed_person(account: LegacyAccount, application: PersonApplication) 
             NATURAL, name=clean["name"], id_number_bidx=accounts.id_number_index(clean["number"])))
 
 
-def completed_in_parallel(account: LegacyAccount, phone: str, verified: dict) -> User | None:
+def completed_in_parallel(account: LegacyAccount, phone: str,
+                          verified: dict[str, str]) -> User | None:
     """A double submit: the other request completed ``account`` first. It is ours when the
     account is now linked to an active user with the mobile this supplementation proved by its
     SMS code (S7) — the same person — so the flow goes on as that user instead of showing the L3
@@ -105,7 +106,7 @@ def completed_in_parallel(account: LegacyAccount, phone: str, verified: dict) ->
     return user if user is not None and user.active and user.phone == phone else None
 
 
-def _conflict(phone: str, bidx: str) -> Conflict:
+def _conflict(phone: str | None, bidx: str | None) -> Conflict:
     """Which unique index decided against us: the mobile or document number (S3), else the
     link (L3)."""
     taken = select(User.id).where(User.status == ACTIVE, or_(

@@ -38,7 +38,7 @@ __all__ = ["AGENCY_USCC_MISMATCH", "LEGAL_USCC_MISMATCH", "PURPOSE", "check_uscc
 PURPOSE = "supplement"  # codes of a supplementation are bound to its flow id under this purpose
 
 
-def prefill_org(account: LegacyAccount) -> dict:
+def prefill_org(account: LegacyAccount) -> dict[str, str]:
     """The S4/S6 fields the legacy export already holds (S1); the USCC is decrypted for the
     organisation that has just proven the legacy password (D5). An agency's is the filed USCC
     it logged in with, from the filing register (Y1: its legacy profile holds the same one or
@@ -89,7 +89,7 @@ def _add_and_link(account: LegacyAccount, org: Organisation) -> Organisation:
     return org
 
 
-def completed_in_parallel(account: LegacyAccount, phone: str, verified: dict, *,
+def completed_in_parallel(account: LegacyAccount, phone: str, verified: dict[str, str], *,
                           uscc: str = "", registration_number: str = "") -> Organisation | None:
     """A double submit: the other request completed ``account`` first. It is ours when the
     account is now linked to the organisation this form describes — the USCC typed here (a

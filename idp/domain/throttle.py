@@ -19,19 +19,21 @@ from __future__ import annotations
 
 import math
 
+from .ports import Clock, Store
+
 NONE, CAPTCHA, CODE = "none", "captcha", "code"
 
 
 class LoginThrottle:
-    def __init__(self, store, clock, *, max_failures: int, lock_seconds: int,
+    def __init__(self, store: Store, clock: Clock, *, max_failures: int, lock_seconds: int,
                  lock_max_seconds: int, ip_factor: int, captcha_after: int = 0,
-                 code_after: int = 0):
+                 code_after: int = 0) -> None:
         self.store, self.clock = store, clock
         self.max_failures, self.lock_seconds = max_failures, lock_seconds
         self.lock_max_seconds, self.ip_factor = lock_max_seconds, ip_factor
         self.captcha_after, self.code_after = captcha_after, code_after
 
-    def _locks(self, account: str, ip: str):
+    def _locks(self, account: str, ip: str) -> list[tuple[str, int]]:
         return [(f"thr:pair:{account}:{ip}", self.max_failures),
                 (f"thr:ip:{ip}", self.max_failures * self.ip_factor)]
 

@@ -22,14 +22,18 @@ import json
 import logging
 import re
 import secrets
+from typing import TYPE_CHECKING, TypedDict
 
 from . import purposes
 from .crypto import constant_time_equal, keyed_digest
 from .documents import mask_mobile, normalize, validate_mobile
 from .emails import normalise_email
 from .errors import DomainError
-from .ports import SendFailed
+from .ports import Clock, Dispatch, MailSender, SendFailed, SmsSender, Store
 from .send_limits import SendLimited, SendLimits
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 log = logging.getLogger(__name__)
 _PURPOSE = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -81,13 +85,19 @@ def mask(channel: str, destination: str) -> str:
     return local[:1] + "***@" + domain
 
 
+class _Senders(TypedDict):
+    sms: SmsSender
+    mail: MailSender
+
+
 class VerificationCodes:
     """``send`` a code through the SMS or mail port; ``verify`` it once (S7)."""
 
-    def __init__(self, store, clock, sms, mail, settings, dispatch=None):
+    def __init__(self, store: Store, clock: Clock, sms: SmsSender, mail: MailSender,
+                 settings: Settings, dispatch: Dispatch | None = None) -> None:
         self.store, self.clock = store, clock
         self.dispatch = dispatch or (lambda job: job())
-        self.senders = {"sms": sms, "mail": mail}
+        self.senders: _Senders = {"sms": sms, "mail": mail}
         self.key = str(settings["secrets.blind_index_key"])
         self.ttl = int(settings["codes.ttl"])
         self.max_attempts = int(settings["codes.max_attempts"])
@@ -101,7 +111,8 @@ class VerificationCodes:
     def _hash(self, binding: str, code: str) -> str:
         return keyed_digest(self.key, f"{binding}:{code}", purposes.VERIFICATION_CODE)
 
-    def _bind(self, channel, destination, purpose, flow_id):
+    def _bind(self, channel: str, destination: str, purpose: str,
+              flow_id: str) -> tuple[str, str]:
         if channel not in _LABEL or not _PURPOSE.fullmatch(purpose or "") or not flow_id:
             raise ValueError("channel, purpose and flow_id must be given")
         dest = normalise_destination(channel, destination)

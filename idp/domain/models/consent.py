@@ -6,11 +6,10 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ...extensions import db
-from ._types import UTCDateTime
+from ._types import Model, UTCDateTime
 
 
-class Consent(db.Model):
+class Consent(Model):
     __tablename__ = "consents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

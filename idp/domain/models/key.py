@@ -6,22 +6,24 @@ algorithm at a time.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ...extensions import db
+from ._types import Model
 
 NEXT, CURRENT, RETIRED = "next", "current", "retired"
 
 
-class SigningKey(db.Model):
+class SigningKey(Model):
     __tablename__ = "signing_keys"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kid: Mapped[str] = mapped_column(String(64), unique=True)
     alg: Mapped[str] = mapped_column(String(10))
     state: Mapped[str] = mapped_column(String(10))
-    public_jwk: Mapped[dict] = mapped_column(JSON)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
     private_enc: Mapped[str] = mapped_column(Text)
     created_at: Mapped[int] = mapped_column(Integer)
     activated_at: Mapped[int | None] = mapped_column(Integer)

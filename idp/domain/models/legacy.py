@@ -15,20 +15,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ...extensions import db
 from ._sealed import sealed
-from ._types import UTCDateTime
+from ._types import Model, UTCDateTime
 from .review import PENDING
+
+if TYPE_CHECKING:
+    from .user import User
 
 NATURAL, LEGAL, AGENCY, SIMPLE = "natural", "legal", "agency", "simple"
 KINDS = (NATURAL, LEGAL, AGENCY, SIMPLE)
 
 
-class LegacyAccount(db.Model):
+class LegacyAccount(Model):
     __tablename__ = "legacy_accounts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -48,7 +51,7 @@ class LegacyAccount(db.Model):
     phone_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
     email_enc: Mapped[str | None] = mapped_column(Text)
     email_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
-    address: Mapped[dict | None] = mapped_column(JSON)
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     password_hash: Mapped[str] = mapped_column(Text)
     designated: Mapped[bool | None] = mapped_column(Boolean)
@@ -58,7 +61,7 @@ class LegacyAccount(db.Model):
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
-    user = relationship("User")
+    user: Mapped[User | None] = relationship("User")
     phone = sealed("phone", "phone")
     email = sealed("email", "email")
 
@@ -70,7 +73,7 @@ class LegacyAccount(db.Model):
         return f"<LegacyAccount {self.id}>"
 
 
-class LegacyAppeal(db.Model):
+class LegacyAppeal(Model):
     __tablename__ = "legacy_appeals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

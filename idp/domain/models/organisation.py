@@ -12,13 +12,16 @@ bindings enforces it, so two concurrent bindings cannot both succeed.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ...extensions import db
 from ._sealed import sealed
-from ._types import UTCDateTime
+from ._types import Model, UTCDateTime
+
+if TYPE_CHECKING:
+    from .user import User
 
 LEGAL, AGENCY = "legal", "agency"
 BY_REGISTER, BY_REVIEW = "register", "review"  # Organisation.verified_by
@@ -26,7 +29,7 @@ CATEGORIES = {"enterprise": "企业", "social": "社会团体", "government": "�
               "individual_business": "个体工商户", "other": "其他"}
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -69,7 +72,7 @@ class Organisation(db.Model):
     verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     verified_by: Mapped[str | None] = mapped_column(String(16))
 
-    user = relationship("User", lazy="joined")
+    user: Mapped[User] = relationship("User", lazy="joined")
     contact_phone = sealed("contact_phone", "phone")
 
     __table_args__ = (
@@ -78,7 +81,7 @@ class Organisation(db.Model):
     )
 
 
-class HandlerBinding(db.Model):
+class HandlerBinding(Model):
     __tablename__ = "handler_bindings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -89,8 +92,8 @@ class HandlerBinding(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
-    organisation = relationship("Organisation", lazy="joined")
-    handler = relationship("User", lazy="joined")
+    organisation: Mapped[Organisation] = relationship("Organisation", lazy="joined")
+    handler: Mapped[User] = relationship("User", lazy="joined")
 
     __table_args__ = (
         Index("uq_handler_one_agency", "handler_id", unique=True,
@@ -101,7 +104,7 @@ class HandlerBinding(db.Model):
     )
 
 
-class AgencyFiling(db.Model):
+class AgencyFiling(Model):
     """The agency filing register (商标代理机构备案), imported by ``idp registers import`` (Y1)."""
 
     __tablename__ = "agency_filings"
@@ -117,7 +120,7 @@ class AgencyFiling(db.Model):
     legacy_account_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
-class Practitioner(db.Model):
+class Practitioner(Model):
     """The register of filed trademark agency practitioners (Y2), imported like the filings."""
 
     __tablename__ = "practitioners"

@@ -12,12 +12,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ...extensions import db
-from ._types import UTCDateTime
+from ._types import Model, UTCDateTime
+
+if TYPE_CHECKING:
+    from .organisation import Organisation
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 # ReviewCase.kind: a foreign entity without USCC (S5), or an unverified account set aside
@@ -25,7 +28,7 @@ PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 FOREIGN, SQUATTED_USCC = "foreign", "squatted_uscc"
 
 
-class StoredFile(db.Model):
+class StoredFile(Model):
     __tablename__ = "stored_files"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -37,7 +40,7 @@ class StoredFile(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
-class ReviewCase(db.Model):
+class ReviewCase(Model):
     __tablename__ = "review_cases"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -52,12 +55,14 @@ class ReviewCase(db.Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
 
-    organisation = relationship("Organisation", lazy="joined")
-    identity_proof = relationship("StoredFile", foreign_keys=[identity_proof_id], lazy="joined")
-    qualification = relationship("StoredFile", foreign_keys=[qualification_id], lazy="joined")
+    organisation: Mapped[Organisation] = relationship("Organisation", lazy="joined")
+    identity_proof: Mapped[StoredFile | None] = relationship(
+        "StoredFile", foreign_keys=[identity_proof_id], lazy="joined")
+    qualification: Mapped[StoredFile | None] = relationship(
+        "StoredFile", foreign_keys=[qualification_id], lazy="joined")
 
 
-class DeactivatedIdentity(db.Model):
+class DeactivatedIdentity(Model):
     __tablename__ = "deactivated_identities"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -6,14 +6,20 @@ the family, and reuse of a rotated refresh token or of the code revokes the whol
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ...extensions import db
+from ._types import Model
 from ...services import services
 
+if TYPE_CHECKING:
+    from .client import Client
+    from .user import User
 
-class Token(db.Model):
+
+class Token(Model):
     __tablename__ = "tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -37,31 +43,31 @@ class Token(db.Model):
     acting_for_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", name="fk_tokens_acting_for_id_users"))
 
-    user = relationship("User", lazy="joined", foreign_keys=[user_id])
+    user: Mapped[User | None] = relationship("User", lazy="joined", foreign_keys=[user_id])
 
     # --- Authlib TokenMixin ---------------------------------------------------------------
-    def check_client(self, client):
+    def check_client(self, client: Client) -> bool:
         return self.client_id == client.get_client_id()
 
-    def get_scope(self):
+    def get_scope(self) -> str:
         return self.scope
 
-    def get_expires_in(self):
+    def get_expires_in(self) -> int:
         return max(0, self.expires_at - self.issued_at)
 
-    def get_expires_at(self):
+    def get_expires_at(self) -> int:
         return self.expires_at
 
-    def is_expired(self):
+    def is_expired(self) -> bool:
         return self.expires_at <= services().clock.now()
 
-    def is_revoked(self):
+    def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
-    def get_user(self):
+    def get_user(self) -> User | None:
         return self.user
 
-    def get_client_id(self):
+    def get_client_id(self) -> str:
         return self.client_id
 
     def __repr__(self) -> str:

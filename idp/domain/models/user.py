@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ...extensions import db
 from ._sealed import sealed
-from ._types import UTCDateTime
+from ._types import Model, UTCDateTime
 
 ACTIVE = "active"
 PENDING_REVIEW = "pending_review"
@@ -30,7 +30,7 @@ def new_sub() -> str:
     return secrets.token_hex(16)
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -52,7 +52,7 @@ class User(db.Model):
     id_valid_to: Mapped[dt.date | None] = mapped_column(Date)
     id_long_term: Mapped[bool] = mapped_column(Boolean, default=False)
     realname_verified: Mapped[bool] = mapped_column(Boolean, default=False)
-    address: Mapped[dict | None] = mapped_column(JSON)
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     agreement_version: Mapped[str | None] = mapped_column(String(20))
     agreement_accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     password_hash: Mapped[str] = mapped_column(String(255))
