@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import os
 import tomllib
 from collections import abc
@@ -192,6 +193,14 @@ def build(cls: type, data: Mapping) -> Any:
             value = MappingProxyType(dict(value))
         values[f.name] = value
     return cls(**values)
+
+
+@functools.cache
+def defaults() -> schema.IdpSettings:
+    """The settings of ``default.toml`` alone: what the production guard compares against."""
+    checked = check_layer(tomllib.loads(default_toml()), "idp/config/default.toml")
+    built: schema.IdpSettings = build(schema.IdpSettings, checked)
+    return built
 
 
 def load_layers(overrides: Mapping | None, environ: Mapping[str, str] | None

@@ -9,18 +9,23 @@ limit cannot use up an organisation's or a victim's quota. Keys hold keyed diges
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .send_limits import BEIJING, SendLimited, SendLimits
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 __all__ = ["BindLimits", "SendLimited"]
 
 
 class BindLimits(SendLimits):
-    def __init__(self, store, clock, settings):
+    def __init__(self, store, clock, settings: Settings):
         self.store, self.clock = store, clock
-        get = lambda name: int(settings[f"handlers.{name}"])  # noqa: E731
-        self.interval = int(settings["codes.resend_interval"])
-        self.ip_hour, self.org_hour = get("per_ip_hour"), get("per_organisation_hour")
-        self.org_day, self.target_day = get("per_organisation_day"), get("per_target_day")
+        handlers = settings.handlers
+        self.interval = settings.codes.resend_interval
+        self.ip_hour, self.org_hour = handlers.per_ip_hour, handlers.per_organisation_hour
+        self.org_day, self.target_day = handlers.per_organisation_day, handlers.per_target_day
 
     def take(self, organisation: str, client: str, target: str) -> None:
         """Count one attempt (opaque digests of the organisation, the IP and the mobile) or

@@ -18,6 +18,8 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import logging
 import re
@@ -30,6 +32,9 @@ from .emails import normalise_email
 from .errors import DomainError
 from .ports import SendFailed
 from .send_limits import SendLimited, SendLimits
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 log = logging.getLogger(__name__)
 _PURPOSE = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -84,16 +89,16 @@ def mask(channel: str, destination: str) -> str:
 class VerificationCodes:
     """``send`` a code through the SMS or mail port; ``verify`` it once (S7)."""
 
-    def __init__(self, store, clock, sms, mail, settings, dispatch=None):
+    def __init__(self, store, clock, sms, mail, settings: Settings, dispatch=None):
         self.store, self.clock = store, clock
         self.dispatch = dispatch or (lambda job: job())
         self.senders = {"sms": sms, "mail": mail}
-        self.key = str(settings["secrets.blind_index_key"])
-        self.ttl = int(settings["codes.ttl"])
-        self.max_attempts = int(settings["codes.max_attempts"])
+        self.key = settings.secrets.blind_index_key
+        self.ttl = settings.codes.ttl
+        self.max_attempts = settings.codes.max_attempts
         self.limits = SendLimits(store, clock, settings)
-        self.signature = settings["codes.sms_signature"]
-        self.subject = settings["codes.mail_subject"]
+        self.signature = settings.codes.sms_signature
+        self.subject = settings.codes.mail_subject
 
     def _digest(self, *parts: str) -> str:
         return keyed_digest(self.key, "\x1f".join(parts), purposes.VERIFICATION_BINDING)

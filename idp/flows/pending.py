@@ -77,7 +77,7 @@ def _context(iid: str) -> str:
 
 
 def save(ia: Interaction) -> None:
-    ttl = int(services().settings["protocol.interaction_ttl"])
+    ttl = services().settings.protocol.interaction_ttl
     record = asdict(ia)
     personal = {k: record["params"].pop(k) for k in PERSONAL if k in record["params"]}
     if personal:
@@ -104,7 +104,7 @@ def load(iid: str) -> Interaction | None:
     if raw is None:
         return None
     ia = _read(iid, raw)
-    ttl = int(services().settings["protocol.interaction_ttl"])
+    ttl = services().settings.protocol.interaction_ttl
     if ia is None or ia.created_at + ttl <= services().now():
         return None
     return ia

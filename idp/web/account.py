@@ -33,7 +33,7 @@ def _reauth_key(s) -> str:
 
 def reauth_fresh(s) -> bool:
     raw = services().store.get(_reauth_key(s))
-    window = int(services().settings["account.reauth_window"])
+    window = services().settings.account.reauth_window
     return raw is not None and services().clock.now() - float(raw) < window
 
 
@@ -41,7 +41,7 @@ def check_password_again(s, user, password: str) -> bool:
     """Verify the current password; on success remember the time for this SSO session."""
     if not passwords.verify(password or "", user.password_hash):
         return False
-    window = int(services().settings["account.reauth_window"])
+    window = services().settings.account.reauth_window
     services().store.set(_reauth_key(s), str(services().clock.now()), ttl=window + 60)
     return True
 
