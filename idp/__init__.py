@@ -158,13 +158,3 @@ def _wire_adapters(svc) -> None:
     svc.codes = VerificationCodes(store, clock, svc.sms, svc.mail, settings,
                                   dispatch=make_dispatch(settings))
     svc.files = make_file_store(settings)
-
-
-
-def start_worker(app: Flask):
-    """Start the background worker when the settings ask for it (servers, not tests)."""
-    from . import worker
-    settings = app.extensions["idp"].settings
-    if settings.logout.background_worker:
-        return worker.start(app, settings.logout.worker_interval)
-    return None

@@ -144,7 +144,7 @@ def transaction_endings(path: Path, root: Path | None = None) -> list[str]:
 @pytest.mark.parametrize("layer", UNIT_OF_WORK_LAYERS)
 def test_the_request_is_the_transaction(layer):
     """Issue 10 item 1: domain, protocol and flows flush and never commit or roll back; the
-    request and CLI edges do (``idp/web/__init__.py``, ``idp/cli.py``)."""
+    request and CLI edges do (``idp/web/__init__.py``, ``idp/cli/common.py``)."""
     found = [hit for path in sorted((PACKAGE / layer).rglob("*.py"))
              if str(path.relative_to(PACKAGE.parent)) not in UNIT_OF_WORK_EXCEPTIONS
              for hit in transaction_endings(path)]
