@@ -5,7 +5,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask
 
 from .config import ROOT, Settings, load_settings
 
@@ -18,37 +18,6 @@ def _database_uri(settings: Settings, instance_path: str) -> str:
         os.makedirs(instance_path, exist_ok=True)
         url = "sqlite:///" + os.path.join(instance_path, url[len("sqlite:///"):])
     return url
-
-
-LOCALES = {"zh": "zh_Hans_CN", "en": "en"}  # language tag -> catalog; Chinese is the source
-LANG_COOKIE = "idp_lang"  # set by the 中文 / English switch (idp/web/locale.py)
-
-
-def _parked_ui_locales() -> str:
-    """``ui_locales`` of the authorization request parked under this page's interaction id."""
-    iid = (request.view_args or {}).get("iid")
-    if not iid:
-        return ""
-    from .flows import pending
-    try:
-        ia = pending.load(iid)
-    except Exception:  # the language is cosmetic: never fail (or hide a 503 page) over it
-        return ""
-    return str(ia.params.get("ui_locales") or "") if ia else ""
-
-
-def _locale():
-    """The UI language: the visitor's own choice (the switch's cookie), then the ``ui_locales``
-    of the authorization request being served (OIDC Core §3.1.2.1), then Accept-Language,
-    else Chinese."""
-    chosen = request.cookies.get(LANG_COOKIE)
-    if chosen in LOCALES:
-        return LOCALES[chosen]
-    wanted = g.get("ui_locales") or request.args.get("ui_locales") or _parked_ui_locales()
-    for tag in wanted.split():
-        if tag.lower().split("-")[0] in LOCALES:
-            return LOCALES[tag.lower().split("-")[0]]
-    return LOCALES[request.accept_languages.best_match(list(LOCALES)) or "zh"]
 
 
 def create_app(config: dict | None = None, *, clock=None, store=None, sender=None,
@@ -114,10 +83,11 @@ def _add_web(app: Flask, settings: Settings) -> None:
     from . import cli, web
     from .extensions import babel, csrf, db, migrate
     from .protocol.server import create_server
+    from .web.locale import select_locale
 
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_locale)
+    babel.init_app(app, locale_selector=select_locale)
     _trust_proxies(app, settings.proxy.trusted_hops)
     from flask_babel import get_locale
     app.jinja_env.globals["get_locale"] = get_locale
