@@ -51,7 +51,7 @@ def _replace(node: Any, checked: Mapping[str, Any]) -> Any:
 def load_settings(overrides: Mapping | None = None,
                   environ: Mapping[str, str] | None = None) -> Settings:
     """Build the settings; ``overrides`` (used by tests) win over everything."""
-    _defaults, data = load_layers(overrides, environ)
+    data = load_layers(overrides, environ)
     data["issuer"] = data["issuer"].rstrip("/")
     settings: Settings = build(Settings, data)
     check_settings(settings)

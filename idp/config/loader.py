@@ -203,9 +203,8 @@ def defaults() -> schema.IdpSettings:
     return built
 
 
-def load_layers(overrides: Mapping | None, environ: Mapping[str, str] | None
-                ) -> tuple[dict, dict]:
-    """The checked defaults and the checked, merged settings (plain dicts, before building)."""
+def load_layers(overrides: Mapping | None, environ: Mapping[str, str] | None) -> dict:
+    """The checked, merged settings (a plain dict, before building)."""
     environ = os.environ if environ is None else environ
     defaults = check_layer(tomllib.loads(default_toml()), "idp/config/default.toml")
     data = copy.deepcopy(defaults)
@@ -225,4 +224,4 @@ def load_layers(overrides: Mapping | None, environ: Mapping[str, str] | None
         layers.append((overrides, "overrides"))
     for layer, source in layers:
         merge(data, check_layer(layer, source))
-    return defaults, data
+    return data
