@@ -5,7 +5,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask
 
 from .config import ROOT, Settings, load_settings
 
@@ -13,42 +13,11 @@ MIGRATIONS = str(Path(__file__).parent / "migrations")
 
 
 def _database_uri(settings: Settings, instance_path: str) -> str:
-    url = str(settings["database_url"])
+    url = settings.database_url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
         os.makedirs(instance_path, exist_ok=True)
         url = "sqlite:///" + os.path.join(instance_path, url[len("sqlite:///"):])
     return url
-
-
-LOCALES = {"zh": "zh_Hans_CN", "en": "en"}  # language tag -> catalog; Chinese is the source
-LANG_COOKIE = "idp_lang"  # set by the 中文 / English switch (idp/web/locale.py)
-
-
-def _parked_ui_locales() -> str:
-    """``ui_locales`` of the authorization request parked under this page's interaction id."""
-    iid = (request.view_args or {}).get("iid")
-    if not iid:
-        return ""
-    from .flows import pending
-    try:
-        ia = pending.load(iid)
-    except Exception:  # the language is cosmetic: never fail (or hide a 503 page) over it
-        return ""
-    return str(ia.params.get("ui_locales") or "") if ia else ""
-
-
-def _locale():
-    """The UI language: the visitor's own choice (the switch's cookie), then the ``ui_locales``
-    of the authorization request being served (OIDC Core §3.1.2.1), then Accept-Language,
-    else Chinese."""
-    chosen = request.cookies.get(LANG_COOKIE)
-    if chosen in LOCALES:
-        return LOCALES[chosen]
-    wanted = g.get("ui_locales") or request.args.get("ui_locales") or _parked_ui_locales()
-    for tag in wanted.split():
-        if tag.lower().split("-")[0] in LOCALES:
-            return LOCALES[tag.lower().split("-")[0]]
-    return LOCALES[request.accept_languages.best_match(list(LOCALES)) or "zh"]
 
 
 def create_app(config: dict | None = None, *, clock=None, store=None, sender=None,
@@ -71,7 +40,7 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder="web/templates",
                 static_folder="web/static" if web else None)
     app.config.update(
-        SECRET_KEY=settings["secret_key"],
+        SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=_database_uri(settings, app.instance_path),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SESSION_COOKIE_NAME="idp_form",
@@ -80,26 +49,26 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
         SESSION_COOKIE_SECURE=settings.production,
         WTF_CSRF_TIME_LIMIT=None,
         # two PDFs of files.max_size (S5, L10) and the form around them; anything larger is 413
-        MAX_CONTENT_LENGTH=2 * int(settings["files.max_size"]) + 1024 * 1024,
+        MAX_CONTENT_LENGTH=2 * settings.files.max_size + 1024 * 1024,
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
     )
-    if web and not settings["issuer"].startswith("https://"):
+    if web and not settings.issuer.startswith("https://"):
         os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
     if web:
         from .adapters.http import RequestsSender
         from .adapters.store import make_store
-        store = store or make_store(settings["store_url"], settings["store_prefix"])
+        store = store or make_store(settings.store_url, settings.store_prefix)
         sender = sender or RequestsSender()
-    cipher = FieldCipher(settings["encryption_keys"], settings["encryption_key_current"])
+    cipher = FieldCipher(settings.encryption_keys, settings.encryption_key_current)
     svc = Services(settings=settings, clock=clock or SystemClock(), cipher=cipher)
     svc.store, svc.sender = store, sender
     if web:
         _wire_adapters(svc)
     app.extensions["idp"] = svc
-    passwords.configure(settings["passwords.argon2_time_cost"],
-                        settings["passwords.argon2_memory_cost"],
-                        settings["passwords.argon2_parallelism"])
+    passwords.configure(settings.passwords.argon2_time_cost,
+                        settings.passwords.argon2_memory_cost,
+                        settings.passwords.argon2_parallelism)
 
     db.init_app(app)
     if web:
@@ -114,11 +83,12 @@ def _add_web(app: Flask, settings: Settings) -> None:
     from . import cli, web
     from .extensions import babel, csrf, db, migrate
     from .protocol.server import create_server
+    from .web.locale import select_locale
 
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_locale)
-    _trust_proxies(app, int(settings["proxy.trusted_hops"]))
+    babel.init_app(app, locale_selector=select_locale)
+    _trust_proxies(app, settings.proxy.trusted_hops)
     from flask_babel import get_locale
     app.jinja_env.globals["get_locale"] = get_locale
     create_server(app)
@@ -148,8 +118,8 @@ def _wire_adapters(svc) -> None:
     from .domain.verification import VerificationCodes
 
     settings, store, clock = svc.settings, svc.store, svc.clock
-    svc.sessions = SessionStore(store, clock, settings["session.idle_timeout"],
-                                settings["session.absolute_timeout"])
+    svc.sessions = SessionStore(store, clock, settings.session.idle_timeout,
+                                settings.session.absolute_timeout)
     svc.captcha = make_captcha(settings, store, clock)
     svc.realname = make_realname_verifier(settings)
     svc.enterprise = make_enterprise_verifier(settings)
@@ -158,12 +128,3 @@ def _wire_adapters(svc) -> None:
     svc.codes = VerificationCodes(store, clock, svc.sms, svc.mail, settings,
                                   dispatch=make_dispatch(settings))
     svc.files = make_file_store(settings)
-
-
-def start_worker(app: Flask):
-    """Start the background worker when the settings ask for it (servers, not tests)."""
-    from . import worker
-    settings = app.extensions["idp"].settings
-    if settings["logout.background_worker"]:
-        return worker.start(app, float(settings["logout.worker_interval"]))
-    return None

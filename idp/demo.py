@@ -11,24 +11,15 @@ Refused when the settings say production — demo credentials must never reach p
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
-import tempfile
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from .demo_common import DEMO_USER, import_register_row
 from .domain.vocab import AUTHORIZATION_CODE, GRANT_TYPES, REFRESH_TOKEN
 
-DEMO_USER = {
-    "name": "张三",
-    "phone": "13800138000",
-    "password": "Demo-pass-2026",
-    "id_type": "resident_id",
-    "id_number": "11010519491231002X",
-    "email": "zhangsan@example.com",
-}
 PASSWORD = DEMO_USER["password"]
 DEMO_HANDLERS = [  # natural persons, real-name verified, so they may be bound as handlers (P3)
     {"name": "李四", "phone": "13800138001", "id_type": "resident_id",
@@ -104,24 +95,6 @@ def _seed_registers() -> list[str]:
         done += import_register_row("practitioners", f"王五,resident_id,"
                                     f"{DEMO_HANDLERS[1]['id_number']},{DEMO_AGENCY['uscc']}")
     return done
-
-
-REGISTER_HEADERS = {"agencies": "uscc,name,filed_on",
-                    "practitioners": "name,id_type,id_number,agency_uscc"}
-
-
-def import_register_row(kind: str, row: str) -> list[str]:
-    """One CSV row into a register through ``registers_import.import_file``, as an operator
-    imports."""
-    from .domain import registers_import
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, f"{kind}.csv")
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(f"{REGISTER_HEADERS[kind]}\n{row}\n")
-        report = registers_import.import_file(path, kind)
-    if not report.ok:
-        raise RuntimeError(f"demo {kind} rejected: {report.rejected}")
-    return [f"register {kind}: {report.created} row"] if report.created else []
 
 
 def _seed_handlers() -> list[str]:

@@ -24,7 +24,7 @@ import hashlib
 import os
 import tempfile
 
-from . import demo
+from .demo_common import DEMO_USER, import_register_row
 
 PASSWORD = "Legacy-pass-2026"
 ZHIXIN = {"uscc": "911101087000000522", "name": "北京知信商标代理有限公司"}  # filed (Y1)
@@ -39,7 +39,7 @@ ACCOUNTS = [  # (scheme, row); every number and code here passes its check (D1, 
                  street="北京市海淀区知春路 1 号", postal_code="100083",
                  registered_at="2019-03-01 10:00:00")),
     ("bcrypt", dict(legacy_id="tm_zhangsan", type="natural", name="张三", id_type="resident_id",
-                    id_number=demo.DEMO_USER["id_number"], mobile=demo.DEMO_USER["phone"],
+                    id_number=DEMO_USER["id_number"], mobile=DEMO_USER["phone"],
                     registered_at="2018-06-01 09:00:00")),
     ("salted_sha256", dict(legacy_id="tm_hengtai", type="legal", name="北京恒泰科技有限公司",
                            uscc="91110108700000036C", mobile="13800138031",
@@ -58,7 +58,7 @@ ACCOUNTS = [  # (scheme, row); every number and code here passes its check (D1, 
                  id_number="110105198306110069", registered_at="2020-07-01 10:00:00",
                  designated="0")),
 ]
-LINKED = ("tm_zhangsan", demo.DEMO_USER["phone"])  # legacy id, the demo user's mobile (L6)
+LINKED = ("tm_zhangsan", DEMO_USER["phone"])  # legacy id, the demo user's mobile (L6)
 
 
 def seed() -> list[str]:
@@ -70,11 +70,11 @@ def _seed_registers() -> list[str]:
     from .domain import accounts, registers
     done = []
     if registers.filing_for(registers.uscc_index(ZHIXIN["uscc"])) is None:
-        done += demo.import_register_row("agencies", f"{ZHIXIN['uscc']},{ZHIXIN['name']},"
+        done += import_register_row("agencies", f"{ZHIXIN['uscc']},{ZHIXIN['name']},"
                                                      "2016-09-01")
     name, number = PRACTITIONER
     if registers.practitioner_for(accounts.id_number_index(number)) is None:
-        done += demo.import_register_row("practitioners",
+        done += import_register_row("practitioners",
                                          f"{name},resident_id,{number},{ZHIXIN['uscc']}")
     return done
 

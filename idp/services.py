@@ -79,10 +79,10 @@ class Services:
         return self.__dict__.get(name)
 
     def blind_index(self, value: str, purpose: str) -> str:
-        return keyed_digest(self.settings["secrets.blind_index_key"], value, purpose)
+        return keyed_digest(self.settings.secrets.blind_index_key, value, purpose)
 
     def client_secret_digest(self, secret: str) -> str:
-        return keyed_digest(self.settings["secrets.client_secret_pepper"], secret,
+        return keyed_digest(self.settings.secrets.client_secret_pepper, secret,
                             purposes.CLIENT_SECRET)
 
     def now(self) -> int:

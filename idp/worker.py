@@ -39,3 +39,11 @@ def start(app, interval: float) -> threading.Thread:
     thread.stop = stop
     thread.start()
     return thread
+
+
+def start_worker(app) -> threading.Thread | None:
+    """Start the background worker when the settings ask for it (servers, not tests)."""
+    settings = app.extensions["idp"].settings
+    if settings.logout.background_worker:
+        return start(app, settings.logout.worker_interval)
+    return None

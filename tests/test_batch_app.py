@@ -30,7 +30,7 @@ WEB_ONLY = ("idp.web", "idp.protocol", "idp.flows", "idp.admin", "idp.adapters.s
 PROBE = """
 import json, sys
 prefixes = tuple(json.loads(sys.stdin.read()))
-from idp.cli import main
+from idp.cli.main import main
 sys.argv = ["idp", *sys.argv[1:]]
 try:
     main()

@@ -1,4 +1,4 @@
-"""The ``idp`` operator command (idp/cli.py, idp/demo.py) driven through Flask's CLI runner.
+"""The ``idp`` operator command (idp/cli/, idp/demo.py) driven through Flask's CLI runner.
 
 Registration follows the rules of client metadata (OIDC Dynamic Client Registration §2,
 RFC 7591 §2, exact redirect URIs per RFC 9700 §4.1.3); errors exit non-zero and name the problem.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import os
 import re
 import secrets
@@ -58,6 +59,11 @@ def production(**changes) -> dict:
     return config
 
 
+def attribute(settings, dotted: str):
+    """The typed attribute a dotted key names (``session.idle_timeout``)."""
+    return functools.reduce(getattr, dotted.split("."), settings)
+
+
 def write_toml(path: Path, text: str) -> str:
     path.write_text(text, encoding="utf-8")
     return str(path)
@@ -65,10 +71,10 @@ def write_toml(path: Path, text: str) -> str:
 
 def test_defaults_come_from_default_toml():
     settings = load_settings(environ={})
-    assert settings["env"] == "development"
-    assert settings["issuer"] == DEFAULTS["issuer"]
-    assert settings["session.idle_timeout"] == DEFAULTS["session"]["idle_timeout"]
-    assert settings["store_url"] == "memory://" and settings["database_url"].startswith("sqlite")
+    assert settings.env == "development"
+    assert settings.issuer == DEFAULTS["issuer"]
+    assert settings.session.idle_timeout == DEFAULTS["session"]["idle_timeout"]
+    assert settings.store_url == "memory://" and settings.database_url.startswith("sqlite")
 
 
 def test_precedence_default_file_env_overrides(tmp_path):
@@ -76,20 +82,20 @@ def test_precedence_default_file_env_overrides(tmp_path):
                         "[protocol]\ncode_ttl = 30\naccess_token_ttl = 900\n"
                         "[login]\nmax_failures = 7\n")
     only_file = load_settings(environ={"IDP_CONFIG": config})
-    assert only_file["protocol.code_ttl"] == 30
-    assert only_file["protocol.access_token_ttl"] == 900
-    assert only_file["protocol.id_token_ttl"] == DEFAULTS["protocol"]["id_token_ttl"]
+    assert only_file.protocol.code_ttl == 30
+    assert only_file.protocol.access_token_ttl == 900
+    assert only_file.protocol.id_token_ttl == DEFAULTS["protocol"]["id_token_ttl"]
 
     env = {"IDP_CONFIG": config, "IDP_PROTOCOL_CODE_TTL": "20", "IDP_LOGIN_MAX_FAILURES": "9"}
     with_env = load_settings(environ=env)
-    assert with_env["protocol.code_ttl"] == 20
-    assert with_env["protocol.access_token_ttl"] == 900  # file still wins over the default
-    assert with_env["login.max_failures"] == 9
+    assert with_env.protocol.code_ttl == 20
+    assert with_env.protocol.access_token_ttl == 900  # file still wins over the default
+    assert with_env.login.max_failures == 9
 
     with_overrides = load_settings({"protocol": {"code_ttl": 10}}, environ=env)
-    assert with_overrides["protocol.code_ttl"] == 10
-    assert with_overrides["login.max_failures"] == 9
-    assert with_overrides["protocol.access_token_ttl"] == 900
+    assert with_overrides.protocol.code_ttl == 10
+    assert with_overrides.login.max_failures == 9
+    assert with_overrides.protocol.access_token_ttl == 900
 
 
 def test_env_values_are_read_as_toml():
@@ -101,30 +107,30 @@ def test_env_values_are_read_as_toml():
         "IDP_ISSUER": "http://localhost:8080/",
         "IDP_STORE_PREFIX": "tm:",
     })
-    assert settings["session.idle_timeout"] == 600
-    assert settings["session.absolute_timeout"] == DEFAULTS["session"]["absolute_timeout"]
-    assert settings["logout.background_worker"] is False
-    assert settings["logout.worker_interval"] == 2.5
-    assert settings["protocol.scopes_supported"] == ("openid", "profile")
-    assert settings["issuer"] == "http://localhost:8080"  # not TOML: a string, slash trimmed
-    assert settings["store_prefix"] == "tm:"
+    assert settings.session.idle_timeout == 600
+    assert settings.session.absolute_timeout == DEFAULTS["session"]["absolute_timeout"]
+    assert settings.logout.background_worker is False
+    assert settings.logout.worker_interval == 2.5
+    assert settings.protocol.scopes_supported == ("openid", "profile")
+    assert settings.issuer == "http://localhost:8080"  # not TOML: a string, slash trimmed
+    assert settings.store_prefix == "tm:"
 
 
 def test_env_inline_table_replaces_a_whole_table():
     key = _key()
     settings = load_settings(environ={"IDP_ENCRYPTION_KEYS": f'{{k1 = "{key}"}}',
                                       "IDP_ENCRYPTION_KEY_CURRENT": "k1"})
-    assert settings["encryption_keys"] == {"k1": key}
-    assert settings["encryption_key_current"] == "k1"
+    assert settings.encryption_keys == {"k1": key}
+    assert settings.encryption_key_current == "k1"
 
 
 def test_env_nested_key_next_to_a_top_level_key_of_similar_name():
     """IDP_SECRET_KEY is the top-level secret_key; IDP_SECRETS_* go into [secrets]."""
     settings = load_settings(environ={"IDP_SECRET_KEY": "s" * 40,
                                       "IDP_SECRETS_BLIND_INDEX_KEY": "b" * 40})
-    assert settings["secret_key"] == "s" * 40
-    assert settings["secrets.blind_index_key"] == "b" * 40
-    assert settings["secrets.client_secret_pepper"] == DEFAULTS["secrets"]["client_secret_pepper"]
+    assert settings.secret_key == "s" * 40
+    assert settings.secrets.blind_index_key == "b" * 40
+    assert settings.secrets.client_secret_pepper == DEFAULTS["secrets"]["client_secret_pepper"]
 
 
 def test_idp_config_naming_a_missing_file_is_refused(tmp_path):
@@ -147,7 +153,7 @@ def test_settings_that_cannot_work_are_refused_in_development(changes, message):
 def test_a_complete_production_configuration_passes():
     settings = load_settings(production(), environ={})
     assert settings.production
-    assert settings["issuer"] == "https://id.example.gov.cn"
+    assert settings.issuer == "https://id.example.gov.cn"
 
 
 def test_the_production_example_file_shape_passes(tmp_path):
@@ -167,7 +173,7 @@ def test_the_production_example_file_shape_passes(tmp_path):
         "[enterprise]", 'backend = "http"', 'url = "https://gsxt.example.invalid/verify"', ""])
     settings = load_settings(environ={"IDP_CONFIG": write_toml(tmp_path / "prod.toml", text)})
     assert settings.production
-    assert list(settings["encryption_keys"]) == ["k2026a"]
+    assert list(settings.encryption_keys) == ["k2026a"]
 
 
 def test_production_can_come_from_the_environment_alone():
@@ -333,10 +339,10 @@ def test_a_value_of_the_wrong_type_is_refused(overrides, message):
 def test_type_rules_int_for_float_and_empty_strings():
     settings = load_settings({"logout": {"worker_interval": 2}, "sms": {"http_url": ""}},
                              environ={"IDP_REALNAME_TIMEOUT": "3"})
-    assert settings["logout.worker_interval"] == 2.0
-    assert isinstance(settings["logout.worker_interval"], float)
-    assert isinstance(settings.typed.realname.timeout, float)
-    assert settings["sms.http_url"] == ""
+    assert settings.logout.worker_interval == 2.0
+    assert isinstance(settings.logout.worker_interval, float)
+    assert isinstance(settings.realname.timeout, float)
+    assert settings.sms.http_url == ""
 
 
 def test_a_string_setting_takes_the_variable_as_it_is():
@@ -344,20 +350,20 @@ def test_a_string_setting_takes_the_variable_as_it_is():
     is unquoted as before."""
     settings = load_settings(environ={"IDP_SECRET_KEY": "1" * 40,
                                       "IDP_AGREEMENT_VERSION": '"2026-01-01"'})
-    assert settings["secret_key"] == "1" * 40
-    assert settings["agreement.version"] == "2026-01-01"
+    assert settings.secret_key == "1" * 40
+    assert settings.agreement.version == "2026-01-01"
 
 
 def test_encryption_keys_is_a_free_form_table():
     key = _key()
     settings = load_settings({"encryption_keys": {"any-id_2026": key},
                               "encryption_key_current": "any-id_2026"}, environ={})
-    assert settings["encryption_keys"] == {"any-id_2026": key}
+    assert settings.encryption_keys == {"any-id_2026": key}
 
 
 def test_the_test_harness_variables_are_not_settings():
     settings = load_settings(environ={"IDP_TEST_DATABASE": "postgres", "IDP_TEST_STORE": "redis"})
-    assert settings["store_url"] == DEFAULTS["store_url"]
+    assert settings.store_url == DEFAULTS["store_url"]
 
 
 @pytest.mark.parametrize("key, value", list(_documented_keys()))
@@ -370,16 +376,16 @@ def test_every_documented_key_is_accepted_from_a_file_and_a_variable(tmp_path, k
     from_file = load_settings(environ={"IDP_CONFIG": write_toml(tmp_path / "site.toml", text)})
     from_env = load_settings(environ={variable: _toml(value) if not isinstance(value, str)
                                       else value})
-    assert from_file[key] == expected
-    assert from_env[key] == expected
+    assert attribute(from_file, key) == expected
+    assert attribute(from_env, key) == expected
 
 
 def test_the_typed_object_is_frozen_and_replace_checks_types():
     settings = load_settings(environ={})
     with pytest.raises(dataclasses.FrozenInstanceError):
-        settings.typed.session.idle_timeout = 5  # type: ignore[misc]
+        settings.session.idle_timeout = 5  # type: ignore[misc]
     changed = settings.replace({"session.idle_timeout": 5})
-    assert changed["session.idle_timeout"] == 5 and settings["session.idle_timeout"] != 5
+    assert changed.session.idle_timeout == 5 and settings.session.idle_timeout != 5
     with pytest.raises(ConfigError, match="session.idle_timeout must be a whole number"):
         settings.replace({"session.idle_timeout": "5"})
 
@@ -397,9 +403,26 @@ def test_a_plain_wheel_install_finds_default_toml(tmp_path):
         assert "idp/config/default.toml" in archive.namelist()
         archive.extractall(site)
     code = (f"import idp, idp.config as c; assert idp.__file__.startswith({str(site)!r}), "
-            "idp.__file__; print(c.load_settings(environ={})['session.idle_timeout'])")
+            "idp.__file__; print(c.load_settings(environ={}).session.idle_timeout)")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                             text=True, timeout=60,
                             env=_clean_environ(PYTHONPATH=str(site)))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(DEFAULTS["session"]["idle_timeout"])
+
+
+def test_production_code_reads_typed_attributes_not_dotted_keys():
+    """Issue 10 item 6: ``settings.session.idle_timeout``, never
+    ``settings["session.idle_timeout"]`` (a dotted key is a string mypy cannot check and a rename
+    cannot find); ``Settings`` offers no dotted lookup, and no module of idp/ spells one."""
+    assert not hasattr(load_settings(environ={}), "__getitem__")
+    package = Path(__file__).resolve().parent.parent / "idp"
+    tables = "|".join(f.name for f in dataclasses.fields(IdpSettings)
+                      if str(f.type).endswith("Settings"))
+    # ``settings[...]``, ``settings.get(...)``, or any ``x["login.max_failures"]`` (an alias)
+    dotted = re.compile(rf"settings\s*(\[|\.get\()|\[\s*f?[\"']({tables})\.")
+    found = [f"{path.relative_to(package.parent)}:{number}: {line.strip()}"
+             for path in sorted(package.rglob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if dotted.search(line)]
+    assert found == []

@@ -1,6 +1,8 @@
 """The direction of imports between layers (docs: architecture.md, "Layers and the direction of
 imports"): web → flows → protocol → domain ← adapters. Checked over the source with ``ast`` so
-the rule holds as the code grows; an import inside a function counts like any other.
+the rule holds as the code grows; an import inside a function counts like any other. Also
+here (issue 10, item 4): no import circles among the modules of idp, no private name used across
+modules, and the place of the coming ``idp/admin`` package.
 """
 from __future__ import annotations
 
@@ -23,8 +25,8 @@ RULES = {
 EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+def _module_name(path: Path, package: Path | None = None) -> str:
+    parts = path.relative_to((package or PACKAGE).parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -38,9 +40,9 @@ def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
-def imports(path: Path):
+def imports(path: Path, package: Path | None = None):
     """(imported module, names imported from it, line) for every import in the file."""
-    module = _module_name(path)
+    module = _module_name(path, package)
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -144,7 +146,7 @@ def transaction_endings(path: Path, root: Path | None = None) -> list[str]:
 @pytest.mark.parametrize("layer", UNIT_OF_WORK_LAYERS)
 def test_the_request_is_the_transaction(layer):
     """Issue 10 item 1: domain, protocol and flows flush and never commit or roll back; the
-    request and CLI edges do (``idp/web/__init__.py``, ``idp/cli.py``)."""
+    request and CLI edges do (``idp/web/__init__.py``, ``idp/cli/common.py``)."""
     found = [hit for path in sorted((PACKAGE / layer).rglob("*.py"))
              if str(path.relative_to(PACKAGE.parent)) not in UNIT_OF_WORK_EXCEPTIONS
              for hit in transaction_endings(path)]
@@ -157,3 +159,262 @@ def test_the_transaction_checker_sees_commits(tmp_path):
                    "    transaction.rollback()\n    self.commit()\n")
     assert [hit.split(" ", 1)[1] for hit in transaction_endings(bad, root=tmp_path)] == [
         "session.commit()", "transaction.rollback()"]
+
+
+# No import circles among the modules of idp (issue 10, item 4), counting imports inside
+# functions like any other: a circle hidden in a function still ties the two modules together.
+# Imports under ``if TYPE_CHECKING:`` are not counted (they never run).
+# Circles being removed by the regrouping of these web modules into feature packages; each
+# entry allows a circle among (a subset of) its modules only, and must go once they are apart.
+ALLOWED_CYCLES: dict[frozenset[str], str] = {
+    frozenset({"idp.web.supplement", "idp.web.supplement_org", "idp.web.supplement_org_form"}):
+        "supplementation of persons and organisations: web/supplement package",
+    frozenset({"idp.web.org_binding", "idp.web.org_registration"}):
+        "organisation registration and handler binding: web/registration package",
+}
+
+
+def module_files(root: Path | None = None) -> dict[str, Path]:
+    package = root or PACKAGE
+    return {_module_name(path, package): path for path in sorted(package.rglob("*.py"))}
+
+
+def _type_checking(node: ast.AST) -> bool:
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and (
+        (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
+
+
+def import_graph(root: Path | None = None) -> dict[str, dict[str, int]]:
+    """module -> {idp module it imports at run time: line}. ``from pkg import name`` counts as
+    importing ``pkg.name`` when that is a module, else ``pkg``."""
+    files = module_files(root)
+    graph: dict[str, dict[str, int]] = {}
+    for module, path in files.items():
+        edges = graph.setdefault(module, {})
+        stack: list[ast.AST] = [ast.parse(path.read_text(encoding="utf-8"), filename=str(path))]
+        while stack:
+            node = stack.pop()
+            if _type_checking(node):
+                stack.extend(node.orelse)  # type: ignore[attr-defined]
+                continue
+            stack.extend(ast.iter_child_nodes(node))
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = _resolve(module, path.name == "__init__.py", node)
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in files else base
+                           for a in node.names]
+            else:
+                continue
+            for target in targets:
+                if target in files and target != module:
+                    edges[target] = min(edges.get(target, node.lineno), node.lineno)
+    return graph
+
+
+def strongly_connected(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """The groups of two or more modules that import each other, directly or around a circle
+    (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, {})))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    groups.append(sorted(group))
+    return groups
+
+
+def describe_cycle(graph: dict[str, dict[str, int]], group: list[str]) -> str:
+    """One circle through the group, with the line of each import: ``a -> b (line 3) -> a``."""
+    start, members = group[0], set(group)
+    paths = {start: [start]}
+    queue = [start]
+    while queue:
+        node = queue.pop(0)
+        for target in sorted(graph[node]):
+            if target == start:
+                path = paths[node] + [start]
+                return " -> ".join(
+                    path[0] if i == 0 else f"{step} (line {graph[path[i - 1]][step]})"
+                    for i, step in enumerate(path))
+            if target in members and target not in paths:
+                paths[target] = paths[node] + [target]
+                queue.append(target)
+    return " <-> ".join(group)
+
+
+def _allowed(group: list[str]) -> bool:
+    return any(set(group) <= allowed for allowed in ALLOWED_CYCLES)
+
+
+def test_no_import_cycles_among_idp_modules():
+    """Issue 10 item 4: every circle found is reported as one path of imports, with lines."""
+    graph = import_graph()
+    found = [describe_cycle(graph, group) for group in strongly_connected(graph)
+             if not _allowed(group)]
+    assert found == []
+
+
+def test_every_allowed_cycle_still_exists():
+    groups = strongly_connected(import_graph())
+    for allowed, why in ALLOWED_CYCLES.items():
+        assert any(len(allowed & set(group)) > 1 for group in groups), \
+            f"{sorted(allowed)} ({why}) no longer import each other: drop it from ALLOWED_CYCLES"
+
+
+def test_the_cycle_checker_sees_function_level_imports(tmp_path):
+    fake = tmp_path / "idp"
+    (fake / "web").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "web" / "__init__.py").write_text("")
+    (fake / "web" / "a.py").write_text("from . import b\n")
+    (fake / "web" / "b.py").write_text("def f():\n    from .c import thing\n")
+    (fake / "web" / "c.py").write_text("from typing import TYPE_CHECKING\nimport idp.web.a\n"
+                                       "if TYPE_CHECKING:\n    from . import d\n")
+    (fake / "web" / "d.py").write_text("from .c import x\n")
+    graph = import_graph(fake)
+    assert strongly_connected(graph) == [["idp.web.a", "idp.web.b", "idp.web.c"]]
+    assert describe_cycle(graph, ["idp.web.a", "idp.web.b", "idp.web.c"]) == (
+        "idp.web.a -> idp.web.b (line 1) -> idp.web.c (line 2) -> idp.web.a (line 2)")
+
+
+# No module uses a private (``_underscore``) name of another module of idp: what two modules
+# share is public, named without the underscore (issue 10, item 4).
+# Being removed with the regrouping of these web modules (see ALLOWED_CYCLES): file -> why.
+PRIVATE_EXCEPTIONS: dict[str, str] = {
+    "idp/web/org_binding.py": "org_registration's flow helpers: web/registration package",
+    "idp/web/supplement_org.py": "supplement's flow helpers: web/supplement package",
+    "idp/web/supplement_org_form.py": "supplement's flow helpers: web/supplement package",
+}
+
+
+def private_uses(root: Path | None = None) -> list[str]:
+    """``from idp.x import _name`` and ``x._name`` (x an imported idp module or name) in every
+    module of idp, with file and line."""
+    package = root or PACKAGE
+    files = module_files(package)
+    found = []
+    for module, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        imported: set[str] = set()
+        where = path.relative_to(package.parent)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = _resolve(module, path.name == "__init__.py", node)
+                if not _under(base, "idp"):
+                    continue
+                for alias in node.names:
+                    imported.add(alias.asname or alias.name)
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                        found.append(f"{where}:{node.lineno} imports {base}.{alias.name}")
+            elif isinstance(node, ast.Import):
+                imported.update((a.asname or a.name).split(".")[0] for a in node.names
+                                if _under(a.name, "idp"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in imported and node.attr.startswith("_")
+                    and not node.attr.startswith("__")):
+                found.append(f"{where}:{node.lineno} uses {node.value.id}.{node.attr}")
+    return found
+
+
+def test_no_module_uses_a_private_name_of_another():
+    found = [hit for hit in private_uses() if hit.split(":")[0] not in PRIVATE_EXCEPTIONS]
+    assert found == []
+
+
+def test_every_private_exception_is_still_needed():
+    files = {hit.split(":")[0] for hit in private_uses()}
+    for file, why in PRIVATE_EXCEPTIONS.items():
+        assert file in files, f"{file} ({why}) no longer uses a private name: drop it"
+
+
+def test_the_private_name_checker_sees_imports_and_attributes(tmp_path):
+    fake = tmp_path / "idp"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "a.py").write_text("_hidden = 1\n")
+    (fake / "b.py").write_text("from .a import _hidden\nfrom . import a\nfrom __future__ import "
+                               "annotations\nfrom flask_babel import gettext as _\n"
+                               "x = a._hidden + a.__name__.__len__()\n")
+    assert private_uses(fake) == ["idp/b.py:1 imports idp.a._hidden", "idp/b.py:5 uses a._hidden"]
+
+
+# The coming back-office package, idp/admin: it stands on the same layers as the web pages
+# (domain, protocol, flows, adapters, services, extensions), never on the web package, and
+# nothing in idp imports it. Checked now, so the rule holds from its first module.
+ADMIN = "idp.admin"
+ADMIN_MAY_IMPORT = ("idp.domain", "idp.protocol", "idp.flows", "idp.adapters", "idp.services",
+                    "idp.extensions", ADMIN)
+
+
+def admin_violations(root: Path | None = None) -> list[str]:
+    package = root or PACKAGE
+    found = []
+    for module, path in module_files(package).items():
+        inside = _under(module, ADMIN)
+        where = path.relative_to(package.parent)
+        for target, _names, line in imports(path, package):
+            if not _under(target, "idp"):
+                continue
+            if inside and not any(_under(target, ok) for ok in ADMIN_MAY_IMPORT):
+                found.append(f"{where}:{line} imports {target} (idp.admin may import only "
+                             f"{', '.join(ADMIN_MAY_IMPORT[:-1])})")
+            if not inside and _under(target, ADMIN):
+                found.append(f"{where}:{line} imports {target} (nothing in idp imports "
+                             f"idp.admin)")
+    return found
+
+
+def test_the_admin_package_uses_the_inner_layers_and_nothing_imports_it():
+    assert admin_violations() == []
+
+
+def test_the_admin_checker_sees_both_directions(tmp_path):
+    fake = tmp_path / "idp"
+    (fake / "admin").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "admin" / "__init__.py").write_text("from ..domain import accounts\n"
+                                                "from . import views\n")
+    (fake / "admin" / "views.py").write_text("def f():\n    from ..web import forms\n")
+    (fake / "cli.py").write_text("from .admin import views\n")
+    assert sorted(admin_violations(fake)) == [
+        "idp/admin/views.py:2 imports idp.web (idp.admin may import only idp.domain, "
+        "idp.protocol, idp.flows, idp.adapters, idp.services, idp.extensions)",
+        "idp/admin/views.py:2 imports idp.web.forms (idp.admin may import only idp.domain, "
+        "idp.protocol, idp.flows, idp.adapters, idp.services, idp.extensions)",
+        "idp/cli.py:1 imports idp.admin (nothing in idp imports idp.admin)",
+        "idp/cli.py:1 imports idp.admin.views (nothing in idp imports idp.admin)"]

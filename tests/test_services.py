@@ -42,7 +42,7 @@ def test_the_batch_app_leaves_the_web_only_services_unwired_and_says_so(database
     app = create_app({**TEST_SETTINGS, "database_url": database_url}, web=False)
     with app.app_context():
         svc = services()
-        assert svc.settings["issuer"] and svc.cipher is not None and svc.now() > 0
+        assert svc.settings.issuer and svc.cipher is not None and svc.now() > 0
         for name in WEB_ONLY:
             assert svc.wired(name) is None
             with pytest.raises(NotWired, match=rf"services\(\)\.{name} is wired only in the web "

@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from idp.cli import _fail, in_transaction
+from idp.cli import common
 from idp.domain import clients, transaction
 from idp.domain.models import Client
 from idp.extensions import db
@@ -147,11 +147,11 @@ def test_a_rolled_back_savepoint_drops_its_side_effects(app):
 def _tx_command(fail):
     clients.create_client(name="t", redirect_uris=[URI], client_id="tx-cli")
     if fail:
-        _fail("refused")
+        common.fail("refused")
 
 
 def test_a_cli_command_commits_once_it_ran_and_not_when_it_fails(app):
-    app.cli.add_command(in_transaction(_tx_command))
+    app.cli.add_command(common.in_transaction(_tx_command))
     runner = app.test_cli_runner()
     assert runner.invoke(args=["tx-test", "--fail"]).exit_code == 1
     db.session.rollback()

@@ -20,6 +20,7 @@ import secrets
 
 from captcha.image import ImageCaptcha
 
+from ..config import Settings
 from ..domain import purposes
 from ..domain.crypto import keyed_digest
 from ..domain.identifiers import normalize
@@ -88,9 +89,9 @@ class ImageCaptchaAdapter:
         self.store.delete(PREFIX + challenge_id)
 
 
-def make_captcha(settings, store, clock) -> ImageCaptchaAdapter:
+def make_captcha(settings: Settings, store, clock) -> ImageCaptchaAdapter:
     """The captcha the settings ask for (``[captcha]`` in idp/config/default.toml)."""
-    fixed = settings["captcha.deterministic_answer"] if settings["captcha.deterministic"] else None
-    return ImageCaptchaAdapter(store, clock, key=settings["secret_key"],
-                               ttl=settings["captcha.ttl"], length=settings["captcha.length"],
+    fixed = settings.captcha.deterministic_answer if settings.captcha.deterministic else None
+    return ImageCaptchaAdapter(store, clock, key=settings.secret_key,
+                               ttl=settings.captcha.ttl, length=settings.captcha.length,
                                fixed_answer=fixed)

@@ -13,6 +13,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
+from ..config import Settings
+
 log = logging.getLogger(__name__)
 
 
@@ -35,7 +37,7 @@ class BackgroundDispatch:
             log.info("background delivery ended with an error", exc_info=True)
 
 
-def make_dispatch(settings) -> Callable[[Callable[[], None]], None]:
+def make_dispatch(settings: Settings) -> Callable[[Callable[[], None]], None]:
     """Background threads as soon as a real gateway is configured, else inline."""
-    real = settings["sms.backend"] != "outbox" or settings["mail.backend"] != "outbox"
+    real = settings.sms.backend != "outbox" or settings.mail.backend != "outbox"
     return BackgroundDispatch() if real else inline

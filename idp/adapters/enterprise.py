@@ -16,7 +16,7 @@ import csv
 import logging
 from pathlib import Path
 
-from ..config import ROOT, ConfigError
+from ..config import ROOT, ConfigError, Settings
 from ..domain import documents
 from ..domain.errors import ValidationError
 from ..domain.ports import EnterpriseRecord, EnterpriseUnavailable, VerificationResult
@@ -88,12 +88,12 @@ class HttpEnterpriseVerifier(JsonVerificationService):
         return self.ask(body, _masked(record))
 
 
-def make_enterprise_verifier(settings) -> LocalEnterpriseVerifier | HttpEnterpriseVerifier:
+def make_enterprise_verifier(settings: Settings) -> LocalEnterpriseVerifier | HttpEnterpriseVerifier:
     """The verifier the settings ask for (``[enterprise]`` in idp/config/default.toml)."""
-    backend = settings["enterprise.backend"]
+    backend = settings.enterprise.backend
     if backend == "local":
-        outage = bool(settings["enterprise.local_outage"])
-        path = str(settings["enterprise.known_enterprises_file"] or "")
+        outage = settings.enterprise.local_outage
+        path = settings.enterprise.known_enterprises_file
         if not path:
             return LocalEnterpriseVerifier(outage=outage)
         file = Path(path) if Path(path).is_absolute() else ROOT / path
@@ -102,12 +102,12 @@ def make_enterprise_verifier(settings) -> LocalEnterpriseVerifier | HttpEnterpri
                               "file")
         return LocalEnterpriseVerifier(read_known_enterprises(file), outage=outage)
     if backend == "http":
-        if not str(settings["enterprise.url"]).startswith(("https://", "http://")):
+        if not settings.enterprise.url.startswith(("https://", "http://")):
             raise ConfigError("enterprise.url must be the enterprise register's http(s) URL")
-        if not settings["enterprise.api_key"]:
+        if not settings.enterprise.api_key:
             raise ConfigError("enterprise.api_key must be set for the http backend")
-        return HttpEnterpriseVerifier(settings["enterprise.url"],
-                                      str(settings["enterprise.api_key"]),
-                                      timeout=float(settings["enterprise.timeout"]),
-                                      api_key_header=settings["enterprise.api_key_header"])
+        return HttpEnterpriseVerifier(settings.enterprise.url,
+                                      settings.enterprise.api_key,
+                                      timeout=settings.enterprise.timeout,
+                                      api_key_header=settings.enterprise.api_key_header)
     raise ConfigError(f'enterprise.backend must be "local" or "http", not {backend!r}')

@@ -11,6 +11,8 @@ import re
 import secrets
 from pathlib import Path
 
+from ..config import Settings
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 _NAME = re.compile(r"[0-9a-f]{32}\.bin")
 
@@ -42,8 +44,8 @@ class LocalFileStore:
         self._path(name).unlink(missing_ok=True)
 
 
-def make_file_store(settings) -> LocalFileStore:
-    backend = settings.get("files.backend", "local")
+def make_file_store(settings: Settings) -> LocalFileStore:
+    backend = settings.files.backend
     if backend != "local":
         raise ValueError(f"unknown files.backend {backend!r}")
-    return LocalFileStore(settings.get("files.upload_dir", "instance/uploads"))
+    return LocalFileStore(settings.files.upload_dir)

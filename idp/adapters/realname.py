@@ -13,7 +13,7 @@ import csv
 import logging
 from pathlib import Path
 
-from ..config import ROOT, ConfigError
+from ..config import ROOT, ConfigError, Settings
 from ..domain import documents
 from ..domain.errors import ValidationError
 from ..domain.ports import RealNameUnavailable, VerificationResult
@@ -75,11 +75,11 @@ class HttpVerifier(JsonVerificationService):
         return self.ask(body, f"{id_type} {mask(number)}")
 
 
-def make_realname_verifier(settings) -> LocalVerifier | HttpVerifier:
+def make_realname_verifier(settings: Settings) -> LocalVerifier | HttpVerifier:
     """The verifier the settings ask for (``[realname]`` in idp/config/default.toml)."""
-    backend = settings["realname.backend"]
+    backend = settings.realname.backend
     if backend == "local":
-        path = str(settings["realname.known_identities_file"] or "")
+        path = settings.realname.known_identities_file
         if not path:
             return LocalVerifier()
         file = Path(path) if Path(path).is_absolute() else ROOT / path
@@ -87,11 +87,11 @@ def make_realname_verifier(settings) -> LocalVerifier | HttpVerifier:
             raise ConfigError(f"realname.known_identities_file names {path}, which is not a file")
         return LocalVerifier(read_known_identities(file))
     if backend == "http":
-        if not str(settings["realname.url"]).startswith(("https://", "http://")):
+        if not settings.realname.url.startswith(("https://", "http://")):
             raise ConfigError("realname.url must be the verification service's http(s) URL")
-        if not settings["realname.api_key"]:
+        if not settings.realname.api_key:
             raise ConfigError("realname.api_key must be set for the http backend")
-        return HttpVerifier(settings["realname.url"], str(settings["realname.api_key"]),
-                            timeout=float(settings["realname.timeout"]),
-                            api_key_header=settings["realname.api_key_header"])
+        return HttpVerifier(settings.realname.url, settings.realname.api_key,
+                            timeout=settings.realname.timeout,
+                            api_key_header=settings.realname.api_key_header)
     raise ConfigError(f'realname.backend must be "local" or "http", not {backend!r}')

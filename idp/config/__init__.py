@@ -2,9 +2,8 @@
 
 Every setting is documented in ``idp/config/default.toml`` (package data). ``load_settings``
 checks each layer (``loader``: unknown keys and wrong types are refused, naming the key and its
-source), builds the typed ``schema.IdpSettings`` once and then refuses settings that cannot work
-(``check_settings``). ``Settings`` wraps the typed object: ``settings.typed.session.idle_timeout``
-or the dotted ``settings["session.idle_timeout"]`` most callers still use.
+source), builds the typed ``Settings`` once and then refuses settings that cannot work
+(``check_settings``). Callers read typed attributes: ``settings.session.idle_timeout``.
 """
 from __future__ import annotations
 
@@ -22,30 +21,9 @@ __all__ = ["ROOT", "ConfigError", "IdpSettings", "Settings", "check_production",
            "default_toml", "load_settings"]
 
 
-class Settings:
-    """The typed settings (``typed``) with dotted access for callers not yet migrated."""
-
-    def __init__(self, typed: IdpSettings, defaults: IdpSettings):
-        self.typed = typed
-        self.defaults = defaults
-
-    def __getitem__(self, dotted: str) -> Any:
-        node: Any = self.typed
-        for part in dotted.split("."):
-            if not dataclasses.is_dataclass(node) or part not in _field_names(node):
-                raise KeyError(dotted)
-            node = getattr(node, part)
-        return node
-
-    def get(self, dotted: str, default: Any = None) -> Any:
-        try:
-            return self[dotted]
-        except KeyError:
-            return default
-
-    @property
-    def production(self) -> bool:
-        return self.typed.env == "production"
+class Settings(IdpSettings):
+    """The typed settings (``schema.IdpSettings``: one attribute per table of ``default.toml``,
+    and ``production``) with a checked copy for tests that change a setting."""
 
     def replace(self, changes: Mapping[str, Any]) -> Settings:
         """A copy with ``changes`` (dotted keys) checked like overrides; for tests that change
@@ -58,11 +36,8 @@ class Settings:
                 node = node.setdefault(part, {})
             node[last] = value
         checked = check_layer(layer, "Settings.replace")
-        return Settings(_replace(self.typed, checked), self.defaults)
-
-
-def _field_names(node: Any) -> set[str]:
-    return {f.name for f in dataclasses.fields(node)}
+        replaced: Settings = _replace(self, checked)
+        return replaced
 
 
 def _replace(node: Any, checked: Mapping[str, Any]) -> Any:
@@ -76,8 +51,8 @@ def _replace(node: Any, checked: Mapping[str, Any]) -> Any:
 def load_settings(overrides: Mapping | None = None,
                   environ: Mapping[str, str] | None = None) -> Settings:
     """Build the settings; ``overrides`` (used by tests) win over everything."""
-    defaults, data = load_layers(overrides, environ)
+    data = load_layers(overrides, environ)
     data["issuer"] = data["issuer"].rstrip("/")
-    settings = Settings(build(IdpSettings, data), build(IdpSettings, defaults))
+    settings: Settings = build(Settings, data)
     check_settings(settings)
     return settings

@@ -6,21 +6,22 @@ import base64
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from . import loader
 from .loader import ConfigError
 
 if TYPE_CHECKING:
-    from . import Settings
+    from .schema import IdpSettings as Settings
 
 
 def check_settings(settings: Settings) -> None:
     """Refuse settings that cannot work, and in production those that are unsafe."""
-    if settings["env"] not in ("development", "production"):
+    if settings.env not in ("development", "production"):
         raise ConfigError('env must be "development" or "production"')
-    issuer = settings["issuer"]
+    issuer = settings.issuer
     if not issuer.startswith(("http://", "https://")) or "?" in issuer or "#" in issuer:
         raise ConfigError("issuer must be an http(s) URL without query or fragment")
-    keys = settings["encryption_keys"]
-    if settings["encryption_key_current"] not in keys:
+    keys = settings.encryption_keys
+    if settings.encryption_key_current not in keys:
         raise ConfigError("encryption_key_current must name a key of encryption_keys")
     for kid, value in keys.items():
         try:
@@ -29,7 +30,7 @@ def check_settings(settings: Settings) -> None:
             raw = b""
         if len(raw) != 32:
             raise ConfigError(f"encryption_keys.{kid} must be the base64 of 32 random bytes")
-    if settings["proxy.trusted_hops"] < 0:
+    if settings.proxy.trusted_hops < 0:
         raise ConfigError("proxy.trusted_hops must be a whole number of proxies (0 or more)")
     _check_legacy(settings)
     if settings.production:
@@ -39,13 +40,13 @@ def check_settings(settings: Settings) -> None:
 def _check_legacy(settings: Settings) -> None:
     """The legacy-account settings (L1, L2): a cutoff with its offset, a valid default scheme."""
     try:
-        cutoff = dt.datetime.fromisoformat(str(settings["legacy.cutoff"]))
+        cutoff = dt.datetime.fromisoformat(settings.legacy.cutoff)
     except ValueError:
         cutoff = None
     if cutoff is None or cutoff.tzinfo is None:
         raise ConfigError("legacy.cutoff must be an ISO 8601 time with its offset, "
                           "e.g. 2025-08-01T00:00:00+08:00")
-    scheme = settings["legacy.password_scheme"]
+    scheme = settings.legacy.password_scheme
     if scheme.strip():
         from ..domain.errors import ValidationError
         from ..domain.legacy_schemes import parse_spec
@@ -54,35 +55,41 @@ def _check_legacy(settings: Settings) -> None:
         except ValidationError as exc:
             raise ConfigError(f"legacy.password_scheme is not a valid scheme spec ({exc.message});"
                               ' see docs/legacy.md "Password schemes"') from None
-    if settings["legacy.import_batch"] < 1:
+    if settings.legacy.import_batch < 1:
         raise ConfigError("legacy.import_batch must be at least 1")
 
 
 def check_production(settings: Settings) -> None:
     """Refuse development secrets and embedded back ends, listing every problem at once."""
-    defaults = type(settings)(settings.defaults, settings.defaults)
+    defaults = loader.defaults()
     problems = []
-    if not settings["issuer"].startswith("https://"):
+    if not settings.issuer.startswith("https://"):
         problems.append("the issuer must be an https URL")
-    if str(settings["database_url"]).startswith("sqlite"):
+    if settings.database_url.startswith("sqlite"):
         problems.append("database_url must not be SQLite (use PostgreSQL)")
-    if str(settings["store_url"]).startswith("memory"):
+    if settings.store_url.startswith("memory"):
         problems.append("store_url must not be the in-process store (use Redis)")
-    for name in ("secret_key", "secrets.blind_index_key", "secrets.client_secret_pepper"):
-        if settings[name] == defaults[name] or len(str(settings[name])) < 32:
+    secrets = (("secret_key", settings.secret_key, defaults.secret_key),
+               ("secrets.blind_index_key", settings.secrets.blind_index_key,
+                defaults.secrets.blind_index_key),
+               ("secrets.client_secret_pepper", settings.secrets.client_secret_pepper,
+                defaults.secrets.client_secret_pepper))
+    for name, value, development in secrets:
+        if value == development or len(value) < 32:
             problems.append(f"{name} is a development secret or shorter than 32 characters")
-    dev_keys = set(defaults["encryption_keys"].values())
-    if any(v in dev_keys for v in settings["encryption_keys"].values()):
+    dev_keys = set(defaults.encryption_keys.values())
+    if any(v in dev_keys for v in settings.encryption_keys.values()):
         problems.append("encryption_keys still contains the development key")
-    if settings.get("captcha.deterministic"):
+    if settings.captcha.deterministic:
         problems.append("captcha.deterministic must be false (a fixed answer is for tests only)")
-    if settings.get("realname.backend") == "local":
+    if settings.realname.backend == "local":
         problems.append('realname.backend must be "http" (the local check proves no identity)')
-    if settings.get("enterprise.backend") == "local":
+    if settings.enterprise.backend == "local":
         problems.append('enterprise.backend must be "http" (the local check proves no '
                         'organisation)')
-    for name, real in (("sms.backend", "http"), ("mail.backend", "smtp")):
-        if settings.get(name) == "outbox":
+    for name, backend, real in (("sms.backend", settings.sms.backend, "http"),
+                                ("mail.backend", settings.mail.backend, "smtp")):
+        if backend == "outbox":
             problems.append(f'{name} must not be the development outbox (use "{real}")')
     if problems:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import os
 import tomllib
 from collections import abc
@@ -194,9 +195,16 @@ def build(cls: type, data: Mapping) -> Any:
     return cls(**values)
 
 
-def load_layers(overrides: Mapping | None, environ: Mapping[str, str] | None
-                ) -> tuple[dict, dict]:
-    """The checked defaults and the checked, merged settings (plain dicts, before building)."""
+@functools.cache
+def defaults() -> schema.IdpSettings:
+    """The settings of ``default.toml`` alone: what the production guard compares against."""
+    checked = check_layer(tomllib.loads(default_toml()), "idp/config/default.toml")
+    built: schema.IdpSettings = build(schema.IdpSettings, checked)
+    return built
+
+
+def load_layers(overrides: Mapping | None, environ: Mapping[str, str] | None) -> dict:
+    """The checked, merged settings (a plain dict, before building)."""
     environ = os.environ if environ is None else environ
     defaults = check_layer(tomllib.loads(default_toml()), "idp/config/default.toml")
     data = copy.deepcopy(defaults)
@@ -216,4 +224,4 @@ def load_layers(overrides: Mapping | None, environ: Mapping[str, str] | None
         layers.append((overrides, "overrides"))
     for layer, source in layers:
         merge(data, check_layer(layer, source))
-    return defaults, data
+    return data

@@ -186,7 +186,7 @@ class AppealsSettings:
 
 @dataclass(frozen=True)
 class IdpSettings:
-    """Every setting, typed; ``Settings`` (idp.config) wraps it with dotted access."""
+    """Every setting, typed; ``Settings`` (idp.config) adds the checked ``replace`` of tests."""
 
     env: str
     issuer: str
@@ -216,6 +216,10 @@ class IdpSettings:
     account: AccountSettings
     legacy: LegacySettings
     appeals: AppealsSettings
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
 
 
 # Tables whose keys are free (any key id); their values must still have the declared type.

@@ -19,7 +19,7 @@ _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.\-]{0,19}")  # fits users.agreemen
 
 
 def current_version() -> str:
-    version = str(services().settings["agreement.version"])
+    version = services().settings.agreement.version
     if not _VERSION.fullmatch(version):
         raise ValueError("agreement.version must be 1-20 letters, digits, dots or hyphens")
     return version

@@ -112,7 +112,7 @@ def create_client(*, name: str, redirect_uris: list[str],
     else:
         secret = None
     requested = (scope or DEFAULT_SCOPE).split()
-    unknown = set(requested) - set(svc.settings["protocol.scopes_supported"])
+    unknown = set(requested) - set(svc.settings.protocol.scopes_supported)
     if unknown:
         raise ValidationError(f"不支持的 scope：{' '.join(sorted(unknown))}", "scope")
     client = Client(client_id=client_id, name=name, redirect_uris=redirect_uris,

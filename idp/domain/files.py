@@ -39,7 +39,7 @@ _UNSAFE = re.compile(r'[<>:"|?*]')  # not allowed in Windows file names, where f
 def check_pdf(data: bytes, field: str) -> None:
     """A ValidationError unless ``data`` is a readable PDF within the size limit, opens without
     a password and has no active content (``pdf_content``)."""
-    limit = int(services().settings["files.max_size"])
+    limit = services().settings.files.max_size
     if not data:
         raise ValidationError("请上传 PDF 格式的文件。", field)
     if len(data) > limit:

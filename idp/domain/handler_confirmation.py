@@ -65,7 +65,7 @@ def start(organisation: Organisation, *, phone: str, id_type: str, id_number: st
     person = matching_person(mobile, id_type, number)
     ticket = secrets.token_urlsafe(18)
     record = {"org": organisation.id, "phone": mobile, "person": person.id if person else None}
-    svc.store.set(_key(ticket), json.dumps(record), ttl=int(svc.settings["codes.ttl"]) + 60)
+    svc.store.set(_key(ticket), json.dumps(record), ttl=svc.settings.codes.ttl + 60)
     if person is not None:
         _send(organisation, mobile, ticket, ip)
     return ticket

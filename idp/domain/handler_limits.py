@@ -9,7 +9,7 @@ limit cannot use up an organisation's or a victim's quota. Keys hold keyed diges
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .ports import Clock, Store
 from .send_limits import BEIJING, SendLimited, SendLimits
@@ -23,10 +23,10 @@ __all__ = ["BindLimits", "SendLimited"]
 class BindLimits(SendLimits):
     def __init__(self, store: Store, clock: Clock, settings: Settings) -> None:
         self.store, self.clock = store, clock
-        get: Callable[[str], int] = lambda name: int(settings[f"handlers.{name}"])  # noqa: E731
-        self.interval = int(settings["codes.resend_interval"])
-        self.ip_hour, self.org_hour = get("per_ip_hour"), get("per_organisation_hour")
-        self.org_day, self.target_day = get("per_organisation_day"), get("per_target_day")
+        handlers = settings.handlers
+        self.interval = settings.codes.resend_interval
+        self.ip_hour, self.org_hour = handlers.per_ip_hour, handlers.per_organisation_hour
+        self.org_day, self.target_day = handlers.per_organisation_day, handlers.per_target_day
 
     # reuses SendLimits' counters under its own keys, not its take(): other arguments, no gap key
     def take(self, organisation: str, client: str, target: str) -> None:  # type: ignore[override]

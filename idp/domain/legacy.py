@@ -40,7 +40,7 @@ MESSAGES = {"L2": L2_MESSAGE, "L4": L4_MESSAGE, **legacy_entries.MESSAGES}  # ev
 
 
 def cutoff() -> dt.datetime:
-    return dt.datetime.fromisoformat(str(services().settings["legacy.cutoff"]))
+    return dt.datetime.fromisoformat(services().settings.legacy.cutoff)
 
 
 def before_cutoff(account: LegacyAccount) -> bool:

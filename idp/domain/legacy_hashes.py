@@ -149,7 +149,7 @@ class _SaltedMd5Suffix(_SaltedMd5):
     name, ident, suffix = "legacy_md5_suffix", "$legacy-md5-suffix$", True
 
 
-class _Bcrypt72(_bcrypt):
+class Bcrypt72(_bcrypt):
     """bcrypt as the legacy systems used it: only the first 72 bytes of the UTF-8 password
     count. The bcrypt package (5.x) refuses longer input instead of ignoring the rest, so the
     truncation is explicit, and for this scheme only."""
@@ -164,7 +164,7 @@ class _Bcrypt72(_bcrypt):
 
 
 CONTEXT = CryptContext(schemes=[
-    _LegacyHex, _Bcrypt72, "md5_crypt", "pbkdf2_sha1", "pbkdf2_sha256", "pbkdf2_sha512",
+    _LegacyHex, Bcrypt72, "md5_crypt", "pbkdf2_sha1", "pbkdf2_sha256", "pbkdf2_sha512",
     "django_pbkdf2_sha256", "django_pbkdf2_sha1",
     _SaltedSha256, _SaltedSha256Suffix, _SaltedMd5, _SaltedMd5Suffix, "hex_md5", "hex_sha256"])
 
@@ -173,7 +173,7 @@ def too_costly(handler: Any, parsed: Any) -> bool:
     """A work factor beyond what any legacy system used: a hostile or broken export must not
     make one login burn seconds of CPU (refused at import, and never run at login)."""
     rounds = getattr(parsed, "rounds", 0) or 0
-    if handler.name == _Bcrypt72.name:
+    if handler.name == Bcrypt72.name:
         return rounds > MAX_BCRYPT_COST
     return "pbkdf2" in handler.name and rounds > MAX_PBKDF2_ITERATIONS
 

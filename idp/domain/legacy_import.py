@@ -84,7 +84,7 @@ def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig
         sink(number, legacy_id[:64], kind, reason)
 
     ctx = legacy_rows.Context.current(password_scheme)
-    size = max(1, int(ctx.svc.settings["legacy.import_batch"]))
+    size = max(1, ctx.svc.settings.legacy.import_batch)
     try:
         raw = open(path, "rb")
     except OSError as exc:

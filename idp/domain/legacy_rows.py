@@ -70,14 +70,14 @@ class Context:
         raises ValidationError before any row is read (nothing written)."""
         svc = services()
         if password_scheme is None:
-            password_scheme = str(svc.settings["legacy.password_scheme"] or "")
+            password_scheme = svc.settings.legacy.password_scheme
         password_scheme = password_scheme.strip()
         if password_scheme:
             try:
                 legacy_schemes.parse_spec(password_scheme)
             except ValidationError as exc:
                 raise ValidationError(f"默认密码方案无效：{exc.message}", exc.field) from None
-        key = str(svc.settings["secrets.blind_index_key"]).encode()
+        key = svc.settings.secrets.blind_index_key.encode()
         # keyed (HMAC, as blind indexes are): the digested row holds ID numbers (D5); what else
         # decides how a row is read (the file's default scheme) is digested too, so declaring a
         # scheme later re-reads every row

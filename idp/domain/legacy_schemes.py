@@ -191,7 +191,7 @@ def _convert(raw: str, salt: str, scheme: Scheme, notes: list[str]) -> str:
     if scheme.name == "bcrypt":
         if not _BCRYPT.fullmatch(raw):
             raise Unusable("不符合声明的 bcrypt 格式（$2a$、$2b$ 或 $2y$）")
-        return _checked_form(raw, lh._Bcrypt72, "bcrypt")
+        return _checked_form(raw, lh.Bcrypt72, "bcrypt")
     if raw.startswith("pbkdf2:") or raw.startswith("pbkdf2$"):
         return _werkzeug(raw, scheme)
     handler = next((h for h in _PBKDF2 if h.identify(raw)), None)

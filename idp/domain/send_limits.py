@@ -10,7 +10,7 @@ deadline is read against the clock, so a settable clock governs it on every stor
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .errors import DomainError
 from .ports import Clock, Store
@@ -36,10 +36,10 @@ def _wait_text(seconds: int) -> str:
 class SendLimits:
     def __init__(self, store: Store, clock: Clock, settings: Settings) -> None:
         self.store, self.clock = store, clock
-        get: Callable[[str], int] = lambda name: int(settings[f"codes.{name}"])  # noqa: E731
-        self.interval = get("resend_interval")
-        self.dest_hour, self.dest_day = get("per_destination_hour"), get("per_destination_day")
-        self.ip_hour, self.ip_day = get("per_ip_hour"), get("per_ip_day")
+        codes = settings.codes
+        self.interval = codes.resend_interval
+        self.dest_hour, self.dest_day = codes.per_destination_hour, codes.per_destination_day
+        self.ip_hour, self.ip_day = codes.per_ip_hour, codes.per_ip_day
 
     def take(self, target: str, person: str, client: str) -> str:
         """Count one send (``target``: destination+purpose, ``person``: destination, ``client``:

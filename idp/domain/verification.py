@@ -18,6 +18,8 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import logging
 import re
@@ -98,12 +100,12 @@ class VerificationCodes:
         self.store, self.clock = store, clock
         self.dispatch = dispatch or (lambda job: job())
         self.senders: _Senders = {"sms": sms, "mail": mail}
-        self.key = str(settings["secrets.blind_index_key"])
-        self.ttl = int(settings["codes.ttl"])
-        self.max_attempts = int(settings["codes.max_attempts"])
+        self.key = settings.secrets.blind_index_key
+        self.ttl = settings.codes.ttl
+        self.max_attempts = settings.codes.max_attempts
         self.limits = SendLimits(store, clock, settings)
-        self.signature = settings["codes.sms_signature"]
-        self.subject = settings["codes.mail_subject"]
+        self.signature = settings.codes.sms_signature
+        self.subject = settings.codes.mail_subject
 
     def _digest(self, *parts: str) -> str:
         return keyed_digest(self.key, "\x1f".join(parts), purposes.VERIFICATION_BINDING)

@@ -115,10 +115,10 @@ def _supplement_context(iid: str) -> str:
 def expires_at(ia: Interaction) -> int:
     """The end of the record: the request's TTL, or the supplementation's if that is later."""
     settings = services().settings
-    end = ia.created_at + int(settings["protocol.interaction_ttl"])
+    end = ia.created_at + settings.protocol.interaction_ttl
     started = ia.results.get(SUPPLEMENT, {}).get("started_at")
     if isinstance(started, int):
-        end = max(end, started + int(settings["legacy.supplement_ttl"]))
+        end = max(end, started + settings.legacy.supplement_ttl)
     return end
 
 

@@ -36,7 +36,7 @@ def sessions() -> SessionStore:
 
 def current_session() -> SsoSession | None:
     if "sso" not in g:
-        cookie = request.cookies.get(services().settings["session.cookie_name"])
+        cookie = request.cookies.get(services().settings.session.cookie_name)
         g.sso = sessions().get(cookie)
     sso: SsoSession | None = g.sso
     return sso

@@ -55,7 +55,7 @@ class Supplement:
 
 
 def _ttl() -> int:
-    return int(services().settings["legacy.supplement_ttl"])
+    return services().settings.legacy.supplement_ttl
 
 
 def start(legacy_id: int, legacy_kind: str, ia: Interaction | None) -> Supplement:

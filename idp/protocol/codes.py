@@ -57,7 +57,7 @@ class AuthorizationCode:
 
 
 def save(code: str, data: AuthorizationCode) -> None:
-    ttl = int(services().settings["protocol.code_ttl"])
+    ttl = services().settings.protocol.code_ttl
     services().store.set(f"code:{token_hash(code)}", json.dumps(asdict(data)), ttl=ttl + 5)
 
 
@@ -70,7 +70,7 @@ def claim_challenge(client_id: str, challenge: str) -> bool:
     """Reserve ``challenge`` for one code of this client (atomic set-if-absent, so two
     instances issuing codes at once cannot both bind it). RFC 7636 §4.1 asks for a fresh
     verifier per request; a challenge seen twice is a replayed or injected request."""
-    ttl = int(services().settings["protocol.code_ttl"]) + 5
+    ttl = services().settings.protocol.code_ttl + 5
     claimed: bool = services().store.set(_challenge_key(client_id, challenge), "1", ttl=ttl,
                                          nx=True)
     return claimed
@@ -96,6 +96,6 @@ def take(code: str) -> tuple[AuthorizationCode | None, str | None]:
     svc.store.set(f"code-used:{key}", data.family_id, ttl=USED_MARKER_TTL)
     if svc.store.pop(f"code:{key}") is None:
         return None, data.family_id
-    if data.issued_at + int(svc.settings["protocol.code_ttl"]) <= svc.now():
+    if data.issued_at + svc.settings.protocol.code_ttl <= svc.now():
         return None, None
     return data, None

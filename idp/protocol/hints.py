@@ -26,7 +26,7 @@ def verify_id_token_hint(token: str) -> dict[str, Any]:
     except (JoseError, ValueError, TypeError) as exc:
         raise InvalidHint(str(exc)) from exc
     claims = decoded.claims
-    if claims.get("iss") != services().settings["issuer"] or not claims.get("sub"):
+    if claims.get("iss") != services().settings.issuer or not claims.get("sub"):
         raise InvalidHint("not issued here")
     return claims
 

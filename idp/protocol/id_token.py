@@ -25,8 +25,7 @@ from .claims import acting_for_id, user_claims
 
 
 def signing_key_for(client: Client) -> tuple[str, str, jwk.Key]:
-    alg = client.id_token_signed_response_alg or services().settings[
-        "protocol.id_token_default_alg"]
+    alg = client.id_token_signed_response_alg or services().settings.protocol.id_token_default_alg
     cache = g.setdefault("signing_keys", {})
     if alg not in cache:
         cache[alg] = keys.signing_key(alg)
@@ -53,9 +52,9 @@ class IDToken(OpenIDCode):
         client = request.client
         alg, kid, key = signing_key_for(client)
         now = svc.now()
-        claims: dict[str, Any] = {"iss": svc.settings["issuer"], "aud": client.get_client_id(),
+        claims: dict[str, Any] = {"iss": svc.settings.issuer, "aud": client.get_client_id(),
                   "azp": client.get_client_id(), "iat": now,
-                  "exp": now + int(svc.settings["protocol.id_token_ttl"])}
+                  "exp": now + svc.settings.protocol.id_token_ttl}
         code = request.authorization_code
         origin = code if code is not None else request.refresh_token.row
         claims["auth_time"] = origin.auth_time

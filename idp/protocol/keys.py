@@ -68,7 +68,7 @@ def rotate(alg: str = RS256) -> SigningKey:
     ensure_keys()
     svc = services()
     now = svc.now()
-    keep = int(svc.settings["protocol.id_token_ttl"]) + int(svc.settings["protocol.leeway"])
+    keep = svc.settings.protocol.id_token_ttl + svc.settings.protocol.leeway
     rows = db.session.scalars(select(SigningKey).where(
         SigningKey.alg == alg, SigningKey.state.in_([CURRENT, NEXT])).with_for_update()).all()
     current = next(k for k in rows if k.state == CURRENT)

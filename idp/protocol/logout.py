@@ -84,10 +84,10 @@ def queue_notices(sub: str, sid: str, client_ids: Iterable[str]) -> int:
 
 def logout_token(client: Client, sub: str, sid: str, jti: str) -> str:
     svc = services()
-    alg = client.id_token_signed_response_alg or svc.settings["protocol.id_token_default_alg"]
+    alg = client.id_token_signed_response_alg or svc.settings.protocol.id_token_default_alg
     kid, key = keys.signing_key(alg)
     now = svc.now()
-    claims = {"iss": svc.settings["issuer"], "aud": client.client_id, "iat": now,
+    claims = {"iss": svc.settings.issuer, "aud": client.client_id, "iat": now,
               "exp": now + 120, "jti": jti, "sub": sub, "sid": sid, "events": {EVENT: {}}}
     return jwt.encode({"alg": alg, "kid": kid, "typ": "logout+jwt"}, claims, key, [alg])
 
@@ -113,7 +113,7 @@ def deliver_due(limit: int = 50) -> int:
         token = logout_token(client, job["sub"], job["sid"], secrets.token_urlsafe(16))
         try:
             status = svc.sender.post_form(client.backchannel_logout_uri, {"logout_token": token},
-                                          float(settings["logout.backchannel_timeout"]))
+                                          settings.logout.backchannel_timeout)
             ok = 200 <= status < 300
         except Exception as exc:  # network errors of any kind mean "try again later"
             log.warning("back-channel logout to %s failed: %s", client.client_id, type(exc).__name__)
@@ -123,12 +123,12 @@ def deliver_due(limit: int = 50) -> int:
             delivered += 1
             continue
         job["attempts"] += 1
-        if job["attempts"] >= int(settings["logout.backchannel_max_attempts"]):
+        if job["attempts"] >= settings.logout.backchannel_max_attempts:
             log.error("back-channel logout to %s abandoned after %d attempts",
                       client.client_id, job["attempts"])
             svc.store.delete(f"bcl:job:{job_id}")
             continue
-        delay = float(settings["logout.backchannel_retry_delay"]) * 2 ** (job["attempts"] - 1)
+        delay = settings.logout.backchannel_retry_delay * 2 ** (job["attempts"] - 1)
         svc.store.set(f"bcl:job:{job_id}", json.dumps(job), ttl=7 * 86400)
         svc.store.zadd(QUEUE, job_id, svc.now() + delay)
     return delivered

@@ -21,7 +21,7 @@ def authorization_error(params: dict[str, Any], error: str,
         out.append(("error_description", description))
     if params.get("state"):
         out.append(("state", params["state"]))
-    out.append(("iss", services().settings["issuer"]))
+    out.append(("iss", services().settings.issuer))
     response = redirect(add_params_to_uri(params["redirect_uri"], out), code=302)
     response.headers["Cache-Control"] = "no-store"
     return response

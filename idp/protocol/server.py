@@ -1,7 +1,7 @@
 """The Authlib authorization server, wired to our storage (RFC 6749, 7009, 7523, 7662, 9207)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, cast
 
 from authlib.common.security import generate_token
@@ -19,6 +19,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, KeySetSerialization
 from sqlalchemy import select
 
+from ..config import Settings
 from ..domain.models import Client, User
 from ..domain.storable_text import storable
 from ..domain.vocab import CLIENT_CREDENTIALS, CONFIDENTIAL_AUTH_METHODS, PRIVATE_KEY_JWT
@@ -42,7 +43,7 @@ class AuthorizationServer(FlaskAuthorizationServer):
 def parked_request(params: dict[str, Any],
                    auth_context: dict[str, Any] | None = None) -> OAuth2Request:
     """Rebuild the validated authorization request parked by the interaction layer."""
-    req = OAuth2Request("GET", services().settings["issuer"] + "/authorize")
+    req = OAuth2Request("GET", services().settings.issuer + "/authorize")
     req.payload = BasicOAuth2Payload(dict(params))
     req.auth_context = auth_context or {}
     return req
@@ -56,8 +57,8 @@ def query_client(client_id: object) -> Client | None:
                                                   Client.enabled.is_(True)))
 
 
-def _token_generator(settings: Mapping[str, Any]) -> Callable[..., dict[str, Any]]:
-    ttl = int(settings["protocol.access_token_ttl"])
+def _token_generator(settings: Settings) -> Callable[..., dict[str, Any]]:
+    ttl = settings.protocol.access_token_ttl
     base = BearerTokenGenerator(lambda **kw: generate_token(48), lambda **kw: generate_token(48),
                                 lambda client, grant_type: ttl)
 
@@ -121,7 +122,7 @@ class IntrospectionEndpoint(_Introspection):
             "active": True, "client_id": row.client_id, "scope": token.get_scope(),
             "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
             "exp": token.expires_at(), "iat": row.issued_at,
-            "iss": services().settings["issuer"], "aud": row.client_id}
+            "iss": services().settings.issuer, "aud": row.client_id}
         if row.user is not None:
             body["sub"] = row.user.sub
         return body
@@ -133,7 +134,7 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
     CLIENT_AUTH_METHOD = PRIVATE_KEY_JWT
 
     def get_audiences(self) -> list[str]:
-        issuer = services().settings["issuer"]
+        issuer = services().settings.issuer
         return [issuer, issuer + "/token", issuer + "/introspect", issuer + "/revoke"]
 
     def verify_claims(self, claims: dict[str, Any]) -> None:
@@ -167,7 +168,7 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
 
 class Issuer(IssuerParameter):
     def get_issuer(self) -> str:
-        issuer: str = services().settings["issuer"]
+        issuer: str = services().settings.issuer
         return issuer
 
 
@@ -180,7 +181,7 @@ def create_server(app: Flask) -> AuthorizationServer:
     server.register_endpoint(RevocationEndpoint)
     server.register_endpoint(IntrospectionEndpoint)
     server.register_client_auth_method(
-        PRIVATE_KEY_JWT, PrivateKeyJWT(leeway=int(settings["protocol.leeway"])))
+        PRIVATE_KEY_JWT, PrivateKeyJWT(leeway=settings.protocol.leeway))
     server.register_extension(Issuer())
     app.extensions["idp.oauth"] = server
     return server

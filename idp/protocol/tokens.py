@@ -41,7 +41,7 @@ def save_token(token: dict[str, Any], request: OAuth2Request) -> Token:
         row.amr = " ".join(code.amr or []) or None
         row.acr = code.acr
         row.acting_for_id = (code.acting_for or {}).get("user_id")
-        refresh_deadline = now + int(svc.settings["protocol.refresh_token_ttl"])
+        refresh_deadline = now + svc.settings.protocol.refresh_token_ttl
     elif parent is not None:
         row.family_id, row.auth_time, row.sid = parent.family_id, parent.auth_time, parent.sid
         row.amr, row.acr = parent.amr, parent.acr

@@ -54,11 +54,11 @@ def _in_transaction(view):
 def _finish_response(response):
     """Apply SSO cookie changes and security headers to every response."""
     settings = services().settings
-    name = settings["session.cookie_name"]
+    name = settings.session.cookie_name
     if g.get("set_sso_cookie"):
         response.set_cookie(name, g.set_sso_cookie, httponly=True, samesite="Lax",
                             secure=settings.production, path="/",
-                            max_age=int(settings["session.absolute_timeout"]))
+                            max_age=settings.session.absolute_timeout)
     elif g.get("clear_sso_cookie"):
         response.delete_cookie(name, path="/", httponly=True, samesite="Lax",
                                secure=settings.production)

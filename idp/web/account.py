@@ -1,76 +1,26 @@
-"""The personal center (P2): who am I, remembered consents, sign out, its login, and the
-re-authentication that guards sensitive actions. The security settings and sessions are in
-account_security.py, handler management and 变更为代理机构 in account_org.py (same blueprint).
-
-Re-authentication (P2 "re-authentication and codes first"): the time the current password was
-last entered is kept in the server-side store under ``reauth:<SSO session key>`` (not in the
-signed browser cookie), so it ends with the session and cannot be replayed from a copied cookie.
+"""The personal center (P2): who am I, remembered consents, sign out, and its login. The
+security settings are in account_security.py, the sessions in account_sessions.py, handler
+management and 变更为代理机构 in account_org.py, legacy links in account_legacy.py: the same
+blueprint, with its guards, from account_guard.py. Importing this module registers them all.
 """
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..domain import consents, documents, passwords, profile
+from ..domain import consents, documents, profile
 from ..domain.models.user import NATURAL
-from ..services import services
 from ..flows import account_events, policy
 from ..protocol import logout
+# the other pages of the center join the blueprint when imported
+from . import account_legacy, account_org, account_security, account_sessions  # noqa: F401
 from . import signout
+from .account_guard import bp
 from .forms import ConfirmForm
 from .login import login_page
 
-bp = Blueprint("account", __name__)
 USER_TYPES = {NATURAL: _l("自然人"), "legal": _l("法人"), "agency": _l("代理机构")}
-
-
-def _reauth_key(s) -> str:
-    return f"reauth:{s.key}"
-
-
-def reauth_fresh(s) -> bool:
-    raw = services().store.get(_reauth_key(s))
-    window = int(services().settings["account.reauth_window"])
-    return raw is not None and services().clock.now() - float(raw) < window
-
-
-def check_password_again(s, user, password: str) -> bool:
-    """Verify the current password; on success remember the time for this SSO session."""
-    if not passwords.verify(password or "", user.password_hash):
-        return False
-    window = int(services().settings["account.reauth_window"])
-    services().store.set(_reauth_key(s), str(services().clock.now()), ttl=window + 60)
-    return True
-
-
-def sensitive(view=None, *, back: str | None = None):
-    """Signed in, and the password entered within ``account.reauth_window`` (P2); otherwise to
-    the re-authentication page, which comes back to ``back`` (a GET page) or this path."""
-    def decorate(fn):
-        @wraps(fn)
-        def wrapper(*args, **kwargs):
-            s, user = policy.current_user()
-            if user is None:
-                return redirect(url_for("account.login"))
-            if not reauth_fresh(s):
-                target = url_for(back) if back else request.path
-                return redirect(url_for("account.reauth", next=target))
-            return fn(s, user, *args, **kwargs)
-        return wrapper
-    return decorate(view) if view is not None else decorate
-
-
-def signed_in(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        s, user = policy.current_user()
-        if user is None:
-            return redirect(url_for(".login"))
-        return view(s, user, *args, **kwargs)
-    return wrapper
 
 
 @bp.get("/")
@@ -133,5 +83,3 @@ def logout_start():
     return render_template("oidc/logout_confirm.html", form=ConfirmForm(), client_name=None,
                            action=url_for(".logout_confirm"))
 
-
-from . import account_legacy, account_org, account_security, account_sessions  # noqa: E402,F401

@@ -24,7 +24,7 @@ from ..domain.legacy_identity import IdentityMismatch
 from ..domain.models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
 from ..domain.throttle import CODE
 from . import auth
-from .account import bp, sensitive
+from .account_guard import bp, sensitive
 from .client_ip import client_ip
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))

@@ -22,7 +22,7 @@ from ..domain.verification import CodeRefused, normalise_destination
 from ..flows import account_events
 from ..services import services
 from . import code_flow
-from .account import bp, sensitive, signed_in
+from .account_guard import bp, sensitive, signed_in
 from .account_forms import HandlerCodeForm, HandlerFindForm, HandlerRegisterForm
 from .account_security import attach, done
 from .client_ip import client_ip

@@ -16,7 +16,7 @@ from ..domain.errors import DomainError
 from ..flows import account_events
 from ..services import services
 from . import auth
-from .account import bp, check_password_again, sensitive, signed_in
+from .account_guard import bp, check_password_again, sensitive, signed_in
 from .account_forms import (CONFIRM_PHRASE, DeactivateForm, EmailForm, MobileForm,
                             PasswordChangeForm, ReauthForm)
 from .client_ip import client_ip

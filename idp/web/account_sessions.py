@@ -11,7 +11,7 @@ from ..domain.models import Client
 from ..extensions import db
 from ..protocol import logout
 from . import signout
-from .account import bp, signed_in
+from .account_guard import bp, signed_in
 from .forms import ConfirmForm
 
 

@@ -123,8 +123,8 @@ def status():
     """Case number + mobile + captcha; one answer for every miss; per-IP failure limit."""
     form, errors, appeal = StatusForm(), {}, None
     settings, store = services().settings, services().store
-    limit = int(settings["appeals.status_max_failures"])
-    window = int(settings["appeals.status_window_seconds"])
+    limit = settings.appeals.status_max_failures
+    window = settings.appeals.status_window_seconds
     if request.method == "POST" and form.validate():
         if int(store.get(_failures_key()) or 0) >= limit:
             errors["form"] = str(TOO_MANY)

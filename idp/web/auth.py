@@ -71,13 +71,13 @@ class StepUp:
 
 def throttle() -> LoginThrottle:
     svc = services()
-    s = svc.settings
-    return LoginThrottle(svc.store, svc.clock, max_failures=int(s["login.max_failures"]),
-                         lock_seconds=int(s["login.lock_seconds"]),
-                         lock_max_seconds=int(s["login.lock_max_seconds"]),
-                         ip_factor=int(s["login.ip_factor"]),
-                         captcha_after=int(s["login.captcha_after_failures"]),
-                         code_after=int(s["login.code_after_failures"]))
+    login = svc.settings.login
+    return LoginThrottle(svc.store, svc.clock, max_failures=login.max_failures,
+                         lock_seconds=login.lock_seconds,
+                         lock_max_seconds=login.lock_max_seconds,
+                         ip_factor=login.ip_factor,
+                         captcha_after=login.captcha_after_failures,
+                         code_after=login.code_after_failures)
 
 
 def legacy_key(entry: str, identifier: str) -> str:
@@ -90,7 +90,7 @@ def captcha_needed(entry: str, key: str | None = None) -> bool:
     account (``key``) has failed ``login.captcha_after_failures`` times."""
     if entry != "personal":
         return True
-    after = int(services().settings["login.captcha_after_failures"])
+    after = services().settings.login.captcha_after_failures
     if session.get(BROWSER_FAILURES, 0) >= after:
         return True
     return key is not None and throttle().bar(key) != NONE
@@ -125,7 +125,7 @@ def _guarded(entry: str, key: str, password: str, captcha_answer: str | None, ch
         return None, str(failure)
     if captcha_needed(entry, key=key) and not captcha_ok(captcha_answer):
         if entry == "personal":
-            after = int(services().settings["login.captcha_after_failures"])
+            after = services().settings.login.captcha_after_failures
             session[BROWSER_FAILURES] = max(session.get(BROWSER_FAILURES, 0), after)
         return None, str(CAPTCHA_WRONG)
     result = check()

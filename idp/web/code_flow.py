@@ -112,7 +112,7 @@ def send(channel: str, form, purpose: str, flow_id: str) -> tuple[dict, str | No
         return {field: exc.message}, None
     except DomainError as exc:  # too many sends, or the gateway failed
         return {code_field: exc.message}, None
-    minutes = max(1, int(services().settings["codes.ttl"]) // 60)
+    minutes = max(1, services().settings.codes.ttl // 60)
     if channel == "sms":
         return {}, _("短信验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)
     return {}, _("邮件验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)

@@ -33,7 +33,7 @@ def children(code: str):
 
 def _listing(divisions):
     response = jsonify([{"code": d.code, "name": d.name} for d in divisions])
-    max_age = int(services().settings["divisions.cache_max_age"])
+    max_age = services().settings.divisions.cache_max_age
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.add_etag()
     return response.make_conditional(request)

@@ -56,7 +56,7 @@ def register(app):
         message = exc.description if exc.code == 404 and "登录请求" in (exc.description or "") \
             else "您访问的页面不存在或请求无效。"
         if exc.code == 413:
-            limit = int(services().settings["files.max_size"]) // (1024 * 1024)
+            limit = services().settings.files.max_size // (1024 * 1024)
             message = gettext("提交的内容过大：每个 PDF 文件不能超过 %(limit)s MB。"
                               "请返回上一页，压缩文件后重新选择并提交。", limit=limit)
         return render_template("errors/page.html", title=titles.get(exc.code, "请求无法完成"),

@@ -63,7 +63,7 @@ def flow_key(flow: str) -> str:
 
 
 def _ttl() -> int:
-    return int(services().settings["codes.ttl"]) + 600
+    return services().settings.codes.ttl + 600
 
 
 @bp.route("/login/forgot/legacy", methods=["GET", "POST"])

@@ -1,19 +1,50 @@
-"""The 中文 / English switch of every page: remembers the visitor's choice in a cookie that the
-locale selector (``idp._locale``) reads before ``ui_locales`` and Accept-Language, then goes
-back to the page. The way back is the page's path with only the login page's tab arguments:
-nothing else of a query (``state``, ``id_token_hint``, …) is echoed into links. Only a local
-path that answers GET is followed, so the switch is no open redirect and never lands on a 405.
+"""The UI language. The 中文 / English switch of every page remembers the visitor's choice in a
+cookie that the locale selector (``select_locale``, given to Flask-Babel by ``create_app``)
+reads before ``ui_locales`` and Accept-Language, then goes back to the page. The way back is
+the page's path with only the login page's tab arguments: nothing else of a query (``state``,
+``id_token_hint``, …) is echoed into links. Only a local path that answers GET is followed, so
+the switch is no open redirect and never lands on a 405.
 """
 from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from .. import LANG_COOKIE, LOCALES
+from ..flows import pending
 from ..services import services
+
+LOCALES = {"zh": "zh_Hans_CN", "en": "en"}  # language tag -> catalog; Chinese is the source
+LANG_COOKIE = "idp_lang"  # set by the 中文 / English switch below
+
+
+def _parked_ui_locales() -> str:
+    """``ui_locales`` of the authorization request parked under this page's interaction id."""
+    iid = (request.view_args or {}).get("iid")
+    if not iid:
+        return ""
+    try:
+        ia = pending.load(iid)
+    except Exception:  # the language is cosmetic: never fail (or hide a 503 page) over it
+        return ""
+    return str(ia.params.get("ui_locales") or "") if ia else ""
+
+
+def select_locale() -> str:
+    """The UI language: the visitor's own choice (the switch's cookie), then the ``ui_locales``
+    of the authorization request being served (OIDC Core §3.1.2.1), then Accept-Language,
+    else Chinese."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LOCALES:
+        return LOCALES[chosen]
+    wanted = g.get("ui_locales") or request.args.get("ui_locales") or _parked_ui_locales()
+    for tag in wanted.split():
+        if tag.lower().split("-")[0] in LOCALES:
+            return LOCALES[tag.lower().split("-")[0]]
+    return LOCALES[request.accept_languages.best_match(list(LOCALES)) or "zh"]
+
 
 bp = Blueprint("locale", __name__)
 ONE_YEAR = 365 * 24 * 3600

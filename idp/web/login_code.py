@@ -45,7 +45,7 @@ def flow_key(flow: str) -> str:
 
 
 def _ttl() -> int:
-    return int(services().settings["codes.ttl"]) + 600
+    return services().settings.codes.ttl + 600
 
 
 def _send(parked: dict, flow: str) -> str | None:

@@ -24,8 +24,8 @@ JSON_HEADERS = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Or
 @bp.get("/.well-known/openid-configuration")
 @bp.get("/.well-known/oauth-authorization-server")
 def discovery():
-    s = services().settings
-    body = metadata.discovery_json(s["issuer"], tuple(s["protocol.scopes_supported"]))
+    settings = services().settings
+    body = metadata.discovery_json(settings.issuer, settings.protocol.scopes_supported)
     return Response(body, mimetype="application/json", headers=JSON_HEADERS)
 
 

@@ -202,5 +202,5 @@ def test_g_captcha_deterministic_mode_is_refused_in_production():
 
 def test_g_captcha_deterministic_mode_is_allowed_in_development():
     settings = load_settings({"captcha": {"deterministic": True}}, environ={})
-    assert settings["captcha.deterministic"] is True
-    assert settings["captcha.deterministic_answer"] == "2468"
+    assert settings.captcha.deterministic is True
+    assert settings.captcha.deterministic_answer == "2468"

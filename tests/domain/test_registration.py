@@ -58,7 +58,7 @@ def count_users() -> int:
 
 def test_s7_agreement_version_and_time_recorded(app, clock):
     user = register_natural_person(send_codes(application()), flow_id=FLOW, verified={})
-    assert user.agreement_version == services().settings["agreement.version"] == "2025-08-01"
+    assert user.agreement_version == services().settings.agreement.version == "2025-08-01"
     assert user.agreement_accepted_at == from_timestamp(clock.now())
     assert user.realname_verified and user.phone_verified and user.email_verified
     assert (user.id_valid_from, user.id_valid_to, user.id_long_term) == (

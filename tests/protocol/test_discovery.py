@@ -79,7 +79,7 @@ def test_oidcc_discovery_jwks_uri_serves_the_key_set(client):
 def test_oidcc_discovery_issuer_not_matching_config(client, app):
     """The discovered issuer is exactly the configured one (no trailing slash, same scheme)."""
     doc = _discovery(client)
-    configured = app.extensions["idp"].settings["issuer"]
+    configured = app.extensions["idp"].settings.issuer
     assert doc["issuer"] == configured
     assert not doc["issuer"].endswith("/")
     # OIDC Discovery §4.3: the document lives at issuer + /.well-known/openid-configuration.

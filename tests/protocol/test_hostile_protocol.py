@@ -102,7 +102,7 @@ def test_reused_code_challenge_is_free_again_after_the_code_lifetime(app, browse
     response = browser.authorize(rp, state="s-1", code_challenge=challenge,
                                  code_challenge_method="S256")
     assert_redirect_error(response, "invalid_request")
-    clock.advance(int(app.extensions["idp"].settings["protocol.code_ttl"]) + 6)
+    clock.advance(int(app.extensions["idp"].settings.protocol.code_ttl) + 6)
     assert "code" in browser.sign_in(rp, code_challenge=challenge, code_challenge_method="S256")
 
 

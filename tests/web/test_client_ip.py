@@ -75,7 +75,7 @@ def test_login_throttle_counts_the_forwarded_client(app, probe_app, user, hops,
     stranger's IP) leaves the owner free. With no trusted proxy the forged headers are ignored,
     both are the socket peer, and the stranger's failures hold for every client behind it."""
     probe = probe_app(hops)
-    limit = int(app.extensions["idp"].settings["login.max_failures"])
+    limit = int(app.extensions["idp"].settings.login.max_failures)
     stranger, owner = probe.test_client(), probe.test_client()
     for _ in range(limit):
         assert "账号或密码错误" in html_of(login(stranger, FORGED, "Wrong-password-1"))

@@ -185,7 +185,7 @@ def test_interaction_from_another_signed_in_browser_yields_no_code(app, browser,
 
 def test_interaction_expired_not_found(browser, rp, user, clock, app):
     location, page = login_page(browser, rp)
-    clock.advance(int(app.extensions["idp"].settings["protocol.interaction_ttl"]) + 1)
+    clock.advance(int(app.extensions["idp"].settings.protocol.interaction_ttl) + 1)
     assert_not_found_page(browser.http.get(location))
     response = browser.submit(page, identifier=PHONE, password=PASSWORD)
     assert_not_found_page(response)

@@ -152,7 +152,7 @@ def test_l5_wrong_password_links_nothing_and_counts_as_failure(app, browser, clo
     with app.test_request_context():
         assert auth.throttle().failures(throttle_key("L0001")) == 1
         assert throttle_key("ｌ0001 ") == auth.legacy_key("personal", "L0001")  # one lock
-    for _ in range(int(services().settings["login.max_failures"]) - 1):
+    for _ in range(int(services().settings.login.max_failures) - 1):
         link(browser, password="Wrong-pass-1")
         clock.advance(1)
     locked = link(browser)  # the right password, but the key is locked

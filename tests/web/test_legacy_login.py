@@ -132,7 +132,7 @@ def test_s1_unlinked_legacy_login_leads_to_prefilled_supplementation(app, client
     natural_legacy()
     response = legacy_login(client)
     assert response.status_code == 302 and re.fullmatch(r"/supplement/[\w-]+", response.location)
-    assert services().settings["session.cookie_name"] not in response.headers.get("Set-Cookie", "")
+    assert services().settings.session.cookie_name not in response.headers.get("Set-Cookie", "")
     html = client.get(response.location).get_data(as_text=True)
     assert "完善信息" in html and "历史账号登录" in html and "✓" in html
     for value in ("李四", ID_NUMBER, MOBILE, EMAIL, "L0001"):

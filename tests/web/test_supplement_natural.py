@@ -187,7 +187,7 @@ def test_s2_supplementation_belongs_to_its_browser(app, client, started):
 
 
 def test_s1_supplementation_expires(client, started, clock):
-    clock.advance(int(services().settings["legacy.supplement_ttl"]) + 1)
+    clock.advance(int(services().settings.legacy.supplement_ttl) + 1)
     assert client.get(started).status_code == 404
 
 

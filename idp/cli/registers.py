@@ -14,7 +14,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .cli import _domain, _fail
+from .common import domain_call, fail
 
 
 @click.group("registers", help="The office's registers: agency filings, agency practitioners.")
@@ -37,12 +37,12 @@ def _print_issue(row: int, what: str, reason: str) -> None:
 @with_appcontext
 def registers_import(file, kind, encoding, dry_run):
     """Import a CSV register: all rows or none; re-importing updates the rows it matches."""
-    from .domain import registers_import as importer
-    report = _domain(lambda: importer.import_file(file, kind, dry_run=dry_run,
+    from ..domain import registers_import as importer
+    report = domain_call(lambda: importer.import_file(file, kind, dry_run=dry_run,
                                                   encoding=encoding, on_issue=_print_issue))
     counts = (f"{report.rows} 条记录：新增 {report.created}，更新 {report.updated}，"
               f"拒绝 {report.rejected_count}，警告 {report.warning_count}")
     if not report.ok:
-        _fail(f"{kind}: {counts}；有记录被拒绝，未导入任何记录。")
+        fail(f"{kind}: {counts}；有记录被拒绝，未导入任何记录。")
     verb = "试运行，未写入" if dry_run else "已导入"
     click.echo(f"{kind}: {counts}（{verb}）。")

@@ -25,7 +25,7 @@ def audit_cli():
 @with_appcontext
 def audit_identifiers(as_json):
     """Stored names, document numbers, mobiles, e-mails and USCCs that break the input rules."""
-    from .domain import identifier_audit
+    from ..domain import identifier_audit
     found = 0
     if as_json:
         items = [f.as_dict() for f in identifier_audit.findings()]

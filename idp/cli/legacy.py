@@ -19,15 +19,15 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from .cli import _domain, _fail
+from .common import domain_call, fail
 
 LABELS = {"rejected": "拒绝", "warning": "警告"}
 
 
 def _scheme(ctx, param, value):
     """``--password-scheme``: refused before the file is opened (docs/legacy.md)."""
-    from .domain.errors import ValidationError
-    from .domain.legacy_schemes import parse_spec
+    from ..domain.errors import ValidationError
+    from ..domain.legacy_schemes import parse_spec
     if value and value.strip():
         try:
             parse_spec(value)
@@ -64,13 +64,13 @@ def legacy_cli():
 def legacy_import(file, fmt, encoding, password_scheme, dry_run, from_register, workers,
                   report_path):
     """Import the legacy account export (idempotent: re-running changes nothing)."""
-    from .domain import legacy_import as importer
-    from .domain import transaction
+    from ..domain import legacy_import as importer
+    from ..domain import transaction
 
     try:
         out = open(report_path, "w", newline="", encoding="utf-8-sig") if report_path else None
     except OSError as exc:
-        _fail(f"无法写入报告文件：{exc.strerror}。")
+        fail(f"无法写入报告文件：{exc.strerror}。")
     writer = csv.writer(out) if out else None
     if writer:
         writer.writerow(["row", "legacy_id", "reason"])
@@ -88,7 +88,7 @@ def legacy_import(file, fmt, encoding, password_scheme, dry_run, from_register, 
         with click.progressbar(length=max(size, 1), label="导入历史账号", file=sys.stderr) as bar:
             def on_progress(position):
                 bar.update(position - bar.pos)
-            report = _domain(lambda: importer.import_file(
+            report = domain_call(lambda: importer.import_file(
                 file, fmt=fmt, encoding=encoding, dry_run=dry_run, password_scheme=password_scheme,
                 filed_uscc_from_register=from_register, workers=workers, on_issue=on_issue,
                 on_progress=on_progress, commit=transaction.commit))  # batch by batch

@@ -1,67 +1,17 @@
-"""The ``idp`` command: operators' interface, stable enough for scripts.
-
-``idp db upgrade`` comes from Flask-Migrate; the rest is defined here. Every command validates
-its input and exits 1 with the reason on error (exit 2 for usage errors, from click). The batch
-commands ``idp registers import`` and ``idp legacy import`` run on the small app
-(``create_app(web=False)``: database, settings, field cipher), every other one on the full app.
-"""
+"""``idp clients``, ``idp users``, ``idp keys`` and ``idp serve``: the relying parties, user
+accounts and signing keys an operator manages, and the development server."""
 from __future__ import annotations
 
-import functools
 import json
-import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .domain.errors import DomainError
-from .domain.vocab import (AUTH_METHODS, CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TOKEN_ALGS,
-                           RS256)
-
-
-def _fail(message: str):
-    click.echo(f"错误：{message}", err=True)
-    sys.exit(1)
-
-
-def in_transaction(command: click.Command) -> click.Command:
-    """The command is the transaction (issue 10, item 1): its work commits once it returned,
-    and rolls back on any exception or exit (``_fail``). Groups pass it on to their commands;
-    wrapping twice is a no-op (every app built registers the same command objects)."""
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            in_transaction(sub)
-        return command
-    callback = command.callback
-    if callback is None or getattr(callback, "in_transaction", False):
-        return command
-
-    @functools.wraps(callback)
-    def run(*args, **kwargs):
-        from .domain import transaction
-        try:
-            result = callback(*args, **kwargs)
-        except BaseException:
-            transaction.rollback_quietly()
-            raise
-        try:
-            transaction.commit()
-        except Exception as exc:
-            transaction.rollback_quietly()
-            _fail(f"未能保存（数据库提交失败：{type(exc).__name__}），没有写入任何内容。")
-        return result
-    run.in_transaction = True
-    command.callback = run
-    return command
-
-
-def _domain(fn):
-    try:
-        return fn()
-    except DomainError as exc:
-        _fail(exc.message)
+from ..domain.vocab import (AUTH_METHODS, CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TOKEN_ALGS,
+                            RS256)
+from .common import domain_call, fail
 
 
 @click.group("clients", help="Relying parties (trademark subsystems).")
@@ -92,7 +42,7 @@ def clients_cli():
 def clients_create(name, redirect_uris, post_logout, backchannel_logout_uri, grant_types,
                    auth_method, public, first_party, no_pkce, scope, id_token_alg, jwks,
                    client_id, secret, as_json, disabled):
-    from .domain import clients
+    from ..domain import clients
 
     def run():
         return clients.create_client(
@@ -102,7 +52,7 @@ def clients_create(name, redirect_uris, post_logout, backchannel_logout_uri, gra
             require_pkce=not no_pkce, scope=scope, id_token_alg=id_token_alg,
             jwks=clients.load_jwks(jwks), client_id=client_id, secret=secret,
             enabled=not disabled)
-    client, plain = _domain(run)
+    client, plain = domain_call(run)
     if as_json:
         click.echo(json.dumps({"client_id": client.client_id, "client_secret": plain}))
     else:
@@ -114,8 +64,8 @@ def clients_create(name, redirect_uris, post_logout, backchannel_logout_uri, gra
 @clients_cli.command("list")
 @with_appcontext
 def clients_list():
-    from .domain.models import Client
-    from .extensions import db
+    from ..domain.models import Client
+    from ..extensions import db
     for c in db.session.scalars(select(Client).order_by(Client.id)):
         state = "enabled" if c.enabled else "disabled"
         click.echo(f"{c.client_id}\t{state}\t{c.token_endpoint_auth_method}\t{c.name}")
@@ -125,10 +75,10 @@ def clients_list():
 @click.argument("client_id")
 @with_appcontext
 def clients_show(client_id):
-    from .domain import clients
+    from ..domain import clients
     client = clients.get(client_id)
     if client is None:
-        _fail(f"没有这个应用：{client_id}")
+        fail(f"没有这个应用：{client_id}")
     click.echo(json.dumps(clients.describe(client), ensure_ascii=False, indent=2))
 
 
@@ -136,8 +86,8 @@ def clients_show(client_id):
 @click.argument("client_id")
 @with_appcontext
 def clients_enable(client_id):
-    from .domain import clients
-    _domain(lambda: clients.enable(client_id))
+    from ..domain import clients
+    domain_call(lambda: clients.enable(client_id))
     click.echo(f"enabled {client_id}")
 
 
@@ -145,8 +95,8 @@ def clients_enable(client_id):
 @click.argument("client_id")
 @with_appcontext
 def clients_disable(client_id):
-    from .flows import account_events
-    _domain(lambda: account_events.disable_client(client_id))
+    from ..flows import account_events
+    domain_call(lambda: account_events.disable_client(client_id))
     click.echo(f"disabled {client_id}; its tokens are revoked")
 
 
@@ -165,10 +115,10 @@ def users_cli():
 @click.option("--id-number")
 @with_appcontext
 def users_create(phone, name, password, email, id_type, id_number):
-    from .domain import accounts
+    from ..domain import accounts
     if id_number and not id_type:
         id_type = "resident_id"
-    user = _domain(lambda: accounts.create_natural_person(
+    user = domain_call(lambda: accounts.create_natural_person(
         name=name, phone=phone, password=password, email=email, id_type=id_type,
         id_number=id_number))
     click.echo(f"created user sub={user.sub}")
@@ -182,9 +132,9 @@ def keys_cli():
 @keys_cli.command("list")
 @with_appcontext
 def keys_list():
-    from .domain.models import SigningKey
-    from .extensions import db
-    from .protocol import keys
+    from ..domain.models import SigningKey
+    from ..extensions import db
+    from ..protocol import keys
     keys.ensure_keys()
     for k in db.session.scalars(select(SigningKey).order_by(SigningKey.id)):
         click.echo(f"{k.kid}\t{k.alg}\t{k.state}\tremove_at={k.remove_at or '-'}")
@@ -194,7 +144,7 @@ def keys_list():
 @click.option("--alg", default=RS256, type=click.Choice([*ID_TOKEN_ALGS, "all"]))
 @with_appcontext
 def keys_rotate(alg):
-    from .protocol import keys
+    from ..protocol import keys
     for name in (keys.ALGS if alg == "all" else [alg]):
         key = keys.rotate(name)
         click.echo(f"{name}: now signing with {key.kid}; previous key stays published until its "
@@ -205,8 +155,8 @@ def keys_rotate(alg):
                   "e-mails, signing keys) under encryption_key_current, after adding a new key.")
 @with_appcontext
 def keys_reencrypt():
-    from .domain import rekey, transaction
-    from .services import services
+    from ..domain import rekey, transaction
+    from ..services import services
     report = rekey.reencrypt(commit=transaction.commit)  # page by page, by design
     for where, n in sorted(report.reencrypted.items()):
         click.echo(f"{where}: {n} re-encrypted")
@@ -224,50 +174,11 @@ def keys_reencrypt():
 @with_appcontext
 def serve(host, port):
     from werkzeug.serving import run_simple
-    from . import start_worker
-    from .domain import transaction
-    from .protocol import keys
+    from ..worker import start_worker
+    from ..domain import transaction
+    from ..protocol import keys
     app = current_app._get_current_object()
     keys.ensure_keys()
     transaction.commit()
     start_worker(app)
     run_simple(host, port, app, threaded=True, use_reloader=False)
-
-
-def register(app):
-    from .demo import demo_cli
-    from .cli_audit import audit_cli
-    from .cli_legacy import legacy_cli
-    from .cli_registers import registers_cli
-    for command in (clients_cli, users_cli, keys_cli, demo_cli, legacy_cli, audit_cli,
-                    registers_cli):
-        app.cli.add_command(in_transaction(command))
-    app.cli.add_command(serve)  # runs until stopped: commits its key set-up itself
-
-
-def _batch_commands():
-    """The commands that need only the database, the settings and the field cipher: they run
-    on ``create_app(web=False)`` (issue 9: a 100,000-row register import under 100 MB)."""
-    from .cli_legacy import legacy_cli, legacy_import
-    from .cli_registers import registers_cli, registers_import
-    return (legacy_cli, registers_cli), (legacy_import, registers_import)
-
-
-def _create_app():
-    from . import create_app
-    from .config import ConfigError
-    ctx = click.get_current_context(silent=True)
-    web = ctx is None or ctx.command not in _batch_commands()[1]
-    try:
-        return create_app(web=web)
-    except ConfigError as exc:
-        _fail(str(exc))
-
-
-def main():
-    cli = FlaskGroup(create_app=_create_app, add_default_commands=False,
-                     help="统一身份认证 (trademark IdP) operations.")
-    # found without building an app, so the batch commands build the small one (_create_app)
-    for group in _batch_commands()[0]:
-        cli.add_command(in_transaction(group))
-    cli.main(prog_name="idp")
