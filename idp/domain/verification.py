@@ -18,8 +18,6 @@
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import json
 import logging
 import re
