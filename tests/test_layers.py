@@ -164,14 +164,6 @@ def test_the_transaction_checker_sees_commits(tmp_path):
 # No import circles among the modules of idp (issue 10, item 4), counting imports inside
 # functions like any other: a circle hidden in a function still ties the two modules together.
 # Imports under ``if TYPE_CHECKING:`` are not counted (they never run).
-# Circles being removed by the regrouping of these web modules into feature packages; each
-# entry allows a circle among (a subset of) its modules only, and must go once they are apart.
-ALLOWED_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"idp.web.supplement", "idp.web.supplement_org", "idp.web.supplement_org_form"}):
-        "supplementation of persons and organisations: web/supplement package",
-    frozenset({"idp.web.org_binding", "idp.web.org_registration"}):
-        "organisation registration and handler binding: web/registration package",
-}
 
 
 def module_files(root: Path | None = None) -> dict[str, Path]:
@@ -276,23 +268,11 @@ def describe_cycle(graph: dict[str, dict[str, int]], group: list[str]) -> str:
     return " <-> ".join(group)
 
 
-def _allowed(group: list[str]) -> bool:
-    return any(set(group) <= allowed for allowed in ALLOWED_CYCLES)
-
-
 def test_no_import_cycles_among_idp_modules():
     """Issue 10 item 4: every circle found is reported as one path of imports, with lines."""
     graph = import_graph()
-    found = [describe_cycle(graph, group) for group in strongly_connected(graph)
-             if not _allowed(group)]
+    found = [describe_cycle(graph, group) for group in strongly_connected(graph)]
     assert found == []
-
-
-def test_every_allowed_cycle_still_exists():
-    groups = strongly_connected(import_graph())
-    for allowed, why in ALLOWED_CYCLES.items():
-        assert any(len(allowed & set(group)) > 1 for group in groups), \
-            f"{sorted(allowed)} ({why}) no longer import each other: drop it from ALLOWED_CYCLES"
 
 
 def test_the_cycle_checker_sees_function_level_imports(tmp_path):
@@ -313,12 +293,6 @@ def test_the_cycle_checker_sees_function_level_imports(tmp_path):
 
 # No module uses a private (``_underscore``) name of another module of idp: what two modules
 # share is public, named without the underscore (issue 10, item 4).
-# Being removed with the regrouping of these web modules (see ALLOWED_CYCLES): file -> why.
-PRIVATE_EXCEPTIONS: dict[str, str] = {
-    "idp/web/org_binding.py": "org_registration's flow helpers: web/registration package",
-    "idp/web/supplement_org.py": "supplement's flow helpers: web/supplement package",
-    "idp/web/supplement_org_form.py": "supplement's flow helpers: web/supplement package",
-}
 
 
 def private_uses(root: Path | None = None) -> list[str]:
@@ -352,14 +326,7 @@ def private_uses(root: Path | None = None) -> list[str]:
 
 
 def test_no_module_uses_a_private_name_of_another():
-    found = [hit for hit in private_uses() if hit.split(":")[0] not in PRIVATE_EXCEPTIONS]
-    assert found == []
-
-
-def test_every_private_exception_is_still_needed():
-    files = {hit.split(":")[0] for hit in private_uses()}
-    for file, why in PRIVATE_EXCEPTIONS.items():
-        assert file in files, f"{file} ({why}) no longer uses a private name: drop it"
+    assert private_uses() == []
 
 
 def test_the_private_name_checker_sees_imports_and_attributes(tmp_path):
