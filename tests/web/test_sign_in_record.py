@@ -87,8 +87,8 @@ def test_s8_supplementation_begun_at_the_personal_center_continues_in_a_sign_in(
 
 def test_supplementation_record_lives_the_longer_of_the_two_ttls(app, browser, rp, clock):
     settings = services().settings
-    request_ttl = int(settings["protocol.interaction_ttl"])
-    supplement_ttl = int(settings["legacy.supplement_ttl"])
+    request_ttl = settings.protocol.interaction_ttl
+    supplement_ttl = settings.legacy.supplement_ttl
     assert supplement_ttl > request_ttl
     natural_legacy()
     login = browser.authorize(rp)
@@ -101,7 +101,7 @@ def test_supplementation_record_lives_the_longer_of_the_two_ttls(app, browser, r
 
 def test_a_record_without_a_supplementation_lives_the_request_ttl(app, browser, rp, clock):
     login = browser.authorize(rp)
-    clock.advance(int(services().settings["protocol.interaction_ttl"]) + 1)
+    clock.advance(services().settings.protocol.interaction_ttl + 1)
     page = browser.follow(login)
     assert page.status_code == 404 and "登录请求已过期或无效" in page.get_data(as_text=True)
 
