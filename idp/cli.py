@@ -17,6 +17,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from .domain.errors import DomainError
+from .messages import describe
 from .domain.vocab import (AUTH_METHODS, CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TOKEN_ALGS,
                            RS256)
 
@@ -61,7 +62,7 @@ def _domain(fn):
     try:
         return fn()
     except DomainError as exc:
-        _fail(exc.message)
+        _fail(describe(exc))
 
 
 @click.group("clients", help="Relying parties (trademark subsystems).")

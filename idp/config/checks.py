@@ -7,6 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from .loader import ConfigError
+from ..messages import describe
 
 if TYPE_CHECKING:
     from . import Settings
@@ -52,7 +53,7 @@ def _check_legacy(settings: Settings) -> None:
         try:
             parse_spec(scheme)
         except ValidationError as exc:
-            raise ConfigError(f"legacy.password_scheme is not a valid scheme spec ({exc.message});"
+            raise ConfigError(f"legacy.password_scheme is not a valid scheme spec ({describe(exc)});"
                               ' see docs/legacy.md "Password schemes"') from None
     if settings["legacy.import_batch"] < 1:
         raise ConfigError("legacy.import_batch must be at least 1")

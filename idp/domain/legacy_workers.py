@@ -15,7 +15,7 @@ from typing import Callable
 from flask import current_app
 
 from . import legacy_rows
-from .errors import ValidationError
+from .errors import ValidationError, describe
 
 # a row, the filed USCC index from the register, and the ``extra`` of its digest when the
 # parser is to compute it (None: the importer has it already)
@@ -31,7 +31,7 @@ def parse_all(ctx: legacy_rows.Context, items: list[Item]) -> list:
         try:
             parsed = legacy_rows.parse(row, ctx, filed)
         except ValidationError as exc:
-            out.append(exc.message)
+            out.append(describe(exc))
             continue
         if extra is not None:
             parsed.digest = legacy_rows.digest(row, ctx, extra)

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, url_for
 
 from ..flows import pending, policy
-from ..protocol.claims import SCOPE_LABELS
 from ..domain import consents
 from .forms import ConsentForm
+from .messages import SCOPE_LABELS
 from .login import login_page
 
 bp = Blueprint("interaction", __name__, url_prefix="/interaction")
@@ -15,7 +15,7 @@ bp = Blueprint("interaction", __name__, url_prefix="/interaction")
 def _load(iid: str):
     ia = pending.load(iid)
     if ia is None:
-        abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
+        abort(404, description="interaction.expired")
     return ia
 
 
@@ -48,7 +48,7 @@ def consent(iid):
         consents.remember(ctx.user.id, ctx.client.client_id, ctx.requested_scopes)
         policy.complete_consent(ia)
         return policy.proceed(ia)
-    scopes = [(s, SCOPE_LABELS[s]) for s in sorted(ctx.requested_scopes) if s in SCOPE_LABELS]
+    scopes = [(s, str(SCOPE_LABELS[s])) for s in sorted(ctx.requested_scopes) if s in SCOPE_LABELS]
     return render_template("interaction/consent.html", form=form, client=ctx.client,
                            user=ctx.user, scopes=scopes, action=url_for(".consent", iid=iid))
 

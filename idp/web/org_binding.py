@@ -20,6 +20,7 @@ from ..domain.models.user import PENDING_REVIEW
 from ..domain.verification import CodeRefused, normalise_destination
 from ..extensions import db
 from ..services import services
+from . import messages
 from . import org_forms as forms
 from .client_ip import client_ip
 from .org_registration import DONE, FLOW, HANDLER_PURPOSE, _flow, _org, _save, bp
@@ -63,10 +64,10 @@ def handler_registered():
         binding = handler_confirmation.complete(org, flow.get("handler_ticket"),
                                                 form.code.data or "")
     except CodeRefused as exc:
-        return _page(org, "registered", form, {"code": exc.message})
+        return _page(org, "registered", form, {"code": messages.message(exc)})
     except DomainError as exc:  # format, limits; after the code: Y2, already bound
         field = "code" if form.confirm.data else forms.field_for(form, exc.field)
-        return _page(org, "registered", form, {field: exc.message})
+        return _page(org, "registered", form, {field: messages.message(exc)})
     return _finish(org, binding.handler)
 
 
@@ -86,7 +87,7 @@ def handler_new():
                        client_ip())
         except DomainError as exc:
             return _page(org, "new", form, {forms.field_for(form, exc.field) if exc.field
-                                             == "phone" else "sms_code": exc.message})
+                                             == "phone" else "sms_code": messages.message(exc)})
         return _page(org, "new", form, {}, _("短信验证码已发送至经办人手机。"))
     if form.password.data != form.password_confirm.data:
         return _page(org, "new", form, {"password_confirm": _("两次输入的密码不一致。")})
@@ -101,9 +102,9 @@ def handler_new():
             password=form.password.data or "", id_type=form.id_type.data or "",
             id_number=form.id_number.data or "", email=form.email.data or None)
     except CodeRefused as exc:
-        return _page(org, "new", form, {"sms_code": exc.message})
+        return _page(org, "new", form, {"sms_code": messages.message(exc)})
     except DomainError as exc:  # real-name refusal, Y2, S3 (mobile or ID already registered)
-        return _page(org, "new", form, {forms.field_for(form, exc.field): exc.message})
+        return _page(org, "new", form, {forms.field_for(form, exc.field): messages.message(exc)})
     return _finish(org, db.session.get(User, binding.handler_id))
 
 

@@ -24,13 +24,13 @@ from ..domain.models import LegacyAccount, User
 from ..extensions import db
 from ..flows import pending, policy, supplement
 from ..flows.steps import SupplementStep
-from . import code_flow
+from . import code_flow, messages
 from .forms import ConfirmForm
 from .login import SUPPLEMENTED
 from .register_forms import PersonForm, address_options, person_application
 
 bp = Blueprint("supplement", __name__)
-EXPIRED = "信息补录已过期或无效，请重新使用历史账号登录。"
+EXPIRED = "supplement.expired"  # words: web/messages.py PAGES
 UNPARKED = {"password", "password_confirm", "sms_code", "email_code", "csrf_token", "submit",
             "refresh"}
 
@@ -43,7 +43,7 @@ def step(iid):
     """The interaction step: continue this request's supplementation on its page."""
     ia = pending.load(iid)
     if ia is None:
-        abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
+        abort(404, description="interaction.expired")
     flow = supplement.pending_for(ia)
     if flow is None:
         return policy.proceed(ia)
@@ -132,9 +132,9 @@ def natural(flow: supplement.Supplement, account: LegacyAccount):
     try:
         user = domain.complete_natural(account, person_application(form), flow.id, verified)
     except registration.Refused as exc:
-        errors = dict(exc.errors)
+        errors = messages.each(exc.errors)
     except IdentityMismatch as exc:  # S2: not the legacy account's person
-        errors, appeal = {"form": exc.message}, True
+        errors, appeal = {"form": messages.message(exc)}, True
     except Conflict as exc:
         again = supplement.load(flow.id)
         if again is not None and again.done:  # the same flow completed in a parallel submit
@@ -143,9 +143,9 @@ def natural(flow: supplement.Supplement, account: LegacyAccount):
         if user is not None:  # ... and committed, but had not yet marked the flow done
             supplement.mark_done(flow, user.id)
             return _continue(flow, account)
-        errors = {"form": exc.message}
+        errors = {"form": messages.message(exc)}
     except DomainError as exc:  # L2/L4 now, real-name service unavailable
-        errors = {"form": exc.message}
+        errors = {"form": messages.message(exc)}
     else:
         errors = None
     flow.verified = verified  # codes that verified stay verified
