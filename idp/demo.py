@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from .demo_common import DEMO_USER, import_register_row
 from .domain.vocab import AUTHORIZATION_CODE, GRANT_TYPES, REFRESH_TOKEN
+from .messages import describe
 
 PASSWORD = DEMO_USER["password"]
 DEMO_HANDLERS = [  # natural persons, real-name verified, so they may be bound as handlers (P3)
@@ -66,7 +67,7 @@ def seed() -> list[str]:
     from .services import services
 
     if services().settings.production:
-        raise DomainError("生产环境（env = \"production\"）拒绝写入演示数据：演示账号和密钥是公开的。")
+        raise DomainError("demo.production")
     done = []
     created_keys = keys.ensure_keys()
     if created_keys:
@@ -164,7 +165,7 @@ def demo_seed():
     try:
         created = seed()
     except DomainError as exc:
-        click.echo(f"错误：{exc.message}", err=True)
+        click.echo(f"错误：{describe(exc)}", err=True)
         sys.exit(1)
     for line in created:
         click.echo(f"created {line}")

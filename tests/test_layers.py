@@ -15,9 +15,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "idp"
 
 # layer -> (forbidden module prefixes, forbidden names imported from flask)
 RULES = {
-    "domain": (("authlib", "idp.protocol", "idp.flows", "idp.web", "idp.admin"),
+    "domain": (("authlib", "idp.protocol", "idp.flows", "idp.web", "idp.admin", "flask_babel",
+                "idp.messages"),
                {"request", "session", "g"}),
-    "protocol": (("idp.flows", "idp.web", "idp.admin"), set()),
+    "protocol": (("idp.flows", "idp.web", "idp.admin", "flask_babel", "idp.messages"), set()),
     "flows": (("idp.web", "idp.admin"), set()),
     "adapters": (("idp.web", "idp.flows", "idp.protocol", "idp.admin"), set()),
 }
@@ -385,3 +386,14 @@ def test_the_admin_checker_sees_both_directions(tmp_path):
         "idp.protocol, idp.flows, idp.adapters, idp.services, idp.extensions)",
         "idp/cli.py:1 imports idp.admin (nothing in idp imports idp.admin)",
         "idp/cli.py:1 imports idp.admin.views (nothing in idp imports idp.admin)"]
+
+
+@pytest.mark.parametrize("layer", ["domain", "protocol"])
+def test_domain_and_protocol_never_import_flask_babel_nor_the_words(layer):
+    """Issue 10, item 5: errors are codes; their words (idp/messages.py) and translations
+    (Flask-Babel, the web layer) stay outside the domain and the protocol."""
+    found = [f"{path.relative_to(PACKAGE.parent)}:{line} imports {target}"
+             for path in sorted((PACKAGE / layer).rglob("*.py"))
+             for target, _names, line in imports(path)
+             if _under(target, "flask_babel") or _under(target, "idp.messages")]
+    assert found == []

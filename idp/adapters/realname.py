@@ -17,6 +17,7 @@ from ..config import ROOT, ConfigError, Settings
 from ..domain import documents
 from ..domain.errors import ValidationError
 from ..domain.ports import RealNameUnavailable, VerificationResult
+from ..messages import describe
 from .verification_service import JsonVerificationService
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class LocalVerifier:
         try:
             documents.validate_id_number(id_type, id_number)
         except ValidationError as exc:
-            return VerificationResult(False, exc.message)
+            return VerificationResult(False, describe(exc))
         key = _key(name, id_type, id_number)
         if self.known is not None and key not in self.known:
             log.info("real-name verification (local): no match for %s %s", id_type, mask(key[2]))

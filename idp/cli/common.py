@@ -9,6 +9,7 @@ from typing import Any, Callable, NoReturn, TypeVar
 import click
 
 from ..domain.errors import DomainError
+from ..messages import describe
 
 T = TypeVar("T")
 
@@ -55,4 +56,4 @@ def domain_call(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except DomainError as exc:
-        fail(exc.message)
+        fail(describe(exc))

@@ -19,6 +19,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from ..messages import describe
 from .common import domain_call, fail
 
 LABELS = {"rejected": "拒绝", "warning": "警告"}
@@ -32,7 +33,7 @@ def _scheme(ctx, param, value):
         try:
             parse_spec(value)
         except ValidationError as exc:
-            raise click.BadParameter(exc.message) from None
+            raise click.BadParameter(describe(exc)) from None
     return value
 
 

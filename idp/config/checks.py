@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from . import loader
 from .loader import ConfigError
+from ..messages import describe
 
 if TYPE_CHECKING:
     from .schema import IdpSettings as Settings
@@ -53,7 +54,7 @@ def _check_legacy(settings: Settings) -> None:
         try:
             parse_spec(scheme)
         except ValidationError as exc:
-            raise ConfigError(f"legacy.password_scheme is not a valid scheme spec ({exc.message});"
+            raise ConfigError(f"legacy.password_scheme is not a valid scheme spec ({describe(exc)});"
                               ' see docs/legacy.md "Password schemes"') from None
     if settings.legacy.import_batch < 1:
         raise ConfigError("legacy.import_batch must be at least 1")

@@ -115,7 +115,7 @@ def create_natural_person(*, name: str, phone: str, password: str, email: str | 
                 status=ACTIVE, created_at=now, updated_at=now)
     if id_number:
         if not id_type:
-            raise ValidationError("请选择证件类型。", "id_type")
+            raise ValidationError("id_type.missing", "id_type")
         number = documents.validate_id_number(
             id_type, id_number, today=documents.beijing_date(svc.clock.now()))
         user.id_type = id_type
@@ -126,5 +126,5 @@ def create_natural_person(*, name: str, phone: str, password: str, email: str | 
         with transaction.savepoint():
             db.session.add(user)
     except IntegrityError:
-        raise Conflict("用户已经存在：该手机号码或证件号码已注册，请直接登录。") from None
+        raise Conflict("person.exists") from None
     return user

@@ -89,19 +89,20 @@ def validate_address(province: str, city: str, county: str | None, street: str,
     exactly when the city has counties. Returns the normalised address."""
     p = get(province)
     if p is None or p.parent is not None:
-        raise ValidationError("请选择省份。" if not _clean_code(province)
-                              else "所选省份不存在。", "province")
+        raise ValidationError("province.missing" if not _clean_code(province)
+                              else "province.unknown", "province")
     c = get(city)
     if c is None or c.parent != p.code:
-        raise ValidationError("请选择城市。" if not _clean_code(city)
-                              else f"所选城市不属于{p.name}。", "city")
+        if not _clean_code(city):
+            raise ValidationError("city.missing", "city")
+        raise ValidationError("city.not_in_province", "city", province=p.name)
     counties = children(c.code)
     k = get(county)
     if counties and (k is None or k.parent != c.code):
-        raise ValidationError("请选择区县。" if not _clean_code(county)
-                              else "所选区县不属于所选城市。", "county")
+        raise ValidationError("county.missing" if not _clean_code(county)
+                              else "county.not_in_city", "county")
     if not counties and _clean_code(county):
-        raise ValidationError(f"{c.name}不设区县，请不要选择区县。", "county")
+        raise ValidationError("county.none", "county", city=c.name)
     return Address(p.code, p.name, c.code, c.name, k.code if counties and k else None,
                    k.name if counties and k else None, normalize_street(street),
                    normalize_postal_code(postal_code))
@@ -110,11 +111,11 @@ def validate_address(province: str, city: str, county: str | None, street: str,
 def normalize_street(value: str | None) -> str:
     street = re.sub(r"\s+", " ", value or "").strip()
     if not street:
-        raise ValidationError("请填写详细地址。", "street")
+        raise ValidationError("street.missing", "street")
     if len(street) > STREET_MAX:
-        raise ValidationError(f"详细地址不能超过 {STREET_MAX} 个字。", "street")
+        raise ValidationError("street.too_long", "street", limit=STREET_MAX)
     if any(unicodedata.category(ch) == "Cc" for ch in street):
-        raise ValidationError("详细地址含有不可见字符。", "street")
+        raise ValidationError("street.invisible", "street")
     return street
 
 
@@ -122,7 +123,7 @@ def normalize_postal_code(value: str | None) -> str:
     """Full-width digits (１０００２０) are accepted as ASCII; other scripts' digits are not."""
     code = re.sub(r"\s+", "", fold_full_width(value))
     if not _POSTAL.match(code):
-        raise ValidationError("邮政编码应为 6 位数字。", "postal_code")
+        raise ValidationError("postal_code.format", "postal_code")
     return code
 
 

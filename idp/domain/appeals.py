@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..services import services
 from . import documents, files, legacy, names, transaction
-from .errors import ValidationError
+from .errors import Reason, ValidationError
 from .identifiers import beijing_date
 from .models import LegacyAccount, LegacyAppeal, StoredFile
 from .models._types import from_timestamp
@@ -37,11 +37,11 @@ T = TypeVar("T")
 
 
 class AppealInvalid(ValidationError):
-    """Some fields were refused; ``errors`` maps each field to its message."""
+    """Some fields were refused; ``errors`` maps each field to its reason (a code or an error)."""
 
-    def __init__(self, errors: dict[str, str]):
-        field, message = next(iter(errors.items()))
-        super().__init__(message, field)
+    def __init__(self, errors: dict[str, Reason]):
+        field, reason = next(iter(errors.items()))
+        super().__init__(reason if isinstance(reason, str) else reason.code, field)
         self.errors = errors
 
 
@@ -55,33 +55,33 @@ class AppealInput:
 
 
 def check(a: AppealInput, identity_proof: Upload | None,
-          other_proof: Upload | None) -> tuple[dict[str, Any], dict[str, str]]:
+          other_proof: Upload | None) -> tuple[dict[str, Any], dict[str, Reason]]:
     """Every field of the appeal form checked on its own: (clean values, errors by field)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Reason] = {}
 
     def attempt(fn: Callable[[], T]) -> T | None:
         try:
             return fn()
         except ValidationError as exc:
-            errors.setdefault(exc.field or "form", exc.message)
+            errors.setdefault(exc.field or "form", exc)
             return None
 
     account = " ".join((a.account or "").split())
     if not account:
-        errors["account"] = "请填写历史账号（商标网上申请系统的用户名）。"
+        errors["account"] = "appeal.account_missing"
     elif len(account) > 64:
-        errors["account"] = "历史账号不能超过 64 个字符。"
-    name = attempt(lambda: names.check_name(a.name, label="姓名或单位名称", limit=200))
+        errors["account"] = "appeal.account_too_long"
+    name = attempt(lambda: names.check_name(a.name, label="name_or_org", limit=200))
     phone = attempt(lambda: documents.validate_mobile(a.phone or ""))
     email = None
     if (a.email or "").strip():
         email = attempt(lambda: normalise_destination("mail", a.email or ""))
     content = (a.content or "").strip()
     if not CONTENT_MIN <= len(content) <= CONTENT_MAX:
-        errors["content"] = (f"请说明遇到的问题（{CONTENT_MIN}–{CONTENT_MAX} 个字），"
-                             f"当前 {len(content)} 个字。")
+        errors["content"] = ValidationError("appeal.content_length", "content", min=CONTENT_MIN,
+                                            max=CONTENT_MAX, length=len(content))
     if identity_proof is None or not identity_proof.data:
-        errors["identity_proof"] = "请上传身份证明文件（PDF）。"
+        errors["identity_proof"] = "appeal.identity_proof_missing"
     else:
         attempt(lambda: files.check_pdf(identity_proof.data, "identity_proof"))
     if other_proof is not None and other_proof.data:
@@ -97,7 +97,7 @@ def open_appeal(*, account: str, name: str, phone: str, email: str | None, conte
     clean, errors = check(AppealInput(account, name, phone, email, content),
                           identity_proof, other_proof)
     if not phone_verified and "phone" not in errors:
-        errors["sms_code"] = "请先获取并填写短信验证码，以验证手机号码。"
+        errors["sms_code"] = "appeal.phone_unverified"
     if errors:
         raise AppealInvalid(errors)
     assert identity_proof is not None  # check() refuses an appeal without one

@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from . import accounts, address, agreement, documents, names
-from .errors import ValidationError
+from . import accounts, address, documents, names
+from .errors import Reason, ValidationError
 from .verification import normalise_destination
 
 T = TypeVar("T")
@@ -46,19 +46,19 @@ def _date(value: str, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationError("日期格式不正确，请按“年-月-日”填写，例如 2020-01-31。", field) from None
+        raise ValidationError("date.format", field) from None
 
 
-def check(a: PersonApplication, today: dt.date) -> tuple[dict[str, Any], dict[str, str]]:
+def check(a: PersonApplication, today: dt.date) -> tuple[dict[str, Any], dict[str, Reason]]:
     """Every field of S2 checked on its own: (clean values, errors by field)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Reason] = {}
     validity = None
 
     def attempt(fn: Callable[[], T]) -> T | None:
         try:
             return fn()
         except ValidationError as exc:
-            errors.setdefault(exc.field or "form", exc.message)
+            errors.setdefault(exc.field or "form", exc)
             return None
 
     name = attempt(lambda: names.check_name(a.name))
@@ -75,10 +75,10 @@ def check(a: PersonApplication, today: dt.date) -> tuple[dict[str, Any], dict[st
     phone = attempt(lambda: documents.validate_mobile(a.phone))
     email = attempt(lambda: normalise_destination("mail", a.email))
     if a.password != a.password_confirm:
-        errors["password_confirm"] = "两次输入的密码不一致。"
+        errors["password_confirm"] = "password.confirm_mismatch_plain"
     attempt(lambda: accounts.validate_password(a.password, context=[phone, number]))
     if not a.agreed:
-        errors["agreed"] = f"请阅读并同意《{agreement.TITLE}》。"
+        errors["agreed"] = "agreement.required"
     if errors:
         return {}, errors
     return dict(name=name, number=number, validity=validity, address=place, phone=phone,

@@ -37,7 +37,6 @@ SCOPE_CLAIMS = {
     "profile": ["user_type", "verified", "organisation", "acting_for"],
     "trademark": ["legacy_account"],
 }
-SCOPE_LABELS = {"trademark": "关联的商标网上申请系统历史账号"}
 
 
 def _organisation(user_id: int) -> Organisation | None:

@@ -42,16 +42,15 @@ def check_uri(uri: str, what: str, *, http_loopback_only: bool) -> str:
     (``http_loopback_only``) loopback in development and never in production."""
     parts = urlsplit(uri or "")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(f"{what} 必须是完整的 http(s) 地址：{uri!r}", what)
+        raise ValidationError("uri.not_absolute", what, what=what, uri=repr(uri))
     if parts.fragment or "#" in uri:
-        raise ValidationError(f"{what} 不能包含片段（#）：{uri!r}", what)
+        raise ValidationError("uri.fragment", what, what=what, uri=repr(uri))
     if parts.scheme == "http":
         production = services().settings.production
         if http_loopback_only and (production or not _is_loopback(parts.hostname)):
-            raise ValidationError(f"{what} 必须使用 https（开发环境下仅本机回环地址可用 http）："
-                                  f"{uri!r}", what)
+            raise ValidationError("uri.https_dev", what, what=what, uri=repr(uri))
         if production and not _is_loopback(parts.hostname):
-            raise ValidationError(f"{what} 必须使用 https（仅本机回环地址可用 http）：{uri!r}", what)
+            raise ValidationError("uri.https", what, what=what, uri=repr(uri))
     return uri
 
 
@@ -77,44 +76,44 @@ def create_client(*, name: str, redirect_uris: list[str],
     R1: ``enabled=False`` registers a subsystem ahead of its batch; ``enable`` switches it on."""
     name = (name or "").strip()
     if not 1 <= len(name) <= 100:
-        raise ValidationError("请填写应用名称（不超过 100 个字符）。", "name")
+        raise ValidationError("client.name", "name")
     if public:
         auth_method = "none"
     if auth_method not in AUTH_METHODS:
-        raise ValidationError(f"不支持的客户端认证方式：{auth_method}", "auth_method")
+        raise ValidationError("client.auth_method", "auth_method", value=auth_method)
     grant_types = list(dict.fromkeys(grant_types or [AUTHORIZATION_CODE, REFRESH_TOKEN]))
     for grant in grant_types:
         if grant not in GRANT_TYPES:
-            raise ValidationError(f"不支持的授权类型：{grant}", "grant_type")
+            raise ValidationError("client.grant_type", "grant_type", value=grant)
     if auth_method == AUTH_NONE and CLIENT_CREDENTIALS in grant_types:
-        raise ValidationError("公开客户端不能使用 client_credentials。", "grant_type")
+        raise ValidationError("client.public_client_credentials", "grant_type")
     if AUTHORIZATION_CODE in grant_types and not redirect_uris:
-        raise ValidationError("授权码模式至少需要一个 redirect_uri。", "redirect_uri")
+        raise ValidationError("client.redirect_uri_required", "redirect_uri")
     redirect_uris = [check_uri(u, "redirect_uri", http_loopback_only=False) for u in redirect_uris]
     post_logout = [check_uri(u, "post_logout_redirect_uri", http_loopback_only=False)
                    for u in post_logout_redirect_uris]
     if backchannel_logout_uri:
         check_uri(backchannel_logout_uri, "backchannel_logout_uri", http_loopback_only=True)
     if id_token_alg not in ALGS:
-        raise ValidationError(f"ID Token 签名算法只能是 {'/'.join(ALGS)}", "id_token_alg")
+        raise ValidationError("client.id_token_alg", "id_token_alg", allowed="/".join(ALGS))
     if auth_method == PRIVATE_KEY_JWT:
         if not jwks or not isinstance(jwks.get("keys"), list) or not jwks["keys"]:
-            raise ValidationError("private_key_jwt 需要提供客户端公钥 JWKS。", "jwks")
+            raise ValidationError("client.jwks_required", "jwks")
     client_id = client_id or new_client_id()
     if not 3 <= len(client_id) <= 64 or not client_id.isascii() or " " in client_id:
-        raise ValidationError("client_id 应为 3–64 个 ASCII 字符且不含空格。", "client_id")
+        raise ValidationError("client.client_id_format", "client_id")
     svc = services()
     if auth_method in SECRET_AUTH_METHODS:
         minimum = 32 if svc.settings.production else 8
         secret = secret or secrets.token_urlsafe(32)
         if len(secret) < minimum:
-            raise ValidationError(f"client_secret 至少 {minimum} 个字符。", "secret")
+            raise ValidationError("client.secret_length", "secret", minimum=minimum)
     else:
         secret = None
     requested = (scope or DEFAULT_SCOPE).split()
     unknown = set(requested) - set(svc.settings.protocol.scopes_supported)
     if unknown:
-        raise ValidationError(f"不支持的 scope：{' '.join(sorted(unknown))}", "scope")
+        raise ValidationError("client.scope", "scope", value=" ".join(sorted(unknown)))
     client = Client(client_id=client_id, name=name, redirect_uris=redirect_uris,
                     post_logout_redirect_uris=post_logout,
                     backchannel_logout_uri=backchannel_logout_uri or None,
@@ -125,7 +124,7 @@ def create_client(*, name: str, redirect_uris: list[str],
                     secret_digest=svc.client_secret_digest(secret) if secret else None,
                     created_at=from_timestamp(svc.clock.now()))
     if db.session.scalar(select(Client.id).where(Client.client_id == client_id)):
-        raise Conflict(f"client_id 已存在：{client_id}", "client_id")
+        raise Conflict("client.exists", "client_id", client_id=client_id)
     db.session.add(client)
     db.session.flush()
     return client, secret
@@ -141,16 +140,16 @@ def load_jwks(value: str | None) -> dict[str, Any] | None:
             with open(value, encoding="utf-8") as fh:
                 text = fh.read()
         except OSError as exc:
-            raise ValidationError(f"无法读取 JWKS 文件：{exc.strerror}", "jwks") from None
+            raise ValidationError("jwks.unreadable", "jwks", reason=exc.strerror) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
-        raise ValidationError("JWKS 不是合法的 JSON。", "jwks") from None
+        raise ValidationError("jwks.not_json", "jwks") from None
     if not isinstance(data, dict):
-        raise ValidationError("JWKS 必须是 JSON 对象。", "jwks")
+        raise ValidationError("jwks.not_object", "jwks")
     for key in data.get("keys", []):
         if not isinstance(key, dict) or any(k in key for k in ("d", "p", "q", "k")):
-            raise ValidationError("JWKS 只能包含公钥。", "jwks")
+            raise ValidationError("jwks.private", "jwks")
     return data
 
 
@@ -162,7 +161,7 @@ def enable(client_id: str) -> Client:
     """R1: switch a registered subsystem on (its batch joins); it can sign users in from now."""
     client = get(client_id)
     if client is None:
-        raise ValidationError(f"没有这个应用：{client_id}", "client_id")
+        raise ValidationError("client.unknown", "client_id", client_id=client_id)
     client.enabled = True
     db.session.flush()
     return client
@@ -173,7 +172,7 @@ def disable(client_id: str) -> Client:
     event that calls this (``flows.account_events.disable_client``)."""
     client = get(client_id)
     if client is None:
-        raise ValidationError(f"没有这个应用：{client_id}", "client_id")
+        raise ValidationError("client.unknown", "client_id", client_id=client_id)
     client.enabled = False
     db.session.flush()
     return client

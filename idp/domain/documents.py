@@ -4,7 +4,7 @@ The one place that validates identifiers: persons here, mobile numbers in ``mobi
 organisations in ``uscc`` (D2), validity periods in ``validity`` (D4); all are re-exported so
 callers import this module only.
 Every value is normalised first (NFKC, no spaces, upper case) and every refusal is a
-``ValidationError`` with a Chinese message naming the field and the reason.
+``ValidationError`` whose code names the reason (words: idp/web/messages.py) on its field.
 
 Per document type (``ID_TYPES``):
 - resident_id: 18 characters, GB 11643: province-level code (GB/T 2260, plus 81/82/83 of the
@@ -54,8 +54,8 @@ EARLIEST_BIRTH = dt.date(1900, 1, 1)
 _FIELD = "id_number"
 
 
-def _refuse(message: str) -> ValidationError:
-    return ValidationError(message, _FIELD)
+def _refuse(code: str, **params: str) -> ValidationError:
+    return ValidationError(code, _FIELD, **params)
 
 
 def resident_id_check_char(first17: str) -> str:
@@ -63,57 +63,55 @@ def resident_id_check_char(first17: str) -> str:
     return gb11643_check(first17)
 
 
-def _birth_date(digits: str, today: dt.date, label: str) -> None:
+def _birth_date(digits: str, today: dt.date, id_type: str) -> None:
     born = parse_date(digits)
     if born is None:
-        raise _refuse(f"{label}号码中的出生日期“{digits}”不是有效日期，请核对。")
+        raise _refuse("id_number.birth_date_invalid", id_type=id_type, digits=digits)
     if not EARLIEST_BIRTH <= born <= today:
-        raise _refuse(f"{label}号码中的出生日期“{digits}”应在 1900 年 1 月 1 日至今天之间。")
+        raise _refuse("id_number.birth_date_range", id_type=id_type, digits=digits)
 
 
 def _resident_id(number: str, today: dt.date) -> None:
     if is_ascii_digits(number, 15):
-        raise _refuse("不支持 15 位身份证号码，请使用 18 位居民身份证号码。")
+        raise _refuse("id_number.resident_15")
     if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
-        raise _refuse("居民身份证号码应为 18 位：17 位数字加 1 位校验位（数字或 X）。")
+        raise _refuse("id_number.resident_format")
     if number[0] == "9":
-        raise _refuse("以 9 开头的是外国人永久居留身份证号码，请选择证件类型“外国人永久居留身份证”。")
+        raise _refuse("id_number.resident_is_foreign")
     if number[:2] not in PROVINCES:
-        raise _refuse(f"居民身份证号码前 2 位（省级行政区划代码）“{number[:2]}”不存在，请核对。")
-    _birth_date(number[6:14], today, "居民身份证")
+        raise _refuse("id_number.resident_province", province=number[:2])
+    _birth_date(number[6:14], today, "resident_id")
     if gb11643_check(number[:17]) != number[17]:
-        raise _refuse("居民身份证号码校验位（最后一位）不正确，请核对。")
+        raise _refuse("id_number.resident_checksum")
 
 
 def _hk_macau_permit(number: str, today: dt.date) -> None:
     if not re.fullmatch(r"[HM]([0-9]{8}|[0-9]{10})", number):
-        raise _refuse("港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字（旧版为 H 或 M 加 10 位数字）。")
+        raise _refuse("id_number.hk_macau_format")
 
 
 def _taiwan_permit(number: str, today: dt.date) -> None:
     if re.fullmatch(r"[0-9]{8}([0-9]{2})?\([A-Z]\)", number):
-        raise _refuse("台湾居民来往大陆通行证号码括号内的字母表示换证次数，不属于号码：请只填写括号前的数字。")
+        raise _refuse("id_number.taiwan_suffix")
     if not re.fullmatch(r"[0-9]{8}([0-9]{2})?", number):
-        raise _refuse("台湾居民来往大陆通行证号码应为 8 位数字（旧版为 10 位数字）。")
+        raise _refuse("id_number.taiwan_format")
 
 
 def _passport(number: str, today: dt.date) -> None:
     if not re.fullmatch(r"E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8}", number):
-        raise _refuse("普通护照号码应为 E 加 8 位数字、E 加 1 个字母（不含 I、O）再加 7 位数字，"
-                      "或旧版 G 加 8 位数字。")
+        raise _refuse("id_number.passport_format")
 
 
 def _foreign_permanent_residence(number: str, today: dt.date) -> None:
     if re.fullmatch(r"[A-Z]{3}[0-9]{12}", number):
         return  # 2017 format: only the shape is publicly specified
     if not re.fullmatch(r"9[0-9]{16}[0-9X]", number):
-        raise _refuse("外国人永久居留身份证号码应为 18 位（2023 年版：9 开头，17 位数字加 1 位校验位）"
-                      "或 15 位（2017 年版：3 位英文字母加 12 位数字）。")
+        raise _refuse("id_number.foreign_format")
     if number[1:3] not in PROVINCES:
-        raise _refuse(f"外国人永久居留身份证号码第 2–3 位（受理地代码）“{number[1:3]}”不存在，请核对。")
-    _birth_date(number[6:14], today, "外国人永久居留身份证")
+        raise _refuse("id_number.foreign_place", place=number[1:3])
+    _birth_date(number[6:14], today, "foreign_permanent_residence")
     if gb11643_check(number[:17]) != number[17]:
-        raise _refuse("外国人永久居留身份证号码校验位（最后一位）不正确，请核对。")
+        raise _refuse("id_number.foreign_checksum")
 
 
 _VALIDATORS = {
@@ -129,10 +127,10 @@ def validate_id_number(id_type: str, value: str, today: dt.date | None = None) -
     """The normalised document number, or a ValidationError (D1). ``today`` (Beijing date,
     see ``beijing_date``) bounds embedded birth dates; by default the system clock's."""
     if id_type not in ID_TYPES:
-        raise ValidationError("证件类型不正确，请选择证件类型。", "id_type")
+        raise ValidationError("id_type.invalid", "id_type")
     number = normalize(value)
     if not number:
-        raise _refuse(f"请填写{ID_TYPES[id_type]}号码。")
+        raise _refuse("id_number.missing", id_type=id_type)
     _VALIDATORS[id_type](number, today or beijing_date(time.time()))
     return number
 

@@ -25,7 +25,7 @@ from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 from .errors import ValidationError
 from .identifiers import fold_full_width
 
-MESSAGE = "电子邮箱格式不正确：请填写一个电子邮箱地址，例如 zhangsan@example.cn。"
+MESSAGE = "email.format"
 MAX_LENGTH = 254  # RFC 5321 path limit as email-validator applies it (UTF-8 bytes)
 # A plain ASCII dot-atom local part (a subset of what email-validator accepts) and a domain
 # without the characters that make the library read an address differently (display names,
@@ -64,7 +64,7 @@ def normalise_email(value: str | None, field: str = "email") -> str:
     library's cached verdict on the domain (the same answer, tested), any other directly."""
     text = fold_full_width(value).strip()
     if not text:
-        raise ValidationError("请填写电子邮箱。", field)
+        raise ValidationError("email.missing", field)
     local, at, domain = text.rpartition("@")
     if (at and len(local) <= 64 and _PLAIN_LOCAL.fullmatch(local)
             and _PLAIN_DOMAIN.fullmatch(domain)):

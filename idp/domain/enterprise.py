@@ -27,8 +27,7 @@ from .models.user import PENDING_REVIEW
 from .org_accounts import P4_MESSAGE, S3_MESSAGE, Representative
 from .ports import EnterpriseRecord
 
-MISMATCH = ("统一社会信用代码、单位名称与法定代表人的姓名、证件号码未通过企业信息核验。"
-            "请按营业执照（或登记证书）如实填写，与国家企业信用信息公示系统登记的信息一致。")
+MISMATCH = "enterprise.mismatch"
 log = logging.getLogger(__name__)
 SET_ASIDE_REASON = "该统一社会信用代码已由通过企业信息核验的机构注册，本账号待人工审核。"
 
@@ -67,7 +66,7 @@ def take_uscc(org: Organisation, uscc: str) -> None:
     rows still decides a race at commit: of two verified registrations one wins, the other
     gets the S3 Conflict."""
     if org.verified_at is None:
-        raise DomainError("未经企业信息核验的机构不能占用统一社会信用代码。", "uscc")
+        raise DomainError("uscc.unverified_claim", "uscc")
     bidx = registers.uscc_index(uscc)
     if deactivation.is_deactivated(deactivation.USCC, bidx):
         raise DomainError(P4_MESSAGE, "uscc")

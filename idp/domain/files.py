@@ -27,11 +27,10 @@ from .models import StoredFile
 from .models._types import from_timestamp
 
 PDF = "application/pdf"
-ACTIVE_MESSAGE = ("PDF 文件包含脚本、自动执行的动作或嵌入的文件，不能上传。"
-                  "请用“打印为 PDF”或“另存为”生成普通 PDF 文件后重新上传。")
-ENCRYPTED_MESSAGE = "PDF 文件设置了打开密码，请取消密码保护后重新上传。"
-DAMAGED_MESSAGE = "文件已损坏或不是有效的 PDF 文件，请重新上传。"
-COMPLEX_MESSAGE = "PDF 文件结构过于复杂，无法检查，请另存为普通 PDF 文件后重新上传。"
+ACTIVE_MESSAGE = "pdf.active_content"
+ENCRYPTED_MESSAGE = "pdf.encrypted"
+DAMAGED_MESSAGE = "pdf.damaged"
+COMPLEX_MESSAGE = "pdf.too_complex"
 NAME_MAX = 100  # characters of a kept file name, ".pdf" included
 _UNSAFE = re.compile(r'[<>:"|?*]')  # not allowed in Windows file names, where files are opened
 
@@ -41,11 +40,11 @@ def check_pdf(data: bytes, field: str) -> None:
     a password and has no active content (``pdf_content``)."""
     limit = services().settings.files.max_size
     if not data:
-        raise ValidationError("请上传 PDF 格式的文件。", field)
+        raise ValidationError("pdf.missing", field)
     if len(data) > limit:
-        raise ValidationError(f"文件过大：不能超过 {limit // (1024 * 1024) or 1} MB。", field)
+        raise ValidationError("pdf.too_large", field, limit=limit // (1024 * 1024) or 1)
     if not data.startswith(b"%PDF-"):
-        raise ValidationError("只能上传 PDF 格式的文件。", field)
+        raise ValidationError("pdf.not_pdf", field)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -31,7 +31,7 @@ from .verification import CodeRefused
 
 log = logging.getLogger(__name__)
 PURPOSE = "bind_handler"  # verification purposes are [a-z0-9_]
-CODE_REFUSED = "验证码错误或已失效，请核对后重新输入，或重新发送验证码。"
+CODE_REFUSED = "handler.code_refused"
 NAME_LENGTH = 40  # the organisation's name in the SMS, cut to keep one message
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .ports import Clock, Store
-from .send_limits import BEIJING, SendLimited, SendLimits
+from .send_limits import BEIJING, TOO_FREQUENT, SendLimited, SendLimits
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -35,8 +35,8 @@ class BindLimits(SendLimits):
         now = self.clock.now()
         hour, day = int(now // 3600), int((now + BEIJING) // 86400)
         to_hour, to_day = (hour + 1) * 3600 - now, (day + 1) * 86400 - BEIJING - now
-        self._count(f"hb:ih:{client}:{hour}", self.ip_hour, to_hour, 3600, "发送过于频繁")
-        self._count(f"hb:oh:{organisation}:{hour}", self.org_hour, to_hour, 3600, "发送过于频繁")
+        self._count(f"hb:ih:{client}:{hour}", self.ip_hour, to_hour, 3600, TOO_FREQUENT)
+        self._count(f"hb:oh:{organisation}:{hour}", self.org_hour, to_hour, 3600, TOO_FREQUENT)
         self._count(f"hb:od:{organisation}:{day}", self.org_day, to_day, 86400, None)
         gap = f"hb:gap:{target}"
         self._check_gap(gap, now)

@@ -25,11 +25,11 @@ from .models._types import from_timestamp
 from .models.organisation import AGENCY
 from .models.user import ACTIVE, NATURAL, PENDING_REVIEW
 
-Y2_OTHER_AGENCY = "该自然人已是其他代理机构的经办人。"
-Y2_NOT_PRACTITIONER = "该自然人不在商标代理从业人员备案名单中，不能绑定为代理机构的经办人。"
-ALREADY_BOUND = "该自然人已是本机构的经办人。"
+Y2_OTHER_AGENCY = "handler.other_agency"
+Y2_NOT_PRACTITIONER = "handler.not_practitioner"
+ALREADY_BOUND = "handler.already_bound"
 # one answer for "no such person" and "not this organisation's handler" (no enumeration)
-NOT_BOUND = "未找到该经办人的绑定，可能已经解除。"
+NOT_BOUND = "handler.not_bound"
 
 
 _Query = TypeVar("_Query", bound=Select[Any])
@@ -42,16 +42,16 @@ def _active(query: _Query) -> _Query:
 def check_organisation(organisation: Organisation) -> None:
     """P3: may ``organisation`` bind handlers at all (its account active or under review)?"""
     if organisation.user.status not in (ACTIVE, PENDING_REVIEW) or not organisation.active:
-        raise DomainError("该机构账号不可用，不能绑定经办人。")
+        raise DomainError("handler.organisation_unavailable")
 
 
 def check_handler(organisation: Organisation, handler: User) -> None:
     """P3 + Y2: may ``handler`` be bound to ``organisation``? Raises the reason if not."""
     check_organisation(organisation)
     if handler.user_type != NATURAL or handler.status != ACTIVE:
-        raise ValidationError("经办人必须是已注册的自然人用户。", "handler")
+        raise ValidationError("handler.not_person", "handler")
     if not handler.realname_verified:
-        raise ValidationError("经办人须先完成实名认证。", "handler")
+        raise ValidationError("handler.not_verified", "handler")
     if db.session.scalar(_active(select(HandlerBinding.id)).where(
             HandlerBinding.organisation_id == organisation.id,
             HandlerBinding.handler_id == handler.id)):
@@ -115,7 +115,8 @@ def register_and_bind_handler(organisation: Organisation, *, name: str, phone: s
                                           today=documents.beijing_date(services().clock.now()))
     result = services().realname.verify(name.strip(), id_type, number)
     if not result.ok:
-        raise ValidationError(result.reason or "姓名与证件号码不一致，实名认证未通过。", "name")
+        raise (ValidationError("realname.reason", "name", reason=result.reason) if result.reason
+               else ValidationError("realname.mismatch_handler", "name"))
     if organisation.kind == AGENCY:
         practitioner = registers.practitioner_for(accounts.id_number_index(number))
         if practitioner is None or practitioner.agency_uscc_bidx not in (

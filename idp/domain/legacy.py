@@ -31,10 +31,8 @@ from .models import LegacyAccount, User
 from .models._types import from_timestamp
 from .models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
 
-L2_MESSAGE = ("该历史账号注册于 2025 年 8 月 1 日之后，暂不能在统一身份认证系统登录或关联。"
-              "待新的商标网上申请系统上线后，即可进行关联。")
-L4_MESSAGE = ("您在商标网上申请系统有多个账号（含简易用户），只能关联我局已通过邮件和短信通知您的"
-              "可绑定历史账号。请使用该账号登录或关联；如有疑问，请拨打服务热线 010-63218500。")
+L2_MESSAGE = "legacy.l2_too_new"
+L4_MESSAGE = "legacy.l4_not_bindable"
 ENTRY_KINDS = {"personal": (NATURAL, SIMPLE), "legal": (LEGAL,), "agency": (AGENCY,)}
 MESSAGES = {"L2": L2_MESSAGE, "L4": L4_MESSAGE, **legacy_entries.MESSAGES}  # every refusal
 

@@ -32,19 +32,12 @@ from .models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
 log = logging.getLogger(__name__)
 
 ENTRY_OF_KIND = {NATURAL: "personal", SIMPLE: "personal", LEGAL: "legal", AGENCY: "agency"}
-USE_PERSONAL_ENTRY = ("该历史账号为自然人（含简易用户）账号，请在“自然人”入口选择“历史账号”，"
-                      "填写历史账号和历史账号密码登录。")
-USE_LEGAL_ENTRY = ("该历史账号为法人账号，请在“法人”入口选择“历史账号”，填写在商标网上申请系统"
-                   "注册时填写的统一社会信用代码（无统一社会信用代码的填写历史账号）和历史账号密码登录。")
-LEGAL_USE_USCC = ("该历史账号登记有统一社会信用代码，请填写在商标网上申请系统注册时填写的"
-                  "统一社会信用代码登录。")
-LEGAL_AT_AGENCY_ENTRY = USE_LEGAL_ENTRY + ("商标代理机构如已经注册为法人的，需在个人中心变更为"
-                                           "代理机构，并重新绑定经办人。")
-USE_AGENCY_ENTRY = ("该历史账号为代理机构账号，请在“代理机构”入口选择“历史账号”，填写在商标局进行"
-                    "代理机构备案时报备的统一社会信用代码（注意非商标网上申请系统账号中的统一社会"
-                    "信用代码）和历史账号密码登录。")
-AGENCY_USE_USCC = ("该历史账号登记有统一社会信用代码，请填写在商标局进行代理机构备案时报备的"
-                   "统一社会信用代码登录。")
+USE_PERSONAL_ENTRY = "legacy.use_personal_entry"
+USE_LEGAL_ENTRY = "legacy.use_legal_entry"
+LEGAL_USE_USCC = "legacy.legal_use_uscc"
+LEGAL_AT_AGENCY_ENTRY = "legacy.legal_at_agency_entry"
+USE_AGENCY_ENTRY = "legacy.use_agency_entry"
+AGENCY_USE_USCC = "legacy.agency_use_uscc"
 Y1_FILING_CHANGE, Y1_NOT_FILED = legacy_identity.Y1_FILING_CHANGE, legacy_identity.Y1_NOT_FILED
 
 

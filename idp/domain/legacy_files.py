@@ -42,7 +42,7 @@ def file_format(path: str, fmt: str | None = None) -> str:
     """``csv`` or ``jsonl``: the one given, else from the file's extension."""
     fmt = fmt or next((v for k, v in FORMATS.items() if path.lower().endswith(k)), None)
     if fmt not in ("csv", "jsonl"):
-        raise DomainError("无法从扩展名判断文件格式，请用 --format csv 或 --format jsonl 指定。")
+        raise DomainError("import.format_unknown")
     return fmt
 
 
@@ -50,7 +50,7 @@ def records(raw: IO[bytes], fmt: str, encoding: str, issue: Issue) -> Iterator[R
     """The records of the open binary file ``raw``; unknown columns are reported via ``issue``
     as warnings (``issue(number, legacy_id, kind, reason)``). Checks run on the first ``next``."""
     if encoding not in ENCODINGS:
-        raise DomainError(f"编码应为 {' 或 '.join(ENCODINGS)}。")
+        raise DomainError("import.encoding", allowed=" 或 ".join(ENCODINGS))
     _check_encoding(raw, encoding)
     stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
     try:
@@ -64,7 +64,7 @@ def _check_encoding(raw: IO[bytes], encoding: str) -> None:
     try:
         codecs.getincrementaldecoder(encoding)().decode(raw.read(65536), final=False)
     except UnicodeDecodeError:
-        raise DomainError(f"文件不是 {encoding} 编码，请用 --encoding 指定正确的编码。") from None
+        raise DomainError("import.not_encoding", encoding=encoding) from None
     raw.seek(0)
 
 
@@ -73,10 +73,10 @@ def _csv(stream: Iterable[str], issue: Issue) -> Iterator[Record]:
     try:
         header = [(h or "").strip() for h in next(reader, None) or []]
     except csv.Error as exc:
-        raise DomainError(f"无法读取表头：{exc}。") from None
+        raise DomainError("import.header_unreadable", reason=str(exc)) from None
     missing = [c for c in legacy_rows.REQUIRED if c not in header]
     if missing:
-        raise DomainError(f"表头缺少必需的列：{','.join(missing)}；未导入任何记录。")
+        raise DomainError("import.header_missing", columns=",".join(missing))
     unknown = [h for h in header if h and h not in legacy_rows.COLUMNS]
     if unknown:
         issue(0, "", WARNING, f"未知的列已忽略：{','.join(unknown)}。")

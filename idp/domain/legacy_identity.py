@@ -34,23 +34,13 @@ from .models import LegacyAccount, Organisation, User
 from .models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
 from .uscc import validate_uscc
 
-PERSON_MISMATCH = ("您填写的姓名或证件号码与该历史账号登记的不一致，不能关联。关联后不能解除，"
-                   "只有历史账号登记的本人才能完善信息并关联。如该历史账号确属于您，请提交人工申诉。")
-LEGAL_USCC_MISMATCH = ("统一社会信用代码须与历史账号中登记的统一社会信用代码（即您登录时填写的代码）一致，"
-                       "不能关联其他机构。如该代码有误，请提交人工申诉。")
-AGENCY_USCC_MISMATCH = ("统一社会信用代码须为您登录时填写的、在商标局代理机构备案的统一社会信用代码。"
-                        "如备案时提供的统一社会信用代码有误，请先办理备案变更，变更通过后再完善信息；"
-                        "其他情况请提交人工申诉。")
-NO_USCC = ("该历史账号未登记有效的统一社会信用代码，不能填写统一社会信用代码进行关联。"
-           "请按无统一社会信用代码的方式提交证明文件，由我局审核；如有疑问，请提交人工申诉。")
-FILING_CHANGE = ("代理机构备案时提供的统一社会信用代码错误的，应先办理备案变更，变更通过的才能进行"
-                 "历史账号关联。")
-Y1_NOT_FILED = ("该代理机构历史账号没有在商标代理机构备案名单中的统一社会信用代码。代理机构的"
-                "证件号码只能为在商标局备案的统一社会信用代码；" + FILING_CHANGE
-                + "如有疑问，请拨打服务热线 010-63218500。")
-Y1_FILING_CHANGE = ("该代理机构历史账号中的统一社会信用代码与在商标局代理机构备案的统一社会信用代码"
-                    "不一致。" + FILING_CHANGE + "如有疑问，请拨打服务热线 010-63218500。")
-WRONG_KIND = "历史账号的用户类型与您的账号不一致，不能关联。代理机构请先在个人中心变更为代理机构。"
+PERSON_MISMATCH = "legacy.person_mismatch"
+LEGAL_USCC_MISMATCH = "legacy.legal_uscc_mismatch"
+AGENCY_USCC_MISMATCH = "legacy.agency_uscc_mismatch"
+NO_USCC = "legacy.no_uscc"
+Y1_NOT_FILED = "legacy.y1_not_filed"
+Y1_FILING_CHANGE = "legacy.y1_filing_change"
+WRONG_KIND = "legacy.wrong_kind"
 _DOTS = re.compile(r"[.·•‧∙⋅・]")  # the middle dot of transcribed names, however it was typed
 
 

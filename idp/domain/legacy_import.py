@@ -88,7 +88,7 @@ def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig
     try:
         raw = open(path, "rb")
     except OSError as exc:
-        raise DomainError(f"无法读取文件：{exc.strerror}。") from None
+        raise DomainError("import.file_unreadable", reason=exc.strerror) from None
     with raw, legacy_files.SeenIndex() as seen, legacy_workers.Parser(ctx, workers) as parser:
         batch = _Batch(ctx, seen, parser, issue, report, filed_uscc_from_register, commit)
         pending: list[Pending] = []  # this batch's records and file warnings, in file order
@@ -216,8 +216,7 @@ class _Batch:
                 with transaction.savepoint():
                     legacy_bulk.write(inserts, updates)
             except legacy_bulk.Conflict:
-                raise DomainError("写入失败：是否有另一个导入同时在运行？之前的批次已保存，"
-                                  "请稍后重新运行（已导入的记录会被跳过）。") from None
+                raise DomainError("import.write_conflict") from None
         if self.commit is not None:
             self.commit()
 

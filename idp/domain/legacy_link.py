@@ -23,8 +23,8 @@ from .legacy import account_key, check_password, find_for_entry, refusal
 from .models import LegacyAccount, User
 from .models._types import from_timestamp
 
-L3_USER_HAS_LINK = "您的账号已关联历史账号。一个账号只能关联一个历史账号，且关联后不能解除。"
-L3_TAKEN = "该历史账号已被其他用户关联，不能重复关联。如有疑问，请拨打服务热线 010-63218500。"
+L3_USER_HAS_LINK = "legacy.user_has_link"
+L3_TAKEN = "legacy.taken"
 
 
 def check_linkable(account: LegacyAccount) -> None:

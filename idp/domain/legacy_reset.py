@@ -34,8 +34,8 @@ from .models._types import from_timestamp
 
 log = logging.getLogger(__name__)
 PURPOSE = "legacy_reset"
-CODE_REFUSED = "验证码错误或已失效，请重新获取验证码。"
-MISMATCH = "两次输入的新密码不一致。"
+CODE_REFUSED = "legacy_reset.code_refused"
+MISMATCH = "password.confirm_mismatch"
 
 
 def find_account(entry: str, identifier: str) -> LegacyAccount | None:

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..services import Services, services
 from . import contacts, documents, emails, legacy_hashes, legacy_schemes, names, purposes
-from .errors import ValidationError
+from .errors import ValidationError, describe
 from .identifiers import BEIJING, fold_full_width, upgrade_15_digit_id
 from .legacy_ids import account_key
 from .models.legacy import AGENCY, KINDS
@@ -76,7 +76,7 @@ class Context:
             try:
                 legacy_schemes.parse_spec(password_scheme)
             except ValidationError as exc:
-                raise ValidationError(f"默认密码方案无效：{exc.message}", exc.field) from None
+                raise ValidationError("import.default_scheme", exc.field, reason=exc) from None
         key = svc.settings.secrets.blind_index_key.encode()
         # keyed (HMAC, as blind indexes are): the digested row holds ID numbers (D5); what else
         # decides how a row is read (the file's default scheme) is digested too, so declaring a
@@ -153,11 +153,10 @@ def parse(row: dict[str, Any], ctx: Context, filed_uscc_bidx: str | None = None)
     warnings = _undecodable(cells)
     account, key = cells["legacy_id"], account_key(cells["legacy_id"])
     if not 1 <= len(key) <= 64 or len(account) > 64:
-        raise ValidationError("历史账号为空或超过 64 个字符。", "legacy_id")
+        raise ValidationError("import.legacy_id", "legacy_id")
     kind = kind_of(cells["type"])
     if kind is None:
-        raise ValidationError("用户类型应为 natural、legal、agency、simple"
-                              "（或 自然人、法人、代理机构、简易用户）之一。", "type")
+        raise ValidationError("import.type", "type")
     registered_at = parse_time(cells["registered_at"])
     if cells["password_hash"] is None:  # spoiled by undecodable bytes (``_undecodable``)
         password_hash, notes = legacy_hashes.UNUSABLE, [SPOILED_HASH]
@@ -191,7 +190,7 @@ def _undecodable(cells: dict[str, Any]) -> list[str]:
         elif column in PASSWORD:
             cells["password_hash"] = None
         elif column in REQUIRED:
-            raise ValidationError(f"{column} 含有无法解码的字节或空字符，请核对文件编码。", column)
+            raise ValidationError("import.undecodable", column, column=column)
         else:
             cells[column] = ""
             warnings.append(f"字段已舍弃：{column}：含有无法解码的字节或空字符，请核对文件编码。")
@@ -267,13 +266,12 @@ def parse_time(value: str) -> dt.datetime:
         moment = moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
         return moment.astimezone(dt.UTC)
     except (ValueError, OverflowError, OSError):
-        raise ValidationError("注册时间为空或格式不正确（应为 ISO 8601 或 YYYY-MM-DD HH:MM:SS）。",
-                              "registered_at") from None
+        raise ValidationError("import.registered_at", "registered_at") from None
 
 
 def _redacted(exc: ValidationError) -> str:
     """A validator's message without the quoted parts of the number it quotes (D5)."""
-    return _QUOTED.sub("", exc.message)
+    return _QUOTED.sub("", describe(exc))
 
 
 def _document(id_type: str, number: str, ctx: Context, out: LegacyRow) -> str:
@@ -300,7 +298,7 @@ def _identity(cells: dict[str, Any], kind: str, out: LegacyRow, ctx: Context) ->
     if number:
         try:
             if id_type not in documents.ID_TYPES:
-                raise ValidationError("证件类型无法识别。", "id_type")
+                raise ValidationError("import.id_type", "id_type")
             number = _document(id_type, number, ctx, out)
         except ValidationError as exc:
             out.warnings.append(f"字段已舍弃：证件号码：{_redacted(exc)}")
@@ -336,7 +334,7 @@ def _contact(cells: dict[str, Any], out: LegacyRow, svc: Services) -> None:
         try:
             phone = documents.validate_mobile(cells["mobile"])
         except ValidationError as exc:
-            out.warnings.append(f"字段已舍弃：手机号码：{exc.message}")
+            out.warnings.append(f"字段已舍弃：手机号码：{describe(exc)}")
     if cells["email"]:
         try:
             email = emails.normalise_email(cells["email"])

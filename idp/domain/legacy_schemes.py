@@ -30,7 +30,7 @@ from passlib.hash import (django_pbkdf2_sha1, django_pbkdf2_sha256, md5_crypt, p
 from passlib.utils.binary import ab64_encode
 
 from . import legacy_hashes as lh
-from .errors import ValidationError
+from .errors import ValidationError, describe
 
 HEX = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
 NAMES = (*HEX, "md5_crypt", "bcrypt", "pbkdf2")
@@ -68,16 +68,16 @@ def parse_spec(spec: str) -> Scheme:
     name, *pairs = _split(spec.strip())
     name = name.strip().lower()
     if name not in NAMES:
-        raise ValidationError(f"未知的密码方案“{name}”：应为 {'、'.join(NAMES)} 之一。",
-                              "password_scheme")
+        raise ValidationError("scheme.unknown", "password_scheme", name=name,
+                              allowed="、".join(NAMES))
     values = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip().lower()
         if not sep or key not in KEYS[name] or key in values:
             allowed = "、".join(KEYS[name]) or "无"
-            raise ValidationError(f"密码方案 {name} 的参数“{key}”无效（可用参数：{allowed}）。",
-                                  "password_scheme")
+            raise ValidationError("scheme.parameter", "password_scheme", name=name, key=key,
+                                  allowed=allowed)
         values[key] = value if key == "salt" else value.strip().lower()
     return Scheme(name, **_checked(name, values))
 
@@ -102,29 +102,27 @@ def _checked(name: str, values: dict[str, str]) -> dict[str, Any]:
         template = lh.PLACEMENTS.get(salt.lower(), values["salt"])
         literal = "".join(_TOKEN.split(template)[::2])
         if "{password}" not in template or "{" in literal or "}" in literal:
-            raise ValidationError("salt 应为 none、prefix、suffix，或含 {password}（及 {salt}）"
-                                  "的模板。", "password_scheme")
+            raise ValidationError("scheme.salt", "password_scheme")
         out["template"] = template
     if "encoding" in values:
         encoding = {"utf8": "utf-8"}.get(values["encoding"], values["encoding"])
         if encoding not in lh.ENCODINGS:
-            raise ValidationError("encoding 应为 utf-8、gbk 或 gb18030。", "password_scheme")
+            raise ValidationError("scheme.encoding", "password_scheme")
         out["encoding"] = encoding
     if "case" in values:
         if values["case"] not in ("any", "lower", "upper"):
-            raise ValidationError("case 应为 any、lower 或 upper。", "password_scheme")
+            raise ValidationError("scheme.case", "password_scheme")
         out["case"] = values["case"]
     if "iterations" in values:
         text, top = values["iterations"], lh.MAX_PBKDF2_ITERATIONS
         if not (text.isascii() and text.isdigit() and 1 <= int(text) <= top):
-            raise ValidationError(f"iterations 应为 1 到 {top} 的整数。", "password_scheme")
+            raise ValidationError("scheme.iterations", "password_scheme", top=top)
         out["iterations"] = int(text)
     literal = "".join(_TOKEN.split(out.get("template", ""))[::2])
     try:
         literal.encode(out.get("encoding", "utf-8"))
     except UnicodeEncodeError:
-        raise ValidationError("salt 模板含有所声明编码无法表示的字符。",
-                              "password_scheme") from None
+        raise ValidationError("scheme.salt_encoding", "password_scheme") from None
     return out
 
 
@@ -143,7 +141,7 @@ def stored_hash(raw: str, salt: str, spec: str) -> tuple[str, list[str]]:
             try:
                 scheme = parse_spec(spec)
             except ValidationError as exc:
-                raise Unusable(f"password_scheme 无效：{exc.message}") from None
+                raise Unusable(f"password_scheme 无效：{describe(exc)}") from None
         else:
             scheme = guess(raw, salt)
         notes: list[str] = []

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeAlias
 from flask import Flask, current_app
 
 from . import legacy_rows
-from .errors import ValidationError
+from .errors import ValidationError, describe
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -34,7 +34,7 @@ def parse_all(ctx: legacy_rows.Context, items: list[Item]) -> list[Result]:
         try:
             parsed = legacy_rows.parse(row, ctx, filed)
         except ValidationError as exc:
-            out.append(exc.message)
+            out.append(describe(exc))
             continue
         if extra is not None:
             parsed.digest = legacy_rows.digest(row, ctx, extra)

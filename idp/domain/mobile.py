@@ -27,9 +27,9 @@ def validate_mobile(value: str) -> str:
     """The bare 11-digit number, or a ValidationError on field ``phone``."""
     number = _mobile_digits(value)
     if not number:
-        raise ValidationError("请填写手机号码。", "phone")
+        raise ValidationError("phone.missing", "phone")
     if not _MOBILE.fullmatch(number):
-        raise ValidationError("手机号码格式不正确：应为 1 开头的 11 位中国大陆手机号码。", "phone")
+        raise ValidationError("phone.format", "phone")
     return number
 
 

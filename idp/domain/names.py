@@ -47,16 +47,16 @@ def clean(value: str | None) -> str:
     return unicodedata.normalize("NFC", " ".join((value or "").split()))
 
 
-def check_name(value: str | None, field: str = "name", label: str = "姓名",
+def check_name(value: str | None, field: str = "name", label: str = "name",
                limit: int = 100) -> str:
-    """The name as it is stored, or a ValidationError on ``field`` saying what is wrong."""
+    """The name as it is stored, or a ValidationError on ``field`` saying what is wrong;
+    ``label`` is the key of the name's words (web/messages.py LABELS)."""
     name = clean(value)
     problem = name_problem(name, limit)
     if problem in ("empty", "too-long"):
-        raise ValidationError(f"请填写{label}（不超过 {limit} 个字）。", field)
+        raise ValidationError("name.missing", field, label=label, limit=limit)
     if problem == "invisible-character":
-        raise ValidationError(f"{label}含有控制字符或不可见的格式字符（如零宽空格、文字方向控制符），"
-                              "请删除后重新填写。", field)
+        raise ValidationError("name.invisible", field, label=label)
     if problem == "no-letter":
-        raise ValidationError(f"{label}应包含文字，不能只有数字或符号。", field)
+        raise ValidationError("name.no_letter", field, label=label)
     return name

@@ -31,11 +31,9 @@ from .models import Organisation, User
 from .models._types import from_timestamp
 from .models.organisation import CATEGORIES
 
-S3_MESSAGE = ("用户已经存在：该统一社会信用代码已注册。请使用已注册的账号登录，"
-              "并在个人中心的“旧账号管理”中关联历史账号。")
-Y1_MESSAGE = ("该统一社会信用代码不在商标代理机构备案名单中。如备案时提供的统一社会信用代码有误，"
-              "请先办理备案变更，变更通过后再注册。")
-P4_MESSAGE = "该统一社会信用代码对应的账号已注销。账号注销后，同一统一社会信用代码不能再次注册或补录。"
+S3_MESSAGE = "uscc.taken"
+Y1_MESSAGE = "uscc.not_filed"
+P4_MESSAGE = "uscc.deactivated"
 FOREIGN_DOCUMENT = "foreign_document"  # a foreign representative's own document (D2, S5)
 ORG_CODE_INDEX = purposes.ORG_CODE
 ACCOUNT_NO_PREFIX = "W"  # 外: no USCC, mobile or document number starts with it
@@ -72,27 +70,28 @@ class Upload:
 
 def required_text(value: str | None, field: str, label: str, limit: int) -> str:
     """The stripped value, 1 to ``limit`` characters without control or format characters
-    (``names.INVISIBLE``), or a ValidationError on ``field``."""
+    (``names.INVISIBLE``), or a ValidationError on ``field``; ``label`` is the key of the
+    field's words (web/messages.py LABELS)."""
     value = (value or "").strip()
     if not 1 <= len(value) <= limit:
-        raise ValidationError(f"请填写{label}（不超过 {limit} 个字符）。", field)
+        raise ValidationError("text.missing", field, label=label, limit=limit)
     if any(unicodedata.category(ch) in names.INVISIBLE for ch in value):
-        raise ValidationError(f"{label}含有控制字符或不可见的格式字符，请删除后重新填写。", field)
+        raise ValidationError("text.invisible", field, label=label)
     return value
 
 
 def _representative(org: Organisation, rep: Representative, today: dt.date,
                     foreign: bool) -> None:
-    org.rep_name = names.check_name(rep.name, "rep_name", "法定代表人姓名", 100)
+    org.rep_name = names.check_name(rep.name, "rep_name", "rep_name", 100)
     org.rep_nationality = (rep.nationality or "").strip()[:64] or None
     if foreign and rep.id_type == FOREIGN_DOCUMENT:  # a foreign passport: no national format
         number = documents.normalize(rep.id_number)
         if not re.fullmatch(r"[0-9A-Z]{4,40}", number):
-            raise ValidationError("证件号码应为 4–40 位字母或数字。", "rep_id_number")
+            raise ValidationError("rep_id_number.foreign_format", "rep_id_number")
     elif rep.id_type in documents.ID_TYPES:
         number = documents.validate_id_number(rep.id_type, rep.id_number, today=today)
     else:
-        raise ValidationError("请选择法定代表人证件类型。", "rep_id_type")
+        raise ValidationError("rep_id_type.missing", "rep_id_type")
     national = rep.id_type if rep.id_type in documents.ID_TYPES else None
     validity = documents.validate_validity(rep.valid_from, rep.valid_to, rep.long_term, today,
                                            national)
@@ -107,8 +106,8 @@ def build_account(kind: str, category: str, name: str, contact: Contact, rep: Re
                   status: str, foreign: bool = False) -> Organisation:
     """A new organisation and its account from validated form data, not yet in the session."""
     if category not in CATEGORIES:
-        raise ValidationError("请选择法人类型。", "category")
-    name = names.check_name(name, "name", "单位名称", 200)
+        raise ValidationError("category.missing", "category")
+    name = names.check_name(name, "name", "unit_name", 200)
     phone = documents.validate_mobile(contact.phone) if contact.phone else None
     email = emails.normalise_email(contact.email) if (contact.email or "").strip() else None
     password_policy.check_password(contact.password, context=[phone, email])

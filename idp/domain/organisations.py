@@ -136,9 +136,9 @@ def build_foreign_legal_person(category: str, country: str, name: str, name_en: 
     """D2/S5: the unsaved foreign entity (``pending_review``) with a fresh account number."""
     org = build_account(LEGAL, category, name, contact, representative, PENDING_REVIEW,
                         foreign=True)
-    org.country = required_text(country, "country", "注册国家（地区）", 64)
-    org.name_en = names.check_name(name_en, "name_en", "英文名称", 200)
-    org.registration_number = required_text(registration_number, "registration_number", "注册号",
+    org.country = required_text(country, "country", "country", 64)
+    org.name_en = names.check_name(name_en, "name_en", "name_en", 200)
+    org.registration_number = required_text(registration_number, "registration_number", "registration_number",
                                             64)
     org.account_no = new_account_no()
     return org
@@ -149,7 +149,7 @@ def change_to_agency(organisation: Organisation) -> list[int]:
     agency; every handler binding ends, so its handlers must be bound again (Y2 then applies).
     Returns the ids of the handlers whose binding ended (the caller signs them out, R2)."""
     if organisation.kind == AGENCY:
-        raise DomainError("该账号已是代理机构。")
+        raise DomainError("agency.already")
     if organisation.foreign or registers.filing_for(organisation.uscc_bidx) is None:
         raise DomainError(Y1_MESSAGE, "uscc")
     now = from_timestamp(services().clock.now())

@@ -26,15 +26,15 @@ SYSTEM_WORDS = ("cnipa", "商标", "trademark")
 MIN_CONTEXT_LENGTH = 4
 
 _CLASSES = (
-    ("大写字母", lambda c: "A" <= c <= "Z"),
-    ("小写字母", lambda c: "a" <= c <= "z"),
-    ("数字", lambda c: "0" <= c <= "9"),
-    ("符号", lambda c: not ("A" <= c <= "Z" or "a" <= c <= "z" or "0" <= c <= "9")),
+    ("upper", lambda c: "A" <= c <= "Z"),
+    ("lower", lambda c: "a" <= c <= "z"),
+    ("digit", lambda c: "0" <= c <= "9"),
+    ("symbol", lambda c: not ("A" <= c <= "Z" or "a" <= c <= "z" or "0" <= c <= "9")),
 )
 
 
-def _fail(message: str) -> None:
-    raise ValidationError(message, "password")
+def _fail(code: str, **params: int | list[str]) -> None:
+    raise ValidationError(code, "password", **params)
 
 
 @lru_cache(maxsize=1)
@@ -46,30 +46,30 @@ def common_passwords() -> frozenset[str]:
 
 
 def missing_classes(password: str) -> list[str]:
-    """Names of the character classes the password lacks, in the order the message lists them."""
+    """Keys of the character classes the password lacks (upper, lower, digit, symbol), in the
+    order the message lists them."""
     return [name for name, test in _CLASSES if not any(test(c) for c in password)]
 
 
 def check_password(password: str, *, context: Iterable[str | None] = ()) -> None:
-    """Refuse a password that breaks the policy, naming the unmet requirement (in Chinese).
+    """Refuse a password that breaks the policy, the code naming the unmet requirement.
 
     ``context`` holds the user's own identifiers (mobile, ID number); blanks are skipped.
     """
     password = password or ""
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        _fail(f"密码长度应为 {MIN_LENGTH}–{MAX_LENGTH} 个字符（当前 {len(password)} 个）。")
+        _fail("password.length", min=MIN_LENGTH, max=MAX_LENGTH, length=len(password))
     missing = missing_classes(password)
     if len(_CLASSES) - len(missing) < MIN_CLASSES:
-        _fail("密码须包含大写字母、小写字母、数字、符号中的至少三类，当前缺少："
-              + "、".join(missing) + "。")
+        _fail("password.classes", missing=missing)
     folded = password.casefold()
     if folded in common_passwords():
-        _fail("该密码过于常见，容易被猜中，请换一个不常见的密码。")
+        _fail("password.common")
     if any(word in folded for word in SYSTEM_WORDS):
-        _fail("密码不能包含“cnipa”“商标”“trademark”等与本系统相关的词。")
+        _fail("password.system_word")
     for value in context:
         own = documents.normalize(value or "").casefold()
         if own.startswith("+86"):
             own = own[3:]
         if len(own) >= MIN_CONTEXT_LENGTH and own in documents.normalize(password).casefold():
-            _fail("密码不能包含您本人的手机号码或证件号码。")
+            _fail("password.own_identifier")

@@ -70,7 +70,7 @@ class RealNameUnavailable(DomainError):
     account is created or completed without a verification (S7)."""
 
     def __init__(self, detail: str = ""):
-        super().__init__("实名认证服务暂时无法使用，请稍后再试。")
+        super().__init__("realname.unavailable")
         self.detail = detail
 
 
@@ -89,7 +89,7 @@ class EnterpriseUnavailable(DomainError):
     closed: no organisation with a USCC is created or completed without the check."""
 
     def __init__(self, detail: str = ""):
-        super().__init__("企业信息核验服务暂时无法使用，请稍后再试。")
+        super().__init__("enterprise.unavailable")
         self.detail = detail
 
 

@@ -28,7 +28,7 @@ from .models import HandlerBinding, Organisation, User
 from .models._types import from_timestamp
 from .models.user import ACTIVE, DEACTIVATED, NATURAL
 
-MOBILE_TAKEN = "该手机号码已被其他账号使用。"
+MOBILE_TAKEN = "phone.taken"
 ANONYMOUS_NAME = "已注销用户"
 UNUSABLE_PASSWORD = "!deactivated"  # no hash scheme matches it: passwords.verify is False
 PURPOSE_MOBILE, PURPOSE_EMAIL = "change_mobile", "change_email"
@@ -64,15 +64,15 @@ def verified_email(user: User) -> str | None:
 
 def change_password(user: User, current: str, new: str, confirm: str) -> None:
     if not passwords.verify(current or "", user.password_hash):
-        raise ValidationError("当前密码不正确。", "current_password")
+        raise ValidationError("password.current_wrong", "current_password")
     if new != confirm:
-        raise ValidationError("两次输入的新密码不一致。", "password_confirm")
+        raise ValidationError("password.confirm_mismatch", "password_confirm")
     if passwords.verify(new, user.password_hash):
-        raise ValidationError("新密码不能与当前密码相同。", "password")
+        raise ValidationError("password.unchanged", "password")
     try:
         accounts.validate_password(new, context=[current_mobile(user), user.email])
     except ValidationError as exc:
-        raise ValidationError(exc.message, "password") from None
+        raise ValidationError(exc.code, "password", **exc.params) from None
     set_password(user, new)
     db.session.flush()
 
@@ -97,16 +97,16 @@ def _new_mobile(user: User, phone: str) -> str:
     try:
         phone = documents.validate_mobile(phone or "")
     except ValidationError as exc:
-        raise ValidationError(exc.message, "phone") from None
+        raise ValidationError(exc.code, "phone", **exc.params) from None
     if phone == current_mobile(user):
-        raise ValidationError("新手机号码与当前手机号码相同。", "phone")
+        raise ValidationError("phone.unchanged", "phone")
     return phone
 
 
 def _new_email(user: User, email: str) -> str:
     email = emails.normalise_email(email)
     if email == user.email:
-        raise ValidationError("新电子邮箱与当前电子邮箱相同。", "email")
+        raise ValidationError("email.unchanged", "email")
     return email
 
 
@@ -126,7 +126,7 @@ def _verify(channel: str, destination: str, purpose: str, flow_id: str, code: st
     try:
         services().codes.verify(channel, destination, purpose, flow_id, code or "")
     except DomainError as exc:  # verification.CodeRefused: wrong, expired, too many tries
-        raise ValidationError(exc.message, "code") from None
+        raise ValidationError(exc.code, "code", **exc.params) from None
 
 
 def change_mobile(user: User, phone: str, code: str, flow_id: str) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..extensions import db
 from ..services import services
 from . import documents, registers_rows, transaction
-from .errors import DomainError, ValidationError
+from .errors import DomainError, ValidationError, describe
 from .legacy_files import ENCODINGS, SeenIndex
 from .models import AgencyFiling, Practitioner
 
@@ -41,7 +41,7 @@ TABLES = {"agencies": (cast(Table, AgencyFiling.__table__), "uscc_bidx"),
 UNIQUE = {"key": {"agencies": "统一社会信用代码", "practitioners": "证件号码"},
           "legacy_id": {"agencies": "网上申请账号"}}
 # (data row, field -> text, why unreadable)
-Record = tuple[int, "dict[str, str] | None", "str | None"]
+Record = tuple[int, "dict[str, str] | None", "ValidationError | None"]
 Issue = Callable[[int, str, str], None]  # issue(row, REJECTED or WARNING, reason)
 
 
@@ -71,9 +71,9 @@ def import_file(path: str, kind: str, *, dry_run: bool = False, encoding: str = 
     Each problem goes to ``on_issue(row, "rejected"|"warning", reason)`` as it is found (row 0:
     the header); a file that cannot be read or lacks a required column raises DomainError."""
     if kind not in TABLES:
-        raise DomainError("kind 应为 agencies 或 practitioners。", "kind")
+        raise DomainError("register.kind", "kind")
     if encoding not in ENCODINGS:
-        raise DomainError(f"编码应为 {' 或 '.join(ENCODINGS)}。", "encoding")
+        raise DomainError("import.encoding", "encoding", allowed=" 或 ".join(ENCODINGS))
     report = ImportReport(kind, dry_run)
 
     def issue(row: int, what: str, reason: str) -> None:
@@ -101,7 +101,7 @@ def import_file(path: str, kind: str, *, dry_run: bool = False, encoding: str = 
             _write([_reparsed(record, kind, today) for record in batch], kind)
             written += len(batch)
         if _stamp(path) != stamp or written != report.rows:
-            raise DomainError("文件在导入过程中被修改，未导入任何记录，请重新运行。")
+            raise DomainError("register.file_changed")
     return report
 
 
@@ -109,7 +109,7 @@ def _stamp(path: str) -> tuple[int, int]:
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise DomainError(f"无法读取文件：{exc.strerror}。") from None
+        raise DomainError("import.file_unreadable", reason=exc.strerror) from None
     return st.st_size, st.st_mtime_ns
 
 
@@ -128,23 +128,22 @@ def _batches(path: str, kind: str, encoding: str, size: int,
 def _records(path: str, kind: str, encoding: str, issue: Issue | None) -> Iterator[Record]:
     """The file's records in order; the header is checked first (``registers_rows.header``);
     ignored columns are one warning (when ``issue`` is given: the first pass)."""
-    def undecodable(where: str) -> DomainError:
-        return DomainError(f"{where}有无法按 {encoding} 解码的字节，请用 --encoding 指定文件的"
-                           f"编码（{' 或 '.join(ENCODINGS)}）；未导入任何记录。")
+    def undecodable(code: str, **where: int) -> DomainError:
+        return DomainError(code, None, encoding=encoding, allowed=" 或 ".join(ENCODINGS), **where)
     try:
         fh = open(path, newline="", encoding=encoding)  # strict: a wrong encoding is refused
     except OSError as exc:
-        raise DomainError(f"无法读取文件：{exc.strerror}。") from None
+        raise DomainError("import.file_unreadable", reason=exc.strerror) from None
     with fh:
         reader = csv.reader(fh)
         try:
             columns = next(reader)
         except StopIteration:
-            raise DomainError("文件是空的，没有表头；未导入任何记录。") from None
+            raise DomainError("register.empty") from None
         except UnicodeDecodeError:
-            raise undecodable("表头") from None
+            raise undecodable("register.header_undecodable") from None
         except csv.Error as exc:
-            raise DomainError(f"无法读取表头：{exc}；未导入任何记录。") from None
+            raise DomainError("register.header_unreadable", reason=str(exc)) from None
         fields, ignored = registers_rows.header(kind, columns)
         if ignored and issue:
             issue(HEADER, WARNING, f"未知的列已忽略：{'、'.join(ignored)}。")
@@ -155,16 +154,17 @@ def _records(path: str, kind: str, encoding: str, issue: Issue | None) -> Iterat
             except StopIteration:
                 return
             except UnicodeDecodeError:
-                raise undecodable(f"第 {number + 1} 条记录附近") from None
+                raise undecodable("register.row_undecodable", row=number + 1) from None
             except csv.Error as exc:
                 number += 1
-                yield number, None, f"CSV 格式错误：{exc}。"
+                yield number, None, ValidationError("register.csv_row", reason=str(exc))
                 continue
             if not any(v.strip() for v in values):
                 continue  # a blank line, or a row of empty cells: not a record
             number += 1
             if len(values) != len(columns):
-                yield number, None, f"有 {len(values)} 列，表头有 {len(columns)} 列。"
+                yield number, None, ValidationError("register.columns", count=len(values),
+                                                     header=len(columns))
             else:
                 yield number, {f: values[i] for i, f in fields.items()}, None
 
@@ -172,7 +172,7 @@ def _records(path: str, kind: str, encoding: str, issue: Issue | None) -> Iterat
 def _parse(record: Record, kind: str, today: dt.date) -> registers_rows.Row:
     number, text, error = record
     if error:
-        raise ValidationError(error)
+        raise error
     assert text is not None  # a readable record has its row
     return registers_rows.parse(kind, text, today)
 
@@ -186,7 +186,7 @@ def _check(batch: list[Record], kind: str, today: dt.date, seen: SeenIndex, issu
         try:
             parsed[record[0]] = _parse(record, kind, today)
         except ValidationError as exc:
-            problems[record[0]] = exc.message
+            problems[record[0]] = describe(exc)
     rows = parsed.values()
     earlier = seen.lines(f"{n}:{v}" for r in rows for n, v in r.unique.items())
     known = _known(kind, [r.bidx for r in rows])
@@ -234,7 +234,7 @@ def _reparsed(record: Record, kind: str, today: dt.date) -> registers_rows.Row:
     try:
         return _parse(record, kind, today)
     except ValidationError:
-        raise DomainError("文件在导入过程中被修改，未导入任何记录，请重新运行。") from None
+        raise DomainError("register.file_changed") from None
 
 
 def _release_moved_keys(path: str, kind: str, encoding: str, size: int,

@@ -74,13 +74,13 @@ def header(kind: str, columns: list[str]) -> tuple[dict[int, str], list[str]]:
         if field is None:
             ignored.append(column.strip() or f"第 {position + 1} 列（无列名）")
         elif field in where:
-            raise DomainError(f"表头的“{where[field]}”和“{column.strip()}”都是"
-                              f"{LABELS[field]}，请只保留一列；未导入任何记录。")
+            raise DomainError("register.header_twice", first=where[field], second=column.strip(),
+                              column_label=LABELS[field])
         else:
             fields[position], where[field] = field, column.strip()
     missing = [f"{f}（{LABELS[f]}）" for f in REQUIRED[kind] if f not in where]
     if missing:
-        raise DomainError(f"表头缺少必需的列：{'、'.join(missing)}；未导入任何记录。")
+        raise DomainError("register.header_missing", columns="、".join(missing))
     return fields, ignored
 
 
@@ -115,15 +115,16 @@ def parse(kind: str, row: Mapping[str, str | None], today: dt.date) -> Row:
     text = {f: (value or "").strip() for f, value in row.items()}
     if kind == "agencies":
         values: dict[str, Any] = {"uscc": documents.validate_uscc(text["uscc"]),
-                  "name": names.check_name(text["name"], label="机构名称", limit=200)}
+                                  "name": names.check_name(text["name"], label="org_name",
+                                                           limit=200)}
         bidx = uscc_index(values["uscc"])
     else:
-        values = {"name": names.check_name(text["name"], label="姓名", limit=100)}
+        values = {"name": names.check_name(text["name"], label="name", limit=100)}
         id_type = ID_TYPE_NAMES.get(text["id_type"]) \
             or ID_TYPE_NAMES.get(text["id_type"].casefold())
         if id_type is None:
-            raise ValidationError(f"证件类型“{text['id_type'][:20]}”无效，应为 "
-                                  f"{'、'.join(documents.ID_TYPES.values())}（或其英文代码）之一。")
+            raise ValidationError("register.id_type", value=text["id_type"][:20],
+                                  allowed="、".join(documents.ID_TYPES.values()))
         values["id_number"] = documents.validate_id_number(id_type, text["id_number"],
                                                            today=today)
         bidx = services().blind_index(values["id_number"], ID_INDEX)
@@ -145,9 +146,9 @@ def _date(value: str, today: dt.date) -> dt.date | None:
         parts = parts[:1] + parts[2:] if len(parts) == 4 else parts  # drop the separator
         day = dt.date(*(int(p) for p in parts))
     except ValueError:
-        raise ValidationError(f"备案日期“{value[:20]}”无效，应为 {DATE_FORMATS}。") from None
+        raise ValidationError("register.date_format", value=value[:20], formats=DATE_FORMATS) from None
     if day > today:
-        raise ValidationError(f"备案日期“{value[:20]}”晚于今天。")
+        raise ValidationError("register.date_future", value=value[:20])
     return day
 
 
@@ -155,9 +156,9 @@ def _number(label: str) -> Callable[[str, dt.date], str | None]:
     def check(value: str, today: dt.date) -> str | None:
         number = documents.normalize(value)
         if len(number) > NUMBER_LIMIT:
-            raise ValidationError(f"{label}超过 {NUMBER_LIMIT} 个字符。")
+            raise ValidationError("register.number_length", column=label, limit=NUMBER_LIMIT)
         if any(unicodedata.category(ch) in names.INVISIBLE for ch in number):
-            raise ValidationError(f"{label}含有控制字符或不可见的格式字符。")
+            raise ValidationError("register.number_invisible", column=label)
         return number or None
     return check
 
@@ -165,9 +166,9 @@ def _number(label: str) -> Callable[[str, dt.date], str | None]:
 def _legacy_id(value: str, today: dt.date) -> str | None:
     key = account_key(value)
     if len(key) > NUMBER_LIMIT:
-        raise ValidationError(f"网上申请账号超过 {NUMBER_LIMIT} 个字符。")
+        raise ValidationError("register.legacy_id_length", limit=NUMBER_LIMIT)
     if any(unicodedata.category(ch) in names.INVISIBLE for ch in key):
-        raise ValidationError("网上申请账号含有控制字符或不可见的格式字符。")
+        raise ValidationError("register.legacy_id_invisible")
     return key or None
 
 
@@ -175,7 +176,7 @@ def _agency_uscc(value: str, today: dt.date) -> str | None:
     try:
         return documents.validate_uscc(value) if value else None
     except ValidationError as exc:
-        raise ValidationError(f"所属机构的{exc.message}") from None
+        raise ValidationError("register.agency_uscc", reason=exc) from None
 
 
 # the optional fields: field -> check(text, today) -> value stored (None when empty)

@@ -24,7 +24,7 @@ from ..extensions import db
 from ..services import services
 from . import accounts, address, agreement, documents, passwords, purposes, transaction
 from .applicant import PersonApplication, check
-from .errors import Conflict, DomainError
+from .errors import Conflict, DomainError, Reason, ValidationError
 from .models import DeactivatedIdentity, User
 from .models._types import from_timestamp
 from .models.user import ACTIVE, DEACTIVATED
@@ -33,18 +33,17 @@ from .verification import CodeRefused
 __all__ = ["P4_MESSAGE", "PURPOSE", "PersonApplication", "Refused", "S3_MESSAGE", "check",
            "build_natural_person", "register_natural_person", "verified_key"]
 PURPOSE = "register"
-S3_MESSAGE = ("用户已经存在：该证件号码或手机号码已注册。由于证件号码、手机号码都可以作为登录凭证，"
-              "不允许重复。您可通过注册填写的手机号/证件号码+注册密码登录，在登录成功后，"
-              "通过个人中心的旧账号管理功能进行关联。")
-P4_MESSAGE = ("该证件对应的账号已经注销，注销后不能再次使用该证件注册或完善信息。"
-              "如有疑问，请拨打服务热线 010-63218500。")
+S3_MESSAGE = "person.taken"
+P4_MESSAGE = "person.deactivated"
 
 
 class Refused(DomainError):
-    """Registration refused; ``errors`` maps a field (or "form") to its Chinese message."""
+    """Registration refused; ``errors`` maps a field (or "form") to its reason: a code, or the
+    error with its parameters (words: idp/web/messages.py)."""
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(next(iter(errors.values())), next(iter(errors)))
+    def __init__(self, errors: dict[str, Reason]):
+        field, reason = next(iter(errors.items()))
+        super().__init__(reason if isinstance(reason, str) else reason.code, field)
         self.errors = errors
 
 
@@ -55,19 +54,19 @@ def verified_key(channel: str, destination: str) -> str:
 def _verify_codes(a: PersonApplication, clean: dict[str, Any], flow_id: str,
                   verified: dict[str, str],
                   purpose: str) -> None:
-    codes, errors = services().codes, {}
+    codes, errors = services().codes, dict[str, Reason]()
     for channel, dest, code, field in (("sms", clean["phone"], a.sms_code, "sms_code"),
                                        ("mail", clean["email"], a.email_code, "email_code")):
         if verified.get(channel) == verified_key(channel, dest):
             continue
         if not (code or "").strip():
-            errors[field] = "请填写短信验证码。" if channel == "sms" else "请填写邮件验证码。"
+            errors[field] = "code.sms_missing" if channel == "sms" else "code.mail_missing"
             continue
         try:
             codes.verify(channel, dest, purpose, flow_id, code)
             verified[channel] = verified_key(channel, dest)
         except CodeRefused as exc:
-            errors[field] = exc.message
+            errors[field] = exc
     if errors:
         raise Refused(errors)
 
@@ -92,7 +91,8 @@ def build_natural_person(a: PersonApplication, *, flow_id: str, verified: dict[s
     _verify_codes(a, clean, flow_id, verified, purpose)
     result = svc.realname.verify(clean["name"], a.id_type, clean["number"])
     if not result.ok:
-        raise Refused({"form": result.reason or "姓名与证件号码不一致，未通过实名认证。"})
+        raise Refused({"form": ValidationError("realname.reason", reason=result.reason)
+                       if result.reason else "realname.mismatch"})
     bidx = accounts.id_number_index(clean["number"])
     if _deactivated(bidx):
         raise Refused({"form": P4_MESSAGE})

@@ -24,7 +24,7 @@ from .models.review import APPROVED, PENDING, REJECTED, SQUATTED_USCC
 from .models.user import ACTIVE
 from .models.user import REJECTED as ACCOUNT_REJECTED
 
-USCC_HELD = "该统一社会信用代码已由通过企业信息核验的机构持有，不能恢复本账号。"
+USCC_HELD = "review.uscc_held"
 
 
 def open_case(organisation: Organisation, identity_proof: StoredFile,
@@ -52,7 +52,7 @@ def case_for(organisation: Organisation) -> ReviewCase | None:
 
 def _decide(case: ReviewCase, status: str, reason: str | None) -> dt.datetime:
     if case.status != PENDING:
-        raise DomainError("该审核已处理。")
+        raise DomainError("review.already_decided")
     now = from_timestamp(services().clock.now())
     case.status, case.decided_at, case.reason = status, now, reason or case.reason
     case.organisation.user.updated_at = now

@@ -19,18 +19,24 @@ if TYPE_CHECKING:
     from ..config import Settings
 
 BEIJING = 8 * 3600  # China Standard Time has no daylight saving
+TOO_FREQUENT = ("send.too_frequent.seconds", "send.too_frequent.minutes")
+TOO_MANY = ("send.too_many.seconds", "send.too_many.minutes")
 
 
 class SendLimited(DomainError):
     """A send limit was reached; ``retry_after`` is the wait in seconds."""
 
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message, "code")
+    def __init__(self, code: str, retry_after: int, **params: int):
+        super().__init__(code, "code", **params)
         self.retry_after = retry_after
 
 
-def _wait_text(seconds: int) -> str:
-    return f"{seconds} 秒" if seconds < 120 else f"{math.ceil(seconds / 60)} 分钟"
+def _limited(codes: tuple[str, str], wait: int) -> SendLimited:
+    """The wait told in seconds (``codes[0]``) under two minutes, in minutes rounded up
+    (``codes[1]``) from then on."""
+    if wait < 120:
+        return SendLimited(codes[0], wait, seconds=wait)
+    return SendLimited(codes[1], wait, minutes=math.ceil(wait / 60))
 
 
 class SendLimits:
@@ -51,9 +57,9 @@ class SendLimits:
         hour, day = int(now // 3600), int((now + BEIJING) // 86400)
         to_hour, to_day = (hour + 1) * 3600 - now, (day + 1) * 86400 - BEIJING - now
         try:
-            self._count(f"vc:ih:{client}:{hour}", self.ip_hour, to_hour, 3600, "发送过于频繁")
+            self._count(f"vc:ih:{client}:{hour}", self.ip_hour, to_hour, 3600, TOO_FREQUENT)
             self._count(f"vc:id:{client}:{day}", self.ip_day, to_day, 86400, None)
-            self._count(f"vc:dh:{person}:{hour}", self.dest_hour, to_hour, 3600, "发送次数过多")
+            self._count(f"vc:dh:{person}:{hour}", self.dest_hour, to_hour, 3600, TOO_MANY)
             self._count(f"vc:dd:{person}:{day}", self.dest_day, to_day, 86400, None)
         except SendLimited:
             self.release(gap)  # the limit, not the resend wait, is what the user must hear
@@ -70,13 +76,13 @@ class SendLimits:
         held = float(self.store.get(key) or 0)
         if held > now:
             wait = math.ceil(held - now)
-            raise SendLimited(f"发送过于频繁，请 {wait} 秒后再试。", wait)
+            raise SendLimited("send.resend_wait", wait, seconds=wait)
         self.store.set(key, repr(until), ttl=self.interval)  # stale by the clock
 
-    def _count(self, key: str, limit: int, wait: float, window: int, what: str | None) -> None:
+    def _count(self, key: str, limit: int, wait: float, window: int, what: tuple[str, str] | None) -> None:
         if self.store.incr(key, window + 60) <= limit:
             return
         wait = max(1, math.ceil(wait))
         if what is None:
-            raise SendLimited("今日发送次数已达上限，请明天再试。", wait)
-        raise SendLimited(f"{what}，请 {_wait_text(wait)}后再试。", wait)
+            raise SendLimited("send.daily_limit", wait)
+        raise _limited(what, wait)

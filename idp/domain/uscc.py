@@ -41,32 +41,30 @@ CATEGORIES = {
 _FIELD = "uscc"
 
 
-def _refuse(message: str, field: str = _FIELD) -> ValidationError:
-    return ValidationError(message, field)
+def _refuse(code: str, field: str = _FIELD, **params: str | int) -> ValidationError:
+    return ValidationError(code, field, **params)
 
 
 def validate_uscc(value: str) -> str:
     """The normalised USCC, or a ValidationError saying which part is wrong (D2)."""
     code = normalize(value)
     if not code:
-        raise _refuse("请填写统一社会信用代码。")
+        raise _refuse("uscc.missing")
     if len(code) != 18:
-        raise _refuse(f"统一社会信用代码应为 18 位，您填写了 {len(code)} 位。")
+        raise _refuse("uscc.length", length=len(code))
     bad = next((c for c in code if c not in USCC_ALPHABET), None)
     if bad is not None:
-        raise _refuse(f"统一社会信用代码含有不允许的字符“{bad}”：只能使用数字和"
-                      "除 I、O、Z、S、V 以外的大写英文字母。")
+        raise _refuse("uscc.character", char=bad)
     if code[0] not in CATEGORIES:
-        raise _refuse(f"统一社会信用代码第 1 位（登记管理部门代码）“{code[0]}”不存在。")
+        raise _refuse("uscc.authority", authority=code[0])
     if code[1] not in CATEGORIES[code[0]]:
-        raise _refuse(f"统一社会信用代码第 2 位（机构类别代码）“{code[1]}”"
-                      f"与登记管理部门代码“{code[0]}”不对应。")
+        raise _refuse("uscc.category", category=code[1], authority=code[0])
     if not is_ascii_digits(code[2:8]):
-        raise _refuse("统一社会信用代码第 3–8 位（登记管理机关行政区划码）应为 6 位数字。")
+        raise _refuse("uscc.region")
     if gb11714_check(code[8:16]) != code[16]:
-        raise _refuse("统一社会信用代码第 9–17 位（组织机构代码）的校验码不正确，请核对。")
+        raise _refuse("uscc.org_code_checksum")
     if gb32100_check(code[:17]) != code[17]:
-        raise _refuse("统一社会信用代码第 18 位校验码不正确，请核对。")
+        raise _refuse("uscc.checksum")
     return code
 
 
@@ -74,9 +72,9 @@ def validate_organization_code(value: str) -> str:
     """A 9-character organisation code (GB 11714), with or without the dash before the check."""
     code = normalize(value).replace("-", "")
     if not re.fullmatch(r"[0-9A-Z]{8}[0-9X]", code):
-        raise _refuse("组织机构代码应为 9 位（8 位数字或大写字母加 1 位校验码）。", "org_code")
+        raise _refuse("org_code.format", "org_code")
     if gb11714_check(code[:8]) != code[8]:
-        raise _refuse("组织机构代码校验码不正确，请核对。", "org_code")
+        raise _refuse("org_code.checksum", "org_code")
     return code
 
 

@@ -29,20 +29,19 @@ def validate_validity(start: dt.date | None, end: dt.date | None, long_term: boo
                       today: dt.date, id_type: str | None = None) -> Validity:
     """A checked validity period, or a ValidationError naming the field at fault (D4)."""
     if start is None:
-        raise ValidationError("请填写证件有效期开始日期。", "valid_from")
+        raise ValidationError("validity.from_missing", "valid_from")
     if start > today:
-        raise ValidationError("证件有效期开始日期不能晚于今天，请核对。", "valid_from")
+        raise ValidationError("validity.from_future", "valid_from")
     if long_term:
         if end is not None:
-            raise ValidationError("已选择“长期”，请不要再填写证件有效期结束日期。", "valid_to")
+            raise ValidationError("validity.long_term_with_end", "valid_to")
         if id_type is not None and id_type not in LONG_TERM_TYPES:
-            raise ValidationError("只有居民身份证可以为长期有效，请填写证件有效期结束日期。",
-                                  "long_term")
+            raise ValidationError("validity.long_term_type", "long_term")
         return Validity(start, None, True)
     if end is None:
-        raise ValidationError("请填写证件有效期结束日期，或选择“长期”。", "valid_to")
+        raise ValidationError("validity.to_missing", "valid_to")
     if end <= start:
-        raise ValidationError("证件有效期结束日期应晚于开始日期，请核对。", "valid_to")
+        raise ValidationError("validity.to_before_from", "valid_to")
     if end < today:
-        raise ValidationError("证件已过期，请使用有效期内的证件。", "valid_to")
+        raise ValidationError("validity.expired", "valid_to")
     return Validity(start, end, False)

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _PURPOSE = re.compile(r"[a-z][a-z0-9_]{0,31}")
-_LABEL = {"sms": "短信", "mail": "邮件"}
+_CHANNELS = ("sms", "mail")
 # message templates (the SMS port's ``template``); "bind_handler" names the organisation that
 # asks (P3), so the person texted knows who wants the code
 TEXTS = {"verification_code": "您的验证码为 {code}，{minutes} 分钟内有效。请勿泄露。",
@@ -50,8 +50,8 @@ __all__ = ["CodeExpired", "CodeRefused", "DeliveryFailed", "SendLimited", "TooMa
 class CodeRefused(DomainError):
     """A code that does not verify, or a message that could not be sent (field "code")."""
 
-    def __init__(self, message: str):
-        super().__init__(message, "code")
+    def __init__(self, code: str, **params: int | str):
+        super().__init__(code, "code", **params)
 
 
 class WrongCode(CodeRefused):
@@ -113,7 +113,7 @@ class VerificationCodes:
 
     def _bind(self, channel: str, destination: str, purpose: str,
               flow_id: str) -> tuple[str, str]:
-        if channel not in _LABEL or not _PURPOSE.fullmatch(purpose or "") or not flow_id:
+        if channel not in _CHANNELS or not _PURPOSE.fullmatch(purpose or "") or not flow_id:
             raise ValueError("channel, purpose and flow_id must be given")
         dest = normalise_destination(channel, destination)
         return dest, self._digest(channel, dest, purpose, str(flow_id))
@@ -140,7 +140,7 @@ class VerificationCodes:
                 self.limits.release(gap)
                 log.warning("verification %s to %s (%s) failed: %s", channel,
                             mask(channel, dest), purpose, exc)
-                raise DeliveryFailed(f"{_LABEL[channel]}发送失败，请稍后重试。") from exc
+                raise DeliveryFailed("code.sms_failed" if channel == "sms" else "code.mail_failed") from exc
             log.info("verification %s sent to %s (%s)", channel, mask(channel, dest), purpose)
 
         if not later:
@@ -163,23 +163,23 @@ class VerificationCodes:
         """True once for the right code of this binding; every other answer is a refusal."""
         submitted = normalize(code)
         if not re.fullmatch(r"[0-9]{6}", submitted):
-            raise WrongCode("验证码应为 6 位数字。")
+            raise WrongCode("code.format")
         _, binding = self._bind(channel, destination, purpose, flow_id)
         key, tries_key = f"vc:code:{binding}", f"vc:tries:{binding}"
         raw = self.store.get(key)
         record = json.loads(raw) if raw else None
         if record is None or record["exp"] <= self.clock.now():
-            raise CodeExpired("验证码已过期，请重新获取。")
+            raise CodeExpired("code.expired")
         tries = self.store.incr(tries_key, self.ttl + 60)
         if tries > self.max_attempts:
             self.store.delete(key)
-            raise TooManyTries("验证码错误次数过多，请重新获取。")
+            raise TooManyTries("code.too_many_tries")
         if constant_time_equal(record["h"], self._hash(binding, submitted)):
             if self.store.pop(key) != raw:  # used (or replaced) meanwhile
-                raise CodeExpired("验证码已过期，请重新获取。")
+                raise CodeExpired("code.expired")
             self.store.delete(tries_key)
             return True
         if tries >= self.max_attempts:
             self.store.delete(key)
-            raise TooManyTries("验证码错误次数过多，请重新获取。")
-        raise WrongCode(f"验证码错误，还可尝试 {self.max_attempts - tries} 次。")
+            raise TooManyTries("code.too_many_tries")
+        raise WrongCode("code.wrong", left=self.max_attempts - tries)

@@ -28,9 +28,11 @@ PROMPTS = {"none", "login", "consent", "select_account"}
 
 
 class UnsafeRequest(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    """No safe way back to the client (RFC 6749 §4.1.2.1): told on a page, by ``code``."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
 
 
 class RedirectError(Exception):
@@ -45,16 +47,16 @@ def client_target(values: MultiDict[str, str]) -> tuple[Client, dict[str, str]]:
     Raises ``UnsafeRequest`` otherwise."""
     for name in ("client_id", "redirect_uri"):
         if len(values.getlist(name)) > 1:
-            raise UnsafeRequest("请求参数重复（client_id 或 redirect_uri），无法继续。")
+            raise UnsafeRequest("authorize.repeated_parameter")
     client = query_client(values.get("client_id"))
     if client is None:
-        raise UnsafeRequest("未知的应用：client_id 无效或该应用尚未启用。")
+        raise UnsafeRequest("authorize.unknown_client")
     redirect_uri = values.get("redirect_uri")
     if not redirect_uri:
-        raise UnsafeRequest("请求缺少 redirect_uri，无法返回应用。")
+        raise UnsafeRequest("authorize.missing_redirect_uri")
     if (len(redirect_uri) > MAX_LENGTH["redirect_uri"]
             or not client.check_redirect_uri(redirect_uri)):
-        raise UnsafeRequest("redirect_uri 与该应用登记的回调地址不一致，为安全起见已停止。")
+        raise UnsafeRequest("authorize.redirect_uri_mismatch")
     target = {"redirect_uri": redirect_uri}
     states = values.getlist("state")
     if len(states) == 1 and len(states[0]) <= MAX_LENGTH["state"] and storable(states[0]):

@@ -24,17 +24,6 @@ SCOPE_CLAIMS = {
 CLAIMS_SUPPORTED = ["iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp",
                     "sid", "at_hash"] + [c for claims in SCOPE_CLAIMS.values() for c in claims]
 
-SCOPE_LABELS = {
-    "openid": "确认您的身份（唯一用户标识）",
-    "profile": "姓名、用户类型、认证状态、所代表的机构",
-    "email": "电子邮箱及其验证状态",
-    "phone": "手机号码及其验证状态",
-    "address": "联系地址",
-    "offline_access": "在您离线时保持访问（刷新令牌）",
-    **domain.SCOPE_LABELS,
-}
-
-
 def acting_for_id(origin: object) -> int | None:
     """The organisation account a grant acts for: from an authorization code (its
     ``acting_for`` dict) or a token row (``acting_for_id``)."""

@@ -17,9 +17,12 @@ from .server import query_client
 
 
 class InvalidLogoutRequest(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    """An RP-initiated logout request that is not followed (OpenID RP-Initiated Logout §2),
+    told on a page by ``code``."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
 
 
 @dataclass
@@ -35,15 +38,15 @@ def validate(values: Mapping[str, str]) -> LogoutRequest:
         try:
             hint = verify_id_token_hint(values["id_token_hint"])
         except InvalidHint:
-            raise InvalidLogoutRequest("退出请求中的 id_token_hint 无效，未执行跳转。") from None
+            raise InvalidLogoutRequest("logout.invalid_hint") from None
     client = None
     client_id = values.get("client_id")
     if client_id:
         client = query_client(client_id)
         if client is None:
-            raise InvalidLogoutRequest("未知的应用：client_id 无效。")
+            raise InvalidLogoutRequest("logout.unknown_client")
         if hint is not None and client_id not in audiences(hint):
-            raise InvalidLogoutRequest("client_id 与 id_token_hint 不匹配。")
+            raise InvalidLogoutRequest("logout.client_mismatch")
     elif hint is not None:
         auds = audiences(hint)
         client = query_client(hint.get("azp") or (auds[0] if auds else None))
@@ -51,8 +54,7 @@ def validate(values: Mapping[str, str]) -> LogoutRequest:
     redirect_uri = None
     if uri:
         if hint is None or client is None or uri not in (client.post_logout_redirect_uris or []):
-            raise InvalidLogoutRequest("post_logout_redirect_uri 未登记或缺少有效的 id_token_hint，"
-                                       "为安全起见不会跳转。")
+            raise InvalidLogoutRequest("logout.unregistered_redirect")
         redirect_uri = uri
         if values.get("state"):
             redirect_uri = add_params_to_uri(uri, [("state", values["state"])])

@@ -23,7 +23,7 @@ from ..domain.errors import DomainError
 from ..domain.legacy_identity import IdentityMismatch
 from ..domain.models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
 from ..domain.throttle import CODE
-from . import auth
+from . import auth, messages
 from .account_guard import bp, sensitive
 from .client_ip import client_ip
 
@@ -62,7 +62,7 @@ def legacy_page(s, user):
         linked, error = _link(user, form)
         just_linked = linked is not None
     return render_template("account/legacy.html", form=form, linked=linked,
-                           error=getattr(error, "message", error),
+                           error=messages.message(error) if isinstance(error, DomainError) else error,
                            appeal=isinstance(error, IdentityMismatch),
                            kind=KINDS.get(linked.kind, linked.kind) if linked else None,
                            linked_at=_linked_at(linked) if linked else None,

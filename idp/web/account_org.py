@@ -21,10 +21,10 @@ from ..domain.models.organisation import AGENCY, LEGAL
 from ..domain.verification import CodeRefused, normalise_destination
 from ..flows import account_events
 from ..services import services
-from . import code_flow
+from . import code_flow, messages
 from .account_guard import bp, sensitive, signed_in
 from .account_forms import HandlerCodeForm, HandlerFindForm, HandlerRegisterForm
-from .account_security import attach, done
+from .account_security import attach, attach_words, done
 from .client_ip import client_ip
 from .forms import ConfirmForm
 
@@ -86,7 +86,7 @@ def handler_confirm(s, user):
             handler_confirmation.complete(org, session[PENDING], form.code.data)
         except DomainError as exc:  # the one code refusal; after the code: Y2, already bound
             return _handlers_page(org, code=form, error=attach(form, DomainError(
-                exc.message, "code")))
+                exc.code, "code", **exc.params)))
         session.pop(PENDING, None)
         return done(_("经办人已绑定。"), back=".handlers_page")
     return _handlers_page(org, code=form)
@@ -110,7 +110,7 @@ def handler_register(s, user):
         for name in ("name", "id_type", "id_number", "email", "password", "sms_code"):
             form[name].errors = []  # only the mobile matters for sending; nothing else is lost
         errors, notice = code_flow.send("sms", form, PURPOSE, flow["id"])
-        error = next((attach(form, DomainError(m, f)) for f, m in errors.items()), None)
+        error = next((attach_words(form, f, m) for f, m in errors.items()), None)
         return _handlers_page(org, register=form, error=error, notice=notice)
     try:
         _prove_mobile(form, flow)
@@ -120,7 +120,7 @@ def handler_register(s, user):
             email=form.email.data or None)
     except CodeRefused as exc:
         return _handlers_page(org, register=form, error=attach(form, DomainError(
-            exc.message, "sms_code")))
+            exc.code, "sms_code", **exc.params)))
     except DomainError as exc:
         return _handlers_page(org, register=form, error=attach(form, exc))
     session.pop(FLOW, None)
@@ -135,7 +135,7 @@ def _prove_mobile(form, flow: dict) -> None:
     if flow["verified"].get("sms") == key:
         return
     if not (form.sms_code.data or "").strip():
-        raise CodeRefused(_("请输入经办人手机收到的短信验证码。"))
+        raise CodeRefused("code.handler_missing")
     services().codes.verify("sms", form.phone.data, PURPOSE, flow["id"],
                                       form.sms_code.data)
     code_flow.save(FLOW, flow, verified={**flow["verified"], "sms": key})
@@ -152,7 +152,7 @@ def handler_unbind(s, user):
     try:
         account_events.unbind_handler(org, handler_id)
     except DomainError as exc:
-        return _handlers_page(org, error=exc.message)
+        return _handlers_page(org, error=messages.message(exc))
     return done(_("已解除该经办人的绑定。"), back=".handlers_page")
 
 
@@ -176,7 +176,7 @@ def _change_to_agency(s, user, org):
     try:
         account_events.change_to_agency(org)
     except DomainError as exc:
-        return render_template("account/agency.html", form=form, error=exc.message)
+        return render_template("account/agency.html", form=form, error=messages.message(exc))
     return done(_("已变更为代理机构。原有经办人绑定已全部解除，请在“经办人管理”中重新绑定经办人"
                   "（经办人须在商标代理从业人员备案名单中）；重新绑定前，经办人无法从代理机构入口登录。"),
                 back=".handlers_page")

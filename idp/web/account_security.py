@@ -15,7 +15,7 @@ from ..domain import documents, profile, purposes
 from ..domain.errors import DomainError
 from ..flows import account_events
 from ..services import services
-from . import auth
+from . import auth, messages
 from .account_guard import bp, check_password_again, sensitive, signed_in
 from .account_forms import (CONFIRM_PHRASE, DeactivateForm, EmailForm, MobileForm,
                             PasswordChangeForm, ReauthForm)
@@ -26,10 +26,16 @@ FLOW = "account_flow"
 
 def attach(form, exc: DomainError) -> str | None:
     """Put a domain error next to its field; returns it when no field of the form matches."""
-    field = getattr(form, exc.field, None) if exc.field else None
+    return attach_words(form, exc.field, messages.message(exc))
+
+
+def attach_words(form, name: str | None, words: str) -> str | None:
+    """Put ``words`` next to the field ``name``; returns them when no field of the form
+    matches."""
+    field = getattr(form, name, None) if name else None
     if field is None or not hasattr(field, "errors"):
-        return exc.message
-    field.errors = [*field.errors, exc.message]
+        return words
+    field.errors = [*field.errors, words]
     return None
 
 

@@ -22,7 +22,7 @@ from wtforms.validators import Length
 from ..domain import appeals, purposes
 from ..domain.organisations import Upload
 from ..services import services
-from . import code_flow
+from . import code_flow, messages
 from .captcha import captcha_ok, issue
 from .client_ip import client_ip
 
@@ -88,7 +88,7 @@ def open_appeal():
             content=form.content.data or "", identity_proof=_upload(form.identity_proof),
             other_proof=_upload(form.other_proof), phone_verified=not errors)
     except appeals.AppealInvalid as exc:
-        return _render(form, {**exc.errors, **errors})
+        return _render(form, {**messages.each(exc.errors), **errors})
     session.pop(FLOW, None)
     session[DONE] = appeal.case_number
     return redirect(url_for(".done"))

@@ -32,6 +32,7 @@ from ..domain.models import LegacyAccount, Organisation, User
 from ..domain.models.user import PENDING_REVIEW as REVIEW_STATUS
 from ..domain.throttle import CODE, NONE, LoginThrottle
 from ..services import services
+from . import messages
 from .captcha import captcha_ok
 from .client_ip import client_ip
 
@@ -201,7 +202,7 @@ def legacy_attempt(entry: str, identifier: str, password: str,
     if found is None:
         return Outcome(error=error)
     if found.refusal:
-        return Outcome(error=found.refusal)
+        return Outcome(error=messages.text(found.refusal))
     if found.user is None:
         return _settle(Outcome(legacy=found.account), key, legacy_account=found.account)
     if found.user.active:

@@ -20,6 +20,7 @@ from ..domain import registration
 from ..domain.errors import DomainError, ValidationError
 from ..domain.verification import CodeRefused, normalise_destination
 from ..services import services
+from . import messages
 from .client_ip import client_ip
 
 CODE_FIELDS = {"sms": ("phone", "sms_code"), "mail": ("email", "email_code")}
@@ -109,9 +110,9 @@ def send(channel: str, form, purpose: str, flow_id: str) -> tuple[dict, str | No
         services().codes.send(channel, form[field].data or "", purpose, flow_id,
                                         client_ip())
     except ValidationError as exc:
-        return {field: exc.message}, None
+        return {field: messages.message(exc)}, None
     except DomainError as exc:  # too many sends, or the gateway failed
-        return {code_field: exc.message}, None
+        return {code_field: messages.message(exc)}, None
     minutes = max(1, services().settings.codes.ttl // 60)
     if channel == "sms":
         return {}, _("短信验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)
@@ -131,7 +132,7 @@ def check_codes(form, purpose: str, flow_id: str, verified: dict,
         try:
             dest = normalise_destination(channel, form[field].data or "")
         except ValidationError as exc:
-            errors[field] = exc.message
+            errors[field] = messages.message(exc)
             continue
         if verified.get(channel) == registration.verified_key(channel, dest):
             continue
@@ -143,5 +144,5 @@ def check_codes(form, purpose: str, flow_id: str, verified: dict,
             codes.verify(channel, dest, purpose, flow_id, code)
             verified[channel] = registration.verified_key(channel, dest)
         except CodeRefused as exc:
-            errors[code_field] = exc.message
+            errors[code_field] = messages.message(exc)
     return errors

@@ -25,6 +25,7 @@ from ..domain.models import Organisation, User
 from ..domain.verification import CodeRefused, normalise_destination
 from ..extensions import db
 from ..services import services
+from . import messages
 from . import org_forms as forms
 from .client_ip import client_ip
 from .code_flow import FormState
@@ -70,10 +71,10 @@ def registered(b: Binding):
         binding = handler_confirmation.complete(b.org, b.state.get("handler_ticket"),
                                                 form.code.data or "")
     except CodeRefused as exc:
-        return _page(b, "registered", form, {"code": exc.message})
+        return _page(b, "registered", form, {"code": messages.message(exc)})
     except DomainError as exc:  # format, limits; after the code: Y2, already bound
         field = "code" if form.confirm.data else forms.field_for(form, exc.field)
-        return _page(b, "registered", form, {field: exc.message})
+        return _page(b, "registered", form, {field: messages.message(exc)})
     return b.done(b.org, binding.handler)
 
 
@@ -87,7 +88,7 @@ def new(b: Binding, send_code: bool):
             codes.send("sms", form.phone.data or "", PURPOSE, b.state.id, client_ip())
         except DomainError as exc:
             return _page(b, "new", form, {forms.field_for(form, exc.field) if exc.field
-                                          == "phone" else "sms_code": exc.message})
+                                          == "phone" else "sms_code": messages.message(exc)})
         return _page(b, "new", form, {}, _("短信验证码已发送至经办人手机。"))
     if form.password.data != form.password_confirm.data:
         return _page(b, "new", form, {"password_confirm": _("两次输入的密码不一致。")})
@@ -102,7 +103,7 @@ def new(b: Binding, send_code: bool):
             password=form.password.data or "", id_type=form.id_type.data or "",
             id_number=form.id_number.data or "", email=form.email.data or None)
     except CodeRefused as exc:
-        return _page(b, "new", form, {"sms_code": exc.message})
+        return _page(b, "new", form, {"sms_code": messages.message(exc)})
     except DomainError as exc:  # real-name refusal, Y2, S3 (mobile or ID already registered)
-        return _page(b, "new", form, {forms.field_for(form, exc.field): exc.message})
+        return _page(b, "new", form, {forms.field_for(form, exc.field): messages.message(exc)})
     return b.done(b.org, db.session.get(User, binding.handler_id))

@@ -12,6 +12,7 @@ import logging
 from urllib.parse import unquote
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
 
 from ..domain.storable_text import form_encoding_is_utf8, storable
 from ..protocol.request_params import json_error
@@ -38,8 +39,8 @@ def refuse_unstorable_input():
         return challenge(400, "invalid_request", DESCRIPTION)
     if wants_json():
         return json_error("invalid_request", DESCRIPTION)
-    return render_template("errors/page.html", title="请求无效",
-                           message="请求中含有无法处理的字符（例如空字符），请检查输入后重试。"), 400
+    return render_template("errors/page.html", title=_("请求无效"),
+                           message=_("请求中含有无法处理的字符（例如空字符），请检查输入后重试。")), 400
 
 
 def _acceptable() -> bool:

@@ -10,8 +10,8 @@ from wtforms import BooleanField, SubmitField
 
 from ..domain import agreement, consents
 from ..flows import pending, policy
-from ..protocol.claims import SCOPE_LABELS
 from .forms import ConsentForm
+from .messages import SCOPE_LABELS
 from .login import login_page
 
 bp = Blueprint("interaction", __name__, url_prefix="/interaction")
@@ -20,7 +20,7 @@ bp = Blueprint("interaction", __name__, url_prefix="/interaction")
 def _load(iid: str):
     ia = pending.load(iid)
     if ia is None or not ia.has_request:
-        abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
+        abort(404, description="interaction.expired")
     return ia
 
 
@@ -53,7 +53,7 @@ def consent(iid):
         consents.remember(ctx.user.id, ctx.client.client_id, ctx.requested_scopes)
         policy.complete_consent(ia, ctx.requested_scopes)
         return policy.proceed(ia)
-    scopes = [(s, SCOPE_LABELS[s]) for s in sorted(ctx.requested_scopes) if s in SCOPE_LABELS]
+    scopes = [(s, str(SCOPE_LABELS[s])) for s in sorted(ctx.requested_scopes) if s in SCOPE_LABELS]
     return render_template("interaction/consent.html", form=form, client=ctx.client,
                            user=ctx.user, scopes=scopes, action=url_for(".consent", iid=iid))
 

@@ -23,6 +23,7 @@ from ..domain import legacy_reset
 from ..domain.errors import DomainError
 from ..flows import account_events
 from ..services import services
+from . import messages
 from .captcha import captcha_ok, issue
 from .client_ip import client_ip
 from .login import ENTRIES
@@ -104,9 +105,9 @@ def reset():
         except DomainError as exc:
             field = getattr(form, exc.field or "", None)
             if field is not None and hasattr(field, "errors"):
-                field.errors = [*field.errors, exc.message]
+                field.errors = [*field.errors, messages.message(exc)]
             else:
-                error = exc.message
+                error = messages.message(exc)
         else:
             if account.linked:  # the user's password changed: every session and token ends
                 account_events.password_changed(account.user_id, "password_reset")

@@ -25,7 +25,7 @@ from ..domain.errors import DomainError
 from ..domain.models import LegacyAccount, User
 from ..extensions import db
 from ..services import services
-from . import auth
+from . import auth, messages
 from .sign_in import CHOICE_KEY, finish, start_supplement
 from .client_ip import client_ip
 
@@ -52,7 +52,7 @@ def _send(parked: dict, flow: str) -> str | None:
     try:
         login_code.send(parked["mobile"], flow, client_ip())
     except DomainError as exc:  # send limits or the gateway: said on the page, retry later
-        return exc.message
+        return messages.message(exc)
     return None
 
 
@@ -92,7 +92,7 @@ def code_page():
             try:
                 login_code.verify(parked["mobile"], flow, form.code.data)
             except DomainError as exc:
-                form.code.errors = [*form.code.errors, exc.message]
+                form.code.errors = [*form.code.errors, messages.message(exc)]
             else:
                 services().store.delete(flow_key(flow))
                 session.pop(FLOW, None)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from ..extensions import csrf
 from ..flows import pending, policy
@@ -12,7 +13,7 @@ from ..protocol.responses import authorization_error
 from ..protocol.server import oauth_server
 from ..protocol.userinfo import userinfo_response
 from ..services import services
-from . import signout
+from . import messages, signout
 from .forms import ConfirmForm
 
 bp = Blueprint("oidc", __name__)
@@ -39,7 +40,7 @@ def authorize_endpoint():
     try:
         params, client, hint_sub = authorize.validate(request.values)
     except authorize.UnsafeRequest as exc:
-        return _authorize_error_page(exc.message)
+        return _authorize_error_page(messages.message(exc))
     except authorize.RedirectError as exc:
         return authorization_error(exc.params, exc.error, exc.description)
     ia = pending.create(params, client.client_id, hint_sub)
@@ -52,12 +53,12 @@ def refuse_authorization(error: str, description: str):
     try:
         _, target = authorize.client_target(request.values)
     except authorize.UnsafeRequest as exc:
-        return _authorize_error_page(exc.message)
+        return _authorize_error_page(messages.message(exc))
     return authorization_error(target, error, description)
 
 
 def _authorize_error_page(message: str):
-    return render_template("errors/page.html", title="无法继续登录", message=message), 400
+    return render_template("errors/page.html", title=_("无法继续登录"), message=message), 400
 
 
 def _refused_parameters():
@@ -107,7 +108,8 @@ def end_session_endpoint():
     try:
         req = end_session.validate(request.values)
     except end_session.InvalidLogoutRequest as exc:
-        return render_template("errors/page.html", title="无法完成退出", message=exc.message), 400
+        return render_template("errors/page.html", title=_("无法完成退出"),
+                               message=messages.message(exc)), 400
     current, user = policy.current_user()
     if req.hint is not None and (current is None or req.hint["sub"] == user.sub):
         if current is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -109,8 +108,7 @@ def _date(value: str | None, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationError("日期格式不正确，请按“年-月-日”填写，例如 2020-01-31。",
-                              field) from None
+        raise ValidationError("date.format", field) from None
 
 
 def representative(form: OrgForm) -> Representative:
@@ -140,7 +138,7 @@ def organisation_data(kind: str, form) -> dict:
     for field in ("identity_proof", "qualification"):
         upload = form[field].data
         if not upload or not getattr(upload, "filename", ""):
-            raise ValidationError(_("请选择要上传的 PDF 文件。"), field)
+            raise ValidationError("pdf.choose", field)
         data[field] = Upload(upload.filename, upload.read())
     return {**data, "country": form.country.data or "", "name_en": form.name_en.data or "",
             "registration_number": form.registration_number.data or ""}

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from ..domain import agreement, documents, organisations
 from ..domain.errors import DomainError, ValidationError
 from ..domain.models import Organisation
-from . import code_flow, org_binding
+from . import code_flow, messages, org_binding
 from . import org_forms as forms
 from .org_binding import organisation, state
 
@@ -63,7 +63,7 @@ def details(kind: str):
         try:
             org = _register(kind, form, verified)
         except DomainError as exc:  # ValidationError per field; S3, P4, Y1 on the USCC
-            errors = {forms.field_for(form, exc.field): exc.message}
+            errors = {forms.field_for(form, exc.field): messages.message(exc)}
     flow.save(verified=verified)
     if org is None:
         return _render(kind, form, errors)
@@ -80,12 +80,12 @@ def precheck(kind: str, form) -> dict[str, str]:
     try:
         forms.representative(form)
     except ValidationError as exc:
-        errors[exc.field] = exc.message
+        errors[exc.field] = messages.message(exc)
     if "uscc" in form:
         try:
             documents.validate_uscc(form.uscc.data or "")
         except ValidationError as exc:
-            errors["uscc"] = exc.message
+            errors["uscc"] = messages.message(exc)
     return errors
 
 

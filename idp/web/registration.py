@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from ..domain import agreement, documents, registration
 from ..domain.errors import DomainError
-from . import code_flow
+from . import code_flow, messages
 from .register_forms import ChooseKindForm, PersonForm, address_options, person_application
 
 bp = Blueprint("register", __name__)
@@ -61,9 +61,9 @@ def person():
         user = registration.register_natural_person(person_application(form), flow_id=flow.id,
                                                     verified=verified)
     except registration.Refused as exc:
-        errors = dict(exc.errors)
+        errors = messages.each(exc.errors)
     except DomainError as exc:  # S3 conflict, real-name service unavailable
-        errors = {"form": exc.message}
+        errors = {"form": messages.message(exc)}
     else:
         errors = None
     flow.save(verified=verified)  # codes that verified stay verified

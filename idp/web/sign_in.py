@@ -24,7 +24,7 @@ def finish(user: User, acting_for: dict | None, iid: str | None):
         return redirect(url_for("account.index"))
     ia = pending.load(iid)
     if ia is None:
-        abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
+        abort(404, description="interaction.expired")
     policy.complete_login(ia, user, amr=["pwd"], acting_for=acting_for)
     return policy.proceed(ia)
 
@@ -35,7 +35,7 @@ def start_supplement(account, iid: str | None):
     else (the personal center's ``/login``) its page opens directly."""
     ia = pending.load(iid) if iid else None
     if iid and ia is None:
-        abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
+        abort(404, description="interaction.expired")
     flow = supplement.start(account.id, account.kind, ia)
     if ia is None:
         return redirect(url_for("supplement.page", sid=flow.id))

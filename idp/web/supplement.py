@@ -23,7 +23,7 @@ from ..domain.errors import Conflict, DomainError
 from ..domain.legacy_identity import IdentityMismatch
 from ..domain.models import LegacyAccount
 from ..flows import pending, policy, supplement
-from . import code_flow, supplement_org
+from . import code_flow, messages, supplement_org
 from .forms import ConfirmForm
 from .register_forms import PersonForm, address_options, person_application
 from .supplement_flow import RecordState, bp, continue_sign_in, load
@@ -36,7 +36,7 @@ def step(iid):
     """The interaction step: continue this request's supplementation on its page."""
     ia = pending.load(iid)
     if ia is None or not ia.has_request:
-        abort(404, description="登录请求已过期或无效，请返回应用重新发起登录。")
+        abort(404, description="interaction.expired")
     flow = supplement.pending_for(ia)
     if flow is None:
         return policy.proceed(ia)
@@ -93,9 +93,9 @@ def natural(flow: supplement.Supplement, account: LegacyAccount):
     try:
         user = domain.complete_natural(account, person_application(form), flow.flow_id, verified)
     except registration.Refused as exc:
-        errors = dict(exc.errors)
+        errors = messages.each(exc.errors)
     except IdentityMismatch as exc:  # S2: not the legacy account's person
-        errors, appeal = {"form": exc.message}, True
+        errors, appeal = {"form": messages.message(exc)}, True
     except Conflict as exc:
         again = supplement.load(flow.id)
         if again is not None and again.done:  # the same flow completed in a parallel submit
@@ -104,9 +104,9 @@ def natural(flow: supplement.Supplement, account: LegacyAccount):
         if user is not None:  # ... and committed, but had not yet marked the flow done
             supplement.mark_done(flow, user.id)
             return continue_sign_in(flow, account)
-        errors = {"form": exc.message}
+        errors = {"form": messages.message(exc)}
     except DomainError as exc:  # L2/L4 now, real-name service unavailable
-        errors = {"form": exc.message}
+        errors = {"form": messages.message(exc)}
     else:
         errors = None
     flow.verified = verified  # codes that verified stay verified

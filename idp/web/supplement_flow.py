@@ -15,7 +15,7 @@ from ..flows import policy, supplement
 from .login import SUPPLEMENTED
 
 bp = Blueprint("supplement", __name__)
-EXPIRED = "信息补录已过期或无效，请重新使用历史账号登录。"
+EXPIRED = "supplement.expired"  # words: web/messages.py PAGES
 
 
 def load(sid: str) -> tuple[supplement.Supplement, LegacyAccount]:

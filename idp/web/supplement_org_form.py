@@ -19,7 +19,7 @@ from ..domain.legacy_identity import IdentityMismatch
 from ..domain.models import LegacyAccount, Organisation
 from ..extensions import db
 from ..flows import supplement
-from . import code_flow
+from . import code_flow, messages
 from . import org_forms as forms
 from .forms import ConfirmForm
 from .org_registration import precheck
@@ -66,8 +66,8 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
     try:  # S2: another organisation's USCC uses up no code; the review path names none (S5)
         domain.check_uscc(account, typed)
     except IdentityMismatch as exc:
-        return render(flow, account, variant, form, {forms.field_for(form, exc.field): exc.message},
-                      appeal=True)
+        errors = {forms.field_for(form, exc.field): messages.message(exc)}
+        return render(flow, account, variant, form, errors, appeal=True)
     except DomainError:
         pass  # a malformed USCC: reported with every other field below
     verified = dict(flow.verified)
@@ -87,9 +87,9 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
                 registration_number=form.registration_number.data or ""
                 if "registration_number" in form else "")
             if org is None:  # ... unless it committed but had not yet recorded the organisation
-                errors = {forms.field_for(form, exc.field): exc.message}
+                errors = {forms.field_for(form, exc.field): messages.message(exc)}
         except DomainError as exc:  # fields, another USCC, Y1, P4, L2/L4
-            errors = {forms.field_for(form, exc.field): exc.message}
+            errors = {forms.field_for(form, exc.field): messages.message(exc)}
             appeal = isinstance(exc, IdentityMismatch)
     changes = {"org_id": org.id} if org is not None else {}
     RecordState(flow).save(verified=verified, **changes)  # codes that verified stay verified

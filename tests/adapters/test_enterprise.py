@@ -21,6 +21,7 @@ from idp.adapters.enterprise import (HttpEnterpriseVerifier, LocalEnterpriseVeri
 from idp.config import ConfigError, load_settings
 from idp.domain.ports import EnterpriseRecord, EnterpriseUnavailable, VerificationResult
 from idp.services import services
+from wordkit import raises_saying, said
 
 USCC = "9111010870000001XH"
 REP_ID = "110105197001010011"
@@ -114,7 +115,7 @@ def test_enterprise_local_known_enterprises_must_list_the_record(tmp_path, caplo
 def test_enterprise_local_outage_is_unavailable():
     with pytest.raises(EnterpriseUnavailable) as err:
         LocalEnterpriseVerifier(outage=True).verify(record())
-    assert err.value.message == "企业信息核验服务暂时无法使用，请稍后再试。"
+    assert said(err.value) == "企业信息核验服务暂时无法使用，请稍后再试。"
 
 
 def test_enterprise_local_malformed_file_refused(tmp_path):
@@ -150,7 +151,7 @@ def test_enterprise_http_error_status_fails_closed(register, status, caplog):
     register.status = status
     with pytest.raises(EnterpriseUnavailable) as err:
         http_verifier(register).verify(record())
-    assert err.value.message == "企业信息核验服务暂时无法使用，请稍后再试。"
+    assert said(err.value) == "企业信息核验服务暂时无法使用，请稍后再试。"
     assert f"HTTP {status}" in caplog.text and USCC not in caplog.text
 
 
@@ -167,7 +168,7 @@ def test_enterprise_http_timeout_fails_closed(register, caplog):
 ])
 def test_enterprise_http_malformed_answer_fails_closed(register, body):
     register.body = body
-    with pytest.raises(EnterpriseUnavailable, match="企业信息核验服务暂时无法使用"):
+    with raises_saying(EnterpriseUnavailable, "企业信息核验服务暂时无法使用"):
         http_verifier(register).verify(record())
 
 

@@ -23,6 +23,7 @@ from idp.domain import documents
 from idp.domain.errors import ValidationError
 from idp.domain.ports import RealNameUnavailable, VerificationResult
 from idp.services import services
+from wordkit import raises_saying, said
 
 ID_NUMBER = "11010519491231002X"
 BAD_CHECK_DIGIT = "110105194912310021"
@@ -90,7 +91,7 @@ def test_s7_realname_local_refuses_invalid_document(id_type, number):
     with pytest.raises(ValidationError) as err:
         documents.validate_id_number(id_type, number)
     assert LocalVerifier().verify("张三", id_type, number) == VerificationResult(
-        False, err.value.message)
+        False, said(err.value))
 
 
 def write_identities(tmp_path, text: str):
@@ -148,7 +149,7 @@ def test_s7_realname_http_error_status_fails_closed(service, status, caplog):
     service.status, service.body = status, {"match": True}
     with pytest.raises(RealNameUnavailable) as err:
         http_verifier(service).verify("张三", "resident_id", ID_NUMBER)
-    assert err.value.message == "实名认证服务暂时无法使用，请稍后再试。"
+    assert said(err.value) == "实名认证服务暂时无法使用，请稍后再试。"
     assert f"HTTP {status}" in caplog.text and "1101**********002X" in caplog.text
     assert ID_NUMBER not in caplog.text
 
@@ -166,7 +167,7 @@ def test_s7_realname_http_timeout_fails_closed(service, caplog):
 ])
 def test_s7_realname_http_malformed_answer_fails_closed(service, body):
     service.body = body
-    with pytest.raises(RealNameUnavailable, match="实名认证服务暂时无法使用"):
+    with raises_saying(RealNameUnavailable, "实名认证服务暂时无法使用"):
         http_verifier(service).verify("张三", "resident_id", ID_NUMBER)
 
 

@@ -20,6 +20,7 @@ from idp.adapters.sms import HttpSmsGateway, OutboxSms
 from idp.config import ConfigError, load_settings
 from idp.domain.ports import SendFailed
 from idp.domain.verification import DeliveryFailed, VerificationCodes, WrongCode
+from wordkit import raises_saying
 
 PHONE = "13800138000"
 TEXT = "【国家知识产权局】您的验证码为 123456，5 分钟内有效。请勿泄露。"
@@ -122,7 +123,7 @@ def test_s7_code_through_the_http_gateway_and_a_failed_send_can_be_retried(gatew
                                   "http_api_key": "k"}}, environ={})
     codes = VerificationCodes(store, clock, make_sms_sender(conf, store, clock), None, conf)
     gateway.status = 500
-    with pytest.raises(DeliveryFailed, match="短信发送失败，请稍后重试"):
+    with raises_saying(DeliveryFailed, "短信发送失败，请稍后重试"):
         codes.send("sms", PHONE, "register", "flow-1", "203.0.113.7")
     failed_code = json.loads(gateway.requests[-1]["body"])["params"]["code"]
 

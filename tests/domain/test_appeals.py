@@ -13,6 +13,7 @@ from idp.domain import appeals, files
 from idp.domain.models import LegacyAppeal, StoredFile
 from idp.domain.organisations import Upload
 from idp.extensions import db
+from wordkit import said
 
 PHONE = "13600136000"
 CONTENT = "旧系统登录时提示证件号码不一致，无法关联历史账号。"
@@ -71,7 +72,7 @@ def test_l10_every_field_is_checked_at_once(app, upload_dir):
                     identity_proof=None)
     assert set(refused.value.errors) == {"account", "name", "phone", "email", "content",
                                          "identity_proof"}
-    assert "10–2000" in refused.value.errors["content"]
+    assert "10–2000" in said(refused.value.errors["content"])
     with pytest.raises(appeals.AppealInvalid) as refused:
         open_appeal(account="x" * 65, content="字" * 2001)
     assert set(refused.value.errors) == {"account", "content"}
@@ -88,10 +89,11 @@ def test_l10_mobile_code_required(app, upload_dir):
 def test_l10_non_pdf_and_oversized_uploads_are_refused_and_nothing_is_stored(app, upload_dir):
     with pytest.raises(appeals.AppealInvalid) as refused:
         open_appeal(identity_proof=Upload("id.pdf", b"GIF89a not a pdf"))
-    assert refused.value.errors == {"identity_proof": "只能上传 PDF 格式的文件。"}
+    assert {k: said(v) for k, v in refused.value.errors.items()} == {
+        "identity_proof": "只能上传 PDF 格式的文件。"}
     with pytest.raises(appeals.AppealInvalid) as refused:
         open_appeal(other_proof=Upload("big.pdf", orgkit.pdf_bytes(20)))  # > files.max_size
-    assert refused.value.errors["other_proof"].startswith("文件过大")
+    assert said(refused.value.errors["other_proof"]).startswith("文件过大")
     with pytest.raises(appeals.AppealInvalid) as refused:
         open_appeal(identity_proof=Upload("bad.pdf", b"%PDF-1.7\n garbage"))
     assert "identity_proof" in refused.value.errors

@@ -36,7 +36,7 @@ def test_squatted_uscc_race_of_two_verified_registrations(app):
     winners = [r for r in results if isinstance(r, int)]
     losers = [r for r in results if isinstance(r, Conflict)]
     assert len(winners) == 1 and len(losers) == 1, results
-    assert losers[0].message == organisations.S3_MESSAGE
+    assert losers[0].code == organisations.S3_MESSAGE
     db.session.expire_all()
     active = db.session.scalars(select(Organisation).where(Organisation.active.is_(True))).all()
     assert [o.id for o in active] == winners and active[0].verified_by == "register"

@@ -23,6 +23,7 @@ from idp.domain.organisations import Representative, Upload
 from idp.domain.ports import EnterpriseUnavailable
 from idp.extensions import db
 from orgkit import contact, file_agency, legal_kwargs, pdf_bytes, rep, resident_id, uscc
+from wordkit import raises_saying, said
 
 REAL = ("示例科技有限公司", "王五", resident_id(500))  # what the register holds for uscc(1)
 
@@ -47,7 +48,7 @@ def test_enterprise_mismatch_refuses_registration(app):
     for changes in ({"name": "冒名科技有限公司"}, {"representative": rep(1)}):
         with pytest.raises(ValidationError) as err:
             organisations.register_legal_person(**legal_kwargs(**changes))
-        assert err.value.message == MISMATCH and err.value.field == "uscc"
+        assert err.value.code == MISMATCH and err.value.field == "uscc"
     assert count(Organisation) == 0 and count(User) == 0
     assert organisations.register_legal_person(**legal_kwargs()).verified_by == "register"
 
@@ -55,7 +56,7 @@ def test_enterprise_mismatch_refuses_registration(app):
 def test_enterprise_mismatch_refuses_agency_registration(app):
     file_agency(uscc(2))
     register_knows()
-    with pytest.raises(ValidationError, match="未通过企业信息核验"):
+    with raises_saying(ValidationError, "未通过企业信息核验"):
         organisations.register_agency(**legal_kwargs(uscc(2)))
     assert count(Organisation) == 0
 
@@ -64,7 +65,7 @@ def test_enterprise_unavailable_refuses_registration_and_writes_nothing(app):
     register_down()
     with pytest.raises(EnterpriseUnavailable) as err:
         organisations.register_legal_person(**legal_kwargs())
-    assert err.value.message == "企业信息核验服务暂时无法使用，请稍后再试。"
+    assert said(err.value) == "企业信息核验服务暂时无法使用，请稍后再试。"
     assert count(Organisation) == 0 and count(User) == 0
 
 
@@ -106,7 +107,7 @@ def test_s3_verified_organisation_still_blocks_a_second_registration(app):
     organisations.register_legal_person(**legal_kwargs())
     with pytest.raises(Conflict) as err:
         organisations.register_legal_person(**legal_kwargs(contact=contact("13900139009")))
-    assert err.value.message == organisations.S3_MESSAGE
+    assert err.value.code == organisations.S3_MESSAGE
     assert count(Organisation) == 1 and count(ReviewCase) == 0
 
 
@@ -114,7 +115,7 @@ def test_p4_deactivated_uscc_refused_after_verification(app):
     deactivation.deactivate_organisation(organisations.register_legal_person(**legal_kwargs()))
     with pytest.raises(DomainError) as err:
         organisations.register_legal_person(**legal_kwargs())
-    assert err.value.message == organisations.P4_MESSAGE
+    assert err.value.code == organisations.P4_MESSAGE
 
 
 def test_p7_approving_a_set_aside_account_is_refused_while_the_real_one_holds_the_uscc(app):

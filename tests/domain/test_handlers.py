@@ -14,6 +14,7 @@ from idp.extensions import db
 from orgkit import (file_agency, file_practitioner, handler_fields, latest_sms_code, legal_kwargs,
                     make_handler, resident_id, uscc)
 from support import PASSWORD
+from wordkit import raises_saying, said
 
 
 def active_bindings() -> int:
@@ -32,10 +33,10 @@ def agency(n: int):
 
 
 def test_p3_handler_must_be_real_name_natural_person(legal):
-    with pytest.raises(ValidationError, match="实名认证"):
+    with raises_saying(ValidationError, "实名认证"):
         handlers.bind_handler(legal, make_handler(1, realname=False))
     other = organisations.register_legal_person(**legal_kwargs(uscc(2)))
-    with pytest.raises(ValidationError, match="自然人"):
+    with raises_saying(ValidationError, "自然人"):
         handlers.bind_handler(legal, other.user)
     assert active_bindings() == 0
 
@@ -43,13 +44,13 @@ def test_p3_handler_must_be_real_name_natural_person(legal):
 def test_p3_binding_twice_refused_and_unbind(legal):
     handler = make_handler(1)
     handlers.bind_handler(legal, handler)
-    with pytest.raises(Conflict, match="已是本机构的经办人"):
+    with raises_saying(Conflict, "已是本机构的经办人"):
         handlers.bind_handler(legal, handler)
     handlers.unbind_handler(legal, handler)
     assert active_bindings() == 0 and handlers.organisations_for_handler(handler) == []
     with pytest.raises(DomainError) as again:
         handlers.unbind_handler(legal, handler)
-    assert again.value.message == handlers.NOT_BOUND
+    assert again.value.code == handlers.NOT_BOUND
     handlers.bind_handler(legal, handler)  # a new binding after the old one ended
     assert active_bindings() == 1
 
@@ -70,7 +71,7 @@ def test_p3_handler_registered_confirms_by_sms_code(legal):
     code = latest_sms_code(handler.phone)
     with pytest.raises(CodeRefused) as wrong:
         handler_confirmation.complete(legal, ticket, f"{(int(code) + 1) % 10**6:06d}")
-    assert wrong.value.message == handler_confirmation.CODE_REFUSED
+    assert wrong.value.code == handler_confirmation.CODE_REFUSED
     assert active_bindings() == 0
     binding = handler_confirmation.complete(legal, ticket, code)
     assert binding.active and binding.handler_id == handler.id and not binding.for_agency
@@ -89,16 +90,16 @@ def test_p3_handler_not_registered_is_created_and_bound(legal):
 def test_y2_agency_handler_must_be_practitioner(app):
     org = agency(1)
     handler = make_handler(1)
-    with pytest.raises(ValidationError, match="从业人员备案名单"):
+    with raises_saying(ValidationError, "从业人员备案名单"):
         handlers.bind_handler(org, handler)
-    with pytest.raises(ValidationError, match="从业人员备案名单"):
+    with raises_saying(ValidationError, "从业人员备案名单"):
         handlers.register_and_bind_handler(org, name="赵六", phone="13700001111",
                                            password=PASSWORD, id_type="resident_id",
                                            id_number=resident_id(7))
     assert db.session.scalar(select(func.count()).select_from(User)
                              .where(User.user_type == "natural")) == 1  # nobody created
     file_practitioner(resident_id(1), agency_uscc=uscc(2))  # filed for another agency
-    with pytest.raises(ValidationError, match="从业人员备案名单"):
+    with raises_saying(ValidationError, "从业人员备案名单"):
         handlers.bind_handler(org, handler)
     file_practitioner(resident_id(3))
     assert handlers.bind_handler(org, make_handler(3)).for_agency
@@ -111,7 +112,7 @@ def test_y2_one_agency_per_handler(app):
     handlers.bind_handler(first, handler)
     with pytest.raises(Conflict) as exc:
         handlers.bind_handler(second, handler)
-    assert exc.value.message == "该自然人已是其他代理机构的经办人。"
+    assert said(exc.value) == "该自然人已是其他代理机构的经办人。"
     legal = organisations.register_legal_person(**legal_kwargs(uscc(3)))
     handlers.bind_handler(legal, handler)  # a legal person is not an agency: allowed
     handlers.unbind_handler(first, handler)

@@ -9,6 +9,7 @@ import pytest
 from idp.domain import documents
 from idp.domain.errors import ValidationError
 from idp.domain.identifiers import gb11643_check, upgrade_15_digit_id
+from wordkit import raises_saying
 
 TODAY = dt.date(2026, 1, 1)
 
@@ -41,5 +42,5 @@ def test_d1_upgraded_number_still_needs_a_real_birth_date():
 
 def test_d1_15_digit_number_is_still_refused_by_the_validator():
     """Registration keeps refusing 15 digits (D1): only the legacy import converts them."""
-    with pytest.raises(ValidationError, match="15 位"):
+    with raises_saying(ValidationError, "15 位"):
         documents.validate_id_number("resident_id", "110105491231002", today=TODAY)

@@ -8,6 +8,7 @@ identifiers and names accept").
 """
 from __future__ import annotations
 
+from wordkit import said
 import ast
 import datetime as dt
 import pathlib
@@ -83,10 +84,10 @@ def test_refusal_is_the_usual_message_of_the_field():
     arabic = written_in(SCRIPTS["arabic_indic"], "11010519491231002X")
     with pytest.raises(ValidationError) as refused:
         documents.validate_id_number("resident_id", arabic, TODAY)
-    assert refused.value.message == "居民身份证号码应为 18 位：17 位数字加 1 位校验位（数字或 X）。"
+    assert said(refused.value) == "居民身份证号码应为 18 位：17 位数字加 1 位校验位（数字或 X）。"
     with pytest.raises(ValidationError) as refused:
         documents.validate_mobile(written_in(SCRIPTS["devanagari"], "13800138000"))
-    assert refused.value.message == "手机号码格式不正确：应为 1 开头的 11 位中国大陆手机号码。"
+    assert said(refused.value) == "手机号码格式不正确：应为 1 开头的 11 位中国大陆手机号码。"
 
 
 def test_fifteen_non_ascii_digits_are_not_a_first_generation_id_number():
@@ -94,7 +95,7 @@ def test_fifteen_non_ascii_digits_are_not_a_first_generation_id_number():
     assert identifiers.upgrade_15_digit_id(arabic) is None
     with pytest.raises(ValidationError) as refused:
         documents.validate_id_number("resident_id", arabic, TODAY)
-    assert "15 位" not in refused.value.message
+    assert "15 位" not in said(refused.value)
 
 
 @pytest.mark.parametrize("letter", ["ſ", "ı", "ﬀ"])
@@ -121,7 +122,7 @@ def test_one_time_code_in_other_digits_is_refused_and_full_width_accepted(store,
     with pytest.raises(WrongCode) as refused:
         codes.verify("sms", "13800138000", "register", "flow-1",
                      written_in(SCRIPTS["arabic_indic"], code))
-    assert refused.value.message == "验证码应为 6 位数字。"
+    assert said(refused.value) == "验证码应为 6 位数字。"
     assert codes.verify("sms", "13800138000", "register", "flow-1", full_width(code)) is True
 
 

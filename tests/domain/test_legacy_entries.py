@@ -142,11 +142,11 @@ def test_y1_filed_uscc_differs_one_answer_at_login_and_every_link(app):
         assert legacy.authenticate("agency", typed, OTHER_PASSWORD) is None  # L5 first
         with pytest.raises(IdentityMismatch) as refused:
             supplement_org.check_uscc(account, typed)
-        assert refused.value.message == legacy.MESSAGES["y1_filing_change"]
+        assert refused.value.code == legacy.MESSAGES["y1_filing_change"]
     user = organisation_user("agency", FILED_USCC)
     with pytest.raises(IdentityMismatch) as refused:
         legacy_link.link_existing(user, "A0001", LEGACY_PASSWORD)
-    assert refused.value.message == legacy.MESSAGES["y1_filing_change"]
+    assert refused.value.code == legacy.MESSAGES["y1_filing_change"]
     db.session.refresh(account)
     assert account.user_id is None
 

@@ -4,6 +4,7 @@ refusals of organisation supplementation that the pages cannot bypass. Real data
 rows as the import writes them (tests/legacykit.py)."""
 from __future__ import annotations
 
+from wordkit import said
 import pytest
 from sqlalchemy import func, select
 
@@ -42,12 +43,12 @@ def test_s2_mismatched_person_is_refused(app):
     account = make_legacy_account(id_number=PERSON)
     refusal = owner_refusal(account, person(number=orgkit.resident_id(2)))
     assert isinstance(refusal, IdentityMismatch)
-    assert refusal.message == legacy_identity.PERSON_MISMATCH and "人工申诉" in refusal.message
+    assert refusal.code == legacy_identity.PERSON_MISMATCH and "人工申诉" in said(refusal)
 
 
 def test_s2_mismatched_name_is_refused(app):
     account = make_legacy_account(id_number=PERSON)
-    assert owner_refusal(account, person("李四")).message == legacy_identity.PERSON_MISMATCH
+    assert owner_refusal(account, person("李四")).code == legacy_identity.PERSON_MISMATCH
 
 
 def test_s2_legacy_account_without_document_number_compares_the_name(app):
@@ -58,7 +59,7 @@ def test_s2_legacy_account_without_document_number_compares_the_name(app):
 
 def test_s2_organisation_is_never_the_owner_of_a_persons_legacy_account(app):
     account = make_legacy_account(id_number=PERSON)
-    assert owner_refusal(account, organisation("legal", orgkit.uscc(1))).message == \
+    assert owner_refusal(account, organisation("legal", orgkit.uscc(1))).code == \
         legacy_identity.WRONG_KIND
 
 
@@ -90,9 +91,9 @@ def test_s2_legal_person_keeps_its_legacy_uscc(app):
     account = make_legacy_account("F1", kind="legal", id_number=None, uscc=orgkit.uscc(1))
     assert owner_refusal(account, organisation("legal", orgkit.uscc(1))) is None
     refusal = owner_refusal(account, organisation("legal", orgkit.uscc(2)))
-    assert refusal.message == legacy_identity.LEGAL_USCC_MISMATCH and refusal.field == "uscc"
+    assert refusal.code == legacy_identity.LEGAL_USCC_MISMATCH and refusal.field == "uscc"
     assert owner_refusal(account, organisation("legal", None, review=True)) is not None
-    assert owner_refusal(account, organisation("agency", orgkit.uscc(1))).message == \
+    assert owner_refusal(account, organisation("agency", orgkit.uscc(1))).code == \
         legacy_identity.WRONG_KIND
 
 
@@ -101,10 +102,10 @@ def test_s2_agency_keeps_its_filed_uscc_the_same_as_its_legacy_one(app):
     account = make_legacy_account("A1", kind="agency", id_number=None, uscc=orgkit.uscc(2),
                                   filed_uscc=orgkit.uscc(2))
     assert owner_refusal(account, organisation("agency", orgkit.uscc(2))) is None
-    assert owner_refusal(account, organisation("agency", orgkit.uscc(1))).message == \
+    assert owner_refusal(account, organisation("agency", orgkit.uscc(1))).code == \
         legacy_identity.AGENCY_USCC_MISMATCH
     unfiled = make_legacy_account("A2", kind="agency", id_number=None, uscc=orgkit.uscc(3))
-    assert owner_refusal(unfiled, organisation("agency", orgkit.uscc(3))).message == \
+    assert owner_refusal(unfiled, organisation("agency", orgkit.uscc(3))).code == \
         legacy_identity.Y1_NOT_FILED
 
 
@@ -116,7 +117,7 @@ def test_y1_agency_whose_filed_uscc_differs_links_with_neither_uscc(app, typed):
     account = make_legacy_account("A1", kind="agency", id_number=None, uscc=orgkit.uscc(1),
                                   filed_uscc=orgkit.uscc(2))
     refusal = owner_refusal(account, organisation("agency", orgkit.uscc(typed)))
-    assert refusal.message == legacy_identity.Y1_FILING_CHANGE and refusal.field == "uscc"
+    assert refusal.code == legacy_identity.Y1_FILING_CHANGE and refusal.field == "uscc"
     assert legacy_identity.agency_refusal(account) == legacy_identity.Y1_FILING_CHANGE
     assert legacy_identity.own_uscc_bidx(account) is None
 
@@ -124,7 +125,7 @@ def test_y1_agency_whose_filed_uscc_differs_links_with_neither_uscc(app, typed):
 def test_y1_agency_not_on_the_register_links_no_way(app):
     account = make_legacy_account("A1", kind="agency", id_number=None, uscc=orgkit.uscc(2),
                                   filed_uscc=orgkit.uscc(2))
-    assert owner_refusal(account, organisation("agency", orgkit.uscc(2))).message == \
+    assert owner_refusal(account, organisation("agency", orgkit.uscc(2))).code == \
         legacy_identity.Y1_NOT_FILED
 
 
@@ -155,7 +156,7 @@ def test_s5_legacy_legal_person_without_a_valid_uscc_may_only_go_the_review_path
     assert supplement_org.variant(account) == "foreign"
     assert owner_refusal(account, organisation("legal", None, review=True)) is None
     for code in (orgkit.uscc(4), orgkit.uscc(5)):
-        assert owner_refusal(account, organisation("legal", code)).message == \
+        assert owner_refusal(account, organisation("legal", code)).code == \
             legacy_identity.NO_USCC
     assert owner_refusal(account, organisation("legal", None)) is not None  # not reviewed
 

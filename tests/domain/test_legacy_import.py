@@ -23,6 +23,7 @@ from idp.extensions import db
 from idp.services import services
 from orgkit import file_agency, resident_id, uscc
 from support import make_user
+from wordkit import raises_saying
 
 PW = "OldPass#2019"
 MD5 = hashlib.md5(PW.encode()).hexdigest()
@@ -288,7 +289,7 @@ def test_l1_id_numbers_are_encrypted_at_rest(app, tmp_path):
 
 def test_l1_gb18030_csv_and_jsonl(app, tmp_path):
     path = write_csv(tmp_path, [row("gb", type="自然人", name="欧阳娜娜")], encoding="gb18030")
-    with pytest.raises(DomainError, match="编码"):
+    with raises_saying(DomainError, "编码"):
         run(path)  # read as UTF-8: refused before anything is written
     assert count() == 0
     assert run(path, encoding="gb18030").inserted == 1 and get("gb").name == "欧阳娜娜"
@@ -308,7 +309,7 @@ def test_l1_gb18030_csv_and_jsonl(app, tmp_path):
 def test_l1_missing_required_column_imports_nothing(app, tmp_path):
     columns = [c for c in legacy_rows.COLUMNS if c != "password_hash"]
     path = write_csv(tmp_path, [row("a")], columns=columns)
-    with pytest.raises(DomainError, match="password_hash"):
+    with raises_saying(DomainError, "password_hash"):
         run(path)
     with pytest.raises(DomainError):
         run(str(tmp_path / "missing.csv"))

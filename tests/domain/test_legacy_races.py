@@ -92,7 +92,7 @@ def test_s2_concurrent_completion_gives_one_account_and_one_link(app):
     winners = [r for r in results if isinstance(r, int)]
     losers = [r for r in results if isinstance(r, Conflict)]
     assert len(winners) == 1 and len(losers) == 1, results
-    assert losers[0].message in (registration.S3_MESSAGE, legacy_link.L3_TAKEN)
+    assert losers[0].code in (registration.S3_MESSAGE, legacy_link.L3_TAKEN)
     assert counts() == (1, 1)
 
 
@@ -106,7 +106,7 @@ def test_l3_concurrent_completion_by_two_people_links_once(app):
     winners = [r for r in results if isinstance(r, int)]
     losers = [r for r in results if isinstance(r, Conflict)]
     assert len(winners) == 1 and len(losers) == 1, results
-    assert losers[0].message == legacy_link.L3_TAKEN
+    assert losers[0].code == legacy_link.L3_TAKEN
     assert counts() == (1, 1)
 
 

@@ -62,4 +62,4 @@ def test_l8_password_policy_does_not_reveal_the_stored_mobile(app):
     with pytest.raises(ValidationError) as refused:
         legacy_reset.reset("personal", "L0001", "13900139000", "flow-1", "123456",
                            "Aa-13700137000", "Aa-13700137000")
-    assert refused.value.message == legacy_reset.CODE_REFUSED
+    assert refused.value.code == legacy_reset.CODE_REFUSED

@@ -24,6 +24,7 @@ from idp.domain.errors import DomainError, ValidationError
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from idp.services import services
+from wordkit import raises_saying
 
 PW = "Legacy-pass-1"
 CHINESE = "商标密码2019"  # older Chinese systems hashed the GBK bytes of such passwords
@@ -255,7 +256,7 @@ def test_l1_row_scheme_wins_over_the_file_default_and_the_setting(app, tmp_path,
 
 def test_l1_invalid_default_scheme_is_refused_before_anything_is_written(app, tmp_path):
     path = write_csv(tmp_path, [row("a", hexdigest("md5", PW))])
-    with pytest.raises(DomainError, match="默认密码方案无效"):
+    with raises_saying(DomainError, "默认密码方案无效"):
         legacy_import.import_file(path, password_scheme="sha3")
     assert stored("a") is None
     result = app.test_cli_runner().invoke(
@@ -296,7 +297,7 @@ def test_l1_spec_syntax():
     ("md5;salt=prefix;salt=suffix", "salt"), ("md5;encoding=gbk;salt={salt}😀{password}", "编码"),
 ])
 def test_l1_spec_refuses_unknown_names_and_parameters_clearly(spec, word):
-    with pytest.raises(ValidationError, match=word):
+    with raises_saying(ValidationError, word):
         legacy_schemes.parse_spec(spec)
 
 

@@ -10,6 +10,7 @@ sequentially in test_organisations.py and test_handlers.py on both back ends.
 """
 from __future__ import annotations
 
+from wordkit import said
 import os
 import threading
 
@@ -73,7 +74,7 @@ def test_d3_concurrent_registrations_one_uscc(app):
     winners = [r for r in results if isinstance(r, int)]
     losers = [r for r in results if isinstance(r, Conflict)]
     assert len(winners) == 1 and len(losers) == 1, results
-    assert losers[0].message == organisations.S3_MESSAGE
+    assert losers[0].code == organisations.S3_MESSAGE
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Organisation)) == 1
 
@@ -96,7 +97,7 @@ def test_y2_concurrent_bindings_to_two_agencies(app):
     winners = [r for r in results if isinstance(r, int)]
     losers = [r for r in results if isinstance(r, Conflict)]
     assert len(winners) == 1 and len(losers) == 1, results
-    assert losers[0].message == "该自然人已是其他代理机构的经办人。"
+    assert said(losers[0]) == "该自然人已是其他代理机构的经办人。"
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(HandlerBinding)
                              .where(HandlerBinding.active.is_(True))) == 1

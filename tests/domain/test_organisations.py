@@ -14,6 +14,7 @@ from idp.domain.organisations import Representative
 from idp.extensions import db
 from idp.services import services
 from orgkit import file_agency, file_practitioner, legal_kwargs, make_handler, rep, uscc
+from wordkit import raises_saying, said
 
 
 def count(model) -> int:
@@ -44,8 +45,8 @@ def test_s3_existing_uscc_message(app):
     organisations.register_legal_person(**legal_kwargs())
     with pytest.raises(Conflict) as exc:
         organisations.register_legal_person(**legal_kwargs())
-    assert exc.value.message.startswith("用户已经存在")
-    assert "旧账号管理" in exc.value.message and exc.value.field == "uscc"
+    assert said(exc.value).startswith("用户已经存在")
+    assert "旧账号管理" in said(exc.value) and exc.value.field == "uscc"
 
 
 def test_p4_deactivated_uscc_cannot_register_again(app):
@@ -54,9 +55,9 @@ def test_p4_deactivated_uscc_cannot_register_again(app):
     assert org.user.status == "deactivated" and not org.active
     with pytest.raises(DomainError) as exc:
         organisations.register_legal_person(**legal_kwargs())
-    assert "已注销" in exc.value.message and "不能再次注册" in exc.value.message
+    assert "已注销" in said(exc.value) and "不能再次注册" in said(exc.value)
     file_agency(uscc())
-    with pytest.raises(DomainError, match="已注销"):
+    with raises_saying(DomainError, "已注销"):
         organisations.register_agency(**legal_kwargs())
     assert count(Organisation) == 1
 
@@ -87,7 +88,7 @@ def test_s4_legal_person_data_validated(app, change, field):
 def test_y1_agency_uscc_must_be_on_filing_register(app):
     with pytest.raises(DomainError) as exc:
         organisations.register_agency(**legal_kwargs())
-    assert "不在商标代理机构备案名单中" in exc.value.message and "备案变更" in exc.value.message
+    assert "不在商标代理机构备案名单中" in said(exc.value) and "备案变更" in said(exc.value)
     assert count(User) == 0
     file_agency(uscc())
     org = organisations.register_agency(**legal_kwargs())
@@ -99,7 +100,7 @@ def test_p6_change_to_agency_ends_handler_bindings(app):
     handler = make_handler(1)
     handlers.bind_handler(org, handler)
     assert [b.organisation_id for b in handlers.organisations_for_handler(handler)] == [org.id]
-    with pytest.raises(DomainError, match="不在商标代理机构备案名单中"):
+    with raises_saying(DomainError, "不在商标代理机构备案名单中"):
         organisations.change_to_agency(org)
     file_agency(uscc())
     organisations.change_to_agency(org)
@@ -112,7 +113,7 @@ def test_p6_change_to_agency_ends_handler_bindings(app):
     binding = handlers.bind_handler(org, handler)  # rebinding: now an agency binding (Y2)
     assert binding.for_agency
     assert [b.organisation for b in handlers.organisations_for_handler(handler, "agency")] == [org]
-    with pytest.raises(DomainError, match="已是代理机构"):
+    with raises_saying(DomainError, "已是代理机构"):
         organisations.change_to_agency(org)
 
 

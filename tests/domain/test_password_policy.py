@@ -9,6 +9,7 @@ from idp.domain import accounts, password_policy
 from idp.domain.errors import ValidationError
 from idp.domain.password_policy import check_password
 from support import PASSWORD, PHONE
+from wordkit import raises_saying, said
 
 ID_NUMBER = "11010519491231002X"
 
@@ -17,7 +18,7 @@ def refusal(password: str, context=()) -> str:
     with pytest.raises(ValidationError) as err:
         check_password(password, context=list(context))
     assert err.value.field == "password"
-    return err.value.message
+    return said(err.value)
 
 
 @pytest.mark.parametrize("password", [
@@ -103,12 +104,12 @@ def test_password_with_someone_elses_number_is_fine():
 
 def test_create_natural_person_applies_policy_with_own_identifiers(app):
     """accounts.create_natural_person passes the phone and ID number as context."""
-    with pytest.raises(ValidationError, match="手机号码或证件号码"):
+    with raises_saying(ValidationError, "手机号码或证件号码"):
         accounts.create_natural_person(name="张三", phone=PHONE, password=f"Xy-{PHONE}")
-    with pytest.raises(ValidationError, match="手机号码或证件号码"):
+    with raises_saying(ValidationError, "手机号码或证件号码"):
         accounts.create_natural_person(name="张三", phone=PHONE, password=f"Xy-{ID_NUMBER}",
                                        id_type="resident_id", id_number=ID_NUMBER)
-    with pytest.raises(ValidationError, match="过于常见"):
+    with raises_saying(ValidationError, "过于常见"):
         accounts.create_natural_person(name="张三", phone=PHONE, password="Password1")
     user = accounts.create_natural_person(name="张三", phone=PHONE, password=PASSWORD,
                                           id_type="resident_id", id_number=ID_NUMBER)

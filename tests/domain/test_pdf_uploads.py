@@ -44,7 +44,7 @@ def test_pdf_with_active_content_is_refused(app, kind, compressed):
     data = one_page(**FORBIDDEN[kind], compressed=compressed)
     with pytest.raises(ValidationError) as refused:
         files.check_pdf(data, "identity_proof")
-    assert refused.value.message == files.ACTIVE_MESSAGE
+    assert refused.value.code == files.ACTIVE_MESSAGE
     assert refused.value.field == "identity_proof"
 
 
@@ -87,7 +87,7 @@ def _encrypted(user_password: str) -> bytes:
 def test_pdf_that_needs_a_password_is_refused_and_owner_protection_accepted(app):
     with pytest.raises(ValidationError) as refused:
         files.check_pdf(_encrypted("open-sesame"), "qualification")
-    assert refused.value.message == files.ENCRYPTED_MESSAGE
+    assert refused.value.code == files.ENCRYPTED_MESSAGE
     files.check_pdf(_encrypted(""), "qualification")
 
 
@@ -95,7 +95,7 @@ def test_pdf_with_too_many_objects_is_refused_unwalked(app, monkeypatch):
     monkeypatch.setattr("idp.domain.pdf_content.MAX_OBJECTS", 3)
     with pytest.raises(ValidationError) as refused:
         files.check_pdf(one_page(extra=(b"<< >>",)), "qualification")
-    assert refused.value.message == files.COMPLEX_MESSAGE
+    assert refused.value.code == files.COMPLEX_MESSAGE
 
 
 def test_l10_appeal_refuses_a_pdf_with_javascript(app):
@@ -103,7 +103,7 @@ def test_l10_appeal_refuses_a_pdf_with_javascript(app):
                                                     compressed=True))
     _, errors = appeals.check(appeals.AppealInput("tm_zhang", "张三", "13900139000", None,
                                                   "历史账号无法完成信息补录。"), bad, bad)
-    assert errors["identity_proof"] == errors["other_proof"] == files.ACTIVE_MESSAGE
+    assert errors["identity_proof"].code == errors["other_proof"].code == files.ACTIVE_MESSAGE
 
 
 def test_s5_foreign_registration_refuses_a_pdf_with_an_embedded_file(app):
@@ -115,7 +115,7 @@ def test_s5_foreign_registration_refuses_a_pdf_with_an_embedded_file(app):
             identity_proof=organisations.Upload("a.pdf", pdf_bytes()),
             qualification=organisations.Upload("b.pdf", one_page(**FORBIDDEN["embedded_files"])))
     assert refused.value.field == "qualification"
-    assert refused.value.message == files.ACTIVE_MESSAGE
+    assert refused.value.code == files.ACTIVE_MESSAGE
 
 
 @pytest.mark.parametrize("sent, kept", [

@@ -91,7 +91,7 @@ def test_d3_change_mobile_to_taken_number_refused_only_after_its_code(app):
     profile.send_mobile_code(user, "13911112222", FLOW, "198.51.100.1")
     with pytest.raises(Conflict) as taken:
         profile.change_mobile(user, "13911112222", sms_code("13911112222"), FLOW)
-    assert taken.value.message == profile.MOBILE_TAKEN and taken.value.field == "phone"
+    assert taken.value.code == profile.MOBILE_TAKEN and taken.value.field == "phone"
     assert accounts.find_by_login(PHONE) == user
 
 

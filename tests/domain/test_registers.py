@@ -15,6 +15,7 @@ from idp.domain.models import AgencyFiling, Practitioner
 from idp.extensions import db
 from idp.services import services
 from orgkit import resident_id, uscc
+from wordkit import raises_saying
 
 
 def write(tmp_path, text: str, name: str = "reg.csv", encoding: str = "utf-8-sig"):
@@ -80,9 +81,9 @@ def test_unknown_columns_ignored_with_one_warning(app, tmp_path):
 
 
 def test_missing_required_column_refuses_the_file(app, tmp_path):
-    with pytest.raises(DomainError, match="uscc（统一社会信用代码）"):
+    with raises_saying(DomainError, "uscc（统一社会信用代码）"):
         registers_import.import_file(write(tmp_path, f"code,name\n{uscc(1)},甲代理\n"), "agencies")
-    with pytest.raises(DomainError, match="都是统一社会信用代码"):
+    with raises_saying(DomainError, "都是统一社会信用代码"):
         registers_import.import_file(write(tmp_path, f"uscc,统一社会信用代码,name\n{uscc(1)},"
                                               f"{uscc(1)},甲\n"), "agencies")
     with pytest.raises(DomainError):
@@ -127,7 +128,7 @@ def test_y1_write_pass_failing_in_a_late_batch_rolls_back_every_batch(app, tmp_p
     def replace_the_file(row, what, reason):  # the header's warning, as the first pass starts
         os.replace(write(tmp_path, f"uscc,name,备注\n{rows}{uscc(5)},,x\n", "new.csv"), path)
 
-    with pytest.raises(DomainError, match="文件在导入过程中被修改"):
+    with raises_saying(DomainError, "文件在导入过程中被修改"):
         registers_import.import_file(path, "agencies", batch_size=2, on_issue=replace_the_file)
     assert count(AgencyFiling) == 1 and filing(uscc(1)).name == "原代理"
 
@@ -178,9 +179,9 @@ def test_y1_gb18030_register_from_older_systems(app, tmp_path):
     report = registers_import.import_file(write(tmp_path, text, encoding="gb18030"), "agencies",
                                    encoding="gb18030")
     assert report.ok and filing(uscc(1)).name == "甲商标代理有限公司"
-    with pytest.raises(DomainError, match="--encoding"):  # read as UTF-8: refused, not garbled
+    with raises_saying(DomainError, "--encoding"):  # read as UTF-8: refused, not garbled
         registers_import.import_file(write(tmp_path, text, encoding="gb18030"), "agencies")
-    with pytest.raises(DomainError, match="编码"):
+    with raises_saying(DomainError, "编码"):
         registers_import.import_file(write(tmp_path, text), "agencies", encoding="latin-1")
 
 
@@ -188,7 +189,7 @@ def test_y1_undecodable_bytes_late_in_the_file_refuse_it(app, tmp_path):
     rows = "".join(f"{uscc(n)},代理{n}\n" for n in range(1, 400))  # past the first read
     path = tmp_path / "mixed.csv"
     path.write_bytes(f"uscc,name\n{rows}".encode() + f"{uscc(400)},代理\n".encode("gb18030"))
-    with pytest.raises(DomainError, match="条记录附近有无法按 utf-8-sig 解码的字节"):
+    with raises_saying(DomainError, "条记录附近有无法按 utf-8-sig 解码的字节"):
         registers_import.import_file(str(path), "agencies")
     assert count(AgencyFiling) == 0
 
@@ -243,3 +244,13 @@ def test_y2_reimport_updates_practitioner(app, tmp_path):
     assert (report.created, report.updated) == (0, 1) and count(Practitioner) == 1
     person = registers.practitioner_for(accounts.id_number_index(resident_id(1)))
     assert (person.name, person.practitioner_no) == ("张三丰", "CY2")
+
+
+def test_y1_a_row_the_csv_reader_cannot_read_is_rejected_with_its_reason(app, tmp_path):
+    """A record the CSV module refuses (here a field over its size limit) is one rejected row
+    with the reader's reason, not a crash of the import."""
+    path = write(tmp_path, f'uscc,name\n{uscc(1)},"{"甲" * 140_000}"\n{uscc(2)},乙代理\n')
+    report = registers_import.import_file(path, "agencies")
+    assert [n for n, _ in report.rejected] == [1]
+    assert "CSV 格式错误" in dict(report.rejected)[1] and "field larger" in dict(report.rejected)[1]
+    assert count(AgencyFiling) == 0

@@ -6,6 +6,7 @@ against the real database.
 """
 from __future__ import annotations
 
+from wordkit import said
 import dataclasses
 import datetime as dt
 import re
@@ -81,7 +82,7 @@ def test_d4_long_term_only_for_the_resident_id(app):
         register_natural_person(application(id_type="passport", id_number="E12345678",
                                             valid_to="", long_term=True, phone="13900139001"),
                                 flow_id=FLOW, verified={})
-    assert "只有居民身份证可以为长期有效" in refused.value.errors["long_term"]
+    assert "只有居民身份证可以为长期有效" in said(refused.value.errors["long_term"])
 
 
 def test_s2_every_field_error_reported_at_once(app):
@@ -94,7 +95,7 @@ def test_s2_every_field_error_reported_at_once(app):
     errors = refused.value.errors
     assert set(errors) >= {"name", "id_number", "valid_from", "city", "street", "postal_code",
                            "email", "phone", "password", "password_confirm", "agreed"}
-    assert "校验位" in errors["id_number"] and "年-月-日" in errors["valid_from"]
+    assert "校验位" in said(errors["id_number"]) and "年-月-日" in said(errors["valid_from"])
     assert count_users() == 0
 
 
@@ -104,7 +105,7 @@ def test_s7_codes_verified_once_are_remembered_for_the_flow(app):
     services().realname.known = {("李四", "resident_id", ID_NUMBER)}
     with pytest.raises(Refused) as refused:
         register_natural_person(a, flow_id=FLOW, verified=verified)
-    assert "实名认证" in refused.value.errors["form"]
+    assert "实名认证" in said(refused.value.errors["form"])
     assert set(verified) == {"sms", "mail"}
     user = register_natural_person(dataclasses.replace(a, name="李四", sms_code="",
                                                        email_code=""),
@@ -118,7 +119,7 @@ def test_s7_realname_unavailable_creates_nothing(app):
     a = application()
     with pytest.raises(RealNameUnavailable) as unavailable:
         register_natural_person(a, flow_id=FLOW, verified=pre_verified(a))
-    assert unavailable.value.message.startswith("实名认证服务暂时无法使用")
+    assert said(unavailable.value).startswith("实名认证服务暂时无法使用")
     assert count_users() == 0
 
 
@@ -170,5 +171,5 @@ def test_s3_concurrent_registrations_of_one_id_number(app):
     conflicts = [r for r in results if isinstance(r, Conflict)]
     created = [r for r in results if isinstance(r, int)]
     assert len(conflicts) == 1 and len(created) == 1, results
-    assert conflicts[0].message == S3_MESSAGE
+    assert conflicts[0].code == S3_MESSAGE
     assert count_users() == 1

@@ -18,6 +18,7 @@ from idp.domain.errors import DomainError, ValidationError
 from idp.domain.ports import SendFailed
 from idp.domain.verification import (CodeExpired, DeliveryFailed, SendLimited, TooManyTries,
                                      VerificationCodes, WrongCode)
+from wordkit import raises_saying, said
 
 PHONE, OTHER_PHONE = "13800138000", "13900139000"
 IP = "203.0.113.7"
@@ -101,7 +102,7 @@ def test_s7_code_single_use(codes, sms):
     assert verify(codes, sms.last_code()) is True
     with pytest.raises(CodeExpired) as excinfo:
         verify(codes, sms.last_code())
-    assert excinfo.value.message == "验证码已过期，请重新获取。"
+    assert said(excinfo.value) == "验证码已过期，请重新获取。"
     assert isinstance(excinfo.value, DomainError) and excinfo.value.field == "code"
 
 
@@ -112,7 +113,7 @@ def test_s7_code_expires_after_five_minutes(codes, sms, clock):
 
     send(codes)
     clock.advance(300)
-    with pytest.raises(CodeExpired, match="验证码已过期，请重新获取"):
+    with raises_saying(CodeExpired, "验证码已过期，请重新获取"):
         verify(codes, sms.last_code())
 
 
@@ -122,8 +123,8 @@ def test_s7_five_wrong_tries_burn_the_code(codes, sms, clock):
     for left in (4, 3, 2, 1):
         with pytest.raises(WrongCode) as excinfo:
             verify(codes, wrong(code))
-        assert excinfo.value.message == f"验证码错误，还可尝试 {left} 次。"
-    with pytest.raises(TooManyTries, match="验证码错误次数过多，请重新获取"):
+        assert said(excinfo.value) == f"验证码错误，还可尝试 {left} 次。"
+    with raises_saying(TooManyTries, "验证码错误次数过多，请重新获取"):
         verify(codes, wrong(code))
     with pytest.raises(CodeExpired):
         verify(codes, code)  # burnt: even the right code is refused now
@@ -139,7 +140,7 @@ def test_s7_five_wrong_tries_burn_the_code(codes, sms, clock):
 def test_s7_malformed_code_is_refused_without_costing_a_try(codes, sms):
     send(codes)
     for typed in ("12345", "12ab56", "", "1234567"):
-        with pytest.raises(WrongCode, match="验证码应为 6 位数字"):
+        with raises_saying(WrongCode, "验证码应为 6 位数字"):
             verify(codes, typed)
     assert verify(codes, " " + sms.last_code().translate(str.maketrans("0123456789",
                                                                        "０１２３４５６７８９")))
@@ -152,7 +153,7 @@ def test_s7_resend_not_before_sixty_seconds(codes, sms, clock):
     with pytest.raises(SendLimited) as excinfo:
         send(codes)
     assert excinfo.value.retry_after == 30
-    assert excinfo.value.message == "发送过于频繁，请 30 秒后再试。"
+    assert said(excinfo.value) == "发送过于频繁，请 30 秒后再试。"
     clock.advance(29)
     with pytest.raises(SendLimited) as excinfo:
         send(codes, flow="flow-2")  # a new flow does not shorten the wait for the same number
@@ -177,7 +178,7 @@ def test_s7_hourly_and_daily_limits_per_number(codes, sms, clock):
         send(codes)
     to_next_hour = 3600 - clock.now() % 3600
     assert excinfo.value.retry_after == int(to_next_hour)
-    assert "发送次数过多" in excinfo.value.message and "分钟后再试" in excinfo.value.message
+    assert "发送次数过多" in said(excinfo.value) and "分钟后再试" in said(excinfo.value)
     send(codes, phone=OTHER_PHONE)  # another number is not limited
 
     clock.advance(excinfo.value.retry_after)
@@ -187,7 +188,7 @@ def test_s7_hourly_and_daily_limits_per_number(codes, sms, clock):
     clock.advance(3600)  # a new hour, but the tenth code today was the last
     with pytest.raises(SendLimited) as excinfo:
         send(codes)
-    assert excinfo.value.message == "今日发送次数已达上限，请明天再试。"
+    assert said(excinfo.value) == "今日发送次数已达上限，请明天再试。"
     beijing_midnight = 86400 - (clock.now() + 8 * 3600) % 86400
     assert excinfo.value.retry_after == int(beijing_midnight)
     assert len(sms.sent) == 11
@@ -204,14 +205,14 @@ def test_s7_per_ip_limit(codes, sms, clock):
         send(codes, phone=number)
     with pytest.raises(SendLimited) as excinfo:
         send(codes, phone=numbers[3])
-    assert excinfo.value.message.startswith("发送过于频繁，请 ")
+    assert said(excinfo.value).startswith("发送过于频繁，请 ")
     assert 0 < excinfo.value.retry_after <= 3600
     send(codes, phone=numbers[3], ip="198.51.100.9")  # the number itself is not limited
 
     clock.advance(3600)
     for number in numbers[4:6]:
         send(codes, phone=number)
-    with pytest.raises(SendLimited, match="今日发送次数已达上限"):
+    with raises_saying(SendLimited, "今日发送次数已达上限"):
         send(codes, phone=numbers[6])
     assert len(sms.sent) == 6
 
@@ -251,7 +252,7 @@ def test_s7_send_failure_leaves_no_code_and_no_wait(codes, sms, store, clock, ca
     with caplog.at_level(logging.INFO, logger="idp.domain.verification"):
         with pytest.raises(DeliveryFailed) as excinfo:
             send(codes)
-        assert excinfo.value.message == "短信发送失败，请稍后重试。"
+        assert said(excinfo.value) == "短信发送失败，请稍后重试。"
         with pytest.raises(CodeExpired):
             verify(codes, failing.last_code())  # it may have been delivered: still unusable
 
@@ -269,4 +270,4 @@ def test_s7_invalid_destination_is_a_validation_error(codes):
     assert excinfo.value.field == "phone"
     with pytest.raises(ValidationError) as excinfo:
         codes.send("mail", "not-an-address", "register", "flow-1", IP)
-    assert excinfo.value.field == "email" and "电子邮箱" in excinfo.value.message
+    assert excinfo.value.field == "email" and "电子邮箱" in said(excinfo.value)

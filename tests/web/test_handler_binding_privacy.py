@@ -6,6 +6,7 @@ store and outbox; the settable clock.
 """
 from __future__ import annotations
 
+from wordkit import said
 import re
 
 import pytest
@@ -94,7 +95,7 @@ def test_p3_registration_code_refusal_is_the_same_whether_or_not_a_code_was_sent
         assert page.status_code == 200
         refusals[name] = same_page(html_of(page), typed)
     assert refusals["match"] == refusals["mismatch"] == refusals["unknown"]
-    assert handler_confirmation.CODE_REFUSED in refusals["match"]
+    assert said(handler_confirmation.CODE_REFUSED) in refusals["match"]
     assert handlers.bindings_of(org) == []
 
 
@@ -120,8 +121,8 @@ def test_y2_refusals_are_told_only_after_the_code(app, clock):
     handler, outsider = make_handler(1), make_handler(3)
     file_practitioner(resident_id(1))
     handlers.bind_handler(other, handler)
-    for person, message in ((outsider, handlers.Y2_NOT_PRACTITIONER),
-                            (handler, handlers.Y2_OTHER_AGENCY)):
+    for person, message in ((outsider, said(handlers.Y2_NOT_PRACTITIONER)),
+                            (handler, said(handlers.Y2_OTHER_AGENCY))):
         http = registration_client(app, agency)
         page = html_of(registration_send(http, handler_fields(person)))
         assert "若信息正确" in page and message not in page
@@ -160,7 +161,7 @@ def test_p3_handler_management_answers_alike_for_match_mismatch_and_unknown(app,
     assert pages["match"] == pages["mismatch"] == pages["unknown"]
     assert "若信息正确，经办人将收到短信验证码" in pages["match"] and "经办人1" not in pages["match"]
     assert refusals["match"] == refusals["mismatch"] == refusals["unknown"]
-    assert handler_confirmation.CODE_REFUSED in refusals["match"]
+    assert said(handler_confirmation.CODE_REFUSED) in refusals["match"]
     assert [m["to"] for m in services().sms.outbox.latest(200)] == [handler.phone]
     assert "丁戊科技有限公司" in sms_to(handler.phone)[0]["text"]
     assert handlers.bindings_of(org) == []

@@ -4,6 +4,7 @@ the exact message; docs/legacy.md "Every answer of the legacy login" lists the s
 one failure answer is the same page whatever failed, and it shows the way to 人工申诉."""
 from __future__ import annotations
 
+from wordkit import said
 import html as htmllib
 import pathlib
 import re
@@ -45,7 +46,7 @@ def expected(answer: str) -> str:
 
 def _expected(answer: str) -> str:
     return {"failure": str(auth.LEGACY_FAILURE), "captcha": str(auth.CAPTCHA_WRONG),
-            "pending_review": str(auth.PENDING_REVIEW)}.get(answer) or legacy.MESSAGES[answer]
+            "pending_review": str(auth.PENDING_REVIEW)}.get(answer) or said(legacy.MESSAGES[answer])
 
 
 def attempt(client, entry: str, situation: str):

@@ -5,6 +5,7 @@ rows made like the import's (tests/legacykit.py); the settable clock; no mocks.
 """
 from __future__ import annotations
 
+from wordkit import said
 import datetime as dt
 import re
 
@@ -21,6 +22,7 @@ from idp.web.account_legacy import throttle_key
 from legacykit import BEIJING, LEGACY_PASSWORD, make_legacy_account
 from orgkit import file_agency, legal_kwargs, resident_id, uscc
 from support import PASSWORD, PHONE, form_fields, make_user
+from wordkit import raises_saying
 
 
 def person(n: int = 1, phone: str = PHONE):
@@ -90,7 +92,7 @@ def test_l3_second_legacy_link_is_refused(app, browser):
                                                         "password": LEGACY_PASSWORD})
     assert "关联成功" not in forged.get_data(as_text=True)
     assert linked_row("L0002").user_id is None
-    with pytest.raises(Conflict, match="只能关联一个"):
+    with raises_saying(Conflict, "只能关联一个"):
         legacy_link.link_existing(user, "L0002", LEGACY_PASSWORD)
 
 
@@ -102,7 +104,7 @@ def test_l3_legacy_account_of_another_user_is_refused(app, browser):
     db.session.commit()
     open_page(browser)
     html = link(browser, "S0001")
-    assert legacy_link.L3_TAKEN in html
+    assert said(legacy_link.L3_TAKEN) in html
     assert linked_row("S0001").user_id == first.id
 
 
@@ -169,7 +171,7 @@ def test_l3_personal_center_mismatch_refused(browser, legacy):
     make_legacy_account(**legacy)
     open_page(browser)
     html = link(browser)
-    assert legacy_identity.PERSON_MISMATCH in html and 'href="/appeal"' in html
+    assert said(legacy_identity.PERSON_MISMATCH) in html and 'href="/appeal"' in html
     assert linked_row().user_id is None
 
 
@@ -179,7 +181,7 @@ def test_l3_personal_center_compares_names_after_normalisation(browser):
     make_legacy_account("L0001", id_number=resident_id(1), name="张四", designated=True)
     make_legacy_account("L0002", id_number=resident_id(1), name="张　三", designated=True)
     open_page(browser)
-    assert legacy_identity.PERSON_MISMATCH in link(browser, "L0001")
+    assert said(legacy_identity.PERSON_MISMATCH) in link(browser, "L0001")
     assert "关联成功" in link(browser, "L0002")
     assert linked_row("L0001").user_id is None and linked_row("L0002").user_id == user.id
 
@@ -195,5 +197,5 @@ def test_l3_personal_center_agency_keeps_the_filed_uscc(app, browser):
                         uscc=filed, filed_uscc=filed)
     with pytest.raises(IdentityMismatch) as refused:
         legacy_link.link_existing(agency.user, "AG-OLD", LEGACY_PASSWORD)
-    assert refused.value.message == legacy_identity.AGENCY_USCC_MISMATCH
+    assert refused.value.code == legacy_identity.AGENCY_USCC_MISMATCH
     assert linked_row("AG-OLD").user_id is None

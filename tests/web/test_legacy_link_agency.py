@@ -4,6 +4,7 @@ filed USCC in the legacy profile and on the register links; a legacy profile wit
 gets the filing-change explanation and the way to 人工申诉, and nothing is linked."""
 from __future__ import annotations
 
+from wordkit import said
 import html as htmllib
 
 import pytest
@@ -51,11 +52,11 @@ def test_y1_personal_center_links_an_agency_whose_legacy_uscc_is_the_filed_one(a
 
 def test_y1_personal_center_refuses_an_agency_whose_filed_uscc_differs(app):
     page = link_as_agency(app, OTHER)
-    assert legacy_identity.Y1_FILING_CHANGE in page and 'href="/appeal"' in page
+    assert said(legacy_identity.Y1_FILING_CHANGE) in page and 'href="/appeal"' in page
     assert link_of_legacy_agency() is None
 
 
 def test_y1_personal_center_wrong_password_says_only_the_generic_failure(app):
     page = link_as_agency(app, OTHER, password="Wrong-legacy-1")
-    assert legacy_identity.Y1_FILING_CHANGE not in page
+    assert said(legacy_identity.Y1_FILING_CHANGE) not in page
     assert link_of_legacy_agency() is None

@@ -16,6 +16,7 @@ from idp.services import services
 from legacykit import make_legacy_account
 from support import PASSWORD, PHONE, Browser, decode_jwt, make_user, query
 from supplementkit import EMAIL, ID_NUMBER, MOBILE, legacy_login, natural_legacy
+from wordkit import said
 
 ANSWER = "2468"
 GENERIC = "账号或密码错误"
@@ -37,9 +38,9 @@ def signed_in(http) -> bool:
 def test_l2_account_after_cutoff_is_refused_at_login(app, client):
     natural_legacy(registered_at=dt.datetime(2025, 8, 1, tzinfo=BEIJING))
     html = legacy_login(client).get_data(as_text=True)
-    assert legacy.L2_MESSAGE in html and not signed_in(client)
+    assert said(legacy.L2_MESSAGE) in html and not signed_in(client)
     wrong = legacy_login(client, password="Wrong-pass-1", captcha=ANSWER).get_data(as_text=True)
-    assert GENERIC in wrong and legacy.L2_MESSAGE not in wrong  # said only after the password
+    assert GENERIC in wrong and said(legacy.L2_MESSAGE) not in wrong  # said only after the password
 
 
 def test_l2_account_just_before_cutoff_is_accepted(app, client):
@@ -51,7 +52,7 @@ def test_l4_non_designated_account_is_refused_at_login(app, client):
     natural_legacy(account="L0001", designated=False)
     natural_legacy(account="L0002", designated=True)
     html = legacy_login(client, "L0001").get_data(as_text=True)
-    assert legacy.L4_MESSAGE in html and not signed_in(client)
+    assert said(legacy.L4_MESSAGE) in html and not signed_in(client)
     assert legacy_login(client, "L0002").location.startswith("/supplement/")
 
 

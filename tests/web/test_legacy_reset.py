@@ -6,6 +6,7 @@ code is single use. Real store, outboxes and database; the settable clock; no mo
 """
 from __future__ import annotations
 
+from wordkit import said
 import re
 
 import pytest
@@ -119,7 +120,7 @@ def test_l8_wrong_contact_sends_nothing_and_says_the_same(browser):
     assert all(SAME_WORDS in html for html in strip) and len(set(strip)) == 1
     before = row().password_hash
     refused = finish(browser, "123456")
-    assert legacy_reset.CODE_REFUSED in refused and row().password_hash == before
+    assert said(legacy_reset.CODE_REFUSED) in refused and row().password_hash == before
 
 
 def test_l8_code_is_single_use_and_wrong_codes_read_the_same(browser):
@@ -127,13 +128,13 @@ def test_l8_code_is_single_use_and_wrong_codes_read_the_same(browser):
     ask(browser, "L0001", "13700137000")
     code = sms()[0]["params"]["code"]
     wrong = "000000" if code != "000000" else "111111"
-    assert legacy_reset.CODE_REFUSED in finish(browser, wrong)
+    assert said(legacy_reset.CODE_REFUSED) in finish(browser, wrong)
     assert "已重置" in finish(browser, code)
     replay = browser.http.get("/login/forgot/legacy/reset")  # the flow ended with the reset
     assert replay.status_code == 302 and replay.location.endswith("/login/forgot/legacy")
     ask(browser, "L0001", "13700137000")  # a new flow: the old code is bound to the old one
     if sms()[0]["params"]["code"] != code:
-        assert legacy_reset.CODE_REFUSED in finish(browser, code, password="Another-pass-88")
+        assert said(legacy_reset.CODE_REFUSED) in finish(browser, code, password="Another-pass-88")
     assert passwords.verify(NEW, row().password_hash)
 
 

@@ -6,6 +6,7 @@ the whole form, codes come from the outbox adapters, registers are filled with t
 """
 from __future__ import annotations
 
+from wordkit import said
 import io
 import re
 
@@ -189,7 +190,7 @@ def _agency_started(client) -> None:
 def test_y1_agency_not_on_register_refused_with_message(app, client):
     _agency_started(client)
     page = step1(client, "agency", org_data())
-    assert page.status_code == 200 and error_of(page, "uscc") == organisations.Y1_MESSAGE
+    assert page.status_code == 200 and error_of(page, "uscc") == said(organisations.Y1_MESSAGE)
     assert count(Organisation) == 0
     orgkit.file_agency(USCC)  # codes stay verified in this flow: no new codes needed
     again = step1(client, "agency", org_data(), codes=False)
@@ -202,9 +203,9 @@ def test_y2_agency_handler_not_practitioner_refused(app, client):
     step1(client, "agency", org_data())
     handler = orgkit.make_handler(3)
     page = bind_registered(client, handler)  # Y2 is told only after the handler's code
-    assert page.status_code == 200 and error_of(page, "code") == handlers.Y2_NOT_PRACTITIONER
+    assert page.status_code == 200 and error_of(page, "code") == said(handlers.Y2_NOT_PRACTITIONER)
     refused = bind_new(client, new_handler())
-    assert error_of(refused, "id_number") == handlers.Y2_NOT_PRACTITIONER
+    assert error_of(refused, "id_number") == said(handlers.Y2_NOT_PRACTITIONER)
     assert 'value="赵六"' in refused.get_data(as_text=True)
     assert count(HandlerBinding) == 0
 
@@ -258,7 +259,7 @@ def test_s5_non_pdf_upload_refused_keeps_data(app, client):
 def test_s3_existing_uscc_message(app, client):
     organisations.register_legal_person(**orgkit.legal_kwargs(USCC))
     page = step1(client, "legal", org_data(phone="13900139001"))
-    assert page.status_code == 200 and error_of(page, "uscc") == organisations.S3_MESSAGE
+    assert page.status_code == 200 and error_of(page, "uscc") == said(organisations.S3_MESSAGE)
     assert count(Organisation) == 1
 
 
@@ -266,7 +267,7 @@ def test_p4_deactivated_uscc_refused(app, client):
     org = organisations.register_legal_person(**orgkit.legal_kwargs(USCC))
     deactivation.deactivate_organisation(org)
     page = step1(client, "legal", org_data())
-    assert page.status_code == 200 and error_of(page, "uscc") == organisations.P4_MESSAGE
+    assert page.status_code == 200 and error_of(page, "uscc") == said(organisations.P4_MESSAGE)
     assert count(Organisation) == 1
 
 

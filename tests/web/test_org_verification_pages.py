@@ -4,6 +4,7 @@ USCC, and an unavailable register with its own message; either way nothing is wr
 squatted USCC (an unverified account) does not block the real organisation."""
 from __future__ import annotations
 
+from wordkit import said
 import orgkit
 import pytest
 from sqlalchemy import func, select
@@ -34,7 +35,7 @@ def count(model) -> int:
 def test_enterprise_mismatch_refuses_registration_next_to_the_uscc(app, client):
     register_knows((USCC, *REAL))
     page = step1(client, "legal", org_data(rep_name="钱七"))
-    assert page.status_code == 200 and error_of(page, "uscc") == MISMATCH
+    assert page.status_code == 200 and error_of(page, "uscc") == said(MISMATCH)
     assert 'value="钱七"' in page.get_data(as_text=True)  # what was typed stays
     assert count(Organisation) == 0 and count(User) == 0
 
@@ -51,7 +52,7 @@ def test_enterprise_mismatch_refuses_agency_registration(app, client):
     register_knows()
     client.post("/register/org/agency/notice", data={"csrf_token": csrf(client, "/register")})
     page = step1(client, "agency", org_data())
-    assert error_of(page, "uscc") == MISMATCH and count(Organisation) == 0
+    assert error_of(page, "uscc") == said(MISMATCH) and count(Organisation) == 0
 
 
 def test_squatted_uscc_does_not_block_the_real_organisation_on_the_page(app, client):
@@ -76,7 +77,7 @@ def test_enterprise_mismatch_refuses_supplementation(app, client):
     register_knows((orgkit.uscc(7), LEGAL_NAME, "王五", orgkit.resident_id(500)))
     page_url = started(client)
     page = submit(client, page_url, supplement_data(rep_name="钱七"))
-    assert page.status_code == 200 and error_of(page, "uscc") == MISMATCH
+    assert page.status_code == 200 and error_of(page, "uscc") == said(MISMATCH)
     assert count(Organisation) == 0
     db.session.expire_all()
     assert db.session.scalar(select(LegacyAccount)).user_id is None

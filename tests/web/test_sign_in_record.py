@@ -107,9 +107,10 @@ def test_a_record_without_a_supplementation_lives_the_request_ttl(app, browser, 
 
 
 def test_old_supplementation_links_answer_with_the_not_found_page(app, client):
-    """A link of a supplementation parked before (``supp:<id>``) or gone: the 404 page, no 500."""
+    """A link of a supplementation parked before (``supp:<id>``) or gone: the 404 page that says
+    the supplementation expired, no 500."""
     page = client.get("/supplement/an-old-flow-id-from-before")
-    assert page.status_code == 404 and "请求无效" in page.get_data(as_text=True)
+    assert page.status_code == 404 and "信息补录已过期或无效" in page.get_data(as_text=True)
 
 
 def test_p3_handler_step_state_lives_in_the_sign_in_record_not_the_cookie(app, client):

@@ -5,6 +5,7 @@ refused before anything is written — no user, no organisation, no link, no cod
 page points to the manual appeal (人工申诉, L10)."""
 from __future__ import annotations
 
+from wordkit import said
 import pytest
 from sqlalchemy import func, select
 
@@ -55,7 +56,7 @@ def _refused_then_linked_with_the_same_codes(client, page_url: str, stranger: di
     codes = _codes(client, page_url, owner)
     page = submit(client, page_url, stranger, codes=False, **codes)
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and legacy_identity.PERSON_MISMATCH in html
+    assert page.status_code == 200 and said(legacy_identity.PERSON_MISMATCH) in html
     assert APPEAL_LINK in html and "提交人工申诉" in html
     assert count(User) == 0 and the_account().user_id is None
     done = submit(client, page_url, owner, codes=False, **codes)  # no code was used up
@@ -110,7 +111,7 @@ def test_s2_org_other_uscc_is_not_linked(app, client):
              "email_code": org_send(client, page_url, "mail", owner)}
     page = org_submit(client, page_url, org_data(uscc=orgkit.uscc(11)), codes=False, **codes)
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and legacy_identity.LEGAL_USCC_MISMATCH in html
+    assert page.status_code == 200 and said(legacy_identity.LEGAL_USCC_MISMATCH) in html
     assert APPEAL_LINK in html and 'id="uscc-error"' in html
     assert count(Organisation) == 0 and count(User) == 0
     assert the_account("F0001").user_id is None and the_account("F0002").user_id is None
@@ -145,7 +146,7 @@ def test_s5_legacy_org_without_valid_uscc_goes_the_review_path_only(app, client,
                        ).status_code in (404, 405)
     sneaked = org_submit(client, page_url, org_data(uscc=orgkit.uscc(11)), codes=False)
     html = sneaked.get_data(as_text=True)
-    assert sneaked.status_code == 200 and legacy_identity.NO_USCC in html and APPEAL_LINK in html
+    assert sneaked.status_code == 200 and said(legacy_identity.NO_USCC) in html and APPEAL_LINK in html
     assert count(Organisation) == 0 and the_account("F0001").user_id is None
     assert the_account("F0002").user_id is None
 

@@ -4,6 +4,7 @@ reached from the personal center's login page (no pending sign-in): the 法人 /
 then the handler on the registration's handler pages, and back to the supplementation."""
 from __future__ import annotations
 
+from wordkit import said
 import orgkit
 import pytest
 from sqlalchemy import func, select
@@ -76,7 +77,7 @@ def test_s4_other_uscc_is_refused(app, client):
     other = orgkit.uscc(11)
     page = submit(client, page_url, org_data(uscc=other, rep_name="钱七"))
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and supplement_org.LEGAL_USCC_MISMATCH in html
+    assert page.status_code == 200 and said(supplement_org.LEGAL_USCC_MISMATCH) in html
     assert count(Organisation) == 0 and the_account().user_id is None
     again = client.get(page_url).get_data(as_text=True)  # typed data parked, not the password
     assert "钱七" in again and other in again and PASSWORD not in again
@@ -121,11 +122,11 @@ def test_s6_uscc_must_be_the_filed_one(app, client):
              "email_code": send(client, page_url, "mail", agency_data())}
     html = submit(client, page_url, agency_data(uscc=PROFILE_USCC), codes=False,
                   **codes).get_data(as_text=True)
-    assert supplement_org.AGENCY_USCC_MISMATCH in html and count(Organisation) == 0
+    assert said(supplement_org.AGENCY_USCC_MISMATCH) in html and count(Organisation) == 0
     db.session.execute(AgencyFiling.__table__.delete())  # the filing withdrawn meanwhile
     db.session.commit()
     html = submit(client, page_url, agency_data(), codes=False, **codes).get_data(as_text=True)
-    assert legacy_identity.Y1_NOT_FILED in html and count(Organisation) == 0
+    assert said(legacy_identity.Y1_NOT_FILED) in html and count(Organisation) == 0
     assert the_account().user_id is None
 
 
@@ -144,7 +145,7 @@ def test_y1_agency_whose_filed_uscc_differs_is_not_linked_by_supplementation(app
     for typed in (FILED_USCC, PROFILE_USCC):
         html = submit(client, page_url, agency_data(uscc=typed), codes=False,
                       **codes).get_data(as_text=True)
-        assert legacy_identity.Y1_FILING_CHANGE in html and count(Organisation) == 0
+        assert said(legacy_identity.Y1_FILING_CHANGE) in html and count(Organisation) == 0
     assert the_account().user_id is None
 
 
@@ -185,7 +186,7 @@ def test_l3_account_linked_meanwhile_creates_nothing(app, client):
     legacy_link.link(other.user, the_account())
     db.session.commit()
     html = submit(client, page_url, org_data()).get_data(as_text=True)
-    assert legacy_link.L3_TAKEN in html and count(Organisation) == 1
+    assert said(legacy_link.L3_TAKEN) in html and count(Organisation) == 1
 
 
 def test_s4_codes_are_bound_to_the_supplementation(app, client):
