@@ -27,7 +27,7 @@ class Coded(Protocol):
     code: str
 
 
-# -- generated tables --
+# Each code raised in idp/domain and idp/protocol, sorted (tests/test_error_codes.py: both ways).
 MESSAGES: dict[str, str] = {
     "agency.already": N_("该账号已是代理机构。"),
     "agreement.required": N_("请阅读并同意《国家知识产权局统一身份认证系统用户服务协议》。"),
@@ -326,7 +326,6 @@ LABELS: dict[str, str] = {
     "unit_name": N_("单位名称"),
     "upper": N_("大写字母"),
 }
-# -- end of tables --
 
 LIST_SEPARATOR = N_("、")
 _LABELLED = ("label", "id_type")
