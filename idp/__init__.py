@@ -30,7 +30,7 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     libraries imported, so that a 100,000-row register import stays under 100 MB (issue 9).
     """
     from .adapters.clock import SystemClock
-    from .domain import passwords
+    from .domain.accounts import passwords
     from .domain.crypto import FieldCipher
     from .domain import transaction  # noqa: F401  (its after-commit listeners)
     from .domain import errors
@@ -118,7 +118,7 @@ def _wire_adapters(svc) -> None:
     from .adapters.messaging import make_mail_sender, make_sms_sender
     from .adapters.realname import make_realname_verifier
     from .adapters.sessions import SessionStore
-    from .domain.verification import VerificationCodes
+    from .domain.verification.codes import VerificationCodes
 
     settings, store, clock = svc.settings, svc.store, svc.clock
     svc.sessions = SessionStore(store, clock, settings.session.idle_timeout,

@@ -59,7 +59,8 @@ DEMO_CLIENTS = [
 def seed() -> list[str]:
     """Create whatever of the demo data is missing; return a line per thing created."""
     from . import demo_legacy
-    from .domain import accounts, clients
+    from .domain.accounts import users as accounts
+    from .domain.clients import registry as clients
     from .domain.errors import DomainError
     from .domain.models import User
     from .extensions import db
@@ -87,7 +88,8 @@ def seed() -> list[str]:
 
 def _seed_registers() -> list[str]:
     """Y1/Y2: the demo agency on the filing register, 王五 a practitioner of it (CSV import)."""
-    from .domain import accounts, registers
+    from .domain.accounts import users as accounts
+    from .domain.registers import lookup as registers
     done = []
     if registers.filing_for(registers.uscc_index(DEMO_AGENCY["uscc"])) is None:
         done += import_register_row("agencies", f"{DEMO_AGENCY['uscc']},{DEMO_AGENCY['name']},"
@@ -99,7 +101,7 @@ def _seed_registers() -> list[str]:
 
 
 def _seed_handlers() -> list[str]:
-    from .domain import accounts
+    from .domain.accounts import users as accounts
     from .extensions import db
     done = []
     for spec in DEMO_HANDLERS:
@@ -113,7 +115,8 @@ def _seed_handlers() -> list[str]:
 
 def _seed_organisation(spec: dict, kind: str) -> list[str]:
     """The organisation (if missing) and its handler's binding (if missing)."""
-    from .domain import accounts, handlers, organisations
+    from .domain.accounts import users as accounts
+    from .domain.organisations import handlers, registration as organisations
     done = []
     org = organisations.find_by_uscc(spec["uscc"], kind)
     if org is None:

@@ -22,7 +22,7 @@ REGISTER_HEADERS = {"agencies": "uscc,name,filed_on",
 def import_register_row(kind: str, row: str) -> list[str]:
     """One CSV row into a register through ``registers_import.import_file``, as an operator
     imports."""
-    from .domain import registers_import
+    from .domain.registers import importer as registers_import
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, f"{kind}.csv")
         with open(path, "w", encoding="utf-8") as fh:

@@ -67,7 +67,8 @@ def seed() -> list[str]:
 
 
 def _seed_registers() -> list[str]:
-    from .domain import accounts, registers
+    from .domain.accounts import users as accounts
+    from .domain.registers import lookup as registers
     done = []
     if registers.filing_for(registers.uscc_index(ZHIXIN["uscc"])) is None:
         done += import_register_row("agencies", f"{ZHIXIN['uscc']},{ZHIXIN['name']},"
@@ -82,7 +83,7 @@ def _seed_registers() -> list[str]:
 def _seed_accounts() -> list[str]:
     from sqlalchemy import select
 
-    from .domain import legacy, legacy_import
+    from .domain.legacy import login as legacy, importer as legacy_import
     from .domain.models import LegacyAccount
     from .extensions import db
     keys = [legacy.account_key(row["legacy_id"]) for _, row in ACCOUNTS]
@@ -123,7 +124,8 @@ def _hashed(scheme: str) -> dict:
 def _seed_link() -> list[str]:
     """L3/L6: tm_zhangsan linked to 张三 — the holder of the demo mobile only when the ID
     number is the same too — unless either is linked already."""
-    from .domain import accounts, legacy, legacy_link
+    from .domain.accounts import users as accounts
+    from .domain.legacy import login as legacy, link as legacy_link
     from .extensions import db
     legacy_id, phone = LINKED
     user = accounts.find_by_login(phone)

@@ -61,13 +61,13 @@ def hashes() -> list[tuple[str, str, str, str]]:
 
 
 def _resident_id(n: int) -> str:
-    from idp.domain.documents import resident_id_check_char
+    from idp.domain.identity.documents import resident_id_check_char
     first = f"1101{n % 100:02d}{1950 + n % 50}{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
     return first + resident_id_check_char(first)
 
 
 def _uscc(n: int) -> str:
-    from idp.domain.identifiers import gb11714_check, gb32100_check
+    from idp.domain.identity.identifiers import gb11714_check, gb32100_check
     body = f"{n % 100_000_000:08d}"
     code = "91110000" + body + gb11714_check(body)
     return code + gb32100_check(code)

@@ -3,7 +3,8 @@ the records it knows or is down, and an organisation as it was before the check 
 from __future__ import annotations
 
 from idp.adapters.enterprise import LocalEnterpriseVerifier
-from idp.domain import documents, organisations
+from idp.domain.identity import documents
+from idp.domain.organisations import registration as organisations
 from idp.extensions import db
 from idp.services import services
 

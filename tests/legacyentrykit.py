@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import orgkit
-from idp.domain import legacy_link, organisations
+from idp.domain.legacy import link as legacy_link
+from idp.domain.organisations import registration as organisations
 from idp.domain.models import User
 from idp.domain.models.user import DEACTIVATED, PENDING_REVIEW
 from idp.extensions import db

@@ -12,10 +12,12 @@ import hashlib
 
 from passlib.hash import hex_md5, md5_crypt
 
-from idp.domain import documents, legacy, passwords
+from idp.domain.identity import documents
+from idp.domain.legacy import login as legacy
+from idp.domain.accounts import passwords
 from idp.domain.models import LegacyAccount
 from idp.domain.models._types import from_timestamp
-from idp.domain.registers import ID_INDEX, USCC_INDEX, uscc_index
+from idp.domain.registers.lookup import ID_INDEX, USCC_INDEX, uscc_index
 from idp.extensions import db
 from idp.services import services
 

@@ -6,12 +6,12 @@ import io
 
 from pypdf import PdfWriter
 
-from idp.domain import accounts
-from idp.domain.documents import resident_id_check_char
-from idp.domain.identifiers import gb11714_check, gb32100_check
+from idp.domain.accounts import users as accounts
+from idp.domain.identity.documents import resident_id_check_char
+from idp.domain.identity.identifiers import gb11714_check, gb32100_check
 from idp.domain.models import AgencyFiling, Practitioner
-from idp.domain.organisations import Contact, Representative
-from idp.domain.registers import uscc_index
+from idp.domain.organisations.registration import Contact, Representative
+from idp.domain.registers.lookup import uscc_index
 from idp.extensions import db
 from idp.services import services
 from support import PASSWORD, form_with, html_of

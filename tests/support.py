@@ -17,8 +17,9 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 
-from idp.domain import accounts, clients
-from idp.domain.applicant import PersonApplication
+from idp.domain.accounts import users as accounts
+from idp.domain.clients import registry as clients
+from idp.domain.accounts.applicant import PersonApplication
 from idp.extensions import db
 
 TEST_SETTINGS = {

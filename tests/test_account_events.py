@@ -12,7 +12,9 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from idp.domain import handlers, profile, transaction
+from idp.domain.organisations import handlers
+from idp.domain.accounts import profile
+from idp.domain import transaction
 from idp.domain.models import Consent, Token
 from idp.extensions import db
 from idp.flows import account_events

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from idp.domain import organisations
+from idp.domain.organisations import registration as organisations
 from idp.domain.models import LegacyAccount, Organisation, User
 from idp.extensions import db
 from idp.services import services

@@ -16,14 +16,14 @@ import sys
 
 from sqlalchemy import func, select
 
-from idp.domain import registers
+from idp.domain.registers import lookup as registers
 from idp.domain.models import AgencyFiling, LegacyAccount
 from idp.extensions import db
 from orgkit import uscc
 
 # modules of the web app that a batch command must not load (prefixes)
 WEB_ONLY = ("idp.web", "idp.protocol", "idp.flows", "idp.admin", "idp.adapters.store",
-            "idp.adapters.captcha", "idp.domain.files", "idp.domain.pdf_content", "authlib",
+            "idp.adapters.captcha", "idp.domain.organisations.files", "idp.domain.organisations.pdf_content", "authlib",
             "pypdf", "PIL", "captcha", "pygments", "alembic", "flask_migrate", "flask_babel",
             "flask_wtf", "redis", "requests")
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from idp import create_app
 from idp.adapters.store import MemoryStore
-from idp.domain import accounts, clients
+from idp.domain.accounts import users as accounts
+from idp.domain.clients import registry as clients
 from idp.domain.models import Client, SigningKey, Token, User
 from idp.extensions import db
 from idp.services import services

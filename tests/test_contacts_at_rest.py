@@ -13,10 +13,12 @@ from legacykit import make_legacy_account
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from idp.domain import appeals, contacts, organisations
+from idp.domain.legacy import appeals
+from idp.domain.identity import contacts
+from idp.domain.organisations import registration as organisations
 from idp.domain.crypto import DecryptionError
 from idp.domain.models import LegacyAccount, LegacyAppeal, Organisation, User
-from idp.domain.organisations import Upload
+from idp.domain.organisations.registration import Upload
 from idp.extensions import db
 from idp.services import services
 from support import Browser, html_of, make_user

@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 
 from idp import demo, demo_legacy
-from idp.domain import (accounts, documents, handlers, legacy, legacy_hashes, organisations,
-                        registers)
+from idp.domain.accounts import users as accounts
+from idp.domain.identity import documents
+from idp.domain.organisations import handlers, registration as organisations
+from idp.domain.legacy import login as legacy, hashes as legacy_hashes
+from idp.domain.registers import lookup as registers
 from idp.domain.models import AgencyFiling, HandlerBinding, LegacyAccount, Practitioner, User
 from idp.extensions import db
 from support import Browser
@@ -124,7 +127,7 @@ def test_l1_demo_legacy_reseed_keeps_rehashed_passwords_and_the_link(app):
 
 def test_r2_demo_organisations_are_verified_through_the_register(app):
     from enterprisekit import register_knows
-    from idp.domain import claims
+    from idp.domain.clients import claims
     from idp.domain.errors import ValidationError
     name, number = demo.DEMO_REPRESENTATIVE
     register_knows()  # a register that knows none of them: the demo cannot bypass it

@@ -10,7 +10,7 @@ import pytest
 from legacykit import make_legacy_account
 from sqlalchemy import select
 
-from idp.domain import organisations
+from idp.domain.organisations import registration as organisations
 from idp.domain.crypto import FieldCipher
 from idp.domain.models import LegacyAccount, Organisation, User
 from idp.extensions import db

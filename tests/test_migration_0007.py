@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from flask_migrate import downgrade, upgrade
 
-from idp.domain import organisations, reviews
+from idp.domain.organisations import registration as organisations, reviews
 from idp.domain.models import Organisation
 from idp.domain.models.review import APPROVED
-from idp.domain.organisations import Representative, Upload
+from idp.domain.organisations.registration import Representative, Upload
 from idp.extensions import db
 from orgkit import contact, legal_kwargs, pdf_bytes
 

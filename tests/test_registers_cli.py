@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from idp.domain.models import AgencyFiling, Practitioner
-from idp.domain.registers_import import BATCH
+from idp.domain.registers.importer import BATCH
 from idp.extensions import db
 from orgkit import resident_id, uscc
 

@@ -12,7 +12,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from idp.cli import common
-from idp.domain import clients, transaction
+from idp.domain.clients import registry as clients
+from idp.domain import transaction
 from idp.domain.models import Client
 from idp.extensions import db
 from idp.protocol import logout

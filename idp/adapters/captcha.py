@@ -23,7 +23,7 @@ from captcha.image import ImageCaptcha
 from ..config import Settings
 from ..domain import purposes
 from ..domain.crypto import keyed_digest
-from ..domain.identifiers import normalize
+from ..domain.identity.identifiers import normalize
 
 ALPHABET = "23456789ABCDEFGHJKMNPRSTUVWXYZ"
 PREFIX = "captcha:"

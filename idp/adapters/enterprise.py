@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 
 from ..config import ROOT, ConfigError, Settings
-from ..domain import documents
+from ..domain.identity import documents
 from ..domain.errors import ValidationError
 from ..domain.ports import EnterpriseRecord, EnterpriseUnavailable, VerificationResult
 from ..messages import describe

@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 
 from ..config import ROOT, ConfigError, Settings
-from ..domain import documents
+from ..domain.identity import documents
 from ..domain.errors import ValidationError
 from ..domain.ports import RealNameUnavailable, VerificationResult
 from ..messages import describe

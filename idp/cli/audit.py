@@ -2,7 +2,7 @@
 
 ``idp audit identifiers [--json]`` lists every stored name, document number, mobile, e-mail
 address and USCC (users, organisations, legacy accounts, appeals) that today's input rules
-would refuse (``idp/domain/identifier_audit.py``): one line per finding with the table, the row
+would refuse (``idp/domain/identity/audit.py``): one line per finding with the table, the row
 id, the field and the rule — never the value. Exit 1 when anything was found, 0 otherwise.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ def audit_cli():
 @with_appcontext
 def audit_identifiers(as_json):
     """Stored names, document numbers, mobiles, e-mails and USCCs that break the input rules."""
-    from ..domain import identifier_audit
+    from ..domain.identity import audit as identifier_audit
     found = 0
     if as_json:
         items = [f.as_dict() for f in identifier_audit.findings()]

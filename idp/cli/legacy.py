@@ -3,7 +3,7 @@
 ``idp legacy import FILE [--format csv|jsonl] [--encoding utf-8-sig|gb18030]
 [--password-scheme SPEC] [--dry-run] [--filed-uscc-from-register] [--workers N] [--report FILE]``
 loads the account export (L1; columns in docs/legacy.md, rules in
-``idp/domain/legacy_import.py``; an invalid SPEC is refused before anything is read or written).
+``idp/domain/legacy/importer.py``; an invalid SPEC is refused before anything is read or written).
 Rejected rows and dropped fields go to stderr as they are found, by data-row number (1 = the
 first record after the header), and to ``--report`` as CSV ``row,legacy_id,reason``; the
 summary to stdout. Exit 0 when
@@ -28,7 +28,7 @@ LABELS = {"rejected": "拒绝", "warning": "警告"}
 def _scheme(ctx, param, value):
     """``--password-scheme``: refused before the file is opened (docs/legacy.md)."""
     from ..domain.errors import ValidationError
-    from ..domain.legacy_schemes import parse_spec
+    from ..domain.legacy.schemes import parse_spec
     if value and value.strip():
         try:
             parse_spec(value)
@@ -65,7 +65,7 @@ def legacy_cli():
 def legacy_import(file, fmt, encoding, password_scheme, dry_run, from_register, workers,
                   report_path):
     """Import the legacy account export (idempotent: re-running changes nothing)."""
-    from ..domain import legacy_import as importer
+    from ..domain.legacy import importer
     from ..domain import transaction
 
     try:

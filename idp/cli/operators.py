@@ -42,7 +42,7 @@ def clients_cli():
 def clients_create(name, redirect_uris, post_logout, backchannel_logout_uri, grant_types,
                    auth_method, public, first_party, no_pkce, scope, id_token_alg, jwks,
                    client_id, secret, as_json, disabled):
-    from ..domain import clients
+    from ..domain.clients import registry as clients
 
     def run():
         return clients.create_client(
@@ -75,7 +75,7 @@ def clients_list():
 @click.argument("client_id")
 @with_appcontext
 def clients_show(client_id):
-    from ..domain import clients
+    from ..domain.clients import registry as clients
     client = clients.get(client_id)
     if client is None:
         fail(f"没有这个应用：{client_id}")
@@ -86,7 +86,7 @@ def clients_show(client_id):
 @click.argument("client_id")
 @with_appcontext
 def clients_enable(client_id):
-    from ..domain import clients
+    from ..domain.clients import registry as clients
     domain_call(lambda: clients.enable(client_id))
     click.echo(f"enabled {client_id}")
 
@@ -115,7 +115,7 @@ def users_cli():
 @click.option("--id-number")
 @with_appcontext
 def users_create(phone, name, password, email, id_type, id_number):
-    from ..domain import accounts
+    from ..domain.accounts import users as accounts
     if id_number and not id_type:
         id_type = "resident_id"
     user = domain_call(lambda: accounts.create_natural_person(

@@ -2,7 +2,7 @@
 
 ``idp registers import FILE --kind agencies|practitioners [--encoding utf-8-sig|gb18030]
 [--dry-run]`` checks the whole CSV file, then writes it all in one transaction, or nothing
-(``idp/domain/registers_import.py``; columns and choices in docs/accounts.md). Problems go to
+(``idp/domain/registers/importer.py``; columns and choices in docs/accounts.md). Problems go to
 stderr as they are found, numbered by data row (1 = the first record after the header):
 ``第 N 条记录：reason`` for a rejected row, ``第 N 条记录（警告）：reason`` for a warning,
 ``表头（警告）：…`` for ignored columns; the summary to stdout. Exit 0 when written (or, with
@@ -37,7 +37,7 @@ def _print_issue(row: int, what: str, reason: str) -> None:
 @with_appcontext
 def registers_import(file, kind, encoding, dry_run):
     """Import a CSV register: all rows or none; re-importing updates the rows it matches."""
-    from ..domain import registers_import as importer
+    from ..domain.registers import importer
     report = domain_call(lambda: importer.import_file(file, kind, dry_run=dry_run,
                                                   encoding=encoding, on_issue=_print_issue))
     counts = (f"{report.rows} 条记录：新增 {report.created}，更新 {report.updated}，"

@@ -50,7 +50,7 @@ def _check_legacy(settings: Settings) -> None:
     scheme = settings.legacy.password_scheme
     if scheme.strip():
         from ..domain.errors import ValidationError
-        from ..domain.legacy_schemes import parse_spec
+        from ..domain.legacy.schemes import parse_spec
         try:
             parse_spec(scheme)
         except ValidationError as exc:

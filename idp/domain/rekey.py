@@ -16,12 +16,12 @@ from sqlalchemy import Table, select, update
 
 from ..extensions import db
 from ..services import services
-from .accounts import ID_INDEX
-from .contacts import EMAIL_INDEX, PHONE_INDEX
+from .accounts.users import ID_INDEX
+from .identity.contacts import EMAIL_INDEX, PHONE_INDEX
 from .crypto import DecryptionError
 from .models import (AgencyFiling, LegacyAccount, LegacyAppeal, Organisation, Practitioner,
                      SigningKey, User)
-from .registers import USCC_INDEX
+from .registers.lookup import USCC_INDEX
 
 SIGNING_KEY = "signing-key"  # the purpose idp.protocol.keys seals private keys under
 BATCH = 500

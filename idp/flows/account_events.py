@@ -31,7 +31,10 @@ from __future__ import annotations
 
 import logging
 
-from ..domain import clients, consents, handlers, organisations, profile, transaction
+from ..domain.clients import registry as clients, consents
+from ..domain.organisations import handlers, registration as organisations
+from ..domain.accounts import profile
+from ..domain import transaction
 from ..domain.models import Client, Organisation, User
 from ..protocol import logout, tokens
 

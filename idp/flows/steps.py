@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..adapters.sessions import SsoSession
-from ..domain import agreement, consents
+from ..domain.accounts import agreement
+from ..domain.clients import consents
 from ..domain.models import Client, User
 from . import supplement
 from .pending import Interaction

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain import claims as domain
+from ..domain.clients import claims as domain
 from ..domain.models import User
 
 SCOPE_CLAIMS = {

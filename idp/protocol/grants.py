@@ -16,7 +16,8 @@ from authlib.oauth2.rfc6749 import (
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
 
-from ..domain import handlers, transaction, vocab
+from ..domain.organisations import handlers
+from ..domain import transaction, vocab
 from ..domain.models import Client, User
 from ..extensions import db
 from ..services import services

@@ -16,7 +16,8 @@ from typing import Any, cast
 from authlib.oauth2.rfc6749 import OAuth2Request
 from sqlalchemy import CursorResult, Result, Update, select, text, update
 
-from ..domain import handlers, transaction
+from ..domain.organisations import handlers
+from ..domain import transaction
 from ..domain.crypto import token_hash
 from ..domain.models import Client, Token, User
 from ..extensions import db

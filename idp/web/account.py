@@ -9,7 +9,9 @@ from flask import g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..domain import consents, documents, profile
+from ..domain.clients import consents
+from ..domain.identity import documents
+from ..domain.accounts import profile
 from ..domain.models.user import NATURAL
 from ..flows import account_events, policy
 from ..protocol import logout

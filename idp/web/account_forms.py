@@ -7,7 +7,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..domain.documents import ID_TYPES
+from ..domain.identity.documents import ID_TYPES
 
 CONFIRM_PHRASE = "确认注销"
 

@@ -15,7 +15,7 @@ from functools import wraps
 
 from flask import Blueprint, redirect, request, url_for
 
-from ..domain import passwords
+from ..domain.accounts import passwords
 from ..flows import policy
 from ..services import services
 

@@ -18,11 +18,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..domain import legacy, legacy_link, login_keys
+from ..domain.legacy import login as legacy, link as legacy_link
+from ..domain.signin import login_keys
 from ..domain.errors import DomainError
-from ..domain.legacy_identity import IdentityMismatch
+from ..domain.legacy.identity import IdentityMismatch
 from ..domain.models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
-from ..domain.throttle import CODE
+from ..domain.signin.throttle import CODE
 from . import auth, messages
 from .account_guard import bp, sensitive
 from .client_ip import client_ip

@@ -14,11 +14,13 @@ from __future__ import annotations
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..domain import documents, handler_confirmation, handlers, profile
-from ..domain import registration
+from ..domain.identity import documents
+from ..domain.organisations import handler_confirmation, handlers
+from ..domain.accounts import profile
+from ..domain.accounts import registration
 from ..domain.errors import DomainError
 from ..domain.models.organisation import AGENCY, LEGAL
-from ..domain.verification import CodeRefused, normalise_destination
+from ..domain.verification.codes import CodeRefused, normalise_destination
 from ..flows import account_events
 from ..services import services
 from . import code_flow, messages

@@ -11,7 +11,9 @@ import secrets
 from flask import g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..domain import documents, profile, purposes
+from ..domain.identity import documents
+from ..domain.accounts import profile
+from ..domain import purposes
 from ..domain.errors import DomainError
 from ..flows import account_events
 from ..services import services

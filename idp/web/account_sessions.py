@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import g, redirect, render_template, url_for
 
-from ..domain import documents
+from ..domain.identity import documents
 from ..domain.models import Client
 from ..extensions import db
 from ..protocol import logout

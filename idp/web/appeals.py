@@ -19,8 +19,9 @@ from flask_wtf.file import FileField
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from ..domain import appeals, purposes
-from ..domain.organisations import Upload
+from ..domain.legacy import appeals
+from ..domain import purposes
+from ..domain.organisations.registration import Upload
 from ..services import services
 from . import code_flow, messages
 from .captcha import captcha_ok, issue

@@ -27,10 +27,13 @@ from dataclasses import dataclass, field
 from flask import session
 from flask_babel import lazy_gettext as _l
 
-from ..domain import accounts, handlers, legacy, login_code, login_keys
+from ..domain.accounts import users as accounts
+from ..domain.organisations import handlers
+from ..domain.legacy import login as legacy
+from ..domain.signin import login_code, login_keys
 from ..domain.models import LegacyAccount, Organisation, User
 from ..domain.models.user import PENDING_REVIEW as REVIEW_STATUS
-from ..domain.throttle import CODE, NONE, LoginThrottle
+from ..domain.signin.throttle import CODE, NONE, LoginThrottle
 from ..services import services
 from . import messages
 from .captcha import captcha_ok

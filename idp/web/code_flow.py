@@ -16,9 +16,9 @@ from typing import Any, Protocol
 from flask import session
 from flask_babel import gettext as _
 
-from ..domain import registration
+from ..domain.accounts import registration
 from ..domain.errors import DomainError, ValidationError
-from ..domain.verification import CodeRefused, normalise_destination
+from ..domain.verification.codes import CodeRefused, normalise_destination
 from ..services import services
 from . import messages
 from .client_ip import client_ip

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
-from ..domain import address
+from ..domain.identity import address
 from ..services import services
 
 bp = Blueprint("divisions", __name__)

@@ -19,10 +19,11 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ..domain import handler_confirmation, handlers, registration
+from ..domain.organisations import handler_confirmation, handlers
+from ..domain.accounts import registration
 from ..domain.errors import DomainError
 from ..domain.models import Organisation, User
-from ..domain.verification import CodeRefused, normalise_destination
+from ..domain.verification.codes import CodeRefused, normalise_destination
 from ..extensions import db
 from ..services import services
 from . import messages

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 
-from ..domain import agreement, consents
+from ..domain.accounts import agreement
+from ..domain.clients import consents
 from ..flows import pending, policy
 from .forms import ConsentForm
 from .messages import SCOPE_LABELS

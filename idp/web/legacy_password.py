@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..domain import legacy_reset
+from ..domain.legacy import reset as legacy_reset
 from ..domain.errors import DomainError
 from ..flows import account_events
 from ..services import services

@@ -20,7 +20,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from ..domain import documents, login_code
+from ..domain.identity import documents
+from ..domain.signin import login_code
 from ..domain.errors import DomainError
 from ..domain.models import LegacyAccount, User
 from ..extensions import db

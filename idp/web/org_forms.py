@@ -1,7 +1,7 @@
 """Forms of the organisation registration pages (S4, S5, S6, P3). CSRF on every form.
 
-Fields only parse and bound lengths; the rules live in ``idp.domain.organisations`` and
-``idp.domain.handlers``. Step-1 field names follow the domain's error fields (``name``, ``uscc``,
+Fields only parse and bound lengths; the rules live in ``idp.domain.organisations.registration`` and
+``idp.domain.organisations.handlers``. Step-1 field names follow the domain's error fields (``name``, ``uscc``,
 ``rep_*``, ``phone``, ``email``, ``password``), so each refusal is shown next to its input.
 """
 from __future__ import annotations
@@ -15,10 +15,11 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, Submi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from ..domain import agreement, documents
+from ..domain.accounts import agreement
+from ..domain.identity import documents
 from ..domain.errors import ValidationError
 from ..domain.models.organisation import CATEGORIES
-from ..domain.organisations import FOREIGN_DOCUMENT, Contact, Representative, Upload
+from ..domain.organisations.registration import FOREIGN_DOCUMENT, Contact, Representative, Upload
 
 ID_CHOICES = [SelectChoice(k, v) for k, v in documents.ID_TYPES.items()]
 # domain error field -> form field, when the form has no field of the domain's name

@@ -13,7 +13,9 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..domain import agreement, documents, organisations
+from ..domain.accounts import agreement
+from ..domain.identity import documents
+from ..domain.organisations import registration as organisations
 from ..domain.errors import DomainError, ValidationError
 from ..domain.models import Organisation
 from . import code_flow, messages, org_binding

@@ -1,6 +1,6 @@
 """Registration forms (P1, S2). CSRF on every form; labels in Chinese, wrapped for Babel.
 
-The fields only parse and bound lengths: the rules live in ``idp.domain.registration``, which
+The fields only parse and bound lengths: the rules live in ``idp.domain.accounts.registration``, which
 reports every error on its field. Selects accept any code (the domain checks the address), so a
 form re-rendered with new city or county options never loses what was chosen.
 """
@@ -13,9 +13,9 @@ from wtforms import BooleanField, PasswordField, RadioField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from ..domain import address
-from ..domain.applicant import PersonApplication
-from ..domain.documents import ID_TYPES
+from ..domain.identity import address
+from ..domain.accounts.applicant import PersonApplication
+from ..domain.identity.documents import ID_TYPES
 
 KINDS = [SelectChoice("person", _l("自然人")), SelectChoice("legal", _l("法人")),
          SelectChoice("foreign", _l("法人（无统一社会信用代码）")),

@@ -12,7 +12,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..domain import agreement, documents, registration
+from ..domain.accounts import agreement, registration
+from ..domain.identity import documents
 from ..domain.errors import DomainError
 from . import code_flow, messages
 from .register_forms import ChooseKindForm, PersonForm, address_options, person_application

@@ -17,10 +17,10 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..domain import agreement, registration
-from ..domain import supplement as domain
+from ..domain.accounts import agreement, registration
+from ..domain.legacy import supplement as domain
 from ..domain.errors import Conflict, DomainError
-from ..domain.legacy_identity import IdentityMismatch
+from ..domain.legacy.identity import IdentityMismatch
 from ..domain.models import LegacyAccount
 from ..flows import pending, policy, supplement
 from . import code_flow, messages, supplement_org

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, session, url_for
 
-from ..domain import documents
+from ..domain.identity import documents
 from ..domain.models import LegacyAccount, User
 from ..extensions import db
 from ..flows import policy, supplement

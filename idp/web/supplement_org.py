@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, session, url_for
 
-from ..domain import handlers
+from ..domain.organisations import handlers
 from ..domain.models import LegacyAccount, Organisation
 from ..flows import pending, policy, supplement
 from . import handler_binding

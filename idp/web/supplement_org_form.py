@@ -12,10 +12,10 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..domain import agreement
-from ..domain import supplement_org as domain
+from ..domain.accounts import agreement
+from ..domain.legacy import supplement_org as domain
 from ..domain.errors import Conflict, DomainError
-from ..domain.legacy_identity import IdentityMismatch
+from ..domain.legacy.identity import IdentityMismatch
 from ..domain.models import LegacyAccount, Organisation
 from ..extensions import db
 from ..flows import supplement

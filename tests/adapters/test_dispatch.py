@@ -11,7 +11,7 @@ from test_sms import PHONE, gateway  # noqa: F401  (gateway is a fixture)
 from idp.adapters.dispatch import BackgroundDispatch, inline, make_dispatch
 from idp.adapters.messaging import make_sms_sender
 from idp.config import load_settings
-from idp.domain.verification import CodeExpired, VerificationCodes
+from idp.domain.verification.codes import CodeExpired, VerificationCodes
 
 
 def codes_through(gateway, store, clock, dispatch):  # noqa: F811

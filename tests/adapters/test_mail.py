@@ -25,7 +25,7 @@ from idp.adapters.mail import OutboxMail, SmtpMail
 from idp.adapters.messaging import make_mail_sender
 from idp.config import ConfigError, load_settings
 from idp.domain.ports import SendFailed
-from idp.domain.verification import VerificationCodes
+from idp.domain.verification.codes import VerificationCodes
 
 TO = "zhang.san@example.com"
 FROM = "noreply@example.gov.cn"

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 from idp.adapters.realname import (HttpVerifier, LocalVerifier, make_realname_verifier,
                                    read_known_identities)
 from idp.config import ConfigError, load_settings
-from idp.domain import documents
+from idp.domain.identity import documents
 from idp.domain.errors import ValidationError
 from idp.domain.ports import RealNameUnavailable, VerificationResult
 from idp.services import services

@@ -19,7 +19,7 @@ from idp.adapters.outbox import Outbox
 from idp.adapters.sms import HttpSmsGateway, OutboxSms
 from idp.config import ConfigError, load_settings
 from idp.domain.ports import SendFailed
-from idp.domain.verification import DeliveryFailed, VerificationCodes, WrongCode
+from idp.domain.verification.codes import DeliveryFailed, VerificationCodes, WrongCode
 from wordkit import raises_saying
 
 PHONE = "13800138000"

@@ -1,4 +1,4 @@
-"""S2 addresses on the official division codes (idp/domain/address.py, data made by
+"""S2 addresses on the official division codes (idp/domain/identity/address.py, data made by
 scripts/make_divisions) and the OIDC address claim (OpenID Connect Core §5.1.1)."""
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from idp.domain import address
+from idp.domain.identity import address
 from idp.domain.errors import ValidationError
 
 BEIJING = ("110000", "110100", "110105")
-DATA = Path(address.__file__).parent / "data" / "divisions.json"
+DATA = Path(address.__file__).parent.parent / "data" / "divisions.json"
 
 
 def refused(field: str, *args) -> ValidationError:

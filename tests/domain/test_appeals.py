@@ -9,9 +9,10 @@ import pytest
 from legacykit import make_legacy_account
 from sqlalchemy import func, select
 
-from idp.domain import appeals, files
+from idp.domain.legacy import appeals
+from idp.domain.organisations import files
 from idp.domain.models import LegacyAppeal, StoredFile
-from idp.domain.organisations import Upload
+from idp.domain.organisations.registration import Upload
 from idp.extensions import db
 from wordkit import said
 

@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from idp.domain import identifiers
+from idp.domain.identity import identifiers
 
 RNG = random.Random(20261203)
 DIGITS = "0123456789"

@@ -13,7 +13,8 @@ import datetime as dt
 
 import pytest
 
-from idp.domain import accounts, documents
+from idp.domain.accounts import users as accounts
+from idp.domain.identity import documents
 from idp.domain.errors import ValidationError
 from support import PASSWORD, PHONE
 

@@ -6,9 +6,12 @@ import dataclasses
 
 import pytest
 
-from idp.domain import accounts, appeals, contacts, emails, legacy_rows, organisations, profile
+from idp.domain.accounts import users as accounts, profile
+from idp.domain.legacy import appeals, rows as legacy_rows
+from idp.domain.identity import contacts, emails
+from idp.domain.organisations import registration as organisations
 from idp.domain.errors import ValidationError
-from idp.domain.verification import normalise_destination
+from idp.domain.verification.codes import normalise_destination
 from orgkit import contact, legal_kwargs
 from support import PASSWORD, make_user
 

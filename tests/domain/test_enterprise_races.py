@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from enterprisekit import unverified_legal_person
-from idp.domain import organisations
+from idp.domain.organisations import registration as organisations
 from idp.domain.errors import Conflict
 from idp.domain.models import Organisation, ReviewCase
 from idp.extensions import db

@@ -14,12 +14,14 @@ import pytest
 from sqlalchemy import func, select
 
 from enterprisekit import register_down, register_knows, unverified_legal_person
-from idp.domain import claims, deactivation, organisations, reviews
-from idp.domain.enterprise import MISMATCH
+from idp.domain.clients import claims
+from idp.domain.accounts import deactivation
+from idp.domain.organisations import registration as organisations, reviews
+from idp.domain.organisations.enterprise import MISMATCH
 from idp.domain.errors import Conflict, DomainError, ValidationError
 from idp.domain.models import Organisation, ReviewCase, User
 from idp.domain.models.review import APPROVED, PENDING, SQUATTED_USCC
-from idp.domain.organisations import Representative, Upload
+from idp.domain.organisations.registration import Representative, Upload
 from idp.domain.ports import EnterpriseUnavailable
 from idp.extensions import db
 from orgkit import contact, file_agency, legal_kwargs, pdf_bytes, rep, resident_id, uscc

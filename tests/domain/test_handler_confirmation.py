@@ -6,10 +6,10 @@ from __future__ import annotations
 from wordkit import said
 import pytest
 
-from idp.domain import handler_confirmation, organisations
+from idp.domain.organisations import handler_confirmation, registration as organisations
 from idp.domain.errors import ValidationError
-from idp.domain.send_limits import SendLimited
-from idp.domain.verification import CodeRefused
+from idp.domain.verification.send_limits import SendLimited
+from idp.domain.verification.codes import CodeRefused
 from idp.services import services
 from orgkit import handler_fields, legal_kwargs, make_handler, resident_id, uscc
 

@@ -6,10 +6,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from idp.domain import accounts, handler_confirmation, handlers, organisations, transaction
+from idp.domain.accounts import users as accounts
+from idp.domain.organisations import handler_confirmation, handlers, registration as organisations
+from idp.domain import transaction
 from idp.domain.errors import Conflict, DomainError, ValidationError
 from idp.domain.models import HandlerBinding, User
-from idp.domain.verification import CodeRefused
+from idp.domain.verification.codes import CodeRefused
 from idp.extensions import db
 from orgkit import (file_agency, file_practitioner, handler_fields, latest_sms_code, legal_kwargs,
                     make_handler, resident_id, uscc)

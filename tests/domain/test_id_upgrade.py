@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from idp.domain import documents
+from idp.domain.identity import documents
 from idp.domain.errors import ValidationError
-from idp.domain.identifiers import gb11643_check, upgrade_15_digit_id
+from idp.domain.identity.identifiers import gb11643_check, upgrade_15_digit_id
 from wordkit import raises_saying
 
 TODAY = dt.date(2026, 1, 1)

@@ -18,10 +18,10 @@ import pytest
 
 from idp.adapters.captcha import ImageCaptchaAdapter
 from idp.adapters.store import MemoryStore
-from idp.domain import address, documents, identifiers
+from idp.domain.identity import address, documents, identifiers
 from idp.config import load_settings
 from idp.domain.errors import ValidationError
-from idp.domain.verification import VerificationCodes, WrongCode
+from idp.domain.verification.codes import VerificationCodes, WrongCode
 
 TODAY = dt.date(2025, 9, 1)
 SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -134,8 +134,9 @@ def test_captcha_answer_in_other_digits_is_refused(script, clock):
     assert captcha.check(captcha.issue(), full_width("2345"))
 
 
-IDENTIFIER_MODULES = ("documents", "identifiers", "mobile", "uscc", "verification",
-                      "org_accounts", "address")
+IDENTIFIER_MODULES = ("identity.documents", "identity.identifiers", "identity.mobile",
+                      "identity.uscc", "verification.codes", "organisations.accounts",
+                      "identity.address")
 
 
 def _docstrings(tree) -> set[int]:
@@ -149,7 +150,8 @@ def _docstrings(tree) -> set[int]:
 def test_identifier_modules_use_no_unicode_digit_classes(module):
     """The class of bug, not one instance: ``\\d``, ``isdigit``, ``isdecimal``, ``isnumeric``
     and ``isalnum`` all take other scripts' digits; identifier code uses ASCII classes."""
-    tree = ast.parse((pathlib.Path(documents.__file__).parent / f"{module}.py").read_text("utf-8"))
+    tree = ast.parse((pathlib.Path(documents.__file__).parent.parent
+                      / (module.replace(".", "/") + ".py")).read_text("utf-8"))
     skip = _docstrings(tree)
     patterns = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
                 and isinstance(node.value, str) and id(node) not in skip]

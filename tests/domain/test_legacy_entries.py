@@ -10,9 +10,15 @@ import argon2.low_level
 import pytest
 
 import orgkit
-from idp.domain import legacy, legacy_hashes, legacy_link, login_keys, supplement_org
-from idp.domain.legacy_entries import SITUATIONS
-from idp.domain.legacy_identity import IdentityMismatch
+from idp.domain.legacy import (
+    login as legacy,
+    hashes as legacy_hashes,
+    link as legacy_link,
+    supplement_org,
+)
+from idp.domain.signin import login_keys
+from idp.domain.legacy.entries import SITUATIONS
+from idp.domain.legacy.identity import IdentityMismatch
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from legacyentrykit import OTHER_PASSWORD, build, organisation_user
@@ -172,7 +178,7 @@ def test_y1_export_without_filed_uscc_agency_on_the_register_by_its_legacy_uscc(
 
 def test_y1_empty_register_is_logged_not_silent(app, caplog):
     agency_legacy(filed=False)
-    with caplog.at_level(logging.WARNING, logger="idp.domain.legacy_entries"):
+    with caplog.at_level(logging.WARNING, logger="idp.domain.legacy.entries"):
         login = legacy.authenticate("agency", FILED_USCC, LEGACY_PASSWORD)
     assert login.refusal == legacy.MESSAGES["y1_not_filed"]
     assert "filing register is empty" in caplog.text and FILED_USCC not in caplog.text

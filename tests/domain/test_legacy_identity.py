@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 import orgkit
-from idp.domain import legacy_identity, registers, supplement_org
-from idp.domain.legacy_identity import Claimant, IdentityMismatch, name_key, owner_refusal
-from idp.domain.legacy_import import import_file
+from idp.domain.legacy import identity as legacy_identity, supplement_org
+from idp.domain.registers import lookup as registers
+from idp.domain.legacy.identity import Claimant, IdentityMismatch, name_key, owner_refusal
+from idp.domain.legacy.importer import import_file
 from idp.domain.models import LegacyAccount, Organisation, User
 from idp.extensions import db
 from idp.services import services

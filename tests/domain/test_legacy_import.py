@@ -15,8 +15,17 @@ import pytest
 from passlib import hash as ph
 from sqlalchemy import event, func, select, text
 
-from idp.domain import (accounts, legacy, legacy_bulk, legacy_files, legacy_hashes,
-                        legacy_import, legacy_link, legacy_rows, registers)
+from idp.domain.accounts import users as accounts
+from idp.domain.legacy import (
+    login as legacy,
+    bulk as legacy_bulk,
+    files as legacy_files,
+    hashes as legacy_hashes,
+    importer as legacy_import,
+    link as legacy_link,
+    rows as legacy_rows,
+)
+from idp.domain.registers import lookup as registers
 from idp.domain.errors import DomainError, ValidationError
 from idp.domain.models import AgencyFiling, LegacyAccount
 from idp.extensions import db

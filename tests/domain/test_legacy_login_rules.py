@@ -1,9 +1,9 @@
-"""The legacy login rules of idp/domain/legacy.py on their own (L1, L2, L4, L5; login table)."""
+"""The legacy login rules of idp/domain/legacy/login.py on their own (L1, L2, L4, L5; login table)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from idp.domain import legacy, legacy_hashes
+from idp.domain.legacy import login as legacy, hashes as legacy_hashes
 from idp.extensions import db
 from legacykit import BEIJING, LEGACY_PASSWORD, make_legacy_account
 

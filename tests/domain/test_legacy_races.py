@@ -14,7 +14,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import legacy_link, registration, supplement
+from idp.domain.legacy import link as legacy_link, supplement
+from idp.domain.accounts import registration
 from idp.domain.errors import Conflict
 from idp.domain.models import LegacyAccount, User
 from idp.domain import transaction
@@ -148,7 +149,8 @@ import orgkit  # noqa: E402
 from orgsupplementkit import (AGENCY_NAME, FILED_USCC, LEGAL_NAME, USCC,  # noqa: E402
                               agency_legacy, legal_legacy)
 
-from idp.domain import organisations, supplement_org  # noqa: E402
+from idp.domain.organisations import registration as organisations  # noqa: E402
+from idp.domain.legacy import supplement_org  # noqa: E402
 from idp.domain.models import Organisation  # noqa: E402
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from idp.domain import legacy_reset
+from idp.domain.legacy import reset as legacy_reset
 from idp.domain.errors import ValidationError
 from idp.services import services
 from legacykit import BEIJING, make_legacy_account

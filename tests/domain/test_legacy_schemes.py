@@ -19,7 +19,13 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from idp.config import ConfigError, load_settings
-from idp.domain import legacy, legacy_hashes, legacy_import, legacy_rows, legacy_schemes
+from idp.domain.legacy import (
+    login as legacy,
+    hashes as legacy_hashes,
+    importer as legacy_import,
+    rows as legacy_rows,
+    schemes as legacy_schemes,
+)
 from idp.domain.errors import DomainError, ValidationError
 from idp.domain.models import LegacyAccount
 from idp.extensions import db

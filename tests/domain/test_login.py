@@ -8,7 +8,8 @@ import datetime as dt
 
 import pytest
 
-from idp.domain import accounts, documents, passwords
+from idp.domain.accounts import users as accounts, passwords
+from idp.domain.identity import documents
 from idp.domain.models import Organisation, User
 from idp.domain.models.user import DEACTIVATED, PENDING_REVIEW, REJECTED
 from idp.extensions import db

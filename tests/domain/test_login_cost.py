@@ -8,7 +8,9 @@ import argon2.low_level
 import pytest
 from passlib.hash import bcrypt, hex_md5, hex_sha256
 
-from idp.domain import accounts, legacy, legacy_hashes, organisations, passwords
+from idp.domain.accounts import users as accounts, passwords
+from idp.domain.legacy import login as legacy, hashes as legacy_hashes
+from idp.domain.organisations import registration as organisations
 from legacykit import LEGACY_PASSWORD, make_legacy_account
 from orgkit import legal_kwargs, uscc
 from support import PASSWORD, PHONE, make_user

@@ -12,8 +12,11 @@ import datetime as dt
 
 import pytest
 
-from idp.domain import accounts, appeals, handlers, legacy_rows, names, organisations
-from idp.domain.applicant import check
+from idp.domain.accounts import users as accounts
+from idp.domain.legacy import appeals, rows as legacy_rows
+from idp.domain.organisations import handlers, registration as organisations
+from idp.domain.identity import names
+from idp.domain.accounts.applicant import check
 from idp.domain.errors import ValidationError
 from orgkit import legal_kwargs, pdf_bytes, rep, resident_id
 from support import PASSWORD, person_application

@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 import idp
-from idp.domain import accounts, org_accounts, organisations
-from idp.domain.identifiers import gb11714_check, gb32100_check
+from idp.domain.accounts import users as accounts
+from idp.domain.organisations import accounts as org_accounts, registration as organisations
+from idp.domain.identity.identifiers import gb11714_check, gb32100_check
 from idp.domain.models import Organisation, ReviewCase
-from idp.domain.organisations import Representative, Upload
+from idp.domain.organisations.registration import Representative, Upload
 from idp.extensions import db
 from idp.services import services
 from orgkit import contact, file_agency, legal_kwargs, pdf_bytes, uscc

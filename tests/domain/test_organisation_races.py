@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from idp.domain import handlers, organisations
+from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.errors import Conflict
 from idp.domain.models import HandlerBinding, Organisation, User
 from idp.domain import transaction

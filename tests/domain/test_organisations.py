@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import deactivation, handlers, organisations
+from idp.domain.accounts import deactivation
+from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.errors import Conflict, DomainError, ValidationError
 from idp.domain.models import HandlerBinding, Organisation, User
-from idp.domain.organisations import Representative
+from idp.domain.organisations.registration import Representative
 from idp.extensions import db
 from idp.services import services
 from orgkit import file_agency, file_practitioner, legal_kwargs, make_handler, rep, uscc

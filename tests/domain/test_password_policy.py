@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from idp.domain import accounts, password_policy
+from idp.domain.accounts import users as accounts, password_policy
 from idp.domain.errors import ValidationError
-from idp.domain.password_policy import check_password
+from idp.domain.accounts.password_policy import check_password
 from support import PASSWORD, PHONE
 from wordkit import raises_saying, said
 

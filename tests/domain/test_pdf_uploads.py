@@ -11,7 +11,8 @@ import io
 import pytest
 from pypdf import PdfWriter
 
-from idp.domain import appeals, files, organisations
+from idp.domain.legacy import appeals
+from idp.domain.organisations import files, registration as organisations
 from idp.domain.errors import ValidationError
 from orgkit import legal_kwargs, pdf_bytes
 from pdfkit import one_page
@@ -92,7 +93,7 @@ def test_pdf_that_needs_a_password_is_refused_and_owner_protection_accepted(app)
 
 
 def test_pdf_with_too_many_objects_is_refused_unwalked(app, monkeypatch):
-    monkeypatch.setattr("idp.domain.pdf_content.MAX_OBJECTS", 3)
+    monkeypatch.setattr("idp.domain.organisations.pdf_content.MAX_OBJECTS", 3)
     with pytest.raises(ValidationError) as refused:
         files.check_pdf(one_page(extra=(b"<< >>",)), "qualification")
     assert refused.value.code == files.COMPLEX_MESSAGE

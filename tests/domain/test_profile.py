@@ -9,12 +9,16 @@ import re
 
 import pytest
 
-from idp.domain import accounts, deactivation, passwords, profile
+from idp.domain.accounts import users as accounts, deactivation, passwords, profile
 from idp.domain.errors import Conflict, ValidationError
 from idp.domain.models import DeactivatedIdentity, User
 from idp.domain.models.user import DEACTIVATED
-from idp.domain.registration import (P4_MESSAGE, PersonApplication, Refused,
-                                     register_natural_person)
+from idp.domain.accounts.registration import (
+    P4_MESSAGE,
+    PersonApplication,
+    Refused,
+    register_natural_person,
+)
 from idp.extensions import db
 from idp.services import services
 from support import PASSWORD, PHONE, make_user, person_application

@@ -9,7 +9,9 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import accounts, legacy, registers, registers_import
+from idp.domain.accounts import users as accounts
+from idp.domain.legacy import login as legacy
+from idp.domain.registers import lookup as registers, importer as registers_import
 from idp.domain.errors import DomainError
 from idp.domain.models import AgencyFiling, Practitioner
 from idp.extensions import db

@@ -15,14 +15,22 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import accounts, documents, passwords, transaction
+from idp.domain.accounts import users as accounts, passwords
+from idp.domain.identity import documents
+from idp.domain import transaction
 from idp.domain.errors import Conflict
 from idp.domain.models import DeactivatedIdentity, User
 from idp.domain.models._types import from_timestamp
 from idp.domain.models.user import DEACTIVATED
 from idp.domain.ports import RealNameUnavailable
-from idp.domain.registration import (P4_MESSAGE, S3_MESSAGE, PersonApplication, Refused,
-                                     register_natural_person, verified_key)
+from idp.domain.accounts.registration import (
+    P4_MESSAGE,
+    S3_MESSAGE,
+    PersonApplication,
+    Refused,
+    register_natural_person,
+    verified_key,
+)
 from idp.extensions import db
 from idp.services import services
 from support import person_application

@@ -8,10 +8,11 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import accounts, files, handlers, organisations, reviews
+from idp.domain.accounts import users as accounts
+from idp.domain.organisations import files, handlers, registration as organisations, reviews
 from idp.domain.errors import ValidationError
 from idp.domain.models import Organisation, ReviewCase, StoredFile, User
-from idp.domain.organisations import Representative, Upload
+from idp.domain.organisations.registration import Representative, Upload
 from idp.extensions import db
 from idp.services import services
 from orgkit import contact, make_handler, pdf_bytes

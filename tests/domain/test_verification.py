@@ -1,4 +1,4 @@
-"""One-time verification codes (domain.md rule S7; idp/domain/verification.py).
+"""One-time verification codes (domain.md rule S7; idp/domain/verification/codes.py).
 
 Codes for mobile numbers and email addresses: six digits, five minutes, single use, five tries,
 bound to number/address + purpose + flow, stored only as an HMAC; sending limited per
@@ -16,8 +16,14 @@ import pytest
 from idp.config import load_settings
 from idp.domain.errors import DomainError, ValidationError
 from idp.domain.ports import SendFailed
-from idp.domain.verification import (CodeExpired, DeliveryFailed, SendLimited, TooManyTries,
-                                     VerificationCodes, WrongCode)
+from idp.domain.verification.codes import (
+    CodeExpired,
+    DeliveryFailed,
+    SendLimited,
+    TooManyTries,
+    VerificationCodes,
+    WrongCode,
+)
 from wordkit import raises_saying, said
 
 PHONE, OTHER_PHONE = "13800138000", "13900139000"
@@ -249,7 +255,7 @@ def test_s7_code_stored_hashed(codes, sms, store):
 
 def test_s7_send_failure_leaves_no_code_and_no_wait(codes, sms, store, clock, caplog):
     codes.senders["sms"] = failing = RecordingSms(fail=True)
-    with caplog.at_level(logging.INFO, logger="idp.domain.verification"):
+    with caplog.at_level(logging.INFO, logger="idp.domain.verification.codes"):
         with pytest.raises(DeliveryFailed) as excinfo:
             send(codes)
         assert said(excinfo.value) == "短信发送失败，请稍后重试。"

@@ -12,7 +12,8 @@ from werkzeug.serving import make_server
 
 from clients.trademark_application import create_app as create_sample
 from idp.adapters.clock import SystemClock
-from idp.domain import clients, transaction
+from idp.domain.clients import registry as clients
+from idp.domain import transaction
 
 
 class Slot:

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from idp.domain import handlers, organisations
+from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.models import Token
 from idp.extensions import db
 from orgkit import legal_kwargs, make_handler, uscc

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from idp.domain import clients
+from idp.domain.clients import registry as clients
 from support import REDIRECT, TEST_SETTINGS, decode_jwt, make_relying_party, pkce_pair, query
 
 ISSUER = TEST_SETTINGS["issuer"]

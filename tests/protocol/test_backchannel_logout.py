@@ -281,7 +281,7 @@ def test_backchannel_logout_same_session_ended_once(browser, user, parties, send
 
 def test_backchannel_logout_client_removed_uri_drops_notice(app, browser, user, parties, sender):
     """If the client no longer has a back-channel URI when the notice is due, it is dropped."""
-    from idp.domain import clients
+    from idp.domain.clients import registry as clients
     from idp.extensions import db
     a, _, _ = parties
     rp_logout(browser, a, browser.tokens_for(a)["id_token"])

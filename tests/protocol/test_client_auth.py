@@ -16,7 +16,7 @@ import pytest
 from joserfc import jwk, jwt
 from sqlalchemy import text
 
-from idp.domain import clients
+from idp.domain.clients import registry as clients
 from idp.domain.models import Client
 from idp.extensions import db
 from support import REDIRECT, RelyingParty, make_relying_party

@@ -9,7 +9,7 @@ import base64
 
 import pytest
 
-from idp.domain import clients
+from idp.domain.clients import registry as clients
 from idp.domain.errors import ValidationError
 from support import RelyingParty, make_relying_party
 

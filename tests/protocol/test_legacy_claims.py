@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from idp.domain import handlers, legacy_link, organisations
+from idp.domain.organisations import handlers, registration as organisations
+from idp.domain.legacy import link as legacy_link
 from idp.domain.models import User
 from idp.extensions import db
 from legacykit import make_legacy_account

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from idp.domain.models import HandlerBinding, LegacyAccount, Organisation
-from idp.domain import reviews
+from idp.domain.organisations import reviews
 from idp.domain.models.review import APPROVED
 from idp.domain.models.user import ACTIVE, PENDING_REVIEW
 from idp.extensions import db

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from enterprisekit import unverified_legal_person
-from idp.domain import handlers, organisations
+from idp.domain.organisations import handlers, registration as organisations
 from orgkit import legal_kwargs, make_handler, uscc
 from support import decode_jwt, sign_in_at_entry
 

@@ -10,7 +10,7 @@ import json
 import pytest
 from joserfc import jwk, jwt
 
-from idp.domain import consents
+from idp.domain.clients import consents
 from support import (PASSWORD, PHONE, REDIRECT, TEST_SETTINGS, Browser, decode_jwt,
                      make_relying_party, make_user, query)
 

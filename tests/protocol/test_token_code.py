@@ -15,7 +15,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from idp.domain import clients
+from idp.domain.clients import registry as clients
 from support import REDIRECT, RelyingParty, decode_jwt, make_relying_party, pkce_pair
 
 ISSUER = "http://127.0.0.1:5000"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from idp.domain import consents
+from idp.domain.clients import consents
 from support import (PASSWORD, PHONE, Browser, form_fields, make_relying_party, make_user,
                      query)
 

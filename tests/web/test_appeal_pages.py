@@ -10,9 +10,9 @@ import orgkit
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import appeals
+from idp.domain.legacy import appeals
 from idp.domain.models import LegacyAppeal, StoredFile
-from idp.domain.organisations import Upload
+from idp.domain.organisations.registration import Upload
 from idp.extensions import db
 from support import form_fields
 

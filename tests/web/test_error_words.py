@@ -9,7 +9,7 @@ import pytest
 from support import PASSWORD, form_fields
 
 from idp.web.locale import LANG_COOKIE
-from idp.domain import accounts
+from idp.domain.accounts import users as accounts
 from idp.services import services
 
 ID_NUMBER = "110105198001010032"

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from idp.domain import handler_confirmation, handlers, organisations
+from idp.domain.organisations import handler_confirmation, handlers, registration as organisations
 from idp.services import services
 from orgkit import (file_agency, file_practitioner, handler_fields, legal_kwargs, make_handler,
                     org_center, resident_id, uscc)

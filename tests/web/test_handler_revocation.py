@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from idp.domain import handlers, organisations
+from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.models import HandlerBinding, User
 from idp.extensions import db
 from idp.protocol import logout, tokens

@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import func, select
 
-from idp.domain import emails
+from idp.domain.identity import emails
 from idp.domain.models import User
 from idp.extensions import db
 from support import form_fields

@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from idp.domain import legacy
-from idp.domain.legacy_entries import SITUATIONS
+from idp.domain.legacy import login as legacy
+from idp.domain.legacy.entries import SITUATIONS
 from idp.web import auth
 from legacyentrykit import OTHER_PASSWORD, UNKNOWN, build
 from orgsupplementkit import FILED_USCC, USCC

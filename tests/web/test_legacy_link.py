@@ -11,10 +11,11 @@ import re
 
 import pytest
 
-from idp.domain import legacy_identity, legacy_link, organisations
+from idp.domain.legacy import identity as legacy_identity, link as legacy_link
+from idp.domain.organisations import registration as organisations
 from idp.domain.errors import Conflict
-from idp.domain.legacy_hashes import is_legacy
-from idp.domain.legacy_identity import IdentityMismatch
+from idp.domain.legacy.hashes import is_legacy
+from idp.domain.legacy.identity import IdentityMismatch
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from idp.services import services

@@ -10,7 +10,8 @@ import html as htmllib
 import pytest
 
 import orgkit
-from idp.domain import legacy_identity, organisations
+from idp.domain.legacy import identity as legacy_identity
+from idp.domain.organisations import registration as organisations
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from legacykit import LEGACY_PASSWORD, make_legacy_account

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from idp.domain import legacy, legacy_link
+from idp.domain.legacy import login as legacy, link as legacy_link
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from idp.services import services

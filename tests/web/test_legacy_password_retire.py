@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from idp.domain import legacy_link, legacy_retire, passwords
+from idp.domain.legacy import link as legacy_link, retire as legacy_retire
+from idp.domain.accounts import passwords
 from idp.domain.models import LegacyAccount, User
 from idp.extensions import db
 from idp.services import services

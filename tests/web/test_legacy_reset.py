@@ -11,8 +11,9 @@ import re
 
 import pytest
 
-from idp.domain import legacy, legacy_link, legacy_reset, passwords
-from idp.domain.legacy_hashes import is_legacy
+from idp.domain.legacy import login as legacy, link as legacy_link, reset as legacy_reset
+from idp.domain.accounts import passwords
+from idp.domain.legacy.hashes import is_legacy
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from idp.services import services

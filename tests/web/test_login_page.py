@@ -48,7 +48,8 @@ DOCUMENTS = [  # (type, number as registered, the same number as someone might t
 def make_organisation(kind: str, uscc: str, name: str, *, status: str = "active",
                       password: str = PASSWORD) -> Organisation:
     """An organisation account straight from the models (users row + organisations row)."""
-    from idp.domain import documents, passwords
+    from idp.domain.identity import documents
+    from idp.domain.accounts import passwords
     now = dt.datetime.fromtimestamp(services().clock.now(), dt.UTC)
     user = User(user_type=kind, name=name, password_hash=passwords.hash_password(password),
                 status=status, created_at=now, updated_at=now)
@@ -354,7 +355,7 @@ def test_g_each_entry_and_method_labels_its_identifier(browser):
 
 def test_g_organisation_code_and_uscc_share_one_lock(browser, clock):
     org = make_organisation("legal", USCC_A, "甲公司")
-    from idp.domain import org_accounts
+    from idp.domain.organisations import accounts as org_accounts
     code = USCC_A[8:17]
     org.org_code_bidx = org_accounts.org_code_index(code)
     db.session.commit()

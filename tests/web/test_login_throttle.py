@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from idp.domain import legacy_link
+from idp.domain.legacy import link as legacy_link
 from idp.services import services
 from legacykit import LEGACY_PASSWORD, make_legacy_account
 from support import PASSWORD, PHONE, Browser, form_fields, html_of, make_user
@@ -178,7 +178,7 @@ def test_linked_legacy_login_code_goes_to_the_users_mobile(app, person):
 
 def test_link_page_shares_the_legacy_login_counter(app, person):
     """旧账号管理's password check (L5) and the 历史账号 login count together."""
-    from idp.domain import login_keys
+    from idp.domain.signin import login_keys
     account = make_legacy_account("L0001", id_number=ID_NUMBER)
     assert login_keys.for_link("ｌ0001 ") == login_keys.for_legacy("personal", "L0001") \
         == login_keys.of_legacy(account)

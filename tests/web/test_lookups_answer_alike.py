@@ -8,9 +8,10 @@ import re
 
 import pytest
 
-from idp.domain import appeals, handlers, organisations
+from idp.domain.legacy import appeals
+from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.models import HandlerBinding
-from idp.domain.organisations import Upload
+from idp.domain.organisations.registration import Upload
 from idp.extensions import db
 from idp.services import services
 from legacykit import make_legacy_account

@@ -14,7 +14,8 @@ import orgkit
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import deactivation, handlers, organisations
+from idp.domain.accounts import deactivation
+from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.models import HandlerBinding, Organisation
 from idp.domain.models.user import PENDING_REVIEW
 from idp.extensions import db

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from enterprisekit import register_down, register_knows, unverified_legal_person
-from idp.domain import organisations
-from idp.domain.enterprise import MISMATCH
+from idp.domain.organisations import registration as organisations
+from idp.domain.organisations.enterprise import MISMATCH
 from idp.domain.models import LegacyAccount, Organisation, User
 from idp.extensions import db
 from orgsupplementkit import CAPTCHA, LEGAL_NAME, legal_legacy, org_login

@@ -9,10 +9,16 @@ import re
 
 import pytest
 
-from idp.domain import deactivation, handlers, organisations, passwords
+from idp.domain.accounts import deactivation, passwords
+from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.models import HandlerBinding, User
 from idp.domain.models.user import DEACTIVATED
-from idp.domain.registration import P4_MESSAGE, PersonApplication, Refused, register_natural_person
+from idp.domain.accounts.registration import (
+    P4_MESSAGE,
+    PersonApplication,
+    Refused,
+    register_natural_person,
+)
 from idp.extensions import db
 from idp.protocol import logout
 from idp.services import services

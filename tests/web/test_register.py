@@ -12,11 +12,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import accounts
+from idp.domain.accounts import users as accounts
 from idp.domain.models import User
 from idp.domain.models._types import from_timestamp
 from idp.domain.models.user import DEACTIVATED
-from idp.domain.registration import P4_MESSAGE
+from idp.domain.accounts.registration import P4_MESSAGE
 from idp.extensions import db
 from idp.services import services
 from support import form_fields, known_identities

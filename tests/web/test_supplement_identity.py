@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 import orgkit
-from idp.domain import legacy_identity, registers
+from idp.domain.legacy import identity as legacy_identity
+from idp.domain.registers import lookup as registers
 from idp.domain.models import LegacyAccount, Organisation, User
 from idp.extensions import db
 from idp.services import services

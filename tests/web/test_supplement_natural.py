@@ -7,7 +7,8 @@ from wordkit import said
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import accounts, legacy, legacy_link, registration
+from idp.domain.accounts import users as accounts, registration
+from idp.domain.legacy import login as legacy, link as legacy_link
 from idp.domain.models import LegacyAccount, User
 from idp.domain.models._types import from_timestamp
 from idp.domain.models.user import DEACTIVATED

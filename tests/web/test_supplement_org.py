@@ -9,7 +9,9 @@ import orgkit
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain import legacy_identity, legacy_link, organisations, registers, supplement_org
+from idp.domain.legacy import identity as legacy_identity, link as legacy_link, supplement_org
+from idp.domain.organisations import registration as organisations
+from idp.domain.registers import lookup as registers
 from idp.domain.models import AgencyFiling, HandlerBinding, LegacyAccount, Organisation
 from idp.domain.models.user import PENDING_REVIEW
 from idp.extensions import db

@@ -1,6 +1,6 @@
 """``sealed``: one model attribute over a contact's ``_enc`` and ``_bidx`` columns.
 
-The rule (what is encrypted, which blind index) lives in ``idp.domain.contacts``; this only
+The rule (what is encrypted, which blind index) lives in ``idp.domain.identity.contacts``; this only
 wires it into the ORM so that reading, assigning and ``Model.attr == value`` all go through it.
 """
 from __future__ import annotations
@@ -18,13 +18,13 @@ class _IndexComparator(Comparator[str | None]):
         self.kind = kind
 
     def __eq__(self, other: str | None) -> ColumnElement[bool]:  # type: ignore[override]
-        from .. import contacts
+        from ..identity import contacts
         if other is None:
             return self.expression.is_(None)
         return self.expression == contacts.index(self.kind, other)
 
     def __ne__(self, other: str | None) -> ColumnElement[bool]:  # type: ignore[override]
-        from .. import contacts
+        from ..identity import contacts
         if other is None:
             return self.expression.isnot(None)
         return self.expression != contacts.index(self.kind, other)
@@ -34,11 +34,11 @@ def sealed(name: str, kind: str) -> hybrid_property[str | None]:
     enc, bidx = f"{name}_enc", f"{name}_bidx"
 
     def get(self: object) -> str | None:
-        from .. import contacts
+        from ..identity import contacts
         return contacts.unseal(kind, getattr(self, enc))
 
     def set_(self: object, value: str | None) -> None:
-        from .. import contacts
+        from ..identity import contacts
         sealed_enc, sealed_bidx = contacts.seal(kind, value)
         setattr(self, enc, sealed_enc)
         setattr(self, bidx, sealed_bidx)

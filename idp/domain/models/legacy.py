@@ -94,5 +94,5 @@ class LegacyAppeal(Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
 
-    phone = sealed("phone", "phone")  # mobile and e-mail sealed (idp.domain.contacts, D5)
+    phone = sealed("phone", "phone")  # mobile and e-mail sealed (idp.domain.identity.contacts, D5)
     email = sealed("email", "email")

@@ -37,7 +37,7 @@ class User(Model):
     sub: Mapped[str] = mapped_column(String(64), unique=True, default=new_sub)
     user_type: Mapped[str] = mapped_column(String(16), default=NATURAL)
     name: Mapped[str] = mapped_column(String(100))
-    # Mobile and e-mail are sealed (idp.domain.contacts, D5): ciphertext + blind index.
+    # Mobile and e-mail are sealed (idp.domain.identity.contacts, D5): ciphertext + blind index.
     phone_enc: Mapped[str | None] = mapped_column(Text)
     phone_bidx: Mapped[str | None] = mapped_column(String(64))
     phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)

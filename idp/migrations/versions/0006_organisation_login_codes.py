@@ -23,7 +23,7 @@ branch_labels = None
 depends_on = None
 
 logger = logging.getLogger("alembic.runtime.migration")
-ORG_CODE_INDEX = "org-code"  # the purpose organisations use (idp.domain.org_accounts)
+ORG_CODE_INDEX = "org-code"  # the purpose organisations use (idp.domain.organisations.accounts)
 
 
 def upgrade():

@@ -2,7 +2,7 @@
 
 ``users.phone``/``email``, ``legacy_accounts.phone``/``email``, ``legacy_appeals.phone``/``email``
 and ``organisations.contact_phone`` become ``<column>_enc`` (AES-GCM under the field keys) and
-``<column>_bidx`` (keyed blind index of the normalised value, idp.domain.contacts). The partial
+``<column>_bidx`` (keyed blind index of the normalised value, idp.domain.identity.contacts). The partial
 unique index of active mobiles ``uq_users_active_phone`` moves to ``users.phone_bidx``.
 
 Existing rows are encrypted here, with the application's keys: the migration must run inside
@@ -22,7 +22,7 @@ down_revision = '0007'
 branch_labels = None
 depends_on = None
 
-# table -> [(plain column, kind)]; kind is idp.domain.contacts' "phone" or "email"
+# table -> [(plain column, kind)]; kind is idp.domain.identity.contacts' "phone" or "email"
 SEALED = {
     'users': [('phone', 'phone'), ('email', 'email')],
     'legacy_accounts': [('phone', 'phone'), ('email', 'email')],
@@ -33,14 +33,14 @@ ACTIVE = "status = 'active'"
 
 
 def _contacts():
-    """idp.domain.contacts, or an error when the app's keys are not at hand."""
+    """idp.domain.identity.contacts, or an error when the app's keys are not at hand."""
     from flask import current_app, has_app_context
 
     if context.is_offline_mode() or not has_app_context() or \
             current_app.extensions.get("idp") is None:
         raise RuntimeError("0008 encrypts mobiles and e-mail addresses with the application's "
                            "keys: run it with `idp db upgrade`")
-    from idp.domain import contacts
+    from idp.domain.identity import contacts
     return contacts
 
 

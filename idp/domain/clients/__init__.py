@@ -1,0 +1,1 @@
+"""Relying parties (R1): registration of subsystems, remembered consent, claims."""
