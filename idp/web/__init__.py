@@ -12,11 +12,16 @@ from ..services import services
 
 
 def register(app: Flask) -> None:
-    from . import (account, appeals, captcha, dev, divisions, errors, hostile, interaction,
-                   legacy_password, locale, login, oidc, org_registration, registration,
-                   supplement)
-    for module in (oidc, interaction, account, login, captcha, divisions, dev, registration,
-                   locale, org_registration, supplement, legacy_password, appeals):
+    # the modules whose views attach to each blueprint (a package's entry module imports the
+    # rest of its pages, e.g. account.home the personal center's other pages)
+    from . import dev, divisions, errors, hostile, locale
+    from .account import home as account
+    from .login import captcha, legacy_reset, page as login
+    from .oidc import endpoints, steps
+    from .registration import natural as registration, organisation as org_registration
+    from .supplement import appeals, natural as supplement
+    for module in (endpoints, steps, account, login, captcha, divisions, dev, registration,
+                   locale, org_registration, supplement, legacy_reset, appeals):
         app.register_blueprint(module.bp)
     errors.register(app)
     hostile.register(app)

@@ -14,7 +14,7 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("密码"), validators=[
         DataRequired(_l("请输入密码。")), Length(max=128)],
         render_kw={"autocomplete": "current-password"})
-    # checked by the view (idp.web.auth.attempt) only where the entry asks for it
+    # checked by the view (idp.web.login.passwords.attempt) only where the entry asks for it
     captcha = StringField(_l("验证码"), validators=[Optional(), Length(max=8)],
                           render_kw={"autocomplete": "off", "autocapitalize": "characters",
                                      "spellcheck": "false", "inputmode": "latin"})

@@ -33,7 +33,7 @@ def refuse_unstorable_input():
         return None
     log.info("refused a request with unstorable text: %s %s", request.method, request.endpoint)
     if request.endpoint == "oidc.authorize_endpoint":
-        from .oidc import refuse_authorization
+        from .oidc.endpoints import refuse_authorization
         return refuse_authorization("invalid_request", DESCRIPTION)
     if request.endpoint == "oidc.userinfo":
         return challenge(400, "invalid_request", DESCRIPTION)

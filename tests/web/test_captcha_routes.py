@@ -11,7 +11,7 @@ import pytest
 from flask import jsonify, request
 from PIL import Image
 
-from idp.web.captcha import captcha_ok, issue
+from idp.web.login.captcha import captcha_ok, issue
 
 ANSWER = "2468"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -13,7 +13,7 @@ import pytest
 
 from idp.domain.legacy import login as legacy
 from idp.domain.legacy.entries import SITUATIONS
-from idp.web import auth
+from idp.web.login import passwords as auth
 from legacyentrykit import OTHER_PASSWORD, UNKNOWN, build
 from orgsupplementkit import FILED_USCC, USCC
 from supplementkit import legacy_login

@@ -19,7 +19,7 @@ from idp.domain.legacy.identity import IdentityMismatch
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from idp.services import services
-from idp.web.account_legacy import throttle_key
+from idp.web.account.legacy import throttle_key
 from legacykit import BEIJING, LEGACY_PASSWORD, make_legacy_account
 from orgkit import file_agency, legal_kwargs, resident_id, uscc
 from support import PASSWORD, PHONE, form_fields, make_user
@@ -151,7 +151,7 @@ def test_l5_wrong_password_links_nothing_and_counts_as_failure(app, browser, clo
     assert "账号或密码错误" in html and linked_row().user_id is None
     unknown = link(browser, account="NOPE-1", password="Wrong-pass-1")
     assert "账号或密码错误" in unknown  # the same words for an unknown account
-    from idp.web import auth
+    from idp.web.login import passwords as auth
     with app.test_request_context():
         assert auth.throttle().failures(throttle_key("L0001")) == 1
         assert throttle_key("ｌ0001 ") == auth.legacy_key("personal", "L0001")  # one lock

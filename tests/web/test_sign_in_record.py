@@ -5,6 +5,7 @@ its lifetime, and old links answering with the expired page."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -135,3 +136,13 @@ def test_record_parked_in_an_older_shape_reads_as_expired(app, browser, rp):
     services().store.set(f"ia:{iid}", json.dumps(old), ttl=600)
     page = browser.follow(login)
     assert page.status_code == 404 and "登录请求已过期或无效" in page.get_data(as_text=True)
+
+
+def test_no_page_module_changes_the_steps():
+    """The steps are declared once, in idp/flows/policy.py: no web module inserts or edits one
+    (the circle and private-name rules of every module are tests/test_layers.py's)."""
+    web = Path(__file__).resolve().parents[2] / "idp" / "web"
+    for path in web.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "insert_step" not in text and "STEPS" not in text.replace("policy.STEPS``", ""), \
+            path.name

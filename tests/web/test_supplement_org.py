@@ -205,7 +205,7 @@ def test_s4_double_submit_landing_before_the_marker_goes_on_to_the_handler(app, 
     """The first submit committed the organisation and the link but had not yet recorded it in
     the flow when the second arrived (codes proven in an earlier attempt): the second goes on to
     the handler step of that organisation instead of refusing with L3."""
-    from idp.web import supplement_org_form
+    from idp.web.supplement import org_form as supplement_org_form
     legal_legacy()
     page_url = started(client, USCC, "legal")
     submit(client, page_url, org_data(password_confirm="Other-pass-42"))  # codes stay proven

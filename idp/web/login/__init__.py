@@ -1,0 +1,1 @@
+"""Signing in (login table, G1, G2, L8): the login page and its three entries, password checks, the code after repeated failures, the captcha, the legacy password reset, where a proven login leads, and signing out."""

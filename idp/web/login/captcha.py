@@ -1,0 +1,61 @@
+"""The login page's image captcha, bound to one browser (login rules G).
+
+Works without JavaScript: the login view calls ``issue()`` while rendering and embeds
+``<img src="{{ captcha_url }}">``; ``issue`` keeps the challenge id in the signed Flask session,
+and the image route serves a PNG only for the id this browser holds. The form's validator calls
+``captcha_ok(value)``, which takes the id out of the session and checks it once. One challenge
+per browser: a newer one replaces the older, so an id seen by another browser is useless.
+``GET /captcha/new`` issues a fresh one for a "换一张" link that has script.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, jsonify, session, url_for
+
+from ...services import services
+
+bp = Blueprint("captcha", __name__)
+SESSION_KEY = "captcha"
+
+
+def _captcha():
+    return services().captcha
+
+
+def issue() -> str:
+    """Issue a challenge to this browser (replacing its previous one); returns the image URL."""
+    old = session.pop(SESSION_KEY, None)
+    if old:
+        _captcha().discard(old)
+    challenge_id = _captcha().issue()
+    session[SESSION_KEY] = challenge_id
+    return url_for("captcha.image", challenge_id=challenge_id)
+
+
+def captcha_ok(value) -> bool:
+    """The answer typed into the form; True once for the right answer to this browser's
+    challenge. Right or wrong, the challenge is used up: show a new one with the form."""
+    challenge_id = session.pop(SESSION_KEY, None)
+    if not challenge_id or not isinstance(value, str):
+        return False
+    return _captcha().check(challenge_id, value)
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/captcha/<challenge_id>.png")
+def image(challenge_id: str):
+    if session.get(SESSION_KEY) != challenge_id:
+        abort(404)
+    png = _captcha().image(challenge_id)
+    if png is None:
+        abort(404)
+    return _no_store(Response(png, mimetype="image/png"))
+
+
+@bp.get("/captcha/new")
+def new():
+    url = issue()
+    return _no_store(jsonify(id=session[SESSION_KEY], image_url=url))
