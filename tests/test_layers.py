@@ -397,3 +397,24 @@ def test_domain_and_protocol_never_import_flask_babel_nor_the_words(layer):
              for target, _names, line in imports(path)
              if _under(target, "flask_babel") or _under(target, "idp.messages")]
     assert found == []
+
+
+# Issue 10, item 4: packages by capability. The top of idp/domain and of idp/web holds only what
+# every package there stands on; a new module goes into the package of its capability.
+HOUSE = {
+    "domain": {"__init__", "errors", "ports", "transaction", "vocab", "purposes", "crypto",
+               "rekey", "storable_text"},
+    "web": {"__init__", "errors", "hostile", "locale", "forms", "messages", "client_ip",
+            "code_flow", "divisions", "dev"},
+}
+
+
+@pytest.mark.parametrize("layer", sorted(HOUSE))
+def test_domain_and_web_keep_only_the_house_at_their_top(layer):
+    top = {path.stem for path in (PACKAGE / layer).glob("*.py")}
+    assert top - HOUSE[layer] == set(), "put these modules into the package of their capability"
+    packages = {path.parent.name for path in (PACKAGE / layer).glob("*/__init__.py")}
+    undocumented = [name for name in packages
+                    if not ast.get_docstring(ast.parse((PACKAGE / layer / name / "__init__.py")
+                                                       .read_text(encoding="utf-8")))]
+    assert undocumented == [], "each package's __init__ says what it owns"

@@ -146,7 +146,7 @@ class MailSender(Protocol):
 
 class Codes(Protocol):
     """One-time verification codes for a mobile number or an email address (S7), bound to the
-    destination, the purpose and the flow they were sent for (``domain.verification``).
+    destination, the purpose and the flow they were sent for (``domain.verification.codes``).
 
     ``send`` refuses (raises a ``DomainError``) past the send limits; ``verify`` is True once for
     the right code and raises for anything else.

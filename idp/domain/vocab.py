@@ -3,7 +3,7 @@
 Client authentication methods (RFC 7591 §2 ``token_endpoint_auth_method``; OIDC Core §9), grant
 types (RFC 7591 §2 ``grant_types``), the response type, the ACR values and the ID token signing
 algorithms this provider offers (JWA, RFC 7518 §3.1). They live in the domain because client
-registration (``domain.clients``, ``domain.models.client``) checks them; ``idp.protocol``
+registration (``domain.clients.registry``, ``domain.models.client``) checks them; ``idp.protocol``
 imports them.
 """
 from __future__ import annotations

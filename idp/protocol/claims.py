@@ -3,7 +3,7 @@
 Both the ID token and UserInfo come from ``user_claims`` (OIDC Core §5.4: claims only for the
 scopes granted). This module releases the standard claims (OIDC Core §5.1); the domain's own
 claims — user type, organisation, handler, legacy link (R2, L6, L7) — come from
-``domain.claims.domain_claims`` and are documented there. Without ``profile`` none of the R2
+``domain.clients.claims.domain_claims`` and are documented there. Without ``profile`` none of the R2
 claims is released, only ``sub``.
 """
 from __future__ import annotations

@@ -46,7 +46,7 @@ class LegacyLinkForm(FlaskForm):
 
 def throttle_key(account_id: str) -> str:
     """The legacy account's login counter (L5: a wrong password here is a failed login of that
-    legacy account; the legacy login and this page share one count, domain.login_keys)."""
+    legacy account; the legacy login and this page share one count, domain.signin.login_keys)."""
     return login_keys.for_link(account_id)
 
 

@@ -5,7 +5,7 @@ number or email stored on it and the captcha; whatever the answer, the next page
 "if the information matches, a code was sent" (L8: nothing tells which part was wrong). What was
 typed is kept server-side under a random flow id (the signed cookie holds only that id), so the
 second step, ``/login/forgot/legacy/reset`` (code + new password), checks the same binding.
-The rules are in domain/legacy_reset.py.
+The rules are in domain/legacy/reset.py.
 """
 from __future__ import annotations
 

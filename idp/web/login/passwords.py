@@ -1,7 +1,7 @@
 """Password logins of the three entries of the login page (login table of domain.md, G1).
 
 Shared by the interaction login step and the personal-center login. Per attempt, under the
-counter of the ACCOUNT the identifier names (``domain.login_keys``: every identifier of one
+counter of the ACCOUNT the identifier names (``domain.signin.login_keys``: every identifier of one
 account, legacy ids included, shares it) and the client's address (docs/accounts.md, "Login
 throttling and lockout"): a locked (account, address) pair or address gets the generic
 message; then the captcha where one is asked for (always on the legal-person and agency
@@ -85,7 +85,7 @@ def throttle() -> LoginThrottle:
 
 
 def legacy_key(entry: str, identifier: str) -> str:
-    """The throttle key of a legacy login: its account's (domain.login_keys)."""
+    """The throttle key of a legacy login: its account's (domain.signin.login_keys)."""
     return login_keys.for_legacy(entry, identifier)
 
 

@@ -4,7 +4,7 @@ person or agency (a step of its sign-in record, supplement_org.py).
 
 经办人已注册: the person is named by mobile and document and confirms with the SMS code sent to
 their own mobile; the page answers the same whether or not they match
-(domain/handler_confirmation.py; the state keeps only the random ticket). 经办人未注册: the new
+(domain/organisations/handler_confirmation.py; the state keeps only the random ticket). 经办人未注册: the new
 handler's mobile is proven by a code first (S7), then the domain registers the real-name natural
 person and binds them. Each caller gives a ``Binding``: the organisation, its form state (the
 flow id the codes are bound to, the ticket, the proven mobile), its pages' URLs and what
