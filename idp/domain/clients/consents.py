@@ -1,12 +1,20 @@
-"""Remembered consent per user, client and scope; withdrawable by the user."""
+"""Remembered consent per user, client and scope; withdrawable by the user.
+
+One row per user and subsystem (``uq_consent_user_client``). Two consents of the same user to
+the same subsystem at once (two tabs, a double submit, a load test signing one account in many
+times) both succeed: the one whose insert loses the unique index merges its scopes into the
+winner's row instead of failing the request (issue 11).
+"""
 from __future__ import annotations
 
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, select
+from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...services import services
+from .. import transaction
 from ..models import Client, Consent
 from ..models._types import from_timestamp
 
@@ -22,16 +30,26 @@ def covers(user_id: int, client_id: str, scopes: set[str]) -> bool:
 
 
 def remember(user_id: int, client_id: str, scopes: set[str]) -> None:
+    """Add ``scopes`` to what the user granted the subsystem (the union; never fewer)."""
     now = from_timestamp(services().clock.now())
-    row = db.session.scalar(select(Consent).where(Consent.user_id == user_id,
-                                                  Consent.client_id == client_id))
-    if row is None:
-        db.session.add(Consent(user_id=user_id, client_id=client_id,
-                               scope=" ".join(sorted(scopes)), granted_at=now))
-    else:
-        row.scope = " ".join(sorted(set(row.scope.split()) | scopes))
-        row.granted_at = now
-    db.session.flush()
+    for _attempt in range(2):
+        row = db.session.scalar(select(Consent).where(Consent.user_id == user_id,
+                                                      Consent.client_id == client_id)
+                                .with_for_update())
+        if row is not None:
+            row.scope = " ".join(sorted(set(row.scope.split()) | scopes))
+            row.granted_at = now
+            db.session.flush()
+            return
+        try:
+            with transaction.savepoint():
+                db.session.add(Consent(user_id=user_id, client_id=client_id,
+                                       scope=" ".join(sorted(scopes)), granted_at=now))
+                db.session.flush()
+            return
+        except IntegrityError:  # a parallel consent inserted the row first: merge into it
+            continue
+    raise RuntimeError("the consent row neither exists nor can be inserted")
 
 
 def list_for_user(user_id: int) -> list[tuple[Consent, Client | None]]:
