@@ -4,7 +4,7 @@
 two one-time codes (S7), then real-name verification (S7), then P4 and S3, and returns the
 unsaved account with its verified flags, address, validity and agreement acceptance;
 ``register_natural_person`` adds it to the request's transaction (a savepoint: the unique
-indexes decide S3), and legacy supplementation (``domain.legacy.login.supplement``) adds the link to the
+indexes decide S3), and legacy supplementation (``domain.legacy.supplement``) adds the link to the
 same transaction.
 
 No enumeration beyond what the applicant already proved: "already registered" (S3) or

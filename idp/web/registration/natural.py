@@ -5,7 +5,7 @@ Works without JavaScript: the send-code buttons and "更新地址选项" are sub
 form (``formaction``), so each post carries everything typed and the page comes back with it
 (passwords excepted). The codes are bound to a random flow id kept in the signed session cookie
 (``code_flow.CookieState``), with digests of the destinations already verified in this flow (see
-domain.accounts.users.registration).
+domain.accounts.registration).
 """
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """The organisation form of a legacy legal person's or agency's supplementation (S4, S5, S6;
-S1, S3, S7, Y1), part of ``supplement_org``.
+S1, S3, S7, Y1), part of the supplementation of organisations (``organisation``).
 
 Prefilled from the legacy account (S1); send-code buttons post the whole form (codes bound to
 the flow id under the purpose "supplement", S7); every POST parks the typed data in the flow
 (never passwords, codes or files). Submitting creates the organisation and its link in one
-commit (``domain.legacy.login.supplement_org``) and records the organisation's id in the sign-in record; from
-then on the supplementation only leads on to its handler step (supplement_org.py).
+commit (``domain.legacy.supplement_org``) and records the organisation's id in the sign-in
+record; from then on the supplementation only leads on to its handler step (organisation.py).
 """
 from __future__ import annotations
 
