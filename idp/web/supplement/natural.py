@@ -8,9 +8,9 @@ with a progress indicator; like registration it works without JavaScript (send-c
 sign-in record (server side, sealed, never passwords or codes) so a refresh or the back button
 shows it again. Codes are bound to the supplementation's flow id; a destination once proven
 stays proven. On completion the account and the link are one commit
-(``domain.legacy.supplement``), the supplementation is marked done, and the pending sign-in continues (consent, then back to
-the subsystem) — or, without one, the login page lists the identifiers to use from now on (S8).
-A second submit of a done supplementation just continues.
+(``domain.legacy.supplement``), the supplementation is marked done, and the pending sign-in
+continues (consent, then back to the subsystem) — or, without one, the login page lists the
+identifiers to use from now on (S8). A second submit of a done supplementation just continues.
 """
 from __future__ import annotations
 
