@@ -234,3 +234,43 @@ def test_s7_realname_unavailable_shows_message(app, client):
 def test_p1_login_page_links_to_registration(app, client):
     html = client.get("/login").get_data(as_text=True)
     assert 'href="/register">注册</a>' in html
+
+
+def _double_click(app, http, first_changes=None, second_changes=None, between=None):
+    """Submit the form twice with the cookie of the first click (the browser sent both before
+    the first answer came back)."""
+    data = person()
+    sms, mail = send(http, "sms", data), send(http, "mail", data)
+    form = {**data, "sms_code": sms, "email_code": mail, "csrf_token": csrf(http), "submit": "1"}
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = http.get_cookie(name).value
+    first = http.post("/register/person", data={**form, **(first_changes or {})})
+    if between:
+        between()
+    http.set_cookie(name, cookie)
+    second = http.post("/register/person", data={**form, **(second_changes or {})})
+    return first, second
+
+
+def test_double_submit_of_registration_creates_one_account_and_shows_it(app, client):
+    first, second = _double_click(app, client)
+    assert first.status_code == 302 and second.status_code == 302
+    assert second.location.endswith("/register/done")
+    assert count_users() == 1
+    done = client.get("/register/done").get_data(as_text=True)
+    assert "注册成功" in done and "139****9000" in done
+
+
+def test_double_submit_with_another_password_is_refused_and_learns_nothing(app, client):
+    first, second = _double_click(app, client, second_changes={
+        "password": "Other-lantern-43", "password_confirm": "Other-lantern-43"})
+    assert first.status_code == 302 and second.status_code == 200
+    assert "/register/done" not in (second.location or "")
+    assert "注册成功" not in second.get_data(as_text=True)
+    assert count_users() == 1
+
+
+def test_a_submit_after_the_codes_lifetime_is_a_new_registration_refused_by_s3(app, client, clock):
+    _first, second = _double_click(app, client, between=lambda: clock.advance(
+        services().settings.codes.ttl + 1))
+    assert second.status_code == 200 and count_users() == 1

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from ...extensions import db
 from ...services import services
 from . import users as accounts, agreement, passwords
-from ..identity import address, documents
+from ..identity import address, documents, names
 from .. import purposes, transaction
 from .applicant import PersonApplication, check
 from ..errors import Conflict, DomainError, Reason, ValidationError
@@ -129,6 +129,27 @@ def register_natural_person(a: PersonApplication, *, flow_id: str,
     except IntegrityError:  # a concurrent registration took the number or mobile (S3)
         raise Conflict(S3_MESSAGE) from None
     return user
+
+
+def registered_just_now(a: PersonApplication) -> User | None:
+    """A double submit (issue 11): the other request of the same form created the account first,
+    so this one met S3 or found its codes used. It is the same submission when an active user
+    made within the codes' lifetime has this mobile, document number and name, and the password
+    typed here is theirs; the page then shows that account instead of an error. Without the
+    password nobody learns anything: the answer is the refusal as before. Nothing is written."""
+    svc = services()
+    try:
+        phone, name = documents.validate_mobile(a.phone), names.check_name(a.name)
+        bidx = accounts.id_number_index(documents.validate_id_number(a.id_type, a.id_number))
+    except DomainError:
+        return None
+    since = from_timestamp(svc.clock.now() - svc.settings.codes.ttl)
+    user = db.session.scalar(select(User).where(
+        User.status == ACTIVE, User.phone == phone, User.id_number_bidx == bidx,
+        User.created_at >= since))
+    if user is None or user.name != name:
+        return None
+    return user if passwords.verify(a.password, user.password_hash) else None
 
 
 def _codes(place: address.Address) -> dict[str, str | None]:

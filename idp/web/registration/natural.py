@@ -57,14 +57,17 @@ def person():
         return _render(form, {})
     if form.refresh.data:
         return _render(form, {}, _("地址选项已更新，请继续选择。"))
-    verified = flow.verified
+    verified, application = flow.verified, person_application(form)
     try:
-        user = registration.register_natural_person(person_application(form), flow_id=flow.id,
+        user = registration.register_natural_person(application, flow_id=flow.id,
                                                     verified=verified)
-    except registration.Refused as exc:
-        errors = messages.each(exc.errors)
-    except DomainError as exc:  # S3 conflict, real-name service unavailable
-        errors = {"form": messages.message(exc)}
+    except DomainError as exc:  # Refused (S2), S3, the real-name service unavailable
+        again = registration.registered_just_now(application)  # a double submit
+        if again is None:
+            errors = (messages.each(exc.errors) if isinstance(exc, registration.Refused)
+                      else {"form": messages.message(exc)})
+        else:
+            user, errors = again, None
     else:
         errors = None
     flow.save(verified=verified)  # codes that verified stay verified
