@@ -30,6 +30,7 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     libraries imported, so that a 100,000-row register import stays under 100 MB (issue 9).
     """
     from .adapters.clock import SystemClock
+    from .adapters.database import engine_options
     from .domain.accounts import passwords
     from .domain.crypto import FieldCipher
     from .domain import transaction  # noqa: F401  (its after-commit listeners)
@@ -44,8 +45,8 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
                 static_folder="web/static" if web else None)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        SQLALCHEMY_DATABASE_URI=_database_uri(settings, app.instance_path),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_DATABASE_URI=(uri := _database_uri(settings, app.instance_path)),
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings, uri, batch=not web),
         SESSION_COOKIE_NAME="idp_form",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

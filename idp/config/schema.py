@@ -154,6 +154,14 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    connect_timeout: int
+    statement_timeout: int
+    pool_timeout: int
+    keepalives_idle: int
+
+
+@dataclass(frozen=True)
 class FilesSettings:
     backend: str
     upload_dir: str
@@ -192,6 +200,7 @@ class IdpSettings:
     issuer: str
     secret_key: str
     database_url: str
+    database: DatabaseSettings
     store_url: str
     store_prefix: str
     encryption_key_current: str
