@@ -30,6 +30,10 @@ class SsoSession:
     acr: str | None = None
     # an organisation or handler sign-in: {"user_id": organisation account, "kind"} (R2)
     acting_for: dict | None = None
+    # the user's immutable subject beside the row id: after a database restore that re-used ids,
+    # a session of someone else names another subject and is ignored (issue 11). None: a session
+    # stored before subjects were kept, ignored likewise.
+    sub: str | None = None
 
 
 class SessionStore:
@@ -48,14 +52,14 @@ class SessionStore:
         self.store.set(f"sso:{s.key}", json.dumps(asdict(s)), ttl=ttl)
         self.store.zadd(EXPIRY_SET, s.key, self._deadline(s))
 
-    def create(self, user_id: int, auth_time: int, amr: list, acr: str | None,
+    def create(self, user_id: int, sub: str, auth_time: int, amr: list, acr: str | None,
                acting_for: dict | None = None) -> tuple[str, SsoSession]:
         """Start a session; returns (cookie value, session). A new id at every login."""
         cookie = secrets.token_urlsafe(32)
         now = self._now()
         s = SsoSession(key=token_hash(cookie), sid=secrets.token_urlsafe(16), user_id=user_id,
                        auth_time=auth_time, created_at=now, last_seen=now, amr=amr, acr=acr,
-                       acting_for=acting_for)
+                       acting_for=acting_for, sub=sub)
         self._save(s)
         self.store.sadd(f"sso-user:{user_id}", s.key, ttl=self.absolute + 3600)
         return cookie, s
@@ -94,7 +98,18 @@ class SessionStore:
         return s, clients
 
     def keys_for_user(self, user_id: int) -> set[str]:
+        """Every session key indexed under the row id (to end them all: ending more is safe)."""
         return self.store.smembers(f"sso-user:{user_id}")
+
+    def sessions_of(self, user_id: int, sub: str) -> list[tuple[str, SsoSession]]:
+        """(key, session) of the user's live sessions: row id and subject both match, so a
+        session left by another person under a re-used id is never shown as theirs."""
+        found = []
+        for key in self.keys_for_user(user_id):
+            s = self.load(key)
+            if s is not None and s.user_id == user_id and s.sub == sub:
+                found.append((key, s))
+        return found
 
     def due_for_expiry(self, limit: int = 100) -> list[str]:
         """Keys whose deadline passed (the caller re-checks and ends them)."""

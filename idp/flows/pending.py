@@ -24,13 +24,16 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import session as browser
 
 from ..domain.crypto import DecryptionError
 from ..services import services
+
+if TYPE_CHECKING:
+    from ..domain.models import User
 
 BROWSER_KEY = "interactions"
 ORIGINS_KEY = "interaction_origins"  # interaction id -> origin of its redirect URI
@@ -59,6 +62,12 @@ class Interaction:
         """Who the login step of this request signed in, if it is done."""
         user_id = self.results.get("login", {}).get("user_id")
         return user_id if isinstance(user_id, int) else None
+
+    def logged_in(self, user: User) -> bool:
+        """The login step of this request signed in ``user``: row id and subject both match
+        (a record parked before a database restore that re-used ids names someone else)."""
+        login = self.results.get("login", {})
+        return bool(login.get("user_id") == user.id and login.get("sub") == user.sub)
 
     @property
     def prompts(self) -> set[str]:

@@ -42,10 +42,18 @@ def current_session() -> SsoSession | None:
     return sso
 
 
+def session_user(s: SsoSession | None) -> User | None:
+    """The user of session ``s``: its row id and its subject must both match (issue 11). After
+    a database restore that re-used ids, a session of someone else leads to the login page,
+    never into another person's account."""
+    user = db.session.get(User, s.user_id) if s is not None else None
+    return user if user is not None and s is not None and user.sub == s.sub else None
+
+
 def current_user() -> tuple[SsoSession, User] | tuple[None, None]:
     """(session, user) of the live SSO session with an active user, else (None, None)."""
     s = current_session()
-    user = db.session.get(User, s.user_id) if s is not None else None
+    user = session_user(s)
     if s is None or user is None or not user.active:
         return None, None
     return s, user
@@ -56,8 +64,7 @@ def context(ia: pending.Interaction) -> Context | None:
     if client is None:
         return None
     session = current_session()
-    user = db.session.get(User, session.user_id) if session is not None else None
-    return Context(ia, client, session, user, services().clock.now())
+    return Context(ia, client, session, session_user(session), services().clock.now())
 
 
 def next_step(ctx: Context) -> Step | None:
@@ -115,7 +122,7 @@ def start_session(user: User, amr: list[str], acr: str = ACR_PASSWORD,
     old = current_session()
     if old is not None:
         logout.end_session(old.key, "relogin")
-    cookie, s = sessions().create(user.id, services().now(), amr, acr, acting_for)
+    cookie, s = sessions().create(user.id, user.sub, services().now(), amr, acr, acting_for)
     g.sso, g.set_sso_cookie = s, cookie
     return s
 
@@ -124,7 +131,7 @@ def complete_login(ia: pending.Interaction, user: User, amr: list[str],
                    acr: str = ACR_PASSWORD, acting_for: dict[str, Any] | None = None) -> None:
     """Record a successful login on the interaction and start a fresh SSO session."""
     start_session(user, amr, acr, acting_for)
-    ia.results["login"] = {"user_id": user.id, "amr": list(amr), "acr": acr}
+    ia.results["login"] = {"user_id": user.id, "sub": user.sub, "amr": list(amr), "acr": acr}
     pending.save(ia)
 
 

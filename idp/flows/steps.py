@@ -61,7 +61,7 @@ class LoginStep(Step):
             return False  # proven legacy password, supplementation pending: login in progress
         if ctx.session is None or ctx.user is None or not ctx.user.active:
             return True
-        if ia.login_user_id == ctx.user.id:
+        if ia.logged_in(ctx.user):
             return False
         if "login" in ia.prompts:
             return True

@@ -39,9 +39,12 @@ def end_session(key: str, reason: str) -> bool:
     if ended is None:
         return False
     session, client_ids = ended
-    user = db.session.get(User, session.user_id)
-    if user is not None and client_ids:
-        queue_notices(user.sub, session.sid, client_ids)
+    sub = session.sub  # the subject it was started for, not whoever has its row id now
+    if sub is None:  # stored before sessions kept their subject
+        user = db.session.get(User, session.user_id)
+        sub = user.sub if user is not None else None
+    if sub is not None and client_ids:
+        queue_notices(sub, session.sid, client_ids)
     log.info("sso session ended reason=%s clients=%d", reason, len(client_ids))
     return True
 

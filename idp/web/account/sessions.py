@@ -19,10 +19,7 @@ from ..forms import ConfirmForm
 @signed_in
 def sessions_list(s, user):
     store, rows = logout.sessions(), []
-    for key in store.keys_for_user(user.id):
-        live = store.load(key)
-        if live is None or live.user_id != user.id:
-            continue
+    for key, live in store.sessions_of(user.id, user.sub):
         ids = sorted(store.clients(live))
         names = [c.name for c in db.session.query(Client).filter(Client.client_id.in_(ids))]
         rows.append((live, names, key == s.key))
@@ -47,9 +44,8 @@ def end_one_session(s, user):
     if not form.validate_on_submit():
         return redirect(url_for(".sessions_list"))
     store = logout.sessions()
-    for key in store.keys_for_user(user.id):
-        live = store.load(key)
-        if live is not None and live.user_id == user.id and live.sid == form.target.data:
+    for key, live in store.sessions_of(user.id, user.sub):
+        if live.sid == form.target.data:
             logout.end_session(key, "user")
             if key == s.key:
                 g.clear_sso_cookie = True

@@ -64,7 +64,7 @@ def continue_sign_in(flow: supplement.Supplement, account: LegacyAccount):
     user = db.session.get(User, flow.user_id)
     ia = flow.request
     if ia is not None and user is not None and user.active:
-        if ia.login_user_id != user.id:
+        if not ia.logged_in(user):
             policy.complete_login(ia, user, amr=["pwd"])
         return policy.proceed(ia)
     session[SUPPLEMENTED] = {"phone": documents.mask_mobile(user.phone or "") if user else "",
