@@ -37,6 +37,7 @@ class SessionSettings:
 @dataclass(frozen=True)
 class ProtocolSettings:
     interaction_ttl: int
+    parked_per_ip_minute: int
     code_ttl: int
     access_token_ttl: int
     id_token_ttl: int

@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 
 from flask import session as browser
 
-from ..domain.crypto import DecryptionError
+from ..domain import purposes
+from ..domain.crypto import DecryptionError, keyed_digest
 from ..services import services
 
 if TYPE_CHECKING:
@@ -76,6 +77,18 @@ class Interaction:
     @property
     def scopes(self) -> set[str]:
         return set((self.params.get("scope") or "").split())
+
+
+def room_for(ip: str) -> bool:
+    """Whether ``ip`` may park one more authorization request this minute
+    (``protocol.parked_per_ip_minute``, issue 11). Counted before anything is parked, under a
+    keyed digest of the address (no address in the store)."""
+    svc = services()
+    limit = svc.settings.protocol.parked_per_ip_minute
+    if not limit:
+        return True
+    who = keyed_digest(svc.settings.secrets.blind_index_key, f"park|{ip}", purposes.THROTTLE)
+    return svc.store.incr(f"park-ip:{who}:{int(svc.clock.now() // 60)}", ttl=120) <= limit
 
 
 def create(params: dict[str, Any], client_id: str, hint_sub: str | None) -> Interaction:

@@ -15,6 +15,7 @@ from ...protocol.userinfo import userinfo_response
 from ...services import services
 from .. import messages
 from ..login import signout
+from ..client_ip import client_ip
 from ..forms import ConfirmForm
 
 bp = Blueprint("oidc", __name__)
@@ -44,6 +45,9 @@ def authorize_endpoint():
         return _authorize_error_page(messages.message(exc))
     except authorize.RedirectError as exc:
         return authorization_error(exc.params, exc.error, exc.description)
+    if not pending.room_for(client_ip()):
+        return authorization_error(params, "temporarily_unavailable",
+                                   "too many sign-in requests from this network; try again shortly")
     ia = pending.create(params, client.client_id, hint_sub)
     return policy.proceed(ia)
 
