@@ -103,11 +103,13 @@ class SessionStore:
 
     def sessions_of(self, user_id: int, sub: str) -> list[tuple[str, SsoSession]]:
         """(key, session) of the user's live sessions: row id and subject both match, so a
-        session left by another person under a re-used id is never shown as theirs."""
+        session left by another person under a re-used id is never shown as theirs, and its
+        deadline has not passed (the sweep may not have ended it yet)."""
         found = []
         for key in self.keys_for_user(user_id):
             s = self.load(key)
-            if s is not None and s.user_id == user_id and s.sub == sub:
+            if (s is not None and s.user_id == user_id and s.sub == sub
+                    and self._deadline(s) > self._now()):
                 found.append((key, s))
         return found
 

@@ -53,3 +53,15 @@ def test_a_parked_sign_in_of_someone_else_asks_for_the_login_again(app, browser)
     _hand_the_row_to_another_person(user)
     again = browser.http.get(consent.location.replace("/consent", ""))
     assert "/login" in again.location
+
+
+def test_the_session_list_shows_only_live_sessions(app, browser, clock):
+    """A session past its idle deadline is not listed, even before the sweep ends it."""
+    make_user()
+    idle = Browser(app)
+    idle.submit(idle.http.get("/login"), identifier=PHONE, password=PASSWORD)
+    clock.advance(app.extensions["idp"].settings.session.idle_timeout - 60)
+    browser.submit(browser.http.get("/login"), identifier=PHONE, password=PASSWORD)
+    clock.advance(120)  # the first is past its idle deadline, the second is not
+    html = html_of(browser.http.get("/account/sessions"))
+    assert html.count('name="target"') == 1
