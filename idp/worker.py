@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from .adapters.outage import OutageLog
+
 log = logging.getLogger(__name__)
 
 
@@ -25,15 +27,24 @@ def run_pass(app) -> None:
             raise
 
 
+def run_logged(app, outage: OutageLog) -> None:
+    """One pass; a failure is logged through ``outage`` (once, then a summary) and the next
+    pass retries, so the worker stays alive through an outage."""
+    try:
+        run_pass(app)
+    except Exception as exc:
+        outage.failed(exc)
+    else:
+        outage.ok()
+
+
 def start(app, interval: float) -> threading.Thread:
     stop = threading.Event()
+    outage = OutageLog(log, "background worker pass", traceback=True)
 
     def loop():
         while not stop.wait(interval):
-            try:
-                run_pass(app)
-            except Exception:  # keep the worker alive; the next pass retries
-                log.exception("background worker pass failed")
+            run_logged(app, outage)
 
     thread = threading.Thread(target=loop, name="idp-worker", daemon=True)
     thread.stop = stop

@@ -14,12 +14,15 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, InterfaceError
 from werkzeug.exceptions import HTTPException
 
+from ..adapters.outage import OutageLog
 from ..adapters.store import StoreUnavailable
 from ..extensions import db
 from ..services import services
 from . import messages
 
 log = logging.getLogger(__name__)
+# one per process: the first failing request of an outage is logged, then a summary a minute
+outage = OutageLog(log, "backing service")
 PROTOCOL_PATHS = ("/token", "/userinfo", "/revoke", "/introspect", "/jwks", "/.well-known/")
 TITLES = {404: _l("页面不存在"), 405: _l("请求方式不正确"), 400: _l("请求无效"),
           413: _l("上传的文件过大")}
@@ -34,7 +37,7 @@ def register(app):
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def unavailable(exc):
-        log.error("backing service unavailable: %s", type(exc).__name__)
+        outage.failed(exc)
         try:
             db.session.rollback()
         except Exception:
