@@ -16,7 +16,7 @@ import threading
 import time
 
 from joserfc import jwk
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ..domain import transaction
 from ..domain.models import SigningKey
@@ -29,6 +29,7 @@ from ..services import services
 ALGS: dict[str, tuple[str, int | str]] = {RS256: ("RSA", 2048), ES256: ("EC", "P-256")}
 _CONTEXT = "signing-key"
 VERSION_KEY = "keys:version"
+_LOCK = 0x1D9_5E15  # the advisory lock of key creation and rotation
 
 
 def _generate(alg: str, state: str, now: int) -> SigningKey:
@@ -44,10 +45,22 @@ def _generate(alg: str, state: str, now: int) -> SigningKey:
                       activated_at=now if state == CURRENT else None)
 
 
+def _lock_keys() -> None:
+    """Serialise key creation and rotation across instances for this transaction (PostgreSQL
+    advisory lock; SQLite has one writer at a time anyway). The partial unique indexes of
+    ``signing_keys`` stand behind it (issue 11)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
+
+
 def ensure_keys() -> list[str]:
-    """Create a current and a next key for each algorithm that lacks them; return new kids."""
+    """Create a current and a next key for each algorithm that lacks them; return new kids.
+    Concurrent first starts create one set: the lock makes the second wait and re-read."""
     now = services().now()
-    created = []
+    created: list[str] = []
+    if _complete():
+        return created
+    _lock_keys()
     for alg in ALGS:
         states = set(db.session.scalars(select(SigningKey.state).where(SigningKey.alg == alg)))
         for state in (CURRENT, NEXT):
@@ -61,11 +74,19 @@ def ensure_keys() -> list[str]:
     return created
 
 
+def _complete() -> bool:
+    """Every algorithm has its current and next key (the common case: no lock needed)."""
+    have = {(alg, state) for alg, state in db.session.execute(
+        select(SigningKey.alg, SigningKey.state).where(SigningKey.state.in_([CURRENT, NEXT])))}
+    return all((alg, state) in have for alg in ALGS for state in (CURRENT, NEXT))
+
+
 def rotate(alg: str = RS256) -> SigningKey:
     """Promote ``next`` to ``current``, retire the old current, publish a new ``next``."""
     if alg not in ALGS:
         raise ValueError(f"unsupported algorithm {alg}; choose one of {', '.join(ALGS)}")
     ensure_keys()
+    _lock_keys()
     svc = services()
     now = svc.now()
     keep = svc.settings.protocol.id_token_ttl + svc.settings.protocol.leeway
@@ -74,7 +95,9 @@ def rotate(alg: str = RS256) -> SigningKey:
     current = next(k for k in rows if k.state == CURRENT)
     upcoming = next(k for k in rows if k.state == NEXT)
     current.state, current.retired_at, current.remove_at = RETIRED, now, now + keep
+    db.session.flush()  # one state change at a time: the unique indexes hold after each
     upcoming.state, upcoming.activated_at = CURRENT, now
+    db.session.flush()
     db.session.add(_generate(alg, NEXT, now))
     db.session.flush()
     prune()
