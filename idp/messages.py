@@ -9,11 +9,16 @@ each sentence for pybabel (``scripts/translations`` extracts the ``N_`` keyword)
 
 Parameters: ``label`` and ``id_type`` name an entry of ``LABELS`` (a field's or a document
 type's words), ``missing`` a list of them; a parameter that is itself an error is told in its
-own words; anything else is shown as given.
+own words (``redacted``: without its quoted parts, D5; ``clause``: without its full stop), a
+list is joined with ``LIST_SEPARATOR``; anything else is shown as given.
+
+``REPORTS`` holds the words of the import reports' notices (``idp.domain.errors.Notice``), which
+only the batch commands print.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+import re
 from typing import Any, Protocol
 
 Translate = Callable[[str], str]
@@ -307,6 +312,67 @@ MESSAGES: dict[str, str] = {
     "validity.to_missing": N_("请填写证件有效期结束日期，或选择“长期”。"),
 }
 
+# The words of the import reports' notices (``Notice``: idp/domain/legacy, idp/domain/registers),
+# sorted. Only the batch commands print them, in Chinese (operators read them): no page shows
+# them, so they are not marked for the catalogue. ``hash.*`` are the clauses of
+# ``import.hash_unusable`` (no full stop: the sentence adds it).
+REPORTS: dict[str, str] = {
+    "hash.bad_scheme": "password_scheme 无效：%(reason)s",
+    "hash.bcrypt_format": "不符合声明的 bcrypt 格式（$2a$、$2b$ 或 $2y$）",
+    "hash.case": "密码哈希的大小写与声明的 case=%(case)s 不符（比较时不区分大小写）。",
+    "hash.empty": "密码哈希为空",
+    "hash.format": "不符合声明的 %(scheme)s 格式",
+    "hash.hex_format": "不符合声明的 %(name)s 格式（%(size)s 位十六进制）",
+    "hash.pbkdf2_format": "不符合声明的 pbkdf2 格式（passlib、Django 或 Werkzeug 的写法）",
+    "hash.salt_empty": "password_salt 为空：按空盐值计算。",
+    "hash.salt_encoding": "盐值含有 %(encoding)s 无法表示的字符",
+    "hash.salt_in_hash": "password_salt 已忽略：方案 %(name)s 的盐值在哈希之中。",
+    "hash.salt_too_long": "盐值超过 %(limit)s 个字符",
+    "hash.salt_unplaced": "password_salt 已忽略：方案 %(name)s 未声明 salt 位置。",
+    "hash.salted_hex": ("有盐值的 %(size)s 位十六进制哈希可能是 %(name)s;salt=prefix、%(name)s;"
+                        "salt=suffix 或其他模板，无法确定；请用 password_scheme 列或 "
+                        "--password-scheme 声明方案后重新导入"),
+    "hash.too_costly": ("%(scheme)s 的计算强度超过上限（bcrypt 代价 %(cost)s，PBKDF2 "
+                        "%(iterations)s 次迭代）"),
+    "hash.undecodable": "密码哈希、盐值或密码方案含有无法解码的字节或空字符，请核对文件编码",
+    "hash.unencodable": "密码哈希或盐值含有无法编码的字符",
+    "hash.unknown_shape": ("无法识别的密码哈希格式；请用 password_scheme 列或 --password-scheme "
+                           "声明方案"),
+    "hash.werkzeug_digest": "不支持的 Werkzeug PBKDF2 摘要算法 %(digest)s",
+    "hash.werkzeug_format": "不符合声明的 pbkdf2 格式（Werkzeug 写法）",
+    "hash.werkzeug_iterations": "Werkzeug 写法中的迭代次数无效",
+    "hash.werkzeug_no_iterations": ("Werkzeug 写法省略了迭代次数，而其默认值随版本而变（1000 至 "
+                                    "1000000），无法确定；请声明 pbkdf2;iterations=N 后重新导入"),
+    "import.columns": "列数与表头不一致。",
+    "import.columns_ignored": "未知的列已忽略：%(columns)s。",
+    "import.csv_row": "CSV 格式错误：%(reason)s。",
+    "import.dropped_designated": "字段已舍弃：可绑定标记：应为 1/0、true/false 或 是/否。",
+    "import.dropped_email": "字段已舍弃：电子邮箱：格式不正确。",
+    "import.dropped_filed_uscc": "字段已舍弃：备案统一社会信用代码：%(redacted)s",
+    "import.dropped_id_number": "字段已舍弃：证件号码：%(redacted)s",
+    "import.dropped_mobile": "字段已舍弃：手机号码：%(reason)s",
+    "import.dropped_uscc": "字段已舍弃：统一社会信用代码：%(redacted)s",
+    "import.field_undecodable": "字段已舍弃：%(column)s：含有无法解码的字节或空字符，请核对文件编码。",
+    "import.fields_ignored": "未知的字段已忽略：%(fields)s。",
+    "import.filed_uscc_not_agency": "字段已舍弃：备案统一社会信用代码：仅代理机构使用此字段。",
+    "import.hash_unusable": ("密码哈希无法使用：%(clause)s。账号已导入，但不能用旧密码登录（用户可提出"
+                             "人工申诉）。"),
+    "import.id_upgraded": "15 位身份证号码已转换为 18 位。",
+    "import.name_empty": "名称为空。",
+    "import.name_invisible": "名称中的控制字符或不可见的格式字符已删除。",
+    "import.name_truncated": "名称超过 %(limit)s 个字，已截断。",
+    "import.name_undecodable": "名称含有无法解码的字节或空字符，请核对文件编码。",
+    "import.not_json": "不是有效的 JSON。",
+    "import.not_object": "每行应为一个 JSON 对象。",
+    "import.register_none": "代理机构备案登记册中没有该历史账号，备案统一社会信用代码为空。",
+    "import.register_several": "代理机构备案登记册中该历史账号对应多个统一社会信用代码，未取用。",
+    "import.repeated": "历史账号与第 %(first)s 条记录重复。",
+    "register.columns_ignored": "未知的列已忽略：%(columns)s。",
+    "register.legacy_id_moved": "网上申请账号原属登记簿中另一机构，导入后改归本条记录的机构。",
+    "register.repeated": "%(column)s与第 %(first)s 条记录重复。",
+    "register.unnamed_column": "第 %(position)s 列（无列名）",
+}
+
 LABELS: dict[str, str] = {
     "country": N_("注册国家（地区）"),
     "digit": N_("数字"),
@@ -329,6 +395,7 @@ LABELS: dict[str, str] = {
 
 LIST_SEPARATOR = N_("、")
 _LABELLED = ("label", "id_type")
+_QUOTED = re.compile(r"“[^”]*”")
 
 
 def _same(message: str) -> str:
@@ -338,7 +405,7 @@ def _same(message: str) -> str:
 def words(code: str, params: Mapping[str, Any] | None = None,
           translate: Translate = _same) -> str:
     """The sentence of ``code`` with its parameters, through ``translate`` (Chinese as is)."""
-    sentence = translate(MESSAGES[code])
+    sentence = translate(MESSAGES[code]) if code in MESSAGES else REPORTS[code]
     if not params:
         return sentence
     return sentence % {name: _param(name, value, translate) for name, value in params.items()}
@@ -352,10 +419,17 @@ def describe(reason: str | Coded, translate: Translate = _same) -> str:
 
 
 def _param(name: str, value: Any, translate: Translate) -> Any:
+    if name == "redacted":  # a validator's words without the quoted parts of the number (D5)
+        return _QUOTED.sub("", describe(value, translate))
+    if name == "clause":  # a sentence inside a sentence: its full stop is the outer one's
+        return describe(value, translate).rstrip("。")
     if hasattr(value, "code"):
         return describe(value, translate)
     if name in _LABELLED:
         return translate(LABELS[value])
     if name == "missing":
         return translate(LIST_SEPARATOR).join(translate(LABELS[v]) for v in value)
+    if isinstance(value, list):
+        return translate(LIST_SEPARATOR).join(
+            describe(v, translate) if hasattr(v, "code") else str(v) for v in value)
     return value

@@ -23,7 +23,7 @@ from typing import Any
 from ...services import services
 from ..identity import documents, names
 from ..legacy.ids import account_key
-from ..errors import DomainError, ValidationError
+from ..errors import DomainError, Notice, ValidationError
 from .lookup import ID_INDEX, USCC_INDEX, uscc_index
 
 # field -> the registers' own headers accepted for it; the required fields of each kind first
@@ -64,15 +64,18 @@ def _spelling(column: str) -> str:
     return unicodedata.normalize("NFKC", column or "").strip().casefold()
 
 
-def header(kind: str, columns: list[str]) -> tuple[dict[int, str], list[str]]:
-    """``({column position: field}, [ignored column names])`` of a file's header row."""
+def header(kind: str, columns: list[str]) -> tuple[dict[int, str], list[str | Notice]]:
+    """``({column position: field}, [ignored columns])`` of a file's header row: an ignored
+    column by its name, or, when it has none, by its position (a ``Notice``)."""
     aliases = {_spelling(a): f for f, names_ in COLUMNS[kind].items() for a in (f, *names_)}
     where: dict[str, str]
+    ignored: list[str | Notice]
     fields, ignored, where = {}, [], {}
     for position, column in enumerate(columns):
         field = aliases.get(_spelling(column))
         if field is None:
-            ignored.append(column.strip() or f"第 {position + 1} 列（无列名）")
+            ignored.append(column.strip() or Notice("register.unnamed_column",
+                                                    position=position + 1))
         elif field in where:
             raise DomainError("register.header_twice", first=where[field], second=column.strip(),
                               column_label=LABELS[field])
