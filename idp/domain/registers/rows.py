@@ -183,6 +183,6 @@ def _agency_uscc(value: str, today: dt.date) -> str | None:
 
 
 # the optional fields: field -> check(text, today) -> value stored (None when empty)
-_OPTIONAL = {"filed_on": _date, "filing_no": _number("备案号"),
-             "practitioner_no": _number("从业人员编号"), "legacy_id": _legacy_id,
+_OPTIONAL = {"filed_on": _date, "filing_no": _number(LABELS["filing_no"]),
+             "practitioner_no": _number(LABELS["practitioner_no"]), "legacy_id": _legacy_id,
              "agency_uscc": _agency_uscc}
