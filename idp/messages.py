@@ -9,8 +9,10 @@ each sentence for pybabel (``scripts/translations`` extracts the ``N_`` keyword)
 
 Parameters: ``label`` and ``id_type`` name an entry of ``LABELS`` (a field's or a document
 type's words), ``missing`` a list of them; a parameter that is itself an error is told in its
-own words (``redacted``: without its quoted parts, D5; ``clause``: without its full stop), a
-list is joined with ``LIST_SEPARATOR``; anything else is shown as given.
+own words (``redacted``: without its quoted parts, D5; ``clause``: without its full stop),
+``choices`` are joined with "or" (``CHOICE_SEPARATOR``), ``missing`` and ``id_types`` are lists
+of ``LABELS`` keys, any other list is joined with ``LIST_SEPARATOR`` (an empty one is "none");
+anything else is shown as given.
 
 ``REPORTS`` holds the words of the import reports' notices (``idp.domain.errors.Notice``), which
 only the batch commands print.
@@ -121,7 +123,7 @@ MESSAGES: dict[str, str] = {
     "id_type.invalid": N_("证件类型不正确，请选择证件类型。"),
     "id_type.missing": N_("请选择证件类型。"),
     "import.default_scheme": N_("默认密码方案无效：%(reason)s"),
-    "import.encoding": N_("编码应为 %(allowed)s。"),
+    "import.encoding": N_("编码应为 %(choices)s。"),
     "import.file_unreadable": N_("无法读取文件：%(reason)s。"),
     "import.format_unknown": N_("无法从扩展名判断文件格式，请用 --format csv 或 --format jsonl 指"
                                 "定。"),
@@ -241,7 +243,8 @@ MESSAGES: dict[str, str] = {
     "register.agency_uscc": N_("所属机构的%(reason)s"),
     "register.columns": N_("有 %(count)s 列，表头有 %(header)s 列。"),
     "register.csv_row": N_("CSV 格式错误：%(reason)s。"),
-    "register.date_format": N_("备案日期“%(value)s”无效，应为 %(formats)s。"),
+    "register.date_format": N_("备案日期“%(value)s”无效，应为 YYYY-MM-DD、YYYY/MM/DD、YYYY.MM.DD、"
+                               "YYYY年M月D日或 YYYYMMDD。"),
     "register.date_future": N_("备案日期“%(value)s”晚于今天。"),
     "register.empty": N_("文件是空的，没有表头；未导入任何记录。"),
     "register.file_changed": N_("文件在导入过程中被修改，未导入任何记录，请重新运行。"),
@@ -249,16 +252,16 @@ MESSAGES: dict[str, str] = {
     "register.header_twice": N_("表头的“%(first)s”和“%(second)s”都是%(column_label)s，请只保留一"
                                 "列；未导入任何记录。"),
     "register.header_undecodable": N_("表头有无法按 %(encoding)s 解码的字节，请用 --encoding 指定"
-                                      "文件的编码（%(allowed)s）；未导入任何记录。"),
+                                      "文件的编码（%(choices)s）；未导入任何记录。"),
     "register.header_unreadable": N_("无法读取表头：%(reason)s；未导入任何记录。"),
-    "register.id_type": N_("证件类型“%(value)s”无效，应为 %(allowed)s（或其英文代码）之一。"),
+    "register.id_type": N_("证件类型“%(value)s”无效，应为 %(id_types)s（或其英文代码）之一。"),
     "register.kind": N_("kind 应为 agencies 或 practitioners。"),
     "register.legacy_id_invisible": N_("网上申请账号含有控制字符或不可见的格式字符。"),
     "register.legacy_id_length": N_("网上申请账号超过 %(limit)s 个字符。"),
     "register.number_invisible": N_("%(column)s含有控制字符或不可见的格式字符。"),
     "register.number_length": N_("%(column)s超过 %(limit)s 个字符。"),
     "register.row_undecodable": N_("第 %(row)s 条记录附近有无法按 %(encoding)s 解码的字节，请用 -"
-                                   "-encoding 指定文件的编码（%(allowed)s）；未导入任何记录。"),
+                                   "-encoding 指定文件的编码（%(choices)s）；未导入任何记录。"),
     "rep_id_number.foreign_format": N_("证件号码应为 4–40 位字母或数字。"),
     "rep_id_type.missing": N_("请选择法定代表人证件类型。"),
     "review.already_decided": N_("该审核已处理。"),
@@ -375,6 +378,7 @@ REPORTS: dict[str, str] = {
 
 LABELS: dict[str, str] = {
     "country": N_("注册国家（地区）"),
+    "none": N_("无"),
     "digit": N_("数字"),
     "foreign_permanent_residence": N_("外国人永久居留身份证"),
     "hk_macau_permit": N_("港澳居民来往内地通行证"),
@@ -394,7 +398,9 @@ LABELS: dict[str, str] = {
 }
 
 LIST_SEPARATOR = N_("、")
+CHOICE_SEPARATOR = N_(" 或 ")
 _LABELLED = ("label", "id_type")
+_LABEL_LISTS = ("missing", "id_types")
 _QUOTED = re.compile(r"“[^”]*”")
 
 
@@ -427,9 +433,12 @@ def _param(name: str, value: Any, translate: Translate) -> Any:
         return describe(value, translate)
     if name in _LABELLED:
         return translate(LABELS[value])
-    if name == "missing":
+    if name in _LABEL_LISTS:
         return translate(LIST_SEPARATOR).join(translate(LABELS[v]) for v in value)
+    if name == "choices":
+        return translate(CHOICE_SEPARATOR).join(value)
     if isinstance(value, list):
         return translate(LIST_SEPARATOR).join(
-            describe(v, translate) if hasattr(v, "code") else str(v) for v in value)
+            describe(v, translate) if hasattr(v, "code") else str(v) for v in value) \
+            or translate(LABELS["none"])
     return value

@@ -97,7 +97,8 @@ def test_no_dead_words_every_message_is_raised_somewhere():
 def test_every_message_and_label_has_an_english_translation():
     with CATALOGUE.open("rb") as f:
         catalogue = read_po(f, locale="en")
-    sentences = [*messages.MESSAGES.values(), *messages.LABELS.values(), messages.LIST_SEPARATOR]
+    sentences = [*messages.MESSAGES.values(), *messages.LABELS.values(), messages.LIST_SEPARATOR,
+                 messages.CHOICE_SEPARATOR]
     untranslated = [s for s in sentences
                     if s not in catalogue or not catalogue[s].string or catalogue[s].fuzzy]
     assert not untranslated, untranslated
@@ -150,12 +151,8 @@ CJK_ALLOWED = {
     ("domain/identity/documents.py", "ID_TYPES"), ("domain/models/organisation.py", "CATEGORIES"),
     ("domain/legacy/appeals.py", "STATUS_TEXT"), ("domain/legacy/appeals.py", "status_text"),
     ("domain/identity/audit.py", "RULES"),
-    # separators and a date pattern joined into an error's parameters (not done: the table would
-    # need a translated "or" and list parameters for them)
-    ("domain/legacy/files.py", "records"), ("domain/registers/importer.py", "import_file"),
-    ("domain/registers/importer.py", "_records"), ("domain/legacy/schemes.py", "parse_spec"),
-    ("domain/registers/rows.py", "header"), ("domain/registers/rows.py", "parse"),
-    ("domain/registers/rows.py", "DATE_FORMATS"),
+    # the missing columns named as the register's file spells them, "uscc（统一社会信用代码）"
+    ("domain/registers/rows.py", "header"),
 }
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
@@ -225,6 +222,17 @@ def test_report_words_redact_quoted_numbers_and_nest_clauses():
     ignored = Notice("register.columns_ignored",
                      columns=["备注", Notice("register.unnamed_column", position=3)])
     assert messages.describe(ignored) == "未知的列已忽略：备注、第 3 列（无列名）。"
+
+
+def test_choices_lists_and_label_lists_are_joined_in_the_table_not_the_domain():
+    from idp.domain.errors import DomainError, ValidationError
+    assert messages.describe(DomainError("import.encoding", choices=("utf-8-sig", "gb18030"))) \
+        == "编码应为 utf-8-sig 或 gb18030。"
+    assert messages.describe(ValidationError("scheme.parameter", name="bcrypt", key="x",
+                                             allowed=[])).endswith("（可用参数：无）。")
+    assert messages.describe(ValidationError("register.id_type", value="x",
+                                             id_types=["resident_id", "passport"])) == \
+        "证件类型“x”无效，应为 居民身份证、普通护照（或其英文代码）之一。"
 
 
 def test_notices_survive_the_trip_to_a_worker_process_with_their_parameters():

@@ -50,7 +50,7 @@ def records(raw: IO[bytes], fmt: str, encoding: str, issue: Issue) -> Iterator[R
     """The records of the open binary file ``raw``; unknown columns are reported via ``issue``
     as warnings (``issue(number, legacy_id, kind, reason)``). Checks run on the first ``next``."""
     if encoding not in ENCODINGS:
-        raise DomainError("import.encoding", allowed=" 或 ".join(ENCODINGS))
+        raise DomainError("import.encoding", choices=ENCODINGS)
     _check_encoding(raw, encoding)
     stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
     try:

@@ -68,13 +68,13 @@ def parse_spec(spec: str) -> Scheme:
     name = name.strip().lower()
     if name not in NAMES:
         raise ValidationError("scheme.unknown", "password_scheme", name=name,
-                              allowed="、".join(NAMES))
+                              allowed=list(NAMES))
     values = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip().lower()
         if not sep or key not in KEYS[name] or key in values:
-            allowed = "、".join(KEYS[name]) or "无"
+            allowed = list(KEYS[name])  # none: told as "none"
             raise ValidationError("scheme.parameter", "password_scheme", name=name, key=key,
                                   allowed=allowed)
         values[key] = value if key == "salt" else value.strip().lower()

@@ -77,7 +77,7 @@ def import_file(path: str, kind: str, *, dry_run: bool = False, encoding: str = 
     if kind not in TABLES:
         raise DomainError("register.kind", "kind")
     if encoding not in ENCODINGS:
-        raise DomainError("import.encoding", "encoding", allowed=" 或 ".join(ENCODINGS))
+        raise DomainError("import.encoding", "encoding", choices=ENCODINGS)
     report = ImportReport(kind, dry_run)
 
     def issue(row: int, what: str, reason: Notice) -> None:
@@ -133,7 +133,7 @@ def _records(path: str, kind: str, encoding: str, issue: Issue | None) -> Iterat
     """The file's records in order; the header is checked first (``registers_rows.header``);
     ignored columns are one warning (when ``issue`` is given: the first pass)."""
     def undecodable(code: str, **where: int) -> DomainError:
-        return DomainError(code, None, encoding=encoding, allowed=" 或 ".join(ENCODINGS), **where)
+        return DomainError(code, None, encoding=encoding, choices=ENCODINGS, **where)
     try:
         fh = open(path, newline="", encoding=encoding)  # strict: a wrong encoding is refused
     except OSError as exc:

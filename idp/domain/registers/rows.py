@@ -54,7 +54,6 @@ LABELS = {"uscc": "统一社会信用代码", "name": "名称", "filed_on": "备
 ID_TYPE_NAMES = {**{k: k for k in documents.ID_TYPES},
                  **{label: k for k, label in documents.ID_TYPES.items()},
                  "身份证": "resident_id", "护照": "passport"}
-DATE_FORMATS = "YYYY-MM-DD、YYYY/MM/DD、YYYY.MM.DD、YYYY年M月D日或 YYYYMMDD"
 _DATE = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})|([0-9]{4})年([0-9]{1,2})月"
                    r"([0-9]{1,2})日|([0-9]{4})([0-9]{2})([0-9]{2})")
 NUMBER_LIMIT = 64  # filing_no, practitioner_no, legacy_account_key: String(64)
@@ -127,7 +126,7 @@ def parse(kind: str, row: Mapping[str, str | None], today: dt.date) -> Row:
             or ID_TYPE_NAMES.get(text["id_type"].casefold())
         if id_type is None:
             raise ValidationError("register.id_type", value=text["id_type"][:20],
-                                  allowed="、".join(documents.ID_TYPES.values()))
+                                  id_types=list(documents.ID_TYPES))
         values["id_number"] = documents.validate_id_number(id_type, text["id_number"],
                                                            today=today)
         bidx = services().blind_index(values["id_number"], ID_INDEX)
@@ -149,7 +148,7 @@ def _date(value: str, today: dt.date) -> dt.date | None:
         parts = parts[:1] + parts[2:] if len(parts) == 4 else parts  # drop the separator
         day = dt.date(*(int(p) for p in parts))
     except ValueError:
-        raise ValidationError("register.date_format", value=value[:20], formats=DATE_FORMATS) from None
+        raise ValidationError("register.date_format", value=value[:20]) from None
     if day > today:
         raise ValidationError("register.date_future", value=value[:20])
     return day
