@@ -34,12 +34,9 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     from .domain.accounts import passwords
     from .domain.crypto import FieldCipher
     from .domain import transaction  # noqa: F401  (its after-commit listeners)
-    from .domain import errors
-    from .messages import describe
     from .extensions import db
     from .services import Services
 
-    errors.set_describer(describe)  # the import reports' words (idp/messages.py)
     settings = load_settings(config)
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder="web/templates",
                 static_folder="web/static" if web else None)

@@ -101,7 +101,7 @@ def _seed_accounts() -> list[str]:
             writer.writerows({**row, **_hashed(scheme)} for scheme, row in missing)
         report = legacy_import.import_file(path)
     refused = [(line, reason) for line, _, kind, reason in report.issues
-               if kind == "rejected" or reason.startswith("密码哈希")]  # each must log in
+               if kind == "rejected" or reason.code == "import.hash_unusable"]  # each must log in
     if refused:
         raise RuntimeError(f"demo legacy accounts rejected or unusable: {refused}")
     return [f"legacy accounts: {report.inserted} imported "

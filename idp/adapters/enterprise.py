@@ -20,7 +20,6 @@ from ..config import ROOT, ConfigError, Settings
 from ..domain.identity import documents
 from ..domain.errors import ValidationError
 from ..domain.ports import EnterpriseRecord, EnterpriseUnavailable, VerificationResult
-from ..messages import describe
 from .realname import mask
 from .verification_service import JsonVerificationService
 
@@ -65,7 +64,7 @@ class LocalEnterpriseVerifier:
             if record.rep_id_type in documents.ID_TYPES:
                 documents.validate_id_number(record.rep_id_type, record.rep_id_number)
         except ValidationError as exc:
-            return VerificationResult(False, describe(exc))
+            return VerificationResult(False, exc)
         key = _key(record.uscc, record.name, record.rep_name, record.rep_id_number)
         if not all(key) or (self.known is not None and key not in self.known):
             log.info("enterprise verification (local): no match for %s", _masked(record))

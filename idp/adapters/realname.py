@@ -17,7 +17,6 @@ from ..config import ROOT, ConfigError, Settings
 from ..domain.identity import documents
 from ..domain.errors import ValidationError
 from ..domain.ports import RealNameUnavailable, VerificationResult
-from ..messages import describe
 from .verification_service import JsonVerificationService
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ class LocalVerifier:
         try:
             documents.validate_id_number(id_type, id_number)
         except ValidationError as exc:
-            return VerificationResult(False, describe(exc))
+            return VerificationResult(False, exc)
         key = _key(name, id_type, id_number)
         if self.known is not None and key not in self.known:
             log.info("real-name verification (local): no match for %s %s", id_type, mask(key[2]))

@@ -76,7 +76,8 @@ def legacy_import(file, fmt, encoding, password_scheme, dry_run, from_register, 
     if writer:
         writer.writerow(["row", "legacy_id", "reason"])
 
-    def on_issue(number, legacy_id, kind, reason):
+    def on_issue(number, legacy_id, kind, notice):
+        reason = describe(notice)
         who = f"（{legacy_id}）" if legacy_id else ""
         where = f"第 {number} 条记录" if number else "表头"
         click.echo(f"{where}{who}{LABELS[kind]}：{reason}", err=True)

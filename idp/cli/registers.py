@@ -14,6 +14,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from ..messages import describe
 from .common import domain_call, fail
 
 
@@ -22,9 +23,9 @@ def registers_cli():
     pass
 
 
-def _print_issue(row: int, what: str, reason: str) -> None:
+def _print_issue(row: int, what: str, notice) -> None:
     where = f"第 {row} 条记录" if row else "表头"
-    click.echo(f"{where}{'（警告）' if what == 'warning' else ''}：{reason}", err=True)
+    click.echo(f"{where}{'（警告）' if what == 'warning' else ''}：{describe(notice)}", err=True)
 
 
 @registers_cli.command("import")

@@ -7,7 +7,6 @@ and their translations; ``field`` says which form field the error belongs to, wh
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 
@@ -32,22 +31,29 @@ Reason = str | DomainError
 
 
 
-def _code(error: DomainError) -> str:
-    return error.code
+class Notice:
+    """One entry of an import report (a rejected row, a dropped field, an ignored column): a code
+    and its parameters, like an error but not raised (issue 10, item 5). The batch commands turn
+    it into words with ``idp.messages.describe``. Built only when there is something to report,
+    so rows without warnings cost nothing; plain data, so it crosses to and from the import's
+    worker processes (an exception would lose its parameters when pickled)."""
 
+    __slots__ = ("code", "params")
 
-_words: Callable[[DomainError], str] = _code
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
 
+    @classmethod
+    def of(cls, error: DomainError) -> Notice:
+        """The error as a report entry; parameters that are errors become notices too."""
+        return cls(error.code, **{name: cls.of(value) if isinstance(value, DomainError) else value
+                                  for name, value in error.params.items()})
 
-def describe(error: DomainError) -> str:
-    """Transitional, for the import reports only (issue 10, item 5, not done there): the legacy
-    and register imports still write their warnings as Chinese sentences, and where a sentence
-    quotes a refusal it asks here for the refusal's words. ``create_app`` installs
-    ``idp.messages.describe`` (the Chinese table) with ``set_describer``; the domain holds no
-    words itself."""
-    return _words(error)
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Notice) and (self.code, self.params) == (other.code, other.params)
 
+    __hash__ = None  # type: ignore[assignment]  # mutable params: compared, never hashed
 
-def set_describer(words: Callable[[DomainError], str]) -> None:
-    global _words
-    _words = words
+    def __repr__(self) -> str:
+        return f"Notice({self.code!r}, **{self.params!r})"

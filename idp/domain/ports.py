@@ -59,10 +59,11 @@ class Captcha(Protocol):
 @dataclass(frozen=True)
 class VerificationResult:
     """The real-name verifier's answer: ``ok`` when name and document match; ``reason`` is the
-    service's explanation of a mismatch (shown to nobody but logs and the user's own page)."""
+    service's explanation of a mismatch (shown to nobody but logs and the user's own page), or
+    the refusal of a local check (an error with its code: its words are the web layer's)."""
 
     ok: bool
-    reason: str | None = None
+    reason: str | DomainError | None = None
 
 
 class RealNameUnavailable(DomainError):

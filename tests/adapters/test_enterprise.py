@@ -93,6 +93,11 @@ def test_enterprise_local_refuses_malformed_record(changes):
     assert result.ok is False and result.reason
 
 
+def test_enterprise_local_passes_the_refusal_up_as_a_code():
+    result = LocalEnterpriseVerifier().verify(record(uscc="9111010870000001XA"))
+    assert result.ok is False and getattr(result.reason, "code", None) == "uscc.checksum"
+
+
 def write_enterprises(tmp_path, text: str):
     path = tmp_path / "enterprises.csv"
     path.write_text(text, encoding="utf-8")

@@ -27,6 +27,7 @@ from idp.domain.legacy import (
 )
 from idp.domain.registers import lookup as registers
 from idp.domain.errors import DomainError, ValidationError
+from idp.messages import describe
 from idp.domain.models import AgencyFiling, LegacyAccount
 from idp.extensions import db
 from idp.services import services
@@ -55,6 +56,11 @@ def write_csv(tmp_path, rows, name="export.csv", encoding="utf-8-sig", columns=N
 
 def run(path, **kw) -> legacy_import.ImportReport:
     return legacy_import.import_file(path, **kw)
+
+
+def said(report) -> list[tuple[int, str, str, str]]:
+    """The report's issues with each reason (a ``Notice``) in words, as the command prints them."""
+    return [(n, legacy_id, kind, describe(reason)) for n, legacy_id, kind, reason in report.issues]
 
 
 def get(legacy_id: str) -> LegacyAccount:
@@ -90,7 +96,7 @@ def test_l1_import_accepts_every_hash_format(app, tmp_path):
     rows = [row(k, password_hash=h, password_salt=s, password_scheme=c)
             for k, (h, s, c) in made.items()]
     report = run(write_csv(tmp_path, rows))
-    assert counts(report) == (9, 9, 0, 0, 0, 0) and not report.issues, report.issues
+    assert counts(report) == (9, 9, 0, 0, 0, 0) and not said(report), said(report)
     for legacy_id in made:
         stored = get(legacy_id).password_hash
         assert legacy_hashes.is_legacy(stored)
@@ -108,19 +114,19 @@ def test_l1_bad_rows_are_reported_with_row_number_and_reason(app, tmp_path):
                                            password_scheme="sha256;salt=suffix")]
     report = run(write_csv(tmp_path, rows))
     assert counts(report)[:2] == (9, 4) and report.rejected == 5 and count() == 4
-    reasons = {n: reason for n, _, kind, reason in report.issues if kind == "rejected"}
+    reasons = {n: reason for n, _, kind, reason in said(report) if kind == "rejected"}
     assert sorted(reasons) == [2, 3, 5, 7, 8]
     assert "历史账号" in reasons[2] and "用户类型" in reasons[3]
     assert "注册时间" in reasons[5]
     assert reasons[7] == "历史账号与第 1 条记录重复。"  # "OK" is "ok": one account, the first row
     assert "64" in reasons[8]
-    warnings = [(n, reason) for n, _, kind, reason in report.issues if kind == "warning"]
+    warnings = [(n, reason) for n, _, kind, reason in said(report) if kind == "warning"]
     assert [n for n, _ in warnings] == [4, 6] and "密码哈希" in warnings[1][1]
     assert get("badhash").password_hash == legacy_hashes.UNUSABLE
     assert len(get("longsalt").password_hash) > 255  # TEXT: no length limit (migration 0009)
-    assert not any("secret!" in r or "sss" in r for _, _, _, r in report.issues)
+    assert not any("secret!" in r or "sss" in r for _, _, _, r in said(report))
     # L1: an account without a name still works (supplementation asks for it)
-    assert (4, "noname", "warning", "名称为空。") in report.issues and get("noname").name == ""
+    assert (4, "noname", "warning", "名称为空。") in said(report) and get("noname").name == ""
 
 
 def test_l1_dirty_identity_fields_are_dropped_not_the_account(app, tmp_path):
@@ -134,7 +140,7 @@ def test_l1_dirty_identity_fields_are_dropped_not_the_account(app, tmp_path):
                 province="北京市", street="复兴门外大街1号（东门）")]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (3, 3, 0, 0, 0, 0)
-    warnings = [(line, reason) for line, _, kind, reason in report.issues if kind == "warning"]
+    warnings = [(line, reason) for line, _, kind, reason in said(report) if kind == "warning"]
     assert [n for n, _ in warnings] == [1, 1, 1, 1, 1, 2]
     assert all(reason.startswith("字段已舍弃：") for _, reason in warnings)
     assert "15 位" in warnings[0][1] and "校验位" in warnings[-1][1]
@@ -155,7 +161,7 @@ def test_l1_first_generation_15_digit_id_number_is_converted(app, tmp_path):
             row("bad", id_number="110105491331002")]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (2, 2, 0, 0, 0, 0)
-    warnings = [(line, reason) for line, _, kind, reason in report.issues if kind == "warning"]
+    warnings = [(line, reason) for line, _, kind, reason in said(report) if kind == "warning"]
     assert warnings[0] == (1, "15 位身份证号码已转换为 18 位。")
     assert warnings[1][0] == 2 and warnings[1][1].startswith("字段已舍弃：证件号码：不支持 15 位")
     assert not any(ch.isdigit() for ch in warnings[0][1].replace("15", "").replace("18", ""))
@@ -173,16 +179,16 @@ def test_l1_repeated_id_across_batches_is_rejected_with_first_row(app, tmp_path,
     rows = [row("a"), row("b"), row("c"), row("A", name="李四"), row("d"), row("b")]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (6, 4, 0, 0, 0, 2)
-    assert [(n, reason) for n, _, _, reason in report.issues] == [
+    assert [(n, reason) for n, _, _, reason in said(report)] == [
         (4, "历史账号与第 1 条记录重复。"), (6, "历史账号与第 2 条记录重复。")]
     assert get("a").name == "张三" and count() == 4
     # the re-run skips the unchanged rows, and still refuses the repeats (not "unchanged")
     report = run(write_csv(tmp_path, rows))
-    assert counts(report) == (6, 0, 0, 4, 0, 2) and len(report.issues) == 2
+    assert counts(report) == (6, 0, 0, 4, 0, 2) and len(said(report)) == 2
     rows[5] = row("B")  # an exact copy of an imported row repeats its id all the same
     rows[1] = row("B")
     report = run(write_csv(tmp_path, rows, name="again.csv"))
-    assert [(n, reason) for n, _, _, reason in report.issues] == [
+    assert [(n, reason) for n, _, _, reason in said(report)] == [
         (4, "历史账号与第 1 条记录重复。"), (6, "历史账号与第 2 条记录重复。")]
 
 
@@ -310,7 +316,7 @@ def test_l1_gb18030_csv_and_jsonl(app, tmp_path):
     jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = run(str(jsonl))
     assert counts(report) == (4, 2, 0, 0, 0, 2)
-    assert [n for n, *_ in report.issues] == [3, 4]  # the n-th non-empty line
+    assert [n for n, *_ in said(report)] == [3, 4]  # the n-th non-empty line
     assert get("js1").kind == "agency" and get("js1").designated is True
     assert get("js2").registered_at == dt.datetime(2020, 1, 1, 19, 4, 5, tzinfo=dt.UTC)
 
@@ -429,7 +435,7 @@ def test_l1_rows_are_numbered_as_records_not_file_lines(app, tmp_path):
         writer.writerow(row("c", mobile="12345"))
     report = run(str(path))
     assert counts(report) == (3, 2, 0, 0, 0, 1)
-    assert [(n, legacy_id, kind) for n, legacy_id, kind, _ in report.issues] == [
+    assert [(n, legacy_id, kind) for n, legacy_id, kind, _ in said(report)] == [
         (2, "b", "rejected"), (3, "c", "warning")]
     assert get("a").address == {"street": "复兴门外大街1号\n东门\n收发室"}
 
@@ -447,7 +453,7 @@ def test_l1_bulk_path_per_back_end_gives_the_same_report(app, tmp_path, monkeypa
             row("e", type="agency", filed_uscc=uscc(3), email="E@Example.CN")]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (6, 4, 0, 0, 0, 2)
-    assert [(n, kind) for n, _, kind, _ in report.issues] == [
+    assert [(n, kind) for n, _, kind, _ in said(report)] == [
         (3, "warning"), (4, "rejected"), (5, "rejected")]
     postgres = db.engine.dialect.name == "postgresql"
     assert copies == ([3, 1] if postgres else [])
@@ -495,7 +501,7 @@ def test_l1_filed_uscc_from_the_register_by_legacy_account_id(app, tmp_path):
     assert get("agency-a") is None
     report = run(path, filed_uscc_from_register=True)
     assert counts(report) == (4, 4, 0, 0, 0, 0)
-    assert [(n, reason) for n, _, _, reason in report.issues] == [
+    assert [(n, reason) for n, _, _, reason in said(report)] == [
         (2, "代理机构备案登记册中没有该历史账号，备案统一社会信用代码为空。")]
     assert legacy.find_for_entry("agency", uscc(11)).account == "Agency-A"
     assert get("agency-b").filed_uscc_bidx is None
@@ -519,7 +525,7 @@ def test_l1_what_the_old_system_accepted_keeps_its_account(app, tmp_path):
             row("b2\ufffd"), row("t3", registered_at="Fri Mar 01 10:00:00 CST 2019")]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (8, 7, 0, 0, 0, 1)
-    issues = [(n, kind, reason) for n, _, kind, reason in report.issues]
+    issues = [(n, kind, reason) for n, _, kind, reason in said(report)]
     assert issues == [
         (4, "warning", "名称中的控制字符或不可见的格式字符已删除。"),
         (5, "warning", "名称超过 200 个字，已截断。"),

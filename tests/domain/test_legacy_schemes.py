@@ -27,6 +27,7 @@ from idp.domain.legacy import (
     schemes as legacy_schemes,
 )
 from idp.domain.errors import DomainError, ValidationError
+from idp.messages import describe
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from idp.services import services
@@ -125,7 +126,7 @@ def stored(legacy_id: str) -> str:
 
 
 def warnings_of(report) -> dict[int, str]:
-    return {line: reason for line, _, kind, reason in report.issues if kind == "warning"}
+    return {line: describe(reason) for line, _, kind, reason in report.issues if kind == "warning"}
 
 
 @pytest.mark.parametrize("legacy_id, raw, salt, spec, password", CASES,
@@ -310,14 +311,18 @@ def test_l1_spec_refuses_unknown_names_and_parameters_clearly(spec, word):
 def test_l1_declared_case_and_unused_salt_are_warned_but_kept():
     """**Choice**: hex is compared case-insensitively; a row against the declared case, or a
     salt its scheme does not use, is a warning, and the hash still verifies."""
+    def stored(*args: str) -> tuple[str, list[str]]:  # the notes in words, as reported
+        raw, notes = legacy_schemes.stored_hash(*args)
+        return raw, [describe(note) for note in notes]
+
     upper = hexdigest("md5", PW).upper()
-    raw, notes = legacy_schemes.stored_hash(upper, "", "md5;case=lower")
+    raw, notes = stored(upper, "", "md5;case=lower")
     assert legacy_hashes.verify(PW, raw) and "case=lower" in notes[0] and upper not in notes[0]
-    raw, notes = legacy_schemes.stored_hash(hexdigest("md5", PW), SALT, "md5")
+    raw, notes = stored(hexdigest("md5", PW), SALT, "md5")
     assert legacy_hashes.verify(PW, raw) and "password_salt 已忽略" in notes[0]
-    raw, notes = legacy_schemes.stored_hash(f"$2b$05${BCRYPT_U}", SALT, "bcrypt")
+    raw, notes = stored(f"$2b$05${BCRYPT_U}", SALT, "bcrypt")
     assert legacy_hashes.verify("U*U", raw) and "password_salt 已忽略" in notes[0]
-    raw, notes = legacy_schemes.stored_hash(hexdigest("md5", PW), "", "md5;salt=prefix")
+    raw, notes = stored(hexdigest("md5", PW), "", "md5;salt=prefix")
     assert legacy_hashes.verify(PW, raw) and "为空" in notes[0]
     assert all(SALT not in note for note in notes)
 

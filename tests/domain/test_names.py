@@ -139,4 +139,4 @@ def test_l1_legacy_import_keeps_the_account_without_the_invisible_characters(app
            "registered_at": "2019-05-01 10:00:00", "password_hash": "0" * 32}
     parsed = legacy_rows.parse(row, legacy_rows.Context.current())
     assert parsed.values["name"] in ("张三", "三张")
-    assert parsed.warnings == ["名称中的控制字符或不可见的格式字符已删除。"]
+    assert [said(w) for w in parsed.warnings] == ["名称中的控制字符或不可见的格式字符已删除。"]

@@ -13,11 +13,17 @@ from idp.domain.accounts import users as accounts
 from idp.domain.legacy import login as legacy
 from idp.domain.registers import lookup as registers, importer as registers_import
 from idp.domain.errors import DomainError
+from idp.messages import describe
 from idp.domain.models import AgencyFiling, Practitioner
 from idp.extensions import db
 from idp.services import services
 from orgkit import resident_id, uscc
 from wordkit import raises_saying
+
+
+def said(entries) -> list[tuple[int, str]]:
+    """A report's (row, notice) entries with each notice in words, as the command prints them."""
+    return [(row, describe(notice)) for row, notice in entries]
 
 
 def write(tmp_path, text: str, name: str = "reg.csv", encoding: str = "utf-8-sig"):
@@ -56,7 +62,7 @@ def test_y1_registers_own_chinese_columns_fill_filing_no_and_legacy_key(app, tmp
                            f"{uscc(1)},甲代理,2020年5月1日,TM2020001,ＡＧＥＮＣＹ01\n"
                            f"{uscc(2)},乙代理,2021/02/03,,\n")
     report = registers_import.import_file(path, "agencies")
-    assert report.ok and report.created == 2 and not report.warnings
+    assert report.ok and report.created == 2 and not said(report.warnings)
     first = filing(uscc(1))
     assert (first.filing_no, first.filed_on) == ("TM2020001", dt.date(2020, 5, 1))
     assert first.legacy_account_key == legacy.account_key("agency01") == "agency01"
@@ -79,7 +85,7 @@ def test_unknown_columns_ignored_with_one_warning(app, tmp_path):
                            f"{uscc(2)},上海,乙代理,y\n")
     report = registers_import.import_file(path, "agencies")
     assert report.ok and report.created == 2
-    assert report.warnings == [(0, "未知的列已忽略：地址、备注。")]
+    assert said(report.warnings) == [(0, "未知的列已忽略：地址、备注。")]
 
 
 def test_missing_required_column_refuses_the_file(app, tmp_path):
@@ -99,8 +105,8 @@ def test_y1_any_rejected_row_imports_nothing_rows_numbered_as_data_rows(app, tmp
                            f"91110000000100015X,乙代理,\n,,\n{uscc(3)},,\n{uscc(1)},重复,\n"
                            f"{uscc(4)},丁代理,2020-13-01\n{uscc(5)},戊代理,2020-01-01,多\n")
     report = registers_import.import_file(path, "agencies")
-    assert [n for n, _ in report.rejected] == [2, 3, 4, 5, 6] and report.rows == 6
-    reasons = dict(report.rejected)
+    assert [n for n, _ in said(report.rejected)] == [2, 3, 4, 5, 6] and report.rows == 6
+    reasons = dict(said(report.rejected))
     assert "校验码" in reasons[2] and "与第 1 条记录重复" in reasons[4]
     assert "YYYY年M月D日" in reasons[5] and "列" in reasons[6]
     assert not any(uscc(1) in r or "91110000000100015X" in r for r in reasons.values())
@@ -111,7 +117,7 @@ def test_y1_all_or_nothing_with_a_bad_row_late_in_a_file_bigger_than_a_batch(app
     rows = "".join(f"{uscc(n)},代理{n}\n" for n in range(1, 13))
     path = write(tmp_path, f"uscc,name\n{rows}{uscc(13)},\n")
     report = registers_import.import_file(path, "agencies", batch_size=5)
-    assert [n for n, _ in report.rejected] == [13] and report.rows == 13
+    assert [n for n, _ in said(report.rejected)] == [13] and report.rows == 13
     assert count(AgencyFiling) == 0
     report = registers_import.import_file(write(tmp_path, f"uscc,name\n{rows}"), "agencies",
                                    batch_size=5)
@@ -139,7 +145,7 @@ def test_y1_repeat_across_batches_names_the_first_row(app, tmp_path):
     rows = "".join(f"{uscc(n)},代理{n}\n" for n in range(1, 8))
     report = registers_import.import_file(write(tmp_path, f"uscc,name\n{rows}{uscc(2)},又一个\n"),
                                    "agencies", batch_size=3)
-    assert report.rejected == [(8, "统一社会信用代码与第 2 条记录重复。")]
+    assert said(report.rejected) == [(8, "统一社会信用代码与第 2 条记录重复。")]
 
 
 def test_y1_reimport_updates_and_leaves_columns_the_file_lacks(app, tmp_path):
@@ -159,13 +165,13 @@ def test_y1_legacy_id_belongs_to_the_filing_the_latest_file_gives_it(app, tmp_pa
                           "agencies")
     report = registers_import.import_file(write(tmp_path, f"uscc,name,legacy_id\n{uscc(2)},乙代理,ACCT\n"),
                                    "agencies")
-    assert report.ok and report.warnings == [
+    assert report.ok and said(report.warnings) == [
         (1, "网上申请账号原属登记簿中另一机构，导入后改归本条记录的机构。")]
     assert filing(uscc(1)).legacy_account_key is None
     assert filing_of_legacy_id("acct").uscc_bidx == registers.uscc_index(uscc(2))
     report = registers_import.import_file(write(tmp_path, f"uscc,name,legacy_id\n{uscc(3)},丙,x\n"
                                                    f"{uscc(4)},丁,X\n"), "agencies")
-    assert report.rejected == [(2, "网上申请账号与第 1 条记录重复。")]
+    assert said(report.rejected) == [(2, "网上申请账号与第 1 条记录重复。")]
 
 
 def test_y1_dry_run_checks_and_counts_but_writes_nothing(app, tmp_path):
@@ -215,7 +221,7 @@ def test_y2_registers_own_chinese_columns_and_id_type_labels(app, tmp_path):
                            f"李四,护照,E12345678,,,\n"
                            f"王五,港澳居民来往内地通行证,H12345678,{uscc(2)},CY003,20200101\n")
     report = registers_import.import_file(path, "practitioners")
-    assert report.ok and report.created == 3, report.rejected
+    assert report.ok and report.created == 3, said(report.rejected)
     person = registers.practitioner_for(accounts.id_number_index(resident_id(1)))
     assert (person.practitioner_no, person.filed_on) == ("CY001", dt.date(2019, 3, 4))
     other = registers.practitioner_for(accounts.id_number_index("H12345678"))
@@ -229,8 +235,8 @@ def test_y2_practitioner_rows_validated(app, tmp_path):
                            f"王五,resident_id,{resident_id(2)},91110000000100015X\n"
                            f"赵六,身份证,{resident_id(3)},\n钱七,身份证,{resident_id(3)},\n")
     report = registers_import.import_file(path, "practitioners")
-    assert [n for n, _ in report.rejected] == [1, 2, 3, 5]
-    reasons = dict(report.rejected)
+    assert [n for n, _ in said(report.rejected)] == [1, 2, 3, 5]
+    reasons = dict(said(report.rejected))
     assert "证件类型" in reasons[2] and "所属机构的统一社会信用代码" in reasons[3]
     assert reasons[5] == "证件号码与第 4 条记录重复。"
     assert count(Practitioner) == 0
@@ -253,6 +259,6 @@ def test_y1_a_row_the_csv_reader_cannot_read_is_rejected_with_its_reason(app, tm
     with the reader's reason, not a crash of the import."""
     path = write(tmp_path, f'uscc,name\n{uscc(1)},"{"甲" * 140_000}"\n{uscc(2)},乙代理\n')
     report = registers_import.import_file(path, "agencies")
-    assert [n for n, _ in report.rejected] == [1]
-    assert "CSV 格式错误" in dict(report.rejected)[1] and "field larger" in dict(report.rejected)[1]
+    assert [n for n, _ in said(report.rejected)] == [1]
+    assert "CSV 格式错误" in dict(said(report.rejected))[1] and "field larger" in dict(said(report.rejected))[1]
     assert count(AgencyFiling) == 0

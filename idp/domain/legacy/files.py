@@ -5,7 +5,7 @@ records, and the on-disk index of the legacy ids already seen in the file.
 number the report gives: 1 is the first record after the CSV header (a quoted value may span
 lines, so it is not a line number) or the first non-empty line of a JSON lines file. ``row`` is
 a dict of column -> value (None when the record could not be read at all), ``error`` why the
-record is unreadable (bad CSV quoting, a column count unlike the header's, not a JSON object) or
+record is unreadable (a ``Notice``) (bad CSV quoting, a column count unlike the header's, not a JSON object) or
 None; undecodable bytes inside a value are ``legacy_rows.parse``'s concern (they spoil a field,
 not the record). Problems of the file as a whole (unknown extension or encoding, a header
 without the required columns) raise ``DomainError`` before any row is read, so nothing is
@@ -28,14 +28,14 @@ import tempfile
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import rows as legacy_rows
-from ..errors import DomainError
+from ..errors import DomainError, Notice
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}
 ENCODINGS = ("utf-8-sig", "gb18030")
 REJECTED, WARNING = "rejected", "warning"
-Record = tuple[int, "dict[str, Any] | None", "str | None"]
+Record = tuple[int, "dict[str, Any] | None", "Notice | None"]
 # issue(record number, legacy id, REJECTED or WARNING, reason)
-Issue = Callable[[int, str, str, str], None]
+Issue = Callable[[int, str, str, Notice], None]
 
 
 def file_format(path: str, fmt: str | None = None) -> str:
@@ -50,7 +50,7 @@ def records(raw: IO[bytes], fmt: str, encoding: str, issue: Issue) -> Iterator[R
     """The records of the open binary file ``raw``; unknown columns are reported via ``issue``
     as warnings (``issue(number, legacy_id, kind, reason)``). Checks run on the first ``next``."""
     if encoding not in ENCODINGS:
-        raise DomainError("import.encoding", allowed=" 或 ".join(ENCODINGS))
+        raise DomainError("import.encoding", choices=ENCODINGS)
     _check_encoding(raw, encoding)
     stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
     try:
@@ -79,7 +79,7 @@ def _csv(stream: Iterable[str], issue: Issue) -> Iterator[Record]:
         raise DomainError("import.header_missing", columns=",".join(missing))
     unknown = [h for h in header if h and h not in legacy_rows.COLUMNS]
     if unknown:
-        issue(0, "", WARNING, f"未知的列已忽略：{','.join(unknown)}。")
+        issue(0, "", WARNING, Notice("import.columns_ignored", columns=",".join(unknown)))
     width, number = len(header), 0
     while True:
         try:
@@ -88,13 +88,13 @@ def _csv(stream: Iterable[str], issue: Issue) -> Iterator[Record]:
             return
         except csv.Error as exc:
             number += 1
-            yield number, None, f"CSV 格式错误：{exc}。"
+            yield number, None, Notice("import.csv_row", reason=str(exc))
             continue
         if not values:
             continue  # a blank line is no record
         number += 1
         row = dict(zip(header, values))
-        yield number, row, None if len(values) == width else "列数与表头不一致。"
+        yield number, row, None if len(values) == width else Notice("import.columns")
 
 
 def _jsonl(stream: Iterable[str], issue: Issue) -> Iterator[Record]:
@@ -107,15 +107,15 @@ def _jsonl(stream: Iterable[str], issue: Issue) -> Iterator[Record]:
         try:
             row = json.loads(text)
         except ValueError:
-            yield number, None, "不是有效的 JSON。"
+            yield number, None, Notice("import.not_json")
             continue
         if not isinstance(row, dict):
-            yield number, None, "每行应为一个 JSON 对象。"
+            yield number, None, Notice("import.not_object")
             continue
         unknown = sorted(set(row) - set(legacy_rows.COLUMNS) - reported)
         if unknown:
             reported.update(unknown)
-            issue(number, "", WARNING, f"未知的字段已忽略：{','.join(unknown)}。")
+            issue(number, "", WARNING, Notice("import.fields_ignored", fields=",".join(unknown)))
         yield number, row, None
 
 

@@ -42,7 +42,7 @@ from . import (
     workers as legacy_workers,
 )
 from .. import transaction
-from ..errors import DomainError
+from ..errors import DomainError, Notice
 from .files import REJECTED, WARNING
 from ..models import AgencyFiling
 from ..models._types import from_timestamp
@@ -50,7 +50,7 @@ from ..models.legacy import AGENCY
 
 AMBIGUOUS = "several"  # the register names several USCCs for one legacy account id
 # a record (number, row or None, error or None) or a file warning (None, issue arguments, None)
-Pending = tuple["int | None", Any, "str | None"]
+Pending = tuple["int | None", Any, "Notice | None"]
 
 
 @dataclass
@@ -63,17 +63,18 @@ class ImportReport:
     linked_kept: int = 0
     rejected: int = 0
     warnings: int = 0
-    issues: list[tuple[int, str, str, str]] = field(default_factory=list)
+    issues: list[tuple[int, str, str, Notice]] = field(default_factory=list)
 
 
 def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig",
                 dry_run: bool = False, password_scheme: str | None = None,
                 filed_uscc_from_register: bool = False, workers: int = 1,
-                on_issue: Callable[[int, str, str, str], None] | None = None,
+                on_issue: Callable[[int, str, str, Notice], None] | None = None,
                 on_progress: Callable[[int], None] | None = None,
                 commit: Callable[[], None] | None = None) -> ImportReport:
     """Import the export at ``path``. Each rejected row and dropped field is passed to
-    ``on_issue(record number, legacy_id, "rejected"|"warning", reason)`` (kept in
+    ``on_issue(record number, legacy_id, "rejected"|"warning", reason)``, the reason a
+    ``Notice`` (code and parameters; ``idp.messages.describe`` gives its words) (kept in
     ``report.issues`` when no callback is given; header problems are record 0);
     ``on_progress(bytes read)`` after every batch. ``workers`` > 1 parses in that many
     processes (``legacy_workers``), the report unchanged. ``commit`` (the CLI edge's
@@ -84,7 +85,7 @@ def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig
     report = ImportReport(dry_run)
     sink = on_issue or (lambda *item: report.issues.append(item))
 
-    def issue(number: int, legacy_id: str, kind: str, reason: str) -> None:
+    def issue(number: int, legacy_id: str, kind: str, reason: Notice) -> None:
         report.rejected += kind == REJECTED
         report.warnings += kind == WARNING
         sink(number, legacy_id[:64], kind, reason)
@@ -187,18 +188,18 @@ class _Batch:
             parsed: legacy_workers.Result | None = None
             if old is None or old.row_digest != digest:
                 parsed = next(results)
-                if isinstance(parsed, str):
+                if isinstance(parsed, Notice):
                     issue(number, _legacy_id(row), REJECTED, parsed)
                     continue
                 digest = digest or parsed.digest
             if first is not None:
-                issue(number, _legacy_id(row), REJECTED, f"历史账号与第 {first} 条记录重复。")
+                issue(number, _legacy_id(row), REJECTED, Notice("import.repeated", first=first))
                 continue
             taken[key] = number
             if parsed is None:
                 report.unchanged += 1
                 continue
-            assert not isinstance(parsed, str)  # a rejected row went on above
+            assert not isinstance(parsed, Notice)  # a rejected row went on above
             legacy_id = _legacy_id(row)
             for warning in parsed.warnings + _register_warnings(key, batch.filed):
                 issue(number, legacy_id, WARNING, warning)
@@ -250,11 +251,11 @@ def _usable(filed: str | None) -> str | None:
     return None if filed in (None, "", AMBIGUOUS) else filed
 
 
-def _register_warnings(key: str, filed: dict[str, str]) -> list[str]:
+def _register_warnings(key: str, filed: dict[str, str]) -> list[Notice]:
     if filed.get(key) == "":
-        return ["代理机构备案登记册中没有该历史账号，备案统一社会信用代码为空。"]
+        return [Notice("import.register_none")]
     if filed.get(key) == AMBIGUOUS:
-        return ["代理机构备案登记册中该历史账号对应多个统一社会信用代码，未取用。"]
+        return [Notice("import.register_several")]
     return []
 
 

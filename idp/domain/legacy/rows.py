@@ -11,7 +11,8 @@ account with an unusable hash and a warning (``legacy_schemes.stored_hash``; app
 name the old system took is kept (invisible characters removed, with a warning), and identity
 and contact data (wrong check characters, bad mobiles) are dropped with a warning, the account
 kept; a first-generation 15-digit resident ID number is converted to 18 digits (warning).
-Messages are Chinese and never carry a secret or a whole document number. Columns and formats: docs/legacy.md.
+Warnings are ``Notice`` codes with parameters (their words: ``idp/messages.py``); they never
+carry a secret or a whole document number. Columns and formats: docs/legacy.md.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from ...services import Services, services
 from ..identity import contacts, documents, emails, names
 from . import hashes as legacy_hashes, schemes as legacy_schemes
 from .. import purposes
-from ..errors import ValidationError, describe
+from ..errors import Notice, ValidationError
 from ..identity.identifiers import BEIJING, fold_full_width, upgrade_15_digit_id
 from .ids import account_key
 from ..models.legacy import AGENCY, KINDS
@@ -47,14 +48,12 @@ KIND_NAMES = {"自然人": "natural", "法人": "legal", "代理机构": "agency
 ID_TYPE_NAMES = {label: key for key, label in documents.ID_TYPES.items()}
 TRUE, FALSE = {"1", "true", "yes", "y", "是"}, {"0", "false", "no", "n", "否"}
 ID_INDEX, USCC_INDEX, ROW_DIGEST = purposes.ID_NUMBER, purposes.USCC, purposes.LEGACY_ROW
-_QUOTED = re.compile(r"“[^”]*”")
-UPGRADED = "15 位身份证号码已转换为 18 位。"
+UPGRADED = Notice("import.id_upgraded")
 NAME_LIMIT = 200  # the column's size
 # raise when ``parse`` reads the same cells differently: the next import then re-reads every row
 DIGEST_VERSION = "2"
 PASSWORD = ("password_hash", "password_salt", "password_scheme")
-SPOILED_HASH = ("密码哈希无法使用：密码哈希、盐值或密码方案含有无法解码的字节或空字符，"
-                "请核对文件编码。" + legacy_schemes.UNUSABLE_NOTE + "。")
+SPOILED_HASH = Notice("import.hash_unusable", clause=Notice("hash.undecodable"))
 
 
 @dataclass
@@ -93,7 +92,7 @@ class LegacyRow:
     key: str
     values: dict[str, Any]
     digest: str = ""  # set by the importer (``digest``)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
 
 
 def _raw(value: object) -> str:
@@ -176,26 +175,26 @@ def parse(row: dict[str, Any], ctx: Context, filed_uscc_bidx: str | None = None)
     return out
 
 
-def _undecodable(cells: dict[str, Any]) -> list[str]:
+def _undecodable(cells: dict[str, Any]) -> list[Notice]:
     """Bytes the file's encoding could not decode (read as U+FFFD) or NUL characters spoil a
     field, not the account: in the legacy id, type or registration time the row is rejected
     (the account could not be found safely); in the password hash, salt or scheme the account
     is kept with an unusable hash (``SPOILED_HASH``, like any malformed hash); in the name they stay
     (NUL removed) with a warning; any other field is dropped with a warning."""
-    warnings = []
+    warnings: list[Notice] = []
     for column in COLUMNS:
         value = cells[column]
         if "\ufffd" not in value and "\x00" not in value:
             continue
         if column == "name":
-            warnings.append("名称含有无法解码的字节或空字符，请核对文件编码。")
+            warnings.append(Notice("import.name_undecodable"))
         elif column in PASSWORD:
             cells["password_hash"] = None
         elif column in REQUIRED:
             raise ValidationError("import.undecodable", column, column=column)
         else:
             cells[column] = ""
-            warnings.append(f"字段已舍弃：{column}：含有无法解码的字节或空字符，请核对文件编码。")
+            warnings.append(Notice("import.field_undecodable", column=column))
     return warnings
 
 
@@ -212,12 +211,12 @@ def _name(value: str, out: LegacyRow) -> str:
                        else " " if unicodedata.category(ch) == "Cc" else "" for ch in name)
         if kept != name:
             name = names.clean(kept)
-            out.warnings.append("名称中的控制字符或不可见的格式字符已删除。")
+            out.warnings.append(Notice("import.name_invisible"))
     if len(name) > NAME_LIMIT:
         name = name[:NAME_LIMIT].rstrip()
-        out.warnings.append(f"名称超过 {NAME_LIMIT} 个字，已截断。")
+        out.warnings.append(Notice("import.name_truncated", limit=NAME_LIMIT))
     if not name:
-        out.warnings.append("名称为空。")
+        out.warnings.append(Notice("import.name_empty"))
     return name
 
 
@@ -271,11 +270,6 @@ def parse_time(value: str) -> dt.datetime:
         raise ValidationError("import.registered_at", "registered_at") from None
 
 
-def _redacted(exc: ValidationError) -> str:
-    """A validator's message without the quoted parts of the number it quotes (D5)."""
-    return _QUOTED.sub("", describe(exc))
-
-
 def _document(id_type: str, number: str, ctx: Context, out: LegacyRow) -> str:
     """The validated number (ValidationError otherwise). A first-generation 15-digit resident
     ID number is taken in its 18-digit form (GB 11643-1999) when that is valid, with a warning
@@ -303,22 +297,23 @@ def _identity(cells: dict[str, Any], kind: str, out: LegacyRow, ctx: Context) ->
                 raise ValidationError("import.id_type", "id_type")
             number = _document(id_type, number, ctx, out)
         except ValidationError as exc:
-            out.warnings.append(f"字段已舍弃：证件号码：{_redacted(exc)}")
+            out.warnings.append(Notice("import.dropped_id_number", redacted=Notice.of(exc)))
         else:
             values.update(id_type=id_type,
                           id_number_enc=svc.cipher.encrypt(number, ID_INDEX),
                           id_number_bidx=svc.blind_index(number, ID_INDEX),
                           id_number_masked=documents.mask_id_number(number))
-    for column, label in (("uscc", "统一社会信用代码"), ("filed_uscc", "备案统一社会信用代码")):
+    for column in ("uscc", "filed_uscc"):
         if not cells[column]:
             continue
         if column == "filed_uscc" and kind != AGENCY:
-            out.warnings.append(f"字段已舍弃：{label}：仅代理机构使用此字段。")
+            out.warnings.append(Notice("import.filed_uscc_not_agency"))
             continue
         try:
             code = documents.validate_uscc(cells[column])
         except ValidationError as exc:
-            out.warnings.append(f"字段已舍弃：{label}：{_redacted(exc)}")
+            out.warnings.append(Notice("import.dropped_uscc" if column == "uscc"
+                                       else "import.dropped_filed_uscc", redacted=Notice.of(exc)))
             continue
         if column == "filed_uscc":
             values["filed_uscc_bidx"] = svc.blind_index(code, USCC_INDEX)
@@ -336,12 +331,12 @@ def _contact(cells: dict[str, Any], out: LegacyRow, svc: Services) -> None:
         try:
             phone = documents.validate_mobile(cells["mobile"])
         except ValidationError as exc:
-            out.warnings.append(f"字段已舍弃：手机号码：{describe(exc)}")
+            out.warnings.append(Notice("import.dropped_mobile", reason=Notice.of(exc)))
     if cells["email"]:
         try:
             email = emails.normalise_email(cells["email"])
         except ValidationError:
-            out.warnings.append("字段已舍弃：电子邮箱：格式不正确。")
+            out.warnings.append(Notice("import.dropped_email"))
     values.update(  # D5: never plain at rest; both already validated above
         **contacts.sealed_values("phone", "phone", phone, normalised=True, svc=svc),
         **contacts.sealed_values("email", "email", email, normalised=True, svc=svc))
@@ -351,4 +346,4 @@ def _contact(cells: dict[str, Any], out: LegacyRow, svc: Services) -> None:
     if flag in TRUE or flag in FALSE:
         values["designated"] = flag in TRUE
     elif flag:
-        out.warnings.append("字段已舍弃：可绑定标记：应为 1/0、true/false 或 是/否。")
+        out.warnings.append(Notice("import.dropped_designated"))

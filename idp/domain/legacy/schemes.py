@@ -30,7 +30,7 @@ from passlib.hash import (django_pbkdf2_sha1, django_pbkdf2_sha256, md5_crypt, p
 from passlib.utils.binary import ab64_encode
 
 from . import hashes as lh
-from ..errors import ValidationError, describe
+from ..errors import DomainError, Notice, ValidationError
 
 HEX = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
 NAMES = (*HEX, "md5_crypt", "bcrypt", "pbkdf2")
@@ -42,7 +42,6 @@ _HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
 _BCRYPT = re.compile(r"\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}")
 _PBKDF2 = (pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512, django_pbkdf2_sha256, django_pbkdf2_sha1)
 _WERKZEUG = {"sha1": pbkdf2_sha1, "sha256": pbkdf2_sha256, "sha512": pbkdf2_sha512}
-UNUSABLE_NOTE = "账号已导入，但不能用旧密码登录（用户可提出人工申诉）"
 
 
 @dataclass(frozen=True)
@@ -58,8 +57,8 @@ class Scheme:
         return "{salt}" in self.template
 
 
-class Unusable(Exception):
-    """The row's hash cannot be verified; the message says why (no hash, no salt)."""
+class Unusable(DomainError):
+    """The row's hash cannot be verified; the code says why (never the hash or the salt)."""
 
 
 @lru_cache(maxsize=256)
@@ -69,13 +68,13 @@ def parse_spec(spec: str) -> Scheme:
     name = name.strip().lower()
     if name not in NAMES:
         raise ValidationError("scheme.unknown", "password_scheme", name=name,
-                              allowed="、".join(NAMES))
+                              allowed=list(NAMES))
     values = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip().lower()
         if not sep or key not in KEYS[name] or key in values:
-            allowed = "、".join(KEYS[name]) or "无"
+            allowed = list(KEYS[name])  # none: told as "none"
             raise ValidationError("scheme.parameter", "password_scheme", name=name, key=key,
                                   allowed=allowed)
         values[key] = value if key == "salt" else value.strip().lower()
@@ -126,7 +125,7 @@ def _checked(name: str, values: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def stored_hash(raw: str, salt: str, spec: str) -> tuple[str, list[str]]:
+def stored_hash(raw: str, salt: str, spec: str) -> tuple[str, list[Notice]]:
     """The stored form of one exported hash and the row's warnings. ``spec`` is the row's
     declared scheme (its cell, else the file's default), "" when none: then the shape decides,
     and a shape that fits several schemes is reported, never picked."""
@@ -136,37 +135,35 @@ def stored_hash(raw: str, salt: str, spec: str) -> tuple[str, list[str]]:
             try:
                 f"{raw}{salt}".encode()
             except UnicodeEncodeError:  # e.g. a lone surrogate from a JSON escape
-                raise Unusable("密码哈希或盐值含有无法编码的字符") from None
+                raise Unusable("hash.unencodable") from None
         if spec:
             try:
                 scheme = parse_spec(spec)
             except ValidationError as exc:
-                raise Unusable(f"password_scheme 无效：{describe(exc)}") from None
+                raise Unusable("hash.bad_scheme", reason=exc) from None
         else:
             scheme = guess(raw, salt)
-        notes: list[str] = []
+        notes: list[Notice] = []
         stored = _convert(raw, salt, scheme, notes)
     except Unusable as exc:
-        return lh.UNUSABLE, [f"密码哈希无法使用：{str(exc).rstrip('。')}。{UNUSABLE_NOTE}。"]
+        return lh.UNUSABLE, [Notice("import.hash_unusable", clause=Notice.of(exc))]
     return stored, notes
 
 
 def guess(raw: str, salt: str) -> Scheme:
     """The one scheme the hash's shape fits (no scheme declared), else ``Unusable``."""
     if not raw:
-        raise Unusable("密码哈希为空")
+        raise Unusable("hash.empty")
     for name, size in HEX.items():
         if len(raw) == size and _HEX_DIGITS.fullmatch(raw):
             if not salt:
                 return Scheme(name)
-            raise Unusable(f"有盐值的 {size} 位十六进制哈希可能是 {name};salt=prefix、"
-                           f"{name};salt=suffix 或其他模板，无法确定；请用 password_scheme 列"
-                           "或 --password-scheme 声明方案后重新导入")
+            raise Unusable("hash.salted_hex", size=size, name=name)
     for name, matches in (("md5_crypt", md5_crypt.identify), ("bcrypt", _is_bcrypt),
                           ("pbkdf2", _is_pbkdf2)):
         if matches(raw):
             return Scheme(name)
-    raise Unusable("无法识别的密码哈希格式；请用 password_scheme 列或 --password-scheme 声明方案")
+    raise Unusable("hash.unknown_shape")
 
 
 def _is_bcrypt(raw: str) -> bool:
@@ -177,43 +174,43 @@ def _is_pbkdf2(raw: str) -> bool:
     return raw.startswith(("$pbkdf2$", "$pbkdf2-", "pbkdf2_", "pbkdf2:", "pbkdf2$"))
 
 
-def _convert(raw: str, salt: str, scheme: Scheme, notes: list[str]) -> str:
+def _convert(raw: str, salt: str, scheme: Scheme, notes: list[Notice]) -> str:
     if not raw:
-        raise Unusable("密码哈希为空")
+        raise Unusable("hash.empty")
     if scheme.name in HEX:
         return _hex(raw, salt, scheme, notes)
     if salt:
-        notes.append(f"password_salt 已忽略：方案 {scheme.name} 的盐值在哈希之中。")
+        notes.append(Notice("hash.salt_in_hash", name=scheme.name))
     if scheme.name == "md5_crypt":
         return _checked_form(raw, md5_crypt, "md5_crypt")
     if scheme.name == "bcrypt":
         if not _BCRYPT.fullmatch(raw):
-            raise Unusable("不符合声明的 bcrypt 格式（$2a$、$2b$ 或 $2y$）")
+            raise Unusable("hash.bcrypt_format")
         return _checked_form(raw, lh.Bcrypt72, "bcrypt")
     if raw.startswith("pbkdf2:") or raw.startswith("pbkdf2$"):
         return _werkzeug(raw, scheme)
     handler = next((h for h in _PBKDF2 if h.identify(raw)), None)
     if handler is None:
-        raise Unusable("不符合声明的 pbkdf2 格式（passlib、Django 或 Werkzeug 的写法）")
+        raise Unusable("hash.pbkdf2_format")
     return _checked_form(raw, handler, "pbkdf2")
 
 
-def _hex(raw: str, salt: str, scheme: Scheme, notes: list[str]) -> str:
+def _hex(raw: str, salt: str, scheme: Scheme, notes: list[Notice]) -> str:
     size = HEX[scheme.name]
     if len(raw) != size or not _HEX_DIGITS.fullmatch(raw):
-        raise Unusable(f"不符合声明的 {scheme.name} 格式（{size} 位十六进制）")
+        raise Unusable("hash.hex_format", name=scheme.name, size=size)
     if len(salt) > MAX_SALT:
-        raise Unusable(f"盐值超过 {MAX_SALT} 个字符")
+        raise Unusable("hash.salt_too_long", limit=MAX_SALT)
     try:
         salt.encode(scheme.encoding)
     except UnicodeEncodeError:
-        raise Unusable(f"盐值含有 {scheme.encoding} 无法表示的字符") from None
+        raise Unusable("hash.salt_encoding", encoding=scheme.encoding) from None
     if scheme.case != "any" and raw != (raw.upper() if scheme.case == "upper" else raw.lower()):
-        notes.append(f"密码哈希的大小写与声明的 case={scheme.case} 不符（比较时不区分大小写）。")
+        notes.append(Notice("hash.case", case=scheme.case))
     if salt and not scheme.salted:
-        notes.append(f"password_salt 已忽略：方案 {scheme.name} 未声明 salt 位置。")
+        notes.append(Notice("hash.salt_unplaced", name=scheme.name))
     elif scheme.salted and not salt:
-        notes.append("password_salt 为空：按空盐值计算。")
+        notes.append(Notice("hash.salt_empty"))
     return lh.hex_string(scheme.name, scheme.encoding, scheme.template,
                          salt if scheme.salted else "", raw.lower())
 
@@ -227,10 +224,10 @@ def _checked_form(raw: str, handler: Any, label: str) -> str:
     except (ValueError, TypeError):
         parsed = None
     if parsed is None or not parsed.checksum:  # a bare setting string has no checksum
-        raise Unusable(f"不符合声明的 {label} 格式")
+        raise Unusable("hash.format", scheme=label)
     if lh.too_costly(handler, parsed):
-        raise Unusable(f"{label} 的计算强度超过上限（bcrypt 代价 {lh.MAX_BCRYPT_COST}，"
-                       f"PBKDF2 {lh.MAX_PBKDF2_ITERATIONS} 次迭代）")
+        raise Unusable("hash.too_costly", scheme=label, cost=lh.MAX_BCRYPT_COST,
+                       iterations=lh.MAX_PBKDF2_ITERATIONS)
     return raw
 
 
@@ -242,24 +239,23 @@ def _werkzeug(raw: str, scheme: Scheme) -> str:
     parts = raw.split("$")
     method = parts[0].split(":")
     if len(parts) != 3 or len(method) > 3:
-        raise Unusable("不符合声明的 pbkdf2 格式（Werkzeug 写法）")
+        raise Unusable("hash.werkzeug_format")
     hash_name = method[1].lower() if len(method) > 1 else "sha256"
     handler = _WERKZEUG.get(hash_name)
     if handler is None:
-        raise Unusable(f"不支持的 Werkzeug PBKDF2 摘要算法 {hash_name[:10]}")
+        raise Unusable("hash.werkzeug_digest", digest=hash_name[:10])
     if len(method) == 3:
         if not method[2].isascii() or not method[2].isdigit():
-            raise Unusable("Werkzeug 写法中的迭代次数无效")
+            raise Unusable("hash.werkzeug_iterations")
         iterations = int(method[2])
     elif scheme.iterations:
         iterations = scheme.iterations
     else:
-        raise Unusable("Werkzeug 写法省略了迭代次数，而其默认值随版本而变（1000 至 1000000），"
-                       "无法确定；请声明 pbkdf2;iterations=N 后重新导入")
+        raise Unusable("hash.werkzeug_no_iterations")
     salt, checksum = parts[1].encode("utf-8"), parts[2]
     size = {"sha1": 20, "sha256": 32, "sha512": 64}[hash_name]
     if len(checksum) != size * 2 or not _HEX_DIGITS.fullmatch(checksum) or not salt:
-        raise Unusable("不符合声明的 pbkdf2 格式（Werkzeug 写法）")
+        raise Unusable("hash.werkzeug_format")
     ident = handler.ident.rstrip("$")
     stored = "$".join((ident, str(iterations), ab64_encode(salt).decode(),
                        ab64_encode(bytes.fromhex(checksum)).decode()))

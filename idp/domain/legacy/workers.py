@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeAlias
 from flask import Flask, current_app
 
 from . import rows as legacy_rows
-from ..errors import ValidationError, describe
+from ..errors import Notice, ValidationError
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # a row, the filed USCC index from the register, and the ``extra`` of its digest when the
 # parser is to compute it (None: the importer has it already)
 Item = tuple[dict[str, Any], "str | None", "str | None"]
-Result: TypeAlias = "legacy_rows.LegacyRow | str"  # the parsed row, or why it is rejected
+Result: TypeAlias = "legacy_rows.LegacyRow | Notice"  # the parsed row, or why it is rejected
 
 _CTX: legacy_rows.Context | None = None
 
@@ -34,7 +34,7 @@ def parse_all(ctx: legacy_rows.Context, items: list[Item]) -> list[Result]:
         try:
             parsed = legacy_rows.parse(row, ctx, filed)
         except ValidationError as exc:
-            out.append(describe(exc))
+            out.append(Notice.of(exc))
             continue
         if extra is not None:
             parsed.digest = legacy_rows.digest(row, ctx, extra)

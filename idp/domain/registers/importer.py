@@ -30,7 +30,7 @@ from ...services import services
 from ..identity import documents
 from . import rows as registers_rows
 from .. import transaction
-from ..errors import DomainError, ValidationError, describe
+from ..errors import DomainError, Notice, ValidationError
 from ..legacy.files import ENCODINGS, SeenIndex
 from ..models import AgencyFiling, Practitioner
 
@@ -40,11 +40,12 @@ HEADER = 0  # the row number given to problems of the header
 # the models are mapped to Tables
 TABLES = {"agencies": (cast(Table, AgencyFiling.__table__), "uscc_bidx"),
           "practitioners": (cast(Table, Practitioner.__table__), "id_number_bidx")}
-UNIQUE = {"key": {"agencies": "统一社会信用代码", "practitioners": "证件号码"},
-          "legacy_id": {"agencies": "网上申请账号"}}
+# what must be unique -> the field it is, by kind (its column label: ``registers_rows.LABELS``)
+UNIQUE = {"key": {"agencies": "uscc", "practitioners": "id_number"},
+          "legacy_id": {"agencies": "legacy_id"}}
 # (data row, field -> text, why unreadable)
 Record = tuple[int, "dict[str, str] | None", "ValidationError | None"]
-Issue = Callable[[int, str, str], None]  # issue(row, REJECTED or WARNING, reason)
+Issue = Callable[[int, str, Notice], None]  # issue(row, REJECTED or WARNING, reason)
 
 
 @dataclass
@@ -58,8 +59,8 @@ class ImportReport:
     warning_count: int = 0
     moved: int = 0  # legacy ids the file gives to another filing than the one holding them
     # (row, reason), kept only when no ``on_issue`` callback was given (tests, the demo)
-    rejected: list[tuple[int, str]] = field(default_factory=list)
-    warnings: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[tuple[int, Notice]] = field(default_factory=list)
+    warnings: list[tuple[int, Notice]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -67,18 +68,19 @@ class ImportReport:
 
 
 def import_file(path: str, kind: str, *, dry_run: bool = False, encoding: str = "utf-8-sig",
-                on_issue: Callable[[int, str, str], None] | None = None,
+                on_issue: Callable[[int, str, Notice], None] | None = None,
                 batch_size: int = BATCH) -> ImportReport:
     """Check the whole file, then (unless ``dry_run`` or a row was rejected) write it all.
-    Each problem goes to ``on_issue(row, "rejected"|"warning", reason)`` as it is found (row 0:
+    Each problem goes to ``on_issue(row, "rejected"|"warning", reason)`` as it is found, the
+    reason a ``Notice`` (its words: ``idp.messages.describe``) (row 0:
     the header); a file that cannot be read or lacks a required column raises DomainError."""
     if kind not in TABLES:
         raise DomainError("register.kind", "kind")
     if encoding not in ENCODINGS:
-        raise DomainError("import.encoding", "encoding", allowed=" 或 ".join(ENCODINGS))
+        raise DomainError("import.encoding", "encoding", choices=ENCODINGS)
     report = ImportReport(kind, dry_run)
 
-    def issue(row: int, what: str, reason: str) -> None:
+    def issue(row: int, what: str, reason: Notice) -> None:
         report.rejected_count += what == REJECTED
         report.warning_count += what == WARNING
         if on_issue:
@@ -131,7 +133,7 @@ def _records(path: str, kind: str, encoding: str, issue: Issue | None) -> Iterat
     """The file's records in order; the header is checked first (``registers_rows.header``);
     ignored columns are one warning (when ``issue`` is given: the first pass)."""
     def undecodable(code: str, **where: int) -> DomainError:
-        return DomainError(code, None, encoding=encoding, allowed=" 或 ".join(ENCODINGS), **where)
+        return DomainError(code, None, encoding=encoding, choices=ENCODINGS, **where)
     try:
         fh = open(path, newline="", encoding=encoding)  # strict: a wrong encoding is refused
     except OSError as exc:
@@ -148,7 +150,7 @@ def _records(path: str, kind: str, encoding: str, issue: Issue | None) -> Iterat
             raise DomainError("register.header_unreadable", reason=str(exc)) from None
         fields, ignored = registers_rows.header(kind, columns)
         if ignored and issue:
-            issue(HEADER, WARNING, f"未知的列已忽略：{'、'.join(ignored)}。")
+            issue(HEADER, WARNING, Notice("register.columns_ignored", columns=ignored))
         number = 0
         while True:
             try:
@@ -188,7 +190,7 @@ def _check(batch: list[Record], kind: str, today: dt.date, seen: SeenIndex, issu
         try:
             parsed[record[0]] = _parse(record, kind, today)
         except ValidationError as exc:
-            problems[record[0]] = describe(exc)
+            problems[record[0]] = Notice.of(exc)
     rows = parsed.values()
     earlier = seen.lines(f"{n}:{v}" for r in rows for n, v in r.unique.items())
     known = _known(kind, [r.bidx for r in rows])
@@ -203,7 +205,8 @@ def _check(batch: list[Record], kind: str, today: dt.date, seen: SeenIndex, issu
         repeat = next(((name, earlier.get(k) or taken.get(k)) for name, k in keys.items()
                        if k in earlier or k in taken), None)
         if repeat:
-            issue(number, REJECTED, f"{UNIQUE[repeat[0]][kind]}与第 {repeat[1]} 条记录重复。")
+            issue(number, REJECTED, Notice("register.repeated", first=repeat[1],
+                                           column=registers_rows.LABELS[UNIQUE[repeat[0]][kind]]))
             continue
         taken.update((k, number) for k in keys.values())
         if row.bidx in known:
@@ -212,7 +215,7 @@ def _check(batch: list[Record], kind: str, today: dt.date, seen: SeenIndex, issu
             report.created += 1
         if holders.get(row.unique.get("legacy_id", ""), row.bidx) != row.bidx:
             report.moved += 1
-            issue(number, WARNING, "网上申请账号原属登记簿中另一机构，导入后改归本条记录的机构。")
+            issue(number, WARNING, Notice("register.legacy_id_moved"))
     seen.add(taken)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from ...services import services
 from ..identity import documents, names
 from ..legacy.ids import account_key
-from ..errors import DomainError, ValidationError
+from ..errors import DomainError, Notice, ValidationError
 from .lookup import ID_INDEX, USCC_INDEX, uscc_index
 
 # field -> the registers' own headers accepted for it; the required fields of each kind first
@@ -54,7 +54,6 @@ LABELS = {"uscc": "统一社会信用代码", "name": "名称", "filed_on": "备
 ID_TYPE_NAMES = {**{k: k for k in documents.ID_TYPES},
                  **{label: k for k, label in documents.ID_TYPES.items()},
                  "身份证": "resident_id", "护照": "passport"}
-DATE_FORMATS = "YYYY-MM-DD、YYYY/MM/DD、YYYY.MM.DD、YYYY年M月D日或 YYYYMMDD"
 _DATE = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})|([0-9]{4})年([0-9]{1,2})月"
                    r"([0-9]{1,2})日|([0-9]{4})([0-9]{2})([0-9]{2})")
 NUMBER_LIMIT = 64  # filing_no, practitioner_no, legacy_account_key: String(64)
@@ -64,15 +63,18 @@ def _spelling(column: str) -> str:
     return unicodedata.normalize("NFKC", column or "").strip().casefold()
 
 
-def header(kind: str, columns: list[str]) -> tuple[dict[int, str], list[str]]:
-    """``({column position: field}, [ignored column names])`` of a file's header row."""
+def header(kind: str, columns: list[str]) -> tuple[dict[int, str], list[str | Notice]]:
+    """``({column position: field}, [ignored columns])`` of a file's header row: an ignored
+    column by its name, or, when it has none, by its position (a ``Notice``)."""
     aliases = {_spelling(a): f for f, names_ in COLUMNS[kind].items() for a in (f, *names_)}
     where: dict[str, str]
+    ignored: list[str | Notice]
     fields, ignored, where = {}, [], {}
     for position, column in enumerate(columns):
         field = aliases.get(_spelling(column))
         if field is None:
-            ignored.append(column.strip() or f"第 {position + 1} 列（无列名）")
+            ignored.append(column.strip() or Notice("register.unnamed_column",
+                                                    position=position + 1))
         elif field in where:
             raise DomainError("register.header_twice", first=where[field], second=column.strip(),
                               column_label=LABELS[field])
@@ -124,7 +126,7 @@ def parse(kind: str, row: Mapping[str, str | None], today: dt.date) -> Row:
             or ID_TYPE_NAMES.get(text["id_type"].casefold())
         if id_type is None:
             raise ValidationError("register.id_type", value=text["id_type"][:20],
-                                  allowed="、".join(documents.ID_TYPES.values()))
+                                  id_types=list(documents.ID_TYPES))
         values["id_number"] = documents.validate_id_number(id_type, text["id_number"],
                                                            today=today)
         bidx = services().blind_index(values["id_number"], ID_INDEX)
@@ -146,7 +148,7 @@ def _date(value: str, today: dt.date) -> dt.date | None:
         parts = parts[:1] + parts[2:] if len(parts) == 4 else parts  # drop the separator
         day = dt.date(*(int(p) for p in parts))
     except ValueError:
-        raise ValidationError("register.date_format", value=value[:20], formats=DATE_FORMATS) from None
+        raise ValidationError("register.date_format", value=value[:20]) from None
     if day > today:
         raise ValidationError("register.date_future", value=value[:20])
     return day
@@ -180,6 +182,6 @@ def _agency_uscc(value: str, today: dt.date) -> str | None:
 
 
 # the optional fields: field -> check(text, today) -> value stored (None when empty)
-_OPTIONAL = {"filed_on": _date, "filing_no": _number("备案号"),
-             "practitioner_no": _number("从业人员编号"), "legacy_id": _legacy_id,
+_OPTIONAL = {"filed_on": _date, "filing_no": _number(LABELS["filing_no"]),
+             "practitioner_no": _number(LABELS["practitioner_no"]), "legacy_id": _legacy_id,
              "agency_uscc": _agency_uscc}
