@@ -1,4 +1,5 @@
 """统一身份认证 — the OpenID Connect provider for trademark online services."""
+
 from __future__ import annotations
 
 import logging
@@ -16,12 +17,13 @@ def _database_uri(settings: Settings, instance_path: str) -> str:
     url = settings.database_url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
         os.makedirs(instance_path, exist_ok=True)
-        url = "sqlite:///" + os.path.join(instance_path, url[len("sqlite:///"):])
+        url = "sqlite:///" + os.path.join(instance_path, url[len("sqlite:///") :])
     return url
 
 
-def create_app(config: dict | None = None, *, clock=None, store=None, sender=None,
-               web: bool = True) -> Flask:
+def create_app(
+    config: dict | None = None, *, clock=None, store=None, sender=None, web: bool = True
+) -> Flask:
     """Build the IdP. ``config`` overrides settings (tests); adapters may be injected (tests).
 
     ``web=False`` builds the app of the batch commands (``idp registers import``, ``idp legacy
@@ -31,15 +33,19 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     """
     from .adapters.clock import SystemClock
     from .adapters.database import engine_options
+    from .domain import transaction  # noqa: F401  (its after-commit listeners)
     from .domain.accounts import passwords
     from .domain.crypto import FieldCipher
-    from .domain import transaction  # noqa: F401  (its after-commit listeners)
     from .extensions import db
     from .services import Services
 
     settings = load_settings(config)
-    app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder="web/templates",
-                static_folder="web/static" if web else None)
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder="web/templates",
+        static_folder="web/static" if web else None,
+    )
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=(uri := _database_uri(settings, app.instance_path)),
@@ -59,6 +65,7 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     if web:
         from .adapters.http import RequestsSender
         from .adapters.store import make_store
+
         store = store or make_store(settings.store_url, settings.store_prefix)
         sender = sender or RequestsSender()
     cipher = FieldCipher(settings.encryption_keys, settings.encryption_key_current)
@@ -67,9 +74,11 @@ def create_app(config: dict | None = None, *, clock=None, store=None, sender=Non
     if web:
         _wire_adapters(svc)
     app.extensions["idp"] = svc
-    passwords.configure(settings.passwords.argon2_time_cost,
-                        settings.passwords.argon2_memory_cost,
-                        settings.passwords.argon2_parallelism)
+    passwords.configure(
+        settings.passwords.argon2_time_cost,
+        settings.passwords.argon2_memory_cost,
+        settings.passwords.argon2_parallelism,
+    )
 
     db.init_app(app)
     if web:
@@ -91,6 +100,7 @@ def _add_web(app: Flask, settings: Settings) -> None:
     babel.init_app(app, locale_selector=select_locale)
     _trust_proxies(app, settings.proxy.trusted_hops)
     from flask_babel import get_locale
+
     app.jinja_env.globals["get_locale"] = get_locale
     create_server(app)
     web.register(app)
@@ -103,29 +113,33 @@ def _trust_proxies(app: Flask, hops: int) -> None:
     client). X-Forwarded-Host and -Port are never read: every URL derives from the issuer."""
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,
-                                x_prefix=0)
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0
+        )
 
 
 def _wire_adapters(svc) -> None:
     """The adapters the settings chose, behind the domain's ports (architecture: adapters/)."""
     from .adapters.captcha import make_captcha
+    from .adapters.dispatch import make_dispatch
     from .adapters.enterprise import make_enterprise_verifier
     from .adapters.files import make_file_store
-    from .adapters.dispatch import make_dispatch
     from .adapters.messaging import make_mail_sender, make_sms_sender
     from .adapters.realname import make_realname_verifier
     from .adapters.sessions import SessionStore
     from .domain.verification.codes import VerificationCodes
 
     settings, store, clock = svc.settings, svc.store, svc.clock
-    svc.sessions = SessionStore(store, clock, settings.session.idle_timeout,
-                                settings.session.absolute_timeout)
+    svc.sessions = SessionStore(
+        store, clock, settings.session.idle_timeout, settings.session.absolute_timeout
+    )
     svc.captcha = make_captcha(settings, store, clock)
     svc.realname = make_realname_verifier(settings)
     svc.enterprise = make_enterprise_verifier(settings)
     svc.sms = make_sms_sender(settings, store, clock)
     svc.mail = make_mail_sender(settings, store, clock)
-    svc.codes = VerificationCodes(store, clock, svc.sms, svc.mail, settings,
-                                  dispatch=make_dispatch(settings))
+    svc.codes = VerificationCodes(
+        store, clock, svc.sms, svc.mail, settings, dispatch=make_dispatch(settings)
+    )
     svc.files = make_file_store(settings)

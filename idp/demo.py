@@ -8,6 +8,7 @@ The legacy accounts of the legacy login paths (L1–L6, S2–S6) come from ``dem
 Idempotent: what already exists is left alone, so ``scripts/run`` can call it on every start.
 Refused when the settings say production — demo credentials must never reach production.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,15 +24,35 @@ from .messages import describe
 
 PASSWORD = DEMO_USER["password"]
 DEMO_HANDLERS = [  # natural persons, real-name verified, so they may be bound as handlers (P3)
-    {"name": "李四", "phone": "13800138001", "id_type": "resident_id",
-     "id_number": "110105198506120026", "email": "lisi@example.com"},
-    {"name": "王五", "phone": "13800138002", "id_type": "resident_id",
-     "id_number": "110105199003070033", "email": "wangwu@example.com"},
+    {
+        "name": "李四",
+        "phone": "13800138001",
+        "id_type": "resident_id",
+        "id_number": "110105198506120026",
+        "email": "lisi@example.com",
+    },
+    {
+        "name": "王五",
+        "phone": "13800138002",
+        "id_type": "resident_id",
+        "id_number": "110105199003070033",
+        "email": "wangwu@example.com",
+    },
 ]
-DEMO_LEGAL = {"name": "北京示例科技有限公司", "uscc": "9111010870000001XH", "handler": "13800138001",
-              "phone": "13800138010", "email": "office@example-tech.cn"}
-DEMO_AGENCY = {"name": "北京示例商标代理有限公司", "uscc": "911101057000000286",
-               "handler": "13800138002", "phone": "13800138020", "email": "tm@example-agency.cn"}
+DEMO_LEGAL = {
+    "name": "北京示例科技有限公司",
+    "uscc": "9111010870000001XH",
+    "handler": "13800138001",
+    "phone": "13800138010",
+    "email": "office@example-tech.cn",
+}
+DEMO_AGENCY = {
+    "name": "北京示例商标代理有限公司",
+    "uscc": "911101057000000286",
+    "handler": "13800138002",
+    "phone": "13800138020",
+    "email": "tm@example-agency.cn",
+}
 DEMO_REPRESENTATIVE = ("赵六", "110105197001010011")  # legal representative of both
 SAMPLE_BASE = "http://127.0.0.1:5001"
 DEMO_CLIENTS = [
@@ -90,19 +111,24 @@ def _seed_registers() -> list[str]:
     """Y1/Y2: the demo agency on the filing register, 王五 a practitioner of it (CSV import)."""
     from .domain.accounts import users as accounts
     from .domain.registers import lookup as registers
+
     done = []
     if registers.filing_for(registers.uscc_index(DEMO_AGENCY["uscc"])) is None:
-        done += import_register_row("agencies", f"{DEMO_AGENCY['uscc']},{DEMO_AGENCY['name']},"
-                                                "2020-01-01")
+        done += import_register_row(
+            "agencies", f"{DEMO_AGENCY['uscc']},{DEMO_AGENCY['name']},2020-01-01"
+        )
     if registers.practitioner_for(accounts.id_number_index(DEMO_HANDLERS[1]["id_number"])) is None:
-        done += import_register_row("practitioners", f"王五,resident_id,"
-                                    f"{DEMO_HANDLERS[1]['id_number']},{DEMO_AGENCY['uscc']}")
+        done += import_register_row(
+            "practitioners",
+            f"王五,resident_id,{DEMO_HANDLERS[1]['id_number']},{DEMO_AGENCY['uscc']}",
+        )
     return done
 
 
 def _seed_handlers() -> list[str]:
     from .domain.accounts import users as accounts
     from .extensions import db
+
     done = []
     for spec in DEMO_HANDLERS:
         if accounts.find_by_login(spec["phone"]) is None:
@@ -116,20 +142,37 @@ def _seed_handlers() -> list[str]:
 def _seed_organisation(spec: dict, kind: str) -> list[str]:
     """The organisation (if missing) and its handler's binding (if missing)."""
     from .domain.accounts import users as accounts
-    from .domain.organisations import handlers, registration as organisations
+    from .domain.organisations import handlers
+    from .domain.organisations import registration as organisations
+
     done = []
     org = organisations.find_by_uscc(spec["uscc"], kind)
     if org is None:
-        register = (organisations.register_legal_person if kind == "legal"
-                    else organisations.register_agency)
+        register = (
+            organisations.register_legal_person
+            if kind == "legal"
+            else organisations.register_agency
+        )
         name, number = DEMO_REPRESENTATIVE
-        org = register(category="enterprise", name=spec["name"], uscc=spec["uscc"],
-                       representative=organisations.Representative(
-                           name=name, id_type="resident_id", id_number=number,
-                           valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2040, 1, 1)),
-                       contact=organisations.Contact(
-                           password=PASSWORD, phone=spec["phone"], email=spec["email"],
-                           phone_verified=True, email_verified=True))
+        org = register(
+            category="enterprise",
+            name=spec["name"],
+            uscc=spec["uscc"],
+            representative=organisations.Representative(
+                name=name,
+                id_type="resident_id",
+                id_number=number,
+                valid_from=dt.date(2020, 1, 1),
+                valid_to=dt.date(2040, 1, 1),
+            ),
+            contact=organisations.Contact(
+                password=PASSWORD,
+                phone=spec["phone"],
+                email=spec["email"],
+                phone_verified=True,
+                email_verified=True,
+            ),
+        )
         done.append(f"{kind} {spec['name']} (USCC {spec['uscc']})")
     handler = accounts.find_by_login(spec["handler"])
     bound = {b.organisation_id for b in handlers.organisations_for_handler(handler, kind=kind)}
@@ -142,6 +185,7 @@ def _seed_organisation(spec: dict, kind: str) -> list[str]:
 def credentials() -> list[str]:
     """What to type on the login page, one line per account (README: Journeys to try)."""
     from . import demo_legacy
+
     lisi, wangwu = DEMO_HANDLERS
     return [
         f"自然人 张三: mobile {DEMO_USER['phone']} or ID {DEMO_USER['id_number']}, password {PASSWORD}",
@@ -165,6 +209,7 @@ def demo_cli():
 @with_appcontext
 def demo_seed():
     from .domain.errors import DomainError
+
     try:
         created = seed()
     except DomainError as exc:
@@ -174,10 +219,14 @@ def demo_seed():
         click.echo(f"created {line}")
     if not created:
         click.echo("demo data already present; nothing changed")
-    click.echo(f"demo user: phone {DEMO_USER['phone']}  password {DEMO_USER['password']}  "
-               f"(resident ID {DEMO_USER['id_number']})")
+    click.echo(
+        f"demo user: phone {DEMO_USER['phone']}  password {DEMO_USER['password']}  "
+        f"(resident ID {DEMO_USER['id_number']})"
+    )
     for line in credentials():
         click.echo(f"login {line}")
     for spec in DEMO_CLIENTS:
-        click.echo(f"client {spec['client_id']}: secret {spec['secret']}  "
-                   f"redirect_uri {spec['redirect_uris'][0]}")
+        click.echo(
+            f"client {spec['client_id']}: secret {spec['secret']}  "
+            f"redirect_uri {spec['redirect_uris'][0]}"
+        )

@@ -1,6 +1,7 @@
 """What the demo data of ``demo`` and ``demo_legacy`` share: the demo user 张三, whom a legacy
 account is linked to (L6), and the way both fill the registers (Y1, Y2): one CSV row through
 ``registers_import.import_file``, as an operator imports."""
+
 from __future__ import annotations
 
 import os
@@ -15,14 +16,17 @@ DEMO_USER = {
     "email": "zhangsan@example.com",
 }
 
-REGISTER_HEADERS = {"agencies": "uscc,name,filed_on",
-                    "practitioners": "name,id_type,id_number,agency_uscc"}
+REGISTER_HEADERS = {
+    "agencies": "uscc,name,filed_on",
+    "practitioners": "name,id_type,id_number,agency_uscc",
+}
 
 
 def import_register_row(kind: str, row: str) -> list[str]:
     """One CSV row into a register through ``registers_import.import_file``, as an operator
     imports."""
     from .domain.registers import importer as registers_import
+
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, f"{kind}.csv")
         with open(path, "w", encoding="utf-8") as fh:

@@ -5,6 +5,7 @@ batch command's app (``create_app(web=False)``: the database and the services on
 imports Flask-Migrate and Alembic, Flask-WTF or Flask-Babel (issue 9: the register import's
 peak memory is mostly the libraries loaded before its first row).
 """
+
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
@@ -18,16 +19,19 @@ db = SQLAlchemy(model_class=Base)
 
 def _migrate():
     from flask_migrate import Migrate
+
     return Migrate()
 
 
 def _csrf():
     from flask_wtf import CSRFProtect
+
     return CSRFProtect()
 
 
 def _babel():
     from flask_babel import Babel
+
     return Babel()
 
 

@@ -8,6 +8,7 @@ The batch commands' app (``create_app(web=False)``) has settings, clock and ciph
 web-only fields (store, sender, sessions, captcha, verifiers, senders, codes, files) stay None,
 and reading one there raises ``NotWired`` naming it instead of failing later on ``None``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,8 +19,18 @@ from flask import current_app
 from .config import Settings
 from .domain import purposes
 from .domain.crypto import FieldCipher, keyed_digest
-from .domain.ports import (Captcha, Clock, Codes, EnterpriseVerifier, FileStore, MailSender,
-                           RealNameVerifier, Sender, SmsSender, Store)
+from .domain.ports import (
+    Captcha,
+    Clock,
+    Codes,
+    EnterpriseVerifier,
+    FileStore,
+    MailSender,
+    RealNameVerifier,
+    Sender,
+    SmsSender,
+    Store,
+)
 
 if TYPE_CHECKING:
     from .adapters.sessions import SessionStore  # noqa: F401 (named as a string below)
@@ -47,8 +58,10 @@ class WebOnly(Generic[T]):
             return self
         value = obj.__dict__.get(self.name)
         if value is None:
-            raise NotWired(f"services().{self.name} is wired only in the web app; the batch "
-                           "commands' app (create_app(web=False)) has none")
+            raise NotWired(
+                f"services().{self.name} is wired only in the web app; the batch "
+                "commands' app (create_app(web=False)) has none"
+            )
         return value
 
     def __set__(self, obj: Services, value: T | None) -> None:
@@ -82,8 +95,9 @@ class Services:
         return keyed_digest(self.settings.secrets.blind_index_key, value, purpose)
 
     def client_secret_digest(self, secret: str) -> str:
-        return keyed_digest(self.settings.secrets.client_secret_pepper, secret,
-                            purposes.CLIENT_SECRET)
+        return keyed_digest(
+            self.settings.secrets.client_secret_pepper, secret, purposes.CLIENT_SECRET
+        )
 
     def now(self) -> int:
         return int(self.clock.now())

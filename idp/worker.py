@@ -3,6 +3,7 @@
 One daemon thread per process; several processes share the work safely because taking a job
 is an atomic ``zrem`` in the store.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,6 +18,7 @@ def run_pass(app) -> None:
     """One pass is one transaction, like a request (``idp.domain.transaction``)."""
     from .domain import transaction
     from .protocol import logout
+
     with app.app_context():
         try:
             logout.sweep_expired_sessions()

@@ -9,6 +9,7 @@ of the re-run. The database is dropped at the end unless ``--keep``.
 Passwords are not verified by the import, so a handful of precomputed hashes (``HASHES``) is
 reused across the rows: computing a million bcrypt hashes would take hours.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,15 +23,37 @@ import tempfile
 import time
 
 PW = "OldPass#2019"
-COLUMNS = ("legacy_id", "type", "name", "registered_at", "password_hash", "password_salt",
-           "password_scheme", "id_type", "id_number", "uscc", "filed_uscc", "mobile", "email",
-           "province", "city", "county", "street", "postal_code", "designated")
+COLUMNS = (
+    "legacy_id",
+    "type",
+    "name",
+    "registered_at",
+    "password_hash",
+    "password_salt",
+    "password_scheme",
+    "id_type",
+    "id_number",
+    "uscc",
+    "filed_uscc",
+    "mobile",
+    "email",
+    "province",
+    "city",
+    "county",
+    "street",
+    "postal_code",
+    "designated",
+)
 TYPES = ("natural", "自然人", "legal", "法人", "agency", "代理机构", "simple", "简易用户")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"
-TIMES = ("{y}-{m:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}", "{y}/{m}/{d} {h}:{mi:02d}:{s:02d}",
-         "{y}-{m:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}.0", "{y}年{m}月{d}日",
-         "{y}-{m:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}+08:00")
+TIMES = (
+    "{y}-{m:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}",
+    "{y}/{m}/{d} {h}:{mi:02d}:{s:02d}",
+    "{y}-{m:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}.0",
+    "{y}年{m}月{d}日",
+    "{y}-{m:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}+08:00",
+)
 
 
 def hashes() -> list[tuple[str, str, str, str]]:
@@ -38,6 +61,7 @@ def hashes() -> list[tuple[str, str, str, str]]:
     import knows (docs/legacy.md "Password schemes"), declared or left to the shape. The one
     list to extend when a new legacy scheme is supported."""
     from passlib import hash as ph
+
     salt, gbk = "s@lt-盐", "密码" + PW
     return [
         ("md5", hashlib.md5(PW.encode()).hexdigest(), "", ""),
@@ -47,10 +71,18 @@ def hashes() -> list[tuple[str, str, str, str]]:
         ("sha512", hashlib.sha512(PW.encode()).hexdigest(), "", "sha512"),
         ("sha1-prefix", hashlib.sha1((salt + PW).encode()).hexdigest(), salt, "sha1;salt=prefix"),
         ("sha1-suffix", hashlib.sha1((PW + salt).encode()).hexdigest(), salt, "sha1;salt=suffix"),
-        ("sha256-prefix", hashlib.sha256((salt + PW).encode()).hexdigest(), salt,
-         "sha256;salt=prefix"),
-        ("md5-template", hashlib.md5(f"{salt}:{PW}".encode()).hexdigest(), salt,
-         "md5;salt={salt}:{password}"),
+        (
+            "sha256-prefix",
+            hashlib.sha256((salt + PW).encode()).hexdigest(),
+            salt,
+            "sha256;salt=prefix",
+        ),
+        (
+            "md5-template",
+            hashlib.md5(f"{salt}:{PW}".encode()).hexdigest(),
+            salt,
+            "md5;salt={salt}:{password}",
+        ),
         ("md5-gbk", hashlib.md5(gbk.encode("gbk")).hexdigest(), "", "md5;encoding=gbk"),
         ("salted-undeclared", hashlib.md5((salt + PW).encode()).hexdigest(), salt, ""),  # ambiguous
         ("md5_crypt", ph.md5_crypt.hash(PW), "", ""),
@@ -62,12 +94,14 @@ def hashes() -> list[tuple[str, str, str, str]]:
 
 def _resident_id(n: int) -> str:
     from idp.domain.identity.documents import resident_id_check_char
+
     first = f"1101{n % 100:02d}{1950 + n % 50}{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
     return first + resident_id_check_char(first)
 
 
 def _uscc(n: int) -> str:
     from idp.domain.identity.identifiers import gb11714_check, gb32100_check
+
     body = f"{n % 100_000_000:08d}"
     code = "91110000" + body + gb11714_check(body)
     return code + gb32100_check(code)
@@ -76,15 +110,25 @@ def _uscc(n: int) -> str:
 def row(n: int, shapes: list) -> dict:
     """Row ``n`` of the export; every type, shape and kind of dirt recurs at its own period."""
     kind = TYPES[n % len(TYPES)]
-    english = kind if kind.isascii() else {"自然人": "natural", "法人": "legal",
-                                           "代理机构": "agency", "简易用户": "simple"}[kind]
+    english = (
+        kind
+        if kind.isascii()
+        else {"自然人": "natural", "法人": "legal", "代理机构": "agency", "简易用户": "simple"}[
+            kind
+        ]
+    )
     _, password_hash, salt, scheme = shapes[n % len(shapes)]
     y, m, d = 2005 + n % 20, 1 + n % 12, 1 + n % 28
     when = TIMES[n % len(TIMES)].format(y=y, m=m, d=d, h=n % 24, mi=n % 60, s=(n * 7) % 60)
     person = SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)] + GIVEN[n // 7 % len(GIVEN)]
-    out = {"legacy_id": f"User{n:07d}" if n % 3 else f"u{n}@legacy", "type": kind,
-           "registered_at": when if n % 97 else str(1100000000 + n),
-           "password_hash": password_hash, "password_salt": salt, "password_scheme": scheme}
+    out = {
+        "legacy_id": f"User{n:07d}" if n % 3 else f"u{n}@legacy",
+        "type": kind,
+        "registered_at": when if n % 97 else str(1100000000 + n),
+        "password_hash": password_hash,
+        "password_salt": salt,
+        "password_scheme": scheme,
+    }
     if english in ("natural", "simple"):
         out["name"] = person
         number = _resident_id(n)
@@ -102,8 +146,13 @@ def row(n: int, shapes: list) -> dict:
     if n % 4 == 0:
         out["email"] = f"user{n}@example.com" if n % 60 else "not-an-email"
     if n % 5 == 0:
-        out.update(province="北京市", city="北京市", county="海淀区",
-                   street=f"学院路{n % 300}号", postal_code="100083")
+        out.update(
+            province="北京市",
+            city="北京市",
+            county="海淀区",
+            street=f"学院路{n % 300}号",
+            postal_code="100083",
+        )
     out["designated"] = ("1", "0", "", "是")[n % 4]
     return out
 
@@ -157,8 +206,13 @@ def run_import(path: str, env: dict, log: str, args: list[str]) -> dict:
     peak = [0, 0]
     started = time.perf_counter()
     with open(log, "w") as err, tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen([*idp.split(), "legacy", "import", path, *args], env=env,
-                                stdout=out, stderr=err, text=True)
+        proc = subprocess.Popen(
+            [*idp.split(), "legacy", "import", path, *args],
+            env=env,
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
         while proc.poll() is None:  # not reaped yet: wait4 below gets its rusage
             rss, pss = _memory(proc.pid)
             peak = [max(peak[0], rss), max(peak[1], pss)]
@@ -171,15 +225,23 @@ def run_import(path: str, env: dict, log: str, args: list[str]) -> dict:
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"bench-legacy: the import failed (exit {status}); see {log}")
-    return dict(seconds=seconds, cpu=usage.ru_utime + usage.ru_stime, maxrss=usage.ru_maxrss,
-                rss=peak[0], pss=peak[1], summary=summary)
+    return dict(
+        seconds=seconds,
+        cpu=usage.ru_utime + usage.ru_stime,
+        maxrss=usage.ru_maxrss,
+        rss=peak[0],
+        pss=peak[1],
+        summary=summary,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("rows", nargs="?", type=int, default=1_000_000)
-    parser.add_argument("--pg-url", default=os.environ.get(
-        "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"))
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"),
+    )
     parser.add_argument("--database", default="idp_bench_legacy")
     parser.add_argument("--keep", action="store_true", help="keep the database and the files")
     args, args.import_args = parser.parse_known_args()  # the rest goes to idp legacy import
@@ -190,26 +252,38 @@ def main() -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{args.database}"'))
     work = tempfile.mkdtemp(prefix="idp-bench-legacy-")
-    env = {**os.environ, "IDP_ENV": "development",
-           "IDP_DATABASE_URL": f"{args.pg_url}/{args.database}"}
+    env = {
+        **os.environ,
+        "IDP_ENV": "development",
+        "IDP_DATABASE_URL": f"{args.pg_url}/{args.database}",
+    }
     try:
-        subprocess.run([os.path.join(os.path.dirname(sys.executable), "idp"), "db", "upgrade"],
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            [os.path.join(os.path.dirname(sys.executable), "idp"), "db", "upgrade"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         path = os.path.join(work, "export.csv")
         started = time.perf_counter()
         generate(path, args.rows)
-        print(f"generated {args.rows} rows ({os.path.getsize(path) / 2**20:.0f} MiB) in "
-              f"{time.perf_counter() - started:.0f} s; {os.cpu_count()} cores; load average "
-              f"{os.getloadavg()[0]:.1f}; idp legacy import {' '.join(args.import_args)}",
-              flush=True)
+        print(
+            f"generated {args.rows} rows ({os.path.getsize(path) / 2**20:.0f} MiB) in "
+            f"{time.perf_counter() - started:.0f} s; {os.cpu_count()} cores; load average "
+            f"{os.getloadavg()[0]:.1f}; idp legacy import {' '.join(args.import_args)}",
+            flush=True,
+        )
         for label in ("first run", "re-run"):
             m = run_import(path, env, os.path.join(work, f"{label}.log"), args.import_args)
             found = re.search(r"读取 (\d+)", m["summary"])
             read = int(found.group(1)) if found else 0
-            print(f"{label:9}: {read / m['seconds']:7,.0f} rows/s {m['seconds']:6.1f} s "
-                  f"(CPU {m['cpu']:5.1f} s)  peak RSS {m['maxrss'] / 1024:4.0f} MiB, all "
-                  f"processes RSS {m['rss'] / 1024:4.0f} MiB PSS {m['pss'] / 1024:4.0f} MiB"
-                  f"\n           {m['summary']}", flush=True)
+            print(
+                f"{label:9}: {read / m['seconds']:7,.0f} rows/s {m['seconds']:6.1f} s "
+                f"(CPU {m['cpu']:5.1f} s)  peak RSS {m['maxrss'] / 1024:4.0f} MiB, all "
+                f"processes RSS {m['rss'] / 1024:4.0f} MiB PSS {m['pss'] / 1024:4.0f} MiB"
+                f"\n           {m['summary']}",
+                flush=True,
+            )
     finally:
         if args.keep:
             print(f"kept database {args.database} and {work}")

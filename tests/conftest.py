@@ -8,6 +8,7 @@ Back ends are chosen by the environment (``scripts/test`` sets them):
   is deleted after every test; otherwise the in-process store.
 The schema comes from the real migrations. Tables are emptied after every test.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,15 @@ from idp import create_app
 from idp.adapters.clock import SettableClock
 from idp.adapters.store import MemoryStore, RedisStore
 from keypool import KeyPool, PrimedJwk
-from support import (Browser, RelyingParty, RequestClient, TEST_SETTINGS, TemplateCache,
-                     make_relying_party, make_user)
+from support import (
+    TEST_SETTINGS,
+    Browser,
+    RelyingParty,
+    RequestClient,
+    TemplateCache,
+    make_relying_party,
+    make_user,
+)
 
 BACKEND_DB = os.environ.get("IDP_TEST_DATABASE", "sqlite")
 BACKEND_STORE = os.environ.get("IDP_TEST_STORE", "memory")
@@ -50,8 +58,19 @@ def _drop_database_later(name: str) -> None:
     """Drop the run's database in a child that outlives the run: DROP DATABASE waits for a
     checkpoint (every dirty page of the server written out), minutes on a busy disk, and
     nothing after the last test needs to wait for it (the shell starts it and returns)."""
-    subprocess.run(["sh", "-c", '"$0" -c "$1" "$2" "$3" </dev/null >/dev/null 2>&1 &',
-                    sys.executable, _DROP, PG_URL, name], check=True, start_new_session=True)
+    subprocess.run(
+        [
+            "sh",
+            "-c",
+            '"$0" -c "$1" "$2" "$3" </dev/null >/dev/null 2>&1 &',
+            sys.executable,
+            _DROP,
+            PG_URL,
+            name,
+        ],
+        check=True,
+        start_new_session=True,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -83,9 +102,11 @@ def store_prefix():
 @pytest.fixture(scope="session")
 def _migrated(database_url, store_prefix):
     from flask_migrate import upgrade
+
     app = create_app({**TEST_SETTINGS, "database_url": database_url}, store=MemoryStore())
     with app.app_context():
         from idp.extensions import db
+
         upgrade()
         db.engine.dispose()
     return True
@@ -122,6 +143,7 @@ def store(clock, store_prefix):
 @pytest.fixture
 def sender():
     from support import RecordingSender
+
     return RecordingSender()
 
 
@@ -132,10 +154,20 @@ def settings_overrides():
 
 
 @pytest.fixture
-def app(_migrated, database_url, clock, store, sender, settings_overrides, key_pool,
-        template_cache, monkeypatch):
+def app(
+    _migrated,
+    database_url,
+    clock,
+    store,
+    sender,
+    settings_overrides,
+    key_pool,
+    template_cache,
+    monkeypatch,
+):
     from idp.extensions import db
     from idp.protocol import keys
+
     monkeypatch.setattr(keys, "jwk", PrimedJwk(key_pool))
     config = {**TEST_SETTINGS, "database_url": database_url}
     for key, value in settings_overrides.items():
@@ -159,7 +191,8 @@ def app(_migrated, database_url, clock, store, sender, settings_overrides, key_p
 # every sequence of the schema back to 1 (setval is not transactional, and cheap)
 _RESTART_SEQUENCES = text(
     "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-    " WHERE c.relkind = 'S' AND n.nspname = current_schema()")
+    " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+)
 
 
 def _empty_tables(db) -> None:

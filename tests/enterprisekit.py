@@ -1,5 +1,6 @@
 """Enterprise verification in tests (R2): the app's verifier swapped for a local one that lists
 the records it knows or is down, and an organisation as it was before the check existed."""
+
 from __future__ import annotations
 
 from idp.adapters.enterprise import LocalEnterpriseVerifier
@@ -12,7 +13,8 @@ from idp.services import services
 def register_knows(*records: tuple[str, str, str, str]) -> None:
     """Only these (uscc, name, rep_name, rep_id_number) match from now on; the rest: no match."""
     services().enterprise = LocalEnterpriseVerifier(
-        {(documents.normalize(u), n, r, documents.normalize(i)) for u, n, r, i in records})
+        {(documents.normalize(u), n, r, documents.normalize(i)) for u, n, r, i in records}
+    )
 
 
 def register_down() -> None:

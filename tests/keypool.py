@@ -14,6 +14,7 @@ request; every test's app loads the same pooled keys, so ``import_key`` of a PEM
 the key it loaded for that exact text and those exact parameters (keys loaded from a JWK dict,
 the public halves, are cheap and always imported afresh).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -69,6 +70,7 @@ class PrimedJwk:
     def generate_key(self, key_type, crv_or_size=None, parameters=None, **kw):
         def make():
             return jwk.generate_key(key_type, crv_or_size, parameters=parameters, **kw)
+
         spec = (key_type, crv_or_size, (parameters or {}).get("alg"))
         index = self._served[spec]
         self._served[spec] += 1

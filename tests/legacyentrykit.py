@@ -2,6 +2,7 @@
 of the legacy login"): ``build(entry, situation)`` stores the legacy accounts (and registers,
 users, links) the situation needs and returns what to type at that entry. Shared by the domain
 test and the login-page test of the table."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,15 +10,21 @@ from dataclasses import dataclass
 
 import orgkit
 from idp.domain.legacy import link as legacy_link
-from idp.domain.organisations import registration as organisations
 from idp.domain.models import User
 from idp.domain.models.user import DEACTIVATED, PENDING_REVIEW
+from idp.domain.organisations import registration as organisations
 from idp.extensions import db
 from legacykit import BEIJING, LEGACY_PASSWORD, make_legacy_account
-from orgsupplementkit import (AGENCY_NAME, FILED_USCC, PROFILE_USCC, USCC, agency_legacy,
-                              legal_legacy)
-from support import make_user
+from orgsupplementkit import (
+    AGENCY_NAME,
+    FILED_USCC,
+    PROFILE_USCC,
+    USCC,
+    agency_legacy,
+    legal_legacy,
+)
 from supplementkit import ID_NUMBER, natural_legacy
+from support import make_user
 
 OTHER_PASSWORD = "Other-legacy-9"
 LATE = dt.datetime(2025, 9, 1, tzinfo=BEIJING)
@@ -47,18 +54,24 @@ def _sibling(entry: str, designated: bool | None, password: str = LEGACY_PASSWOR
     """Another legacy account of the same person or organisation (L4), registered later."""
     later = dt.datetime(2021, 1, 1, tzinfo=BEIJING)
     if entry == "personal":
-        return natural_legacy(account="L0002", kind="simple", designated=designated,
-                              password=password, registered_at=later)
+        return natural_legacy(
+            account="L0002",
+            kind="simple",
+            designated=designated,
+            password=password,
+            registered_at=later,
+        )
     if entry == "legal":
-        return legal_legacy("F0009", designated=designated, password=password,
-                            registered_at=later)
-    return agency_legacy("A0009", filed=False, designated=designated, password=password,
-                         registered_at=later)
+        return legal_legacy("F0009", designated=designated, password=password, registered_at=later)
+    return agency_legacy(
+        "A0009", filed=False, designated=designated, password=password, registered_at=later
+    )
 
 
 def organisation_user(kind: str, code: str) -> User:
-    register = organisations.register_agency if kind == "agency" \
-        else organisations.register_legal_person
+    register = (
+        organisations.register_agency if kind == "agency" else organisations.register_legal_person
+    )
     org = register(**orgkit.legal_kwargs(code))
     return db.session.get(User, org.user_id)
 

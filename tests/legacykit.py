@@ -5,6 +5,7 @@ and masked (D5) under the same purposes as users, organisations and the register
 password in a legacy format (``fmt``: "md5" = unsalted hex MD5, "md5_crypt"; anything else is
 taken as already-stored argon2id) so the first legacy login exercises the rehash (L1).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,9 +13,9 @@ import hashlib
 
 from passlib.hash import hex_md5, md5_crypt
 
+from idp.domain.accounts import passwords
 from idp.domain.identity import documents
 from idp.domain.legacy import login as legacy
-from idp.domain.accounts import passwords
 from idp.domain.models import LegacyAccount
 from idp.domain.models._types import from_timestamp
 from idp.domain.registers.lookup import ID_INDEX, USCC_INDEX, uscc_index
@@ -34,22 +35,39 @@ def _hash(password: str, fmt: str) -> str:
     return passwords.hash_password(password)
 
 
-def make_legacy_account(account: str = "L0001", kind: str = "natural", name: str = "张三",
-                        id_type: str | None = "resident_id", id_number: str | None = None,
-                        uscc: str | None = None, filed_uscc: str | None = None,
-                        mobile: str | None = None, email: str | None = None,
-                        password: str = LEGACY_PASSWORD,
-                        registered_at: dt.datetime = REGISTERED, designated: bool | None = None,
-                        fmt: str = "md5") -> LegacyAccount:
+def make_legacy_account(
+    account: str = "L0001",
+    kind: str = "natural",
+    name: str = "张三",
+    id_type: str | None = "resident_id",
+    id_number: str | None = None,
+    uscc: str | None = None,
+    filed_uscc: str | None = None,
+    mobile: str | None = None,
+    email: str | None = None,
+    password: str = LEGACY_PASSWORD,
+    registered_at: dt.datetime = REGISTERED,
+    designated: bool | None = None,
+    fmt: str = "md5",
+) -> LegacyAccount:
     """One committed legacy account; ``filed_uscc`` is the agency-filing USCC (agency entry)."""
     svc = services()
     now = from_timestamp(svc.clock.now())
     row = LegacyAccount(
-        account=account, account_key=legacy.account_key(account), kind=kind, name=name,
-        id_type=id_type if id_number else None, phone=mobile, email=email,
-        registered_at=registered_at, password_hash=_hash(password, fmt), designated=designated,
+        account=account,
+        account_key=legacy.account_key(account),
+        kind=kind,
+        name=name,
+        id_type=id_type if id_number else None,
+        phone=mobile,
+        email=email,
+        registered_at=registered_at,
+        password_hash=_hash(password, fmt),
+        designated=designated,
         row_digest=hashlib.sha256(f"{account}|{kind}|{name}".encode()).hexdigest(),
-        imported_at=now, updated_at=now)
+        imported_at=now,
+        updated_at=now,
+    )
     if id_number:
         number = documents.normalize(id_number)
         row.id_number_enc = svc.cipher.encrypt(number, ID_INDEX)

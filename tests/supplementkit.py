@@ -1,6 +1,7 @@
 """Helpers for the legacy login and supplementation tests (S1–S8): a natural-person legacy
 account, the 历史账号 login through the page, and the supplementation form with its codes read
 from the outbox adapters — as a browser without JavaScript does it."""
+
 from __future__ import annotations
 
 import re
@@ -23,23 +24,41 @@ def natural_legacy(**kw):
     return make_legacy_account(**kw)
 
 
-def legacy_login(http, account: str = "L0001", password: str = LEGACY_PASSWORD,
-                 url: str = "/login", entry: str = "personal", **extra):
+def legacy_login(
+    http,
+    account: str = "L0001",
+    password: str = LEGACY_PASSWORD,
+    url: str = "/login",
+    entry: str = "personal",
+    **extra,
+):
     """Post the 历史账号 form of ``url`` (the personal center's or an interaction's login page)."""
     query = {"method": "legacy", **({"entry": entry} if entry != "personal" else {})}
     page = http.get(url, query_string=query)
     action, hidden = form_fields(page.get_data(as_text=True))
-    return http.post(action, data={**hidden, "identifier": account, "password": password,
-                                   **extra})
+    return http.post(action, data={**hidden, "identifier": account, "password": password, **extra})
 
 
 def completion(**changes) -> dict:
     """The fields the prefilled page does not hold yet (validity, address codes, password,
     agreement), plus changes."""
-    data = dict(id_type="resident_id", name="李四", id_number=ID_NUMBER, valid_from="2020-01-01",
-                valid_to="2040-01-01", province="110000", city="110100", county="110105",
-                street="朝阳路 1 号", postal_code="100020", email=EMAIL, phone=MOBILE,
-                password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, agreed="y")
+    data = dict(
+        id_type="resident_id",
+        name="李四",
+        id_number=ID_NUMBER,
+        valid_from="2020-01-01",
+        valid_to="2040-01-01",
+        province="110000",
+        city="110100",
+        county="110105",
+        street="朝阳路 1 号",
+        postal_code="100020",
+        email=EMAIL,
+        phone=MOBILE,
+        password=NEW_PASSWORD,
+        password_confirm=NEW_PASSWORD,
+        agreed="y",
+    )
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -50,8 +69,9 @@ def csrf(http, page_url: str) -> str:
 
 def send(http, page_url: str, channel: str, data: dict) -> str:
     """Press a send-code button of the supplementation page; return the code that was sent."""
-    response = http.post(f"{page_url}/codes/{channel}",
-                         data={**data, "csrf_token": csrf(http, page_url)})
+    response = http.post(
+        f"{page_url}/codes/{channel}", data={**data, "csrf_token": csrf(http, page_url)}
+    )
     assert response.status_code == 200 and "验证码已发送" in response.get_data(as_text=True)
     if channel == "sms":
         return services().sms.outbox.latest()[0]["params"]["code"]
@@ -63,5 +83,6 @@ def submit(http, page_url: str, data: dict, *, codes: bool = True, **extra):
     if codes:
         extra.setdefault("sms_code", send(http, page_url, "sms", data))
         extra.setdefault("email_code", send(http, page_url, "mail", data))
-    return http.post(page_url, data={**data, **extra, "csrf_token": csrf(http, page_url),
-                                     "submit": "1"})
+    return http.post(
+        page_url, data={**data, **extra, "csrf_token": csrf(http, page_url), "submit": "1"}
+    )

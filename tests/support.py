@@ -3,6 +3,7 @@
 The browser is Flask's test client with cookies; it finds forms the way a password manager or
 an automated relying-party test would (``autocomplete`` attributes, hidden CSRF input).
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,8 +19,8 @@ from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 
 from idp.domain.accounts import users as accounts
-from idp.domain.clients import registry as clients
 from idp.domain.accounts.applicant import PersonApplication
+from idp.domain.clients import registry as clients
 from idp.extensions import db
 
 TEST_SETTINGS = {
@@ -84,11 +85,23 @@ def decode_jwt(token: str) -> dict:
 
 def person_application(**changes) -> PersonApplication:
     """A complete, valid natural person's application (S2) with ``changes`` applied."""
-    data = dict(id_type="resident_id", name="李四", id_number="110105198001010032",
-                valid_from="2020-01-01", valid_to="2040-01-01", province="110000",
-                city="110100", county="110105", street="朝阳路 1 号", postal_code="100020",
-                email="li.si@example.com", phone="13900139000", password=PASSWORD,
-                password_confirm=PASSWORD, agreed=True)
+    data = dict(
+        id_type="resident_id",
+        name="李四",
+        id_number="110105198001010032",
+        valid_from="2020-01-01",
+        valid_to="2040-01-01",
+        province="110000",
+        city="110100",
+        county="110105",
+        street="朝阳路 1 号",
+        postal_code="100020",
+        email="li.si@example.com",
+        phone="13900139000",
+        password=PASSWORD,
+        password_confirm=PASSWORD,
+        agreed=True,
+    )
     data.update(changes)
     return PersonApplication(**data)
 
@@ -99,13 +112,15 @@ def known_identities(tmp_path, rows) -> dict:
     if rows is None:
         return {}
     path = tmp_path / "known.csv"
-    path.write_text("name,id_type,id_number\n" + "".join(",".join(r) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "name,id_type,id_number\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8"
+    )
     return {"realname": {"known_identities_file": str(path)}}
 
 
-def sign_in_at_entry(browser, rp, identifier: str, scope: str = "openid profile",
-                     captcha: str = "2468", **entry) -> dict:
+def sign_in_at_entry(
+    browser, rp, identifier: str, scope: str = "openid profile", captcha: str = "2468", **entry
+) -> dict:
     """Authorize → the login page's entry (``entry=``, ``method=``) → (consent) → the token
     response (JSON). Organisation entries get ``captcha`` (the deterministic test answer)."""
     response = browser.authorize(rp, scope=scope)
@@ -144,10 +159,12 @@ def form_with(html: str, marker: str) -> tuple[str, dict]:
 def form_fields(html: str) -> tuple[str, dict]:
     """(action, hidden inputs) of the first form in the page."""
     action = re.search(r'<form[^>]*action="([^"]*)"', html).group(1)
-    hidden = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"',
-                             html))
-    hidden.update(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"',
-                             html))
+    hidden = dict(
+        re.findall(r'<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"', html)
+    )
+    hidden.update(
+        re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)
+    )
     return action.replace("&amp;", "&"), hidden
 
 
@@ -181,6 +198,7 @@ class RequestClient(FlaskClient):
     def open(self, *args, **kwargs):
         from idp.domain import transaction
         from idp.extensions import db
+
         if has_app_context() and db.session().in_transaction():
             transaction.commit()  # and its after-commit work, as at a real edge
         with self.application.app_context():
@@ -246,8 +264,9 @@ class Browser:
         page = self.follow(response) if response.status_code == 302 else response
         return self.submit(page, **({"approve": "1"} if approve else {"deny": "1"}))
 
-    def sign_in(self, rp: RelyingParty, identifier: str = PHONE, password: str = PASSWORD,
-                **params) -> dict:
+    def sign_in(
+        self, rp: RelyingParty, identifier: str = PHONE, password: str = PASSWORD, **params
+    ) -> dict:
         """Authorize → login → consent as needed; return the callback query parameters."""
         response = self.authorize(rp, **params)
         for _ in range(4):

@@ -5,6 +5,7 @@ commits, an ``idp.audit`` line. The tests call the event as a view does, then co
 back as the request's edge would. Views' own tests (test_handler_revocation, test_account,
 test_personal_center, test_legacy_reset, test_cli) still pin the user-visible results.
 """
+
 from __future__ import annotations
 
 import logging
@@ -12,18 +13,24 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from idp.domain.organisations import handlers
-from idp.domain.accounts import profile
 from idp.domain import transaction
+from idp.domain.accounts import profile
 from idp.domain.models import Consent, Token
+from idp.domain.organisations import handlers
 from idp.extensions import db
 from idp.flows import account_events
 from idp.protocol import logout
 from idp.services import services
 from orgkit import file_agency, make_handler, uscc
 from support import PASSWORD, Browser, make_relying_party
-from web.test_handler_revocation import (BCL_URI, acting_sessions, introspect, org,  # noqa: F401
-                                         settings_overrides, sign_in_as_handler)
+from web.test_handler_revocation import (  # noqa: F401
+    BCL_URI,
+    acting_sessions,
+    introspect,
+    org,
+    settings_overrides,
+    sign_in_as_handler,
+)
 
 NEW_PHONE = "13700001111"
 
@@ -55,12 +62,12 @@ def notices() -> list:
 
 
 def audited(caplog, event: str) -> bool:
-    return any(r.name == "idp.audit" and f"event={event}" in r.getMessage()
-               for r in caplog.records)
+    return any(r.name == "idp.audit" and f"event={event}" in r.getMessage() for r in caplog.records)
 
 
 def test_p4_deactivation_event_revokes_every_grant_and_signs_out_after_the_commit(
-        app, browser, user, bcl_rp, caplog):
+    app, browser, user, bcl_rp, caplog
+):
     caplog.set_level(logging.INFO, logger="idp.audit")
     browser.tokens_for(bcl_rp, scope="openid offline_access")
     live = families(user.id, revoked=False)
@@ -76,7 +83,8 @@ def test_p4_deactivation_event_revokes_every_grant_and_signs_out_after_the_commi
 
 
 def test_an_event_in_a_rolled_back_request_revokes_nothing_and_signs_nobody_out(
-        app, browser, user, bcl_rp):
+    app, browser, user, bcl_rp
+):
     browser.tokens_for(bcl_rp)
     live = families(user.id, revoked=False)
     account_events.deactivate(user)
@@ -87,7 +95,8 @@ def test_an_event_in_a_rolled_back_request_revokes_nothing_and_signs_nobody_out(
 
 
 def test_p2_password_change_event_ends_every_grant_and_every_other_session(
-        app, user, bcl_rp, caplog):
+    app, user, bcl_rp, caplog
+):
     caplog.set_level(logging.INFO, logger="idp.audit")
     here, there = Browser(app), Browser(app)
     here.tokens_for(bcl_rp)
@@ -95,8 +104,9 @@ def test_p2_password_change_event_ends_every_grant_and_every_other_session(
     keys = sessions_of(user.id)
     assert len(keys) == 2
     kept = sorted(keys)[0]
-    account_events.change_password(user, PASSWORD, "Another-Pass-2024", "Another-Pass-2024",
-                                   keep_session=kept)
+    account_events.change_password(
+        user, PASSWORD, "Another-Pass-2024", "Another-Pass-2024", keep_session=kept
+    )
     transaction.commit()
     assert families(user.id, revoked=False) == set()
     assert sessions_of(user.id) == {kept}
@@ -105,7 +115,8 @@ def test_p2_password_change_event_ends_every_grant_and_every_other_session(
 
 
 def test_l6_legacy_password_reset_has_the_consequences_of_a_password_change(
-        app, browser, user, bcl_rp, caplog):
+    app, browser, user, bcl_rp, caplog
+):
     caplog.set_level(logging.INFO, logger="idp.audit")
     browser.tokens_for(bcl_rp)
     account_events.password_changed(user.id, "password_reset")
@@ -125,14 +136,14 @@ def test_consent_withdrawal_event_revokes_that_clients_grants_only(app, browser,
     db.session.expire_all()
     revoked = {t.client_id for t in db.session.scalars(select(Token)) if t.revoked_at}
     assert revoked == {first.client_id}
-    assert db.session.scalar(select(Consent.id).where(
-        Consent.client_id == first.client_id)) is None
+    assert db.session.scalar(select(Consent.id).where(Consent.client_id == first.client_id)) is None
     assert account_events.withdraw_consent(user, first.client_id) is False
     assert audited(caplog, "consent_withdrawn")
 
 
-def test_r1_disabling_a_client_revokes_its_grants_through_revoke_family(app, browser, user,
-                                                                        bcl_rp, caplog):
+def test_r1_disabling_a_client_revokes_its_grants_through_revoke_family(
+    app, browser, user, bcl_rp, caplog
+):
     caplog.set_level(logging.INFO, logger="idp.audit")
     browser.tokens_for(bcl_rp)
     live = families(user.id, revoked=False)
@@ -147,8 +158,7 @@ def test_mobile_change_event_is_audited_and_keeps_grants(app, browser, user, bcl
     caplog.set_level(logging.INFO, logger="idp.audit")
     browser.tokens_for(bcl_rp)
     profile.send_mobile_code(user, NEW_PHONE, "flow", "198.51.100.1")
-    code = next(m["params"]["code"] for m in services().sms.outbox.latest()
-                if m["to"] == NEW_PHONE)
+    code = next(m["params"]["code"] for m in services().sms.outbox.latest() if m["to"] == NEW_PHONE)
     account_events.change_mobile(user, NEW_PHONE, code, "flow")
     transaction.commit()
     assert profile.current_mobile(user) == NEW_PHONE
@@ -158,7 +168,8 @@ def test_mobile_change_event_is_audited_and_keeps_grants(app, browser, user, bcl
 
 @pytest.mark.parametrize("event", ["unbind_handler", "change_to_agency"])
 def test_r2_binding_events_end_the_handlers_grants_and_sessions_for_the_organisation(
-        app, org, bcl_rp, caplog, event):
+    app, org, bcl_rp, caplog, event
+):
     caplog.set_level(logging.INFO, logger="idp.audit")
     handler = make_handler(1)
     handlers.bind_handler(org, handler)
@@ -178,5 +189,4 @@ def test_r2_binding_events_end_the_handlers_grants_and_sessions_for_the_organisa
     assert introspect(acting, bcl_rp, issued["access_token"]) == {"active": False}
     assert families(handler.id, revoked=False)  # the personal grant
     assert len(notices()) == 1
-    assert audited(caplog, "handler_unbound" if event == "unbind_handler"
-                   else "changed_to_agency")
+    assert audited(caplog, "handler_unbound" if event == "unbind_handler" else "changed_to_agency")

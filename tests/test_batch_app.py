@@ -7,6 +7,7 @@ The real ``idp`` entry point runs in a child process against the test database, 
 imports can be seen; what it writes is then read by the test's full app, which must find the
 same rows it would have written itself (same blind indexes, same encryption).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,16 +17,33 @@ import sys
 
 from sqlalchemy import func, select
 
-from idp.domain.registers import lookup as registers
 from idp.domain.models import AgencyFiling, LegacyAccount
+from idp.domain.registers import lookup as registers
 from idp.extensions import db
 from orgkit import uscc
 
 # modules of the web app that a batch command must not load (prefixes)
-WEB_ONLY = ("idp.web", "idp.protocol", "idp.flows", "idp.admin", "idp.adapters.store",
-            "idp.adapters.captcha", "idp.domain.organisations.files", "idp.domain.organisations.pdf_content", "authlib",
-            "pypdf", "PIL", "captcha", "pygments", "alembic", "flask_migrate", "flask_babel",
-            "flask_wtf", "redis", "requests")
+WEB_ONLY = (
+    "idp.web",
+    "idp.protocol",
+    "idp.flows",
+    "idp.admin",
+    "idp.adapters.store",
+    "idp.adapters.captcha",
+    "idp.domain.organisations.files",
+    "idp.domain.organisations.pdf_content",
+    "authlib",
+    "pypdf",
+    "PIL",
+    "captcha",
+    "pygments",
+    "alembic",
+    "flask_migrate",
+    "flask_babel",
+    "flask_wtf",
+    "redis",
+    "requests",
+)
 
 PROBE = """
 import json, sys
@@ -45,15 +63,22 @@ def idp(database_url: str, *args: str) -> tuple[dict, str, str]:
     """Run ``idp ARGS`` in a child process: (exit code and web modules loaded, stdout, stderr)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP_", "FLASK_"))}
     env.update(IDP_DATABASE_URL=database_url, IDP_STORE_URL="memory://")
-    result = subprocess.run([sys.executable, "-c", PROBE, *args], input=json.dumps(WEB_ONLY),
-                            env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        input=json.dumps(WEB_ONLY),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     out, _, probe = result.stdout.rpartition("PROBE ")
     assert probe, result.stdout + result.stderr
     return json.loads(probe), out, result.stderr
 
 
 def test_y1_registers_import_runs_without_the_web_app_and_writes_what_the_web_app_reads(
-        app, database_url, tmp_path):
+    app, database_url, tmp_path
+):
     path = tmp_path / "agencies.csv"
     path.write_text(f"uscc,name\n{uscc(1)},甲代理\n{uscc(2)},乙代理\n", encoding="utf-8")
     probe, out, err = idp(database_url, "registers", "import", str(path), "--kind", "agencies")
@@ -66,13 +91,16 @@ def test_y1_registers_import_runs_without_the_web_app_and_writes_what_the_web_ap
 
 
 def test_l1_legacy_import_runs_without_the_web_app_and_a_rerun_by_the_web_app_changes_nothing(
-        app, database_url, tmp_path):
+    app, database_url, tmp_path
+):
     md5 = "e10adc3949ba59abbe56e057f20f883e"
     path = tmp_path / "export.csv"
-    path.write_text("legacy_id,type,name,registered_at,password_hash,mobile\n"
-                    f"alice,natural,张三,2019-05-01 10:00:00,{md5},13800138000\n"
-                    f"dora,natural,赵六,2019-05-02 10:00:00,{md5},13900139000\n",
-                    encoding="utf-8")
+    path.write_text(
+        "legacy_id,type,name,registered_at,password_hash,mobile\n"
+        f"alice,natural,张三,2019-05-01 10:00:00,{md5},13800138000\n"
+        f"dora,natural,赵六,2019-05-02 10:00:00,{md5},13900139000\n",
+        encoding="utf-8",
+    )
     probe, out, err = idp(database_url, "legacy", "import", str(path))
     assert probe == {"code": 0, "web": []}, err
     assert "新增 2" in out

@@ -3,6 +3,7 @@
 Registration follows the rules of client metadata (OIDC Dynamic Client Registration §2,
 RFC 7591 §2, exact redirect URIs per RFC 9700 §4.1.3); errors exit non-zero and name the problem.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,6 +30,7 @@ def idp(app):
 
     def invoke(*args):
         return runner.invoke(args=list(args))
+
     return invoke
 
 
@@ -41,6 +43,7 @@ def count(model) -> int:
 
 
 # --- clients create ---------------------------------------------------------------------------
+
 
 def test_clients_create_json_prints_client_id_and_secret_once(idp):
     result = create(idp, "--json")
@@ -72,8 +75,17 @@ def test_clients_created_by_the_cli_sign_in(idp, browser, user):
 def test_r1_client_registered_ahead_of_its_batch_signs_in_once_switched_on(idp, browser, user):
     """R1: an administrator registers a subsystem (redirect and logout URIs, scopes) before its
     batch joins; until it is switched on, /authorize refuses it without redirecting."""
-    data = json.loads(create(idp, "--json", "--disabled", "--scope", "openid profile",
-                             "--post-logout-redirect-uri", "https://rp.example.test/").stdout)
+    data = json.loads(
+        create(
+            idp,
+            "--json",
+            "--disabled",
+            "--scope",
+            "openid profile",
+            "--post-logout-redirect-uri",
+            "https://rp.example.test/",
+        ).stdout
+    )
     rp = RelyingParty(data["client_id"], data["client_secret"], REDIRECT)
     refused = browser.authorize(rp)
     assert refused.status_code == 400 and "Location" not in refused.headers
@@ -97,8 +109,15 @@ def test_r1_generated_client_ids_never_read_as_an_option(monkeypatch):
 
 def test_clients_create_repeatable_redirect_uri(idp):
     second = "https://rp.example.test/other-callback"
-    result = create(idp, "--redirect-uri", second, "--client-id", "two-uris",
-                    "--post-logout-redirect-uri", "https://rp.example.test/bye")
+    result = create(
+        idp,
+        "--redirect-uri",
+        second,
+        "--client-id",
+        "two-uris",
+        "--post-logout-redirect-uri",
+        "https://rp.example.test/bye",
+    )
     assert result.exit_code == 0, result.output
     client = clients.get("two-uris")
     assert client.redirect_uris == [REDIRECT, second]
@@ -124,14 +143,20 @@ def test_clients_create_first_party(idp):
 
 
 def test_clients_create_grant_type_client_credentials_can_get_a_token(idp, client):
-    result = create(idp, "--json", "--grant-type", "client_credentials",
-                    "--grant-type", "authorization_code")
+    result = create(
+        idp, "--json", "--grant-type", "client_credentials", "--grant-type", "authorization_code"
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert clients.get(data["client_id"]).grant_types == ["client_credentials",
-                                                          "authorization_code"]
-    response = client.post("/token", data={"grant_type": "client_credentials"},
-                           auth=(data["client_id"], data["client_secret"]))
+    assert clients.get(data["client_id"]).grant_types == [
+        "client_credentials",
+        "authorization_code",
+    ]
+    response = client.post(
+        "/token",
+        data={"grant_type": "client_credentials"},
+        auth=(data["client_id"], data["client_secret"]),
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["access_token"]
 
@@ -139,8 +164,11 @@ def test_clients_create_grant_type_client_credentials_can_get_a_token(idp, clien
 def test_clients_create_without_grant_type_cannot_use_client_credentials(idp, client):
     data = json.loads(create(idp, "--json").stdout)
     assert clients.get(data["client_id"]).grant_types == ["authorization_code", "refresh_token"]
-    response = client.post("/token", data={"grant_type": "client_credentials"},
-                           auth=(data["client_id"], data["client_secret"]))
+    response = client.post(
+        "/token",
+        data={"grant_type": "client_credentials"},
+        auth=(data["client_id"], data["client_secret"]),
+    )
     assert response.status_code == 400
     assert response.get_json()["error"] == "unauthorized_client"
 
@@ -158,8 +186,9 @@ def test_clients_create_private_key_jwt_requires_jwks(idp):
 
 
 def test_clients_create_private_key_jwt_with_jwks_inline_or_file(idp, tmp_path):
-    inline = create(idp, "--auth-method", "private_key_jwt", "--json",
-                    "--jwks", json.dumps(_public_jwks()))
+    inline = create(
+        idp, "--auth-method", "private_key_jwt", "--json", "--jwks", json.dumps(_public_jwks())
+    )
     assert inline.exit_code == 0, inline.output
     data = json.loads(inline.stdout)
     assert data["client_secret"] is None
@@ -167,25 +196,34 @@ def test_clients_create_private_key_jwt_with_jwks_inline_or_file(idp, tmp_path):
 
     path = tmp_path / "jwks.json"
     path.write_text(json.dumps(_public_jwks()))
-    from_file = create(idp, "--auth-method", "private_key_jwt", "--jwks", str(path),
-                       "--client-id", "from-file")
+    from_file = create(
+        idp, "--auth-method", "private_key_jwt", "--jwks", str(path), "--client-id", "from-file"
+    )
     assert from_file.exit_code == 0, from_file.output
     assert clients.get("from-file").jwks["keys"][0]["kty"] == "EC"
 
 
 def test_clients_create_refuses_a_private_key_in_jwks(idp):
     key = jwk.generate_key("EC", "P-256")
-    result = create(idp, "--auth-method", "private_key_jwt",
-                    "--jwks", json.dumps({"keys": [key.as_dict(private=True)]}))
+    result = create(
+        idp,
+        "--auth-method",
+        "private_key_jwt",
+        "--jwks",
+        json.dumps({"keys": [key.as_dict(private=True)]}),
+    )
     assert result.exit_code == 1
     assert "公钥" in result.stderr
 
 
-@pytest.mark.parametrize("uri, problem", [
-    ("not-a-url", "redirect_uri"),
-    ("https://rp.example.test/cb#frag", "片段"),
-    ("ftp://rp.example.test/cb", "redirect_uri"),
-])
+@pytest.mark.parametrize(
+    "uri, problem",
+    [
+        ("not-a-url", "redirect_uri"),
+        ("https://rp.example.test/cb#frag", "片段"),
+        ("ftp://rp.example.test/cb", "redirect_uri"),
+    ],
+)
 def test_oidcc_ensure_registered_redirect_uri_invalid_at_registration(idp, uri, problem):
     result = idp("clients", "create", "--name", "坏地址", "--redirect-uri", uri)
     assert result.exit_code == 1
@@ -222,14 +260,17 @@ def test_clients_create_public_client_credentials_is_refused(idp):
 
 # --- clients list / show / disable ------------------------------------------------------------
 
+
 def test_clients_list_shows_id_state_method_and_name(idp):
     create(idp, "--client-id", "tm-search")
     create(idp, "--client-id", "tm-app", "--public", name="商标网上申请")
     result = idp("clients", "list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines == ["tm-search\tenabled\tclient_secret_basic\t商标查询",
-                     "tm-app\tenabled\tnone\t商标网上申请"]
+    assert lines == [
+        "tm-search\tenabled\tclient_secret_basic\t商标查询",
+        "tm-app\tenabled\tnone\t商标网上申请",
+    ]
 
 
 def test_clients_show_never_prints_a_secret_or_digest(idp):
@@ -259,11 +300,16 @@ def test_clients_disable_revokes_its_tokens(idp, browser, user):
     result = idp("clients", "disable", "tm-search")
     assert result.exit_code == 0
     assert "revoked" in result.stdout
-    assert db.session.scalar(select(func.count()).select_from(Token).where(
-        Token.client_id == "tm-search", Token.revoked_at.is_(None))) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Token)
+            .where(Token.client_id == "tm-search", Token.revoked_at.is_(None))
+        )
+        == 0
+    )
     assert browser.http.get("/userinfo", headers=bearer).status_code == 401
-    refreshed = browser.token(rp, grant_type="refresh_token",
-                              refresh_token=tokens["refresh_token"])
+    refreshed = browser.token(rp, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert refreshed.status_code in (400, 401)
     assert "access_token" not in (refreshed.get_json() or {})
     listed = idp("clients", "list").stdout
@@ -278,10 +324,22 @@ def test_clients_disable_unknown_client(idp):
 
 # --- users create ------------------------------------------------------------------------------
 
+
 def test_users_create_valid(idp):
-    result = idp("users", "create", "--phone", "13900139000", "--name", "李四",
-                 "--password", "Long-enough-1", "--email", "lisi@example.com",
-                 "--id-number", EXAMPLE_ID)
+    result = idp(
+        "users",
+        "create",
+        "--phone",
+        "13900139000",
+        "--name",
+        "李四",
+        "--password",
+        "Long-enough-1",
+        "--email",
+        "lisi@example.com",
+        "--id-number",
+        EXAMPLE_ID,
+    )
     assert result.exit_code == 0, result.output
     sub = result.stdout.strip().split("sub=")[1]
     person = db.session.scalar(select(User).where(User.sub == sub))
@@ -291,11 +349,14 @@ def test_users_create_valid(idp):
     assert accounts.authenticate("13900139000", "Long-enough-1").id == person.id
 
 
-@pytest.mark.parametrize("args, problem", [
-    (["--phone", "12345"], "手机号码"),
-    (["--phone", "13900139000", "--id-number", "110105194912310021"], "校验位"),
-    (["--phone", "13900139000", "--password", "short"], "密码"),
-])
+@pytest.mark.parametrize(
+    "args, problem",
+    [
+        (["--phone", "12345"], "手机号码"),
+        (["--phone", "13900139000", "--id-number", "110105194912310021"], "校验位"),
+        (["--phone", "13900139000", "--password", "short"], "密码"),
+    ],
+)
 def test_users_create_invalid_input_names_the_problem(idp, args, problem):
     base = {"--phone": "13900139000", "--name": "李四", "--password": "Long-enough-1"}
     for flag, value in zip(args[::2], args[1::2]):
@@ -308,8 +369,9 @@ def test_users_create_invalid_input_names_the_problem(idp, args, problem):
 
 
 def test_users_create_duplicate_phone(idp, user):
-    result = idp("users", "create", "--phone", user.phone, "--name", "冒名",
-                 "--password", "Long-enough-1")
+    result = idp(
+        "users", "create", "--phone", user.phone, "--name", "冒名", "--password", "Long-enough-1"
+    )
     assert result.exit_code == 1
     assert "已经存在" in result.stderr
     assert count(User) == 1
@@ -317,17 +379,25 @@ def test_users_create_duplicate_phone(idp, user):
 
 # --- keys ----------------------------------------------------------------------------------------
 
+
 def test_keys_list_creates_current_and_next_keys(idp):
     result = idp("keys", "list")
     assert result.exit_code == 0
     rows = [line.split("\t") for line in result.stdout.splitlines()]
-    assert sorted((r[1], r[2]) for r in rows) == [("ES256", "current"), ("ES256", "next"),
-                                                  ("RS256", "current"), ("RS256", "next")]
+    assert sorted((r[1], r[2]) for r in rows) == [
+        ("ES256", "current"),
+        ("ES256", "next"),
+        ("RS256", "current"),
+        ("RS256", "next"),
+    ]
 
 
 def test_keys_rotate_keeps_the_old_key_published(idp, client):
-    before = {r.split("\t")[2]: r.split("\t")[0]
-              for r in idp("keys", "list").stdout.splitlines() if "\tRS256\t" in r}
+    before = {
+        r.split("\t")[2]: r.split("\t")[0]
+        for r in idp("keys", "list").stdout.splitlines()
+        if "\tRS256\t" in r
+    }
     result = idp("keys", "rotate")
     assert result.exit_code == 0
     assert before["next"] in result.stdout  # the pre-published key now signs
@@ -348,10 +418,13 @@ def test_keys_rotate_all_algorithms(idp):
 
 # --- demo seed -----------------------------------------------------------------------------------
 
+
 def _snapshot():
-    return (sorted(db.session.scalars(select(User.sub))),
-            sorted(db.session.scalars(select(Client.client_id))),
-            sorted(db.session.scalars(select(SigningKey.kid))))
+    return (
+        sorted(db.session.scalars(select(User.sub))),
+        sorted(db.session.scalars(select(Client.client_id))),
+        sorted(db.session.scalars(select(SigningKey.kid))),
+    )
 
 
 def test_demo_seed_twice_is_idempotent(idp):
@@ -386,37 +459,51 @@ def test_demo_seed_leaves_an_existing_user_alone(idp, user):
     result = idp("demo", "seed")
     assert result.exit_code == 0, result.output
     # no second 张三 beside the existing holder of the demo mobile (other demo users are added)
-    assert db.session.scalar(select(func.count()).select_from(User).where(
-        User.phone == "13800138000")) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(User).where(User.phone == "13800138000"))
+        == 1
+    )
     assert accounts.authenticate("13800138000", "Demo-pass-2026") is None  # password untouched
 
 
 def test_demo_client_signs_in_with_the_demo_user(idp, browser):
     assert idp("demo", "seed").exit_code == 0
-    rp = RelyingParty("tm-application", "dev-secret-tm-application",
-                      "http://127.0.0.1:5001/callback")
+    rp = RelyingParty(
+        "tm-application", "dev-secret-tm-application", "http://127.0.0.1:5001/callback"
+    )
     tokens = browser.tokens_for(rp, identifier="13800138000", password="Demo-pass-2026")
     assert "id_token" in tokens
 
 
 def test_demo_seed_is_refused_in_production():
     """Demo credentials must never reach production: refused before any database access."""
-    prod = create_app({
-        **TEST_SETTINGS, "env": "production", "issuer": "https://id.example.gov.cn",
-        "secret_key": "p" * 48,
-        # Nothing listens there: a refusal that touched the database would fail differently.
-        "database_url": "postgresql+psycopg://idp@127.0.0.1:9/idp",
-        "store_url": "redis://127.0.0.1:9/0",
-        "encryption_key_current": "k1",
-        "encryption_keys": {"k1": "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="},
-        "secrets": {"blind_index_key": "b" * 48, "client_secret_pepper": "c" * 48},
-        "sms": {"backend": "http", "http_url": "https://sms.example.invalid/send"},
-        "realname": {"backend": "http", "url": "https://realname.example.invalid/verify",
-                     "api_key": "k" * 32},
-        "enterprise": {"backend": "http", "url": "https://gsxt.example.invalid/verify",
-                       "api_key": "k" * 32},
-        "mail": {"backend": "smtp", "smtp_host": "smtp.example.invalid"},
-    }, store=MemoryStore())
+    prod = create_app(
+        {
+            **TEST_SETTINGS,
+            "env": "production",
+            "issuer": "https://id.example.gov.cn",
+            "secret_key": "p" * 48,
+            # Nothing listens there: a refusal that touched the database would fail differently.
+            "database_url": "postgresql+psycopg://idp@127.0.0.1:9/idp",
+            "store_url": "redis://127.0.0.1:9/0",
+            "encryption_key_current": "k1",
+            "encryption_keys": {"k1": "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="},
+            "secrets": {"blind_index_key": "b" * 48, "client_secret_pepper": "c" * 48},
+            "sms": {"backend": "http", "http_url": "https://sms.example.invalid/send"},
+            "realname": {
+                "backend": "http",
+                "url": "https://realname.example.invalid/verify",
+                "api_key": "k" * 32,
+            },
+            "enterprise": {
+                "backend": "http",
+                "url": "https://gsxt.example.invalid/verify",
+                "api_key": "k" * 32,
+            },
+            "mail": {"backend": "smtp", "smtp_host": "smtp.example.invalid"},
+        },
+        store=MemoryStore(),
+    )
     with prod.app_context():
         result = prod.test_cli_runner().invoke(args=["demo", "seed"])
         assert services().settings.production

@@ -2,25 +2,26 @@
 holds them only as ciphertext and blind index (D5); a query finds them by the blind index of the
 normalised value; migration 0008 seals the rows that existed before, and a parked authorization
 request keeps its login_hint encrypted. Read back with raw SQL: what a database dump shows."""
+
 from __future__ import annotations
 
 import json
 
-import orgkit
 import pytest
 from flask_migrate import downgrade, upgrade
-from legacykit import make_legacy_account
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from idp.domain.legacy import appeals
-from idp.domain.identity import contacts
-from idp.domain.organisations import registration as organisations
+import orgkit
 from idp.domain.crypto import DecryptionError
+from idp.domain.identity import contacts
+from idp.domain.legacy import appeals
 from idp.domain.models import LegacyAccount, LegacyAppeal, Organisation, User
+from idp.domain.organisations import registration as organisations
 from idp.domain.organisations.registration import Upload
 from idp.extensions import db
 from idp.services import services
+from legacykit import make_legacy_account
 from support import Browser, html_of, make_user
 
 USER_PHONE, USER_MAIL = "13700137001", "zhang.san@example.cn"
@@ -40,14 +41,26 @@ def one_of_each() -> dict:
     user = make_user(phone=USER_PHONE, email=USER_MAIL)
     legacy = make_legacy_account("L0001", mobile=LEGACY_PHONE, email=LEGACY_MAIL)
     appeal = appeals.open_appeal(
-        account="L0001", name="张三", phone=APPEAL_PHONE, email=APPEAL_MAIL,
-        content="旧系统登录时提示证件号码不一致。", phone_verified=True,
-        identity_proof=Upload("id.pdf", orgkit.pdf_bytes()), other_proof=None)
+        account="L0001",
+        name="张三",
+        phone=APPEAL_PHONE,
+        email=APPEAL_MAIL,
+        content="旧系统登录时提示证件号码不一致。",
+        phone_verified=True,
+        identity_proof=Upload("id.pdf", orgkit.pdf_bytes()),
+        other_proof=None,
+    )
     org = organisations.register_legal_person(
-        **orgkit.legal_kwargs(contact=orgkit.contact(phone=ORG_PHONE)))
+        **orgkit.legal_kwargs(contact=orgkit.contact(phone=ORG_PHONE))
+    )
     db.session.commit()
-    return {"users": user.id, "legacy_accounts": legacy.id, "legacy_appeals": appeal.id,
-            "organisations": org.id, "org_user": org.user_id}
+    return {
+        "users": user.id,
+        "legacy_accounts": legacy.id,
+        "legacy_appeals": appeal.id,
+        "organisations": org.id,
+        "org_user": org.user_id,
+    }
 
 
 def raw_dump() -> str:
@@ -75,13 +88,21 @@ def test_d5_mobiles_and_emails_are_encrypted_at_rest(app):
 
 def test_d5_contacts_are_found_by_the_blind_index_of_the_normalised_value(app):
     ids = one_of_each()
-    assert db.session.scalar(select(User.id).where(User.phone == "１３７００１３７００１")) \
+    assert (
+        db.session.scalar(select(User.id).where(User.phone == "１３７００１３７００１"))
         == ids["users"]
-    assert db.session.scalar(select(User.id).where(User.email == "Zhang.San@EXAMPLE.cn")) \
+    )
+    assert (
+        db.session.scalar(select(User.id).where(User.email == "Zhang.San@EXAMPLE.cn"))
         == ids["users"]
+    )
     assert db.session.scalar(select(User.id).where(User.phone == LEGACY_PHONE)) is None
-    assert appeals.lookup(db.session.get(LegacyAppeal, ids["legacy_appeals"]).case_number,
-                          APPEAL_PHONE).id == ids["legacy_appeals"]
+    assert (
+        appeals.lookup(
+            db.session.get(LegacyAppeal, ids["legacy_appeals"]).case_number, APPEAL_PHONE
+        ).id
+        == ids["legacy_appeals"]
+    )
 
 
 def test_d5_a_mobile_is_not_a_valid_email_ciphertext(app):
@@ -96,14 +117,12 @@ def test_migration_0008_seals_existing_mobiles_and_emails(app):
     db.session.remove()
     try:
         downgrade(revision="0007")
-        plain = {t: db.session.execute(text(f"SELECT * FROM {t}")).mappings().all()
-                 for t in TABLES}
+        plain = {t: db.session.execute(text(f"SELECT * FROM {t}")).mappings().all() for t in TABLES}
         db.session.remove()
     finally:
         upgrade()
     users = {r["id"]: r for r in plain["users"]}
-    assert (users[ids["users"]]["phone"], users[ids["users"]]["email"]) == (USER_PHONE,
-                                                                           USER_MAIL)
+    assert (users[ids["users"]]["phone"], users[ids["users"]]["email"]) == (USER_PHONE, USER_MAIL)
     assert plain["legacy_appeals"][0]["phone"] == APPEAL_PHONE
     assert plain["organisations"][0]["contact_phone"] == ORG_PHONE
     dump = raw_dump()
@@ -115,8 +134,16 @@ def test_migration_0008_seals_existing_mobiles_and_emails(app):
     assert (legacy.phone, legacy.email) == (LEGACY_PHONE, LEGACY_MAIL)
     assert db.session.get(Organisation, ids["organisations"]).contact_phone == ORG_PHONE
     with pytest.raises(IntegrityError):  # the unique index of active mobiles is on the blind index
-        db.session.add(User(name="李四", phone=USER_PHONE, password_hash="x", status="active",
-                            created_at=user.created_at, updated_at=user.created_at))
+        db.session.add(
+            User(
+                name="李四",
+                phone=USER_PHONE,
+                password_hash="x",
+                status="active",
+                created_at=user.created_at,
+                updated_at=user.created_at,
+            )
+        )
         db.session.flush()
     db.session.rollback()
 

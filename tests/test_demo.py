@@ -1,6 +1,7 @@
 """``idp demo seed`` makes one account per row of the login table (domain.md; G1, P3, Y1, Y2),
 and each signs in through the login page with the credentials the command prints; its legacy
 accounts (``demo_legacy``) each take their legacy login path (L1–L6, S2–S6)."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,10 +9,12 @@ import pytest
 from idp import demo, demo_legacy
 from idp.domain.accounts import users as accounts
 from idp.domain.identity import documents
-from idp.domain.organisations import handlers, registration as organisations
-from idp.domain.legacy import login as legacy, hashes as legacy_hashes
-from idp.domain.registers import lookup as registers
+from idp.domain.legacy import hashes as legacy_hashes
+from idp.domain.legacy import login as legacy
 from idp.domain.models import AgencyFiling, HandlerBinding, LegacyAccount, Practitioner, User
+from idp.domain.organisations import handlers
+from idp.domain.organisations import registration as organisations
+from idp.domain.registers import lookup as registers
 from idp.extensions import db
 from support import Browser
 
@@ -29,7 +32,8 @@ def sign_in(app, entry: str, method: str | None, identifier: str) -> Browser:
     form = browser.http.get("/login", query_string=args)
     answer = browser.submit(form, identifier=identifier, password=demo.PASSWORD, captcha=ANSWER)
     assert answer.status_code == 302 and answer.location == "/account", answer.get_data(
-        as_text=True)
+        as_text=True
+    )
     return browser
 
 
@@ -67,8 +71,7 @@ def test_demo_seed_twice_creates_nothing_more(app):
     counts = [db.session.scalar(db.select(db.func.count()).select_from(m)) for m in models]
     assert counts[-1] == len(demo_legacy.ACCOUNTS)
     assert demo.seed() == []
-    assert [db.session.scalar(db.select(db.func.count()).select_from(m))
-            for m in models] == counts
+    assert [db.session.scalar(db.select(db.func.count()).select_from(m)) for m in models] == counts
     assert organisations.find_by_uscc(demo.DEMO_LEGAL["uscc"], "legal") is not None
 
 
@@ -91,10 +94,12 @@ def test_l1_demo_legacy_accounts_take_their_login_paths(app):
     assert legacy_login("personal", "tm_late").refusal == legacy.L2_MESSAGE
     assert legacy_login("personal", "tm_wujiu_s").refusal == legacy.L4_MESSAGE
     assert legacy_login("personal", "tm_wujiu").refusal is None
-    for entry, identifier, kind in (("personal", "tm_sunqi", "natural"),
-                                    ("legal", "91110108700000036C", "legal"),
-                                    ("legal", "tm_globex", "legal"),
-                                    ("agency", demo_legacy.ZHIXIN["uscc"], "agency")):
+    for entry, identifier, kind in (
+        ("personal", "tm_sunqi", "natural"),
+        ("legal", "91110108700000036C", "legal"),
+        ("legal", "tm_globex", "legal"),
+        ("agency", demo_legacy.ZHIXIN["uscc"], "agency"),
+    ):
         outcome = legacy_login(entry, identifier)
         assert (outcome.user, outcome.refusal, outcome.account.kind) == (None, None, kind)
     by_id = legacy.authenticate("agency", "tm_zhixin", demo_legacy.PASSWORD)
@@ -102,8 +107,10 @@ def test_l1_demo_legacy_accounts_take_their_login_paths(app):
     assert legacy.authenticate("personal", "tm_sunqi", demo.PASSWORD) is None
     sunqi = legacy.find_for_entry("personal", "tm_sunqi")
     assert (sunqi.phone, sunqi.email, sunqi.address) == (
-        "13800138030", "sunqi@example.com", {"street": "北京市海淀区知春路 1 号",
-                                             "postal_code": "100083"})
+        "13800138030",
+        "sunqi@example.com",
+        {"street": "北京市海淀区知春路 1 号", "postal_code": "100083"},
+    )
     assert legacy.find_for_entry("legal", "tm_globex").uscc_bidx is None
 
 
@@ -129,13 +136,18 @@ def test_r2_demo_organisations_are_verified_through_the_register(app):
     from enterprisekit import register_knows
     from idp.domain.clients import claims
     from idp.domain.errors import ValidationError
+
     name, number = demo.DEMO_REPRESENTATIVE
     register_knows()  # a register that knows none of them: the demo cannot bypass it
     with pytest.raises(ValidationError):
         demo.seed()
     db.session.rollback()
-    register_knows(*[(spec["uscc"], spec["name"], name, number)
-                     for spec in (demo.DEMO_LEGAL, demo.DEMO_AGENCY)])
+    register_knows(
+        *[
+            (spec["uscc"], spec["name"], name, number)
+            for spec in (demo.DEMO_LEGAL, demo.DEMO_AGENCY)
+        ]
+    )
     demo.seed()
     for spec, kind in ((demo.DEMO_LEGAL, "legal"), (demo.DEMO_AGENCY, "agency")):
         org = organisations.find_by_uscc(spec["uscc"], kind)

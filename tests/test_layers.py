@@ -4,6 +4,7 @@ the rule holds as the code grows; an import inside a function counts like any ot
 here (issue 10, item 4): no import circles among the modules of idp, no private name used across
 modules, and the place of the coming ``idp/admin`` package.
 """
+
 from __future__ import annotations
 
 import ast
@@ -15,9 +16,18 @@ PACKAGE = Path(__file__).resolve().parent.parent / "idp"
 
 # layer -> (forbidden module prefixes, forbidden names imported from flask)
 RULES = {
-    "domain": (("authlib", "idp.protocol", "idp.flows", "idp.web", "idp.admin", "flask_babel",
-                "idp.messages"),
-               {"request", "session", "g"}),
+    "domain": (
+        (
+            "authlib",
+            "idp.protocol",
+            "idp.flows",
+            "idp.web",
+            "idp.admin",
+            "flask_babel",
+            "idp.messages",
+        ),
+        {"request", "session", "g"},
+    ),
     "protocol": (("idp.flows", "idp.web", "idp.admin", "flask_babel", "idp.messages"), set()),
     "flows": (("idp.web", "idp.admin"), set()),
     "adapters": (("idp.web", "idp.flows", "idp.protocol", "idp.admin"), set()),
@@ -73,8 +83,10 @@ def violations(layer: str) -> list[str]:
                 if _under(target, prefix) and not excepted:
                     found.append(f"{where} imports {target} ({layer} must not import {prefix})")
             if target == "flask" and names & forbidden_flask:
-                found.append(f"{where} imports flask.{'/'.join(sorted(names & forbidden_flask))}"
-                             f" ({layer} must not depend on the request context)")
+                found.append(
+                    f"{where} imports flask.{'/'.join(sorted(names & forbidden_flask))}"
+                    f" ({layer} must not depend on the request context)"
+                )
     return found
 
 
@@ -101,8 +113,9 @@ def test_the_checker_sees_relative_and_aliased_imports(tmp_path, monkeypatch):
     fake = tmp_path / "idp" / "domain"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("")
-    (fake / "bad.py").write_text("from ..web import forms\nfrom flask import g as ctx\n"
-                                 "def f():\n    import authlib.oauth2\n")
+    (fake / "bad.py").write_text(
+        "from ..web import forms\nfrom flask import g as ctx\ndef f():\n    import authlib.oauth2\n"
+    )
     monkeypatch.setitem(globals(), "PACKAGE", tmp_path / "idp")
     found = violations("domain")
     assert any("imports idp.web" in v for v in found)
@@ -113,8 +126,9 @@ def test_the_checker_sees_relative_and_aliased_imports(tmp_path, monkeypatch):
 def test_every_exception_is_still_needed():
     for file, prefix in EXCEPTIONS:
         path = PACKAGE.parent / file
-        assert any(_under(target, prefix) for target, _n, _l in imports(path)), \
+        assert any(_under(target, prefix) for target, _n, _l in imports(path)), (
             f"{file} no longer imports {prefix}: drop it from EXCEPTIONS"
+        )
 
 
 # The request is the transaction (idp/domain/transaction.py): only the edges commit.
@@ -133,14 +147,19 @@ def transaction_endings(path: Path, root: Path | None = None) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ENDINGS):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ENDINGS
+        ):
             continue
         owner = node.func.value
         name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
         if name in ("session", "transaction"):
-            found.append(f"{path.relative_to(root or PACKAGE.parent)}:{node.lineno} "
-                         f"{name}.{node.func.attr}()")
+            found.append(
+                f"{path.relative_to(root or PACKAGE.parent)}:{node.lineno} "
+                f"{name}.{node.func.attr}()"
+            )
     return found
 
 
@@ -148,18 +167,25 @@ def transaction_endings(path: Path, root: Path | None = None) -> list[str]:
 def test_the_request_is_the_transaction(layer):
     """Issue 10 item 1: domain, protocol and flows flush and never commit or roll back; the
     request and CLI edges do (``idp/web/__init__.py``, ``idp/cli/common.py``)."""
-    found = [hit for path in sorted((PACKAGE / layer).rglob("*.py"))
-             if str(path.relative_to(PACKAGE.parent)) not in UNIT_OF_WORK_EXCEPTIONS
-             for hit in transaction_endings(path)]
+    found = [
+        hit
+        for path in sorted((PACKAGE / layer).rglob("*.py"))
+        if str(path.relative_to(PACKAGE.parent)) not in UNIT_OF_WORK_EXCEPTIONS
+        for hit in transaction_endings(path)
+    ]
     assert found == []
 
 
 def test_the_transaction_checker_sees_commits(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("def f(db, transaction, self):\n    db.session.commit()\n"
-                   "    transaction.rollback()\n    self.commit()\n")
+    bad.write_text(
+        "def f(db, transaction, self):\n    db.session.commit()\n"
+        "    transaction.rollback()\n    self.commit()\n"
+    )
     assert [hit.split(" ", 1)[1] for hit in transaction_endings(bad, root=tmp_path)] == [
-        "session.commit()", "transaction.rollback()"]
+        "session.commit()",
+        "transaction.rollback()",
+    ]
 
 
 # No import circles among the modules of idp (issue 10, item 4), counting imports inside
@@ -176,7 +202,8 @@ def _type_checking(node: ast.AST) -> bool:
     test = getattr(node, "test", None)
     return isinstance(node, ast.If) and (
         (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
-        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    )
 
 
 def import_graph(root: Path | None = None) -> dict[str, dict[str, int]]:
@@ -197,8 +224,9 @@ def import_graph(root: Path | None = None) -> dict[str, dict[str, int]]:
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
                 base = _resolve(module, path.name == "__init__.py", node)
-                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in files else base
-                           for a in node.names]
+                targets = [
+                    f"{base}.{a.name}" if f"{base}.{a.name}" in files else base for a in node.names
+                ]
             else:
                 continue
             for target in targets:
@@ -262,7 +290,8 @@ def describe_cycle(graph: dict[str, dict[str, int]], group: list[str]) -> str:
                 path = paths[node] + [start]
                 return " -> ".join(
                     path[0] if i == 0 else f"{step} (line {graph[path[i - 1]][step]})"
-                    for i, step in enumerate(path))
+                    for i, step in enumerate(path)
+                )
             if target in members and target not in paths:
                 paths[target] = paths[node] + [target]
                 queue.append(target)
@@ -283,13 +312,16 @@ def test_the_cycle_checker_sees_function_level_imports(tmp_path):
     (fake / "web" / "__init__.py").write_text("")
     (fake / "web" / "a.py").write_text("from . import b\n")
     (fake / "web" / "b.py").write_text("def f():\n    from .c import thing\n")
-    (fake / "web" / "c.py").write_text("from typing import TYPE_CHECKING\nimport idp.web.a\n"
-                                       "if TYPE_CHECKING:\n    from . import d\n")
+    (fake / "web" / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nimport idp.web.a\n"
+        "if TYPE_CHECKING:\n    from . import d\n"
+    )
     (fake / "web" / "d.py").write_text("from .c import x\n")
     graph = import_graph(fake)
     assert strongly_connected(graph) == [["idp.web.a", "idp.web.b", "idp.web.c"]]
     assert describe_cycle(graph, ["idp.web.a", "idp.web.b", "idp.web.c"]) == (
-        "idp.web.a -> idp.web.b (line 1) -> idp.web.c (line 2) -> idp.web.a (line 2)")
+        "idp.web.a -> idp.web.b (line 1) -> idp.web.c (line 2) -> idp.web.a (line 2)"
+    )
 
 
 # No module uses a private (``_underscore``) name of another module of idp: what two modules
@@ -316,12 +348,17 @@ def private_uses(root: Path | None = None) -> list[str]:
                     if alias.name.startswith("_") and not alias.name.startswith("__"):
                         found.append(f"{where}:{node.lineno} imports {base}.{alias.name}")
             elif isinstance(node, ast.Import):
-                imported.update((a.asname or a.name).split(".")[0] for a in node.names
-                                if _under(a.name, "idp"))
+                imported.update(
+                    (a.asname or a.name).split(".")[0] for a in node.names if _under(a.name, "idp")
+                )
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                    and node.value.id in imported and node.attr.startswith("_")
-                    and not node.attr.startswith("__")):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in imported
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
                 found.append(f"{where}:{node.lineno} uses {node.value.id}.{node.attr}")
     return found
 
@@ -335,9 +372,11 @@ def test_the_private_name_checker_sees_imports_and_attributes(tmp_path):
     fake.mkdir()
     (fake / "__init__.py").write_text("")
     (fake / "a.py").write_text("_hidden = 1\n")
-    (fake / "b.py").write_text("from .a import _hidden\nfrom . import a\nfrom __future__ import "
-                               "annotations\nfrom flask_babel import gettext as _\n"
-                               "x = a._hidden + a.__name__.__len__()\n")
+    (fake / "b.py").write_text(
+        "from .a import _hidden\nfrom . import a\nfrom __future__ import "
+        "annotations\nfrom flask_babel import gettext as _\n"
+        "x = a._hidden + a.__name__.__len__()\n"
+    )
     assert private_uses(fake) == ["idp/b.py:1 imports idp.a._hidden", "idp/b.py:5 uses a._hidden"]
 
 
@@ -345,8 +384,15 @@ def test_the_private_name_checker_sees_imports_and_attributes(tmp_path):
 # (domain, protocol, flows, adapters, services, extensions), never on the web package, and
 # nothing in idp imports it. Checked now, so the rule holds from its first module.
 ADMIN = "idp.admin"
-ADMIN_MAY_IMPORT = ("idp.domain", "idp.protocol", "idp.flows", "idp.adapters", "idp.services",
-                    "idp.extensions", ADMIN)
+ADMIN_MAY_IMPORT = (
+    "idp.domain",
+    "idp.protocol",
+    "idp.flows",
+    "idp.adapters",
+    "idp.services",
+    "idp.extensions",
+    ADMIN,
+)
 
 
 def admin_violations(root: Path | None = None) -> list[str]:
@@ -359,11 +405,12 @@ def admin_violations(root: Path | None = None) -> list[str]:
             if not _under(target, "idp"):
                 continue
             if inside and not any(_under(target, ok) for ok in ADMIN_MAY_IMPORT):
-                found.append(f"{where}:{line} imports {target} (idp.admin may import only "
-                             f"{', '.join(ADMIN_MAY_IMPORT[:-1])})")
+                found.append(
+                    f"{where}:{line} imports {target} (idp.admin may import only "
+                    f"{', '.join(ADMIN_MAY_IMPORT[:-1])})"
+                )
             if not inside and _under(target, ADMIN):
-                found.append(f"{where}:{line} imports {target} (nothing in idp imports "
-                             f"idp.admin)")
+                found.append(f"{where}:{line} imports {target} (nothing in idp imports idp.admin)")
     return found
 
 
@@ -375,8 +422,9 @@ def test_the_admin_checker_sees_both_directions(tmp_path):
     fake = tmp_path / "idp"
     (fake / "admin").mkdir(parents=True)
     (fake / "__init__.py").write_text("")
-    (fake / "admin" / "__init__.py").write_text("from ..domain import accounts\n"
-                                                "from . import views\n")
+    (fake / "admin" / "__init__.py").write_text(
+        "from ..domain import accounts\nfrom . import views\n"
+    )
     (fake / "admin" / "views.py").write_text("def f():\n    from ..web import forms\n")
     (fake / "cli.py").write_text("from .admin import views\n")
     assert sorted(admin_violations(fake)) == [
@@ -385,27 +433,49 @@ def test_the_admin_checker_sees_both_directions(tmp_path):
         "idp/admin/views.py:2 imports idp.web.forms (idp.admin may import only idp.domain, "
         "idp.protocol, idp.flows, idp.adapters, idp.services, idp.extensions)",
         "idp/cli.py:1 imports idp.admin (nothing in idp imports idp.admin)",
-        "idp/cli.py:1 imports idp.admin.views (nothing in idp imports idp.admin)"]
+        "idp/cli.py:1 imports idp.admin.views (nothing in idp imports idp.admin)",
+    ]
 
 
 @pytest.mark.parametrize("layer", ["domain", "protocol"])
 def test_domain_and_protocol_never_import_flask_babel_nor_the_words(layer):
     """Issue 10, item 5: errors are codes; their words (idp/messages.py) and translations
     (Flask-Babel, the web layer) stay outside the domain and the protocol."""
-    found = [f"{path.relative_to(PACKAGE.parent)}:{line} imports {target}"
-             for path in sorted((PACKAGE / layer).rglob("*.py"))
-             for target, _names, line in imports(path)
-             if _under(target, "flask_babel") or _under(target, "idp.messages")]
+    found = [
+        f"{path.relative_to(PACKAGE.parent)}:{line} imports {target}"
+        for path in sorted((PACKAGE / layer).rglob("*.py"))
+        for target, _names, line in imports(path)
+        if _under(target, "flask_babel") or _under(target, "idp.messages")
+    ]
     assert found == []
 
 
 # Issue 10, item 4: packages by capability. The top of idp/domain and of idp/web holds only what
 # every package there stands on; a new module goes into the package of its capability.
 HOUSE = {
-    "domain": {"__init__", "errors", "ports", "transaction", "vocab", "purposes", "crypto",
-               "rekey", "storable_text"},
-    "web": {"__init__", "errors", "hostile", "locale", "forms", "messages", "client_ip",
-            "code_flow", "divisions", "dev"},
+    "domain": {
+        "__init__",
+        "errors",
+        "ports",
+        "transaction",
+        "vocab",
+        "purposes",
+        "crypto",
+        "rekey",
+        "storable_text",
+    },
+    "web": {
+        "__init__",
+        "errors",
+        "hostile",
+        "locale",
+        "forms",
+        "messages",
+        "client_ip",
+        "code_flow",
+        "divisions",
+        "dev",
+    },
 }
 
 
@@ -414,7 +484,11 @@ def test_domain_and_web_keep_only_the_house_at_their_top(layer):
     top = {path.stem for path in (PACKAGE / layer).glob("*.py")}
     assert top - HOUSE[layer] == set(), "put these modules into the package of their capability"
     packages = {path.parent.name for path in (PACKAGE / layer).glob("*/__init__.py")}
-    undocumented = [name for name in packages
-                    if not ast.get_docstring(ast.parse((PACKAGE / layer / name / "__init__.py")
-                                                       .read_text(encoding="utf-8")))]
+    undocumented = [
+        name
+        for name in packages
+        if not ast.get_docstring(
+            ast.parse((PACKAGE / layer / name / "__init__.py").read_text(encoding="utf-8"))
+        )
+    ]
     assert undocumented == [], "each package's __init__ says what it owns"

@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe (the test database is made by
 running them), so a model change without its migration fails here."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 

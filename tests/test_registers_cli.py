@@ -1,6 +1,7 @@
 """``idp registers import FILE --kind agencies|practitioners [--encoding E] [--dry-run]``
 (domain.md Y1, Y2): problems numbered by data row on stderr, a summary; on any rejected row
 nothing imported and exit status 1."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -33,8 +34,11 @@ def test_y1_registers_import_agencies_summary(app, tmp_path):
 
 def test_y2_registers_import_rejected_rows_numbered_by_data_row_exit_1(app, tmp_path):
     path = tmp_path / "practitioners.csv"
-    path.write_text(f'name,id_type,id_number\n"张\n三",resident_id,{resident_id(1)}\n'
-                    "李四,resident_id,110105198001011234\n", encoding="utf-8")
+    path.write_text(
+        f'name,id_type,id_number\n"张\n三",resident_id,{resident_id(1)}\n'
+        "李四,resident_id,110105198001011234\n",
+        encoding="utf-8",
+    )
     result = run(app, str(path), "--kind", "practitioners")
     assert result.exit_code == 1
     assert "第 2 条记录：居民身份证号码校验位" in result.output
@@ -44,8 +48,9 @@ def test_y2_registers_import_rejected_rows_numbered_by_data_row_exit_1(app, tmp_
 
 def test_registers_import_unknown_column_is_a_warning_not_a_refusal(app, tmp_path):
     path = tmp_path / "agencies.csv"
-    path.write_text(f"统一社会信用代码,机构名称,联系电话\n{uscc(1)},甲代理,010-1\n",
-                    encoding="utf-8")
+    path.write_text(
+        f"统一社会信用代码,机构名称,联系电话\n{uscc(1)},甲代理,010-1\n", encoding="utf-8"
+    )
     result = run(app, str(path), "--kind", "agencies")
     assert result.exit_code == 0, result.output
     assert "表头（警告）：未知的列已忽略：联系电话。" in result.output
@@ -72,14 +77,17 @@ def test_y1_all_or_nothing_bad_row_after_the_first_batch(app, tmp_path):
 
 def test_y1_gb18030_register_with_encoding_option(app, tmp_path):
     path = tmp_path / "agencies.csv"
-    path.write_bytes(f"统一社会信用代码,机构名称,网上申请账号\n{uscc(1)},甲代理,a1\n"
-                     .encode("gb18030"))
+    path.write_bytes(
+        f"统一社会信用代码,机构名称,网上申请账号\n{uscc(1)},甲代理,a1\n".encode("gb18030")
+    )
     result = run(app, str(path), "--kind", "agencies")
     assert result.exit_code == 1 and "--encoding" in result.output
     result = run(app, str(path), "--kind", "agencies", "--encoding", "gb18030")
     assert result.exit_code == 0, result.output
-    assert db.session.scalar(select(AgencyFiling.name).where(
-        AgencyFiling.legacy_account_key == "a1")) == "甲代理"
+    assert (
+        db.session.scalar(select(AgencyFiling.name).where(AgencyFiling.legacy_account_key == "a1"))
+        == "甲代理"
+    )
 
 
 def test_registers_import_usage_errors(app, tmp_path):

@@ -1,6 +1,7 @@
 """The service registry (idp/services.py): each adapter is a typed field implementing its port
 (idp/domain/ports.py); the batch app leaves the web-only ones unwired and says so when asked.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -12,16 +13,26 @@ from idp.domain import ports
 from idp.services import NotWired, Services, WebOnly, services
 from support import TEST_SETTINGS
 
-PORTS = {"store": ports.Store, "sender": ports.Sender, "captcha": ports.Captcha,
-         "realname": ports.RealNameVerifier, "enterprise": ports.EnterpriseVerifier,
-         "sms": ports.SmsSender, "mail": ports.MailSender, "codes": ports.Codes,
-         "files": ports.FileStore}
+PORTS = {
+    "store": ports.Store,
+    "sender": ports.Sender,
+    "captcha": ports.Captcha,
+    "realname": ports.RealNameVerifier,
+    "enterprise": ports.EnterpriseVerifier,
+    "sms": ports.SmsSender,
+    "mail": ports.MailSender,
+    "codes": ports.Codes,
+    "files": ports.FileStore,
+}
 WEB_ONLY = sorted(n for n, v in vars(Services).items() if isinstance(v, WebOnly))
 
 
 def _methods(port: type) -> list[str]:
-    return [name for name, value in vars(port).items()
-            if not name.startswith("_") and inspect.isfunction(value)]
+    return [
+        name
+        for name, value in vars(port).items()
+        if not name.startswith("_") and inspect.isfunction(value)
+    ]
 
 
 def test_every_web_only_field_but_sessions_is_typed_with_a_port():
@@ -45,6 +56,9 @@ def test_the_batch_app_leaves_the_web_only_services_unwired_and_says_so(database
         assert svc.settings.issuer and svc.cipher is not None and svc.now() > 0
         for name in WEB_ONLY:
             assert svc.wired(name) is None
-            with pytest.raises(NotWired, match=rf"services\(\)\.{name} is wired only in the web "
-                                               r"app.*create_app\(web=False\)"):
+            with pytest.raises(
+                NotWired,
+                match=rf"services\(\)\.{name} is wired only in the web "
+                r"app.*create_app\(web=False\)",
+            ):
                 getattr(svc, name)

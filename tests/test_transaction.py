@@ -3,6 +3,7 @@
 One commit per request and per CLI command, at the edge; side effects queued with
 ``after_commit`` run after that commit and never for a rolled-back unit.
 """
+
 from __future__ import annotations
 
 import click
@@ -12,8 +13,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from idp.cli import common
-from idp.domain.clients import registry as clients
 from idp.domain import transaction
+from idp.domain.clients import registry as clients
 from idp.domain.models import Client
 from idp.extensions import db
 from idp.protocol import logout
@@ -42,6 +43,7 @@ def test_a_side_effect_runs_only_after_the_commit(app, client):
         transaction.after_commit(lambda: seen.append(_committed("tx-ok")))
         assert seen == [] and not _committed("tx-ok")
         return "ok"
+
     _view(app, "ok", body)
     assert client.get("/test-tx/ok").status_code == 200
     assert seen == [True]
@@ -54,6 +56,7 @@ def test_a_side_effect_of_a_failed_request_is_never_run(app, client):
         clients.create_client(name="t", redirect_uris=[URI], client_id="tx-boom")
         transaction.after_commit(lambda: seen.append("sent"))
         raise RuntimeError("boom")
+
     _view(app, "boom", body)
     app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production: a 500 page
     assert client.get("/test-tx/boom").status_code == 500
@@ -74,6 +77,7 @@ def test_an_error_answer_rolls_back_unless_the_work_is_kept(app, client):
         clients.create_client(name="t", redirect_uris=[URI], client_id="tx-kept")
         transaction.keep()
         return "refused, but the revocation stands", 400
+
     _view(app, "refused", refused)
     _view(app, "kept", kept)
     assert client.get("/test-tx/refused").status_code == 400
@@ -92,6 +96,7 @@ def test_a_failed_commit_answers_503_not_the_success(app, client):
 
     def fail(session):
         raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
     _view(app, "lost", body)
     transaction.commit()  # the test body's own work, before the commits start failing
     event.listen(Session, "before_commit", fail)
@@ -118,6 +123,7 @@ def test_backchannel_notices_are_queued_only_by_a_committed_request(app, client)
         logout.queue_notices("sub-1", "sid-1", [rp.client_id])
         assert queued() == []  # not before the commit
         return "ok"
+
     _view(app, "refused-bcl", refused)
     _view(app, "ended-bcl", ended)
     client.get("/test-tx/refused-bcl")

@@ -1,5 +1,6 @@
 """Asserting what a refusal says: domain errors carry a code (issue 10, item 5), and these
 helpers read them in the words of idp/messages.py (the Chinese the pages and commands show)."""
+
 from __future__ import annotations
 
 import re

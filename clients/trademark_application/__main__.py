@@ -3,6 +3,7 @@
 Werkzeug's threaded development server: one process, so the in-memory sessions hold
 (see ``sessions.py``). Settings come from TM_APP_* environment variables (see ``app.py``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,8 +14,9 @@ from .app import create_app
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m clients.trademark_application",
-                                     description="商标网上申请（示例子系统）")
+    parser = argparse.ArgumentParser(
+        prog="python -m clients.trademark_application", description="商标网上申请（示例子系统）"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5001)
     args = parser.parse_args(argv)

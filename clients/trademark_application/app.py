@@ -8,6 +8,7 @@ back-channel logout URI ``base_url/backchannel-logout``; register the client wit
 Plain http needs no AUTHLIB_INSECURE_TRANSPORT here: Authlib 1.9 checks transport only on the
 server side (and exempts loopback hosts there); its client never does. Use https beyond loopback.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -22,17 +23,21 @@ from joserfc.errors import JoseError
 from . import backchannel
 from .sessions import ServerSessionInterface, SessionStore
 
-ENV = {"issuer": ("TM_APP_ISSUER", "http://127.0.0.1:5000"),
-       "client_id": ("TM_APP_CLIENT_ID", "tm-application"),
-       "client_secret": ("TM_APP_CLIENT_SECRET", "dev-secret-tm-application"),
-       "base_url": ("TM_APP_BASE_URL", "http://127.0.0.1:5001"),
-       "secret_key": ("TM_APP_SECRET_KEY", None)}
-ERRORS = {"access_denied": "您拒绝了授权或取消了登录，未登录本系统。",
-          "login_required": "需要先在统一身份认证登录。",
-          "consent_required": "需要您先同意授权。",
-          "interaction_required": "需要您在统一身份认证完成操作。",
-          "temporarily_unavailable": "统一身份认证暂时不可用，请稍后再试。",
-          "server_error": "统一身份认证出现错误，请稍后再试。"}
+ENV = {
+    "issuer": ("TM_APP_ISSUER", "http://127.0.0.1:5000"),
+    "client_id": ("TM_APP_CLIENT_ID", "tm-application"),
+    "client_secret": ("TM_APP_CLIENT_SECRET", "dev-secret-tm-application"),
+    "base_url": ("TM_APP_BASE_URL", "http://127.0.0.1:5001"),
+    "secret_key": ("TM_APP_SECRET_KEY", None),
+}
+ERRORS = {
+    "access_denied": "您拒绝了授权或取消了登录，未登录本系统。",
+    "login_required": "需要先在统一身份认证登录。",
+    "consent_required": "需要您先同意授权。",
+    "interaction_required": "需要您在统一身份认证完成操作。",
+    "temporarily_unavailable": "统一身份认证暂时不可用，请稍后再试。",
+    "server_error": "统一身份认证出现错误，请稍后再试。",
+}
 
 
 def load_config(config: dict | None) -> dict:
@@ -48,28 +53,40 @@ def create_app(config: dict | None = None) -> Flask:
     conf = load_config(config)
     base = conf["base_url"]
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=conf["secret_key"], SESSION_COOKIE_NAME="tm_session",
-                      SESSION_COOKIE_SECURE=base.startswith("https://"), TM=conf)
+    app.config.update(
+        SECRET_KEY=conf["secret_key"],
+        SESSION_COOKIE_NAME="tm_session",
+        SESSION_COOKIE_SECURE=base.startswith("https://"),
+        TM=conf,
+    )
     store = SessionStore(lifetime=8 * 3600)
     app.session_interface = ServerSessionInterface(store)
     replay = backchannel.ReplayCache()
     oauth = OAuth(app)
     idp = oauth.register(
-        "idp", client_id=conf["client_id"], client_secret=conf["client_secret"],
+        "idp",
+        client_id=conf["client_id"],
+        client_secret=conf["client_secret"],
         server_metadata_url=conf["issuer"] + "/.well-known/openid-configuration",
-        client_kwargs={"scope": "openid profile email phone trademark", "code_challenge_method": "S256",
-                       "token_endpoint_auth_method": "client_secret_basic",
-                       "default_timeout": 10})
+        client_kwargs={
+            "scope": "openid profile email phone trademark",
+            "code_challenge_method": "S256",
+            "token_endpoint_auth_method": "client_secret_basic",
+            "default_timeout": 10,
+        },
+    )
 
     def csrf_token() -> str:  # bound to the session id, which changes at every sign-in
-        return hmac.new(conf["secret_key"].encode(), (session.sid or "").encode(),
-                        "sha256").hexdigest()
+        return hmac.new(
+            conf["secret_key"].encode(), (session.sid or "").encode(), "sha256"
+        ).hexdigest()
 
     def metadata() -> dict:
         meta = idp.load_server_metadata()
         if meta.get("issuer") != conf["issuer"]:  # OIDC Discovery 1.0 §4.3
-            raise RuntimeError(f"discovery says issuer {meta.get('issuer')!r}, "
-                               f"expected {conf['issuer']!r}")
+            raise RuntimeError(
+                f"discovery says issuer {meta.get('issuer')!r}, expected {conf['issuer']!r}"
+            )
         return meta
 
     def failed(message: str, status: int = 400):
@@ -97,8 +114,9 @@ def create_app(config: dict | None = None) -> Flask:
             except OAuthError:
                 notice = "退出返回的 state 无效，已忽略。"
         user = session.get("user")
-        return render_template("index.html", user=user, notice=notice,
-                               csrf=csrf_token() if user else None)
+        return render_template(
+            "index.html", user=user, notice=notice, csrf=csrf_token() if user else None
+        )
 
     @app.get("/login")
     def login():
@@ -133,9 +151,14 @@ def create_app(config: dict | None = None) -> Flask:
             return failed("用户信息与 ID Token 不属于同一用户，已拒绝。")
         session.clear()
         session.rotate = True
-        session["user"] = {"sub": claims["sub"], "sid": claims.get("sid"),
-                           "name": info.get("name") or claims.get("name") or claims["sub"],
-                           "id_token": token["id_token"], "claims": claims, "userinfo": info}
+        session["user"] = {
+            "sub": claims["sub"],
+            "sid": claims.get("sid"),
+            "name": info.get("name") or claims.get("name") or claims["sub"],
+            "id_token": token["id_token"],
+            "claims": claims,
+            "userinfo": info,
+        }
         return redirect(base + "/")
 
     @app.post("/logout")
@@ -147,18 +170,22 @@ def create_app(config: dict | None = None) -> Flask:
             return failed("页面已过期，请返回首页重新退出。")
         session.clear()
         session.rotate = True
-        return idp.logout_redirect(post_logout_redirect_uri=base + "/",
-                                   id_token_hint=user["id_token"])
+        return idp.logout_redirect(
+            post_logout_redirect_uri=base + "/", id_token_hint=user["id_token"]
+        )
 
     @app.post("/backchannel-logout")
     def backchannel_logout():
         meta = metadata()
         try:
             claims = backchannel.validate(
-                request.form.get("logout_token", ""), issuer=meta["issuer"],
-                client_id=conf["client_id"], replay=replay,
+                request.form.get("logout_token", ""),
+                issuer=meta["issuer"],
+                client_id=conf["client_id"],
+                replay=replay,
                 jwks=lambda force: idp.fetch_jwk_set(force=force),
-                algorithms=meta.get("id_token_signing_alg_values_supported") or ["RS256"])
+                algorithms=meta.get("id_token_signing_alg_values_supported") or ["RS256"],
+            )
         except backchannel.InvalidLogoutToken as exc:
             app.logger.warning("logout token refused: %s", exc)
             return {"error": "invalid_request", "error_description": "invalid logout token"}, 400

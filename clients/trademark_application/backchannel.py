@@ -4,6 +4,7 @@ The IdP POSTs a signed logout token to ``/backchannel-logout`` when a user's IdP
 this module decides whether to believe it. Each rule below is one step of §2.6 (or §2.4 for
 the token's shape); the ``jti`` replay check comes last so a rejected token burns nothing.
 """
+
 from __future__ import annotations
 
 import threading
@@ -38,8 +39,17 @@ class ReplayCache:
             return True
 
 
-def validate(token: str, *, issuer: str, client_id: str, jwks, algorithms, replay: ReplayCache,
-             max_age: int = 300, leeway: int = 60) -> dict:
+def validate(
+    token: str,
+    *,
+    issuer: str,
+    client_id: str,
+    jwks,
+    algorithms,
+    replay: ReplayCache,
+    max_age: int = 300,
+    leeway: int = 60,
+) -> dict:
     """The claims of a valid logout token; raises InvalidLogoutToken otherwise.
 
     ``jwks(force: bool)`` returns the IdP's key set; it is asked again, once, for an unknown
@@ -54,9 +64,13 @@ def validate(token: str, *, issuer: str, client_id: str, jwks, algorithms, repla
             decoded = jwt.decode(token, KeySet.import_key_set(jwks(True)), algorithms)
         now = int(time.time())
         jwt.JWTClaimsRegistry(
-            now=now, leeway=leeway, iss={"essential": True, "value": issuer},
-            aud={"essential": True, "value": client_id}, iat={"essential": True},
-            exp={"essential": True}, jti={"essential": True},
+            now=now,
+            leeway=leeway,
+            iss={"essential": True, "value": issuer},
+            aud={"essential": True, "value": client_id},
+            iat={"essential": True},
+            exp={"essential": True},
+            jti={"essential": True},
         ).validate(decoded.claims)  # step 3
     except JoseError as exc:  # step 2 (signature, alg) and step 3 (iss, aud, iat, exp)
         raise InvalidLogoutToken(f"{type(exc).__name__}: {exc}") from None

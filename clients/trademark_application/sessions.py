@@ -9,6 +9,7 @@ sample; a real subsystem would keep the same records in Redis or its database.
 Everything Flask keeps in ``session`` lives here, including Authlib's state, nonce and PKCE
 verifier between ``/login`` and ``/callback``.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,6 +25,7 @@ class ServerSession(CallbackDict, SessionMixin):
     def __init__(self, initial=None, sid: str | None = None):
         def on_update(_):
             self.modified = True
+
         super().__init__(initial, on_update)
         self.sid, self.new = sid, sid is None
         self.modified = self.rotate = False
@@ -56,8 +58,12 @@ class SessionStore:
                 key = secrets.token_urlsafe(32)
             elif key not in self._rows:
                 return None
-            self._rows[key] = (now + self.lifetime, json.dumps(data), user.get("sid"),
-                               user.get("sub"))
+            self._rows[key] = (
+                now + self.lifetime,
+                json.dumps(data),
+                user.get("sid"),
+                user.get("sub"),
+            )
         return key
 
     def delete(self, key: str) -> None:
@@ -69,8 +75,11 @@ class SessionStore:
         if sid is None and sub is None:
             return 0
         with self._lock:
-            doomed = [k for k, (_, _, s_sid, s_sub) in self._rows.items()
-                      if (sid is None or s_sid == sid) and (sub is None or s_sub == sub)]
+            doomed = [
+                k
+                for k, (_, _, s_sid, s_sub) in self._rows.items()
+                if (sid is None or s_sid == sid) and (sub is None or s_sub == sub)
+            ]
             for key in doomed:
                 del self._rows[key]
         return len(doomed)
@@ -104,5 +113,6 @@ class ServerSessionInterface(SessionInterface):
             response.delete_cookie(name, path=path)
             return
         response.vary.add("Cookie")
-        response.set_cookie(name, key, path=path, httponly=True, samesite="Lax",
-                            secure=self.get_cookie_secure(app))
+        response.set_cookie(
+            name, key, path=path, httponly=True, samesite="Lax", secure=self.get_cookie_secure(app)
+        )

@@ -11,6 +11,7 @@ case-insensitively. The deterministic mode (``captcha.deterministic``) always an
 configured string so browser tests and the conformance harness can pass; production refuses it
 (``idp.config.check_production``).
 """
+
 from __future__ import annotations
 
 import base64
@@ -37,8 +38,15 @@ def normalise(answer: str) -> str:
 
 
 class ImageCaptchaAdapter:
-    def __init__(self, store, clock, key: str, ttl: int = 300, length: int = 4,
-                 fixed_answer: str | None = None):
+    def __init__(
+        self,
+        store,
+        clock,
+        key: str,
+        ttl: int = 300,
+        length: int = 4,
+        fixed_answer: str | None = None,
+    ):
         if not 4 <= int(length) <= 5:
             raise ValueError("captcha.length must be 4 or 5")
         if fixed_answer is not None and not normalise(fixed_answer):
@@ -61,9 +69,11 @@ class ImageCaptchaAdapter:
         challenge_id = secrets.token_urlsafe(18)
         answer = self._answer()
         png = self.renderer.generate(answer, format="png").getvalue()
-        record = {"digest": self._digest(challenge_id, answer),
-                  "expires": int(self.clock.now()) + self.ttl,
-                  "png": base64.b64encode(png).decode()}
+        record = {
+            "digest": self._digest(challenge_id, answer),
+            "expires": int(self.clock.now()) + self.ttl,
+            "png": base64.b64encode(png).decode(),
+        }
         self.store.set(PREFIX + challenge_id, json.dumps(record), ttl=self.ttl + GC_SLACK)
         return challenge_id
 
@@ -92,6 +102,11 @@ class ImageCaptchaAdapter:
 def make_captcha(settings: Settings, store, clock) -> ImageCaptchaAdapter:
     """The captcha the settings ask for (``[captcha]`` in idp/config/default.toml)."""
     fixed = settings.captcha.deterministic_answer if settings.captcha.deterministic else None
-    return ImageCaptchaAdapter(store, clock, key=settings.secret_key,
-                               ttl=settings.captcha.ttl, length=settings.captcha.length,
-                               fixed_answer=fixed)
+    return ImageCaptchaAdapter(
+        store,
+        clock,
+        key=settings.secret_key,
+        ttl=settings.captcha.ttl,
+        length=settings.captcha.length,
+        fixed_answer=fixed,
+    )

@@ -1,4 +1,5 @@
 """Clocks: the system clock, and a settable one for tests and time travel."""
+
 from __future__ import annotations
 
 import time

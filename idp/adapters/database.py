@@ -6,6 +6,7 @@ checks a connection before handing it out. A connection that cannot be made, a s
 off by the timeout and a pool that stays empty all raise SQLAlchemy errors that the error
 pages turn into a 503 (``idp.web.errors``). SQLite, a local file, needs none of it.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,8 +23,10 @@ def engine_options(settings: Settings, url: str, *, batch: bool = False) -> dict
     db = settings.database
     connect_args: dict[str, Any] = {
         "connect_timeout": db.connect_timeout,
-        "keepalives": 1, "keepalives_idle": db.keepalives_idle,
-        "keepalives_interval": 10, "keepalives_count": 3,
+        "keepalives": 1,
+        "keepalives_idle": db.keepalives_idle,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
     }
     if db.statement_timeout and not batch:
         connect_args["options"] = f"-c statement_timeout={db.statement_timeout * 1000}"

@@ -7,11 +7,12 @@ that sends nothing, and a gateway taking seconds would tell the two apart. A del
 there is logged by the domain; one that raises anything else is logged here and never reaches
 the request.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
 
 from ..config import Settings
 

@@ -10,6 +10,7 @@
   refuses us or talks nonsense raises ``EnterpriseUnavailable`` so callers fail closed.
 Logs name the USCC and the representative's document only masked (D5).
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,8 @@ import logging
 from pathlib import Path
 
 from ..config import ROOT, ConfigError, Settings
-from ..domain.identity import documents
 from ..domain.errors import ValidationError
+from ..domain.identity import documents
 from ..domain.ports import EnterpriseRecord, EnterpriseUnavailable, VerificationResult
 from .realname import mask
 from .verification_service import JsonVerificationService
@@ -29,8 +30,12 @@ Key = tuple[str, str, str, str]
 
 
 def _key(uscc: str, name: str, rep_name: str, rep_id_number: str) -> Key:
-    return (documents.normalize(uscc), (name or "").strip(), (rep_name or "").strip(),
-            documents.normalize(rep_id_number))
+    return (
+        documents.normalize(uscc),
+        (name or "").strip(),
+        (rep_name or "").strip(),
+        documents.normalize(rep_id_number),
+    )
 
 
 def _masked(record: EnterpriseRecord) -> str:
@@ -73,22 +78,39 @@ class LocalEnterpriseVerifier:
 
 
 class HttpEnterpriseVerifier(JsonVerificationService):
-    def __init__(self, url: str, api_key: str, *, timeout: float,
-                 api_key_header: str = "X-Api-Key"):
-        super().__init__(url, api_key, timeout=timeout, api_key_header=api_key_header,
-                         label="enterprise verification", unavailable=EnterpriseUnavailable,
-                         mismatch=MISMATCH, log=log)
+    def __init__(
+        self, url: str, api_key: str, *, timeout: float, api_key_header: str = "X-Api-Key"
+    ):
+        super().__init__(
+            url,
+            api_key,
+            timeout=timeout,
+            api_key_header=api_key_header,
+            label="enterprise verification",
+            unavailable=EnterpriseUnavailable,
+            mismatch=MISMATCH,
+            log=log,
+        )
 
     def verify(self, record: EnterpriseRecord) -> VerificationResult:
-        uscc, name, rep_name, rep_number = _key(record.uscc, record.name, record.rep_name,
-                                                record.rep_id_number)
-        body = {"uscc": uscc, "name": name,
-                "legal_representative": {"name": rep_name, "id_type": record.rep_id_type,
-                                         "id_number": rep_number}}
+        uscc, name, rep_name, rep_number = _key(
+            record.uscc, record.name, record.rep_name, record.rep_id_number
+        )
+        body = {
+            "uscc": uscc,
+            "name": name,
+            "legal_representative": {
+                "name": rep_name,
+                "id_type": record.rep_id_type,
+                "id_number": rep_number,
+            },
+        }
         return self.ask(body, _masked(record))
 
 
-def make_enterprise_verifier(settings: Settings) -> LocalEnterpriseVerifier | HttpEnterpriseVerifier:
+def make_enterprise_verifier(
+    settings: Settings,
+) -> LocalEnterpriseVerifier | HttpEnterpriseVerifier:
     """The verifier the settings ask for (``[enterprise]`` in idp/config/default.toml)."""
     backend = settings.enterprise.backend
     if backend == "local":
@@ -98,16 +120,19 @@ def make_enterprise_verifier(settings: Settings) -> LocalEnterpriseVerifier | Ht
             return LocalEnterpriseVerifier(outage=outage)
         file = Path(path) if Path(path).is_absolute() else ROOT / path
         if not file.is_file():
-            raise ConfigError(f"enterprise.known_enterprises_file names {path}, which is not a "
-                              "file")
+            raise ConfigError(
+                f"enterprise.known_enterprises_file names {path}, which is not a file"
+            )
         return LocalEnterpriseVerifier(read_known_enterprises(file), outage=outage)
     if backend == "http":
         if not settings.enterprise.url.startswith(("https://", "http://")):
             raise ConfigError("enterprise.url must be the enterprise register's http(s) URL")
         if not settings.enterprise.api_key:
             raise ConfigError("enterprise.api_key must be set for the http backend")
-        return HttpEnterpriseVerifier(settings.enterprise.url,
-                                      settings.enterprise.api_key,
-                                      timeout=settings.enterprise.timeout,
-                                      api_key_header=settings.enterprise.api_key_header)
+        return HttpEnterpriseVerifier(
+            settings.enterprise.url,
+            settings.enterprise.api_key,
+            timeout=settings.enterprise.timeout,
+            api_key_header=settings.enterprise.api_key_header,
+        )
     raise ConfigError(f'enterprise.backend must be "local" or "http", not {backend!r}')

@@ -4,6 +4,7 @@ Names are generated here (``secrets.token_hex``) and checked on the way back in,
 input ever becomes a path. Files are written with 0600 permissions through a temporary name
 and renamed, so a half-written file is never visible under its final name.
 """
+
 from __future__ import annotations
 
 import os

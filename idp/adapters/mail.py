@@ -5,6 +5,7 @@ TLS, port 465) or "none" (a trusted local relay only); login only when a usernam
 Certificates are checked against the system's CAs or ``ca_file``. Every SMTP or network
 failure raises ``SendFailed`` (the message names the failure, not the recipient).
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -27,9 +28,19 @@ class OutboxMail:
 
 
 class SmtpMail:
-    def __init__(self, host: str, port: int, *, security: str = "starttls", username: str = "",
-                 password: str = "", timeout: float = 10.0, from_address: str,
-                 from_name: str = "", ca_file: str = ""):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        security: str = "starttls",
+        username: str = "",
+        password: str = "",
+        timeout: float = 10.0,
+        from_address: str,
+        from_name: str = "",
+        ca_file: str = "",
+    ):
         if security not in SECURITY:
             raise ValueError(f"mail.smtp_security must be one of {SECURITY}, not {security!r}")
         self.host, self.port, self.security = host, int(port), security
@@ -50,8 +61,9 @@ class SmtpMail:
         msg = self.message(to, subject, body)
         try:
             if self.security == "ssl":
-                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                        context=self.context)
+                smtp = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=self.context
+                )
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             with smtp:

@@ -6,6 +6,7 @@ one summary line per ``summary_every`` seconds while failures go on, and one lin
 work succeeds again (``ok``) or, for callers that never hear of success, when failures resume
 after a quiet spell (a new outage).
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,15 @@ from collections.abc import Callable
 
 
 class OutageLog:
-    def __init__(self, log: logging.Logger, what: str, *, traceback: bool = False,
-                 summary_every: float = 60.0, now: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        log: logging.Logger,
+        what: str,
+        *,
+        traceback: bool = False,
+        summary_every: float = 60.0,
+        now: Callable[[], float] = time.monotonic,
+    ):
         self.log, self.what, self.traceback = log, what, traceback
         self.summary_every, self.now = summary_every, now
         self.lock = threading.Lock()
@@ -32,13 +40,22 @@ class OutageLog:
             self.last_failure = t
             if self.since is None:
                 self.since, self.count, self.reported, self.last_summary = t, 1, 1, t
-                self.log.error("%s failing: %s", self.what, type(exc).__name__,
-                               exc_info=exc if self.traceback else None)
+                self.log.error(
+                    "%s failing: %s",
+                    self.what,
+                    type(exc).__name__,
+                    exc_info=exc if self.traceback else None,
+                )
                 return
             self.count += 1
             if t - self.last_summary >= self.summary_every:
-                self.log.error("%s still failing: %d failures in %.0f s (last: %s)", self.what,
-                               self.count, t - self.since, type(exc).__name__)
+                self.log.error(
+                    "%s still failing: %d failures in %.0f s (last: %s)",
+                    self.what,
+                    self.count,
+                    t - self.since,
+                    type(exc).__name__,
+                )
                 self.last_summary, self.reported = t, self.count
 
     def ok(self) -> None:
@@ -48,6 +65,7 @@ class OutageLog:
 
     def _recovered(self, t: float) -> None:
         assert self.since is not None
-        self.log.warning("%s recovered after %d failures in %.0f s", self.what, self.count,
-                         t - self.since)
+        self.log.warning(
+            "%s recovered after %d failures in %.0f s", self.what, self.count, t - self.since
+        )
         self.since = None

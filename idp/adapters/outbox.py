@@ -3,6 +3,7 @@
 Tests read what was "sent" and ``/dev/outbox`` lists it. A capped list per kind ("sms",
 "mail"), newest first. Never in production: ``check_production`` refuses an outbox backend.
 """
+
 from __future__ import annotations
 
 import json

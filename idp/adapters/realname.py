@@ -7,6 +7,7 @@
   slow, refuses us or talks nonsense raises ``RealNameUnavailable`` so callers fail closed.
 Logs name the document only masked: ID numbers are sensitive personal information (D5).
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,8 +15,8 @@ import logging
 from pathlib import Path
 
 from ..config import ROOT, ConfigError, Settings
-from ..domain.identity import documents
 from ..domain.errors import ValidationError
+from ..domain.identity import documents
 from ..domain.ports import RealNameUnavailable, VerificationResult
 from .verification_service import JsonVerificationService
 
@@ -63,11 +64,19 @@ class LocalVerifier:
 
 
 class HttpVerifier(JsonVerificationService):
-    def __init__(self, url: str, api_key: str, *, timeout: float,
-                 api_key_header: str = "X-Api-Key"):
-        super().__init__(url, api_key, timeout=timeout, api_key_header=api_key_header,
-                         label="real-name verification", unavailable=RealNameUnavailable,
-                         mismatch=MISMATCH, log=log)
+    def __init__(
+        self, url: str, api_key: str, *, timeout: float, api_key_header: str = "X-Api-Key"
+    ):
+        super().__init__(
+            url,
+            api_key,
+            timeout=timeout,
+            api_key_header=api_key_header,
+            label="real-name verification",
+            unavailable=RealNameUnavailable,
+            mismatch=MISMATCH,
+            log=log,
+        )
 
     def verify(self, name: str, id_type: str, id_number: str) -> VerificationResult:
         number = documents.normalize(id_number)
@@ -91,7 +100,10 @@ def make_realname_verifier(settings: Settings) -> LocalVerifier | HttpVerifier:
             raise ConfigError("realname.url must be the verification service's http(s) URL")
         if not settings.realname.api_key:
             raise ConfigError("realname.api_key must be set for the http backend")
-        return HttpVerifier(settings.realname.url, settings.realname.api_key,
-                            timeout=settings.realname.timeout,
-                            api_key_header=settings.realname.api_key_header)
+        return HttpVerifier(
+            settings.realname.url,
+            settings.realname.api_key,
+            timeout=settings.realname.timeout,
+            api_key_header=settings.realname.api_key_header,
+        )
     raise ConfigError(f'realname.backend must be "local" or "http", not {backend!r}')

@@ -6,6 +6,7 @@ into (for back-channel logout). It ends after ``idle_timeout`` without use or
 ``absolute_timeout`` after login, whichever comes first; a sorted set of expiry times lets the
 background worker find ended sessions and notify their clients.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,14 +53,30 @@ class SessionStore:
         self.store.set(f"sso:{s.key}", json.dumps(asdict(s)), ttl=ttl)
         self.store.zadd(EXPIRY_SET, s.key, self._deadline(s))
 
-    def create(self, user_id: int, sub: str, auth_time: int, amr: list, acr: str | None,
-               acting_for: dict | None = None) -> tuple[str, SsoSession]:
+    def create(
+        self,
+        user_id: int,
+        sub: str,
+        auth_time: int,
+        amr: list,
+        acr: str | None,
+        acting_for: dict | None = None,
+    ) -> tuple[str, SsoSession]:
         """Start a session; returns (cookie value, session). A new id at every login."""
         cookie = secrets.token_urlsafe(32)
         now = self._now()
-        s = SsoSession(key=token_hash(cookie), sid=secrets.token_urlsafe(16), user_id=user_id,
-                       auth_time=auth_time, created_at=now, last_seen=now, amr=amr, acr=acr,
-                       acting_for=acting_for, sub=sub)
+        s = SsoSession(
+            key=token_hash(cookie),
+            sid=secrets.token_urlsafe(16),
+            user_id=user_id,
+            auth_time=auth_time,
+            created_at=now,
+            last_seen=now,
+            amr=amr,
+            acr=acr,
+            acting_for=acting_for,
+            sub=sub,
+        )
         self._save(s)
         self.store.sadd(f"sso-user:{user_id}", s.key, ttl=self.absolute + 3600)
         return cookie, s
@@ -108,8 +125,12 @@ class SessionStore:
         found = []
         for key in self.keys_for_user(user_id):
             s = self.load(key)
-            if (s is not None and s.user_id == user_id and s.sub == sub
-                    and self._deadline(s) > self._now()):
+            if (
+                s is not None
+                and s.user_id == user_id
+                and s.sub == sub
+                and self._deadline(s) > self._now()
+            ):
                 found.append((key, s))
         return found
 

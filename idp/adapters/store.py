@@ -3,11 +3,12 @@
 Both implement ``idp.domain.ports.Store``. ``pop`` is atomic in both (Redis GETDEL, a lock in
 memory), which is what makes authorization codes single-use under concurrent redemption.
 """
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import redis
 
@@ -22,6 +23,7 @@ def _wrap(fn):
             return fn(self, *args, **kwargs)
         except redis.RedisError as exc:
             raise StoreUnavailable(str(exc)) from exc
+
     inner.__name__ = fn.__name__
     inner.__doc__ = fn.__doc__
     return inner
@@ -30,8 +32,13 @@ def _wrap(fn):
 class RedisStore:
     def __init__(self, url: str, prefix: str):
         self.prefix = prefix
-        self.r = redis.Redis.from_url(url, decode_responses=True, socket_timeout=2,
-                                      socket_connect_timeout=2, health_check_interval=30)
+        self.r = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_timeout=2,
+            socket_connect_timeout=2,
+            health_check_interval=30,
+        )
 
     def _k(self, key: str) -> str:
         return self.prefix + key

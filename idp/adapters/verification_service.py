@@ -5,6 +5,7 @@ an answer; a service that is down, slow, refuses us or talks nonsense raises the
 "unavailable" error, so callers fail closed. Logs (the caller's logger) name the record only
 as the caller masked it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,9 +16,18 @@ from ..domain.ports import VerificationResult
 
 
 class JsonVerificationService:
-    def __init__(self, url: str, api_key: str, *, timeout: float, api_key_header: str,
-                 label: str, unavailable: type[Exception], mismatch: str,
-                 log: logging.Logger):
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        timeout: float,
+        api_key_header: str,
+        label: str,
+        unavailable: type[Exception],
+        mismatch: str,
+        log: logging.Logger,
+    ):
         self.url, self.timeout, self.label, self.log = url, timeout, label, log
         self.unavailable, self.mismatch = unavailable, mismatch
         self.headers = {api_key_header: api_key, "Accept": "application/json"}
@@ -30,8 +40,13 @@ class JsonVerificationService:
     def ask(self, body: dict, masked: str) -> VerificationResult:
         """The service's answer about ``body`` (``masked`` names it in the logs)."""
         try:
-            response = self.session.post(self.url, json=body, headers=self.headers,
-                                         timeout=self.timeout, allow_redirects=False)
+            response = self.session.post(
+                self.url,
+                json=body,
+                headers=self.headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
         except requests.Timeout:
             raise self._unavailable("timeout", masked) from None
         except requests.RequestException as exc:
@@ -49,5 +64,6 @@ class JsonVerificationService:
             return VerificationResult(True)
         reason = answer.get("reason")
         self.log.info("%s: no match for %s", self.label, masked)
-        return VerificationResult(False, reason if isinstance(reason, str) and reason
-                                  else self.mismatch)
+        return VerificationResult(
+            False, reason if isinstance(reason, str) and reason else self.mismatch
+        )

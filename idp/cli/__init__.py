@@ -7,6 +7,7 @@ exits 1 with the reason on error (exit 2 for usage errors, from click), and is o
 (``common.in_transaction``). ``create_app`` registers the groups here; the console script is
 ``idp.cli.main``, which builds the app, so this package never imports ``idp`` itself.
 """
+
 from __future__ import annotations
 
 from flask import Flask

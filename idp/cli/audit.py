@@ -5,6 +5,7 @@ address and USCC (users, organisations, legacy accounts, appeals) that today's i
 would refuse (``idp/domain/identity/audit.py``): one line per finding with the table, the row
 id, the field and the rule — never the value. Exit 1 when anything was found, 0 otherwise.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,12 +21,17 @@ def audit_cli():
 
 
 @audit_cli.command("identifiers")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print a JSON array of {table, row_id, field, rule, description}.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON array of {table, row_id, field, rule, description}.",
+)
 @with_appcontext
 def audit_identifiers(as_json):
     """Stored names, document numbers, mobiles, e-mails and USCCs that break the input rules."""
     from ..domain.identity import audit as identifier_audit
+
     found = 0
     if as_json:
         items = [f.as_dict() for f in identifier_audit.findings()]

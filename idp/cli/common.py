@@ -1,10 +1,12 @@
 """What every ``idp`` command shares: failing with a reason, the command as the transaction,
 and domain errors turned into that failure."""
+
 from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Callable, NoReturn, TypeVar
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -35,6 +37,7 @@ def in_transaction(command: click.Command) -> click.Command:
     @functools.wraps(callback)
     def run(*args: Any, **kwargs: Any) -> Any:
         from ..domain import transaction
+
         try:
             result = callback(*args, **kwargs)
         except BaseException:
@@ -46,6 +49,7 @@ def in_transaction(command: click.Command) -> click.Command:
             transaction.rollback_quietly()
             fail(f"未能保存（数据库提交失败：{type(exc).__name__}），没有写入任何内容。")
         return result
+
     run.in_transaction = True  # type: ignore[attr-defined]
     command.callback = run
     return command

@@ -10,6 +10,7 @@ summary to stdout. Exit 0 when
 the file was read, rejected rows included; 1 when it cannot be read or its header lacks a
 required column (nothing imported then).
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,6 +30,7 @@ def _scheme(ctx, param, value):
     """``--password-scheme``: refused before the file is opened (docs/legacy.md)."""
     from ..domain.errors import ValidationError
     from ..domain.legacy.schemes import parse_spec
+
     if value and value.strip():
         try:
             parse_spec(value)
@@ -44,29 +46,55 @@ def legacy_cli():
 
 @legacy_cli.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]),
-              help="Default: from the extension (.csv, .jsonl or .json).")
-@click.option("--encoding", default="utf-8-sig", show_default=True,
-              type=click.Choice(["utf-8-sig", "gb18030"]))
-@click.option("--password-scheme", "password_scheme", metavar="SPEC", callback=_scheme,
-              help="Scheme of rows whose password_scheme cell is empty, e.g. 'sha1;salt=suffix'"
-                   " (default: the legacy.password_scheme setting; docs/legacy.md).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    help="Default: from the extension (.csv, .jsonl or .json).",
+)
+@click.option(
+    "--encoding",
+    default="utf-8-sig",
+    show_default=True,
+    type=click.Choice(["utf-8-sig", "gb18030"]),
+)
+@click.option(
+    "--password-scheme",
+    "password_scheme",
+    metavar="SPEC",
+    callback=_scheme,
+    help="Scheme of rows whose password_scheme cell is empty, e.g. 'sha1;salt=suffix'"
+    " (default: the legacy.password_scheme setting; docs/legacy.md).",
+)
 @click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
-@click.option("--filed-uscc-from-register", "from_register", is_flag=True,
-              help="Agency rows without a filed_uscc value take the filed USCC from the agency "
-                   "filing register (by legacy account id; load it first with idp registers "
-                   "import).")
-@click.option("--workers", type=click.IntRange(0, 64), default=0,
-              help="Processes that parse rows (0, the default: one per core, at most 4, for "
-                   "files of 8 MiB or more; 1 for smaller files).")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False),
-              help="Also write rejected rows and dropped fields to this CSV file.")
+@click.option(
+    "--filed-uscc-from-register",
+    "from_register",
+    is_flag=True,
+    help="Agency rows without a filed_uscc value take the filed USCC from the agency "
+    "filing register (by legacy account id; load it first with idp registers "
+    "import).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=0,
+    help="Processes that parse rows (0, the default: one per core, at most 4, for "
+    "files of 8 MiB or more; 1 for smaller files).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False),
+    help="Also write rejected rows and dropped fields to this CSV file.",
+)
 @with_appcontext
-def legacy_import(file, fmt, encoding, password_scheme, dry_run, from_register, workers,
-                  report_path):
+def legacy_import(
+    file, fmt, encoding, password_scheme, dry_run, from_register, workers, report_path
+):
     """Import the legacy account export (idempotent: re-running changes nothing)."""
-    from ..domain.legacy import importer
     from ..domain import transaction
+    from ..domain.legacy import importer
 
     try:
         out = open(report_path, "w", newline="", encoding="utf-8-sig") if report_path else None
@@ -88,17 +116,31 @@ def legacy_import(file, fmt, encoding, password_scheme, dry_run, from_register, 
         size = os.path.getsize(file) if os.path.isfile(file) else 0
         workers = workers or (min(4, os.cpu_count() or 1) if size >= 8 << 20 else 1)
         with click.progressbar(length=max(size, 1), label="导入历史账号", file=sys.stderr) as bar:
+
             def on_progress(position):
                 bar.update(position - bar.pos)
-            report = domain_call(lambda: importer.import_file(
-                file, fmt=fmt, encoding=encoding, dry_run=dry_run, password_scheme=password_scheme,
-                filed_uscc_from_register=from_register, workers=workers, on_issue=on_issue,
-                on_progress=on_progress, commit=transaction.commit))  # batch by batch
+
+            report = domain_call(
+                lambda: importer.import_file(
+                    file,
+                    fmt=fmt,
+                    encoding=encoding,
+                    dry_run=dry_run,
+                    password_scheme=password_scheme,
+                    filed_uscc_from_register=from_register,
+                    workers=workers,
+                    on_issue=on_issue,
+                    on_progress=on_progress,
+                    commit=transaction.commit,
+                )
+            )  # batch by batch
             bar.update(bar.length - bar.pos)
     finally:
         if out:
             out.close()
     verb = "试运行，未写入任何记录" if dry_run else "已导入"
-    click.echo(f"读取 {report.read} 条记录（{verb}）：新增 {report.inserted}，"
-               f"更新 {report.updated}，未变 {report.unchanged}，已关联未改 {report.linked_kept}，"
-               f"拒绝 {report.rejected}，警告 {report.warnings}。")
+    click.echo(
+        f"读取 {report.read} 条记录（{verb}）：新增 {report.inserted}，"
+        f"更新 {report.updated}，未变 {report.unchanged}，已关联未改 {report.linked_kept}，"
+        f"拒绝 {report.rejected}，警告 {report.warnings}。"
+    )

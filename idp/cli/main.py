@@ -4,6 +4,7 @@ The batch commands ``idp registers import`` and ``idp legacy import`` run on the
 (``create_app(web=False)``: database, settings, field cipher; issue 9: a 100,000-row register
 import under 100 MB), every other one on the full app, which registers the commands itself.
 """
+
 from __future__ import annotations
 
 import click
@@ -31,8 +32,11 @@ def _create_app() -> Flask:
 
 
 def main() -> None:
-    cli = FlaskGroup(create_app=_create_app, add_default_commands=False,
-                     help="统一身份认证 (trademark IdP) operations.")
+    cli = FlaskGroup(
+        create_app=_create_app,
+        add_default_commands=False,
+        help="统一身份认证 (trademark IdP) operations.",
+    )
     for group in BATCH_GROUPS:
         cli.add_command(in_transaction(group))
     cli.main(prog_name="idp")

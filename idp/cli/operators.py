@@ -1,5 +1,6 @@
 """``idp clients``, ``idp users``, ``idp keys`` and ``idp serve``: the relying parties, user
 accounts and signing keys an operator manages, and the development server."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from ..domain.vocab import (AUTH_METHODS, CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TOKEN_ALGS,
-                            RS256)
+from ..domain.vocab import AUTH_METHODS, CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TOKEN_ALGS, RS256
 from .common import domain_call, fail
 
 
@@ -24,8 +24,7 @@ def clients_cli():
 @click.option("--redirect-uri", "redirect_uris", multiple=True)
 @click.option("--post-logout-redirect-uri", "post_logout", multiple=True)
 @click.option("--backchannel-logout-uri")
-@click.option("--grant-type", "grant_types", multiple=True,
-              type=click.Choice(GRANT_TYPES))
+@click.option("--grant-type", "grant_types", multiple=True, type=click.Choice(GRANT_TYPES))
 @click.option("--auth-method", default=CLIENT_SECRET_BASIC, type=click.Choice(AUTH_METHODS))
 @click.option("--public", is_flag=True, help="A public client (no secret; PKCE required).")
 @click.option("--first-party", is_flag=True, help="Skip the consent page (office subsystems).")
@@ -36,22 +35,51 @@ def clients_cli():
 @click.option("--client-id", help="Choose the client_id (default: random).")
 @click.option("--secret", help="Choose the secret (default: random; shown once).")
 @click.option("--json", "as_json", is_flag=True, help="Print client_id and client_secret as JSON.")
-@click.option("--disabled", is_flag=True,
-              help="Register now, switch on later with `idp clients enable` (R1: batches).")
+@click.option(
+    "--disabled",
+    is_flag=True,
+    help="Register now, switch on later with `idp clients enable` (R1: batches).",
+)
 @with_appcontext
-def clients_create(name, redirect_uris, post_logout, backchannel_logout_uri, grant_types,
-                   auth_method, public, first_party, no_pkce, scope, id_token_alg, jwks,
-                   client_id, secret, as_json, disabled):
+def clients_create(
+    name,
+    redirect_uris,
+    post_logout,
+    backchannel_logout_uri,
+    grant_types,
+    auth_method,
+    public,
+    first_party,
+    no_pkce,
+    scope,
+    id_token_alg,
+    jwks,
+    client_id,
+    secret,
+    as_json,
+    disabled,
+):
     from ..domain.clients import registry as clients
 
     def run():
         return clients.create_client(
-            name=name, redirect_uris=list(redirect_uris), post_logout_redirect_uris=post_logout,
-            backchannel_logout_uri=backchannel_logout_uri, grant_types=list(grant_types),
-            auth_method=auth_method, public=public, first_party=first_party,
-            require_pkce=not no_pkce, scope=scope, id_token_alg=id_token_alg,
-            jwks=clients.load_jwks(jwks), client_id=client_id, secret=secret,
-            enabled=not disabled)
+            name=name,
+            redirect_uris=list(redirect_uris),
+            post_logout_redirect_uris=post_logout,
+            backchannel_logout_uri=backchannel_logout_uri,
+            grant_types=list(grant_types),
+            auth_method=auth_method,
+            public=public,
+            first_party=first_party,
+            require_pkce=not no_pkce,
+            scope=scope,
+            id_token_alg=id_token_alg,
+            jwks=clients.load_jwks(jwks),
+            client_id=client_id,
+            secret=secret,
+            enabled=not disabled,
+        )
+
     client, plain = domain_call(run)
     if as_json:
         click.echo(json.dumps({"client_id": client.client_id, "client_secret": plain}))
@@ -66,6 +94,7 @@ def clients_create(name, redirect_uris, post_logout, backchannel_logout_uri, gra
 def clients_list():
     from ..domain.models import Client
     from ..extensions import db
+
     for c in db.session.scalars(select(Client).order_by(Client.id)):
         state = "enabled" if c.enabled else "disabled"
         click.echo(f"{c.client_id}\t{state}\t{c.token_endpoint_auth_method}\t{c.name}")
@@ -76,6 +105,7 @@ def clients_list():
 @with_appcontext
 def clients_show(client_id):
     from ..domain.clients import registry as clients
+
     client = clients.get(client_id)
     if client is None:
         fail(f"没有这个应用：{client_id}")
@@ -87,6 +117,7 @@ def clients_show(client_id):
 @with_appcontext
 def clients_enable(client_id):
     from ..domain.clients import registry as clients
+
     domain_call(lambda: clients.enable(client_id))
     click.echo(f"enabled {client_id}")
 
@@ -96,6 +127,7 @@ def clients_enable(client_id):
 @with_appcontext
 def clients_disable(client_id):
     from ..flows import account_events
+
     domain_call(lambda: account_events.disable_client(client_id))
     click.echo(f"disabled {client_id}; its tokens are revoked")
 
@@ -110,17 +142,35 @@ def users_cli():
 @click.option("--name", required=True)
 @click.option("--password", required=True)
 @click.option("--email")
-@click.option("--id-type", type=click.Choice(["resident_id", "hk_macau_permit", "taiwan_permit",
-                                              "passport", "foreign_permanent_residence"]))
+@click.option(
+    "--id-type",
+    type=click.Choice(
+        [
+            "resident_id",
+            "hk_macau_permit",
+            "taiwan_permit",
+            "passport",
+            "foreign_permanent_residence",
+        ]
+    ),
+)
 @click.option("--id-number")
 @with_appcontext
 def users_create(phone, name, password, email, id_type, id_number):
     from ..domain.accounts import users as accounts
+
     if id_number and not id_type:
         id_type = "resident_id"
-    user = domain_call(lambda: accounts.create_natural_person(
-        name=name, phone=phone, password=password, email=email, id_type=id_type,
-        id_number=id_number))
+    user = domain_call(
+        lambda: accounts.create_natural_person(
+            name=name,
+            phone=phone,
+            password=password,
+            email=email,
+            id_type=id_type,
+            id_number=id_number,
+        )
+    )
     click.echo(f"created user sub={user.sub}")
 
 
@@ -135,6 +185,7 @@ def keys_list():
     from ..domain.models import SigningKey
     from ..extensions import db
     from ..protocol import keys
+
     keys.ensure_keys()
     for k in db.session.scalars(select(SigningKey).order_by(SigningKey.id)):
         click.echo(f"{k.kid}\t{k.alg}\t{k.state}\tremove_at={k.remove_at or '-'}")
@@ -145,25 +196,33 @@ def keys_list():
 @with_appcontext
 def keys_rotate(alg):
     from ..protocol import keys
-    for name in (keys.ALGS if alg == "all" else [alg]):
+
+    for name in keys.ALGS if alg == "all" else [alg]:
         key = keys.rotate(name)
-        click.echo(f"{name}: now signing with {key.kid}; previous key stays published until its "
-                   f"tokens expire")
+        click.echo(
+            f"{name}: now signing with {key.kid}; previous key stays published until its "
+            f"tokens expire"
+        )
 
 
-@keys_cli.command("reencrypt", help="Re-encrypt every field (ID numbers, USCCs, mobiles, "
-                  "e-mails, signing keys) under encryption_key_current, after adding a new key.")
+@keys_cli.command(
+    "reencrypt",
+    help="Re-encrypt every field (ID numbers, USCCs, mobiles, "
+    "e-mails, signing keys) under encryption_key_current, after adding a new key.",
+)
 @with_appcontext
 def keys_reencrypt():
     from ..domain import rekey, transaction
     from ..services import services
+
     report = rekey.reencrypt(commit=transaction.commit)  # page by page, by design
     for where, n in sorted(report.reencrypted.items()):
         click.echo(f"{where}: {n} re-encrypted")
     for where, n in sorted(report.unreadable.items()):
         click.echo(f"{where}: {n} not readable with any key in the keyring", err=True)
-    click.echo(f"done: {sum(report.reencrypted.values())} re-encrypted under "
-               f"{services().cipher.current}")
+    click.echo(
+        f"done: {sum(report.reencrypted.values())} re-encrypted under {services().cipher.current}"
+    )
     if report.unreadable:
         raise SystemExit(1)
 
@@ -174,9 +233,11 @@ def keys_reencrypt():
 @with_appcontext
 def serve(host, port):
     from werkzeug.serving import run_simple
-    from ..worker import start_worker
+
     from ..domain import transaction
     from ..protocol import keys
+    from ..worker import start_worker
+
     app = current_app._get_current_object()
     keys.ensure_keys()
     transaction.commit()

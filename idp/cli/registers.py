@@ -9,6 +9,7 @@ stderr as they are found, numbered by data row (1 = the first record after the h
 ``--dry-run``, when it would be); 1 when a row was rejected or the file cannot be read or lacks
 a required column: nothing is written then.
 """
+
 from __future__ import annotations
 
 import click
@@ -31,18 +32,28 @@ def _print_issue(row: int, what: str, notice) -> None:
 @registers_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--kind", required=True, type=click.Choice(["agencies", "practitioners"]))
-@click.option("--encoding", default="utf-8-sig", show_default=True,
-              type=click.Choice(["utf-8-sig", "gb18030"]),
-              help="gb18030 for registers from the office's older systems.")
+@click.option(
+    "--encoding",
+    default="utf-8-sig",
+    show_default=True,
+    type=click.Choice(["utf-8-sig", "gb18030"]),
+    help="gb18030 for registers from the office's older systems.",
+)
 @click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
 @with_appcontext
 def registers_import(file, kind, encoding, dry_run):
     """Import a CSV register: all rows or none; re-importing updates the rows it matches."""
     from ..domain.registers import importer
-    report = domain_call(lambda: importer.import_file(file, kind, dry_run=dry_run,
-                                                  encoding=encoding, on_issue=_print_issue))
-    counts = (f"{report.rows} 条记录：新增 {report.created}，更新 {report.updated}，"
-              f"拒绝 {report.rejected_count}，警告 {report.warning_count}")
+
+    report = domain_call(
+        lambda: importer.import_file(
+            file, kind, dry_run=dry_run, encoding=encoding, on_issue=_print_issue
+        )
+    )
+    counts = (
+        f"{report.rows} 条记录：新增 {report.created}，更新 {report.updated}，"
+        f"拒绝 {report.rejected_count}，警告 {report.warning_count}"
+    )
     if not report.ok:
         fail(f"{kind}: {counts}；有记录被拒绝，未导入任何记录。")
     verb = "试运行，未写入" if dry_run else "已导入"

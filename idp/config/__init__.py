@@ -5,11 +5,13 @@ checks each layer (``loader``: unknown keys and wrong types are refused, naming 
 source), builds the typed ``Settings`` once and then refuses settings that cannot work
 (``check_settings``). Callers read typed attributes: ``settings.session.idle_timeout``.
 """
+
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .checks import check_production, check_settings
 from .loader import ConfigError, build, check_layer, default_toml, load_layers
@@ -17,8 +19,16 @@ from .schema import IdpSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
-__all__ = ["ROOT", "ConfigError", "IdpSettings", "Settings", "check_production", "check_settings",
-           "default_toml", "load_settings"]
+__all__ = [
+    "ROOT",
+    "ConfigError",
+    "IdpSettings",
+    "Settings",
+    "check_production",
+    "check_settings",
+    "default_toml",
+    "load_settings",
+]
 
 
 class Settings(IdpSettings):
@@ -48,8 +58,9 @@ def _replace(node: Any, checked: Mapping[str, Any]) -> Any:
     return dataclasses.replace(node, **changes)
 
 
-def load_settings(overrides: Mapping | None = None,
-                  environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    overrides: Mapping | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
     """Build the settings; ``overrides`` (used by tests) win over everything."""
     data = load_layers(overrides, environ)
     data["issuer"] = data["issuer"].rstrip("/")

@@ -1,14 +1,15 @@
 """Checks the typed settings cannot express: values that cannot work, and in production those
 that are unsafe (development secrets, embedded back ends)."""
+
 from __future__ import annotations
 
 import base64
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from ..messages import describe
 from . import loader
 from .loader import ConfigError
-from ..messages import describe
 
 if TYPE_CHECKING:
     from .schema import IdpSettings as Settings
@@ -45,17 +46,21 @@ def _check_legacy(settings: Settings) -> None:
     except ValueError:
         cutoff = None
     if cutoff is None or cutoff.tzinfo is None:
-        raise ConfigError("legacy.cutoff must be an ISO 8601 time with its offset, "
-                          "e.g. 2025-08-01T00:00:00+08:00")
+        raise ConfigError(
+            "legacy.cutoff must be an ISO 8601 time with its offset, e.g. 2025-08-01T00:00:00+08:00"
+        )
     scheme = settings.legacy.password_scheme
     if scheme.strip():
         from ..domain.errors import ValidationError
         from ..domain.legacy.schemes import parse_spec
+
         try:
             parse_spec(scheme)
         except ValidationError as exc:
-            raise ConfigError(f"legacy.password_scheme is not a valid scheme spec ({describe(exc)});"
-                              ' see docs/legacy.md "Password schemes"') from None
+            raise ConfigError(
+                f"legacy.password_scheme is not a valid scheme spec ({describe(exc)});"
+                ' see docs/legacy.md "Password schemes"'
+            ) from None
     if settings.legacy.import_batch < 1:
         raise ConfigError("legacy.import_batch must be at least 1")
 
@@ -70,11 +75,19 @@ def check_production(settings: Settings) -> None:
         problems.append("database_url must not be SQLite (use PostgreSQL)")
     if settings.store_url.startswith("memory"):
         problems.append("store_url must not be the in-process store (use Redis)")
-    secrets = (("secret_key", settings.secret_key, defaults.secret_key),
-               ("secrets.blind_index_key", settings.secrets.blind_index_key,
-                defaults.secrets.blind_index_key),
-               ("secrets.client_secret_pepper", settings.secrets.client_secret_pepper,
-                defaults.secrets.client_secret_pepper))
+    secrets = (
+        ("secret_key", settings.secret_key, defaults.secret_key),
+        (
+            "secrets.blind_index_key",
+            settings.secrets.blind_index_key,
+            defaults.secrets.blind_index_key,
+        ),
+        (
+            "secrets.client_secret_pepper",
+            settings.secrets.client_secret_pepper,
+            defaults.secrets.client_secret_pepper,
+        ),
+    )
     for name, value, development in secrets:
         if value == development or len(value) < 32:
             problems.append(f"{name} is a development secret or shorter than 32 characters")
@@ -86,10 +99,13 @@ def check_production(settings: Settings) -> None:
     if settings.realname.backend == "local":
         problems.append('realname.backend must be "http" (the local check proves no identity)')
     if settings.enterprise.backend == "local":
-        problems.append('enterprise.backend must be "http" (the local check proves no '
-                        'organisation)')
-    for name, backend, real in (("sms.backend", settings.sms.backend, "http"),
-                                ("mail.backend", settings.mail.backend, "smtp")):
+        problems.append(
+            'enterprise.backend must be "http" (the local check proves no organisation)'
+        )
+    for name, backend, real in (
+        ("sms.backend", settings.sms.backend, "http"),
+        ("mail.backend", settings.mail.backend, "smtp"),
+    ):
         if backend == "outbox":
             problems.append(f'{name} must not be the development outbox (use "{real}")')
     if problems:

@@ -5,6 +5,7 @@ unknown key or a wrong type is refused with the key's name and the layer it came
 misspelt ``IDP_SESION_IDLE_TIMEOUT`` used to be accepted and ignored). The merged result is
 built once into frozen dataclasses; nothing reads the raw dicts afterwards.
 """
+
 from __future__ import annotations
 
 import copy
@@ -13,11 +14,12 @@ import functools
 import os
 import tomllib
 from collections import abc
+from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, get_args, get_origin, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 from . import schema
 
@@ -33,7 +35,7 @@ NOT_SETTINGS_PREFIX = "IDP_TEST_"
 # Keys that were settings once: naming them gets the way forward, not just "unknown".
 REMOVED = {
     f"legacy.{name}": f"legacy.{name} was replaced by legacy.password_scheme, a declared scheme "
-                      'such as "md5;salt=suffix" (docs/legacy.md "Password schemes")'
+    'such as "md5;salt=suffix" (docs/legacy.md "Password schemes")'
     for name in ("hash_format", "salt_position")
 }
 
@@ -52,9 +54,16 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def _describe(value: Any) -> str:
-    kind = {type(None): "nothing", bool: "a boolean", int: "a whole number", float: "a number",
-            str: "a string", list: "a list", tuple: "a list", dict: "a table"
-            }.get(type(value), type(value).__name__)
+    kind = {
+        type(None): "nothing",
+        bool: "a boolean",
+        int: "a whole number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        tuple: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
     return f"{kind} ({value!r})" if not isinstance(value, (dict, list)) else kind
 
 
@@ -93,8 +102,9 @@ def _unknown(key: str, known: list[str], source: str, env_names: bool = False) -
     return ConfigError(f"{key} {what} ({source}){hint}")
 
 
-def check_layer(layer: Mapping, source: str, cls: type = schema.IdpSettings,
-                prefix: str = "") -> dict:
+def check_layer(
+    layer: Mapping, source: str, cls: type = schema.IdpSettings, prefix: str = ""
+) -> dict:
     """``layer`` with its values typed; ConfigError for an unknown key or a wrong type."""
     hints = _hints(cls)
     checked: dict[str, Any] = {}
@@ -152,8 +162,11 @@ def env_layers(environ: Mapping[str, str]) -> list[tuple[dict, str]]:
     names = _env_keys()
     layers = []
     for name in sorted(environ):
-        if not name.startswith("IDP_") or name in NOT_SETTINGS \
-                or name.startswith(NOT_SETTINGS_PREFIX):
+        if (
+            not name.startswith("IDP_")
+            or name in NOT_SETTINGS
+            or name.startswith(NOT_SETTINGS_PREFIX)
+        ):
             continue
         if name not in names:
             raise _unknown(name, list(names), "environment variable", env_names=True)

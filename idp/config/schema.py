@@ -10,10 +10,11 @@ Type rules: ``bool`` is not an ``int``; an ``int`` is taken where a ``float`` be
 is refused. Lists become tuples. ``encryption_keys`` is the one free-form table: any key id,
 each value a string (``FREE_FORM``).
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@
   right store for them; a password hash would cap the token endpoint at a few dozen requests/s.
 - Tokens and codes are stored as plain SHA-256: they are random 256-bit values.
 """
+
 from __future__ import annotations
 
 import base64

@@ -5,6 +5,7 @@ so it can appear in logs and the admin area. Numbers and names the words need tr
 parameters (``limit=5``, ``minutes=10``). The web layer (``idp/web/messages.py``) owns the words
 and their translations; ``field`` says which form field the error belongs to, where one does.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,7 +31,6 @@ Reason = str | DomainError
 """One entry of an errors mapping (field -> reason): a bare code, or the error with its params."""
 
 
-
 class Notice:
     """One entry of an import report (a rejected row, a dropped field, an ignored column): a code
     and its parameters, like an error but not raised (issue 10, item 5). The batch commands turn
@@ -47,8 +47,13 @@ class Notice:
     @classmethod
     def of(cls, error: DomainError) -> Notice:
         """The error as a report entry; parameters that are errors become notices too."""
-        return cls(error.code, **{name: cls.of(value) if isinstance(value, DomainError) else value
-                                  for name, value in error.params.items()})
+        return cls(
+            error.code,
+            **{
+                name: cls.of(value) if isinstance(value, DomainError) else value
+                for name, value in error.params.items()
+            },
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Notice) and (self.code, self.params) == (other.code, other.params)

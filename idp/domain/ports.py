@@ -1,10 +1,11 @@
 """Small interfaces the domain needs from the outside world; adapters implement them."""
+
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from .errors import DomainError
 
@@ -153,12 +154,22 @@ class Codes(Protocol):
     the right code and raises for anything else.
     """
 
-    def send(self, channel: str, destination: str, purpose: str, flow_id: str, ip: str, *,
-             template: str = "verification_code", params: dict[str, str] | None = None,
-             later: bool = False) -> None: ...
+    def send(
+        self,
+        channel: str,
+        destination: str,
+        purpose: str,
+        flow_id: str,
+        ip: str,
+        *,
+        template: str = "verification_code",
+        params: dict[str, str] | None = None,
+        later: bool = False,
+    ) -> None: ...
 
-    def verify(self, channel: str, destination: str, purpose: str, flow_id: str,
-               code: str) -> bool: ...
+    def verify(
+        self, channel: str, destination: str, purpose: str, flow_id: str, code: str
+    ) -> bool: ...
 
 
 class FileStore(Protocol):
@@ -175,7 +186,21 @@ class FileStore(Protocol):
     def delete(self, name: str) -> None: ...
 
 
-__all__: Sequence[str] = ["Clock", "Store", "Sender", "Captcha", "VerificationResult",
-                          "RealNameUnavailable", "RealNameVerifier", "EnterpriseUnavailable",
-                          "EnterpriseRecord", "EnterpriseVerifier", "SendFailed", "SmsSender",
-                          "MailSender", "Dispatch", "Codes", "FileStore"]
+__all__: Sequence[str] = [
+    "Clock",
+    "Store",
+    "Sender",
+    "Captcha",
+    "VerificationResult",
+    "RealNameUnavailable",
+    "RealNameVerifier",
+    "EnterpriseUnavailable",
+    "EnterpriseRecord",
+    "EnterpriseVerifier",
+    "SendFailed",
+    "SmsSender",
+    "MailSender",
+    "Dispatch",
+    "Codes",
+    "FileStore",
+]

@@ -8,24 +8,38 @@ purpose is part of every stored index: changing one of these strings orphans eve
 under it, so never without a migration that re-indexes (migrations keep their own copy of the
 strings they used, as history). ``tests/test_vocab.py`` fails on another spelling.
 """
+
 from __future__ import annotations
 
 # stored blind indexes (columns ``*_bidx``)
-ID_NUMBER = "id-number"        # identity document numbers (D1): users, legacy accounts, registers
-USCC = "uscc"                  # unified social credit codes (D2): organisations, legacy, registers
-ORG_CODE = "org-code"          # the 9-character organisation code inside a USCC (D2 login)
-MOBILE = "mobile"              # mobiles (D3), normalised by documents.validate_mobile
-EMAIL = "email"                # e-mail addresses, normalised by emails.normalise_email
-LEGACY_ROW = "legacy-row"      # the digest of an imported legacy row (L1, re-run skipping)
+ID_NUMBER = "id-number"  # identity document numbers (D1): users, legacy accounts, registers
+USCC = "uscc"  # unified social credit codes (D2): organisations, legacy, registers
+ORG_CODE = "org-code"  # the 9-character organisation code inside a USCC (D2 login)
+MOBILE = "mobile"  # mobiles (D3), normalised by documents.validate_mobile
+EMAIL = "email"  # e-mail addresses, normalised by emails.normalise_email
+LEGACY_ROW = "legacy-row"  # the digest of an imported legacy row (L1, re-run skipping)
 
 # keyed digests that are never stored in a table (store keys, tickets, secrets)
-THROTTLE = "throttle"                            # login and lookup counters' keys
-REGISTER_VERIFIED = "register-verified"          # a destination proven during registration
+THROTTLE = "throttle"  # login and lookup counters' keys
+REGISTER_VERIFIED = "register-verified"  # a destination proven during registration
 HANDLER_BINDING_LIMIT = "handler-binding-limit"  # P3: naming a registered handler
-CLIENT_SECRET = "client-secret"                  # client secrets (R1), under their own pepper
-VERIFICATION_BINDING = "verification-binding"    # S7: what a one-time code was sent for
-VERIFICATION_CODE = "verification-code"          # S7: the code itself
-CAPTCHA = "captcha"                              # the login captcha's answer
+CLIENT_SECRET = "client-secret"  # client secrets (R1), under their own pepper
+VERIFICATION_BINDING = "verification-binding"  # S7: what a one-time code was sent for
+VERIFICATION_CODE = "verification-code"  # S7: the code itself
+CAPTCHA = "captcha"  # the login captcha's answer
 
-ALL = (ID_NUMBER, USCC, ORG_CODE, MOBILE, EMAIL, LEGACY_ROW, THROTTLE, REGISTER_VERIFIED,
-       HANDLER_BINDING_LIMIT, CLIENT_SECRET, VERIFICATION_BINDING, VERIFICATION_CODE, CAPTCHA)
+ALL = (
+    ID_NUMBER,
+    USCC,
+    ORG_CODE,
+    MOBILE,
+    EMAIL,
+    LEGACY_ROW,
+    THROTTLE,
+    REGISTER_VERIFIED,
+    HANDLER_BINDING_LIMIT,
+    CLIENT_SECRET,
+    VERIFICATION_BINDING,
+    VERIFICATION_CODE,
+    CAPTCHA,
+)

@@ -7,20 +7,29 @@ each with the purpose it was sealed under, a batch per commit; after it, the old
 the keyring. Blind indexes do not change: they use their own key (``secrets.blind_index_key``).
 A value no key in the keyring opens is counted, never changed.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, cast
+from typing import cast
 
 from sqlalchemy import Table, select, update
 
 from ..extensions import db
 from ..services import services
 from .accounts.users import ID_INDEX
-from .identity.contacts import EMAIL_INDEX, PHONE_INDEX
 from .crypto import DecryptionError
-from .models import (AgencyFiling, LegacyAccount, LegacyAppeal, Organisation, Practitioner,
-                     SigningKey, User)
+from .identity.contacts import EMAIL_INDEX, PHONE_INDEX
+from .models import (
+    AgencyFiling,
+    LegacyAccount,
+    LegacyAppeal,
+    Organisation,
+    Practitioner,
+    SigningKey,
+    User,
+)
 from .registers.lookup import USCC_INDEX
 
 SIGNING_KEY = "signing-key"  # the purpose idp.protocol.keys seals private keys under
@@ -28,14 +37,20 @@ BATCH = 500
 
 # (model, ciphertext column, purpose it was encrypted under)
 COLUMNS = (
-    (User, "id_number_enc", ID_INDEX), (User, "phone_enc", PHONE_INDEX),
+    (User, "id_number_enc", ID_INDEX),
+    (User, "phone_enc", PHONE_INDEX),
     (User, "email_enc", EMAIL_INDEX),
-    (Organisation, "uscc_enc", USCC_INDEX), (Organisation, "rep_id_number_enc", ID_INDEX),
+    (Organisation, "uscc_enc", USCC_INDEX),
+    (Organisation, "rep_id_number_enc", ID_INDEX),
     (Organisation, "contact_phone_enc", PHONE_INDEX),
-    (LegacyAccount, "id_number_enc", ID_INDEX), (LegacyAccount, "uscc_enc", USCC_INDEX),
-    (LegacyAccount, "phone_enc", PHONE_INDEX), (LegacyAccount, "email_enc", EMAIL_INDEX),
-    (LegacyAppeal, "phone_enc", PHONE_INDEX), (LegacyAppeal, "email_enc", EMAIL_INDEX),
-    (AgencyFiling, "uscc_enc", USCC_INDEX), (Practitioner, "id_number_enc", ID_INDEX),
+    (LegacyAccount, "id_number_enc", ID_INDEX),
+    (LegacyAccount, "uscc_enc", USCC_INDEX),
+    (LegacyAccount, "phone_enc", PHONE_INDEX),
+    (LegacyAccount, "email_enc", EMAIL_INDEX),
+    (LegacyAppeal, "phone_enc", PHONE_INDEX),
+    (LegacyAppeal, "email_enc", EMAIL_INDEX),
+    (AgencyFiling, "uscc_enc", USCC_INDEX),
+    (Practitioner, "id_number_enc", ID_INDEX),
     (SigningKey, "private_enc", SIGNING_KEY),
 )
 
@@ -56,8 +71,12 @@ def reencrypt(commit: Callable[[], None] | None = None) -> RekeyReport:
         column, where = table.c[name], f"{table.name}.{name}"
         last = 0
         while True:  # keyset pages: memory stays bounded on a million legacy rows
-            rows = db.session.execute(select(table.c.id, column).where(
-                column.isnot(None), table.c.id > last).order_by(table.c.id).limit(BATCH)).all()
+            rows = db.session.execute(
+                select(table.c.id, column)
+                .where(column.isnot(None), table.c.id > last)
+                .order_by(table.c.id)
+                .limit(BATCH)
+            ).all()
             if not rows:
                 break
             last = rows[-1][0]
@@ -69,8 +88,11 @@ def reencrypt(commit: Callable[[], None] | None = None) -> RekeyReport:
                 except (DecryptionError, ValueError):
                     report.unreadable[where] = report.unreadable.get(where, 0) + 1
                     continue
-                db.session.execute(update(table).where(table.c.id == row_id)
-                                   .values({name: cipher.encrypt(plain, purpose)}))
+                db.session.execute(
+                    update(table)
+                    .where(table.c.id == row_id)
+                    .values({name: cipher.encrypt(plain, purpose)})
+                )
                 report.reencrypted[where] = report.reencrypted.get(where, 0) + 1
             if commit is not None:
                 commit()

@@ -3,6 +3,7 @@
 PostgreSQL refuses U+0000 in ``text`` values, and a lone surrogate (U+D800–U+DFFF) cannot be
 encoded as UTF-8 at all; either one reaching a query fails the statement, which would be a 500.
 """
+
 from __future__ import annotations
 
 import re

@@ -20,10 +20,11 @@ Example::
     binding.active = False
     transaction.after_commit(lambda: notify(mobile))   # sent only if the unbinding commits
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -116,8 +117,7 @@ def _drop_queued(session: Session, previous: SessionTransaction) -> None:
     queued = session.info.get(_QUEUE)
     if not queued:
         return
-    session.info[_QUEUE] = [(where, job) for where, job in queued
-                            if not _within(where, previous)]
+    session.info[_QUEUE] = [(where, job) for where, job in queued if not _within(where, previous)]
 
 
 def _within(where: SessionTransaction | None, savepoint_: SessionTransaction) -> bool:

@@ -6,6 +6,7 @@ algorithms this provider offers (JWA, RFC 7518 §3.1). They live in the domain b
 registration (``domain.clients.registry``, ``domain.models.client``) checks them; ``idp.protocol``
 imports them.
 """
+
 from __future__ import annotations
 
 CLIENT_SECRET_BASIC = "client_secret_basic"

@@ -27,15 +27,18 @@ Example (a view)::
 
     ended = account_events.change_to_agency(org)   # revoked now, signed out after the commit
 """
+
 from __future__ import annotations
 
 import logging
 
-from ..domain.clients import registry as clients, consents
-from ..domain.organisations import handlers, registration as organisations
-from ..domain.accounts import profile
 from ..domain import transaction
+from ..domain.accounts import profile
+from ..domain.clients import consents
+from ..domain.clients import registry as clients
 from ..domain.models import Client, Organisation, User
+from ..domain.organisations import handlers
+from ..domain.organisations import registration as organisations
 from ..protocol import logout, tokens
 
 audit = logging.getLogger("idp.audit")
@@ -49,13 +52,15 @@ def deactivate(user: User) -> list[int]:
     families += tokens.revoke_acting_for(user.id)  # an organisation's handlers' grants (R2)
     _end_sessions(user.id, "deactivated")
     _end_acting_sessions(user.id, ended, "organisation_deactivated")
-    audit.info("account event=deactivated user=%s revoked=%d handlers=%d", user.id, families,
-               len(ended))
+    audit.info(
+        "account event=deactivated user=%s revoked=%d handlers=%d", user.id, families, len(ended)
+    )
     return ended
 
 
-def change_password(user: User, current: str, new: str, confirm: str, *,
-                    keep_session: str | None = None) -> None:
+def change_password(
+    user: User, current: str, new: str, confirm: str, *, keep_session: str | None = None
+) -> None:
     """P2: the new password ends every grant and every session but the one that changed it."""
     profile.change_password(user, current, new, confirm)
     password_changed(user.id, "password_changed", keep_session=keep_session)
@@ -80,8 +85,12 @@ def unbind_handler(organisation: Organisation, handler_id: int) -> list[int]:
     ended = handlers.unbind_handler(organisation, handler_id)
     revoked = tokens.revoke_acting_for(organisation.user_id, ended[0])
     _end_acting_sessions(organisation.user_id, ended, "handler_unbound")
-    audit.info("account event=handler_unbound user=%s handler=%s revoked=%d",
-               organisation.user_id, ended[0], revoked)
+    audit.info(
+        "account event=handler_unbound user=%s handler=%s revoked=%d",
+        organisation.user_id,
+        ended[0],
+        revoked,
+    )
     return ended
 
 
@@ -90,8 +99,12 @@ def change_to_agency(organisation: Organisation) -> list[int]:
     ended = organisations.change_to_agency(organisation)
     revoked = tokens.revoke_acting_for(organisation.user_id)
     _end_acting_sessions(organisation.user_id, ended, "changed_to_agency")
-    audit.info("account event=changed_to_agency user=%s handlers=%d revoked=%d",
-               organisation.user_id, len(ended), revoked)
+    audit.info(
+        "account event=changed_to_agency user=%s handlers=%d revoked=%d",
+        organisation.user_id,
+        len(ended),
+        revoked,
+    )
     return ended
 
 
@@ -100,8 +113,9 @@ def withdraw_consent(user: User, client_id: str) -> bool:
     if not consents.withdraw(user.id, client_id):
         return False
     revoked = tokens.revoke_for_user(user.id, client_id)
-    audit.info("account event=consent_withdrawn user=%s client=%s revoked=%d", user.id,
-               client_id, revoked)
+    audit.info(
+        "account event=consent_withdrawn user=%s client=%s revoked=%d", user.id, client_id, revoked
+    )
     return True
 
 
@@ -120,4 +134,5 @@ def _end_sessions(user_id: int, reason: str, keep: str | None = None) -> None:
 def _end_acting_sessions(org_user_id: int, handler_ids: list[int], reason: str) -> None:
     if handler_ids:
         transaction.after_commit(
-            lambda: logout.end_acting_sessions(org_user_id, handler_ids, reason))
+            lambda: logout.end_acting_sessions(org_user_id, handler_ids, reason)
+        )

@@ -19,6 +19,7 @@ typed data. ``id_token_hint`` stays as sent: a token this IdP signed, naming onl
 ``sub``. A value that no longer decrypts (its key left the keyring, or it was copied from
 another record) is an expired record.
 """
+
 from __future__ import annotations
 
 import json
@@ -102,10 +103,15 @@ def create_sign_in() -> Interaction:
 
 
 def _start(params: dict[str, Any], client_id: str | None, hint_sub: str | None) -> Interaction:
-    ia = Interaction(id=secrets.token_urlsafe(24), params=params, client_id=client_id,
-                     created_at=services().now(), hint_sub=hint_sub)
+    ia = Interaction(
+        id=secrets.token_urlsafe(24),
+        params=params,
+        client_id=client_id,
+        created_at=services().now(),
+        hint_sub=hint_sub,
+    )
     save(ia)
-    ids = [i for i in browser.get(BROWSER_KEY, []) if i != ia.id][-(MAX_PER_BROWSER - 1):]
+    ids = [i for i in browser.get(BROWSER_KEY, []) if i != ia.id][-(MAX_PER_BROWSER - 1) :]
     browser[BROWSER_KEY] = ids + [ia.id]
     origins = {i: o for i, o in browser.get(ORIGINS_KEY, {}).items() if i in ids}
     if "redirect_uri" in params:
@@ -152,8 +158,9 @@ def save(ia: Interaction) -> None:
         record[SEALED] = cipher.encrypt(json.dumps(personal), _context(ia.id))
     part = record["results"].get(SUPPLEMENT)
     if part is not None:
-        part["data"] = cipher.encrypt(json.dumps(part.get("data") or {}),
-                                      _supplement_context(ia.id))
+        part["data"] = cipher.encrypt(
+            json.dumps(part.get("data") or {}), _supplement_context(ia.id)
+        )
     ttl = max(1, expires_at(ia) - services().now())
     services().store.set(f"ia:{ia.id}", json.dumps(record), ttl=ttl)
 

@@ -4,6 +4,7 @@ Until every step is done the user is not signed in for this request: no code is 
 ``prompt=none`` gets ``login_required`` / ``consent_required`` / ``interaction_required``
 (OIDC Core §3.1.2.6) instead of a page.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -102,21 +103,32 @@ def resume(ctx: Context) -> Response:
     challenge = ia.params.get("code_challenge")
     if challenge and not codes.claim_challenge(ctx.client.client_id, challenge):
         pending.finish(ia)
-        return authorization_error(ia.params, "invalid_request",
-                                   "code_challenge was already used; send a fresh one")
-    req = parked_request(ia.params, {"auth_time": s.auth_time, "sid": s.sid, "amr": s.amr,
-                                     "acr": s.acr, "acting_for": s.acting_for})
+        return authorization_error(
+            ia.params, "invalid_request", "code_challenge was already used; send a fresh one"
+        )
+    req = parked_request(
+        ia.params,
+        {
+            "auth_time": s.auth_time,
+            "sid": s.sid,
+            "amr": s.amr,
+            "acr": s.acr,
+            "acting_for": s.acting_for,
+        },
+    )
     server = oauth_server()
     grant = server.get_authorization_grant(req)
-    response: Response = server.create_authorization_response(request=req, grant_user=ctx.user,
-                                                              grant=grant)
+    response: Response = server.create_authorization_response(
+        request=req, grant_user=ctx.user, grant=grant
+    )
     sessions().add_client(s, ctx.client.client_id)
     pending.finish(ia)
     return response
 
 
-def start_session(user: User, amr: list[str], acr: str = ACR_PASSWORD,
-                  acting_for: dict[str, Any] | None = None) -> SsoSession:
+def start_session(
+    user: User, amr: list[str], acr: str = ACR_PASSWORD, acting_for: dict[str, Any] | None = None
+) -> SsoSession:
     """Start a fresh SSO session (new cookie id, session fixation) ending any previous one.
     ``acting_for`` names the organisation a handler signed in for (R2)."""
     old = current_session()
@@ -127,8 +139,13 @@ def start_session(user: User, amr: list[str], acr: str = ACR_PASSWORD,
     return s
 
 
-def complete_login(ia: pending.Interaction, user: User, amr: list[str],
-                   acr: str = ACR_PASSWORD, acting_for: dict[str, Any] | None = None) -> None:
+def complete_login(
+    ia: pending.Interaction,
+    user: User,
+    amr: list[str],
+    acr: str = ACR_PASSWORD,
+    acting_for: dict[str, Any] | None = None,
+) -> None:
     """Record a successful login on the interaction and start a fresh SSO session."""
     start_session(user, amr, acr, acting_for)
     ia.results["login"] = {"user_id": user.id, "sub": user.sub, "amr": list(amr), "acr": acr}

@@ -6,6 +6,7 @@ not needed, the supplement step is, and nobody is signed in until it completes
 (architecture.md, "The interaction record"). A step records what it established in the
 interaction's ``results`` under its own name.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

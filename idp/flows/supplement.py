@@ -14,6 +14,7 @@ When the account has been created the entry is marked done with the user id unde
 (``ia:<id>:done``), so a parallel request saving typed data cannot undo it, and a second submit
 continues instead of creating anything twice.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -62,9 +63,13 @@ def start(legacy_id: int, legacy_kind: str, ia: Interaction | None) -> Supplemen
     """Park the supplementation in the sign-in ``ia``, or in a new sign-in record without a
     request (the personal center's ``/login``)."""
     sign_in = ia if ia is not None else pending.create_sign_in()
-    flow = Supplement(sign_in=sign_in, legacy_id=legacy_id,
-                      kind=KIND_OF.get(legacy_kind, NATURAL), started_at=services().now(),
-                      flow_id=sign_in.id)
+    flow = Supplement(
+        sign_in=sign_in,
+        legacy_id=legacy_id,
+        kind=KIND_OF.get(legacy_kind, NATURAL),
+        started_at=services().now(),
+        flow_id=sign_in.id,
+    )
     save(flow)
     return flow
 
@@ -86,8 +91,13 @@ def _of(ia: Interaction) -> Supplement | None:
 
 def save(flow: Supplement) -> None:
     flow.sign_in.results[SUPPLEMENT] = {
-        "legacy_id": flow.legacy_id, "kind": flow.kind, "started_at": flow.started_at,
-        "flow_id": flow.flow_id, "data": flow.data, "verified": flow.verified}
+        "legacy_id": flow.legacy_id,
+        "kind": flow.kind,
+        "started_at": flow.started_at,
+        "flow_id": flow.flow_id,
+        "data": flow.data,
+        "verified": flow.verified,
+    }
     pending.save(flow.sign_in)
 
 
@@ -128,9 +138,15 @@ def pending_for(ia: Interaction) -> Supplement | None:
 def attach(flow: Supplement, ia: Interaction) -> Supplement:
     """Continue ``flow`` (begun in another sign-in of this browser) in the sign-in ``ia``: its
     state moves into ``ia``'s record, whose completion then resumes that request (S8)."""
-    moved = Supplement(sign_in=ia, legacy_id=flow.legacy_id, kind=flow.kind,
-                       started_at=flow.started_at, flow_id=flow.flow_id, data=flow.data,
-                       verified=flow.verified)
+    moved = Supplement(
+        sign_in=ia,
+        legacy_id=flow.legacy_id,
+        kind=flow.kind,
+        started_at=flow.started_at,
+        flow_id=flow.flow_id,
+        data=flow.data,
+        verified=flow.verified,
+    )
     save(moved)
     finish(flow)
     return moved

@@ -5,6 +5,7 @@ redirected anywhere (``UnsafeRequest``: the user sees an error page, RFC 6749 §
 that, errors go back to the client (``RedirectError``). Nothing over its length limit is parked
 or echoed back (``request_params``).
 """
+
 from __future__ import annotations
 
 from typing import Any, NoReturn
@@ -17,13 +18,25 @@ from ..domain.models import Client
 from ..domain.storable_text import storable
 from . import codes
 from .hints import InvalidHint, verify_id_token_hint
-from .request_params import (MAX_LENGTH, MAX_PARAMETERS, too_long,
-                             well_formed_response_type)
+from .request_params import MAX_LENGTH, MAX_PARAMETERS, too_long, well_formed_response_type
 from .server import oauth_server, parked_request, query_client
 
-SINGLE = ("response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "prompt",
-          "max_age", "code_challenge", "code_challenge_method", "id_token_hint", "login_hint",
-          "ui_locales", "response_mode")
+SINGLE = (
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "prompt",
+    "max_age",
+    "code_challenge",
+    "code_challenge_method",
+    "id_token_hint",
+    "login_hint",
+    "ui_locales",
+    "response_mode",
+)
 PROMPTS = {"none", "login", "consent", "select_account"}
 
 
@@ -54,8 +67,9 @@ def client_target(values: MultiDict[str, str]) -> tuple[Client, dict[str, str]]:
     redirect_uri = values.get("redirect_uri")
     if not redirect_uri:
         raise UnsafeRequest("authorize.missing_redirect_uri")
-    if (len(redirect_uri) > MAX_LENGTH["redirect_uri"]
-            or not client.check_redirect_uri(redirect_uri)):
+    if len(redirect_uri) > MAX_LENGTH["redirect_uri"] or not client.check_redirect_uri(
+        redirect_uri
+    ):
         raise UnsafeRequest("authorize.redirect_uri_mismatch")
     target = {"redirect_uri": redirect_uri}
     states = values.getlist("state")
@@ -112,7 +126,8 @@ def validate(values: MultiDict[str, str]) -> tuple[dict[str, Any], Client, str |
         grant.validate_authorization_request()
     except OAuth2Error as exc:
         fail(exc.error, exc.description or None)
-    if params.get("code_challenge") and codes.challenge_in_use(client.client_id,
-                                                               params["code_challenge"]):
+    if params.get("code_challenge") and codes.challenge_in_use(
+        client.client_id, params["code_challenge"]
+    ):
         fail("invalid_request", "code_challenge was already used; send a fresh one")
     return params, client, hint_sub

@@ -6,6 +6,7 @@ claims — user type, organisation, handler, legacy link (R2, L6, L7) — come f
 ``domain.clients.claims.domain_claims`` and are documented there. Without ``profile`` none of the R2
 claims is released, only ``sub``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,8 +22,20 @@ SCOPE_CLAIMS = {
     "address": ["address"],
     **{scope: names for scope, names in domain.SCOPE_CLAIMS.items() if scope != "profile"},
 }
-CLAIMS_SUPPORTED = ["iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp",
-                    "sid", "at_hash"] + [c for claims in SCOPE_CLAIMS.values() for c in claims]
+CLAIMS_SUPPORTED = [
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "azp",
+    "sid",
+    "at_hash",
+] + [c for claims in SCOPE_CLAIMS.values() for c in claims]
+
 
 def acting_for_id(origin: object) -> int | None:
     """The organisation account a grant acts for: from an authorization code (its

@@ -5,6 +5,7 @@ concurrent redemptions cannot both succeed. Taking it leaves a marker naming the
 it produced; a later attempt with the same code finds the marker and revokes that family.
 Validity (60 s by default) is checked against the clock, the store TTL only cleans up.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,8 +72,9 @@ def claim_challenge(client_id: str, challenge: str) -> bool:
     instances issuing codes at once cannot both bind it). RFC 7636 §4.1 asks for a fresh
     verifier per request; a challenge seen twice is a replayed or injected request."""
     ttl = services().settings.protocol.code_ttl + 5
-    claimed: bool = services().store.set(_challenge_key(client_id, challenge), "1", ttl=ttl,
-                                         nx=True)
+    claimed: bool = services().store.set(
+        _challenge_key(client_id, challenge), "1", ttl=ttl, nx=True
+    )
     return claimed
 
 

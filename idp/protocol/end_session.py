@@ -4,6 +4,7 @@ A post-logout redirect happens only with a valid ``id_token_hint`` and an exact 
 client's registered ``post_logout_redirect_uris``; ``state`` is passed back. Anything else gets
 a page and no redirect.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

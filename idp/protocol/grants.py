@@ -5,6 +5,7 @@ choices: every client authentication method is offered and the client's register
 decides (``Client.check_endpoint_auth_method``); PKCE is S256 only and required for public
 clients and for confidential clients unless registered otherwise (RFC 9700 §2.1.1).
 """
+
 from __future__ import annotations
 
 from authlib.oauth2.rfc6749 import (
@@ -16,9 +17,9 @@ from authlib.oauth2.rfc6749 import (
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
 
-from ..domain.organisations import handlers
 from ..domain import transaction, vocab
 from ..domain.models import Client, User
+from ..domain.organisations import handlers
 from ..extensions import db
 from ..services import services
 from . import codes, tokens
@@ -42,8 +43,9 @@ class PKCE(CodeChallenge):
             if data.get("code_challenge_method"):
                 raise InvalidRequestError("Missing 'code_challenge'")
             if client.public or client.require_pkce:
-                raise InvalidRequestError("PKCE is required: send code_challenge with "
-                                          "code_challenge_method=S256")
+                raise InvalidRequestError(
+                    "PKCE is required: send code_challenge with code_challenge_method=S256"
+                )
             return
         if data.get("code_challenge_method") != "S256":
             raise InvalidRequestError("code_challenge_method must be S256")
@@ -54,8 +56,9 @@ class PKCE(CodeChallenge):
         (RFC 7636 §4.6): the grant cannot be proven. The code was already taken, so it stays
         spent (RFC 6749 §10.5)."""
         request = grant.request
-        if (not request.form.get("code_verifier")
-                and self.get_authorization_code_challenge(request.authorization_code)):
+        if not request.form.get("code_verifier") and self.get_authorization_code_challenge(
+            request.authorization_code
+        ):
             raise InvalidGrantError("Missing 'code_verifier'")
         super().validate_code_verifier(grant, result)
 
@@ -72,17 +75,26 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         ctx = request.auth_context
         data = request.payload.data
-        codes.save(code, codes.AuthorizationCode(
-            client_id=request.client.get_client_id(), user_id=request.user.id,
-            redirect_uri=request.payload.redirect_uri, scope=request.scope,
-            issued_at=services().now(), auth_time=ctx["auth_time"], nonce=data.get("nonce"),
-            code_challenge=data.get("code_challenge"),
-            code_challenge_method=data.get("code_challenge_method"),
-            sid=ctx.get("sid"), amr=ctx.get("amr"), acr=ctx.get("acr"),
-            acting_for=ctx.get("acting_for")))
+        codes.save(
+            code,
+            codes.AuthorizationCode(
+                client_id=request.client.get_client_id(),
+                user_id=request.user.id,
+                redirect_uri=request.payload.redirect_uri,
+                scope=request.scope,
+                issued_at=services().now(),
+                auth_time=ctx["auth_time"],
+                nonce=data.get("nonce"),
+                code_challenge=data.get("code_challenge"),
+                code_challenge_method=data.get("code_challenge_method"),
+                sid=ctx.get("sid"),
+                amr=ctx.get("amr"),
+                acr=ctx.get("acr"),
+                acting_for=ctx.get("acting_for"),
+            ),
+        )
 
-    def query_authorization_code(self, code: str,
-                                 client: Client) -> codes.AuthorizationCode | None:
+    def query_authorization_code(self, code: str, client: Client) -> codes.AuthorizationCode | None:
         data, reused_family = codes.take(code)
         if reused_family:
             tokens.revoke_family(reused_family)
@@ -111,8 +123,12 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def authenticate_refresh_token(self, refresh_token: str) -> tokens.TokenRef | None:
         if self.request.payload.scope:  # a refused scope must not spend a live token
             live = tokens.find(refresh_token, "refresh_token")
-            if (live is not None and live.kind == "refresh_token"
-                    and live.check_client(self.request.client) and live.is_active()):
+            if (
+                live is not None
+                and live.kind == "refresh_token"
+                and live.check_client(self.request.client)
+                and live.is_active()
+            ):
                 self._validate_token_scope(live)
         row = tokens.claim_refresh_token(refresh_token, self.request.client.get_client_id())
         return tokens.TokenRef(row, "refresh_token") if row is not None else None

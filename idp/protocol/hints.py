@@ -3,6 +3,7 @@
 The hint must be an ID token this OP signed (signature, ``iss``); an expired one is still a
 good hint, so ``exp`` is not checked.
 """
+
 from __future__ import annotations
 
 from typing import Any

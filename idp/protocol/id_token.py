@@ -7,6 +7,7 @@ On refresh (§12.2) the new ID token keeps the original ``auth_time`` and carrie
 a handler's organisation (R2) comes from the code, then from the refresh token's row.
 Prompt handling is not Authlib's here: the interaction policy (``idp.flows``) decides it.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,8 +42,10 @@ class IDToken(OpenIDCode):
     def __call__(self, grant: BaseGrant) -> None:
         grant.register_hook("after_create_token_response", self.process_token)
         if not self.on_refresh and is_openid_scope(grant.request.payload.scope):
-            grant.register_hook("after_validate_authorization_request_payload",
-                                self.validate_openid_authorization_request)
+            grant.register_hook(
+                "after_validate_authorization_request_payload",
+                self.validate_openid_authorization_request,
+            )
 
     def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
         return False  # codes are single use; a nonce is the RP's to check (OIDC Core §15.5.2)
@@ -52,9 +55,13 @@ class IDToken(OpenIDCode):
         client = request.client
         alg, kid, key = signing_key_for(client)
         now = svc.now()
-        claims: dict[str, Any] = {"iss": svc.settings.issuer, "aud": client.get_client_id(),
-                  "azp": client.get_client_id(), "iat": now,
-                  "exp": now + svc.settings.protocol.id_token_ttl}
+        claims: dict[str, Any] = {
+            "iss": svc.settings.issuer,
+            "aud": client.get_client_id(),
+            "azp": client.get_client_id(),
+            "iat": now,
+            "exp": now + svc.settings.protocol.id_token_ttl,
+        }
         code = request.authorization_code
         origin = code if code is not None else request.refresh_token.row
         claims["auth_time"] = origin.auth_time
@@ -75,8 +82,9 @@ class IDToken(OpenIDCode):
         claims.update(user_claims(request.user, token["scope"], acting_for_id(origin)))
         return jwt.encode({"alg": alg, "kid": kid, "typ": "JWT"}, claims, key, [alg])
 
-    def process_token(self, grant: BaseGrant,
-                      response: tuple[int, dict[str, Any], object]) -> dict[str, Any]:
+    def process_token(
+        self, grant: BaseGrant, response: tuple[int, dict[str, Any], object]
+    ) -> dict[str, Any]:
         status, token, _ = response
         if status == 200 and is_openid_scope(token.get("scope")):
             token["id_token"] = self.encode_id_token(token, grant.request)

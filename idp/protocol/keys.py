@@ -9,6 +9,7 @@ token is signed with, and a rotation during active sessions breaks nothing.
 JWKS and the signing key are cached per process and rebuilt when the store's ``keys:version``
 changes (checked at most once a second).
 """
+
 from __future__ import annotations
 
 import json
@@ -40,9 +41,15 @@ def _generate(alg: str, state: str, now: int) -> SigningKey:
     public = key.as_dict(private=False)
     public.update(kid=kid, alg=alg, use="sig")
     pem = key.as_pem(private=True).decode()
-    return SigningKey(kid=kid, alg=alg, state=state, public_jwk=public,
-                      private_enc=services().cipher.encrypt(pem, _CONTEXT), created_at=now,
-                      activated_at=now if state == CURRENT else None)
+    return SigningKey(
+        kid=kid,
+        alg=alg,
+        state=state,
+        public_jwk=public,
+        private_enc=services().cipher.encrypt(pem, _CONTEXT),
+        created_at=now,
+        activated_at=now if state == CURRENT else None,
+    )
 
 
 def _lock_keys() -> None:
@@ -76,8 +83,12 @@ def ensure_keys() -> list[str]:
 
 def _complete() -> bool:
     """Every algorithm has its current and next key (the common case: no lock needed)."""
-    have = {(alg, state) for alg, state in db.session.execute(
-        select(SigningKey.alg, SigningKey.state).where(SigningKey.state.in_([CURRENT, NEXT])))}
+    have = {
+        (alg, state)
+        for alg, state in db.session.execute(
+            select(SigningKey.alg, SigningKey.state).where(SigningKey.state.in_([CURRENT, NEXT]))
+        )
+    }
     return all((alg, state) in have for alg in ALGS for state in (CURRENT, NEXT))
 
 
@@ -90,8 +101,11 @@ def rotate(alg: str = RS256) -> SigningKey:
     svc = services()
     now = svc.now()
     keep = svc.settings.protocol.id_token_ttl + svc.settings.protocol.leeway
-    rows = db.session.scalars(select(SigningKey).where(
-        SigningKey.alg == alg, SigningKey.state.in_([CURRENT, NEXT])).with_for_update()).all()
+    rows = db.session.scalars(
+        select(SigningKey)
+        .where(SigningKey.alg == alg, SigningKey.state.in_([CURRENT, NEXT]))
+        .with_for_update()
+    ).all()
     current = next(k for k in rows if k.state == CURRENT)
     upcoming = next(k for k in rows if k.state == NEXT)
     current.state, current.retired_at, current.remove_at = RETIRED, now, now + keep
@@ -108,8 +122,9 @@ def rotate(alg: str = RS256) -> SigningKey:
 def prune() -> int:
     """Delete retired keys whose tokens have all expired."""
     now = services().now()
-    gone = db.session.scalars(select(SigningKey).where(
-        SigningKey.state == RETIRED, SigningKey.remove_at <= now)).all()
+    gone = db.session.scalars(
+        select(SigningKey).where(SigningKey.state == RETIRED, SigningKey.remove_at <= now)
+    ).all()
     for key in gone:
         db.session.delete(key)
     db.session.flush()

@@ -6,6 +6,7 @@ every client it signed into that registered a ``backchannel_logout_uri`` gets a 
 so the user's page never waits on a relying party; failures are retried with a doubling delay
 up to ``logout.backchannel_max_attempts``.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,7 @@ def end_session(key: str, reason: str) -> bool:
 
 def end_user_sessions(user_id: int, reason: str, keep: str | None = None) -> int:
     """End every session of the user except the one stored under ``keep`` (P2)."""
-    return sum(end_session(key, reason) for key in sessions().keys_for_user(user_id)
-               if key != keep)
+    return sum(end_session(key, reason) for key in sessions().keys_for_user(user_id) if key != keep)
 
 
 def end_acting_sessions(org_user_id: int, handler_ids: Iterable[int], reason: str) -> int:
@@ -72,8 +72,13 @@ def queue_notices(sub: str, sid: str, client_ids: Iterable[str]) -> int:
     """Queue a notice for each of these clients that has a back-channel logout URI, once the
     transaction commits (``transaction.after_commit``): never for a rolled-back request."""
     svc = services()
-    targets = list(db.session.scalars(select(Client.client_id).where(
-        Client.client_id.in_(list(client_ids)), Client.backchannel_logout_uri.is_not(None))))
+    targets = list(
+        db.session.scalars(
+            select(Client.client_id).where(
+                Client.client_id.in_(list(client_ids)), Client.backchannel_logout_uri.is_not(None)
+            )
+        )
+    )
 
     def enqueue() -> None:
         for client_id in targets:
@@ -81,6 +86,7 @@ def queue_notices(sub: str, sid: str, client_ids: Iterable[str]) -> int:
             job = {"client_id": client_id, "sub": sub, "sid": sid, "attempts": 0}
             svc.store.set(f"bcl:job:{job_id}", json.dumps(job), ttl=7 * 86400)
             svc.store.zadd(QUEUE, job_id, svc.now())
+
     transaction.after_commit(enqueue)
     return len(targets)
 
@@ -90,8 +96,16 @@ def logout_token(client: Client, sub: str, sid: str, jti: str) -> str:
     alg = client.id_token_signed_response_alg or svc.settings.protocol.id_token_default_alg
     kid, key = keys.signing_key(alg)
     now = svc.now()
-    claims = {"iss": svc.settings.issuer, "aud": client.client_id, "iat": now,
-              "exp": now + 120, "jti": jti, "sub": sub, "sid": sid, "events": {EVENT: {}}}
+    claims = {
+        "iss": svc.settings.issuer,
+        "aud": client.client_id,
+        "iat": now,
+        "exp": now + 120,
+        "jti": jti,
+        "sub": sub,
+        "sid": sid,
+        "events": {EVENT: {}},
+    }
     return jwt.encode({"alg": alg, "kid": kid, "typ": "logout+jwt"}, claims, key, [alg])
 
 
@@ -115,11 +129,16 @@ def deliver_due(limit: int = 50) -> int:
         # refuse the retry as a replay (logging out twice is harmless).
         token = logout_token(client, job["sub"], job["sid"], secrets.token_urlsafe(16))
         try:
-            status = svc.sender.post_form(client.backchannel_logout_uri, {"logout_token": token},
-                                          settings.logout.backchannel_timeout)
+            status = svc.sender.post_form(
+                client.backchannel_logout_uri,
+                {"logout_token": token},
+                settings.logout.backchannel_timeout,
+            )
             ok = 200 <= status < 300
         except Exception as exc:  # network errors of any kind mean "try again later"
-            log.warning("back-channel logout to %s failed: %s", client.client_id, type(exc).__name__)
+            log.warning(
+                "back-channel logout to %s failed: %s", client.client_id, type(exc).__name__
+            )
             ok = False
         if ok:
             svc.store.delete(f"bcl:job:{job_id}")
@@ -127,8 +146,11 @@ def deliver_due(limit: int = 50) -> int:
             continue
         job["attempts"] += 1
         if job["attempts"] >= settings.logout.backchannel_max_attempts:
-            log.error("back-channel logout to %s abandoned after %d attempts",
-                      client.client_id, job["attempts"])
+            log.error(
+                "back-channel logout to %s abandoned after %d attempts",
+                client.client_id,
+                job["attempts"],
+            )
             svc.store.delete(f"bcl:job:{job_id}")
             continue
         delay = settings.logout.backchannel_retry_delay * 2 ** (job["attempts"] - 1)

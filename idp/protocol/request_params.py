@@ -4,6 +4,7 @@ RFC 6749 §3.1 and §3.2: request parameters MUST NOT be included more than once
 limits keep a hostile request from being parked in the store or reflected into a redirect
 (docs/protocol.md, "Hostile input").
 """
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,24 @@ from werkzeug.datastructures import MultiDict
 
 # Longest accepted value per authorization request parameter, in characters.
 MAX_LENGTH = {
-    "client_id": 64, "redirect_uri": 2048, "response_type": 64, "response_mode": 32,
-    "scope": 1024, "state": 1024, "nonce": 512, "prompt": 64, "max_age": 10, "display": 32,
-    "code_challenge": 128, "code_challenge_method": 16, "login_hint": 256, "ui_locales": 64,
-    "claims_locales": 64, "acr_values": 256, "id_token_hint": 4096, "claims": 4096,
+    "client_id": 64,
+    "redirect_uri": 2048,
+    "response_type": 64,
+    "response_mode": 32,
+    "scope": 1024,
+    "state": 1024,
+    "nonce": 512,
+    "prompt": 64,
+    "max_age": 10,
+    "display": 32,
+    "code_challenge": 128,
+    "code_challenge_method": 16,
+    "login_hint": 256,
+    "ui_locales": 64,
+    "claims_locales": 64,
+    "acr_values": 256,
+    "id_token_hint": 4096,
+    "claims": 4096,
 }
 OTHER_MAX_LENGTH = 1024  # any other (ignored) parameter
 MAX_PARAMETERS = 40
@@ -61,5 +76,9 @@ def well_formed_response_type(value: str) -> bool:
 def json_error(error: str, description: str, status: int = 400) -> Response:
     """An OAuth error response body (RFC 6749 §5.2) for the token-style endpoints."""
     body = json.dumps({"error": error, "error_description": description})
-    return Response(body, status=status, mimetype="application/json",
-                    headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return Response(
+        body,
+        status=status,
+        mimetype="application/json",
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )

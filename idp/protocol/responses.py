@@ -3,6 +3,7 @@
 Only called once the client and the exact redirect URI are known to be registered (RFC 6749
 §4.1.2.1); every response carries ``state`` and the RFC 9207 ``iss`` parameter.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,8 +15,9 @@ from werkzeug.wrappers import Response
 from ..services import services
 
 
-def authorization_error(params: dict[str, Any], error: str,
-                        description: str | None = None) -> Response:
+def authorization_error(
+    params: dict[str, Any], error: str, description: str | None = None
+) -> Response:
     out = [("error", error)]
     if description:
         out.append(("error_description", description))

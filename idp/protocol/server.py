@@ -1,4 +1,5 @@
 """The Authlib authorization server, wired to our storage (RFC 6749, 7009, 7523, 7662, 9207)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,8 +41,9 @@ class AuthorizationServer(FlaskAuthorizationServer):
         return created
 
 
-def parked_request(params: dict[str, Any],
-                   auth_context: dict[str, Any] | None = None) -> OAuth2Request:
+def parked_request(
+    params: dict[str, Any], auth_context: dict[str, Any] | None = None
+) -> OAuth2Request:
     """Rebuild the validated authorization request parked by the interaction layer."""
     req = OAuth2Request("GET", services().settings.issuer + "/authorize")
     req.payload = BasicOAuth2Payload(dict(params))
@@ -50,31 +52,50 @@ def parked_request(params: dict[str, Any],
 
 
 def query_client(client_id: object) -> Client | None:
-    if (not isinstance(client_id, str) or not client_id or len(client_id) > 64
-            or not storable(client_id)):  # e.g. the unverified ``iss`` of a client assertion
+    if (
+        not isinstance(client_id, str)
+        or not client_id
+        or len(client_id) > 64
+        or not storable(client_id)
+    ):  # e.g. the unverified ``iss`` of a client assertion
         return None
-    return db.session.scalar(select(Client).where(Client.client_id == client_id,
-                                                  Client.enabled.is_(True)))
+    return db.session.scalar(
+        select(Client).where(Client.client_id == client_id, Client.enabled.is_(True))
+    )
 
 
 def _token_generator(settings: Settings) -> Callable[..., dict[str, Any]]:
     ttl = settings.protocol.access_token_ttl
-    base = BearerTokenGenerator(lambda **kw: generate_token(48), lambda **kw: generate_token(48),
-                                lambda client, grant_type: ttl)
+    base = BearerTokenGenerator(
+        lambda **kw: generate_token(48),
+        lambda **kw: generate_token(48),
+        lambda client, grant_type: ttl,
+    )
 
-    def generate(grant_type: str, client: Client, user: User | None = None,
-                 scope: str | None = None, expires_in: int | None = None,
-                 include_refresh_token: bool = True) -> dict[str, Any]:
+    def generate(
+        grant_type: str,
+        client: Client,
+        user: User | None = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ) -> dict[str, Any]:
         scopes = (client.get_allowed_scope(scope) or "").split()
         # OIDC Core §11: a refresh token is offline access, so an OpenID request must ask for it;
         # a rotation keeps the grant's refresh token whatever narrower scope it asks for now.
-        include = (include_refresh_token and grant_type != CLIENT_CREDENTIALS
-                   and client.check_grant_type("refresh_token")
-                   and (grant_type == "refresh_token" or "openid" not in scopes
-                        or "offline_access" in scopes))
-        token: dict[str, Any] = base.generate(grant_type, client, user, scope, expires_in,
-                                              include)
+        include = (
+            include_refresh_token
+            and grant_type != CLIENT_CREDENTIALS
+            and client.check_grant_type("refresh_token")
+            and (
+                grant_type == "refresh_token"
+                or "openid" not in scopes
+                or "offline_access" in scopes
+            )
+        )
+        token: dict[str, Any] = base.generate(grant_type, client, user, scope, expires_in, include)
         return token
+
     return generate
 
 
@@ -91,8 +112,7 @@ class RevocationEndpoint(_Revocation):
     def check_params(self, request: OAuth2Request, client: Client) -> None:
         _require_token(request)
 
-    def query_token(self, token_string: str,
-                    token_type_hint: str | None) -> tokens.TokenRef | None:
+    def query_token(self, token_string: str, token_type_hint: str | None) -> tokens.TokenRef | None:
         return tokens.find(token_string, token_type_hint)
 
     def revoke_token(self, token: tokens.TokenRef, request: OAuth2Request) -> None:
@@ -105,12 +125,12 @@ class IntrospectionEndpoint(_Introspection):
     def check_params(self, request: OAuth2Request, client: Client) -> None:
         _require_token(request)
 
-    def query_token(self, token_string: str,
-                    token_type_hint: str | None) -> tokens.TokenRef | None:
+    def query_token(self, token_string: str, token_type_hint: str | None) -> tokens.TokenRef | None:
         return tokens.find(token_string, token_type_hint)
 
-    def check_permission(self, token: tokens.TokenRef, client: Client,
-                         request: OAuth2Request) -> bool:
+    def check_permission(
+        self, token: tokens.TokenRef, client: Client, request: OAuth2Request
+    ) -> bool:
         """A client may introspect the tokens issued to it (RFC 7662 §4)."""
         return token.check_client(client)
 
@@ -119,10 +139,15 @@ class IntrospectionEndpoint(_Introspection):
             return {"active": False}
         row = token.row
         body: dict[str, Any] = {
-            "active": True, "client_id": row.client_id, "scope": token.get_scope(),
+            "active": True,
+            "client_id": row.client_id,
+            "scope": token.get_scope(),
             "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
-            "exp": token.expires_at(), "iat": row.issued_at,
-            "iss": services().settings.issuer, "aud": row.client_id}
+            "exp": token.expires_at(),
+            "iat": row.issued_at,
+            "iss": services().settings.issuer,
+            "aud": row.client_id,
+        }
         if row.user is not None:
             body["sub"] = row.user.sub
         return body
@@ -140,9 +165,14 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
     def verify_claims(self, claims: dict[str, Any]) -> None:
         """Authlib's checks, timed by the IdP's clock rather than the wall clock."""
         registry = jwt.JWTClaimsRegistry(
-            now=services().now, leeway=self.leeway, iss={"essential": True},
-            sub={"essential": True}, aud={"essential": True, "values": self.get_audiences()},
-            exp={"essential": True}, jti={"essential": True})
+            now=services().now,
+            leeway=self.leeway,
+            iss={"essential": True},
+            sub={"essential": True},
+            aud={"essential": True, "values": self.get_audiences()},
+            exp={"essential": True},
+            jti={"essential": True},
+        )
         try:
             registry.validate(claims)
         except JoseError as exc:
@@ -154,15 +184,15 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
 
     def validate_jti(self, claims: dict[str, Any], jti: str) -> bool:
         ttl = max(60, int(claims.get("exp", 0)) - services().now() + self.leeway)
-        first_use: bool = services().store.set(f"jti:{claims['sub']}:{jti}", "1", ttl=ttl,
-                                               nx=True)
+        first_use: bool = services().store.set(f"jti:{claims['sub']}:{jti}", "1", ttl=ttl, nx=True)
         return first_use
 
     def resolve_client_public_key(self, client: Client) -> KeySet:
         # A client without registered keys fails authentication here, not with a 500.
         if client.token_endpoint_auth_method != self.CLIENT_AUTH_METHOD or not client.jwks:
-            raise InvalidClientError(description="The client cannot authenticate with method: "
-                                                 + self.CLIENT_AUTH_METHOD)
+            raise InvalidClientError(
+                description="The client cannot authenticate with method: " + self.CLIENT_AUTH_METHOD
+            )
         return KeySet.import_key_set(cast(KeySetSerialization, client.jwks))
 
 
@@ -181,7 +211,8 @@ def create_server(app: Flask) -> AuthorizationServer:
     server.register_endpoint(RevocationEndpoint)
     server.register_endpoint(IntrospectionEndpoint)
     server.register_client_auth_method(
-        PRIVATE_KEY_JWT, PrivateKeyJWT(leeway=settings.protocol.leeway))
+        PRIVATE_KEY_JWT, PrivateKeyJWT(leeway=settings.protocol.leeway)
+    )
     server.register_extension(Issuer())
     app.extensions["idp.oauth"] = server
     return server
@@ -189,5 +220,6 @@ def create_server(app: Flask) -> AuthorizationServer:
 
 def oauth_server() -> AuthorizationServer:
     from flask import current_app
+
     server: AuthorizationServer = current_app.extensions["idp.oauth"]
     return server

@@ -7,6 +7,7 @@ absolute lifetime, inherited by every rotated token, and so is the organisation 
 signed in for (``acting_for_id``, R2). When a handler binding ends, the grants acting for the
 organisation end with it (``revoke_acting_for``).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -16,10 +17,10 @@ from typing import Any, cast
 from authlib.oauth2.rfc6749 import OAuth2Request
 from sqlalchemy import CursorResult, Result, Update, select, text, update
 
-from ..domain.organisations import handlers
 from ..domain import transaction
 from ..domain.crypto import token_hash
 from ..domain.models import Client, Token, User
+from ..domain.organisations import handlers
 from ..extensions import db
 from ..services import services
 
@@ -32,11 +33,14 @@ def save_token(token: dict[str, Any], request: OAuth2Request) -> Token:
     code = getattr(request, "authorization_code", None)
     parent = getattr(request, "refresh_token", None)
     parent = getattr(parent, "row", parent)
-    row = Token(client_id=request.client.get_client_id(),
-                user_id=request.user.id if request.user else None,
-                scope=token.get("scope", ""), issued_at=now,
-                expires_at=now + int(token.get("expires_in", 0)),
-                access_token_hash=token_hash(token["access_token"]))
+    row = Token(
+        client_id=request.client.get_client_id(),
+        user_id=request.user.id if request.user else None,
+        scope=token.get("scope", ""),
+        issued_at=now,
+        expires_at=now + int(token.get("expires_in", 0)),
+        access_token_hash=token_hash(token["access_token"]),
+    )
     if code is not None:
         row.family_id, row.auth_time, row.sid = code.family_id, code.auth_time, code.sid
         row.amr = " ".join(code.amr or []) or None
@@ -56,10 +60,15 @@ def save_token(token: dict[str, Any], request: OAuth2Request) -> Token:
     _relaxed_durability()
     db.session.add(row)
     db.session.flush()
-    if (code is not None or parent is not None) and svc.store.get(f"family-revoked:{row.family_id}"):
+    if (code is not None or parent is not None) and svc.store.get(
+        f"family-revoked:{row.family_id}"
+    ):
         revoke_family(row.family_id)
-    elif (code is not None and row.acting_for_id is not None
-          and not (row.user_id is not None and handlers.acts_for(row.user_id, row.acting_for_id))):
+    elif (
+        code is not None
+        and row.acting_for_id is not None
+        and not (row.user_id is not None and handlers.acts_for(row.user_id, row.acting_for_id))
+    ):
         revoke_family(row.family_id)  # the binding ended while the code was in flight (R2)
     elif code is not None or parent is not None:
         transaction.after_commit(lambda: _revoke_if_marked(row.family_id))
@@ -78,8 +87,11 @@ def _revoke_if_marked(family_id: str) -> None:
 
 def _revoke_statement(family_id: str, now: int) -> Update:
     """The one UPDATE that revokes a family's live tokens."""
-    return update(Token).where(Token.family_id == family_id, Token.revoked_at.is_(None)) \
+    return (
+        update(Token)
+        .where(Token.family_id == family_id, Token.revoked_at.is_(None))
         .values(revoked_at=now)
+    )
 
 
 def _relaxed_durability() -> None:
@@ -126,8 +138,11 @@ def revoke_for_client(client_id: str) -> int:
 
 
 def _revoke_families(*cond: Any) -> int:
-    families = list(db.session.scalars(select(Token.family_id).where(
-        *cond, Token.revoked_at.is_(None)).distinct()))
+    families = list(
+        db.session.scalars(
+            select(Token.family_id).where(*cond, Token.revoked_at.is_(None)).distinct()
+        )
+    )
     for family_id in families:
         revoke_family(family_id)
     return len(families)
@@ -138,8 +153,11 @@ def revoke_acting_for(org_user_id: int, handler_id: int | None = None) -> int:
     ``handler_id``'s when one handler was unbound, every handler's when all bindings ended (P6
     change to agency, P4 deactivation). Whole families, through ``revoke_family``, so a refresh
     racing with this cannot leave a live token behind. Returns the number of families."""
-    query = select(Token.family_id).where(Token.acting_for_id == org_user_id,
-                                          Token.revoked_at.is_(None)).distinct()
+    query = (
+        select(Token.family_id)
+        .where(Token.acting_for_id == org_user_id, Token.revoked_at.is_(None))
+        .distinct()
+    )
     if handler_id is not None:
         query = query.where(Token.user_id == handler_id)
     families = list(db.session.scalars(query))
@@ -155,12 +173,20 @@ def claim_refresh_token(value: str, client_id: str) -> Token | None:
     svc = services()
     now = svc.now()
     digest = token_hash(value)
-    claimed = _rows(db.session.execute(update(Token).where(
-        Token.refresh_token_hash == digest, Token.client_id == client_id,
-        Token.rotated_at.is_(None), Token.revoked_at.is_(None),
-        Token.refresh_expires_at > now).values(rotated_at=now)))
-    row: Token | None = db.session.scalar(select(Token).where(
-        Token.refresh_token_hash == digest))
+    claimed = _rows(
+        db.session.execute(
+            update(Token)
+            .where(
+                Token.refresh_token_hash == digest,
+                Token.client_id == client_id,
+                Token.rotated_at.is_(None),
+                Token.revoked_at.is_(None),
+                Token.refresh_expires_at > now,
+            )
+            .values(rotated_at=now)
+        )
+    )
+    row: Token | None = db.session.scalar(select(Token).where(Token.refresh_token_hash == digest))
     if claimed.rowcount != 1 or row is None:
         if row is not None and row.client_id == client_id and row.rotated_at is not None:
             revoke_family(row.family_id)
@@ -179,8 +205,9 @@ def _rows(result: Result[Any]) -> CursorResult[Any]:
 def grant_scope(family_id: str) -> str:
     """The scope granted to a family: its first token's. A refresh token keeps it through
     rotation even when the client asked for a narrower access token (RFC 6749 §6)."""
-    scope: str | None = db.session.scalar(select(Token.scope).where(
-        Token.family_id == family_id).order_by(Token.id).limit(1))
+    scope: str | None = db.session.scalar(
+        select(Token.scope).where(Token.family_id == family_id).order_by(Token.id).limit(1)
+    )
     return scope or ""
 
 
@@ -219,15 +246,20 @@ class TokenRef:
 
     def is_active(self) -> bool:
         user = self.row.user
-        return not (self.is_expired() or self.is_revoked() or (user is not None and not user.active))
+        return not (
+            self.is_expired() or self.is_revoked() or (user is not None and not user.active)
+        )
 
 
 def find(value: str, hint: str | None = None) -> TokenRef | None:
     if not value or len(value) > 512:
         return None
     digest = token_hash(value)
-    order = ["refresh_token", "access_token"] if hint == "refresh_token" else [
-        "access_token", "refresh_token"]
+    order = (
+        ["refresh_token", "access_token"]
+        if hint == "refresh_token"
+        else ["access_token", "refresh_token"]
+    )
     for kind in order:
         column = Token.access_token_hash if kind == "access_token" else Token.refresh_token_hash
         row = db.session.scalar(select(Token).where(column == digest))

@@ -4,6 +4,7 @@ The access token may come in the ``Authorization`` header (GET or POST) or, for 
 form body, as ``access_token`` (RFC 6750 §2.2) — never both. Errors carry
 ``WWW-Authenticate`` (RFC 6750 §3).
 """
+
 from __future__ import annotations
 
 import json
@@ -14,16 +15,19 @@ from . import tokens
 from .claims import acting_for_id, user_claims
 
 
-def challenge(status: int, error: str | None = None,
-              description: str | None = None) -> Response:
+def challenge(status: int, error: str | None = None, description: str | None = None) -> Response:
     value = 'Bearer realm="userinfo"'
     if error:
         value += f', error="{error}"'
     if description:
         value += f', error_description="{description}"'
     body = json.dumps({"error": error, "error_description": description} if error else {})
-    return Response(body, status=status, mimetype="application/json",
-                    headers={"WWW-Authenticate": value, "Cache-Control": "no-store"})
+    return Response(
+        body,
+        status=status,
+        mimetype="application/json",
+        headers={"WWW-Authenticate": value, "Cache-Control": "no-store"},
+    )
 
 
 def _extract() -> tuple[str | None, str | None]:

@@ -1,4 +1,5 @@
 """Flask blueprints: thin views that parse, call the flows/protocol/domain, and render."""
+
 from __future__ import annotations
 
 import functools
@@ -16,12 +17,29 @@ def register(app: Flask) -> None:
     # rest of its pages, e.g. account.home the personal center's other pages)
     from . import dev, divisions, errors, hostile, locale
     from .account import home as account
-    from .login import captcha, legacy_reset, page as login
+    from .login import captcha, legacy_reset
+    from .login import page as login
     from .oidc import endpoints, steps
-    from .registration import natural as registration, organisation as org_registration
-    from .supplement import appeals, natural as supplement
-    for module in (endpoints, steps, account, login, captcha, divisions, dev, registration,
-                   locale, org_registration, supplement, legacy_reset, appeals):
+    from .registration import natural as registration
+    from .registration import organisation as org_registration
+    from .supplement import appeals
+    from .supplement import natural as supplement
+
+    for module in (
+        endpoints,
+        steps,
+        account,
+        login,
+        captcha,
+        divisions,
+        dev,
+        registration,
+        locale,
+        org_registration,
+        supplement,
+        legacy_reset,
+        appeals,
+    ):
         app.register_blueprint(module.bp)
     errors.register(app)
     hostile.register(app)
@@ -51,9 +69,9 @@ def _in_transaction(view):
             transaction.rollback_quietly()
             raise
         return response
+
     run.in_transaction = True
     return run
-
 
 
 def _finish_response(response):
@@ -61,12 +79,19 @@ def _finish_response(response):
     settings = services().settings
     name = settings.session.cookie_name
     if g.get("set_sso_cookie"):
-        response.set_cookie(name, g.set_sso_cookie, httponly=True, samesite="Lax",
-                            secure=settings.production, path="/",
-                            max_age=settings.session.absolute_timeout)
+        response.set_cookie(
+            name,
+            g.set_sso_cookie,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.production,
+            path="/",
+            max_age=settings.session.absolute_timeout,
+        )
     elif g.get("clear_sso_cookie"):
-        response.delete_cookie(name, path="/", httponly=True, samesite="Lax",
-                               secure=settings.production)
+        response.delete_cookie(
+            name, path="/", httponly=True, samesite="Lax", secure=settings.production
+        )
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
@@ -79,8 +104,10 @@ def _finish_response(response):
 
 
 # what a registered redirect URI's origin may look like in a CSP source list; nothing else
-_SOURCE = re.compile(r"https?://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]+)?"
-                     r"|[a-z][a-z0-9+.\-]*:")
+_SOURCE = re.compile(
+    r"https?://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]+)?"
+    r"|[a-z][a-z0-9+.\-]*:"
+)
 
 
 def _content_security_policy() -> str:
@@ -89,5 +116,7 @@ def _content_security_policy() -> str:
     pending authorization requests, and the post-logout redirect of the logout page."""
     targets = pending.redirect_origins() | set(g.get("form_redirect_origins", ()))
     allowed = " ".join(sorted(t for t in targets if _SOURCE.fullmatch(t)))
-    return ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-            "frame-ancestors 'none'; form-action 'self'" + (" " + allowed if allowed else ""))
+    return (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'" + (" " + allowed if allowed else "")
+    )

@@ -8,6 +8,7 @@ whatever else the steps need (the organisation created, a handler ticket, parked
 supplementation keeps it in its sign-in record (``supplement_flow.RecordState``), where typed
 fields are sealed. ``park`` stores a form's typed fields, never passwords or codes.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -26,8 +27,19 @@ from .client_ip import client_ip
 CODE_FIELDS = {"sms": ("phone", "sms_code"), "mail": ("email", "email_code")}
 
 
-UNPARKED = frozenset({"password", "password_confirm", "sms_code", "email_code", "csrf_token",
-                      "submit", "refresh", "identity_proof", "qualification"})
+UNPARKED = frozenset(
+    {
+        "password",
+        "password_confirm",
+        "sms_code",
+        "email_code",
+        "csrf_token",
+        "submit",
+        "refresh",
+        "identity_proof",
+        "qualification",
+    }
+)
 
 
 class FormState(Protocol):
@@ -71,8 +83,9 @@ class CookieState:
 
 def park(state: FormState, form) -> None:
     """Keep what was typed (never passwords, codes or files) so the page can show it again."""
-    state.save(fields={name: field.data for name, field in form._fields.items()
-                       if name not in UNPARKED})
+    state.save(
+        fields={name: field.data for name, field in form._fields.items() if name not in UNPARKED}
+    )
 
 
 def flow(name: str) -> dict:
@@ -107,8 +120,7 @@ def send(channel: str, form, purpose: str, flow_id: str) -> tuple[dict, str | No
     """Send a code to the form's destination: (field errors, notice)."""
     field, code_field = CODE_FIELDS[channel]
     try:
-        services().codes.send(channel, form[field].data or "", purpose, flow_id,
-                                        client_ip())
+        services().codes.send(channel, form[field].data or "", purpose, flow_id, client_ip())
     except ValidationError as exc:
         return {field: messages.message(exc)}, None
     except DomainError as exc:  # too many sends, or the gateway failed
@@ -119,8 +131,9 @@ def send(channel: str, form, purpose: str, flow_id: str) -> tuple[dict, str | No
     return {}, _("邮件验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)
 
 
-def check_codes(form, purpose: str, flow_id: str, verified: dict,
-                channels=tuple(CODE_FIELDS)) -> dict[str, str]:
+def check_codes(
+    form, purpose: str, flow_id: str, verified: dict, channels=tuple(CODE_FIELDS)
+) -> dict[str, str]:
     """S7 for a form with mobile and/or email fields: each destination is proven once per flow
     by a code bound to ``purpose`` and ``flow_id``; ``verified`` gains the proven ones (digests)
     so a later refusal elsewhere does not make the user fetch new codes. Returns field errors."""
@@ -138,7 +151,9 @@ def check_codes(form, purpose: str, flow_id: str, verified: dict,
             continue
         code = (form[code_field].data or "").strip()
         if not code:
-            errors[code_field] = _("请填写短信验证码。") if channel == "sms" else _("请填写邮件验证码。")
+            errors[code_field] = (
+                _("请填写短信验证码。") if channel == "sms" else _("请填写邮件验证码。")
+            )
             continue
         try:
             codes.verify(channel, dest, purpose, flow_id, code)

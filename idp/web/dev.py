@@ -3,6 +3,7 @@ adapters kept instead of sending (S7), so a developer can read a verification co
 
 404 whenever no outbox backend is configured; production never has one (check_production).
 """
+
 from __future__ import annotations
 
 import datetime as dt

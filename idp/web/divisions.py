@@ -5,6 +5,7 @@ province or the counties of a city ([] when the city has no county level, e.g. ä
 codes change only with a new data release, so responses are public and cacheable
 (``divisions.cache_max_age``) with an ETag.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request

@@ -4,6 +4,7 @@ It runs before every other request hook (CSRF included) and every view, so no fo
 store lookup ever sees a NUL, a lone surrogate or an invalid UTF-8 percent-encoding. The answer
 has the usual shape of the endpoint (docs/protocol.md, "Hostile input").
 """
+
 from __future__ import annotations
 
 import base64
@@ -34,13 +35,17 @@ def refuse_unstorable_input():
     log.info("refused a request with unstorable text: %s %s", request.method, request.endpoint)
     if request.endpoint == "oidc.authorize_endpoint":
         from .oidc.endpoints import refuse_authorization
+
         return refuse_authorization("invalid_request", DESCRIPTION)
     if request.endpoint == "oidc.userinfo":
         return challenge(400, "invalid_request", DESCRIPTION)
     if wants_json():
         return json_error("invalid_request", DESCRIPTION)
-    return render_template("errors/page.html", title=_("请求无效"),
-                           message=_("请求中含有无法处理的字符（例如空字符），请检查输入后重试。")), 400
+    return render_template(
+        "errors/page.html",
+        title=_("请求无效"),
+        message=_("请求中含有无法处理的字符（例如空字符），请检查输入后重试。"),
+    ), 400
 
 
 def _acceptable() -> bool:
@@ -65,8 +70,7 @@ def _raw_form_fits() -> bool:
     """Read the raw body only within the form size limit; a larger one is refused with 413
     when the form is parsed, without being held in memory first."""
     limit = request.max_form_memory_size
-    return request.content_length is not None and (limit is None
-                                                   or request.content_length <= limit)
+    return request.content_length is not None and (limit is None or request.content_length <= limit)
 
 
 def _basic_credentials() -> list[str] | None:

@@ -5,6 +5,7 @@ the page's path with only the login page's tab arguments: nothing else of a quer
 ``id_token_hint``, …) is echoed into links. Only a local path that answers GET is followed, so
 the switch is no open redirect and never lands on a 405.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
@@ -80,6 +81,13 @@ def switch(code: str):
     if not _local_get_page(target):
         target = url_for("account.index")
     response = redirect(target)
-    response.set_cookie(LANG_COOKIE, code, max_age=ONE_YEAR, path="/", httponly=True,
-                        samesite="Lax", secure=services().settings.production)
+    response.set_cookie(
+        LANG_COOKIE,
+        code,
+        max_age=ONE_YEAR,
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=services().settings.production,
+    )
     return response

@@ -6,12 +6,14 @@ with the caught error (or a bare code), ``each`` with a mapping of field -> reas
 a code and its parameters. The words only the web layer says itself live here: the consent
 page's scope labels and the 404 answers that name what expired (``PAGES``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from .. import messages
 from ..messages import Coded

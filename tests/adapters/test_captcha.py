@@ -3,6 +3,7 @@ entries, and on the personal entry after failures): a real PNG, answers without 
 case-insensitive, single use under concurrency, expiry by the clock, the answer only as a keyed
 digest in the store, and a deterministic mode that production refuses.
 """
+
 from __future__ import annotations
 
 import base64
@@ -170,13 +171,17 @@ def test_g_captcha_deterministic_mode_needs_an_answer(store, clock):
 def _production(**captcha) -> dict:
     key = base64.b64encode(secrets.token_bytes(32)).decode()
     return {
-        "env": "production", "issuer": "https://id.example.gov.cn",
+        "env": "production",
+        "issuer": "https://id.example.gov.cn",
         "secret_key": secrets.token_urlsafe(48),
         "database_url": "postgresql+psycopg://idp:pw@db.invalid:5432/idp",
         "store_url": "redis://redis.invalid:6379/0",
-        "encryption_key_current": "k1", "encryption_keys": {"k1": key},
-        "secrets": {"blind_index_key": secrets.token_urlsafe(48),
-                    "client_secret_pepper": secrets.token_urlsafe(48)},
+        "encryption_key_current": "k1",
+        "encryption_keys": {"k1": key},
+        "secrets": {
+            "blind_index_key": secrets.token_urlsafe(48),
+            "client_secret_pepper": secrets.token_urlsafe(48),
+        },
         "captcha": captcha,
     }
 

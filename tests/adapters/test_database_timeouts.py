@@ -4,6 +4,7 @@ minutes, and the request gets the 503 page; requests that need no database keep 
 The silent database is a TCP server that accepts connections and never says a word (a partition
 looks like that to the client). PostgreSQL only: SQLite is a local file.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,8 @@ from support import TEST_SETTINGS
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IDP_TEST_DATABASE", "sqlite") != "postgres",
-    reason="connection timeouts are PostgreSQL's (libpq); SQLite is a local file")
+    reason="connection timeouts are PostgreSQL's (libpq); SQLite is a local file",
+)
 
 
 @pytest.fixture
@@ -80,15 +82,30 @@ def test_the_batch_commands_have_no_statement_timeout(app):
     url = str(db.engine.url.render_as_string(hide_password=False))
     options = engine_options(services().settings, url, batch=True)
     assert "options" not in options["connect_args"]
-    assert options["connect_args"]["connect_timeout"] == services().settings.database.connect_timeout
+    assert (
+        options["connect_args"]["connect_timeout"] == services().settings.database.connect_timeout
+    )
 
 
 def test_in_a_partition_database_pages_answer_503_and_the_others_keep_answering(silent_server):
-    silent = create_app({**TEST_SETTINGS, "database_url": _silent_url(silent_server),
-                         "database": {"connect_timeout": 1}}, store=MemoryStore())
+    silent = create_app(
+        {
+            **TEST_SETTINGS,
+            "database_url": _silent_url(silent_server),
+            "database": {"connect_timeout": 1},
+        },
+        store=MemoryStore(),
+    )
     client = silent.test_client()
     assert client.get("/.well-known/openid-configuration").status_code == 200
-    token = client.post("/token", data={"grant_type": "authorization_code", "code": "x",
-                                        "client_id": "any", "redirect_uri": "https://x/cb"})
+    token = client.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": "x",
+            "client_id": "any",
+            "redirect_uri": "https://x/cb",
+        },
+    )
     assert token.status_code == 503 and token.json["error"] == "temporarily_unavailable"
     assert token.headers["Retry-After"]

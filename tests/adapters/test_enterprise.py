@@ -6,6 +6,7 @@ The HTTP adapter talks to a real local fake of the register's service (a werkzeu
 answers. A register that cannot answer raises ``EnterpriseUnavailable`` (fail closed); logs show
 the USCC and the representative's number only masked (D5).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,12 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from idp.adapters.enterprise import (HttpEnterpriseVerifier, LocalEnterpriseVerifier,
-                                     make_enterprise_verifier, read_known_enterprises)
+from idp.adapters.enterprise import (
+    HttpEnterpriseVerifier,
+    LocalEnterpriseVerifier,
+    make_enterprise_verifier,
+    read_known_enterprises,
+)
 from idp.config import ConfigError, load_settings
 from idp.domain.ports import EnterpriseRecord, EnterpriseUnavailable, VerificationResult
 from idp.services import services
@@ -29,8 +34,13 @@ API_KEY = "test-api-key-0123456789"
 
 
 def record(**changes) -> EnterpriseRecord:
-    data = dict(uscc=USCC, name="北京示例科技有限公司", rep_name="赵六",
-                rep_id_type="resident_id", rep_id_number=REP_ID)
+    data = dict(
+        uscc=USCC,
+        name="北京示例科技有限公司",
+        rep_name="赵六",
+        rep_id_type="resident_id",
+        rep_id_number=REP_ID,
+    )
     return EnterpriseRecord(**{**data, **changes})
 
 
@@ -49,7 +59,8 @@ class FakeRegister:
             self.release.wait(self.delay)
         body = self.body if isinstance(self.body, str) else json.dumps(self.body)
         return Response(body, status=self.status, mimetype="application/json")(
-            environ, start_response)
+            environ, start_response
+        )
 
 
 @pytest.fixture(scope="module")
@@ -78,16 +89,21 @@ def http_verifier(register, timeout: float = 2.0) -> HttpEnterpriseVerifier:
 
 # --- local adapter ---------------------------------------------------------------------------
 
+
 def test_enterprise_local_accepts_well_formed_record():
     assert LocalEnterpriseVerifier().verify(record()) == VerificationResult(True)
     assert LocalEnterpriseVerifier().verify(record(uscc=" 9111010870000001xh ")).ok
 
 
-@pytest.mark.parametrize("changes", [
-    {"uscc": "9111010870000001XA"},            # GB 32100 check character wrong
-    {"rep_id_number": "110105197001010012"},   # GB 11643 check digit wrong
-    {"name": "  "}, {"rep_name": ""},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"uscc": "9111010870000001XA"},  # GB 32100 check character wrong
+        {"rep_id_number": "110105197001010012"},  # GB 11643 check digit wrong
+        {"name": "  "},
+        {"rep_name": ""},
+    ],
+)
 def test_enterprise_local_refuses_malformed_record(changes):
     result = LocalEnterpriseVerifier().verify(record(**changes))
     assert result.ok is False and result.reason
@@ -105,13 +121,19 @@ def write_enterprises(tmp_path, text: str):
 
 
 def test_enterprise_local_known_enterprises_must_list_the_record(tmp_path, caplog):
-    path = write_enterprises(tmp_path, "uscc,name,rep_name,rep_id_number\n# demo\n"
-                                       f"{USCC.lower()},北京示例科技有限公司,赵六,{REP_ID}\n")
+    path = write_enterprises(
+        tmp_path,
+        "uscc,name,rep_name,rep_id_number\n# demo\n"
+        f"{USCC.lower()},北京示例科技有限公司,赵六,{REP_ID}\n",
+    )
     verifier = LocalEnterpriseVerifier(read_known_enterprises(path))
     assert verifier.verify(record(name=" 北京示例科技有限公司 ")).ok
     caplog.set_level(logging.INFO, logger="idp.adapters.enterprise")
-    for changes in ({"name": "别的公司"}, {"rep_name": "钱七"},
-                    {"rep_id_number": "11010519491231002X"}):
+    for changes in (
+        {"name": "别的公司"},
+        {"rep_name": "钱七"},
+        {"rep_id_number": "11010519491231002X"},
+    ):
         result = verifier.verify(record(**changes))
         assert result.ok is False and "未通过企业信息核验" in result.reason
     assert "no match" in caplog.text and USCC not in caplog.text and REP_ID not in caplog.text
@@ -130,12 +152,16 @@ def test_enterprise_local_malformed_file_refused(tmp_path):
 
 # --- HTTP adapter against a real local service ----------------------------------------------
 
+
 def test_enterprise_http_match(register):
     assert http_verifier(register).verify(record(uscc=" 9111010870000001xh")).ok
     headers, body = register.received[0]
     assert headers["X-Api-Key"] == API_KEY
-    assert body == {"uscc": USCC, "name": "北京示例科技有限公司", "legal_representative": {
-        "name": "赵六", "id_type": "resident_id", "id_number": REP_ID}}
+    assert body == {
+        "uscc": USCC,
+        "name": "北京示例科技有限公司",
+        "legal_representative": {"name": "赵六", "id_type": "resident_id", "id_number": REP_ID},
+    }
 
 
 def test_enterprise_http_no_match_is_an_answer(register, caplog):
@@ -161,16 +187,24 @@ def test_enterprise_http_error_status_fails_closed(register, status, caplog):
 
 
 def test_enterprise_http_timeout_fails_closed(register, caplog):
-    register.delay = 0.8            # the register answers too late: a real socket read timeout
+    register.delay = 0.8  # the register answers too late: a real socket read timeout
     with pytest.raises(EnterpriseUnavailable) as err:
         http_verifier(register, timeout=0.2).verify(record())
     assert err.value.detail == "timeout"
     assert "timeout" in caplog.text and REP_ID not in caplog.text
 
 
-@pytest.mark.parametrize("body", [
-    "not json at all", "", "[true]", '{"match": "yes"}', '{"reason": "ok"}', "null",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json at all",
+        "",
+        "[true]",
+        '{"match": "yes"}',
+        '{"reason": "ok"}',
+        "null",
+    ],
+)
 def test_enterprise_http_malformed_answer_fails_closed(register, body):
     register.body = body
     with raises_saying(EnterpriseUnavailable, "企业信息核验服务暂时无法使用"):
@@ -186,6 +220,7 @@ def test_enterprise_http_unreachable_fails_closed(register):
 
 # --- factory and wiring ----------------------------------------------------------------------
 
+
 def settings_with(**enterprise):
     return load_settings({"enterprise": enterprise}, environ={})
 
@@ -197,19 +232,24 @@ def test_enterprise_factory_chooses_by_backend(register, tmp_path):
     path = write_enterprises(tmp_path, f"{USCC},某公司,赵六,{REP_ID}\n")
     listed = make_enterprise_verifier(settings_with(known_enterprises_file=str(path)))
     assert listed.known == {(USCC, "某公司", "赵六", REP_ID)}
-    http = make_enterprise_verifier(settings_with(backend="http", url=register.url,
-                                                  api_key=API_KEY, timeout=1.5,
-                                                  api_key_header="X-Key"))
+    http = make_enterprise_verifier(
+        settings_with(
+            backend="http", url=register.url, api_key=API_KEY, timeout=1.5, api_key_header="X-Key"
+        )
+    )
     assert isinstance(http, HttpEnterpriseVerifier) and http.timeout == 1.5
     assert http.headers["X-Key"] == API_KEY
 
 
-@pytest.mark.parametrize("enterprise, named", [
-    ({"backend": "ldap"}, "enterprise.backend"),
-    ({"backend": "http"}, "enterprise.url"),
-    ({"backend": "http", "url": "https://gsxt.example.gov.cn/v1"}, "enterprise.api_key"),
-    ({"known_enterprises_file": "/nonexistent/enterprises.csv"}, "known_enterprises_file"),
-])
+@pytest.mark.parametrize(
+    "enterprise, named",
+    [
+        ({"backend": "ldap"}, "enterprise.backend"),
+        ({"backend": "http"}, "enterprise.url"),
+        ({"backend": "http", "url": "https://gsxt.example.gov.cn/v1"}, "enterprise.api_key"),
+        ({"known_enterprises_file": "/nonexistent/enterprises.csv"}, "known_enterprises_file"),
+    ],
+)
 def test_enterprise_factory_refuses_bad_settings(enterprise, named):
     with pytest.raises(ConfigError, match=named):
         make_enterprise_verifier(settings_with(**enterprise))

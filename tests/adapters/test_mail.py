@@ -4,6 +4,7 @@ A real SMTP server (aiosmtpd) runs on 127.0.0.1 for each test: plain (RFC 5321),
 login (RFC 3207, RFC 4954) and implicit TLS (RFC 8314) with a certificate made in the test.
 UTF-8 subjects are RFC 2047 encoded words; the body is a UTF-8 text part.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,8 +58,9 @@ class Inbox:
         return AuthResult(success=ok, handled=False)  # aiosmtpd answers 535 on failure
 
     def message(self, n: int = -1) -> email.message.EmailMessage:
-        return email.message_from_bytes(self.envelopes[n].original_content,
-                                        policy=email.policy.default)
+        return email.message_from_bytes(
+            self.envelopes[n].original_content, policy=email.policy.default
+        )
 
 
 def free_port() -> int:
@@ -73,26 +75,39 @@ def certificate(tmp_path_factory):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(True, False, False, False, False, True, False, False,
-                                         False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                           critical=False)
-            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, True, False, False, False),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+        .sign(key, hashes.SHA256())
+    )
     folder = tmp_path_factory.mktemp("smtp-tls")
     cert_file, key_file = folder / "cert.pem", folder / "key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return str(cert_file), str(key_file)
 
 
@@ -123,8 +138,14 @@ def smtp_server():
 
 def test_rfc5321_plain_smtp_delivers_a_utf8_message(smtp_server):
     inbox, port = smtp_server()
-    SmtpMail("127.0.0.1", port, security="none", from_address=FROM,
-             from_name="国家知识产权局统一身份认证", timeout=5).send_mail(TO, SUBJECT, BODY)
+    SmtpMail(
+        "127.0.0.1",
+        port,
+        security="none",
+        from_address=FROM,
+        from_name="国家知识产权局统一身份认证",
+        timeout=5,
+    ).send_mail(TO, SUBJECT, BODY)
     [envelope] = inbox.envelopes
     assert envelope.mail_from == FROM and envelope.rcpt_tos == [TO]
     raw = envelope.original_content.decode("ascii")  # 7-bit clean on the wire
@@ -140,19 +161,36 @@ def test_rfc5321_plain_smtp_delivers_a_utf8_message(smtp_server):
 
 
 def test_rfc3207_starttls_with_login(smtp_server, certificate):
-    inbox, port = smtp_server(tls_context=server_context(certificate), require_starttls=True,
-                              login=True)
-    SmtpMail("127.0.0.1", port, security="starttls", username="idp", password=PASSWORD,
-             from_address=FROM, ca_file=certificate[0], timeout=5).send_mail(TO, SUBJECT, BODY)
+    inbox, port = smtp_server(
+        tls_context=server_context(certificate), require_starttls=True, login=True
+    )
+    SmtpMail(
+        "127.0.0.1",
+        port,
+        security="starttls",
+        username="idp",
+        password=PASSWORD,
+        from_address=FROM,
+        ca_file=certificate[0],
+        timeout=5,
+    ).send_mail(TO, SUBJECT, BODY)
     assert inbox.logins == ["idp"]
     assert inbox.message()["Subject"] == SUBJECT
 
 
 def test_rfc4954_wrong_password_is_send_failed(smtp_server, certificate):
-    inbox, port = smtp_server(tls_context=server_context(certificate), require_starttls=True,
-                              login=True)
-    mailer = SmtpMail("127.0.0.1", port, username="idp", password="wrong", from_address=FROM,
-                      ca_file=certificate[0], timeout=5)
+    inbox, port = smtp_server(
+        tls_context=server_context(certificate), require_starttls=True, login=True
+    )
+    mailer = SmtpMail(
+        "127.0.0.1",
+        port,
+        username="idp",
+        password="wrong",
+        from_address=FROM,
+        ca_file=certificate[0],
+        timeout=5,
+    )
     with pytest.raises(SendFailed, match="535"):
         mailer.send_mail(TO, SUBJECT, BODY)
     assert inbox.envelopes == []
@@ -160,10 +198,12 @@ def test_rfc4954_wrong_password_is_send_failed(smtp_server, certificate):
 
 def test_rfc3207_untrusted_certificate_is_send_failed(smtp_server, certificate):
     """Without the test CA the self-signed certificate is not trusted: no mail, no login."""
-    inbox, port = smtp_server(tls_context=server_context(certificate), require_starttls=True,
-                              login=True)
-    mailer = SmtpMail("127.0.0.1", port, username="idp", password=PASSWORD,
-                      from_address=FROM, timeout=5)
+    inbox, port = smtp_server(
+        tls_context=server_context(certificate), require_starttls=True, login=True
+    )
+    mailer = SmtpMail(
+        "127.0.0.1", port, username="idp", password=PASSWORD, from_address=FROM, timeout=5
+    )
     with pytest.raises(SendFailed, match="SSLCertVerificationError"):
         mailer.send_mail(TO, SUBJECT, BODY)
     assert inbox.envelopes == [] and inbox.logins == []
@@ -171,8 +211,9 @@ def test_rfc3207_untrusted_certificate_is_send_failed(smtp_server, certificate):
 
 def test_rfc8314_implicit_tls(smtp_server, certificate):
     inbox, port = smtp_server(ssl_context=server_context(certificate))
-    SmtpMail("127.0.0.1", port, security="ssl", from_address=FROM, ca_file=certificate[0],
-             timeout=5).send_mail(TO, SUBJECT, BODY)
+    SmtpMail(
+        "127.0.0.1", port, security="ssl", from_address=FROM, ca_file=certificate[0], timeout=5
+    ).send_mail(TO, SUBJECT, BODY)
     assert inbox.message().get_content().rstrip("\n") == BODY
 
 
@@ -193,8 +234,17 @@ def test_smtp_server_not_listening_is_send_failed():
 
 def test_s7_mail_code_arrives_over_smtp_and_verifies(smtp_server, store, clock):
     inbox, port = smtp_server()
-    conf = load_settings({"mail": {"backend": "smtp", "smtp_host": "127.0.0.1",
-                                   "smtp_port": port, "smtp_security": "none"}}, environ={})
+    conf = load_settings(
+        {
+            "mail": {
+                "backend": "smtp",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": port,
+                "smtp_security": "none",
+            }
+        },
+        environ={},
+    )
     codes = VerificationCodes(store, clock, None, make_mail_sender(conf, store, clock), conf)
     codes.send("mail", "Zhang.San@example.com", "register", "flow-1", "203.0.113.7")
     msg = inbox.message()
@@ -213,16 +263,26 @@ def test_mail_outbox_keeps_the_latest_messages(store, clock):
     for n in range(3):
         sender.send_mail(f"user{n}@example.com", SUBJECT, f"body {n}")
     assert sender.outbox.latest() == [
-        {"to": f"user{n}@example.com", "from": FROM, "subject": SUBJECT, "body": f"body {n}",
-         "at": clock.now()} for n in (2, 1)]
+        {
+            "to": f"user{n}@example.com",
+            "from": FROM,
+            "subject": SUBJECT,
+            "body": f"body {n}",
+            "at": clock.now(),
+        }
+        for n in (2, 1)
+    ]
 
 
-@pytest.mark.parametrize("mail, named", [
-    ({"backend": "pigeon"}, "mail.backend"),
-    ({"backend": "smtp", "smtp_host": ""}, "mail.smtp_host"),
-    ({"backend": "smtp", "smtp_host": "mx", "smtp_security": "tls"}, "mail.smtp_security"),
-    ({"backend": "smtp", "smtp_host": "mx", "smtp_password": "密码"}, "mail.smtp_password"),
-])
+@pytest.mark.parametrize(
+    "mail, named",
+    [
+        ({"backend": "pigeon"}, "mail.backend"),
+        ({"backend": "smtp", "smtp_host": ""}, "mail.smtp_host"),
+        ({"backend": "smtp", "smtp_host": "mx", "smtp_security": "tls"}, "mail.smtp_security"),
+        ({"backend": "smtp", "smtp_host": "mx", "smtp_password": "密码"}, "mail.smtp_password"),
+    ],
+)
 def test_mail_backend_settings_that_cannot_work_are_refused(mail, named, store, clock):
     with pytest.raises(ConfigError, match=named):
         make_mail_sender(load_settings({"mail": mail}, environ={}), store, clock)

@@ -1,5 +1,6 @@
 """During an outage each worker logs the fault once and then a summary, not a traceback a
 second (issue 11)."""
+
 from __future__ import annotations
 
 import logging
@@ -18,8 +19,11 @@ class Now:
 
 
 def _records(caplog):
-    return [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records
-            if r.name == "test.outage"]
+    return [
+        (r.levelname, r.getMessage(), r.exc_info is not None)
+        for r in caplog.records
+        if r.name == "test.outage"
+    ]
 
 
 def test_an_outage_is_one_line_with_its_traceback_then_a_summary_a_minute_then_recovery(caplog):
@@ -49,8 +53,10 @@ def test_failures_after_a_quiet_spell_are_a_new_outage(caplog):
 
 def test_the_worker_survives_failing_passes_and_logs_them_once(app, monkeypatch, caplog):
     from idp import worker
-    outage = OutageLog(logging.getLogger("test.outage"), "background worker pass",
-                       traceback=True, now=Now())
+
+    outage = OutageLog(
+        logging.getLogger("test.outage"), "background worker pass", traceback=True, now=Now()
+    )
     caplog.set_level(logging.INFO, logger="test.outage")
 
     def down(_app):

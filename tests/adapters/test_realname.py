@@ -6,6 +6,7 @@ The HTTP adapter talks to a real local fake of the national service (a werkzeug 
 answers. A service that cannot answer raises ``RealNameUnavailable`` (fail closed); logs show the
 document number only masked (D5).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,11 +17,15 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from idp.adapters.realname import (HttpVerifier, LocalVerifier, make_realname_verifier,
-                                   read_known_identities)
+from idp.adapters.realname import (
+    HttpVerifier,
+    LocalVerifier,
+    make_realname_verifier,
+    read_known_identities,
+)
 from idp.config import ConfigError, load_settings
-from idp.domain.identity import documents
 from idp.domain.errors import ValidationError
+from idp.domain.identity import documents
 from idp.domain.ports import RealNameUnavailable, VerificationResult
 from idp.services import services
 from wordkit import raises_saying, said
@@ -45,7 +50,8 @@ class FakeService:
             self.release.wait(self.delay)
         body = self.body if isinstance(self.body, str) else json.dumps(self.body)
         return Response(body, status=self.status, mimetype="application/json")(
-            environ, start_response)
+            environ, start_response
+        )
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +71,7 @@ def _server():
 def service(_server):
     _server.reset()
     yield _server
-    _server.release.set()      # let a deliberately slow answer finish now
+    _server.release.set()  # let a deliberately slow answer finish now
 
 
 def http_verifier(service, timeout: float = 2.0) -> HttpVerifier:
@@ -74,18 +80,29 @@ def http_verifier(service, timeout: float = 2.0) -> HttpVerifier:
 
 # --- local adapter ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("id_type, number", [
-    ("resident_id", ID_NUMBER), ("resident_id", " 11010519491231002x "), ("passport", "E12345678"),
-    ("hk_macau_permit", "H12345678"),
-])
+
+@pytest.mark.parametrize(
+    "id_type, number",
+    [
+        ("resident_id", ID_NUMBER),
+        ("resident_id", " 11010519491231002x "),
+        ("passport", "E12345678"),
+        ("hk_macau_permit", "H12345678"),
+    ],
+)
 def test_s7_realname_local_accepts_valid_document(id_type, number):
     assert LocalVerifier().verify("张三", id_type, number) == VerificationResult(True)
 
 
-@pytest.mark.parametrize("id_type, number", [
-    ("resident_id", BAD_CHECK_DIGIT), ("resident_id", "1101051949"), ("passport", "X1234"),
-    ("no_such_type", ID_NUMBER),
-])
+@pytest.mark.parametrize(
+    "id_type, number",
+    [
+        ("resident_id", BAD_CHECK_DIGIT),
+        ("resident_id", "1101051949"),
+        ("passport", "X1234"),
+        ("no_such_type", ID_NUMBER),
+    ],
+)
 def test_s7_realname_local_refuses_invalid_document(id_type, number):
     """The reason is the document validator's own refusal (D1), passed up with its code: the
     pages say it in the visitor's language."""
@@ -103,16 +120,21 @@ def write_identities(tmp_path, text: str):
 
 
 def test_s7_realname_local_known_identities_must_list_the_triple(tmp_path, caplog):
-    path = write_identities(tmp_path, "name,id_type,id_number\n# test people\n"
-                                      f"张三,resident_id,{ID_NUMBER.lower()}\n"
-                                      "李四,passport,E12345678\n")
+    path = write_identities(
+        tmp_path,
+        "name,id_type,id_number\n# test people\n"
+        f"张三,resident_id,{ID_NUMBER.lower()}\n"
+        "李四,passport,E12345678\n",
+    )
     verifier = LocalVerifier(read_known_identities(path))
     assert verifier.verify(" 张三 ", "resident_id", ID_NUMBER).ok
     assert verifier.verify("李四", "passport", "e12345678").ok
     caplog.set_level(logging.INFO, logger="idp.adapters.realname")
-    for name, id_type, number in [("李四", "resident_id", ID_NUMBER),   # someone else's number
-                                  ("张三", "passport", "E12345678"),     # type and number swapped
-                                  ("王五", "passport", "G12345678")]:    # unknown altogether
+    for name, id_type, number in [
+        ("李四", "resident_id", ID_NUMBER),  # someone else's number
+        ("张三", "passport", "E12345678"),  # type and number swapped
+        ("王五", "passport", "G12345678"),
+    ]:  # unknown altogether
         result = verifier.verify(name, id_type, number)
         assert result.ok is False and "不一致" in result.reason
     assert "1101**********002X" in caplog.text and ID_NUMBER not in caplog.text
@@ -124,6 +146,7 @@ def test_s7_realname_local_malformed_identities_file_refused(tmp_path):
 
 
 # --- HTTP adapter against a real local service ----------------------------------------------
+
 
 def test_s7_realname_http_match(service):
     assert http_verifier(service).verify("张三", "resident_id", " 11010519491231002x").ok
@@ -157,16 +180,24 @@ def test_s7_realname_http_error_status_fails_closed(service, status, caplog):
 
 
 def test_s7_realname_http_timeout_fails_closed(service, caplog):
-    service.delay = 0.8            # the service answers too late: a real socket read timeout
+    service.delay = 0.8  # the service answers too late: a real socket read timeout
     with pytest.raises(RealNameUnavailable) as err:
         http_verifier(service, timeout=0.2).verify("张三", "resident_id", ID_NUMBER)
     assert err.value.detail == "timeout"
     assert "timeout" in caplog.text and ID_NUMBER not in caplog.text
 
 
-@pytest.mark.parametrize("body", [
-    "not json at all", "", "[true]", '{"match": "yes"}', '{"reason": "ok"}', "null",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json at all",
+        "",
+        "[true]",
+        '{"match": "yes"}',
+        '{"reason": "ok"}',
+        "null",
+    ],
+)
 def test_s7_realname_http_malformed_answer_fails_closed(service, body):
     service.body = body
     with raises_saying(RealNameUnavailable, "实名认证服务暂时无法使用"):
@@ -182,6 +213,7 @@ def test_s7_realname_http_unreachable_fails_closed(service):
 
 # --- factory and wiring ----------------------------------------------------------------------
 
+
 def settings_with(**realname):
     return load_settings({"realname": realname}, environ={})
 
@@ -192,18 +224,24 @@ def test_s7_realname_factory_chooses_by_backend(service, tmp_path):
     path = write_identities(tmp_path, f"张三,resident_id,{ID_NUMBER}\n")
     local = make_realname_verifier(settings_with(known_identities_file=str(path)))
     assert local.known == {("张三", "resident_id", ID_NUMBER)}
-    http = make_realname_verifier(settings_with(backend="http", url=service.url, api_key=API_KEY,
-                                                timeout=1.5, api_key_header="X-Key"))
+    http = make_realname_verifier(
+        settings_with(
+            backend="http", url=service.url, api_key=API_KEY, timeout=1.5, api_key_header="X-Key"
+        )
+    )
     assert isinstance(http, HttpVerifier) and http.timeout == 1.5
     assert http.headers["X-Key"] == API_KEY
 
 
-@pytest.mark.parametrize("realname, named", [
-    ({"backend": "ldap"}, "realname.backend"),
-    ({"backend": "http"}, "realname.url"),
-    ({"backend": "http", "url": "https://verify.example.gov.cn/v1"}, "realname.api_key"),
-    ({"known_identities_file": "/nonexistent/identities.csv"}, "known_identities_file"),
-])
+@pytest.mark.parametrize(
+    "realname, named",
+    [
+        ({"backend": "ldap"}, "realname.backend"),
+        ({"backend": "http"}, "realname.url"),
+        ({"backend": "http", "url": "https://verify.example.gov.cn/v1"}, "realname.api_key"),
+        ({"known_identities_file": "/nonexistent/identities.csv"}, "known_identities_file"),
+    ],
+)
 def test_s7_realname_factory_refuses_bad_settings(realname, named):
     with pytest.raises(ConfigError, match=named):
         make_realname_verifier(settings_with(**realname))

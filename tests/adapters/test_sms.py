@@ -4,6 +4,7 @@ The HTTP gateway adapter is exercised against a real HTTP server on 127.0.0.1 (w
 thread) that records each request: JSON body, API-key header, and failures (5xx, redirect,
 timeout, nothing listening) become ``SendFailed``. The outbox keeps messages in the store.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,20 +35,25 @@ class FakeGateway:
         self.release = threading.Event()
         self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/v1/sms"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     @Request.application
     def wsgi(self, request: Request) -> Response:
-        self.requests.append({"method": request.method, "path": request.path,
-                              "headers": dict(request.headers),
-                              "body": request.get_data(as_text=True)})
+        self.requests.append(
+            {
+                "method": request.method,
+                "path": request.path,
+                "headers": dict(request.headers),
+                "body": request.get_data(as_text=True),
+            }
+        )
         if self.hang:
             self.release.wait(10)
         if self.status in (301, 302):
             return Response("", self.status, headers={"Location": "http://127.0.0.1:9/"})
-        return Response(json.dumps({"ok": self.status < 300}), self.status,
-                        mimetype="application/json")
+        return Response(
+            json.dumps({"ok": self.status < 300}), self.status, mimetype="application/json"
+        )
 
 
 @pytest.fixture
@@ -78,16 +84,26 @@ def test_sms_gateway_posts_json_with_bearer_key(gateway, store, clock):
     assert req["method"] == "POST" and req["path"] == "/v1/sms"
     assert req["headers"]["Authorization"] == "Bearer k-123"
     assert req["headers"]["Content-Type"] == "application/json; charset=utf-8"
-    assert json.loads(req["body"]) == {"phone": PHONE, "text": TEXT,
-                                       "template": "verification_code",
-                                       "params": {"code": "123456", "minutes": "5"}}
+    assert json.loads(req["body"]) == {
+        "phone": PHONE,
+        "text": TEXT,
+        "template": "verification_code",
+        "params": {"code": "123456", "minutes": "5"},
+    }
     assert "国家知识产权局" in req["body"]  # UTF-8 on the wire, not \\u escapes
 
 
 def test_sms_gateway_api_key_in_a_custom_header(gateway, store, clock):
-    sender = make_sms_sender(settings(http_url=gateway.url, http_api_key="k-456",
-                                      http_api_key_header="X-Api-Key", http_api_key_prefix=""),
-                             store, clock)
+    sender = make_sms_sender(
+        settings(
+            http_url=gateway.url,
+            http_api_key="k-456",
+            http_api_key_header="X-Api-Key",
+            http_api_key_prefix="",
+        ),
+        store,
+        clock,
+    )
     sender.send_sms(PHONE, TEXT, "verification_code", {})
     headers = gateway.requests[0]["headers"]
     assert headers["X-Api-Key"] == "k-456" and "Authorization" not in headers
@@ -116,11 +132,11 @@ def test_sms_gateway_unreachable_is_send_failed():
         gateway.send_sms(PHONE, TEXT, "t", {})
 
 
-def test_s7_code_through_the_http_gateway_and_a_failed_send_can_be_retried(gateway, store,
-                                                                           clock):
+def test_s7_code_through_the_http_gateway_and_a_failed_send_can_be_retried(gateway, store, clock):
     """A 500 from the gateway leaves no usable code and no 60-second wait (S7)."""
-    conf = load_settings({"sms": {"backend": "http", "http_url": gateway.url,
-                                  "http_api_key": "k"}}, environ={})
+    conf = load_settings(
+        {"sms": {"backend": "http", "http_url": gateway.url, "http_api_key": "k"}}, environ={}
+    )
     codes = VerificationCodes(store, clock, make_sms_sender(conf, store, clock), None, conf)
     gateway.status = 500
     with raises_saying(DeliveryFailed, "短信发送失败，请稍后重试"):
@@ -146,14 +162,22 @@ def test_sms_outbox_keeps_the_latest_messages(store, clock):
         sender.send_sms(f"1380013800{n}", f"text {n}", "verification_code", {"code": str(n)})
     latest = sender.outbox.latest()
     assert [m["to"] for m in latest] == ["13800138004", "13800138003", "13800138002"]
-    assert latest[0] == {"to": "13800138004", "text": "text 4", "template": "verification_code",
-                         "params": {"code": "4"}, "at": clock.now()}
+    assert latest[0] == {
+        "to": "13800138004",
+        "text": "text 4",
+        "template": "verification_code",
+        "params": {"code": "4"},
+        "at": clock.now(),
+    }
 
 
-@pytest.mark.parametrize("sms, named", [
-    ({"backend": "carrier-pigeon"}, "sms.backend"),
-    ({"backend": "http", "http_url": ""}, "sms.http_url"),
-])
+@pytest.mark.parametrize(
+    "sms, named",
+    [
+        ({"backend": "carrier-pigeon"}, "sms.backend"),
+        ({"backend": "http", "http_url": ""}, "sms.http_url"),
+    ],
+)
 def test_sms_backend_settings_that_cannot_work_are_refused(sms, named, store, clock):
     with pytest.raises(ConfigError, match=named):
         make_sms_sender(load_settings({"sms": sms}, environ={}), store, clock)

@@ -5,6 +5,7 @@ The same tests run on ``MemoryStore`` and on ``RedisStore`` (the latter when
 use (RFC 6749 §4.1.2, §10.5). A store that cannot be reached fails closed: ``StoreUnavailable``
 inside, HTTP 503 outside (RFC 6749 §4.1.2.1 ``temporarily_unavailable`` on the token endpoint).
 """
+
 from __future__ import annotations
 
 import os
@@ -58,6 +59,7 @@ def mem():
 
 
 # --- the contract, on both back ends ------------------------------------------------------
+
 
 def test_store_get_set(kv):
     assert kv.get("missing") is None
@@ -159,6 +161,7 @@ def test_store_clear_prefix(kv):
 
 # --- expiry -------------------------------------------------------------------------------
 
+
 def test_memory_store_ttl_follows_now(mem):
     store, now = mem
     store.set("k", "v", ttl=10)
@@ -233,12 +236,18 @@ def test_make_store_chooses_adapter():
 
 # --- fail closed --------------------------------------------------------------------------
 
+
 def test_redis_store_unreachable_raises_store_unavailable():
     store = RedisStore(DEAD_REDIS, "x:")
     try:
-        for call in (lambda: store.ping(), lambda: store.get("k"), lambda: store.set("k", "v"),
-                     lambda: store.pop("k"), lambda: store.incr("k", 10),
-                     lambda: store.zdue("q", 1, 1)):
+        for call in (
+            lambda: store.ping(),
+            lambda: store.get("k"),
+            lambda: store.set("k", "v"),
+            lambda: store.pop("k"),
+            lambda: store.incr("k", 10),
+            lambda: store.zdue("q", 1, 1),
+        ):
             with pytest.raises(StoreUnavailable):
                 call()
     finally:
@@ -249,8 +258,10 @@ def test_redis_store_unreachable_raises_store_unavailable():
 def dead_store_app(app, database_url):
     """A second app on the same database whose store is down."""
     from idp.extensions import db
-    broken = create_app({**TEST_SETTINGS, "database_url": database_url},
-                        store=RedisStore(DEAD_REDIS, "x:"))
+
+    broken = create_app(
+        {**TEST_SETTINGS, "database_url": database_url}, store=RedisStore(DEAD_REDIS, "x:")
+    )
     broken.config["TESTING"] = True
     yield broken
     with broken.app_context():
@@ -260,8 +271,14 @@ def dead_store_app(app, database_url):
 
 
 def test_store_down_token_endpoint_answers_503_json(dead_store_app, rp):
-    data, headers = rp.auth({"grant_type": "authorization_code", "code": "whatever",
-                             "redirect_uri": rp.redirect_uri, "code_verifier": "v" * 43})
+    data, headers = rp.auth(
+        {
+            "grant_type": "authorization_code",
+            "code": "whatever",
+            "redirect_uri": rp.redirect_uri,
+            "code_verifier": "v" * 43,
+        }
+    )
     response = dead_store_app.test_client().post("/token", data=data, headers=headers)
     assert response.status_code == 503
     assert response.mimetype == "application/json"
@@ -271,10 +288,18 @@ def test_store_down_token_endpoint_answers_503_json(dead_store_app, rp):
 
 def test_store_down_authorize_answers_503_page(dead_store_app, rp):
     _, challenge = pkce_pair()
-    response = dead_store_app.test_client().get("/authorize", query_string={
-        "response_type": "code", "client_id": rp.client_id, "redirect_uri": rp.redirect_uri,
-        "scope": "openid", "state": "s", "code_challenge": challenge,
-        "code_challenge_method": "S256"})
+    response = dead_store_app.test_client().get(
+        "/authorize",
+        query_string={
+            "response_type": "code",
+            "client_id": rp.client_id,
+            "redirect_uri": rp.redirect_uri,
+            "scope": "openid",
+            "state": "s",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
     assert response.status_code == 503
     assert response.mimetype == "text/html"
     assert response.location is None  # fail closed: no redirect, no code
@@ -290,6 +315,7 @@ def test_store_down_sso_cookie_is_not_trusted(dead_store_app, rp):
 
 
 # --- capped lists (the development outbox, S7), on both back ends ---------------------------
+
 
 def test_store_capped_list_keeps_the_newest_first(kv):
     assert kv.lrange("log", 10) == []

@@ -1,19 +1,20 @@
 """Manual appeals of legacy accounts (L10, P7): every field checked, the PDFs kept, one
 transaction under a unique case number, and a lookup that needs number and mobile together."""
+
 from __future__ import annotations
 
 import re
 
-import orgkit
 import pytest
-from legacykit import make_legacy_account
 from sqlalchemy import func, select
 
+import orgkit
 from idp.domain.legacy import appeals
-from idp.domain.organisations import files
 from idp.domain.models import LegacyAppeal, StoredFile
+from idp.domain.organisations import files
 from idp.domain.organisations.registration import Upload
 from idp.extensions import db
+from legacykit import make_legacy_account
 from wordkit import said
 
 PHONE = "13600136000"
@@ -32,14 +33,24 @@ def upload_dir(tmp_path):
 
 def stored_count(upload_dir) -> tuple[int, int, int]:
     on_disk = len(list(upload_dir.glob("*.bin"))) if upload_dir.exists() else 0
-    return (db.session.scalar(select(func.count()).select_from(LegacyAppeal)),
-            db.session.scalar(select(func.count()).select_from(StoredFile)), on_disk)
+    return (
+        db.session.scalar(select(func.count()).select_from(LegacyAppeal)),
+        db.session.scalar(select(func.count()).select_from(StoredFile)),
+        on_disk,
+    )
 
 
 def open_appeal(**changes) -> LegacyAppeal:
-    kwargs = dict(account="L0001", name="张三", phone=PHONE, email="zhang@example.cn",
-                  content=CONTENT, identity_proof=Upload("id.pdf", orgkit.pdf_bytes()),
-                  other_proof=Upload("other.pdf", orgkit.pdf_bytes(2)), phone_verified=True)
+    kwargs = dict(
+        account="L0001",
+        name="张三",
+        phone=PHONE,
+        email="zhang@example.cn",
+        content=CONTENT,
+        identity_proof=Upload("id.pdf", orgkit.pdf_bytes()),
+        other_proof=Upload("other.pdf", orgkit.pdf_bytes(2)),
+        phone_verified=True,
+    )
     kwargs.update(changes)
     return appeals.open_appeal(**kwargs)
 
@@ -51,8 +62,12 @@ def test_l10_appeal_is_stored_with_its_pdfs(app, upload_dir):
     row = db.session.get(LegacyAppeal, appeal.id)
     assert re.fullmatch(r"SS20270115\d{6}", row.case_number)  # clock: 2027-01-15 Beijing
     assert row.legacy_account_id == legacy.id and row.account == "l0001"
-    assert (row.name, row.phone, row.email, row.status) == ("张三", PHONE, "zhang@example.cn",
-                                                            "pending")
+    assert (row.name, row.phone, row.email, row.status) == (
+        "张三",
+        PHONE,
+        "zhang@example.cn",
+        "pending",
+    )
     proof = db.session.get(StoredFile, row.identity_proof_id)
     other = db.session.get(StoredFile, row.other_proof_id)
     assert files.read(proof) == orgkit.pdf_bytes() and proof.original_name == "id.pdf"
@@ -69,10 +84,22 @@ def test_l10_unknown_account_is_accepted_without_a_link(app):
 
 def test_l10_every_field_is_checked_at_once(app, upload_dir):
     with pytest.raises(appeals.AppealInvalid) as refused:
-        open_appeal(account="", name=" ", phone="12345", email="not-an-email", content="太短",
-                    identity_proof=None)
-    assert set(refused.value.errors) == {"account", "name", "phone", "email", "content",
-                                         "identity_proof"}
+        open_appeal(
+            account="",
+            name=" ",
+            phone="12345",
+            email="not-an-email",
+            content="太短",
+            identity_proof=None,
+        )
+    assert set(refused.value.errors) == {
+        "account",
+        "name",
+        "phone",
+        "email",
+        "content",
+        "identity_proof",
+    }
     assert "10–2000" in said(refused.value.errors["content"])
     with pytest.raises(appeals.AppealInvalid) as refused:
         open_appeal(account="x" * 65, content="字" * 2001)
@@ -91,7 +118,8 @@ def test_l10_non_pdf_and_oversized_uploads_are_refused_and_nothing_is_stored(app
     with pytest.raises(appeals.AppealInvalid) as refused:
         open_appeal(identity_proof=Upload("id.pdf", b"GIF89a not a pdf"))
     assert {k: said(v) for k, v in refused.value.errors.items()} == {
-        "identity_proof": "只能上传 PDF 格式的文件。"}
+        "identity_proof": "只能上传 PDF 格式的文件。"
+    }
     with pytest.raises(appeals.AppealInvalid) as refused:
         open_appeal(other_proof=Upload("big.pdf", orgkit.pdf_bytes(20)))  # > files.max_size
     assert said(refused.value.errors["other_proof"]).startswith("文件过大")
@@ -101,8 +129,7 @@ def test_l10_non_pdf_and_oversized_uploads_are_refused_and_nothing_is_stored(app
     assert stored_count(upload_dir) == (0, 0, 0)
 
 
-def test_l10_case_number_clash_is_retried_and_leaves_no_orphan_files(app, upload_dir,
-                                                                     monkeypatch):
+def test_l10_case_number_clash_is_retried_and_leaves_no_orphan_files(app, upload_dir, monkeypatch):
     first = open_appeal(other_proof=None)
     numbers = iter([first.case_number, "SS20270115999999"])
     monkeypatch.setattr(appeals, "new_case_number", lambda: next(numbers))

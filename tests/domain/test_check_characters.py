@@ -4,6 +4,7 @@
 these tests compute the same values the way GB 11643, GB 11714 and GB 32100 state them, over
 random and edge inputs, so a faster table can never change an answer.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,11 +59,25 @@ def test_gb32100_check_is_the_standard_uscc_check():
     assert [identifiers.gb32100_check(c) for c in cases] == [gb32100_by_formula(c) for c in cases]
 
 
-@pytest.mark.parametrize("digits, expected", [
-    ("20000229", dt.date(2000, 2, 29)), ("19000101", dt.date(1900, 1, 1)),
-    ("19000229", None), ("20230230", None), ("20231301", None), ("20230001", None),
-    ("20230100", None), ("00000101", None), ("2023011", None), ("202301011", None),
-    ("2023-1-1", None), ("２０２３０１０１", None), ("٢٠٢٣٠١٠١", None), ("", None)])
+@pytest.mark.parametrize(
+    "digits, expected",
+    [
+        ("20000229", dt.date(2000, 2, 29)),
+        ("19000101", dt.date(1900, 1, 1)),
+        ("19000229", None),
+        ("20230230", None),
+        ("20231301", None),
+        ("20230001", None),
+        ("20230100", None),
+        ("00000101", None),
+        ("2023011", None),
+        ("202301011", None),
+        ("2023-1-1", None),
+        ("２０２３０１０１", None),
+        ("٢٠٢٣٠١٠١", None),
+        ("", None),
+    ],
+)
 def test_parse_date_takes_only_real_yyyymmdd_dates(digits, expected):
     assert identifiers.parse_date(digits) == expected
 
@@ -74,8 +89,17 @@ def test_parse_date_agrees_with_the_calendar_on_every_day_of_a_leap_cycle():
         day += dt.timedelta(days=1)
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("110105 19491231 002x", "11010519491231002X"), ("\t91\u3000110000\n", "91110000"),
-    ("ｅ１２３", "E123"), ("a\u00a0b", "AB"), ("ſı", "ſı"), (None, ""), ("", "")])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("110105 19491231 002x", "11010519491231002X"),
+        ("\t91\u3000110000\n", "91110000"),
+        ("ｅ１２３", "E123"),
+        ("a\u00a0b", "AB"),
+        ("ſı", "ſı"),
+        (None, ""),
+        ("", ""),
+    ],
+)
 def test_normalize_folds_full_width_drops_whitespace_and_upper_cases_ascii(typed, expected):
     assert identifiers.normalize(typed) == expected

@@ -3,6 +3,7 @@
 
 Each thread is a request: its own app context, session and connection, committing at the end.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,8 @@ from support import make_relying_party, make_user
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IDP_TEST_DATABASE", "sqlite") != "postgres",
-    reason="SQLite cannot run concurrent writers; races are tested on PostgreSQL")
+    reason="SQLite cannot run concurrent writers; races are tested on PostgreSQL",
+)
 
 
 def _request(app, results, i, before=None, after_work=None):
@@ -51,16 +53,29 @@ def test_consent_that_loses_the_insert_race_merges_into_the_winners_row(app):
     engine = db.engine
 
     def b_watches_its_select(conn, cursor, statement, params, context, many):
-        if threading.current_thread().name == "B" and statement.lstrip().startswith("SELECT") \
-                and "consents" in statement:
+        if (
+            threading.current_thread().name == "B"
+            and statement.lstrip().startswith("SELECT")
+            and "consents" in statement
+        ):
             b_selected.set()
 
-    results: list = [lambda: consents.remember(user_id, client_id, {"openid", "profile"}),
-                     lambda: consents.remember(user_id, client_id, {"openid", "email"})]
-    a = threading.Thread(name="A", target=_request, args=(app, results, 0), kwargs={
-        "after_work": lambda: (a_inserted.set(), b_selected.wait(10))})
-    b = threading.Thread(name="B", target=_request, args=(app, results, 1), kwargs={
-        "before": lambda: a_inserted.wait(10)})
+    results: list = [
+        lambda: consents.remember(user_id, client_id, {"openid", "profile"}),
+        lambda: consents.remember(user_id, client_id, {"openid", "email"}),
+    ]
+    a = threading.Thread(
+        name="A",
+        target=_request,
+        args=(app, results, 0),
+        kwargs={"after_work": lambda: (a_inserted.set(), b_selected.wait(10))},
+    )
+    b = threading.Thread(
+        name="B",
+        target=_request,
+        args=(app, results, 1),
+        kwargs={"before": lambda: a_inserted.wait(10)},
+    )
     event.listen(engine, "after_cursor_execute", b_watches_its_select)
     try:
         a.start(), b.start()
@@ -76,10 +91,13 @@ def test_consent_that_loses_the_insert_race_merges_into_the_winners_row(app):
 def test_sixteen_parallel_consents_of_one_user_all_succeed_with_every_scope(app):
     user_id, client_id = _subject(app)
     start = threading.Barrier(16, timeout=10)
-    results: list = [(lambda n=n: consents.remember(user_id, client_id, {f"s{n}"}))
-                     for n in range(16)]
-    threads = [threading.Thread(target=_request, args=(app, results, i),
-                                kwargs={"before": start.wait}) for i in range(16)]
+    results: list = [
+        (lambda n=n: consents.remember(user_id, client_id, {f"s{n}"})) for n in range(16)
+    ]
+    threads = [
+        threading.Thread(target=_request, args=(app, results, i), kwargs={"before": start.wait})
+        for i in range(16)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -6,17 +6,18 @@ with weights 3**i mod 31), so a wrong table in the code cannot agree with a wron
 Public examples: 11010519491231002X (the example of GB 11643-1999), 91350100M000100Y43 and
 91110000802100433B (published USCCs).
 """
+
 from __future__ import annotations
 
-from wordkit import said
 import datetime as dt
 
 import pytest
 
 from idp.domain.accounts import users as accounts
-from idp.domain.identity import documents
 from idp.domain.errors import ValidationError
+from idp.domain.identity import documents
 from support import PASSWORD, PHONE
+from wordkit import said
 
 TODAY = dt.date(2025, 9, 1)
 MAX_FAILURES = 3
@@ -34,15 +35,20 @@ def mod11_2(digits17: str) -> str:
     return "0123456789X"[(12 - total % 11) % 11]
 
 
-def resident_id(prefix: str = "110105", born: dt.date = dt.date(1949, 12, 31),
-                seq: str = "002") -> str:
+def resident_id(
+    prefix: str = "110105", born: dt.date = dt.date(1949, 12, 31), seq: str = "002"
+) -> str:
     """A valid 18-character number: address code, birth date, sequence, check character."""
     body = prefix + born.strftime("%Y%m%d") + seq
     return body + mod11_2(body)
 
 
-def foreign_2023(province: str = "11", country: str = "840",
-                 born: dt.date = dt.date(1980, 1, 1), seq: str = "001") -> str:
+def foreign_2023(
+    province: str = "11",
+    country: str = "840",
+    born: dt.date = dt.date(1980, 1, 1),
+    seq: str = "001",
+) -> str:
     body = "9" + province + country + born.strftime("%Y%m%d") + seq
     return body + mod11_2(body)
 
@@ -74,15 +80,19 @@ def other_last_char(number: str) -> str:
 
 # --- D1: resident ID card -------------------------------------------------------------------
 
-@pytest.mark.parametrize("number", [
-    "11010519491231002X",                                  # GB 11643 example
-    resident_id("440305", dt.date(2000, 2, 29), "123"),     # leap day
-    resident_id("650102", dt.date(1900, 1, 1), "001"),      # earliest accepted birth date
-    resident_id("460100", TODAY, "008"),                    # born today
-    resident_id("810000", dt.date(1990, 6, 1)),             # HK residents' residence permit
-    resident_id("820000", dt.date(1990, 6, 1)),             # Macau
-    resident_id("830000", dt.date(1990, 6, 1)),             # Taiwan
-])
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "11010519491231002X",  # GB 11643 example
+        resident_id("440305", dt.date(2000, 2, 29), "123"),  # leap day
+        resident_id("650102", dt.date(1900, 1, 1), "001"),  # earliest accepted birth date
+        resident_id("460100", TODAY, "008"),  # born today
+        resident_id("810000", dt.date(1990, 6, 1)),  # HK residents' residence permit
+        resident_id("820000", dt.date(1990, 6, 1)),  # Macau
+        resident_id("830000", dt.date(1990, 6, 1)),  # Taiwan
+    ],
+)
 def test_d1_resident_id_valid(number):
     assert check_id("resident_id", number) == number
 
@@ -94,8 +104,9 @@ def test_d1_resident_id_normalised():
     assert check_id("resident_id", "11010519491231002x") == "11010519491231002X"
 
 
-@pytest.mark.parametrize("number", [
-    "11010519491231002X", resident_id("440305", dt.date(1985, 7, 14), "371")])
+@pytest.mark.parametrize(
+    "number", ["11010519491231002X", resident_id("440305", dt.date(1985, 7, 14), "371")]
+)
 def test_d1_resident_id_check_digit_refused(number):
     error = refused(check_id, "resident_id", other_last_char(number))
     assert error.field == "id_number" and CHECK_REFUSED in said(error)
@@ -119,12 +130,15 @@ def test_d1_fifteen_digit_id_refused():
     assert error.field == "id_number" and "18 位" in said(error) and "15 位" in said(error)
 
 
-@pytest.mark.parametrize("born,fragment", [
-    ("19490230", "不是有效日期"),
-    ("19491301", "不是有效日期"),
-    ("18991231", "1900"),
-    ((TODAY + dt.timedelta(days=1)).strftime("%Y%m%d"), "1900"),
-])
+@pytest.mark.parametrize(
+    "born,fragment",
+    [
+        ("19490230", "不是有效日期"),
+        ("19491301", "不是有效日期"),
+        ("18991231", "1900"),
+        ((TODAY + dt.timedelta(days=1)).strftime("%Y%m%d"), "1900"),
+    ],
+)
 def test_d1_resident_id_birth_date_refused(born, fragment):
     body = "110105" + born + "002"
     error = refused(check_id, "resident_id", body + mod11_2(body))
@@ -159,20 +173,24 @@ def test_d1_birth_date_bounded_by_todays_date_by_default():
 
 # --- D1: the other natural-person documents --------------------------------------------------
 
-@pytest.mark.parametrize("id_type,number", [
-    ("hk_macau_permit", "H12345678"),
-    ("hk_macau_permit", "M87654321"),
-    ("hk_macau_permit", "H1234567801"),       # older form: 10 digits
-    ("taiwan_permit", "12345678"),
-    ("taiwan_permit", "1234567801"),          # older 10-digit form
-    ("passport", "E12345678"),
-    ("passport", "EA1234567"),
-    ("passport", "EH7654321"),
-    ("passport", "G12345678"),                # issued before 2012
-    ("foreign_permanent_residence", "USA110080010112"),   # 2017: alpha-3 + 12 digits
-    ("foreign_permanent_residence", foreign_2023()),
-    ("foreign_permanent_residence", foreign_2023("44", "392", dt.date(1975, 3, 9), "017")),
-])
+
+@pytest.mark.parametrize(
+    "id_type,number",
+    [
+        ("hk_macau_permit", "H12345678"),
+        ("hk_macau_permit", "M87654321"),
+        ("hk_macau_permit", "H1234567801"),  # older form: 10 digits
+        ("taiwan_permit", "12345678"),
+        ("taiwan_permit", "1234567801"),  # older 10-digit form
+        ("passport", "E12345678"),
+        ("passport", "EA1234567"),
+        ("passport", "EH7654321"),
+        ("passport", "G12345678"),  # issued before 2012
+        ("foreign_permanent_residence", "USA110080010112"),  # 2017: alpha-3 + 12 digits
+        ("foreign_permanent_residence", foreign_2023()),
+        ("foreign_permanent_residence", foreign_2023("44", "392", dt.date(1975, 3, 9), "017")),
+    ],
+)
 def test_d1_document_formats_accepted(id_type, number):
     assert check_id(id_type, number) == number
 
@@ -220,23 +238,36 @@ def test_d1_unknown_document_type_refused():
 
 # --- D3: the mobile number as a login identifier ---------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    "13800138000", "138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "+8613800138000",
-    "0086-138-0013-8000", "１３８００１３８０００", "＋８６ １３８－００１３－８０００",
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "13800138000",
+        "138 0013 8000",
+        "138-0013-8000",
+        "+86 138 0013 8000",
+        "+8613800138000",
+        "0086-138-0013-8000",
+        "１３８００１３８０００",
+        "＋８６ １３８－００１３－８０００",
+    ],
+)
 def test_d3_mobile_numbers_normalised(value):
     assert documents.validate_mobile(value) == "13800138000"
     assert documents.looks_like_mobile(value)
 
 
-@pytest.mark.parametrize("value,fragment", [
-    ("", "请填写手机号码"),
-    ("12800138000", "11 位"),
-    ("1380013800", "11 位"),
-    ("138001380001", "11 位"),
-    ("+85213800138000", "11 位"),
-    ("1380013800A", "11 位"),
-])
+@pytest.mark.parametrize(
+    "value,fragment",
+    [
+        ("", "请填写手机号码"),
+        ("12800138000", "11 位"),
+        ("1380013800", "11 位"),
+        ("138001380001", "11 位"),
+        ("+85213800138000", "11 位"),
+        ("1380013800A", "11 位"),
+    ],
+)
 def test_d3_invalid_mobile_refused(value, fragment):
     error = refused(documents.validate_mobile, value)
     assert error.field == "phone" and fragment in said(error)
@@ -250,8 +281,9 @@ def test_d3_document_numbers_do_not_look_like_mobiles():
 
 
 def test_d3_login_key_one_spelling_per_identifier():
-    assert {documents.login_key(v) for v in ("13800138000", "+86 138-0013-8000",
-                                             "0086 138 0013 8000")} == {"13800138000"}
+    assert {
+        documents.login_key(v) for v in ("13800138000", "+86 138-0013-8000", "0086 138 0013 8000")
+    } == {"13800138000"}
     assert documents.login_key("1101 0519 4912 3100 2x") == "11010519491231002X"
 
 
@@ -259,12 +291,12 @@ def test_d3_login_key_one_spelling_per_identifier():
 
 PUBLIC_USCCS = ["91350100M000100Y43", "91110000802100433B"]
 BUILT_USCCS = [
-    uscc("91440300" + org_code("MA5FXXXX")),   # enterprise, Shenzhen
-    uscc("92110105" + org_code("L1234567")),   # individual business (个体工商户, P5)
-    uscc("12100000" + org_code("40000012")),   # central public institution, division 100000
-    uscc("51310000" + org_code("50000007")),   # social organisation
-    uscc("N2330100" + org_code("MB000001")),   # village collective (amendment XG1-2016)
-    uscc("Y1110000" + org_code("MC000002")),   # other
+    uscc("91440300" + org_code("MA5FXXXX")),  # enterprise, Shenzhen
+    uscc("92110105" + org_code("L1234567")),  # individual business (个体工商户, P5)
+    uscc("12100000" + org_code("40000012")),  # central public institution, division 100000
+    uscc("51310000" + org_code("50000007")),  # social organisation
+    uscc("N2330100" + org_code("MB000001")),  # village collective (amendment XG1-2016)
+    uscc("Y1110000" + org_code("MC000002")),  # other
 ]
 
 
@@ -293,21 +325,24 @@ def test_d2_uscc_embedded_organisation_code_check():
     assert error.field == "uscc" and "组织机构代码" in said(error)
 
 
-@pytest.mark.parametrize("value,fragment", [
-    ("", "请填写统一社会信用代码"),
-    ("91350100M000100Y4", "应为 18 位，您填写了 17 位"),
-    ("91350100M000100Y433", "您填写了 19 位"),
-    ("91350100I000100Y43", "“I”"),
-    ("91350100O000100Y43", "“O”"),
-    ("91350100M000100Z43", "“Z”"),
-    ("91350100M000100S43", "“S”"),
-    ("91350100M000100V43", "“V”"),
-    ("91350100M00010-Y43", "“-”"),
-    ("B1350100M000100Y43", "第 1 位（登记管理部门代码）“B”"),
-    ("94350100M000100Y43", "第 2 位（机构类别代码）“4”"),
-    ("Y2350100M000100Y43", "与登记管理部门代码“Y”不对应"),
-    ("913501A0M000100Y43", "第 3–8 位"),
-])
+@pytest.mark.parametrize(
+    "value,fragment",
+    [
+        ("", "请填写统一社会信用代码"),
+        ("91350100M000100Y4", "应为 18 位，您填写了 17 位"),
+        ("91350100M000100Y433", "您填写了 19 位"),
+        ("91350100I000100Y43", "“I”"),
+        ("91350100O000100Y43", "“O”"),
+        ("91350100M000100Z43", "“Z”"),
+        ("91350100M000100S43", "“S”"),
+        ("91350100M000100V43", "“V”"),
+        ("91350100M00010-Y43", "“-”"),
+        ("B1350100M000100Y43", "第 1 位（登记管理部门代码）“B”"),
+        ("94350100M000100Y43", "第 2 位（机构类别代码）“4”"),
+        ("Y2350100M000100Y43", "与登记管理部门代码“Y”不对应"),
+        ("913501A0M000100Y43", "第 3–8 位"),
+    ],
+)
 def test_d2_uscc_refused_with_reason(value, fragment):
     error = refused(documents.validate_uscc, value)
     assert error.field == "uscc" and fragment in said(error)
@@ -322,9 +357,11 @@ def test_d2_organisation_code():
 
 # --- D4: validity period ---------------------------------------------------------------------
 
+
 def test_d4_expired_document_refused():
-    error = refused(documents.validate_validity, dt.date(2015, 3, 1), dt.date(2025, 3, 1),
-                    False, TODAY)
+    error = refused(
+        documents.validate_validity, dt.date(2015, 3, 1), dt.date(2025, 3, 1), False, TODAY
+    )
     assert error.field == "valid_to" and "证件已过期" in said(error)
 
 
@@ -340,21 +377,25 @@ def test_d4_long_term_resident_id_allowed():
     assert not validity.expired(dt.date(2100, 1, 1))
 
 
-@pytest.mark.parametrize("id_type", ["passport", "hk_macau_permit", "taiwan_permit",
-                                     "foreign_permanent_residence"])
+@pytest.mark.parametrize(
+    "id_type", ["passport", "hk_macau_permit", "taiwan_permit", "foreign_permanent_residence"]
+)
 def test_d4_long_term_refused_for_documents_with_an_end_date(id_type):
     error = refused(documents.validate_validity, dt.date(2020, 1, 1), None, True, TODAY, id_type)
     assert error.field == "long_term" and "居民身份证" in said(error)
 
 
-@pytest.mark.parametrize("start,end,long_term,field,fragment", [
-    (None, dt.date(2030, 1, 1), False, "valid_from", "请填写证件有效期开始日期"),
-    (TODAY + dt.timedelta(days=1), dt.date(2035, 1, 1), False, "valid_from", "不能晚于今天"),
-    (dt.date(2020, 1, 1), None, False, "valid_to", "或选择“长期”"),
-    (dt.date(2020, 1, 1), dt.date(2020, 1, 1), False, "valid_to", "应晚于开始日期"),
-    (dt.date(2020, 1, 1), dt.date(2019, 1, 1), False, "valid_to", "应晚于开始日期"),
-    (dt.date(2020, 1, 1), dt.date(2040, 1, 1), True, "valid_to", "已选择“长期”"),
-])
+@pytest.mark.parametrize(
+    "start,end,long_term,field,fragment",
+    [
+        (None, dt.date(2030, 1, 1), False, "valid_from", "请填写证件有效期开始日期"),
+        (TODAY + dt.timedelta(days=1), dt.date(2035, 1, 1), False, "valid_from", "不能晚于今天"),
+        (dt.date(2020, 1, 1), None, False, "valid_to", "或选择“长期”"),
+        (dt.date(2020, 1, 1), dt.date(2020, 1, 1), False, "valid_to", "应晚于开始日期"),
+        (dt.date(2020, 1, 1), dt.date(2019, 1, 1), False, "valid_to", "应晚于开始日期"),
+        (dt.date(2020, 1, 1), dt.date(2040, 1, 1), True, "valid_to", "已选择“长期”"),
+    ],
+)
 def test_d4_invalid_validity_refused(start, end, long_term, field, fragment):
     error = refused(documents.validate_validity, start, end, long_term, TODAY)
     assert error.field == field and fragment in said(error)
@@ -362,19 +403,23 @@ def test_d4_invalid_validity_refused(start, end, long_term, field, fragment):
 
 # --- D5: masking -----------------------------------------------------------------------------
 
+
 def test_d5_masking_keeps_four_and_four():
     assert documents.mask_id_number("110101199003071234") == "1101**********1234"
     assert documents.mask_uscc("91350100M000100Y43") == "9135**********0Y43"
     assert documents.mask_mobile("13812345678") == "138****5678"
 
 
-@pytest.mark.parametrize("number,masked", [
-    ("USA110080010112", "USA*********112"),   # 15 characters: 3 + 3
-    ("E12345678", "E1*****78"),               # passport: 2 + 2
-    ("12345678", "12****78"),                 # Taiwan permit
-    ("123", "***"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "number,masked",
+    [
+        ("USA110080010112", "USA*********112"),  # 15 characters: 3 + 3
+        ("E12345678", "E1*****78"),  # passport: 2 + 2
+        ("12345678", "12****78"),  # Taiwan permit
+        ("123", "***"),
+        ("", ""),
+    ],
+)
 def test_d5_short_numbers_keep_at_most_a_quarter_each_end(number, masked):
     assert documents.mask_id_number(number) == masked
     assert documents.mask_mobile("12345") == "*****"
@@ -382,17 +427,27 @@ def test_d5_short_numbers_keep_at_most_a_quarter_each_end(number, masked):
 
 # --- existing callers: account creation and login (D1, D3, D5) -------------------------------
 
+
 def test_d1_account_creation_validates_and_masks(app):
     created = accounts.create_natural_person(
-        name="李四", phone="+86 139-0013-9000", password=PASSWORD,
-        id_type="resident_id", id_number="１１０１０５１９４９１２３１００２ｘ")
+        name="李四",
+        phone="+86 139-0013-9000",
+        password=PASSWORD,
+        id_type="resident_id",
+        id_number="１１０１０５１９４９１２３１００２ｘ",
+    )
     assert created.phone == "13900139000"
     assert created.id_number_masked == "1101**********002X"
     assert accounts.find_by_login("11010519491231002x").id == created.id
     assert accounts.find_by_login("0086 139 0013 9000").id == created.id
-    error = refused(accounts.create_natural_person, name="王五", phone="13700137000",
-                    password=PASSWORD, id_type="resident_id",
-                    id_number=other_last_char("11010519491231002X"))
+    error = refused(
+        accounts.create_natural_person,
+        name="王五",
+        phone="13700137000",
+        password=PASSWORD,
+        id_type="resident_id",
+        id_number=other_last_char("11010519491231002X"),
+    )
     assert error.field == "id_number" and CHECK_REFUSED in said(error)
 
 

@@ -6,24 +6,26 @@ account holds, at the same moment: both set the squatter aside in their own tran
 the partial unique index decides — one holds the USCC, the other gets the S3 Conflict, and the
 squatter is set aside once, with one review case.
 """
+
 from __future__ import annotations
 
 import os
 
 import pytest
 from sqlalchemy import func, select
+from test_organisation_races import race
 
 from enterprisekit import unverified_legal_person
-from idp.domain.organisations import registration as organisations
 from idp.domain.errors import Conflict
 from idp.domain.models import Organisation, ReviewCase
+from idp.domain.organisations import registration as organisations
 from idp.extensions import db
 from orgkit import contact, legal_kwargs
-from test_organisation_races import race
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IDP_TEST_DATABASE", "sqlite") != "postgres",
-    reason="SQLite cannot run concurrent writers; races are tested on PostgreSQL")
+    reason="SQLite cannot run concurrent writers; races are tested on PostgreSQL",
+)
 
 
 def test_squatted_uscc_race_of_two_verified_registrations(app):
@@ -31,8 +33,10 @@ def test_squatted_uscc_race_of_two_verified_registrations(app):
     results = race(
         app,
         lambda: organisations.register_legal_person(**legal_kwargs()).id,
-        lambda: organisations.register_legal_person(**legal_kwargs(
-            contact=contact("13900139008"))).id)
+        lambda: (
+            organisations.register_legal_person(**legal_kwargs(contact=contact("13900139008"))).id
+        ),
+    )
     winners = [r for r in results if isinstance(r, int)]
     losers = [r for r in results if isinstance(r, Conflict)]
     assert len(winners) == 1 and len(losers) == 1, results

@@ -6,6 +6,7 @@ created; a mismatch or an unavailable register writes nothing. An unverified acc
 USCC (one from before the check) does not block the organisation the register matches: it is
 set aside for review in the same commit. A verified holder still blocks (S3).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,13 +15,14 @@ import pytest
 from sqlalchemy import func, select
 
 from enterprisekit import register_down, register_knows, unverified_legal_person
-from idp.domain.clients import claims
 from idp.domain.accounts import deactivation
-from idp.domain.organisations import registration as organisations, reviews
-from idp.domain.organisations.enterprise import MISMATCH
+from idp.domain.clients import claims
 from idp.domain.errors import Conflict, DomainError, ValidationError
 from idp.domain.models import Organisation, ReviewCase, User
 from idp.domain.models.review import APPROVED, PENDING, SQUATTED_USCC
+from idp.domain.organisations import registration as organisations
+from idp.domain.organisations import reviews
+from idp.domain.organisations.enterprise import MISMATCH
 from idp.domain.organisations.registration import Representative, Upload
 from idp.domain.ports import EnterpriseUnavailable
 from idp.extensions import db
@@ -78,8 +80,9 @@ def test_r2_unverified_organisation_is_not_verified_in_claims(app):
 
 
 def test_squatted_uscc_does_not_block_the_real_organisation(app):
-    squatter = unverified_legal_person(**legal_kwargs(name="冒名科技有限公司",
-                                                      contact=contact("13900139009")))
+    squatter = unverified_legal_person(
+        **legal_kwargs(name="冒名科技有限公司", contact=contact("13900139009"))
+    )
     register_knows((uscc(1), *REAL))
     real = organisations.register_legal_person(**legal_kwargs())
     assert real.active and real.verified_by == "register"
@@ -134,16 +137,30 @@ def test_p7_approving_a_set_aside_account_is_refused_while_the_real_one_holds_th
 
 def test_p7_approved_review_makes_a_foreign_organisation_verified(app):
     org = organisations.register_foreign_legal_person(
-        category="enterprise", country="英国", name="示例（英国）有限公司",
-        name_en="Example UK Ltd", registration_number="UK-0012345", contact=contact(),
-        representative=Representative(name="John Smith", id_type="foreign_document",
-                                      id_number="X1234567", valid_from=dt.date(2020, 1, 1),
-                                      valid_to=dt.date(2030, 1, 1), nationality="英国"),
-        identity_proof=Upload("p.pdf", pdf_bytes()), qualification=Upload("q.pdf", pdf_bytes()))
+        category="enterprise",
+        country="英国",
+        name="示例（英国）有限公司",
+        name_en="Example UK Ltd",
+        registration_number="UK-0012345",
+        contact=contact(),
+        representative=Representative(
+            name="John Smith",
+            id_type="foreign_document",
+            id_number="X1234567",
+            valid_from=dt.date(2020, 1, 1),
+            valid_to=dt.date(2030, 1, 1),
+            nationality="英国",
+        ),
+        identity_proof=Upload("p.pdf", pdf_bytes()),
+        qualification=Upload("q.pdf", pdf_bytes()),
+    )
     assert claims.domain_claims(org.user, {"profile"})["verified"] is False
     reviews.approve(reviews.case_for(org))
     db.session.expire_all()
     org = db.session.get(Organisation, org.id)
     assert (org.verified_by, org.user.status, reviews.case_for(org).status) == (
-        "review", "active", APPROVED)
+        "review",
+        "active",
+        APPROVED,
+    )
     assert claims.domain_claims(org.user, {"profile"})["verified"] is True

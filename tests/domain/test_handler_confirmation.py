@@ -1,25 +1,33 @@
 """P3 经办人已注册 in the domain (handler_confirmation): an SMS only on a match of mobile AND
 document, naming the organisation; limits per organisation, per client IP and per target
 mobile that count every attempt, match or not; one code refusal for every case."""
+
 from __future__ import annotations
 
-from wordkit import said
 import pytest
 
-from idp.domain.organisations import handler_confirmation, registration as organisations
 from idp.domain.errors import ValidationError
-from idp.domain.verification.send_limits import SendLimited
+from idp.domain.organisations import handler_confirmation
+from idp.domain.organisations import registration as organisations
 from idp.domain.verification.codes import CodeRefused
+from idp.domain.verification.send_limits import SendLimited
 from idp.services import services
 from orgkit import handler_fields, legal_kwargs, make_handler, resident_id, uscc
+from wordkit import said
 
 IP, OTHER_IP = "198.51.100.7", "203.0.113.9"
 
 
 @pytest.fixture
 def settings_overrides():
-    return {"handlers": {"per_ip_hour": 6, "per_organisation_hour": 5, "per_organisation_day": 30,
-                         "per_target_day": 2}}
+    return {
+        "handlers": {
+            "per_ip_hour": 6,
+            "per_organisation_hour": 5,
+            "per_organisation_day": 30,
+            "per_target_day": 2,
+        }
+    }
 
 
 def org(n: int):
@@ -61,9 +69,13 @@ def test_p3_code_refusal_reads_alike_without_sms_wrong_code_and_foreign_ticket(a
     silent = handler_confirmation.start(first, **nobody(1), ip=IP)
     real = handler_confirmation.start(first, **handler_fields(handler), ip=IP)
     messages = []
-    for organisation, ticket, code in ((first, silent, "123456"), (first, real, "000000"),
-                                       (second, real, texts()[0]["params"]["code"]),
-                                       (first, "no-such-ticket", "123456"), (first, None, "1")):
+    for organisation, ticket, code in (
+        (first, silent, "123456"),
+        (first, real, "000000"),
+        (second, real, texts()[0]["params"]["code"]),
+        (first, "no-such-ticket", "123456"),
+        (first, None, "1"),
+    ):
         with pytest.raises(CodeRefused) as refused:
             handler_confirmation.complete(organisation, ticket, code)
         messages.append(refused.value.code)

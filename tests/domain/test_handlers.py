@@ -1,27 +1,38 @@
 """Handler binding (domain.md P3, Y2, P6; user guide §4: 一个自然人仅能被一个代理机构关联成经办人,
 代理机构经办人须为备案的商标代理从业人员)."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from idp.domain.accounts import users as accounts
-from idp.domain.organisations import handler_confirmation, handlers, registration as organisations
 from idp.domain import transaction
+from idp.domain.accounts import users as accounts
 from idp.domain.errors import Conflict, DomainError, ValidationError
 from idp.domain.models import HandlerBinding, User
+from idp.domain.organisations import handler_confirmation, handlers
+from idp.domain.organisations import registration as organisations
 from idp.domain.verification.codes import CodeRefused
 from idp.extensions import db
-from orgkit import (file_agency, file_practitioner, handler_fields, latest_sms_code, legal_kwargs,
-                    make_handler, resident_id, uscc)
+from orgkit import (
+    file_agency,
+    file_practitioner,
+    handler_fields,
+    latest_sms_code,
+    legal_kwargs,
+    make_handler,
+    resident_id,
+    uscc,
+)
 from support import PASSWORD
 from wordkit import raises_saying, said
 
 
 def active_bindings() -> int:
-    return db.session.scalar(select(func.count()).select_from(HandlerBinding)
-                             .where(HandlerBinding.active.is_(True)))
+    return db.session.scalar(
+        select(func.count()).select_from(HandlerBinding).where(HandlerBinding.active.is_(True))
+    )
 
 
 @pytest.fixture
@@ -63,7 +74,9 @@ def test_p3_one_handler_may_act_for_several_legal_persons(legal):
     handlers.bind_handler(legal, handler)
     handlers.bind_handler(other, handler)
     assert {b.organisation_id for b in handlers.organisations_for_handler(handler)} == {
-        legal.id, other.id}
+        legal.id,
+        other.id,
+    }
     assert handlers.organisations_for_handler(handler, kind="agency") == []
 
 
@@ -81,8 +94,13 @@ def test_p3_handler_registered_confirms_by_sms_code(legal):
 
 def test_p3_handler_not_registered_is_created_and_bound(legal):
     binding = handlers.register_and_bind_handler(
-        legal, name="赵六", phone="13700001111", password=PASSWORD, id_type="resident_id",
-        id_number=resident_id(7))
+        legal,
+        name="赵六",
+        phone="13700001111",
+        password=PASSWORD,
+        id_type="resident_id",
+        id_number=resident_id(7),
+    )
     person = db.session.get(User, binding.handler_id)
     assert person.user_type == "natural" and person.realname_verified and person.active
     assert accounts.authenticate("13700001111", PASSWORD) == person
@@ -95,11 +113,18 @@ def test_y2_agency_handler_must_be_practitioner(app):
     with raises_saying(ValidationError, "从业人员备案名单"):
         handlers.bind_handler(org, handler)
     with raises_saying(ValidationError, "从业人员备案名单"):
-        handlers.register_and_bind_handler(org, name="赵六", phone="13700001111",
-                                           password=PASSWORD, id_type="resident_id",
-                                           id_number=resident_id(7))
-    assert db.session.scalar(select(func.count()).select_from(User)
-                             .where(User.user_type == "natural")) == 1  # nobody created
+        handlers.register_and_bind_handler(
+            org,
+            name="赵六",
+            phone="13700001111",
+            password=PASSWORD,
+            id_type="resident_id",
+            id_number=resident_id(7),
+        )
+    assert (
+        db.session.scalar(select(func.count()).select_from(User).where(User.user_type == "natural"))
+        == 1
+    )  # nobody created
     file_practitioner(resident_id(1), agency_uscc=uscc(2))  # filed for another agency
     with raises_saying(ValidationError, "从业人员备案名单"):
         handlers.bind_handler(org, handler)
@@ -119,8 +144,9 @@ def test_y2_one_agency_per_handler(app):
     handlers.bind_handler(legal, handler)  # a legal person is not an agency: allowed
     handlers.unbind_handler(first, handler)
     handlers.bind_handler(second, handler)
-    assert [b.organisation_id for b in handlers.organisations_for_handler(handler, "agency")] \
-        == [second.id]
+    assert [b.organisation_id for b in handlers.organisations_for_handler(handler, "agency")] == [
+        second.id
+    ]
 
 
 def test_y2_one_agency_per_handler_enforced_by_the_database(app):
@@ -130,9 +156,15 @@ def test_y2_one_agency_per_handler_enforced_by_the_database(app):
     file_practitioner(resident_id(1))
     handlers.bind_handler(first, handler)
     transaction.commit()  # as its request would
-    db.session.add(HandlerBinding(organisation_id=second.id, handler_id=handler.id,
-                                  for_agency=True, active=True,
-                                  created_at=first.created_at))
+    db.session.add(
+        HandlerBinding(
+            organisation_id=second.id,
+            handler_id=handler.id,
+            for_agency=True,
+            active=True,
+            created_at=first.created_at,
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()

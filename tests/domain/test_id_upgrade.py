@@ -1,13 +1,14 @@
 """First-generation 15-digit resident ID numbers in their 18-digit form (GB 11643-1999; D1 and
 the legacy import, L1): "19" before the two-digit birth year, MOD 11-2 check appended."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from idp.domain.identity import documents
 from idp.domain.errors import ValidationError
+from idp.domain.identity import documents
 from idp.domain.identity.identifiers import gb11643_check, upgrade_15_digit_id
 from wordkit import raises_saying
 
@@ -27,8 +28,17 @@ def test_d1_upgrade_normalises_and_keeps_area_birth_and_sequence():
     assert number[17] == gb11643_check(number[:17])
 
 
-@pytest.mark.parametrize("value", ["", "11010549123100", "1101054912310023", "11010549123100X",
-                                   "11010519491231002X", "abcdefghijklmno"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "11010549123100",
+        "1101054912310023",
+        "11010549123100X",
+        "11010519491231002X",
+        "abcdefghijklmno",
+    ],
+)
 def test_d1_only_15_digits_are_upgraded(value):
     assert upgrade_15_digit_id(value) is None
 

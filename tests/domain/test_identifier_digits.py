@@ -6,9 +6,9 @@ with the field's usual message, although ``str.isdigit``, ``int`` and the regex 
 them and the check characters computed over them come out right (docs/accounts.md, "What
 identifiers and names accept").
 """
+
 from __future__ import annotations
 
-from wordkit import said
 import ast
 import datetime as dt
 import pathlib
@@ -18,10 +18,11 @@ import pytest
 
 from idp.adapters.captcha import ImageCaptchaAdapter
 from idp.adapters.store import MemoryStore
-from idp.domain.identity import address, documents, identifiers
 from idp.config import load_settings
 from idp.domain.errors import ValidationError
+from idp.domain.identity import address, documents, identifiers
 from idp.domain.verification.codes import VerificationCodes, WrongCode
+from wordkit import said
 
 TODAY = dt.date(2025, 9, 1)
 SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -43,20 +44,36 @@ def full_width(value: str) -> str:
 
 # kind -> (validator, a valid value in ASCII, the field of its refusal)
 KINDS = {
-    "resident_id": (lambda v: documents.validate_id_number("resident_id", v, TODAY),
-                    "11010519491231002X", "id_number"),
-    "hk_macau_permit": (lambda v: documents.validate_id_number("hk_macau_permit", v, TODAY),
-                        "H12345678", "id_number"),
-    "taiwan_permit": (lambda v: documents.validate_id_number("taiwan_permit", v, TODAY),
-                      "12345678", "id_number"),
-    "passport": (lambda v: documents.validate_id_number("passport", v, TODAY),
-                 "E12345678", "id_number"),
+    "resident_id": (
+        lambda v: documents.validate_id_number("resident_id", v, TODAY),
+        "11010519491231002X",
+        "id_number",
+    ),
+    "hk_macau_permit": (
+        lambda v: documents.validate_id_number("hk_macau_permit", v, TODAY),
+        "H12345678",
+        "id_number",
+    ),
+    "taiwan_permit": (
+        lambda v: documents.validate_id_number("taiwan_permit", v, TODAY),
+        "12345678",
+        "id_number",
+    ),
+    "passport": (
+        lambda v: documents.validate_id_number("passport", v, TODAY),
+        "E12345678",
+        "id_number",
+    ),
     "foreign_permanent_residence_2023": (
         lambda v: documents.validate_id_number("foreign_permanent_residence", v, TODAY),
-        "911156198001010016", "id_number"),
+        "911156198001010016",
+        "id_number",
+    ),
     "foreign_permanent_residence_2017": (
         lambda v: documents.validate_id_number("foreign_permanent_residence", v, TODAY),
-        "USA123456789012", "id_number"),
+        "USA123456789012",
+        "id_number",
+    ),
     "mobile": (documents.validate_mobile, "13800138000", "phone"),
     "uscc": (documents.validate_uscc, "9111010870000001XH", "uscc"),
     "organisation_code": (documents.validate_organization_code, "70000001-X", "org_code"),
@@ -120,41 +137,59 @@ def test_one_time_code_in_other_digits_is_refused_and_full_width_accepted(store,
     codes.send("sms", "13800138000", "register", "flow-1", "203.0.113.7")
     code = re.search(r"验证码为 ([0-9]{6})", sms.texts[-1]).group(1)
     with pytest.raises(WrongCode) as refused:
-        codes.verify("sms", "13800138000", "register", "flow-1",
-                     written_in(SCRIPTS["arabic_indic"], code))
+        codes.verify(
+            "sms", "13800138000", "register", "flow-1", written_in(SCRIPTS["arabic_indic"], code)
+        )
     assert said(refused.value) == "验证码应为 6 位数字。"
     assert codes.verify("sms", "13800138000", "register", "flow-1", full_width(code)) is True
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_captcha_answer_in_other_digits_is_refused(script, clock):
-    captcha = ImageCaptchaAdapter(MemoryStore(now=clock.now), clock, key="k" * 32,
-                                  fixed_answer="2345")
+    captcha = ImageCaptchaAdapter(
+        MemoryStore(now=clock.now), clock, key="k" * 32, fixed_answer="2345"
+    )
     assert not captcha.check(captcha.issue(), written_in(SCRIPTS[script], "2345"))
     assert captcha.check(captcha.issue(), full_width("2345"))
 
 
-IDENTIFIER_MODULES = ("identity.documents", "identity.identifiers", "identity.mobile",
-                      "identity.uscc", "verification.codes", "organisations.accounts",
-                      "identity.address")
+IDENTIFIER_MODULES = (
+    "identity.documents",
+    "identity.identifiers",
+    "identity.mobile",
+    "identity.uscc",
+    "verification.codes",
+    "organisations.accounts",
+    "identity.address",
+)
 
 
 def _docstrings(tree) -> set[int]:
-    return {id(node.body[0].value) for node in ast.walk(tree)
-            if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
-            and isinstance(node.body[0], ast.Expr)
-            and isinstance(node.body[0].value, ast.Constant)}
+    return {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
 
 
 @pytest.mark.parametrize("module", IDENTIFIER_MODULES)
 def test_identifier_modules_use_no_unicode_digit_classes(module):
     """The class of bug, not one instance: ``\\d``, ``isdigit``, ``isdecimal``, ``isnumeric``
     and ``isalnum`` all take other scripts' digits; identifier code uses ASCII classes."""
-    tree = ast.parse((pathlib.Path(documents.__file__).parent.parent
-                      / (module.replace(".", "/") + ".py")).read_text("utf-8"))
+    tree = ast.parse(
+        (
+            pathlib.Path(documents.__file__).parent.parent / (module.replace(".", "/") + ".py")
+        ).read_text("utf-8")
+    )
     skip = _docstrings(tree)
-    patterns = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
-                and isinstance(node.value, str) and id(node) not in skip]
+    patterns = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
+    ]
     calls = [node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)]
     assert not [p for p in patterns if "\\d" in p]
     assert not {"isdigit", "isdecimal", "isnumeric", "isalnum"} & set(calls)

@@ -1,6 +1,7 @@
 """The legacy login's entries at the domain level (login table, L1, L4, L5, L6, P6, Y1, D2):
 which accounts an identifier names, which of several wins, what each entry answers once the
 password matched, what the attempt costs and which counter it counts on."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,15 +12,21 @@ import pytest
 
 import orgkit
 from idp.domain.legacy import (
-    login as legacy,
     hashes as legacy_hashes,
+)
+from idp.domain.legacy import (
     link as legacy_link,
+)
+from idp.domain.legacy import (
+    login as legacy,
+)
+from idp.domain.legacy import (
     supplement_org,
 )
-from idp.domain.signin import login_keys
 from idp.domain.legacy.entries import SITUATIONS
 from idp.domain.legacy.identity import IdentityMismatch
 from idp.domain.models import LegacyAccount
+from idp.domain.signin import login_keys
 from idp.extensions import db
 from legacyentrykit import OTHER_PASSWORD, build, organisation_user
 from legacykit import BEIJING, LEGACY_PASSWORD, make_legacy_account
@@ -29,8 +36,11 @@ from supplementkit import natural_legacy
 WEB_ONLY = {"locked", "wrong_captcha"}  # the throttle and the captcha are the page's (auth)
 
 
-@pytest.mark.parametrize("row", [r for r in SITUATIONS if r.situation not in WEB_ONLY],
-                         ids=lambda r: f"{r.entry}-{r.situation}")
+@pytest.mark.parametrize(
+    "row",
+    [r for r in SITUATIONS if r.situation not in WEB_ONLY],
+    ids=lambda r: f"{r.entry}-{r.situation}",
+)
 def test_login_table_every_answer_of_legacy_authenticate(app, row):
     case = build(row.entry, row.situation)
     login = legacy.authenticate(row.entry, case.identifier, case.password)
@@ -53,8 +63,12 @@ def test_l4_several_accounts_under_one_uscc_designated_signs_in(app, entry):
     make = legal_legacy if entry == "legal" else agency_legacy
     identifier = USCC if entry == "legal" else FILED_USCC
     chosen = make(designated=True)
-    other = make("X0002", designated=False, password=OTHER_PASSWORD,
-                 **({"filed": False} if entry == "agency" else {}))
+    other = make(
+        "X0002",
+        designated=False,
+        password=OTHER_PASSWORD,
+        **({"filed": False} if entry == "agency" else {}),
+    )
     assert legacy.authenticate(entry, identifier, LEGACY_PASSWORD).account.id == chosen.id
     refused = legacy.authenticate(entry, identifier, OTHER_PASSWORD)
     assert refused.account.id == other.id and refused.refusal == legacy.L4_MESSAGE
@@ -94,8 +108,9 @@ def test_l1_only_the_chosen_account_is_rehashed(app):
 def argon2_count(monkeypatch):
     seen = []
     real = argon2.low_level.verify_secret
-    monkeypatch.setattr(argon2.low_level, "verify_secret",
-                        lambda *a, **kw: seen.append(1) or real(*a, **kw))
+    monkeypatch.setattr(
+        argon2.low_level, "verify_secret", lambda *a, **kw: seen.append(1) or real(*a, **kw)
+    )
     return seen
 
 
@@ -162,15 +177,17 @@ def test_y1_export_without_filed_uscc_agency_on_the_register_by_its_legacy_uscc(
     register is filed under that very code — it signs in with it and keeps it (S6); one whose
     legacy USCC is not on the register gets the not-filed explanation."""
     orgkit.file_agency(FILED_USCC)
-    account = make_legacy_account("A0001", kind="agency", name="甲代理", id_type=None,
-                                  uscc=FILED_USCC)
+    account = make_legacy_account(
+        "A0001", kind="agency", name="甲代理", id_type=None, uscc=FILED_USCC
+    )
     login = legacy.authenticate("agency", FILED_USCC, LEGACY_PASSWORD)
     assert login.account.id == account.id and login.refusal is None
     assert legacy.authenticate("agency", FILED_USCC, OTHER_PASSWORD) is None
     supplement_org.check_uscc(account, FILED_USCC)
     assert supplement_org.prefill_org(account)["uscc"] == FILED_USCC
-    unfiled = make_legacy_account("A0002", kind="agency", name="乙代理", id_type=None,
-                                  uscc=PROFILE_USCC)
+    unfiled = make_legacy_account(
+        "A0002", kind="agency", name="乙代理", id_type=None, uscc=PROFILE_USCC
+    )
     login = legacy.authenticate("agency", PROFILE_USCC, LEGACY_PASSWORD)
     assert login.account.id == unfiled.id
     assert login.refusal == legacy.MESSAGES["y1_not_filed"]

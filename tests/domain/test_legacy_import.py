@@ -3,6 +3,7 @@ reported by data-row number, dirty identity fields and names kept or dropped (no
 idempotent re-runs that skip unchanged rows before parsing and never touch a linked account or a
 rehashed password, ID numbers encrypted at rest (D5), GB 18030 and JSON lines, batches of
 ``legacy.import_batch``, the filed USCC from the agency filing register, worker processes."""
+
 from __future__ import annotations
 
 import csv
@@ -16,20 +17,32 @@ from passlib import hash as ph
 from sqlalchemy import event, func, select, text
 
 from idp.domain.accounts import users as accounts
+from idp.domain.errors import DomainError, ValidationError
+from idp.domain.legacy import (
+    bulk as legacy_bulk,
+)
+from idp.domain.legacy import (
+    files as legacy_files,
+)
+from idp.domain.legacy import (
+    hashes as legacy_hashes,
+)
+from idp.domain.legacy import (
+    importer as legacy_import,
+)
+from idp.domain.legacy import (
+    link as legacy_link,
+)
 from idp.domain.legacy import (
     login as legacy,
-    bulk as legacy_bulk,
-    files as legacy_files,
-    hashes as legacy_hashes,
-    importer as legacy_import,
-    link as legacy_link,
+)
+from idp.domain.legacy import (
     rows as legacy_rows,
 )
-from idp.domain.registers import lookup as registers
-from idp.domain.errors import DomainError, ValidationError
-from idp.messages import describe
 from idp.domain.models import AgencyFiling, LegacyAccount
+from idp.domain.registers import lookup as registers
 from idp.extensions import db
+from idp.messages import describe
 from idp.services import services
 from orgkit import file_agency, resident_id, uscc
 from support import make_user
@@ -40,8 +53,14 @@ MD5 = hashlib.md5(PW.encode()).hexdigest()
 
 
 def row(legacy_id: str = "zhangsan", **kw) -> dict:
-    return {"legacy_id": legacy_id, "type": "natural", "name": "张三",
-            "registered_at": "2019-05-01 10:00:00", "password_hash": MD5, **kw}
+    return {
+        "legacy_id": legacy_id,
+        "type": "natural",
+        "name": "张三",
+        "registered_at": "2019-05-01 10:00:00",
+        "password_hash": MD5,
+        **kw,
+    }
 
 
 def write_csv(tmp_path, rows, name="export.csv", encoding="utf-8-sig", columns=None) -> str:
@@ -65,8 +84,9 @@ def said(report) -> list[tuple[int, str, str, str]]:
 
 def get(legacy_id: str) -> LegacyAccount:
     db.session.expire_all()
-    return db.session.scalar(select(LegacyAccount).where(
-        LegacyAccount.account_key == legacy.account_key(legacy_id)))
+    return db.session.scalar(
+        select(LegacyAccount).where(LegacyAccount.account_key == legacy.account_key(legacy_id))
+    )
 
 
 def count() -> int:
@@ -74,8 +94,14 @@ def count() -> int:
 
 
 def counts(report) -> tuple:
-    return (report.read, report.inserted, report.updated, report.unchanged, report.linked_kept,
-            report.rejected)
+    return (
+        report.read,
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        report.linked_kept,
+        report.rejected,
+    )
 
 
 def test_l1_import_accepts_every_hash_format(app, tmp_path):
@@ -93,8 +119,9 @@ def test_l1_import_accepts_every_hash_format(app, tmp_path):
         "pbkdf2": (ph.pbkdf2_sha256.hash(PW), "", ""),
         "django": (ph.django_pbkdf2_sha256.hash(PW), "", ""),
     }
-    rows = [row(k, password_hash=h, password_salt=s, password_scheme=c)
-            for k, (h, s, c) in made.items()]
+    rows = [
+        row(k, password_hash=h, password_salt=s, password_scheme=c) for k, (h, s, c) in made.items()
+    ]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (9, 9, 0, 0, 0, 0) and not said(report), said(report)
     for legacy_id in made:
@@ -107,11 +134,22 @@ def test_l1_import_accepts_every_hash_format(app, tmp_path):
 
 def test_l1_bad_rows_are_reported_with_row_number_and_reason(app, tmp_path):
     """A bad hash keeps the account, unusable, with a warning (test_legacy_schemes.py)."""
-    rows = [row("ok"), row(""), row("badtype", type="company"), row("noname", name=" "),
-            row("badtime", registered_at="2019-13-01"), row("badhash", password_hash="secret!"),
-            row("OK"), row("x" * 65), row("longsalt", password_hash="a" * 64,
-                                           password_salt="s" * 200,
-                                           password_scheme="sha256;salt=suffix")]
+    rows = [
+        row("ok"),
+        row(""),
+        row("badtype", type="company"),
+        row("noname", name=" "),
+        row("badtime", registered_at="2019-13-01"),
+        row("badhash", password_hash="secret!"),
+        row("OK"),
+        row("x" * 65),
+        row(
+            "longsalt",
+            password_hash="a" * 64,
+            password_salt="s" * 200,
+            password_scheme="sha256;salt=suffix",
+        ),
+    ]
     report = run(write_csv(tmp_path, rows))
     assert counts(report)[:2] == (9, 4) and report.rejected == 5 and count() == 4
     reasons = {n: reason for n, _, kind, reason in said(report) if kind == "rejected"}
@@ -132,12 +170,33 @@ def test_l1_bad_rows_are_reported_with_row_number_and_reason(app, tmp_path):
 def test_l1_dirty_identity_fields_are_dropped_not_the_account(app, tmp_path):
     good = resident_id(1)
     wrong_check = good[:17] + ("0" if good[17] != "0" else "1")
-    rows = [row("a", id_type="resident_id", id_number="110105801301123", mobile="12345",
-                email="not-an-email", uscc="91110000ABCDEFGHIJ", designated="maybe"),
-            row("b", id_type="居民身份证", id_number=wrong_check, mobile="+86 138-0013-8000",
-                designated="是"),
-            row("c", id_type="resident_id", id_number=good, type="简易用户", designated="0",
-                province="北京市", street="复兴门外大街1号（东门）")]
+    rows = [
+        row(
+            "a",
+            id_type="resident_id",
+            id_number="110105801301123",
+            mobile="12345",
+            email="not-an-email",
+            uscc="91110000ABCDEFGHIJ",
+            designated="maybe",
+        ),
+        row(
+            "b",
+            id_type="居民身份证",
+            id_number=wrong_check,
+            mobile="+86 138-0013-8000",
+            designated="是",
+        ),
+        row(
+            "c",
+            id_type="resident_id",
+            id_number=good,
+            type="简易用户",
+            designated="0",
+            province="北京市",
+            street="复兴门外大街1号（东门）",
+        ),
+    ]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (3, 3, 0, 0, 0, 0)
     warnings = [(line, reason) for line, _, kind, reason in said(report) if kind == "warning"]
@@ -157,8 +216,10 @@ def test_l1_dirty_identity_fields_are_dropped_not_the_account(app, tmp_path):
 def test_l1_first_generation_15_digit_id_number_is_converted(app, tmp_path):
     """GB 11643-1999: the 18-digit form is kept, with a warning that shows no digits (D5);
     a 15-digit number whose 18-digit form is invalid (no such date) is dropped as before."""
-    rows = [row("old", id_type="resident_id", id_number="110105491231002"),
-            row("bad", id_number="110105491331002")]
+    rows = [
+        row("old", id_type="resident_id", id_number="110105491231002"),
+        row("bad", id_number="110105491331002"),
+    ]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (2, 2, 0, 0, 0, 0)
     warnings = [(line, reason) for line, _, kind, reason in said(report) if kind == "warning"]
@@ -174,13 +235,16 @@ def test_l1_first_generation_15_digit_id_number_is_converted(app, tmp_path):
 
 def test_l1_repeated_id_across_batches_is_rejected_with_first_row(app, tmp_path, monkeypatch):
     """The ids seen are kept on disk across batches (bounded memory), not only in one batch."""
-    monkeypatch.setattr(services(), "settings",
-                        services().settings.replace({"legacy.import_batch": 2}))
+    monkeypatch.setattr(
+        services(), "settings", services().settings.replace({"legacy.import_batch": 2})
+    )
     rows = [row("a"), row("b"), row("c"), row("A", name="李四"), row("d"), row("b")]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (6, 4, 0, 0, 0, 2)
     assert [(n, reason) for n, _, _, reason in said(report)] == [
-        (4, "历史账号与第 1 条记录重复。"), (6, "历史账号与第 2 条记录重复。")]
+        (4, "历史账号与第 1 条记录重复。"),
+        (6, "历史账号与第 2 条记录重复。"),
+    ]
     assert get("a").name == "张三" and count() == 4
     # the re-run skips the unchanged rows, and still refuses the repeats (not "unchanged")
     report = run(write_csv(tmp_path, rows))
@@ -189,7 +253,9 @@ def test_l1_repeated_id_across_batches_is_rejected_with_first_row(app, tmp_path,
     rows[1] = row("B")
     report = run(write_csv(tmp_path, rows, name="again.csv"))
     assert [(n, reason) for n, _, _, reason in said(report)] == [
-        (4, "历史账号与第 1 条记录重复。"), (6, "历史账号与第 2 条记录重复。")]
+        (4, "历史账号与第 1 条记录重复。"),
+        (6, "历史账号与第 2 条记录重复。"),
+    ]
 
 
 def test_l1_seen_ids_are_kept_on_disk_and_removed_at_the_end():
@@ -205,23 +271,36 @@ def test_l1_seen_ids_are_kept_on_disk_and_removed_at_the_end():
 def test_l1_registered_at_formats_and_beijing_time():
     utc = dt.UTC
     expected = dt.datetime(2025, 7, 31, 16, 0, tzinfo=utc)
-    for value in ("2025-08-01 00:00:00", "2025/8/1 00:00:00", "2025-08-01T00:00:00+08:00",
-                  "2025-07-31T16:00:00Z", "2025-08-01"):
+    for value in (
+        "2025-08-01 00:00:00",
+        "2025/8/1 00:00:00",
+        "2025-08-01T00:00:00+08:00",
+        "2025-07-31T16:00:00Z",
+        "2025-08-01",
+    ):
         assert legacy_rows.parse_time(value) == expected, value
     for value in ("", "2025-02-30 00:00:00", "yesterday"):
         with pytest.raises(DomainError):
             legacy_rows.parse_time(value)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2019-3-1 9:05", (2019, 3, 1, 1, 5, 0, 0)), ("2019年3月1日", (2019, 2, 28, 16, 0, 0, 0)),
-    ("2019.03.01 10:00:00.5", (2019, 3, 1, 2, 0, 0, 500000)),
-    ("2019-03-01 10:00:00.1234567", (2019, 3, 1, 2, 0, 0, 123456)),
-    ("9999-12-31 23:59:59", (9999, 12, 31, 15, 59, 59, 0)),
-    ("2019-03-01 10:00:00+08:75", (2019, 3, 1, 0, 45, 0, 0)),
-    ("2019/03/01 10:00:00Z", (2019, 3, 1, 10, 0, 0, 0)),
-    ("2019-03-01 24:00:00", None), ("2019-03-01 23:59:60", None), ("2019-02-29 10:00", None),
-    ("0000-01-01 00:00:00", None), ("0001-01-01 00:00:00", None)])  # before UTC's year 1
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2019-3-1 9:05", (2019, 3, 1, 1, 5, 0, 0)),
+        ("2019年3月1日", (2019, 2, 28, 16, 0, 0, 0)),
+        ("2019.03.01 10:00:00.5", (2019, 3, 1, 2, 0, 0, 500000)),
+        ("2019-03-01 10:00:00.1234567", (2019, 3, 1, 2, 0, 0, 123456)),
+        ("9999-12-31 23:59:59", (9999, 12, 31, 15, 59, 59, 0)),
+        ("2019-03-01 10:00:00+08:75", (2019, 3, 1, 0, 45, 0, 0)),
+        ("2019/03/01 10:00:00Z", (2019, 3, 1, 10, 0, 0, 0)),
+        ("2019-03-01 24:00:00", None),
+        ("2019-03-01 23:59:60", None),
+        ("2019-02-29 10:00", None),
+        ("0000-01-01 00:00:00", None),
+        ("0001-01-01 00:00:00", None),
+    ],
+)  # before UTC's year 1
 def test_l1_registered_at_edges_of_the_loose_spellings(value, expected):
     """The common spellings are read without an ISO string in between; the answers, refusals
     included, are the calendar's."""
@@ -249,9 +328,17 @@ def test_l1_changed_row_updates_unlinked_account_only(app, tmp_path, clock):
     user = make_user()
     legacy_link.link(user, get("taken"))
     db.session.commit()
-    changed = [row("free", name="李四", mobile="13900139000", city="上海市",
-                   registered_at="2020-02-02 08:00:00", id_number=resident_id(2)),
-               row("taken", name="李四")]
+    changed = [
+        row(
+            "free",
+            name="李四",
+            mobile="13900139000",
+            city="上海市",
+            registered_at="2020-02-02 08:00:00",
+            id_number=resident_id(2),
+        ),
+        row("taken", name="李四"),
+    ]
     path = write_csv(tmp_path, changed, name="changed.csv")
     assert counts(run(path, dry_run=True)) == (2, 0, 1, 0, 1, 0)
     assert get("free").name == "张三"
@@ -271,8 +358,11 @@ def test_l1_rehashed_password_is_kept_on_reimport(app, tmp_path):
     rehashed = get("used").password_hash
     assert rehashed.startswith("$argon2")
     new = ph.hex_md5.hash("NewPass#2024")
-    path = write_csv(tmp_path, [row("used", password_hash=new, name="张三丰"),
-                                row("idle", password_hash=new)], name="again.csv")
+    path = write_csv(
+        tmp_path,
+        [row("used", password_hash=new, name="张三丰"), row("idle", password_hash=new)],
+        name="again.csv",
+    )
     assert counts(run(path)) == (2, 0, 2, 0, 0, 0)
     used, idle = get("used"), get("idle")
     assert used.password_hash == rehashed and used.name == "张三丰"
@@ -283,9 +373,11 @@ def test_l1_rehashed_password_is_kept_on_reimport(app, tmp_path):
 
 def test_l1_id_numbers_are_encrypted_at_rest(app, tmp_path):
     number, code, filed = resident_id(7), uscc(3), uscc(4)
-    rows = [row("person", id_type="resident_id", id_number=number.lower()),
-            row("company", type="法人", name="甲公司", uscc=code),
-            row("agency", type="agency", name="乙代理", uscc=uscc(5), filed_uscc=filed)]
+    rows = [
+        row("person", id_type="resident_id", id_number=number.lower()),
+        row("company", type="法人", name="甲公司", uscc=code),
+        row("agency", type="agency", name="乙代理", uscc=uscc(5), filed_uscc=filed),
+    ]
     assert run(write_csv(tmp_path, rows)).inserted == 3
     with db.engine.connect() as conn:
         dump = repr(conn.execute(text("SELECT * FROM legacy_accounts")).all())
@@ -308,10 +400,13 @@ def test_l1_gb18030_csv_and_jsonl(app, tmp_path):
         run(path)  # read as UTF-8: refused before anything is written
     assert count() == 0
     assert run(path, encoding="gb18030").inserted == 1 and get("gb").name == "欧阳娜娜"
-    lines = [json.dumps(row("js1", type="代理机构", name="丙代理", designated=True),
-                        ensure_ascii=False), "",
-             json.dumps(row("js2", registered_at="2020-01-02T03:04:05+08:00"), ensure_ascii=False),
-             "{not json", json.dumps(["a list"])]
+    lines = [
+        json.dumps(row("js1", type="代理机构", name="丙代理", designated=True), ensure_ascii=False),
+        "",
+        json.dumps(row("js2", registered_at="2020-01-02T03:04:05+08:00"), ensure_ascii=False),
+        "{not json",
+        json.dumps(["a list"]),
+    ]
     jsonl = tmp_path / "export.jsonl"
     jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = run(str(jsonl))
@@ -338,13 +433,22 @@ def test_l1_large_file_is_imported_in_batches(app, tmp_path):
         writer = csv.writer(fh)
         writer.writerow(["legacy_id", "type", "name", "registered_at", "password_hash", "mobile"])
         for n in range(20_000):
-            writer.writerow([f"user{n}", "natural", f"用户{n}", "2018-01-01 08:00:00",
-                             hashlib.md5(str(n).encode()).hexdigest(), f"139{n:08d}"])
+            writer.writerow(
+                [
+                    f"user{n}",
+                    "natural",
+                    f"用户{n}",
+                    "2018-01-01 08:00:00",
+                    hashlib.md5(str(n).encode()).hexdigest(),
+                    f"139{n:08d}",
+                ]
+            )
     selects = []
 
     def count_selects(conn, cursor, statement, *args):
         if statement.lstrip().upper().startswith("SELECT") and "legacy_accounts" in statement:
             selects.append(statement)
+
     event.listen(db.engine, "before_cursor_execute", count_selects)
     try:
         report = run(str(path))
@@ -357,24 +461,34 @@ def test_l1_large_file_is_imported_in_batches(app, tmp_path):
 
 def test_l1_imported_time_without_offset_is_beijing_time_for_the_cutoff(app, tmp_path):
     """L2 with L1: the export's local times are Beijing time; the cutoff is 2025-08-01 00:00."""
-    run(write_csv(tmp_path, [row("Before", registered_at="2025-07-31 23:59:59"),
-                             row("after", registered_at="2025/08/01 00:00:00")]))
+    run(
+        write_csv(
+            tmp_path,
+            [
+                row("Before", registered_at="2025-07-31 23:59:59"),
+                row("after", registered_at="2025/08/01 00:00:00"),
+            ],
+        )
+    )
     before = legacy.authenticate("personal", "ＢＥＦＯＲＥ", PW)  # full-width, other case
     assert before is not None and before.refusal is None and before.account.account == "Before"
     assert legacy.authenticate("personal", "after", PW).refusal == legacy.L2_MESSAGE
 
 
-@pytest.mark.parametrize("written, utc", [
-    ("2019-03-01 10:00:00", "2019-03-01T02:00:00+00:00"),
-    ("2019-03-01 10:00:00.0", "2019-03-01T02:00:00+00:00"),  # Java's Timestamp.toString()
-    ("2019/3/1 9:05:00", "2019-03-01T01:05:00+00:00"),
-    ("2019.03.01 10:00", "2019-03-01T02:00:00+00:00"),
-    ("2019年3月1日", "2019-02-28T16:00:00+00:00"),
-    ("2019-03-01T10:00:00Z", "2019-03-01T10:00:00+00:00"),
-    ("2019-3-1 10:00:00+08:00", "2019-03-01T02:00:00+00:00"),
-    ("1551405600", "2019-03-01T02:00:00+00:00"),       # Unix seconds
-    ("1551405600000", "2019-03-01T02:00:00+00:00"),    # Unix milliseconds
-])
+@pytest.mark.parametrize(
+    "written, utc",
+    [
+        ("2019-03-01 10:00:00", "2019-03-01T02:00:00+00:00"),
+        ("2019-03-01 10:00:00.0", "2019-03-01T02:00:00+00:00"),  # Java's Timestamp.toString()
+        ("2019/3/1 9:05:00", "2019-03-01T01:05:00+00:00"),
+        ("2019.03.01 10:00", "2019-03-01T02:00:00+00:00"),
+        ("2019年3月1日", "2019-02-28T16:00:00+00:00"),
+        ("2019-03-01T10:00:00Z", "2019-03-01T10:00:00+00:00"),
+        ("2019-3-1 10:00:00+08:00", "2019-03-01T02:00:00+00:00"),
+        ("1551405600", "2019-03-01T02:00:00+00:00"),  # Unix seconds
+        ("1551405600000", "2019-03-01T02:00:00+00:00"),  # Unix milliseconds
+    ],
+)
 def test_l1_registration_times_as_legacy_exports_write_them(written, utc):
     assert legacy_rows.parse_time(written).isoformat() == utc
 
@@ -388,8 +502,11 @@ def test_l1_unreadable_registration_time_rejects_the_row(written):
 def test_l1_unchanged_rows_are_skipped_before_parsing_or_encrypting(app, tmp_path, monkeypatch):
     """A re-run compares the keyed digest of the raw cells first: an unchanged row is never
     parsed, encrypted or hashed; only the changed row is."""
-    rows = [row("a", id_type="resident_id", id_number=resident_id(1), mobile="13900139000"),
-            row("b", type="legal", name="甲公司", uscc=uscc(1)), row("c", email="c@example.cn")]
+    rows = [
+        row("a", id_type="resident_id", id_number=resident_id(1), mobile="13900139000"),
+        row("b", type="legal", name="甲公司", uscc=uscc(1)),
+        row("c", email="c@example.cn"),
+    ]
     path = write_csv(tmp_path, rows)
     assert run(path).inserted == 3
     calls = {"parse": 0, "encrypt": 0}
@@ -403,6 +520,7 @@ def test_l1_unchanged_rows_are_skipped_before_parsing_or_encrypting(app, tmp_pat
     def spy_encrypt(*args, **kw):
         calls["encrypt"] += 1
         return encrypt(*args, **kw)
+
     monkeypatch.setattr(legacy_rows, "parse", spy_parse)
     monkeypatch.setattr(cipher, "encrypt", spy_encrypt)
     assert counts(run(path)) == (3, 0, 0, 3, 0, 0)
@@ -436,7 +554,9 @@ def test_l1_rows_are_numbered_as_records_not_file_lines(app, tmp_path):
     report = run(str(path))
     assert counts(report) == (3, 2, 0, 0, 0, 1)
     assert [(n, legacy_id, kind) for n, legacy_id, kind, _ in said(report)] == [
-        (2, "b", "rejected"), (3, "c", "warning")]
+        (2, "b", "rejected"),
+        (3, "c", "warning"),
+    ]
     assert get("a").address == {"street": "复兴门外大街1号\n东门\n收发室"}
 
 
@@ -446,15 +566,24 @@ def test_l1_bulk_path_per_back_end_gives_the_same_report(app, tmp_path, monkeypa
     copies = []
     copy = legacy_bulk._copy
     monkeypatch.setattr(legacy_bulk, "_copy", lambda rows: copies.append(len(rows)) or copy(rows))
-    monkeypatch.setattr(services(), "settings",
-                        services().settings.replace({"legacy.import_batch": 3}))
-    rows = [row("a", province="北京市", designated="1"), row("b", type="legal", uscc=uscc(2)),
-            row("c", mobile="123"), row("A"), row("d", registered_at="bad"),
-            row("e", type="agency", filed_uscc=uscc(3), email="E@Example.CN")]
+    monkeypatch.setattr(
+        services(), "settings", services().settings.replace({"legacy.import_batch": 3})
+    )
+    rows = [
+        row("a", province="北京市", designated="1"),
+        row("b", type="legal", uscc=uscc(2)),
+        row("c", mobile="123"),
+        row("A"),
+        row("d", registered_at="bad"),
+        row("e", type="agency", filed_uscc=uscc(3), email="E@Example.CN"),
+    ]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (6, 4, 0, 0, 0, 2)
     assert [(n, kind) for n, _, kind, _ in said(report)] == [
-        (3, "warning"), (4, "rejected"), (5, "rejected")]
+        (3, "warning"),
+        (4, "rejected"),
+        (5, "rejected"),
+    ]
     postgres = db.engine.dialect.name == "postgresql"
     assert copies == ([3, 1] if postgres else [])
     a, e = get("a"), get("e")
@@ -465,10 +594,17 @@ def test_l1_bulk_path_per_back_end_gives_the_same_report(app, tmp_path, monkeypa
 
 
 def test_l1_worker_processes_give_the_same_report(app, tmp_path, monkeypatch):
-    monkeypatch.setattr(services(), "settings",
-                        services().settings.replace({"legacy.import_batch": 3}))  # 7 batches
-    rows = [row(f"u{n}", mobile="123" if n % 3 else "13900139000",
-                registered_at="bad" if n % 7 == 6 else "2019-05-01") for n in range(20)]
+    monkeypatch.setattr(
+        services(), "settings", services().settings.replace({"legacy.import_batch": 3})
+    )  # 7 batches
+    rows = [
+        row(
+            f"u{n}",
+            mobile="123" if n % 3 else "13900139000",
+            registered_at="bad" if n % 7 == 6 else "2019-05-01",
+        )
+        for n in range(20)
+    ]
     rows.append(row("U1"))
     path = write_csv(tmp_path, rows)
     alone = run(path, dry_run=True)
@@ -488,27 +624,32 @@ def test_l1_filed_uscc_from_the_register_by_legacy_account_id(app, tmp_path):
     a change on the register updates the account on the next import."""
     for n, key in ((11, "agency-a"), (12, None)):
         file_agency(uscc(n))
-        filing = db.session.scalar(select(AgencyFiling).where(
-            AgencyFiling.uscc_bidx == registers.uscc_index(uscc(n))))
+        filing = db.session.scalar(
+            select(AgencyFiling).where(AgencyFiling.uscc_bidx == registers.uscc_index(uscc(n)))
+        )
         filing.legacy_account_key = key
     db.session.commit()
-    rows = [row("Agency-A", type="agency", name="甲代理"),
-            row("agency-b", type="代理机构", name="乙代理"),
-            row("agency-c", type="agency", name="丙代理", filed_uscc=uscc(13)),
-            row("agency-a-person")]
+    rows = [
+        row("Agency-A", type="agency", name="甲代理"),
+        row("agency-b", type="代理机构", name="乙代理"),
+        row("agency-c", type="agency", name="丙代理", filed_uscc=uscc(13)),
+        row("agency-a-person"),
+    ]
     path = write_csv(tmp_path, rows)
     assert counts(run(path, dry_run=True)) == (4, 4, 0, 0, 0, 0)
     assert get("agency-a") is None
     report = run(path, filed_uscc_from_register=True)
     assert counts(report) == (4, 4, 0, 0, 0, 0)
     assert [(n, reason) for n, _, _, reason in said(report)] == [
-        (2, "代理机构备案登记册中没有该历史账号，备案统一社会信用代码为空。")]
+        (2, "代理机构备案登记册中没有该历史账号，备案统一社会信用代码为空。")
+    ]
     assert legacy.find_for_entry("agency", uscc(11)).account == "Agency-A"
     assert get("agency-b").filed_uscc_bidx is None
     assert legacy.find_for_entry("agency", uscc(13)).account == "agency-c"
     assert counts(run(path, filed_uscc_from_register=True))[3] == 4  # unchanged
-    filing = db.session.scalar(select(AgencyFiling).where(
-        AgencyFiling.uscc_bidx == registers.uscc_index(uscc(12))))
+    filing = db.session.scalar(
+        select(AgencyFiling).where(AgencyFiling.uscc_bidx == registers.uscc_index(uscc(12)))
+    )
     filing.legacy_account_key = "agency-b"
     db.session.commit()
     assert counts(run(path, filed_uscc_from_register=True)) == (4, 0, 1, 3, 0, 0)
@@ -519,10 +660,16 @@ def test_l1_what_the_old_system_accepted_keeps_its_account(app, tmp_path):
     """L1: no account the old system took is lost to a spelling: other type labels, names
     that sign-up would refuse, undecodable bytes outside the fields an account needs."""
     long_name = "甲" * 205
-    rows = [row("t1", type="个人用户"), row("t2", type="法人单位", name="甲公司"),
-            row("n1", name="123"), row("n2", name="张\u200b三"), row("n3", name=long_name),
-            row("b1", street="学院路\ufffd号", mobile="139\x0000139000"),
-            row("b2\ufffd"), row("t3", registered_at="Fri Mar 01 10:00:00 CST 2019")]
+    rows = [
+        row("t1", type="个人用户"),
+        row("t2", type="法人单位", name="甲公司"),
+        row("n1", name="123"),
+        row("n2", name="张\u200b三"),
+        row("n3", name=long_name),
+        row("b1", street="学院路\ufffd号", mobile="139\x0000139000"),
+        row("b2\ufffd"),
+        row("t3", registered_at="Fri Mar 01 10:00:00 CST 2019"),
+    ]
     report = run(write_csv(tmp_path, rows))
     assert counts(report) == (8, 7, 0, 0, 0, 1)
     issues = [(n, kind, reason) for n, _, kind, reason in said(report)]
@@ -531,19 +678,23 @@ def test_l1_what_the_old_system_accepted_keeps_its_account(app, tmp_path):
         (5, "warning", "名称超过 200 个字，已截断。"),
         (6, "warning", "字段已舍弃：mobile：含有无法解码的字节或空字符，请核对文件编码。"),
         (6, "warning", "字段已舍弃：street：含有无法解码的字节或空字符，请核对文件编码。"),
-        (7, "rejected", "legacy_id 含有无法解码的字节或空字符，请核对文件编码。")]
+        (7, "rejected", "legacy_id 含有无法解码的字节或空字符，请核对文件编码。"),
+    ]
     assert (get("t1").kind, get("t2").kind) == ("natural", "legal")
     assert (get("n1").name, get("n2").name, get("n3").name) == ("123", "张三", "甲" * 200)
     assert get("b1").address is None and get("b1").phone is None
     assert get("t3").registered_at == dt.datetime(2019, 3, 1, 2, tzinfo=dt.UTC)
 
 
-@pytest.mark.parametrize("written, utc", [
-    ("20190301", "2019-02-28T16:00:00+00:00"),
-    ("201903011000", "2019-03-01T02:00:00+00:00"),
-    ("20190301100000", "2019-03-01T02:00:00+00:00"),
-    ("Fri Mar 01 10:00:00 CST 2019", "2019-03-01T02:00:00+00:00"),  # java.util.Date
-    ("2019年03月01日 10时00分00秒", "2019-03-01T02:00:00+00:00"),
-])
+@pytest.mark.parametrize(
+    "written, utc",
+    [
+        ("20190301", "2019-02-28T16:00:00+00:00"),
+        ("201903011000", "2019-03-01T02:00:00+00:00"),
+        ("20190301100000", "2019-03-01T02:00:00+00:00"),
+        ("Fri Mar 01 10:00:00 CST 2019", "2019-03-01T02:00:00+00:00"),  # java.util.Date
+        ("2019年03月01日 10时00分00秒", "2019-03-01T02:00:00+00:00"),
+    ],
+)
 def test_l1_more_registration_time_spellings(written, utc):
     assert legacy_rows.parse_time(written).isoformat() == utc

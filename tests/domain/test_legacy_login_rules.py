@@ -1,9 +1,11 @@
 """The legacy login rules of idp/domain/legacy/login.py on their own (L1, L2, L4, L5; login table)."""
+
 from __future__ import annotations
 
 import datetime as dt
 
-from idp.domain.legacy import login as legacy, hashes as legacy_hashes
+from idp.domain.legacy import hashes as legacy_hashes
+from idp.domain.legacy import login as legacy
 from idp.extensions import db
 from legacykit import BEIJING, LEGACY_PASSWORD, make_legacy_account
 
@@ -13,8 +15,9 @@ USCC_PROFILE, USCC_FILED = "911101087000000447", "911101087000000522"
 
 
 def test_l2_cutoff_is_strict_beijing_midnight(app):
-    early = make_legacy_account("early", id_number=ID_A,
-                                registered_at=CUTOFF - dt.timedelta(seconds=1))
+    early = make_legacy_account(
+        "early", id_number=ID_A, registered_at=CUTOFF - dt.timedelta(seconds=1)
+    )
     on_time = make_legacy_account("ontime", id_number=ID_B, registered_at=CUTOFF)
     assert legacy.refusal(early) is None
     assert legacy.refusal(on_time) == legacy.L2_MESSAGE
@@ -63,11 +66,18 @@ def test_l5_wrong_password_keeps_the_legacy_hash(app):
 
 def test_login_table_each_entry_finds_its_own_identifier(app):
     person = make_legacy_account("person1", id_number=ID_A)
-    legal = make_legacy_account("legal1", kind="legal", name="北京恒泰科技有限公司",
-                                id_type=None, uscc="91110108700000036C")
+    legal = make_legacy_account(
+        "legal1", kind="legal", name="北京恒泰科技有限公司", id_type=None, uscc="91110108700000036C"
+    )
     foreign = make_legacy_account("globex", kind="legal", name="Globex Ltd", id_type=None)
-    agency = make_legacy_account("agency1", kind="agency", name="北京知信商标代理有限公司",
-                                 id_type=None, uscc=USCC_PROFILE, filed_uscc=USCC_FILED)
+    agency = make_legacy_account(
+        "agency1",
+        kind="agency",
+        name="北京知信商标代理有限公司",
+        id_type=None,
+        uscc=USCC_PROFILE,
+        filed_uscc=USCC_FILED,
+    )
     assert legacy.find_for_entry("personal", "Ｐｅｒｓｏｎ１") == person  # full-width, any case
     assert legacy.find_for_entry("legal", "91110108700000036c") == legal
     assert legacy.find_for_entry("legal", "GLOBEX") == foreign  # no USCC: the account id

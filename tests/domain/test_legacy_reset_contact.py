@@ -1,12 +1,13 @@
 """legacy_reset (L8) in the domain: what counts as the stored contact, and what is never sent."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from idp.domain.legacy import reset as legacy_reset
 from idp.domain.errors import ValidationError
+from idp.domain.legacy import reset as legacy_reset
 from idp.services import services
 from legacykit import BEIJING, make_legacy_account
 from orgkit import uscc
@@ -32,8 +33,7 @@ def test_l8_no_stored_contact_matches_nothing(app):
 
 
 def test_l2_account_after_cutoff_gets_no_code(app):
-    make_legacy_account(mobile="13700137000",
-                        registered_at=dt.datetime(2025, 8, 2, tzinfo=BEIJING))
+    make_legacy_account(mobile="13700137000", registered_at=dt.datetime(2025, 8, 2, tzinfo=BEIJING))
     legacy_reset.send_code("personal", "L0001", "13700137000", "flow-1", "127.0.0.1")
     assert sent() == []
 
@@ -51,8 +51,15 @@ def test_l8_an_entry_finds_only_its_kinds(app):
 def test_l8_reset_without_a_match_is_the_code_refusal(app):
     make_legacy_account(mobile="13700137000")
     with pytest.raises(ValidationError, match=legacy_reset.CODE_REFUSED):
-        legacy_reset.reset("personal", "L0001", "13700137001", "flow-1", "123456",
-                           "Fresh-legacy-77", "Fresh-legacy-77")
+        legacy_reset.reset(
+            "personal",
+            "L0001",
+            "13700137001",
+            "flow-1",
+            "123456",
+            "Fresh-legacy-77",
+            "Fresh-legacy-77",
+        )
 
 
 def test_l8_password_policy_does_not_reveal_the_stored_mobile(app):
@@ -60,6 +67,13 @@ def test_l8_password_policy_does_not_reveal_the_stored_mobile(app):
     nothing from the policy: only what they typed is the policy's context."""
     make_legacy_account(mobile="13700137000")
     with pytest.raises(ValidationError) as refused:
-        legacy_reset.reset("personal", "L0001", "13900139000", "flow-1", "123456",
-                           "Aa-13700137000", "Aa-13700137000")
+        legacy_reset.reset(
+            "personal",
+            "L0001",
+            "13900139000",
+            "flow-1",
+            "123456",
+            "Aa-13700137000",
+            "Aa-13700137000",
+        )
     assert refused.value.code == legacy_reset.CODE_REFUSED

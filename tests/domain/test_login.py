@@ -2,13 +2,15 @@
 mobile or by any of the five document numbers, an organisation by its USCC at the entry of its
 kind. Unknown, wrong and inactive all come back as ``None`` (no enumeration).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from idp.domain.accounts import users as accounts, passwords
+from idp.domain.accounts import passwords
+from idp.domain.accounts import users as accounts
 from idp.domain.identity import documents
 from idp.domain.models import Organisation, User
 from idp.domain.models.user import DEACTIVATED, PENDING_REVIEW, REJECTED
@@ -17,22 +19,41 @@ from idp.services import services
 from support import PASSWORD, make_user
 
 USCC = "91350100M000100Y43"
-DOCUMENTS = [("resident_id", "11010519491231002X", "11010519491231002x"),
-             ("hk_macau_permit", "M12345678", "m 1234 5678"),
-             ("taiwan_permit", "87654321", "8765 4321"),
-             ("passport", "EA1234567", "ea1234567"),
-             ("foreign_permanent_residence", "USA123456789012", "usa 123456789012")]
+DOCUMENTS = [
+    ("resident_id", "11010519491231002X", "11010519491231002x"),
+    ("hk_macau_permit", "M12345678", "m 1234 5678"),
+    ("taiwan_permit", "87654321", "8765 4321"),
+    ("passport", "EA1234567", "ea1234567"),
+    ("foreign_permanent_residence", "USA123456789012", "usa 123456789012"),
+]
 
 
 def organisation(kind: str, status: str = "active", uscc: str = USCC) -> User:
     now = dt.datetime.fromtimestamp(services().clock.now(), dt.UTC)
-    user = User(user_type=kind, name="甲公司", password_hash=passwords.hash_password(PASSWORD),
-                status=status, created_at=now, updated_at=now)
-    db.session.add(Organisation(user=user, kind=kind, category="enterprise", name="甲公司",
-                                uscc_bidx=services().blind_index(uscc, "uscc"),
-                                uscc_masked=documents.mask_uscc(uscc), rep_name="王五",
-                                rep_id_type="resident_id", rep_id_number_enc="x",
-                                rep_id_number_masked="x", active=True, created_at=now))
+    user = User(
+        user_type=kind,
+        name="甲公司",
+        password_hash=passwords.hash_password(PASSWORD),
+        status=status,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(
+        Organisation(
+            user=user,
+            kind=kind,
+            category="enterprise",
+            name="甲公司",
+            uscc_bidx=services().blind_index(uscc, "uscc"),
+            uscc_masked=documents.mask_uscc(uscc),
+            rep_name="王五",
+            rep_id_type="resident_id",
+            rep_id_number_enc="x",
+            rep_id_number_masked="x",
+            active=True,
+            created_at=now,
+        )
+    )
     db.session.commit()
     return user
 

@@ -2,14 +2,17 @@
 "Legacy login time"): every password check costs exactly one argon2id verification, whether
 the identifier exists and whatever scheme a legacy hash uses. Counted, never timed: the
 argon2-cffi verification passlib calls, and the legacy CryptContext's verifications."""
+
 from __future__ import annotations
 
 import argon2.low_level
 import pytest
 from passlib.hash import bcrypt, hex_md5, hex_sha256
 
-from idp.domain.accounts import users as accounts, passwords
-from idp.domain.legacy import login as legacy, hashes as legacy_hashes
+from idp.domain.accounts import passwords
+from idp.domain.accounts import users as accounts
+from idp.domain.legacy import hashes as legacy_hashes
+from idp.domain.legacy import login as legacy
 from idp.domain.organisations import registration as organisations
 from legacykit import LEGACY_PASSWORD, make_legacy_account
 from orgkit import legal_kwargs, uscc
@@ -37,11 +40,13 @@ def count(monkeypatch):
         now = dict(seen)
         seen.update(argon2=0, legacy=0)
         return now
+
     return take
 
 
 def stored(account, raw: str):
     from idp.extensions import db
+
     account.password_hash = raw
     db.session.commit()
     return account
@@ -59,11 +64,16 @@ def test_legacy_unknown_id_costs_one_argon2id_verification(app, count):
     assert count() == {"argon2": 1, "legacy": 0}
 
 
-@pytest.mark.parametrize("raw", [hex_md5.hash(LEGACY_PASSWORD), hex_sha256.hash(LEGACY_PASSWORD),
-                                 f"$legacy-md5-prefix${b'salt'.hex()}$"
-                                 + hex_md5.hash("salt" + LEGACY_PASSWORD),
-                                 bcrypt.using(rounds=4).hash(LEGACY_PASSWORD)],
-                         ids=["md5", "sha256", "salted_md5", "bcrypt"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        hex_md5.hash(LEGACY_PASSWORD),
+        hex_sha256.hash(LEGACY_PASSWORD),
+        f"$legacy-md5-prefix${b'salt'.hex()}$" + hex_md5.hash("salt" + LEGACY_PASSWORD),
+        bcrypt.using(rounds=4).hash(LEGACY_PASSWORD),
+    ],
+    ids=["md5", "sha256", "salted_md5", "bcrypt"],
+)
 def test_legacy_hash_costs_one_argon2id_verification_right_or_wrong(app, count, raw):
     account = stored(make_legacy_account("L0001"), raw)
     assert legacy.authenticate("personal", "L0001", "Wrong-pass-1") is None
@@ -90,8 +100,13 @@ def test_legacy_broken_hash_costs_the_same(app, count):
 def test_password_login_costs_one_argon2id_verification_known_or_not(app, count):
     make_user()
     organisations.register_legal_person(**legal_kwargs(uscc(1)))
-    for identifier, password in ((PHONE, "Wrong-pass-1"), (PHONE, PASSWORD),
-                                 ("13900000000", PASSWORD), ("x" * 200, PASSWORD), ("", "")):
+    for identifier, password in (
+        (PHONE, "Wrong-pass-1"),
+        (PHONE, PASSWORD),
+        ("13900000000", PASSWORD),
+        ("x" * 200, PASSWORD),
+        ("", ""),
+    ):
         accounts.authenticate(identifier, password)
         assert count()["argon2"] == 1, identifier
     for identifier in (uscc(1), uscc(2), "x" * 200):

@@ -4,22 +4,25 @@ Every form that takes a name uses the one rule: registration and supplementation
 persons (S2) and organisations (S4–S6, with the legal representative), handlers registered while
 being bound (P3), appeals (L10), the legacy import (L1) and the office's registers.
 """
+
 from __future__ import annotations
 
-from wordkit import said
 import dataclasses
 import datetime as dt
 
 import pytest
 
 from idp.domain.accounts import users as accounts
-from idp.domain.legacy import appeals, rows as legacy_rows
-from idp.domain.organisations import handlers, registration as organisations
-from idp.domain.identity import names
 from idp.domain.accounts.applicant import check
 from idp.domain.errors import ValidationError
+from idp.domain.identity import names
+from idp.domain.legacy import appeals
+from idp.domain.legacy import rows as legacy_rows
+from idp.domain.organisations import handlers
+from idp.domain.organisations import registration as organisations
 from orgkit import legal_kwargs, pdf_bytes, rep, resident_id
 from support import PASSWORD, person_application
+from wordkit import said
 
 FORBIDDEN = {
     "nul": "张\x00三",
@@ -59,13 +62,16 @@ def test_name_over_its_limit_or_empty_is_refused():
             names.check_name(value)
 
 
-@pytest.mark.parametrize("typed, stored", [
-    ("张三", "张三"),
-    ("  约翰·史密斯 ", "约翰·史密斯"),
-    ("Mary\u3000 O'Brien", "Mary O'Brien"),
-    ("Zoe\u0308", "Zo\u00eb"),  # decomposed and precomposed are one name (NFC)
-    ("葛\U000E0100", "葛\U000E0100"),  # an ideographic variation sequence is kept
-])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("张三", "张三"),
+        ("  约翰·史密斯 ", "约翰·史密斯"),
+        ("Mary\u3000 O'Brien", "Mary O'Brien"),
+        ("Zoe\u0308", "Zo\u00eb"),  # decomposed and precomposed are one name (NFC)
+        ("葛\U000e0100", "葛\U000e0100"),  # an ideographic variation sequence is kept
+    ],
+)
 def test_good_names_are_kept_in_one_spelling(typed, stored):
     assert names.check_name(typed) == stored
 
@@ -106,10 +112,13 @@ def test_foreign_entity_english_name_is_refused(app, bad):
     del kwargs["uscc"]
     with pytest.raises(ValidationError) as refused:
         organisations.register_foreign_legal_person(
-            **kwargs | {"name": "Globex"}, country="美国", name_en=bad,
-            registration_number="C1234567", identity_proof=organisations.Upload("a.pdf",
-                                                                                pdf_bytes()),
-            qualification=organisations.Upload("b.pdf", pdf_bytes()))
+            **kwargs | {"name": "Globex"},
+            country="美国",
+            name_en=bad,
+            registration_number="C1234567",
+            identity_proof=organisations.Upload("a.pdf", pdf_bytes()),
+            qualification=organisations.Upload("b.pdf", pdf_bytes()),
+        )
     assert refused.value.field == "name_en"
 
 
@@ -117,17 +126,24 @@ def test_foreign_entity_english_name_is_refused(app, bad):
 def test_handler_registered_while_binding_is_refused_before_real_name_check(app, bad):
     org = organisations.register_legal_person(**legal_kwargs())
     with pytest.raises(ValidationError) as refused:
-        handlers.register_and_bind_handler(org, name=bad, phone="13700000001",
-                                           password=PASSWORD, id_type="resident_id",
-                                           id_number=resident_id(1))
+        handlers.register_and_bind_handler(
+            org,
+            name=bad,
+            phone="13700000001",
+            password=PASSWORD,
+            id_type="resident_id",
+            id_number=resident_id(1),
+        )
     assert refused.value.field == "name"
 
 
 @pytest.mark.parametrize("bad", BAD)
 def test_appeal_refuses_the_name(bad):
-    _, errors = appeals.check(appeals.AppealInput("tm_zhang", bad, "13900139000", None,
-                                                  "历史账号无法完成信息补录。"),
-                              organisations.Upload("a.pdf", b""), None)
+    _, errors = appeals.check(
+        appeals.AppealInput("tm_zhang", bad, "13900139000", None, "历史账号无法完成信息补录。"),
+        organisations.Upload("a.pdf", b""),
+        None,
+    )
     assert "不可见" in said(errors["name"])
 
 
@@ -135,8 +151,13 @@ def test_appeal_refuses_the_name(bad):
 def test_l1_legacy_import_keeps_the_account_without_the_invisible_characters(app, bad):
     """L1: every account the old system accepted must work here; the name is kept without the
     invisible characters (``legacy_identity.name_key`` ignores them anyway), with a warning."""
-    row = {"legacy_id": "zhangsan", "type": "natural", "name": bad,
-           "registered_at": "2019-05-01 10:00:00", "password_hash": "0" * 32}
+    row = {
+        "legacy_id": "zhangsan",
+        "type": "natural",
+        "name": bad,
+        "registered_at": "2019-05-01 10:00:00",
+        "password_hash": "0" * 32,
+    }
     parsed = legacy_rows.parse(row, legacy_rows.Context.current())
     assert parsed.values["name"] in ("张三", "三张")
     assert [said(w) for w in parsed.warnings] == ["名称中的控制字符或不可见的格式字符已删除。"]

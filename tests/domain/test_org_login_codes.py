@@ -3,6 +3,7 @@ Y1, D2, S5): the 9-character organisation code of a legal person, and the accoun
 generated for a foreign entity without a USCC; plus the 0006 migration that adds and backfills
 them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 
 import idp
 from idp.domain.accounts import users as accounts
-from idp.domain.organisations import accounts as org_accounts, registration as organisations
 from idp.domain.identity.identifiers import gb11714_check, gb32100_check
 from idp.domain.models import Organisation, ReviewCase
+from idp.domain.organisations import accounts as org_accounts
+from idp.domain.organisations import registration as organisations
 from idp.domain.organisations.registration import Representative, Upload
 from idp.extensions import db
 from idp.services import services
@@ -43,12 +45,24 @@ def with_prefix(code: str, prefix: str) -> str:
 
 
 def register_foreign(**kw) -> Organisation:
-    rep = Representative(name="John Smith", id_type="foreign_document", id_number="X1234567",
-                         valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2030, 1, 1))
-    data = dict(category="enterprise", country="英国", name="示例（英国）有限公司",
-                name_en="Example UK Ltd", registration_number="UK-0012345", representative=rep,
-                contact=contact(), identity_proof=Upload("p.pdf", pdf_bytes()),
-                qualification=Upload("q.pdf", pdf_bytes()))
+    rep = Representative(
+        name="John Smith",
+        id_type="foreign_document",
+        id_number="X1234567",
+        valid_from=dt.date(2020, 1, 1),
+        valid_to=dt.date(2030, 1, 1),
+    )
+    data = dict(
+        category="enterprise",
+        country="英国",
+        name="示例（英国）有限公司",
+        name_en="Example UK Ltd",
+        registration_number="UK-0012345",
+        representative=rep,
+        contact=contact(),
+        identity_proof=Upload("p.pdf", pdf_bytes()),
+        qualification=Upload("q.pdf", pdf_bytes()),
+    )
     return organisations.register_foreign_legal_person(**{**data, **kw})
 
 
@@ -86,8 +100,11 @@ def test_y1_agency_entry_refuses_organisation_code(app):
 
 def test_g_organisation_code_of_two_accounts_finds_neither(app):
     one = organisations.register_legal_person(**legal_kwargs())
-    other = organisations.register_legal_person(**legal_kwargs(
-        with_prefix(uscc(), "91310000"), name="另一家公司", contact=contact("13900139001")))
+    other = organisations.register_legal_person(
+        **legal_kwargs(
+            with_prefix(uscc(), "91310000"), name="另一家公司", contact=contact("13900139001")
+        )
+    )
     assert one.org_code_bidx == other.org_code_bidx
     assert accounts.find_organisation_login(org_code(uscc()), "legal") is None
     assert accounts.authenticate_organisation(uscc(), "legal", PASSWORD).id == one.user_id

@@ -8,9 +8,9 @@ SQLite serialises writers on one file (the second would wait or fail with "datab
 locked" rather than race), so these tests are skipped there; the same indexes are exercised
 sequentially in test_organisations.py and test_handlers.py on both back ends.
 """
+
 from __future__ import annotations
 
-from wordkit import said
 import os
 import threading
 
@@ -18,16 +18,19 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from idp.domain.organisations import handlers, registration as organisations
+from idp.domain import transaction
 from idp.domain.errors import Conflict
 from idp.domain.models import HandlerBinding, Organisation, User
-from idp.domain import transaction
+from idp.domain.organisations import handlers
+from idp.domain.organisations import registration as organisations
 from idp.extensions import db
 from orgkit import file_agency, file_practitioner, legal_kwargs, make_handler, resident_id, uscc
+from wordkit import said
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IDP_TEST_DATABASE", "sqlite") != "postgres",
-    reason="SQLite cannot run concurrent writers; races are tested on PostgreSQL")
+    reason="SQLite cannot run concurrent writers; races are tested on PostgreSQL",
+)
 
 
 def race(app, *jobs):
@@ -69,8 +72,11 @@ def race(app, *jobs):
 
 
 def test_d3_concurrent_registrations_one_uscc(app):
-    results = race(app, lambda: organisations.register_legal_person(**legal_kwargs()).id,
-                   lambda: organisations.register_legal_person(**legal_kwargs(name="同码公司")).id)
+    results = race(
+        app,
+        lambda: organisations.register_legal_person(**legal_kwargs()).id,
+        lambda: organisations.register_legal_person(**legal_kwargs(name="同码公司")).id,
+    )
     winners = [r for r in results if isinstance(r, int)]
     losers = [r for r in results if isinstance(r, Conflict)]
     assert len(winners) == 1 and len(losers) == 1, results
@@ -91,6 +97,7 @@ def test_y2_concurrent_bindings_to_two_agencies(app):
         def job():
             org = db.session.get(Organisation, org_id)
             return handlers.bind_handler(org, db.session.get(User, handler_id)).id
+
         return job
 
     results = race(app, bind(orgs[0]), bind(orgs[1]))
@@ -99,5 +106,9 @@ def test_y2_concurrent_bindings_to_two_agencies(app):
     assert len(winners) == 1 and len(losers) == 1, results
     assert said(losers[0]) == "该自然人已是其他代理机构的经办人。"
     db.session.expire_all()
-    assert db.session.scalar(select(func.count()).select_from(HandlerBinding)
-                             .where(HandlerBinding.active.is_(True))) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(HandlerBinding).where(HandlerBinding.active.is_(True))
+        )
+        == 1
+    )

@@ -1,5 +1,6 @@
 """Registering legal persons, agencies and foreign legal persons (domain.md P1, P4, P5, P6, D2,
 D3, S3, S4–S6, Y1; user guide §3 法人用户信息补录 and §4 代理机构用户信息补录)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from idp.domain.accounts import deactivation
-from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.errors import Conflict, DomainError, ValidationError
 from idp.domain.models import HandlerBinding, Organisation, User
+from idp.domain.organisations import handlers
+from idp.domain.organisations import registration as organisations
 from idp.domain.organisations.registration import Representative
 from idp.extensions import db
 from idp.services import services
@@ -64,21 +66,41 @@ def test_p4_deactivated_uscc_cannot_register_again(app):
 
 
 def test_p5_individual_business_registers_as_legal_person(app):
-    org = organisations.register_legal_person(**legal_kwargs(category="individual_business",
-                                                             name="张记小吃店"))
+    org = organisations.register_legal_person(
+        **legal_kwargs(category="individual_business", name="张记小吃店")
+    )
     assert org.kind == "legal" and org.user.user_type == "legal"
     assert org.category == "individual_business"
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"uscc": "91110000000100015X"}, "uscc"),
-    ({"category": "company"}, "category"),
-    ({"name": " "}, "name"),
-    ({"representative": Representative("王五", "resident_id", "110105198001011234",
-                                       dt.date(2020, 1, 1), dt.date(2035, 1, 1))}, "id_number"),
-    ({"representative": Representative("王五", "resident_id", rep().id_number,
-                                       dt.date(2010, 1, 1), dt.date(2020, 1, 1))}, "valid_to"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"uscc": "91110000000100015X"}, "uscc"),
+        ({"category": "company"}, "category"),
+        ({"name": " "}, "name"),
+        (
+            {
+                "representative": Representative(
+                    "王五",
+                    "resident_id",
+                    "110105198001011234",
+                    dt.date(2020, 1, 1),
+                    dt.date(2035, 1, 1),
+                )
+            },
+            "id_number",
+        ),
+        (
+            {
+                "representative": Representative(
+                    "王五", "resident_id", rep().id_number, dt.date(2010, 1, 1), dt.date(2020, 1, 1)
+                )
+            },
+            "valid_to",
+        ),
+    ],
+)
 def test_s4_legal_person_data_validated(app, change, field):
     with pytest.raises(ValidationError) as exc:
         organisations.register_legal_person(**legal_kwargs(**change))

@@ -2,6 +2,7 @@
 
 Codes are read from the real outbox adapters; the database and store are real.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,16 +10,17 @@ import re
 
 import pytest
 
-from idp.domain.accounts import users as accounts, deactivation, passwords, profile
-from idp.domain.errors import Conflict, ValidationError
-from idp.domain.models import DeactivatedIdentity, User
-from idp.domain.models.user import DEACTIVATED
+from idp.domain.accounts import deactivation, passwords, profile
+from idp.domain.accounts import users as accounts
 from idp.domain.accounts.registration import (
     P4_MESSAGE,
     PersonApplication,
     Refused,
     register_natural_person,
 )
+from idp.domain.errors import Conflict, ValidationError
+from idp.domain.models import DeactivatedIdentity, User
+from idp.domain.models.user import DEACTIVATED
 from idp.extensions import db
 from idp.services import services
 from support import PASSWORD, PHONE, make_user, person_application
@@ -29,8 +31,9 @@ ID_NUMBER = "110105198001010032"
 
 
 def application(**changes) -> PersonApplication:
-    return person_application(**{"password": PASSWORD, "password_confirm": PASSWORD,
-                                 "id_number": ID_NUMBER, **changes})
+    return person_application(
+        **{"password": PASSWORD, "password_confirm": PASSWORD, "id_number": ID_NUMBER, **changes}
+    )
 
 
 def send_codes(a: PersonApplication, flow: str) -> PersonApplication:
@@ -41,8 +44,7 @@ def send_codes(a: PersonApplication, flow: str) -> PersonApplication:
 
 
 def sms_code(phone):
-    return next(m["params"]["code"] for m in services().sms.outbox.latest()
-                if m["to"] == phone)
+    return next(m["params"]["code"] for m in services().sms.outbox.latest() if m["to"] == phone)
 
 
 def mail_code(email):
@@ -72,8 +74,9 @@ def test_s7_change_mobile_code_goes_to_new_number_only(app, clock):
     profile.send_mobile_code(user, "13911112222", FLOW, "198.51.100.1")
     assert [m["to"] for m in services().sms.outbox.latest()] == ["13911112222"]
     with pytest.raises(ValidationError) as wrong:
-        profile.change_mobile(user, "13911112222", "000000" if sms_code("13911112222") != "000000"
-                              else "111111", FLOW)
+        profile.change_mobile(
+            user, "13911112222", "000000" if sms_code("13911112222") != "000000" else "111111", FLOW
+        )
     assert wrong.value.field == "code" and user.phone == PHONE
     clock.advance(61)  # the resend gap
     profile.send_mobile_code(user, "13911112222", FLOW, "198.51.100.1")
@@ -116,8 +119,14 @@ def test_p4_deactivation_anonymises_and_tombstones(app):
     row = db.session.get(User, user.id)
     assert row.status == DEACTIVATED and row.deactivated_at is not None and row.sub == sub
     assert row.name == profile.ANONYMOUS_NAME
-    assert (row.phone, row.email, row.address, row.id_number_enc, row.id_number_bidx,
-            row.id_number_masked) == (None, None, None, None, None, None)
+    assert (
+        row.phone,
+        row.email,
+        row.address,
+        row.id_number_enc,
+        row.id_number_bidx,
+        row.id_number_masked,
+    ) == (None, None, None, None, None, None)
     assert not passwords.verify(PASSWORD, row.password_hash)
     assert deactivation.is_deactivated(deactivation.ID_NUMBER, bidx)
     assert db.session.query(DeactivatedIdentity).count() == 1
@@ -135,4 +144,5 @@ def test_p4_deactivated_identity_cannot_register_again(app, clock):
     assert refused.value.errors == {"form": P4_MESSAGE}
     # the mobile is free again (D3: unique among active accounts), the identity is not
     assert accounts.id_number_index(ID_NUMBER) not in {
-        u.id_number_bidx for u in db.session.query(User)}
+        u.id_number_bidx for u in db.session.query(User)
+    }

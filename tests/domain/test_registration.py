@@ -4,9 +4,9 @@ Real codes are read from the outbox adapters, real-name verification is the loca
 (or the HTTP one pointed at a closed port for "unavailable"), and the race runs real threads
 against the real database.
 """
+
 from __future__ import annotations
 
-from wordkit import said
 import dataclasses
 import datetime as dt
 import re
@@ -15,14 +15,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain.accounts import users as accounts, passwords
-from idp.domain.identity import documents
 from idp.domain import transaction
-from idp.domain.errors import Conflict
-from idp.domain.models import DeactivatedIdentity, User
-from idp.domain.models._types import from_timestamp
-from idp.domain.models.user import DEACTIVATED
-from idp.domain.ports import RealNameUnavailable
+from idp.domain.accounts import passwords
+from idp.domain.accounts import users as accounts
 from idp.domain.accounts.registration import (
     P4_MESSAGE,
     S3_MESSAGE,
@@ -31,9 +26,16 @@ from idp.domain.accounts.registration import (
     register_natural_person,
     verified_key,
 )
+from idp.domain.errors import Conflict
+from idp.domain.identity import documents
+from idp.domain.models import DeactivatedIdentity, User
+from idp.domain.models._types import from_timestamp
+from idp.domain.models.user import DEACTIVATED
+from idp.domain.ports import RealNameUnavailable
 from idp.extensions import db
 from idp.services import services
 from support import person_application
+from wordkit import said
 
 ID_NUMBER = "110105198001010032"
 PASSWORD = "Lantern-river-42"
@@ -41,8 +43,9 @@ FLOW = "flow-test-1"
 
 
 def application(**changes) -> PersonApplication:
-    return person_application(**{"password": PASSWORD, "password_confirm": PASSWORD,
-                                 "id_number": ID_NUMBER, **changes})
+    return person_application(
+        **{"password": PASSWORD, "password_confirm": PASSWORD, "id_number": ID_NUMBER, **changes}
+    )
 
 
 def send_codes(a: PersonApplication, flow: str = FLOW) -> PersonApplication:
@@ -57,8 +60,10 @@ def send_codes(a: PersonApplication, flow: str = FLOW) -> PersonApplication:
 
 def pre_verified(a: PersonApplication) -> dict:
     """What the web layer keeps after both codes verified in this flow."""
-    return {"sms": verified_key("sms", documents.validate_mobile(a.phone)),
-            "mail": verified_key("mail", a.email.lower())}
+    return {
+        "sms": verified_key("sms", documents.validate_mobile(a.phone)),
+        "mail": verified_key("mail", a.email.lower()),
+    }
 
 
 def count_users() -> int:
@@ -71,7 +76,10 @@ def test_s7_agreement_version_and_time_recorded(app, clock):
     assert user.agreement_accepted_at == from_timestamp(clock.now())
     assert user.realname_verified and user.phone_verified and user.email_verified
     assert (user.id_valid_from, user.id_valid_to, user.id_long_term) == (
-        dt.date(2020, 1, 1), dt.date(2040, 1, 1), False)
+        dt.date(2020, 1, 1),
+        dt.date(2040, 1, 1),
+        False,
+    )
     assert user.address["formatted"] == "北京市朝阳区朝阳路 1 号"
     assert user.address["codes"] == {"province": "110000", "city": "110100", "county": "110105"}
     # D5: the number is stored encrypted, found by its blind index, shown masked
@@ -83,26 +91,56 @@ def test_s7_agreement_version_and_time_recorded(app, clock):
 
 
 def test_d4_long_term_only_for_the_resident_id(app):
-    user = register_natural_person(send_codes(application(valid_to="", long_term=True)),
-                                   flow_id=FLOW, verified={})
+    user = register_natural_person(
+        send_codes(application(valid_to="", long_term=True)), flow_id=FLOW, verified={}
+    )
     assert user.id_long_term and user.id_valid_to is None
     with pytest.raises(Refused) as refused:
-        register_natural_person(application(id_type="passport", id_number="E12345678",
-                                            valid_to="", long_term=True, phone="13900139001"),
-                                flow_id=FLOW, verified={})
+        register_natural_person(
+            application(
+                id_type="passport",
+                id_number="E12345678",
+                valid_to="",
+                long_term=True,
+                phone="13900139001",
+            ),
+            flow_id=FLOW,
+            verified={},
+        )
     assert "只有居民身份证可以为长期有效" in said(refused.value.errors["long_term"])
 
 
 def test_s2_every_field_error_reported_at_once(app):
-    bad = application(name=" ", id_number="110105198001010033", valid_from="2020/01/01",
-                      province="110000", city="310100", street="", postal_code="1000",
-                      email="not-an-email", phone="12345", password="short",
-                      password_confirm="other", agreed=False)
+    bad = application(
+        name=" ",
+        id_number="110105198001010033",
+        valid_from="2020/01/01",
+        province="110000",
+        city="310100",
+        street="",
+        postal_code="1000",
+        email="not-an-email",
+        phone="12345",
+        password="short",
+        password_confirm="other",
+        agreed=False,
+    )
     with pytest.raises(Refused) as refused:
         register_natural_person(bad, flow_id=FLOW, verified={})
     errors = refused.value.errors
-    assert set(errors) >= {"name", "id_number", "valid_from", "city", "street", "postal_code",
-                           "email", "phone", "password", "password_confirm", "agreed"}
+    assert set(errors) >= {
+        "name",
+        "id_number",
+        "valid_from",
+        "city",
+        "street",
+        "postal_code",
+        "email",
+        "phone",
+        "password",
+        "password_confirm",
+        "agreed",
+    }
     assert "校验位" in said(errors["id_number"]) and "年-月-日" in said(errors["valid_from"])
     assert count_users() == 0
 
@@ -115,14 +153,27 @@ def test_s7_codes_verified_once_are_remembered_for_the_flow(app):
         register_natural_person(a, flow_id=FLOW, verified=verified)
     assert "实名认证" in said(refused.value.errors["form"])
     assert set(verified) == {"sms", "mail"}
-    user = register_natural_person(dataclasses.replace(a, name="李四", sms_code="",
-                                                       email_code=""),
-                                   flow_id=FLOW, verified=verified)
+    user = register_natural_person(
+        dataclasses.replace(a, name="李四", sms_code="", email_code=""),
+        flow_id=FLOW,
+        verified=verified,
+    )
     assert user.name == "李四"
 
 
-@pytest.mark.parametrize("settings_overrides", [{"realname": {
-    "backend": "http", "url": "http://127.0.0.1:9/verify", "api_key": "k", "timeout": 0.5}}])
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [
+        {
+            "realname": {
+                "backend": "http",
+                "url": "http://127.0.0.1:9/verify",
+                "api_key": "k",
+                "timeout": 0.5,
+            }
+        }
+    ],
+)
 def test_s7_realname_unavailable_creates_nothing(app):
     a = application()
     with pytest.raises(RealNameUnavailable) as unavailable:
@@ -143,8 +194,13 @@ def test_p4_deactivated_user_row_blocks_the_identity(app, clock):
 
 
 def test_p4_tombstone_blocks_the_identity(app, clock):
-    db.session.add(DeactivatedIdentity(kind="person", bidx=accounts.id_number_index(ID_NUMBER),
-                                       deactivated_at=from_timestamp(clock.now())))
+    db.session.add(
+        DeactivatedIdentity(
+            kind="person",
+            bidx=accounts.id_number_index(ID_NUMBER),
+            deactivated_at=from_timestamp(clock.now()),
+        )
+    )
     db.session.commit()
     a = application()
     with pytest.raises(Refused) as refused:
@@ -163,8 +219,7 @@ def test_s3_concurrent_registrations_of_one_id_number(app):
         with app.app_context():
             try:
                 barrier.wait(timeout=30)
-                results[i] = register_natural_person(entries[i], flow_id=FLOW,
-                                                     verified=keys[i]).id
+                results[i] = register_natural_person(entries[i], flow_id=FLOW, verified=keys[i]).id
                 transaction.commit()  # the request's edge
             except BaseException as exc:  # examined below
                 results[i] = exc

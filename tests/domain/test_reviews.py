@@ -1,5 +1,6 @@
 """Foreign legal persons without a USCC: review cases and their PDFs (domain.md D2, S5, P7;
 user guide §3 非统一社会信用代码补录: 上传经办人身份证明文件（pdf格式）、主体资格证明文件（pdf格式）)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from idp.domain.accounts import users as accounts
-from idp.domain.organisations import files, handlers, registration as organisations, reviews
 from idp.domain.errors import ValidationError
 from idp.domain.models import Organisation, ReviewCase, StoredFile, User
+from idp.domain.organisations import files, handlers, reviews
+from idp.domain.organisations import registration as organisations
 from idp.domain.organisations.registration import Representative, Upload
 from idp.extensions import db
 from idp.services import services
@@ -26,17 +28,28 @@ def settings_overrides(tmp_path):
 
 
 def foreign_rep() -> Representative:
-    return Representative(name="John Smith", id_type="foreign_document", id_number="X1234567",
-                          valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2030, 1, 1),
-                          nationality="英国")
+    return Representative(
+        name="John Smith",
+        id_type="foreign_document",
+        id_number="X1234567",
+        valid_from=dt.date(2020, 1, 1),
+        valid_to=dt.date(2030, 1, 1),
+        nationality="英国",
+    )
 
 
 def register_foreign(proof: bytes | None = None, qual: bytes | None = None, **kw):
-    data = dict(category="enterprise", country="英国", name="示例（英国）有限公司",
-                name_en="Example UK Ltd", registration_number="UK-0012345",
-                representative=foreign_rep(), contact=contact(),
-                identity_proof=Upload("护照.pdf", proof or pdf_bytes()),
-                qualification=Upload("certificate.pdf", qual or pdf_bytes(2)))
+    data = dict(
+        category="enterprise",
+        country="英国",
+        name="示例（英国）有限公司",
+        name_en="Example UK Ltd",
+        registration_number="UK-0012345",
+        representative=foreign_rep(),
+        contact=contact(),
+        identity_proof=Upload("护照.pdf", proof or pdf_bytes()),
+        qualification=Upload("certificate.pdf", qual or pdf_bytes(2)),
+    )
     return organisations.register_foreign_legal_person(**{**data, **kw})
 
 
@@ -48,7 +61,10 @@ def test_d2_foreign_entity_without_uscc(app):
     org = register_foreign()
     assert org.foreign and org.uscc_bidx is None and org.uscc_enc is None
     assert (org.country, org.name_en, org.registration_number) == (
-        "英国", "Example UK Ltd", "UK-0012345")
+        "英国",
+        "Example UK Ltd",
+        "UK-0012345",
+    )
     assert org.rep_id_type == "foreign_document" and "*" in org.rep_id_number_masked
     assert services().cipher.decrypt(org.rep_id_number_enc, "id-number") == "X1234567"
 
@@ -81,12 +97,15 @@ def test_s5_pending_organisation_binds_its_handler(app):
     assert binding.organisation_id == org.id
 
 
-@pytest.mark.parametrize("which, data, message", [
-    ("identity_proof", b"", "PDF"),
-    ("identity_proof", b"GIF89a" + b"\0" * 100, "只能上传 PDF"),
-    ("qualification", b"%PDF-1.7\n" + b"garbage that is not a PDF body " * 20, "已损坏"),
-    ("qualification", b"%PDF-1.4\n" + b"x" * (64 * 1024), "文件过大"),
-])
+@pytest.mark.parametrize(
+    "which, data, message",
+    [
+        ("identity_proof", b"", "PDF"),
+        ("identity_proof", b"GIF89a" + b"\0" * 100, "只能上传 PDF"),
+        ("qualification", b"%PDF-1.7\n" + b"garbage that is not a PDF body " * 20, "已损坏"),
+        ("qualification", b"%PDF-1.4\n" + b"x" * (64 * 1024), "文件过大"),
+    ],
+)
 def test_s5_only_real_pdfs_accepted(app, tmp_path, which, data, message):
     with pytest.raises(ValidationError) as exc:
         register_foreign(**{which: Upload("x.pdf", data)})

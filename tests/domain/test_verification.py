@@ -6,6 +6,7 @@ destination (60 s apart, 5 an hour, 10 a Beijing day) and per client IP. Runs on
 store (in-process or Redis) with the settable clock; the senders are small recorders that
 implement the ``SmsSender``/``MailSender`` ports.
 """
+
 from __future__ import annotations
 
 import logging
@@ -92,9 +93,12 @@ def raw_items(store) -> list[str]:
         out = []
         for key in store.r.scan_iter(match=store.prefix + "*"):
             kind = store.r.type(key)
-            value = {"string": store.r.get, "list": lambda k: store.r.lrange(k, 0, -1),
-                     "set": store.r.smembers, "zset": lambda k: store.r.zrange(k, 0, -1),
-                     }[kind](key)
+            value = {
+                "string": store.r.get,
+                "list": lambda k: store.r.lrange(k, 0, -1),
+                "set": store.r.smembers,
+                "zset": lambda k: store.r.zrange(k, 0, -1),
+            }[kind](key)
             out += [key, str(value)]
         return out
     return [str(x) for item in store._data.items() for x in item]
@@ -102,8 +106,9 @@ def raw_items(store) -> list[str]:
 
 def test_s7_code_single_use(codes, sms):
     send(codes)
-    assert sms.sent[-1]["text"] == (f"【国家知识产权局】您的验证码为 {sms.last_code()}，"
-                                    "5 分钟内有效。请勿泄露。")
+    assert sms.sent[-1]["text"] == (
+        f"【国家知识产权局】您的验证码为 {sms.last_code()}，5 分钟内有效。请勿泄露。"
+    )
     assert sms.sent[-1]["params"] == {"code": sms.last_code(), "minutes": "5"}
     assert verify(codes, sms.last_code()) is True
     with pytest.raises(CodeExpired) as excinfo:
@@ -148,8 +153,9 @@ def test_s7_malformed_code_is_refused_without_costing_a_try(codes, sms):
     for typed in ("12345", "12ab56", "", "1234567"):
         with raises_saying(WrongCode, "验证码应为 6 位数字"):
             verify(codes, typed)
-    assert verify(codes, " " + sms.last_code().translate(str.maketrans("0123456789",
-                                                                       "０１２３４５６７８９")))
+    assert verify(
+        codes, " " + sms.last_code().translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    )
 
 
 def test_s7_resend_not_before_sixty_seconds(codes, sms, clock):

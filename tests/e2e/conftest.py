@@ -3,6 +3,7 @@
 The IdP is the ``app`` fixture (its tables are emptied after each test) served on a port bound
 first, so its issuer carries the real port; the sample is registered with it as a client.
 """
+
 from __future__ import annotations
 
 import threading
@@ -12,8 +13,8 @@ from werkzeug.serving import make_server
 
 from clients.trademark_application import create_app as create_sample
 from idp.adapters.clock import SystemClock
-from idp.domain.clients import registry as clients
 from idp.domain import transaction
+from idp.domain.clients import registry as clients
 
 
 class Slot:
@@ -70,9 +71,14 @@ def sample(app, idp_slot, idp_url, serve):
     slot = Slot()
     url = serve(slot)
     client, secret = clients.create_client(
-        name="商标网上申请", redirect_uris=[url + "/callback"], post_logout_redirect_uris=[url + "/"],
-        backchannel_logout_uri=url + "/backchannel-logout", scope="openid profile email phone trademark")
+        name="商标网上申请",
+        redirect_uris=[url + "/callback"],
+        post_logout_redirect_uris=[url + "/"],
+        backchannel_logout_uri=url + "/backchannel-logout",
+        scope="openid profile email phone trademark",
+    )
     transaction.commit()  # as `idp clients create` would: the server's threads see it, unlocked
-    slot.app = create_sample({"issuer": idp_url, "client_id": client.client_id,
-                              "client_secret": secret, "base_url": url})
+    slot.app = create_sample(
+        {"issuer": idp_url, "client_id": client.client_id, "client_secret": secret, "base_url": url}
+    )
     return url, client.client_id

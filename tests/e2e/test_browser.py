@@ -7,6 +7,7 @@ adapters in this process), then signs in to the sample: the code flow with PKCE 
 screenshot of the end goes to a temporary folder. Skipped only where Chromium is absent and CI is
 not set; under CI=true a missing browser fails the test.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,15 @@ import pytest
 from idp.services import services
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 NAME, ID_NUMBER, MOBILE = "陈静", "110105198001010032", "13900139000"
 EMAIL, PASSWORD = "chen.jing@example.com", "Lantern-river-42"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -98,8 +106,7 @@ def register(page, idp_url: str) -> None:
     assert "注册成功" in page.content() and "139****9000" in page.content()
 
 
-def test_oidcc_server_browser_register_then_sign_in_to_sample(page, sample_url, idp_url,
-                                                              tmp_path):
+def test_oidcc_server_browser_register_then_sign_in_to_sample(page, sample_url, idp_url, tmp_path):
     register(page, idp_url)
     page.goto(sample_url + "/")
     page.get_by_role("button", name="登录").click()

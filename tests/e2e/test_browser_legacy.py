@@ -9,34 +9,45 @@ writes its row with tests/legacykit.py instead). The sample asks for the
 the journeys share are the small functions below. Only auto-waiting, no timing assertions. Each
 test is self-contained.
 """
+
 from __future__ import annotations
 
 import csv
 import hashlib
 import re
 
-import orgkit
-from legacykit import LEGACY_PASSWORD as KIT_PASSWORD
-from legacykit import make_legacy_account
 from sqlalchemy import select
 from test_browser import latest_code, page  # noqa: F401  (page is a fixture)
 
+import orgkit
 from idp.domain.models import Organisation
 from idp.domain.models.user import PENDING_REVIEW
 from idp.extensions import db
 from idp.services import services
+from legacykit import LEGACY_PASSWORD as KIT_PASSWORD
+from legacykit import make_legacy_account
 
 LEGACY_PASSWORD = "Legacy-pass-2026"
 NEW_PASSWORD = "Lantern-river-43"
-NATURAL = dict(legacy_id="tm_liuyi", type="natural", name="刘一", id_type="resident_id",
-               id_number="110108198805120033", mobile="13800138030",
-               email="liuyi@example.com", street="北京市海淀区知春路 1 号", postal_code="100083",
-               registered_at="2019-03-01 10:00:00")
+NATURAL = dict(
+    legacy_id="tm_liuyi",
+    type="natural",
+    name="刘一",
+    id_type="resident_id",
+    id_number="110108198805120033",
+    mobile="13800138030",
+    email="liuyi@example.com",
+    street="北京市海淀区知春路 1 号",
+    postal_code="100083",
+    registered_at="2019-03-01 10:00:00",
+)
 PHONE = {"width": 375, "height": 740}
 CAPTCHA_ANSWER = "2468"
-LEGACY_LABELS = {"自然人": "历史账号",  # the identifier per entry (login table, docs/legacy.md)
-                 "法人": "历史账号中登记的统一社会信用代码（无统一社会信用代码的填写历史账号）",
-                 "代理机构": "在商标局备案的统一社会信用代码"}
+LEGACY_LABELS = {
+    "自然人": "历史账号",  # the identifier per entry (login table, docs/legacy.md)
+    "法人": "历史账号中登记的统一社会信用代码（无统一社会信用代码的填写历史账号）",
+    "代理机构": "在商标局备案的统一社会信用代码",
+}
 SAMPLE_SIGNED_OUT = "您拒绝了授权或取消了登录，未登录本系统。"  # the sample's access_denied text
 
 
@@ -60,8 +71,14 @@ def fixed_captcha() -> None:
     services().captcha.fixed_answer = CAPTCHA_ANSWER
 
 
-def legacy_login(page, sample_url: str, idp_url: str, entry: str, identifier: str,
-                 password: str = LEGACY_PASSWORD) -> None:
+def legacy_login(
+    page,
+    sample_url: str,
+    idp_url: str,
+    entry: str,
+    identifier: str,
+    password: str = LEGACY_PASSWORD,
+) -> None:
     """From the sample's 登录 to the IdP's login page, the entry's 历史账号 method, submitted
     (with the captcha at the organisation entries)."""
     page.goto(sample_url + "/")
@@ -142,8 +159,13 @@ def choose_address(page) -> None:
     page.select_option("#county", "110108")
 
 
-def test_s2_natural_legacy_journey_in_a_browser(page, sample, idp_url, app,  # noqa: F811
-                                                tmp_path):
+def test_s2_natural_legacy_journey_in_a_browser(
+    page,
+    sample,
+    idp_url,
+    app,  # noqa: F811
+    tmp_path,
+):
     import_legacy(app, tmp_path, NATURAL)
     legacy_login(page, sample[0], idp_url, "自然人", NATURAL["legacy_id"])
 
@@ -181,13 +203,25 @@ def test_s2_natural_legacy_journey_in_a_browser(page, sample, idp_url, app,  # n
 
 # --- S4 / S5: legacy legal persons, with and without a USCC -----------------------------------
 
-LEGAL = dict(legacy_id="tm_legal01", type="legal", name="示例科技有限公司", uscc="",
-             mobile="13800138040", email="office@example.cn", registered_at="2018-06-01 09:00:00")
+LEGAL = dict(
+    legacy_id="tm_legal01",
+    type="legal",
+    name="示例科技有限公司",
+    uscc="",
+    mobile="13800138040",
+    email="office@example.cn",
+    registered_at="2018-06-01 09:00:00",
+)
 LEGAL_PASSWORD = "Copper-kettle-46"
 
 
-def test_s4_legal_person_legacy_journey_in_a_browser(page, sample, idp_url, app,  # noqa: F811
-                                                     tmp_path):
+def test_s4_legal_person_legacy_journey_in_a_browser(
+    page,
+    sample,
+    idp_url,
+    app,  # noqa: F811
+    tmp_path,
+):
     """S4 from the sample: 法人 → 历史账号 (the legacy USCC) → the legal-person form prefilled
     with name and USCC (codes from the outbox) → 经办人已注册, a real-name person confirmed by
     the code sent to their mobile (P3) → consent → back on the sample, ``legacy_account`` (L6)."""
@@ -216,8 +250,13 @@ def test_s4_legal_person_legacy_journey_in_a_browser(page, sample, idp_url, app,
     assert LEGAL["legacy_id"] in page.inner_text("#legacy-account")
 
 
-def test_s5_foreign_legacy_journey_in_a_browser(page, sample, idp_url, app,  # noqa: F811
-                                                tmp_path):
+def test_s5_foreign_legacy_journey_in_a_browser(
+    page,
+    sample,
+    idp_url,
+    app,  # noqa: F811
+    tmp_path,
+):
     """S5 from the sample: 法人 → 历史账号 (no USCC: the legacy account id) → straight to the
     review path's form (no USCC of its own, so none may be typed) with its two PDFs →
     经办人已注册 → 已提交审核 with the account number (P7: pending) → 返回应用 gives the sample ``access_denied``: not signed in."""
@@ -236,8 +275,14 @@ def test_s5_foreign_legacy_journey_in_a_browser(page, sample, idp_url, app,  # n
     verify(page, "sms")
     set_password(page, LEGAL_PASSWORD)
     for field, pages in (("identity_proof", 1), ("qualification", 2)):  # small valid PDFs
-        page.set_input_files(f"#{field}", files=[dict(
-            name=f"{field}.pdf", mimeType="application/pdf", buffer=orgkit.pdf_bytes(pages))])
+        page.set_input_files(
+            f"#{field}",
+            files=[
+                dict(
+                    name=f"{field}.pdf", mimeType="application/pdf", buffer=orgkit.pdf_bytes(pages)
+                )
+            ],
+        )
     page.check("#agreed")
     page.get_by_role("button", name="法人信息验证").click()
 
@@ -258,21 +303,33 @@ def test_s5_foreign_legacy_journey_in_a_browser(page, sample, idp_url, app,  # n
 
 AGENCY_ACCOUNT, AGENCY_NAME = "tm_agency01", "示例商标代理有限公司"
 AGENCY_PASSWORD = "Harbour-lights-44"
-HANDLER = dict(name="孙八", id_number="110105198001010059", phone="13700137088",
-               password="Ferry-bridge-45")
+HANDLER = dict(
+    name="孙八", id_number="110105198001010059", phone="13700137088", password="Ferry-bridge-45"
+)
 
 
-def test_s6_agency_legacy_journey_in_a_browser(page, sample, idp_url,  # noqa: F811
-                                               app):
+def test_s6_agency_legacy_journey_in_a_browser(
+    page,
+    sample,
+    idp_url,  # noqa: F811
+    app,
+):
     """S6 from the sample: 代理机构 → 历史账号 (the filed USCC, also the legacy profile's) →
     notice → agency form (codes from the outbox) → 经办人未注册 with a filed practitioner (Y2)
     → consent → back on the sample signed in as the agency, ``legacy_account`` shown (L6)."""
     filed = orgkit.uscc(21)
     orgkit.file_agency(filed, AGENCY_NAME)
     orgkit.file_practitioner(HANDLER["id_number"], filed)
-    make_legacy_account(AGENCY_ACCOUNT, kind="agency", name=AGENCY_NAME, id_type=None,
-                        uscc=filed, filed_uscc=filed, mobile="13900139066",
-                        email="agency@example.com")
+    make_legacy_account(
+        AGENCY_ACCOUNT,
+        kind="agency",
+        name=AGENCY_NAME,
+        id_type=None,
+        uscc=filed,
+        filed_uscc=filed,
+        mobile="13900139066",
+        email="agency@example.com",
+    )
     fixed_captcha()
     legacy_login(page, sample[0], idp_url, "代理机构", filed, KIT_PASSWORD)
 

@@ -4,6 +4,7 @@ A ``requests`` session plays the browser. Covers the code flow with PKCE as a re
 sees it (OIDC Core §3.1, RFC 7636, RFC 9207 ``iss``), RP-Initiated Logout 1.0 §2–3 and
 Back-Channel Logout 1.0 §2.5–2.8 delivered over HTTP by the real ``RequestsSender``.
 """
+
 from __future__ import annotations
 
 import re
@@ -68,8 +69,10 @@ def sign_in(http, sample_url: str, approve: bool = True):
     start = page = http.get(sample_url + "/login")
     assert "/interaction/" in page.url and page.status_code == 200
     action, hidden = form_fields(page.text)
-    credentials = {named_input(page.text, "username"): PHONE,
-                   named_input(page.text, "current-password"): PASSWORD}
+    credentials = {
+        named_input(page.text, "username"): PHONE,
+        named_input(page.text, "current-password"): PASSWORD,
+    }
     page = http.post(urljoin(page.url, action), data={**hidden, **credentials})
     if page.url.startswith(sample_url):  # consent remembered from an earlier sign-in
         return start, page
@@ -89,13 +92,21 @@ def logout_token(client_id: str, idp_url: str, key=None, kid=None, header=None, 
     if key is None:
         kid, key = keys.signing_key("RS256")
     now = int(time.time())
-    body = {"iss": idp_url, "aud": client_id, "iat": now, "exp": now + 120,
-            "jti": secrets.token_urlsafe(12), "sub": "someone", "sid": "some-sid",
-            "events": {EVENT: {}}}
+    body = {
+        "iss": idp_url,
+        "aud": client_id,
+        "iat": now,
+        "exp": now + 120,
+        "jti": secrets.token_urlsafe(12),
+        "sub": "someone",
+        "sid": "some-sid",
+        "events": {EVENT: {}},
+    }
     body.update(claims)
     body = {k: v for k, v in body.items() if v is not None}
-    return jwt.encode({"alg": "RS256", "kid": kid, "typ": "logout+jwt", **(header or {})}, body,
-                      key, ["RS256"])
+    return jwt.encode(
+        {"alg": "RS256", "kid": kid, "typ": "logout+jwt", **(header or {})}, body, key, ["RS256"]
+    )
 
 
 def test_oidcc_server_sample_subsystem_signs_in(sample, browser, idp_url):
@@ -151,8 +162,9 @@ def test_bcl_2_6_forged_logout_token_refused(sample, browser, other_browser, idp
     assert "张三" in sign_in(other_browser, sample_url)[1].text
     sid = re.search(r"<th>sid</th><td>([^<]+)</td>", page.text).group(1)
     kid = keys.signing_key("RS256")[0]  # the IdP's kid, so only the signature can give it away
-    forged = logout_token(client_id, idp_url, key=RSAKey.generate_key(2048), kid=kid,
-                          sub=user.sub, sid=sid)
+    forged = logout_token(
+        client_id, idp_url, key=RSAKey.generate_key(2048), kid=kid, sub=user.sub, sid=sid
+    )
     answer = requests.post(sample_url + "/backchannel-logout", data={"logout_token": forged})
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_request"
     assert answer.headers["Cache-Control"] == "no-store"
@@ -164,17 +176,21 @@ def test_bcl_2_6_forged_logout_token_refused(sample, browser, other_browser, idp
     assert "张三" in other_browser.get(sample_url + "/").text  # §2.7: only that sid ends
 
 
-@pytest.mark.parametrize("changes", [
-    {"aud": "another-client"},                   # §2.6 step 3: aud
-    {"iss": "https://evil.example.test"},        # step 3: iss
-    {"iat": int(time.time()) - 3600},            # step 3: iat too old
-    {"exp": int(time.time()) - 600},             # step 3: expired
-    {"sub": None, "sid": None},                  # step 4: neither sid nor sub
-    {"events": {"http://example.test/other": {}}},  # step 5: no logout event
-    {"nonce": "n-1"},                            # step 6: nonce forbidden
-    {"jti": None},                               # §2.4: jti required
-    {"header": {"typ": "JWT"}},                  # §2.4: explicit typing
-], ids=["aud", "iss", "iat", "exp", "no-sid-sub", "events", "nonce", "no-jti", "typ"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"aud": "another-client"},  # §2.6 step 3: aud
+        {"iss": "https://evil.example.test"},  # step 3: iss
+        {"iat": int(time.time()) - 3600},  # step 3: iat too old
+        {"exp": int(time.time()) - 600},  # step 3: expired
+        {"sub": None, "sid": None},  # step 4: neither sid nor sub
+        {"events": {"http://example.test/other": {}}},  # step 5: no logout event
+        {"nonce": "n-1"},  # step 6: nonce forbidden
+        {"jti": None},  # §2.4: jti required
+        {"header": {"typ": "JWT"}},  # §2.4: explicit typing
+    ],
+    ids=["aud", "iss", "iat", "exp", "no-sid-sub", "events", "nonce", "no-jti", "typ"],
+)
 def test_bcl_2_6_invalid_logout_token_refused(sample, idp_url, changes):
     sample_url, client_id = sample
     token = logout_token(client_id, idp_url, **changes)

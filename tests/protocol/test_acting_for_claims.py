@@ -6,14 +6,16 @@ for the granted scope: ``user_type``, ``verified``, ``organisation`` and ``actin
 §3 (``claims_supported``). The organisation a handler signed in for is stored on the tokens
 (``tokens.acting_for_id``), so it survives refresh and reaches UserInfo. USCCs are masked (D5).
 """
+
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.models import Token
+from idp.domain.organisations import handlers
+from idp.domain.organisations import registration as organisations
 from idp.extensions import db
 from orgkit import legal_kwargs, make_handler, uscc
 from support import Browser, decode_jwt, make_user, sign_in_at_entry
@@ -67,10 +69,12 @@ def refresh(browser, rp, refresh_token: str) -> dict:
 def assert_acts_for(claims: dict, handler, org) -> None:
     assert claims["sub"] == handler.sub and claims["user_type"] == "natural"
     assert claims["verified"] is True  # the handler's own real-name state (S7)
-    assert claims["acting_for"] == {"sub": org.user.sub, "name": "甲科技有限公司",
-                                    "verified": True}
-    assert claims["organisation"] == {"name": "甲科技有限公司", "type": "legal",
-                                      "uscc": org.uscc_masked}
+    assert claims["acting_for"] == {"sub": org.user.sub, "name": "甲科技有限公司", "verified": True}
+    assert claims["organisation"] == {
+        "name": "甲科技有限公司",
+        "type": "legal",
+        "uscc": org.uscc_masked,
+    }
 
 
 def test_r2_handler_acting_for_in_id_token_and_userinfo(browser, rp, org, handler):
@@ -95,12 +99,18 @@ def test_r2_acting_for_survives_refresh(browser, rp, org, handler):
 def test_r2_organisation_claim_for_organisation_sign_in(browser, rp, org):
     tokens = sign_in(browser, rp, uscc(7), scope=OFFLINE, entry="legal")
     refreshed = refresh(browser, rp, tokens["refresh_token"])
-    for claims in (decode_jwt(tokens["id_token"]), userinfo(browser, tokens["access_token"]),
-                   decode_jwt(refreshed["id_token"])):
+    for claims in (
+        decode_jwt(tokens["id_token"]),
+        userinfo(browser, tokens["access_token"]),
+        decode_jwt(refreshed["id_token"]),
+    ):
         assert claims["sub"] == org.user.sub and claims["user_type"] == "legal"
         assert claims["name"] == "甲科技有限公司" and claims["verified"] is True
-        assert claims["organisation"] == {"name": "甲科技有限公司", "type": "legal",
-                                          "uscc": org.uscc_masked}
+        assert claims["organisation"] == {
+            "name": "甲科技有限公司",
+            "type": "legal",
+            "uscc": org.uscc_masked,
+        }
         assert "acting_for" not in claims
 
 

@@ -5,6 +5,7 @@ While the client or its exact redirect URI is not established, the user sees an 
 nothing is redirected (RFC 6749 §4.1.2.1). Afterwards every error goes back to the client with
 ``error``, ``state`` and ``iss``.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -40,6 +41,7 @@ def assert_goes_to_login(response):
 
 # --- the client and its redirect URI are not established: error page, no redirect ----------
 
+
 def test_oidcc_unknown_client_id_shows_error_page(browser, rp):
     assert_error_page(browser.authorize(rp, client_id="no-such-client"))
 
@@ -52,19 +54,33 @@ def test_oidcc_ensure_redirect_uri_in_authorization_request(browser, rp):
     assert_error_page(browser.authorize(rp, redirect_uri=None))
 
 
-@pytest.mark.parametrize("redirect_uri", [
-    "https://attacker.example.test/callback",
-    REDIRECT + "/",
-    REDIRECT + "?extra=1",  # oidcc-redirect-uri-query-added
-    "https://RP.example.test/callback",
-    "https://rp.example.test/Callback",
-    REDIRECT + "#fragment",
-    "http://rp.example.test/callback",
-    "https://rp.example.test:8443/callback",
-    "https://rp.example.test/callback/../callback",
-    "https://rp.example.test.attacker.test/callback",
-], ids=["other-host", "trailing-slash", "extra-query", "host-case", "path-case", "fragment",
-        "http-scheme", "other-port", "dot-segments", "suffix-host"])
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "https://attacker.example.test/callback",
+        REDIRECT + "/",
+        REDIRECT + "?extra=1",  # oidcc-redirect-uri-query-added
+        "https://RP.example.test/callback",
+        "https://rp.example.test/Callback",
+        REDIRECT + "#fragment",
+        "http://rp.example.test/callback",
+        "https://rp.example.test:8443/callback",
+        "https://rp.example.test/callback/../callback",
+        "https://rp.example.test.attacker.test/callback",
+    ],
+    ids=[
+        "other-host",
+        "trailing-slash",
+        "extra-query",
+        "host-case",
+        "path-case",
+        "fragment",
+        "http-scheme",
+        "other-port",
+        "dot-segments",
+        "suffix-host",
+    ],
+)
 def test_oidcc_ensure_registered_redirect_uri(browser, rp, redirect_uri):
     response = browser.authorize(rp, redirect_uri=redirect_uri)
     assert_error_page(response)
@@ -73,8 +89,9 @@ def test_oidcc_ensure_registered_redirect_uri(browser, rp, redirect_uri):
 
 def test_oidcc_redirect_uri_error_page_even_with_other_errors(browser, rp):
     """A bad redirect URI wins over every other error: nothing may go to an unverified URI."""
-    response = browser.authorize(rp, redirect_uri="https://attacker.example.test/cb",
-                                 response_type="token", prompt="none")
+    response = browser.authorize(
+        rp, redirect_uri="https://attacker.example.test/cb", response_type="token", prompt="none"
+    )
     assert_error_page(response)
 
 
@@ -84,13 +101,27 @@ def test_oidcc_redirect_uri_of_another_client_is_refused(browser, rp):
 
 
 def test_oidcc_duplicated_client_id_or_redirect_uri_shows_error_page(browser, rp):
-    dup_client = browser.http.get("/authorize", query_string=[
-        ("response_type", "code"), ("client_id", rp.client_id), ("client_id", rp.client_id),
-        ("redirect_uri", rp.redirect_uri), ("scope", "openid")])
+    dup_client = browser.http.get(
+        "/authorize",
+        query_string=[
+            ("response_type", "code"),
+            ("client_id", rp.client_id),
+            ("client_id", rp.client_id),
+            ("redirect_uri", rp.redirect_uri),
+            ("scope", "openid"),
+        ],
+    )
     assert_error_page(dup_client)
-    dup_redirect = browser.http.get("/authorize", query_string=[
-        ("response_type", "code"), ("client_id", rp.client_id), ("redirect_uri", rp.redirect_uri),
-        ("redirect_uri", "https://attacker.example.test/cb"), ("scope", "openid")])
+    dup_redirect = browser.http.get(
+        "/authorize",
+        query_string=[
+            ("response_type", "code"),
+            ("client_id", rp.client_id),
+            ("redirect_uri", rp.redirect_uri),
+            ("redirect_uri", "https://attacker.example.test/cb"),
+            ("scope", "openid"),
+        ],
+    )
     assert_error_page(dup_redirect)
 
 
@@ -102,19 +133,29 @@ def test_disabled_client_shows_error_page(browser, rp, user):
 
 # --- errors after the client is established go back with error, state and iss ---------------
 
-@pytest.mark.parametrize("response_type,error", [
-    ("token", "unsupported_response_type"),
-    ("id_token", "unsupported_response_type"),
-    ("code id_token", "unsupported_response_type"),
-    ("code token", "unsupported_response_type"),
-    (None, "invalid_request"),
-    ("", "invalid_request"),
-])
+
+@pytest.mark.parametrize(
+    "response_type,error",
+    [
+        ("token", "unsupported_response_type"),
+        ("id_token", "unsupported_response_type"),
+        ("code id_token", "unsupported_response_type"),
+        ("code token", "unsupported_response_type"),
+        (None, "invalid_request"),
+        ("", "invalid_request"),
+    ],
+)
 def test_oidcc_response_type_missing_or_unsupported(browser, rp, response_type, error):
     if response_type is None:  # Browser.authorize would default it to "code"
-        response = browser.http.get("/authorize", query_string={
-            "client_id": rp.client_id, "redirect_uri": rp.redirect_uri, "scope": "openid",
-            "state": "s-1"})
+        response = browser.http.get(
+            "/authorize",
+            query_string={
+                "client_id": rp.client_id,
+                "redirect_uri": rp.redirect_uri,
+                "scope": "openid",
+                "state": "s-1",
+            },
+        )
     else:
         response = browser.authorize(rp, state="s-1", response_type=response_type)
     assert_redirect_error(response, error, "s-1")
@@ -122,17 +163,29 @@ def test_oidcc_response_type_missing_or_unsupported(browser, rp, response_type, 
 
 def test_oidcc_duplicated_parameters_refused(browser, rp):
     _, challenge = pkce_pair()
-    response = browser.http.get("/authorize", query_string=[
-        ("response_type", "code"), ("client_id", rp.client_id), ("redirect_uri", rp.redirect_uri),
-        ("scope", "openid"), ("scope", "openid profile"), ("state", "s-dup"),
-        ("code_challenge", challenge), ("code_challenge_method", "S256")])
+    response = browser.http.get(
+        "/authorize",
+        query_string=[
+            ("response_type", "code"),
+            ("client_id", rp.client_id),
+            ("redirect_uri", rp.redirect_uri),
+            ("scope", "openid"),
+            ("scope", "openid profile"),
+            ("state", "s-dup"),
+            ("code_challenge", challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    )
     assert_redirect_error(response, "invalid_request", "s-dup")
 
 
-@pytest.mark.parametrize("name,error", [
-    ("request", "request_not_supported"),
-    ("request_uri", "request_uri_not_supported"),
-])
+@pytest.mark.parametrize(
+    "name,error",
+    [
+        ("request", "request_not_supported"),
+        ("request_uri", "request_uri_not_supported"),
+    ],
+)
 def test_oidcc_unsigned_request_object_rejected_as_unsupported(browser, rp, name, error):
     value = "eyJhbGciOiJub25lIn0.e30." if name == "request" else "https://rp.example.test/req.jwt"
     response = browser.authorize(rp, state="s-req", **{name: value})
@@ -178,6 +231,7 @@ def test_oidcc_error_without_state_has_no_state(browser, rp):
 
 # --- PKCE (RFC 7636, RFC 9700 §2.1.1) -------------------------------------------------------
 
+
 def test_rfc9700_pkce_required_for_confidential_client(browser, rp):
     response = browser.authorize(rp, pkce=False, state="s-pkce")
     got = assert_redirect_error(response, "invalid_request", "s-pkce")
@@ -198,8 +252,9 @@ def test_rfc9700_pkce_public_client_cannot_opt_out(browser, user):
 
 def test_rfc9700_pkce_downgrade_refused_plain(browser, rp):
     verifier, _ = pkce_pair()
-    response = browser.authorize(rp, state="s-plain", code_challenge=verifier,
-                                 code_challenge_method="plain")
+    response = browser.authorize(
+        rp, state="s-plain", code_challenge=verifier, code_challenge_method="plain"
+    )
     assert_redirect_error(response, "invalid_request", "s-plain")
 
 
@@ -217,8 +272,9 @@ def test_rfc7636_method_without_challenge_refused(browser, rp):
 
 @pytest.mark.parametrize("challenge", ["short", "x" * 129, "a" * 42 + "!"])
 def test_rfc7636_malformed_code_challenge_refused(browser, rp, challenge):
-    response = browser.authorize(rp, state="s-bad", code_challenge=challenge,
-                                 code_challenge_method="S256")
+    response = browser.authorize(
+        rp, state="s-bad", code_challenge=challenge, code_challenge_method="S256"
+    )
     assert_redirect_error(response, "invalid_request", "s-bad")
 
 
@@ -233,6 +289,7 @@ def test_rfc9700_pkce_optional_when_client_registered_without_it(browser, user):
 
 
 # --- successful requests ---------------------------------------------------------------------
+
 
 def test_oidcc_state_echoed_unchanged_and_iss_present(browser, rp, user):
     state = "a b/c?d=e&f+g%25h=中文~"

@@ -6,6 +6,7 @@ every client it signed into that registered a ``backchannel_logout_uri`` gets on
 background worker), never while the user's page waits; failures are retried with a growing
 delay up to ``logout.backchannel_max_attempts``.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -30,10 +31,16 @@ def settings_overrides():
 @pytest.fixture
 def parties(app):
     """Two clients with a back-channel logout URI and one without."""
-    a = make_relying_party(name="应用甲", redirect_uri="https://a.example.test/cb",
-                           backchannel_logout_uri="http://127.0.0.1:9/a/backchannel")
-    b = make_relying_party(name="应用乙", redirect_uri="https://b.example.test/cb",
-                           backchannel_logout_uri="http://localhost:9/b/backchannel")
+    a = make_relying_party(
+        name="应用甲",
+        redirect_uri="https://a.example.test/cb",
+        backchannel_logout_uri="http://127.0.0.1:9/a/backchannel",
+    )
+    b = make_relying_party(
+        name="应用乙",
+        redirect_uri="https://b.example.test/cb",
+        backchannel_logout_uri="http://localhost:9/b/backchannel",
+    )
     plain = make_relying_party(name="应用丙", redirect_uri="https://c.example.test/cb")
     return a, b, plain
 
@@ -70,16 +77,23 @@ def sign_into(browser, rp, **kw) -> dict:
 
 
 def rp_logout(browser, rp, id_token: str):
-    return browser.http.get("/logout", query_string={
-        "id_token_hint": id_token, "post_logout_redirect_uri": "https://rp.example.test/logged-out",
-        "state": "bye"})
+    return browser.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": "https://rp.example.test/logged-out",
+            "state": "bye",
+        },
+    )
 
 
 def test_oidcc_backchannel_rp_initiated_logout(browser, user, parties, sender, clock):
     a, b, plain = parties
     tokens_a = browser.tokens_for(a)
-    sid_by_client = {a.client_id: decode_jwt(tokens_a["id_token"])["sid"],
-                     b.client_id: sign_into(browser, b)["sid"]}
+    sid_by_client = {
+        a.client_id: decode_jwt(tokens_a["id_token"])["sid"],
+        b.client_id: sign_into(browser, b)["sid"],
+    }
     sign_into(browser, plain)
     # One SSO session: one sid for every client (§2.1 sid per OP session).
     assert len(set(sid_by_client.values())) == 1
@@ -95,9 +109,14 @@ def test_oidcc_backchannel_rp_initiated_logout(browser, user, parties, sender, c
     for url, form in sender.sent:
         assert set(form) == {"logout_token"}
         client_id = a.client_id if url == URI[0] else b.client_id
-        claims = assert_valid_logout_token(browser, form["logout_token"], client_id=client_id,
-                                           sub=user.sub, sid=sid_by_client[client_id],
-                                           now=clock.now())
+        claims = assert_valid_logout_token(
+            browser,
+            form["logout_token"],
+            client_id=client_id,
+            sub=user.sub,
+            sid=sid_by_client[client_id],
+            now=clock.now(),
+        )
         jtis.add(claims["jti"])
     assert len(jtis) == 2
 
@@ -136,8 +155,11 @@ def test_backchannel_logout_retry_on_error_status(browser, user, parties, sender
     sender.status = 200
     assert logout.deliver_due() == 1 and len(sender.sent) == 2
     first, second = (decode_jwt(form["logout_token"]) for _, form in sender.sent)
-    assert (first["sub"], first["sid"], first["aud"]) == (second["sub"], second["sid"],
-                                                          second["aud"])
+    assert (first["sub"], first["sid"], first["aud"]) == (
+        second["sub"],
+        second["sid"],
+        second["aud"],
+    )
 
     clock.advance(86400)
     assert logout.deliver_due() == 0 and len(sender.sent) == 2  # delivered: gone from the queue
@@ -171,13 +193,13 @@ def test_backchannel_logout_retry_delay_grows_and_gives_up(browser, user, partie
     a, _, _ = parties
     rp_logout(browser, a, browser.tokens_for(a)["id_token"])
     sender.status = 503
-    assert logout.deliver_due() == 0 and len(sender.sent) == 1   # attempt 1
+    assert logout.deliver_due() == 0 and len(sender.sent) == 1  # attempt 1
     clock.advance(10)
-    assert logout.deliver_due() == 0 and len(sender.sent) == 2   # attempt 2, after 10 s
+    assert logout.deliver_due() == 0 and len(sender.sent) == 2  # attempt 2, after 10 s
     clock.advance(19)
-    assert logout.deliver_due() == 0 and len(sender.sent) == 2   # next delay doubled to 20 s
+    assert logout.deliver_due() == 0 and len(sender.sent) == 2  # next delay doubled to 20 s
     clock.advance(1)
-    assert logout.deliver_due() == 0 and len(sender.sent) == 3   # attempt 3 = max: abandoned
+    assert logout.deliver_due() == 0 and len(sender.sent) == 3  # attempt 3 = max: abandoned
     sender.status = 200
     for _ in range(5):
         clock.advance(3600)
@@ -186,7 +208,8 @@ def test_backchannel_logout_retry_delay_grows_and_gives_up(browser, user, partie
 
 
 def test_backchannel_logout_failure_of_one_client_does_not_hold_others(
-        browser, user, parties, sender, clock):
+    browser, user, parties, sender, clock
+):
     a, b, _ = parties
     id_token = browser.tokens_for(a)["id_token"]
     browser.tokens_for(b)
@@ -202,6 +225,7 @@ def test_backchannel_logout_failure_of_one_client_does_not_hold_others(
             return 200
 
     from idp.services import services
+
     selective = Selective()
     services().sender = selective
     rp_logout(browser, a, id_token)
@@ -283,6 +307,7 @@ def test_backchannel_logout_client_removed_uri_drops_notice(app, browser, user, 
     """If the client no longer has a back-channel URI when the notice is due, it is dropped."""
     from idp.domain.clients import registry as clients
     from idp.extensions import db
+
     a, _, _ = parties
     rp_logout(browser, a, browser.tokens_for(a)["id_token"])
     clients.get(a.client_id).backchannel_logout_uri = None

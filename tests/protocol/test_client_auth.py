@@ -4,6 +4,7 @@ RFC 6749 §2.3 and §3.2.1 (client_secret_basic, client_secret_post, public clie
 §2.2 and §3 (private_key_jwt: iss = sub = client_id, aud, exp, jti replay), OIDC Core §9, RFC 7636
 for public clients, and secrets kept only as keyed digests.
 """
+
 from __future__ import annotations
 
 import base64
@@ -40,12 +41,18 @@ def assert_error(response, error: str, status: int | None = None):
 
 
 def redeem(browser, rp, code, data=None, headers=None):
-    form = dict(grant_type="authorization_code", code=code, redirect_uri=rp.redirect_uri,
-                code_verifier=browser.verifier, **(data or {}))
+    form = dict(
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=rp.redirect_uri,
+        code_verifier=browser.verifier,
+        **(data or {}),
+    )
     return browser.http.post("/token", data=form, headers=headers or {})
 
 
 # --- client_secret_basic / client_secret_post -------------------------------------------------
+
 
 def test_rfc6749_client_secret_basic(browser, rp, user):
     callback = browser.sign_in(rp)
@@ -55,8 +62,9 @@ def test_rfc6749_client_secret_basic(browser, rp, user):
 
 def test_rfc6749_client_secret_basic_form_encoded_credentials(browser, user):
     """RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding."""
-    client, secret = clients.create_client(name="特殊字符应用", redirect_uris=[REDIRECT],
-                                           client_id="app:one", secret="s3cret+/:%long")
+    client, secret = clients.create_client(
+        name="特殊字符应用", redirect_uris=[REDIRECT], client_id="app:one", secret="s3cret+/:%long"
+    )
     rp = RelyingParty(client.client_id, secret, REDIRECT)
     callback = browser.sign_in(rp)
     headers = basic(quote(rp.client_id, safe=""), quote(secret, safe=""))
@@ -67,8 +75,9 @@ def test_rfc6749_client_secret_basic_form_encoded_credentials(browser, user):
 def test_rfc6749_client_secret_post(browser, user):
     rp = make_relying_party(name="表单认证应用", auth_method="client_secret_post")
     callback = browser.sign_in(rp)
-    response = redeem(browser, rp, callback["code"],
-                      data={"client_id": rp.client_id, "client_secret": rp.secret})
+    response = redeem(
+        browser, rp, callback["code"], data={"client_id": rp.client_id, "client_secret": rp.secret}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
 
 
@@ -82,8 +91,12 @@ def test_rfc6749_wrong_secret_basic_is_401(browser, rp, user):
 def test_rfc6749_wrong_secret_post(browser, user):
     rp = make_relying_party(name="表单认证应用", auth_method="client_secret_post")
     callback = browser.sign_in(rp)
-    response = redeem(browser, rp, callback["code"],
-                      data={"client_id": rp.client_id, "client_secret": "wrong-secret"})
+    response = redeem(
+        browser,
+        rp,
+        callback["code"],
+        data={"client_id": rp.client_id, "client_secret": "wrong-secret"},
+    )
     assert_error(response, "invalid_client")
 
 
@@ -101,8 +114,9 @@ def test_rfc6749_no_client_authentication(browser, rp, user):
 def test_oidcc_registered_method_basic_refuses_post(browser, rp, user):
     """A client registered for client_secret_basic may not switch to client_secret_post."""
     callback = browser.sign_in(rp)
-    response = redeem(browser, rp, callback["code"],
-                      data={"client_id": rp.client_id, "client_secret": rp.secret})
+    response = redeem(
+        browser, rp, callback["code"], data={"client_id": rp.client_id, "client_secret": rp.secret}
+    )
     assert_error(response, "invalid_client")
 
 
@@ -129,6 +143,7 @@ def test_oidcc_disabled_client_cannot_authenticate(browser, rp, user):
 
 # --- public clients --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def public_rp(app) -> RelyingParty:
     return make_relying_party(name="单页应用", public=True)
@@ -153,19 +168,27 @@ def test_rfc7636_public_client_without_verifier(browser, public_rp, user):
 def test_rfc6749_public_client_with_made_up_secret(browser, public_rp, user):
     """A public client has no secret; presenting one does not authenticate it."""
     callback = browser.sign_in(public_rp)
-    response = redeem(browser, public_rp, callback["code"],
-                      data={"client_id": public_rp.client_id, "client_secret": "anything-at-all"})
+    response = redeem(
+        browser,
+        public_rp,
+        callback["code"],
+        data={"client_id": public_rp.client_id, "client_secret": "anything-at-all"},
+    )
     assert_error(response, "invalid_client")
 
 
 # --- secrets at rest -------------------------------------------------------------------------
 
+
 def test_client_secret_stored_only_as_digest(app, rp):
     client = db.session.scalar(db.select(Client).where(Client.client_id == rp.client_id))
     assert client.secret_digest and client.secret_digest != rp.secret
     assert rp.secret not in client.secret_digest
-    row = db.session.execute(text("SELECT * FROM clients WHERE client_id = :c"),
-                             {"c": rp.client_id}).mappings().one()
+    row = (
+        db.session.execute(text("SELECT * FROM clients WHERE client_id = :c"), {"c": rp.client_id})
+        .mappings()
+        .one()
+    )
     for column, value in row.items():
         assert rp.secret not in str(value), column
 
@@ -177,6 +200,7 @@ def test_client_secret_digest_is_keyed(app, rp):
 
 
 # --- private_key_jwt (RFC 7523) --------------------------------------------------------------
+
 
 @pytest.fixture
 def jwt_key():
@@ -190,8 +214,14 @@ def jwt_rp(app, jwt_key) -> RelyingParty:
 
 
 def assertion(key, client_id: str, now: int, **overrides) -> str:
-    claims = {"iss": client_id, "sub": client_id, "aud": ISSUER + "/token", "iat": now,
-              "exp": now + 60, "jti": secrets.token_urlsafe(16)}
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": ISSUER + "/token",
+        "iat": now,
+        "exp": now + 60,
+        "jti": secrets.token_urlsafe(16),
+    }
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
     return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
@@ -231,8 +261,9 @@ def test_rfc7523_private_key_jwt_jti_replay(browser, jwt_rp, jwt_key, user, cloc
 def test_rfc7523_private_key_jwt_wrong_audience(browser, jwt_rp, jwt_key, user, clock, aud):
     callback = browser.sign_in(jwt_rp)
     value = assertion(jwt_key, jwt_rp.client_id, int(clock.now()), aud=aud)
-    assert_error(redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)),
-                 "invalid_client")
+    assert_error(
+        redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)), "invalid_client"
+    )
 
 
 def test_rfc7523_private_key_jwt_expired(browser, jwt_rp, jwt_key, user, clock):
@@ -240,8 +271,9 @@ def test_rfc7523_private_key_jwt_expired(browser, jwt_rp, jwt_key, user, clock):
     callback = browser.sign_in(jwt_rp)
     now = int(clock.now())
     value = assertion(jwt_key, jwt_rp.client_id, now - 300, exp=now - 61)
-    assert_error(redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)),
-                 "invalid_client")
+    assert_error(
+        redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)), "invalid_client"
+    )
 
 
 def test_rfc7523_private_key_jwt_expires_by_clock(browser, jwt_rp, jwt_key, user, clock):
@@ -249,58 +281,71 @@ def test_rfc7523_private_key_jwt_expires_by_clock(browser, jwt_rp, jwt_key, user
     value = assertion(jwt_key, jwt_rp.client_id, int(clock.now()))
     clock.advance(60 + 60 + 1)
     callback = browser.sign_in(jwt_rp)
-    assert_error(redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)),
-                 "invalid_client")
+    assert_error(
+        redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)), "invalid_client"
+    )
 
 
 def test_rfc7523_private_key_jwt_missing_exp(browser, jwt_rp, jwt_key, user, clock):
     callback = browser.sign_in(jwt_rp)
     value = assertion(jwt_key, jwt_rp.client_id, int(clock.now()), exp=None)
-    assert_error(redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)),
-                 "invalid_client")
+    assert_error(
+        redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)), "invalid_client"
+    )
 
 
 def test_rfc7523_private_key_jwt_missing_jti(browser, jwt_rp, jwt_key, user, clock):
     callback = browser.sign_in(jwt_rp)
     value = assertion(jwt_key, jwt_rp.client_id, int(clock.now()), jti=None)
-    assert_error(redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)),
-                 "invalid_client")
+    assert_error(
+        redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)), "invalid_client"
+    )
 
 
 def test_rfc7523_private_key_jwt_other_key(browser, jwt_rp, jwt_key, user, clock):
     callback = browser.sign_in(jwt_rp)
     other = jwk.generate_key("RSA", 2048, parameters={"kid": jwt_key.kid})
     value = assertion(other, jwt_rp.client_id, int(clock.now()))
-    assert_error(redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)),
-                 "invalid_client")
+    assert_error(
+        redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)), "invalid_client"
+    )
 
 
 def test_rfc7523_private_key_jwt_iss_differs_from_sub(browser, jwt_rp, jwt_key, user, clock):
     callback = browser.sign_in(jwt_rp)
     value = assertion(jwt_key, jwt_rp.client_id, int(clock.now()), iss="someone-else")
-    assert_error(redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)),
-                 "invalid_client")
+    assert_error(
+        redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)), "invalid_client"
+    )
 
 
 def test_rfc7523_private_key_jwt_alg_none_refused(browser, jwt_rp, user, clock):
     callback = browser.sign_in(jwt_rp)
     now = int(clock.now())
-    claims = {"iss": jwt_rp.client_id, "sub": jwt_rp.client_id, "aud": ISSUER + "/token",
-              "exp": now + 60, "jti": "x1"}
+    claims = {
+        "iss": jwt_rp.client_id,
+        "sub": jwt_rp.client_id,
+        "aud": ISSUER + "/token",
+        "exp": now + 60,
+        "jti": "x1",
+    }
 
     def b64(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
     value = b64(b'{"alg":"none"}') + "." + b64(json.dumps(claims).encode()) + "."
-    assert_error(redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)),
-                 "invalid_client")
+    assert_error(
+        redeem(browser, jwt_rp, callback["code"], data=assertion_form(value)), "invalid_client"
+    )
 
 
 def test_rfc7523_secret_client_cannot_use_assertion(browser, rp, jwt_key, user, clock):
     """A client registered for client_secret_basic cannot authenticate with private_key_jwt."""
     callback = browser.sign_in(rp)
     value = assertion(jwt_key, rp.client_id, int(clock.now()))
-    assert_error(redeem(browser, rp, callback["code"], data=assertion_form(value)),
-                 "invalid_client")
+    assert_error(
+        redeem(browser, rp, callback["code"], data=assertion_form(value)), "invalid_client"
+    )
 
 
 def test_rfc7523_private_key_jwt_client_cannot_use_none(browser, jwt_rp, user):

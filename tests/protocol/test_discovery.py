@@ -4,6 +4,7 @@ The metadata must be complete and truthful: every advertised endpoint answers at
 issuer is the configured one, and only what is implemented is listed. JWKS publishes public
 signing keys only, each with ``kid``, ``alg`` and ``use=sig``.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -50,8 +51,9 @@ def test_oidcc_discovery_endpoint_verification(client):
     assert {"RS256", "ES256"} <= set(doc["id_token_signing_alg_values_supported"])
     assert "none" not in doc["id_token_signing_alg_values_supported"]
     assert "openid" in doc["scopes_supported"]
-    assert {"sub", "sid", "auth_time", "iss", "aud", "exp", "iat", "nonce"} \
-        <= set(doc["claims_supported"])
+    assert {"sub", "sid", "auth_time", "iss", "aud", "exp", "iat", "nonce"} <= set(
+        doc["claims_supported"]
+    )
     assert "authorization_code" in doc["grant_types_supported"]
     assert "implicit" not in doc["grant_types_supported"]
     assert doc["request_parameter_supported"] is False

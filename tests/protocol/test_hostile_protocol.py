@@ -4,6 +4,7 @@ RFC 6749 §3.1 and §3.2 (parameters at most once), §3.1.1 (response_type synta
 errors); RFC 7636 §4.1-4.2 (a fresh challenge of 43-128 characters per request); length limits
 of our own, so nothing giant is parked or echoed back to a client.
 """
+
 from __future__ import annotations
 
 import threading
@@ -34,8 +35,11 @@ def assert_json_error(response, error, status=400):
 
 # --- response_type and grant_type are never echoed into an error description ---------------
 
-@pytest.mark.parametrize("response_type", ['code"', "code\x01", "code\n", "code\\", 'x"y',
-                                           "code\x7f", "code  id_token", " code"])
+
+@pytest.mark.parametrize(
+    "response_type",
+    ['code"', "code\x01", "code\n", "code\\", 'x"y', "code\x7f", "code  id_token", " code"],
+)
 def test_malformed_response_type_is_invalid_request(browser, rp, response_type):
     response = browser.authorize(rp, state="s-1", response_type=response_type)
     assert_redirect_error(response, "invalid_request")
@@ -50,10 +54,17 @@ def test_unknown_grant_type_is_not_echoed(browser, rp, grant_type):
 
 # --- repeated parameters (RFC 6749 §3.2) ----------------------------------------------------
 
+
 def test_rfc6749_token_request_with_repeated_parameter_is_refused(browser, rp, user):
     callback = browser.sign_in(rp)
-    form, headers = rp.auth({"grant_type": "authorization_code", "code": callback["code"],
-                             "redirect_uri": rp.redirect_uri, "code_verifier": browser.verifier})
+    form, headers = rp.auth(
+        {
+            "grant_type": "authorization_code",
+            "code": callback["code"],
+            "redirect_uri": rp.redirect_uri,
+            "code_verifier": browser.verifier,
+        }
+    )
     body = MultiDict(list(form.items()) + [("code", callback["code"])])
     response = browser.http.post("/token", data=body, headers=headers)
     assert_json_error(response, "invalid_request")
@@ -62,8 +73,7 @@ def test_rfc6749_token_request_with_repeated_parameter_is_refused(browser, rp, u
 
 def test_rfc6749_parameter_in_query_and_body_counts_as_repeated(browser, rp, user):
     form, headers = rp.auth({"grant_type": "client_credentials"})
-    response = browser.http.post("/token?grant_type=client_credentials", data=form,
-                                 headers=headers)
+    response = browser.http.post("/token?grant_type=client_credentials", data=form, headers=headers)
     assert_json_error(response, "invalid_request")
 
 
@@ -74,18 +84,21 @@ def test_rfc6749_revocation_and_introspection_refuse_repeated_token(browser, rp,
     body = MultiDict(list(form.items()) + [("token", "other")])
     assert_json_error(browser.http.post(path, data=body, headers=headers), "invalid_request")
     # the token was not touched: it still works at UserInfo
-    userinfo = browser.http.get("/userinfo",
-                                headers={"Authorization": "Bearer " + tokens["access_token"]})
+    userinfo = browser.http.get(
+        "/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]}
+    )
     assert userinfo.status_code == 200
 
 
 # --- a code_challenge is used once per client within the code lifetime (RFC 7636 §4.1) ------
 
+
 def test_reused_code_challenge_is_refused(browser, rp, user):
     _, challenge = pkce_pair()
     browser.sign_in(rp, code_challenge=challenge, code_challenge_method="S256")
-    response = browser.authorize(rp, state="s-1", code_challenge=challenge,
-                                 code_challenge_method="S256")
+    response = browser.authorize(
+        rp, state="s-1", code_challenge=challenge, code_challenge_method="S256"
+    )
     got = assert_redirect_error(response, "invalid_request")
     assert "code_challenge" in got["error_description"]
     # another client may send the same value: the set is per client
@@ -93,14 +106,16 @@ def test_reused_code_challenge_is_refused(browser, rp, user):
     assert "code" in browser.sign_in(other, code_challenge=challenge, code_challenge_method="S256")
 
 
-def test_reused_code_challenge_is_free_again_after_the_code_lifetime(app, browser, rp, user,
-                                                                     clock, store):
+def test_reused_code_challenge_is_free_again_after_the_code_lifetime(
+    app, browser, rp, user, clock, store
+):
     if not hasattr(store, "_now"):
         pytest.skip("Redis expires keys by its own clock, which the settable clock cannot move")
     _, challenge = pkce_pair()
     browser.sign_in(rp, code_challenge=challenge, code_challenge_method="S256")
-    response = browser.authorize(rp, state="s-1", code_challenge=challenge,
-                                 code_challenge_method="S256")
+    response = browser.authorize(
+        rp, state="s-1", code_challenge=challenge, code_challenge_method="S256"
+    )
     assert_redirect_error(response, "invalid_request")
     clock.advance(int(app.extensions["idp"].settings.protocol.code_ttl) + 6)
     assert "code" in browser.sign_in(rp, code_challenge=challenge, code_challenge_method="S256")
@@ -111,8 +126,10 @@ def test_code_challenge_parked_twice_yields_one_code(app, rp, user):
     first to be issued a code gets it (the claim in the store is atomic)."""
     first, second = Browser(app), Browser(app)
     _, challenge = pkce_pair()
-    pages = [b.authorize(rp, state="s-1", code_challenge=challenge, code_challenge_method="S256")
-             for b in (first, second)]
+    pages = [
+        b.authorize(rp, state="s-1", code_challenge=challenge, code_challenge_method="S256")
+        for b in (first, second)
+    ]
     assert all(p.location.endswith("/login") for p in pages)
     done = first.login(pages[0])
     if "/consent" in done.location:
@@ -145,11 +162,21 @@ def test_code_challenge_claim_is_atomic_across_instances(app):
 
 # --- over-long parameters are refused and never echoed ---------------------------------------
 
-@pytest.mark.parametrize("name,length", [
-    ("nonce", 513), ("scope", 1025), ("login_hint", 257), ("ui_locales", 65),
-    ("code_challenge", 129), ("id_token_hint", 4097), ("prompt", 65), ("acr_values", 257),
-    ("unknown_extension", 1025),
-])
+
+@pytest.mark.parametrize(
+    "name,length",
+    [
+        ("nonce", 513),
+        ("scope", 1025),
+        ("login_hint", 257),
+        ("ui_locales", 65),
+        ("code_challenge", 129),
+        ("id_token_hint", 4097),
+        ("prompt", 65),
+        ("acr_values", 257),
+        ("unknown_extension", 1025),
+    ],
+)
 def test_over_long_parameter_is_refused(browser, rp, name, length):
     response = browser.authorize(rp, state="s-1", **{name: "a" * length})
     got = assert_redirect_error(response, "invalid_request")

@@ -4,6 +4,7 @@
 client_id, sub, exp, iat, token_type), anything else is just ``{"active": false}``; §4: a client
 learns nothing about tokens issued to other clients.
 """
+
 from __future__ import annotations
 
 import base64
@@ -107,8 +108,11 @@ def test_rfc7662_requires_client_authentication(browser, rp, user):
 
 def test_rfc7662_wrong_secret(browser, rp, user):
     tokens = browser.tokens_for(rp)
-    response = browser.http.post("/introspect", data={"token": tokens["access_token"]},
-                                 headers=basic(rp.client_id, "not-the-secret"))
+    response = browser.http.post(
+        "/introspect",
+        data={"token": tokens["access_token"]},
+        headers=basic(rp.client_id, "not-the-secret"),
+    )
     assert response.status_code == 401
     assert response.get_json()["error"] == "invalid_client"
 
@@ -116,8 +120,9 @@ def test_rfc7662_wrong_secret(browser, rp, user):
 def test_rfc7662_public_client_cannot_introspect(browser, user):
     public = make_relying_party(name="单页应用", public=True)
     tokens = browser.tokens_for(public)
-    response = browser.http.post("/introspect", data={"token": tokens["access_token"],
-                                                      "client_id": public.client_id})
+    response = browser.http.post(
+        "/introspect", data={"token": tokens["access_token"], "client_id": public.client_id}
+    )
     assert response.status_code == 401
     assert response.get_json()["error"] == "invalid_client"
 

@@ -1,6 +1,7 @@
 """At most one current key per algorithm (issue 11): enforced by the database and by a lock
 around key creation, so two instances starting at once on a fresh database create one set.
 PostgreSQL only: SQLite has one writer at a time."""
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,8 @@ from idp.protocol import keys
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IDP_TEST_DATABASE", "sqlite") != "postgres",
-    reason="SQLite cannot run concurrent writers; races are tested on PostgreSQL")
+    reason="SQLite cannot run concurrent writers; races are tested on PostgreSQL",
+)
 
 
 def test_concurrent_first_starts_create_one_set_of_keys(app):
@@ -44,8 +46,9 @@ def test_concurrent_first_starts_create_one_set_of_keys(app):
     for t in threads:
         t.join(60)
     assert errors == []
-    counts = dict(db.session.execute(select(SigningKey.state, func.count())
-                                     .group_by(SigningKey.state)).all())
+    counts = dict(
+        db.session.execute(select(SigningKey.state, func.count()).group_by(SigningKey.state)).all()
+    )
     assert counts == {CURRENT: len(keys.ALGS), NEXT: len(keys.ALGS)}
 
 

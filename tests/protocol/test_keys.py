@@ -4,6 +4,7 @@ OIDC Core §10.1.1 (rotation of signing keys: publish the new key before signing
 keep the old one published while tokens it signed are still valid), RFC 7517 (JWKS carries
 public keys only), and private keys encrypted at rest.
 """
+
 from __future__ import annotations
 
 import base64
@@ -35,8 +36,9 @@ def kids(http) -> set[str]:
 
 
 def key_row(alg: str, state: str) -> SigningKey:
-    return db.session.scalar(select(SigningKey).where(SigningKey.alg == alg,
-                                                      SigningKey.state == state))
+    return db.session.scalar(
+        select(SigningKey).where(SigningKey.alg == alg, SigningKey.state == state)
+    )
 
 
 def verify(http, id_token: str, alg: str = "RS256"):
@@ -53,7 +55,11 @@ def test_keys_ensure_creates_current_and_next(app):
     assert len(created) == 4
     rows = db.session.scalars(select(SigningKey)).all()
     assert sorted((r.alg, r.state) for r in rows) == [
-        ("ES256", CURRENT), ("ES256", NEXT), ("RS256", CURRENT), ("RS256", NEXT)]
+        ("ES256", CURRENT),
+        ("ES256", NEXT),
+        ("RS256", CURRENT),
+        ("RS256", NEXT),
+    ]
     assert all(r.kid and r.public_jwk["kid"] == r.kid for r in rows)
     assert keys.ensure_keys() == []
 
@@ -109,8 +115,14 @@ def test_keys_rotation_retires_old_current(app):
     row = db.session.scalar(select(SigningKey).where(SigningKey.kid == old))
     assert row.state == RETIRED
     assert row.remove_at == row.retired_at + KEEP
-    assert len(db.session.scalars(select(SigningKey).where(
-        SigningKey.alg == "RS256", SigningKey.state == CURRENT)).all()) == 1
+    assert (
+        len(
+            db.session.scalars(
+                select(SigningKey).where(SigningKey.alg == "RS256", SigningKey.state == CURRENT)
+            ).all()
+        )
+        == 1
+    )
 
 
 def test_keys_rotation_of_one_alg_leaves_the_other(app):

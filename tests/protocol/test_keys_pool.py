@@ -1,5 +1,6 @@
 """The test session's signing key pool (``tests/keypool.py``): every test's app starts from the
 same first key pairs, and anything beyond them (a rotation) is a real new key."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -41,8 +42,9 @@ def test_keys_pool_serves_ensure_keys_and_rotation_makes_a_real_key(app, key_poo
     before = set(db.session.scalars(select(SigningKey.kid)))
     keys.rotate("RS256")
     assert key_pool.generated == pooled + 1
-    new_next = db.session.scalar(select(SigningKey.kid).where(
-        SigningKey.alg == "RS256", SigningKey.state == NEXT))
+    new_next = db.session.scalar(
+        select(SigningKey.kid).where(SigningKey.alg == "RS256", SigningKey.state == NEXT)
+    )
     assert new_next not in before
 
 

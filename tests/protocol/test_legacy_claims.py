@@ -6,13 +6,15 @@ after completion (supplementation or 旧账号管理), so an unlinked legacy acc
 identity yields no claim (L7). A handler acting for an organisation also gets the
 organisation's legacy account as ``acting_for.legacy_account`` (R2).
 """
+
 from __future__ import annotations
 
 import pytest
 
-from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.legacy import link as legacy_link
 from idp.domain.models import User
+from idp.domain.organisations import handlers
+from idp.domain.organisations import registration as organisations
 from idp.extensions import db
 from legacykit import make_legacy_account
 from orgkit import file_agency, legal_kwargs, make_handler, resident_id, uscc
@@ -32,8 +34,9 @@ def sign_in(browser, rp, identifier: str, scope: str = SCOPE, **entry) -> dict:
 
 
 def claims_of(browser, tokens: dict) -> tuple[dict, dict]:
-    info = browser.http.get("/userinfo",
-                            headers={"Authorization": "Bearer " + tokens["access_token"]})
+    info = browser.http.get(
+        "/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]}
+    )
     assert info.status_code == 200
     return decode_jwt(tokens["id_token"]), info.get_json()
 
@@ -70,8 +73,9 @@ def test_r2_handler_gets_the_organisations_legacy_account(app, browser, rp):
     org = organisations.register_legal_person(**legal_kwargs(code, name="甲科技有限公司"))
     handler = make_handler(1)
     handlers.bind_handler(org, handler)
-    row = make_legacy_account("ORG-OLD-7", kind="legal", name="甲科技有限公司", id_number=None,
-                              uscc=code)
+    row = make_legacy_account(
+        "ORG-OLD-7", kind="legal", name="甲科技有限公司", id_number=None, uscc=code
+    )
     legacy_link.link(db.session.get(User, org.user_id), row)
     db.session.commit()
     tokens = sign_in(browser, rp, handler.phone, entry="legal", method="handler")
@@ -92,8 +96,14 @@ def test_y3_agency_sees_legacy_data_only_after_completion(app, browser, rp):
     code = uscc(8)
     file_agency(code, name="乙商标代理有限公司")
     organisations.register_agency(**legal_kwargs(code, name="乙商标代理有限公司"))
-    make_legacy_account("AG-OLD-8", kind="agency", name="乙商标代理有限公司", id_type=None,
-                        uscc=code, filed_uscc=code)
+    make_legacy_account(
+        "AG-OLD-8",
+        kind="agency",
+        name="乙商标代理有限公司",
+        id_type=None,
+        uscc=code,
+        filed_uscc=code,
+    )
     before = sign_in(browser, rp, code, entry="agency")
     assert all("legacy_account" not in claims for claims in claims_of(browser, before))
     agency = db.session.get(User, organisations.find_by_uscc(code, "agency").user_id)

@@ -2,14 +2,15 @@
 ``prompt=none``): legacy login → supplementation → consent → code → token → userinfo, and no
 code, session or silent sign-in while the supplementation is pending (architecture.md, step 5).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from idp.domain.models import LegacyAccount, User
 from idp.extensions import db
-from support import decode_jwt, query
 from supplementkit import MOBILE, completion, legacy_login, natural_legacy, submit
+from support import decode_jwt, query
 
 
 def start(browser, rp):
@@ -35,8 +36,9 @@ def test_s8_completion_resumes_the_authorization_request(app, browser, rp):
     assert claims["sub"] == user.sub and claims["nonce"] == "n-legacy"
     assert claims["amr"] == ["pwd"]
     assert db.session.scalar(select(LegacyAccount)).user_id == user.id
-    info = browser.http.get("/userinfo",
-                            headers={"Authorization": "Bearer " + tokens["access_token"]})
+    info = browser.http.get(
+        "/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]}
+    )
     assert info.status_code == 200 and info.get_json()["phone_number"] == "+86" + MOBILE
     assert info.get_json()["sub"] == user.sub
 
@@ -47,7 +49,8 @@ def test_s1_no_code_while_supplementation_is_pending(app, browser, rp):
     for url in (f"/interaction/{iid}", f"/interaction/{iid}/consent"):
         response = browser.http.get(url)
         assert response.status_code == 302 and response.location.endswith(
-            f"/interaction/{iid}/supplement"), url
+            f"/interaction/{iid}/supplement"
+        ), url
     assert browser.http.get("/account").status_code == 302  # no SSO session
 
 
@@ -67,8 +70,7 @@ def test_s8_double_submit_in_a_sign_in_issues_one_account(app, browser, rp):
     assert len(db.session.scalars(select(User)).all()) == 1
 
 
-def test_s1_a_completed_password_login_supersedes_a_pending_supplementation(app, browser, rp,
-                                                                         user):
+def test_s1_a_completed_password_login_supersedes_a_pending_supplementation(app, browser, rp, user):
     start(browser, rp)
     login = browser.http.get("/login")
     browser.submit(login, identifier=user.phone, password="Correct-horse-9")

@@ -2,20 +2,33 @@
 legacy login at the 法人 / 代理机构 entry → supplementation → handler (P3, Y2) → consent → code →
 token → userinfo with ``legacy_account`` (scope ``trademark``); a foreign entity without a USCC
 (S5) is submitted for review and the subsystem gets ``access_denied`` (RFC 6749 §4.1.2.1)."""
+
 from __future__ import annotations
 
-import orgkit
 import pytest
 from sqlalchemy import select
 
+import orgkit
 from idp.domain.models import HandlerBinding, LegacyAccount, Organisation
-from idp.domain.organisations import reviews
 from idp.domain.models.review import APPROVED
 from idp.domain.models.user import ACTIVE, PENDING_REVIEW
+from idp.domain.organisations import reviews
 from idp.extensions import db
-from orgsupplementkit import (CAPTCHA, FILED_USCC, USCC, accept_notice, agency_data,
-                              agency_legacy, bind_registered, foreign_data, legal_legacy,
-                              org_data, org_login, pdfs, submit)
+from orgsupplementkit import (
+    CAPTCHA,
+    FILED_USCC,
+    USCC,
+    accept_notice,
+    agency_data,
+    agency_legacy,
+    bind_registered,
+    foreign_data,
+    legal_legacy,
+    org_data,
+    org_login,
+    pdfs,
+    submit,
+)
 from support import decode_jwt, make_relying_party, query
 
 SCOPE = "openid profile trademark"
@@ -64,8 +77,9 @@ def test_s8_org_journey_resumes_the_authorization_request(app, browser, rp, kind
     claims = decode_jwt(tokens["id_token"])
     assert claims["sub"] == org.user.sub and claims["nonce"] == "n-org"
     assert org.kind == kind and db.session.scalar(select(HandlerBinding)).handler_id == handler.id
-    info = browser.http.get("/userinfo",
-                            headers={"Authorization": "Bearer " + tokens["access_token"]})
+    info = browser.http.get(
+        "/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]}
+    )
     assert info.status_code == 200 and info.get_json()["sub"] == org.user.sub
     assert info.get_json()["legacy_account"] == ("F0001" if kind == "legal" else "A0001")
     assert browser.http.get(page_url).location.endswith("/account")  # done: nothing more
@@ -115,7 +129,8 @@ def test_s5_once_approved_the_legacy_login_reaches_the_subsystem(app, browser, r
     callback = browser.consent(consent)
     tokens = browser.exchange(rp, query(callback.location)["code"]).get_json()
     assert decode_jwt(tokens["id_token"])["sub"] == org.user.sub
-    info = browser.http.get("/userinfo",
-                            headers={"Authorization": "Bearer " + tokens["access_token"]})
+    info = browser.http.get(
+        "/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]}
+    )
     assert info.get_json()["legacy_account"] == "F0001"
     assert info.get_json()["organisation"]["name"] == org.name

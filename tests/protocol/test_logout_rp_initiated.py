@@ -5,6 +5,7 @@ only with a valid ``id_token_hint`` and an exactly registered ``post_logout_redi
 anything else gets a page and no redirect. Without a hint that names the signed-in user the OP
 asks the user to confirm (a CSRF-protected form) instead of ending the session silently.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -71,8 +72,14 @@ def signed_in(browser, rp, **kw) -> tuple[str, str]:
 
 def test_oidcc_rp_initiated_logout(browser, rp, user):
     id_token, cookie = signed_in(browser, rp)
-    response = browser.http.get("/logout", query_string={
-        "id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT, "state": "s-1"})
+    response = browser.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": LOGGED_OUT,
+            "state": "s-1",
+        },
+    )
     assert response.status_code == 302
     assert response.location == LOGGED_OUT + "?state=s-1"
     assert_cookie_cleared(response, browser)
@@ -82,8 +89,10 @@ def test_oidcc_rp_initiated_logout(browser, rp, user):
 def test_oidcc_rp_initiated_logout_post(browser, rp, user):
     """§2: the OP supports both GET and POST at the end_session_endpoint."""
     id_token, cookie = signed_in(browser, rp)
-    response = browser.http.post("/logout", data={
-        "id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT, "state": "s-2"})
+    response = browser.http.post(
+        "/logout",
+        data={"id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT, "state": "s-2"},
+    )
     assert response.status_code == 302
     assert response.location == LOGGED_OUT + "?state=s-2"
     assert_cookie_cleared(response, browser)
@@ -92,9 +101,14 @@ def test_oidcc_rp_initiated_logout_post(browser, rp, user):
 
 def test_oidcc_rp_initiated_logout_bad_post_logout_redirect_uri(browser, rp, user):
     id_token, _ = signed_in(browser, rp)
-    response = browser.http.get("/logout", query_string={
-        "id_token_hint": id_token, "post_logout_redirect_uri": "https://evil.example.test/out",
-        "state": "s"})
+    response = browser.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": "https://evil.example.test/out",
+            "state": "s",
+        },
+    )
     assert_no_redirect(response)
     assert "evil.example.test" not in (response.headers.get("Refresh") or "")
     assert not sso_set_cookie_headers(response)
@@ -103,9 +117,14 @@ def test_oidcc_rp_initiated_logout_bad_post_logout_redirect_uri(browser, rp, use
 
 def test_oidcc_rp_initiated_logout_query_added_to_post_logout_redirect_uri(browser, rp, user):
     id_token, _ = signed_in(browser, rp)
-    response = browser.http.get("/logout", query_string={
-        "id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT + "?foo=bar",
-        "state": "s"})
+    response = browser.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": LOGGED_OUT + "?foo=bar",
+            "state": "s",
+        },
+    )
     assert_no_redirect(response)
     assert_signed_in(browser, rp)
 
@@ -115,9 +134,15 @@ def test_oidcc_rp_initiated_logout_modified_id_token_hint(browser, rp, user):
     header, payload, signature = id_token.split(".")
     middle = len(signature) // 2
     flipped = "A" if signature[middle] != "A" else "B"
-    forged = ".".join([header, payload, signature[:middle] + flipped + signature[middle + 1:]])
-    response = browser.http.get("/logout", query_string={
-        "id_token_hint": forged, "post_logout_redirect_uri": LOGGED_OUT, "state": "s"})
+    forged = ".".join([header, payload, signature[:middle] + flipped + signature[middle + 1 :]])
+    response = browser.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": forged,
+            "post_logout_redirect_uri": LOGGED_OUT,
+            "state": "s",
+        },
+    )
     assert_no_redirect(response)
     assert not sso_set_cookie_headers(response)
     assert_signed_in(browser, rp)
@@ -128,8 +153,9 @@ def test_oidcc_rp_initiated_logout_hint_from_other_issuer_refused(browser, rp, u
     id_token, _ = signed_in(browser, rp)
     _, payload, _ = id_token.split(".")
     unsigned = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + payload + "."
-    response = browser.http.get("/logout", query_string={
-        "id_token_hint": unsigned, "post_logout_redirect_uri": LOGGED_OUT})
+    response = browser.http.get(
+        "/logout", query_string={"id_token_hint": unsigned, "post_logout_redirect_uri": LOGGED_OUT}
+    )
     assert_no_redirect(response)
     assert_signed_in(browser, rp)
 
@@ -169,8 +195,7 @@ def test_oidcc_rp_initiated_logout_no_params_not_signed_in(browser, rp, user):
 
 def test_oidcc_rp_initiated_logout_no_post_logout_redirect_uri(browser, rp, user):
     id_token, cookie = signed_in(browser, rp)
-    response = browser.http.get("/logout", query_string={"id_token_hint": id_token,
-                                                         "state": "s"})
+    response = browser.http.get("/logout", query_string={"id_token_hint": id_token, "state": "s"})
     assert response.status_code == 200 and response.location is None
     assert LOGGED_OUT_TEXT in response.get_data(as_text=True)
     assert_cookie_cleared(response, browser)
@@ -195,8 +220,9 @@ def test_oidcc_rp_initiated_logout_only_state(browser, rp, user):
 
 def test_oidcc_rp_initiated_logout_no_state(browser, rp, user):
     id_token, cookie = signed_in(browser, rp)
-    response = browser.http.get("/logout", query_string={
-        "id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT})
+    response = browser.http.get(
+        "/logout", query_string={"id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT}
+    )
     assert response.status_code == 302
     assert response.location == LOGGED_OUT
     assert_signed_out(browser, rp, cookie)
@@ -204,9 +230,15 @@ def test_oidcc_rp_initiated_logout_no_state(browser, rp, user):
 
 def test_rp_initiated_logout_client_id_matching_hint(browser, rp, user):
     id_token, cookie = signed_in(browser, rp)
-    response = browser.http.get("/logout", query_string={
-        "id_token_hint": id_token, "client_id": rp.client_id,
-        "post_logout_redirect_uri": LOGGED_OUT, "state": "s"})
+    response = browser.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "client_id": rp.client_id,
+            "post_logout_redirect_uri": LOGGED_OUT,
+            "state": "s",
+        },
+    )
     assert response.status_code == 302 and response.location == LOGGED_OUT + "?state=s"
     assert_signed_out(browser, rp, cookie)
 
@@ -214,9 +246,15 @@ def test_rp_initiated_logout_client_id_matching_hint(browser, rp, user):
 def test_rp_initiated_logout_client_id_not_matching_hint(browser, rp, user):
     other = make_relying_party(name="另一个应用")
     id_token, _ = signed_in(browser, rp)
-    response = browser.http.get("/logout", query_string={
-        "id_token_hint": id_token, "client_id": other.client_id,
-        "post_logout_redirect_uri": LOGGED_OUT, "state": "s"})
+    response = browser.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "client_id": other.client_id,
+            "post_logout_redirect_uri": LOGGED_OUT,
+            "state": "s",
+        },
+    )
     assert_no_redirect(response)
     assert_signed_in(browser, rp)
 
@@ -230,11 +268,19 @@ def test_rp_initiated_logout_unknown_client_id(browser, rp, user):
 
 def test_rp_initiated_logout_uri_registered_for_another_client(browser, rp, user):
     """The redirect must be registered for the client the hint was issued to (§3)."""
-    make_relying_party(name="另一个应用", redirect_uri="https://other.example.test/cb",
-                       post_logout_redirect_uris=["https://other.example.test/bye"])
+    make_relying_party(
+        name="另一个应用",
+        redirect_uri="https://other.example.test/cb",
+        post_logout_redirect_uris=["https://other.example.test/bye"],
+    )
     id_token, _ = signed_in(browser, rp)
-    response = browser.http.get("/logout", query_string={
-        "id_token_hint": id_token, "post_logout_redirect_uri": "https://other.example.test/bye"})
+    response = browser.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": "https://other.example.test/bye",
+        },
+    )
     assert_no_redirect(response)
     assert_signed_in(browser, rp)
 
@@ -245,8 +291,14 @@ def test_rp_initiated_logout_expired_id_token_hint_accepted(browser, rp, user, c
     clock.advance(400)  # past exp (300 s) and the 60 s leeway; the SSO session is still live
     assert decode_jwt(id_token)["exp"] < clock.now()
     assert_signed_in(browser, rp)
-    response = browser.http.get("/logout", query_string={
-        "id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT, "state": "late"})
+    response = browser.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": LOGGED_OUT,
+            "state": "late",
+        },
+    )
     assert response.status_code == 302 and response.location == LOGGED_OUT + "?state=late"
     assert_signed_out(browser, rp, cookie)
 
@@ -255,8 +307,14 @@ def test_rp_initiated_logout_hint_after_session_ended(browser, rp, user):
     """A valid hint with no live session still redirects (the RP's view is consistent)."""
     id_token, cookie = signed_in(browser, rp)
     browser.http.delete_cookie(COOKIE)
-    response = browser.http.get("/logout", query_string={
-        "id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT, "state": "s"})
+    response = browser.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": LOGGED_OUT,
+            "state": "s",
+        },
+    )
     assert response.status_code == 302 and response.location == LOGGED_OUT + "?state=s"
     browser.http.set_cookie(COOKIE, cookie)
     assert_signed_in(browser, rp)  # it was not this browser's session to end
@@ -269,8 +327,14 @@ def test_rp_initiated_logout_hint_for_other_user_asks_confirmation(app, browser,
     other_hint, _ = signed_in(other, rp, identifier=OTHER_PHONE)
     _, cookie = signed_in(browser, rp)
 
-    page = browser.http.get("/logout", query_string={
-        "id_token_hint": other_hint, "post_logout_redirect_uri": LOGGED_OUT, "state": "s"})
+    page = browser.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": other_hint,
+            "post_logout_redirect_uri": LOGGED_OUT,
+            "state": "s",
+        },
+    )
     assert page.status_code == 200 and page.location is None
     assert not sso_set_cookie_headers(page)
     action, hidden = form_fields(page.get_data(as_text=True))

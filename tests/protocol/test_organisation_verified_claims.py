@@ -1,11 +1,14 @@
 """R2: ``verified`` in the ID token and UserInfo is true for an organisation — its own sign-in,
 and ``acting_for.verified`` of a handler acting for it — only after the enterprise credit
 register matched it or the office approved its review (P7); never for what was only typed."""
+
 from __future__ import annotations
 
 import pytest
+
 from enterprisekit import unverified_legal_person
-from idp.domain.organisations import handlers, registration as organisations
+from idp.domain.organisations import handlers
+from idp.domain.organisations import registration as organisations
 from orgkit import legal_kwargs, make_handler, uscc
 from support import decode_jwt, sign_in_at_entry
 
@@ -19,8 +22,9 @@ def settings_overrides():
 
 def claims_of(browser, rp, identifier: str, **entry) -> list[dict]:
     tokens = sign_in_at_entry(browser, rp, identifier, "openid profile", ANSWER, **entry)
-    info = browser.http.get("/userinfo",
-                            headers={"Authorization": "Bearer " + tokens["access_token"]})
+    info = browser.http.get(
+        "/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]}
+    )
     return [decode_jwt(tokens["id_token"]), info.get_json()]
 
 
@@ -45,4 +49,3 @@ def test_r2_verified_organisation_is_verified_in_claims(app, browser, rp):
     organisations.register_legal_person(**legal_kwargs(uscc(7), name="甲科技有限公司"))
     for claims in claims_of(browser, rp, uscc(7), entry="legal"):
         assert claims["verified"] is True
-

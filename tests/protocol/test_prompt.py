@@ -2,6 +2,7 @@
 (OIDC Core §3.1.2.1, §3.1.2.3, §3.1.2.6; OIDF oidcc-prompt-*, oidcc-max-age-*,
 oidcc-id-token-hint, oidcc-login-hint, oidcc-ui-locales).
 """
+
 from __future__ import annotations
 
 import base64
@@ -11,8 +12,17 @@ import pytest
 from joserfc import jwk, jwt
 
 from idp.domain.clients import consents
-from support import (PASSWORD, PHONE, REDIRECT, TEST_SETTINGS, Browser, decode_jwt,
-                     make_relying_party, make_user, query)
+from support import (
+    PASSWORD,
+    PHONE,
+    REDIRECT,
+    TEST_SETTINGS,
+    Browser,
+    decode_jwt,
+    make_relying_party,
+    make_user,
+    query,
+)
 
 ISSUER = TEST_SETTINGS["issuer"]
 OTHER_PHONE = "13900139000"
@@ -54,6 +64,7 @@ def _b64(data: dict) -> str:
 
 # --- prompt=none -----------------------------------------------------------------------------
 
+
 def test_oidcc_prompt_none_not_logged_in(browser, rp, user):
     response = browser.authorize(rp, prompt="none", state="s-none")
     assert_redirect_error(response, "login_required", "s-none")
@@ -90,6 +101,7 @@ def test_oidcc_prompt_none_first_party_needs_no_consent(browser, user):
 
 
 # --- prompt=login / prompt=consent -------------------------------------------------------------
+
 
 def test_oidcc_prompt_login(browser, rp, user, clock):
     first = sign_in_and_exchange(browser, rp)
@@ -128,6 +140,7 @@ def test_oidcc_prompt_login_and_consent_together(browser, rp, user):
 
 # --- max_age -------------------------------------------------------------------------------
 
+
 def test_oidcc_max_age_1(browser, rp, user, clock):
     first = sign_in_and_exchange(browser, rp)
     clock.advance(2)
@@ -161,6 +174,7 @@ def test_oidcc_max_age_0_always_forces_login(browser, rp, user, clock):
 
 
 # --- id_token_hint -----------------------------------------------------------------------------
+
 
 def test_oidcc_id_token_hint(browser, rp, user):
     id_token = browser.tokens_for(rp)["id_token"]
@@ -222,6 +236,7 @@ def test_oidcc_id_token_hint_forged_is_invalid_request(browser, rp, user, kind):
 
 
 # --- login_hint, ui_locales ------------------------------------------------------------------
+
 
 def test_oidcc_login_hint(browser, rp, user):
     response = browser.authorize(rp, login_hint=PHONE)

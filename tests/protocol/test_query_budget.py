@@ -12,6 +12,7 @@ extra ones if you can; if the new count is right (a new rule needs a row), or yo
 cheaper, set the budget to the new number in the same commit and say why in its message. The
 listed statements in the failure message show what ran.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -55,7 +56,8 @@ def assert_within(sent: list[str], budgets: dict[str, int], path: str) -> None:
     assert len(sent) == budget, (
         f"{path} sent {len(sent)} SQL statements on {dialect}; its budget is {budget}. If that "
         f"is intended, set its {dialect} budget in {__name__} to {len(sent)} and say why in the "
-        f"commit; otherwise remove the extra queries.\n{listing}")
+        f"commit; otherwise remove the extra queries.\n{listing}"
+    )
 
 
 def bearer(token: str) -> dict:
@@ -74,8 +76,9 @@ def test_query_budget_token_code_exchange(browser, rp, user):
 def test_query_budget_refresh(browser, rp, user):
     tokens = browser.tokens_for(rp, scope="openid profile offline_access")
     with statements() as sent:
-        response = browser.token(rp, grant_type="refresh_token",
-                                 refresh_token=tokens["refresh_token"])
+        response = browser.token(
+            rp, grant_type="refresh_token", refresh_token=tokens["refresh_token"]
+        )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "refresh_token" in response.get_json()
     assert_within(sent, REFRESH_BUDGET, "POST /token (refresh_token)")

@@ -4,6 +4,7 @@ RFC 6749 §4.1.2 (a code is used once), RFC 9700 §4.14.2 (a refresh token is us
 second use is reuse). N threads, each with its own test client (so its own app context and
 database session), start together at a barrier; exactly one may win.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -47,11 +48,18 @@ def statuses(results) -> list[int]:
 
 def test_oidcc_codereuse_concurrent(app, browser, rp, user):
     callback = browser.sign_in(rp)
-    data, headers = rp.auth(dict(grant_type="authorization_code", code=callback["code"],
-                                 redirect_uri=rp.redirect_uri, code_verifier=browser.verifier))
+    data, headers = rp.auth(
+        dict(
+            grant_type="authorization_code",
+            code=callback["code"],
+            redirect_uri=rp.redirect_uri,
+            code_verifier=browser.verifier,
+        )
+    )
     results = race(app, lambda http: http.post("/token", data=data, headers=headers))
     assert statuses(results) == [200] + [400] * (THREADS - 1), [
-        r.get_data(as_text=True) for r in results]
+        r.get_data(as_text=True) for r in results
+    ]
     refused = [r.get_json()["error"] for r in results if r.status_code != 200]
     assert set(refused) == {"invalid_grant"}
     winners = [r.get_json() for r in results if r.status_code == 200]
@@ -60,11 +68,11 @@ def test_oidcc_codereuse_concurrent(app, browser, rp, user):
 
 def test_rfc9700_refresh_concurrent(app, browser, rp, user):
     tokens = browser.tokens_for(rp, scope=OFFLINE)
-    data, headers = rp.auth(dict(grant_type="refresh_token",
-                                 refresh_token=tokens["refresh_token"]))
+    data, headers = rp.auth(dict(grant_type="refresh_token", refresh_token=tokens["refresh_token"]))
     results = race(app, lambda http: http.post("/token", data=data, headers=headers))
     assert statuses(results) == [200] + [400] * (THREADS - 1), [
-        r.get_data(as_text=True) for r in results]
+        r.get_data(as_text=True) for r in results
+    ]
     refused = [r.get_json()["error"] for r in results if r.status_code != 200]
     assert set(refused) == {"invalid_grant"}
 
@@ -73,15 +81,15 @@ def test_rfc9700_refresh_concurrent_reuse_revokes_the_winner_too(app, browser, r
     """The losers present a token that has been rotated: that is reuse, and the family —
     including whatever the winner was issued, however the requests interleaved — is revoked."""
     tokens = browser.tokens_for(rp, scope=OFFLINE)
-    data, headers = rp.auth(dict(grant_type="refresh_token",
-                                 refresh_token=tokens["refresh_token"]))
+    data, headers = rp.auth(dict(grant_type="refresh_token", refresh_token=tokens["refresh_token"]))
     results = race(app, lambda http: http.post("/token", data=data, headers=headers))
     winner = [r.get_json() for r in results if r.status_code == 200]
     assert len(winner) == 1
     again = browser.token(rp, grant_type="refresh_token", refresh_token=winner[0]["refresh_token"])
     assert again.status_code == 400 and again.get_json()["error"] == "invalid_grant"
-    info = browser.http.get("/userinfo",
-                            headers={"Authorization": "Bearer " + winner[0]["access_token"]})
+    info = browser.http.get(
+        "/userinfo", headers={"Authorization": "Bearer " + winner[0]["access_token"]}
+    )
     assert info.status_code == 401
 
 
@@ -104,11 +112,20 @@ def test_rfc9700_concurrent_refresh_of_different_grants(app, browser, rp, user):
 def test_rfc7523_private_key_jwt_jti_concurrent(app, browser, user, clock):
     """One client assertion sent in parallel authenticates exactly once (jti replay)."""
     key = jwk.generate_key("RSA", 2048, parameters={"alg": "RS256", "use": "sig"}, auto_kid=True)
-    rp = make_relying_party(name="私钥认证应用", auth_method="private_key_jwt",
-                            jwks={"keys": [key.as_dict(private=False)]})
+    rp = make_relying_party(
+        name="私钥认证应用",
+        auth_method="private_key_jwt",
+        jwks={"keys": [key.as_dict(private=False)]},
+    )
     now = int(clock.now())
-    claims = {"iss": rp.client_id, "sub": rp.client_id, "aud": "http://127.0.0.1:5000/token",
-              "iat": now, "exp": now + 60, "jti": secrets.token_urlsafe(16)}
+    claims = {
+        "iss": rp.client_id,
+        "sub": rp.client_id,
+        "aud": "http://127.0.0.1:5000/token",
+        "iat": now,
+        "exp": now + 60,
+        "jti": secrets.token_urlsafe(16),
+    }
     assertion = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
     codes = []
     for _ in range(THREADS):
@@ -120,12 +137,20 @@ def test_rfc7523_private_key_jwt_jti_concurrent(app, browser, user, clock):
     def send(http):
         with lock:
             code, verifier = codes[next(counter)]
-        return http.post("/token", data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": rp.redirect_uri,
-            "code_verifier": verifier, "client_assertion": assertion,
-            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"})
+        return http.post(
+            "/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": rp.redirect_uri,
+                "code_verifier": verifier,
+                "client_assertion": assertion,
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            },
+        )
 
     results = race(app, send)
     assert statuses(results) == [200] + [400] * (THREADS - 1), [
-        r.get_data(as_text=True) for r in results]
+        r.get_data(as_text=True) for r in results
+    ]
     assert {r.get_json()["error"] for r in results if r.status_code != 200} == {"invalid_client"}

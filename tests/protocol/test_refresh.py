@@ -4,6 +4,7 @@ RFC 6749 §6 (refreshing, scope never wider than granted), OIDC Core §11 (offli
 §12.2 (the refreshed ID token), RFC 9700 §4.14.2 (rotation; reuse of a rotated token revokes
 the whole grant).
 """
+
 from __future__ import annotations
 
 from joserfc import jwt
@@ -36,6 +37,7 @@ def userinfo_status(browser, access_token: str) -> int:
 
 # --- issuance --------------------------------------------------------------------------------
 
+
 def test_oidcc_offline_access_issues_refresh_token(browser, rp, user):
     tokens = browser.tokens_for(rp, scope=OFFLINE)
     assert tokens["refresh_token"]
@@ -61,6 +63,7 @@ def test_rfc6749_refresh_grant_not_registered(browser, rp, user):
 
 
 # --- the refreshed tokens --------------------------------------------------------------------
+
 
 def test_oidcc_refresh_token(browser, rp, user, clock):
     login_time = int(clock.now())
@@ -93,6 +96,7 @@ def test_rfc6749_refresh_keeps_scope_by_default(browser, rp, user):
 
 
 # --- rotation and reuse (RFC 9700 §4.14.2) ---------------------------------------------------
+
 
 def test_rfc9700_refresh_token_rotation(browser, rp, user):
     tokens = browser.tokens_for(rp, scope=OFFLINE)
@@ -146,6 +150,7 @@ def test_rfc6749_missing_refresh_token(browser, rp, user):
 
 # --- lifetime --------------------------------------------------------------------------------
 
+
 def test_rfc9700_refresh_family_absolute_lifetime(browser, rp, user, clock):
     """The 30-day lifetime counts from the authorization and survives rotation."""
     tokens = browser.tokens_for(rp, scope=OFFLINE)
@@ -176,6 +181,7 @@ def test_rfc6749_refresh_after_access_token_expiry(browser, rp, user, clock):
 
 # --- binding to the client -------------------------------------------------------------------
 
+
 def test_rfc6749_refresh_token_of_another_client(browser, rp, user):
     tokens = browser.tokens_for(rp, scope=OFFLINE)
     other = make_relying_party(name="另一个应用")
@@ -187,9 +193,14 @@ def test_rfc6749_refresh_token_of_another_client(browser, rp, user):
 
 def test_rfc6749_refresh_requires_client_authentication(browser, rp, user):
     tokens = browser.tokens_for(rp, scope=OFFLINE)
-    response = browser.http.post("/token", data={"grant_type": "refresh_token",
-                                                 "refresh_token": tokens["refresh_token"],
-                                                 "client_id": rp.client_id})
+    response = browser.http.post(
+        "/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": rp.client_id,
+        },
+    )
     assert_error(response, "invalid_client", 401)
     assert refresh(browser, rp, tokens["refresh_token"]).status_code == 200
 
@@ -203,6 +214,7 @@ def test_rfc6749_public_client_refresh(browser, user):
 
 
 # --- scope -----------------------------------------------------------------------------------
+
 
 def test_rfc6749_refresh_scope_narrowing(browser, rp, user):
     tokens = browser.tokens_for(rp, scope="openid profile phone offline_access")
@@ -226,8 +238,7 @@ def test_rfc6749_refresh_scope_narrowing_keeps_grant(browser, rp, user):
     assert body["refresh_token"]
     full = refresh(browser, rp, body["refresh_token"])
     assert full.status_code == 200, full.get_data(as_text=True)
-    assert set(full.get_json()["scope"].split()) == {"openid", "profile", "phone",
-                                                     "offline_access"}
+    assert set(full.get_json()["scope"].split()) == {"openid", "profile", "phone", "offline_access"}
     info = browser.http.get("/userinfo", headers=bearer(full.get_json()["access_token"]))
     assert info.get_json()["phone_number"] == "+8613800138000"
 
@@ -243,6 +254,7 @@ def test_rfc6749_refresh_scope_widening_refused(browser, rp, user):
 
 
 # --- the user --------------------------------------------------------------------------------
+
 
 def test_oidcc_deactivated_user_cannot_refresh(browser, rp, user):
     tokens = browser.tokens_for(rp, scope=OFFLINE)

@@ -4,6 +4,7 @@
 token ends the whole grant (and so its access tokens, RFC 9700 §4.14); §2.2: an unknown or
 already invalid token still gets 200.
 """
+
 from __future__ import annotations
 
 import base64
@@ -108,8 +109,11 @@ def test_rfc7009_requires_client_authentication(browser, rp, user):
 
 def test_rfc7009_wrong_secret(browser, rp, user):
     tokens = browser.tokens_for(rp)
-    response = browser.http.post("/revoke", data={"token": tokens["access_token"]},
-                                 headers=basic(rp.client_id, "not-the-secret"))
+    response = browser.http.post(
+        "/revoke",
+        data={"token": tokens["access_token"]},
+        headers=basic(rp.client_id, "not-the-secret"),
+    )
     assert response.status_code == 401
     assert response.get_json()["error"] == "invalid_client"
     assert userinfo_status(browser, tokens["access_token"]) == 200
@@ -117,8 +121,9 @@ def test_rfc7009_wrong_secret(browser, rp, user):
 
 def test_rfc7009_confidential_client_cannot_revoke_with_client_id_only(browser, rp, user):
     tokens = browser.tokens_for(rp)
-    response = browser.http.post("/revoke", data={"token": tokens["access_token"],
-                                                  "client_id": rp.client_id})
+    response = browser.http.post(
+        "/revoke", data={"token": tokens["access_token"], "client_id": rp.client_id}
+    )
     assert response.status_code == 401
     assert response.get_json()["error"] == "invalid_client"
     assert userinfo_status(browser, tokens["access_token"]) == 200
@@ -127,8 +132,9 @@ def test_rfc7009_confidential_client_cannot_revoke_with_client_id_only(browser, 
 def test_rfc7009_public_client_revokes_with_client_id(browser, user):
     public = make_relying_party(name="单页应用", public=True)
     tokens = browser.tokens_for(public, scope=OFFLINE)
-    response = browser.http.post("/revoke", data={"token": tokens["refresh_token"],
-                                                  "client_id": public.client_id})
+    response = browser.http.post(
+        "/revoke", data={"token": tokens["refresh_token"], "client_id": public.client_id}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert refresh(browser, public, tokens["refresh_token"]).get_json()["error"] == "invalid_grant"
     assert userinfo_status(browser, tokens["access_token"]) == 401

@@ -6,6 +6,7 @@ SHA-256 of it. A session ends ``session.idle_timeout`` seconds after its last us
 ``session.absolute_timeout`` seconds after login, whichever comes first; after that an
 authorization request needs a login again, and the expiry sweep tells the session's clients.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,6 +78,7 @@ def store_strings(store) -> list[str]:
 
 
 # --- the cookie ---------------------------------------------------------------------------
+
 
 def test_sso_cookie_attributes(browser, rp, user):
     response = browser.authorize(rp)
@@ -152,6 +154,7 @@ def test_sso_session_shared_across_clients(browser, rp, user):
 
 # --- timeouts -----------------------------------------------------------------------------
 
+
 def test_sso_session_idle_timeout(browser, rp, user, clock):
     browser.sign_in(rp)
     clock.advance(IDLE - 1)
@@ -198,10 +201,14 @@ def test_sso_session_max_age_uses_auth_time_not_activity(browser, rp, user, cloc
 
 # --- expiry sweep and back-channel notices -------------------------------------------------
 
+
 @pytest.mark.parametrize("timeout", ["idle", "absolute"])
 def test_backchannel_logout_on_session_expiry(browser, user, sender, clock, timeout):
-    bcl = make_relying_party(name="带后端通道的应用", redirect_uri="https://a.example.test/cb",
-                             backchannel_logout_uri=BCL_URI)
+    bcl = make_relying_party(
+        name="带后端通道的应用",
+        redirect_uri="https://a.example.test/cb",
+        backchannel_logout_uri=BCL_URI,
+    )
     plain = make_relying_party(name="普通应用", redirect_uri="https://c.example.test/cb")
     sid = decode_jwt(browser.tokens_for(bcl)["id_token"])["sid"]
     browser.sign_in(plain)
@@ -235,8 +242,11 @@ def test_backchannel_logout_on_session_expiry(browser, user, sender, clock, time
 
 
 def test_session_sweep_spares_active_session(browser, user, sender, clock):
-    bcl = make_relying_party(name="带后端通道的应用", redirect_uri="https://a.example.test/cb",
-                             backchannel_logout_uri=BCL_URI)
+    bcl = make_relying_party(
+        name="带后端通道的应用",
+        redirect_uri="https://a.example.test/cb",
+        backchannel_logout_uri=BCL_URI,
+    )
     browser.sign_in(bcl)
     clock.advance(200)
     assert alive(browser, bcl)
@@ -247,8 +257,11 @@ def test_session_sweep_spares_active_session(browser, user, sender, clock):
 
 
 def test_session_sweep_ignores_sessions_already_ended(browser, rp, user, sender, clock):
-    bcl = make_relying_party(name="带后端通道的应用", redirect_uri="https://a.example.test/cb",
-                             backchannel_logout_uri=BCL_URI)
+    bcl = make_relying_party(
+        name="带后端通道的应用",
+        redirect_uri="https://a.example.test/cb",
+        backchannel_logout_uri=BCL_URI,
+    )
     id_token = browser.tokens_for(bcl)["id_token"]
     browser.http.get("/logout", query_string={"id_token_hint": id_token})
     clock.advance(ABSOLUTE + 1)
@@ -259,8 +272,12 @@ def test_session_sweep_ignores_sessions_already_ended(browser, rp, user, sender,
 def test_sweep_ends_every_expired_session(app, user, sender, clock):
     """Sessions of several browsers expire together; each is ended and its clients told."""
     from support import Browser, make_user
-    bcl = make_relying_party(name="带后端通道的应用", redirect_uri="https://a.example.test/cb",
-                             backchannel_logout_uri=BCL_URI)
+
+    bcl = make_relying_party(
+        name="带后端通道的应用",
+        redirect_uri="https://a.example.test/cb",
+        backchannel_logout_uri=BCL_URI,
+    )
     make_user(phone="13900139000", name="李四")
     sids = set()
     for phone in ("13800138000", "13900139000", "13800138000"):

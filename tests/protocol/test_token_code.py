@@ -4,6 +4,7 @@ RFC 6749 §4.1.3 (code redemption) and §5 (token response), RFC 7636 (PKCE, S25
 §2.1.1 and §4.5 (code injection, PKCE downgrade), OIDC Core §3.1.3.3, §3.1.3.6 and §3.1.3.7
 (ID token claims, ``at_hash``, signature against the published JWKS).
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,6 +45,7 @@ def assert_error(response, error: str, status: int = 400):
 
 
 # --- successful redemption ------------------------------------------------------------------
+
 
 def test_oidcc_server_token_response_is_not_cached(browser, rp, user):
     callback = browser.sign_in(rp)
@@ -123,6 +125,7 @@ def test_oidcc_scope_without_openid_gets_no_id_token(browser, user):
 
 # --- code reuse and lifetime ----------------------------------------------------------------
 
+
 def test_oidcc_codereuse(browser, rp, user):
     callback = browser.sign_in(rp)
     assert browser.exchange(rp, callback["code"]).status_code == 200
@@ -173,12 +176,17 @@ def test_rfc6749_unknown_code(browser, rp, user):
 
 def test_rfc6749_missing_code(browser, rp, user):
     browser.sign_in(rp)
-    response = browser.token(rp, grant_type="authorization_code", redirect_uri=rp.redirect_uri,
-                             code_verifier=browser.verifier)
+    response = browser.token(
+        rp,
+        grant_type="authorization_code",
+        redirect_uri=rp.redirect_uri,
+        code_verifier=browser.verifier,
+    )
     assert_error(response, "invalid_request")
 
 
 # --- binding to the client and the redirect URI ---------------------------------------------
+
 
 def test_rfc9700_code_injection_other_client(browser, rp, user):
     """A code issued to one client is refused when another registered client redeems it."""
@@ -198,15 +206,17 @@ def test_rfc9700_code_injection_other_client_gets_no_tokens_even_with_verifier(b
 @pytest.fixture
 def two_uri_rp(app) -> RelyingParty:
     client, secret = clients.create_client(
-        name="双回调应用", redirect_uris=[REDIRECT, "https://rp.example.test/other"])
+        name="双回调应用", redirect_uris=[REDIRECT, "https://rp.example.test/other"]
+    )
     return RelyingParty(client.client_id, secret, REDIRECT, client.token_endpoint_auth_method)
 
 
 def test_oidcc_redirect_uri_must_match_registered_other(browser, two_uri_rp, user):
     """RFC 6749 §4.1.3: redirect_uri must be identical to the one in the authorization request."""
     callback = browser.sign_in(two_uri_rp)
-    response = browser.exchange(two_uri_rp, callback["code"],
-                                redirect_uri="https://rp.example.test/other")
+    response = browser.exchange(
+        two_uri_rp, callback["code"], redirect_uri="https://rp.example.test/other"
+    )
     assert_error(response, "invalid_grant")
 
 
@@ -223,6 +233,7 @@ def test_oidcc_redirect_uri_missing(browser, rp, user):
 
 
 # --- PKCE (RFC 7636, RFC 9700 §2.1.1) -------------------------------------------------------
+
 
 def test_rfc7636_wrong_verifier(browser, rp, user):
     callback = browser.sign_in(rp)
@@ -270,9 +281,12 @@ def test_rfc9700_pkce_optional_client_without_verifier(browser, user):
 
 # --- grant types and methods ----------------------------------------------------------------
 
+
 def test_rfc6749_unsupported_grant_type(browser, rp, user):
-    assert_error(browser.token(rp, grant_type="password", username="13800138000",
-                               password="x"), "unsupported_grant_type")
+    assert_error(
+        browser.token(rp, grant_type="password", username="13800138000", password="x"),
+        "unsupported_grant_type",
+    )
 
 
 def test_rfc6749_missing_grant_type(browser, rp, user):
@@ -288,14 +302,16 @@ def test_rfc6749_token_endpoint_rejects_get(client):
 def test_rfc6749_authorization_code_grant_not_registered(browser, rp, user):
     """A client without the authorization_code grant cannot redeem codes."""
     callback = browser.sign_in(rp)
-    machine, secret = clients.create_client(name="机器客户端", redirect_uris=[],
-                                            grant_types=["client_credentials"])
+    machine, secret = clients.create_client(
+        name="机器客户端", redirect_uris=[], grant_types=["client_credentials"]
+    )
     other = RelyingParty(machine.client_id, secret, REDIRECT)
     assert_error(browser.exchange(other, callback["code"]), "unauthorized_client")
 
 
 def test_oidcc_deactivated_user_cannot_redeem_code(app, browser, rp, user):
     from idp.extensions import db
+
     callback = browser.sign_in(rp)
     user.status = "deactivated"
     db.session.commit()

@@ -4,6 +4,7 @@ RFC 6750 §2.1 (header, GET or POST), §2.2 (form body, POST only), §2 (one met
 §3.1 (WWW-Authenticate; no error code when no token was sent, invalid_token, insufficient_scope);
 OIDC Core §5.4 (claims only for granted scopes); RFC 9700 §2.2 (no tokens in the URI).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -52,14 +53,18 @@ def test_oidcc_userinfo_sub_matches_id_token(browser, tokens):
 
 
 def test_rfc6750_scheme_is_case_insensitive(browser, tokens):
-    response = browser.http.get("/userinfo",
-                                headers={"Authorization": "bearer " + tokens["access_token"]})
+    response = browser.http.get(
+        "/userinfo", headers={"Authorization": "bearer " + tokens["access_token"]}
+    )
     assert response.status_code == 200
 
 
 def test_rfc6750_header_and_body_refused(browser, tokens):
-    response = browser.http.post("/userinfo", headers=bearer(tokens["access_token"]),
-                                 data={"access_token": tokens["access_token"]})
+    response = browser.http.post(
+        "/userinfo",
+        headers=bearer(tokens["access_token"]),
+        data={"access_token": tokens["access_token"]},
+    )
     assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_request"
     assert 'error="invalid_request"' in response.headers["WWW-Authenticate"]
@@ -86,8 +91,9 @@ def test_rfc6750_no_token(client):
 
 
 def test_rfc6750_other_scheme(browser, tokens):
-    response = browser.http.get("/userinfo",
-                                headers={"Authorization": "Basic " + tokens["access_token"]})
+    response = browser.http.get(
+        "/userinfo", headers={"Authorization": "Basic " + tokens["access_token"]}
+    )
     assert response.status_code in (400, 401)
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 

@@ -1,13 +1,13 @@
 """The personal center: its own login, masked personal data, remembered consents and their
 withdrawal (which revokes the client's tokens, RFC 7009 §2.1 spirit), and the sign-out page.
 """
+
 from __future__ import annotations
 
 import re
 
 from idp.domain.clients import consents
-from support import (PASSWORD, PHONE, Browser, form_fields, make_relying_party, make_user,
-                     query)
+from support import PASSWORD, PHONE, Browser, form_fields, make_relying_party, make_user, query
 
 ID_NUMBER = "11010519491231002X"
 ID_MASKED = "1101**********002X"
@@ -91,8 +91,9 @@ def test_account_withdraw_consent_revokes_tokens(browser, rp, user):
     tokens = browser.tokens_for(rp)
     other_tokens = browser.tokens_for(other)
     assert browser.http.get("/userinfo", headers=bearer(tokens["access_token"])).status_code == 200
-    action, fields = withdraw_form(browser.http.get("/account").get_data(as_text=True),
-                                   rp.client_id)
+    action, fields = withdraw_form(
+        browser.http.get("/account").get_data(as_text=True), rp.client_id
+    )
     assert fields.get("csrf_token") and fields["target"] == rp.client_id
     response = browser.http.post(action, data=fields)
     assert response.status_code == 302 and response.location.endswith("/account")
@@ -101,8 +102,10 @@ def test_account_withdraw_consent_revokes_tokens(browser, rp, user):
     assert info.status_code == 401
     # the other client's consent and tokens are untouched
     assert consents.granted(user.id, other.client_id)
-    assert browser.http.get("/userinfo",
-                            headers=bearer(other_tokens["access_token"])).status_code == 200
+    assert (
+        browser.http.get("/userinfo", headers=bearer(other_tokens["access_token"])).status_code
+        == 200
+    )
     html = browser.http.get("/account").get_data(as_text=True)
     assert "测试应用" not in html and "商标查询" in html
     # the next sign-in asks for consent again
@@ -113,8 +116,9 @@ def test_account_withdraw_consent_revokes_refresh_token(browser, user):
     rp = make_relying_party(name="离线应用")
     tokens = browser.tokens_for(rp, scope="openid profile offline_access")
     assert tokens.get("refresh_token")
-    action, fields = withdraw_form(browser.http.get("/account").get_data(as_text=True),
-                                   rp.client_id)
+    action, fields = withdraw_form(
+        browser.http.get("/account").get_data(as_text=True), rp.client_id
+    )
     browser.http.post(action, data=fields)
     response = browser.token(rp, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert response.status_code == 400 and response.get_json()["error"] == "invalid_grant"
@@ -133,9 +137,10 @@ def test_account_withdraw_requires_sign_in(app, browser, rp, user):
     stranger = Browser(app)
     page = stranger.http.get("/login")
     _, hidden = form_fields(page.get_data(as_text=True))
-    response = stranger.http.post("/account/consents/withdraw",
-                                  data={"csrf_token": hidden["csrf_token"],
-                                        "target": rp.client_id})
+    response = stranger.http.post(
+        "/account/consents/withdraw",
+        data={"csrf_token": hidden["csrf_token"], "target": rp.client_id},
+    )
     assert response.status_code == 302
     assert consents.granted(user.id, rp.client_id)
 
@@ -145,8 +150,7 @@ def test_account_withdraw_only_own_consent(app, browser, rp, user):
     browser.sign_in(rp)
     other = Browser(app)
     other.sign_in(rp, identifier="13900139000")
-    action, fields = withdraw_form(other.http.get("/account").get_data(as_text=True),
-                                   rp.client_id)
+    action, fields = withdraw_form(other.http.get("/account").get_data(as_text=True), rp.client_id)
     other.http.post(action, data=fields)
     assert consents.granted(other_user.id, rp.client_id) == set()
     assert consents.granted(user.id, rp.client_id)

@@ -2,6 +2,7 @@
 only when the user accepted an older version than ``agreement.current_version()``; accepting
 records the version and time, declining ends the request with ``access_denied`` (RFC 6749
 §4.1.2.1), ``prompt=none`` gets ``interaction_required`` (OIDC Core §3.1.2.6)."""
+
 from __future__ import annotations
 
 import re

@@ -1,15 +1,16 @@
 """人工申诉 pages (L10): the entry on the registration page, the form with its SMS code and PDFs
 (as a browser without JavaScript posts it), the done page, and the status lookup."""
+
 from __future__ import annotations
 
 import html
 import io
 import re
 
-import orgkit
 import pytest
 from sqlalchemy import func, select
 
+import orgkit
 from idp.domain.legacy import appeals
 from idp.domain.models import LegacyAppeal, StoredFile
 from idp.domain.organisations.registration import Upload
@@ -23,9 +24,11 @@ CONTENT = "旧系统登录时提示证件号码不一致，无法关联历史账
 
 @pytest.fixture
 def settings_overrides(tmp_path):
-    return {"captcha": {"deterministic": True, "deterministic_answer": ANSWER},
-            "files": {"upload_dir": str(tmp_path / "uploads"), "max_size": 2000},
-            "appeals": {"status_max_failures": 3}}
+    return {
+        "captcha": {"deterministic": True, "deterministic_answer": ANSWER},
+        "files": {"upload_dir": str(tmp_path / "uploads"), "max_size": 2000},
+        "appeals": {"status_max_failures": 3},
+    }
 
 
 @pytest.fixture
@@ -35,8 +38,11 @@ def upload_dir(tmp_path):
 
 def counts(upload_dir) -> tuple[int, int, int]:
     on_disk = len(list(upload_dir.glob("*.bin"))) if upload_dir.exists() else 0
-    return (db.session.scalar(select(func.count()).select_from(LegacyAppeal)),
-            db.session.scalar(select(func.count()).select_from(StoredFile)), on_disk)
+    return (
+        db.session.scalar(select(func.count()).select_from(LegacyAppeal)),
+        db.session.scalar(select(func.count()).select_from(StoredFile)),
+        on_disk,
+    )
 
 
 def csrf(http, path: str = "/appeal") -> str:
@@ -63,21 +69,23 @@ def send_code(http, data: dict) -> str:
 
 
 def submit(http, data: dict, files: dict | None = None):
-    return http.post("/appeal", data={**data, **(files or {}), "csrf_token": csrf(http),
-                                      "submit": "1"})
+    return http.post(
+        "/appeal", data={**data, **(files or {}), "csrf_token": csrf(http), "submit": "1"}
+    )
 
 
 def error_of(response, field: str) -> str | None:
-    match = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>',
-                      response.get_data(as_text=True))
+    match = re.search(
+        rf'<p class="error" id="{field}-error">([^<]*)</p>', response.get_data(as_text=True)
+    )
     return match.group(1) if match else None
 
 
 def test_l10_appeal_entry_is_at_the_bottom_of_the_registration_page(app, client):
     page = client.get("/register").get_data(as_text=True)
-    main = page[page.index('<main'):page.index('</main>')]
+    main = page[page.index("<main") : page.index("</main>")]
     entry = main.index('id="appeal-entry"')
-    assert 'href="/appeal"' in main[entry - 200:entry + 200] and "人工申诉" in main[entry:]
+    assert 'href="/appeal"' in main[entry - 200 : entry + 200] and "人工申诉" in main[entry:]
     assert main.index("</form>") < entry and main.index('href="/login"') < entry
     assert not re.search(r"<(a|button|form|input)\b", main[entry:])  # nothing after it
 
@@ -97,8 +105,9 @@ def test_l10_appeal_is_stored_with_its_pdfs(app, client, upload_dir):
         assert client.get(f"/appeal/files/{stored.storage_name}").status_code == 404
 
 
-def test_l10_non_pdf_and_oversized_uploads_are_refused_and_nothing_is_stored(app, client,
-                                                                             upload_dir):
+def test_l10_non_pdf_and_oversized_uploads_are_refused_and_nothing_is_stored(
+    app, client, upload_dir
+):
     data = appeal_data()
     data["sms_code"] = send_code(client, data)
     page = submit(client, data, pdfs(identity=b"GIF89a not a pdf"))
@@ -143,16 +152,27 @@ def test_l10_csrf_required(app, client, upload_dir):
 
 
 def status(http, case_number: str, phone: str, captcha: str = ANSWER):
-    return http.post("/appeal/status", data={"case_number": case_number, "phone": phone,
-                                             "captcha": captcha,
-                                             "csrf_token": csrf(http, "/appeal/status")})
+    return http.post(
+        "/appeal/status",
+        data={
+            "case_number": case_number,
+            "phone": phone,
+            "captcha": captcha,
+            "csrf_token": csrf(http, "/appeal/status"),
+        },
+    )
 
 
 def test_l10_status_lookup_needs_case_number_and_mobile(app, client):
-    appeal = appeals.open_appeal(account="L0001", name="张三", phone=PHONE, email=None,
-                                 content=CONTENT, identity_proof=Upload("id.pdf",
-                                                                        orgkit.pdf_bytes()),
-                                 phone_verified=True)
+    appeal = appeals.open_appeal(
+        account="L0001",
+        name="张三",
+        phone=PHONE,
+        email=None,
+        content=CONTENT,
+        identity_proof=Upload("id.pdf", orgkit.pdf_bytes()),
+        phone_verified=True,
+    )
     wrong_phone = status(client, appeal.case_number, "13600136001").get_data(as_text=True)
     wrong_number = status(client, "SS20200101000000", PHONE).get_data(as_text=True)
     message = "未找到该申诉：请核对受理编号和手机号码。"
@@ -164,17 +184,22 @@ def test_l10_status_lookup_needs_case_number_and_mobile(app, client):
     appeal.status, appeal.reason = "rejected", "证明材料不清晰"
     db.session.commit()
     assert "已驳回：证明材料不清晰" in status(client, appeal.case_number, PHONE).get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_l10_status_lookup_is_throttled_per_ip(app, client):
-    appeal = appeals.open_appeal(account="L0001", name="张三", phone=PHONE, email=None,
-                                 content=CONTENT, identity_proof=Upload("id.pdf",
-                                                                        orgkit.pdf_bytes()),
-                                 phone_verified=True)
+    appeal = appeals.open_appeal(
+        account="L0001",
+        name="张三",
+        phone=PHONE,
+        email=None,
+        content=CONTENT,
+        identity_proof=Upload("id.pdf", orgkit.pdf_bytes()),
+        phone_verified=True,
+    )
     for n in range(3):
-        assert "未找到该申诉" in status(client, f"SS2020010100000{n}", PHONE).get_data(
-            as_text=True)
+        assert "未找到该申诉" in status(client, f"SS2020010100000{n}", PHONE).get_data(as_text=True)
     page = status(client, appeal.case_number, PHONE).get_data(as_text=True)
     assert "查询失败次数过多" in page and "待处理" not in page
 
@@ -182,10 +207,14 @@ def test_l10_status_lookup_is_throttled_per_ip(app, client):
 def test_l10_a_body_past_the_upload_limit_gets_a_page_that_says_so(app, client, upload_dir):
     """Past 2 × files.max_size + 1 MiB the request is refused before any parsing (413)."""
     token = csrf(client)
-    body = (b"--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
-            + token.encode() + b"\r\n--b\r\nContent-Disposition: form-data; "
-            b"name=\"identity_proof\"; filename=\"id.pdf\"\r\n\r\n%PDF-1.4\n"
-            + b"0" * (1024 * 1024 + 5000) + b"\r\n--b--\r\n")
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        + token.encode()
+        + b"\r\n--b\r\nContent-Disposition: form-data; "
+        b'name="identity_proof"; filename="id.pdf"\r\n\r\n%PDF-1.4\n'
+        + b"0" * (1024 * 1024 + 5000)
+        + b"\r\n--b--\r\n"
+    )
     page = client.post("/appeal", data=body, content_type="multipart/form-data; boundary=b")
     assert page.status_code == 413
     assert "不能超过" in page.get_data(as_text=True)

@@ -3,6 +3,7 @@ to the browser that got it through the signed Flask session, its PNG is served o
 browser and never cached, and the form's check (``captcha_ok``) passes once. These tests run
 the deterministic mode (answer "2468") that browser tests and the conformance harness use.
 """
+
 from __future__ import annotations
 
 import io
@@ -25,10 +26,14 @@ def settings_overrides():
 @pytest.fixture
 def check_route(app):
     """A stand-in for the login form's validator (wired into the login page later)."""
-    app.add_url_rule("/_test/captcha-check", "test_captcha_check",
-                     lambda: jsonify(ok=captcha_ok(request.args.get("answer"))))
-    app.add_url_rule("/_test/captcha-page", "test_captcha_page",
-                     lambda: f'<img src="{issue()}" alt="验证码">')
+    app.add_url_rule(
+        "/_test/captcha-check",
+        "test_captcha_check",
+        lambda: jsonify(ok=captcha_ok(request.args.get("answer"))),
+    )
+    app.add_url_rule(
+        "/_test/captcha-page", "test_captcha_page", lambda: f'<img src="{issue()}" alt="验证码">'
+    )
     return "/_test/captcha-check"
 
 
@@ -76,8 +81,9 @@ def test_g_captcha_wrong_answer_burns_the_challenge(client, check_route):
     assert client.get(issued["image_url"]).status_code == 404
 
 
-@pytest.mark.parametrize("settings_overrides",
-                         [{"captcha": {"deterministic": True, "deterministic_answer": "K7MX"}}])
+@pytest.mark.parametrize(
+    "settings_overrides", [{"captcha": {"deterministic": True, "deterministic_answer": "K7MX"}}]
+)
 def test_g_captcha_is_case_insensitive(client, check_route):
     _new(client)
     assert _check(client, "k7mX") is True

@@ -1,6 +1,7 @@
 """The client address behind the office's reverse proxy (``proxy.trusted_hops``): every per-IP
 limit counts the address the trusted proxies reported, and a client cannot choose its own by
 sending X-Forwarded-For where no proxy is trusted."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,11 +22,15 @@ def probe_app(app):
     made = []
 
     def make(hops: int):
-        config = {**TEST_SETTINGS, "database_url": app.config["SQLALCHEMY_DATABASE_URI"],
-                  "proxy": {"trusted_hops": hops},
-                  "captcha": {"deterministic": True, "deterministic_answer": ANSWER}}
-        probe = create_app(config, clock=app.extensions["idp"].clock,
-                           store=app.extensions["idp"].store)
+        config = {
+            **TEST_SETTINGS,
+            "database_url": app.config["SQLALCHEMY_DATABASE_URI"],
+            "proxy": {"trusted_hops": hops},
+            "captcha": {"deterministic": True, "deterministic_answer": ANSWER},
+        }
+        probe = create_app(
+            config, clock=app.extensions["idp"].clock, store=app.extensions["idp"].store
+        )
         probe.add_url_rule("/_client_ip", "client_ip_probe", lambda: client_ip())
         made.append(probe)
         return probe
@@ -42,8 +47,11 @@ def login(client, forwarded: str, password: str):
     extra = {"headers": {"X-Forwarded-For": forwarded}, "environ_base": {"REMOTE_ADDR": PROXY}}
     for _ in range(2):  # a captcha the account asks for shows on the page after the first post
         action, hidden = form_fields(html_of(client.get("/login", **extra)))
-        response = client.post(action, data={**hidden, "identifier": PHONE,
-                                             "password": password, "captcha": ANSWER}, **extra)
+        response = client.post(
+            action,
+            data={**hidden, "identifier": PHONE, "password": password, "captcha": ANSWER},
+            **extra,
+        )
         if "验证码错误" not in html_of(response):
             break
     return response
@@ -51,8 +59,11 @@ def login(client, forwarded: str, password: str):
 
 def seen(app, forwarded: str | None) -> str:
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
-    return app.test_client().get("/_client_ip", headers=headers,
-                                 environ_base={"REMOTE_ADDR": PROXY}).get_data(as_text=True)
+    return (
+        app.test_client()
+        .get("/_client_ip", headers=headers, environ_base={"REMOTE_ADDR": PROXY})
+        .get_data(as_text=True)
+    )
 
 
 def test_forged_forwarded_for_is_ignored_without_trusted_proxies(probe_app):
@@ -69,8 +80,7 @@ def test_one_trusted_proxy_gives_the_address_it_appended(probe_app):
 
 
 @pytest.mark.parametrize("hops, owner_gets_in", [(1, True), (0, False)])
-def test_login_throttle_counts_the_forwarded_client(app, probe_app, user, hops,
-                                                    owner_gets_in):
+def test_login_throttle_counts_the_forwarded_client(app, probe_app, user, hops, owner_gets_in):
     """Behind one trusted proxy two clients are two IPs: a stranger locking the pair (account,
     stranger's IP) leaves the owner free. With no trusted proxy the forged headers are ignored,
     both are the socket peer, and the stranger's failures hold for every client behind it."""
@@ -86,5 +96,6 @@ def test_login_throttle_counts_the_forwarded_client(app, probe_app, user, hops,
 @pytest.mark.parametrize("hops", [-1, "1x", True])
 def test_trusted_hops_must_be_a_whole_number(hops):
     from idp.config import ConfigError, load_settings
+
     with pytest.raises(ConfigError, match="trusted_hops"):
         load_settings({"proxy": {"trusted_hops": hops}})

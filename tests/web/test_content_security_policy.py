@@ -5,6 +5,7 @@ here; the one cross-origin target allowed is where a form of the page ends up re
 (browsers check ``form-action`` on redirects after a submission): the client of the pending
 authorization request, or the post-logout redirect URI of the logout page.
 """
+
 from __future__ import annotations
 
 from support import Browser, make_user
@@ -35,7 +36,9 @@ def test_interaction_pages_may_post_towards_their_client_only(browser, rp, user)
     assert directives(page)["form-action"] == ["'self'", "https://rp.example.test"]
     consent = browser.login(response)
     assert directives(browser.follow(consent))["form-action"] == [
-        "'self'", "https://rp.example.test"]
+        "'self'",
+        "https://rp.example.test",
+    ]
     browser.consent(consent)
     # the request is finished: no client origin is allowed any more
     assert directives(browser.http.get("/account"))["form-action"] == ["'self'"]
@@ -46,8 +49,13 @@ def test_logout_page_may_post_towards_the_post_logout_redirect_uri(app, browser,
     other = Browser(app)
     other_tokens = other.tokens_for(rp, identifier="13900139000")
     browser.sign_in(rp)
-    page = browser.http.get("/logout", query_string={
-        "id_token_hint": other_tokens["id_token"], "post_logout_redirect_uri": LOGGED_OUT})
+    page = browser.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": other_tokens["id_token"],
+            "post_logout_redirect_uri": LOGGED_OUT,
+        },
+    )
     assert page.status_code == 200
     assert directives(page)["form-action"] == ["'self'", "https://rp.example.test"]
     assert directives(browser.http.get("/logout/start"))["form-action"] == ["'self'"]

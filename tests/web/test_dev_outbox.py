@@ -4,6 +4,7 @@ In development the SMS and mail outboxes keep what would have been sent, so a de
 read a verification code; the page is 404 without an outbox, and a production configuration
 with an outbox backend refuses to start (idp/config.py check_production).
 """
+
 from __future__ import annotations
 
 import re
@@ -16,17 +17,19 @@ from idp.config import ConfigError
 from idp.services import services
 from support import TEST_SETTINGS
 
-REAL_BACKENDS = {"sms": {"backend": "http", "http_url": "http://127.0.0.1:9/sms"},
-                 "mail": {"backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": 9},
-                 "realname": {"backend": "http", "url": "http://127.0.0.1:9/verify",
-                              "api_key": "k" * 32},
-                 "enterprise": {"backend": "http", "url": "http://127.0.0.1:9/enterprise",
-                                "api_key": "k" * 32}}
+REAL_BACKENDS = {
+    "sms": {"backend": "http", "http_url": "http://127.0.0.1:9/sms"},
+    "mail": {"backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": 9},
+    "realname": {"backend": "http", "url": "http://127.0.0.1:9/verify", "api_key": "k" * 32},
+    "enterprise": {"backend": "http", "url": "http://127.0.0.1:9/enterprise", "api_key": "k" * 32},
+}
 
 
 def production(**changes) -> dict:
     config = {
-        **TEST_SETTINGS, "env": "production", "issuer": "https://id.example.gov.cn",
+        **TEST_SETTINGS,
+        "env": "production",
+        "issuer": "https://id.example.gov.cn",
         "secret_key": "p" * 48,
         # Nothing listens there: building the app must not need them.
         "database_url": "postgresql+psycopg://idp@127.0.0.1:9/idp",

@@ -1,5 +1,6 @@
 """The address picker's JSON (S2): provinces and the divisions under a code, cacheable
 (RFC 9111 §5.2.2 Cache-Control public/max-age; RFC 9110 §13.1.2 If-None-Match)."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,8 @@ def test_s2_divisions_lists_provinces(client):
 
 def test_s2_divisions_children_of_province_and_city(client):
     assert client.get("/divisions/110000/children").get_json() == [
-        {"code": "110100", "name": "市辖区"}]
+        {"code": "110100", "name": "市辖区"}
+    ]
     counties = client.get("/divisions/110100/children").get_json()
     assert {"code": "110105", "name": "朝阳区"} in counties
     cities = client.get("/divisions/440000/children").get_json()

@@ -4,18 +4,28 @@ a match is texted (with the organisation's name), and the code step refuses alik
 was sent or the code is wrong. Both paths: the registration step and 经办人管理. Real database,
 store and outbox; the settable clock.
 """
+
 from __future__ import annotations
 
-from wordkit import said
 import re
 
 import pytest
 
-from idp.domain.organisations import handler_confirmation, handlers, registration as organisations
+from idp.domain.organisations import handler_confirmation, handlers
+from idp.domain.organisations import registration as organisations
 from idp.services import services
-from orgkit import (file_agency, file_practitioner, handler_fields, legal_kwargs, make_handler,
-                    org_center, resident_id, uscc)
+from orgkit import (
+    file_agency,
+    file_practitioner,
+    handler_fields,
+    legal_kwargs,
+    make_handler,
+    org_center,
+    resident_id,
+    uscc,
+)
 from support import form_with, html_of
+from wordkit import said
 
 ANSWER = "2468"
 UNKNOWN = {"phone": "13655550000", "id_type": "resident_id", "id_number": resident_id(77)}
@@ -42,11 +52,15 @@ def cases():
     """(name, typed) for a match, a real mobile with another person's document, and nobody."""
     handler, other = make_handler(1), make_handler(2)
     mismatch = {**handler_fields(handler), "id_number": handler_fields(other)["id_number"]}
-    return handler, [("match", handler_fields(handler)), ("mismatch", mismatch),
-                     ("unknown", UNKNOWN)]
+    return handler, [
+        ("match", handler_fields(handler)),
+        ("mismatch", mismatch),
+        ("unknown", UNKNOWN),
+    ]
 
 
 # --- the registration step --------------------------------------------------------------------
+
 
 def registration_client(app, org):
     """A browser whose registration flow created ``org`` (step 1 done): the step-2 page."""
@@ -104,8 +118,9 @@ def test_p3_registration_step_binds_after_the_handlers_code(app, clock):
     handler = make_handler(1)
     http = registration_client(app, org)
     registration_send(http, handler_fields(handler))
-    done = registration_confirm(http, handler_fields(handler), sms_to(handler.phone)[0]["params"]
-                                ["code"])
+    done = registration_confirm(
+        http, handler_fields(handler), sms_to(handler.phone)[0]["params"]["code"]
+    )
     assert done.status_code == 302 and done.location.endswith("/register/org/done")
     assert [b.handler_id for b in handlers.bindings_of(org)] == [handler.id]
 
@@ -121,8 +136,10 @@ def test_y2_refusals_are_told_only_after_the_code(app, clock):
     handler, outsider = make_handler(1), make_handler(3)
     file_practitioner(resident_id(1))
     handlers.bind_handler(other, handler)
-    for person, message in ((outsider, said(handlers.Y2_NOT_PRACTITIONER)),
-                            (handler, said(handlers.Y2_OTHER_AGENCY))):
+    for person, message in (
+        (outsider, said(handlers.Y2_NOT_PRACTITIONER)),
+        (handler, said(handlers.Y2_OTHER_AGENCY)),
+    ):
         http = registration_client(app, agency)
         page = html_of(registration_send(http, handler_fields(person)))
         assert "若信息正确" in page and message not in page
@@ -132,6 +149,7 @@ def test_y2_refusals_are_told_only_after_the_code(app, clock):
 
 
 # --- 经办人管理 in the personal center --------------------------------------------------------
+
 
 def center(app, code: str):
     return org_center(app, code, ANSWER)
@@ -159,7 +177,9 @@ def test_p3_handler_management_answers_alike_for_match_mismatch_and_unknown(app,
         pages[name] = same_page(html_of(sent), typed)
         refusals[name] = same_page(html_of(center_confirm(browser, "000000")), typed)
     assert pages["match"] == pages["mismatch"] == pages["unknown"]
-    assert "若信息正确，经办人将收到短信验证码" in pages["match"] and "经办人1" not in pages["match"]
+    assert (
+        "若信息正确，经办人将收到短信验证码" in pages["match"] and "经办人1" not in pages["match"]
+    )
     assert refusals["match"] == refusals["mismatch"] == refusals["unknown"]
     assert said(handler_confirmation.CODE_REFUSED) in refusals["match"]
     assert [m["to"] for m in services().sms.outbox.latest(200)] == [handler.phone]

@@ -5,17 +5,27 @@ grants and SSO sessions acting for the organisation end with it (R2): refresh to
 and back-channel logout notices go to the relying parties (Back-Channel Logout 1.0 §2.5).
 The handler's own personal session stays. Real database, store and outbox; no mocks.
 """
+
 from __future__ import annotations
 
 import pytest
 
-from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.models import HandlerBinding, User
+from idp.domain.organisations import handlers
+from idp.domain.organisations import registration as organisations
 from idp.extensions import db
 from idp.protocol import logout, tokens
 from orgkit import file_agency, latest_sms_code, legal_kwargs, make_handler, resident_id, uscc
-from support import (PASSWORD, Browser, field_error, form_fields, form_with, html_of,
-                     make_relying_party, query)
+from support import (
+    PASSWORD,
+    Browser,
+    field_error,
+    form_fields,
+    form_with,
+    html_of,
+    make_relying_party,
+    query,
+)
 
 ANSWER = "2468"
 OFFLINE = "openid profile offline_access"
@@ -59,8 +69,7 @@ def org_center(app, org_uscc: str, target: str) -> Browser:
 def authorize_as_handler(browser, rp, handler, scope=OFFLINE) -> str:
     """The legal-person entry, handler login (R2), up to the authorization code."""
     response = browser.authorize(rp, scope=scope)
-    page = browser.http.get(response.location, query_string={"entry": "legal",
-                                                              "method": "handler"})
+    page = browser.http.get(response.location, query_string={"entry": "legal", "method": "handler"})
     response = browser.submit(page, identifier=handler.phone, password=PASSWORD, captcha=ANSWER)
     if response.location.endswith("/consent"):
         response = browser.consent(response)
@@ -103,11 +112,18 @@ def assert_still_signed_in(org, handler, browser, rp, issued: dict) -> None:
 
 # --- P3: a new handler's mobile is proven in the personal center ---------------------------
 
+
 def test_p3_new_handler_in_personal_center_needs_sms_code(app, org):
     center = org_center(app, uscc(7), "/account/handlers")
     action, fields = form_with(html_of(center.http.get("/account/handlers")), 'name="name"')
-    data = {**fields, "name": "新经办人", "id_type": "resident_id",
-            "id_number": resident_id(40), "phone": NEW_PHONE, "password": PASSWORD}
+    data = {
+        **fields,
+        "name": "新经办人",
+        "id_type": "resident_id",
+        "id_number": resident_id(40),
+        "phone": NEW_PHONE,
+        "password": PASSWORD,
+    }
     refused = center.http.post(action, data=data)
     assert field_error(refused, "sms_code") and 'value="13700009999"' in html_of(refused)
     assert db.session.query(User).filter_by(phone=NEW_PHONE).count() == 0
@@ -115,8 +131,9 @@ def test_p3_new_handler_in_personal_center_needs_sms_code(app, org):
     sent = center.http.post(action + "/code", data={**data, "password": ""})
     assert "短信验证码已发送" in html_of(sent) and 'value="新经办人"' in html_of(sent)
     code = latest_sms_code(NEW_PHONE)
-    wrong = center.http.post(action, data={**data, "sms_code": "000000" if code != "000000"
-                                           else "111111"})
+    wrong = center.http.post(
+        action, data={**data, "sms_code": "000000" if code != "000000" else "111111"}
+    )
     assert field_error(wrong, "sms_code")
     assert db.session.query(User).filter_by(phone=NEW_PHONE).count() == 0
     # a right code with a refused ID number: the mobile stays proven in this flow (S7)
@@ -132,11 +149,18 @@ def test_p3_new_handler_in_personal_center_needs_sms_code(app, org):
 def test_p3_code_for_another_mobile_does_not_prove_this_one(app, org):
     center = org_center(app, uscc(7), "/account/handlers")
     action, fields = form_with(html_of(center.http.get("/account/handlers")), 'name="name"')
-    data = {**fields, "name": "新经办人", "id_type": "resident_id",
-            "id_number": resident_id(41), "phone": NEW_PHONE, "password": PASSWORD}
+    data = {
+        **fields,
+        "name": "新经办人",
+        "id_type": "resident_id",
+        "id_number": resident_id(41),
+        "phone": NEW_PHONE,
+        "password": PASSWORD,
+    }
     center.http.post(action + "/code", data=data)
-    other = center.http.post(action, data={**data, "phone": "13700008888",
-                                           "sms_code": latest_sms_code(NEW_PHONE)})
+    other = center.http.post(
+        action, data={**data, "phone": "13700008888", "sms_code": latest_sms_code(NEW_PHONE)}
+    )
     assert field_error(other, "sms_code")
     assert db.session.query(HandlerBinding).filter_by(organisation_id=org.id).count() == 0
 
@@ -155,6 +179,7 @@ def test_p3_sending_code_needs_reauthentication_and_a_valid_mobile(app, org, bro
 
 # --- R2: ending a binding ends the grants and sessions acting for the organisation ----------
 
+
 def test_p3_unbinding_revokes_tokens_acting_for_the_organisation(app, org, bcl_rp, sender):
     handler, colleague = make_handler(1), make_handler(2)
     handlers.bind_handler(org, handler)
@@ -165,8 +190,9 @@ def test_p3_unbinding_revokes_tokens_acting_for_the_organisation(app, org, bcl_r
     personal = Browser(app)
     center_login(personal, handler.phone)  # the handler's own personal session
     center = org_center(app, uscc(7), "/account/handlers")
-    action, fields = form_with(html_of(center.http.get("/account/handlers")),
-                               f'value="{handler.id}"')
+    action, fields = form_with(
+        html_of(center.http.get("/account/handlers")), f'value="{handler.id}"'
+    )
     assert "已解除" in html_of(center.http.post(action, data=fields))
     assert_signed_out_for(org, handler, acting, bcl_rp, issued)
     assert personal.http.get("/account").status_code == 200
@@ -174,8 +200,7 @@ def test_p3_unbinding_revokes_tokens_acting_for_the_organisation(app, org, bcl_r
     assert logout.deliver_due() == 1 and sender.sent[0][0] == BCL_URI
 
 
-def test_p6_change_to_agency_revokes_tokens_acting_for_the_organisation(app, org, bcl_rp,
-                                                                        sender):
+def test_p6_change_to_agency_revokes_tokens_acting_for_the_organisation(app, org, bcl_rp, sender):
     handler = make_handler(1)
     handlers.bind_handler(org, handler)
     acting = Browser(app)

@@ -5,6 +5,7 @@ shape, never a 500 from the database.
 The table names how to call every endpoint of the app; an endpoint added without a row fails
 ``test_every_endpoint_is_in_the_table``, so none can be forgotten.
 """
+
 from __future__ import annotations
 
 import base64
@@ -105,8 +106,9 @@ MESSAGE = "请求中含有无法处理的字符"
 def send(client, method, path, body, headers=None):
     if method == "GET":
         return client.get(path, query_string=body, headers=headers)
-    return client.post(path, data=body, headers=headers,
-                       content_type="application/x-www-form-urlencoded")
+    return client.post(
+        path, data=body, headers=headers, content_type="application/x-www-form-urlencoded"
+    )
 
 
 def assert_refused(endpoint, response):
@@ -135,8 +137,16 @@ def test_unstorable_text_in_a_parameter_is_a_400(client, endpoint, kind):
     assert_refused(endpoint, response)
 
 
-@pytest.mark.parametrize("endpoint", ["account.login", "interaction.login", "register.person",
-                                      "oidc.end_session_endpoint", "oidc.token"])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "account.login",
+        "interaction.login",
+        "register.person",
+        "oidc.end_session_endpoint",
+        "oidc.token",
+    ],
+)
 def test_nul_in_a_parameter_name_is_a_400(client, endpoint):
     method, path, field = CALLS[endpoint]
     assert_refused(endpoint, send(client, method, path, f"{field}%00=x"))
@@ -153,17 +163,25 @@ def test_nul_in_the_sso_cookie_is_a_400(client):
 
 
 def test_hostile_page_speaks_english_when_asked(client):
-    response = client.post("/login", data="identifier=a%00b", headers={"Accept-Language": "en"},
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/login",
+        data="identifier=a%00b",
+        headers={"Accept-Language": "en"},
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 400
     assert "cannot be processed" in response.get_data(as_text=True)
 
 
 def test_hostile_authorization_request_goes_back_to_a_registered_client(client, rp):
     for kind, value in HOSTILE.items():
-        response = client.get("/authorize", query_string=(
-            f"response_type=code&client_id={rp.client_id}&redirect_uri={REDIRECT}"
-            f"&state=s-1&login_hint={value}"))
+        response = client.get(
+            "/authorize",
+            query_string=(
+                f"response_type=code&client_id={rp.client_id}&redirect_uri={REDIRECT}"
+                f"&state=s-1&login_hint={value}"
+            ),
+        )
         assert response.status_code == 302, kind
         got = query(response.location)
         assert response.location.startswith(REDIRECT + "?")
@@ -171,8 +189,12 @@ def test_hostile_authorization_request_goes_back_to_a_registered_client(client, 
 
 
 def test_hostile_state_is_not_echoed(client, rp):
-    response = client.get("/authorize", query_string=(
-        f"response_type=code&client_id={rp.client_id}&redirect_uri={REDIRECT}&state=a%00b"))
+    response = client.get(
+        "/authorize",
+        query_string=(
+            f"response_type=code&client_id={rp.client_id}&redirect_uri={REDIRECT}&state=a%00b"
+        ),
+    )
     assert response.status_code == 302
     assert query(response.location)["error"] == "invalid_request"
     assert "state" not in query(response.location)
@@ -181,34 +203,51 @@ def test_hostile_state_is_not_echoed(client, rp):
 @pytest.mark.parametrize("field", ["client_id", "redirect_uri"])
 def test_hostile_client_or_redirect_uri_gets_the_error_page(client, rp, field):
     values = {"client_id": rp.client_id, "redirect_uri": REDIRECT, field: "a%00b"}
-    response = client.get("/authorize", query_string=(
-        f"response_type=code&client_id={values['client_id']}"
-        f"&redirect_uri={values['redirect_uri']}&state=s-1"))
+    response = client.get(
+        "/authorize",
+        query_string=(
+            f"response_type=code&client_id={values['client_id']}"
+            f"&redirect_uri={values['redirect_uri']}&state=s-1"
+        ),
+    )
     assert response.status_code == 400
     assert "Location" not in response.headers
     assert response.mimetype == "text/html"
 
 
-@pytest.mark.parametrize("raw", [b"a%00b:secret", b"a\x00b:secret", b"\xff\xfe:secret",
-                                 b"a:%ED%A0%80"])
+@pytest.mark.parametrize(
+    "raw", [b"a%00b:secret", b"a\x00b:secret", b"\xff\xfe:secret", b"a:%ED%A0%80"]
+)
 def test_hostile_basic_credentials_are_a_400(client, raw):
     header = "Basic " + base64.b64encode(raw).decode()
-    response = client.post("/token", data={"grant_type": "client_credentials"},
-                           headers={"Authorization": header})
+    response = client.post(
+        "/token", data={"grant_type": "client_credentials"}, headers={"Authorization": header}
+    )
     assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_request"
 
 
 def test_hostile_issuer_in_a_client_assertion_is_invalid_client(client):
     """The unverified ``iss`` of a private_key_jwt assertion names the client to look up."""
+
     def part(value):
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
-    assertion = ".".join([part({"alg": "RS256", "typ": "JWT"}),
-                          part({"iss": "a\x00b", "sub": "a\x00b", "aud": "x", "exp": 2e9,
-                                "jti": "j"}), "c2ln"])
-    response = client.post("/token", data={
-        "grant_type": "client_credentials", "client_assertion": assertion,
-        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"})
+
+    assertion = ".".join(
+        [
+            part({"alg": "RS256", "typ": "JWT"}),
+            part({"iss": "a\x00b", "sub": "a\x00b", "aud": "x", "exp": 2e9, "jti": "j"}),
+            "c2ln",
+        ]
+    )
+    response = client.post(
+        "/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_assertion": assertion,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        },
+    )
     assert response.status_code in (400, 401)  # 401 only for Basic (RFC 6749 §5.2)
     assert response.get_json()["error"] == "invalid_client"
 
@@ -220,15 +259,19 @@ def test_clean_form_still_reaches_the_view(client):
     body = urlencode({**hidden, "identifier": "13800138000", "password": "wrong-Pass-1"})
     response = client.post(action, data=body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
-    assert 'id="password-error"' in response.get_data(as_text=True) or \
-        'role="alert"' in response.get_data(as_text=True)
+    assert 'id="password-error"' in response.get_data(
+        as_text=True
+    ) or 'role="alert"' in response.get_data(as_text=True)
     assert MESSAGE not in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("field,filename", [("a\x00b", "doc.pdf"), ("name", "a\x00b.pdf")])
 def test_nul_in_a_multipart_field_or_file_name_is_a_400(client, field, filename):
-    response = client.post("/register/org/foreign", content_type="multipart/form-data", data={
-        field: "x", "licence": (io.BytesIO(b"%PDF-1.4\n"), filename)})
+    response = client.post(
+        "/register/org/foreign",
+        content_type="multipart/form-data",
+        data={field: "x", "licence": (io.BytesIO(b"%PDF-1.4\n"), filename)},
+    )
     assert_refused("register_org.details", response)
 
 

@@ -4,6 +4,7 @@ RFC 6749 §4.1.2.1 ``access_denied``, RFC 9207; OWASP ASVS V2.2 throttling, V3 C
 A parked request belongs to the browser that started it and expires after
 ``protocol.interaction_ttl``; login failures never reveal whether the account exists.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,18 @@ import re
 import pytest
 
 from idp.flows import policy
-from support import (PASSWORD, PHONE, REDIRECT, TEST_SETTINGS, Browser, decode_jwt,
-                     form_fields, make_relying_party, make_user, query)
+from support import (
+    PASSWORD,
+    PHONE,
+    REDIRECT,
+    TEST_SETTINGS,
+    Browser,
+    decode_jwt,
+    form_fields,
+    make_relying_party,
+    make_user,
+    query,
+)
 
 ISSUER = TEST_SETTINGS["issuer"]
 OTHER_PHONE = "13900139000"
@@ -23,8 +34,13 @@ LOCK_SECONDS = 120
 @pytest.fixture
 def settings_overrides():
     # the captcha the account's failures would ask for is tested with the login page
-    return {"login": {"max_failures": MAX_FAILURES, "lock_seconds": LOCK_SECONDS,
-                      "captcha_after_failures": 100}}
+    return {
+        "login": {
+            "max_failures": MAX_FAILURES,
+            "lock_seconds": LOCK_SECONDS,
+            "captcha_after_failures": 100,
+        }
+    }
 
 
 def login_page(browser, rp, **params):
@@ -60,13 +76,16 @@ def assert_not_found_page(response):
 
 # --- the login form ----------------------------------------------------------------------------
 
+
 def test_login_form_has_autocomplete_and_csrf(browser, rp):
     _, page = login_page(browser, rp)
     html = page.get_data(as_text=True)
-    assert re.search(r'<input[^>]*autocomplete="username"[^>]*name="identifier"', html) or \
-        re.search(r'<input[^>]*name="identifier"[^>]*autocomplete="username"', html)
-    assert re.search(r'<input[^>]*autocomplete="current-password"[^>]*name="password"', html) or \
-        re.search(r'<input[^>]*name="password"[^>]*autocomplete="current-password"', html)
+    assert re.search(
+        r'<input[^>]*autocomplete="username"[^>]*name="identifier"', html
+    ) or re.search(r'<input[^>]*name="identifier"[^>]*autocomplete="username"', html)
+    assert re.search(
+        r'<input[^>]*autocomplete="current-password"[^>]*name="password"', html
+    ) or re.search(r'<input[^>]*name="password"[^>]*autocomplete="current-password"', html)
     action, hidden = form_fields(html)
     assert action.endswith("/login") and "/interaction/" in action
     assert hidden.get("csrf_token")
@@ -88,8 +107,9 @@ def test_login_without_csrf_token_refused(browser, rp, user):
 def test_login_with_wrong_csrf_token_refused(browser, rp, user):
     _, page = login_page(browser, rp)
     action, _ = form_fields(page.get_data(as_text=True))
-    response = browser.http.post(action, data={"identifier": PHONE, "password": PASSWORD,
-                                               "csrf_token": "forged"})
+    response = browser.http.post(
+        action, data={"identifier": PHONE, "password": PASSWORD, "csrf_token": "forged"}
+    )
     assert response.status_code == 400
     assert sso_cookie(browser) is None
 
@@ -111,6 +131,7 @@ def test_login_by_resident_id_number(browser, rp):
 
 # --- no account enumeration, throttling -------------------------------------------------------
 
+
 def test_wrong_password_and_unknown_user_same_message(browser, rp, user):
     _, page = login_page(browser, rp)
     wrong = browser.submit(page, identifier=PHONE, password="Wrong-password-1")
@@ -124,8 +145,10 @@ def test_wrong_password_and_unknown_user_same_message(browser, rp, user):
 
 def test_login_locked_after_max_failures_even_with_right_password(browser, rp, user, clock):
     _, page = login_page(browser, rp)
-    failed = [browser.submit(page, identifier=PHONE, password=f"Wrong-password-{i}")
-              for i in range(MAX_FAILURES)]
+    failed = [
+        browser.submit(page, identifier=PHONE, password=f"Wrong-password-{i}")
+        for i in range(MAX_FAILURES)
+    ]
     generic = error_message(failed[0])
     assert all(error_message(r) == generic for r in failed)
     locked = browser.submit(page, identifier=PHONE, password=PASSWORD)
@@ -152,8 +175,10 @@ def test_lock_is_per_account(browser, rp, user):
 
 def test_lock_applies_to_the_personal_center_login_too(browser, rp, user):
     _, page = login_page(browser, rp)
-    failed = [browser.submit(page, identifier=PHONE, password=f"Wrong-password-{i}")
-              for i in range(MAX_FAILURES)]
+    failed = [
+        browser.submit(page, identifier=PHONE, password=f"Wrong-password-{i}")
+        for i in range(MAX_FAILURES)
+    ]
     center = browser.http.get("/login")
     response = browser.submit(center, identifier=PHONE, password=PASSWORD)
     assert response.status_code == 200
@@ -162,6 +187,7 @@ def test_lock_applies_to_the_personal_center_login_too(browser, rp, user):
 
 
 # --- the interaction belongs to one browser and expires ----------------------------------------
+
 
 def test_interaction_from_another_browser_not_found(app, browser, rp, user):
     location, _ = login_page(browser, rp)
@@ -205,6 +231,7 @@ def test_finished_interaction_cannot_be_replayed(browser, rp, user):
 
 
 # --- abort, consent ---------------------------------------------------------------------------
+
 
 def test_abort_returns_access_denied(browser, rp, user):
     _, page = login_page(browser, rp, state="s-abort")

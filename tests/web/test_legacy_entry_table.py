@@ -2,9 +2,9 @@
 L4, L5, L6, L10, P6, Y1, D2): the table ``legacy_entries.SITUATIONS`` walked row by row with
 the exact message; docs/legacy.md "Every answer of the legacy login" lists the same rows; the
 one failure answer is the same page whatever failed, and it shows the way to 人工申诉."""
+
 from __future__ import annotations
 
-from wordkit import said
 import html as htmllib
 import pathlib
 import re
@@ -17,6 +17,7 @@ from idp.web.login import passwords as auth
 from legacyentrykit import OTHER_PASSWORD, UNKNOWN, build
 from orgsupplementkit import FILED_USCC, USCC
 from supplementkit import legacy_login
+from wordkit import said
 
 ANSWER = "2468"
 CAPTCHA_AFTER, MAX_FAILURES = 2, 3
@@ -26,27 +27,38 @@ FAILURES = ("unknown", "wrong_password", "unusable_hash", "locked")
 
 @pytest.fixture
 def settings_overrides():
-    return {"captcha": {"deterministic": True, "deterministic_answer": ANSWER},
-            "login": {"captcha_after_failures": CAPTCHA_AFTER, "max_failures": MAX_FAILURES,
-                      "code_after_failures": 100, "lock_seconds": 120}}
+    return {
+        "captcha": {"deterministic": True, "deterministic_answer": ANSWER},
+        "login": {
+            "captcha_after_failures": CAPTCHA_AFTER,
+            "max_failures": MAX_FAILURES,
+            "code_after_failures": 100,
+            "lock_seconds": 120,
+        },
+    }
 
 
 def alert(response) -> str | None:
-    found = re.search(r'<p class="error" role="alert">(.*?)</p>', response.get_data(as_text=True),
-                      re.S)
+    found = re.search(
+        r'<p class="error" role="alert">(.*?)</p>', response.get_data(as_text=True), re.S
+    )
     return htmllib.unescape(found.group(1)) if found else None
 
 
 def expected(answer: str) -> str:
     """The exact words of an answer (the web's own are lazy strings: read in a request)."""
     from flask import current_app
+
     with current_app.test_request_context():
         return _expected(answer)
 
 
 def _expected(answer: str) -> str:
-    return {"failure": str(auth.LEGACY_FAILURE), "captcha": str(auth.CAPTCHA_WRONG),
-            "pending_review": str(auth.PENDING_REVIEW)}.get(answer) or said(legacy.MESSAGES[answer])
+    return {
+        "failure": str(auth.LEGACY_FAILURE),
+        "captcha": str(auth.CAPTCHA_WRONG),
+        "pending_review": str(auth.PENDING_REVIEW),
+    }.get(answer) or said(legacy.MESSAGES[answer])
 
 
 def attempt(client, entry: str, situation: str):
@@ -84,8 +96,9 @@ def test_l10_legacy_failure_is_one_page_with_the_appeal_route(app, client, entry
     """A wrong password, an unusable hash, a locked pair: the page of an unknown account,
     which links 人工申诉 (L10) — it tells nothing about the account."""
     page = attempt(client, entry, situation).get_data(as_text=True)
-    unknown = legacy_login(app.test_client(), UNKNOWN[entry], entry=entry,
-                           captcha=ANSWER).get_data(as_text=True)
+    unknown = legacy_login(app.test_client(), UNKNOWN[entry], entry=entry, captcha=ANSWER).get_data(
+        as_text=True
+    )
     assert 'href="/appeal"' in page and "人工申诉" in alert_text(page)
     assert plain(page, build_identifier(entry)) == plain(unknown, UNKNOWN[entry])
 
@@ -109,9 +122,11 @@ def _docs_rows(heading: str) -> list[list[str]]:
     section = text.split(heading, 1)[1]
     for end in ("\n## ", "\n### ", "\n#### "):
         section = section.split(end, 1)[0]
-    return [[cell.strip() for cell in line.strip().strip("|").split("|")]
-            for line in section.splitlines()
-            if line.startswith("|") and not set(line) <= set("|-: ")]
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("|") and not set(line) <= set("|-: ")
+    ]
 
 
 def _code(cell: str) -> str:
@@ -120,8 +135,11 @@ def _code(cell: str) -> str:
 
 def test_login_table_docs_list_every_answer_of_the_code():
     rows = _docs_rows("### Every answer of the legacy login")
-    table = {(_code(entry), _code(situation), _code(answer))
-             for entry, situation, answer in rows if "`" in situation}
+    table = {
+        (_code(entry), _code(situation), _code(answer))
+        for entry, situation, answer in rows
+        if "`" in situation
+    }
     assert table == {(r.entry, r.situation, r.answer) for r in SITUATIONS}
 
 

@@ -3,27 +3,28 @@
 Re-authentication first (the link is irreversible). Real database, store and throttle; legacy
 rows made like the import's (tests/legacykit.py); the settable clock; no mocks.
 """
+
 from __future__ import annotations
 
-from wordkit import said
 import datetime as dt
 import re
 
 import pytest
 
-from idp.domain.legacy import identity as legacy_identity, link as legacy_link
-from idp.domain.organisations import registration as organisations
 from idp.domain.errors import Conflict
+from idp.domain.legacy import identity as legacy_identity
+from idp.domain.legacy import link as legacy_link
 from idp.domain.legacy.hashes import is_legacy
 from idp.domain.legacy.identity import IdentityMismatch
 from idp.domain.models import LegacyAccount
+from idp.domain.organisations import registration as organisations
 from idp.extensions import db
 from idp.services import services
 from idp.web.account.legacy import throttle_key
 from legacykit import BEIJING, LEGACY_PASSWORD, make_legacy_account
 from orgkit import file_agency, legal_kwargs, resident_id, uscc
 from support import PASSWORD, PHONE, form_fields, make_user
-from wordkit import raises_saying
+from wordkit import raises_saying, said
 
 
 def person(n: int = 1, phone: str = PHONE):
@@ -44,8 +45,7 @@ def open_page(browser, phone: str = PHONE):
 
 def link(browser, account: str = "L0001", password: str = LEGACY_PASSWORD) -> str:
     action, hidden = form_fields(browser.http.get("/account/legacy").get_data(as_text=True))
-    response = browser.http.post(action, data={**hidden, "account": account,
-                                               "password": password})
+    response = browser.http.post(action, data={**hidden, "account": account, "password": password})
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
@@ -87,10 +87,14 @@ def test_l3_second_legacy_link_is_refused(app, browser):
     html = browser.http.get("/account/legacy").get_data(as_text=True)
     assert 'name="account"' not in html  # no second form
     # a forged POST links nothing either
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
-                      browser.http.get("/account/reauth").get_data(as_text=True)).group(1)
-    forged = browser.http.post("/account/legacy", data={"csrf_token": token, "account": "L0002",
-                                                        "password": LEGACY_PASSWORD})
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"',
+        browser.http.get("/account/reauth").get_data(as_text=True),
+    ).group(1)
+    forged = browser.http.post(
+        "/account/legacy",
+        data={"csrf_token": token, "account": "L0002", "password": LEGACY_PASSWORD},
+    )
     assert "关联成功" not in forged.get_data(as_text=True)
     assert linked_row("L0002").user_id is None
     with raises_saying(Conflict, "只能关联一个"):
@@ -135,8 +139,9 @@ def test_l4_non_designated_account_is_refused_with_explanation(browser):
 
 def test_l2_account_after_cutoff_cannot_be_linked(browser):
     person()
-    make_legacy_account(id_number=resident_id(1),
-                        registered_at=dt.datetime(2025, 8, 1, tzinfo=BEIJING))
+    make_legacy_account(
+        id_number=resident_id(1), registered_at=dt.datetime(2025, 8, 1, tzinfo=BEIJING)
+    )
     open_page(browser)
     html = link(browser)
     assert "2025 年 8 月 1 日之后" in html and "新的商标网上申请系统上线后" in html
@@ -152,6 +157,7 @@ def test_l5_wrong_password_links_nothing_and_counts_as_failure(app, browser, clo
     unknown = link(browser, account="NOPE-1", password="Wrong-pass-1")
     assert "账号或密码错误" in unknown  # the same words for an unknown account
     from idp.web.login import passwords as auth
+
     with app.test_request_context():
         assert auth.throttle().failures(throttle_key("L0001")) == 1
         assert throttle_key("ｌ0001 ") == auth.legacy_key("personal", "L0001")  # one lock
@@ -162,9 +168,14 @@ def test_l5_wrong_password_links_nothing_and_counts_as_failure(app, browser, clo
     assert "账号或密码错误" in locked and linked_row().user_id is None
 
 
-@pytest.mark.parametrize("legacy", [dict(id_number=resident_id(2)),  # another person's number
-                                    dict(id_number=resident_id(1), name="王五"),  # another name
-                                    dict(id_number=None, kind="simple", name="王五")])
+@pytest.mark.parametrize(
+    "legacy",
+    [
+        dict(id_number=resident_id(2)),  # another person's number
+        dict(id_number=resident_id(1), name="王五"),  # another name
+        dict(id_number=None, kind="simple", name="王五"),
+    ],
+)
 def test_l3_personal_center_mismatch_refused(browser, legacy):
     """S2/L3/L5: the password alone never links another person's legacy account; the page
     points to the manual appeal (L10) and nothing is written."""
@@ -194,8 +205,14 @@ def test_l3_personal_center_agency_keeps_the_filed_uscc(app, browser):
     file_agency(other, name="丙商标代理有限公司")
     file_agency(filed, name="丁商标代理有限公司")
     agency = organisations.register_agency(**legal_kwargs(other, name="丙商标代理有限公司"))
-    make_legacy_account("AG-OLD", kind="agency", name="丁商标代理有限公司", id_type=None,
-                        uscc=filed, filed_uscc=filed)
+    make_legacy_account(
+        "AG-OLD",
+        kind="agency",
+        name="丁商标代理有限公司",
+        id_type=None,
+        uscc=filed,
+        filed_uscc=filed,
+    )
     with pytest.raises(IdentityMismatch) as refused:
         legacy_link.link_existing(agency.user, "AG-OLD", LEGACY_PASSWORD)
     assert refused.value.code == legacy_identity.AGENCY_USCC_MISMATCH

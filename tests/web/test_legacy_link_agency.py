@@ -2,20 +2,21 @@
 login's rule for agencies (``legacy_identity.agency_refusal``) decides the link too — the same
 filed USCC in the legacy profile and on the register links; a legacy profile with another USCC
 gets the filing-change explanation and the way to 人工申诉, and nothing is linked."""
+
 from __future__ import annotations
 
-from wordkit import said
 import html as htmllib
 
 import pytest
 
 import orgkit
 from idp.domain.legacy import identity as legacy_identity
-from idp.domain.organisations import registration as organisations
 from idp.domain.models import LegacyAccount
+from idp.domain.organisations import registration as organisations
 from idp.extensions import db
 from legacykit import LEGACY_PASSWORD, make_legacy_account
 from support import form_fields
+from wordkit import said
 
 ANSWER = "2468"
 FILED, OTHER = orgkit.uscc(31), orgkit.uscc(32)
@@ -32,8 +33,9 @@ def link_as_agency(app, legacy_uscc: str | None, password: str = LEGACY_PASSWORD
     profile holds ``legacy_uscc``, on the 旧账号管理 page; the page's text."""
     orgkit.file_agency(FILED, NAME)
     organisations.register_agency(**orgkit.legal_kwargs(FILED, name=NAME))
-    make_legacy_account("AG-OLD", kind="agency", name=NAME, id_type=None, uscc=legacy_uscc,
-                        filed_uscc=FILED)
+    make_legacy_account(
+        "AG-OLD", kind="agency", name=NAME, id_type=None, uscc=legacy_uscc, filed_uscc=FILED
+    )
     http = orgkit.org_center(app, FILED, ANSWER, target="/account/legacy", entry="agency")
     action, hidden = form_fields(http.get("/account/legacy").get_data(as_text=True))
     response = http.post(action, data={**hidden, "account": "AG-OLD", "password": password})

@@ -2,6 +2,7 @@
 same throttle, captcha and generic message as a password login; refusals said only after the
 legacy password matched; a linked account signs in its user; an unlinked one is not signed in
 but sent to its prefilled supplementation."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,13 +10,14 @@ import re
 
 import pytest
 
-from idp.domain.legacy import login as legacy, link as legacy_link
+from idp.domain.legacy import link as legacy_link
+from idp.domain.legacy import login as legacy
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
 from idp.services import services
 from legacykit import make_legacy_account
-from support import PASSWORD, PHONE, Browser, decode_jwt, make_user, query
 from supplementkit import EMAIL, ID_NUMBER, MOBILE, legacy_login, natural_legacy
+from support import PASSWORD, PHONE, Browser, decode_jwt, make_user, query
 from wordkit import said
 
 ANSWER = "2468"
@@ -26,9 +28,14 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 @pytest.fixture
 def settings_overrides():
-    return {"captcha": {"deterministic": True, "deterministic_answer": ANSWER},
-            "login": {"captcha_after_failures": CAPTCHA_AFTER, "max_failures": MAX_FAILURES,
-                      "lock_seconds": 120}}
+    return {
+        "captcha": {"deterministic": True, "deterministic_answer": ANSWER},
+        "login": {
+            "captcha_after_failures": CAPTCHA_AFTER,
+            "max_failures": MAX_FAILURES,
+            "lock_seconds": 120,
+        },
+    }
 
 
 def signed_in(http) -> bool:
@@ -68,8 +75,9 @@ def test_l5_wrong_legacy_password_is_generic_and_throttled(app, client):
     no_captcha = legacy_login(client).get_data(as_text=True)
     assert "验证码错误" in no_captcha
     for _ in range(MAX_FAILURES - 1):
-        assert GENERIC in legacy_login(client, password="Wrong-pass-1", captcha=ANSWER
-                                       ).get_data(as_text=True)
+        assert GENERIC in legacy_login(client, password="Wrong-pass-1", captcha=ANSWER).get_data(
+            as_text=True
+        )
     # the account is locked now: the right password gets the same generic message
     locked = legacy_login(client, captcha=ANSWER).get_data(as_text=True)
     assert GENERIC in locked and not signed_in(client)
@@ -91,8 +99,11 @@ def test_l1_first_legacy_login_rehashes_the_legacy_password(app, client):
 def _sub_via(browser: Browser, rp, **login) -> dict:
     start = browser.authorize(rp)
     login_url = start.location
-    response = legacy_login(browser.http, url=login_url, **login) if login \
+    response = (
+        legacy_login(browser.http, url=login_url, **login)
+        if login
         else browser.login(start, PHONE, PASSWORD)
+    )
     if "/consent" in (response.location or ""):
         response = browser.consent(response)
     callback = query(response.location)
@@ -142,11 +153,11 @@ def test_s1_unlinked_legacy_login_leads_to_prefilled_supplementation(app, client
 
 
 def test_legacy_login_of_an_organisation_entry_needs_the_captcha(app, client):
-    make_legacy_account(account="ORG1", kind="legal", name="某某公司", id_type=None,
-                        uscc="91350100M000100Y43")
+    make_legacy_account(
+        account="ORG1", kind="legal", name="某某公司", id_type=None, uscc="91350100M000100Y43"
+    )
     missing = legacy_login(client, "91350100M000100Y43", entry="legal")
     assert "验证码错误" in missing.get_data(as_text=True)
     response = legacy_login(client, "91350100M000100Y43", entry="legal", captcha=ANSWER)
     assert response.status_code == 302 and response.location.startswith("/supplement/")
     assert "完善法人信息" in client.get(response.location).get_data(as_text=True)  # S4 (S1)
-

@@ -3,12 +3,14 @@ docs/legacy.md, "Passwords of linked legacy accounts"): after a password change 
 center or a forgotten-legacy-password reset of the linked account, the legacy identifier signs
 in with the user's new password, the old legacy password opens nothing, the link stays, and the
 user's other sessions end. Real database, store and outboxes; no mocks."""
+
 from __future__ import annotations
 
 import pytest
 
-from idp.domain.legacy import link as legacy_link, retire as legacy_retire
 from idp.domain.accounts import passwords
+from idp.domain.legacy import link as legacy_link
+from idp.domain.legacy import retire as legacy_retire
 from idp.domain.models import LegacyAccount, User
 from idp.extensions import db
 from idp.services import services
@@ -42,8 +44,7 @@ def post(browser, path, query=None, **data):
 
 def legacy_sign_in(app, password):
     browser = Browser(app)
-    response = post(browser, "/login", {"method": "legacy"}, identifier="L0001",
-                    password=password)
+    response = post(browser, "/login", {"method": "legacy"}, identifier="L0001", password=password)
     return browser, response
 
 
@@ -77,8 +78,9 @@ def test_l6_password_change_retires_the_linked_legacy_password(app, linked):
     assert signed_in_as(before, linked)
     center = signed_in_browser(app, linked)
     post(center, "/account/reauth", {"next": "/account/password"}, password=PASSWORD)
-    response = post(center, "/account/password", current_password=PASSWORD, password=NEW,
-                    password_confirm=NEW)
+    response = post(
+        center, "/account/password", current_password=PASSWORD, password=NEW, password_confirm=NEW
+    )
     assert "密码已修改" in html_of(response)
     assert not signed_in_as(before, linked)  # the session opened by the legacy password ended
     assert_legacy_password_retired(app, linked)
@@ -87,11 +89,11 @@ def test_l6_password_change_retires_the_linked_legacy_password(app, linked):
 def test_l8_reset_of_a_linked_account_sets_the_users_password_and_ends_sessions(app, linked):
     other = signed_in_browser(app, linked)
     browser = Browser(app)
-    post(browser, "/login/forgot/legacy", identifier="L0001", contact=linked.phone,
-         captcha=ANSWER)
+    post(browser, "/login/forgot/legacy", identifier="L0001", contact=linked.phone, captcha=ANSWER)
     code = services().sms.outbox.latest()[0]["params"]["code"]
-    done = post(browser, "/login/forgot/legacy/reset", code=code, password=NEW,
-                password_confirm=NEW)
+    done = post(
+        browser, "/login/forgot/legacy/reset", code=code, password=NEW, password_confirm=NEW
+    )
     assert "已重置" in html_of(done) and "实名账号" in html_of(done)
     assert not signed_in_as(other, linked)
     assert passwords.verify(NEW, db.session.get(User, linked.id).password_hash)
@@ -103,8 +105,7 @@ def test_l8_reset_of_a_linked_account_sets_the_users_password_and_ends_sessions(
 def test_l8_reset_of_an_unlinked_account_keeps_a_legacy_password(app):
     make_legacy_account(mobile="13700137000", id_number=resident_id(1))
     browser = Browser(app)
-    post(browser, "/login/forgot/legacy", identifier="L0001", contact="13700137000",
-         captcha=ANSWER)
+    post(browser, "/login/forgot/legacy", identifier="L0001", contact="13700137000", captcha=ANSWER)
     code = services().sms.outbox.latest()[0]["params"]["code"]
     post(browser, "/login/forgot/legacy/reset", code=code, password=NEW, password_confirm=NEW)
     stored = legacy_row().password_hash

@@ -4,15 +4,17 @@ A code goes to the contact STORED on the legacy account, only when the one typed
 otherwise nothing is sent and the page reads the same. The new password becomes argon2id; the
 code is single use. Real store, outboxes and database; the settable clock; no mocks.
 """
+
 from __future__ import annotations
 
-from wordkit import said
 import re
 
 import pytest
 
-from idp.domain.legacy import login as legacy, link as legacy_link, reset as legacy_reset
 from idp.domain.accounts import passwords
+from idp.domain.legacy import link as legacy_link
+from idp.domain.legacy import login as legacy
+from idp.domain.legacy import reset as legacy_reset
 from idp.domain.legacy.hashes import is_legacy
 from idp.domain.models import LegacyAccount
 from idp.extensions import db
@@ -20,6 +22,7 @@ from idp.services import services
 from legacykit import LEGACY_PASSWORD, make_legacy_account
 from orgkit import resident_id, uscc
 from support import make_user
+from wordkit import said
 
 ANSWER = "2468"
 NEW = "Fresh-legacy-77"
@@ -50,8 +53,9 @@ def ask(browser, identifier: str, contact: str, entry: str = "personal", captcha
 
 def finish(browser, code: str, password: str = NEW, confirm: str | None = None) -> str:
     page = browser.http.get("/login/forgot/legacy/reset")
-    response = browser.submit(page, code=code, password=password,
-                              password_confirm=confirm or password)
+    response = browser.submit(
+        page, code=code, password=password, password_confirm=confirm or password
+    )
     return response.get_data(as_text=True)
 
 
@@ -82,8 +86,9 @@ def test_l8_reset_through_stored_mobile(browser):
 
 def test_l8_linked_account_code_goes_to_the_users_current_email_not_the_export(app, browser):
     user = make_user(id_type="resident_id", id_number=resident_id(1), email="now@example.cn")
-    account = make_legacy_account(email="Old@Example.cn", mobile="13700137000",
-                                  id_number=resident_id(1))
+    account = make_legacy_account(
+        email="Old@Example.cn", mobile="13700137000", id_number=resident_id(1)
+    )
     legacy_link.link(user, account)
     db.session.commit()
     answers = [ask(browser, "l0001", "old@example.cn"), ask(browser, "l0001", "13700137000")]
@@ -111,11 +116,12 @@ def test_l8_linked_account_code_goes_to_the_users_current_mobile(app, browser):
 
 
 def test_l8_wrong_contact_sends_nothing_and_says_the_same(browser):
-    make_legacy_account(mobile="13700137000", email="old@example.cn",
-                        id_number=resident_id(1))
-    answers = [ask(browser, "L0001", "13700137001"),        # wrong mobile
-               ask(browser, "L0001", "other@example.cn"),   # wrong email
-               ask(browser, "NO-SUCH", "13700137000")]      # unknown account
+    make_legacy_account(mobile="13700137000", email="old@example.cn", id_number=resident_id(1))
+    answers = [
+        ask(browser, "L0001", "13700137001"),  # wrong mobile
+        ask(browser, "L0001", "other@example.cn"),  # wrong email
+        ask(browser, "NO-SUCH", "13700137000"),
+    ]  # unknown account
     assert sms() == [] and mails() == []
     strip = [re.sub(r'name="csrf_token"[^>]*>', "", html) for html in answers]
     assert all(SAME_WORDS in html for html in strip) and len(set(strip)) == 1
@@ -148,17 +154,26 @@ def test_l8_wrong_captcha_sends_nothing(browser):
 
 def test_l8_legal_entry_by_uscc(browser):
     code = uscc(3)
-    make_legacy_account("ORG-3", kind="legal", name="甲公司", id_number=None, uscc=code,
-                        mobile="13700137003")
+    make_legacy_account(
+        "ORG-3", kind="legal", name="甲公司", id_number=None, uscc=code, mobile="13700137003"
+    )
     assert SAME_WORDS in ask(browser, code, "13700137003", entry="legal")
     assert sms()[0]["to"] == "13700137003"
 
 
 def test_l9_help_names_where_to_look_and_the_helpline(browser):
     html = browser.http.get("/help/login").get_data(as_text=True)
-    section = html[html.index('id="legacy-lookup"'):]
-    for words in ("商标网上申请系统", "我的账户", "我的用户", "历史账号", "手机号码", "电子邮箱",
-                  "统一社会信用代码", "010-63218500"):
+    section = html[html.index('id="legacy-lookup"') :]
+    for words in (
+        "商标网上申请系统",
+        "我的账户",
+        "我的用户",
+        "历史账号",
+        "手机号码",
+        "电子邮箱",
+        "统一社会信用代码",
+        "010-63218500",
+    ):
         assert words in section
     form = browser.http.get("/login/forgot/legacy").get_data(as_text=True)
     assert "/help/login#legacy-lookup" in form  # the legacy forms link to it

@@ -4,6 +4,7 @@ Chinese is the source language; English comes from idp/translations. The choice,
 first: the visitor's 中文 / English switch (a cookie), the ``ui_locales`` of the parked
 authorization request, the Accept-Language header, else Chinese. ``<html lang>`` follows it.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,8 +58,11 @@ def test_accept_language_en_gives_english(app, client):
 
 
 def test_default_is_chinese(app, client):
-    for headers in ({}, {"Accept-Language": "fr-FR,de;q=0.8"},
-                    {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}):
+    for headers in (
+        {},
+        {"Accept-Language": "fr-FR,de;q=0.8"},
+        {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"},
+    ):
         page = client.get("/login", headers=headers)
         text = page.get_data(as_text=True)
         assert html_lang(page) == "zh-CN" and "用户登录" in text and "Trouble signing" not in text
@@ -73,15 +77,22 @@ def test_language_switch_sets_cookie_and_returns(app, client):
     assert "HttpOnly" in switched.headers["Set-Cookie"]
     english = client.get(switched.location, headers={"Accept-Language": "zh-CN"})
     assert html_lang(english) == "en" and "Unified social credit code" in english.get_data(
-        as_text=True)
+        as_text=True
+    )
     back = re.search(r'<a href="([^"]+)"[^>]*>中文</a>', english.get_data(as_text=True)).group(1)
     client.get(back.replace("&amp;", "&"))
     assert "统一社会信用代码" in client.get("/login?entry=legal").get_data(as_text=True)
 
 
 def test_language_switch_is_no_open_redirect(app, client):
-    for target in ("https://evil.example.test/", "//evil.example.test/", "/\\evil", "",
-                   "/no/such/page", "/register/codes/sms"):  # the last answers POST only
+    for target in (
+        "https://evil.example.test/",
+        "//evil.example.test/",
+        "/\\evil",
+        "",
+        "/no/such/page",
+        "/register/codes/sms",
+    ):  # the last answers POST only
         answer = client.get("/lang/en", query_string={"next": target})
         assert answer.status_code == 302 and answer.location == "/account"
     assert client.get("/lang/fr").status_code == 404
@@ -89,8 +100,15 @@ def test_language_switch_is_no_open_redirect(app, client):
 
 def test_language_switch_echoes_no_query(app, client):
     """Only the login page's tabs travel in the switch's link, never ``state`` or a token."""
-    page = client.get("/login", query_string={"entry": "agency", "method": "handler",
-                                              "state": "s-123", "id_token_hint": "eyJx"})
+    page = client.get(
+        "/login",
+        query_string={
+            "entry": "agency",
+            "method": "handler",
+            "state": "s-123",
+            "id_token_hint": "eyJx",
+        },
+    )
     text = page.get_data(as_text=True)
     assert "s-123" not in text and "eyJx" not in text
     link = re.search(r'<a href="([^"]+)"[^>]*>English</a>', text).group(1).replace("&amp;", "&")
@@ -103,6 +121,7 @@ def test_english_catalog_is_compiled():
 
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
+
     folder = Path(__file__).resolve().parents[2] / "idp/translations/en/LC_MESSAGES"
     with open(folder / "messages.po", "rb") as po, open(folder / "messages.mo", "rb") as mo:
         source, compiled = read_po(po), read_mo(mo)

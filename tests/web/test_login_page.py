@@ -3,6 +3,7 @@ R2): tabs that work without JavaScript, the captcha where the guide shows one, o
 handler sign-ins, and what the ID token says about them (OIDC Core §5.1 for the standard
 claims; ``organisation``/``acting_for`` are this provider's R2 claims under ``profile``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,9 +25,14 @@ CAPTCHA_AFTER, MAX_FAILURES = 2, 4
 
 @pytest.fixture
 def settings_overrides():
-    return {"captcha": {"deterministic": True, "deterministic_answer": ANSWER},
-            "login": {"captcha_after_failures": CAPTCHA_AFTER, "max_failures": MAX_FAILURES,
-                      "lock_seconds": 120}}
+    return {
+        "captcha": {"deterministic": True, "deterministic_answer": ANSWER},
+        "login": {
+            "captcha_after_failures": CAPTCHA_AFTER,
+            "max_failures": MAX_FAILURES,
+            "lock_seconds": 120,
+        },
+    }
 
 
 def mod11_2(digits17: str) -> str:
@@ -40,26 +46,47 @@ DOCUMENTS = [  # (type, number as registered, the same number as someone might t
     ("hk_macau_permit", "H12345678", "h1234 5678"),
     ("taiwan_permit", "12345678", "1234 5678"),
     ("passport", "E12345678", "e12345678"),
-    ("foreign_permanent_residence", FOREIGN_2023 + mod11_2(FOREIGN_2023),
-     " " + FOREIGN_2023 + mod11_2(FOREIGN_2023).lower()),
+    (
+        "foreign_permanent_residence",
+        FOREIGN_2023 + mod11_2(FOREIGN_2023),
+        " " + FOREIGN_2023 + mod11_2(FOREIGN_2023).lower(),
+    ),
 ]
 
 
-def make_organisation(kind: str, uscc: str, name: str, *, status: str = "active",
-                      password: str = PASSWORD) -> Organisation:
+def make_organisation(
+    kind: str, uscc: str, name: str, *, status: str = "active", password: str = PASSWORD
+) -> Organisation:
     """An organisation account straight from the models (users row + organisations row)."""
-    from idp.domain.identity import documents
     from idp.domain.accounts import passwords
+    from idp.domain.identity import documents
+
     now = dt.datetime.fromtimestamp(services().clock.now(), dt.UTC)
-    user = User(user_type=kind, name=name, password_hash=passwords.hash_password(password),
-                status=status, created_at=now, updated_at=now)
-    org = Organisation(user=user, kind=kind, category="enterprise", name=name,
-                       uscc_enc=services().cipher.encrypt(uscc, "uscc"),
-                       uscc_bidx=services().blind_index(uscc, "uscc"),
-                       uscc_masked=documents.mask_uscc(uscc), rep_name="王五",
-                       rep_id_type="resident_id", rep_id_number_enc="x",
-                       rep_id_number_masked="1101**********002X", active=True, created_at=now,
-                       verified_at=now, verified_by="register")  # as registration checks (R2)
+    user = User(
+        user_type=kind,
+        name=name,
+        password_hash=passwords.hash_password(password),
+        status=status,
+        created_at=now,
+        updated_at=now,
+    )
+    org = Organisation(
+        user=user,
+        kind=kind,
+        category="enterprise",
+        name=name,
+        uscc_enc=services().cipher.encrypt(uscc, "uscc"),
+        uscc_bidx=services().blind_index(uscc, "uscc"),
+        uscc_masked=documents.mask_uscc(uscc),
+        rep_name="王五",
+        rep_id_type="resident_id",
+        rep_id_number_enc="x",
+        rep_id_number_masked="1101**********002X",
+        active=True,
+        created_at=now,
+        verified_at=now,
+        verified_by="register",
+    )  # as registration checks (R2)
     db.session.add(org)
     db.session.commit()
     return org
@@ -67,8 +94,15 @@ def make_organisation(kind: str, uscc: str, name: str, *, status: str = "active"
 
 def bind(org: Organisation, handler: User) -> None:
     now = dt.datetime.fromtimestamp(services().clock.now(), dt.UTC)
-    db.session.add(HandlerBinding(organisation_id=org.id, handler_id=handler.id,
-                                  for_agency=org.kind == "agency", active=True, created_at=now))
+    db.session.add(
+        HandlerBinding(
+            organisation_id=org.id,
+            handler_id=handler.id,
+            for_agency=org.kind == "agency",
+            active=True,
+            created_at=now,
+        )
+    )
     db.session.commit()
 
 
@@ -108,11 +142,15 @@ def id_token_after(browser, rp, response) -> dict:
 
 # --- the page ----------------------------------------------------------------------------------
 
+
 def test_g_login_page_entries_are_links_and_personal_is_default(browser):
     html = page(browser).get_data(as_text=True)
     assert "<script" not in html
-    for label, href in (("自然人", 'href="/login"'), ("法人", "entry=legal"),
-                        ("代理机构", "entry=agency")):
+    for label, href in (
+        ("自然人", 'href="/login"'),
+        ("法人", "entry=legal"),
+        ("代理机构", "entry=agency"),
+    ):
         assert label in html and href in html
     first_form = re.search(r"<form.*?</form>", html, flags=re.S).group(0)
     assert 'name="identifier"' in first_form and 'autocomplete="username"' in first_form
@@ -146,14 +184,29 @@ def test_g2_help_page_explains_entries(browser):
     assert "/help/login" in page(browser).get_data(as_text=True)
     assert "登录遇到问题？" in page(browser).get_data(as_text=True)
     html = page(browser, "/help/login").get_data(as_text=True)
-    for text in ("自然人", "法人", "代理机构", "经办人", "统一社会信用代码", "备案",
-                 "居民身份证", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "普通护照",
-                 "外国人永久居留身份证", "历史账号", "我的用户", "010-63218500", "验证码",
-                 "变更为代理机构"):
+    for text in (
+        "自然人",
+        "法人",
+        "代理机构",
+        "经办人",
+        "统一社会信用代码",
+        "备案",
+        "居民身份证",
+        "港澳居民来往内地通行证",
+        "台湾居民来往大陆通行证",
+        "普通护照",
+        "外国人永久居留身份证",
+        "历史账号",
+        "我的用户",
+        "010-63218500",
+        "验证码",
+        "变更为代理机构",
+    ):
         assert text in html, text
 
 
 # --- personal entry (G1) -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("id_type, number, typed", DOCUMENTS, ids=[d[0] for d in DOCUMENTS])
 def test_g1_login_with_each_document_type(browser, id_type, number, typed):
@@ -168,8 +221,9 @@ def test_g1_login_with_mobile_or_id_number(app, rp):
     subs = []
     for identifier in ("+86 138-0013-8000", PHONE, "11010519491231002x"):
         browser = Browser(app)
-        response = post(browser, interaction_page(browser, rp), identifier=identifier,
-                        password=PASSWORD)
+        response = post(
+            browser, interaction_page(browser, rp), identifier=identifier, password=PASSWORD
+        )
         claims = id_token_after(browser, rp, response)
         subs.append(claims["sub"])
         assert claims["user_type"] == "natural" and claims["verified"] is False
@@ -179,8 +233,9 @@ def test_g1_login_with_mobile_or_id_number(app, rp):
 
 def test_g_personal_captcha_after_failures_of_this_browser(browser, user):
     for i in range(CAPTCHA_AFTER):
-        assert alert(post(browser, page(browser), identifier=PHONE,
-                          password=f"Wrong-password-{i}")).startswith(GENERIC)
+        assert alert(
+            post(browser, page(browser), identifier=PHONE, password=f"Wrong-password-{i}")
+        ).startswith(GENERIC)
     form = page(browser)
     assert 'name="captcha"' in form.get_data(as_text=True)
     refused = post(browser, form, identifier=PHONE, password=PASSWORD, captcha="1111")
@@ -205,6 +260,7 @@ def test_g_personal_captcha_after_failures_of_this_account(app, user):
 
 # --- organisation entries ------------------------------------------------------------------------
 
+
 def test_g_legal_person_entry_always_asks_for_the_captcha(browser, rp):
     org = make_organisation("legal", USCC_A, "甲公司")
     form = interaction_page(browser, rp, entry="legal")
@@ -222,8 +278,11 @@ def test_g_legal_person_entry_always_asks_for_the_captcha(browser, rp):
     claims = id_token_after(browser, rp, response)
     assert claims["sub"] == org.user.sub and claims["user_type"] == "legal"
     assert claims["verified"] is True and "acting_for" not in claims
-    assert claims["organisation"] == {"name": "甲公司", "type": "legal",
-                                      "uscc": "9135**********0Y43"}
+    assert claims["organisation"] == {
+        "name": "甲公司",
+        "type": "legal",
+        "uscc": "9135**********0Y43",
+    }
     assert USCC_A not in str(claims)
 
 
@@ -231,45 +290,67 @@ def test_g_agency_entry_takes_agency_accounts_only(app):
     make_organisation("legal", USCC_A, "甲公司")
     make_organisation("agency", USCC_B, "乙代理")
     browser = Browser(app)
-    wrong_kind = post(browser, page(browser, entry="agency"), identifier=USCC_A,
-                      password=PASSWORD, captcha=ANSWER)
+    wrong_kind = post(
+        browser, page(browser, entry="agency"), identifier=USCC_A, password=PASSWORD, captcha=ANSWER
+    )
     assert alert(wrong_kind).startswith(GENERIC) and not signed_in(browser)
-    wrong_kind = post(browser, page(browser, entry="legal"), identifier=USCC_B,
-                      password=PASSWORD, captcha=ANSWER)
+    wrong_kind = post(
+        browser, page(browser, entry="legal"), identifier=USCC_B, password=PASSWORD, captcha=ANSWER
+    )
     assert alert(wrong_kind).startswith(GENERIC) and not signed_in(browser)
-    response = post(browser, page(browser, entry="agency"), identifier=USCC_B,
-                    password=PASSWORD, captcha=ANSWER)
+    response = post(
+        browser, page(browser, entry="agency"), identifier=USCC_B, password=PASSWORD, captcha=ANSWER
+    )
     assert response.status_code == 302 and signed_in(browser)
 
 
 def test_s5_pending_review_message_only_after_the_right_password(browser):
     make_organisation("legal", USCC_A, "丙公司", status=PENDING_REVIEW)
-    wrong = post(browser, page(browser, entry="legal"), identifier=USCC_A,
-                 password="Wrong-password-1", captcha=ANSWER)
-    unknown = post(browser, page(browser, entry="legal"), identifier=USCC_B,
-                   password=PASSWORD, captcha=ANSWER)
+    wrong = post(
+        browser,
+        page(browser, entry="legal"),
+        identifier=USCC_A,
+        password="Wrong-password-1",
+        captcha=ANSWER,
+    )
+    unknown = post(
+        browser, page(browser, entry="legal"), identifier=USCC_B, password=PASSWORD, captcha=ANSWER
+    )
     assert alert(wrong) == alert(unknown) and alert(wrong).startswith(GENERIC)
-    right = post(browser, page(browser, entry="legal"), identifier=USCC_A, password=PASSWORD,
-                 captcha=ANSWER)
+    right = post(
+        browser, page(browser, entry="legal"), identifier=USCC_A, password=PASSWORD, captcha=ANSWER
+    )
     assert "审核中" in alert(right) and not signed_in(browser)
 
 
 def test_g_organisation_login_locked_with_the_generic_message(browser):
     make_organisation("legal", USCC_A, "甲公司")
-    failures = [post(browser, page(browser, entry="legal"), identifier=USCC_A,
-                     password=f"Wrong-password-{i}", captcha=ANSWER) for i in range(MAX_FAILURES)]
-    locked = post(browser, page(browser, entry="legal"), identifier=USCC_A, password=PASSWORD,
-                  captcha=ANSWER)
+    failures = [
+        post(
+            browser,
+            page(browser, entry="legal"),
+            identifier=USCC_A,
+            password=f"Wrong-password-{i}",
+            captcha=ANSWER,
+        )
+        for i in range(MAX_FAILURES)
+    ]
+    locked = post(
+        browser, page(browser, entry="legal"), identifier=USCC_A, password=PASSWORD, captcha=ANSWER
+    )
     assert {alert(r) for r in failures + [locked]} == {alert(locked)}
     assert not signed_in(browser)
 
 
 # --- handlers (P3, P6, R2) -----------------------------------------------------------------------
 
+
 def test_p3_handler_chooses_organisation_and_id_token_says_acting_for(browser, rp):
     handler = make_user(id_type="resident_id", id_number="11010519491231002X")
-    first, second = make_organisation("legal", USCC_A, "甲公司"), make_organisation(
-        "legal", USCC_B, "乙公司")
+    first, second = (
+        make_organisation("legal", USCC_A, "甲公司"),
+        make_organisation("legal", USCC_B, "乙公司"),
+    )
     bind(first, handler)
     bind(second, handler)
     form = interaction_page(browser, rp, entry="legal", method="handler")
@@ -285,8 +366,11 @@ def test_p3_handler_chooses_organisation_and_id_token_says_acting_for(browser, r
     claims = id_token_after(browser, rp, response)
     assert claims["sub"] == handler.sub and claims["user_type"] == "natural"
     assert claims["acting_for"] == {"sub": second.user.sub, "name": "乙公司", "verified": True}
-    assert claims["organisation"] == {"name": "乙公司", "type": "legal",
-                                      "uscc": "9111**********433B"}
+    assert claims["organisation"] == {
+        "name": "乙公司",
+        "type": "legal",
+        "uscc": "9111**********433B",
+    }
 
 
 def test_p3_handler_with_one_organisation_acts_for_it_directly(browser, rp):
@@ -313,8 +397,13 @@ def test_p6_agency_entry_refuses_handler_bound_only_to_a_legal_person(browser, r
 
 
 def test_p3_handler_without_bindings_is_told_so_and_not_signed_in(browser, user):
-    response = post(browser, page(browser, entry="legal", method="handler"), identifier=PHONE,
-                    password=PASSWORD, captcha=ANSWER)
+    response = post(
+        browser,
+        page(browser, entry="legal", method="handler"),
+        identifier=PHONE,
+        password=PASSWORD,
+        captcha=ANSWER,
+    )
     assert "经办人" in alert(response) and not signed_in(browser)
 
 
@@ -328,6 +417,7 @@ def test_r2_personal_sign_in_carries_no_organisation(browser, rp, user):
 
 # --- labels and the organisation throttle key (login table, G2) --------------------------------
 
+
 def _label(html: str) -> str:
     return re.search(r'<label for="identifier">([^<]*)</label>', html).group(1)
 
@@ -338,42 +428,65 @@ def test_g_each_entry_and_method_labels_its_identifier(browser):
     hint = re.search(r'<p class="muted" id="identifier-hint">([^<]*)</p>', legal)
     assert hint and hint.group(1) == "境外机构请填写注册时获得的账号"
     assert 'aria-describedby="identifier-hint"' in legal
-    expected = {"personal": "历史账号",
-                "legal": "历史账号中登记的统一社会信用代码（无统一社会信用代码的填写历史账号）",
-                "agency": "在商标局备案的统一社会信用代码"}
+    expected = {
+        "personal": "历史账号",
+        "legal": "历史账号中登记的统一社会信用代码（无统一社会信用代码的填写历史账号）",
+        "agency": "在商标局备案的统一社会信用代码",
+    }
     for entry, label in expected.items():
         html = page(browser, entry=entry, method="legacy").get_data(as_text=True)
         assert _label(html) == label and 'id="identifier-hint"' not in html
     for args in ({}, {"entry": "agency"}, {"entry": "legal", "method": "handler"}):
         assert 'id="identifier-hint"' not in page(browser, **args).get_data(as_text=True)
     help_html = page(browser, "/help/login").get_data(as_text=True)
-    for text in ("组织机构代码", "境外机构请填写注册时获得的账号",
-                 "历史账号中登记的统一社会信用代码（无统一社会信用代码的填写历史账号）",
-                 "在商标局备案的统一社会信用代码", 'id="legacy"'):
+    for text in (
+        "组织机构代码",
+        "境外机构请填写注册时获得的账号",
+        "历史账号中登记的统一社会信用代码（无统一社会信用代码的填写历史账号）",
+        "在商标局备案的统一社会信用代码",
+        'id="legacy"',
+    ):
         assert text in help_html, text
 
 
 def test_g_organisation_code_and_uscc_share_one_lock(browser, clock):
     org = make_organisation("legal", USCC_A, "甲公司")
     from idp.domain.organisations import accounts as org_accounts
+
     code = USCC_A[8:17]
     org.org_code_bidx = org_accounts.org_code_index(code)
     db.session.commit()
     forms = [USCC_A, code, f"{code[:8]}-{code[8]}", USCC_A.lower()]
     for i in range(MAX_FAILURES):  # alternating forms: each one alone stays under the limit
-        refused = post(browser, page(browser, entry="legal"), identifier=forms[i % 3],
-                       password=f"Wrong-password-{i}", captcha=ANSWER)
+        refused = post(
+            browser,
+            page(browser, entry="legal"),
+            identifier=forms[i % 3],
+            password=f"Wrong-password-{i}",
+            captcha=ANSWER,
+        )
         assert alert(refused).startswith(GENERIC)
     for identifier in forms:  # the right password in any form: locked, the generic message
-        locked = post(browser, page(browser, entry="legal"), identifier=identifier,
-                      password=PASSWORD, captcha=ANSWER)
+        locked = post(
+            browser,
+            page(browser, entry="legal"),
+            identifier=identifier,
+            password=PASSWORD,
+            captcha=ANSWER,
+        )
         assert alert(locked).startswith(GENERIC) and not signed_in(browser)
     other = Browser(browser.app)  # another organisation at the legal entry is not locked
     make_organisation("legal", USCC_B, "乙公司")
-    response = post(other, page(other, entry="legal"), identifier=USCC_B, password=PASSWORD,
-                    captcha=ANSWER)
+    response = post(
+        other, page(other, entry="legal"), identifier=USCC_B, password=PASSWORD, captcha=ANSWER
+    )
     assert response.status_code == 302 and signed_in(other)
     clock.advance(121)
-    response = post(browser, page(browser, entry="legal"), identifier=forms[2],
-                    password=PASSWORD, captcha=ANSWER)
+    response = post(
+        browser,
+        page(browser, entry="legal"),
+        identifier=forms[2],
+        password=PASSWORD,
+        captcha=ANSWER,
+    )
     assert response.status_code == 302 and signed_in(browser)

@@ -5,6 +5,7 @@ all accounts, the client IP; the account-wide count raises the bar (captcha, the
 code to the account's verified mobile) and never locks. Real database, store and outbox; the
 settable clock; clients told apart by their address (behind a trusted proxy, see
 test_client_ip.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,10 +24,16 @@ STRANGER, OWNER = "198.51.100.9", "203.0.113.7"
 
 @pytest.fixture
 def settings_overrides():
-    return {"captcha": {"deterministic": True, "deterministic_answer": ANSWER},
-            "login": {"max_failures": MAX_FAILURES, "captcha_after_failures": CAPTCHA_AFTER,
-                      "code_after_failures": CODE_AFTER, "ip_factor": IP_FACTOR,
-                      "lock_seconds": 120}}
+    return {
+        "captcha": {"deterministic": True, "deterministic_answer": ANSWER},
+        "login": {
+            "max_failures": MAX_FAILURES,
+            "captcha_after_failures": CAPTCHA_AFTER,
+            "code_after_failures": CODE_AFTER,
+            "ip_factor": IP_FACTOR,
+            "lock_seconds": 120,
+        },
+    }
 
 
 @pytest.fixture
@@ -46,8 +53,10 @@ def attempt(browser, identifier: str, password: str, method: str | None = None):
     for _ in range(2):  # a captcha the account asks for shows on the page after the first post
         page = browser.http.get("/login", query_string=query)
         action, hidden = form_fields(html_of(page))
-        response = browser.http.post(action, data={**hidden, "identifier": identifier,
-                                                   "password": password, "captcha": ANSWER})
+        response = browser.http.post(
+            action,
+            data={**hidden, "identifier": identifier, "password": password, "captcha": ANSWER},
+        )
         if "验证码错误" not in html_of(response):
             return response
     return response
@@ -95,6 +104,7 @@ def signed_in_after(response) -> bool:
 def test_linked_legacy_id_shares_the_users_counter(app, person):
     legacy_link.link(person, make_legacy_account("L0001", id_number=ID_NUMBER))
     from idp.extensions import db
+
     db.session.commit()
     fail(STRANGER, app, "L0001", MAX_FAILURES - 1, method="legacy")
     fail(STRANGER, app, PHONE, 1)  # the third failure of the same account from this IP
@@ -164,12 +174,13 @@ def test_wrong_password_still_fails_generically_after_the_code_threshold(app, pe
 
 
 def test_linked_legacy_login_code_goes_to_the_users_mobile(app, person):
-    legacy_link.link(person, make_legacy_account("L0001", id_number=ID_NUMBER,
-                                                 mobile="13911112222"))
+    legacy_link.link(
+        person, make_legacy_account("L0001", id_number=ID_NUMBER, mobile="13911112222")
+    )
     from idp.extensions import db
+
     db.session.commit()
-    owner = code_page_after_many_failures(app, "L0001", method="legacy",
-                                          password=LEGACY_PASSWORD)
+    owner = code_page_after_many_failures(app, "L0001", method="legacy", password=LEGACY_PASSWORD)
     message = latest_sms()
     assert message["to"] == PHONE  # the user's verified mobile, never the export's
     assert submit_code(owner, message["params"]["code"]).status_code == 302
@@ -179,12 +190,19 @@ def test_linked_legacy_login_code_goes_to_the_users_mobile(app, person):
 def test_link_page_shares_the_legacy_login_counter(app, person):
     """旧账号管理's password check (L5) and the 历史账号 login count together."""
     from idp.domain.signin import login_keys
+
     account = make_legacy_account("L0001", id_number=ID_NUMBER)
-    assert login_keys.for_link("ｌ0001 ") == login_keys.for_legacy("personal", "L0001") \
+    assert (
+        login_keys.for_link("ｌ0001 ")
+        == login_keys.for_legacy("personal", "L0001")
         == login_keys.of_legacy(account)
+    )
     legal = make_legacy_account("G0001", kind="legal", id_number=None, name="甲公司")
-    assert login_keys.for_link("G0001") == login_keys.for_legacy("legal", "g0001") \
+    assert (
+        login_keys.for_link("G0001")
+        == login_keys.for_legacy("legal", "g0001")
         == login_keys.of_legacy(legal)
+    )
 
 
 def test_sms_code_step_resumes_the_authorization_request(app, person, rp):
@@ -195,8 +213,9 @@ def test_sms_code_step_resumes_the_authorization_request(app, person, rp):
     for _ in range(2):  # the account's captcha shows after the first post
         page = owner.http.get(login_url)
         action, hidden = form_fields(html_of(page))
-        response = owner.http.post(action, data={**hidden, "identifier": PHONE,
-                                                 "password": PASSWORD, "captcha": ANSWER})
+        response = owner.http.post(
+            action, data={**hidden, "identifier": PHONE, "password": PASSWORD, "captcha": ANSWER}
+        )
         if response.status_code == 302:
             break
     assert response.location.endswith("/login/code")

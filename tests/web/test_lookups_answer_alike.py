@@ -1,16 +1,17 @@
 """Every lookup a stranger or an organisation can make answers "not found" and "not yours" with
 one page (docs/accounts.md "What a stranger can learn"). Each test compares whole responses,
 without the CSRF tokens and captcha ids and the values typed. Real database, store, outbox."""
+
 from __future__ import annotations
 
-from wordkit import said
 import re
 
 import pytest
 
 from idp.domain.legacy import appeals
-from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.models import HandlerBinding
+from idp.domain.organisations import handlers
+from idp.domain.organisations import registration as organisations
 from idp.domain.organisations.registration import Upload
 from idp.extensions import db
 from idp.services import services
@@ -18,6 +19,7 @@ from legacykit import make_legacy_account
 from orgkit import legal_kwargs, make_handler, org_center, pdf_bytes, resident_id, uscc
 from supplementkit import legacy_login, natural_legacy
 from support import PASSWORD, PHONE, form_fields, form_with, html_of, make_user
+from wordkit import said
 
 ANSWER = "2468"
 
@@ -52,8 +54,7 @@ def test_p3_unbind_answers_alike_for_nobody_a_stranger_and_another_organisations
     token = csrf_of(html_of(http.get("/account/handlers")))
     pages = []
     for target in ("999999", str(stranger.id), str(theirs.id), "abc", str(org.user_id)):
-        page = http.post("/account/handlers/unbind", data={"csrf_token": token,
-                                                           "target": target})
+        page = http.post("/account/handlers/unbind", data={"csrf_token": token, "target": target})
         assert page.status_code == 200
         pages.append(plain(html_of(page)))
     assert len(set(pages)) == 1 and said(handlers.NOT_BOUND) in pages[0]
@@ -73,9 +74,13 @@ def test_d3_mobile_change_send_answers_alike_for_free_and_taken_numbers(app):
     answers = []
     for phone in ("13911112222", "13933334444"):
         action, fields = form_with(html_of(http.get("/account/mobile")), 'name="phone"')
-        answers.append(plain(html_of(http.post(action, data={**fields, "phone": phone,
-                                                             "send": "1"})),
-                             phone, phone[:3] + "****" + phone[-4:]))
+        answers.append(
+            plain(
+                html_of(http.post(action, data={**fields, "phone": phone, "send": "1"})),
+                phone,
+                phone[:3] + "****" + phone[-4:],
+            )
+        )
     assert answers[0] == answers[1] and "已发送" in answers[0]
 
 
@@ -91,16 +96,27 @@ def test_s3_registration_code_send_answers_alike_for_registered_and_free_mobiles
 
 
 def test_l10_appeal_status_answers_alike_for_unknown_case_and_wrong_mobile(app, client):
-    appeal = appeals.open_appeal(account="L0001", name="张三", phone=PHONE, email=None,
-                                 content="历史账号忘记了密码，留存的手机号码也已停用。",
-                                 identity_proof=Upload("id.pdf", pdf_bytes()),
-                                 phone_verified=True)
+    appeal = appeals.open_appeal(
+        account="L0001",
+        name="张三",
+        phone=PHONE,
+        email=None,
+        content="历史账号忘记了密码，留存的手机号码也已停用。",
+        identity_proof=Upload("id.pdf", pdf_bytes()),
+        phone_verified=True,
+    )
     answers = []
-    for case_number, phone in ((appeal.case_number, "13600136001"),
-                               ("SS20200101000000", PHONE)):
+    for case_number, phone in ((appeal.case_number, "13600136001"), ("SS20200101000000", PHONE)):
         token = form_fields(html_of(client.get("/appeal/status")))[1]["csrf_token"]
-        page = client.post("/appeal/status", data={"case_number": case_number, "phone": phone,
-                                                   "captcha": ANSWER, "csrf_token": token})
+        page = client.post(
+            "/appeal/status",
+            data={
+                "case_number": case_number,
+                "phone": phone,
+                "captcha": ANSWER,
+                "csrf_token": token,
+            },
+        )
         answers.append(plain(html_of(page), case_number, phone))
     assert answers[0] == answers[1] and "未找到该申诉" in answers[0]
 
@@ -108,20 +124,30 @@ def test_l10_appeal_status_answers_alike_for_unknown_case_and_wrong_mobile(app, 
 def test_l8_legacy_reset_answers_alike_for_match_mismatch_and_unknown(app):
     make_legacy_account(mobile="13700137000", id_number=resident_id(1))
     requests, refusals = [], []
-    for identifier, contact in (("L0001", "13700137000"), ("L0001", "13700137001"),
-                                ("NO-SUCH", "13700137000")):
+    for identifier, contact in (
+        ("L0001", "13700137000"),
+        ("L0001", "13700137001"),
+        ("NO-SUCH", "13700137000"),
+    ):
         http = app.test_client()
         page = http.get("/login/forgot/legacy")
         action, fields = form_with(html_of(page), 'name="contact"')
-        sent = http.post(action, data={**fields, "identifier": identifier, "contact": contact,
-                                       "captcha": ANSWER})
+        sent = http.post(
+            action, data={**fields, "identifier": identifier, "contact": contact, "captcha": ANSWER}
+        )
         assert sent.status_code == 302
         reset = http.get(sent.location)
         requests.append(plain(html_of(reset)))
         action, fields = form_with(html_of(reset), 'name="code"')
-        refused = http.post(action, data={**fields, "code": "000000",
-                                          "password": "Another-pass-88",
-                                          "password_confirm": "Another-pass-88"})
+        refused = http.post(
+            action,
+            data={
+                **fields,
+                "code": "000000",
+                "password": "Another-pass-88",
+                "password_confirm": "Another-pass-88",
+            },
+        )
         refusals.append(plain(html_of(refused)))
     assert len(set(requests)) == 1 and len(set(refusals)) == 1
     assert len(services().sms.outbox.latest()) == 1
@@ -152,8 +178,10 @@ def test_p2_ending_a_session_answers_alike_for_another_users_and_no_session(app)
     listing = html_of(other.get("/account/sessions"))
     their_sid = re.search(r'name="target" value="([^"]+)"', listing).group(1)
     token = csrf_of(html_of(mine.get("/account/sessions")))
-    answers = [mine.post("/account/sessions/end", data={"csrf_token": token, "target": sid})
-               for sid in (their_sid, "no-such-session")]
+    answers = [
+        mine.post("/account/sessions/end", data={"csrf_token": token, "target": sid})
+        for sid in (their_sid, "no-such-session")
+    ]
     assert [a.status_code for a in answers] == [302, 302]
     assert answers[0].location == answers[1].location
     assert other.get("/account").status_code == 200  # their session is untouched

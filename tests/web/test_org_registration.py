@@ -4,23 +4,25 @@ Y1/Y2; P3 handler binding; S3, P4, S7).
 Every step goes through the pages as a browser without JavaScript would: send-code buttons post
 the whole form, codes come from the outbox adapters, registers are filled with tests/orgkit.py.
 """
+
 from __future__ import annotations
 
-from wordkit import said
 import io
 import re
 
-import orgkit
 import pytest
 from sqlalchemy import func, select
 
+import orgkit
 from idp.domain.accounts import deactivation
-from idp.domain.organisations import handlers, registration as organisations
 from idp.domain.models import HandlerBinding, Organisation
 from idp.domain.models.user import PENDING_REVIEW
+from idp.domain.organisations import handlers
+from idp.domain.organisations import registration as organisations
 from idp.extensions import db
 from idp.services import services
 from support import PASSWORD, form_fields
+from wordkit import said
 
 ANSWER = "2468"
 USCC = orgkit.uscc(7)
@@ -32,19 +34,38 @@ def settings_overrides():
 
 
 def org_data(**changes) -> dict:
-    data = dict(category="enterprise", name="示例科技有限公司", uscc=USCC,
-                rep_id_type="resident_id", rep_name="王五", rep_nationality="中国",
-                rep_id_number=orgkit.resident_id(500), rep_valid_from="2020-01-01",
-                rep_valid_to="2035-01-01", phone="13900139000", email="office@example.cn",
-                password=PASSWORD, password_confirm=PASSWORD, agreed="y")
+    data = dict(
+        category="enterprise",
+        name="示例科技有限公司",
+        uscc=USCC,
+        rep_id_type="resident_id",
+        rep_name="王五",
+        rep_nationality="中国",
+        rep_id_number=orgkit.resident_id(500),
+        rep_valid_from="2020-01-01",
+        rep_valid_to="2035-01-01",
+        phone="13900139000",
+        email="office@example.cn",
+        password=PASSWORD,
+        password_confirm=PASSWORD,
+        agreed="y",
+    )
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
 
 def foreign_data(**changes) -> dict:
-    data = org_data(uscc=None, email=None, country="新加坡", name="Example Pte Ltd",
-                    name_en="Example Pte Ltd", registration_number="201912345K",
-                    rep_id_type="foreign_document", rep_id_number="K1234567", **changes)
+    data = org_data(
+        uscc=None,
+        email=None,
+        country="新加坡",
+        name="Example Pte Ltd",
+        name_en="Example Pte Ltd",
+        registration_number="201912345K",
+        rep_id_type="foreign_document",
+        rep_id_number="K1234567",
+        **changes,
+    )
     return data
 
 
@@ -53,8 +74,10 @@ def csrf(http, path: str) -> str:
 
 
 def send(http, kind: str, channel: str, data: dict) -> str:
-    page = http.post(f"/register/org/{kind}/codes/{channel}",
-                     data={**data, "csrf_token": csrf(http, "/register")})
+    page = http.post(
+        f"/register/org/{kind}/codes/{channel}",
+        data={**data, "csrf_token": csrf(http, "/register")},
+    )
     assert page.status_code == 200 and "验证码已发送" in page.get_data(as_text=True)
     if channel == "sms":
         return orgkit.latest_sms_code(data["phone"])
@@ -68,23 +91,45 @@ def step1(http, kind: str, data: dict, files: dict | None = None, codes: bool = 
         extra["sms_code"] = send(http, kind, "sms", data)
         if "email" in data:
             extra["email_code"] = send(http, kind, "mail", data)
-    return http.post(f"/register/org/{kind}", data={**data, **extra, **(files or {}),
-                     "csrf_token": csrf(http, "/register"), "submit": "1"})
+    return http.post(
+        f"/register/org/{kind}",
+        data={
+            **data,
+            **extra,
+            **(files or {}),
+            "csrf_token": csrf(http, "/register"),
+            "submit": "1",
+        },
+    )
 
 
 def bind_registered(http, handler) -> object:
     token = csrf(http, "/register/org/handler")
-    page = http.post("/register/org/handler/registered",
-                     data={**orgkit.handler_fields(handler), "send": "1", "csrf_token": token})
+    page = http.post(
+        "/register/org/handler/registered",
+        data={**orgkit.handler_fields(handler), "send": "1", "csrf_token": token},
+    )
     assert "经办人将收到短信验证码" in page.get_data(as_text=True)
-    return http.post("/register/org/handler/registered", data={
-        **orgkit.handler_fields(handler), "code": orgkit.latest_sms_code(handler.phone),
-        "confirm": "1", "csrf_token": token})
+    return http.post(
+        "/register/org/handler/registered",
+        data={
+            **orgkit.handler_fields(handler),
+            "code": orgkit.latest_sms_code(handler.phone),
+            "confirm": "1",
+            "csrf_token": token,
+        },
+    )
 
 
 def new_handler(**changes) -> dict:
-    data = dict(id_type="resident_id", name="赵六", id_number=orgkit.resident_id(42),
-                phone="13600136000", password=PASSWORD, password_confirm=PASSWORD)
+    data = dict(
+        id_type="resident_id",
+        name="赵六",
+        id_number=orgkit.resident_id(42),
+        phone="13600136000",
+        password=PASSWORD,
+        password_confirm=PASSWORD,
+    )
     data.update(changes)
     return data
 
@@ -93,8 +138,10 @@ def bind_new(http, data: dict):
     token = csrf(http, "/register/org/handler?mode=new")
     sent = http.post("/register/org/handler/new/code", data={**data, "csrf_token": token})
     assert "短信验证码已发送" in sent.get_data(as_text=True)
-    return http.post("/register/org/handler/new", data={
-        **data, "sms_code": orgkit.latest_sms_code(data["phone"]), "csrf_token": token})
+    return http.post(
+        "/register/org/handler/new",
+        data={**data, "sms_code": orgkit.latest_sms_code(data["phone"]), "csrf_token": token},
+    )
 
 
 def count(model) -> int:
@@ -102,8 +149,9 @@ def count(model) -> int:
 
 
 def error_of(response, field: str) -> str | None:
-    match = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>',
-                      response.get_data(as_text=True))
+    match = re.search(
+        rf'<p class="error" id="{field}-error">([^<]*)</p>', response.get_data(as_text=True)
+    )
     return match.group(1) if match else None
 
 
@@ -137,10 +185,19 @@ def test_p3_wrong_handler_code_binds_nothing(app, client):
     handler = orgkit.make_handler(1)
     step1(client, "legal", org_data())
     token = csrf(client, "/register/org/handler")
-    client.post("/register/org/handler/registered",
-                data={**orgkit.handler_fields(handler), "send": "1", "csrf_token": token})
-    wrong = client.post("/register/org/handler/registered", data={
-        **orgkit.handler_fields(handler), "code": "000000", "confirm": "1", "csrf_token": token})
+    client.post(
+        "/register/org/handler/registered",
+        data={**orgkit.handler_fields(handler), "send": "1", "csrf_token": token},
+    )
+    wrong = client.post(
+        "/register/org/handler/registered",
+        data={
+            **orgkit.handler_fields(handler),
+            "code": "000000",
+            "confirm": "1",
+            "csrf_token": token,
+        },
+    )
     assert wrong.status_code == 200 and error_of(wrong, "code")
     assert count(HandlerBinding) == 0
 
@@ -156,8 +213,12 @@ def test_s4_legal_person_with_new_handler(app, client):
 
 
 def test_s4_errors_shown_next_to_fields_and_data_kept(app, client):
-    page = step1(client, "legal", org_data(uscc="91110000ABCDEFGH12", password_confirm="x",
-                                           agreed=None), codes=False)
+    page = step1(
+        client,
+        "legal",
+        org_data(uscc="91110000ABCDEFGH12", password_confirm="x", agreed=None),
+        codes=False,
+    )
     assert page.status_code == 200
     assert error_of(page, "uscc") and error_of(page, "password_confirm")
     assert error_of(page, "agreed") and error_of(page, "sms_code")
@@ -170,8 +231,10 @@ def test_s6_agency_notice_page_then_registration(app, client):
     assert client.get("/register/org/agency").location.endswith("/register/org/agency/notice")
     notice = client.get("/register/org/agency/notice")
     assert "用户信息完善提示" in notice.get_data(as_text=True)
-    started = client.post("/register/org/agency/notice", data={
-        "csrf_token": form_fields(notice.get_data(as_text=True))[1]["csrf_token"]})
+    started = client.post(
+        "/register/org/agency/notice",
+        data={"csrf_token": form_fields(notice.get_data(as_text=True))[1]["csrf_token"]},
+    )
     assert started.location.endswith("/register/org/agency")
     assert "代理机构信息验证" in client.get("/register/org/agency").get_data(as_text=True)
     practitioner = orgkit.make_handler(2)
@@ -212,8 +275,10 @@ def test_y2_agency_handler_not_practitioner_refused(app, client):
 
 
 def test_s5_foreign_legal_person_submitted_for_review(app, browser):
-    files = {"identity_proof": (io.BytesIO(orgkit.pdf_bytes()), "proof.pdf"),
-             "qualification": (io.BytesIO(orgkit.pdf_bytes(2)), "licence.pdf")}
+    files = {
+        "identity_proof": (io.BytesIO(orgkit.pdf_bytes()), "proof.pdf"),
+        "qualification": (io.BytesIO(orgkit.pdf_bytes(2)), "licence.pdf"),
+    }
     first = step1(browser.http, "foreign", foreign_data(), files)
     assert first.status_code == 302 and first.location.endswith("/register/org/handler")
     org = db.session.scalar(select(Organisation))
@@ -224,8 +289,10 @@ def test_s5_foreign_legal_person_submitted_for_review(app, browser):
 
 
 def test_s5_foreign_account_number_shown_and_pending_login_told_under_review(app, browser):
-    files = {"identity_proof": (io.BytesIO(orgkit.pdf_bytes()), "proof.pdf"),
-             "qualification": (io.BytesIO(orgkit.pdf_bytes(2)), "licence.pdf")}
+    files = {
+        "identity_proof": (io.BytesIO(orgkit.pdf_bytes()), "proof.pdf"),
+        "qualification": (io.BytesIO(orgkit.pdf_bytes(2)), "licence.pdf"),
+    }
     step1(browser.http, "foreign", foreign_data(), files)
     org = db.session.scalar(select(Organisation))
     assert re.fullmatch(r"W\d{9}", org.account_no)
@@ -247,8 +314,10 @@ def test_g_legal_entry_login_page_accepts_organisation_code(app, browser):
 
 
 def test_s5_non_pdf_upload_refused_keeps_data(app, client):
-    files = {"identity_proof": (io.BytesIO(b"GIF89a not a pdf"), "proof.pdf"),
-             "qualification": (io.BytesIO(orgkit.pdf_bytes()), "licence.pdf")}
+    files = {
+        "identity_proof": (io.BytesIO(b"GIF89a not a pdf"), "proof.pdf"),
+        "qualification": (io.BytesIO(orgkit.pdf_bytes()), "licence.pdf"),
+    }
     page = step1(client, "foreign", foreign_data(), files)
     assert page.status_code == 200
     assert error_of(page, "identity_proof") == "只能上传 PDF 格式的文件。"
@@ -277,8 +346,9 @@ def test_s4_refresh_on_handler_step_creates_no_second_account(app, client):
     assert step1(client, "legal", data).status_code == 302
     assert client.get("/register/org/handler").status_code == 200
     assert client.get("/register/org/legal").location.endswith("/register/org/handler")
-    resent = client.post("/register/org/legal", data={**data, "submit": "1",
-                                                      "csrf_token": csrf(client, "/register")})
+    resent = client.post(
+        "/register/org/legal", data={**data, "submit": "1", "csrf_token": csrf(client, "/register")}
+    )
     assert resent.status_code == 302 and resent.location.endswith("/register/org/handler")
     assert count(Organisation) == 1
 
@@ -287,8 +357,11 @@ def test_csrf_required(app, client):
     assert client.post("/register/org/legal", data=org_data()).status_code == 400
     assert client.post("/register/org/agency/notice").status_code == 400
     step1(client, "legal", org_data())
-    assert client.post("/register/org/handler/registered",
-                       data={"phone": "13700000001", "send": "1"}).status_code == 400
+    assert (
+        client.post(
+            "/register/org/handler/registered", data={"phone": "13700000001", "send": "1"}
+        ).status_code
+        == 400
+    )
     assert client.post("/register/org/handler/new", data=new_handler()).status_code == 400
     assert count(HandlerBinding) == 0
-

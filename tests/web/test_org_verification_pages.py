@@ -2,22 +2,22 @@
 supplementation refuse a record the enterprise credit register does not match, next to the
 USCC, and an unavailable register with its own message; either way nothing is written. A
 squatted USCC (an unverified account) does not block the real organisation."""
+
 from __future__ import annotations
 
-from wordkit import said
-import orgkit
 import pytest
 from sqlalchemy import func, select
+from test_org_registration import USCC, csrf, error_of, org_data, step1
 
+import orgkit
 from enterprisekit import register_down, register_knows, unverified_legal_person
+from idp.domain.models import LegacyAccount, Organisation, User
 from idp.domain.organisations import registration as organisations
 from idp.domain.organisations.enterprise import MISMATCH
-from idp.domain.models import LegacyAccount, Organisation, User
 from idp.extensions import db
-from orgsupplementkit import CAPTCHA, LEGAL_NAME, legal_legacy, org_login
+from orgsupplementkit import CAPTCHA, LEGAL_NAME, legal_legacy, org_login, submit
 from orgsupplementkit import org_data as supplement_data
-from orgsupplementkit import submit
-from test_org_registration import USCC, csrf, error_of, org_data, step1
+from wordkit import said
 
 UNAVAILABLE = "企业信息核验服务暂时无法使用，请稍后再试。"
 REAL = ("示例科技有限公司", "王五", orgkit.resident_id(500))
@@ -56,8 +56,9 @@ def test_enterprise_mismatch_refuses_agency_registration(app, client):
 
 
 def test_squatted_uscc_does_not_block_the_real_organisation_on_the_page(app, client):
-    squatter = unverified_legal_person(**orgkit.legal_kwargs(USCC, name="冒名公司",
-                                                             contact=orgkit.contact("13900139009")))
+    squatter = unverified_legal_person(
+        **orgkit.legal_kwargs(USCC, name="冒名公司", contact=orgkit.contact("13900139009"))
+    )
     register_knows((USCC, *REAL))
     page = step1(client, "legal", org_data())
     assert page.status_code == 302 and page.location.endswith("/register/org/handler")
@@ -95,8 +96,11 @@ def test_enterprise_unavailable_refuses_supplementation(app, client):
 
 
 def test_squatted_uscc_does_not_block_the_legacy_organisations_supplementation(app, client):
-    squatter = unverified_legal_person(**orgkit.legal_kwargs(orgkit.uscc(7), name="冒名公司",
-                                                             contact=orgkit.contact("13900139009")))
+    squatter = unverified_legal_person(
+        **orgkit.legal_kwargs(
+            orgkit.uscc(7), name="冒名公司", contact=orgkit.contact("13900139009")
+        )
+    )
     legal_legacy()
     page_url = started(client)
     page = submit(client, page_url, supplement_data())

@@ -1,6 +1,7 @@
 """Anonymous authorization requests are limited per IP before anything is parked (issue 11):
 past ``protocol.parked_per_ip_minute`` the request goes back to the subsystem with
 ``temporarily_unavailable`` (RFC 6749 §4.1.2.1) and the store gains no sign-in record."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,9 @@ def settings_overrides():
     return {"protocol": {"parked_per_ip_minute": 3}}
 
 
-def test_past_the_per_ip_limit_nothing_is_parked_and_the_subsystem_hears_why(app, browser, rp,
-                                                                             clock):
+def test_past_the_per_ip_limit_nothing_is_parked_and_the_subsystem_hears_why(
+    app, browser, rp, clock
+):
     for _ in range(3):
         assert "/interaction/" in browser.authorize(rp).location
     refused = browser.authorize(rp, state="s4")

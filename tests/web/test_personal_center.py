@@ -3,6 +3,7 @@ email changes with codes to the new destination, the sessions list with back-cha
 (OpenID Connect Back-Channel Logout 1.0 §2.5), deactivation, handler management and the change
 to agency. Real database, store and outbox; the settable clock; no mocks.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,22 +11,39 @@ import re
 import pytest
 
 from idp.domain.accounts import deactivation, passwords
-from idp.domain.organisations import handlers, registration as organisations
-from idp.domain.models import HandlerBinding, User
-from idp.domain.models.user import DEACTIVATED
 from idp.domain.accounts.registration import (
     P4_MESSAGE,
     PersonApplication,
     Refused,
     register_natural_person,
 )
+from idp.domain.models import HandlerBinding, User
+from idp.domain.models.user import DEACTIVATED
+from idp.domain.organisations import handlers
+from idp.domain.organisations import registration as organisations
 from idp.extensions import db
 from idp.protocol import logout
 from idp.services import services
-from orgkit import (file_agency, handler_fields, latest_sms_code, legal_kwargs, make_handler,
-                    resident_id, uscc)
-from support import (PASSWORD, PHONE, Browser, field_error, form_fields, form_with, html_of,
-                     make_relying_party, make_user)
+from orgkit import (
+    file_agency,
+    handler_fields,
+    latest_sms_code,
+    legal_kwargs,
+    make_handler,
+    resident_id,
+    uscc,
+)
+from support import (
+    PASSWORD,
+    PHONE,
+    Browser,
+    field_error,
+    form_fields,
+    form_with,
+    html_of,
+    make_relying_party,
+    make_user,
+)
 
 ANSWER = "2468"
 NEW_PASSWORD = "Quiet-meadow-73"
@@ -88,8 +106,9 @@ def test_p2_change_password_requires_reauthentication(browser, clock):
     reauth(browser, "/account/password")
     page = browser.http.get("/account/password")
     clock.advance(301)
-    response = browser.submit(page, current_password=PASSWORD, password=NEW_PASSWORD,
-                              password_confirm=NEW_PASSWORD)
+    response = browser.submit(
+        page, current_password=PASSWORD, password=NEW_PASSWORD, password_confirm=NEW_PASSWORD
+    )
     assert response.status_code == 302 and "/account/reauth" in response.location
     db.session.refresh(user)
     assert passwords.verify(PASSWORD, user.password_hash)
@@ -99,8 +118,13 @@ def test_p2_change_password_errors_next_to_fields_and_data_kept(browser):
     make_user()
     center_login(browser)
     reauth(browser, "/account/password")
-    response = post_page(browser, "/account/password", current_password=PASSWORD,
-                         password=NEW_PASSWORD, password_confirm="Other-meadow-74")
+    response = post_page(
+        browser,
+        "/account/password",
+        current_password=PASSWORD,
+        password=NEW_PASSWORD,
+        password_confirm="Other-meadow-74",
+    )
     assert response.status_code == 200
     assert field_error(response, "password_confirm") == "两次输入的新密码不一致。"
 
@@ -112,14 +136,20 @@ def test_p2_change_password_ends_other_sessions_and_revokes_tokens(app, browser,
     tokens = other.tokens_for(rp, scope="openid profile offline_access")
     center_login(browser)
     reauth(browser, "/account/password")
-    response = post_page(browser, "/account/password", current_password=PASSWORD,
-                         password=NEW_PASSWORD, password_confirm=NEW_PASSWORD)
+    response = post_page(
+        browser,
+        "/account/password",
+        current_password=PASSWORD,
+        password=NEW_PASSWORD,
+        password_confirm=NEW_PASSWORD,
+    )
     assert response.status_code == 200 and "密码已修改" in html_of(response)
     assert browser.http.get("/account").status_code == 200  # this session goes on
-    assert other.http.get("/account").status_code == 302    # the other one ended
+    assert other.http.get("/account").status_code == 302  # the other one ended
     assert logout.deliver_due() == 1 and sender.sent[0][0] == BCL_URI
-    info = other.http.get("/userinfo",
-                          headers={"Authorization": "Bearer " + tokens["access_token"]})
+    info = other.http.get(
+        "/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]}
+    )
     assert info.status_code == 401
     refreshed = other.token(rp, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert refreshed.status_code == 400
@@ -135,11 +165,15 @@ def test_p2_change_mobile_requires_code_to_new_number(browser, clock):
     assert 'value="13911112222"' in html_of(sent)  # entered data kept
     sms = services().sms.outbox.latest()
     assert [m["to"] for m in sms] == ["13911112222"]
-    wrong = post_page(browser, "/account/mobile", phone="13911112222", code="12345",
-                      submit="1")
+    wrong = post_page(browser, "/account/mobile", phone="13911112222", code="12345", submit="1")
     assert field_error(wrong, "code") and 'value="13911112222"' in html_of(wrong)
-    done = post_page(browser, "/account/mobile", phone="13911112222",
-                     code=latest_sms_code("13911112222"), submit="1")
+    done = post_page(
+        browser,
+        "/account/mobile",
+        phone="13911112222",
+        code=latest_sms_code("13911112222"),
+        submit="1",
+    )
     assert "手机号码已修改" in html_of(done)
     db.session.refresh(user)
     assert user.phone == "13911112222"
@@ -152,8 +186,13 @@ def test_p2_change_mobile_to_taken_number_refused(browser):
     reauth(browser, "/account/mobile")
     sent = post_page(browser, "/account/mobile", phone="13911112222", send="1")
     assert field_error(sent, "phone") is None  # the send does not tell that it is taken
-    refused = post_page(browser, "/account/mobile", phone="13911112222",
-                        code=latest_sms_code("13911112222"), submit="1")
+    refused = post_page(
+        browser,
+        "/account/mobile",
+        phone="13911112222",
+        code=latest_sms_code("13911112222"),
+        submit="1",
+    )
     assert field_error(refused, "phone") == "该手机号码已被其他账号使用。"
     db.session.refresh(user)
     assert user.phone == PHONE
@@ -184,8 +223,9 @@ def test_p2_sessions_list_and_sign_out_one(app, browser, sender):
     html = html_of(browser.http.get("/account/sessions"))
     assert html.count('name="target"') == 2 and "当前会话" in html and "商标查询" in html
     keys = logout.sessions().keys_for_user(user.id)
-    other_sid = next(s.sid for s in map(logout.sessions().load, keys)
-                     if logout.sessions().clients(s))
+    other_sid = next(
+        s.sid for s in map(logout.sessions().load, keys) if logout.sessions().clients(s)
+    )
     action, fields = form_with(html, other_sid)
     response = browser.http.post(action, data=fields)
     assert response.status_code == 302
@@ -236,12 +276,24 @@ def test_p4_deactivated_identity_cannot_register_again(browser):
     codes.send("mail", "again@example.cn", "register", flow, "198.51.100.1")
     mail = services().mail.outbox.latest()[0]["body"]
     application = PersonApplication(
-        id_type="resident_id", name="张三", id_number=ID_NUMBER, valid_from="2020-01-01",
-        valid_to="2040-01-01", province="110000", city="110100", county="110105",
-        street="朝阳路 1 号", postal_code="100020", email="again@example.cn",
-        phone="13900139000", password=PASSWORD, password_confirm=PASSWORD, agreed=True,
+        id_type="resident_id",
+        name="张三",
+        id_number=ID_NUMBER,
+        valid_from="2020-01-01",
+        valid_to="2040-01-01",
+        province="110000",
+        city="110100",
+        county="110105",
+        street="朝阳路 1 号",
+        postal_code="100020",
+        email="again@example.cn",
+        phone="13900139000",
+        password=PASSWORD,
+        password_confirm=PASSWORD,
+        agreed=True,
         sms_code=latest_sms_code("13900139000"),
-        email_code=re.search(r"验证码为 (\d{6})", mail).group(1))
+        email_code=re.search(r"验证码为 (\d{6})", mail).group(1),
+    )
     with pytest.raises(Refused) as refused:
         register_natural_person(application, flow_id=flow, verified={})
     assert refused.value.errors == {"form": P4_MESSAGE}
@@ -259,10 +311,12 @@ def test_p4_deactivation_revokes_tokens_and_ends_sessions(app, browser, sender):
     assert browser.http.get("/account").status_code == 302
     assert other.http.get("/account").status_code == 302
     assert logout.sessions().keys_for_user(user.id) == set() or all(
-        logout.sessions().load(k) is None for k in logout.sessions().keys_for_user(user.id))
+        logout.sessions().load(k) is None for k in logout.sessions().keys_for_user(user.id)
+    )
     assert logout.deliver_due() == 1
-    info = other.http.get("/userinfo",
-                          headers={"Authorization": "Bearer " + tokens["access_token"]})
+    info = other.http.get(
+        "/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]}
+    )
     assert info.status_code == 401
     fresh = Browser(app)
     response = fresh.submit(fresh.http.get("/login"), identifier=PHONE, password=PASSWORD)
@@ -323,9 +377,14 @@ def test_p3_handler_not_registered_is_registered_and_bound(browser):
     org_login(browser, code)
     reauth(browser, "/account/handlers")
     action, fields = form_with(html_of(browser.http.get("/account/handlers")), 'name="name"')
-    data = {**fields, "name": "新经办人", "id_type": "resident_id",
-            "id_number": resident_id(40)[:-1] + "0", "phone": "13700009999",
-            "password": PASSWORD}
+    data = {
+        **fields,
+        "name": "新经办人",
+        "id_type": "resident_id",
+        "id_number": resident_id(40)[:-1] + "0",
+        "phone": "13700009999",
+        "password": PASSWORD,
+    }
     if data["id_number"] == resident_id(40):
         data["id_number"] = resident_id(40)[:-1] + "1"
     browser.http.post(action + "/code", data=data)  # P3/S7: the new handler's mobile is proven
@@ -365,13 +424,20 @@ def test_p2_forms_without_csrf_refused(browser):
     user = make_user()
     center_login(browser)
     reauth(browser, "/account/password")
-    for path, data in (("/account/password", {"current_password": PASSWORD,
-                                              "password": NEW_PASSWORD,
-                                              "password_confirm": NEW_PASSWORD}),
-                       ("/account/mobile", {"phone": "13911112222", "send": "1"}),
-                       ("/account/deactivate", {"phrase": "确认注销"}),
-                       ("/account/sessions/end", {"target": "x"}),
-                       ("/account/reauth", {"password": PASSWORD})):
+    for path, data in (
+        (
+            "/account/password",
+            {
+                "current_password": PASSWORD,
+                "password": NEW_PASSWORD,
+                "password_confirm": NEW_PASSWORD,
+            },
+        ),
+        ("/account/mobile", {"phone": "13911112222", "send": "1"}),
+        ("/account/deactivate", {"phrase": "确认注销"}),
+        ("/account/sessions/end", {"target": "x"}),
+        ("/account/reauth", {"password": PASSWORD}),
+    ):
         assert browser.http.post(path, data=data).status_code == 400, path
     db.session.refresh(user)
     assert user.status == "active" and services().sms.outbox.latest() == []

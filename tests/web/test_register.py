@@ -4,22 +4,23 @@ Every step goes through the pages as a browser without JavaScript would: the sen
 post the whole form, codes are read from the outbox adapters, real-name verification is the
 local verifier (a temporary CSV of known identities where a test needs a mismatch).
 """
+
 from __future__ import annotations
 
-from wordkit import said
 import re
 
 import pytest
 from sqlalchemy import func, select
 
 from idp.domain.accounts import users as accounts
+from idp.domain.accounts.registration import P4_MESSAGE
 from idp.domain.models import User
 from idp.domain.models._types import from_timestamp
 from idp.domain.models.user import DEACTIVATED
-from idp.domain.accounts.registration import P4_MESSAGE
 from idp.extensions import db
 from idp.services import services
 from support import form_fields, known_identities
+from wordkit import said
 
 ID_NUMBER = "110105198001010032"
 PASSWORD = "Lantern-river-42"
@@ -33,10 +34,23 @@ def settings_overrides(request, tmp_path):
 
 
 def person(**changes) -> dict:
-    data = dict(id_type="resident_id", name="李四", id_number=ID_NUMBER, valid_from="2020-01-01",
-                valid_to="2040-01-01", province="110000", city="110100", county="110105",
-                street="朝阳路 1 号", postal_code="100020", email="li.si@example.com",
-                phone="13900139000", password=PASSWORD, password_confirm=PASSWORD, agreed="y")
+    data = dict(
+        id_type="resident_id",
+        name="李四",
+        id_number=ID_NUMBER,
+        valid_from="2020-01-01",
+        valid_to="2040-01-01",
+        province="110000",
+        city="110100",
+        county="110105",
+        street="朝阳路 1 号",
+        postal_code="100020",
+        email="li.si@example.com",
+        phone="13900139000",
+        password=PASSWORD,
+        password_confirm=PASSWORD,
+        agreed="y",
+    )
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -60,8 +74,9 @@ def submit(http, data: dict, *, codes: bool = True, **extra):
     if codes:
         extra.setdefault("sms_code", send(http, "sms", data))
         extra.setdefault("email_code", send(http, "mail", data))
-    return http.post("/register/person", data={**data, **extra, "csrf_token": csrf(http),
-                                               "submit": "1"})
+    return http.post(
+        "/register/person", data={**data, **extra, "csrf_token": csrf(http), "submit": "1"}
+    )
 
 
 def count_users() -> int:
@@ -72,8 +87,9 @@ def test_p1_register_natural_person_then_sign_in_to_a_subsystem(app, browser, rp
     choose = browser.http.get("/register")
     assert "自然人" in choose.get_data(as_text=True)
     token = form_fields(choose.get_data(as_text=True))[1]["csrf_token"]
-    assert browser.http.post("/register", data={"kind": "person", "csrf_token": token}
-                             ).location.endswith("/register/person")
+    assert browser.http.post(
+        "/register", data={"kind": "person", "csrf_token": token}
+    ).location.endswith("/register/person")
     done = submit(browser.http, person())
     assert done.status_code == 302 and done.location.endswith("/register/done")
     page = browser.http.get(done.location).get_data(as_text=True)
@@ -86,9 +102,12 @@ def test_p1_register_natural_person_then_sign_in_to_a_subsystem(app, browser, rp
 
 def test_p1_choosing_a_kind_leads_to_its_registration_form(app, client):
     token = form_fields(client.get("/register").get_data(as_text=True))[1]["csrf_token"]
-    for kind, target in (("person", "/register/person"), ("legal", "/register/org/legal"),
-                         ("foreign", "/register/org/foreign"),
-                         ("agency", "/register/org/agency/notice")):
+    for kind, target in (
+        ("person", "/register/person"),
+        ("legal", "/register/org/legal"),
+        ("foreign", "/register/org/foreign"),
+        ("agency", "/register/org/agency/notice"),
+    ):
         page = client.post("/register", data={"kind": kind, "csrf_token": token})
         assert page.status_code == 302 and page.headers["Location"] == target
 
@@ -101,22 +120,34 @@ def test_s3_registered_mobile_refused_with_message(app, client):
 
 
 def test_s3_registered_id_number_refused_with_message(app, client):
-    accounts.create_natural_person(name="李四", phone="13700137000", password=PASSWORD,
-                                   id_type="resident_id", id_number=ID_NUMBER)
+    accounts.create_natural_person(
+        name="李四",
+        phone="13700137000",
+        password=PASSWORD,
+        id_type="resident_id",
+        id_number=ID_NUMBER,
+    )
     page = submit(client, person()).get_data(as_text=True)
     assert "用户已经存在" in page and S3_TEXT in page
     assert count_users() == 1
 
 
 def test_p4_deactivated_identity_cannot_register(app, client, clock):
-    old = accounts.create_natural_person(name="李四", phone="13700137000", password=PASSWORD,
-                                         id_type="resident_id", id_number=ID_NUMBER)
+    old = accounts.create_natural_person(
+        name="李四",
+        phone="13700137000",
+        password=PASSWORD,
+        id_type="resident_id",
+        id_number=ID_NUMBER,
+    )
     old.status, old.deactivated_at = DEACTIVATED, from_timestamp(clock.now())
     db.session.commit()
     page = submit(client, person()).get_data(as_text=True)
     assert said(P4_MESSAGE) in page
-    assert db.session.scalar(select(func.count()).select_from(User).where(
-        User.status != DEACTIVATED)) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(User).where(User.status != DEACTIVATED))
+        == 0
+    )
 
 
 def wrong(code: str) -> str:
@@ -126,25 +157,35 @@ def wrong(code: str) -> str:
 def test_s7_registration_requires_both_codes(app, client):
     data = person()
     sms, mail = send(client, "sms", data), send(client, "mail", data)
-    html = submit(client, data, codes=False, sms_code=wrong(sms),
-                  email_code=mail).get_data(as_text=True)
+    html = submit(client, data, codes=False, sms_code=wrong(sms), email_code=mail).get_data(
+        as_text=True
+    )
     assert 'id="sms_code-error">验证码错误' in html and "邮箱已验证" in html
     assert count_users() == 0
     assert submit(client, data, codes=False, sms_code=sms).status_code == 302
     # another applicant, whose mail code is wrong and then missing
-    other, data = app.test_client(), person(id_number="11010519491231002X", phone="13900139001",
-                                            email="wang.wu@example.com", name="王五")
+    other, data = (
+        app.test_client(),
+        person(
+            id_number="11010519491231002X",
+            phone="13900139001",
+            email="wang.wu@example.com",
+            name="王五",
+        ),
+    )
     sms, mail = send(other, "sms", data), send(other, "mail", data)
-    html = submit(other, data, codes=False, sms_code=sms,
-                  email_code=wrong(mail)).get_data(as_text=True)
+    html = submit(other, data, codes=False, sms_code=sms, email_code=wrong(mail)).get_data(
+        as_text=True
+    )
     assert 'id="email_code-error">验证码错误' in html and "手机号已验证" in html
     html = submit(other, data, codes=False, email_code="").get_data(as_text=True)
     assert 'id="email_code-error">请填写邮件验证码' in html
     assert count_users() == 1
 
 
-@pytest.mark.parametrize("settings_overrides", [[("王五", "resident_id", ID_NUMBER)]],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "settings_overrides", [[("王五", "resident_id", ID_NUMBER)]], indirect=True
+)
 def test_s7_realname_mismatch_refused(app, client):
     page = submit(client, person()).get_data(as_text=True)
     assert "姓名与证件号码不一致，未通过实名认证" in page and count_users() == 0
@@ -170,8 +211,14 @@ def test_d1_invalid_document_number_keeps_entered_data(app, client):
     page = submit(client, person(id_number="110105198001010033"), codes=False)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "居民身份证号码校验位" in html
-    for kept in ("110105198001010033", "李四", "朝阳路 1 号", "li.si@example.com", "13900139000",
-                 "2020-01-01"):
+    for kept in (
+        "110105198001010033",
+        "李四",
+        "朝阳路 1 号",
+        "li.si@example.com",
+        "13900139000",
+        "2020-01-01",
+    ):
         assert f'value="{kept}"' in html
     assert PASSWORD not in html
     assert re.search(r'<option selected value="110105">朝阳区', html)
@@ -183,23 +230,27 @@ def test_d4_expired_document_refused(app, client):
 
 
 def test_s2_address_errors_next_to_their_fields(app, client):
-    html = submit(client, person(city="310100", postal_code="10002"),
-                  codes=False).get_data(as_text=True)
+    html = submit(client, person(city="310100", postal_code="10002"), codes=False).get_data(
+        as_text=True
+    )
     assert re.search(r'id="city-error">所选城市不属于北京市', html)
     assert re.search(r'id="postal_code-error">邮政编码应为 6 位数字', html)
 
 
 def test_s2_address_options_reload_without_javascript(app, client):
-    page = client.post("/register/person", data={**person(city="", county=""),
-                                                 "csrf_token": csrf(client), "refresh": "1"})
+    page = client.post(
+        "/register/person",
+        data={**person(city="", county=""), "csrf_token": csrf(client), "refresh": "1"},
+    )
     html = page.get_data(as_text=True)
     assert "地址选项已更新" in html and '<option value="110100">市辖区' in html
     assert 'class="error"' not in html
 
 
 def test_s2_password_mismatch(app, client):
-    html = submit(client, person(password_confirm="Lantern-river-43"),
-                  codes=False).get_data(as_text=True)
+    html = submit(client, person(password_confirm="Lantern-river-43"), codes=False).get_data(
+        as_text=True
+    )
     assert 'id="password_confirm-error">两次输入的密码不一致' in html
 
 
@@ -211,8 +262,9 @@ def test_csrf_required(app, client):
 
 
 def test_s7_send_code_refuses_a_bad_mobile_next_to_the_field(app, client):
-    page = client.post("/register/codes/sms", data={**person(phone="12345"),
-                                                     "csrf_token": csrf(client)})
+    page = client.post(
+        "/register/codes/sms", data={**person(phone="12345"), "csrf_token": csrf(client)}
+    )
     assert 'id="phone-error">手机号码格式不正确' in page.get_data(as_text=True)
 
 
@@ -224,8 +276,19 @@ def test_s7_send_code_throttled(app, client):
     assert len(services().sms.outbox.latest()) == 1
 
 
-@pytest.mark.parametrize("settings_overrides", [{"realname": {
-    "backend": "http", "url": "http://127.0.0.1:9/verify", "api_key": "k", "timeout": 0.5}}])
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [
+        {
+            "realname": {
+                "backend": "http",
+                "url": "http://127.0.0.1:9/verify",
+                "api_key": "k",
+                "timeout": 0.5,
+            }
+        }
+    ],
+)
 def test_s7_realname_unavailable_shows_message(app, client):
     html = submit(client, person()).get_data(as_text=True)
     assert "实名认证服务暂时无法使用" in html and count_users() == 0
@@ -262,8 +325,11 @@ def test_double_submit_of_registration_creates_one_account_and_shows_it(app, cli
 
 
 def test_double_submit_with_another_password_is_refused_and_learns_nothing(app, client):
-    first, second = _double_click(app, client, second_changes={
-        "password": "Other-lantern-43", "password_confirm": "Other-lantern-43"})
+    first, second = _double_click(
+        app,
+        client,
+        second_changes={"password": "Other-lantern-43", "password_confirm": "Other-lantern-43"},
+    )
     assert first.status_code == 302 and second.status_code == 200
     assert "/register/done" not in (second.location or "")
     assert "注册成功" not in second.get_data(as_text=True)
@@ -271,6 +337,7 @@ def test_double_submit_with_another_password_is_refused_and_learns_nothing(app, 
 
 
 def test_a_submit_after_the_codes_lifetime_is_a_new_registration_refused_by_s3(app, client, clock):
-    _first, second = _double_click(app, client, between=lambda: clock.advance(
-        services().settings.codes.ttl + 1))
+    _first, second = _double_click(
+        app, client, between=lambda: clock.advance(services().settings.codes.ttl + 1)
+    )
     assert second.status_code == 200 and count_users() == 1

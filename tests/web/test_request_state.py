@@ -5,6 +5,7 @@ request an app context (so a ``g``) of its own when none is pushed, and the test
 the same although the test body keeps one pushed (``support.RequestClient``). Production code
 therefore never clears ``g`` itself.
 """
+
 from __future__ import annotations
 
 from flask import g
@@ -42,6 +43,7 @@ def test_request_state_g_of_the_test_body_is_not_seen_by_a_request(app, client):
 
 def test_request_state_test_body_reads_what_a_request_committed(app, client, user):
     """The request runs on a database session of its own; the test body's re-reads."""
+
     def rename():
         db.session.get(User, user_id).name = "李四"
         db.session.commit()

@@ -4,12 +4,13 @@ hold the user's immutable ``sub`` beside the row id and count only when both mat
 A database restored from a backup, with the store kept, can give a row id to another person:
 the tests make that happen by handing the signed-in user's row to a new subject.
 """
+
 from __future__ import annotations
 
 from idp.domain.models import User
 from idp.extensions import db
 from idp.protocol import logout
-from support import PHONE, PASSWORD, Browser, html_of, make_relying_party, make_user, query
+from support import PASSWORD, PHONE, Browser, html_of, make_relying_party, make_user, query
 
 
 def _hand_the_row_to_another_person(user: User) -> None:

@@ -2,6 +2,7 @@
 declared in one list, one parked record per sign-in whose ``results`` hold what each step
 established, the supplementation (S1, S8) and its organisation's handler step (P3) inside it,
 its lifetime, and old links answering with the expired page."""
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,11 @@ def test_steps_are_declared_in_one_list_in_order():
     assert [s.name for s in policy.STEPS] == ["login", "supplement", "agreement", "consent"]
     assert not hasattr(policy, "insert_step")
     assert [s.endpoint for s in policy.STEPS] == [
-        "interaction.login", "supplement.step", "interaction.agreement", "interaction.consent"]
+        "interaction.login",
+        "supplement.step",
+        "interaction.agreement",
+        "interaction.consent",
+    ]
 
 
 def test_a_sign_in_records_its_results_in_one_record(app, browser, rp, user):
@@ -68,8 +73,9 @@ def test_s1_legacy_login_at_the_personal_center_gets_a_record_without_a_request(
     assert submit(client, page_url, completion()).location == "/login"  # S8
 
 
-def test_s8_supplementation_begun_at_the_personal_center_continues_in_a_sign_in(app, browser,
-                                                                              rp, clock):
+def test_s8_supplementation_begun_at_the_personal_center_continues_in_a_sign_in(
+    app, browser, rp, clock
+):
     natural_legacy()
     first = legacy_login(browser.http).location
     send(browser.http, first, "sms", completion(street="长安街 1 号"))
@@ -144,5 +150,6 @@ def test_no_page_module_changes_the_steps():
     web = Path(__file__).resolve().parents[2] / "idp" / "web"
     for path in web.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        assert "insert_step" not in text and "STEPS" not in text.replace("policy.STEPS``", ""), \
+        assert "insert_step" not in text and "STEPS" not in text.replace("policy.STEPS``", ""), (
             path.name
+        )

@@ -2,11 +2,12 @@
 退出登录 and ending the current session clear the whole form session — abandoned registrations
 and supplementations included — and drop their parked store entries (docs/accounts.md,
 "Signing out"). Real store and pages; a shared computer is the threat."""
+
 from __future__ import annotations
 
 from idp.services import services
-from support import Browser, form_fields, html_of
 from supplementkit import legacy_login, natural_legacy
+from support import Browser, form_fields, html_of
 
 REGISTRATION_FLOW = "register_person"
 

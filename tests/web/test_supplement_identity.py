@@ -3,25 +3,24 @@ a stranger who learned a legacy password would try it: a freshly verified other 
 name, another organisation's USCC, a USCC for a legacy organisation that has none. Each is
 refused before anything is written — no user, no organisation, no link, no code used up — and the
 page points to the manual appeal (人工申诉, L10)."""
+
 from __future__ import annotations
 
-from wordkit import said
 import pytest
 from sqlalchemy import func, select
 
 import orgkit
 from idp.domain.legacy import identity as legacy_identity
-from idp.domain.registers import lookup as registers
 from idp.domain.models import LegacyAccount, Organisation, User
+from idp.domain.registers import lookup as registers
 from idp.extensions import db
 from idp.services import services
 from legacykit import make_legacy_account
-from orgsupplementkit import (CAPTCHA, USCC, foreign_data, legal_legacy, org_data, org_login,
-                              pdfs)
+from orgsupplementkit import CAPTCHA, USCC, foreign_data, legal_legacy, org_data, org_login, pdfs
 from orgsupplementkit import send as org_send
 from orgsupplementkit import submit as org_submit
-from supplementkit import (ID_NUMBER, completion, csrf, legacy_login, natural_legacy, send,
-                           submit)
+from supplementkit import ID_NUMBER, completion, csrf, legacy_login, natural_legacy, send, submit
+from wordkit import said
 
 APPEAL_LINK = 'href="/appeal"'
 
@@ -41,19 +40,25 @@ def the_account(account: str = "L0001") -> LegacyAccount:
 
 
 def started(http, identifier: str = "L0001", entry: str = "personal") -> str:
-    response = (legacy_login(http, account=identifier) if entry == "personal"
-                else org_login(http, identifier, entry))
+    response = (
+        legacy_login(http, account=identifier)
+        if entry == "personal"
+        else org_login(http, identifier, entry)
+    )
     assert response.status_code == 302 and response.location.startswith("/supplement/")
     return response.location
 
 
 def _codes(http, page_url: str, data: dict) -> dict:
-    return {"sms_code": send(http, page_url, "sms", data),
-            "email_code": send(http, page_url, "mail", data)}
+    return {
+        "sms_code": send(http, page_url, "sms", data),
+        "email_code": send(http, page_url, "mail", data),
+    }
 
 
-def _refused_then_linked_with_the_same_codes(client, page_url: str, stranger: dict,
-                                             owner: dict) -> None:
+def _refused_then_linked_with_the_same_codes(
+    client, page_url: str, stranger: dict, owner: dict
+) -> None:
     codes = _codes(client, page_url, owner)
     page = submit(client, page_url, stranger, codes=False, **codes)
     html = page.get_data(as_text=True)
@@ -79,10 +84,12 @@ def test_s2_mismatched_number_is_not_linked(app, client):
     natural_legacy()
     page_url = started(client)
     stranger = completion(id_number=orgkit.resident_id(7))  # the legacy name, another number
-    typed = " ".join(ID_NUMBER[i:i + 6] for i in range(0, 18, 6)).translate(
-        str.maketrans("0123456789", "０１２３４５６７８９"))
-    _refused_then_linked_with_the_same_codes(client, page_url, stranger,
-                                             completion(id_number=typed))
+    typed = " ".join(ID_NUMBER[i : i + 6] for i in range(0, 18, 6)).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    )
+    _refused_then_linked_with_the_same_codes(
+        client, page_url, stranger, completion(id_number=typed)
+    )
 
 
 def test_s2_mismatched_name_is_not_linked(app, client):
@@ -104,12 +111,15 @@ def test_s2_org_other_uscc_is_not_linked(app, client):
     """The USCC of another legacy account (or any other organisation) is refused before the
     codes are used; the legacy USCC with the same codes then links."""
     legal_legacy()
-    make_legacy_account("F0002", kind="legal", name="他人科技有限公司", id_type=None,
-                        uscc=orgkit.uscc(11))
+    make_legacy_account(
+        "F0002", kind="legal", name="他人科技有限公司", id_type=None, uscc=orgkit.uscc(11)
+    )
     page_url = started(client, USCC, "legal")
     owner = org_data()
-    codes = {"sms_code": org_send(client, page_url, "sms", owner),
-             "email_code": org_send(client, page_url, "mail", owner)}
+    codes = {
+        "sms_code": org_send(client, page_url, "sms", owner),
+        "email_code": org_send(client, page_url, "mail", owner),
+    }
     page = org_submit(client, page_url, org_data(uscc=orgkit.uscc(11)), codes=False, **codes)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and said(legacy_identity.LEGAL_USCC_MISMATCH) in html
@@ -136,18 +146,21 @@ def test_s5_legacy_org_without_valid_uscc_goes_the_review_path_only(app, client,
     posted anyway — another legacy account's — is refused and nothing is created."""
     account = legal_legacy(uscc=None)
     login = _bad_checksum(account) if stored == "bad checksum" else "F0001"
-    make_legacy_account("F0002", kind="legal", name="他人科技有限公司", id_type=None,
-                        uscc=orgkit.uscc(11))
+    make_legacy_account(
+        "F0002", kind="legal", name="他人科技有限公司", id_type=None, uscc=orgkit.uscc(11)
+    )
     page_url = started(client, login, "legal")
     html = client.get(page_url).get_data(as_text=True)
     assert "主体资格证明" in html and 'name="uscc"' not in html
     assert "有统一社会信用代码" not in html  # no way to the S4 form
-    assert client.post(f"{page_url}/variant", data={"variant": "legal",
-                                                    "csrf_token": csrf(client, page_url)}
-                       ).status_code in (404, 405)
+    assert client.post(
+        f"{page_url}/variant", data={"variant": "legal", "csrf_token": csrf(client, page_url)}
+    ).status_code in (404, 405)
     sneaked = org_submit(client, page_url, org_data(uscc=orgkit.uscc(11)), codes=False)
     html = sneaked.get_data(as_text=True)
-    assert sneaked.status_code == 200 and said(legacy_identity.NO_USCC) in html and APPEAL_LINK in html
+    assert (
+        sneaked.status_code == 200 and said(legacy_identity.NO_USCC) in html and APPEAL_LINK in html
+    )
     assert count(Organisation) == 0 and the_account("F0001").user_id is None
     assert the_account("F0002").user_id is None
 

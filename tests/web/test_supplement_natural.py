@@ -1,14 +1,16 @@
 """The natural person's supplementation page (S2, S3, S7, S8, P4, L3) reached from the personal
 center's login page (no pending sign-in): prefilled, codes by the outbox adapters, real-name
 verification by the local verifier, account and link in one commit, nothing created twice."""
+
 from __future__ import annotations
 
-from wordkit import said
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain.accounts import users as accounts, registration
-from idp.domain.legacy import login as legacy, link as legacy_link
+from idp.domain.accounts import registration
+from idp.domain.accounts import users as accounts
+from idp.domain.legacy import link as legacy_link
+from idp.domain.legacy import login as legacy
 from idp.domain.models import LegacyAccount, User
 from idp.domain.models._types import from_timestamp
 from idp.domain.models.user import DEACTIVATED
@@ -16,9 +18,20 @@ from idp.extensions import db
 from idp.flows import supplement as flow_store
 from idp.services import services
 from legacykit import LEGACY_PASSWORD
+from supplementkit import (
+    EMAIL,
+    ID_NUMBER,
+    MOBILE,
+    NEW_PASSWORD,
+    completion,
+    csrf,
+    legacy_login,
+    natural_legacy,
+    send,
+    submit,
+)
 from support import known_identities
-from supplementkit import (EMAIL, ID_NUMBER, MOBILE, NEW_PASSWORD, completion, csrf,
-                           legacy_login, natural_legacy, send, submit)
+from wordkit import said
 
 S3_TEXT = "通过个人中心的旧账号管理功能进行关联"
 
@@ -86,8 +99,10 @@ def test_s2_each_refusal_keeps_the_typed_data(client, started, clock):
     assert db.session.scalar(select(User)).address["street_address"].startswith("胜利街")
 
 
-@pytest.mark.parametrize("existing", [
-    dict(phone=MOBILE), dict(phone="13700137000", id_type="resident_id", id_number=ID_NUMBER)])
+@pytest.mark.parametrize(
+    "existing",
+    [dict(phone=MOBILE), dict(phone="13700137000", id_type="resident_id", id_number=ID_NUMBER)],
+)
 def test_s3_existing_mobile_or_id_creates_nothing(client, started, existing):
     accounts.create_natural_person(name="李四", password=NEW_PASSWORD, **existing)
     html = submit(client, started, completion()).get_data(as_text=True)
@@ -97,8 +112,13 @@ def test_s3_existing_mobile_or_id_creates_nothing(client, started, existing):
 
 
 def test_p4_deactivated_identity_cannot_supplement(client, started, clock):
-    old = accounts.create_natural_person(name="李四", phone="13700137000", password=NEW_PASSWORD,
-                                         id_type="resident_id", id_number=ID_NUMBER)
+    old = accounts.create_natural_person(
+        name="李四",
+        phone="13700137000",
+        password=NEW_PASSWORD,
+        id_type="resident_id",
+        id_number=ID_NUMBER,
+    )
     old.status, old.deactivated_at = DEACTIVATED, from_timestamp(clock.now())
     db.session.commit()
     html = submit(client, started, completion()).get_data(as_text=True)
@@ -118,18 +138,21 @@ def test_s7_codes_are_bound_to_the_supplementation(client, started):
     client.post("/register/codes/sms", data={**completion(), "csrf_token": _csrf(client)})
     code = services().sms.outbox.latest()[0]["params"]["code"]
     email_code = send(client, started, "mail", completion())
-    html = submit(client, started, completion(), codes=False, sms_code=code,
-                  email_code=email_code).get_data(as_text=True)
+    html = submit(
+        client, started, completion(), codes=False, sms_code=code, email_code=email_code
+    ).get_data(as_text=True)
     assert "验证码" in html and count_users() == 0
 
 
 def _csrf(client):
     from support import form_fields
+
     return form_fields(client.get("/register/person").get_data(as_text=True))[1]["csrf_token"]
 
 
-@pytest.mark.parametrize("settings_overrides", [[("王五", "resident_id", ID_NUMBER)]],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "settings_overrides", [[("王五", "resident_id", ID_NUMBER)]], indirect=True
+)
 def test_s7_realname_verification_is_required(client, started):
     html = submit(client, started, completion()).get_data(as_text=True)
     assert "实名" in html or "不一致" in html
@@ -138,9 +161,12 @@ def test_s7_realname_verification_is_required(client, started):
 
 def test_s2_double_submit_creates_one_account(client, started):
     data = completion()
-    data.update(sms_code=send(client, started, "sms", data),
-                email_code=send(client, started, "mail", data),
-                csrf_token=csrf(client, started), submit="1")
+    data.update(
+        sms_code=send(client, started, "sms", data),
+        email_code=send(client, started, "mail", data),
+        csrf_token=csrf(client, started),
+        submit="1",
+    )
     first = client.post(started, data=data)
     second = client.post(started, data=data)  # the same form sent again
     assert first.status_code == second.status_code == 302
@@ -148,15 +174,17 @@ def test_s2_double_submit_creates_one_account(client, started):
     assert count_users() == 1 and the_account().user_id is not None
 
 
-def test_s2_double_submit_landing_before_the_done_marker_continues(client, started,
-                                                                  monkeypatch):
+def test_s2_double_submit_landing_before_the_done_marker_continues(client, started, monkeypatch):
     """The first submit has committed the account and the link but not yet marked its flow
     done when the second arrives: the second continues as that user (its mobile is the one this
     flow proved) instead of refusing with L3."""
     data = completion()
-    data.update(sms_code=send(client, started, "sms", data),
-                email_code=send(client, started, "mail", data),
-                csrf_token=csrf(client, started), submit="1")
+    data.update(
+        sms_code=send(client, started, "sms", data),
+        email_code=send(client, started, "mail", data),
+        csrf_token=csrf(client, started),
+        submit="1",
+    )
     with monkeypatch.context() as slow:  # the marker of the first submit is not stored yet
         slow.setattr(flow_store, "mark_done", lambda flow, uid: setattr(flow, "user_id", uid))
         assert client.post(started, data=data).status_code == 302
@@ -174,8 +202,7 @@ def test_l2_refusal_is_checked_again_at_completion(client, started):
 
 
 def test_l3_account_linked_meanwhile_is_not_linked_again(client, started):
-    other = accounts.create_natural_person(name="赵六", phone="13600136000",
-                                           password=NEW_PASSWORD)
+    other = accounts.create_natural_person(name="赵六", phone="13600136000", password=NEW_PASSWORD)
     legacy_link.link(other, the_account())
     db.session.commit()
     html = submit(client, started, completion()).get_data(as_text=True)
@@ -195,6 +222,7 @@ def test_s1_supplementation_expires(client, started, clock):
 
 def test_cancel_gives_up_the_legacy_login(client, started):
     from support import form_fields
+
     html = client.get(started).get_data(as_text=True)
     token = form_fields(html)[1]["csrf_token"]
     response = client.post(f"{started}/cancel", data={"csrf_token": token})

@@ -2,26 +2,44 @@
 reached from the personal center's login page (no pending sign-in): the 法人 / 代理机构 entries'
 历史账号 login, the prefilled organisation form, the organisation and its link in one commit,
 then the handler on the registration's handler pages, and back to the supplementation."""
+
 from __future__ import annotations
 
-from wordkit import said
-import orgkit
 import pytest
 from sqlalchemy import func, select
 
-from idp.domain.legacy import identity as legacy_identity, link as legacy_link, supplement_org
-from idp.domain.organisations import registration as organisations
-from idp.domain.registers import lookup as registers
+import orgkit
+from idp.domain.legacy import identity as legacy_identity
+from idp.domain.legacy import link as legacy_link
+from idp.domain.legacy import supplement_org
 from idp.domain.models import AgencyFiling, HandlerBinding, LegacyAccount, Organisation
 from idp.domain.models.user import PENDING_REVIEW
+from idp.domain.organisations import registration as organisations
+from idp.domain.registers import lookup as registers
 from idp.extensions import db
 from idp.services import services
-from orgsupplementkit import (AGENCY_NAME, CAPTCHA, FILED_USCC, LEGAL_NAME, PROFILE_USCC, USCC,
-                              accept_notice, agency_data, agency_legacy, bind_registered,
-                              foreign_data, legal_legacy, org_data, org_login, pdfs, send,
-                              submit)
+from orgsupplementkit import (
+    AGENCY_NAME,
+    CAPTCHA,
+    FILED_USCC,
+    LEGAL_NAME,
+    PROFILE_USCC,
+    USCC,
+    accept_notice,
+    agency_data,
+    agency_legacy,
+    bind_registered,
+    foreign_data,
+    legal_legacy,
+    org_data,
+    org_login,
+    pdfs,
+    send,
+    submit,
+)
 from supplementkit import csrf
 from support import PASSWORD
+from wordkit import said
 
 
 @pytest.fixture
@@ -120,10 +138,13 @@ def test_s6_uscc_must_be_the_filed_one(app, client):
     agency_legacy()
     page_url = started(client, FILED_USCC, "agency")
     accept_notice(client, page_url)
-    codes = {"sms_code": send(client, page_url, "sms", agency_data()),
-             "email_code": send(client, page_url, "mail", agency_data())}
-    html = submit(client, page_url, agency_data(uscc=PROFILE_USCC), codes=False,
-                  **codes).get_data(as_text=True)
+    codes = {
+        "sms_code": send(client, page_url, "sms", agency_data()),
+        "email_code": send(client, page_url, "mail", agency_data()),
+    }
+    html = submit(client, page_url, agency_data(uscc=PROFILE_USCC), codes=False, **codes).get_data(
+        as_text=True
+    )
     assert said(supplement_org.AGENCY_USCC_MISMATCH) in html and count(Organisation) == 0
     db.session.execute(AgencyFiling.__table__.delete())  # the filing withdrawn meanwhile
     db.session.commit()
@@ -138,15 +159,18 @@ def test_y1_agency_whose_filed_uscc_differs_is_not_linked_by_supplementation(app
     agency_legacy()
     page_url = started(client, FILED_USCC, "agency")
     accept_notice(client, page_url)
-    codes = {"sms_code": send(client, page_url, "sms", agency_data()),
-             "email_code": send(client, page_url, "mail", agency_data())}
+    codes = {
+        "sms_code": send(client, page_url, "sms", agency_data()),
+        "email_code": send(client, page_url, "mail", agency_data()),
+    }
     account = the_account()
     account.uscc_enc = services().cipher.encrypt(PROFILE_USCC, registers.USCC_INDEX)
     account.uscc_bidx = registers.uscc_index(PROFILE_USCC)
     db.session.commit()
     for typed in (FILED_USCC, PROFILE_USCC):
-        html = submit(client, page_url, agency_data(uscc=typed), codes=False,
-                      **codes).get_data(as_text=True)
+        html = submit(client, page_url, agency_data(uscc=typed), codes=False, **codes).get_data(
+            as_text=True
+        )
         assert said(legacy_identity.Y1_FILING_CHANGE) in html and count(Organisation) == 0
     assert the_account().user_id is None
 
@@ -200,12 +224,14 @@ def test_s4_codes_are_bound_to_the_supplementation(app, client):
     assert count(Organisation) == 0 and "验证码" in html
 
 
-def test_s4_double_submit_landing_before_the_marker_goes_on_to_the_handler(app, client,
-                                                                           monkeypatch):
+def test_s4_double_submit_landing_before_the_marker_goes_on_to_the_handler(
+    app, client, monkeypatch
+):
     """The first submit committed the organisation and the link but had not yet recorded it in
     the flow when the second arrived (codes proven in an earlier attempt): the second goes on to
     the handler step of that organisation instead of refusing with L3."""
     from idp.web.supplement import org_form as supplement_org_form
+
     legal_legacy()
     page_url = started(client, USCC, "legal")
     submit(client, page_url, org_data(password_confirm="Other-pass-42"))  # codes stay proven

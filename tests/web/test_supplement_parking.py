@@ -2,6 +2,7 @@
 bare machine) holds no readable identity (D5): the typed data is encrypted with the field cipher
 like the database's identity columns, bound to its sign-in record. Read here as the raw stored
 value of that record (``ia:<id>``), on whichever store the run uses (both in CI)."""
+
 from __future__ import annotations
 
 import json
@@ -61,7 +62,9 @@ def test_parked_data_cannot_be_moved_to_another_flow(app, client):
     send(client, first, "sms", completion())
     second = legacy_login(client, account="L0002").location
     record = json.loads(raw(second))
-    record["results"]["supplement"]["data"] = json.loads(raw(first))["results"]["supplement"]["data"]
+    record["results"]["supplement"]["data"] = json.loads(raw(first))["results"]["supplement"][
+        "data"
+    ]
     services().store.set("ia:" + second.rsplit("/", 1)[1], json.dumps(record), ttl=600)
     assert client.get(second).status_code == 404
     assert client.get(first).status_code == 200

@@ -6,6 +6,7 @@ setting. Acceptance is recorded on the user (version and time, S7) inside the ca
 transaction; a user whose recorded version is not the current one has not accepted it (the
 agreement interaction step can ask them again).
 """
+
 from __future__ import annotations
 
 import re

@@ -4,16 +4,18 @@
 page can show each message next to its input; the rules themselves live in ``documents``,
 ``validity``, ``address``, ``mobile`` and ``password_policy``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
-from . import users as accounts
-from ..identity import address, documents, names
 from ..errors import Reason, ValidationError
+from ..identity import address, documents, names
 from ..verification.codes import normalise_destination
+from . import users as accounts
 
 T = TypeVar("T")
 
@@ -23,7 +25,7 @@ class PersonApplication:
     id_type: str = ""
     name: str = ""
     id_number: str = ""
-    valid_from: str = ""   # YYYY-MM-DD as typed (an <input type="date">)
+    valid_from: str = ""  # YYYY-MM-DD as typed (an <input type="date">)
     valid_to: str = ""
     long_term: bool = False
     province: str = ""
@@ -67,12 +69,20 @@ def check(a: PersonApplication, today: dt.date) -> tuple[dict[str, Any], dict[st
     start = attempt(lambda: _date(a.valid_from, "valid_from"))
     end = None if a.long_term else attempt(lambda: _date(a.valid_to, "valid_to"))
     if "valid_from" not in errors and "valid_to" not in errors:
-        validity = attempt(lambda: documents.validate_validity(
-            start, end, a.long_term, today, a.id_type if a.id_type in documents.ID_TYPES else None))
+        validity = attempt(
+            lambda: documents.validate_validity(
+                start,
+                end,
+                a.long_term,
+                today,
+                a.id_type if a.id_type in documents.ID_TYPES else None,
+            )
+        )
     attempt(lambda: address.normalize_street(a.street))  # reported even when a code is wrong
     attempt(lambda: address.normalize_postal_code(a.postal_code))
-    place = attempt(lambda: address.validate_address(a.province, a.city, a.county, a.street,
-                                                     a.postal_code))
+    place = attempt(
+        lambda: address.validate_address(a.province, a.city, a.county, a.street, a.postal_code)
+    )
     phone = attempt(lambda: documents.validate_mobile(a.phone))
     email = attempt(lambda: normalise_destination("mail", a.email))
     if a.password != a.password_confirm:
@@ -82,5 +92,6 @@ def check(a: PersonApplication, today: dt.date) -> tuple[dict[str, Any], dict[st
         errors["agreed"] = "agreement.required"
     if errors:
         return {}, errors
-    return dict(name=name, number=number, validity=validity, address=place, phone=phone,
-                email=email), {}
+    return dict(
+        name=name, number=number, validity=validity, address=place, phone=phone, email=email
+    ), {}

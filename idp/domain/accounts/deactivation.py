@@ -4,6 +4,7 @@ When an account is deactivated, the blind index of its identity number (USCC or 
 kept in ``deactivated_identities`` for ever; registration and supplementation ask
 ``is_deactivated`` and refuse. The account row stays (status deactivated) for the record.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -21,13 +22,23 @@ USCC, ID_NUMBER = purposes.USCC, purposes.ID_NUMBER
 def record(kind: str, bidx: str | None) -> None:
     """Add the tombstone to the session (idempotent); the caller commits."""
     if bidx and not is_deactivated(kind, bidx):
-        db.session.add(DeactivatedIdentity(kind=kind, bidx=bidx, deactivated_at=from_timestamp(
-            services().clock.now())))
+        db.session.add(
+            DeactivatedIdentity(
+                kind=kind, bidx=bidx, deactivated_at=from_timestamp(services().clock.now())
+            )
+        )
 
 
 def is_deactivated(kind: str, bidx: str | None) -> bool:
-    return bidx is not None and db.session.scalar(select(DeactivatedIdentity.id).where(
-        DeactivatedIdentity.kind == kind, DeactivatedIdentity.bidx == bidx)) is not None
+    return (
+        bidx is not None
+        and db.session.scalar(
+            select(DeactivatedIdentity.id).where(
+                DeactivatedIdentity.kind == kind, DeactivatedIdentity.bidx == bidx
+            )
+        )
+        is not None
+    )
 
 
 def deactivate_organisation(organisation: Organisation) -> list[int]:
@@ -36,8 +47,11 @@ def deactivate_organisation(organisation: Organisation) -> list[int]:
     Returns the ids of the handlers whose binding ended (the caller signs them out, R2)."""
     now = from_timestamp(services().clock.now())
     ended = []
-    for binding in db.session.scalars(select(HandlerBinding).where(
-            HandlerBinding.organisation_id == organisation.id, HandlerBinding.active.is_(True))):
+    for binding in db.session.scalars(
+        select(HandlerBinding).where(
+            HandlerBinding.organisation_id == organisation.id, HandlerBinding.active.is_(True)
+        )
+    ):
         binding.active, binding.ended_at = False, now
         ended.append(binding.handler_id)
     organisation.active = False

@@ -9,14 +9,15 @@ Hashing (argon2id) lives in ``passwords``; this module only decides what may be 
 Classes count ASCII letters and digits; every other character (punctuation, a space, a Chinese
 character, a full-width letter) counts as a symbol. The blocklist file says where it came from.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
-from ..identity import documents
 from ..errors import ValidationError
+from ..identity import documents
 
 MIN_LENGTH, MAX_LENGTH = 8, 64
 MIN_CLASSES = 3
@@ -41,8 +42,9 @@ def _fail(code: str, **params: int | list[str]) -> None:
 def common_passwords() -> frozenset[str]:
     """The blocklist, case-folded; lines starting with "# " are comments."""
     lines = BLOCKLIST_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.casefold() for line in lines
-                     if line and not line.startswith("# ") and line != "#")
+    return frozenset(
+        line.casefold() for line in lines if line and not line.startswith("# ") and line != "#"
+    )
 
 
 def missing_classes(password: str) -> list[str]:

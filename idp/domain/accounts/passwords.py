@@ -7,6 +7,7 @@ the same parameters as real hashes, so timing does not reveal which identifiers 
 ("Login time" in docs/accounts.md). ``burn`` pays that cost for callers that verify something
 else (the fast legacy hashes, docs/legacy.md).
 """
+
 from __future__ import annotations
 
 from passlib.context import CryptContext
@@ -21,8 +22,12 @@ def configure(time_cost: int, memory_cost: int, parallelism: int) -> None:
     if _parameters == (time_cost, memory_cost, parallelism):
         return  # the dummy hash is made once per process (per set of parameters)
     _context = CryptContext(
-        schemes=["argon2"], argon2__type="ID", argon2__rounds=time_cost,
-        argon2__memory_cost=memory_cost, argon2__parallelism=parallelism)
+        schemes=["argon2"],
+        argon2__type="ID",
+        argon2__rounds=time_cost,
+        argon2__memory_cost=memory_cost,
+        argon2__parallelism=parallelism,
+    )
     _dummy_hash = _context.hash("dummy-password-for-timing")
     _parameters = (time_cost, memory_cost, parallelism)
 

@@ -13,6 +13,7 @@
   caller then revokes tokens and ends sessions (protocol layer).
 The web layer asks for re-authentication before calling any of these (P2).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,14 +23,15 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...services import services
-from . import users as accounts, deactivation, passwords
-from ..identity import documents, emails
-from ..legacy import retire as legacy_retire
 from .. import transaction
 from ..errors import Conflict, DomainError, ValidationError
+from ..identity import documents, emails
+from ..legacy import retire as legacy_retire
 from ..models import HandlerBinding, Organisation, User
 from ..models._types import from_timestamp
 from ..models.user import ACTIVE, DEACTIVATED, NATURAL
+from . import deactivation, passwords
+from . import users as accounts
 
 MOBILE_TAKEN = "phone.taken"
 ANONYMOUS_NAME = "已注销用户"
@@ -92,8 +94,14 @@ def set_password(user: User, new: str) -> None:
 def _mobile_taken(user: User, phone: str) -> bool:
     if organisation_of(user) is not None:
         return False  # a contact mobile is not a login identifier
-    return db.session.scalar(select(User.id).where(
-        User.phone == phone, User.status == ACTIVE, User.id != user.id).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(User.id)
+            .where(User.phone == phone, User.status == ACTIVE, User.id != user.id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _new_mobile(user: User, phone: str) -> str:
@@ -160,8 +168,11 @@ def deactivate_person(user: User) -> None:
     """P4 for a natural person, in one transaction (the caller warned and re-authenticated)."""
     now = _now()
     deactivation.record(deactivation.ID_NUMBER, user.id_number_bidx)
-    for binding in db.session.scalars(select(HandlerBinding).where(
-            HandlerBinding.handler_id == user.id, HandlerBinding.active.is_(True))):
+    for binding in db.session.scalars(
+        select(HandlerBinding).where(
+            HandlerBinding.handler_id == user.id, HandlerBinding.active.is_(True)
+        )
+    ):
         binding.active, binding.ended_at = False, now
     user.status, user.deactivated_at, user.updated_at = DEACTIVATED, now, now
     user.name, user.phone, user.phone_verified = ANONYMOUS_NAME, None, False

@@ -13,6 +13,7 @@ of the email, and passed real-name verification of the name and document number,
 owner of that mobile or identity learns it (docs/accounts.md). Codes that verified are kept by
 the caller (``verified``, digests only) so a later refusal does not make the user fetch new ones.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,18 +23,28 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...services import services
-from . import users as accounts, agreement, passwords
-from ..identity import address, documents, names
 from .. import purposes, transaction
-from .applicant import PersonApplication, check
 from ..errors import Conflict, DomainError, Reason, ValidationError
+from ..identity import address, documents, names
 from ..models import DeactivatedIdentity, User
 from ..models._types import from_timestamp
 from ..models.user import ACTIVE, DEACTIVATED
 from ..verification.codes import CodeRefused
+from . import agreement, passwords
+from . import users as accounts
+from .applicant import PersonApplication, check
 
-__all__ = ["P4_MESSAGE", "PURPOSE", "PersonApplication", "Refused", "S3_MESSAGE", "check",
-           "build_natural_person", "register_natural_person", "verified_key"]
+__all__ = [
+    "P4_MESSAGE",
+    "PURPOSE",
+    "PersonApplication",
+    "Refused",
+    "S3_MESSAGE",
+    "check",
+    "build_natural_person",
+    "register_natural_person",
+    "verified_key",
+]
 PURPOSE = "register"
 S3_MESSAGE = "person.taken"
 P4_MESSAGE = "person.deactivated"
@@ -53,12 +64,18 @@ def verified_key(channel: str, destination: str) -> str:
     return services().blind_index(f"{channel}:{destination}", purposes.REGISTER_VERIFIED)
 
 
-def _verify_codes(a: PersonApplication, clean: dict[str, Any], flow_id: str,
-                  verified: dict[str, str],
-                  purpose: str) -> None:
+def _verify_codes(
+    a: PersonApplication,
+    clean: dict[str, Any],
+    flow_id: str,
+    verified: dict[str, str],
+    purpose: str,
+) -> None:
     codes, errors = services().codes, dict[str, Reason]()
-    for channel, dest, code, field in (("sms", clean["phone"], a.sms_code, "sms_code"),
-                                       ("mail", clean["email"], a.email_code, "email_code")):
+    for channel, dest, code, field in (
+        ("sms", clean["phone"], a.sms_code, "sms_code"),
+        ("mail", clean["email"], a.email_code, "email_code"),
+    ):
         if verified.get(channel) == verified_key(channel, dest):
             continue
         if not (code or "").strip():
@@ -78,12 +95,14 @@ def _deactivated(bidx: str) -> bool:
     tombstone (``DeactivatedIdentity``, any kind: blind indexes of other purposes never match)."""
     user = select(User.id).where(User.id_number_bidx == bidx, User.status == DEACTIVATED)
     tomb = select(DeactivatedIdentity.id).where(DeactivatedIdentity.bidx == bidx)
-    return (db.session.scalar(user.limit(1)) is not None
-            or db.session.scalar(tomb.limit(1)) is not None)
+    return (
+        db.session.scalar(user.limit(1)) is not None or db.session.scalar(tomb.limit(1)) is not None
+    )
 
 
-def build_natural_person(a: PersonApplication, *, flow_id: str, verified: dict[str, str],
-                         purpose: str = PURPOSE) -> User:
+def build_natural_person(
+    a: PersonApplication, *, flow_id: str, verified: dict[str, str], purpose: str = PURPOSE
+) -> User:
     """The unsaved real-name natural person of ``a`` (not added to the session), or Refused /
     Conflict (S3) / RealNameUnavailable. ``verified`` gains the codes that verified."""
     svc = services()
@@ -93,32 +112,53 @@ def build_natural_person(a: PersonApplication, *, flow_id: str, verified: dict[s
     _verify_codes(a, clean, flow_id, verified, purpose)
     result = svc.realname.verify(clean["name"], a.id_type, clean["number"])
     if not result.ok:
-        raise Refused({"form": ValidationError("realname.reason", reason=result.reason)
-                       if result.reason else "realname.mismatch"})
+        raise Refused(
+            {
+                "form": ValidationError("realname.reason", reason=result.reason)
+                if result.reason
+                else "realname.mismatch"
+            }
+        )
     bidx = accounts.id_number_index(clean["number"])
     if _deactivated(bidx):
         raise Refused({"form": P4_MESSAGE})
-    taken = select(User.id).where(User.status == ACTIVE, or_(
-        User.phone == clean["phone"], User.id_number_bidx == bidx)).limit(1)
+    taken = (
+        select(User.id)
+        .where(
+            User.status == ACTIVE, or_(User.phone == clean["phone"], User.id_number_bidx == bidx)
+        )
+        .limit(1)
+    )
     if db.session.scalar(taken) is not None:
         raise Conflict(S3_MESSAGE)
     now, validity = from_timestamp(svc.clock.now()), clean["validity"]
-    user = User(name=clean["name"], phone=clean["phone"], phone_verified=True,
-                email=clean["email"], email_verified=True, id_type=a.id_type,
-                id_number_enc=svc.cipher.encrypt(clean["number"], accounts.ID_INDEX),
-                id_number_bidx=bidx, id_number_masked=documents.mask_id_number(clean["number"]),
-                id_valid_from=validity.start, id_valid_to=validity.end,
-                id_long_term=validity.long_term, realname_verified=True,
-                address={**address.as_oidc_claim(clean["address"]),
-                         "codes": _codes(clean["address"])},
-                password_hash=passwords.hash_password(a.password), status=ACTIVE,
-                created_at=now, updated_at=now)
+    user = User(
+        name=clean["name"],
+        phone=clean["phone"],
+        phone_verified=True,
+        email=clean["email"],
+        email_verified=True,
+        id_type=a.id_type,
+        id_number_enc=svc.cipher.encrypt(clean["number"], accounts.ID_INDEX),
+        id_number_bidx=bidx,
+        id_number_masked=documents.mask_id_number(clean["number"]),
+        id_valid_from=validity.start,
+        id_valid_to=validity.end,
+        id_long_term=validity.long_term,
+        realname_verified=True,
+        address={**address.as_oidc_claim(clean["address"]), "codes": _codes(clean["address"])},
+        password_hash=passwords.hash_password(a.password),
+        status=ACTIVE,
+        created_at=now,
+        updated_at=now,
+    )
     agreement.record_acceptance(user)
     return user
 
 
-def register_natural_person(a: PersonApplication, *, flow_id: str,
-                            verified: dict[str, str]) -> User:
+def register_natural_person(
+    a: PersonApplication, *, flow_id: str, verified: dict[str, str]
+) -> User:
     """Add the real-name natural person of ``a`` to the request's transaction (P1, S2), or raise as
     ``build_natural_person`` does; a concurrent registration of the same mobile or document
     number loses on the partial unique indexes (S3)."""
@@ -144,14 +184,18 @@ def registered_just_now(a: PersonApplication) -> User | None:
     except DomainError:
         return None
     since = from_timestamp(svc.clock.now() - svc.settings.codes.ttl)
-    user = db.session.scalar(select(User).where(
-        User.status == ACTIVE, User.phone == phone, User.id_number_bidx == bidx,
-        User.created_at >= since))
+    user = db.session.scalar(
+        select(User).where(
+            User.status == ACTIVE,
+            User.phone == phone,
+            User.id_number_bidx == bidx,
+            User.created_at >= since,
+        )
+    )
     if user is None or user.name != name:
         return None
     return user if passwords.verify(a.password, user.password_hash) else None
 
 
 def _codes(place: address.Address) -> dict[str, str | None]:
-    return {"province": place.province_code, "city": place.city_code,
-            "county": place.county_code}
+    return {"province": place.province_code, "city": place.city_code, "county": place.county_code}

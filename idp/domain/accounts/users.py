@@ -7,6 +7,7 @@ account number it was given.
 An unknown identifier, a wrong password and a non-active account all come back as ``None``, so
 callers can only say one generic thing (no user enumeration).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, select
@@ -15,15 +16,15 @@ from sqlalchemy.orm import QueryableAttribute
 
 from ...extensions import db
 from ...services import services
-from ..identity import documents, emails, names
-from ..organisations import accounts as org_accounts
-from . import password_policy, passwords
 from .. import purposes, transaction
 from ..errors import Conflict, ValidationError
+from ..identity import documents, emails, names
 from ..models import Organisation, User
 from ..models._types import from_timestamp
 from ..models.organisation import LEGAL
 from ..models.user import ACTIVE, NATURAL, PENDING_REVIEW
+from ..organisations import accounts as org_accounts
+from . import password_policy, passwords
 
 ID_INDEX = purposes.ID_NUMBER
 
@@ -41,8 +42,9 @@ def find_by_login(identifier: str) -> User | None:
         column, value = User.phone, documents.validate_mobile(ident)
     else:
         column, value = User.id_number_bidx, id_number_index(ident)
-    return db.session.scalar(select(User).where(column == value, User.status == ACTIVE,
-                                                User.user_type == NATURAL))
+    return db.session.scalar(
+        select(User).where(column == value, User.status == ACTIVE, User.user_type == NATURAL)
+    )
 
 
 def authenticate(identifier: str, password: str) -> User | None:
@@ -83,9 +85,16 @@ def find_organisation_login(identifier: str, kind: str) -> User | None:
     if condition is None:
         return None
     rows = db.session.scalars(
-        select(User).join(Organisation, Organisation.user_id == User.id).where(
-            condition, Organisation.kind == kind, Organisation.active.is_(True),
-            User.user_type == kind, User.status.in_((ACTIVE, PENDING_REVIEW)))).all()
+        select(User)
+        .join(Organisation, Organisation.user_id == User.id)
+        .where(
+            condition,
+            Organisation.kind == kind,
+            Organisation.active.is_(True),
+            User.user_type == kind,
+            User.status.in_((ACTIVE, PENDING_REVIEW)),
+        )
+    ).all()
     return rows[0] if len(rows) == 1 else None  # USCC and account number: unique indexes
 
 
@@ -103,8 +112,15 @@ def validate_password(password: str, *, context: list[str | None] | None = None)
     password_policy.check_password(password, context=context or [])
 
 
-def create_natural_person(*, name: str, phone: str, password: str, email: str | None = None,
-                          id_type: str | None = None, id_number: str | None = None) -> User:
+def create_natural_person(
+    *,
+    name: str,
+    phone: str,
+    password: str,
+    email: str | None = None,
+    id_type: str | None = None,
+    id_number: str | None = None,
+) -> User:
     """Create an active natural-person account in one transaction; identifiers unique (D3)."""
     name = names.check_name(name)
     phone = documents.validate_mobile(phone)
@@ -112,14 +128,23 @@ def create_natural_person(*, name: str, phone: str, password: str, email: str | 
     email = emails.normalise_email(email) if (email or "").strip() else None
     svc = services()
     now = from_timestamp(svc.clock.now())
-    user = User(name=name, phone=phone, phone_verified=True, email=email,
-                email_verified=email is not None, password_hash=passwords.hash_password(password),
-                status=ACTIVE, created_at=now, updated_at=now)
+    user = User(
+        name=name,
+        phone=phone,
+        phone_verified=True,
+        email=email,
+        email_verified=email is not None,
+        password_hash=passwords.hash_password(password),
+        status=ACTIVE,
+        created_at=now,
+        updated_at=now,
+    )
     if id_number:
         if not id_type:
             raise ValidationError("id_type.missing", "id_type")
         number = documents.validate_id_number(
-            id_type, id_number, today=documents.beijing_date(svc.clock.now()))
+            id_type, id_number, today=documents.beijing_date(svc.clock.now())
+        )
         user.id_type = id_type
         user.id_number_enc = svc.cipher.encrypt(number, ID_INDEX)
         user.id_number_bidx = id_number_index(number)

@@ -22,6 +22,7 @@ legacy account is completed (supplementation or 旧账号管理, L3), so before 
 is released (L7). A handler acting for an organisation with a linked legacy account also gets
 ``acting_for.legacy_account`` (R2: the organisation's data is what the handler works on).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,10 +30,10 @@ from typing import Any
 from sqlalchemy import select
 
 from ...extensions import db
-from ..organisations import enterprise
 from ..legacy import link as legacy_link
 from ..models import Organisation, User
 from ..models.user import NATURAL
+from ..organisations import enterprise
 
 SCOPE_CLAIMS = {
     "profile": ["user_type", "verified", "organisation", "acting_for"],
@@ -57,8 +58,7 @@ def _legacy_account(user: User | None) -> str | None:
     return account.account if account is not None else None
 
 
-def domain_claims(user: User, scopes: set[str],
-                  acting_for_id: int | None = None) -> dict[str, Any]:
+def domain_claims(user: User, scopes: set[str], acting_for_id: int | None = None) -> dict[str, Any]:
     """The R2/L6/L7 claims of ``user`` for the granted ``scopes`` (a handler's organisation:
     ``acting_for_id``, the organisation account's ``users.id``)."""
     claims: dict[str, Any] = {}
@@ -74,8 +74,11 @@ def domain_claims(user: User, scopes: set[str],
             claims["organisation"] = _organisation_claim(org)
         if acting is not None:
             claims["organisation"] = _organisation_claim(acting)
-            claims["acting_for"] = {"sub": acting.user.sub, "name": acting.name,
-                                    "verified": enterprise.is_verified(acting)}
+            claims["acting_for"] = {
+                "sub": acting.user.sub,
+                "name": acting.name,
+                "verified": enterprise.is_verified(acting),
+            }
     if "trademark" in scopes:
         own = _legacy_account(user)
         if own is not None:

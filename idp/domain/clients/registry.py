@@ -3,6 +3,7 @@
 Redirect URIs are absolute, without fragment, compared exactly later (RFC 9700 §4.1.3). Secrets
 are random; only their keyed digest is stored, and the secret is shown once.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -74,14 +75,24 @@ def new_client_id() -> str:
             return client_id
 
 
-def create_client(*, name: str, redirect_uris: list[str],
-                  post_logout_redirect_uris: Sequence[str] = (),
-                  backchannel_logout_uri: str | None = None, grant_types: Sequence[str] = (),
-                  auth_method: str = CLIENT_SECRET_BASIC, public: bool = False,
-                  first_party: bool = False, require_pkce: bool = True, scope: str | None = None,
-                  id_token_alg: str = RS256, jwks: dict[str, Any] | None = None,
-                  client_id: str | None = None, secret: str | None = None,
-                  enabled: bool = True) -> tuple[Client, str | None]:
+def create_client(
+    *,
+    name: str,
+    redirect_uris: list[str],
+    post_logout_redirect_uris: Sequence[str] = (),
+    backchannel_logout_uri: str | None = None,
+    grant_types: Sequence[str] = (),
+    auth_method: str = CLIENT_SECRET_BASIC,
+    public: bool = False,
+    first_party: bool = False,
+    require_pkce: bool = True,
+    scope: str | None = None,
+    id_token_alg: str = RS256,
+    jwks: dict[str, Any] | None = None,
+    client_id: str | None = None,
+    secret: str | None = None,
+    enabled: bool = True,
+) -> tuple[Client, str | None]:
     """Register a client; returns it and its secret (None for public / private_key_jwt).
     R1: ``enabled=False`` registers a subsystem ahead of its batch; ``enable`` switches it on."""
     name = (name or "").strip()
@@ -100,8 +111,10 @@ def create_client(*, name: str, redirect_uris: list[str],
     if AUTHORIZATION_CODE in grant_types and not redirect_uris:
         raise ValidationError("client.redirect_uri_required", "redirect_uri")
     redirect_uris = [check_uri(u, "redirect_uri", http_loopback_only=False) for u in redirect_uris]
-    post_logout = [check_uri(u, "post_logout_redirect_uri", http_loopback_only=False)
-                   for u in post_logout_redirect_uris]
+    post_logout = [
+        check_uri(u, "post_logout_redirect_uri", http_loopback_only=False)
+        for u in post_logout_redirect_uris
+    ]
     if backchannel_logout_uri:
         check_uri(backchannel_logout_uri, "backchannel_logout_uri", http_loopback_only=True)
     if id_token_alg not in ALGS:
@@ -124,15 +137,23 @@ def create_client(*, name: str, redirect_uris: list[str],
     unknown = set(requested) - set(svc.settings.protocol.scopes_supported)
     if unknown:
         raise ValidationError("client.scope", "scope", value=" ".join(sorted(unknown)))
-    client = Client(client_id=client_id, name=name, redirect_uris=redirect_uris,
-                    post_logout_redirect_uris=post_logout,
-                    backchannel_logout_uri=backchannel_logout_uri or None,
-                    grant_types=grant_types, scope=" ".join(requested),
-                    token_endpoint_auth_method=auth_method, jwks=jwks,
-                    id_token_signed_response_alg=id_token_alg, first_party=first_party,
-                    require_pkce=require_pkce or auth_method == "none", enabled=enabled,
-                    secret_digest=svc.client_secret_digest(secret) if secret else None,
-                    created_at=from_timestamp(svc.clock.now()))
+    client = Client(
+        client_id=client_id,
+        name=name,
+        redirect_uris=redirect_uris,
+        post_logout_redirect_uris=post_logout,
+        backchannel_logout_uri=backchannel_logout_uri or None,
+        grant_types=grant_types,
+        scope=" ".join(requested),
+        token_endpoint_auth_method=auth_method,
+        jwks=jwks,
+        id_token_signed_response_alg=id_token_alg,
+        first_party=first_party,
+        require_pkce=require_pkce or auth_method == "none",
+        enabled=enabled,
+        secret_digest=svc.client_secret_digest(secret) if secret else None,
+        created_at=from_timestamp(svc.clock.now()),
+    )
     if db.session.scalar(select(Client.id).where(Client.client_id == client_id)):
         raise Conflict("client.exists", "client_id", client_id=client_id)
     db.session.add(client)
@@ -189,12 +210,18 @@ def disable(client_id: str) -> Client:
 
 
 def describe(client: Client) -> dict[str, Any]:
-    return {"client_id": client.client_id, "name": client.name, "enabled": client.enabled,
-            "redirect_uris": client.redirect_uris,
-            "post_logout_redirect_uris": client.post_logout_redirect_uris,
-            "backchannel_logout_uri": client.backchannel_logout_uri,
-            "grant_types": client.grant_types, "scope": client.scope,
-            "token_endpoint_auth_method": client.token_endpoint_auth_method,
-            "id_token_signed_response_alg": client.id_token_signed_response_alg,
-            "first_party": client.first_party, "require_pkce": client.require_pkce,
-            "created_at": client.created_at.isoformat()}
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "enabled": client.enabled,
+        "redirect_uris": client.redirect_uris,
+        "post_logout_redirect_uris": client.post_logout_redirect_uris,
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "grant_types": client.grant_types,
+        "scope": client.scope,
+        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+        "id_token_signed_response_alg": client.id_token_signed_response_alg,
+        "first_party": client.first_party,
+        "require_pkce": client.require_pkce,
+        "created_at": client.created_at.isoformat(),
+    }

@@ -7,6 +7,7 @@ time. Codes are six digits (GB/T 2260 form). As the data has it: municipalities 
 level named 市辖区 (and 县 for 重庆), some provinces a 省直辖县级行政区划 level, and a few
 cities (东莞、中山、儋州、嘉峪关) have no county level, so their addresses have no county.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,10 +49,12 @@ class Address:
 @cache
 def _table() -> tuple[dict[str, Division], dict[str | None, list[Division]], dict[str, Any]]:
     """Read the data once: code -> Division, parent -> children (in code order), metadata."""
-    raw = json.loads(resources.files("idp.domain").joinpath("data", "divisions.json")
-                     .read_text(encoding="utf-8"))
-    by_code = {code: Division(code, name, parent)
-               for code, (name, parent) in raw["divisions"].items()}
+    raw = json.loads(
+        resources.files("idp.domain").joinpath("data", "divisions.json").read_text(encoding="utf-8")
+    )
+    by_code = {
+        code: Division(code, name, parent) for code, (name, parent) in raw["divisions"].items()
+    }
     by_parent: dict[str | None, list[Division]] = {}
     for division in sorted(by_code.values(), key=lambda d: d.code):
         by_parent.setdefault(division.parent, []).append(division)
@@ -83,14 +86,16 @@ def name(code: str) -> str | None:
     return division.name if division else None
 
 
-def validate_address(province: str, city: str, county: str | None, street: str,
-                     postal_code: str) -> Address:
+def validate_address(
+    province: str, city: str, county: str | None, street: str, postal_code: str
+) -> Address:
     """S2: each code must exist and sit under the one before it; the county is required
     exactly when the city has counties. Returns the normalised address."""
     p = get(province)
     if p is None or p.parent is not None:
-        raise ValidationError("province.missing" if not _clean_code(province)
-                              else "province.unknown", "province")
+        raise ValidationError(
+            "province.missing" if not _clean_code(province) else "province.unknown", "province"
+        )
     c = get(city)
     if c is None or c.parent != p.code:
         if not _clean_code(city):
@@ -99,13 +104,21 @@ def validate_address(province: str, city: str, county: str | None, street: str,
     counties = children(c.code)
     k = get(county)
     if counties and (k is None or k.parent != c.code):
-        raise ValidationError("county.missing" if not _clean_code(county)
-                              else "county.not_in_city", "county")
+        raise ValidationError(
+            "county.missing" if not _clean_code(county) else "county.not_in_city", "county"
+        )
     if not counties and _clean_code(county):
         raise ValidationError("county.none", "county", city=c.name)
-    return Address(p.code, p.name, c.code, c.name, k.code if counties and k else None,
-                   k.name if counties and k else None, normalize_street(street),
-                   normalize_postal_code(postal_code))
+    return Address(
+        p.code,
+        p.name,
+        c.code,
+        c.name,
+        k.code if counties and k else None,
+        k.name if counties and k else None,
+        normalize_street(street),
+        normalize_postal_code(postal_code),
+    )
 
 
 def normalize_street(value: str | None) -> str:

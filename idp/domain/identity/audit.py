@@ -8,6 +8,7 @@ stored value is checked again by the very function that checks new input — ``n
 decrypted for it. A ``Finding`` names the table, the row id, the field and the rule, never the
 value: the operator looks at the row itself. Nothing is written.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,12 +20,12 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...services import services
-from . import contacts, documents, emails, names
 from .. import purposes
 from ..crypto import DecryptionError
 from ..errors import ValidationError
 from ..models import LegacyAccount, LegacyAppeal, Organisation, User
 from ..organisations.accounts import FOREIGN_DOCUMENT
+from . import contacts, documents, emails, names
 
 RULES = {
     "empty": "为空",
@@ -90,8 +91,11 @@ def document_rule(id_type: str | None, encrypted: str) -> str | None:
     if number is None:
         return "undecryptable"
     if id_type == FOREIGN_DOCUMENT:  # a foreign representative's own document (D2, S5)
-        return None if re.fullmatch(r"[0-9A-Z]{4,40}", number) else (
-            "non-ascii" if not number.isascii() else "invalid")
+        return (
+            None
+            if re.fullmatch(r"[0-9A-Z]{4,40}", number)
+            else ("non-ascii" if not number.isascii() else "invalid")
+        )
     if id_type not in documents.ID_TYPES:
         return "unknown-type"
     today = documents.beijing_date(services().clock.now())
@@ -114,34 +118,51 @@ def sealed_email_rule(encrypted: str) -> str | None:
 
 
 # table -> (model, [(field, columns, rule over the column values)])
-CHECKS: dict[str, tuple[type[User | Organisation | LegacyAccount | LegacyAppeal],
-                        list[tuple[str, tuple[str, ...], Callable[..., str | None]]]]] = {
-    "users": (User, [
-        ("name", ("name",), lambda v: name_rule(v, 100)),
-        ("phone", ("phone_enc",), mobile_rule),
-        ("email", ("email_enc",), sealed_email_rule),
-        ("id_number", ("id_type", "id_number_enc"), document_rule),
-    ]),
-    "organisations": (Organisation, [
-        ("name", ("name",), lambda v: name_rule(v, 200)),
-        ("name_en", ("name_en",), lambda v: name_rule(v, 200)),
-        ("rep_name", ("rep_name",), lambda v: name_rule(v, 100)),
-        ("uscc", ("uscc_enc",), uscc_rule),
-        ("rep_id_number", ("rep_id_type", "rep_id_number_enc"), document_rule),
-        ("contact_phone", ("contact_phone_enc",), mobile_rule),
-    ]),
-    "legacy_accounts": (LegacyAccount, [
-        ("name", ("name",), lambda v: name_rule(v, 200)),
-        ("id_number", ("id_type", "id_number_enc"), document_rule),
-        ("uscc", ("uscc_enc",), uscc_rule),
-        ("phone", ("phone_enc",), mobile_rule),
-        ("email", ("email_enc",), sealed_email_rule),
-    ]),
-    "legacy_appeals": (LegacyAppeal, [
-        ("name", ("name",), lambda v: name_rule(v, 200)),
-        ("phone", ("phone_enc",), mobile_rule),
-        ("email", ("email_enc",), sealed_email_rule),
-    ]),
+CHECKS: dict[
+    str,
+    tuple[
+        type[User | Organisation | LegacyAccount | LegacyAppeal],
+        list[tuple[str, tuple[str, ...], Callable[..., str | None]]],
+    ],
+] = {
+    "users": (
+        User,
+        [
+            ("name", ("name",), lambda v: name_rule(v, 100)),
+            ("phone", ("phone_enc",), mobile_rule),
+            ("email", ("email_enc",), sealed_email_rule),
+            ("id_number", ("id_type", "id_number_enc"), document_rule),
+        ],
+    ),
+    "organisations": (
+        Organisation,
+        [
+            ("name", ("name",), lambda v: name_rule(v, 200)),
+            ("name_en", ("name_en",), lambda v: name_rule(v, 200)),
+            ("rep_name", ("rep_name",), lambda v: name_rule(v, 100)),
+            ("uscc", ("uscc_enc",), uscc_rule),
+            ("rep_id_number", ("rep_id_type", "rep_id_number_enc"), document_rule),
+            ("contact_phone", ("contact_phone_enc",), mobile_rule),
+        ],
+    ),
+    "legacy_accounts": (
+        LegacyAccount,
+        [
+            ("name", ("name",), lambda v: name_rule(v, 200)),
+            ("id_number", ("id_type", "id_number_enc"), document_rule),
+            ("uscc", ("uscc_enc",), uscc_rule),
+            ("phone", ("phone_enc",), mobile_rule),
+            ("email", ("email_enc",), sealed_email_rule),
+        ],
+    ),
+    "legacy_appeals": (
+        LegacyAppeal,
+        [
+            ("name", ("name",), lambda v: name_rule(v, 200)),
+            ("phone", ("phone_enc",), mobile_rule),
+            ("email", ("email_enc",), sealed_email_rule),
+        ],
+    ),
 }
 BATCH = 1000
 

@@ -10,14 +10,15 @@ The models expose each pair as one attribute (``User.phone``, ``LegacyAccount.em
 ``sealed``: reading decrypts, assigning seals, and ``Model.phone == value`` compares blind
 indexes. Core statements that bypass the ORM (the legacy import) use ``sealed_values``.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ...services import Services, services
-from . import documents, emails
 from .. import purposes
 from ..errors import ValidationError
+from . import documents, emails
 
 PHONE_INDEX = purposes.MOBILE
 EMAIL_INDEX = purposes.EMAIL
@@ -56,8 +57,9 @@ def email_index(value: str) -> str:
     return index("email", value)
 
 
-def seal(kind: str, value: str | None, *, normalised: bool = False,
-         svc: Services | None = None) -> tuple[str | None, str | None]:
+def seal(
+    kind: str, value: str | None, *, normalised: bool = False, svc: Services | None = None
+) -> tuple[str | None, str | None]:
     """``(ciphertext, blind index)`` of a value; ``(None, None)`` for no value.
     ``normalised``: the caller has validated the value already (the legacy import), so the
     index skips normalising it again (the e-mail check is the slow part of a million rows);
@@ -73,8 +75,14 @@ def unseal(kind: str, stored: str | None) -> str | None:
     return None if stored is None else services().cipher.decrypt(stored, KINDS[kind][0])
 
 
-def sealed_values(name: str, kind: str, value: str | None, *, normalised: bool = False,
-                  svc: Services | None = None) -> dict[str, str | None]:
+def sealed_values(
+    name: str,
+    kind: str,
+    value: str | None,
+    *,
+    normalised: bool = False,
+    svc: Services | None = None,
+) -> dict[str, str | None]:
     """Column values of a contact for Core inserts and updates: ``{name_enc, name_bidx}``."""
     enc, bidx = seal(kind, value, normalised=normalised, svc=svc)
     return {f"{name}_enc": enc, f"{name}_bidx": bidx}

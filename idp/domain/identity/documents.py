@@ -24,6 +24,7 @@ Per document type (``ID_TYPES``):
   ISO 3166-1 alpha-3 nationality) + 12 digits; its inner layout and check are not publicly
   specified, so only that shape is checked, and real-name verification (S7) does the rest.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,9 +46,21 @@ from .uscc import mask_uscc, validate_organization_code, validate_uscc
 from .validity import Validity, validate_validity
 
 __all__ = [
-    "ID_TYPES", "Validity", "beijing_date", "login_key", "looks_like_mobile", "mask_id_number",
-    "mask_mobile", "mask_uscc", "normalize", "resident_id_check_char", "validate_id_number",
-    "validate_mobile", "validate_organization_code", "validate_uscc", "validate_validity",
+    "ID_TYPES",
+    "Validity",
+    "beijing_date",
+    "login_key",
+    "looks_like_mobile",
+    "mask_id_number",
+    "mask_mobile",
+    "mask_uscc",
+    "normalize",
+    "resident_id_check_char",
+    "validate_id_number",
+    "validate_mobile",
+    "validate_organization_code",
+    "validate_uscc",
+    "validate_validity",
 ]
 
 ID_TYPES = {

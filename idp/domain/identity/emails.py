@@ -14,6 +14,7 @@ The stored form is the library's ASCII form (an internationalised domain in its 
 which every mail server accepts) in lower case, so one mailbox has one spelling: codes are bound
 to it and it is compared as is.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,9 +39,14 @@ _PLAIN_DOMAIN = re.compile(r"[^@<>\"\\(),;:\[\]\s]+")
 def _validated(text: str) -> ValidatedEmail | None:
     """email-validator's ``ValidatedEmail`` of ``text`` under the office's options, or None."""
     try:
-        return validate_email(text, check_deliverability=False, allow_smtputf8=False,
-                              allow_display_name=False, allow_quoted_local=False,
-                              allow_domain_literal=False)
+        return validate_email(
+            text,
+            check_deliverability=False,
+            allow_smtputf8=False,
+            allow_display_name=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+        )
     except EmailNotValidError:
         return None
 
@@ -66,8 +72,12 @@ def normalise_email(value: str | None, field: str = "email") -> str:
     if not text:
         raise ValidationError("email.missing", field)
     local, at, domain = text.rpartition("@")
-    if (at and len(local) <= 64 and _PLAIN_LOCAL.fullmatch(local)
-            and _PLAIN_DOMAIN.fullmatch(domain)):
+    if (
+        at
+        and len(local) <= 64
+        and _PLAIN_LOCAL.fullmatch(local)
+        and _PLAIN_DOMAIN.fullmatch(domain)
+    ):
         known = _domain(domain)
         if known is None:
             raise ValidationError(MESSAGE, field)

@@ -11,6 +11,7 @@ Kept apart from the validators so that person documents (``documents``), organis
 - GB 32100 (统一社会信用代码): 31-character alphabet (no I, O, Z, S, V), weights 3**i mod 31;
   check = 31 - sum mod 31, 31 written 0 (D2).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,7 +31,8 @@ _GB32100_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 
 # 2018), which are 18-character numbers with the same layout and check character.
 PROVINCES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split())
+    "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+)
 _FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]+")
 _DIGITS = re.compile("[0-9]+")
 _SPACE = re.compile(r"\s+")

@@ -4,6 +4,7 @@ Accepted input: 11 digits starting 13–19, optionally with +86 or 0086 in front
 or dashes anywhere (full-width characters are normalised first); the stored form is the bare
 11 digits, so ``+86 138-0013-8000`` and ``13800138000`` are the same login.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,7 @@ def _mobile_digits(value: str) -> str:
     number = _DASHES.sub("", normalize(value))
     for prefix in ("+86", "0086"):
         if number.startswith(prefix):
-            return number[len(prefix):]
+            return number[len(prefix) :]
     return number
 
 

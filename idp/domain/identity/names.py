@@ -19,6 +19,7 @@ characters are kept, since the national real-name verifier compares the name as 
 The legacy import does not refuse the names the old system took (L1: its accounts must keep
 working): ``legacy_rows`` keeps them, removing invisible characters with a warning.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -47,8 +48,9 @@ def clean(value: str | None) -> str:
     return unicodedata.normalize("NFC", " ".join((value or "").split()))
 
 
-def check_name(value: str | None, field: str = "name", label: str = "name",
-               limit: int = 100) -> str:
+def check_name(
+    value: str | None, field: str = "name", label: str = "name", limit: int = 100
+) -> str:
     """The name as it is stored, or a ValidationError on ``field`` saying what is wrong;
     ``label`` is the key of the name's words (web/messages.py LABELS)."""
     name = clean(value)

@@ -5,6 +5,7 @@ the resident ID card is issued as long-term (长期, to holders aged 46 and over
 travel permits and the foreigner permanent residence ID always carry an end date, so "long-term"
 is refused for them when the caller says which document it is.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,13 @@ class Validity:
         return self.end is not None and self.end < today
 
 
-def validate_validity(start: dt.date | None, end: dt.date | None, long_term: bool,
-                      today: dt.date, id_type: str | None = None) -> Validity:
+def validate_validity(
+    start: dt.date | None,
+    end: dt.date | None,
+    long_term: bool,
+    today: dt.date,
+    id_type: str | None = None,
+) -> Validity:
     """A checked validity period, or a ValidationError naming the field at fault (D4)."""
     if start is None:
         raise ValidationError("validity.from_missing", "valid_from")

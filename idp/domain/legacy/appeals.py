@@ -9,6 +9,7 @@ legacy account id is known: a known one is only linked (``legacy_account_id``) f
 ``lookup`` finds an appeal only by case number and mobile together; anything else is the same
 ``None``. The back office decides (P7) and sends the result by SMS to the verified mobile.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -21,17 +22,17 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...services import services
-from ..identity import documents, names
-from ..organisations import files
-from . import login as legacy
 from .. import transaction
 from ..errors import Reason, ValidationError
+from ..identity import documents, names
 from ..identity.identifiers import beijing_date
 from ..models import LegacyAccount, LegacyAppeal, StoredFile
 from ..models._types import from_timestamp
 from ..models.review import APPROVED, PENDING, REJECTED
+from ..organisations import files
 from ..organisations.registration import Upload
 from ..verification.codes import normalise_destination
+from . import login as legacy
 
 STATUS_TEXT = {PENDING: "待处理", APPROVED: "已通过", REJECTED: "已驳回"}
 CONTENT_MIN, CONTENT_MAX = 10, 2000
@@ -57,8 +58,9 @@ class AppealInput:
     content: str
 
 
-def check(a: AppealInput, identity_proof: Upload | None,
-          other_proof: Upload | None) -> tuple[dict[str, Any], dict[str, Reason]]:
+def check(
+    a: AppealInput, identity_proof: Upload | None, other_proof: Upload | None
+) -> tuple[dict[str, Any], dict[str, Reason]]:
     """Every field of the appeal form checked on its own: (clean values, errors by field)."""
     errors: dict[str, Reason] = {}
 
@@ -81,8 +83,13 @@ def check(a: AppealInput, identity_proof: Upload | None,
         email = attempt(lambda: normalise_destination("mail", a.email or ""))
     content = (a.content or "").strip()
     if not CONTENT_MIN <= len(content) <= CONTENT_MAX:
-        errors["content"] = ValidationError("appeal.content_length", "content", min=CONTENT_MIN,
-                                            max=CONTENT_MAX, length=len(content))
+        errors["content"] = ValidationError(
+            "appeal.content_length",
+            "content",
+            min=CONTENT_MIN,
+            max=CONTENT_MAX,
+            length=len(content),
+        )
     if identity_proof is None or not identity_proof.data:
         errors["identity_proof"] = "appeal.identity_proof_missing"
     else:
@@ -92,13 +99,22 @@ def check(a: AppealInput, identity_proof: Upload | None,
     return dict(account=account, name=name, phone=phone, email=email, content=content), errors
 
 
-def open_appeal(*, account: str, name: str, phone: str, email: str | None, content: str,
-                identity_proof: Upload | None, other_proof: Upload | None = None,
-                phone_verified: bool = False) -> LegacyAppeal:
+def open_appeal(
+    *,
+    account: str,
+    name: str,
+    phone: str,
+    email: str | None,
+    content: str,
+    identity_proof: Upload | None,
+    other_proof: Upload | None = None,
+    phone_verified: bool = False,
+) -> LegacyAppeal:
     """L10: store a pending appeal with its PDFs; ``AppealInvalid`` lists every refused field.
     ``phone_verified``: the caller checked a code sent to ``phone`` (the result goes there)."""
-    clean, errors = check(AppealInput(account, name, phone, email, content),
-                          identity_proof, other_proof)
+    clean, errors = check(
+        AppealInput(account, name, phone, email, content), identity_proof, other_proof
+    )
     if not phone_verified and "phone" not in errors:
         errors["sms_code"] = "appeal.phone_unverified"
     if errors:
@@ -112,10 +128,14 @@ def open_appeal(*, account: str, name: str, phone: str, email: str | None, conte
             with transaction.savepoint():
                 saved = _store(identity_proof, other_proof)
                 appeal = LegacyAppeal(
-                    case_number=new_case_number(), legacy_account_id=known,
+                    case_number=new_case_number(),
+                    legacy_account_id=known,
                     identity_proof_id=saved[0].id,
                     other_proof_id=saved[1].id if len(saved) > 1 else None,
-                    status=PENDING, created_at=from_timestamp(services().clock.now()), **clean)
+                    status=PENDING,
+                    created_at=from_timestamp(services().clock.now()),
+                    **clean,
+                )
                 db.session.add(appeal)
             return appeal
         except IntegrityError:  # the case number was taken meanwhile: try another
@@ -143,7 +163,7 @@ def _store(identity_proof: Upload, other_proof: Upload | None) -> list[StoredFil
 def new_case_number() -> str:
     """``SS`` + the Beijing date (YYYYMMDD) + 6 random digits, e.g. ``SS20260126042917``."""
     day = beijing_date(services().clock.now()).strftime("%Y%m%d")
-    return f"SS{day}{secrets.randbelow(10 ** 6):06d}"
+    return f"SS{day}{secrets.randbelow(10**6):06d}"
 
 
 def lookup(case_number: str, phone: str) -> LegacyAppeal | None:
@@ -151,9 +171,12 @@ def lookup(case_number: str, phone: str) -> LegacyAppeal | None:
     number = documents.normalize(case_number or "")
     if not documents.looks_like_mobile(phone or "") or not 8 <= len(number) <= 32:
         return None
-    return db.session.scalar(select(LegacyAppeal).where(
-        LegacyAppeal.case_number == number,
-        LegacyAppeal.phone == documents.validate_mobile(phone)))
+    return db.session.scalar(
+        select(LegacyAppeal).where(
+            LegacyAppeal.case_number == number,
+            LegacyAppeal.phone == documents.validate_mobile(phone),
+        )
+    )
 
 
 def status_text(appeal: LegacyAppeal) -> str:

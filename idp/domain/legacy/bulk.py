@@ -11,14 +11,26 @@ databases (SQLite) use a Core ``executemany``. Updates are rare (a changed row o
 account) and take the same Core statement everywhere: it decides in SQL that a link made
 meanwhile wins (L3) and that an argon2id hash stays (L1).
 """
+
 from __future__ import annotations
 
 import json
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import (ARRAY, ColumnElement, String, Table, Update, any_, bindparam, case, insert,
-                        select, update)
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    String,
+    Table,
+    Update,
+    any_,
+    bindparam,
+    case,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
@@ -53,8 +65,10 @@ def existing(keys: list[str]) -> dict[str, Existing]:
     else:
         where = c.account_key.in_(keys)
     # fetched at once: one round of the driver, not one per row
-    rows = cast("list[Existing]", db.session.execute(
-        select(c.account_key, c.id, c.row_digest, c.user_id).where(where)).all())
+    rows = cast(
+        "list[Existing]",
+        db.session.execute(select(c.account_key, c.id, c.row_digest, c.user_id).where(where)).all(),
+    )
     return {row.account_key: row for row in rows}  # rows: ``Existing``'s fields, by name
 
 
@@ -90,14 +104,18 @@ def _copy(rows: list[dict[str, Any]]) -> None:
     try:
         with raw.cursor() as cursor:
             if not _COLUMN_TYPES:  # the schema is the migrations': read once per process
-                _COLUMN_TYPES.update(cursor.execute(
-                    "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
-                    " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-                    (TABLE.name,)).fetchall())
+                _COLUMN_TYPES.update(
+                    cursor.execute(
+                        "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
+                        " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                        (TABLE.name,),
+                    ).fetchall()
+                )
             types = _COLUMN_TYPES
             set_json_dumps(_json_text, context=cursor)  # as SQLAlchemy's JSON type writes it
-            with cursor.copy(f"COPY {TABLE.name} ({', '.join(columns)}) FROM STDIN"
-                             " (FORMAT BINARY)") as copy:
+            with cursor.copy(
+                f"COPY {TABLE.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
                 copy.set_types([types[c] for c in columns])
                 for row in rows:
                     copy.write_row(values_of(row))
@@ -115,8 +133,14 @@ def _update_statement(sample: dict[str, Any]) -> Update:
     argon2id (``legacy_hashes.is_legacy``) is the user's password now (L1). Decided in the
     statement itself, so a login committing between our SELECT and UPDATE is not undone."""
     values: dict[str, ColumnElement[Any]] = {
-        k[2:]: bindparam(k) for k in sample if k not in ("v_id", "v_password_hash")}
-    values["password_hash"] = case((TABLE.c.password_hash.like("$argon2%"),
-                                    TABLE.c.password_hash), else_=bindparam("v_password_hash"))
-    return (update(TABLE).where(TABLE.c.id == bindparam("v_id"), TABLE.c.user_id.is_(None))
-            .values(values))
+        k[2:]: bindparam(k) for k in sample if k not in ("v_id", "v_password_hash")
+    }
+    values["password_hash"] = case(
+        (TABLE.c.password_hash.like("$argon2%"), TABLE.c.password_hash),
+        else_=bindparam("v_password_hash"),
+    )
+    return (
+        update(TABLE)
+        .where(TABLE.c.id == bindparam("v_id"), TABLE.c.user_id.is_(None))
+        .values(values)
+    )

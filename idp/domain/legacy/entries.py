@@ -17,6 +17,7 @@ where to go instead of "wrong password" for a correct password:
 ``SITUATIONS`` lists every answer, entry by entry; docs/legacy.md mirrors it and
 tests/web/test_legacy_entry_table.py walks it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,9 +26,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ...extensions import db
-from . import identity as legacy_identity
 from ..models import AgencyFiling, LegacyAccount
 from ..models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
+from . import identity as legacy_identity
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,8 @@ def own_form(entry: str, account: LegacyAccount, naming: Naming) -> bool:
     if entry == "personal":
         return naming.by_id
     if entry == "legal":
-        return naming.by_uscc or (
-            naming.by_id and legacy_identity.own_uscc_bidx(account) is None)
-    return naming.by_filed or (
-        naming.by_id and legacy_identity.legacy_uscc_bidx(account) is None)
+        return naming.by_uscc or (naming.by_id and legacy_identity.own_uscc_bidx(account) is None)
+    return naming.by_filed or (naming.by_id and legacy_identity.legacy_uscc_bidx(account) is None)
 
 
 def refusal(entry: str, account: LegacyAccount, naming: Naming) -> str | None:
@@ -76,7 +75,8 @@ def refusal(entry: str, account: LegacyAccount, naming: Naming) -> str | None:
     home = ENTRY_OF_KIND.get(kind_of(account))
     if home != entry:
         return {"personal": USE_PERSONAL_ENTRY, "agency": USE_AGENCY_ENTRY}.get(
-            home or "", LEGAL_AT_AGENCY_ENTRY if entry == "agency" else USE_LEGAL_ENTRY)
+            home or "", LEGAL_AT_AGENCY_ENTRY if entry == "agency" else USE_LEGAL_ENTRY
+        )
     if account.linked or entry == "personal":
         return None
     if entry == "legal":
@@ -90,8 +90,10 @@ def refusal(entry: str, account: LegacyAccount, naming: Naming) -> str | None:
 def _warn_if_no_register() -> None:
     """An empty filing register refuses every legacy agency (Y1): say so to the operators."""
     if db.session.scalar(select(AgencyFiling.id).limit(1)) is None:
-        log.warning("legacy agency login refused: the agency filing register is empty "
-                    "(idp registers import FILE --kind agencies)")
+        log.warning(
+            "legacy agency login refused: the agency filing register is empty "
+            "(idp registers import FILE --kind agencies)"
+        )
 
 
 @dataclass(frozen=True)
@@ -106,40 +108,68 @@ class Situation:
     answer: str
 
 
-MESSAGES = {"use_personal_entry": USE_PERSONAL_ENTRY,
-            "use_legal_entry": USE_LEGAL_ENTRY, "legal_use_uscc": LEGAL_USE_USCC,
-            "legal_at_agency_entry": LEGAL_AT_AGENCY_ENTRY, "use_agency_entry": USE_AGENCY_ENTRY,
-            "agency_use_uscc": AGENCY_USE_USCC, "y1_filing_change": Y1_FILING_CHANGE,
-            "y1_not_filed": Y1_NOT_FILED}
-
-_EVERY_ENTRY = (("unknown", "failure"), ("wrong_password", "failure"),
-                ("unusable_hash", "failure"), ("locked", "failure"), ("wrong_captcha", "captcha"),
-                ("after_cutoff", "L2"), ("not_designated", "L4"), ("linked", "sign_in"))
-_PER_ENTRY = {
-    "personal": (("natural", "supplement"), ("simple", "supplement"),
-                 ("several_ids_designated", "supplement"), ("legal_by_id", "use_legal_entry"),
-                 ("agency_by_id", "use_agency_entry"), ("linked_legal_by_id", "use_legal_entry"),
-                 ("linked_deactivated", "failure")),
-    "legal": (("legal_by_uscc", "supplement"), ("dirty_legal_by_id", "supplement"),
-              ("legal_with_uscc_by_id", "legal_use_uscc"),
-              ("several_designated", "supplement"), ("several_same_password", "supplement"),
-              ("linked_pending_review", "pending_review"),
-              ("agency_by_filed_uscc", "use_agency_entry"),
-              ("agency_by_legacy_uscc", "use_agency_entry"),
-              ("natural_by_id", "use_personal_entry")),
-    "agency": (("filed_on_register", "supplement"),
-               ("agency_with_uscc_by_id", "agency_use_uscc"),
-               ("filed_uscc_differs", "y1_filing_change"),
-               ("legacy_uscc_differs", "y1_filing_change"),
-               ("filed_not_on_register", "y1_not_filed"),
-               ("legacy_uscc_not_on_register", "y1_not_filed"), ("no_filed_uscc", "y1_not_filed"),
-               ("no_filed_uscc_legacy_on_register", "supplement"),
-               ("dirty_agency_by_id", "supplement"), ("dirty_agency_by_filed_uscc", "supplement"),
-               ("dirty_agency_by_id_not_on_register", "y1_not_filed"),
-               ("several_designated", "supplement"), ("legal_by_uscc", "legal_at_agency_entry"),
-               ("linked_legal_changed_to_agency", "sign_in"),
-               ("natural_by_id", "use_personal_entry")),
+MESSAGES = {
+    "use_personal_entry": USE_PERSONAL_ENTRY,
+    "use_legal_entry": USE_LEGAL_ENTRY,
+    "legal_use_uscc": LEGAL_USE_USCC,
+    "legal_at_agency_entry": LEGAL_AT_AGENCY_ENTRY,
+    "use_agency_entry": USE_AGENCY_ENTRY,
+    "agency_use_uscc": AGENCY_USE_USCC,
+    "y1_filing_change": Y1_FILING_CHANGE,
+    "y1_not_filed": Y1_NOT_FILED,
 }
-SITUATIONS = tuple(Situation(entry, situation, answer)
-                   for entry in ("personal", "legal", "agency")
-                   for situation, answer in _EVERY_ENTRY + _PER_ENTRY[entry])
+
+_EVERY_ENTRY = (
+    ("unknown", "failure"),
+    ("wrong_password", "failure"),
+    ("unusable_hash", "failure"),
+    ("locked", "failure"),
+    ("wrong_captcha", "captcha"),
+    ("after_cutoff", "L2"),
+    ("not_designated", "L4"),
+    ("linked", "sign_in"),
+)
+_PER_ENTRY = {
+    "personal": (
+        ("natural", "supplement"),
+        ("simple", "supplement"),
+        ("several_ids_designated", "supplement"),
+        ("legal_by_id", "use_legal_entry"),
+        ("agency_by_id", "use_agency_entry"),
+        ("linked_legal_by_id", "use_legal_entry"),
+        ("linked_deactivated", "failure"),
+    ),
+    "legal": (
+        ("legal_by_uscc", "supplement"),
+        ("dirty_legal_by_id", "supplement"),
+        ("legal_with_uscc_by_id", "legal_use_uscc"),
+        ("several_designated", "supplement"),
+        ("several_same_password", "supplement"),
+        ("linked_pending_review", "pending_review"),
+        ("agency_by_filed_uscc", "use_agency_entry"),
+        ("agency_by_legacy_uscc", "use_agency_entry"),
+        ("natural_by_id", "use_personal_entry"),
+    ),
+    "agency": (
+        ("filed_on_register", "supplement"),
+        ("agency_with_uscc_by_id", "agency_use_uscc"),
+        ("filed_uscc_differs", "y1_filing_change"),
+        ("legacy_uscc_differs", "y1_filing_change"),
+        ("filed_not_on_register", "y1_not_filed"),
+        ("legacy_uscc_not_on_register", "y1_not_filed"),
+        ("no_filed_uscc", "y1_not_filed"),
+        ("no_filed_uscc_legacy_on_register", "supplement"),
+        ("dirty_agency_by_id", "supplement"),
+        ("dirty_agency_by_filed_uscc", "supplement"),
+        ("dirty_agency_by_id_not_on_register", "y1_not_filed"),
+        ("several_designated", "supplement"),
+        ("legal_by_uscc", "legal_at_agency_entry"),
+        ("linked_legal_changed_to_agency", "sign_in"),
+        ("natural_by_id", "use_personal_entry"),
+    ),
+}
+SITUATIONS = tuple(
+    Situation(entry, situation, answer)
+    for entry in ("personal", "legal", "agency")
+    for situation, answer in _EVERY_ENTRY + _PER_ENTRY[entry]
+)

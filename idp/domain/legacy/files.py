@@ -16,6 +16,7 @@ temporary SQLite database on disk, so that a repeated id is refused without hold
 memory (about 100 MB per million rows as a dict); it is queried once per batch and deleted at
 the end.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -25,10 +26,11 @@ import json
 import os
 import sqlite3
 import tempfile
-from typing import IO, Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
 
-from . import rows as legacy_rows
 from ..errors import DomainError, Notice
+from . import rows as legacy_rows
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -144,9 +146,12 @@ class SeenIndex:
         found: dict[str, int]
         keys, found = list(dict.fromkeys(keys)), {}
         for start in range(0, len(keys), self.CHUNK):
-            chunk = keys[start:start + self.CHUNK]
-            found.update(self._db.execute(
-                f"SELECT key, line FROM seen WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+            chunk = keys[start : start + self.CHUNK]
+            found.update(
+                self._db.execute(
+                    f"SELECT key, line FROM seen WHERE key IN ({','.join('?' * len(chunk))})", chunk
+                )
+            )
         return found
 
     def add(self, lines: dict[str, int]) -> None:

@@ -19,6 +19,7 @@ scheme, into one string this module's ``CONTEXT`` identifies:
 A successful legacy login replaces any of them with argon2id (``passwords.hash_password``), so
 the user types the same password and the weak hash is gone (L1). Formats: docs/legacy.md.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,7 +36,7 @@ UNUSABLE = "!legacy-unusable"  # no handler identifies it: verify() is False, at
 DIGESTS = ("md5", "sha1", "sha256", "sha512")
 ENCODINGS = ("utf-8", "gbk", "gb18030")
 PLACEMENTS = {"none": "{password}", "prefix": "{salt}{password}", "suffix": "{password}{salt}"}
-MAX_BCRYPT_COST = 13          # 2^13 rounds: well under a second; legacy systems used 10-12
+MAX_BCRYPT_COST = 13  # 2^13 rounds: well under a second; legacy systems used 10-12
 MAX_PBKDF2_ITERATIONS = 1_000_000
 
 
@@ -50,10 +51,12 @@ def hex_string(digest: str, encoding: str, template: str, salt: str, checksum: s
     """The ``$legacy-hex$`` string of a hex digest (``checksum``: lower-case hex of the
     digest's size, checked by the caller). A function, not the handler's constructor, so the
     import writes a million of them without passlib's per-object checks."""
-    placement = next((k for k, v in PLACEMENTS.items() if v == template),
-                     "tpl." + template.encode("utf-8").hex())
-    return "$".join(("$legacy-hex", digest, encoding, placement, salt.encode("utf-8").hex(),
-                     checksum))
+    placement = next(
+        (k for k, v in PLACEMENTS.items() if v == template), "tpl." + template.encode("utf-8").hex()
+    )
+    return "$".join(
+        ("$legacy-hex", digest, encoding, placement, salt.encode("utf-8").hex(), checksum)
+    )
 
 
 class _LegacyHex(uh.GenericHandler):
@@ -66,15 +69,21 @@ class _LegacyHex(uh.GenericHandler):
     setting_kwds = ()
     checksum_chars = uh.LOWER_HEX_CHARS
 
-    def __init__(self, digest: str = "md5", encoding: str = "utf-8", template: str = "{password}",
-                 salt: str = "", **kwds: Any) -> None:
+    def __init__(
+        self,
+        digest: str = "md5",
+        encoding: str = "utf-8",
+        template: str = "{password}",
+        salt: str = "",
+        **kwds: Any,
+    ) -> None:
         super().__init__(**kwds)
         self.digest, self.encoding, self.template, self.salt = digest, encoding, template, salt
 
     @classmethod
     def from_string(cls, hash: str | bytes) -> Self:
         hash = cast(str, uh.to_unicode_for_identify(hash))
-        fields = hash[len(cls.ident):].split("$") if hash.startswith(cls.ident) else []
+        fields = hash[len(cls.ident) :].split("$") if hash.startswith(cls.ident) else []
         if len(fields) != 5:
             raise uh.exc.InvalidHashError(cls)
         digest, encoding, placement, salt, checksum = fields
@@ -85,8 +94,9 @@ class _LegacyHex(uh.GenericHandler):
             raise uh.exc.MalformedHashError(cls)
         if len(checksum) != hashlib.new(digest).digest_size * 2:
             raise uh.exc.ChecksumSizeError(cls)
-        return cls(digest, encoding, template, bytes.fromhex(salt).decode("utf-8"),
-                   checksum=checksum)
+        return cls(
+            digest, encoding, template, bytes.fromhex(salt).decode("utf-8"), checksum=checksum
+        )
 
     def to_string(self) -> str:
         return hex_string(self.digest, self.encoding, self.template, self.salt, self.checksum)
@@ -163,10 +173,24 @@ class Bcrypt72(_bcrypt):
         return bool(_bcrypt.verify(secret[:72], hash))
 
 
-CONTEXT = CryptContext(schemes=[
-    _LegacyHex, Bcrypt72, "md5_crypt", "pbkdf2_sha1", "pbkdf2_sha256", "pbkdf2_sha512",
-    "django_pbkdf2_sha256", "django_pbkdf2_sha1",
-    _SaltedSha256, _SaltedSha256Suffix, _SaltedMd5, _SaltedMd5Suffix, "hex_md5", "hex_sha256"])
+CONTEXT = CryptContext(
+    schemes=[
+        _LegacyHex,
+        Bcrypt72,
+        "md5_crypt",
+        "pbkdf2_sha1",
+        "pbkdf2_sha256",
+        "pbkdf2_sha512",
+        "django_pbkdf2_sha256",
+        "django_pbkdf2_sha1",
+        _SaltedSha256,
+        _SaltedSha256Suffix,
+        _SaltedMd5,
+        _SaltedMd5Suffix,
+        "hex_md5",
+        "hex_sha256",
+    ]
+)
 
 
 def too_costly(handler: Any, parsed: Any) -> bool:

@@ -17,6 +17,7 @@ Natural-person supplementation (``supplement``), organisation supplementation
 before they write anything; its answer is an ``IdentityMismatch``, whose page shows the way out:
 the manual appeal (人工申诉, L10).
 """
+
 from __future__ import annotations
 
 import re
@@ -27,12 +28,12 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...services import services
-from ..registers import lookup as registers
 from ..crypto import DecryptionError
 from ..errors import DomainError, ValidationError
+from ..identity.uscc import validate_uscc
 from ..models import LegacyAccount, Organisation, User
 from ..models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
-from ..identity.uscc import validate_uscc
+from ..registers import lookup as registers
 
 PERSON_MISMATCH = "legacy.person_mismatch"
 LEGAL_USCC_MISMATCH = "legacy.legal_uscc_mismatch"
@@ -64,8 +65,9 @@ def name_key(name: str | None) -> str:
     """A name as compared: NFKC (full-width forms become ASCII), without whitespace, control or
     format characters, every middle-dot variant as ``·``, case-folded (Latin names)."""
     text = unicodedata.normalize("NFKC", name or "")
-    text = "".join(ch for ch in text
-                   if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf"))
+    text = "".join(
+        ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf")
+    )
     return _DOTS.sub("·", text).casefold()
 
 
@@ -130,8 +132,9 @@ def _organisation_refusal(account: LegacyAccount, claimant: Claimant) -> Identit
         return IdentityMismatch(NO_USCC, "uscc")
     if claimant.uscc_bidx == own:
         return None
-    return IdentityMismatch(AGENCY_USCC_MISMATCH if account.kind == AGENCY
-                            else LEGAL_USCC_MISMATCH, "uscc")
+    return IdentityMismatch(
+        AGENCY_USCC_MISMATCH if account.kind == AGENCY else LEGAL_USCC_MISMATCH, "uscc"
+    )
 
 
 def owner_refusal(account: LegacyAccount, claimant: Claimant) -> IdentityMismatch | None:
@@ -145,8 +148,11 @@ def owner_refusal(account: LegacyAccount, claimant: Claimant) -> IdentityMismatc
         if claimant.kind != NATURAL:
             return IdentityMismatch(WRONG_KIND)
         same_number = account.id_number_bidx in (None, claimant.id_number_bidx)
-        if same_number and name_key(account.name) and \
-                name_key(account.name) == name_key(claimant.name):
+        if (
+            same_number
+            and name_key(account.name)
+            and name_key(account.name) == name_key(claimant.name)
+        ):
             return None
         return IdentityMismatch(PERSON_MISMATCH)
     if claimant.kind != account.kind:
@@ -167,5 +173,6 @@ def of_user(user: User) -> Claimant:
     if user.user_type == NATURAL:
         return Claimant(NATURAL, name=user.name, id_number_bidx=user.id_number_bidx)
     org = db.session.scalar(select(Organisation).where(Organisation.user_id == user.id))
-    return Claimant(user.user_type, name=org.name if org else "",
-                    uscc_bidx=org.uscc_bidx if org else None)
+    return Claimant(
+        user.user_type, name=org.name if org else "", uscc_bidx=org.uscc_bidx if org else None
+    )

@@ -4,6 +4,7 @@ login and every link find the same account whatever width or case the id was typ
 A module of its own so that the import's rows, the registers and the legacy rules can all use it
 without importing one another.
 """
+
 from __future__ import annotations
 
 import unicodedata

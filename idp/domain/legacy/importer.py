@@ -27,26 +27,34 @@ from the agency filing register (``AgencyFiling.legacy_account_key``, filled by
 ``idp registers import``; one query per batch). What the register gave is part of the row's
 digest, so a later change on the register updates the account on the next import.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select
 
 from ...extensions import db
-from . import (
-    bulk as legacy_bulk,
-    files as legacy_files,
-    rows as legacy_rows,
-    workers as legacy_workers,
-)
 from .. import transaction
 from ..errors import DomainError, Notice
-from .files import REJECTED, WARNING
 from ..models import AgencyFiling
 from ..models._types import from_timestamp
 from ..models.legacy import AGENCY
+from . import (
+    bulk as legacy_bulk,
+)
+from . import (
+    files as legacy_files,
+)
+from . import (
+    rows as legacy_rows,
+)
+from . import (
+    workers as legacy_workers,
+)
+from .files import REJECTED, WARNING
 
 AMBIGUOUS = "several"  # the register names several USCCs for one legacy account id
 # a record (number, row or None, error or None) or a file warning (None, issue arguments, None)
@@ -66,12 +74,19 @@ class ImportReport:
     issues: list[tuple[int, str, str, Notice]] = field(default_factory=list)
 
 
-def import_file(path: str, *, fmt: str | None = None, encoding: str = "utf-8-sig",
-                dry_run: bool = False, password_scheme: str | None = None,
-                filed_uscc_from_register: bool = False, workers: int = 1,
-                on_issue: Callable[[int, str, str, Notice], None] | None = None,
-                on_progress: Callable[[int], None] | None = None,
-                commit: Callable[[], None] | None = None) -> ImportReport:
+def import_file(
+    path: str,
+    *,
+    fmt: str | None = None,
+    encoding: str = "utf-8-sig",
+    dry_run: bool = False,
+    password_scheme: str | None = None,
+    filed_uscc_from_register: bool = False,
+    workers: int = 1,
+    on_issue: Callable[[int, str, str, Notice], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    commit: Callable[[], None] | None = None,
+) -> ImportReport:
     """Import the export at ``path``. Each rejected row and dropped field is passed to
     ``on_issue(record number, legacy_id, "rejected"|"warning", reason)``, the reason a
     ``Notice`` (code and parameters; ``idp.messages.describe`` gives its words) (kept in
@@ -231,20 +246,32 @@ class _Batch:
         """Account key -> the filed USCC's blind index on the agency filing register, for the
         agency rows without a ``filed_uscc`` cell (one query); "" when the register has none,
         ``AMBIGUOUS`` when it names several."""
-        wanted = {legacy_rows.key_of(row) for _, row in rows
-                  if legacy_rows.kind_of(row.get("type")) == AGENCY
-                  and not legacy_rows.text(row.get("filed_uscc"))}
+        wanted = {
+            legacy_rows.key_of(row)
+            for _, row in rows
+            if legacy_rows.kind_of(row.get("type")) == AGENCY
+            and not legacy_rows.text(row.get("filed_uscc"))
+        }
         wanted.discard("")
         if not wanted:
             return {}
         found: dict[str | None, set[str]] = {}  # keys: only wanted ones, never None
         for key, bidx in db.session.execute(
-                select(AgencyFiling.legacy_account_key, AgencyFiling.uscc_bidx)
-                .where(AgencyFiling.legacy_account_key.in_(wanted))):
+            select(AgencyFiling.legacy_account_key, AgencyFiling.uscc_bidx).where(
+                AgencyFiling.legacy_account_key.in_(wanted)
+            )
+        ):
             found.setdefault(key, set()).add(bidx)
-        return {key: (next(iter(found[key])) if len(found.get(key, ())) == 1
-                      else AMBIGUOUS if key in found else "") for key in wanted}
-
+        return {
+            key: (
+                next(iter(found[key]))
+                if len(found.get(key, ())) == 1
+                else AMBIGUOUS
+                if key in found
+                else ""
+            )
+            for key in wanted
+        }
 
 
 def _usable(filed: str | None) -> str | None:

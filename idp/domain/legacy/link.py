@@ -7,6 +7,7 @@ it: a link is never undone. ``link_existing`` is the personal center's 旧账号
 account and its password (L5), then the refusals of L2, L3, L4 and the identity match
 (``legacy_identity.owner_refusal``, the rule supplementation uses too).
 """
+
 from __future__ import annotations
 
 from typing import Any, cast
@@ -15,13 +16,13 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from .. import transaction
 from ...services import services
-from . import identity as legacy_identity
+from .. import transaction
 from ..errors import Conflict, DomainError
-from .login import account_key, check_password, find_for_entry, refusal
 from ..models import LegacyAccount, User
 from ..models._types import from_timestamp
+from . import identity as legacy_identity
+from .login import account_key, check_password, find_for_entry, refusal
 
 L3_USER_HAS_LINK = "legacy.user_has_link"
 L3_TAKEN = "legacy.taken"
@@ -58,11 +59,15 @@ def link(user: User, account: LegacyAccount) -> None:
     db.session.flush()  # the new user's id, and the unique indexes of users checked now
     now = from_timestamp(services().clock.now())
     try:
-        claimed = cast(CursorResult[Any], db.session.execute(
-            update(LegacyAccount).where(LegacyAccount.id == account.id,
-                                        LegacyAccount.user_id.is_(None))
-            .values(user_id=user.id, linked_at=now, updated_at=now)
-            .execution_options(synchronize_session=False))).rowcount
+        claimed = cast(
+            CursorResult[Any],
+            db.session.execute(
+                update(LegacyAccount)
+                .where(LegacyAccount.id == account.id, LegacyAccount.user_id.is_(None))
+                .values(user_id=user.id, linked_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            ),
+        ).rowcount
     except IntegrityError:  # this user linked another legacy account meanwhile
         raise Conflict(L3_USER_HAS_LINK) from None
     if claimed != 1:
@@ -73,7 +78,8 @@ def link(user: User, account: LegacyAccount) -> None:
 def named(legacy_id: str) -> LegacyAccount | None:
     """The legacy account 旧账号管理 names: the personal legacy login's, else any by its id."""
     return find_for_entry("personal", legacy_id) or db.session.scalar(
-        select(LegacyAccount).where(LegacyAccount.account_key == account_key(legacy_id)))
+        select(LegacyAccount).where(LegacyAccount.account_key == account_key(legacy_id))
+    )
 
 
 def link_existing(user: User, legacy_id: str, password: str) -> LegacyAccount | None:

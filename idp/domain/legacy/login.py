@@ -13,6 +13,7 @@
   ``None`` so the caller says one generic thing; every refusal is said only after a match.
 - The link itself (L3) and 旧账号管理 are in ``legacy_link``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,20 +24,26 @@ from sqlalchemy import or_, select
 
 from ...extensions import db
 from ...services import services
-from . import (
-    entries as legacy_entries,
-    hashes as legacy_hashes,
-    identity as legacy_identity,
-    retire as legacy_retire,
-)
-from ..accounts import passwords
-from ..registers import lookup as registers
 from .. import storable_text
-from .entries import Naming
-from .ids import account_key as account_key  # re-exported: callers import it here
+from ..accounts import passwords
 from ..models import LegacyAccount, User
 from ..models._types import from_timestamp
 from ..models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
+from ..registers import lookup as registers
+from . import (
+    entries as legacy_entries,
+)
+from . import (
+    hashes as legacy_hashes,
+)
+from . import (
+    identity as legacy_identity,
+)
+from . import (
+    retire as legacy_retire,
+)
+from .entries import Naming
+from .ids import account_key as account_key  # re-exported: callers import it here
 
 L2_MESSAGE = "legacy.l2_too_new"
 L4_MESSAGE = "legacy.l4_not_bindable"
@@ -56,8 +63,12 @@ def before_cutoff(account: LegacyAccount) -> bool:
 def named(entry: str, identifier: str) -> list[LegacyAccount]:
     """Every legacy account ``identifier`` names at ``entry`` (any kind: after the password
     matched, ``legacy_entries.refusal`` says where another kind belongs), best first (``rank``)."""
-    if entry not in ENTRY_KINDS or not identifier or len(identifier) > 64 \
-            or not storable_text.storable(identifier):  # a NUL names nothing, on any database
+    if (
+        entry not in ENTRY_KINDS
+        or not identifier
+        or len(identifier) > 64
+        or not storable_text.storable(identifier)
+    ):  # a NUL names nothing, on any database
         return []
     where = [LegacyAccount.account_key == account_key(identifier)]
     if entry != "personal":
@@ -73,9 +84,11 @@ def naming(entry: str, account: LegacyAccount, identifier: str) -> Naming:
     if entry == "personal":
         return Naming(by_id=by_id)
     bidx = registers.uscc_index(identifier)
-    return Naming(by_id=by_id, by_uscc=account.uscc_bidx == bidx,
-                  by_filed=account.kind == AGENCY
-                  and legacy_identity.filed_uscc_bidx(account) == bidx)
+    return Naming(
+        by_id=by_id,
+        by_uscc=account.uscc_bidx == bidx,
+        by_filed=account.kind == AGENCY and legacy_identity.filed_uscc_bidx(account) == bidx,
+    )
 
 
 def rank(entry: str, account: LegacyAccount, how: Naming) -> tuple[object, ...]:
@@ -83,26 +96,45 @@ def rank(entry: str, account: LegacyAccount, how: Naming) -> tuple[object, ...]:
     one, not one the office marked as not bindable, one named the entry's own way, then the
     earliest registered (the first registration of a company that registered again), then
     the first imported."""
-    return (not account.linked, account.designated is not True, account.designated is False,
-            not legacy_entries.own_form(entry, account, how), account.registered_at, account.id)
+    return (
+        not account.linked,
+        account.designated is not True,
+        account.designated is False,
+        not legacy_entries.own_form(entry, account, how),
+        account.registered_at,
+        account.id,
+    )
 
 
 def find_for_entry(entry: str, identifier: str) -> LegacyAccount | None:
     """The legacy account the entry's own identifier names (login table), best first."""
-    return next((row for row in named(entry, identifier)
-                 if legacy_entries.own_form(entry, row, naming(entry, row, identifier))), None)
+    return next(
+        (
+            row
+            for row in named(entry, identifier)
+            if legacy_entries.own_form(entry, row, naming(entry, row, identifier))
+        ),
+        None,
+    )
 
 
 def siblings(account: LegacyAccount) -> list[LegacyAccount]:
     """Other legacy accounts of the same person or organisation: the same document number, the
     same USCC, or (agencies) the same filed USCC."""
-    keys = [c == v for c, v in ((LegacyAccount.id_number_bidx, account.id_number_bidx),
-                                (LegacyAccount.uscc_bidx, account.uscc_bidx),
-                                (LegacyAccount.filed_uscc_bidx, account.filed_uscc_bidx)) if v]
+    keys = [
+        c == v
+        for c, v in (
+            (LegacyAccount.id_number_bidx, account.id_number_bidx),
+            (LegacyAccount.uscc_bidx, account.uscc_bidx),
+            (LegacyAccount.filed_uscc_bidx, account.filed_uscc_bidx),
+        )
+        if v
+    ]
     if not keys:
         return []
-    return list(db.session.scalars(select(LegacyAccount).where(
-        or_(*keys), LegacyAccount.id != account.id)))
+    return list(
+        db.session.scalars(select(LegacyAccount).where(or_(*keys), LegacyAccount.id != account.id))
+    )
 
 
 def designation_refusal(account: LegacyAccount) -> str | None:
@@ -161,8 +193,9 @@ def _secret_of(account: LegacyAccount) -> str | None:
     return account.password_hash
 
 
-def authenticate(entry: str, identifier: str, password: str,
-                 rows: list[LegacyAccount] | None = None) -> LegacyLogin | None:
+def authenticate(
+    entry: str, identifier: str, password: str, rows: list[LegacyAccount] | None = None
+) -> LegacyLogin | None:
     """The 历史账号 method of ``entry``: None unless the password matched one of the accounts
     the identifier names; else the best matching account (``rank``) and what happens next.
     ``rows``: ``named(entry, identifier)`` when the caller looked them up already (the login
@@ -179,5 +212,6 @@ def authenticate(entry: str, identifier: str, password: str,
         wrong_entry = legacy_entries.refusal(entry, account, how)
         user = None if wrong_entry else db.session.get(User, account.user_id)
         return LegacyLogin(account, user=user, refusal=wrong_entry)
-    return LegacyLogin(account, refusal=refusal(account)
-                       or legacy_entries.refusal(entry, account, how))
+    return LegacyLogin(
+        account, refusal=refusal(account) or legacy_entries.refusal(entry, account, how)
+    )

@@ -19,6 +19,7 @@
   (verification.VerificationCodes). Every code refusal, and a non-matching request, reads the
   same ``CODE_REFUSED`` message.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,12 +28,13 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...services import services
-from ..accounts import users as accounts, passwords, profile
-from ..identity import documents
-from . import login as legacy
+from ..accounts import passwords, profile
+from ..accounts import users as accounts
 from ..errors import DomainError, ValidationError
+from ..identity import documents
 from ..models import LegacyAccount, User
 from ..models._types import from_timestamp
+from . import login as legacy
 
 log = logging.getLogger(__name__)
 PURPOSE = "legacy_reset"
@@ -45,9 +47,12 @@ def find_account(entry: str, identifier: str) -> LegacyAccount | None:
     account = legacy.find_for_entry(entry, identifier)
     if account is None and identifier and len(identifier) <= 64:
         kinds = legacy.ENTRY_KINDS.get(entry, ())
-        account = db.session.scalar(select(LegacyAccount).where(
-            LegacyAccount.account_key == legacy.account_key(identifier),
-            LegacyAccount.kind.in_(kinds)))
+        account = db.session.scalar(
+            select(LegacyAccount).where(
+                LegacyAccount.account_key == legacy.account_key(identifier),
+                LegacyAccount.kind.in_(kinds),
+            )
+        )
     return account
 
 
@@ -69,8 +74,9 @@ def stored_contact(account: LegacyAccount | None, contact: str) -> tuple[str, st
     given = documents.normalize(contact or "")
     if documents.looks_like_mobile(given):
         stored = documents.normalize(phone or "")
-        if documents.looks_like_mobile(stored) and \
-                documents.validate_mobile(stored) == documents.validate_mobile(given):
+        if documents.looks_like_mobile(stored) and documents.validate_mobile(
+            stored
+        ) == documents.validate_mobile(given):
             return "sms", documents.validate_mobile(stored)
         return None
     stored = (email or "").strip()
@@ -90,8 +96,15 @@ def send_code(entry: str, identifier: str, contact: str, flow_id: str, ip: str) 
         log.info("legacy reset code not sent: %s", type(exc).__name__)
 
 
-def reset(entry: str, identifier: str, contact: str, flow_id: str, code: str,
-          password: str, password_confirm: str) -> LegacyAccount:
+def reset(
+    entry: str,
+    identifier: str,
+    contact: str,
+    flow_id: str,
+    code: str,
+    password: str,
+    password_confirm: str,
+) -> LegacyAccount:
     """Set the new legacy password after the code, or raise ValidationError (field given)."""
     account = find_account(entry, identifier)
     target = stored_contact(account, contact)

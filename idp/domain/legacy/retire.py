@@ -9,6 +9,7 @@ identifier signs in with the user's current password instead. The link stays (L3
 legacy identifier still names the same user. So a password change ends every way in that used
 the old secret, and a leaked legacy export stops being a key to the account.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select

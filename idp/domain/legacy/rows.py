@@ -14,6 +14,7 @@ kept; a first-generation 15-digit resident ID number is converted to 18 digits (
 Warnings are ``Notice`` codes with parameters (their words: ``idp/messages.py``); they never
 carry a secret or a whole document number. Columns and formats: docs/legacy.md.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,26 +26,51 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...services import Services, services
-from ..identity import contacts, documents, emails, names
-from . import hashes as legacy_hashes, schemes as legacy_schemes
 from .. import purposes
 from ..errors import Notice, ValidationError
+from ..identity import contacts, documents, emails, names
 from ..identity.identifiers import BEIJING, fold_full_width, upgrade_15_digit_id
-from .ids import account_key
 from ..models.legacy import AGENCY, KINDS
+from . import hashes as legacy_hashes
+from . import schemes as legacy_schemes
+from .ids import account_key
 
 REQUIRED = ("legacy_id", "type", "name", "registered_at", "password_hash")
-OPTIONAL = ("id_type", "id_number", "uscc", "filed_uscc", "mobile", "email", "province", "city",
-            "county", "street", "postal_code", "password_salt", "designated", "password_scheme")
+OPTIONAL = (
+    "id_type",
+    "id_number",
+    "uscc",
+    "filed_uscc",
+    "mobile",
+    "email",
+    "province",
+    "city",
+    "county",
+    "street",
+    "postal_code",
+    "password_salt",
+    "designated",
+    "password_scheme",
+)
 COLUMNS = REQUIRED + OPTIONAL
 SALT_AT = COLUMNS.index("password_salt")
 ADDRESS = ("province", "city", "county", "street", "postal_code")
 VERBATIM = frozenset(("name",) + ADDRESS)
-KIND_NAMES = {"自然人": "natural", "法人": "legal", "代理机构": "agency", "简易用户": "simple",
-              # other labels legacy exports use for the same four types
-              "个人": "natural", "个人用户": "natural", "自然人用户": "natural",
-              "法人用户": "legal", "法人单位": "legal", "代理机构用户": "agency",
-              "商标代理机构": "agency", "简易": "simple"}
+KIND_NAMES = {
+    "自然人": "natural",
+    "法人": "legal",
+    "代理机构": "agency",
+    "简易用户": "simple",
+    # other labels legacy exports use for the same four types
+    "个人": "natural",
+    "个人用户": "natural",
+    "自然人用户": "natural",
+    "法人用户": "legal",
+    "法人单位": "legal",
+    "代理机构用户": "agency",
+    "商标代理机构": "agency",
+    "简易": "simple",
+}
 ID_TYPE_NAMES = {label: key for key, label in documents.ID_TYPES.items()}
 TRUE, FALSE = {"1", "true", "yes", "y", "是"}, {"0", "false", "no", "n", "否"}
 ID_INDEX, USCC_INDEX, ROW_DIGEST = purposes.ID_NUMBER, purposes.USCC, purposes.LEGACY_ROW
@@ -82,8 +108,11 @@ class Context:
         # keyed (HMAC, as blind indexes are): the digested row holds ID numbers (D5); what else
         # decides how a row is read (the file's default scheme) is digested too, so declaring a
         # scheme later re-reads every row
-        digest = hmac.new(key, "\x00".join((ROW_DIGEST, DIGEST_VERSION, password_scheme,
-                                            "")).encode(), hashlib.sha256)
+        digest = hmac.new(
+            key,
+            "\x00".join((ROW_DIGEST, DIGEST_VERSION, password_scheme, "")).encode(),
+            hashlib.sha256,
+        )
         return cls(svc, documents.beijing_date(svc.clock.now()), digest, password_scheme)
 
 
@@ -146,8 +175,10 @@ def parse(row: dict[str, Any], ctx: Context, filed_uscc_bidx: str | None = None)
     """The row as ``LegacyAccount`` values, or ValidationError. ``filed_uscc_bidx``: the filed
     USCC's blind index the import found on the agency filing register, used for an agency row
     without a ``filed_uscc`` cell."""
-    cells = {c: v.strip() if v.__class__ is str and v.isascii() else text(v, c)
-             for c, v in zip(COLUMNS, map(row.get, COLUMNS))}  # ``text``, its common case first
+    cells = {
+        c: v.strip() if v.__class__ is str and v.isascii() else text(v, c)
+        for c, v in zip(COLUMNS, map(row.get, COLUMNS))
+    }  # ``text``, its common case first
     salt = row.get("password_salt")
     cells["password_salt"] = "" if salt is None else str(salt)  # salts are taken verbatim
     cells["password_scheme"] = str(row.get("password_scheme") or "").strip()  # templates too
@@ -163,10 +194,15 @@ def parse(row: dict[str, Any], ctx: Context, filed_uscc_bidx: str | None = None)
         password_hash, notes = legacy_hashes.UNUSABLE, [SPOILED_HASH]
     else:
         password_hash, notes = legacy_schemes.stored_hash(
-            cells["password_hash"], cells["password_salt"],
-            cells["password_scheme"] or ctx.password_scheme)
-    out = LegacyRow(key, dict(account=account, kind=kind, registered_at=registered_at,
-                              password_hash=password_hash), warnings=warnings + notes)
+            cells["password_hash"],
+            cells["password_salt"],
+            cells["password_scheme"] or ctx.password_scheme,
+        )
+    out = LegacyRow(
+        key,
+        dict(account=account, kind=kind, registered_at=registered_at, password_hash=password_hash),
+        warnings=warnings + notes,
+    )
     out.values["name"] = _name(cells["name"], out)
     _identity(cells, kind, out, ctx)
     if filed_uscc_bidx and kind == AGENCY and not cells["filed_uscc"]:
@@ -207,8 +243,14 @@ def _name(value: str, out: LegacyRow) -> str:
     ``names.check_name``."""
     name = names.clean(value)
     if not name.isprintable():  # every control, format or surrogate character is unprintable
-        kept = "".join(ch if unicodedata.category(ch) not in names.INVISIBLE
-                       else " " if unicodedata.category(ch) == "Cc" else "" for ch in name)
+        kept = "".join(
+            ch
+            if unicodedata.category(ch) not in names.INVISIBLE
+            else " "
+            if unicodedata.category(ch) == "Cc"
+            else ""
+            for ch in name
+        )
         if kept != name:
             name = names.clean(kept)
             out.warnings.append(Notice("import.name_invisible"))
@@ -223,13 +265,20 @@ def _name(value: str, out: LegacyRow) -> str:
 _EPOCH = re.compile(r"[0-9]{10}|[0-9]{13}")
 _COMPACT_TIME = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})(?:([0-9]{2})([0-9]{2})([0-9]{2})?)?")
 _JAVA_TIME = re.compile(  # java.util.Date.toString(): "Fri Mar 01 10:00:00 CST 2019"
-    r"[A-Z][a-z]{2} ([A-Z][a-z]{2}) ([0-9]{1,2}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) CST ([0-9]{4})")
-_MONTHS = {m: n for n, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
-                                       "Sep", "Oct", "Nov", "Dec"), 1)}
+    r"[A-Z][a-z]{2} ([A-Z][a-z]{2}) ([0-9]{1,2}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) CST ([0-9]{4})"
+)
+_MONTHS = {
+    m: n
+    for n, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 _LOOSE_TIME = re.compile(
     r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
     r"(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,9}))?秒?)?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?", re.ASCII)  # \d: ASCII digits only
+    r"\s*(Z|[+-]\d{2}:?\d{2})?",
+    re.ASCII,
+)  # \d: ASCII digits only
 
 
 def parse_time(value: str) -> dt.datetime:
@@ -244,9 +293,16 @@ def parse_time(value: str) -> dt.datetime:
         loose = _LOOSE_TIME.fullmatch(value)
         if loose and not loose.group(8):  # the common spellings, Beijing time: no ISO string
             y, mo, d, h, mi, sec, frac, _ = loose.groups()
-            return dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0),
-                               int(sec or 0), int(f"{frac[:6]:0<6}") if frac else 0,
-                               tzinfo=BEIJING).astimezone(dt.UTC)
+            return dt.datetime(
+                int(y),
+                int(mo),
+                int(d),
+                int(h or 0),
+                int(mi or 0),
+                int(sec or 0),
+                int(f"{frac[:6]:0<6}") if frac else 0,
+                tzinfo=BEIJING,
+            ).astimezone(dt.UTC)
         if _EPOCH.fullmatch(value):
             seconds = int(value) / (1000 if len(value) == 13 else 1)
             return dt.datetime.fromtimestamp(seconds, dt.UTC)
@@ -256,13 +312,14 @@ def parse_time(value: str) -> dt.datetime:
             value = "{}-{}-{}T{}:{}:{}".format(*(part or "00" for part in compact.groups()))
         elif java and java.group(1) in _MONTHS:
             month, day, hour, minute, second, year = java.groups()
-            value = (f"{year}-{_MONTHS[month]:02d}-{int(day):02d}T{hour}:{minute}:{second}")
+            value = f"{year}-{_MONTHS[month]:02d}-{int(day):02d}T{hour}:{minute}:{second}"
         loose = _LOOSE_TIME.fullmatch(value)
         if loose:
             y, mo, d, h, mi, sec, frac, zone = loose.groups()
-            value = (f"{y}-{int(mo):02d}-{int(d):02d}T{int(h or 0):02d}:{int(mi or 0):02d}:"
-                     f"{int(sec or 0):02d}" + (f".{frac[:6]:0<6}" if frac else "")
-                     + (zone or ""))
+            value = (
+                f"{y}-{int(mo):02d}-{int(d):02d}T{int(h or 0):02d}:{int(mi or 0):02d}:"
+                f"{int(sec or 0):02d}" + (f".{frac[:6]:0<6}" if frac else "") + (zone or "")
+            )
         moment = dt.datetime.fromisoformat(value)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
         return moment.astimezone(dt.UTC)
@@ -287,8 +344,16 @@ def _document(id_type: str, number: str, ctx: Context, out: LegacyRow) -> str:
 
 def _identity(cells: dict[str, Any], kind: str, out: LegacyRow, ctx: Context) -> None:
     svc, values = ctx.svc, out.values
-    values.update(id_type=None, id_number_enc=None, id_number_bidx=None, id_number_masked=None,
-                  uscc_enc=None, uscc_bidx=None, uscc_masked=None, filed_uscc_bidx=None)
+    values.update(
+        id_type=None,
+        id_number_enc=None,
+        id_number_bidx=None,
+        id_number_masked=None,
+        uscc_enc=None,
+        uscc_bidx=None,
+        uscc_masked=None,
+        filed_uscc_bidx=None,
+    )
     id_type, number = cells["id_type"], cells["id_number"]
     id_type = ID_TYPE_NAMES.get(id_type, id_type.lower()) or "resident_id"
     if number:
@@ -299,10 +364,12 @@ def _identity(cells: dict[str, Any], kind: str, out: LegacyRow, ctx: Context) ->
         except ValidationError as exc:
             out.warnings.append(Notice("import.dropped_id_number", redacted=Notice.of(exc)))
         else:
-            values.update(id_type=id_type,
-                          id_number_enc=svc.cipher.encrypt(number, ID_INDEX),
-                          id_number_bidx=svc.blind_index(number, ID_INDEX),
-                          id_number_masked=documents.mask_id_number(number))
+            values.update(
+                id_type=id_type,
+                id_number_enc=svc.cipher.encrypt(number, ID_INDEX),
+                id_number_bidx=svc.blind_index(number, ID_INDEX),
+                id_number_masked=documents.mask_id_number(number),
+            )
     for column in ("uscc", "filed_uscc"):
         if not cells[column]:
             continue
@@ -312,15 +379,21 @@ def _identity(cells: dict[str, Any], kind: str, out: LegacyRow, ctx: Context) ->
         try:
             code = documents.validate_uscc(cells[column])
         except ValidationError as exc:
-            out.warnings.append(Notice("import.dropped_uscc" if column == "uscc"
-                                       else "import.dropped_filed_uscc", redacted=Notice.of(exc)))
+            out.warnings.append(
+                Notice(
+                    "import.dropped_uscc" if column == "uscc" else "import.dropped_filed_uscc",
+                    redacted=Notice.of(exc),
+                )
+            )
             continue
         if column == "filed_uscc":
             values["filed_uscc_bidx"] = svc.blind_index(code, USCC_INDEX)
         else:
-            values.update(uscc_enc=svc.cipher.encrypt(code, USCC_INDEX),
-                          uscc_bidx=svc.blind_index(code, USCC_INDEX),
-                          uscc_masked=documents.mask_uscc(code))
+            values.update(
+                uscc_enc=svc.cipher.encrypt(code, USCC_INDEX),
+                uscc_bidx=svc.blind_index(code, USCC_INDEX),
+                uscc_masked=documents.mask_uscc(code),
+            )
 
 
 def _contact(cells: dict[str, Any], out: LegacyRow, svc: Services) -> None:
@@ -339,7 +412,8 @@ def _contact(cells: dict[str, Any], out: LegacyRow, svc: Services) -> None:
             out.warnings.append(Notice("import.dropped_email"))
     values.update(  # D5: never plain at rest; both already validated above
         **contacts.sealed_values("phone", "phone", phone, normalised=True, svc=svc),
-        **contacts.sealed_values("email", "email", email, normalised=True, svc=svc))
+        **contacts.sealed_values("email", "email", email, normalised=True, svc=svc),
+    )
     address = {part: cells[part] for part in ADDRESS if cells[part]}
     values["address"] = address or None
     flag = cells["designated"].lower()

@@ -17,6 +17,7 @@ the row's warnings. A malformed or ambiguous hash never rejects the row: the acc
 with ``legacy_hashes.UNUSABLE`` (no login with the old password; appeal, L10) and a warning
 that names the problem, never the hash or salt. Table and choices: docs/legacy.md.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,17 +26,27 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from passlib.hash import (django_pbkdf2_sha1, django_pbkdf2_sha256, md5_crypt, pbkdf2_sha1,
-                          pbkdf2_sha256, pbkdf2_sha512)
+from passlib.hash import (
+    django_pbkdf2_sha1,
+    django_pbkdf2_sha256,
+    md5_crypt,
+    pbkdf2_sha1,
+    pbkdf2_sha256,
+    pbkdf2_sha512,
+)
 from passlib.utils.binary import ab64_encode
 
-from . import hashes as lh
 from ..errors import DomainError, Notice, ValidationError
+from . import hashes as lh
 
 HEX = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
 NAMES = (*HEX, "md5_crypt", "bcrypt", "pbkdf2")
-KEYS = {**{name: ("salt", "encoding", "case") for name in HEX},
-        "md5_crypt": (), "bcrypt": (), "pbkdf2": ("iterations",)}
+KEYS = {
+    **{name: ("salt", "encoding", "case") for name in HEX},
+    "md5_crypt": (),
+    "bcrypt": (),
+    "pbkdf2": ("iterations",),
+}
 MAX_SALT = 256  # characters
 _TOKEN = re.compile(r"(\{salt\}|\{password\})")
 _HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
@@ -47,9 +58,9 @@ _WERKZEUG = {"sha1": pbkdf2_sha1, "sha256": pbkdf2_sha256, "sha512": pbkdf2_sha5
 @dataclass(frozen=True)
 class Scheme:
     name: str
-    template: str = "{password}"   # hex digests: where the salt goes
-    encoding: str = "utf-8"        # hex digests: the password's bytes
-    case: str = "any"              # hex digests: the export's hex case (checked, not needed)
+    template: str = "{password}"  # hex digests: where the salt goes
+    encoding: str = "utf-8"  # hex digests: the password's bytes
+    case: str = "any"  # hex digests: the export's hex case (checked, not needed)
     iterations: int | None = None  # pbkdf2: Werkzeug strings without iterations
 
     @property
@@ -67,16 +78,16 @@ def parse_spec(spec: str) -> Scheme:
     name, *pairs = _split(spec.strip())
     name = name.strip().lower()
     if name not in NAMES:
-        raise ValidationError("scheme.unknown", "password_scheme", name=name,
-                              allowed=list(NAMES))
+        raise ValidationError("scheme.unknown", "password_scheme", name=name, allowed=list(NAMES))
     values = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip().lower()
         if not sep or key not in KEYS[name] or key in values:
             allowed = list(KEYS[name])  # none: told as "none"
-            raise ValidationError("scheme.parameter", "password_scheme", name=name, key=key,
-                                  allowed=allowed)
+            raise ValidationError(
+                "scheme.parameter", "password_scheme", name=name, key=key, allowed=allowed
+            )
         values[key] = value if key == "salt" else value.strip().lower()
     return Scheme(name, **_checked(name, values))
 
@@ -159,8 +170,11 @@ def guess(raw: str, salt: str) -> Scheme:
             if not salt:
                 return Scheme(name)
             raise Unusable("hash.salted_hex", size=size, name=name)
-    for name, matches in (("md5_crypt", md5_crypt.identify), ("bcrypt", _is_bcrypt),
-                          ("pbkdf2", _is_pbkdf2)):
+    for name, matches in (
+        ("md5_crypt", md5_crypt.identify),
+        ("bcrypt", _is_bcrypt),
+        ("pbkdf2", _is_pbkdf2),
+    ):
         if matches(raw):
             return Scheme(name)
     raise Unusable("hash.unknown_shape")
@@ -211,8 +225,9 @@ def _hex(raw: str, salt: str, scheme: Scheme, notes: list[Notice]) -> str:
         notes.append(Notice("hash.salt_unplaced", name=scheme.name))
     elif scheme.salted and not salt:
         notes.append(Notice("hash.salt_empty"))
-    return lh.hex_string(scheme.name, scheme.encoding, scheme.template,
-                         salt if scheme.salted else "", raw.lower())
+    return lh.hex_string(
+        scheme.name, scheme.encoding, scheme.template, salt if scheme.salted else "", raw.lower()
+    )
 
 
 def _checked_form(raw: str, handler: Any, label: str) -> str:
@@ -226,8 +241,12 @@ def _checked_form(raw: str, handler: Any, label: str) -> str:
     if parsed is None or not parsed.checksum:  # a bare setting string has no checksum
         raise Unusable("hash.format", scheme=label)
     if lh.too_costly(handler, parsed):
-        raise Unusable("hash.too_costly", scheme=label, cost=lh.MAX_BCRYPT_COST,
-                       iterations=lh.MAX_PBKDF2_ITERATIONS)
+        raise Unusable(
+            "hash.too_costly",
+            scheme=label,
+            cost=lh.MAX_BCRYPT_COST,
+            iterations=lh.MAX_PBKDF2_ITERATIONS,
+        )
     return raw
 
 
@@ -257,6 +276,12 @@ def _werkzeug(raw: str, scheme: Scheme) -> str:
     if len(checksum) != size * 2 or not _HEX_DIGITS.fullmatch(checksum) or not salt:
         raise Unusable("hash.werkzeug_format")
     ident = handler.ident.rstrip("$")
-    stored = "$".join((ident, str(iterations), ab64_encode(salt).decode(),
-                       ab64_encode(bytes.fromhex(checksum)).decode()))
+    stored = "$".join(
+        (
+            ident,
+            str(iterations),
+            ab64_encode(salt).decode(),
+            ab64_encode(bytes.fromhex(checksum)).decode(),
+        )
+    )
     return _checked_form(stored, handler, "pbkdf2")

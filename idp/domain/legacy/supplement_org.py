@@ -16,29 +16,40 @@ account's business data to a different organisation. ``check_uscc`` decides it f
 USCC before the page uses any code; each ``complete_*`` decides it again before building
 anything.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from .. import transaction
 from ...services import services
-from ..identity import documents
-from . import identity as legacy_identity, link as legacy_link
-from ..organisations import registration as organisations
-from ..registers import lookup as registers
+from .. import transaction
 from ..accounts import registration
 from ..crypto import DecryptionError
 from ..errors import Conflict, DomainError
-from .identity import AGENCY_USCC_MISMATCH, LEGAL_USCC_MISMATCH, Claimant
+from ..identity import documents
 from ..models import LegacyAccount, Organisation
 from ..models.legacy import AGENCY, LEGAL
+from ..organisations import registration as organisations
 from ..organisations.registration import Contact, Representative, Upload
+from ..registers import lookup as registers
+from . import identity as legacy_identity
+from . import link as legacy_link
+from .identity import AGENCY_USCC_MISMATCH, LEGAL_USCC_MISMATCH, Claimant
 
-__all__ = ["AGENCY_USCC_MISMATCH", "LEGAL_USCC_MISMATCH", "PURPOSE", "check_uscc",
-           "complete_agency", "complete_foreign", "complete_legal", "completed_in_parallel",
-           "prefill_org", "variant"]
+__all__ = [
+    "AGENCY_USCC_MISMATCH",
+    "LEGAL_USCC_MISMATCH",
+    "PURPOSE",
+    "check_uscc",
+    "complete_agency",
+    "complete_foreign",
+    "complete_legal",
+    "completed_in_parallel",
+    "prefill_org",
+    "variant",
+]
 PURPOSE = "supplement"  # codes of a supplementation are bound to its flow id under this purpose
 
 
@@ -47,8 +58,7 @@ def prefill_org(account: LegacyAccount) -> dict[str, str]:
     organisation that has just proven the legacy password (D5). An agency's is the filed USCC
     it logged in with, from the filing register (Y1: its legacy profile holds the same one or
     none)."""
-    data = {"name": account.name or "", "phone": account.phone or "",
-            "email": account.email or ""}
+    data = {"name": account.name or "", "phone": account.phone or "", "email": account.email or ""}
     encrypted = account.uscc_enc
     if account.kind == AGENCY:
         filing = registers.filing_for(legacy_identity.filed_uscc_bidx(account))
@@ -93,8 +103,14 @@ def _add_and_link(account: LegacyAccount, org: Organisation) -> Organisation:
     return org
 
 
-def completed_in_parallel(account: LegacyAccount, phone: str, verified: dict[str, str], *,
-                          uscc: str = "", registration_number: str = "") -> Organisation | None:
+def completed_in_parallel(
+    account: LegacyAccount,
+    phone: str,
+    verified: dict[str, str],
+    *,
+    uscc: str = "",
+    registration_number: str = "",
+) -> Organisation | None:
     """A double submit: the other request completed ``account`` first. It is ours when the
     account is now linked to the organisation this form describes — the USCC typed here (a
     foreign entity: its registration number) — whose contact mobile is the one this
@@ -112,47 +128,78 @@ def completed_in_parallel(account: LegacyAccount, phone: str, verified: dict[str
     org = db.session.scalar(select(Organisation).where(Organisation.user_id == account.user_id))
     if org is None or org.contact_phone != phone:
         return None
-    same = (org.uscc_bidx == bidx) if bidx else (
-        org.foreign and org.registration_number == registration_number.strip())
+    same = (
+        (org.uscc_bidx == bidx)
+        if bidx
+        else (org.foreign and org.registration_number == registration_number.strip())
+    )
     return org if same else None
 
 
 def _conflict(uscc_bidx: str | None) -> Conflict:
     """Which unique index decided against us: the USCC (S3), else the link (L3)."""
-    taken = select(Organisation.id).where(Organisation.active.is_(True),
-                                          Organisation.uscc_bidx == uscc_bidx).limit(1)
+    taken = (
+        select(Organisation.id)
+        .where(Organisation.active.is_(True), Organisation.uscc_bidx == uscc_bidx)
+        .limit(1)
+    )
     if uscc_bidx is not None and db.session.scalar(taken) is not None:
         return Conflict(organisations.S3_MESSAGE, "uscc")
     return Conflict(legacy_link.L3_TAKEN)
 
 
-def complete_legal(account: LegacyAccount, *, category: str, name: str, uscc: str,
-                   representative: Representative, contact: Contact) -> Organisation:
+def complete_legal(
+    account: LegacyAccount,
+    *,
+    category: str,
+    name: str,
+    uscc: str,
+    representative: Representative,
+    contact: Contact,
+) -> Organisation:
     """S4: the active legal person linked to ``account`` in one transaction. Raises ValidationError
     (fields), IdentityMismatch (another USCC than the legacy one, or none valid in the legacy
     account: S5), Conflict (S3, L3) or DomainError (L2/L4, P4)."""
     legacy_link.check_linkable(account)
     check_uscc(account, uscc)
-    org = organisations.build_legal_person(category=category, name=name, uscc=uscc,
-                                           representative=representative, contact=contact)
+    org = organisations.build_legal_person(
+        category=category, name=name, uscc=uscc, representative=representative, contact=contact
+    )
     return _add_and_link(account, org)
 
 
-def complete_agency(account: LegacyAccount, *, category: str, name: str, uscc: str,
-                    representative: Representative, contact: Contact) -> Organisation:
+def complete_agency(
+    account: LegacyAccount,
+    *,
+    category: str,
+    name: str,
+    uscc: str,
+    representative: Representative,
+    contact: Contact,
+) -> Organisation:
     """S6: the active agency linked to ``account`` in one transaction; its USCC is the filed one it
     logged in with (Y1; ``build_agency`` checks the filing register again)."""
     legacy_link.check_linkable(account)
     check_uscc(account, uscc)
-    org = organisations.build_agency(category=category, name=name, uscc=uscc,
-                                     representative=representative, contact=contact)
+    org = organisations.build_agency(
+        category=category, name=name, uscc=uscc, representative=representative, contact=contact
+    )
     return _add_and_link(account, org)
 
 
-def complete_foreign(account: LegacyAccount, *, category: str, country: str, name: str,
-                     name_en: str, registration_number: str, representative: Representative,
-                     contact: Contact, identity_proof: Upload,
-                     qualification: Upload) -> Organisation:
+def complete_foreign(
+    account: LegacyAccount,
+    *,
+    category: str,
+    country: str,
+    name: str,
+    name_en: str,
+    registration_number: str,
+    representative: Representative,
+    contact: Contact,
+    identity_proof: Upload,
+    qualification: Upload,
+) -> Organisation:
     """S5: a legacy legal person without a USCC becomes a foreign legal person pending review
     (D2, P7) with its two PDFs, linked to ``account`` in the same transaction. It logs in only once
     approved; the link makes its legacy data follow it then (L6, L7)."""
@@ -167,9 +214,16 @@ def complete_foreign(account: LegacyAccount, *, category: str, country: str, nam
 
     try:
         return organisations.register_foreign_legal_person(
-            category=category, country=country, name=name, name_en=name_en,
-            registration_number=registration_number, representative=representative,
-            contact=contact, identity_proof=identity_proof, qualification=qualification,
-            before_commit=link)
+            category=category,
+            country=country,
+            name=name,
+            name_en=name_en,
+            registration_number=registration_number,
+            representative=representative,
+            contact=contact,
+            identity_proof=identity_proof,
+            qualification=qualification,
+            before_commit=link,
+        )
     except IntegrityError:  # not an account-number clash: the link lost a race (L3)
         raise Conflict(legacy_link.L3_TAKEN) from None

@@ -6,16 +6,18 @@ first import's time. With ``workers`` > 1 it runs in that many processes forked 
 is pickled but the rows and their results), while this process reads, digests and writes the
 neighbouring batches. Workers never touch the database. Results keep the rows' order.
 """
+
 from __future__ import annotations
 
 import gc
 import multiprocessing
-from typing import TYPE_CHECKING, Any, Callable, TypeAlias
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from flask import Flask, current_app
 
-from . import rows as legacy_rows
 from ..errors import Notice, ValidationError
+from . import rows as legacy_rows
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -70,7 +72,8 @@ class Parser:
         app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
         gc.freeze()  # the inherited objects stay shared: the collector does not touch them
         self.pool = multiprocessing.get_context("fork").Pool(
-            self.workers, initializer=_start, initargs=(app, self.ctx))
+            self.workers, initializer=_start, initargs=(app, self.ctx)
+        )
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
@@ -86,5 +89,6 @@ class Parser:
         assert self.pool is not None  # started above if it was not
         step = -(-len(items) // self.workers)
         pending = self.pool.map_async(
-            _parse_chunk, [items[i:i + step] for i in range(0, len(items), step)])
+            _parse_chunk, [items[i : i + step] for i in range(0, len(items), step)]
+        )
         return lambda: [result for chunk in pending.get() for result in chunk]

@@ -1,4 +1,5 @@
 """SQLAlchemy 2 typed models. One module per aggregate; import them from here."""
+
 from .client import Client
 from .consent import Consent
 from .key import SigningKey
@@ -8,6 +9,19 @@ from .review import DeactivatedIdentity, ReviewCase, StoredFile
 from .token import Token
 from .user import User
 
-__all__ = ["AgencyFiling", "Client", "Consent", "DeactivatedIdentity", "HandlerBinding",
-           "LegacyAccount", "LegacyAppeal", "Organisation", "Practitioner", "ReviewCase",
-           "SigningKey", "StoredFile", "Token", "User"]
+__all__ = [
+    "AgencyFiling",
+    "Client",
+    "Consent",
+    "DeactivatedIdentity",
+    "HandlerBinding",
+    "LegacyAccount",
+    "LegacyAppeal",
+    "Organisation",
+    "Practitioner",
+    "ReviewCase",
+    "SigningKey",
+    "StoredFile",
+    "Token",
+    "User",
+]

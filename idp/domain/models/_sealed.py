@@ -3,6 +3,7 @@
 The rule (what is encrypted, which blind index) lives in ``idp.domain.identity.contacts``; this only
 wires it into the ORM so that reading, assigning and ``Model.attr == value`` all go through it.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, SQLColumnExpression
@@ -19,12 +20,14 @@ class _IndexComparator(Comparator[str | None]):
 
     def __eq__(self, other: str | None) -> ColumnElement[bool]:  # type: ignore[override]
         from ..identity import contacts
+
         if other is None:
             return self.expression.is_(None)
         return self.expression == contacts.index(self.kind, other)
 
     def __ne__(self, other: str | None) -> ColumnElement[bool]:  # type: ignore[override]
         from ..identity import contacts
+
         if other is None:
             return self.expression.isnot(None)
         return self.expression != contacts.index(self.kind, other)
@@ -35,10 +38,12 @@ def sealed(name: str, kind: str) -> hybrid_property[str | None]:
 
     def get(self: object) -> str | None:
         from ..identity import contacts
+
         return contacts.unseal(kind, getattr(self, enc))
 
     def set_(self: object, value: str | None) -> None:
         from ..identity import contacts
+
         sealed_enc, sealed_bidx = contacts.seal(kind, value)
         setattr(self, enc, sealed_enc)
         setattr(self, bidx, sealed_bidx)

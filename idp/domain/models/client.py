@@ -3,6 +3,7 @@
 Implements Authlib's ``ClientMixin`` contract with exact redirect-URI matching
 (RFC 9700 §4.1.1) and a keyed digest for the secret (never the secret itself).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,7 +61,9 @@ class Client(Model):
     def check_client_secret(self, client_secret: object) -> bool:
         if not self.secret_digest or not isinstance(client_secret, str):
             return False
-        return constant_time_equal(self.secret_digest, services().client_secret_digest(client_secret))
+        return constant_time_equal(
+            self.secret_digest, services().client_secret_digest(client_secret)
+        )
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if endpoint == "revocation" and self.public:

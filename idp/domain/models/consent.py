@@ -1,4 +1,5 @@
 """A remembered consent: this user let this subsystem have these scopes."""
+
 from __future__ import annotations
 
 import datetime as dt

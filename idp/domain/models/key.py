@@ -4,6 +4,7 @@ A key is ``next`` (published in JWKS, not yet signing), ``current`` (signing) or
 (still published until ``retire_at`` so tokens it signed can be verified). At most one current
 and one next key per algorithm, by partial unique indexes (migration 0010).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,9 +20,15 @@ NEXT, CURRENT, RETIRED = "next", "current", "retired"
 class SigningKey(Model):
     __tablename__ = "signing_keys"
     __table_args__ = tuple(
-        Index(f"uq_signing_keys_one_{state}", "alg", unique=True,
-              postgresql_where=text(f"state = '{state}'"), sqlite_where=text(f"state = '{state}'"))
-        for state in (CURRENT, NEXT))
+        Index(
+            f"uq_signing_keys_one_{state}",
+            "alg",
+            unique=True,
+            postgresql_where=text(f"state = '{state}'"),
+            sqlite_where=text(f"state = '{state}'"),
+        )
+        for state in (CURRENT, NEXT)
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kid: Mapped[str] = mapped_column(String(64), unique=True)

@@ -12,6 +12,7 @@
   None (not stated in the export).
 - ``LegacyAppeal``: a manual appeal (人工申诉) with its PDFs, decided later by the office (L10).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -79,8 +80,9 @@ class LegacyAppeal(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_number: Mapped[str] = mapped_column(String(32), unique=True)
     account: Mapped[str] = mapped_column(String(64))
-    legacy_account_id: Mapped[int | None] = mapped_column(ForeignKey("legacy_accounts.id"),
-                                                          index=True)
+    legacy_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("legacy_accounts.id"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     phone_enc: Mapped[str | None] = mapped_column(Text)
     phone_bidx: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -9,6 +9,7 @@ A handler (经办人) is a natural-person account bound to act for an organisati
 person is handler of at most one agency (Y2): a partial unique index on the active agency
 bindings enforces it, so two concurrent bindings cannot both succeed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,13 @@ if TYPE_CHECKING:
 
 LEGAL, AGENCY = "legal", "agency"
 BY_REGISTER, BY_REVIEW = "register", "review"  # Organisation.verified_by
-CATEGORIES = {"enterprise": "企业", "social": "社会团体", "government": "机关事业单位",
-              "individual_business": "个体工商户", "other": "其他"}
+CATEGORIES = {
+    "enterprise": "企业",
+    "social": "社会团体",
+    "government": "机关事业单位",
+    "individual_business": "个体工商户",
+    "other": "其他",
+}
 
 
 class Organisation(Model):
@@ -76,8 +82,13 @@ class Organisation(Model):
     contact_phone = sealed("contact_phone", "phone")
 
     __table_args__ = (
-        Index("uq_organisations_active_uscc", "uscc_bidx", unique=True,
-              postgresql_where=text("active"), sqlite_where=text("active = 1")),
+        Index(
+            "uq_organisations_active_uscc",
+            "uscc_bidx",
+            unique=True,
+            postgresql_where=text("active"),
+            sqlite_where=text("active = 1"),
+        ),
     )
 
 
@@ -96,11 +107,21 @@ class HandlerBinding(Model):
     handler: Mapped[User] = relationship("User", lazy="joined")
 
     __table_args__ = (
-        Index("uq_handler_one_agency", "handler_id", unique=True,
-              postgresql_where=text("for_agency AND active"),
-              sqlite_where=text("for_agency = 1 AND active = 1")),
-        Index("uq_handler_binding_active", "organisation_id", "handler_id", unique=True,
-              postgresql_where=text("active"), sqlite_where=text("active = 1")),
+        Index(
+            "uq_handler_one_agency",
+            "handler_id",
+            unique=True,
+            postgresql_where=text("for_agency AND active"),
+            sqlite_where=text("for_agency = 1 AND active = 1"),
+        ),
+        Index(
+            "uq_handler_binding_active",
+            "organisation_id",
+            "handler_id",
+            unique=True,
+            postgresql_where=text("active"),
+            sqlite_where=text("active = 1"),
+        ),
     )
 
 

@@ -9,6 +9,7 @@
 - ``DeactivatedIdentity``: the blind index of an identity whose account was deactivated; P4 says
   it can never register or supplement again, so the tombstone outlives the account.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,9 +58,11 @@ class ReviewCase(Model):
 
     organisation: Mapped[Organisation] = relationship("Organisation", lazy="joined")
     identity_proof: Mapped[StoredFile | None] = relationship(
-        "StoredFile", foreign_keys=[identity_proof_id], lazy="joined")
+        "StoredFile", foreign_keys=[identity_proof_id], lazy="joined"
+    )
     qualification: Mapped[StoredFile | None] = relationship(
-        "StoredFile", foreign_keys=[qualification_id], lazy="joined")
+        "StoredFile", foreign_keys=[qualification_id], lazy="joined"
+    )
 
 
 class DeactivatedIdentity(Model):

@@ -4,6 +4,7 @@ Tokens issued from one authorization (one code) form a *family*: refresh-token r
 the family, and reuse of a rotated refresh token or of the code revokes the whole family
 (RFC 9700 §2.2.2, §4.14; RFC 6749 §4.1.2). Times are Unix seconds from the settable clock.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -11,8 +12,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ._types import Model
 from ...services import services
+from ._types import Model
 
 if TYPE_CHECKING:
     from .client import Client
@@ -41,7 +42,8 @@ class Token(Model):
     # R2: the organisation account (users.id) a handler signed in for; set from the code and
     # inherited through refresh rotation, so userinfo and refreshed ID tokens still say it
     acting_for_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", name="fk_tokens_acting_for_id_users"))
+        ForeignKey("users.id", name="fk_tokens_acting_for_id_users")
+    )
 
     user: Mapped[User | None] = relationship("User", lazy="joined", foreign_keys=[user_id])
 

@@ -7,6 +7,7 @@ Login identifiers (mobile, ID number) are unique among *active* accounts only (D
 partial unique indexes so a deactivated account's tombstone does not block anything it should
 not — and the blind index, not the ciphertext, carries the ID-number uniqueness (D5).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,10 +63,20 @@ class User(Model):
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
-        Index("uq_users_active_phone", "phone_bidx", unique=True,
-              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
-        Index("uq_users_active_id_number", "id_number_bidx", unique=True,
-              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+        Index(
+            "uq_users_active_phone",
+            "phone_bidx",
+            unique=True,
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
+        Index(
+            "uq_users_active_id_number",
+            "id_number_bidx",
+            unique=True,
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
     )
 
     phone = sealed("phone", "phone")

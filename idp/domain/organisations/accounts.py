@@ -12,6 +12,7 @@ built here and committed by the caller (organisations.py) in one transaction. It
 The organisation's contact mobile is kept on the organisation, not in ``users.phone`` (a
 natural person's login identifier).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,15 +25,15 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...services import services
-from ..identity import documents, emails, names
-from ..accounts import password_policy, passwords
 from .. import purposes
-from ..registers import lookup as registers
+from ..accounts import password_policy, passwords
 from ..errors import ValidationError
+from ..identity import documents, emails, names
 from ..identity.identifiers import is_ascii_digits
 from ..models import Organisation, User
 from ..models._types import from_timestamp
 from ..models.organisation import CATEGORIES
+from ..registers import lookup as registers
 
 S3_MESSAGE = "uscc.taken"
 Y1_MESSAGE = "uscc.not_filed"
@@ -45,6 +46,7 @@ ACCOUNT_NO_PREFIX = "W"  # 外: no USCC, mobile or document number starts with i
 @dataclass(frozen=True)
 class Representative:
     """The legal representative (法定代表人/负责人) as entered on the form (S4, S5)."""
+
     name: str
     id_type: str
     id_number: str
@@ -57,6 +59,7 @@ class Representative:
 @dataclass(frozen=True)
 class Contact:
     """The account's password and contact data; ``*_verified``: the caller checked a code (S7)."""
+
     password: str
     phone: str | None = None
     email: str | None = None
@@ -83,8 +86,7 @@ def required_text(value: str | None, field: str, label: str, limit: int) -> str:
     return value
 
 
-def _representative(org: Organisation, rep: Representative, today: dt.date,
-                    foreign: bool) -> None:
+def _representative(org: Organisation, rep: Representative, today: dt.date, foreign: bool) -> None:
     org.rep_name = names.check_name(rep.name, "rep_name", "rep_name", 100)
     org.rep_nationality = (rep.nationality or "").strip()[:64] or None
     if foreign and rep.id_type == FOREIGN_DOCUMENT:  # a foreign passport: no national format
@@ -96,8 +98,9 @@ def _representative(org: Organisation, rep: Representative, today: dt.date,
     else:
         raise ValidationError("rep_id_type.missing", "rep_id_type")
     national = rep.id_type if rep.id_type in documents.ID_TYPES else None
-    validity = documents.validate_validity(rep.valid_from, rep.valid_to, rep.long_term, today,
-                                           national)
+    validity = documents.validate_validity(
+        rep.valid_from, rep.valid_to, rep.long_term, today, national
+    )
     org.rep_id_type = rep.id_type
     org.rep_id_number_enc = services().cipher.encrypt(number, purposes.ID_NUMBER)
     org.rep_id_number_masked = documents.mask_id_number(number)
@@ -105,8 +108,15 @@ def _representative(org: Organisation, rep: Representative, today: dt.date,
     org.rep_long_term = validity.long_term
 
 
-def build_account(kind: str, category: str, name: str, contact: Contact, rep: Representative,
-                  status: str, foreign: bool = False) -> Organisation:
+def build_account(
+    kind: str,
+    category: str,
+    name: str,
+    contact: Contact,
+    rep: Representative,
+    status: str,
+    foreign: bool = False,
+) -> Organisation:
     """A new organisation and its account from validated form data, not yet in the session."""
     if category not in CATEGORIES:
         raise ValidationError("category.missing", "category")
@@ -116,14 +126,29 @@ def build_account(kind: str, category: str, name: str, contact: Contact, rep: Re
     password_policy.check_password(contact.password, context=[phone, email])
     svc = services()
     now = from_timestamp(svc.clock.now())
-    user = User(user_type=kind, name=name, email=email, email_verified=bool(email and
-                contact.email_verified), password_hash=passwords.hash_password(contact.password),
-                status=status, agreement_version=contact.agreement_version,
-                agreement_accepted_at=now if contact.agreement_version else None,
-                created_at=now, updated_at=now)
-    org = Organisation(user=user, kind=kind, category=category, name=name, foreign=foreign,
-                       contact_phone=phone, contact_phone_verified=bool(phone and
-                       contact.phone_verified), active=True, created_at=now)
+    user = User(
+        user_type=kind,
+        name=name,
+        email=email,
+        email_verified=bool(email and contact.email_verified),
+        password_hash=passwords.hash_password(contact.password),
+        status=status,
+        agreement_version=contact.agreement_version,
+        agreement_accepted_at=now if contact.agreement_version else None,
+        created_at=now,
+        updated_at=now,
+    )
+    org = Organisation(
+        user=user,
+        kind=kind,
+        category=category,
+        name=name,
+        foreign=foreign,
+        contact_phone=phone,
+        contact_phone_verified=bool(phone and contact.phone_verified),
+        active=True,
+        created_at=now,
+    )
     _representative(org, rep, documents.beijing_date(svc.clock.now()), foreign)
     return org
 
@@ -147,15 +172,16 @@ def new_account_no() -> str:
     organisation holds now. The unique index still decides: callers retry on a clash."""
     while True:
         number = ACCOUNT_NO_PREFIX + f"{secrets.randbelow(10**9):09d}"
-        if db.session.scalar(select(Organisation.id).where(
-                Organisation.account_no == number)) is None:
+        if (
+            db.session.scalar(select(Organisation.id).where(Organisation.account_no == number))
+            is None
+        ):
             return number
 
 
 def looks_like_account_no(code: str) -> bool:
     """Whether a normalised login identifier has the form of an account number."""
-    return (code.startswith(ACCOUNT_NO_PREFIX)
-            and is_ascii_digits(code[len(ACCOUNT_NO_PREFIX):], 9))
+    return code.startswith(ACCOUNT_NO_PREFIX) and is_ascii_digits(code[len(ACCOUNT_NO_PREFIX) :], 9)
 
 
 def is_account_no_clash(error: Exception) -> bool:
@@ -165,7 +191,8 @@ def is_account_no_clash(error: Exception) -> bool:
 
 def find_by_uscc(uscc: str, kind: str | None = None) -> Organisation | None:
     """The active organisation with this USCC (for the login page), optionally of one kind."""
-    query = select(Organisation).where(Organisation.active.is_(True),
-                                       Organisation.uscc_bidx == registers.uscc_index(uscc))
+    query = select(Organisation).where(
+        Organisation.active.is_(True), Organisation.uscc_bidx == registers.uscc_index(uscc)
+    )
     org = db.session.scalar(query)
     return org if org is not None and (kind is None or org.kind == kind) else None

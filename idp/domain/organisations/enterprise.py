@@ -9,6 +9,7 @@ anybody could have opened with somebody else's USCC — is set aside for review 
 transaction, so a squatter never blocks the real organisation. docs/accounts.md, "Enterprise
 verification and squatted USCCs".
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,16 +19,16 @@ from sqlalchemy import select
 from ...extensions import db
 from ...services import services
 from ..accounts import deactivation
-from ..identity import documents
-from ..registers import lookup as registers
 from ..errors import Conflict, DomainError, ValidationError
+from ..identity import documents
 from ..models import Organisation, ReviewCase
 from ..models._types import from_timestamp
 from ..models.organisation import BY_REGISTER
 from ..models.review import PENDING, SQUATTED_USCC
 from ..models.user import PENDING_REVIEW
-from .accounts import P4_MESSAGE, S3_MESSAGE, Representative
 from ..ports import EnterpriseRecord
+from ..registers import lookup as registers
+from .accounts import P4_MESSAGE, S3_MESSAGE, Representative
 
 MISMATCH = "enterprise.mismatch"
 log = logging.getLogger(__name__)
@@ -42,13 +43,16 @@ def verify_with_register(org: Organisation, uscc: str, rep: Representative) -> N
     goes to the log only: it may describe the real organisation to a stranger); a register
     that cannot answer raises ``EnterpriseUnavailable`` (fail closed: the caller writes nothing).
     """
-    record = EnterpriseRecord(uscc=uscc, name=org.name, rep_name=org.rep_name,
-                              rep_id_type=rep.id_type, rep_id_number=documents.normalize(
-                                  rep.id_number))
+    record = EnterpriseRecord(
+        uscc=uscc,
+        name=org.name,
+        rep_name=org.rep_name,
+        rep_id_type=rep.id_type,
+        rep_id_number=documents.normalize(rep.id_number),
+    )
     result = services().enterprise.verify(record)
     if not result.ok:
-        log.info("enterprise verification refused %s: %s", documents.mask_uscc(uscc),
-                 result.reason)
+        log.info("enterprise verification refused %s: %s", documents.mask_uscc(uscc), result.reason)
         raise ValidationError(MISMATCH, "uscc")
     org.verified_at = from_timestamp(services().clock.now())
     org.verified_by = BY_REGISTER
@@ -57,8 +61,7 @@ def verify_with_register(org: Organisation, uscc: str, rep: Representative) -> N
 def is_verified(org: Organisation | None) -> bool:
     """R2: an active organisation whose account is active and that the register matched or the
     office approved; never one that was only typed in."""
-    return bool(org is not None and org.active and org.user.active
-                and org.verified_at is not None)
+    return bool(org is not None and org.active and org.user.active and org.verified_at is not None)
 
 
 def take_uscc(org: Organisation, uscc: str) -> None:
@@ -72,8 +75,9 @@ def take_uscc(org: Organisation, uscc: str) -> None:
     bidx = registers.uscc_index(uscc)
     if deactivation.is_deactivated(deactivation.USCC, bidx):
         raise DomainError(P4_MESSAGE, "uscc")
-    holder = db.session.scalar(select(Organisation).where(Organisation.active.is_(True),
-                                                          Organisation.uscc_bidx == bidx))
+    holder = db.session.scalar(
+        select(Organisation).where(Organisation.active.is_(True), Organisation.uscc_bidx == bidx)
+    )
     if holder is None:
         return
     if holder.verified_at is not None:
@@ -89,10 +93,20 @@ def set_aside(holder: Organisation) -> ReviewCase:
     now = from_timestamp(services().clock.now())
     holder.active = False
     holder.user.status, holder.user.updated_at = PENDING_REVIEW, now
-    case = ReviewCase(user_id=holder.user_id, organisation_id=holder.id, kind=SQUATTED_USCC,
-                      status=PENDING, created_at=now, reason=SET_ASIDE_REASON)
+    case = ReviewCase(
+        user_id=holder.user_id,
+        organisation_id=holder.id,
+        kind=SQUATTED_USCC,
+        status=PENDING,
+        created_at=now,
+        reason=SET_ASIDE_REASON,
+    )
     db.session.add(case)
-    log.warning("organisation %s (account %s) set aside for review: its USCC %s was registered "
-                "by an organisation the enterprise register matched", holder.id, holder.user_id,
-                holder.uscc_masked)
+    log.warning(
+        "organisation %s (account %s) set aside for review: its USCC %s was registered "
+        "by an organisation the enterprise register matched",
+        holder.id,
+        holder.user_id,
+        holder.uscc_masked,
+    )
     return case

@@ -9,6 +9,7 @@ generated name (outside the web root); a ``StoredFile`` row records name, size a
 The caller commits the row with the rest of its transaction; ``discard`` undoes a save whose
 transaction failed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,11 +22,11 @@ from pypdf import PdfReader
 
 from ...extensions import db
 from ...services import services
-from ..identity import names
-from . import pdf_content
 from ..errors import ValidationError
+from ..identity import names
 from ..models import StoredFile
 from ..models._types import from_timestamp
+from . import pdf_content
 
 PDF = "application/pdf"
 ACTIVE_MESSAGE = "pdf.active_content"
@@ -75,7 +76,7 @@ def safe_filename(filename: str | None) -> str:
     base = "".join(ch for ch in base if unicodedata.category(ch) not in names.INVISIBLE)
     base = _UNSAFE.sub("_", " ".join(base.split()))
     stem = base[:-4] if base.lower().endswith(".pdf") else base
-    stem = stem.strip(" .")[:NAME_MAX - 4].rstrip(" .")
+    stem = stem.strip(" .")[: NAME_MAX - 4].rstrip(" .")
     return (stem or "upload") + ".pdf"
 
 
@@ -84,9 +85,14 @@ def store_pdf(data: bytes, filename: str, field: str) -> StoredFile:
     check_pdf(data, field)
     svc = services()
     name = svc.files.save(data)
-    row = StoredFile(storage_name=name, original_name=safe_filename(filename),
-                     content_type=PDF, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                     created_at=from_timestamp(svc.clock.now()))
+    row = StoredFile(
+        storage_name=name,
+        original_name=safe_filename(filename),
+        content_type=PDF,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        created_at=from_timestamp(svc.clock.now()),
+    )
     db.session.add(row)
     return row
 

@@ -12,6 +12,7 @@ no SMS was sent, the code is wrong, expired or burnt. What the ticket stands for
 any) stays in the store: the signed session cookie, which its holder can read, gets only the
 random ticket.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,15 +23,15 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...services import services
-from ..accounts import users as accounts
-from ..identity import documents
-from . import handlers
 from .. import purposes
+from ..accounts import users as accounts
 from ..errors import DomainError
-from .handler_limits import BindLimits
+from ..identity import documents
 from ..models import HandlerBinding, Organisation, User
 from ..models.user import ACTIVE, NATURAL
 from ..verification.codes import CodeRefused
+from . import handlers
+from .handler_limits import BindLimits
 
 log = logging.getLogger(__name__)
 PURPOSE = "bind_handler"  # verification purposes are [a-z0-9_]
@@ -48,23 +49,30 @@ def _digest(kind: str, value: str) -> str:
 
 def matching_person(phone: str, id_type: str, id_number: str) -> User | None:
     """The active real-name natural person with this mobile AND this document, or None."""
-    return db.session.scalar(select(User).where(
-        User.phone == phone, User.id_type == id_type,
-        User.id_number_bidx == accounts.id_number_index(id_number), User.status == ACTIVE,
-        User.user_type == NATURAL, User.realname_verified.is_(True)))
+    return db.session.scalar(
+        select(User).where(
+            User.phone == phone,
+            User.id_type == id_type,
+            User.id_number_bidx == accounts.id_number_index(id_number),
+            User.status == ACTIVE,
+            User.user_type == NATURAL,
+            User.realname_verified.is_(True),
+        )
+    )
 
 
-def start(organisation: Organisation, *, phone: str, id_type: str, id_number: str,
-          ip: str) -> str:
+def start(organisation: Organisation, *, phone: str, id_type: str, id_number: str, ip: str) -> str:
     """P3: name the handler; returns a ticket for ``complete``. Raises only for what does not
     depend on the person: the organisation's own state, the format of what was typed, a limit."""
     handlers.check_organisation(organisation)
     svc = services()
     mobile = documents.validate_mobile(phone)
-    number = documents.validate_id_number(id_type, id_number,
-                                          today=documents.beijing_date(svc.clock.now()))
+    number = documents.validate_id_number(
+        id_type, id_number, today=documents.beijing_date(svc.clock.now())
+    )
     BindLimits(svc.store, svc.clock, svc.settings).take(
-        _digest("org", str(organisation.id)), _digest("ip", ip or "-"), _digest("sms", mobile))
+        _digest("org", str(organisation.id)), _digest("ip", ip or "-"), _digest("sms", mobile)
+    )
     person = matching_person(mobile, id_type, number)
     ticket = secrets.token_urlsafe(18)
     record = {"org": organisation.id, "phone": mobile, "person": person.id if person else None}
@@ -77,10 +85,18 @@ def start(organisation: Organisation, *, phone: str, id_type: str, id_number: st
 def _send(organisation: Organisation, mobile: str, ticket: str, ip: str) -> None:
     name = organisation.name
     if len(name) > NAME_LENGTH:
-        name = name[:NAME_LENGTH - 1] + "…"
+        name = name[: NAME_LENGTH - 1] + "…"
     try:
-        services().codes.send("sms", mobile, PURPOSE, ticket, ip, later=True,
-                                        template=PURPOSE, params={"organisation": name})
+        services().codes.send(
+            "sms",
+            mobile,
+            PURPOSE,
+            ticket,
+            ip,
+            later=True,
+            template=PURPOSE,
+            params={"organisation": name},
+        )
     except DomainError as exc:  # code limits or the gateway: told like a mismatch
         log.info("handler binding code not sent: %s", type(exc).__name__)
 

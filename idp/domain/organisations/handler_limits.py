@@ -7,6 +7,7 @@ and per Beijing day, and per target mobile (one attempt per ``codes.resend_inter
 make the IdP text a victim more than that. The IP is counted first, so a client over its own
 limit cannot use up an organisation's or a victim's quota. Keys hold keyed digests only.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -20,6 +20,7 @@ A byte search for these names would miss every object inside a compressed object
 every escaped name, and would find false matches inside images; walking the parsed objects
 avoids both. Page content and text strings are not read: they do not run.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -27,8 +28,19 @@ from collections.abc import Iterator
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
 
-ACTIVE = frozenset(("/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/EmbeddedFile",
-                    "/EmbeddedFiles", "/RichMedia", "/XFA"))
+ACTIVE = frozenset(
+    (
+        "/JS",
+        "/JavaScript",
+        "/OpenAction",
+        "/AA",
+        "/Launch",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/RichMedia",
+        "/XFA",
+    )
+)
 # pypdf parses about 5,000 objects a second here; a scanned or exported proof document has a
 # few hundred to a few thousand, so this bounds the walk to a few seconds of one worker.
 MAX_OBJECTS = 20_000
@@ -49,8 +61,9 @@ def _objects(reader: PdfReader) -> Iterator[PdfObject | None]:
 
 
 def _destination(value: PdfObject) -> bool:
-    return isinstance(value.get_object() if isinstance(value, IndirectObject) else value,
-                      ArrayObject)
+    return isinstance(
+        value.get_object() if isinstance(value, IndirectObject) else value, ArrayObject
+    )
 
 
 def active_content(reader: PdfReader) -> str | None:

@@ -8,6 +8,7 @@ is unique among active organisations by a partial unique index (D3), so two conc
 registrations cannot both succeed; an organisation with a USCC is verified against the
 enterprise credit register first (enterprise.py). Handlers: handlers.py.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -18,15 +19,15 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...services import services
-from ..identity import documents, names
-from . import enterprise, files, reviews
-from ..registers import lookup as registers
 from .. import transaction
 from ..errors import Conflict, DomainError
+from ..identity import documents, names
 from ..models import HandlerBinding, Organisation
 from ..models._types import from_timestamp
 from ..models.organisation import AGENCY, LEGAL
 from ..models.user import ACTIVE, PENDING_REVIEW
+from ..registers import lookup as registers
+from . import enterprise, files, reviews
 from .accounts import (
     FOREIGN_DOCUMENT,
     P4_MESSAGE,
@@ -43,10 +44,23 @@ from .accounts import (
     set_uscc,
 )
 
-__all__ = ["FOREIGN_DOCUMENT", "P4_MESSAGE", "S3_MESSAGE", "Y1_MESSAGE", "Contact",
-           "Representative", "Upload", "build_agency", "build_foreign_legal_person",
-           "build_legal_person", "change_to_agency", "find_by_uscc", "register_agency",
-           "register_foreign_legal_person", "register_legal_person"]
+__all__ = [
+    "FOREIGN_DOCUMENT",
+    "P4_MESSAGE",
+    "S3_MESSAGE",
+    "Y1_MESSAGE",
+    "Contact",
+    "Representative",
+    "Upload",
+    "build_agency",
+    "build_foreign_legal_person",
+    "build_legal_person",
+    "change_to_agency",
+    "find_by_uscc",
+    "register_agency",
+    "register_foreign_legal_person",
+    "register_legal_person",
+]
 ACCOUNT_NO_ATTEMPTS = 5
 
 
@@ -60,8 +74,15 @@ def _save_unique(org: Organisation) -> Organisation:
     return org
 
 
-def _build_with_uscc(kind: str, *, category: str, name: str, uscc: str,
-                     representative: Representative, contact: Contact) -> Organisation:
+def _build_with_uscc(
+    kind: str,
+    *,
+    category: str,
+    name: str,
+    uscc: str,
+    representative: Representative,
+    contact: Contact,
+) -> Organisation:
     """An active organisation of ``kind`` with its USCC, not yet saved: the USCC valid, on the
     agency filing register for an agency (Y1), every field valid, matched by the enterprise
     credit register (R2), never deactivated (P4) and not held by a verified organisation (D3;
@@ -87,11 +108,15 @@ def build_legal_person(**data: Any) -> Organisation:
     return _build_with_uscc(LEGAL, **data)
 
 
-def register_legal_person(*, category: str, name: str, uscc: str, representative: Representative,
-                          contact: Contact) -> Organisation:
+def register_legal_person(
+    *, category: str, name: str, uscc: str, representative: Representative, contact: Contact
+) -> Organisation:
     """P1/S4: ``build_legal_person`` added (legacy supplementation adds its link instead)."""
-    return _save_unique(build_legal_person(category=category, name=name, uscc=uscc,
-                                           representative=representative, contact=contact))
+    return _save_unique(
+        build_legal_person(
+            category=category, name=name, uscc=uscc, representative=representative, contact=contact
+        )
+    )
 
 
 def build_agency(**data: Any) -> Organisation:
@@ -100,19 +125,30 @@ def build_agency(**data: Any) -> Organisation:
     return _build_with_uscc(AGENCY, **data)
 
 
-def register_agency(*, category: str, name: str, uscc: str, representative: Representative,
-                    contact: Contact) -> Organisation:
+def register_agency(
+    *, category: str, name: str, uscc: str, representative: Representative, contact: Contact
+) -> Organisation:
     """Y1/S6: ``build_agency`` added."""
-    return _save_unique(build_agency(category=category, name=name, uscc=uscc,
-                                     representative=representative, contact=contact))
+    return _save_unique(
+        build_agency(
+            category=category, name=name, uscc=uscc, representative=representative, contact=contact
+        )
+    )
 
 
-def register_foreign_legal_person(*, category: str, country: str, name: str, name_en: str,
-                                  registration_number: str, representative: Representative,
-                                  contact: Contact, identity_proof: Upload,
-                                  qualification: Upload,
-                                  before_commit: Callable[[Organisation], None] | None = None
-                                  ) -> Organisation:
+def register_foreign_legal_person(
+    *,
+    category: str,
+    country: str,
+    name: str,
+    name_en: str,
+    registration_number: str,
+    representative: Representative,
+    contact: Contact,
+    identity_proof: Upload,
+    qualification: Upload,
+    before_commit: Callable[[Organisation], None] | None = None,
+) -> Organisation:
     """D2/S5/P7: no USCC; the account waits in ``pending_review`` with a ReviewCase holding the
     two PDFs, and cannot log in (login requires status active) until the office approves.
 
@@ -121,8 +157,9 @@ def register_foreign_legal_person(*, category: str, country: str, name: str, nam
     ``before_commit`` adds to the same transaction (legacy supplementation: the link, S5/L3);
     whatever it raises rolls everything back, stored files included.
     """
-    org = build_foreign_legal_person(category, country, name, name_en, registration_number,
-                                     representative, contact)
+    org = build_foreign_legal_person(
+        category, country, name, name_en, registration_number, representative, contact
+    )
     files.check_pdf(identity_proof.data, "identity_proof")
     files.check_pdf(qualification.data, "qualification")
     for attempt in range(1, ACCOUNT_NO_ATTEMPTS + 1):
@@ -137,24 +174,34 @@ def register_foreign_legal_person(*, category: str, country: str, name: str, nam
             return org
         except Exception as exc:
             files.discard(proof, qual)
-            if attempt == ACCOUNT_NO_ATTEMPTS or not (isinstance(exc, IntegrityError)
-                                                      and is_account_no_clash(exc)):
+            if attempt == ACCOUNT_NO_ATTEMPTS or not (
+                isinstance(exc, IntegrityError) and is_account_no_clash(exc)
+            ):
                 raise
-        org = build_foreign_legal_person(category, country, name, name_en, registration_number,
-                                         representative, contact)  # rolled-back objects: not reused
+        org = build_foreign_legal_person(
+            category, country, name, name_en, registration_number, representative, contact
+        )  # rolled-back objects: not reused
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def build_foreign_legal_person(category: str, country: str, name: str, name_en: str,
-                               registration_number: str, representative: Representative,
-                               contact: Contact) -> Organisation:
+def build_foreign_legal_person(
+    category: str,
+    country: str,
+    name: str,
+    name_en: str,
+    registration_number: str,
+    representative: Representative,
+    contact: Contact,
+) -> Organisation:
     """D2/S5: the unsaved foreign entity (``pending_review``) with a fresh account number."""
-    org = build_account(LEGAL, category, name, contact, representative, PENDING_REVIEW,
-                        foreign=True)
+    org = build_account(
+        LEGAL, category, name, contact, representative, PENDING_REVIEW, foreign=True
+    )
     org.country = required_text(country, "country", "country", 64)
     org.name_en = names.check_name(name_en, "name_en", "name_en", 200)
-    org.registration_number = required_text(registration_number, "registration_number", "registration_number",
-                                            64)
+    org.registration_number = required_text(
+        registration_number, "registration_number", "registration_number", 64
+    )
     org.account_no = new_account_no()
     return org
 
@@ -169,8 +216,11 @@ def change_to_agency(organisation: Organisation) -> list[int]:
         raise DomainError(Y1_MESSAGE, "uscc")
     now = from_timestamp(services().clock.now())
     ended = []
-    for binding in db.session.scalars(select(HandlerBinding).where(
-            HandlerBinding.organisation_id == organisation.id, HandlerBinding.active.is_(True))):
+    for binding in db.session.scalars(
+        select(HandlerBinding).where(
+            HandlerBinding.organisation_id == organisation.id, HandlerBinding.active.is_(True)
+        )
+    ):
         binding.active, binding.ended_at = False, now
         ended.append(binding.handler_id)
     organisation.kind = AGENCY

@@ -6,6 +6,7 @@ the entity's qualification) and the status pending/approved/rejected. The admin 
 later (P7: with the documents; the decision goes out by SMS) through ``approve`` / ``reject``.
 An approval is what makes such an organisation verified (R2, ``verified_by = "review"``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from .. import transaction
 from ...services import services
+from .. import transaction
 from ..errors import Conflict, DomainError
 from ..models import Organisation, ReviewCase, StoredFile
 from ..models._types import from_timestamp
@@ -27,27 +28,42 @@ from ..models.user import REJECTED as ACCOUNT_REJECTED
 USCC_HELD = "review.uscc_held"
 
 
-def open_case(organisation: Organisation, identity_proof: StoredFile,
-              qualification: StoredFile) -> ReviewCase:
+def open_case(
+    organisation: Organisation, identity_proof: StoredFile, qualification: StoredFile
+) -> ReviewCase:
     """Add a pending case to the session; the caller commits it with the organisation."""
     db.session.flush()  # the ids of the organisation, its account and the files
-    case = ReviewCase(user_id=organisation.user_id, organisation_id=organisation.id,
-                      identity_proof_id=identity_proof.id, qualification_id=qualification.id,
-                      status=PENDING, created_at=from_timestamp(services().clock.now()))
+    case = ReviewCase(
+        user_id=organisation.user_id,
+        organisation_id=organisation.id,
+        identity_proof_id=identity_proof.id,
+        qualification_id=qualification.id,
+        status=PENDING,
+        created_at=from_timestamp(services().clock.now()),
+    )
     db.session.add(case)
     return case
 
 
 def pending_cases() -> list[ReviewCase]:
     """The cases waiting for a decision, oldest first."""
-    return list(db.session.scalars(select(ReviewCase).where(ReviewCase.status == PENDING)
-                                   .order_by(ReviewCase.created_at, ReviewCase.id)))
+    return list(
+        db.session.scalars(
+            select(ReviewCase)
+            .where(ReviewCase.status == PENDING)
+            .order_by(ReviewCase.created_at, ReviewCase.id)
+        )
+    )
 
 
 def case_for(organisation: Organisation) -> ReviewCase | None:
     """The newest case of this organisation."""
-    return db.session.scalar(select(ReviewCase).where(
-        ReviewCase.organisation_id == organisation.id).order_by(ReviewCase.id.desc()).limit(1))
+    return db.session.scalar(
+        select(ReviewCase)
+        .where(ReviewCase.organisation_id == organisation.id)
+        .order_by(ReviewCase.id.desc())
+        .limit(1)
+    )
 
 
 def _decide(case: ReviewCase, status: str, reason: str | None) -> dt.datetime:
@@ -68,9 +84,16 @@ def approve(case: ReviewCase, reason: str | None = None) -> None:
         with transaction.savepoint():  # a refusal leaves the case undecided
             now = _decide(case, APPROVED, reason)
             if case.kind == SQUATTED_USCC:
-                if db.session.scalar(select(Organisation.id).where(
-                        Organisation.active.is_(True), Organisation.uscc_bidx == org.uscc_bidx,
-                        Organisation.id != org.id)) is not None:
+                if (
+                    db.session.scalar(
+                        select(Organisation.id).where(
+                            Organisation.active.is_(True),
+                            Organisation.uscc_bidx == org.uscc_bidx,
+                            Organisation.id != org.id,
+                        )
+                    )
+                    is not None
+                ):
                     raise Conflict(USCC_HELD)
                 org.active = True
             org.verified_at, org.verified_by = now, BY_REVIEW

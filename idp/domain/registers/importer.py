@@ -14,35 +14,41 @@ Two passes over the file, memory bounded whatever its size:
 Rows are numbered as data rows: 1 is the first record after the header, whatever line it
 starts on (a quoted value may span lines); blank rows are not records.
 """
+
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, cast
+from typing import cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
 from ...services import services
-from ..identity import documents
-from . import rows as registers_rows
 from .. import transaction
 from ..errors import DomainError, Notice, ValidationError
+from ..identity import documents
 from ..legacy.files import ENCODINGS, SeenIndex
 from ..models import AgencyFiling, Practitioner
+from . import rows as registers_rows
 
 BATCH = 1000
 REJECTED, WARNING = "rejected", "warning"
 HEADER = 0  # the row number given to problems of the header
 # the models are mapped to Tables
-TABLES = {"agencies": (cast(Table, AgencyFiling.__table__), "uscc_bidx"),
-          "practitioners": (cast(Table, Practitioner.__table__), "id_number_bidx")}
+TABLES = {
+    "agencies": (cast(Table, AgencyFiling.__table__), "uscc_bidx"),
+    "practitioners": (cast(Table, Practitioner.__table__), "id_number_bidx"),
+}
 # what must be unique -> the field it is, by kind (its column label: ``registers_rows.LABELS``)
-UNIQUE = {"key": {"agencies": "uscc", "practitioners": "id_number"},
-          "legacy_id": {"agencies": "legacy_id"}}
+UNIQUE = {
+    "key": {"agencies": "uscc", "practitioners": "id_number"},
+    "legacy_id": {"agencies": "legacy_id"},
+}
 # (data row, field -> text, why unreadable)
 Record = tuple[int, "dict[str, str] | None", "ValidationError | None"]
 Issue = Callable[[int, str, Notice], None]  # issue(row, REJECTED or WARNING, reason)
@@ -67,9 +73,15 @@ class ImportReport:
         return not self.rejected_count
 
 
-def import_file(path: str, kind: str, *, dry_run: bool = False, encoding: str = "utf-8-sig",
-                on_issue: Callable[[int, str, Notice], None] | None = None,
-                batch_size: int = BATCH) -> ImportReport:
+def import_file(
+    path: str,
+    kind: str,
+    *,
+    dry_run: bool = False,
+    encoding: str = "utf-8-sig",
+    on_issue: Callable[[int, str, Notice], None] | None = None,
+    batch_size: int = BATCH,
+) -> ImportReport:
     """Check the whole file, then (unless ``dry_run`` or a row was rejected) write it all.
     Each problem goes to ``on_issue(row, "rejected"|"warning", reason)`` as it is found, the
     reason a ``Notice`` (its words: ``idp.messages.describe``) (row 0:
@@ -117,8 +129,9 @@ def _stamp(path: str) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def _batches(path: str, kind: str, encoding: str, size: int,
-             issue: Issue | None) -> Iterator[list[Record]]:
+def _batches(
+    path: str, kind: str, encoding: str, size: int, issue: Issue | None
+) -> Iterator[list[Record]]:
     batch: list[Record] = []
     for record in _records(path, kind, encoding, issue):
         batch.append(record)
@@ -132,8 +145,10 @@ def _batches(path: str, kind: str, encoding: str, size: int,
 def _records(path: str, kind: str, encoding: str, issue: Issue | None) -> Iterator[Record]:
     """The file's records in order; the header is checked first (``registers_rows.header``);
     ignored columns are one warning (when ``issue`` is given: the first pass)."""
+
     def undecodable(code: str, **where: int) -> DomainError:
         return DomainError(code, None, encoding=encoding, choices=ENCODINGS, **where)
+
     try:
         fh = open(path, newline="", encoding=encoding)  # strict: a wrong encoding is refused
     except OSError as exc:
@@ -167,8 +182,11 @@ def _records(path: str, kind: str, encoding: str, issue: Issue | None) -> Iterat
                 continue  # a blank line, or a row of empty cells: not a record
             number += 1
             if len(values) != len(columns):
-                yield number, None, ValidationError("register.columns", count=len(values),
-                                                     header=len(columns))
+                yield (
+                    number,
+                    None,
+                    ValidationError("register.columns", count=len(values), header=len(columns)),
+                )
             else:
                 yield number, {f: values[i] for i, f in fields.items()}, None
 
@@ -181,8 +199,14 @@ def _parse(record: Record, kind: str, today: dt.date) -> registers_rows.Row:
     return registers_rows.parse(kind, text, today)
 
 
-def _check(batch: list[Record], kind: str, today: dt.date, seen: SeenIndex, issue: Issue,
-           report: ImportReport) -> None:
+def _check(
+    batch: list[Record],
+    kind: str,
+    today: dt.date,
+    seen: SeenIndex,
+    issue: Issue,
+    report: ImportReport,
+) -> None:
     """First pass over one batch: parse, refuse repeats within the file, count new and known
     rows, warn when a legacy id moves from another agency. Reads only."""
     parsed, problems = {}, {}
@@ -202,11 +226,24 @@ def _check(batch: list[Record], kind: str, today: dt.date, seen: SeenIndex, issu
             issue(number, REJECTED, problems[number])
             continue
         keys = {name: f"{name}:{value}" for name, value in row.unique.items()}
-        repeat = next(((name, earlier.get(k) or taken.get(k)) for name, k in keys.items()
-                       if k in earlier or k in taken), None)
+        repeat = next(
+            (
+                (name, earlier.get(k) or taken.get(k))
+                for name, k in keys.items()
+                if k in earlier or k in taken
+            ),
+            None,
+        )
         if repeat:
-            issue(number, REJECTED, Notice("register.repeated", first=repeat[1],
-                                           column=registers_rows.LABELS[UNIQUE[repeat[0]][kind]]))
+            issue(
+                number,
+                REJECTED,
+                Notice(
+                    "register.repeated",
+                    first=repeat[1],
+                    column=registers_rows.LABELS[UNIQUE[repeat[0]][kind]],
+                ),
+            )
             continue
         taken.update((k, number) for k in keys.values())
         if row.bidx in known:
@@ -221,8 +258,11 @@ def _check(batch: list[Record], kind: str, today: dt.date, seen: SeenIndex, issu
 
 def _known(kind: str, keys: list[str]) -> set[str]:
     table, key = TABLES[kind]
-    return set(db.session.scalars(select(table.c[key]).where(table.c[key].in_(keys)))) \
-        if keys else set()
+    return (
+        set(db.session.scalars(select(table.c[key]).where(table.c[key].in_(keys))))
+        if keys
+        else set()
+    )
 
 
 def _legacy_holders(keys: list[str]) -> dict[str, str]:
@@ -230,8 +270,13 @@ def _legacy_holders(keys: list[str]) -> dict[str, str]:
     if not keys:
         return {}
     table = cast(Table, AgencyFiling.__table__)
-    return dict(db.session.execute(select(table.c.legacy_account_key, table.c.uscc_bidx)
-                                   .where(table.c.legacy_account_key.in_(keys))).all())
+    return dict(
+        db.session.execute(
+            select(table.c.legacy_account_key, table.c.uscc_bidx).where(
+                table.c.legacy_account_key.in_(keys)
+            )
+        ).all()
+    )
 
 
 def _reparsed(record: Record, kind: str, today: dt.date) -> registers_rows.Row:
@@ -242,8 +287,7 @@ def _reparsed(record: Record, kind: str, today: dt.date) -> registers_rows.Row:
         raise DomainError("register.file_changed") from None
 
 
-def _release_moved_keys(path: str, kind: str, encoding: str, size: int,
-                        today: dt.date) -> None:
+def _release_moved_keys(path: str, kind: str, encoding: str, size: int, today: dt.date) -> None:
     """A legacy id belongs to one filing: the one the file gives it to. Taken from the filings
     that held it, before anything is written (only when the check found such a move)."""
     table = cast(Table, AgencyFiling.__table__)
@@ -251,9 +295,14 @@ def _release_moved_keys(path: str, kind: str, encoding: str, size: int,
         rows = [_reparsed(record, kind, today) for record in batch]
         keys = [r.unique["legacy_id"] for r in rows if "legacy_id" in r.unique]
         if keys:
-            db.session.execute(update(table).where(
-                table.c.legacy_account_key.in_(keys),
-                table.c.uscc_bidx.not_in([r.bidx for r in rows])).values(legacy_account_key=None))
+            db.session.execute(
+                update(table)
+                .where(
+                    table.c.legacy_account_key.in_(keys),
+                    table.c.uscc_bidx.not_in([r.bidx for r in rows]),
+                )
+                .values(legacy_account_key=None)
+            )
 
 
 def _write(rows: list[registers_rows.Row], kind: str) -> None:
@@ -268,5 +317,6 @@ def _write(rows: list[registers_rows.Row], kind: str) -> None:
     statement = dialects[db.session.get_bind().dialect.name].insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c[key]],
-        set_={c: statement.excluded[c] for c in stored[0] if c != key})
+        set_={c: statement.excluded[c] for c in stored[0] if c != key},
+    )
     db.session.execute(statement, stored)

@@ -4,14 +4,15 @@ Looked up here by blind index (D5); imported from CSV files by ``idp registers i
 (``registers_import``: streaming, all or nothing, columns in ``registers_rows``; documented in
 docs/accounts.md, "The office's registers").
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from ...extensions import db
 from ...services import services
-from ..identity import documents
 from .. import purposes
+from ..identity import documents
 from ..models import AgencyFiling, Practitioner
 
 USCC_INDEX, ID_INDEX = purposes.USCC, purposes.ID_NUMBER
@@ -33,5 +34,6 @@ def practitioner_for(id_number_bidx: str | None) -> Practitioner | None:
     """The filed practitioner with this ID-number blind index (Y2), if any."""
     if not id_number_bidx:
         return None
-    return db.session.scalar(select(Practitioner).where(
-        Practitioner.id_number_bidx == id_number_bidx))
+    return db.session.scalar(
+        select(Practitioner).where(Practitioner.id_number_bidx == id_number_bidx)
+    )

@@ -8,13 +8,14 @@ its user's (L6); an unlinked legacy account has only the mobile stored in the ex
 contact its password reset trusts (L8). An account without one is asked for the captcha only.
 Codes are the verification codes of S7 (purpose ``login``, bound to one parked login).
 """
+
 from __future__ import annotations
 
 from ...extensions import db
 from ...services import services
-from ..identity import documents
 from ..accounts import profile
 from ..errors import ValidationError
+from ..identity import documents
 from ..models import LegacyAccount, User
 
 PURPOSE = "login"

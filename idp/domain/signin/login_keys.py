@@ -9,14 +9,16 @@ password login count together. An identifier that names no account gets a key of
 normalised spelling), counted and answered exactly like a real one. Keys are keyed digests:
 the store never holds an identifier.
 """
+
 from __future__ import annotations
 
 from ...services import services
-from ..accounts import users as accounts
-from ..identity import documents
-from ..legacy import login as legacy, link as legacy_link
 from .. import purposes
+from ..accounts import users as accounts
 from ..errors import ValidationError
+from ..identity import documents
+from ..legacy import link as legacy_link
+from ..legacy import login as legacy
 from ..models import LegacyAccount
 
 
@@ -51,8 +53,11 @@ def for_login(identifier: str, organisation_entry: str | None = None) -> str:
     identifier = identifier or ""
     if organisation_entry is None:
         user = accounts.find_by_login(identifier)
-        return of_user(user.id) if user is not None else \
-            _key("unknown:" + documents.login_key(identifier))
+        return (
+            of_user(user.id)
+            if user is not None
+            else _key("unknown:" + documents.login_key(identifier))
+        )
     user = accounts.find_organisation_login(identifier, organisation_entry)
     if user is not None:
         return of_user(user.id)
@@ -62,8 +67,9 @@ def for_login(identifier: str, organisation_entry: str | None = None) -> str:
     return _key(f"unknown:{organisation_entry}:{value}")
 
 
-def for_legacy(entry: str, identifier: str,
-               accounts_named: list[LegacyAccount] | None = None) -> str:
+def for_legacy(
+    entry: str, identifier: str, accounts_named: list[LegacyAccount] | None = None
+) -> str:
     """The 历史账号 method of an entry (login table, L6): the account the identifier names
     first (``legacy.rank``) — one counter even when a USCC names several legacy accounts of a
     company that registered more than once, so every failure with it counts.
@@ -72,8 +78,11 @@ def for_legacy(entry: str, identifier: str,
         accounts_named = legacy.named(entry, identifier)
     if accounts_named:
         return of_legacy(accounts_named[0])
-    value = legacy.account_key(identifier) if entry == "personal" \
+    value = (
+        legacy.account_key(identifier)
+        if entry == "personal"
         else documents.normalize(identifier or "")
+    )
     return _key(f"unknown:legacy:{entry}:{value}")
 
 

@@ -15,6 +15,7 @@ Every failure is counted three ways (docs/accounts.md, "Login throttling and loc
 to one key, and an unknown identifier to a key of its own). Callers say one generic thing
 whatever the reason (no enumeration).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,17 +26,28 @@ NONE, CAPTCHA, CODE = "none", "captcha", "code"
 
 
 class LoginThrottle:
-    def __init__(self, store: Store, clock: Clock, *, max_failures: int, lock_seconds: int,
-                 lock_max_seconds: int, ip_factor: int, captcha_after: int = 0,
-                 code_after: int = 0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        max_failures: int,
+        lock_seconds: int,
+        lock_max_seconds: int,
+        ip_factor: int,
+        captcha_after: int = 0,
+        code_after: int = 0,
+    ) -> None:
         self.store, self.clock = store, clock
         self.max_failures, self.lock_seconds = max_failures, lock_seconds
         self.lock_max_seconds, self.ip_factor = lock_max_seconds, ip_factor
         self.captcha_after, self.code_after = captcha_after, code_after
 
     def _locks(self, account: str, ip: str) -> list[tuple[str, int]]:
-        return [(f"thr:pair:{account}:{ip}", self.max_failures),
-                (f"thr:ip:{ip}", self.max_failures * self.ip_factor)]
+        return [
+            (f"thr:pair:{account}:{ip}", self.max_failures),
+            (f"thr:ip:{ip}", self.max_failures * self.ip_factor),
+        ]
 
     def locked_for(self, account: str, ip: str) -> int:
         """Seconds until this address may try this account again (0: not locked)."""
@@ -75,5 +87,4 @@ class LoginThrottle:
     def success(self, account: str, ip: str) -> None:
         """A completed sign-in: the account's count and this address's pair start again."""
         pair = f"thr:pair:{account}:{ip}"
-        self.store.delete(f"thr:acct:{account}:n", pair + ":n", pair + ":until",
-                          pair + ":level")
+        self.store.delete(f"thr:acct:{account}:n", pair + ":n", pair + ":until", pair + ":level")

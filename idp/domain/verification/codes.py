@@ -16,6 +16,7 @@
   leaves no usable code, as above.
 - Logs never hold the code or the full destination (masked).
 """
+
 from __future__ import annotations
 
 import json
@@ -26,9 +27,9 @@ from typing import TYPE_CHECKING, TypedDict
 
 from .. import purposes
 from ..crypto import constant_time_equal, keyed_digest
+from ..errors import DomainError
 from ..identity.documents import mask_mobile, normalize, validate_mobile
 from ..identity.emails import normalise_email
-from ..errors import DomainError
 from ..ports import Clock, Dispatch, MailSender, SendFailed, SmsSender, Store
 from .send_limits import SendLimited, SendLimits
 
@@ -40,11 +41,22 @@ _PURPOSE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _CHANNELS = ("sms", "mail")
 # message templates (the SMS port's ``template``); "bind_handler" names the organisation that
 # asks (P3), so the person texted knows who wants the code
-TEXTS = {"verification_code": "您的验证码为 {code}，{minutes} 分钟内有效。请勿泄露。",
-         "bind_handler": "“{organisation}”申请将您绑定为该单位的经办人，验证码为 {code}，"
-                         "{minutes} 分钟内有效。同意绑定请将验证码告知该单位；如不同意，请勿告知任何人。"}
-__all__ = ["CodeExpired", "CodeRefused", "DeliveryFailed", "SendLimited", "TooManyTries",
-           "VerificationCodes", "WrongCode", "mask", "normalise_destination"]
+TEXTS = {
+    "verification_code": "您的验证码为 {code}，{minutes} 分钟内有效。请勿泄露。",
+    "bind_handler": "“{organisation}”申请将您绑定为该单位的经办人，验证码为 {code}，"
+    "{minutes} 分钟内有效。同意绑定请将验证码告知该单位；如不同意，请勿告知任何人。",
+}
+__all__ = [
+    "CodeExpired",
+    "CodeRefused",
+    "DeliveryFailed",
+    "SendLimited",
+    "TooManyTries",
+    "VerificationCodes",
+    "WrongCode",
+    "mask",
+    "normalise_destination",
+]
 
 
 class CodeRefused(DomainError):
@@ -93,8 +105,15 @@ class _Senders(TypedDict):
 class VerificationCodes:
     """``send`` a code through the SMS or mail port; ``verify`` it once (S7)."""
 
-    def __init__(self, store: Store, clock: Clock, sms: SmsSender, mail: MailSender,
-                 settings: Settings, dispatch: Dispatch | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        sms: SmsSender,
+        mail: MailSender,
+        settings: Settings,
+        dispatch: Dispatch | None = None,
+    ) -> None:
         self.store, self.clock = store, clock
         self.dispatch = dispatch or (lambda job: job())
         self.senders: _Senders = {"sms": sms, "mail": mail}
@@ -111,22 +130,33 @@ class VerificationCodes:
     def _hash(self, binding: str, code: str) -> str:
         return keyed_digest(self.key, f"{binding}:{code}", purposes.VERIFICATION_CODE)
 
-    def _bind(self, channel: str, destination: str, purpose: str,
-              flow_id: str) -> tuple[str, str]:
+    def _bind(self, channel: str, destination: str, purpose: str, flow_id: str) -> tuple[str, str]:
         if channel not in _CHANNELS or not _PURPOSE.fullmatch(purpose or "") or not flow_id:
             raise ValueError("channel, purpose and flow_id must be given")
         dest = normalise_destination(channel, destination)
         return dest, self._digest(channel, dest, purpose, str(flow_id))
 
-    def send(self, channel: str, destination: str, purpose: str, flow_id: str, ip: str, *,
-             template: str = "verification_code", params: dict[str, str] | None = None,
-             later: bool = False) -> None:
+    def send(
+        self,
+        channel: str,
+        destination: str,
+        purpose: str,
+        flow_id: str,
+        ip: str,
+        *,
+        template: str = "verification_code",
+        params: dict[str, str] | None = None,
+        later: bool = False,
+    ) -> None:
         """Send a new code (replacing any earlier one for the same binding), or refuse.
         ``template`` (a key of ``TEXTS``) and ``params`` choose the wording of the message;
         ``later`` hands the delivery to ``dispatch`` instead of waiting for the gateway."""
         dest, binding = self._bind(channel, destination, purpose, flow_id)
-        gap = self.limits.take(self._digest(channel, dest, purpose), self._digest(channel, dest),
-                               self._digest("ip", ip or "-"))
+        gap = self.limits.take(
+            self._digest(channel, dest, purpose),
+            self._digest(channel, dest),
+            self._digest("ip", ip or "-"),
+        )
         code = f"{secrets.randbelow(10**6):06d}"
         record = json.dumps({"h": self._hash(binding, code), "exp": self.clock.now() + self.ttl})
         self.store.set(f"vc:code:{binding}", record, ttl=self.ttl + 60)
@@ -138,9 +168,16 @@ class VerificationCodes:
             except SendFailed as exc:
                 self.store.delete(f"vc:code:{binding}")
                 self.limits.release(gap)
-                log.warning("verification %s to %s (%s) failed: %s", channel,
-                            mask(channel, dest), purpose, exc)
-                raise DeliveryFailed("code.sms_failed" if channel == "sms" else "code.mail_failed") from exc
+                log.warning(
+                    "verification %s to %s (%s) failed: %s",
+                    channel,
+                    mask(channel, dest),
+                    purpose,
+                    exc,
+                )
+                raise DeliveryFailed(
+                    "code.sms_failed" if channel == "sms" else "code.mail_failed"
+                ) from exc
             log.info("verification %s sent to %s (%s)", channel, mask(channel, dest), purpose)
 
         if not later:
@@ -148,8 +185,9 @@ class VerificationCodes:
             return
         self.dispatch(deliver)
 
-    def _deliver(self, channel: str, dest: str, code: str, template: str,
-                 params: dict[str, str]) -> None:
+    def _deliver(
+        self, channel: str, dest: str, code: str, template: str, params: dict[str, str]
+    ) -> None:
         values = {**params, "code": code, "minutes": str(max(1, self.ttl // 60))}
         text = TEXTS[template].format(**values)
         if channel == "sms":
@@ -158,8 +196,7 @@ class VerificationCodes:
             body = f"{text}\n如非本人操作，请忽略本邮件。\n\n{self.signature}"
             self.senders["mail"].send_mail(dest, self.subject, body)
 
-    def verify(self, channel: str, destination: str, purpose: str, flow_id: str,
-               code: str) -> bool:
+    def verify(self, channel: str, destination: str, purpose: str, flow_id: str, code: str) -> bool:
         """True once for the right code of this binding; every other answer is a refusal."""
         submitted = normalize(code)
         if not re.fullmatch(r"[0-9]{6}", submitted):

@@ -7,6 +7,7 @@ The IP is counted first, so a client over its own limit cannot use up a number's
 are fixed windows incremented atomically (``incr``); the resend wait is an ``nx`` key whose
 deadline is read against the clock, so a settable clock governs it on every store.
 """
+
 from __future__ import annotations
 
 import math
@@ -79,7 +80,9 @@ class SendLimits:
             raise SendLimited("send.resend_wait", wait, seconds=wait)
         self.store.set(key, repr(until), ttl=self.interval)  # stale by the clock
 
-    def _count(self, key: str, limit: int, wait: float, window: int, what: tuple[str, str] | None) -> None:
+    def _count(
+        self, key: str, limit: int, wait: float, window: int, what: tuple[str, str] | None
+    ) -> None:
         if self.store.incr(key, window + 60) <= limit:
             return
         wait = max(1, math.ceil(wait))

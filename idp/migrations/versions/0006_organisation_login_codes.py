@@ -11,14 +11,14 @@
 Revision ID: 0006
 Revises: 0005
 """
+
 import logging
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import context, op
 
-
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -27,13 +27,15 @@ ORG_CODE_INDEX = "org-code"  # the purpose organisations use (idp.domain.organis
 
 
 def upgrade():
-    with op.batch_alter_table('organisations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('org_code_bidx', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('account_no', sa.String(length=16), nullable=True))
-        batch_op.create_index(batch_op.f('ix_organisations_account_no'), ['account_no'],
-                              unique=True)
-        batch_op.create_index(batch_op.f('ix_organisations_org_code_bidx'), ['org_code_bidx'],
-                              unique=False)
+    with op.batch_alter_table("organisations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("org_code_bidx", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("account_no", sa.String(length=16), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_organisations_account_no"), ["account_no"], unique=True
+        )
+        batch_op.create_index(
+            batch_op.f("ix_organisations_org_code_bidx"), ["org_code_bidx"], unique=False
+        )
     if not context.is_offline_mode():
         backfill_org_codes(op.get_bind())
 
@@ -49,29 +51,40 @@ def backfill_org_codes(conn) -> int:
     svc = current_app.extensions.get("idp") if has_app_context() else None
     if svc is None:
         return 0
-    orgs = sa.table('organisations', sa.column('id', sa.Integer),
-                    sa.column('uscc_enc', sa.Text), sa.column('org_code_bidx', sa.String))
-    rows = conn.execute(sa.select(orgs.c.id, orgs.c.uscc_enc).where(
-        orgs.c.uscc_enc.isnot(None), orgs.c.org_code_bidx.is_(None))).all()
+    orgs = sa.table(
+        "organisations",
+        sa.column("id", sa.Integer),
+        sa.column("uscc_enc", sa.Text),
+        sa.column("org_code_bidx", sa.String),
+    )
+    rows = conn.execute(
+        sa.select(orgs.c.id, orgs.c.uscc_enc).where(
+            orgs.c.uscc_enc.isnot(None), orgs.c.org_code_bidx.is_(None)
+        )
+    ).all()
     done = 0
     for row_id, uscc_enc in rows:
         try:
             uscc = svc.cipher.decrypt(uscc_enc, "uscc")
         except Exception:  # a row the keys cannot read still logs in by USCC: not a failure
-            logger.warning("organisation %s: USCC not readable, organisation code not indexed",
-                           row_id)
+            logger.warning(
+                "organisation %s: USCC not readable, organisation code not indexed", row_id
+            )
             continue
         if len(uscc) != 18:
             continue
-        conn.execute(orgs.update().where(orgs.c.id == row_id).values(
-            org_code_bidx=svc.blind_index(uscc[8:17], ORG_CODE_INDEX)))
+        conn.execute(
+            orgs.update()
+            .where(orgs.c.id == row_id)
+            .values(org_code_bidx=svc.blind_index(uscc[8:17], ORG_CODE_INDEX))
+        )
         done += 1
     return done
 
 
 def downgrade():
-    with op.batch_alter_table('organisations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_organisations_org_code_bidx'))
-        batch_op.drop_index(batch_op.f('ix_organisations_account_no'))
-        batch_op.drop_column('account_no')
-        batch_op.drop_column('org_code_bidx')
+    with op.batch_alter_table("organisations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_organisations_org_code_bidx"))
+        batch_op.drop_index(batch_op.f("ix_organisations_account_no"))
+        batch_op.drop_column("account_no")
+        batch_op.drop_column("org_code_bidx")

@@ -13,21 +13,21 @@ with an error before anything is changed, whenever there is a row to encrypt.
 Revision ID: 0008
 Revises: 0007
 """
-from alembic import context, op
+
 import sqlalchemy as sa
+from alembic import context, op
 
-
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 # table -> [(plain column, kind)]; kind is idp.domain.identity.contacts' "phone" or "email"
 SEALED = {
-    'users': [('phone', 'phone'), ('email', 'email')],
-    'legacy_accounts': [('phone', 'phone'), ('email', 'email')],
-    'legacy_appeals': [('phone', 'phone'), ('email', 'email')],
-    'organisations': [('contact_phone', 'phone')],
+    "users": [("phone", "phone"), ("email", "email")],
+    "legacy_accounts": [("phone", "phone"), ("email", "email")],
+    "legacy_appeals": [("phone", "phone"), ("email", "email")],
+    "organisations": [("contact_phone", "phone")],
 }
 ACTIVE = "status = 'active'"
 
@@ -36,40 +36,54 @@ def _contacts():
     """idp.domain.identity.contacts, or an error when the app's keys are not at hand."""
     from flask import current_app, has_app_context
 
-    if context.is_offline_mode() or not has_app_context() or \
-            current_app.extensions.get("idp") is None:
-        raise RuntimeError("0008 encrypts mobiles and e-mail addresses with the application's "
-                           "keys: run it with `idp db upgrade`")
+    if (
+        context.is_offline_mode()
+        or not has_app_context()
+        or current_app.extensions.get("idp") is None
+    ):
+        raise RuntimeError(
+            "0008 encrypts mobiles and e-mail addresses with the application's "
+            "keys: run it with `idp db upgrade`"
+        )
     from idp.domain.identity import contacts
+
     return contacts
 
 
 def _table(name, columns):
-    return sa.table(name, sa.column('id', sa.Integer), *(sa.column(c, sa.Text) for c in columns))
+    return sa.table(name, sa.column("id", sa.Integer), *(sa.column(c, sa.Text) for c in columns))
 
 
 def upgrade():
     for name, pairs in SEALED.items():
         with op.batch_alter_table(name, schema=None) as batch_op:
             for column, _ in pairs:
-                batch_op.add_column(sa.Column(f'{column}_enc', sa.Text(), nullable=True))
-                batch_op.add_column(sa.Column(f'{column}_bidx', sa.String(length=64),
-                                              nullable=True))
+                batch_op.add_column(sa.Column(f"{column}_enc", sa.Text(), nullable=True))
+                batch_op.add_column(
+                    sa.Column(f"{column}_bidx", sa.String(length=64), nullable=True)
+                )
     if not context.is_offline_mode():
         seal_existing(op.get_bind())
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_index('uq_users_active_phone', postgresql_where=sa.text(ACTIVE),
-                            sqlite_where=sa.text(ACTIVE))
-        batch_op.create_index('uq_users_active_phone', ['phone_bidx'], unique=True,
-                              postgresql_where=sa.text(ACTIVE), sqlite_where=sa.text(ACTIVE))
-    with op.batch_alter_table('legacy_appeals', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_legacy_appeals_phone'))
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_users_active_phone", postgresql_where=sa.text(ACTIVE), sqlite_where=sa.text(ACTIVE)
+        )
+        batch_op.create_index(
+            "uq_users_active_phone",
+            ["phone_bidx"],
+            unique=True,
+            postgresql_where=sa.text(ACTIVE),
+            sqlite_where=sa.text(ACTIVE),
+        )
+    with op.batch_alter_table("legacy_appeals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_legacy_appeals_phone"))
     for name, pairs in SEALED.items():
         with op.batch_alter_table(name, schema=None) as batch_op:
             for column, _ in pairs:
-                if not (name == 'users' and column == 'phone'):
-                    batch_op.create_index(batch_op.f(f'ix_{name}_{column}_bidx'),
-                                          [f'{column}_bidx'], unique=False)
+                if not (name == "users" and column == "phone"):
+                    batch_op.create_index(
+                        batch_op.f(f"ix_{name}_{column}_bidx"), [f"{column}_bidx"], unique=False
+                    )
                 batch_op.drop_column(column)
 
 
@@ -77,11 +91,12 @@ def seal_existing(conn) -> int:
     """Encrypt and index every plain mobile and e-mail; the number of values sealed."""
     done, contacts = 0, None
     for name, pairs in SEALED.items():
-        columns = [c for column, _ in pairs for c in (column, f'{column}_enc', f'{column}_bidx')]
+        columns = [c for column, _ in pairs for c in (column, f"{column}_enc", f"{column}_bidx")]
         table = _table(name, columns)
         plain = [table.c[column] for column, _ in pairs]
-        rows = conn.execute(sa.select(table.c.id, *plain).where(
-            sa.or_(*(c.isnot(None) for c in plain)))).all()
+        rows = conn.execute(
+            sa.select(table.c.id, *plain).where(sa.or_(*(c.isnot(None) for c in plain)))
+        ).all()
         for row_id, *values in rows:
             contacts = contacts or _contacts()
             update = {}
@@ -96,36 +111,50 @@ def downgrade():
     for name, pairs in SEALED.items():
         with op.batch_alter_table(name, schema=None) as batch_op:
             for column, _ in pairs:
-                length = 254 if column == 'email' else 20
+                length = 254 if column == "email" else 20
                 batch_op.add_column(sa.Column(column, sa.String(length=length), nullable=True))
     if not context.is_offline_mode():
         _unseal_existing(op.get_bind())
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_index('uq_users_active_phone', postgresql_where=sa.text(ACTIVE),
-                            sqlite_where=sa.text(ACTIVE))
-        batch_op.create_index('uq_users_active_phone', ['phone'], unique=True,
-                              postgresql_where=sa.text(ACTIVE), sqlite_where=sa.text(ACTIVE))
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_users_active_phone", postgresql_where=sa.text(ACTIVE), sqlite_where=sa.text(ACTIVE)
+        )
+        batch_op.create_index(
+            "uq_users_active_phone",
+            ["phone"],
+            unique=True,
+            postgresql_where=sa.text(ACTIVE),
+            sqlite_where=sa.text(ACTIVE),
+        )
     for name, pairs in SEALED.items():
         with op.batch_alter_table(name, schema=None) as batch_op:
             for column, _ in pairs:
-                if not (name == 'users' and column == 'phone'):
-                    batch_op.drop_index(batch_op.f(f'ix_{name}_{column}_bidx'))
-                batch_op.drop_column(f'{column}_bidx')
-                batch_op.drop_column(f'{column}_enc')
-    with op.batch_alter_table('legacy_appeals', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_legacy_appeals_phone'), ['phone'], unique=False)
+                if not (name == "users" and column == "phone"):
+                    batch_op.drop_index(batch_op.f(f"ix_{name}_{column}_bidx"))
+                batch_op.drop_column(f"{column}_bidx")
+                batch_op.drop_column(f"{column}_enc")
+    with op.batch_alter_table("legacy_appeals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_legacy_appeals_phone"), ["phone"], unique=False)
 
 
 def _unseal_existing(conn) -> None:
     contacts = None
     for name, pairs in SEALED.items():
-        columns = [c for column, _ in pairs for c in (column, f'{column}_enc')]
+        columns = [c for column, _ in pairs for c in (column, f"{column}_enc")]
         table = _table(name, columns)
-        sealed = [table.c[f'{column}_enc'] for column, _ in pairs]
-        rows = conn.execute(sa.select(table.c.id, *sealed).where(
-            sa.or_(*(c.isnot(None) for c in sealed)))).all()
+        sealed = [table.c[f"{column}_enc"] for column, _ in pairs]
+        rows = conn.execute(
+            sa.select(table.c.id, *sealed).where(sa.or_(*(c.isnot(None) for c in sealed)))
+        ).all()
         for row_id, *values in rows:
             contacts = contacts or _contacts()
-            conn.execute(table.update().where(table.c.id == row_id).values({
-                column: contacts.unseal(kind, value)
-                for (column, kind), value in zip(pairs, values)}))
+            conn.execute(
+                table.update()
+                .where(table.c.id == row_id)
+                .values(
+                    {
+                        column: contacts.unseal(kind, value)
+                        for (column, kind), value in zip(pairs, values)
+                    }
+                )
+            )

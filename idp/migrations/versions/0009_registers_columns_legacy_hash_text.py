@@ -10,37 +10,45 @@
 Revision ID: 0009
 Revises: 0008
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('agency_filings', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('filing_no', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('legacy_account_key', sa.String(length=64), nullable=True))
-        batch_op.create_index('ix_agency_filings_legacy_account_key', ['legacy_account_key'])
-    with op.batch_alter_table('practitioners', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('practitioner_no', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('filed_on', sa.Date(), nullable=True))
-    with op.batch_alter_table('legacy_accounts', schema=None) as batch_op:
-        batch_op.alter_column('password_hash', existing_type=sa.String(length=255),
-                              type_=sa.Text(), existing_nullable=False)
+    with op.batch_alter_table("agency_filings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("filing_no", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("legacy_account_key", sa.String(length=64), nullable=True))
+        batch_op.create_index("ix_agency_filings_legacy_account_key", ["legacy_account_key"])
+    with op.batch_alter_table("practitioners", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("practitioner_no", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("filed_on", sa.Date(), nullable=True))
+    with op.batch_alter_table("legacy_accounts", schema=None) as batch_op:
+        batch_op.alter_column(
+            "password_hash",
+            existing_type=sa.String(length=255),
+            type_=sa.Text(),
+            existing_nullable=False,
+        )
 
 
 def downgrade():
-    with op.batch_alter_table('legacy_accounts', schema=None) as batch_op:
-        batch_op.alter_column('password_hash', existing_type=sa.Text(),
-                              type_=sa.String(length=255), existing_nullable=False)
-    with op.batch_alter_table('practitioners', schema=None) as batch_op:
-        batch_op.drop_column('filed_on')
-        batch_op.drop_column('practitioner_no')
-    with op.batch_alter_table('agency_filings', schema=None) as batch_op:
-        batch_op.drop_index('ix_agency_filings_legacy_account_key')
-        batch_op.drop_column('legacy_account_key')
-        batch_op.drop_column('filing_no')
+    with op.batch_alter_table("legacy_accounts", schema=None) as batch_op:
+        batch_op.alter_column(
+            "password_hash",
+            existing_type=sa.Text(),
+            type_=sa.String(length=255),
+            existing_nullable=False,
+        )
+    with op.batch_alter_table("practitioners", schema=None) as batch_op:
+        batch_op.drop_column("filed_on")
+        batch_op.drop_column("practitioner_no")
+    with op.batch_alter_table("agency_filings", schema=None) as batch_op:
+        batch_op.drop_index("ix_agency_filings_legacy_account_key")
+        batch_op.drop_column("legacy_account_key")
+        batch_op.drop_column("filing_no")

@@ -1,4 +1,5 @@
 """Forms of the personal center (P2, P3, P4, P6); CSRF on every one, labels in Chinese."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -13,14 +14,19 @@ CONFIRM_PHRASE = "确认注销"
 
 
 def _password(label, message, autocomplete="current-password"):
-    return PasswordField(label, validators=[DataRequired(message), Length(max=128)],
-                         render_kw={"autocomplete": autocomplete, "maxlength": 128})
+    return PasswordField(
+        label,
+        validators=[DataRequired(message), Length(max=128)],
+        render_kw={"autocomplete": autocomplete, "maxlength": 128},
+    )
 
 
 def _code(label=_l("验证码")):
-    return StringField(label, validators=[Optional(), Length(max=12)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                  "maxlength": 12})
+    return StringField(
+        label,
+        validators=[Optional(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 12},
+    )
 
 
 class ReauthForm(FlaskForm):
@@ -36,59 +42,81 @@ class PasswordChangeForm(FlaskForm):
 
 
 class MobileForm(FlaskForm):
-    phone = StringField(_l("新手机号码"), validators=[DataRequired(_l("请输入新手机号码。")),
-                                                  Length(max=20)],
-                        render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 20})
+    phone = StringField(
+        _l("新手机号码"),
+        validators=[DataRequired(_l("请输入新手机号码。")), Length(max=20)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 20},
+    )
     code = _code(_l("短信验证码"))
     send = SubmitField(_l("获取短信验证码"))
     submit = SubmitField(_l("修改手机号码"))
 
 
 class EmailForm(FlaskForm):
-    email = EmailField(_l("新电子邮箱"), validators=[DataRequired(_l("请输入新电子邮箱。")),
-                                                Length(max=254)],
-                       render_kw={"autocomplete": "email", "maxlength": 254})
+    email = EmailField(
+        _l("新电子邮箱"),
+        validators=[DataRequired(_l("请输入新电子邮箱。")), Length(max=254)],
+        render_kw={"autocomplete": "email", "maxlength": 254},
+    )
     code = _code(_l("邮件验证码"))
     send = SubmitField(_l("获取邮件验证码"))
     submit = SubmitField(_l("修改电子邮箱"))
 
 
 class DeactivateForm(FlaskForm):
-    phrase = StringField(_l("请输入“%(phrase)s”以确认", phrase=CONFIRM_PHRASE),
-                         validators=[DataRequired(_l("请输入确认文字。")), Length(max=20)],
-                         render_kw={"autocomplete": "off", "maxlength": 20})
+    phrase = StringField(
+        _l("请输入“%(phrase)s”以确认", phrase=CONFIRM_PHRASE),
+        validators=[DataRequired(_l("请输入确认文字。")), Length(max=20)],
+        render_kw={"autocomplete": "off", "maxlength": 20},
+    )
     submit = SubmitField(_l("注销账号"))
 
 
 class HandlerFindForm(FlaskForm):
     """P3 经办人已注册: the person's mobile and document (handler_confirmation)."""
-    phone = StringField(_l("经办人手机号码"), validators=[
-        DataRequired(_l("请输入经办人手机号码。")), Length(max=20)],
-        render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 20})
-    id_type = SelectField(_l("经办人证件类型"),
-                          choices=[SelectChoice(k, v) for k, v in ID_TYPES.items()])
-    id_number = StringField(_l("经办人证件号码"), validators=[
-        DataRequired(_l("请输入经办人证件号码。")), Length(max=40)],
-        render_kw={"autocomplete": "off", "maxlength": 40})
+
+    phone = StringField(
+        _l("经办人手机号码"),
+        validators=[DataRequired(_l("请输入经办人手机号码。")), Length(max=20)],
+        render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 20},
+    )
+    id_type = SelectField(
+        _l("经办人证件类型"), choices=[SelectChoice(k, v) for k, v in ID_TYPES.items()]
+    )
+    id_number = StringField(
+        _l("经办人证件号码"),
+        validators=[DataRequired(_l("请输入经办人证件号码。")), Length(max=40)],
+        render_kw={"autocomplete": "off", "maxlength": 40},
+    )
     submit = SubmitField(_l("发送验证码给经办人"))
 
 
 class HandlerCodeForm(FlaskForm):
-    code = StringField(_l("经办人收到的短信验证码"), validators=[
-        DataRequired(_l("请输入验证码。")), Length(max=12)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 12})
+    code = StringField(
+        _l("经办人收到的短信验证码"),
+        validators=[DataRequired(_l("请输入验证码。")), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 12},
+    )
     submit = SubmitField(_l("确认绑定"))
 
 
 class HandlerRegisterForm(FlaskForm):
-    name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名。")), Length(max=100)],
-                       render_kw={"maxlength": 100})
+    name = StringField(
+        _l("姓名"),
+        validators=[DataRequired(_l("请输入姓名。")), Length(max=100)],
+        render_kw={"maxlength": 100},
+    )
     id_type = SelectField(_l("证件类型"), choices=[SelectChoice(k, v) for k, v in ID_TYPES.items()])
-    id_number = StringField(_l("证件号码"), validators=[
-        DataRequired(_l("请输入证件号码。")), Length(max=40)], render_kw={"maxlength": 40})
-    phone = StringField(_l("手机号码"), validators=[
-        DataRequired(_l("请输入手机号码。")), Length(max=20)],
-        render_kw={"inputmode": "tel", "maxlength": 20})
+    id_number = StringField(
+        _l("证件号码"),
+        validators=[DataRequired(_l("请输入证件号码。")), Length(max=40)],
+        render_kw={"maxlength": 40},
+    )
+    phone = StringField(
+        _l("手机号码"),
+        validators=[DataRequired(_l("请输入手机号码。")), Length(max=20)],
+        render_kw={"inputmode": "tel", "maxlength": 20},
+    )
     sms_code = _code(_l("经办人手机收到的短信验证码"))  # proves the new handler's mobile (S7)
     send = SubmitField(_l("获取短信验证码"))
     email = EmailField(_l("电子邮箱（选填）"), validators=[Optional(), Length(max=254)])

@@ -9,6 +9,7 @@ The views live in ``account`` (home, consents, sign-out), ``account_security``,
 ``account_sessions``, ``account_org`` and ``account_legacy``; each imports this module, none
 imports another's blueprint.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -44,6 +45,7 @@ def check_password_again(s, user, password: str) -> bool:
 def sensitive(view=None, *, back: str | None = None):
     """Signed in, and the password entered within ``account.reauth_window`` (P2); otherwise to
     the re-authentication page, which comes back to ``back`` (a GET page) or this path."""
+
     def decorate(fn):
         @wraps(fn)
         def wrapper(*args, **kwargs):
@@ -54,7 +56,9 @@ def sensitive(view=None, *, back: str | None = None):
                 target = url_for(back) if back else request.path
                 return redirect(url_for("account.reauth", next=target))
             return fn(s, user, *args, **kwargs)
+
         return wrapper
+
     return decorate(view) if view is not None else decorate
 
 
@@ -65,4 +69,5 @@ def signed_in(view):
         if user is None:
             return redirect(url_for(".login"))
         return view(s, user, *args, **kwargs)
+
     return wrapper

@@ -3,29 +3,28 @@ security settings are in account_security.py, the sessions in account_sessions.p
 management and 变更为代理机构 in account_org.py, legacy links in account_legacy.py: the same
 blueprint, with its guards, from account_guard.py. Importing this module registers them all.
 """
+
 from __future__ import annotations
 
 from flask import g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ...domain.accounts import profile
 from ...domain.clients import consents
 from ...domain.identity import documents
-from ...domain.accounts import profile
 from ...domain.models.user import NATURAL
 from ...flows import account_events, policy
 from ...protocol import logout
+from ..forms import ConfirmForm
+from ..login import signout
+from ..login.page import login_page
+
 # the other pages of the center join the blueprint when imported
 from . import (  # noqa: F401
     legacy as account_legacy,
-    organisation as account_org,
-    security as account_security,
-    sessions as account_sessions,
 )
-from ..login import signout
 from .guard import bp
-from ..forms import ConfirmForm
-from ..login.page import login_page
 
 USER_TYPES = {NATURAL: _l("自然人"), "legal": _l("法人"), "agency": _l("代理机构")}
 
@@ -48,11 +47,16 @@ def index():
     rows = consents.list_for_user(user.id)
     org = profile.organisation_of(user)
     mobile = profile.current_mobile(user)
-    return render_template("account/index.html", user=user, consents=rows, organisation=org,
-                           phone=documents.mask_mobile(mobile) if mobile else "",
-                           user_type=USER_TYPES.get(user.user_type, user.user_type),
-                           address=(user.address or {}).get("formatted"),
-                           form=ConfirmForm())
+    return render_template(
+        "account/index.html",
+        user=user,
+        consents=rows,
+        organisation=org,
+        phone=documents.mask_mobile(mobile) if mobile else "",
+        user_type=USER_TYPES.get(user.user_type, user.user_type),
+        address=(user.address or {}).get("formatted"),
+        form=ConfirmForm(),
+    )
 
 
 @bp.post("/account/consents/withdraw")
@@ -70,8 +74,9 @@ def withdraw_consent():
 def logout_confirm():
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return render_template("errors/page.html", title=_("无法完成退出"),
-                               message=_("页面已过期，请重新操作。")), 400
+        return render_template(
+            "errors/page.html", title=_("无法完成退出"), message=_("页面已过期，请重新操作。")
+        ), 400
     current = policy.current_session()
     if current is not None:
         logout.end_session(current.key, "user")
@@ -87,6 +92,9 @@ def logout_confirm():
 def logout_start():
     """The personal center's own sign-out button leads to the confirmation page."""
     session.pop("logout_redirect", None)
-    return render_template("oidc/logout_confirm.html", form=ConfirmForm(), client_name=None,
-                           action=url_for(".logout_confirm"))
-
+    return render_template(
+        "oidc/logout_confirm.html",
+        form=ConfirmForm(),
+        client_name=None,
+        action=url_for(".logout_confirm"),
+    )

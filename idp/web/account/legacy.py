@@ -8,6 +8,7 @@ throttle (the key the legacy login uses, so both paths share one lock). Every ot
 (L2 cutoff, L3 already linked, L4 not the designated account, identity mismatch) says why.
 There is deliberately no unlink anywhere (L3).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,29 +19,38 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ...domain.legacy import login as legacy, link as legacy_link
-from ...domain.signin import login_keys
 from ...domain.errors import DomainError
+from ...domain.legacy import link as legacy_link
+from ...domain.legacy import login as legacy
 from ...domain.legacy.identity import IdentityMismatch
 from ...domain.models.legacy import AGENCY, LEGAL, NATURAL, SIMPLE
+from ...domain.signin import login_keys
 from ...domain.signin.throttle import CODE
-from ..login import passwords as auth
 from .. import messages
-from .guard import bp, sensitive
 from ..client_ip import client_ip
+from ..login import passwords as auth
+from .guard import bp, sensitive
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 KINDS = {NATURAL: _l("自然人"), LEGAL: _l("法人"), AGENCY: _l("代理机构"), SIMPLE: _l("简易用户")}
 
 
 class LegacyLinkForm(FlaskForm):
-    account = StringField(_l("历史账号"), validators=[
-        DataRequired(_l("请输入商标网上申请系统的历史账号。")), Length(max=64)],
-        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false",
-                   "maxlength": 64})
-    password = PasswordField(_l("历史账号密码"), validators=[
-        DataRequired(_l("请输入历史账号的密码。")), Length(max=128)],
-        render_kw={"autocomplete": "off", "maxlength": 128})
+    account = StringField(
+        _l("历史账号"),
+        validators=[DataRequired(_l("请输入商标网上申请系统的历史账号。")), Length(max=64)],
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+            "maxlength": 64,
+        },
+    )
+    password = PasswordField(
+        _l("历史账号密码"),
+        validators=[DataRequired(_l("请输入历史账号的密码。")), Length(max=128)],
+        render_kw={"autocomplete": "off", "maxlength": 128},
+    )
     submit = SubmitField(_l("关联历史账号"))
 
 
@@ -51,8 +61,11 @@ def throttle_key(account_id: str) -> str:
 
 
 def _linked_at(account) -> str:
-    return account.linked_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") \
-        if account.linked_at else ""
+    return (
+        account.linked_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+        if account.linked_at
+        else ""
+    )
 
 
 @bp.route("/account/legacy", methods=["GET", "POST"], endpoint="legacy")
@@ -63,12 +76,16 @@ def legacy_page(s, user):
     if linked is None and form.validate_on_submit():
         linked, error = _link(user, form)
         just_linked = linked is not None
-    return render_template("account/legacy.html", form=form, linked=linked,
-                           error=messages.message(error) if isinstance(error, DomainError) else error,
-                           appeal=isinstance(error, IdentityMismatch),
-                           kind=KINDS.get(linked.kind, linked.kind) if linked else None,
-                           linked_at=_linked_at(linked) if linked else None,
-                           just_linked=just_linked)
+    return render_template(
+        "account/legacy.html",
+        form=form,
+        linked=linked,
+        error=messages.message(error) if isinstance(error, DomainError) else error,
+        appeal=isinstance(error, IdentityMismatch),
+        kind=KINDS.get(linked.kind, linked.kind) if linked else None,
+        linked_at=_linked_at(linked) if linked else None,
+        just_linked=just_linked,
+    )
 
 
 def _link(user, form):

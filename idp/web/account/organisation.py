@@ -9,26 +9,26 @@ re-authentication first (P2). Domain refusals are shown as messages; unbinding a
 nobody and one that is not this organisation's handler answer alike. When bindings end (unbind,
 change to agency) the handlers' tokens and SSO sessions acting for the organisation end (R2).
 """
+
 from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ...domain.identity import documents
-from ...domain.organisations import handler_confirmation, handlers
-from ...domain.accounts import profile
-from ...domain.accounts import registration
+from ...domain.accounts import profile, registration
 from ...domain.errors import DomainError
+from ...domain.identity import documents
 from ...domain.models.organisation import AGENCY, LEGAL
+from ...domain.organisations import handler_confirmation, handlers
 from ...domain.verification.codes import CodeRefused, normalise_destination
 from ...flows import account_events
 from ...services import services
 from .. import code_flow, messages
-from .guard import bp, sensitive, signed_in
-from .forms import HandlerCodeForm, HandlerFindForm, HandlerRegisterForm
-from .security import attach, attach_words, done
 from ..client_ip import client_ip
 from ..forms import ConfirmForm
+from .forms import HandlerCodeForm, HandlerFindForm, HandlerRegisterForm
+from .guard import bp, sensitive, signed_in
+from .security import attach, attach_words, done
 
 PENDING = "handler_ticket"  # handler_confirmation's random ticket, never a person
 FLOW, PURPOSE = "center_handler_flow", "center_handler"  # codes proving a new handler's mobile
@@ -42,11 +42,19 @@ def _handlers_page(org, find=None, code=None, register=None, error=None, notice=
     bindings = handlers.bindings_of(org)
     pending = isinstance(session.get(PENDING), str)
     return render_template(
-        "account/handlers.html", organisation=org, bindings=bindings, pending=pending,
-        mask=documents.mask_mobile, find=find or HandlerFindForm(formdata=None),
-        code=code or HandlerCodeForm(formdata=None), unbind=ConfirmForm(formdata=None),
-        register=register or HandlerRegisterForm(formdata=None), error=error, notice=notice,
-        agency=org.kind == AGENCY)
+        "account/handlers.html",
+        organisation=org,
+        bindings=bindings,
+        pending=pending,
+        mask=documents.mask_mobile,
+        find=find or HandlerFindForm(formdata=None),
+        code=code or HandlerCodeForm(formdata=None),
+        unbind=ConfirmForm(formdata=None),
+        register=register or HandlerRegisterForm(formdata=None),
+        error=error,
+        notice=notice,
+        agency=org.kind == AGENCY,
+    )
 
 
 @bp.get("/account/handlers")
@@ -68,8 +76,12 @@ def handler_find(s, user):
     if form.validate_on_submit():
         try:
             session[PENDING] = handler_confirmation.start(
-                org, phone=form.phone.data, id_type=form.id_type.data,
-                id_number=form.id_number.data, ip=client_ip())
+                org,
+                phone=form.phone.data,
+                id_type=form.id_type.data,
+                id_number=form.id_number.data,
+                ip=client_ip(),
+            )
         except DomainError as exc:  # the organisation, the format, a limit: never the person
             error = attach(form, exc)
         else:
@@ -87,8 +99,9 @@ def handler_confirm(s, user):
         try:
             handler_confirmation.complete(org, session[PENDING], form.code.data)
         except DomainError as exc:  # the one code refusal; after the code: Y2, already bound
-            return _handlers_page(org, code=form, error=attach(form, DomainError(
-                exc.code, "code", **exc.params)))
+            return _handlers_page(
+                org, code=form, error=attach(form, DomainError(exc.code, "code", **exc.params))
+            )
         session.pop(PENDING, None)
         return done(_("经办人已绑定。"), back=".handlers_page")
     return _handlers_page(org, code=form)
@@ -104,8 +117,9 @@ def handler_register(s, user):
     if org is None:
         return redirect(url_for(".index"))
     sending = request.endpoint.endswith("_code")
-    if not form.validate_on_submit() and (not sending or form.csrf_token.errors
-                                          or form.phone.errors):
+    if not form.validate_on_submit() and (
+        not sending or form.csrf_token.errors or form.phone.errors
+    ):
         return _handlers_page(org, register=form)
     flow = code_flow.flow(FLOW)
     if sending:
@@ -117,17 +131,25 @@ def handler_register(s, user):
     try:
         _prove_mobile(form, flow)
         handlers.register_and_bind_handler(
-            org, name=form.name.data, phone=form.phone.data, password=form.password.data,
-            id_type=form.id_type.data, id_number=form.id_number.data,
-            email=form.email.data or None)
+            org,
+            name=form.name.data,
+            phone=form.phone.data,
+            password=form.password.data,
+            id_type=form.id_type.data,
+            id_number=form.id_number.data,
+            email=form.email.data or None,
+        )
     except CodeRefused as exc:
-        return _handlers_page(org, register=form, error=attach(form, DomainError(
-            exc.code, "sms_code", **exc.params)))
+        return _handlers_page(
+            org, register=form, error=attach(form, DomainError(exc.code, "sms_code", **exc.params))
+        )
     except DomainError as exc:
         return _handlers_page(org, register=form, error=attach(form, exc))
     session.pop(FLOW, None)
-    return done(_("经办人已注册并绑定。经办人可使用自己的手机号码或证件号码和密码登录。"),
-                back=".handlers_page")
+    return done(
+        _("经办人已注册并绑定。经办人可使用自己的手机号码或证件号码和密码登录。"),
+        back=".handlers_page",
+    )
 
 
 def _prove_mobile(form, flow: dict) -> None:
@@ -138,8 +160,7 @@ def _prove_mobile(form, flow: dict) -> None:
         return
     if not (form.sms_code.data or "").strip():
         raise CodeRefused("code.handler_missing")
-    services().codes.verify("sms", form.phone.data, PURPOSE, flow["id"],
-                                      form.sms_code.data)
+    services().codes.verify("sms", form.phone.data, PURPOSE, flow["id"], form.sms_code.data)
     code_flow.save(FLOW, flow, verified={**flow["verified"], "sms": key})
 
 
@@ -173,12 +194,17 @@ def agency(s, user):
 def _change_to_agency(s, user, org):
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return render_template("account/agency.html", form=form,
-                               error=_("页面已过期，请重新操作。")), 400
+        return render_template(
+            "account/agency.html", form=form, error=_("页面已过期，请重新操作。")
+        ), 400
     try:
         account_events.change_to_agency(org)
     except DomainError as exc:
         return render_template("account/agency.html", form=form, error=messages.message(exc))
-    return done(_("已变更为代理机构。原有经办人绑定已全部解除，请在“经办人管理”中重新绑定经办人"
-                  "（经办人须在商标代理从业人员备案名单中）；重新绑定前，经办人无法从代理机构入口登录。"),
-                back=".handlers_page")
+    return done(
+        _(
+            "已变更为代理机构。原有经办人绑定已全部解除，请在“经办人管理”中重新绑定经办人"
+            "（经办人须在商标代理从业人员备案名单中）；重新绑定前，经办人无法从代理机构入口登录。"
+        ),
+        back=".handlers_page",
+    )

@@ -4,6 +4,7 @@ Every change asks for re-authentication first (account.sensitive) and codes go t
 mobile or email. A password change ends the user's other SSO sessions and revokes their tokens;
 deactivation revokes every token and ends every session (back-channel notices, logout.py).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -11,15 +12,15 @@ import secrets
 from flask import g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ...domain.identity import documents
-from ...domain.accounts import profile
 from ...domain import purposes
+from ...domain.accounts import profile
 from ...domain.errors import DomainError
+from ...domain.identity import documents
 from ...flows import account_events
 from ...services import services
-from ..login import passwords as auth
 from .. import messages
-from .guard import bp, check_password_again, sensitive, signed_in
+from ..client_ip import client_ip
+from ..login import passwords as auth
 from .forms import (
     CONFIRM_PHRASE,
     DeactivateForm,
@@ -28,7 +29,7 @@ from .forms import (
     PasswordChangeForm,
     ReauthForm,
 )
-from ..client_ip import client_ip
+from .guard import bp, check_password_again, sensitive, signed_in
 
 FLOW = "account_flow"
 
@@ -59,8 +60,9 @@ def done(message: str, back: str = ".security"):
 
 
 def page(form, title, action, fields, **extra):
-    return render_template("account/form.html", form=form, title=title, action=action,
-                           fields=fields, **extra)
+    return render_template(
+        "account/form.html", form=form, title=title, action=action, fields=fields, **extra
+    )
 
 
 def _safe_next(value: str | None) -> str:
@@ -82,15 +84,24 @@ def reauth(s, user):
             return redirect(target)
         limiter.failure(key, ip)
         form.password.errors = [_("密码错误，或尝试过多已被暂时锁定，请稍后再试。")]
-    return page(form, _("验证身份"), url_for(".reauth", next=target), ["password"],
-                intro=[_("为保护您的账号安全，进行敏感操作前请再次输入当前密码。")], error=error)
+    return page(
+        form,
+        _("验证身份"),
+        url_for(".reauth", next=target),
+        ["password"],
+        intro=[_("为保护您的账号安全，进行敏感操作前请再次输入当前密码。")],
+        error=error,
+    )
 
 
 @bp.get("/account/security")
 @signed_in
 def security(s, user):
-    return render_template("account/security.html", user=user,
-                           phone=documents.mask_mobile(profile.current_mobile(user) or ""))
+    return render_template(
+        "account/security.html",
+        user=user,
+        phone=documents.mask_mobile(profile.current_mobile(user) or ""),
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -99,16 +110,25 @@ def change_password(s, user):
     form, error = PasswordChangeForm(), None
     if form.validate_on_submit():
         try:
-            account_events.change_password(user, form.current_password.data,
-                                           form.password.data, form.password_confirm.data,
-                                           keep_session=s.key)
+            account_events.change_password(
+                user,
+                form.current_password.data,
+                form.password.data,
+                form.password_confirm.data,
+                keep_session=s.key,
+            )
         except DomainError as exc:
             error = attach(form, exc)
         else:
             return done(_("密码已修改。您在其他设备上的登录已退出，各应用需要重新登录。"))
-    return page(form, _("修改密码"), url_for(".change_password"),
-                ["current_password", "password", "password_confirm"], error=error,
-                intro=[_("8–64 位，包含大写字母、小写字母、数字、符号中的至少三类。")])
+    return page(
+        form,
+        _("修改密码"),
+        url_for(".change_password"),
+        ["current_password", "password", "password_confirm"],
+        error=error,
+        intro=[_("8–64 位，包含大写字母、小写字母、数字、符号中的至少三类。")],
+    )
 
 
 def _code_change(form, title, endpoint, field, send, change, sent_to):
@@ -124,18 +144,23 @@ def _code_change(form, title, endpoint, field, send, change, sent_to):
                 return None
         except DomainError as exc:
             error = attach(form, exc)
-    return page(form, title, url_for(endpoint), [field, "code"], error=error, notice=notice,
-                send=True)
+    return page(
+        form, title, url_for(endpoint), [field, "code"], error=error, notice=notice, send=True
+    )
 
 
 @bp.route("/account/mobile", methods=["GET", "POST"])
 @sensitive
 def change_mobile(s, user):
     rendered = _code_change(
-        MobileForm(), _("修改手机号码"), ".change_mobile", "phone",
+        MobileForm(),
+        _("修改手机号码"),
+        ".change_mobile",
+        "phone",
         lambda to, flow, ip: profile.send_mobile_code(user, to, flow, ip),
         lambda to, code, flow: account_events.change_mobile(user, to, code, flow),
-        documents.mask_mobile)
+        documents.mask_mobile,
+    )
     return rendered or done(_("手机号码已修改，请使用新手机号码登录。"))
 
 
@@ -143,10 +168,14 @@ def change_mobile(s, user):
 @sensitive
 def change_email(s, user):
     rendered = _code_change(
-        EmailForm(), _("修改电子邮箱"), ".change_email", "email",
+        EmailForm(),
+        _("修改电子邮箱"),
+        ".change_email",
+        "email",
         lambda to, flow, ip: profile.send_email_code(user, to, flow, ip),
         lambda to, code, flow: profile.change_email(user, to, code, flow),
-        lambda to: to)
+        lambda to: to,
+    )
     return rendered or done(_("电子邮箱已修改。"))
 
 
@@ -156,16 +185,21 @@ def deactivate(s, user):
     form = DeactivateForm()
     if request.method == "POST":
         return _deactivate(form)
-    return page(form, _("注销账号"), url_for(".deactivate"), ["phrase"], warning=_warning(),
-                danger=True)
+    return page(
+        form, _("注销账号"), url_for(".deactivate"), ["phrase"], warning=_warning(), danger=True
+    )
 
 
 def _warning():
-    return [_("请勿轻易注销您的账号。"),
-            _("账号注销后不可恢复：您曾经将注册的账号注销过，那么也无法根据证件信息再次注册和完善。"
-              "同一证件号码或统一社会信用代码将永远不能再注册或补录。"),
-            _("注销后，您在各应用的登录将全部退出，授权将失效，个人信息将被清除。"),
-            _("注销前需要再次验证当前密码，并输入“%(phrase)s”。", phrase=CONFIRM_PHRASE)]
+    return [
+        _("请勿轻易注销您的账号。"),
+        _(
+            "账号注销后不可恢复：您曾经将注册的账号注销过，那么也无法根据证件信息再次注册和完善。"
+            "同一证件号码或统一社会信用代码将永远不能再注册或补录。"
+        ),
+        _("注销后，您在各应用的登录将全部退出，授权将失效，个人信息将被清除。"),
+        _("注销前需要再次验证当前密码，并输入“%(phrase)s”。", phrase=CONFIRM_PHRASE),
+    ]
 
 
 @sensitive(back=".deactivate")
@@ -174,8 +208,10 @@ def _deactivate(s, user, form):
         if form.phrase.data.strip() == CONFIRM_PHRASE:
             account_events.deactivate(user)
             g.clear_sso_cookie = True
-            return render_template("account/done.html", back=url_for(".login"),
-                                   message=_("您的账号已注销。"))
+            return render_template(
+                "account/done.html", back=url_for(".login"), message=_("您的账号已注销。")
+            )
         form.phrase.errors = [_("请准确输入“%(phrase)s”。", phrase=CONFIRM_PHRASE)]
-    return page(form, _("注销账号"), url_for(".deactivate"), ["phrase"], warning=_warning(),
-                danger=True)
+    return page(
+        form, _("注销账号"), url_for(".deactivate"), ["phrase"], warning=_warning(), danger=True
+    )

@@ -2,6 +2,7 @@
 sign-out per session (logout.end_session queues the back-channel notices, OIDC Back-Channel
 Logout 1.0 §2.5). 旧账号管理 is in account_legacy.py.
 """
+
 from __future__ import annotations
 
 from flask import g, redirect, render_template, url_for
@@ -10,9 +11,9 @@ from ...domain.identity import documents
 from ...domain.models import Client
 from ...extensions import db
 from ...protocol import logout
+from ..forms import ConfirmForm
 from ..login import signout
 from .guard import bp, signed_in
-from ..forms import ConfirmForm
 
 
 @bp.get("/account/sessions")
@@ -24,8 +25,7 @@ def sessions_list(s, user):
         names = [c.name for c in db.session.query(Client).filter(Client.client_id.in_(ids))]
         rows.append((live, names, key == s.key))
     rows.sort(key=lambda r: -r[0].created_at)
-    return render_template("account/sessions.html", rows=rows, form=ConfirmForm(),
-                           when=_beijing)
+    return render_template("account/sessions.html", rows=rows, form=ConfirmForm(), when=_beijing)
 
 
 def _beijing(ts) -> str:
@@ -52,4 +52,3 @@ def end_one_session(s, user):
                 signout.forget_browser()
                 return render_template("oidc/logged_out.html")
     return redirect(url_for(".sessions_list"))
-

@@ -7,6 +7,7 @@ and the image route serves a PNG only for the id this browser holds. The form's 
 per browser: a newer one replaces the older, so an id seen by another browser is useless.
 ``GET /captcha/new`` issues a fresh one for a "换一张" link that has script.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, session, url_for

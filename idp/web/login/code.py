@@ -8,6 +8,7 @@ verification codes, purpose ``login``) or sends a new one (the S7 send limits ap
 code completes the sign-in exactly as the password would have, and starts the account's count
 again; nothing else does.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,24 +21,26 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from ...domain.identity import documents
-from ...domain.signin import login_code
 from ...domain.errors import DomainError
+from ...domain.identity import documents
 from ...domain.models import LegacyAccount, User
+from ...domain.signin import login_code
 from ...extensions import db
 from ...services import services
-from . import passwords as auth
 from .. import messages
-from .sign_in import CHOICE_KEY, finish, start_supplement
 from ..client_ip import client_ip
+from . import passwords as auth
+from .sign_in import CHOICE_KEY, finish, start_supplement
 
 FLOW = "login_code_flow"
 
 
 class LoginCodeForm(FlaskForm):
-    code = StringField(_l("短信验证码"), validators=[Optional(), Length(max=12)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                  "maxlength": 12})
+    code = StringField(
+        _l("短信验证码"),
+        validators=[Optional(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 12},
+    )
     send = SubmitField(_l("重新发送验证码"))
     submit = SubmitField(_l("验证并登录"))
 
@@ -61,10 +64,16 @@ def _send(parked: dict, flow: str) -> str | None:
 def begin(outcome: auth.Outcome, entry: str, iid: str | None):
     """Park the sign-in behind its code, send the code, show the code page."""
     flow = secrets.token_urlsafe(16)
-    parked = {"key": outcome.step_up.key, "mobile": outcome.step_up.mobile, "entry": entry,
-              "iid": iid, "user_id": outcome.user.id if outcome.user else None,
-              "acting_for": outcome.acting_for, "choose": bool(outcome.organisations),
-              "legacy_id": outcome.legacy.id if outcome.legacy is not None else None}
+    parked = {
+        "key": outcome.step_up.key,
+        "mobile": outcome.step_up.mobile,
+        "entry": entry,
+        "iid": iid,
+        "user_id": outcome.user.id if outcome.user else None,
+        "acting_for": outcome.acting_for,
+        "choose": bool(outcome.organisations),
+        "legacy_id": outcome.legacy.id if outcome.legacy is not None else None,
+    }
     services().store.set(flow_key(flow), json.dumps(parked), ttl=_ttl())
     session[FLOW] = flow
     error = _send(parked, flow)
@@ -100,16 +109,26 @@ def code_page():
                 session.pop(FLOW, None)
                 auth.passed(parked["key"])
                 if parked["legacy_id"] is not None:
-                    return start_supplement(db.session.get(LegacyAccount, parked["legacy_id"]),
-                                            parked["iid"])
+                    return start_supplement(
+                        db.session.get(LegacyAccount, parked["legacy_id"]), parked["iid"]
+                    )
                 user = db.session.get(User, parked["user_id"])
                 if user is None or not user.active:
                     return redirect(url_for("account.login"))
                 if parked["choose"]:
-                    session[CHOICE_KEY] = {"user_id": user.id, "entry": parked["entry"],
-                                           "iid": parked["iid"], "at": services().now()}
+                    session[CHOICE_KEY] = {
+                        "user_id": user.id,
+                        "entry": parked["entry"],
+                        "iid": parked["iid"],
+                        "at": services().now(),
+                    }
                     return redirect(url_for("login.choose"))
                 return finish(user, parked["acting_for"], parked["iid"])
     form.code.data = None
-    return render_template("auth/login_code.html", form=form, error=error, notice=notice,
-                           mobile=documents.mask_mobile(parked["mobile"]))
+    return render_template(
+        "auth/login_code.html",
+        form=form,
+        error=error,
+        notice=notice,
+        mobile=documents.mask_mobile(parked["mobile"]),
+    )

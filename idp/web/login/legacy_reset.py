@@ -7,6 +7,7 @@ typed is kept server-side under a random flow id (the signed cookie holds only t
 second step, ``/login/forgot/legacy/reset`` (code + new password), checks the same binding.
 The rules are in domain/legacy/reset.py.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,43 +20,59 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ...domain.legacy import reset as legacy_reset
 from ...domain.errors import DomainError
+from ...domain.legacy import reset as legacy_reset
 from ...flows import account_events
 from ...services import services
 from .. import messages
-from .captcha import captcha_ok, issue
 from ..client_ip import client_ip
+from .captcha import captcha_ok, issue
 from .page import ENTRIES
 
 bp = Blueprint("legacy_password", __name__)
 FLOW = "legacy_reset_flow"
-LABELS = {"personal": _l("历史账号"), "legal": _l("历史账号或注册时填写的统一社会信用代码"),
-          "agency": _l("历史账号或备案的统一社会信用代码")}
+LABELS = {
+    "personal": _l("历史账号"),
+    "legal": _l("历史账号或注册时填写的统一社会信用代码"),
+    "agency": _l("历史账号或备案的统一社会信用代码"),
+}
 
 
 class RequestForm(FlaskForm):
-    identifier = StringField(_l("历史账号"), validators=[
-        DataRequired(_l("请输入历史账号。")), Length(max=64)],
-        render_kw={"autocomplete": "username", "autocapitalize": "none", "maxlength": 64})
-    contact = StringField(_l("历史账号留存的手机号码或电子邮箱"), validators=[
-        DataRequired(_l("请输入历史账号留存的手机号码或电子邮箱。")), Length(max=254)],
-        render_kw={"autocomplete": "off", "maxlength": 254})
-    captcha = StringField(_l("验证码"), validators=[Optional(), Length(max=8)],
-                          render_kw={"autocomplete": "off", "autocapitalize": "characters",
-                                     "spellcheck": "false"})
+    identifier = StringField(
+        _l("历史账号"),
+        validators=[DataRequired(_l("请输入历史账号。")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "maxlength": 64},
+    )
+    contact = StringField(
+        _l("历史账号留存的手机号码或电子邮箱"),
+        validators=[DataRequired(_l("请输入历史账号留存的手机号码或电子邮箱。")), Length(max=254)],
+        render_kw={"autocomplete": "off", "maxlength": 254},
+    )
+    captcha = StringField(
+        _l("验证码"),
+        validators=[Optional(), Length(max=8)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
     submit = SubmitField(_l("获取验证码"))
 
 
 class ResetForm(FlaskForm):
-    code = StringField(_l("验证码"), validators=[DataRequired(_l("请输入验证码。")), Length(max=12)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
-    password = PasswordField(_l("新密码"), validators=[
-        DataRequired(_l("请输入新密码。")), Length(max=128)],
-        render_kw={"autocomplete": "new-password"})
-    password_confirm = PasswordField(_l("确认新密码"), validators=[
-        DataRequired(_l("请再次输入新密码。")), Length(max=128)],
-        render_kw={"autocomplete": "new-password"})
+    code = StringField(
+        _l("验证码"),
+        validators=[DataRequired(_l("请输入验证码。")), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    password = PasswordField(
+        _l("新密码"),
+        validators=[DataRequired(_l("请输入新密码。")), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_confirm = PasswordField(
+        _l("确认新密码"),
+        validators=[DataRequired(_l("请再次输入新密码。")), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("重置历史账号密码"))
 
 
@@ -76,17 +93,32 @@ def start():
     if form.validate_on_submit():
         if captcha_ok(form.captcha.data):
             flow = secrets.token_urlsafe(16)
-            legacy_reset.send_code(entry, form.identifier.data, form.contact.data, flow,
-                                   client_ip())
-            services().store.set(flow_key(flow), json.dumps(
-                {"entry": entry, "identifier": form.identifier.data,
-                 "contact": form.contact.data}), ttl=_ttl())
+            legacy_reset.send_code(
+                entry, form.identifier.data, form.contact.data, flow, client_ip()
+            )
+            services().store.set(
+                flow_key(flow),
+                json.dumps(
+                    {
+                        "entry": entry,
+                        "identifier": form.identifier.data,
+                        "contact": form.contact.data,
+                    }
+                ),
+                ttl=_ttl(),
+            )
             session[FLOW] = flow
             return redirect(url_for(".reset"))
         form.captcha.errors = [_("验证码错误，请重新输入。")]
     form.captcha.data = None
-    return render_template("auth/legacy_reset.html", step="start", form=form, entry=entry,
-                           entries=ENTRIES, captcha_url=issue())
+    return render_template(
+        "auth/legacy_reset.html",
+        step="start",
+        form=form,
+        entry=entry,
+        entries=ENTRIES,
+        captcha_url=issue(),
+    )
 
 
 @bp.route("/login/forgot/legacy/reset", methods=["GET", "POST"])
@@ -99,9 +131,15 @@ def reset():
     form, error = ResetForm(), None
     if form.validate_on_submit():
         try:
-            account = legacy_reset.reset(typed["entry"], typed["identifier"], typed["contact"],
-                                         flow, form.code.data, form.password.data,
-                                         form.password_confirm.data)
+            account = legacy_reset.reset(
+                typed["entry"],
+                typed["identifier"],
+                typed["contact"],
+                flow,
+                form.code.data,
+                form.password.data,
+                form.password_confirm.data,
+            )
         except DomainError as exc:
             field = getattr(form, exc.field or "", None)
             if field is not None and hasattr(field, "errors"):
@@ -113,7 +151,18 @@ def reset():
                 account_events.password_changed(account.user_id, "password_reset")
             services().store.delete(flow_key(flow))
             session.pop(FLOW, None)
-            return render_template("auth/legacy_reset.html", step="done", entry=typed["entry"],
-                                   entries=ENTRIES, linked=account.linked)
-    return render_template("auth/legacy_reset.html", step="reset", form=form, error=error,
-                           entry=typed["entry"], entries=ENTRIES)
+            return render_template(
+                "auth/legacy_reset.html",
+                step="done",
+                entry=typed["entry"],
+                entries=ENTRIES,
+                linked=account.linked,
+            )
+    return render_template(
+        "auth/legacy_reset.html",
+        step="reset",
+        form=form,
+        error=error,
+        entry=typed["entry"],
+        entries=ENTRIES,
+    )

@@ -20,6 +20,7 @@ throttle and captcha, with one failure message of its own (``LEGACY_FAILURE``, w
 matched; a linked account signs in its user (L6); an unlinked one is handed back for
 supplementation (S1).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,27 +29,37 @@ from flask import session
 from flask_babel import lazy_gettext as _l
 
 from ...domain.accounts import users as accounts
-from ...domain.organisations import handlers
 from ...domain.legacy import login as legacy
-from ...domain.signin import login_code, login_keys
 from ...domain.models import LegacyAccount, Organisation, User
 from ...domain.models.user import PENDING_REVIEW as REVIEW_STATUS
+from ...domain.organisations import handlers
+from ...domain.signin import login_code, login_keys
 from ...domain.signin.throttle import CODE, NONE, LoginThrottle
 from ...services import services
 from .. import messages
-from .captcha import captcha_ok
 from ..client_ip import client_ip
+from .captcha import captcha_ok
 
-GENERIC_FAILURE = _l("账号或密码错误，或登录尝试过多已被暂时锁定。请稍后再试，或通过“忘记密码”重置。")
+GENERIC_FAILURE = _l(
+    "账号或密码错误，或登录尝试过多已被暂时锁定。请稍后再试，或通过“忘记密码”重置。"
+)
 # the 历史账号 method's one failure answer (unknown account, wrong password, unusable hash,
 # locked): its page links 人工申诉 too (L10)
-LEGACY_FAILURE = _l("历史账号或密码错误，或登录尝试过多已被暂时锁定。请稍后再试，或通过“忘记密码”"
-                    "重置历史账号密码；仍无法登录的，可提交人工申诉。")
+LEGACY_FAILURE = _l(
+    "历史账号或密码错误，或登录尝试过多已被暂时锁定。请稍后再试，或通过“忘记密码”"
+    "重置历史账号密码；仍无法登录的，可提交人工申诉。"
+)
 CAPTCHA_WRONG = _l("验证码错误，请重新输入。")
-PENDING_REVIEW = _l("您的机构账号正在审核中（一般需要 1–2 个工作日），审核结果将以短信通知，审核通过后即可登录。")
-NO_LEGAL_BINDING = _l("您尚未被绑定为任何法人的经办人，请使用自然人入口登录，或请机构在个人中心绑定您为经办人。")
-NO_AGENCY_BINDING = _l("您尚未被绑定为任何代理机构的经办人。若您的机构已由法人变更为代理机构，"
-                      "需由机构重新绑定经办人后才能使用代理机构入口。")
+PENDING_REVIEW = _l(
+    "您的机构账号正在审核中（一般需要 1–2 个工作日），审核结果将以短信通知，审核通过后即可登录。"
+)
+NO_LEGAL_BINDING = _l(
+    "您尚未被绑定为任何法人的经办人，请使用自然人入口登录，或请机构在个人中心绑定您为经办人。"
+)
+NO_AGENCY_BINDING = _l(
+    "您尚未被绑定为任何代理机构的经办人。若您的机构已由法人变更为代理机构，"
+    "需由机构重新绑定经办人后才能使用代理机构入口。"
+)
 BROWSER_FAILURES = "login_failures"
 
 
@@ -76,12 +87,16 @@ class StepUp:
 def throttle() -> LoginThrottle:
     svc = services()
     login = svc.settings.login
-    return LoginThrottle(svc.store, svc.clock, max_failures=login.max_failures,
-                         lock_seconds=login.lock_seconds,
-                         lock_max_seconds=login.lock_max_seconds,
-                         ip_factor=login.ip_factor,
-                         captcha_after=login.captcha_after_failures,
-                         code_after=login.code_after_failures)
+    return LoginThrottle(
+        svc.store,
+        svc.clock,
+        max_failures=login.max_failures,
+        lock_seconds=login.lock_seconds,
+        lock_max_seconds=login.lock_max_seconds,
+        ip_factor=login.ip_factor,
+        captcha_after=login.captcha_after_failures,
+        code_after=login.code_after_failures,
+    )
 
 
 def legacy_key(entry: str, identifier: str) -> str:
@@ -116,8 +131,9 @@ def password_login(identifier: str, password: str):
     return outcome.user, outcome.error
 
 
-def _guarded(entry: str, key: str, password: str, captcha_answer: str | None, check,
-             failure=GENERIC_FAILURE):
+def _guarded(
+    entry: str, key: str, password: str, captcha_answer: str | None, check, failure=GENERIC_FAILURE
+):
     """Run ``check()`` (the password check: a result, or None when it failed) under the
     throttle and the captcha; returns (result, None) or (None, message) — ``failure`` for a
     failed check and a locked pair alike. A result is not yet a sign-in: ``_settle`` decides
@@ -143,8 +159,12 @@ def _guarded(entry: str, key: str, password: str, captcha_answer: str | None, ch
     return result, None
 
 
-def _settle(outcome: Outcome, key: str, user: User | None = None,
-            legacy_account: LegacyAccount | None = None) -> Outcome:
+def _settle(
+    outcome: Outcome,
+    key: str,
+    user: User | None = None,
+    legacy_account: LegacyAccount | None = None,
+) -> Outcome:
     """After a correct password: an outcome that signs in (or starts supplementation) clears
     the account's counter — unless the counter asks for a code and the account has a mobile
     for it; then the sign-in waits (``step_up``) and the counter stays until the code."""
@@ -164,15 +184,19 @@ def passed(key: str) -> None:
     throttle().success(key, client_ip())
 
 
-def attempt(entry: str, method: str, identifier: str, password: str,
-            captcha_answer: str | None) -> Outcome:
+def attempt(
+    entry: str, method: str, identifier: str, password: str, captcha_answer: str | None
+) -> Outcome:
     organisation_entry = entry if entry != "personal" and method == "password" else None
     if organisation_entry:
+
         def check():
             return accounts.authenticate_organisation(identifier, organisation_entry, password)
     else:
+
         def check():
             return accounts.authenticate(identifier, password)
+
     key = login_keys.for_login(identifier, organisation_entry)
     user, error = _guarded(entry, key, password, captcha_answer, check)
     if user is None:
@@ -193,15 +217,21 @@ def _signed_in(user: User, entry: str, method: str) -> Outcome:
     return Outcome(user=user, organisations=orgs)
 
 
-def legacy_attempt(entry: str, identifier: str, password: str,
-                   captcha_answer: str | None) -> Outcome:
+def legacy_attempt(
+    entry: str, identifier: str, password: str, captcha_answer: str | None
+) -> Outcome:
     """The 历史账号 method (login table, L2–L6, S1; docs/legacy.md "Every answer of the legacy
     login"): one failure answer, ``LEGACY_FAILURE``; a refusal only after a matched password."""
     rows = legacy.named(entry, identifier)  # looked up once: the throttle key and the check
     key = login_keys.for_legacy(entry, identifier, rows)
-    found, error = _guarded(entry, key, password, captcha_answer,
-                            lambda: legacy.authenticate(entry, identifier, password, rows),
-                            failure=LEGACY_FAILURE)
+    found, error = _guarded(
+        entry,
+        key,
+        password,
+        captcha_answer,
+        lambda: legacy.authenticate(entry, identifier, password, rows),
+        failure=LEGACY_FAILURE,
+    )
     if found is None:
         return Outcome(error=error)
     if found.refusal:

@@ -4,6 +4,7 @@ the personal center, or into the supplementation of a legacy account.
 Shared by the password step (``login``) and the one-time-code step (``login_code``) so neither
 imports the other's views.
 """
+
 from __future__ import annotations
 
 from flask import abort, redirect, url_for

@@ -6,13 +6,15 @@ supplementations, password resets and authorization requests the browser started
 abandoned — and drops their parked store entries that the session names, so the next person at
 a shared computer finds none of it.
 """
+
 from __future__ import annotations
 
 from flask import session
 
 from ...flows import pending
 from ...services import services
-from . import legacy_reset as legacy_password, code as login_code
+from . import code as login_code
+from . import legacy_reset as legacy_password
 
 
 def forget_browser() -> None:

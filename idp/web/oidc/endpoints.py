@@ -1,4 +1,5 @@
 """Protocol endpoints. CSRF does not apply here: clients authenticate by their own means."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
@@ -14,9 +15,9 @@ from ...protocol.server import oauth_server
 from ...protocol.userinfo import userinfo_response
 from ...services import services
 from .. import messages
-from ..login import signout
 from ..client_ip import client_ip
 from ..forms import ConfirmForm
+from ..login import signout
 
 bp = Blueprint("oidc", __name__)
 csrf.exempt(bp)
@@ -46,8 +47,11 @@ def authorize_endpoint():
     except authorize.RedirectError as exc:
         return authorization_error(exc.params, exc.error, exc.description)
     if not pending.room_for(client_ip()):
-        return authorization_error(params, "temporarily_unavailable",
-                                   "too many sign-in requests from this network; try again shortly")
+        return authorization_error(
+            params,
+            "temporarily_unavailable",
+            "too many sign-in requests from this network; try again shortly",
+        )
     ia = pending.create(params, client.client_id, hint_sub)
     return policy.proceed(ia)
 
@@ -113,8 +117,9 @@ def end_session_endpoint():
     try:
         req = end_session.validate(request.values)
     except end_session.InvalidLogoutRequest as exc:
-        return render_template("errors/page.html", title=_("无法完成退出"),
-                               message=messages.message(exc)), 400
+        return render_template(
+            "errors/page.html", title=_("无法完成退出"), message=messages.message(exc)
+        ), 400
     current, user = policy.current_user()
     if req.hint is not None and (current is None or req.hint["sub"] == user.sub):
         if current is not None:
@@ -130,5 +135,9 @@ def end_session_endpoint():
     if req.redirect_uri:
         g.form_redirect_origins = {pending.origin(req.redirect_uri)}
     client_name = req.client.name if req.client is not None else None
-    return render_template("oidc/logout_confirm.html", form=ConfirmForm(), client_name=client_name,
-                           action=url_for("account.logout_confirm"))
+    return render_template(
+        "oidc/logout_confirm.html",
+        form=ConfirmForm(),
+        client_name=client_name,
+        action=url_for("account.logout_confirm"),
+    )

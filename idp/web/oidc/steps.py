@@ -1,5 +1,6 @@
 """Pages of the interaction steps: ``/interaction/<iid>/<step>`` (the steps and their order:
 ``flows.policy.STEPS``). The supplementation step's pages are in supplement.py."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, url_for
@@ -12,8 +13,8 @@ from ...domain.accounts import agreement
 from ...domain.clients import consents
 from ...flows import pending, policy
 from ..forms import ConsentForm
-from ..messages import SCOPE_LABELS
 from ..login.page import login_page
+from ..messages import SCOPE_LABELS
 
 bp = Blueprint("interaction", __name__, url_prefix="/interaction")
 
@@ -36,9 +37,13 @@ def login(iid):
     ctx = policy.context(ia)
     if ctx is None:
         return policy.proceed(ia)
-    return login_page(".login", iid=iid, client=ctx.client,
-                      abort_url=url_for(".abort", iid=iid),
-                      login_hint=ia.params.get("login_hint"))
+    return login_page(
+        ".login",
+        iid=iid,
+        client=ctx.client,
+        abort_url=url_for(".abort", iid=iid),
+        login_hint=ia.params.get("login_hint"),
+    )
 
 
 @bp.route("/<iid>/consent", methods=["GET", "POST"])
@@ -55,8 +60,14 @@ def consent(iid):
         policy.complete_consent(ia, ctx.requested_scopes)
         return policy.proceed(ia)
     scopes = [(s, str(SCOPE_LABELS[s])) for s in sorted(ctx.requested_scopes) if s in SCOPE_LABELS]
-    return render_template("interaction/consent.html", form=form, client=ctx.client,
-                           user=ctx.user, scopes=scopes, action=url_for(".consent", iid=iid))
+    return render_template(
+        "interaction/consent.html",
+        form=form,
+        client=ctx.client,
+        user=ctx.user,
+        scopes=scopes,
+        action=url_for(".consent", iid=iid),
+    )
 
 
 class AgreementForm(FlaskForm):
@@ -83,14 +94,19 @@ def agreement_step(iid):
             policy.complete_agreement(ia, version)
             return policy.proceed(ia)
         errors["agreed"] = _("请阅读并同意《%(title)s》。", title=agreement.TITLE)
-    return render_template("interaction/agreement.html", form=form, errors=errors,
-                           agreement_template=agreement.template_name(), title=agreement.TITLE,
-                           version=agreement.current_version(), user=ctx.user,
-                           action=url_for(".agreement", iid=iid))
+    return render_template(
+        "interaction/agreement.html",
+        form=form,
+        errors=errors,
+        agreement_template=agreement.template_name(),
+        title=agreement.TITLE,
+        version=agreement.current_version(),
+        user=ctx.user,
+        action=url_for(".agreement", iid=iid),
+    )
 
 
 @bp.post("/<iid>/abort", endpoint="abort")
 def abort_interaction(iid):
     ia = _load(iid)
     return policy.deny(ia, "the user cancelled the sign-in")
-

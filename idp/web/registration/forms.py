@@ -4,6 +4,7 @@ The fields only parse and bound lengths: the rules live in ``idp.domain.accounts
 reports every error on its field. Selects accept any code (the domain checks the address), so a
 form re-rendered with new city or county options never loses what was chosen.
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -13,13 +14,16 @@ from wtforms import BooleanField, PasswordField, RadioField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from ...domain.identity import address
 from ...domain.accounts.applicant import PersonApplication
+from ...domain.identity import address
 from ...domain.identity.documents import ID_TYPES
 
-KINDS = [SelectChoice("person", _l("自然人")), SelectChoice("legal", _l("法人")),
-         SelectChoice("foreign", _l("法人（无统一社会信用代码）")),
-         SelectChoice("agency", _l("代理机构"))]
+KINDS = [
+    SelectChoice("person", _l("自然人")),
+    SelectChoice("legal", _l("法人")),
+    SelectChoice("foreign", _l("法人（无统一社会信用代码）")),
+    SelectChoice("agency", _l("代理机构")),
+]
 
 
 class ChooseKindForm(FlaskForm):
@@ -32,7 +36,11 @@ def _text(label, max_length, **render_kw):
 
 
 class PersonForm(FlaskForm):
-    id_type = SelectField(_l("证件类型"), choices=[SelectChoice(k, v) for k, v in ID_TYPES.items()], validate_choice=False)
+    id_type = SelectField(
+        _l("证件类型"),
+        choices=[SelectChoice(k, v) for k, v in ID_TYPES.items()],
+        validate_choice=False,
+    )
     name = _text(_l("姓名"), 100, autocomplete="name")
     id_number = _text(_l("证件号码"), 40, autocapitalize="characters", spellcheck="false")
     valid_from = _text(_l("证件有效期开始"), 10, type="date")
@@ -47,10 +55,12 @@ class PersonForm(FlaskForm):
     email_code = _text(_l("邮件验证码"), 12, inputmode="numeric", autocomplete="one-time-code")
     phone = _text(_l("本人手机号"), 20, type="tel", autocomplete="tel")
     sms_code = _text(_l("短信验证码"), 12, inputmode="numeric", autocomplete="one-time-code")
-    password = PasswordField(_l("密码"), validators=[Length(max=128)],
-                             render_kw={"autocomplete": "new-password"})
-    password_confirm = PasswordField(_l("确认密码"), validators=[Length(max=128)],
-                                     render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("密码"), validators=[Length(max=128)], render_kw={"autocomplete": "new-password"}
+    )
+    password_confirm = PasswordField(
+        _l("确认密码"), validators=[Length(max=128)], render_kw={"autocomplete": "new-password"}
+    )
     agreed = BooleanField(_l("我已阅读并同意"))
     refresh = SubmitField(_l("更新地址选项"))
     submit = SubmitField(_l("提交注册"))
@@ -65,8 +75,9 @@ def address_options(form: PersonForm) -> None:
     form.city.choices = _choices(_("请选择城市"), cities)
     city = address.get(form.city.data)
     counties = address.children(city.code) if city and city in cities else []
-    form.county.choices = _choices(_("请选择区县") if counties or not city
-                                   else _("（该市不设区县）"), counties)
+    form.county.choices = _choices(
+        _("请选择区县") if counties or not city else _("（该市不设区县）"), counties
+    )
 
 
 def _choices(prompt: str, divisions) -> list[SelectChoice]:
@@ -76,6 +87,11 @@ def _choices(prompt: str, divisions) -> list[SelectChoice]:
 def person_application(form: PersonForm) -> PersonApplication:
     """The S2 data as typed (registration and supplementation of a natural person)."""
     fields = PersonApplication.__dataclass_fields__
-    return PersonApplication(**{
-        name: bool(form[name].data) if name in ("long_term", "agreed") else (form[name].data or "")
-        for name in fields})
+    return PersonApplication(
+        **{
+            name: bool(form[name].data)
+            if name in ("long_term", "agreed")
+            else (form[name].data or "")
+            for name in fields
+        }
+    )

@@ -10,6 +10,7 @@ person and binds them. Each caller gives a ``Binding``: the organisation, its fo
 flow id the codes are bound to, the ticket, the proven mobile), its pages' URLs and what
 follows the binding.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -19,17 +20,17 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ...domain.organisations import handler_confirmation, handlers
 from ...domain.accounts import registration
 from ...domain.errors import DomainError
 from ...domain.models import Organisation, User
+from ...domain.organisations import handler_confirmation, handlers
 from ...domain.verification.codes import CodeRefused, normalise_destination
 from ...extensions import db
 from ...services import services
 from .. import messages
-from . import org_forms as forms
 from ..client_ip import client_ip
 from ..code_flow import FormState
+from . import org_forms as forms
 
 PURPOSE = "register_handler"  # the codes proving a new handler's mobile
 URL_NAMES = ("page", "page_new", "registered", "new", "new_code")
@@ -47,8 +48,15 @@ def _page(b: Binding, mode: str, form, errors: dict, notice: str | None = None):
     for name, field in form._fields.items():
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
-    return render_template("register/org/handler.html", org=b.org, mode=mode, form=form,
-                           errors=errors, notice=notice, urls=b.urls)
+    return render_template(
+        "register/org/handler.html",
+        org=b.org,
+        mode=mode,
+        form=form,
+        errors=errors,
+        notice=notice,
+        urls=b.urls,
+    )
 
 
 def show(b: Binding):
@@ -64,13 +72,23 @@ def registered(b: Binding):
     try:
         if form.send.data:
             ticket = handler_confirmation.start(
-                b.org, phone=form.phone.data or "", id_type=form.id_type.data or "",
-                id_number=form.id_number.data or "", ip=client_ip())
+                b.org,
+                phone=form.phone.data or "",
+                id_type=form.id_type.data or "",
+                id_number=form.id_number.data or "",
+                ip=client_ip(),
+            )
             b.state.save(handler_ticket=ticket)
-            return _page(b, "registered", form, {}, notice=_(
-                "若信息正确，经办人将收到短信验证码，请经办人告知验证码后填写。"))
-        binding = handler_confirmation.complete(b.org, b.state.get("handler_ticket"),
-                                                form.code.data or "")
+            return _page(
+                b,
+                "registered",
+                form,
+                {},
+                notice=_("若信息正确，经办人将收到短信验证码，请经办人告知验证码后填写。"),
+            )
+        binding = handler_confirmation.complete(
+            b.org, b.state.get("handler_ticket"), form.code.data or ""
+        )
     except CodeRefused as exc:
         return _page(b, "registered", form, {"code": messages.message(exc)})
     except DomainError as exc:  # format, limits; after the code: Y2, already bound
@@ -88,21 +106,35 @@ def new(b: Binding, send_code: bool):
         try:
             codes.send("sms", form.phone.data or "", PURPOSE, b.state.id, client_ip())
         except DomainError as exc:
-            return _page(b, "new", form, {forms.field_for(form, exc.field) if exc.field
-                                          == "phone" else "sms_code": messages.message(exc)})
+            return _page(
+                b,
+                "new",
+                form,
+                {
+                    forms.field_for(form, exc.field)
+                    if exc.field == "phone"
+                    else "sms_code": messages.message(exc)
+                },
+            )
         return _page(b, "new", form, {}, _("短信验证码已发送至经办人手机。"))
     if form.password.data != form.password_confirm.data:
         return _page(b, "new", form, {"password_confirm": _("两次输入的密码不一致。")})
     try:
         key = registration.verified_key("sms", normalise_destination("sms", form.phone.data or ""))
         if b.state.verified.get("handler") != key:  # a proven mobile stays proven (S7)
-            codes.verify("sms", form.phone.data or "", PURPOSE, b.state.id,
-                         form.sms_code.data or "")
+            codes.verify(
+                "sms", form.phone.data or "", PURPOSE, b.state.id, form.sms_code.data or ""
+            )
             b.state.save(verified={**b.state.verified, "handler": key})
         binding = handlers.register_and_bind_handler(
-            b.org, name=form.name.data or "", phone=form.phone.data or "",
-            password=form.password.data or "", id_type=form.id_type.data or "",
-            id_number=form.id_number.data or "", email=form.email.data or None)
+            b.org,
+            name=form.name.data or "",
+            phone=form.phone.data or "",
+            password=form.password.data or "",
+            id_type=form.id_type.data or "",
+            id_number=form.id_number.data or "",
+            email=form.email.data or None,
+        )
     except CodeRefused as exc:
         return _page(b, "new", form, {"sms_code": messages.message(exc)})
     except DomainError as exc:  # real-name refusal, Y2, S3 (mobile or ID already registered)

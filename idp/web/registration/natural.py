@@ -7,14 +7,15 @@ form (``formaction``), so each post carries everything typed and the page comes 
 (``code_flow.CookieState``), with digests of the destinations already verified in this flow (see
 domain.accounts.registration).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from ...domain.accounts import agreement, registration
-from ...domain.identity import documents
 from ...domain.errors import DomainError
+from ...domain.identity import documents
 from .. import code_flow, messages
 from .forms import ChooseKindForm, PersonForm, address_options, person_application
 
@@ -34,10 +35,12 @@ def choose():
     return render_template("register/choose.html", form=form)
 
 
-NEXT = {"person": lambda: url_for(".person"),
-        "legal": lambda: url_for("register_org.details", kind="legal"),
-        "foreign": lambda: url_for("register_org.details", kind="foreign"),
-        "agency": lambda: url_for("register_org.agency_notice")}
+NEXT = {
+    "person": lambda: url_for(".person"),
+    "legal": lambda: url_for("register_org.details", kind="legal"),
+    "foreign": lambda: url_for("register_org.details", kind="foreign"),
+    "agency": lambda: url_for("register_org.agency_notice"),
+}
 
 
 def _render(form: PersonForm, errors: dict, notice: str | None = None):
@@ -45,9 +48,14 @@ def _render(form: PersonForm, errors: dict, notice: str | None = None):
     for name, field in form._fields.items():
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
-    return render_template("register/person.html", form=form, errors=errors, notice=notice,
-                           verified=code_flow.verified_shown(_state(), form),
-                           agreement_title=agreement.TITLE)
+    return render_template(
+        "register/person.html",
+        form=form,
+        errors=errors,
+        notice=notice,
+        verified=code_flow.verified_shown(_state(), form),
+        agreement_title=agreement.TITLE,
+    )
 
 
 @bp.route("/register/person", methods=["GET", "POST"])
@@ -59,13 +67,15 @@ def person():
         return _render(form, {}, _("地址选项已更新，请继续选择。"))
     verified, application = flow.verified, person_application(form)
     try:
-        user = registration.register_natural_person(application, flow_id=flow.id,
-                                                    verified=verified)
+        user = registration.register_natural_person(application, flow_id=flow.id, verified=verified)
     except DomainError as exc:  # Refused (S2), S3, the real-name service unavailable
         again = registration.registered_just_now(application)  # a double submit
         if again is None:
-            errors = (messages.each(exc.errors) if isinstance(exc, registration.Refused)
-                      else {"form": messages.message(exc)})
+            errors = (
+                messages.each(exc.errors)
+                if isinstance(exc, registration.Refused)
+                else {"form": messages.message(exc)}
+            )
         else:
             user, errors = again, None
     else:
@@ -74,8 +84,11 @@ def person():
     if errors is not None:
         return _render(form, errors)
     flow.clear()
-    session[DONE] = {"phone": documents.mask_mobile(user.phone or ""),
-                     "id_number": user.id_number_masked, "name": user.name}
+    session[DONE] = {
+        "phone": documents.mask_mobile(user.phone or ""),
+        "id_number": user.id_number_masked,
+        "name": user.name,
+    }
     return redirect(url_for(".done"))
 
 
@@ -100,5 +113,6 @@ def done():
 
 @bp.get("/agreement")
 def show_agreement():
-    return render_template(agreement.template_name(), title=agreement.TITLE,
-                           version=agreement.current_version())
+    return render_template(
+        agreement.template_name(), title=agreement.TITLE, version=agreement.current_version()
+    )

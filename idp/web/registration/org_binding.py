@@ -7,6 +7,7 @@ browser (``organisation``). The handler pages are the shared ones of handler_bin
 routes belong to the ``register_org`` blueprint, which org_registration.py passes to
 ``register`` (so neither module imports the other's names the other way round).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, session, url_for
@@ -15,8 +16,8 @@ from ...domain.models import Organisation, User
 from ...domain.models.organisation import AGENCY
 from ...domain.models.user import PENDING_REVIEW
 from ...extensions import db
-from . import handler_binding
 from ..code_flow import CookieState
+from . import handler_binding
 
 FLOW, DONE = "register_org", "registered_org"
 
@@ -36,9 +37,13 @@ def _binding() -> handler_binding.Binding | None:
     org = organisation(current)
     if org is None:
         return None
-    urls = {"page": url_for(".handler"), "page_new": url_for(".handler", mode="new"),
-            "registered": url_for(".handler_registered"), "new": url_for(".handler_new"),
-            "new_code": url_for(".handler_new_code")}
+    urls = {
+        "page": url_for(".handler"),
+        "page_new": url_for(".handler", mode="new"),
+        "registered": url_for(".handler_registered"),
+        "new": url_for(".handler_new"),
+        "new_code": url_for(".handler_new_code"),
+    }
     return handler_binding.Binding(org, current, urls, _finish)
 
 
@@ -65,9 +70,15 @@ def handler_new_code():
 def _finish(org: Organisation, person: User | None):
     session.pop(FLOW, None)
     # account_no: a foreign entity's login number, shown in full once, to its registrant (S5)
-    session[DONE] = {"kind": org.kind, "foreign": bool(org.foreign), "name": org.name,
-                     "uscc": org.uscc_masked, "pending": org.user.status == PENDING_REVIEW,
-                     "account_no": org.account_no, "handler": person.name if person else None}
+    session[DONE] = {
+        "kind": org.kind,
+        "foreign": bool(org.foreign),
+        "name": org.name,
+        "uscc": org.uscc_masked,
+        "pending": org.user.status == PENDING_REVIEW,
+        "account_no": org.account_no,
+        "handler": person.name if person else None,
+    }
     return redirect(url_for(".done"))
 
 

@@ -4,6 +4,7 @@ Fields only parse and bound lengths; the rules live in ``idp.domain.organisation
 ``idp.domain.organisations.handlers``. Step-1 field names follow the domain's error fields (``name``, ``uscc``,
 ``rep_*``, ``phone``, ``email``, ``password``), so each refusal is shown next to its input.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,15 +17,21 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from ...domain.accounts import agreement
-from ...domain.identity import documents
 from ...domain.errors import ValidationError
+from ...domain.identity import documents
 from ...domain.models.organisation import CATEGORIES
 from ...domain.organisations.registration import FOREIGN_DOCUMENT, Contact, Representative, Upload
 
 ID_CHOICES = [SelectChoice(k, v) for k, v in documents.ID_TYPES.items()]
 # domain error field -> form field, when the form has no field of the domain's name
-FIELD_MAP = {"id_type": "rep_id_type", "id_number": "rep_id_number", "valid_from": "rep_valid_from",
-             "valid_to": "rep_valid_to", "long_term": "rep_long_term", "code": "sms_code"}
+FIELD_MAP = {
+    "id_type": "rep_id_type",
+    "id_number": "rep_id_number",
+    "valid_from": "rep_valid_from",
+    "valid_to": "rep_valid_to",
+    "long_term": "rep_long_term",
+    "code": "sms_code",
+}
 
 
 def _text(label, max_length, **render_kw):
@@ -32,14 +39,20 @@ def _text(label, max_length, **render_kw):
 
 
 def _password(label):
-    return PasswordField(label, validators=[Length(max=128)],
-                         render_kw={"autocomplete": "new-password"})
+    return PasswordField(
+        label, validators=[Length(max=128)], render_kw={"autocomplete": "new-password"}
+    )
 
 
 class OrgForm(FlaskForm):
     """Step 1 of S4 (legal person) and S6 (agency)."""
-    category = SelectField(_l("法人类型"), choices=[SelectChoice("", _l("请选择"))] + [
-        SelectChoice(k, v) for k, v in CATEGORIES.items()], validate_choice=False)
+
+    category = SelectField(
+        _l("法人类型"),
+        choices=[SelectChoice("", _l("请选择"))]
+        + [SelectChoice(k, v) for k, v in CATEGORIES.items()],
+        validate_choice=False,
+    )
     name = _text(_l("单位名称"), 200, autocomplete="organization")
     uscc = _text(_l("统一社会信用代码"), 40, autocapitalize="characters", spellcheck="false")
     rep_id_type = SelectField(_l("法定代表人证件类型"), choices=ID_CHOICES, validate_choice=False)
@@ -61,11 +74,15 @@ class OrgForm(FlaskForm):
 
 class ForeignForm(OrgForm):
     """Step 1 of S5/D2: no USCC; registration data of the home country and two PDFs."""
+
     uscc = None
     email = None
     email_code = None
-    rep_id_type = SelectField(_l("法定代表人证件类型"), validate_choice=False, choices=[
-        SelectChoice(FOREIGN_DOCUMENT, _l("境外证件（护照等）"))] + ID_CHOICES)
+    rep_id_type = SelectField(
+        _l("法定代表人证件类型"),
+        validate_choice=False,
+        choices=[SelectChoice(FOREIGN_DOCUMENT, _l("境外证件（护照等）"))] + ID_CHOICES,
+    )
     country = _text(_l("注册国家（地区）"), 64)
     name_en = _text(_l("英文名称"), 200)
     registration_number = _text(_l("注册号"), 64)
@@ -80,17 +97,20 @@ class NoticeForm(FlaskForm):
 class HandlerLookupForm(FlaskForm):
     """P3 经办人已注册: name the person by mobile and document; they confirm with the code sent
     to their mobile (only when both match: handler_confirmation)."""
+
     phone = _text(_l("经办人手机号码"), 20, type="tel", autocomplete="off")
     id_type = SelectField(_l("经办人证件类型"), choices=ID_CHOICES, validate_choice=False)
     id_number = _text(_l("经办人证件号码"), 40, autocapitalize="characters", autocomplete="off")
-    code = _text(_l("经办人收到的短信验证码"), 12, inputmode="numeric",
-                 autocomplete="one-time-code")
+    code = _text(
+        _l("经办人收到的短信验证码"), 12, inputmode="numeric", autocomplete="one-time-code"
+    )
     send = SubmitField(_l("发送验证码到经办人手机"))
     confirm = SubmitField(_l("确认绑定"))
 
 
 class NewHandlerForm(FlaskForm):
     """P3 经办人未注册: the natural person is registered (real-name checked) and bound."""
+
     id_type = SelectField(_l("证件类型"), choices=ID_CHOICES, validate_choice=False)
     name = _text(_l("姓名"), 100, autocomplete="name")
     id_number = _text(_l("证件号码"), 40, autocapitalize="characters")
@@ -115,11 +135,14 @@ def _date(value: str | None, field: str) -> dt.date | None:
 def representative(form: OrgForm) -> Representative:
     """The representative as typed; a ValidationError on a date that does not parse."""
     return Representative(
-        name=form.rep_name.data or "", id_type=form.rep_id_type.data or "",
-        id_number=form.rep_id_number.data or "", nationality=form.rep_nationality.data or None,
+        name=form.rep_name.data or "",
+        id_type=form.rep_id_type.data or "",
+        id_number=form.rep_id_number.data or "",
+        nationality=form.rep_nationality.data or None,
         valid_from=_date(form.rep_valid_from.data, "rep_valid_from"),
         valid_to=_date(form.rep_valid_to.data, "rep_valid_to"),
-        long_term=bool(form.rep_long_term.data))
+        long_term=bool(form.rep_long_term.data),
+    )
 
 
 def organisation_data(kind: str, form) -> dict:
@@ -128,12 +151,19 @@ def organisation_data(kind: str, form) -> dict:
     foreign entity's data and its two PDFs (S5). Codes were checked before (S7), so the contact
     is marked verified; the agreement's current version is what the applicant accepted."""
     email = form.email.data if "email" in form else None
-    data = {"category": form.category.data or "", "name": form.name.data or "",
-            "representative": representative(form),
-            "contact": Contact(password=form.password.data or "", phone=form.phone.data,
-                               email=email or None, phone_verified=True,
-                               email_verified=bool(email),
-                               agreement_version=agreement.current_version())}
+    data = {
+        "category": form.category.data or "",
+        "name": form.name.data or "",
+        "representative": representative(form),
+        "contact": Contact(
+            password=form.password.data or "",
+            phone=form.phone.data,
+            email=email or None,
+            phone_verified=True,
+            email_verified=bool(email),
+            agreement_version=agreement.current_version(),
+        ),
+    }
     if kind != "foreign":
         return {**data, "uscc": form.uscc.data or ""}
     for field in ("identity_proof", "qualification"):
@@ -141,8 +171,12 @@ def organisation_data(kind: str, form) -> dict:
         if not upload or not getattr(upload, "filename", ""):
             raise ValidationError("pdf.choose", field)
         data[field] = Upload(upload.filename, upload.read())
-    return {**data, "country": form.country.data or "", "name_en": form.name_en.data or "",
-            "registration_number": form.registration_number.data or ""}
+    return {
+        **data,
+        "country": form.country.data or "",
+        "name_en": form.name_en.data or "",
+        "registration_number": form.registration_number.data or "",
+    }
 
 
 def field_for(form: FlaskForm, field: str | None) -> str:

@@ -8,16 +8,17 @@ id of the organisation created in this browser. While that id is there, step 1 o
 creates a second account; another browser meets the USCC's unique index, S3). No JavaScript:
 send-code buttons post the whole form (``formaction``) and the page comes back with the data.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...domain.accounts import agreement
-from ...domain.identity import documents
-from ...domain.organisations import registration as organisations
 from ...domain.errors import DomainError, ValidationError
+from ...domain.identity import documents
 from ...domain.models import Organisation
+from ...domain.organisations import registration as organisations
 from .. import code_flow, messages
 from . import org_binding
 from . import org_forms as forms
@@ -34,9 +35,15 @@ def _render(kind: str, form, errors: dict, notice: str | None = None):
     for name, field in form._fields.items():
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
-    return render_template("register/org/details.html", kind=kind, form=form, errors=errors,
-                           notice=notice, verified=code_flow.verified_shown(state(), form),
-                           agreement_title=agreement.TITLE)
+    return render_template(
+        "register/org/details.html",
+        kind=kind,
+        form=form,
+        errors=errors,
+        notice=notice,
+        verified=code_flow.verified_shown(state(), form),
+        agreement_title=agreement.TITLE,
+    )
 
 
 @bp.route("/agency/notice", methods=["GET", "POST"])
@@ -93,9 +100,11 @@ def precheck(kind: str, form) -> dict[str, str]:
 
 
 def _register(kind: str, form, verified: dict) -> Organisation:
-    register = {"legal": organisations.register_legal_person,
-                "agency": organisations.register_agency,
-                "foreign": organisations.register_foreign_legal_person}[kind]
+    register = {
+        "legal": organisations.register_legal_person,
+        "agency": organisations.register_agency,
+        "foreign": organisations.register_foreign_legal_person,
+    }[kind]
     return register(**forms.organisation_data(kind, form))
 
 
@@ -111,4 +120,3 @@ def send_code(kind: str, channel: str):
     if notice and kind == "foreign":
         notice += _("（文件需在提交前重新选择。）")
     return _render(kind, form, errors, notice)
-

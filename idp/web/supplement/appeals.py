@@ -9,6 +9,7 @@
   same answer; failures are counted per client IP in the store and lock it out for a while.
 Uploaded files are never served back: no route here (or anywhere public) reads them.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
@@ -19,13 +20,13 @@ from flask_wtf.file import FileField
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from ...domain.legacy import appeals
 from ...domain import purposes
+from ...domain.legacy import appeals
 from ...domain.organisations.registration import Upload
 from ...services import services
 from .. import code_flow, messages
-from ..login.captcha import captcha_ok, issue
 from ..client_ip import client_ip
+from ..login.captcha import captcha_ok, issue
 
 bp = Blueprint("appeal", __name__, url_prefix="/appeal")
 FLOW, DONE, PURPOSE = "appeal", "appeal_done", "appeal"
@@ -62,8 +63,13 @@ def _render(form: AppealForm, errors: dict, notice: str | None = None):
             errors[name] = str(field.errors[0])
     if errors.pop("csrf_token", None):
         errors.setdefault("form", _("页面已过期，请重新提交。"))
-    return render_template("appeal/form.html", form=form, errors=errors, notice=notice,
-                           verified=code_flow.verified_shown(code_flow.flow(FLOW), form))
+    return render_template(
+        "appeal/form.html",
+        form=form,
+        errors=errors,
+        notice=notice,
+        verified=code_flow.verified_shown(code_flow.flow(FLOW), form),
+    )
 
 
 def _upload(field) -> Upload | None:
@@ -84,10 +90,15 @@ def open_appeal():
     code_flow.save(FLOW, flow, verified=verified)
     try:
         appeal = appeals.open_appeal(
-            account=form.account.data or "", name=form.name.data or "",
-            phone=form.phone.data or "", email=form.email.data or None,
-            content=form.content.data or "", identity_proof=_upload(form.identity_proof),
-            other_proof=_upload(form.other_proof), phone_verified=not errors)
+            account=form.account.data or "",
+            name=form.name.data or "",
+            phone=form.phone.data or "",
+            email=form.email.data or None,
+            content=form.content.data or "",
+            identity_proof=_upload(form.identity_proof),
+            other_proof=_upload(form.other_proof),
+            phone_verified=not errors,
+        )
     except appeals.AppealInvalid as exc:
         return _render(form, {**messages.each(exc.errors), **errors})
     session.pop(FLOW, None)
@@ -115,8 +126,7 @@ def done():
 
 
 def _failures_key() -> str:
-    return "appeal-status:ip:" + services().blind_index(client_ip(),
-                                                       purposes.THROTTLE)
+    return "appeal-status:ip:" + services().blind_index(client_ip(), purposes.THROTTLE)
 
 
 @bp.route("/status", methods=["GET", "POST"])
@@ -137,6 +147,11 @@ def status():
                 store.incr(_failures_key(), window)
                 errors["form"] = str(NOT_FOUND)
     form.captcha.data = None
-    return render_template("appeal/status.html", form=form, errors=errors, appeal=appeal,
-                           status_text=appeals.status_text(appeal) if appeal else None,
-                           captcha_url=None if appeal else issue())
+    return render_template(
+        "appeal/status.html",
+        form=form,
+        errors=errors,
+        appeal=appeal,
+        status_text=appeals.status_text(appeal) if appeal else None,
+        captcha_url=None if appeal else issue(),
+    )

@@ -2,6 +2,7 @@
 supplementation of this browser's sign-in, its typed-form state, and where a completed one
 leads. The pages are in supplement.py (the step, natural persons) and supplement_org*.py
 (legal persons and agencies, with their handler binding)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -67,7 +68,9 @@ def continue_sign_in(flow: supplement.Supplement, account: LegacyAccount):
         if not ia.logged_in(user):
             policy.complete_login(ia, user, amr=["pwd"])
         return policy.proceed(ia)
-    session[SUPPLEMENTED] = {"phone": documents.mask_mobile(user.phone or "") if user else "",
-                             "id_number": user.id_number_masked if user else "",
-                             "legacy_account": account.account}
+    session[SUPPLEMENTED] = {
+        "phone": documents.mask_mobile(user.phone or "") if user else "",
+        "id_number": user.id_number_masked if user else "",
+        "legacy_account": account.account,
+    }
     return redirect(url_for("account.login"))

@@ -12,21 +12,22 @@ stays proven. On completion the account and the link are one commit
 continues (consent, then back to the subsystem) — or, without one, the login page lists the
 identifiers to use from now on (S8). A second submit of a done supplementation just continues.
 """
+
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...domain.accounts import agreement, registration
-from ...domain.legacy import supplement as domain
 from ...domain.errors import Conflict, DomainError
+from ...domain.legacy import supplement as domain
 from ...domain.legacy.identity import IdentityMismatch
 from ...domain.models import LegacyAccount
 from ...flows import pending, policy, supplement
 from .. import code_flow, messages
-from . import organisation as supplement_org
 from ..forms import ConfirmForm
 from ..registration.forms import PersonForm, address_options, person_application
+from . import organisation as supplement_org
 from .flow import RecordState, bp, continue_sign_in, load
 
 __all__ = ["bp"]
@@ -68,22 +69,33 @@ def cancel(sid):
     return policy.proceed(flow.request)
 
 
-def _render(flow, account, form: PersonForm, errors: dict, notice: str | None = None,
-            appeal: bool = False):
+def _render(
+    flow, account, form: PersonForm, errors: dict, notice: str | None = None, appeal: bool = False
+):
     address_options(form)
     for name, field in form._fields.items():
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
-    return render_template("supplement/natural.html", form=form, errors=errors, notice=notice,
-                           flow=flow, account=account, cancel_form=ConfirmForm(), appeal=appeal,
-                           verified=code_flow.verified_shown(RecordState(flow), form),
-                           agreement_title=agreement.TITLE)
+    return render_template(
+        "supplement/natural.html",
+        form=form,
+        errors=errors,
+        notice=notice,
+        flow=flow,
+        account=account,
+        cancel_form=ConfirmForm(),
+        appeal=appeal,
+        verified=code_flow.verified_shown(RecordState(flow), form),
+        agreement_title=agreement.TITLE,
+    )
 
 
 def natural(flow: supplement.Supplement, account: LegacyAccount):
     """S2 for natural persons and simple users."""
     if request.method == "GET":
-        return _render(flow, account, PersonForm(data=flow.data.get("fields") or domain.prefill(account)), {})
+        return _render(
+            flow, account, PersonForm(data=flow.data.get("fields") or domain.prefill(account)), {}
+        )
     form = PersonForm()
     if not form.validate():
         return _render(flow, account, form, {})

@@ -7,21 +7,22 @@ the flow id under the purpose "supplement", S7); every POST parks the typed data
 commit (``domain.legacy.supplement_org``) and records the organisation's id in the sign-in
 record; from then on the supplementation only leads on to its handler step (organisation.py).
 """
+
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...domain.accounts import agreement
-from ...domain.legacy import supplement_org as domain
 from ...domain.errors import Conflict, DomainError
+from ...domain.legacy import supplement_org as domain
 from ...domain.legacy.identity import IdentityMismatch
 from ...domain.models import LegacyAccount, Organisation
 from ...extensions import db
 from ...flows import supplement
 from .. import code_flow, messages
-from ..registration import org_forms as forms
 from ..forms import ConfirmForm
+from ..registration import org_forms as forms
 from ..registration.organisation import precheck
 from .flow import RecordState, bp, load
 
@@ -41,16 +42,26 @@ def _form(variant: str, **kw):
     return (forms.ForeignForm if variant == "foreign" else forms.OrgForm)(**kw)
 
 
-def render(flow, account, variant: str, form, errors: dict, notice: str | None = None,
-           appeal: bool = False):
+def render(
+    flow, account, variant: str, form, errors: dict, notice: str | None = None, appeal: bool = False
+):
     for name, field in form._fields.items():
         if field.errors and name not in errors:
             errors[name] = str(field.errors[0])
-    return render_template("supplement/org_details.html", flow=flow, account=account,
-                           kind=variant, form=form, errors=errors, notice=notice, appeal=appeal,
-                           verified=code_flow.verified_shown(RecordState(flow), form),
-                           agreement_title=agreement.TITLE, cancel_form=ConfirmForm(),
-                           org_step="details")
+    return render_template(
+        "supplement/org_details.html",
+        flow=flow,
+        account=account,
+        kind=variant,
+        form=form,
+        errors=errors,
+        notice=notice,
+        appeal=appeal,
+        verified=code_flow.verified_shown(RecordState(flow), form),
+        agreement_title=agreement.TITLE,
+        cancel_form=ConfirmForm(),
+        org_step="details",
+    )
 
 
 def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
@@ -71,8 +82,10 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
     except DomainError:
         pass  # a malformed USCC: reported with every other field below
     verified = dict(flow.verified)
-    errors = {**code_flow.check_codes(form, domain.PURPOSE, flow.flow_id, verified),
-              **precheck(variant, form)}
+    errors = {
+        **code_flow.check_codes(form, domain.PURPOSE, flow.flow_id, verified),
+        **precheck(variant, form),
+    }
     org, appeal = None, False
     if not errors:
         try:
@@ -82,10 +95,14 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
             if again is not None and created(again) is not None:  # a parallel submit won
                 return redirect(url_for(".page", sid=flow.id))
             org = domain.completed_in_parallel(
-                account, form.phone.data or "", verified,
+                account,
+                form.phone.data or "",
+                verified,
                 uscc=form.uscc.data or "" if "uscc" in form else "",
                 registration_number=form.registration_number.data or ""
-                if "registration_number" in form else "")
+                if "registration_number" in form
+                else "",
+            )
             if org is None:  # ... unless it committed but had not yet recorded the organisation
                 errors = {forms.field_for(form, exc.field): messages.message(exc)}
         except DomainError as exc:  # fields, another USCC, Y1, P4, L2/L4
@@ -99,8 +116,11 @@ def details(flow: supplement.Supplement, account: LegacyAccount, variant: str):
 
 
 def _complete(variant: str, account: LegacyAccount, form) -> Organisation:
-    complete = {"legal": domain.complete_legal, "agency": domain.complete_agency,
-                "foreign": domain.complete_foreign}[variant]
+    complete = {
+        "legal": domain.complete_legal,
+        "agency": domain.complete_agency,
+        "foreign": domain.complete_foreign,
+    }[variant]
     return complete(account, **forms.organisation_data(variant, form))
 
 
@@ -120,4 +140,3 @@ def org_send_code(sid, channel):
     if notice and variant == "foreign":
         notice += _("（文件需在提交前重新选择。）")
     return render(flow, account, variant, form, errors, notice)
-

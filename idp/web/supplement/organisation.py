@@ -14,17 +14,18 @@ indicator 历史账号登录 ✓ → 机构信息 → 绑定经办人 → 完成
   supplementation is done and the sign-in resumes as the organisation (S8), or — S5 — the
   request is submitted for review and the subsystem gets ``access_denied``.
 """
+
 from __future__ import annotations
 
 from flask import redirect, render_template, session, url_for
 
-from ...domain.organisations import handlers
 from ...domain.models import LegacyAccount, Organisation
+from ...domain.organisations import handlers
 from ...flows import pending, policy, supplement
+from ..forms import ConfirmForm
 from ..registration import handler_binding
 from ..registration import org_forms as forms
 from . import org_form as orgform
-from ..forms import ConfirmForm
 from .flow import RecordState, bp, continue_sign_in, load
 
 DONE = "supplemented_org"  # what the done / submitted page shows, once the flow has finished
@@ -36,8 +37,13 @@ def org_page(flow: supplement.Supplement, account: LegacyAccount):
     if org is not None:
         return _after_creation(flow, account, org)
     if flow.kind == "agency" and not flow.data.get("notice"):
-        return render_template("supplement/org_notice.html", flow=flow, form=forms.NoticeForm(),
-                               cancel_form=ConfirmForm(), org_step="details")
+        return render_template(
+            "supplement/org_notice.html",
+            flow=flow,
+            form=forms.NoticeForm(),
+            cancel_form=ConfirmForm(),
+            org_step="details",
+        )
     return orgform.details(flow, account, orgform.variant_of(flow, account))
 
 
@@ -56,10 +62,15 @@ def _after_creation(flow: supplement.Supplement, account: LegacyAccount, org: Or
         return redirect(url_for(".handler", sid=flow.id))
     ia = flow.request
     if org.foreign or ia is None:
-        session[DONE] = {"name": org.name, "kind": org.kind, "pending": bool(org.foreign),
-                         "account_no": org.account_no, "uscc": org.uscc_masked,
-                         "legacy_account": account.account,
-                         "iid": ia.id if ia is not None else None}
+        session[DONE] = {
+            "name": org.name,
+            "kind": org.kind,
+            "pending": bool(org.foreign),
+            "account_no": org.account_no,
+            "uscc": org.uscc_masked,
+            "legacy_account": account.account,
+            "iid": ia.id if ia is not None else None,
+        }
         supplement.finish(flow)
         return redirect(url_for(".org_done"))
     supplement.mark_done(flow, org.user_id)
@@ -72,13 +83,16 @@ def _binding(sid: str) -> handler_binding.Binding | None:
     org = orgform.created(flow)
     if flow.done or org is None or handlers.bindings_of(org):
         return None
-    urls = {"page": url_for(".handler", sid=sid),
-            "page_new": url_for(".handler", sid=sid, mode="new"),
-            "registered": url_for(".handler_registered", sid=sid),
-            "new": url_for(".handler_new", sid=sid),
-            "new_code": url_for(".handler_new_code", sid=sid)}
-    return handler_binding.Binding(org, RecordState(flow), urls, lambda _org, _person: redirect(
-        url_for(".page", sid=sid)))
+    urls = {
+        "page": url_for(".handler", sid=sid),
+        "page_new": url_for(".handler", sid=sid, mode="new"),
+        "registered": url_for(".handler_registered", sid=sid),
+        "new": url_for(".handler_new", sid=sid),
+        "new_code": url_for(".handler_new_code", sid=sid),
+    }
+    return handler_binding.Binding(
+        org, RecordState(flow), urls, lambda _org, _person: redirect(url_for(".page", sid=sid))
+    )
 
 
 def _binding_or_back(sid: str, view):
@@ -112,8 +126,13 @@ def org_done():
     if not info:
         return redirect(url_for("account.login"))
     ia = pending.load(info["iid"]) if info.get("iid") else None
-    return render_template("supplement/org_done.html", info=info, has_request=ia is not None,
-                           form=ConfirmForm(), org_step="done")
+    return render_template(
+        "supplement/org_done.html",
+        info=info,
+        has_request=ia is not None,
+        form=ConfirmForm(),
+        org_step="done",
+    )
 
 
 @bp.post("/supplement/done/return")
@@ -125,4 +144,3 @@ def org_return():
     if not ConfirmForm().validate() or ia is None:
         return redirect(url_for("account.login"))
     return policy.deny(ia, "organisation account submitted for review")
-
