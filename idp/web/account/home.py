@@ -21,9 +21,10 @@ from ..login import signout
 from ..login.page import login_page
 
 # the other pages of the center join the blueprint when imported
-from . import (  # noqa: F401
-    legacy as account_legacy,
-)
+from . import legacy as account_legacy  # noqa: F401
+from . import organisation as account_org  # noqa: F401
+from . import security as account_security  # noqa: F401
+from . import sessions as account_sessions  # noqa: F401
 from .guard import bp
 
 USER_TYPES = {NATURAL: _l("自然人"), "legal": _l("法人"), "agency": _l("代理机构")}
