@@ -190,8 +190,6 @@ CJK_ALLOWED = {
     # and the admin area read them from here)
     ("domain/identity/documents.py", "ID_TYPES"),
     ("domain/models/organisation.py", "CATEGORIES"),
-    ("domain/legacy/appeals.py", "STATUS_TEXT"),
-    ("domain/legacy/appeals.py", "status_text"),
     ("domain/identity/audit.py", "RULES"),
     # the missing columns named as the register's file spells them, "uscc（统一社会信用代码）"
     ("domain/registers/rows.py", "header"),

@@ -29,6 +29,22 @@ SCOPE_LABELS = {
 }
 """The consent page's words for each scope it lists (a scope without words is not listed)."""
 
+APPEAL_STATUS = {
+    "pending": _l("待处理"),
+    "approved": _l("已通过"),
+    "rejected": _l("已驳回"),
+}
+"""The words of an appeal's status (P7); the office's reason for a refusal follows them."""
+
+CATEGORIES = {
+    "enterprise": _l("企业"),
+    "social": _l("社会团体"),
+    "government": _l("机关事业单位"),
+    "individual_business": _l("个体工商户"),
+    "other": _l("其他"),
+}
+"""The words of each organisation category (``models.organisation.CATEGORIES``' keys)."""
+
 PAGES = {
     "interaction.expired": _l("登录请求已过期或无效，请返回应用重新发起登录。"),
     "supplement.expired": _l("信息补录已过期或无效，请重新使用历史账号登录。"),
@@ -59,3 +75,14 @@ def page(description: str | None) -> str | None:
     """The words of a 404 ``description`` that is a code of ``PAGES``, else None."""
     found = PAGES.get(description or "")
     return str(found) if found is not None else None
+
+
+def appeal_status(status: str, reason: str | None) -> str:
+    """待处理 / 已通过 / 已驳回, with the office's reason after a refusal (P7)."""
+    words = APPEAL_STATUS.get(status)
+    text = str(words) if words is not None else status
+    return (
+        gettext("%(status)s：%(reason)s", status=text, reason=reason)
+        if status == "rejected" and reason
+        else text
+    )

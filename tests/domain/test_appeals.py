@@ -72,7 +72,7 @@ def test_l10_appeal_is_stored_with_its_pdfs(app, upload_dir):
     other = db.session.get(StoredFile, row.other_proof_id)
     assert files.read(proof) == orgkit.pdf_bytes() and proof.original_name == "id.pdf"
     assert files.read(other) == orgkit.pdf_bytes(2)
-    assert appeals.status_text(row) == "待处理"
+    assert row.status == "pending"
     assert stored_count(upload_dir) == (1, 2, 2)
 
 
@@ -147,9 +147,16 @@ def test_l10_status_lookup_needs_case_number_and_mobile(app):
     assert appeals.lookup("", "") is None
 
 
-def test_p7_status_texts_in_chinese(app):
+def test_p7_status_words_live_in_the_web_layer_in_both_languages(app):
+    from flask_babel import force_locale
+
+    from idp.web import messages
+
     appeal = open_appeal()
-    appeal.status, appeal.reason = "rejected", "证明材料不清晰"
-    assert appeals.status_text(appeal) == "已驳回：证明材料不清晰"
-    appeal.status, appeal.reason = "approved", None
-    assert appeals.status_text(appeal) == "已通过"
+    with app.test_request_context():
+        assert messages.appeal_status("rejected", "证明材料不清晰") == "已驳回：证明材料不清晰"
+        assert messages.appeal_status("approved", None) == "已通过"
+        assert messages.appeal_status(appeal.status, appeal.reason) == "待处理"
+        with force_locale("en"):
+            assert messages.appeal_status("approved", None) == "Approved"
+            assert messages.appeal_status("rejected", "x") == "Rejected: x"

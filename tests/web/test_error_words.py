@@ -134,3 +134,19 @@ def test_expired_sign_in_404_names_what_expired_in_the_visitors_language(app, cl
     client.set_cookie(LANG_COOKIE, lang)
     page = client.get("/interaction/no-such-id")
     assert page.status_code == 404 and words in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "lang", "words", "absent"),
+    [
+        ("/register/person", "en", "Resident ID Card", "居民身份证"),
+        ("/register/person", "zh", "居民身份证", "Resident ID Card"),
+        ("/register/org/legal", "en", "Enterprise", "社会团体"),
+    ],
+)
+def test_choice_labels_in_the_visitors_language(app, client, path, lang, words, absent):
+    """Document types (D1) and organisation categories are words of the web layer: the English
+    pages list them in English."""
+    client.set_cookie(LANG_COOKIE, lang)
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    assert words in page and absent not in page

@@ -28,13 +28,12 @@ from ..identity import documents, names
 from ..identity.identifiers import beijing_date
 from ..models import LegacyAccount, LegacyAppeal, StoredFile
 from ..models._types import from_timestamp
-from ..models.review import APPROVED, PENDING, REJECTED
+from ..models.review import PENDING
 from ..organisations import files
 from ..organisations.registration import Upload
 from ..verification.codes import normalise_destination
 from . import login as legacy
 
-STATUS_TEXT = {PENDING: "待处理", APPROVED: "已通过", REJECTED: "已驳回"}
 CONTENT_MIN, CONTENT_MAX = 10, 2000
 ATTEMPTS = 5
 T = TypeVar("T")
@@ -177,11 +176,3 @@ def lookup(case_number: str, phone: str) -> LegacyAppeal | None:
             LegacyAppeal.phone == documents.validate_mobile(phone),
         )
     )
-
-
-def status_text(appeal: LegacyAppeal) -> str:
-    """待处理 / 已通过 / 已驳回 (with the office's reason, when it gave one)."""
-    text = STATUS_TEXT.get(appeal.status, appeal.status)
-    if appeal.status == REJECTED and appeal.reason:
-        return f"{text}：{appeal.reason}"
-    return text

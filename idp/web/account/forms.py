@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...domain.identity.documents import ID_TYPES
+from ...messages import LABELS
 
 CONFIRM_PHRASE = "确认注销"
 
@@ -81,7 +82,7 @@ class HandlerFindForm(FlaskForm):
         render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 20},
     )
     id_type = SelectField(
-        _l("经办人证件类型"), choices=[SelectChoice(k, v) for k, v in ID_TYPES.items()]
+        _l("经办人证件类型"), choices=[SelectChoice(k, _l(LABELS[k])) for k in ID_TYPES]
     )
     id_number = StringField(
         _l("经办人证件号码"),
@@ -106,7 +107,9 @@ class HandlerRegisterForm(FlaskForm):
         validators=[DataRequired(_l("请输入姓名。")), Length(max=100)],
         render_kw={"maxlength": 100},
     )
-    id_type = SelectField(_l("证件类型"), choices=[SelectChoice(k, v) for k, v in ID_TYPES.items()])
+    id_type = SelectField(
+        _l("证件类型"), choices=[SelectChoice(k, _l(LABELS[k])) for k in ID_TYPES]
+    )
     id_number = StringField(
         _l("证件号码"),
         validators=[DataRequired(_l("请输入证件号码。")), Length(max=40)],

@@ -17,6 +17,7 @@ from wtforms.validators import Length
 from ...domain.accounts.applicant import PersonApplication
 from ...domain.identity import address
 from ...domain.identity.documents import ID_TYPES
+from ...messages import LABELS
 
 KINDS = [
     SelectChoice("person", _l("自然人")),
@@ -38,7 +39,7 @@ def _text(label, max_length, **render_kw):
 class PersonForm(FlaskForm):
     id_type = SelectField(
         _l("证件类型"),
-        choices=[SelectChoice(k, v) for k, v in ID_TYPES.items()],
+        choices=[SelectChoice(k, _l(LABELS[k])) for k in ID_TYPES],
         validate_choice=False,
     )
     name = _text(_l("姓名"), 100, autocomplete="name")

@@ -19,10 +19,11 @@ from wtforms.validators import Length
 from ...domain.accounts import agreement
 from ...domain.errors import ValidationError
 from ...domain.identity import documents
-from ...domain.models.organisation import CATEGORIES
 from ...domain.organisations.registration import FOREIGN_DOCUMENT, Contact, Representative, Upload
+from ...messages import LABELS
+from .. import messages
 
-ID_CHOICES = [SelectChoice(k, v) for k, v in documents.ID_TYPES.items()]
+ID_CHOICES = [SelectChoice(k, _l(LABELS[k])) for k in documents.ID_TYPES]
 # domain error field -> form field, when the form has no field of the domain's name
 FIELD_MAP = {
     "id_type": "rep_id_type",
@@ -50,7 +51,7 @@ class OrgForm(FlaskForm):
     category = SelectField(
         _l("法人类型"),
         choices=[SelectChoice("", _l("请选择"))]
-        + [SelectChoice(k, v) for k, v in CATEGORIES.items()],
+        + [SelectChoice(k, v) for k, v in messages.CATEGORIES.items()],
         validate_choice=False,
     )
     name = _text(_l("单位名称"), 200, autocomplete="organization")

@@ -152,6 +152,6 @@ def status():
         form=form,
         errors=errors,
         appeal=appeal,
-        status_text=appeals.status_text(appeal) if appeal else None,
+        status_text=messages.appeal_status(appeal.status, appeal.reason) if appeal else None,
         captcha_url=None if appeal else issue(),
     )
