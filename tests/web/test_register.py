@@ -341,3 +341,25 @@ def test_a_submit_after_the_codes_lifetime_is_a_new_registration_refused_by_s3(a
         app, client, between=lambda: clock.advance(services().settings.codes.ttl + 1)
     )
     assert second.status_code == 200 and count_users() == 1
+
+
+def test_double_submit_answer_is_never_a_password_oracle_for_a_stranger(app, client):
+    """A stranger who has not proven the mobile in their own flow (no SMS code) learns nothing
+    from the double-submit path, even with the right password of an account made moments ago:
+    the answer is the refusal, and no password is checked."""
+    first, _second = _double_click(app, client)
+    assert first.status_code == 302 and count_users() == 1
+    stranger = app.test_client()
+    page = stranger.post(
+        "/register/person",
+        data={
+            **person(),
+            "sms_code": "000000",
+            "email_code": "000000",
+            "csrf_token": csrf(stranger),
+            "submit": "1",
+        },
+    )
+    assert page.status_code == 200 and "/register/done" not in (page.location or "")
+    assert "注册成功" not in page.get_data(as_text=True)
+    assert count_users() == 1

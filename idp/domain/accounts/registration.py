@@ -64,6 +64,17 @@ def verified_key(channel: str, destination: str) -> str:
     return services().blind_index(f"{channel}:{destination}", purposes.REGISTER_VERIFIED)
 
 
+def _proof_key(flow_id: str, key: str) -> str:
+    return f"reg-proven:{flow_id}:{key}"
+
+
+def _remember_proof(flow_id: str, key: str) -> None:
+    """This flow proved this destination by its code, kept in the store for the codes' lifetime:
+    a second submit of the same form, whose cookie predates the proof, can still show it."""
+    svc = services()
+    svc.store.set(_proof_key(flow_id, key), "1", ttl=svc.settings.codes.ttl)
+
+
 def _verify_codes(
     a: PersonApplication,
     clean: dict[str, Any],
@@ -84,6 +95,7 @@ def _verify_codes(
         try:
             codes.verify(channel, dest, purpose, flow_id, code)
             verified[channel] = verified_key(channel, dest)
+            _remember_proof(flow_id, verified[channel])
         except CodeRefused as exc:
             errors[field] = exc
     if errors:
@@ -171,17 +183,23 @@ def register_natural_person(
     return user
 
 
-def registered_just_now(a: PersonApplication) -> User | None:
+def registered_just_now(
+    a: PersonApplication, flow_id: str, verified: dict[str, str]
+) -> User | None:
     """A double submit (issue 11): the other request of the same form created the account first,
-    so this one met S3 or found its codes used. It is the same submission when an active user
-    made within the codes' lifetime has this mobile, document number and name, and the password
-    typed here is theirs; the page then shows that account instead of an error. Without the
-    password nobody learns anything: the answer is the refusal as before. Nothing is written."""
+    so this one met S3 or found its codes used. It is the same submission when this flow proved
+    the mobile by its SMS code (S7: only the mobile's holder can) and an active user made within
+    the codes' lifetime has this mobile, document number and name, and the password typed here
+    is theirs; the page then shows that account instead of an error. Anyone else gets the
+    refusal as before: without the code no password is ever checked here. Nothing is written."""
     svc = services()
     try:
         phone, name = documents.validate_mobile(a.phone), names.check_name(a.name)
         bidx = accounts.id_number_index(documents.validate_id_number(a.id_type, a.id_number))
     except DomainError:
+        return None
+    proof = verified_key("sms", phone)
+    if verified.get("sms") != proof and svc.store.get(_proof_key(flow_id, proof)) is None:
         return None
     since = from_timestamp(svc.clock.now() - svc.settings.codes.ttl)
     user = db.session.scalar(

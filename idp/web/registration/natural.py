@@ -69,7 +69,7 @@ def person():
     try:
         user = registration.register_natural_person(application, flow_id=flow.id, verified=verified)
     except DomainError as exc:  # Refused (S2), S3, the real-name service unavailable
-        again = registration.registered_just_now(application)  # a double submit
+        again = registration.registered_just_now(application, flow.id, verified)  # double submit
         if again is None:
             errors = (
                 messages.each(exc.errors)
