@@ -339,7 +339,12 @@ def _retry_successor(row: Token, value: str, now: int) -> Token | None:
             Token.refresh_token_hash == token_hash(derived(value, purposes.SUCCESSOR_REFRESH))
         )
     )
-    if successor is None or successor.family_id != row.family_id or not unused(successor):
+    if (
+        successor is None
+        or successor.family_id != row.family_id
+        or not unused(successor)
+        or (successor.refresh_expires_at or 0) <= now  # the family's lifetime ended meanwhile
+    ):
         return None
     return successor
 

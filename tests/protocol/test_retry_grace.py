@@ -256,6 +256,16 @@ def test_refresh_retry_of_a_revoked_family_is_refused(browser, rp, user):
     assert not live(browser, lost["access_token"])
 
 
+def test_refresh_retry_after_the_family_lifetime_ended_is_refused(browser, rp, user, clock):
+    """The successor inherits the family's absolute lifetime: a retry after it ended gets no
+    expired refresh token back."""
+    tokens = browser.tokens_for(rp, scope=OFFLINE)
+    clock.advance(30 * 86400 - 10)
+    ok(refresh(browser, rp, tokens["refresh_token"]))
+    clock.advance(15)
+    refused(refresh(browser, rp, tokens["refresh_token"]))
+
+
 @pytest.mark.parametrize("settings_overrides", [{"protocol": {"retry_grace": 0}}])
 def test_refresh_retry_with_the_grace_off_is_reuse(browser, rp, user):
     tokens = browser.tokens_for(rp, scope=OFFLINE)
