@@ -36,6 +36,10 @@ ONLY_PURPOSE = {
     purposes.CLIENT_SECRET,
     purposes.VERIFICATION_BINDING,
     purposes.VERIFICATION_CODE,
+    purposes.CODE_ACCESS,
+    purposes.CODE_REFRESH,
+    purposes.SUCCESSOR_ACCESS,
+    purposes.SUCCESSOR_REFRESH,
 }
 
 # (file, word) spelt for another reason: the attribute Authlib sets on its request object

@@ -46,6 +46,7 @@ class ProtocolSettings:
     id_token_default_alg: str
     leeway: int
     scopes_supported: tuple[str, ...]
+    retry_grace: int
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,13 @@ VERIFICATION_BINDING = "verification-binding"  # S7: what a one-time code was se
 VERIFICATION_CODE = "verification-code"  # S7: the code itself
 CAPTCHA = "captcha"  # the login captcha's answer
 
+# keyed derivations of issued tokens from what was presented for them (issue 11, RFC 9700
+# §4.14.2): a retry of the same code exchange or refresh gets the same token values back
+CODE_ACCESS = "code-access"  # the access token of a code's exchange, from the code
+CODE_REFRESH = "code-refresh"  # its refresh token
+SUCCESSOR_ACCESS = "successor-access"  # the access token of a refresh, from the refresh token
+SUCCESSOR_REFRESH = "successor-refresh"  # the refresh token that succeeds it
+
 ALL = (
     ID_NUMBER,
     USCC,
@@ -42,4 +49,8 @@ ALL = (
     VERIFICATION_BINDING,
     VERIFICATION_CODE,
     CAPTCHA,
+    CODE_ACCESS,
+    CODE_REFRESH,
+    SUCCESSOR_ACCESS,
+    SUCCESSOR_REFRESH,
 )

@@ -1,8 +1,13 @@
 """Authorization codes, kept in the store (RFC 6749 §4.1.2, RFC 9700 §4.2.1).
 
 A code is stored under the SHA-256 of its value and taken with an atomic ``pop``, so two
-concurrent redemptions cannot both succeed. Taking it leaves a marker naming the token family
-it produced; a later attempt with the same code finds the marker and revokes that family.
+concurrent redemptions cannot both succeed. Taking it leaves a *used marker* holding the code's
+data and when it was taken; a later presentation of the same code finds the marker and is a
+*replay* (``Used``). The grant decides what a replay gets (``grants.AuthorizationCodeGrant``):
+within ``protocol.retry_grace`` of the take, from the same client with a matching PKCE
+verifier, the tokens of that exchange (issue 11: a response lost to a fault is retried, not
+"reused"); otherwise the family the code produced is revoked. A presentation that was answered
+with a refusal (wrong verifier, redirect URI or client) spends the code for good (``refuse``).
 Validity (60 s by default) is checked against the clock, the store TTL only cleans up.
 """
 
@@ -82,22 +87,70 @@ def _challenge_key(client_id: str, challenge: str) -> str:
     return f"pkce:{client_id}:{token_hash(challenge)}"
 
 
-def take(code: str) -> tuple[AuthorizationCode | None, str | None]:
-    """Consume ``code``. Returns (code, None) the first time, (None, family) on reuse.
+@dataclass
+class Used:
+    """What the used marker of a taken code says: the code's data (None in a marker written
+    before the data was kept: such a replay can only be reuse), when it was taken, and whether
+    the presentation that took it was refused."""
 
-    The used-marker is written before the atomic pop, so a concurrent second redemption always
-    learns the family it must revoke: either it finds the marker, or it read the code itself
-    and lost the pop.
+    family_id: str
+    code: AuthorizationCode | None
+    taken_at: int
+    refused: bool = False
+
+    def dumps(self) -> str:
+        return json.dumps(
+            {
+                "family_id": self.family_id,
+                "code": asdict(self.code) if self.code is not None else None,
+                "taken_at": self.taken_at,
+                "refused": self.refused,
+            }
+        )
+
+    @classmethod
+    def loads(cls, raw: str) -> Used:
+        if not raw.startswith("{"):  # the family id alone (markers of earlier releases)
+            return cls(raw, None, 0, refused=True)
+        data = json.loads(raw)
+        code = AuthorizationCode(**data["code"]) if data.get("code") else None
+        return cls(data["family_id"], code, int(data["taken_at"]), bool(data["refused"]))
+
+    def retryable(self) -> bool:
+        """A presentation of the taken code may still get the tokens of its exchange: the
+        taker was not refused and the grace period (``protocol.retry_grace``) has not ended."""
+        svc = services()
+        return not self.refused and svc.now() - self.taken_at < svc.settings.protocol.retry_grace
+
+
+def take(code: str) -> tuple[AuthorizationCode | None, Used | None]:
+    """Consume ``code``. Returns (code, None) the first time, (None, marker) for a code that
+    was taken before, (None, None) for an unknown or expired one.
+
+    The used marker is written (set-if-absent: the first taker's stands) before the atomic pop,
+    so a concurrent second presentation always learns the code's data: either it finds the
+    marker, or it read the code itself and lost the pop. An expired code is neither taken nor
+    marked: it gave no tokens, so a later presentation has nothing to revoke.
     """
     svc = services()
     key = token_hash(code)
     raw = svc.store.get(f"code:{key}")
     if raw is None:
-        return None, svc.store.get(f"code-used:{key}")
+        marker = svc.store.get(f"code-used:{key}")
+        return None, Used.loads(marker) if marker is not None else None
     data = AuthorizationCode(**json.loads(raw))
-    svc.store.set(f"code-used:{key}", data.family_id, ttl=USED_MARKER_TTL)
-    if svc.store.pop(f"code:{key}") is None:
-        return None, data.family_id
-    if data.issued_at + svc.settings.protocol.code_ttl <= svc.now():
+    now = svc.now()
+    if data.issued_at + svc.settings.protocol.code_ttl <= now:
         return None, None
+    used = Used(data.family_id, data, now)
+    svc.store.set(f"code-used:{key}", used.dumps(), ttl=USED_MARKER_TTL, nx=True)
+    if svc.store.pop(f"code:{key}") is None:
+        return None, used
     return data, None
+
+
+def refuse(code: str, data: AuthorizationCode) -> None:
+    """The presentation that took ``code`` was refused (RFC 6749 §10.5: the code stays spent):
+    later presentations are reuse, whatever they carry."""
+    used = Used(data.family_id, data, services().now(), refused=True)
+    services().store.set(f"code-used:{token_hash(code)}", used.dumps(), ttl=USED_MARKER_TTL)

@@ -4,14 +4,38 @@ Authlib drives each grant; this module supplies storage (``codes``, ``tokens``) 
 choices: every client authentication method is offered and the client's registered method
 decides (``Client.check_endpoint_auth_method``); PKCE is S256 only and required for public
 clients and for confidential clients unless registered otherwise (RFC 9700 §2.1.1).
+
+Retries (issue 11). The tokens of both grants are derived from what was presented
+(``tokens.derive``), so a retry of a lost response can be given the same tokens: a refresh
+token within ``protocol.retry_grace`` of its rotation (``tokens.claim_refresh_token``), a code
+within the grace of its take (``AuthorizationCodeGrant``). What counts as a retry of a code,
+and what as reuse, is decided after Authlib has checked everything a redemption must prove:
+
+- another client presenting a taken code is refused and revokes nothing: it proves nothing
+  about the code's holder, and anyone can present a public client's id;
+- the code's client with a wrong or missing PKCE verifier, or another redirect URI, is refused
+  and revokes nothing: an attacker who stole the code but not the verifier must not be able to
+  end the victim's grant by replaying it (PKCE binds the code to the client instance that
+  asked for it, RFC 7636 §1, RFC 9700 §4.5.3);
+- with all of that proven: within the grace, while the tokens of the exchange are unused (or
+  were never committed: the exchange rolled back), the same tokens; otherwise reuse, and the
+  family is revoked (RFC 6749 §4.1.2, §10.5);
+- the presentation that took the code and was refused spends it for good (``codes.refuse``),
+  so a wrong verifier never leaves a code open to another try; one that failed with a fault
+  (store or database down: 503) leaves it retryable.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     InvalidGrantError,
     InvalidRequestError,
+    OAuth2Error,
     OAuth2Request,
     grants,
 )
@@ -94,20 +118,72 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             ),
         )
 
+    def validate_token_request(self) -> None:
+        with self._spent_on_refusal():
+            super().validate_token_request()
+
+    def create_token_response(self) -> Any:
+        with self._spent_on_refusal():
+            return super().create_token_response()
+
+    @contextmanager
+    def _spent_on_refusal(self) -> Iterator[None]:
+        """A refusal of the presentation that took the code spends it (``codes.refuse``); a
+        fault (any other exception) leaves it to a retry."""
+        try:
+            yield
+        except OAuth2Error:
+            taken = getattr(self.request, "taken_code", None)
+            if taken is not None:
+                codes.refuse(*taken)
+            raise
+
+    def generate_token(
+        self,
+        user: User | None = None,
+        scope: str | None = None,
+        grant_type: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ) -> dict[str, Any]:
+        token: dict[str, Any] = super().generate_token(
+            user, scope, grant_type, expires_in, include_refresh_token
+        )
+        return tokens.derive(token, self.request.form["code"], tokens.CODE)
+
     def query_authorization_code(self, code: str, client: Client) -> codes.AuthorizationCode | None:
-        data, reused_family = codes.take(code)
-        if reused_family:
-            tokens.revoke_family(reused_family)
-            transaction.keep()  # stands although the answer is invalid_grant (RFC 6749 §4.1.2)
+        data, used = codes.take(code)
+        if used is not None:
+            return self._presented_again(used, client)
+        if data is None:
             return None
-        if data is None or data.client_id != client.get_client_id():
+        self.request.taken_code = (code, data)
+        if data.client_id != client.get_client_id():
             return None
         return data
+
+    def _presented_again(self, used: codes.Used, client: Client) -> codes.AuthorizationCode | None:
+        """A code taken before: refused here when another client presents it; otherwise
+        Authlib checks the redirect URI and the verifier, and ``authenticate_user`` decides
+        between a retry and reuse (module docstring)."""
+        if used.code is None:  # a marker without the code's data: reuse, as it always was
+            tokens.revoke_family(used.family_id)
+            transaction.keep()  # stands although the answer is invalid_grant (RFC 6749 §4.1.2)
+            return None
+        if used.code.client_id != client.get_client_id():
+            return None
+        self.request.code_replay = used
+        return used.code
 
     def delete_authorization_code(self, authorization_code: codes.AuthorizationCode) -> None:
         """Nothing to do: ``codes.take`` consumed the code atomically."""
 
     def authenticate_user(self, authorization_code: codes.AuthorizationCode) -> User | None:
+        replay: codes.Used | None = getattr(self.request, "code_replay", None)
+        if replay is not None and not replay.retryable():
+            tokens.revoke_family(replay.family_id)
+            transaction.keep()  # stands although the answer is invalid_grant (RFC 6749 §4.1.2)
+            raise InvalidGrantError("Invalid 'code' in request.")
         user = db.session.get(User, authorization_code.user_id)
         if user is None or not user.active:
             return None
@@ -130,8 +206,20 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
                 and live.is_active()
             ):
                 self._validate_token_scope(live)
-        row = tokens.claim_refresh_token(refresh_token, self.request.client.get_client_id())
-        return tokens.TokenRef(row, "refresh_token") if row is not None else None
+        return tokens.claim_refresh_token(refresh_token, self.request.client.get_client_id())
+
+    def generate_token(
+        self,
+        user: User | None = None,
+        scope: str | None = None,
+        grant_type: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ) -> dict[str, Any]:
+        token: dict[str, Any] = super().generate_token(
+            user, scope, grant_type, expires_in, include_refresh_token
+        )
+        return tokens.derive(token, self.request.form["refresh_token"], tokens.REFRESH)
 
     def authenticate_user(self, refresh_token: tokens.TokenRef) -> User | None:
         user = refresh_token.get_user()

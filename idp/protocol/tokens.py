@@ -6,18 +6,34 @@ token that was already rotated is reuse and revokes the whole family. A family a
 absolute lifetime, inherited by every rotated token, and so is the organisation a handler
 signed in for (``acting_for_id``, R2). When a handler binding ends, the grants acting for the
 organisation end with it (``revoke_acting_for``).
+
+Retries (issue 11). The tokens of a code exchange and of a refresh are not random: they are
+derived from the code or the refresh token presented (``derive``: a keyed HMAC under the
+shared ``secrets.client_secret_pepper``, one purpose per kind), so every instance computes the
+same values for the same presentation. A client whose response was lost after the commit (a
+cut connection, a 503 from a fault after the rotation) presents the same token again; within
+``protocol.retry_grace`` seconds of the rotation, by the same client, while the successor is
+neither revoked nor used itself, it gets that successor back and nothing new is inserted
+(``claim_refresh_token``, ``save_token``). RFC 9700 §4.14.2 allows exactly this. Anything else
+stays reuse. The rotation and the successor commit together in the request's one transaction;
+the only store read after the commit (``_revoke_if_marked``) is an after-commit job, whose
+failure is logged and never turns the committed answer into an error.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
+import string
 from dataclasses import dataclass
 from typing import Any, cast
 
-from authlib.oauth2.rfc6749 import OAuth2Request
-from sqlalchemy import CursorResult, Result, Update, select, text, update
+from authlib.oauth2.rfc6749 import InvalidGrantError, OAuth2Request
+from sqlalchemy import CursorResult, Insert, Result, Update, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from ..domain import transaction
+from ..domain import purposes, transaction
 from ..domain.crypto import token_hash
 from ..domain.models import Client, Token, User
 from ..domain.organisations import handlers
@@ -27,13 +43,55 @@ from ..services import services
 FAMILY_MARKER_TTL = 86400
 
 
+# derived tokens look like Authlib's random ones (server._token_generator: generate_token(48))
+TOKEN_LENGTH = 48
+_ALPHABET = string.ascii_letters + string.digits
+CODE = (purposes.CODE_ACCESS, purposes.CODE_REFRESH)
+REFRESH = (purposes.SUCCESSOR_ACCESS, purposes.SUCCESSOR_REFRESH)
+
+
+def derived(value: str, purpose: str) -> str:
+    """The token that ``value`` (a code or a refresh token) stands for under ``purpose``: 48
+    letters and digits from HMAC-SHA-512 under the shared pepper (512 bits, more than the 286
+    of 48 such characters). Without the pepper nobody can compute it from ``value``."""
+    key = services().settings.secrets.client_secret_pepper.encode()
+    mac = hmac.new(key, purpose.encode() + b"\x00" + value.encode(), hashlib.sha512).digest()
+    number = int.from_bytes(mac, "big")
+    chars = []
+    for _ in range(TOKEN_LENGTH):
+        number, digit = divmod(number, len(_ALPHABET))
+        chars.append(_ALPHABET[digit])
+    return "".join(chars)
+
+
+def derive(token: dict[str, Any], value: str, kind: tuple[str, str]) -> dict[str, Any]:
+    """Replace the random values of a generated ``token`` by those derived from ``value``
+    (``CODE`` or ``REFRESH``): a retry of the same presentation computes the same tokens."""
+    access, refresh = kind
+    token["access_token"] = derived(value, access)
+    if token.get("refresh_token"):
+        token["refresh_token"] = derived(value, refresh)
+    return token
+
+
 def save_token(token: dict[str, Any], request: OAuth2Request) -> Token:
+    """Insert the token row, or answer a retry with the row already issued for it.
+
+    A refresh retried within the grace carries its successor (``TokenRef.successor``): it is
+    sent again, nothing is inserted. Otherwise the INSERT skips a row whose derived values
+    exist already (``ON CONFLICT DO NOTHING``): a code presented again while, or after, its
+    first exchange committed — the two requests need no other coordination, and neither fails
+    on the unique index. The existing row is then sent again if still unused, else it is reuse.
+    """
     svc = services()
     now = svc.now()
     code = getattr(request, "authorization_code", None)
-    parent = getattr(request, "refresh_token", None)
-    parent = getattr(parent, "row", parent)
-    row = Token(
+    presented = getattr(request, "refresh_token", None)
+    successor = getattr(presented, "successor", None)
+    if successor is not None:
+        return _send_again(token, successor)
+    parent = getattr(presented, "row", presented)
+    values: dict[str, Any] = dict(
         client_id=request.client.get_client_id(),
         user_id=request.user.id if request.user else None,
         scope=token.get("scope", ""),
@@ -42,24 +100,34 @@ def save_token(token: dict[str, Any], request: OAuth2Request) -> Token:
         access_token_hash=token_hash(token["access_token"]),
     )
     if code is not None:
-        row.family_id, row.auth_time, row.sid = code.family_id, code.auth_time, code.sid
-        row.amr = " ".join(code.amr or []) or None
-        row.acr = code.acr
-        row.acting_for_id = (code.acting_for or {}).get("user_id")
+        values.update(
+            family_id=code.family_id,
+            auth_time=code.auth_time,
+            sid=code.sid,
+            amr=" ".join(code.amr or []) or None,
+            acr=code.acr,
+            acting_for_id=(code.acting_for or {}).get("user_id"),
+        )
         refresh_deadline = now + svc.settings.protocol.refresh_token_ttl
     elif parent is not None:
-        row.family_id, row.auth_time, row.sid = parent.family_id, parent.auth_time, parent.sid
-        row.amr, row.acr = parent.amr, parent.acr
-        row.acting_for_id = parent.acting_for_id
+        values.update(
+            family_id=parent.family_id,
+            auth_time=parent.auth_time,
+            sid=parent.sid,
+            amr=parent.amr,
+            acr=parent.acr,
+            acting_for_id=parent.acting_for_id,
+        )
         refresh_deadline = parent.refresh_expires_at
     else:
-        row.family_id, refresh_deadline = secrets.token_hex(16), None
+        values["family_id"], refresh_deadline = secrets.token_hex(16), None
     if token.get("refresh_token"):
-        row.refresh_token_hash = token_hash(token["refresh_token"])
-        row.refresh_expires_at = refresh_deadline
+        values["refresh_token_hash"] = token_hash(token["refresh_token"])
+        values["refresh_expires_at"] = refresh_deadline
     _relaxed_durability()
-    db.session.add(row)
-    db.session.flush()
+    row = db.session.scalars(_insert_new(values).returning(Token)).first()
+    if row is None:
+        return _send_again(token, _issued(values))
     if (code is not None or parent is not None) and svc.store.get(
         f"family-revoked:{row.family_id}"
     ):
@@ -71,7 +139,54 @@ def save_token(token: dict[str, Any], request: OAuth2Request) -> Token:
     ):
         revoke_family(row.family_id)  # the binding ended while the code was in flight (R2)
     elif code is not None or parent is not None:
-        transaction.after_commit(lambda: _revoke_if_marked(row.family_id))
+        family_id = row.family_id
+        transaction.after_commit(lambda: _revoke_if_marked(family_id))
+    return row
+
+
+def _insert_new(values: dict[str, Any]) -> Insert:
+    """INSERT the row unless one with the same token values exists (either unique hash)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(Token).values(**values).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(Token).values(**values).on_conflict_do_nothing()
+    raise NotImplementedError(f"no INSERT ... ON CONFLICT for {dialect}")  # pragma: no cover
+
+
+def _issued(values: dict[str, Any]) -> Token | None:
+    """The row that holds the token values of ``values`` already."""
+    match = Token.access_token_hash == values["access_token_hash"]
+    if values.get("refresh_token_hash"):
+        match = or_(match, Token.refresh_token_hash == values["refresh_token_hash"])
+    row: Token | None = db.session.scalar(select(Token).where(match))
+    return row
+
+
+def unused(row: Token) -> bool:
+    """A row a retry may be given again: not revoked, and its refresh token (when it has one)
+    not rotated yet. Once the client used what it was given, a second presentation of what
+    it came from is reuse (RFC 9700 §4.14.2)."""
+    return row.revoked_at is None and (row.refresh_token_hash is None or row.rotated_at is None)
+
+
+def _send_again(token: dict[str, Any], row: Token | None) -> Token:
+    """Answer with the tokens of ``row``, which were derived exactly as ``token`` was, with
+    the lifetime they have left; or, when the client used them already, treat the
+    presentation as reuse: revoke the family, the revocation standing although the answer is
+    ``invalid_grant``."""
+    if row is None or row.access_token_hash != token_hash(token["access_token"]):
+        raise InvalidGrantError("The grant was used already.")  # pragma: no cover (a collision)
+    if not unused(row):
+        revoke_family(row.family_id)
+        transaction.keep()
+        raise InvalidGrantError("The grant was used already.")
+    token["expires_in"] = max(0, row.expires_at - services().now())
+    token["scope"] = row.scope
+    if row.refresh_token_hash is None:
+        token.pop("refresh_token", None)
+    elif token_hash(token.get("refresh_token") or "") != row.refresh_token_hash:
+        raise InvalidGrantError("The grant was used already.")  # pragma: no cover (as above)
     return row
 
 
@@ -166,10 +281,20 @@ def revoke_acting_for(org_user_id: int, handler_id: int | None = None) -> int:
     return len(families)
 
 
-def claim_refresh_token(value: str, client_id: str) -> Token | None:
-    """Atomically mark a refresh token used; on reuse revoke its family. None = invalid_grant.
-    The revocation stands although the request answers with an error (``transaction.keep``;
-    RFC 9700 §4.14.2)."""
+def claim_refresh_token(value: str, client_id: str) -> TokenRef | None:
+    """Atomically mark a refresh token used. None = invalid_grant.
+
+    Presented again after its rotation by the same client, it is a retry when the rotation
+    is less than ``protocol.retry_grace`` seconds old, the family is not revoked and its
+    successor (found by the value derived from ``value``) is neither revoked nor used: the
+    answer carries that successor (``TokenRef.successor``) and nothing is written. Anything
+    else is reuse and revokes the family; the revocation stands although the request answers
+    with an error (``transaction.keep``; RFC 9700 §4.14.2). Presented by another client it is
+    only refused: that client cannot have been issued it.
+
+    On PostgreSQL a concurrent presentation waits for the winner's row lock and then sees its
+    committed rotation and successor, so parallel presentations all get the one successor.
+    """
     svc = services()
     now = svc.now()
     digest = token_hash(value)
@@ -188,13 +313,40 @@ def claim_refresh_token(value: str, client_id: str) -> Token | None:
     )
     row: Token | None = db.session.scalar(select(Token).where(Token.refresh_token_hash == digest))
     if claimed.rowcount != 1 or row is None:
-        if row is not None and row.client_id == client_id and row.rotated_at is not None:
+        if row is None or row.client_id != client_id or row.rotated_at is None:
+            return None
+        successor = _retry_successor(row, value, now)
+        if successor is None:
             revoke_family(row.family_id)
             transaction.keep()
-        return None
+            return None
+        if row.user is not None and not row.user.active:
+            return None
+        return TokenRef(row, "refresh_token", successor)
     if row.user is not None and not row.user.active:
         return None
-    return row
+    return TokenRef(row, "refresh_token")
+
+
+def _retry_successor(row: Token, value: str, now: int) -> Token | None:
+    """The successor of the rotated ``row`` when presenting ``value`` again is a retry."""
+    assert row.rotated_at is not None  # the caller's condition
+    grace = services().settings.protocol.retry_grace
+    if row.revoked_at is not None or now - row.rotated_at >= grace:
+        return None
+    successor: Token | None = db.session.scalar(
+        select(Token).where(
+            Token.refresh_token_hash == token_hash(derived(value, purposes.SUCCESSOR_REFRESH))
+        )
+    )
+    if (
+        successor is None
+        or successor.family_id != row.family_id
+        or not unused(successor)
+        or (successor.refresh_expires_at or 0) <= now  # the family's lifetime ended meanwhile
+    ):
+        return None
+    return successor
 
 
 def _rows(result: Result[Any]) -> CursorResult[Any]:
@@ -217,6 +369,8 @@ class TokenRef:
 
     row: Token
     kind: str  # "access_token" | "refresh_token"
+    # a refresh token presented again within the retry grace: the successor it gets again
+    successor: Token | None = None
 
     def check_client(self, client: Client) -> bool:
         same_client: bool = self.row.client_id == client.get_client_id()

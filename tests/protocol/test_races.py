@@ -2,7 +2,9 @@
 
 RFC 6749 §4.1.2 (a code is used once), RFC 9700 §4.14.2 (a refresh token is used once; a
 second use is reuse). N threads, each with its own test client (so its own app context and
-database session), start together at a barrier; exactly one may win.
+database session), start together at a barrier. Within the retry grace (issue 11) parallel
+presentations of one code or refresh token are retries: they all get the one set of tokens a
+single winner issued. With the grace off exactly one may win.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import secrets
 import threading
 
+import pytest
 from joserfc import jwk, jwt
 
 from support import make_relying_party
@@ -46,6 +49,38 @@ def statuses(results) -> list[int]:
     return sorted(r.status_code for r in results)
 
 
+NO_GRACE = {"protocol": {"retry_grace": 0}}
+
+
+def only_one_token_row() -> None:
+    from idp.domain.models import Token
+    from idp.extensions import db
+
+    assert db.session.query(Token).count() == 1
+
+
+def test_oidcc_code_presented_concurrently_gives_one_set_of_tokens(app, browser, rp, user):
+    """Within the grace the parallel presentations are retries of one exchange: every answer
+    carries the same tokens, of one row, and the grant stays live."""
+    callback = browser.sign_in(rp, scope=OFFLINE)
+    data, headers = rp.auth(
+        dict(
+            grant_type="authorization_code",
+            code=callback["code"],
+            redirect_uri=rp.redirect_uri,
+            code_verifier=browser.verifier,
+        )
+    )
+    results = race(app, lambda http: http.post("/token", data=data, headers=headers))
+    assert statuses(results) == [200] * THREADS, [r.get_data(as_text=True) for r in results]
+    bodies = [r.get_json() for r in results]
+    assert len({(b["access_token"], b["refresh_token"]) for b in bodies}) == 1
+    only_one_token_row()
+    again = browser.token(rp, grant_type="refresh_token", refresh_token=bodies[0]["refresh_token"])
+    assert again.status_code == 200, again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("settings_overrides", [NO_GRACE])
 def test_oidcc_codereuse_concurrent(app, browser, rp, user):
     callback = browser.sign_in(rp)
     data, headers = rp.auth(
@@ -66,6 +101,20 @@ def test_oidcc_codereuse_concurrent(app, browser, rp, user):
     assert winners[0]["access_token"] and winners[0]["id_token"]
 
 
+def test_rfc9700_refresh_presented_concurrently_gives_one_successor(app, browser, rp, user):
+    """Within the grace the losers are retries: each gets the winner's successor, the family
+    lives and the successor rotates as usual."""
+    tokens = browser.tokens_for(rp, scope=OFFLINE)
+    data, headers = rp.auth(dict(grant_type="refresh_token", refresh_token=tokens["refresh_token"]))
+    results = race(app, lambda http: http.post("/token", data=data, headers=headers))
+    assert statuses(results) == [200] * THREADS, [r.get_data(as_text=True) for r in results]
+    bodies = [r.get_json() for r in results]
+    assert len({(b["access_token"], b["refresh_token"]) for b in bodies}) == 1
+    again = browser.token(rp, grant_type="refresh_token", refresh_token=bodies[0]["refresh_token"])
+    assert again.status_code == 200, again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("settings_overrides", [NO_GRACE])
 def test_rfc9700_refresh_concurrent(app, browser, rp, user):
     tokens = browser.tokens_for(rp, scope=OFFLINE)
     data, headers = rp.auth(dict(grant_type="refresh_token", refresh_token=tokens["refresh_token"]))
@@ -77,9 +126,11 @@ def test_rfc9700_refresh_concurrent(app, browser, rp, user):
     assert set(refused) == {"invalid_grant"}
 
 
+@pytest.mark.parametrize("settings_overrides", [NO_GRACE])
 def test_rfc9700_refresh_concurrent_reuse_revokes_the_winner_too(app, browser, rp, user):
-    """The losers present a token that has been rotated: that is reuse, and the family —
-    including whatever the winner was issued, however the requests interleaved — is revoked."""
+    """Without a grace the losers present a token that has been rotated: that is reuse, and the
+    family — including whatever the winner was issued, however the requests interleaved — is
+    revoked."""
     tokens = browser.tokens_for(rp, scope=OFFLINE)
     data, headers = rp.auth(dict(grant_type="refresh_token", refresh_token=tokens["refresh_token"]))
     results = race(app, lambda http: http.post("/token", data=data, headers=headers))

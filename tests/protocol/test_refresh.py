@@ -2,7 +2,7 @@
 
 RFC 6749 §6 (refreshing, scope never wider than granted), OIDC Core §11 (offline_access) and
 §12.2 (the refreshed ID token), RFC 9700 §4.14.2 (rotation; reuse of a rotated token revokes
-the whole grant).
+the whole grant, after the retry grace of issue 11: tests/protocol/test_retry_grace.py).
 """
 
 from __future__ import annotations
@@ -106,9 +106,11 @@ def test_rfc9700_refresh_token_rotation(browser, rp, user):
     assert second["refresh_token"] not in (first["refresh_token"], tokens["refresh_token"])
 
 
-def test_rfc9700_rotated_refresh_token_refused(browser, rp, user):
+def test_rfc9700_rotated_refresh_token_refused_after_the_retry_grace(browser, rp, user, clock):
+    """Presented again once the grace (30 s, issue 11) is over, a rotated token is reuse."""
     tokens = browser.tokens_for(rp, scope=OFFLINE)
     assert refresh(browser, rp, tokens["refresh_token"]).status_code == 200
+    clock.advance(30)
     assert_error(refresh(browser, rp, tokens["refresh_token"]), "invalid_grant")
 
 
@@ -124,11 +126,12 @@ def test_rfc9700_refresh_token_reuse_revokes_family(browser, rp, user):
         assert userinfo_status(browser, access_token) == 401
 
 
-def test_rfc9700_reuse_leaves_other_grants_alone(browser, rp, user):
+def test_rfc9700_reuse_leaves_other_grants_alone(browser, rp, user, clock):
     one = browser.tokens_for(rp, scope=OFFLINE)
     two = browser.tokens_for(rp, scope=OFFLINE)
     refresh(browser, rp, one["refresh_token"])
-    refresh(browser, rp, one["refresh_token"])
+    clock.advance(30)  # past the retry grace: reuse
+    assert_error(refresh(browser, rp, one["refresh_token"]), "invalid_grant")
     assert refresh(browser, rp, two["refresh_token"]).status_code == 200
 
 

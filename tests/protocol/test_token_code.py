@@ -126,9 +126,12 @@ def test_oidcc_scope_without_openid_gets_no_id_token(browser, user):
 # --- code reuse and lifetime ----------------------------------------------------------------
 
 
-def test_oidcc_codereuse(browser, rp, user):
+def test_oidcc_codereuse(browser, rp, user, clock):
+    """After the retry grace (issue 11; tests/protocol/test_retry_grace.py) a second
+    presentation is reuse."""
     callback = browser.sign_in(rp)
     assert browser.exchange(rp, callback["code"]).status_code == 200
+    clock.advance(30)
     assert_error(browser.exchange(rp, callback["code"]), "invalid_grant")
 
 
@@ -145,12 +148,13 @@ def test_oidcc_codereuse_30seconds(browser, rp, user, clock):
     assert_error(refreshed, "invalid_grant")
 
 
-def test_oidcc_codereuse_does_not_touch_other_grants(browser, rp, user):
+def test_oidcc_codereuse_does_not_touch_other_grants(browser, rp, user, clock):
     """Reuse revokes the family of that code only, not the user's other authorizations."""
     first = browser.sign_in(rp)
     verifier = browser.verifier
     first_tokens = browser.exchange(rp, first["code"]).get_json()
     other_tokens = browser.tokens_for(rp)
+    clock.advance(30)  # past the retry grace
     assert_error(browser.exchange(rp, first["code"], code_verifier=verifier), "invalid_grant")
     info = browser.http.get("/userinfo", headers=bearer(first_tokens["access_token"]))
     assert info.status_code == 401
