@@ -46,6 +46,8 @@ class ProtocolSettings:
     id_token_default_alg: str
     leeway: int
     scopes_supported: tuple[str, ...]
+    keys_reload_interval: int
+    jwks_cache_max_age: int
 
 
 @dataclass(frozen=True)
