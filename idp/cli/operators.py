@@ -10,8 +10,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..domain.errors import DomainError
 from ..domain.vocab import AUTH_METHODS, CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TOKEN_ALGS, RS256
+from ..messages import describe
 from .common import domain_call, fail
+
+TOO_NEW = "keys.next_too_new"  # the refusal of a rotation that comes too early
 
 
 @click.group("clients", help="Relying parties (trademark subsystems).")
@@ -193,12 +197,21 @@ def keys_list():
 
 @keys_cli.command("rotate")
 @click.option("--alg", default=RS256, type=click.Choice([*ID_TOKEN_ALGS, "all"]))
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Promote the next key even if relying parties may not have fetched it yet.",
+)
 @with_appcontext
-def keys_rotate(alg):
+def keys_rotate(alg, force):
     from ..protocol import keys
 
     for name in keys.ALGS if alg == "all" else [alg]:
-        key = keys.rotate(name)
+        try:
+            key = keys.rotate(name, force=force)
+        except DomainError as exc:  # one transaction: no algorithm is rotated
+            hint = "确需立即轮换（例如密钥泄露）时加 --force。" if exc.code == TOO_NEW else ""
+            fail(f"{name}: {describe(exc)}{hint}")
         click.echo(
             f"{name}: now signing with {key.kid}; previous key stays published until its "
             f"tokens expire"
