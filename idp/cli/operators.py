@@ -221,14 +221,15 @@ def keys_rotate(alg, force):
 @keys_cli.command(
     "reencrypt",
     help="Re-encrypt every field (ID numbers, USCCs, mobiles, "
-    "e-mails, signing keys) under encryption_key_current, after adding a new key.",
+    "e-mails, signing keys, the key check) under encryption_key_current, after adding a new key.",
 )
 @with_appcontext
 def keys_reencrypt():
-    from ..domain import rekey, transaction
+    from ..domain import keycheck, rekey, transaction
     from ..services import services
 
     report = rekey.reencrypt(commit=transaction.commit)  # page by page, by design
+    keycheck.reencrypt_canary(report)  # last: the old key may go once this is under the new
     for where, n in sorted(report.reencrypted.items()):
         click.echo(f"{where}: {n} re-encrypted")
     for where, n in sorted(report.unreadable.items()):
@@ -249,9 +250,11 @@ def serve(host, port):
 
     from ..domain import transaction
     from ..protocol import keys
+    from ..startup import prove_keys
     from ..worker import start_worker
 
     app = current_app._get_current_object()
+    prove_keys(app)  # exits with the reason when a key does not match the data
     keys.ensure_keys()
     transaction.commit()
     start_worker(app)

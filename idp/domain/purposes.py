@@ -27,6 +27,7 @@ CLIENT_SECRET = "client-secret"  # client secrets (R1), under their own pepper
 VERIFICATION_BINDING = "verification-binding"  # S7: what a one-time code was sent for
 VERIFICATION_CODE = "verification-code"  # S7: the code itself
 CAPTCHA = "captcha"  # the login captcha's answer
+KEY_CHECK = "key-check"  # the check values of the key material (keycheck), never a real value
 
 ALL = (
     ID_NUMBER,
@@ -42,4 +43,5 @@ ALL = (
     VERIFICATION_BINDING,
     VERIFICATION_CODE,
     CAPTCHA,
+    KEY_CHECK,
 )
