@@ -43,6 +43,7 @@ def describe(mismatch) -> str:
 def prove_keys(app: Flask) -> None:
     """``keycheck.prove`` in a transaction of its own; exit with ``REFUSED`` on a mismatch."""
     from .domain import keycheck, transaction
+    from .extensions import db
 
     with app.app_context():
         try:
@@ -50,6 +51,7 @@ def prove_keys(app: Flask) -> None:
             transaction.commit()
         except keycheck.KeyMismatch as exc:
             transaction.rollback_quietly()
+            db.engine.dispose()  # the process ends here: close its connections, not leave them
             log.critical(describe(exc))
             raise SystemExit(REFUSED) from None
         except SQLAlchemyError as exc:
