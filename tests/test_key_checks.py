@@ -21,7 +21,7 @@ from idp.domain.models import KeyCheck, SigningKey
 from idp.extensions import db
 from idp.protocol import keys
 from idp.startup import REFUSED, prove_keys
-from support import TEST_SETTINGS
+from support import TEST_SETTINGS, make_user
 
 DEV = "dev1"  # the development keyring's key id (default.toml)
 OTHER_KEY = base64.b64encode(b"x" * 32).decode()
@@ -228,3 +228,24 @@ def test_the_gunicorn_module_refuses_to_load_with_a_wrong_key(app, database_url,
         importlib.import_module("idp.wsgi")
     assert stopped.value.code == REFUSED
     monkeypatch.delitem(sys.modules, "idp.wsgi", raising=False)
+
+
+def test_a_stored_mobile_proves_the_blind_index_key_before_its_check_value_is_first_written(
+    app, instance, caplog
+):
+    """A database from before migration 0011 with accounts: a wrong blind-index key must not
+    write its check value (every mobile, ID number and e-mail would then be unfindable)."""
+    make_user()
+    started = instance(secrets={"blind_index_key": "another-blind-index-key-0123456789"})
+    message = refused(started, caplog)
+    assert "secrets.blind_index_key is not the one" in message
+    assert checks() == {}
+    prove_keys(app)
+    assert len(checks()) == 3
+
+
+def test_a_stored_mobile_proves_the_field_key_when_no_signing_key_exists_yet(app, instance, caplog):
+    make_user()
+    message = refused(instance(encryption_keys={DEV: OTHER_KEY}), caplog)
+    assert "encryption_keys.dev1 is not the key" in message
+    assert checks() == {}

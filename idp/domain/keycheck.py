@@ -17,8 +17,10 @@ gunicorn module ``idp.wsgi`` and ``idp serve``) call ``prove`` before they serve
 The first start on a database writes the check values (``key_checks``, migration 0011) under
 the keys it runs with: insert if absent, so instances starting together write one set and any
 whose keys differ from it refuse. The signing keys already stored prove the field key before
-its canary is first written. Nothing is checked while the table does not exist (a database not
-yet migrated: ``idp db upgrade`` first).
+its canary is first written, and one stored mobile proves the field key and the blind-index
+key before theirs are (the pepper has no witness in the data: client secrets are never
+stored). Nothing is checked while the table does not exist (a database not yet migrated:
+``idp db upgrade`` first).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from ..extensions import db
 from ..services import services
 from . import purposes
 from .crypto import DecryptionError, constant_time_equal, keyed_digest
-from .models import KeyCheck, SigningKey
+from .identity import contacts
+from .models import KeyCheck, SigningKey, User
 from .models.key import CURRENT
 from .rekey import SIGNING_KEY, RekeyReport
 
@@ -67,8 +70,9 @@ def prove() -> bool:
     (nothing checked). Adds and flushes; the caller commits what the first start wrote."""
     if not inspect(db.session.connection()).has_table(KeyCheck.__tablename__):
         return False
-    problems = _signing_keys()
-    if problems:  # the canary must not be written under a key the data was not written with
+    existing = set(db.session.scalars(select(KeyCheck.name)))
+    problems = _signing_keys() + _stored_mobile(existing)
+    if problems:  # no check value may be written under a key the data was not written with
         raise KeyMismatch(problems)
     _write_missing()
     stored = dict(db.session.execute(select(KeyCheck.name, KeyCheck.value)).all())
@@ -115,13 +119,14 @@ def _write_missing() -> None:
     )
 
 
-def _canary(stored: str) -> list[Problem]:
+def _canary(stored: str, purpose: str | None = purposes.KEY_CHECK) -> list[Problem]:
+    """The canary decrypts (``purpose`` None: ``stored`` is known not to decrypt; name why)."""
     cipher = services().cipher
     kid = stored.partition(":")[0]
     if not cipher.holds(kid):
         return [Problem(FIELD_KEY, "missing_key", {"kid": kid})]
     try:
-        if cipher.decrypt(stored, purposes.KEY_CHECK) == CANARY:
+        if purpose is not None and cipher.decrypt(stored, purpose) == CANARY:
             return []
     except (DecryptionError, ValueError):
         pass
@@ -138,6 +143,29 @@ def _signing_keys() -> list[Problem]:
             reason = "signing_key" if cipher.holds(kid) else "missing_key"
             problems.append(Problem(FIELD_KEY, reason, {"kid": kid, "signing_kid": key.kid}))
     return problems
+
+
+def _stored_mobile(existing: set[str]) -> list[Problem]:
+    """Before the canary or the blind-index check value is first written (a database from
+    before migration 0011), one stored mobile proves the field key (it decrypts) and the
+    blind-index key (its index is the stored one). The pepper has no such witness: client
+    secrets are never stored."""
+    if {FIELD_KEY, BLIND_INDEX_KEY} <= existing:
+        return []
+    row = db.session.execute(
+        select(User.phone_enc, User.phone_bidx).where(User.phone_enc.is_not(None)).limit(1)
+    ).first()
+    if row is None or row.phone_enc is None:
+        return []
+    try:
+        phone = contacts.unseal("phone", row.phone_enc)
+    except (DecryptionError, ValueError):
+        return _canary(row.phone_enc, purpose=None)
+    if phone is None or row.phone_bidx is None:
+        return []
+    if constant_time_equal(contacts.index("phone", phone), row.phone_bidx):
+        return []
+    return [Problem(BLIND_INDEX_KEY, "digest")]
 
 
 def _digests(stored: dict[str, str]) -> list[Problem]:
