@@ -166,6 +166,10 @@ MESSAGES: dict[str, str] = {
     "jwks.not_object": N_("JWKS 必须是 JSON 对象。"),
     "jwks.private": N_("JWKS 只能包含公钥。"),
     "jwks.unreadable": N_("无法读取 JWKS 文件：%(reason)s"),
+    "keys.next_too_new": N_(
+        "密钥 %(kid)s 发布才 %(age)s 秒，依赖方缓存的 JWKS 可能还没有它（须满 %(minimum)s 秒）；"
+        "请 %(wait)s 秒后再轮换。"
+    ),
     "legacy.agency_uscc_mismatch": N_(
         "统一社会信用代码须为您登录时填写的、在商标局代理机构备案的"
         "统一社会信用代码。如备案时提供的统一社会信用代码有误，请先"

@@ -392,12 +392,20 @@ def test_keys_list_creates_current_and_next_keys(idp):
     ]
 
 
+def _wait_for_publication():
+    """As an operator does: rotate once every cached JWKS has the next key."""
+    from idp.protocol import keys
+
+    services().clock.advance(keys.publication_wait())
+
+
 def test_keys_rotate_keeps_the_old_key_published(idp, client):
     before = {
         r.split("\t")[2]: r.split("\t")[0]
         for r in idp("keys", "list").stdout.splitlines()
         if "\tRS256\t" in r
     }
+    _wait_for_publication()
     result = idp("keys", "rotate")
     assert result.exit_code == 0
     assert before["next"] in result.stdout  # the pre-published key now signs
@@ -410,10 +418,31 @@ def test_keys_rotate_keeps_the_old_key_published(idp, client):
 
 
 def test_keys_rotate_all_algorithms(idp):
+    idp("keys", "list")
+    _wait_for_publication()
     result = idp("keys", "rotate", "--alg", "all")
     assert result.exit_code == 0
     assert "RS256" in result.stdout and "ES256" in result.stdout
     assert count(SigningKey) == 6
+
+
+def test_keys_rotate_too_early_is_refused_with_the_wait_and_rotates_nothing(idp, clock):
+    idp("keys", "list")
+    before = set(db.session.scalars(select(SigningKey.kid)))
+    clock.advance(100)
+    result = idp("keys", "rotate", "--alg", "all")
+    assert result.exit_code == 1
+    assert "请 230 秒后再轮换" in result.stderr and "--force" in result.stderr
+    db.session.expire_all()
+    assert set(db.session.scalars(select(SigningKey.kid))) == before
+    assert count(SigningKey) == 4
+
+
+def test_keys_rotate_force_promotes_at_once(idp):
+    idp("keys", "list")
+    result = idp("keys", "rotate", "--force")
+    assert result.exit_code == 0, result.output
+    assert count(SigningKey) == 5
 
 
 # --- demo seed -----------------------------------------------------------------------------------

@@ -462,6 +462,7 @@ HOUSE = {
         "purposes",
         "crypto",
         "rekey",
+        "keycheck",
         "storable_text",
     },
     "web": {

@@ -10,8 +10,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..domain.errors import DomainError
 from ..domain.vocab import AUTH_METHODS, CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TOKEN_ALGS, RS256
+from ..messages import describe
 from .common import domain_call, fail
+
+TOO_NEW = "keys.next_too_new"  # the refusal of a rotation that comes too early
 
 
 @click.group("clients", help="Relying parties (trademark subsystems).")
@@ -193,12 +197,21 @@ def keys_list():
 
 @keys_cli.command("rotate")
 @click.option("--alg", default=RS256, type=click.Choice([*ID_TOKEN_ALGS, "all"]))
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Promote the next key even if relying parties may not have fetched it yet.",
+)
 @with_appcontext
-def keys_rotate(alg):
+def keys_rotate(alg, force):
     from ..protocol import keys
 
     for name in keys.ALGS if alg == "all" else [alg]:
-        key = keys.rotate(name)
+        try:
+            key = keys.rotate(name, force=force)
+        except DomainError as exc:  # one transaction: no algorithm is rotated
+            hint = "确需立即轮换（例如密钥泄露）时加 --force。" if exc.code == TOO_NEW else ""
+            fail(f"{name}: {describe(exc)}{hint}")
         click.echo(
             f"{name}: now signing with {key.kid}; previous key stays published until its "
             f"tokens expire"
@@ -208,14 +221,15 @@ def keys_rotate(alg):
 @keys_cli.command(
     "reencrypt",
     help="Re-encrypt every field (ID numbers, USCCs, mobiles, "
-    "e-mails, signing keys) under encryption_key_current, after adding a new key.",
+    "e-mails, signing keys, the key check) under encryption_key_current, after adding a new key.",
 )
 @with_appcontext
 def keys_reencrypt():
-    from ..domain import rekey, transaction
+    from ..domain import keycheck, rekey, transaction
     from ..services import services
 
     report = rekey.reencrypt(commit=transaction.commit)  # page by page, by design
+    keycheck.reencrypt_canary(report)  # last: the old key may go once this is under the new
     for where, n in sorted(report.reencrypted.items()):
         click.echo(f"{where}: {n} re-encrypted")
     for where, n in sorted(report.unreadable.items()):
@@ -236,9 +250,11 @@ def serve(host, port):
 
     from ..domain import transaction
     from ..protocol import keys
+    from ..startup import prove_keys
     from ..worker import start_worker
 
     app = current_app._get_current_object()
+    prove_keys(app)  # exits with the reason when a key does not match the data
     keys.ensure_keys()
     transaction.commit()
     start_worker(app)

@@ -47,6 +47,8 @@ class ProtocolSettings:
     leeway: int
     scopes_supported: tuple[str, ...]
     retry_grace: int
+    keys_reload_interval: int
+    jwks_cache_max_age: int
 
 
 @dataclass(frozen=True)

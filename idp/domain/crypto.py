@@ -50,6 +50,11 @@ class FieldCipher:
         except Exception as exc:  # cryptography raises InvalidTag
             raise DecryptionError("ciphertext does not verify") from exc
 
+    def holds(self, kid: str) -> bool:
+        """The keyring has a key named ``kid`` (whether it is the right one, only a decrypt
+        can tell)."""
+        return kid in self._keys
+
     def needs_reencrypt(self, stored: str) -> bool:
         return not stored.startswith(self.current + ":")
 

@@ -27,6 +27,7 @@ CLIENT_SECRET = "client-secret"  # client secrets (R1), under their own pepper
 VERIFICATION_BINDING = "verification-binding"  # S7: what a one-time code was sent for
 VERIFICATION_CODE = "verification-code"  # S7: the code itself
 CAPTCHA = "captcha"  # the login captcha's answer
+KEY_CHECK = "key-check"  # the check values of the key material (keycheck), never a real value
 
 # keyed derivations of issued tokens from what was presented for them (issue 11, RFC 9700
 # §4.14.2): a retry of the same code exchange or refresh gets the same token values back
@@ -53,4 +54,5 @@ ALL = (
     CODE_REFRESH,
     SUCCESSOR_ACCESS,
     SUCCESSOR_REFRESH,
+    KEY_CHECK,
 )

@@ -15,14 +15,22 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy import select
 
+from idp.domain.errors import DomainError
 from idp.domain.models import SigningKey
 from idp.domain.models.key import CURRENT, NEXT, RETIRED
 from idp.extensions import db
 from idp.protocol import keys
+from idp.services import services
 from support import decode_jwt, make_relying_party
 
 OFFLINE = "openid profile offline_access"
-KEEP = 3600 + 60  # protocol.id_token_ttl + protocol.leeway
+KEEP = 3600 + 60 + 30  # protocol.id_token_ttl + leeway + keys_reload_interval
+
+
+def rotate(alg: str = "RS256") -> SigningKey:
+    """A rotation by an operator who waited until every cached JWKS has the next key."""
+    services().clock.advance(keys.publication_wait())
+    return keys.rotate(alg)
 
 
 def jwks(http) -> dict:
@@ -100,7 +108,7 @@ def test_keys_publish_before_sign(browser, rp, user):
     before = kids(browser.http)
     upcoming = key_row("RS256", NEXT).kid
     assert upcoming in before
-    promoted = keys.rotate("RS256")
+    promoted = rotate("RS256")
     assert promoted.kid == upcoming and promoted.state == CURRENT
     tokens = browser.tokens_for(rp)
     assert header_kid(tokens["id_token"]) == upcoming
@@ -111,7 +119,7 @@ def test_keys_publish_before_sign(browser, rp, user):
 def test_keys_rotation_retires_old_current(app):
     keys.ensure_keys()
     old = key_row("RS256", CURRENT).kid
-    keys.rotate("RS256")
+    rotate("RS256")
     row = db.session.scalar(select(SigningKey).where(SigningKey.kid == old))
     assert row.state == RETIRED
     assert row.remove_at == row.retired_at + KEEP
@@ -128,7 +136,7 @@ def test_keys_rotation_retires_old_current(app):
 def test_keys_rotation_of_one_alg_leaves_the_other(app):
     keys.ensure_keys()
     es_current, es_next = key_row("ES256", CURRENT).kid, key_row("ES256", NEXT).kid
-    keys.rotate("RS256")
+    rotate("RS256")
     assert key_row("ES256", CURRENT).kid == es_current
     assert key_row("ES256", NEXT).kid == es_next
 
@@ -141,7 +149,7 @@ def test_keys_rotate_unknown_alg(app):
 def test_keys_token_signed_before_rotation_still_verifies(browser, rp, user):
     tokens = browser.tokens_for(rp)
     old_kid = header_kid(tokens["id_token"])
-    keys.rotate("RS256")
+    rotate("RS256")
     assert old_kid in kids(browser.http)
     assert verify(browser.http, tokens["id_token"]).claims["sub"] == user.sub
 
@@ -149,7 +157,7 @@ def test_keys_token_signed_before_rotation_still_verifies(browser, rp, user):
 def test_keys_retired_key_removed_after_ttl(browser, rp, user, clock):
     tokens = browser.tokens_for(rp)
     old_kid = header_kid(tokens["id_token"])
-    keys.rotate("RS256")
+    rotate("RS256")
     clock.advance(KEEP - 1)
     keys.prune()
     assert old_kid in kids(browser.http)
@@ -162,9 +170,9 @@ def test_keys_retired_key_removed_after_ttl(browser, rp, user, clock):
 def test_keys_second_rotation_prunes_expired_retired_key(app, client, clock):
     keys.ensure_keys()
     first = key_row("RS256", CURRENT).kid
-    keys.rotate("RS256")
+    rotate("RS256")
     clock.advance(KEEP)
-    keys.rotate("RS256")
+    rotate("RS256")
     assert first not in kids(client)
     assert len(db.session.scalars(select(SigningKey).where(SigningKey.alg == "RS256")).all()) == 3
 
@@ -173,7 +181,7 @@ def test_keys_rotation_while_signed_in(browser, rp, user, clock):
     """A user signed in before a rotation refreshes afterwards and gets a verifiable ID token."""
     tokens = browser.tokens_for(rp, scope=OFFLINE)
     old_kid = header_kid(tokens["id_token"])
-    new_kid = keys.rotate("RS256").kid
+    new_kid = rotate("RS256").kid
     clock.advance(60)
     response = browser.token(rp, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -190,8 +198,43 @@ def test_keys_es256_client_after_rsa_rotation(browser, user):
     rp = make_relying_party(name="椭圆曲线应用", id_token_alg="ES256")
     keys.ensure_keys()
     es_kid = key_row("ES256", CURRENT).kid
-    keys.rotate("RS256")
+    rotate("RS256")
     tokens = browser.tokens_for(rp)
     assert header_kid(tokens["id_token"]) == es_kid
     assert decode_jwt(tokens["id_token"])["aud"] == rp.client_id
     verify(browser.http, tokens["id_token"], "ES256")
+
+
+# --- rotation waits until every cached JWKS has the next key (issue 11) -----------------------
+
+
+def test_jwks_tells_relying_parties_how_long_to_cache_it(client, app):
+    response = client.get("/jwks")
+    max_age = services().settings.protocol.jwks_cache_max_age
+    assert response.headers["Cache-Control"] == f"public, max-age={max_age}"
+
+
+def test_rotate_refuses_a_next_key_published_less_than_the_jwks_cache_lifetime_ago(app, clock):
+    keys.ensure_keys()
+    db.session.commit()
+    upcoming = key_row("RS256", NEXT).kid
+    wait = keys.publication_wait()
+    assert wait == 300 + 30  # jwks_cache_max_age + keys_reload_interval
+    clock.advance(wait - 10)
+    with pytest.raises(DomainError) as refused:
+        keys.rotate("RS256")
+    assert refused.value.code == "keys.next_too_new"
+    assert refused.value.params == {"kid": upcoming, "age": wait - 10, "minimum": wait, "wait": 10}
+    db.session.rollback()
+    assert key_row("RS256", NEXT).kid == upcoming  # nothing changed
+    clock.advance(10)
+    assert keys.rotate("RS256").kid == upcoming
+
+
+def test_rotate_force_promotes_a_next_key_published_just_now(app):
+    keys.ensure_keys()
+    upcoming = key_row("RS256", NEXT).kid
+    assert keys.rotate("RS256", force=True).kid == upcoming
+    # the new next key is as young as can be: the next rotation waits for it, or is forced
+    with pytest.raises(DomainError):
+        keys.rotate("RS256")

@@ -40,7 +40,7 @@ def test_keys_pool_serves_ensure_keys_and_rotation_makes_a_real_key(app, key_poo
     pooled = key_pool.generated  # at most the first use of the session generated the four
     assert pooled - generated in (0, 4)
     before = set(db.session.scalars(select(SigningKey.kid)))
-    keys.rotate("RS256")
+    keys.rotate("RS256", force=True)
     assert key_pool.generated == pooled + 1
     new_next = db.session.scalar(
         select(SigningKey.kid).where(SigningKey.alg == "RS256", SigningKey.state == NEXT)
@@ -57,7 +57,7 @@ def test_keys_pool_a_pem_loaded_once_serves_every_later_load(app, monkeypatch):
     services().keys_cache = None  # as the next test's app: an empty cache
     assert keys.signing_key("RS256") == first
     assert key_pool.imported == loads
-    keys.rotate("RS256")  # the promoted key's PEM was never loaded: a real load
+    keys.rotate("RS256", force=True)  # the promoted key's PEM was never loaded: a real load
     transaction.commit()  # the command's edge: the key cache is bumped after the commit
     assert keys.signing_key("RS256")[0] != first[0]
     assert key_pool.imported == loads + 1

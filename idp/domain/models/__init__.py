@@ -3,6 +3,7 @@
 from .client import Client
 from .consent import Consent
 from .key import SigningKey
+from .key_check import KeyCheck
 from .legacy import LegacyAccount, LegacyAppeal
 from .organisation import AgencyFiling, HandlerBinding, Organisation, Practitioner
 from .review import DeactivatedIdentity, ReviewCase, StoredFile
@@ -15,6 +16,7 @@ __all__ = [
     "Consent",
     "DeactivatedIdentity",
     "HandlerBinding",
+    "KeyCheck",
     "LegacyAccount",
     "LegacyAppeal",
     "Organisation",

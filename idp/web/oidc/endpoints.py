@@ -35,7 +35,11 @@ def discovery():
 
 @bp.get("/jwks")
 def jwks():
-    return Response(keys.jwks_json(), mimetype="application/jwk-set+json", headers=JSON_HEADERS)
+    """The published keys; relying parties may cache them ``protocol.jwks_cache_max_age``
+    seconds, which is why ``idp keys rotate`` waits that long before a new key signs."""
+    max_age = services().settings.protocol.jwks_cache_max_age
+    headers = {**JSON_HEADERS, "Cache-Control": f"public, max-age={max_age}"}
+    return Response(keys.jwks_json(), mimetype="application/jwk-set+json", headers=headers)
 
 
 @bp.route("/authorize", methods=["GET", "POST"])
