@@ -55,6 +55,7 @@ class LogoutSettings:
     backchannel_retry_delay: int
     background_worker: bool
     worker_interval: float
+    job_lease: int
 
 
 @dataclass(frozen=True)
