@@ -1,4 +1,5 @@
-"""The background worker thread: back-channel logout deliveries and the session-expiry sweep.
+"""The background worker thread: back-channel logout deliveries, the session-expiry sweep and
+the scheduled retention purge (``idp.protocol.retention``, one process per interval).
 
 One daemon thread per process; several processes share the work safely because taking a job
 is an atomic ``zrem`` in the store.
@@ -15,15 +16,20 @@ log = logging.getLogger(__name__)
 
 
 def run_pass(app) -> None:
-    """One pass is one transaction, like a request (``idp.domain.transaction``)."""
+    """One pass is one transaction, like a request (``idp.domain.transaction``); a purge that
+    is due follows it, in transactions of its own (one per batch)."""
     from .domain import transaction
-    from .protocol import logout
+    from .protocol import logout, retention
 
     with app.app_context():
         try:
             logout.sweep_expired_sessions()
             logout.deliver_due()
             transaction.commit()
+            if retention.due():
+                purged = retention.purge(transaction.commit)
+                transaction.commit()
+                log.info("retention purge: %s", "; ".join(purged.lines()))
         except BaseException:
             transaction.rollback_quietly()
             raise

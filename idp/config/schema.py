@@ -196,6 +196,13 @@ class AppealsSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    purge_interval: int
+    keep: int
+    batch: int
+
+
+@dataclass(frozen=True)
 class IdpSettings:
     """Every setting, typed; ``Settings`` (idp.config) adds the checked ``replace`` of tests."""
 
@@ -228,6 +235,7 @@ class IdpSettings:
     account: AccountSettings
     legacy: LegacySettings
     appeals: AppealsSettings
+    retention: RetentionSettings
 
     @property
     def production(self) -> bool:
