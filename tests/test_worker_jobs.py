@@ -205,6 +205,20 @@ def test_a_session_expiring_while_the_database_is_down_is_logged_out_when_it_is_
     assert len(sender.sent) == 1
 
 
+def test_a_session_is_still_logged_out_after_an_outage_of_hours(
+    app, browser, user, bcl_rp, sender, clock
+):
+    """The session's record outlives its absolute deadline by a day in the store, so an
+    outage of hours past it still ends with the notice sent."""
+    sid = decode_jwt(browser.tokens_for(bcl_rp)["id_token"])["sid"]
+    clock.advance(IDLE)
+    with database_down(), pytest.raises(OperationalError):
+        worker.run_pass(app)
+    clock.advance(services().settings.session.absolute_timeout + 6 * 3600)
+    worker.run_pass(app)
+    assert [decode_jwt(form["logout_token"])["sid"] for _, form in sender.sent] == [sid]
+
+
 class FailingStore:
     """The store, failing on demand: ``fail(predicate)`` makes every call it matches raise."""
 

@@ -23,6 +23,10 @@ from ..domain.crypto import token_hash
 EXPIRY_SET = "sso:expiry"
 USER_INDEX = "sso-user:"
 TOUCH_EVERY = 30
+# How long a session's record (and its clients) outlives its absolute deadline in the store:
+# the sweep needs them to end it and tell its clients, and a back end may be down for hours
+# (issue 11). An ended session is removed at once; only one the sweep could not end waits.
+KEPT_AFTER_DEADLINE = 86400
 
 
 @dataclass
@@ -55,7 +59,7 @@ class SessionStore:
         return min(s.last_seen + self.idle, s.created_at + self.absolute)
 
     def _save(self, s: SsoSession) -> None:
-        ttl = max(60, s.created_at + self.absolute - self._now() + 3600)
+        ttl = max(60, s.created_at + self.absolute - self._now() + KEPT_AFTER_DEADLINE)
         self.store.set(f"sso:{s.key}", json.dumps(asdict(s)), ttl=ttl)
         self.store.zadd(EXPIRY_SET, s.key, self._deadline(s))
 
@@ -84,7 +88,7 @@ class SessionStore:
             sub=sub,
         )
         self._save(s)
-        self.store.sadd(f"{USER_INDEX}{user_id}", s.key, ttl=self.absolute + 3600)
+        self.store.sadd(f"{USER_INDEX}{user_id}", s.key, ttl=self.absolute + KEPT_AFTER_DEADLINE)
         return cookie, s
 
     def load(self, key: str) -> SsoSession | None:
@@ -104,7 +108,7 @@ class SessionStore:
         return s
 
     def add_client(self, s: SsoSession, client_id: str) -> None:
-        self.store.sadd(f"sso:{s.key}:clients", client_id, ttl=self.absolute + 3600)
+        self.store.sadd(f"sso:{s.key}:clients", client_id, ttl=self.absolute + KEPT_AFTER_DEADLINE)
 
     def clients(self, s: SsoSession) -> set[str]:
         return self.store.smembers(f"sso:{s.key}:clients")
