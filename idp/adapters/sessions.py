@@ -5,6 +5,11 @@ when they authenticated, a public ``sid`` for ID and logout tokens, and the clie
 into (for back-channel logout). It ends after ``idle_timeout`` without use or
 ``absolute_timeout`` after login, whichever comes first; a sorted set of expiry times lets the
 background worker find ended sessions and notify their clients.
+
+A set per user (``sso-user:<id>``) lists the user's session keys, to end them all (P2) and to
+show them in the personal center. Ending a session removes it from that set; entries whose
+session vanished otherwise (its record expired in the store) are removed by the retention
+purge (``purge_user_index``), and the personal center shows only live sessions anyway.
 """
 
 from __future__ import annotations
@@ -16,7 +21,12 @@ from dataclasses import asdict, dataclass, field
 from ..domain.crypto import token_hash
 
 EXPIRY_SET = "sso:expiry"
+USER_INDEX = "sso-user:"
 TOUCH_EVERY = 30
+# How long a session's record (and its clients) outlives its absolute deadline in the store:
+# the sweep needs them to end it and tell its clients, and a back end may be down for hours
+# (issue 11). An ended session is removed at once; only one the sweep could not end waits.
+KEPT_AFTER_DEADLINE = 86400
 
 
 @dataclass
@@ -49,7 +59,7 @@ class SessionStore:
         return min(s.last_seen + self.idle, s.created_at + self.absolute)
 
     def _save(self, s: SsoSession) -> None:
-        ttl = max(60, s.created_at + self.absolute - self._now() + 3600)
+        ttl = max(60, s.created_at + self.absolute - self._now() + KEPT_AFTER_DEADLINE)
         self.store.set(f"sso:{s.key}", json.dumps(asdict(s)), ttl=ttl)
         self.store.zadd(EXPIRY_SET, s.key, self._deadline(s))
 
@@ -78,7 +88,7 @@ class SessionStore:
             sub=sub,
         )
         self._save(s)
-        self.store.sadd(f"sso-user:{user_id}", s.key, ttl=self.absolute + 3600)
+        self.store.sadd(f"{USER_INDEX}{user_id}", s.key, ttl=self.absolute + KEPT_AFTER_DEADLINE)
         return cookie, s
 
     def load(self, key: str) -> SsoSession | None:
@@ -98,7 +108,7 @@ class SessionStore:
         return s
 
     def add_client(self, s: SsoSession, client_id: str) -> None:
-        self.store.sadd(f"sso:{s.key}:clients", client_id, ttl=self.absolute + 3600)
+        self.store.sadd(f"sso:{s.key}:clients", client_id, ttl=self.absolute + KEPT_AFTER_DEADLINE)
 
     def clients(self, s: SsoSession) -> set[str]:
         return self.store.smembers(f"sso:{s.key}:clients")
@@ -112,11 +122,12 @@ class SessionStore:
         s = SsoSession(**json.loads(raw))
         clients = self.store.smembers(f"sso:{key}:clients")
         self.store.delete(f"sso:{key}:clients")
+        self.store.srem(f"{USER_INDEX}{s.user_id}", key)
         return s, clients
 
     def keys_for_user(self, user_id: int) -> set[str]:
         """Every session key indexed under the row id (to end them all: ending more is safe)."""
-        return self.store.smembers(f"sso-user:{user_id}")
+        return self.store.smembers(f"{USER_INDEX}{user_id}")
 
     def sessions_of(self, user_id: int, sub: str) -> list[tuple[str, SsoSession]]:
         """(key, session) of the user's live sessions: row id and subject both match, so a
@@ -133,6 +144,17 @@ class SessionStore:
             ):
                 found.append((key, s))
         return found
+
+    def purge_user_index(self) -> int:
+        """Remove the entries of the per-user sets whose session is gone (ended, or its record
+        expired); returns how many. A session past its deadline but still stored keeps its
+        entry: the sweep ends it, which removes the entry too."""
+        removed = 0
+        for index in self.store.scan(USER_INDEX):
+            gone = [k for k in self.store.smembers(index) if self.store.get(f"sso:{k}") is None]
+            if gone:
+                removed += self.store.srem(index, *gone)
+        return removed
 
     def due_for_expiry(self, limit: int = 100) -> list[str]:
         """Keys whose deadline passed (the caller re-checks and ends them)."""

@@ -2,15 +2,32 @@
 
 Both implement ``idp.domain.ports.Store``. ``pop`` is atomic in both (Redis GETDEL, a lock in
 memory), which is what makes authorization codes single-use under concurrent redemption.
+``zlease`` is atomic likewise (a Lua script, a lock): of the workers that try to take one due
+job, exactly one moves it to the end of its lease (issue 11: a taken job is leased, not
+removed, so a worker that dies with it leaves it to another once the lease ends).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import redis
+
+# ZSCORE, then ZADD only when the member is still due: one step on the server (issue 11)
+_ZLEASE = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) <= tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
 
 
 class StoreUnavailable(Exception):
@@ -39,6 +56,7 @@ class RedisStore:
             socket_connect_timeout=2,
             health_check_interval=30,
         )
+        self._zlease = self.r.register_script(_ZLEASE)
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -89,6 +107,22 @@ class RedisStore:
     @_wrap
     def zrem(self, key, member):
         return bool(self.r.zrem(self._k(key), member))
+
+    @_wrap
+    def zlease(self, key, member, now, until):
+        return bool(self._zlease(keys=[self._k(key)], args=[member, now, until]))
+
+    @_wrap
+    def srem(self, key, *members):
+        return self.r.srem(self._k(key), *members) if members else 0
+
+    def scan(self, prefix: str) -> Iterator[str]:
+        """Every key that starts with ``prefix`` (without the store's own prefix)."""
+        try:
+            for key in self.r.scan_iter(match=self._k(_glob_escape(prefix)) + "*", count=500):
+                yield key[len(self.prefix) :]
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
     @_wrap
     def lpush_capped(self, key, value, keep):
@@ -213,6 +247,32 @@ class MemoryStore:
         with self._lock:
             zset = self._data.get(key) or {}
             return zset.pop(member, None) is not None
+
+    def zlease(self, key, member, now, until):
+        """Move ``member`` to score ``until`` if it is still due at ``now``; True if it was."""
+        with self._lock:
+            zset = self._data.get(key) or {}
+            score = zset.get(member)
+            if score is None or score > now:
+                return False
+            zset[member] = until
+            return True
+
+    def srem(self, key, *members):
+        with self._lock:
+            found = self._data.get(key) if self._live(key) else None
+            if not isinstance(found, set):
+                return 0
+            removed = len(found & set(members))
+            found.difference_update(members)
+            if not found:  # as Redis: an empty set is no key
+                self.delete(key)
+            return removed
+
+    def scan(self, prefix: str) -> Iterator[str]:
+        with self._lock:
+            keys = [k for k in list(self._data) if k.startswith(prefix) and self._live(k)]
+        yield from keys
 
     def lpush_capped(self, key, value, keep):
         """Newest first, at most ``keep`` items (a capped log such as the dev outbox)."""

@@ -2,6 +2,7 @@
 
 ``idp db upgrade`` comes from Flask-Migrate; the rest is defined in this package, one module
 per group (``operators``: clients, users, keys, serve; ``legacy``; ``registers``; ``audit``;
+``maintenance``: purge, and the ``worker`` process;
 the demo data's group lives with it in ``idp.demo``). Every command validates its input and
 exits 1 with the reason on error (exit 2 for usage errors, from click), and is one transaction
 (``common.in_transaction``). ``create_app`` registers the groups here; the console script is
@@ -16,10 +17,12 @@ from ..demo import demo_cli
 from .audit import audit_cli
 from .common import in_transaction
 from .legacy import legacy_cli
+from .maintenance import maintenance_cli, worker
 from .operators import clients_cli, keys_cli, serve, users_cli
 from .registers import registers_cli
 
 GROUPS = (clients_cli, users_cli, keys_cli, demo_cli, legacy_cli, audit_cli, registers_cli)
+GROUPS += (maintenance_cli,)
 
 
 def register(app: Flask) -> None:
@@ -27,3 +30,4 @@ def register(app: Flask) -> None:
     for command in GROUPS:
         app.cli.add_command(in_transaction(command))
     app.cli.add_command(serve)  # runs until stopped: commits its key set-up itself
+    app.cli.add_command(worker)  # runs until stopped: each pass is its own transaction

@@ -58,6 +58,7 @@ class LogoutSettings:
     backchannel_retry_delay: int
     background_worker: bool
     worker_interval: float
+    job_lease: int
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,13 @@ class AppealsSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    purge_interval: int
+    keep: int
+    batch: int
+
+
+@dataclass(frozen=True)
 class IdpSettings:
     """Every setting, typed; ``Settings`` (idp.config) adds the checked ``replace`` of tests."""
 
@@ -230,6 +238,7 @@ class IdpSettings:
     account: AccountSettings
     legacy: LegacySettings
     appeals: AppealsSettings
+    retention: RetentionSettings
 
     @property
     def production(self) -> bool:

@@ -147,6 +147,63 @@ def test_store_sorted_set_due(kv):
     assert kv.zrem("no-such-set", "x") is False
 
 
+def test_store_zlease_takes_a_due_member_once_and_moves_it_to_the_lease_end(kv):
+    """Taking a job leases it: its score moves to the lease's end, it is not removed, so a
+    worker that dies with it leaves it due again afterwards (issue 11)."""
+    kv.zadd("q", "job", 100)
+    assert kv.zlease("q", "job", 99, 160) is False  # not due yet
+    assert kv.zlease("q", "job", 100, 160) is True  # due (bound inclusive): taken
+    assert kv.zlease("q", "job", 100, 160) is False  # taken: not due any more
+    assert kv.zdue("q", 159, 10) == []
+    assert kv.zdue("q", 160, 10) == ["job"]  # visible again when the lease ends
+    assert kv.zlease("q", "job", 160, 220) is True
+    assert kv.zlease("q", "missing", 1000, 2000) is False
+    assert kv.zlease("no-such-set", "job", 1000, 2000) is False
+    assert kv.zdue("q", 1000, 10) == ["job"]  # a lease never adds a member
+
+
+def test_store_zlease_has_one_winner_under_concurrency(kv):
+    for round_ in range(5):
+        kv.zadd("q", f"job-{round_}", 100)
+        results: list[bool] = []
+        barrier = threading.Barrier(8)
+
+        def take(barrier=barrier, results=results, member=f"job-{round_}"):
+            barrier.wait()
+            results.append(kv.zlease("q", member, 100, 160))
+
+        threads = [threading.Thread(target=take) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results.count(True) == 1 and results.count(False) == 7
+
+
+def test_store_srem(kv):
+    kv.sadd("s", "a")
+    kv.sadd("s", "b")
+    kv.sadd("s", "c")
+    assert kv.srem("s", "a", "x") == 1
+    assert kv.smembers("s") == {"b", "c"}
+    assert kv.srem("s") == 0
+    assert kv.srem("s", "b", "c") == 2
+    assert kv.smembers("s") == set()
+    assert list(kv.scan("s")) == []  # an emptied set is gone
+    assert kv.srem("no-such-set", "a") == 0
+
+
+def test_store_scan_lists_keys_by_prefix(kv):
+    kv.sadd("idx:1", "a")
+    kv.sadd("idx:2", "b")
+    kv.set("idx-other", "v")
+    kv.set("other:idx:3", "v")
+    kv.set("idx*[x]", "glob characters are literal")
+    assert sorted(kv.scan("idx:")) == ["idx:1", "idx:2"]
+    assert list(kv.scan("idx*")) == ["idx*[x]"]
+    assert list(kv.scan("nothing:")) == []
+
+
 def test_store_ping(kv):
     assert kv.ping() is None
 
@@ -191,6 +248,14 @@ def test_memory_store_incr_keeps_first_ttl(mem):
     assert store.incr("n", 10) == 2
     now.advance(5)
     assert store.incr("n", 10) == 1  # the first window ended at +10
+
+
+def test_memory_store_scan_skips_expired_keys(mem):
+    store, now = mem
+    store.set("p:a", "1", ttl=10)
+    store.set("p:b", "1")
+    now.advance(10)
+    assert list(store.scan("p:")) == ["p:b"]
 
 
 def test_memory_store_set_ttl(mem):
@@ -247,6 +312,9 @@ def test_redis_store_unreachable_raises_store_unavailable():
             lambda: store.pop("k"),
             lambda: store.incr("k", 10),
             lambda: store.zdue("q", 1, 1),
+            lambda: store.zlease("q", "m", 1, 2),
+            lambda: store.srem("s", "m"),
+            lambda: list(store.scan("s")),
         ):
             with pytest.raises(StoreUnavailable):
                 call()

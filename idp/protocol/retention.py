@@ -1,0 +1,141 @@
+"""Retention: purging what can no longer matter (issue 11, "nothing piles up").
+
+``purge`` removes, each kind in bounded batches that are each their own transaction (the caller
+hands in the edge's ``commit``), so a purge of millions of rows never holds its locks long:
+
+- *access-only token rows* (no refresh token: client credentials, a code exchange without
+  ``offline_access``) once ``expires_at`` is older than ``retention.keep``;
+- *refresh families* whose refresh deadline (``refresh_expires_at``, inherited by every
+  rotated row) and every access token passed more than ``keep`` ago, the whole family at once;
+- *revoked families* (every row revoked) whose last revocation is older than ``keep``.
+
+A rotated refresh row is KEPT while its family can still be refreshed: presenting a rotated
+token again is how reuse is detected and the family revoked (RFC 9700 §4.14.2), and the grace
+period for a retried refresh finds its successor through it. Only a family that can no longer
+be refreshed (expired or revoked) goes, and then as a whole, so ``grant_scope`` never reads a
+family with its first row missing.
+
+Not here because the store already forgets them: authorization codes and their consumed
+markers (``code:``, ``code-used:``) and the family-revoked markers are store keys with TTLs;
+an ended SSO session is removed from the store when it ends, an expired one by the expiry
+sweep (``logout.sweep_expired_sessions``). What the store keeps that would pile up is the
+per-user session index: entries whose session is gone are removed here
+(``SessionStore.purge_user_index``).
+
+The background worker runs a purge once per ``retention.purge_interval`` (``due``: one process
+of all that share the store); operators run ``idp maintenance purge``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Select, delete, func, select
+
+from ..domain.models import Token
+from ..extensions import db
+from ..services import services
+
+SCHEDULE = "retention:schedule"
+_PURGE = "purge"
+_ALWAYS = float(2**62)  # a score above any time: "every member"
+
+
+@dataclass
+class Purged:
+    """What one purge removed."""
+
+    access_tokens: int = 0  # access-only rows
+    expired_families: int = 0
+    revoked_families: int = 0
+    family_rows: int = 0  # the rows of those families
+    session_index_entries: int = 0
+
+    def lines(self) -> list[str]:
+        return [
+            f"access-only tokens: {self.access_tokens}",
+            f"expired refresh families: {self.expired_families}",
+            f"revoked families: {self.revoked_families}",
+            f"rows of those families: {self.family_rows}",
+            f"stale session index entries: {self.session_index_entries}",
+        ]
+
+
+def purge(commit: Callable[[], None], now: int | None = None) -> Purged:
+    """Remove what can no longer matter; ``commit`` ends each batch's transaction."""
+    svc = services()
+    settings = svc.settings.retention
+    cutoff = (svc.now() if now is None else now) - settings.keep
+    batch = max(1, settings.batch)
+    done = Purged()
+
+    while True:
+        ids = list(
+            db.session.scalars(
+                select(Token.id)
+                .where(Token.refresh_token_hash.is_(None), Token.expires_at < cutoff)
+                .limit(batch)
+            )
+        )
+        if ids:
+            db.session.execute(delete(Token).where(Token.id.in_(ids)))
+            commit()
+            done.access_tokens += len(ids)
+        if len(ids) < batch:
+            break
+
+    expired = (
+        select(Token.family_id)
+        .where(Token.refresh_token_hash.is_not(None))
+        .group_by(Token.family_id)
+        .having(func.max(Token.refresh_expires_at) < cutoff, func.max(Token.expires_at) < cutoff)
+    )
+    done.expired_families, rows = _purge_families(expired, batch, commit)
+    done.family_rows += rows
+
+    revoked = (
+        select(Token.family_id)
+        .group_by(Token.family_id)
+        .having(func.count() == func.count(Token.revoked_at), func.max(Token.revoked_at) < cutoff)
+    )
+    done.revoked_families, rows = _purge_families(revoked, batch, commit)
+    done.family_rows += rows
+
+    sessions = svc.wired("sessions")
+    if sessions is not None:
+        done.session_index_entries = sessions.purge_user_index()
+    return done
+
+
+def _purge_families(which: Select[str], batch: int, commit: Callable[[], None]) -> tuple[int, int]:
+    """Delete the families ``which`` selects, ``batch`` families per transaction; returns
+    (families, rows)."""
+    families = rows = 0
+    while True:
+        found = list(db.session.scalars(which.limit(batch)))
+        if found:
+            result = cast(
+                CursorResult[Any],
+                db.session.execute(delete(Token).where(Token.family_id.in_(found))),
+            )
+            commit()
+            families += len(found)
+            rows += result.rowcount
+        if len(found) < batch:
+            return families, rows
+
+
+def due() -> bool:
+    """True for exactly one of the processes sharing the store once per
+    ``retention.purge_interval`` (a lease on a schedule entry, ``Store.zlease``); never when
+    the interval is 0."""
+    svc = services()
+    interval = svc.settings.retention.purge_interval
+    if interval <= 0:
+        return False
+    now = svc.now()
+    if not svc.store.zdue(SCHEDULE, _ALWAYS, 1):  # first pass ever, or the store was emptied
+        svc.store.zadd(SCHEDULE, _PURGE, now)
+    return svc.store.zlease(SCHEDULE, _PURGE, now, now + interval)
