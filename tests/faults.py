@@ -94,6 +94,7 @@ class Proxy:
         self._changed = threading.Condition(self._lock)
         self._links: list[_Link] = []
         self._trigger: _Trigger | None = None
+        self.forwarded = {"up": 0, "down": 0}  # bytes passed on, for choosing cut points
         self._stop = threading.Event()
         self._listener: socket.socket | None = None
         self.port = self._listen(0)
@@ -283,6 +284,8 @@ class Proxy:
                 sink.sendall(data)
             except OSError:
                 break
+            with self._lock:
+                self.forwarded[direction] += len(data)
         link.reset()
 
     @staticmethod
