@@ -47,8 +47,13 @@ class Instance:
     def client(self):
         return self.app.test_client()
 
-    def browser(self) -> Browser:
-        return Browser(self.app)
+    def browser(self, cookies_of: Browser | None = None) -> Browser:
+        """A browser of this instance; with ``cookies_of``, the same browser behind a load
+        balancer (one cookie jar for both instances)."""
+        browser = Browser(self.app)
+        if cookies_of is not None:
+            browser.http._cookies = cookies_of.http._cookies
+        return browser
 
     def heal(self) -> None:
         for proxy in (self.db, self.redis):
@@ -101,3 +106,22 @@ def instances(app, database_url, store_prefix, clock, sender, template_cache):
         instance.store.r.close()
         instance.db.close()
         instance.redis.close()
+
+
+@pytest.fixture(autouse=True)
+def _needs_retry_grace(request):
+    """Tests marked ``needs_retry_grace`` prove the refresh retry grace (a retry of a refresh
+    whose answer was lost returns the same successor, ``protocol.retry_grace``); they run once
+    that setting exists."""
+    if request.node.get_closest_marker("needs_retry_grace") and not _has_retry_grace():
+        pytest.skip("needs the refresh retry grace (protocol.retry_grace), not built yet")
+
+
+def _has_retry_grace() -> bool:
+    from dataclasses import fields
+
+    from idp.config.schema import ProtocolSettings
+
+    return os.environ.get("IDP_TEST_FORCE_RETRY_GRACE") == "1" or any(
+        f.name == "retry_grace" for f in fields(ProtocolSettings)
+    )

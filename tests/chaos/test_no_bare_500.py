@@ -108,7 +108,7 @@ def test_the_503_page_of_an_interaction_is_answered_with_the_store_and_the_datab
     assert_503(send(), protocol=False)
 
 
-def _cut_points(total: int, count: int = 8) -> list[int]:
+def _cut_points(total: int, count: int = 6) -> list[int]:
     step = max(1, total // count)
     return sorted({*range(1, total, step), total})
 
