@@ -1,5 +1,17 @@
 """Error pages and fail-closed handling: store or database down means 503, never "allow".
 
+A back end that fails under a request is a 503 with a body, never a 500 and never an empty
+answer (issue 11): the JSON ``{"error": "temporarily_unavailable"}`` with ``Retry-After`` on the
+protocol endpoints (RFC 6749 §5.2 has no such code for the token endpoint, but §4.1.2.1 defines
+it and clients treat any 503 as "try again"), the 503 page elsewhere. A back-end fault is any
+exception that is, or was caused by (``__cause__``/``__context__``), the store being
+unavailable, a database error of the connection (``OperationalError``, ``InterfaceError``, a
+``DBAPIError`` that invalidated its connection, a ``DisconnectionError``), or the pool's
+checkout timeout (``sqlalchemy.exc.TimeoutError``: every connection stuck, as in a partition).
+An unexpected exception whose cause is such a fault (say, a library wrapping it) is turned into
+the 503 by the 500 handler. The handlers never fail themselves: rolling back a dead connection
+is tried quietly, and a page that cannot be rendered falls back to a fixed text.
+
 Titles and messages are translated here, where they are written; a 404 whose description is a
 code of ``messages.PAGES`` (an expired sign-in or supplementation) says what expired.
 """
@@ -13,7 +25,13 @@ from flask import Response, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from ..adapters.outage import OutageLog
@@ -34,40 +52,69 @@ TITLES = {
 }
 
 
+# the exceptions that mean "a back end failed under this request": 503, never 500
+UNAVAILABLE = (StoreUnavailable, OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+# the 503 page when even the page template cannot be rendered
+FALLBACK_503 = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+    "<title>服务暂时不可用 · Service temporarily unavailable</title></head><body>"
+    "<h1>服务暂时不可用</h1><p>系统繁忙或正在维护，请稍后再试。</p>"
+    '<p lang="en">The service is temporarily unavailable. Please try again later.</p>'
+    "</body></html>"
+)
+
+
 def wants_json() -> bool:
     return request.path.startswith(PROTOCOL_PATHS)
+
+
+def backend_fault(exc: BaseException | None) -> BaseException | None:
+    """The back-end failure behind ``exc`` (itself or along its causes), or None."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, UNAVAILABLE) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated
+        ):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def unavailable_response(exc: BaseException) -> Response:
+    """The 503 for a back-end fault; works with the database and the store both gone."""
+    outage.failed(exc)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool discards it
+        pass
+    headers = {"Retry-After": "30", "Cache-Control": "no-store"}
+    if wants_json():
+        body = {
+            "error": "temporarily_unavailable",
+            "error_description": "the service is temporarily unavailable",
+        }
+        return Response(json.dumps(body), 503, headers, mimetype="application/json")
+    try:
+        page = render_template(
+            "errors/page.html",
+            title=gettext("服务暂时不可用"),
+            message=gettext("系统繁忙或正在维护，请稍后再试。"),
+        )
+    except Exception:
+        log.warning("the 503 page could not be rendered; answering its fixed text", exc_info=True)
+        page = FALLBACK_503
+    return Response(page, 503, headers, mimetype="text/html")
 
 
 def register(app):
     @app.errorhandler(StoreUnavailable)
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeout)
     def unavailable(exc):
-        outage.failed(exc)
-        try:
-            db.session.rollback()
-        except Exception:
-            pass
-        if wants_json():
-            body = {
-                "error": "temporarily_unavailable",
-                "error_description": "the service is temporarily unavailable",
-            }
-            return Response(
-                json.dumps(body),
-                status=503,
-                mimetype="application/json",
-                headers={"Retry-After": "30", "Cache-Control": "no-store"},
-            )
-        return (
-            render_template(
-                "errors/page.html",
-                title=gettext("服务暂时不可用"),
-                message=gettext("系统繁忙或正在维护，请稍后再试。"),
-            ),
-            503,
-            {"Retry-After": "30"},
-        )
+        return unavailable_response(exc)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
@@ -79,6 +126,10 @@ def register(app):
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
+        # an unhandled exception reaches here as a 500 carrying it: a back-end fault is a 503
+        fault = backend_fault(getattr(exc, "original_exception", None))
+        if exc.code == 500 and fault is not None:
+            return unavailable_response(fault)
         if wants_json():
             error = "server_error" if (exc.code or 500) >= 500 else "invalid_request"
             body = {"error": error, "error_description": exc.name}
