@@ -64,18 +64,19 @@ def test_purge_removes_dead_tokens_keeps_live_families_and_reuse_detection_still
     expiring_family = families()
     browser.tokens_for(rp, scope="openid profile")  # access-only, expires after an hour
     revoked = browser.tokens_for(rp, scope=OFFLINE)
-    assert refresh(browser, rp, revoked["refresh_token"]).status_code == 200
-    assert refresh(browser, rp, revoked["refresh_token"]).status_code == 400  # reuse: revoked
-    assert rows() == 4
+    successor = refresh(browser, rp, revoked["refresh_token"]).get_json()["refresh_token"]
+    assert refresh(browser, rp, successor).status_code == 200  # the successor is used: so
+    assert refresh(browser, rp, revoked["refresh_token"]).status_code == 400  # this is reuse
+    assert rows() == 5
 
     clock.advance(KEEP)  # the revocation is exactly keep old: it stays
     assert purge() == retention.Purged()
-    assert rows() == 4
+    assert rows() == 5
 
     clock.advance(1)
     done = purge()
     assert (done.access_tokens, done.revoked_families, done.expired_families) == (0, 1, 0)
-    assert done.family_rows == 2 and rows() == 2
+    assert done.family_rows == 3 and rows() == 2
 
     clock.advance(HOUR)  # the access-only token expired keep + 1 s ago
     done = purge()
@@ -175,3 +176,21 @@ def test_maintenance_purge_command_prints_what_it_removed(app, browser, rp, user
     assert "access-only tokens: 1" in result.output
     assert "revoked families: 0" in result.output
     assert rows() == 0
+
+
+def test_a_family_whose_rows_fall_in_several_batches_is_purged_once_and_whole(
+    browser, rp, user, clock
+):
+    grant = browser.tokens_for(rp, scope=OFFLINE)
+    token = grant["refresh_token"]
+    for _ in range(3):  # rotations interleaved with other grants: the family spans batches
+        browser.tokens_for(rp, scope="openid profile")
+        clock.advance(HOUR)
+        token = refresh(browser, rp, token).get_json()["refresh_token"]
+    assert rows() == 7
+    clock.advance(REFRESH_TTL + KEEP + 1)
+
+    done = purge()
+
+    assert (done.access_tokens, done.expired_families, done.revoked_families) == (3, 1, 0)
+    assert done.family_rows == 4 and rows() == 0
