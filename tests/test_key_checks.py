@@ -175,6 +175,19 @@ def test_idp_serve_refuses_to_start_with_a_wrong_key(app, instance):
     assert result.exit_code == REFUSED
 
 
+def test_idp_worker_refuses_to_start_with_a_wrong_key(app, instance, monkeypatch):
+    """The worker signs logout tokens and writes rows: it proves the keys as serving does."""
+    from idp import worker
+
+    looped = []
+    monkeypatch.setattr(worker, "run_until_stopped", lambda *args: looped.append(args))
+    prove_keys(app)
+    wrong = instance(encryption_keys={DEV: OTHER_KEY})
+    with wrong.app_context():
+        result = wrong.test_cli_runner().invoke(args=["worker", "--interval", "3600"])
+    assert result.exit_code == REFUSED and looped == []
+
+
 def test_a_database_without_the_key_checks_table_is_not_checked(tmp_path, caplog):
     """``idp db upgrade`` and a first start on an empty database are never stopped."""
     empty = create_app(

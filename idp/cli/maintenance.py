@@ -47,12 +47,14 @@ def maintenance_purge():
 @with_appcontext
 def worker(interval):
     from .. import worker as background
+    from ..startup import prove_keys
 
     app = current_app._get_current_object()
     if not logging.getLogger().handlers:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    prove_keys(app)  # a worker signs logout tokens and writes rows: the same proof as serving
     every = (
         interval if interval is not None else app.extensions["idp"].settings.logout.worker_interval
     )
