@@ -327,8 +327,8 @@ def fail_one_store_call(faulty: FaultyStore, index: int, after: bool):
 
 
 def test_store_fault_in_the_after_commit_recheck_keeps_the_200(browser, rp, user, faulty):
-    """Item 4 of the brief of issue 11: nothing in the token path reads the store after the
-    commit in a way that turns the committed success into an error."""
+    """Issue 11 ("commits last, after every store read"): the one store read after the commit
+    is the after-commit re-check, and its failure is logged; the committed 200 stands."""
     tokens = browser.tokens_for(rp, scope=OFFLINE)
     check_keys_in_the_store()
     faulty.arm(2)  # family-revoked (save_token), keys:version (ID token), family-revoked (job)
