@@ -2,7 +2,9 @@
 
 Tokens issued from one authorization (one code) form a *family*: refresh-token rotation keeps
 the family, and reuse of a rotated refresh token or of the code revokes the whole family
-(RFC 9700 §2.2.2, §4.14; RFC 6749 §4.1.2). Times are Unix seconds from the settable clock.
+(RFC 9700 §2.2.2, §4.14; RFC 6749 §4.1.2). A retry of a lost response within
+``protocol.retry_grace`` is not reuse: it gets the same, still unused, tokens back
+(``idp.protocol.tokens``). Times are Unix seconds from the settable clock.
 """
 
 from __future__ import annotations
