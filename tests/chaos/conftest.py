@@ -106,22 +106,3 @@ def instances(app, database_url, store_prefix, clock, sender, template_cache):
         instance.store.r.close()
         instance.db.close()
         instance.redis.close()
-
-
-@pytest.fixture(autouse=True)
-def _needs_retry_grace(request):
-    """Tests marked ``needs_retry_grace`` prove the refresh retry grace (a retry of a refresh
-    whose answer was lost returns the same successor, ``protocol.retry_grace``); they run once
-    that setting exists."""
-    if request.node.get_closest_marker("needs_retry_grace") and not _has_retry_grace():
-        pytest.skip("needs the refresh retry grace (protocol.retry_grace), not built yet")
-
-
-def _has_retry_grace() -> bool:
-    from dataclasses import fields
-
-    from idp.config.schema import ProtocolSettings
-
-    return os.environ.get("IDP_TEST_FORCE_RETRY_GRACE") == "1" or any(
-        f.name == "retry_grace" for f in fields(ProtocolSettings)
-    )

@@ -147,7 +147,6 @@ class RefreshingClient(threading.Thread):
                 return
 
 
-@pytest.mark.needs_retry_grace
 @pytest.mark.parametrize("backend", ["db", "redis"])
 def test_a_3_second_outage_of_either_back_end_during_refresh_traffic_revokes_zero_families(
     app, instances, rp, user, backend
