@@ -52,6 +52,11 @@ TITLES = {
 }
 
 
+# Seconds a client is told to wait. A token request's retry must come within
+# ``protocol.retry_grace`` (30 s) to get the tokens of a lost answer rather than count as reuse,
+# so the protocol endpoints ask for a short wait; a person on a page reloads when they choose.
+PROTOCOL_RETRY_AFTER = 5
+PAGE_RETRY_AFTER = 30
 # the exceptions that mean "a back end failed under this request": 503, never 500
 UNAVAILABLE = (StoreUnavailable, OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 # the 503 page when even the page template cannot be rendered
@@ -88,8 +93,9 @@ def unavailable_response(exc: BaseException) -> Response:
         db.session.rollback()
     except Exception:  # the connection is gone; the pool discards it
         pass
-    headers = {"Retry-After": "30", "Cache-Control": "no-store"}
+    headers = {"Retry-After": str(PAGE_RETRY_AFTER), "Cache-Control": "no-store"}
     if wants_json():
+        headers["Retry-After"] = str(PROTOCOL_RETRY_AFTER)
         body = {
             "error": "temporarily_unavailable",
             "error_description": "the service is temporarily unavailable",
