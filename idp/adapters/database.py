@@ -1,7 +1,9 @@
 """How the IdP connects to its database: timeouts so that a partition fails fast (issue 11).
 
-PostgreSQL gets a connect timeout, TCP keepalives and, for the web app, a server-side statement
-timeout (``database`` settings); the pool waits ``pool_timeout`` for a free connection and
+PostgreSQL gets a connect timeout, TCP keepalives, a TCP user timeout (sent data that stays
+unacknowledged closes the connection: a peer that vanished mid-request, when the pool's
+pre-ping or a statement would otherwise wait out TCP's retransmissions) and, for the web app, a
+server-side statement timeout (``database`` settings); the pool waits ``pool_timeout`` for a free connection and
 checks a connection before handing it out. A connection that cannot be made, a statement cut
 off by the timeout and a pool that stays empty all raise SQLAlchemy errors that the error
 pages turn into a 503 (``idp.web.errors``). SQLite, a local file, needs none of it.
@@ -27,6 +29,7 @@ def engine_options(settings: Settings, url: str, *, batch: bool = False) -> dict
         "keepalives_idle": db.keepalives_idle,
         "keepalives_interval": 10,
         "keepalives_count": 3,
+        "tcp_user_timeout": db.tcp_user_timeout * 1000,
     }
     if db.statement_timeout and not batch:
         connect_args["options"] = f"-c statement_timeout={db.statement_timeout * 1000}"

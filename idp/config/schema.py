@@ -165,6 +165,7 @@ class DatabaseSettings:
     statement_timeout: int
     pool_timeout: int
     keepalives_idle: int
+    tcp_user_timeout: int
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,20 @@ def test_a_statement_longer_than_the_statement_timeout_is_cut_off(app):
     engine.dispose()
 
 
+def test_connections_close_when_sent_data_stays_unacknowledged(app):
+    """A partition in the middle of a request (the pool's pre-ping or a statement sent to a
+    peer that vanished) fails after ``database.tcp_user_timeout``, not after TCP's minutes of
+    retransmission: libpq's tcp_user_timeout is set on every connection."""
+    settings = services().settings.replace({"database.tcp_user_timeout": 7})
+    url = str(db.engine.url.render_as_string(hide_password=False))
+    engine = create_engine(url, **engine_options(settings, url))
+    with engine.connect() as conn:
+        assert conn.connection.driver_connection.info.get_parameters()["tcp_user_timeout"] == (
+            "7000"
+        )
+    engine.dispose()
+
+
 def test_the_batch_commands_have_no_statement_timeout(app):
     url = str(db.engine.url.render_as_string(hide_password=False))
     options = engine_options(services().settings, url, batch=True)
