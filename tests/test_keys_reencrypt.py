@@ -76,3 +76,17 @@ def test_keys_reencrypt_moves_ids_uscc_mobiles_and_emails_to_the_current_key(app
     assert (user.phone_bidx, user.email_bidx, user.id_number_bidx) == tuple(before)
     again = app.test_cli_runner().invoke(args=["keys", "reencrypt"])
     assert "done: 0 re-encrypted" in again.output
+
+
+def test_keys_reencrypt_reports_its_progress_page_by_page(app, monkeypatch):
+    """A run over a million rows takes minutes: the operator sees how far it got."""
+    from idp.cli import operators
+
+    monkeypatch.setattr(operators, "PROGRESS_EVERY", 0.0)
+    make_user(phone="13700137001")
+    services().cipher = FieldCipher({OLD: OLD_KEY, NEW: NEW_KEY}, NEW)
+
+    result = app.test_cli_runner().invoke(args=["keys", "reencrypt"])
+
+    assert result.exit_code == 0, result.output
+    assert "... users.phone_enc: 1 rows checked; " in result.output

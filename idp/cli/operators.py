@@ -4,6 +4,7 @@ accounts and signing keys an operator manages, and the development server."""
 from __future__ import annotations
 
 import json
+import time
 
 import click
 from flask import current_app
@@ -14,6 +15,8 @@ from ..domain.errors import DomainError
 from ..domain.vocab import AUTH_METHODS, CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TOKEN_ALGS, RS256
 from ..messages import describe
 from .common import domain_call, fail
+
+PROGRESS_EVERY = 5.0  # seconds between two progress lines of a long command
 
 TOO_NEW = "keys.next_too_new"  # the refusal of a rotation that comes too early
 
@@ -228,7 +231,16 @@ def keys_reencrypt():
     from ..domain import keycheck, rekey, transaction
     from ..services import services
 
-    report = rekey.reencrypt(commit=transaction.commit)  # page by page, by design
+    shown = {"at": time.monotonic()}
+
+    def progress(where: str, checked: int, so_far: rekey.RekeyReport) -> None:
+        """A line on stderr at most every few seconds: a million rows take minutes."""
+        if time.monotonic() - shown["at"] >= PROGRESS_EVERY:
+            shown["at"] = time.monotonic()
+            done = sum(so_far.reencrypted.values())
+            click.echo(f"... {where}: {checked} rows checked; {done} re-encrypted so far", err=True)
+
+    report = rekey.reencrypt(commit=transaction.commit, progress=progress)  # page by page
     keycheck.reencrypt_canary(report)  # last: the old key may go once this is under the new
     for where, n in sorted(report.reencrypted.items()):
         click.echo(f"{where}: {n} re-encrypted")

@@ -61,15 +61,22 @@ class RekeyReport:
     unreadable: dict[str, int] = field(default_factory=dict)
 
 
-def reencrypt(commit: Callable[[], None] | None = None) -> RekeyReport:
+Progress = Callable[[str, int, RekeyReport], None]  # (column, rows checked in it, so far)
+
+
+def reencrypt(
+    commit: Callable[[], None] | None = None, progress: Progress | None = None
+) -> RekeyReport:
     """Re-encrypt, under the current key, every value still under another one. ``commit`` (the
     CLI edge's ``transaction.commit``) ends each page's transaction, so a million rows are not
-    one transaction; without it everything stays in the caller's transaction."""
+    one transaction; without it everything stays in the caller's transaction. ``progress`` is
+    told after each committed page, so an operator sees how far a long run got; a run stopped
+    half-way is run again and skips what is already under the current key."""
     cipher, report = services().cipher, RekeyReport()
     for model, name, purpose in COLUMNS:
         table = cast(Table, model.__table__)  # every model is mapped to a Table
         column, where = table.c[name], f"{table.name}.{name}"
-        last = 0
+        last = checked = 0
         while True:  # keyset pages: memory stays bounded on a million legacy rows
             rows = db.session.execute(
                 select(table.c.id, column)
@@ -96,4 +103,7 @@ def reencrypt(commit: Callable[[], None] | None = None) -> RekeyReport:
                 report.reencrypted[where] = report.reencrypted.get(where, 0) + 1
             if commit is not None:
                 commit()
+            checked += len(rows)
+            if progress is not None:
+                progress(where, checked, report)
     return report
