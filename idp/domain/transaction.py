@@ -12,8 +12,10 @@ Side effects that follow from what the transaction did (ending SSO sessions and 
 back-channel logout jobs, cache version bumps) are queued with ``after_commit`` and run by
 ``commit`` once the commit succeeded; a rollback, including that of a savepoint the job was
 queued in, drops them. A job may read through the session (a new transaction, closed with the
-request) but must not write to the database: nothing commits after it. Its failure is logged
-and never undoes the commit.
+request) but must not write through it: nothing commits after it. Its failure is logged
+and never undoes the commit. One job writes, on a connection and transaction of its own, on
+purpose: the token family re-check (``protocol.tokens._revoke_if_marked``), which revokes a
+family whose revocation raced with the commit of its new token and could not see that row.
 
 Example::
 
