@@ -43,4 +43,63 @@ or a sealed checkpoint names it, so a purge stays verifiable and a deleted head 
 
 **Never a secret.** ``detail`` holds counts, reasons, key ids, entries, masked recipients;
 ``record`` refuses keys that name a secret or a full identifier (``record.FORBIDDEN``).
+
+Example (an event site)::
+
+    from ..domain import trail
+
+    trail.record(trail.PASSWORD_CHANGED, subject=user.id, reason="password_changed", revoked=2)
 """
+
+from .events import (
+    ACCOUNT_DEACTIVATED,
+    AUDIT_PURGED,
+    CLIENT_DISABLED,
+    CLIENT_ENABLED,
+    CODE_SENT,
+    CONSENT_GRANTED,
+    CONSENT_WITHDRAWN,
+    EMAIL_CHANGED,
+    FAILED,
+    HANDLER_BOUND,
+    HANDLER_UNBOUND,
+    KEY_ROTATED,
+    LEGACY_LINKED,
+    LOGIN_FAILED,
+    LOGIN_LOCKED,
+    LOGIN_SUCCEEDED,
+    MOBILE_CHANGED,
+    OK,
+    PASSWORD_CHANGED,
+    REFUSED,
+    SUPPLEMENT_COMPLETED,
+    TOKENS_REVOKED,
+)
+from .record import mask, record
+
+__all__ = [
+    "ACCOUNT_DEACTIVATED",
+    "AUDIT_PURGED",
+    "CLIENT_DISABLED",
+    "CLIENT_ENABLED",
+    "CODE_SENT",
+    "CONSENT_GRANTED",
+    "CONSENT_WITHDRAWN",
+    "EMAIL_CHANGED",
+    "FAILED",
+    "HANDLER_BOUND",
+    "HANDLER_UNBOUND",
+    "KEY_ROTATED",
+    "LEGACY_LINKED",
+    "LOGIN_FAILED",
+    "LOGIN_LOCKED",
+    "LOGIN_SUCCEEDED",
+    "MOBILE_CHANGED",
+    "OK",
+    "PASSWORD_CHANGED",
+    "REFUSED",
+    "SUPPLEMENT_COMPLETED",
+    "TOKENS_REVOKED",
+    "mask",
+    "record",
+]

@@ -1,6 +1,6 @@
 """``record``: the one way to write an audit trail entry (issue 12, "Audit").
 
-The entry joins the current transaction (unsealed, ``idp.domain.trail``). A refusal or failure
+The entry is inserted at once into the current transaction (unsealed, ``idp.domain.trail``). A refusal or failure
 is also queued with ``transaction.after_rollback``: if the unit rolls back (a failed login's
 error page), the entry is written again in a short transaction of its own, so it stands. An
 ``ok`` entry stands or falls with the event it records.
@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
 
 from ...extensions import db
 from ...services import services
@@ -81,10 +83,25 @@ def record(
         "result": result,
         "detail": canonical_detail({k: _small(v) for k, v in detail.items()}),
     }
-    db.session.add(AuditEntry(**values))
-    log.info("%s result=%s subject=%s client=%s", event, result, subject, client)
+    _insert(values)
+    log.info(
+        "event=%s result=%s subject=%s client=%s detail=%s",
+        event,
+        result,
+        subject,
+        client,
+        values["detail"],
+    )
     if result != OK:
-        transaction.after_rollback(lambda: db.session.add(AuditEntry(**values)))
+        transaction.after_rollback(lambda: _insert(values))
+
+
+def _insert(values: dict[str, Any]) -> None:
+    """One INSERT now, without flushing what the caller has pending: an entry is never part
+    of a flush that a later savepoint decides (and rolls back), and it never makes the
+    caller's own rows flush earlier than the caller meant."""
+    with db.session.no_autoflush:
+        db.session.execute(insert(cast(Table, AuditEntry.__table__)).values(**values))
 
 
 def _small(value: Any) -> Any:
