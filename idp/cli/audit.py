@@ -86,17 +86,29 @@ def audit_verify():
 
 
 def _when(value: str | None) -> int | None:
+    """ISO 8601 or Unix seconds, kept within the column's range (32-bit seconds)."""
     if value is None:
         return None
     if value.isdigit():
-        return int(value)
+        return min(int(value), LAST_SECOND)
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"not a time: {value!r} (ISO 8601 or Unix seconds)") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
-    return int(parsed.timestamp())
+    return max(0, min(int(parsed.timestamp()), LAST_SECOND))
+
+
+LAST_SECOND = 2**31 - 1
+
+
+class _Echo:
+    """A text stream that writes through ``click.echo`` (row by row: no export in memory)."""
+
+    def write(self, text: str) -> int:
+        click.echo(text, nl=False)
+        return len(text)
 
 
 @audit_cli.command("search")
@@ -114,7 +126,7 @@ def audit_search(user, event, since, until, as_csv):
         raise click.BadParameter(f"unknown event type {event!r}", param_hint="--type")
     found = search.search(user=user, event=event, since=_when(since), until=_when(until))
     if as_csv:
-        search.write_csv(found, click.get_text_stream("stdout"))
+        search.write_csv(found, _Echo())
         return
     for entry in found:
         click.echo("\t".join(search.safe_cell(v) for v in search.row(entry)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -85,7 +85,13 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def write_csv(entries: Iterable[AuditEntry], out: TextIO) -> int:
+class Writer(Protocol):
+    """Where the CSV goes: a text file, or the command's output."""
+
+    def write(self, text: str, /) -> int: ...
+
+
+def write_csv(entries: Iterable[AuditEntry], out: Writer) -> int:
     """The entries as CSV (BOM, header, one safe row each); returns the number of rows."""
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
