@@ -24,7 +24,7 @@ from orgkit import make_handler
 from supplementkit import EMAIL, ID_NUMBER, MOBILE, NEW_PASSWORD, natural_legacy
 from support import PASSWORD, PHONE, Browser, form_fields, html_of, make_relying_party
 from trailkit import detail, entries, only, serialised
-from web.test_handler_revocation import org  # noqa: F401
+from web.test_handler_revocation import ANSWER, org  # noqa: F401
 
 WRONG = "Wrong-horse-1"
 NEW_PHONE, NEW_EMAIL = "13700001111", "new.mail@example.com"
@@ -91,7 +91,33 @@ def settings_overrides():
     return {
         "login": {"max_failures": 2, "captcha_after_failures": 50},
         "proxy": {"trusted_hops": 1},
+        "captcha": {"deterministic": True, "deterministic_answer": ANSWER},
     }
+
+
+@pytest.mark.parametrize(
+    "entry, method",
+    [
+        ("personal", "password"),
+        ("legal", "password"),
+        ("legal", "handler"),
+        ("agency", "password"),
+        ("personal", "legacy"),
+        ("legal", "legacy"),
+        ("agency", "legacy"),
+    ],
+)
+def test_failed_login_is_recorded_on_every_entry_and_method(app, entry, method):
+    browser = Browser(app)
+    query = {k: v for k, v in (("entry", entry), ("method", method)) if v != "personal"}
+    page = browser.http.get("/login", query_string=query)
+    data = {"identifier": "91110000MA0000000X", "password": WRONG}
+    if entry != "personal":
+        data["captcha"] = ANSWER
+    browser.submit(page, **data)
+    failed = only(trail.LOGIN_FAILED)
+    assert (detail(failed)["entry"], detail(failed)["method"]) == (entry, method)
+    assert detail(failed)["identifier"] == "91**************0X"
 
 
 def test_lockout_is_recorded_when_it_starts_and_when_it_refuses(app, browser, user):
