@@ -4,6 +4,8 @@ reordered entry, a cut head, and entries left unsealed."""
 
 from __future__ import annotations
 
+import importlib
+import logging
 import os
 import threading
 
@@ -146,3 +148,20 @@ def test_two_sealers_at_once_produce_one_chain(app):
     seqs = list(db.session.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)))
     assert seqs == list(range(1, 301))
     assert chain.verify() == []
+
+
+def test_a_refusal_whose_own_transaction_fails_too_is_logged_not_raised(app, caplog, monkeypatch):
+    """The database gone at the rollback: the entry is lost (its idp.audit line remains) and
+    the edge's rollback does not raise over the original answer."""
+    recording = importlib.import_module("idp.domain.trail.record")  # the module, not record()
+    caplog.set_level(logging.INFO, logger="idp.audit")
+    record(events.LOGIN_FAILED, result=events.REFUSED, entry="personal", method="password")
+
+    def gone(values):
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(recording, "_insert", gone)
+    transaction.rollback()
+    assert "after-rollback jobs failed (1 lost)" in caplog.text
+    assert "event=login.failed result=refused" in caplog.text
+    assert entries() == []

@@ -62,3 +62,17 @@ def test_a_head_deleted_after_a_purge_without_its_checkpoint_is_caught(app, cloc
     first = min(e.seq for e in entries())
     tamper("DELETE FROM audit_trail WHERE seq = :s", s=first)
     assert [p.kind for p in chain.verify()] == ["head"]
+
+
+def test_the_worker_purge_is_recorded_as_the_system_from_the_worker(app, clock):
+    from idp import worker
+
+    _entries_over_time(clock, old=2, young=1)
+    worker.run_pass(app)  # the first pass's scheduled purge is due
+    [checkpoint] = entries(trail.AUDIT_PURGED)
+    assert (checkpoint.actor, checkpoint.ip, checkpoint.seq is not None) == (
+        "system",
+        "worker",
+        True,
+    )
+    assert chain.verify() == []
