@@ -128,6 +128,7 @@ def _wire_adapters(svc) -> None:
     from .adapters.messaging import make_mail_sender, make_sms_sender
     from .adapters.realname import make_realname_verifier
     from .adapters.sessions import SessionStore
+    from .domain.trail import record
     from .domain.verification.codes import VerificationCodes
 
     settings, store, clock = svc.settings, svc.store, svc.clock
@@ -140,6 +141,6 @@ def _wire_adapters(svc) -> None:
     svc.sms = make_sms_sender(settings, store, clock)
     svc.mail = make_mail_sender(settings, store, clock)
     svc.codes = VerificationCodes(
-        store, clock, svc.sms, svc.mail, settings, dispatch=make_dispatch(settings)
+        store, clock, svc.sms, svc.mail, settings, dispatch=make_dispatch(settings), audit=record
     )
     svc.files = make_file_store(settings)

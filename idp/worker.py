@@ -1,5 +1,5 @@
-"""The background worker: back-channel logout deliveries, the session-expiry sweep and the
-scheduled retention purge.
+"""The background worker: back-channel logout deliveries, the session-expiry sweep, the audit
+trail's sealer (``idp.domain.trail.chain.seal``) and the scheduled retention purge.
 
 It runs either as a daemon thread inside each web process (``logout.background_worker``, the
 embedded default) or as a process of its own (``idp worker``, for deployments whose web
@@ -37,13 +37,15 @@ def run_pass(app) -> None:
     """One pass is one transaction, like a request (``idp.domain.transaction``); a purge that
     is due follows it, in transactions of its own (one per batch)."""
     from .domain import transaction
+    from .domain.trail import chain, context
     from .protocol import logout, retention
 
-    with app.app_context():
+    with app.app_context(), context.origin_of(context.WORKER):
         try:
             logout.sweep_expired_sessions()
             logout.deliver_due()
             transaction.commit()
+            chain.seal(transaction.commit)  # the audit trail's entries of the last pass
             if retention.due():
                 purged = retention.purge(transaction.commit)
                 transaction.commit()

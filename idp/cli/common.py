@@ -37,17 +37,19 @@ def in_transaction(command: click.Command) -> click.Command:
     @functools.wraps(callback)
     def run(*args: Any, **kwargs: Any) -> Any:
         from ..domain import transaction
+        from ..domain.trail import context
 
-        try:
-            result = callback(*args, **kwargs)
-        except BaseException:
-            transaction.rollback_quietly()
-            raise
-        try:
-            transaction.commit()
-        except Exception as exc:
-            transaction.rollback_quietly()
-            fail(f"未能保存（数据库提交失败：{type(exc).__name__}），没有写入任何内容。")
+        with context.origin_of(context.CLI):  # the audit trail's actor and origin: "cli"
+            try:
+                result = callback(*args, **kwargs)
+            except BaseException:
+                transaction.rollback_quietly()
+                raise
+            try:
+                transaction.commit()
+            except Exception as exc:
+                transaction.rollback_quietly()
+                fail(f"未能保存（数据库提交失败：{type(exc).__name__}），没有写入任何内容。")
         return result
 
     run.in_transaction = True  # type: ignore[attr-defined]

@@ -26,7 +26,8 @@ def maintenance_cli():
 @maintenance_cli.command(
     "purge",
     help="Delete token rows dead for longer than retention.keep (expired access-only tokens, "
-    "expired or revoked refresh families) and stale session index entries; print the counts.",
+    "expired or revoked refresh families), stale session index entries and audit trail entries "
+    "older than audit.keep_days (with a checkpoint entry); print the counts.",
 )
 @with_appcontext
 def maintenance_purge():

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from .schema import IdpSettings as Settings
 
 
+AUDIT_MIN_DAYS = 180  # 等保 (GB/T 22239): audit records kept at least six months
+
+
 def check_settings(settings: Settings) -> None:
     """Refuse settings that cannot work, and in production those that are unsafe."""
     if settings.env not in ("development", "production"):
@@ -35,6 +38,13 @@ def check_settings(settings: Settings) -> None:
     if settings.proxy.trusted_hops < 0:
         raise ConfigError("proxy.trusted_hops must be a whole number of proxies (0 or more)")
     _check_legacy(settings)
+    if settings.audit.keep_days < AUDIT_MIN_DAYS:
+        raise ConfigError(
+            f"audit.keep_days must be at least {AUDIT_MIN_DAYS} (等保: audit records are kept"
+            " at least 180 days)"
+        )
+    if settings.audit.seal_batch < 1:
+        raise ConfigError("audit.seal_batch must be at least 1")
     if settings.production:
         check_production(settings)
 

@@ -207,6 +207,13 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class AuditSettings:
+    keep_days: int
+    seal_batch: int
+    seal_grace: int
+
+
+@dataclass(frozen=True)
 class IdpSettings:
     """Every setting, typed; ``Settings`` (idp.config) adds the checked ``replace`` of tests."""
 
@@ -240,6 +247,7 @@ class IdpSettings:
     legacy: LegacySettings
     appeals: AppealsSettings
     retention: RetentionSettings
+    audit: AuditSettings
 
     @property
     def production(self) -> bool:

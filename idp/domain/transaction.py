@@ -17,6 +17,12 @@ and never undoes the commit. One job writes, on a connection and transaction of 
 purpose: the token family re-check (``protocol.tokens._revoke_if_marked``), which revokes a
 family whose revocation raced with the commit of its new token and could not see that row.
 
+Work that must be written *because* the unit failed (the audit trail's entry of a refused
+login, whose error page rolls the request back) is queued with ``after_rollback``: the edge's
+``rollback`` runs those jobs after the rollback and commits them in a short transaction of
+their own; a commit drops them (the work they repeat committed with the unit). Such jobs only
+add rows; if that commit fails too the failure is logged.
+
 Example::
 
     binding.active = False
@@ -38,6 +44,7 @@ _QUEUE = "idp.after_commit"  # key in Session.info: [(savepoint or None, job), .
 _READY = "idp.committed"  # the jobs of the transaction that just committed
 _RUNNING = "idp.running_jobs"  # set while they run: a job queued by a job runs at once
 _KEEP = "idp.keep"
+_ON_ROLLBACK = "idp.after_rollback"  # jobs the edge's rollback runs in a transaction of their own
 
 Job = Callable[[], object]  # what a job returns is not used
 
@@ -49,6 +56,12 @@ def after_commit(job: Job) -> None:
         job()
         return
     session.info.setdefault(_QUEUE, []).append((session.get_nested_transaction(), job))
+
+
+def after_rollback(job: Job) -> None:
+    """Run ``job`` in a transaction of its own if the current unit rolls back (at the edge:
+    ``rollback``, ``rollback_quietly``); never if it commits."""
+    db.session().info.setdefault(_ON_ROLLBACK, []).append(job)
 
 
 def keep() -> None:
@@ -82,16 +95,37 @@ def commit() -> None:
 
 
 def rollback() -> None:
+    jobs = db.session().info.pop(_ON_ROLLBACK, [])
     db.session.rollback()
+    _rescue(jobs)
 
 
 def rollback_quietly() -> None:
     """Roll back on the way out of a failure; a database that is gone must not hide the
     original exception."""
+    jobs = db.session().info.pop(_ON_ROLLBACK, [])
     try:
         db.session.rollback()
     except Exception:
         log.warning("rollback failed", exc_info=True)
+    _rescue(jobs)
+
+
+def _rescue(jobs: list[Job]) -> None:
+    """The ``after_rollback`` jobs, committed in one short transaction of their own."""
+    if not jobs:
+        return
+    session = db.session()
+    try:
+        for job in jobs:
+            job()
+        session.commit()
+    except Exception:
+        log.exception("after-rollback jobs failed (%d lost)", len(jobs))
+        try:
+            session.rollback()
+        except Exception:
+            log.warning("rollback failed", exc_info=True)
 
 
 def pending(session: Session | None = None) -> int:
@@ -106,6 +140,7 @@ def _committed(session: Session) -> None:
     if session.in_nested_transaction():
         return
     session.info.pop(_KEEP, None)
+    session.info.pop(_ON_ROLLBACK, None)
     ready = session.info.setdefault(_READY, [])
     ready.extend(job for _, job in session.info.pop(_QUEUE, []))
 

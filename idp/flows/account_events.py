@@ -4,8 +4,9 @@ Each function is one event: it makes the change through the domain, then its con
 token grants revoked through the one revocation path (``tokens.revoke_family``, per family,
 whose store marker also catches a token being issued at that moment), SSO sessions ended with
 their back-channel logout notices (OIDC Back-Channel Logout 1.0 §2.7) once the transaction
-commits (``transaction.after_commit``: a rolled-back request signs nobody out), and an audit
-line (the ``idp.audit`` log: event, account id, counts; never a value). Views and CLI commands
+commits (``transaction.after_commit``: a rolled-back request signs nobody out), and an entry
+of the audit trail (``idp.domain.trail``: event, account id, counts; never a value), which
+also writes the ``idp.audit`` log line. Views and CLI commands
 call the event; none sequences the consequences itself.
 
 ==========================  ======================================================
@@ -30,9 +31,7 @@ Example (a view)::
 
 from __future__ import annotations
 
-import logging
-
-from ..domain import transaction
+from ..domain import trail, transaction
 from ..domain.accounts import profile
 from ..domain.clients import consents
 from ..domain.clients import registry as clients
@@ -41,20 +40,17 @@ from ..domain.organisations import handlers
 from ..domain.organisations import registration as organisations
 from ..protocol import logout, tokens
 
-audit = logging.getLogger("idp.audit")
-
 
 def deactivate(user: User) -> list[int]:
     """P4: the account ends (``profile.deactivate``); returns the handlers whose binding to it
     ended."""
     ended = profile.deactivate(user)
-    families = tokens.revoke_for_user(user.id)
-    families += tokens.revoke_acting_for(user.id)  # an organisation's handlers' grants (R2)
+    families = tokens.revoke_for_user(user.id, reason="deactivated")
+    # an organisation's handlers' grants (R2)
+    families += tokens.revoke_acting_for(user.id, reason="organisation_deactivated")
     _end_sessions(user.id, "deactivated")
     _end_acting_sessions(user.id, ended, "organisation_deactivated")
-    audit.info(
-        "account event=deactivated user=%s revoked=%d handlers=%d", user.id, families, len(ended)
-    )
+    trail.record(trail.ACCOUNT_DEACTIVATED, subject=user.id, revoked=families, handlers=ended)
     return ended
 
 
@@ -69,27 +65,24 @@ def change_password(
 def password_changed(user_id: int, reason: str, *, keep_session: str | None = None) -> None:
     """The consequences of a password that changed outside ``change_password`` (legacy reset
     of a linked account, L6): every grant ends, and every session but ``keep_session``."""
-    revoked = tokens.revoke_for_user(user_id)
+    revoked = tokens.revoke_for_user(user_id, reason=reason)
     _end_sessions(user_id, reason, keep=keep_session)
-    audit.info("account event=%s user=%s revoked=%d", reason, user_id, revoked)
+    trail.record(trail.PASSWORD_CHANGED, subject=user_id, reason=reason, revoked=revoked)
 
 
 def change_mobile(user: User, phone: str, code: str, flow_id: str) -> None:
     """The mobile (the login name) changes after its code; grants and sessions stay."""
     profile.change_mobile(user, phone, code, flow_id)
-    audit.info("account event=mobile_changed user=%s", user.id)
+    trail.record(trail.MOBILE_CHANGED, subject=user.id)
 
 
 def unbind_handler(organisation: Organisation, handler_id: int) -> list[int]:
     """R2/P3: the handler's grants and sessions acting for the organisation end."""
     ended = handlers.unbind_handler(organisation, handler_id)
-    revoked = tokens.revoke_acting_for(organisation.user_id, ended[0])
+    revoked = tokens.revoke_acting_for(organisation.user_id, ended[0], reason="binding_ended")
     _end_acting_sessions(organisation.user_id, ended, "handler_unbound")
-    audit.info(
-        "account event=handler_unbound user=%s handler=%s revoked=%d",
-        organisation.user_id,
-        ended[0],
-        revoked,
+    trail.record(
+        trail.HANDLER_UNBOUND, subject=organisation.user_id, handler=ended[0], revoked=revoked
     )
     return ended
 
@@ -97,13 +90,15 @@ def unbind_handler(organisation: Organisation, handler_id: int) -> list[int]:
 def change_to_agency(organisation: Organisation) -> list[int]:
     """P6: every binding ends, and with it what the handlers hold for the organisation."""
     ended = organisations.change_to_agency(organisation)
-    revoked = tokens.revoke_acting_for(organisation.user_id)
+    revoked = tokens.revoke_acting_for(organisation.user_id, reason="binding_ended")
     _end_acting_sessions(organisation.user_id, ended, "changed_to_agency")
-    audit.info(
-        "account event=changed_to_agency user=%s handlers=%d revoked=%d",
-        organisation.user_id,
-        len(ended),
-        revoked,
+    # each ended binding is an unbinding (P6)
+    trail.record(
+        trail.HANDLER_UNBOUND,
+        subject=organisation.user_id,
+        handlers=ended,
+        revoked=revoked,
+        reason="changed_to_agency",
     )
     return ended
 
@@ -112,10 +107,8 @@ def withdraw_consent(user: User, client_id: str) -> bool:
     """The consent ends, and the user's grants of that client; False when there was none."""
     if not consents.withdraw(user.id, client_id):
         return False
-    revoked = tokens.revoke_for_user(user.id, client_id)
-    audit.info(
-        "account event=consent_withdrawn user=%s client=%s revoked=%d", user.id, client_id, revoked
-    )
+    revoked = tokens.revoke_for_user(user.id, client_id, reason="consent_withdrawn")
+    trail.record(trail.CONSENT_WITHDRAWN, subject=user.id, client=client_id, revoked=revoked)
     return True
 
 
@@ -123,7 +116,7 @@ def disable_client(client_id: str) -> Client:
     """R1: the subsystem is switched off and every grant it holds ends."""
     client = clients.disable(client_id)
     revoked = tokens.revoke_for_client(client_id)
-    audit.info("client event=disabled client=%s revoked=%d", client_id, revoked)
+    trail.record(trail.CLIENT_DISABLED, client=client_id, revoked=revoked)
     return client
 
 

@@ -13,7 +13,7 @@ from flask import g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..adapters.sessions import SessionStore, SsoSession
-from ..domain import vocab
+from ..domain import trail, vocab
 from ..domain.models import User
 from ..extensions import db
 from ..protocol import codes, logout
@@ -127,10 +127,17 @@ def resume(ctx: Context) -> Response:
 
 
 def start_session(
-    user: User, amr: list[str], acr: str = ACR_PASSWORD, acting_for: dict[str, Any] | None = None
+    user: User,
+    amr: list[str],
+    acr: str = ACR_PASSWORD,
+    acting_for: dict[str, Any] | None = None,
+    client: str | None = None,
 ) -> SsoSession:
     """Start a fresh SSO session (new cookie id, session fixation) ending any previous one.
-    ``acting_for`` names the organisation a handler signed in for (R2)."""
+    ``acting_for`` names the organisation a handler signed in for (R2). Every sign-in of every
+    entry passes here: the audit trail's successful logins are recorded here."""
+    acting = (acting_for or {}).get("user_id")
+    trail.record(trail.LOGIN_SUCCEEDED, subject=user.id, client=client, amr=amr, acting_for=acting)
     old = current_session()
     if old is not None:
         logout.end_session(old.key, "relogin")
@@ -147,7 +154,7 @@ def complete_login(
     acting_for: dict[str, Any] | None = None,
 ) -> None:
     """Record a successful login on the interaction and start a fresh SSO session."""
-    start_session(user, amr, acr, acting_for)
+    start_session(user, amr, acr, acting_for, client=ia.client_id)
     ia.results["login"] = {"user_id": user.id, "sub": user.sub, "amr": list(amr), "acr": acr}
     pending.save(ia)
 

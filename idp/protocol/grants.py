@@ -167,7 +167,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         Authlib checks the redirect URI and the verifier, and ``authenticate_user`` decides
         between a retry and reuse (module docstring)."""
         if used.code is None:  # a marker without the code's data: reuse, as it always was
-            tokens.revoke_family(used.family_id)
+            tokens.revoke_family(used.family_id, "reuse")
             transaction.keep()  # stands although the answer is invalid_grant (RFC 6749 §4.1.2)
             return None
         if used.code.client_id != client.get_client_id():
@@ -181,7 +181,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     def authenticate_user(self, authorization_code: codes.AuthorizationCode) -> User | None:
         replay: codes.Used | None = getattr(self.request, "code_replay", None)
         if replay is not None and not replay.retryable():
-            tokens.revoke_family(replay.family_id)
+            tokens.revoke_family(replay.family_id, "reuse")
             transaction.keep()  # stands although the answer is invalid_grant (RFC 6749 §4.1.2)
             raise InvalidGrantError("Invalid 'code' in request.")
         user = db.session.get(User, authorization_code.user_id)
@@ -224,7 +224,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def authenticate_user(self, refresh_token: tokens.TokenRef) -> User | None:
         user = refresh_token.get_user()
         if user is not None and not still_acts_for(user, refresh_token.row.acting_for_id):
-            tokens.revoke_family(refresh_token.row.family_id)  # R2: it ends with the binding
+            tokens.revoke_family(refresh_token.row.family_id, "binding_ended")  # R2
             transaction.keep()  # the revocation stands although the answer is invalid_grant
             raise InvalidGrantError("The grant ended with the handler's binding.")
         return user

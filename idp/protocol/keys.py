@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..adapters.outage import OutageLog
 from ..adapters.store import StoreUnavailable
-from ..domain import transaction
+from ..domain import trail, transaction
 from ..domain.errors import DomainError
 from ..domain.models import SigningKey
 from ..domain.models.key import CURRENT, NEXT, RETIRED
@@ -151,6 +151,7 @@ def rotate(alg: str = RS256, *, force: bool = False) -> SigningKey:
     db.session.flush()
     prune()
     transaction.after_commit(bump_version)
+    trail.record(trail.KEY_ROTATED, kid=upcoming.kid, alg=alg, retired=current.kid, forced=force)
     return upcoming
 
 

@@ -22,6 +22,9 @@ sweep (``logout.sweep_expired_sessions``). What the store keeps that would pile 
 per-user session index: entries whose session is gone are removed here
 (``SessionStore.purge_user_index``).
 
+The audit trail's entries older than ``audit.keep_days`` go too, by its own rule
+(``idp.domain.trail.purge``: the oldest sealed prefix of the chain, then a checkpoint entry).
+
 The background worker runs a purge once per ``retention.purge_interval`` (``due``: one process
 of all that share the store); operators run ``idp maintenance purge``.
 """
@@ -35,6 +38,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, delete, func, select
 
 from ..domain.models import Token
+from ..domain.trail import purge as audit_trail
 from ..extensions import db
 from ..services import services
 
@@ -52,6 +56,7 @@ class Purged:
     revoked_families: int = 0
     family_rows: int = 0  # the rows of those families
     session_index_entries: int = 0
+    audit_entries: int = 0  # the audit trail's oldest sealed entries (``domain.trail.purge``)
 
     def lines(self) -> list[str]:
         return [
@@ -60,6 +65,7 @@ class Purged:
             f"revoked families: {self.revoked_families}",
             f"rows of those families: {self.family_rows}",
             f"stale session index entries: {self.session_index_entries}",
+            f"audit trail entries older than audit.keep_days: {self.audit_entries}",
         ]
 
 
@@ -118,6 +124,7 @@ def purge(commit: Callable[[], None], now: int | None = None) -> Purged:
     sessions = svc.wired("sessions")
     if sessions is not None:
         done.session_index_entries = sessions.purge_user_index()
+    done.audit_entries = audit_trail.purge(commit, now)
     return done
 
 

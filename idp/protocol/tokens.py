@@ -33,7 +33,7 @@ from authlib.oauth2.rfc6749 import InvalidGrantError, OAuth2Request
 from sqlalchemy import CursorResult, Insert, Result, Update, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..domain import purposes, transaction
+from ..domain import purposes, trail, transaction
 from ..domain.crypto import token_hash
 from ..domain.models import Client, Token, User
 from ..domain.organisations import handlers
@@ -131,13 +131,13 @@ def save_token(token: dict[str, Any], request: OAuth2Request) -> Token:
     if (code is not None or parent is not None) and svc.store.get(
         f"family-revoked:{row.family_id}"
     ):
-        revoke_family(row.family_id)
+        revoke_family(row.family_id, "revoked_meanwhile")
     elif (
         code is not None
         and row.acting_for_id is not None
         and not (row.user_id is not None and handlers.acts_for(row.user_id, row.acting_for_id))
     ):
-        revoke_family(row.family_id)  # the binding ended while the code was in flight (R2)
+        revoke_family(row.family_id, "binding_ended")  # ended while the code was in flight (R2)
     elif code is not None or parent is not None:
         family_id = row.family_id
         transaction.after_commit(lambda: _revoke_if_marked(family_id))
@@ -178,7 +178,7 @@ def _send_again(token: dict[str, Any], row: Token | None) -> Token:
     if row is None or row.access_token_hash != token_hash(token["access_token"]):
         raise InvalidGrantError("The grant was used already.")  # pragma: no cover (a collision)
     if not unused(row):
-        revoke_family(row.family_id)
+        revoke_family(row.family_id, "reuse")
         transaction.keep()
         raise InvalidGrantError("The grant was used already.")
     token["expires_in"] = max(0, row.expires_at - services().now())
@@ -227,43 +227,56 @@ def _full_durability() -> None:
         db.session.execute(text("SET LOCAL synchronous_commit TO ON"))
 
 
-def revoke_family(family_id: str) -> int:
+def revoke_family(family_id: str, reason: str) -> int:
     """Revoke every token of a family, including one a concurrent request is saving right now:
     the store marker is set before the UPDATE and ``save_token`` checks it after its INSERT, so
-    whichever order the two take, the new row ends up revoked."""
+    whichever order the two take, the new row ends up revoked. The audit trail records it with
+    its ``reason`` (reuse, binding_ended, client_disabled, …) and the family's user and client.
+    """
     services().store.set(f"family-revoked:{family_id}", "1", ttl=FAMILY_MARKER_TTL)
     now = services().now()
     _full_durability()
-    result = _rows(db.session.execute(_revoke_statement(family_id, now)))
-    return result.rowcount
+    rows = db.session.execute(
+        _revoke_statement(family_id, now).returning(Token.user_id, Token.client_id)
+    ).all()
+    user_id, client_id = (rows[0].user_id, rows[0].client_id) if rows else (None, None)
+    trail.record(
+        trail.TOKENS_REVOKED,
+        subject=user_id,
+        client=client_id,
+        reason=reason,
+        family=family_id,
+        tokens=len(rows),
+    )
+    return len(rows)
 
 
-def revoke_for_user(user_id: int, client_id: str | None = None) -> int:
+def revoke_for_user(user_id: int, client_id: str | None = None, *, reason: str) -> int:
     """Every grant of the user (of one client when given), family by family through
     ``revoke_family``; returns the number of families."""
     cond = [Token.user_id == user_id]
     if client_id:
         cond.append(Token.client_id == client_id)
-    return _revoke_families(*cond)
+    return _revoke_families(*cond, reason=reason)
 
 
 def revoke_for_client(client_id: str) -> int:
     """R1: every grant of a disabled client, through ``revoke_family``."""
-    return _revoke_families(Token.client_id == client_id)
+    return _revoke_families(Token.client_id == client_id, reason="client_disabled")
 
 
-def _revoke_families(*cond: Any) -> int:
+def _revoke_families(*cond: Any, reason: str) -> int:
     families = list(
         db.session.scalars(
             select(Token.family_id).where(*cond, Token.revoked_at.is_(None)).distinct()
         )
     )
     for family_id in families:
-        revoke_family(family_id)
+        revoke_family(family_id, reason)
     return len(families)
 
 
-def revoke_acting_for(org_user_id: int, handler_id: int | None = None) -> int:
+def revoke_acting_for(org_user_id: int, handler_id: int | None = None, *, reason: str) -> int:
     """R2/P3: revoke every grant acting for the organisation account ``org_user_id`` — only
     ``handler_id``'s when one handler was unbound, every handler's when all bindings ended (P6
     change to agency, P4 deactivation). Whole families, through ``revoke_family``, so a refresh
@@ -277,7 +290,7 @@ def revoke_acting_for(org_user_id: int, handler_id: int | None = None) -> int:
         query = query.where(Token.user_id == handler_id)
     families = list(db.session.scalars(query))
     for family_id in families:
-        revoke_family(family_id)
+        revoke_family(family_id, reason)
     return len(families)
 
 
@@ -317,7 +330,7 @@ def claim_refresh_token(value: str, client_id: str) -> TokenRef | None:
             return None
         successor = _retry_successor(row, value, now)
         if successor is None:
-            revoke_family(row.family_id)
+            revoke_family(row.family_id, "reuse")
             transaction.keep()
             return None
         if row.user is not None and not row.user.active:
@@ -425,7 +438,7 @@ def find(value: str, hint: str | None = None) -> TokenRef | None:
 def revoke(ref: TokenRef) -> None:
     """RFC 7009 §2.1: revoking a refresh token ends its whole grant; an access token just itself."""
     if ref.kind == "refresh_token":
-        revoke_family(ref.row.family_id)
+        revoke_family(ref.row.family_id, "revoked_by_client")
     else:
         ref.row.expires_at = min(ref.row.expires_at, services().now())
         db.session.flush()

@@ -8,8 +8,10 @@ import re
 from flask import Flask, current_app, g, request
 
 from ..domain import transaction
+from ..domain.trail.context import Origin, origin_of
 from ..flows import pending
 from ..services import services
+from .client_ip import client_ip
 
 
 def register(app: Flask) -> None:
@@ -51,7 +53,8 @@ def register(app: Flask) -> None:
 def _in_transaction(view):
     """The request is the transaction: commit once the view returned a success (below 400, or
     ``transaction.keep``), before the response leaves; roll back an error answer and any
-    exception. A commit that fails raises here, so the client gets the 503 (database
+    exception. The audit trail's origin (``domain.trail.context``) is the client IP meanwhile.
+    A commit that fails raises here, so the client gets the 503 (database
     unavailable) or 500 page or JSON of ``errors``, never the success the view prepared (e.g.
     tokens of a code whose consumption was not committed)."""
     if getattr(view, "in_transaction", False):
@@ -59,6 +62,10 @@ def _in_transaction(view):
 
     @functools.wraps(view)
     def run(*args, **kwargs):
+        with origin_of(Origin(client_ip())):  # the audit trail's "from where" (trusted proxies)
+            return _run(*args, **kwargs)
+
+    def _run(*args, **kwargs):
         try:
             response = current_app.make_response(view(*args, **kwargs))
             if response.status_code < 400 or transaction.kept():

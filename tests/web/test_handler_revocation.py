@@ -234,7 +234,7 @@ def test_r2_code_exchanged_after_unbinding_yields_no_token(app, org, rp):
     browser = Browser(app)
     code = authorize_as_handler(browser, rp, handler)
     handlers.unbind_handler(org, handler)  # the binding ends while the code is in flight
-    assert tokens.revoke_acting_for(org.user_id, handler.id) == 0
+    assert tokens.revoke_acting_for(org.user_id, handler.id, reason="binding_ended") == 0
     response = browser.exchange(rp, code)
     assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_grant"

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...services import services
-from .. import transaction
+from .. import trail, transaction
 from ..errors import Conflict, DomainError, ValidationError
 from ..identity import documents, emails
 from ..legacy import retire as legacy_retire
@@ -162,6 +162,7 @@ def change_email(user: User, email: str, code: str, flow_id: str) -> None:
     _verify("mail", email, PURPOSE_EMAIL, flow_id, code)
     user.email, user.email_verified, user.updated_at = email, True, _now()
     db.session.flush()
+    trail.record(trail.EMAIL_CHANGED, subject=user.id)
 
 
 def deactivate_person(user: User) -> None:

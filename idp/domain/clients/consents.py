@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...services import services
-from .. import transaction
+from .. import trail, transaction
 from ..models import Client, Consent
 from ..models._types import from_timestamp
 
@@ -33,6 +33,7 @@ def covers(user_id: int, client_id: str, scopes: set[str]) -> bool:
 
 def remember(user_id: int, client_id: str, scopes: set[str]) -> None:
     """Add ``scopes`` to what the user granted the subsystem (the union; never fewer)."""
+    trail.record(trail.CONSENT_GRANTED, subject=user_id, client=client_id, scopes=scopes)
     now = from_timestamp(services().clock.now())
     for _attempt in range(2):
         row = db.session.scalar(

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...services import services
+from .. import trail
 from ..errors import Conflict, ValidationError
 from ..models import Client
 from ..models._types import from_timestamp
@@ -195,6 +196,7 @@ def enable(client_id: str) -> Client:
         raise ValidationError("client.unknown", "client_id", client_id=client_id)
     client.enabled = True
     db.session.flush()
+    trail.record(trail.CLIENT_ENABLED, client=client_id)
     return client
 
 

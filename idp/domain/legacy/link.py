@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...services import services
-from .. import transaction
+from .. import trail, transaction
 from ..errors import Conflict, DomainError
 from ..models import LegacyAccount, User
 from ..models._types import from_timestamp
@@ -72,6 +72,7 @@ def link(user: User, account: LegacyAccount) -> None:
         raise Conflict(L3_USER_HAS_LINK) from None
     if claimed != 1:
         raise Conflict(L3_TAKEN)
+    trail.record(trail.LEGACY_LINKED, subject=user.id, legacy=account.id, kind=account.kind)
     db.session.refresh(account)
 
 

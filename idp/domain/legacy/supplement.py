@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...services import services
-from .. import transaction
+from .. import trail, transaction
 from ..accounts import applicant, registration
 from ..accounts import users as accounts
 from ..accounts.registration import PersonApplication
@@ -87,6 +87,7 @@ def complete_natural(
             legacy_link.link(user, account)  # flushes the user: its unique indexes checked here
     except IntegrityError:  # a concurrent completion or registration won
         raise _conflict(phone, bidx) from None
+    trail.record(trail.SUPPLEMENT_COMPLETED, subject=user.id, legacy=account.id, kind=NATURAL)
     return user
 
 

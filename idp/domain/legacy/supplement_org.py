@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...services import services
-from .. import transaction
+from .. import trail, transaction
 from ..accounts import registration
 from ..crypto import DecryptionError
 from ..errors import Conflict, DomainError
@@ -100,6 +100,7 @@ def _add_and_link(account: LegacyAccount, org: Organisation) -> Organisation:
             legacy_link.link(org.user, account)  # flushes: the USCC's unique index checks here
     except IntegrityError:  # a concurrent completion or registration won
         raise _conflict(bidx) from None
+    trail.record(trail.SUPPLEMENT_COMPLETED, subject=org.user_id, legacy=account.id, kind=org.kind)
     return org
 
 
@@ -213,7 +214,7 @@ def complete_foreign(
         legacy_link.link(org.user, account)
 
     try:
-        return organisations.register_foreign_legal_person(
+        org = organisations.register_foreign_legal_person(
             category=category,
             country=country,
             name=name,
@@ -227,3 +228,5 @@ def complete_foreign(
         )
     except IntegrityError:  # not an account-number clash: the link lost a race (L3)
         raise Conflict(legacy_link.L3_TAKEN) from None
+    trail.record(trail.SUPPLEMENT_COMPLETED, subject=org.user_id, legacy=account.id, kind="foreign")
+    return org

@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models. One module per aggregate; import them from here."""
 
+from .audit_entry import AuditEntry
 from .client import Client
 from .consent import Consent
 from .key import SigningKey
@@ -12,6 +13,7 @@ from .user import User
 
 __all__ = [
     "AgencyFiling",
+    "AuditEntry",
     "Client",
     "Consent",
     "DeactivatedIdentity",

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...services import services
-from .. import transaction
+from .. import trail, transaction
 from ..accounts import users as accounts
 from ..errors import Conflict, DomainError, ValidationError
 from ..identity import documents, names
@@ -97,6 +97,7 @@ def bind_handler(organisation: Organisation, handler: User) -> HandlerBinding:
             )
         )
         raise Conflict(ALREADY_BOUND if same else Y2_OTHER_AGENCY, "handler") from None
+    trail.record(trail.HANDLER_BOUND, subject=organisation.user_id, handler=handler.id)
     return binding
 
 

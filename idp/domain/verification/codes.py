@@ -23,9 +23,10 @@ import json
 import logging
 import re
 import secrets
-from typing import TYPE_CHECKING, TypedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from .. import purposes
+from .. import purposes, trail
 from ..crypto import constant_time_equal, keyed_digest
 from ..errors import DomainError
 from ..identity.documents import mask_mobile, normalize, validate_mobile
@@ -102,6 +103,10 @@ class _Senders(TypedDict):
     mail: MailSender
 
 
+def _unrecorded(*args: Any, **kwargs: Any) -> None:
+    """No audit trail (the class used without the app: adapter tests, tools)."""
+
+
 class VerificationCodes:
     """``send`` a code through the SMS or mail port; ``verify`` it once (S7)."""
 
@@ -113,8 +118,11 @@ class VerificationCodes:
         mail: MailSender,
         settings: Settings,
         dispatch: Dispatch | None = None,
+        audit: Callable[..., None] | None = None,
     ) -> None:
+        """``audit`` is the audit trail's ``record`` (wired by the app; none standalone)."""
         self.store, self.clock = store, clock
+        self.audit = audit or _unrecorded
         self.dispatch = dispatch or (lambda job: job())
         self.senders: _Senders = {"sms": sms, "mail": mail}
         self.key = settings.secrets.blind_index_key
@@ -180,10 +188,21 @@ class VerificationCodes:
                 ) from exc
             log.info("verification %s sent to %s (%s)", channel, mask(channel, dest), purpose)
 
-        if not later:
-            deliver()
+        what: dict[str, Any] = {
+            "channel": channel,
+            "purpose": purpose,
+            "recipient": mask(channel, dest),
+        }
+        if later:  # handed over: a failure later is the gateway's log line, not this entry
+            self.dispatch(deliver)
+            self.audit(trail.CODE_SENT, queued=True, **what)
             return
-        self.dispatch(deliver)
+        try:
+            deliver()
+        except DeliveryFailed:
+            self.audit(trail.CODE_SENT, result=trail.FAILED, **what)
+            raise
+        self.audit(trail.CODE_SENT, **what)
 
     def _deliver(
         self, channel: str, dest: str, code: str, template: str, params: dict[str, str]

@@ -21,6 +21,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length, Optional
 
+from ...domain import trail
 from ...domain.errors import DomainError
 from ...domain.identity import documents
 from ...domain.models import LegacyAccount, User
@@ -104,6 +105,14 @@ def code_page():
                 login_code.verify(parked["mobile"], flow, form.code.data)
             except DomainError as exc:
                 form.code.errors = [*form.code.errors, messages.message(exc)]
+                trail.record(
+                    trail.LOGIN_FAILED,
+                    result=trail.REFUSED,
+                    subject=parked["user_id"],
+                    entry=parked["entry"],
+                    method="code",
+                    reason=exc.code,
+                )
             else:
                 services().store.delete(flow_key(flow))
                 session.pop(FLOW, None)

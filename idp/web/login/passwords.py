@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from flask import session
 from flask_babel import lazy_gettext as _l
 
+from ...domain import trail
 from ...domain.accounts import users as accounts
 from ...domain.legacy import login as legacy
 from ...domain.models import LegacyAccount, Organisation, User
@@ -132,16 +133,27 @@ def password_login(identifier: str, password: str):
 
 
 def _guarded(
-    entry: str, key: str, password: str, captcha_answer: str | None, check, failure=GENERIC_FAILURE
+    entry: str,
+    key: str,
+    password: str,
+    captcha_answer: str | None,
+    check,
+    failure=GENERIC_FAILURE,
+    *,
+    method: str,
+    identifier: str,
 ):
     """Run ``check()`` (the password check: a result, or None when it failed) under the
     throttle and the captcha; returns (result, None) or (None, message) — ``failure`` for a
     failed check and a locked pair alike. A result is not yet a sign-in: ``_settle`` decides
-    whether it needs a code first."""
+    whether it needs a code first. Every entry's password and legacy logins pass here, so the
+    audit trail's refused logins are recorded here (identifier masked)."""
     ip = client_ip()
     limiter = throttle()
+    who = {"entry": entry, "method": method, "identifier": trail.mask(identifier)}
     if limiter.locked_for(key, ip):
         accounts.authenticate("", password)  # same cost whether locked or not
+        trail.record(trail.LOGIN_LOCKED, result=trail.REFUSED, started=False, **who)
         return None, str(failure)
     if captcha_needed(entry, key=key) and not captcha_ok(captcha_answer):
         if entry == "personal":
@@ -151,8 +163,11 @@ def _guarded(
     result = check()
     if result is None:
         limiter.failure(key, ip)
+        trail.record(trail.LOGIN_FAILED, result=trail.REFUSED, **who)
         # a lock takes over from the captcha: both counters start again after it
         locked = limiter.locked_for(key, ip)
+        if locked:
+            trail.record(trail.LOGIN_LOCKED, result=trail.REFUSED, started=True, **who)
         session[BROWSER_FAILURES] = 0 if locked else session.get(BROWSER_FAILURES, 0) + 1
         return None, str(failure)
     session.pop(BROWSER_FAILURES, None)
@@ -198,7 +213,9 @@ def attempt(
             return accounts.authenticate(identifier, password)
 
     key = login_keys.for_login(identifier, organisation_entry)
-    user, error = _guarded(entry, key, password, captcha_answer, check)
+    user, error = _guarded(
+        entry, key, password, captcha_answer, check, method=method, identifier=identifier
+    )
     if user is None:
         return Outcome(error=error)
     return _settle(_signed_in(user, entry, method), key, user=user)
@@ -231,6 +248,8 @@ def legacy_attempt(
         captcha_answer,
         lambda: legacy.authenticate(entry, identifier, password, rows),
         failure=LEGACY_FAILURE,
+        method="legacy",
+        identifier=identifier,
     )
     if found is None:
         return Outcome(error=error)

@@ -1,0 +1,85 @@
+"""The audit trail's vocabulary: one constant per event type, the only values of
+``AuditEntry.event`` (issue 12, "Audit"). ``result`` says how it ended (``OK``, ``REFUSED``,
+``FAILED``).
+
+=========================  ===========================================================
+event                      recorded when (detail)
+=========================  ===========================================================
+``login.succeeded``        a citizen signed in: any entry, any method (entry, method)
+``login.failed``           a password or code was wrong, or the account unknown (entry,
+                           method, identifier masked); result refused
+``login.locked``           the attempt met a locked account/address (entry, method); refused
+``legacy.linked``          a legacy account was linked to an account (legacy id, kind)
+``supplement.completed``   a legacy supplementation made or completed an account (kind)
+``code.sent``              an SMS or mail verification code went out (channel, purpose,
+                           recipient masked)
+``password.changed``       a password changed or was reset (reason, families revoked)
+``mobile.changed``         the login mobile changed
+``email.changed``          the e-mail address changed
+``account.deactivated``    an account ended (families revoked, handlers unbound)
+``handler.bound``          a handler was bound to an organisation (handler)
+``handler.unbound``        a handler's binding ended (handler, families revoked)
+``consent.granted``        a user consented to a client (scopes)
+``consent.withdrawn``      a consent was withdrawn (families revoked)
+``tokens.revoked``         a token family was revoked (reason: reuse, logout, binding_ended,
+                           client_disabled, …; family id)
+``key.rotated``            a signing key was promoted (kid, alg)
+``client.enabled``         a client was enabled
+``client.disabled``        a client was disabled (families revoked)
+``audit.purged``           the retention purge removed the oldest entries (count, through:
+                           the last purged sequence number, hash: its hash)
+=========================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+LOGIN_SUCCEEDED: Final = "login.succeeded"
+LOGIN_FAILED: Final = "login.failed"
+LOGIN_LOCKED: Final = "login.locked"
+LEGACY_LINKED: Final = "legacy.linked"
+SUPPLEMENT_COMPLETED: Final = "supplement.completed"
+CODE_SENT: Final = "code.sent"
+PASSWORD_CHANGED: Final = "password.changed"
+MOBILE_CHANGED: Final = "mobile.changed"
+EMAIL_CHANGED: Final = "email.changed"
+ACCOUNT_DEACTIVATED: Final = "account.deactivated"
+HANDLER_BOUND: Final = "handler.bound"
+HANDLER_UNBOUND: Final = "handler.unbound"
+CONSENT_GRANTED: Final = "consent.granted"
+CONSENT_WITHDRAWN: Final = "consent.withdrawn"
+TOKENS_REVOKED: Final = "tokens.revoked"
+KEY_ROTATED: Final = "key.rotated"
+CLIENT_ENABLED: Final = "client.enabled"
+CLIENT_DISABLED: Final = "client.disabled"
+AUDIT_PURGED: Final = "audit.purged"
+
+EVENTS: Final = frozenset(
+    {
+        LOGIN_SUCCEEDED,
+        LOGIN_FAILED,
+        LOGIN_LOCKED,
+        LEGACY_LINKED,
+        SUPPLEMENT_COMPLETED,
+        CODE_SENT,
+        PASSWORD_CHANGED,
+        MOBILE_CHANGED,
+        EMAIL_CHANGED,
+        ACCOUNT_DEACTIVATED,
+        HANDLER_BOUND,
+        HANDLER_UNBOUND,
+        CONSENT_GRANTED,
+        CONSENT_WITHDRAWN,
+        TOKENS_REVOKED,
+        KEY_ROTATED,
+        CLIENT_ENABLED,
+        CLIENT_DISABLED,
+        AUDIT_PURGED,
+    }
+)
+
+OK: Final = "ok"
+REFUSED: Final = "refused"
+FAILED: Final = "failed"
+RESULTS: Final = frozenset({OK, REFUSED, FAILED})
