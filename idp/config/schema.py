@@ -207,6 +207,19 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class AdminSettings:
+    cookie_name: str
+    idle_timeout: int
+    absolute_timeout: int
+    login_ttl: int
+    reauth_window: int
+    max_failures: int
+    lock_seconds: int
+    lock_max_seconds: int
+    ip_factor: int
+
+
+@dataclass(frozen=True)
 class IdpSettings:
     """Every setting, typed; ``Settings`` (idp.config) adds the checked ``replace`` of tests."""
 
@@ -240,6 +253,7 @@ class IdpSettings:
     legacy: LegacySettings
     appeals: AppealsSettings
     retention: RetentionSettings
+    admin: AdminSettings
 
     @property
     def production(self) -> bool:

@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models. One module per aggregate; import them from here."""
 
+from .admin import AdminAccount
 from .client import Client
 from .consent import Consent
 from .key import SigningKey
@@ -11,6 +12,7 @@ from .token import Token
 from .user import User
 
 __all__ = [
+    "AdminAccount",
     "AgencyFiling",
     "Client",
     "Consent",
