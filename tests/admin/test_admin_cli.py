@@ -106,3 +106,20 @@ def test_reset_totp_via_cli_clears_enrolment(idp, client):
     first = post_password(client, "sysadm")
     assert "绑定身份验证器" in client.get(first.location).get_data(as_text=True)
     assert post_code(client, code(secret), first.location).status_code == 400  # old secret
+
+
+def test_demo_seed_creates_one_enrolled_admin_per_role_and_prints_its_secret(app, client):
+    from idp import demo_admin
+
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    for spec in demo_admin.DEMO_ADMINS:
+        assert f"TOTP secret {spec['secret']}" in result.output
+        db.session.expire_all()
+        admin = admins.get(spec["username"])
+        assert admin.role == spec["role"] and admin.totp_enrolled
+        assert totp.secret_of(admin) == spec["secret"]
+    system = demo_admin.DEMO_ADMINS[0]
+    assert post_password(client, system["username"], demo_admin.PASSWORD).status_code == 302
+    again = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert "created admin" not in again.output
