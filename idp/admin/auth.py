@@ -33,7 +33,21 @@ def _locked_message(wait: int) -> str:
 
 def _locked(username: str) -> str | None:
     wait = admin_throttle.limiter().locked_for(admin_throttle.key(username), _ip())
-    return _locked_message(wait) if wait else None
+    if not wait:
+        return None
+    admin_audit("admin.lockout", username=admins.normalise_username(username), result="refused")
+    return _locked_message(wait)
+
+
+def locked(username: str) -> str | None:
+    """The words of a lock of this (username, client IP), or None: the pages that check a
+    password or a code (login, code, re-authentication, password change) ask first."""
+    return _locked(username)
+
+
+def failed(username: str, event: str) -> None:
+    """Count a wrong password or code against this (username, client IP) and audit it."""
+    _failed(username, event)
 
 
 def _failed(username: str, event: str) -> None:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from ..domain.admins import accounts as admins
 from ..domain.admins import totp
 from ..domain.errors import DomainError
-from . import guard
+from . import auth, guard
 from .audit import admin_audit
 from .blueprint import bp
 from .forms import ROLE_LABELS, PasswordChangeForm
@@ -29,13 +29,14 @@ def account():
     form = PasswordChangeForm()
     error = notice = None
     if form.validate_on_submit():
-        if not (
+        error = auth.locked(admin.username)
+        if error is None and not (
             admins.check_password(admin, form.current_password.data or "")
             and totp.use_code(admin, form.code.data or "")
         ):
-            admin_audit("admin.password_change", result="failure")
+            auth.failed(admin.username, "admin.password_change")
             error = _("当前密码或动态验证码不正确。")
-        else:
+        elif error is None:
             try:
                 admins.change_password(admin, form.new_password.data or "")
             except DomainError as exc:

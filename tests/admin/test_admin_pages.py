@@ -124,3 +124,19 @@ def test_admin_views_run_in_the_request_transaction(app):
     request's transaction (commit on success, roll back an error answer)."""
     views = {e: v for e, v in app.view_functions.items() if e.startswith("admin.")}
     assert views and all(getattr(v, "in_transaction", False) for v in views.values())
+
+
+def test_wrong_current_passwords_on_my_account_are_throttled(client):
+    _, secret = make_admin("sysadm")
+    login(client, "sysadm", secret)
+    page = client.get("/admin/account")
+    new = "Another-Desk-2027"
+    data = {"csrf_token": csrf(page), "new_password": new, "confirm": new}
+    for _ in range(services().settings.admin.max_failures):
+        services().clock.advance(totp.STEP)
+        wrong = {**data, "current_password": "Wrong-Pass-11", "code": code(secret)}
+        assert client.post("/admin/account", data=wrong).status_code == 400
+    services().clock.advance(totp.STEP)
+    right = {**data, "current_password": ADMIN_PASSWORD, "code": code(secret)}
+    locked = client.post("/admin/account", data=right)
+    assert locked.status_code == 400 and "尝试次数过多" in locked.get_data(as_text=True)

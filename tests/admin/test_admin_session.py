@@ -160,3 +160,30 @@ def test_admin_session_gives_no_citizen_access(client):
     account = client.get("/account")
     assert account.status_code == 302 and "/login" in account.location
     assert client.get_cookie(services().settings.session.cookie_name) is None
+
+
+def test_the_session_id_changes_when_the_code_is_proven(client):
+    from adminkit import post_code, post_password
+
+    _, secret = make_admin("sysadm")
+    services().clock.advance(totp.STEP)
+    first = post_password(client, "sysadm")
+    before = admin_cookie(client).value
+    post_code(client, code(secret), first.location)
+    after = admin_cookie(client).value
+    assert before != after
+    client.set_cookie(services().settings.admin.cookie_name, before, path="/admin")
+    assert client.get("/admin/").status_code == 302  # the pre-login id is worthless
+
+
+def test_a_password_without_its_code_expires(client):
+    from adminkit import post_password
+
+    _, secret = make_admin("sysadm")
+    services().clock.advance(totp.STEP)
+    first = post_password(client, "sysadm")
+    token = csrf(client.get(first.location))
+    services().clock.advance(services().settings.admin.login_ttl)
+    late = client.post(first.location, data={"csrf_token": token, "code": code(secret)})
+    assert late.status_code == 302 and late.location.endswith("/admin/login")
+    assert client.get("/admin/").status_code == 302
