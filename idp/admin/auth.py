@@ -31,7 +31,9 @@ def _locked_message(wait: int) -> str:
     return _("尝试次数过多，请 %(minutes)s 分钟后再试。", minutes=max(1, -(-wait // 60)))
 
 
-def _locked(username: str) -> str | None:
+def locked(username: str) -> str | None:
+    """The words of a lock of this (username, client IP), or None: the pages that check a
+    password or a code (login, code, re-authentication, password change) ask first."""
     wait = admin_throttle.limiter().locked_for(admin_throttle.key(username), _ip())
     if not wait:
         return None
@@ -39,18 +41,8 @@ def _locked(username: str) -> str | None:
     return _locked_message(wait)
 
 
-def locked(username: str) -> str | None:
-    """The words of a lock of this (username, client IP), or None: the pages that check a
-    password or a code (login, code, re-authentication, password change) ask first."""
-    return _locked(username)
-
-
 def failed(username: str, event: str) -> None:
     """Count a wrong password or code against this (username, client IP) and audit it."""
-    _failed(username, event)
-
-
-def _failed(username: str, event: str) -> None:
     admin_throttle.limiter().failure(admin_throttle.key(username), _ip())
     admin_audit(event, username=admins.normalise_username(username), result="failure")
 
@@ -65,7 +57,7 @@ def login():
     error = None
     if form.validate_on_submit():
         username = form.username.data or ""
-        error = _locked(username)
+        error = locked(username)
         if error is None:
             admin = admins.get(username)
             if admins.check_password(admin, form.password.data or ""):
@@ -75,7 +67,7 @@ def login():
                     session.end(old.sid)
                 guard.begin(session.start(admin.id, session.SECOND))
                 return redirect(url_for("admin.second_factor", next=next_page))
-            _failed(username, "admin.login")
+            failed(username, "admin.login")
             error = _("用户名或密码不正确。")
     status = 200 if error is None and not form.errors else 400
     return render_template("admin/login.html", form=form, error=error), status
@@ -99,7 +91,7 @@ def second_factor():
     form = EnrolForm() if enrolling else CodeForm()
     error = None
     if form.validate_on_submit():
-        error = _locked(admin.username)
+        error = locked(admin.username)
         if error is None:
             proven = (totp.confirm_enrolment if enrolling else totp.use_code)(
                 admin, form.code.data or ""
@@ -114,7 +106,7 @@ def second_factor():
                     result="success",
                 )
                 return redirect(next_page)
-            _failed(admin.username, "admin.login_totp")
+            failed(admin.username, "admin.login_totp")
             error = _("动态验证码不正确或已使用过，请输入身份验证器上新的验证码。")
     status = 200 if error is None and not form.errors else 400
     if enrolling:
@@ -137,7 +129,7 @@ def reauth():
     form = ReauthForm()
     error = None
     if form.validate_on_submit():
-        error = _locked(admin.username)
+        error = locked(admin.username)
         if error is None:
             password_ok = admins.check_password(admin, form.password.data or "")
             if password_ok and totp.use_code(admin, form.code.data or ""):
@@ -145,7 +137,7 @@ def reauth():
                 session.refresh(g.admin_session)
                 admin_audit("admin.reauth", result="success")
                 return redirect(next_page)
-            _failed(admin.username, "admin.reauth")
+            failed(admin.username, "admin.reauth")
             error = _("密码或动态验证码不正确。")
     status = 200 if error is None and not form.errors else 400
     return render_template("admin/reauth.html", form=form, error=error), status

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from ..messages import describe
+from ..messages import Coded, describe
 
 
-def message(reason: object) -> str:
-    return describe(reason, gettext)  # type: ignore[arg-type]
+def message(reason: str | Coded) -> str:
+    return describe(reason, gettext)
