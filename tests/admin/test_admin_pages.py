@@ -140,3 +140,29 @@ def test_wrong_current_passwords_on_my_account_are_throttled(client):
     right = {**data, "current_password": ADMIN_PASSWORD, "code": code(secret)}
     locked = client.post("/admin/account", data=right)
     assert locked.status_code == 400 and "尝试次数过多" in locked.get_data(as_text=True)
+
+
+def test_admin_actions_go_through_the_audit_seam_without_secrets(client, caplog):
+    _, secret = make_admin("sysadm")
+    caplog.set_level("INFO", logger="idp.audit")
+    login(client, "sysadm", secret)
+    page = client.get("/admin/admins/new")
+    client.post(
+        "/admin/admins/new",
+        data={
+            "csrf_token": csrf(page),
+            "username": "aud.qian",
+            "display_name": "钱审计",
+            "role": "auditor",
+            "password": ADMIN_PASSWORD,
+        },
+    )
+    target = admins.get("aud.qian")
+    client.post(f"/admin/admins/{target.id}/disable", data={"csrf_token": csrf(page)})
+    lines = [r.getMessage() for r in caplog.records if r.name == "idp.audit"]
+    assert any("event=admin.login " in line and "result=success" in line for line in lines)
+    assert any("event=admin.create " in line and "username=aud.qian" in line for line in lines)
+    assert any("event=admin.disable " in line and "by=sysadm" in line for line in lines)
+    assert all("ip=" in line for line in lines)
+    text = "\n".join(lines)
+    assert ADMIN_PASSWORD not in text and secret not in text
