@@ -90,7 +90,7 @@ def create_app(
 def _add_web(app: Flask, settings: Settings) -> None:
     """What only the full app has: migrations, forms, translations, the OAuth server, the pages
     and the ``idp`` commands."""
-    from . import cli, web
+    from . import admin, cli, web
     from .extensions import babel, csrf, db, migrate
     from .protocol.server import create_server
     from .web.locale import select_locale
@@ -103,6 +103,7 @@ def _add_web(app: Flask, settings: Settings) -> None:
 
     app.jinja_env.globals["get_locale"] = get_locale
     create_server(app)
+    admin.register(app)  # before web.register: it wraps every view in the transaction
     web.register(app)
     cli.register(app)
 

@@ -4,7 +4,8 @@ One account per row of the login table (domain.md): the natural person 张三; t
 北京示例科技有限公司 with its handler 李四 (P3); the agency 北京示例商标代理有限公司, on the
 agency filing register (Y1), with its handler 王五, a filed practitioner (Y2). The registers are filled through
 ``registers_import.import_file`` like an operator's import; the USCCs are valid (GB 32100).
-The legacy accounts of the legacy login paths (L1–L6, S2–S6) come from ``demo_legacy``.
+The legacy accounts of the legacy login paths (L1–L6, S2–S6) come from ``demo_legacy``; the
+admin area's administrators, one per role with a printed TOTP secret, from ``demo_admin``.
 Idempotent: what already exists is left alone, so ``scripts/run`` can call it on every start.
 Refused when the settings say production — demo credentials must never reach production.
 """
@@ -18,6 +19,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from . import demo_admin
 from .demo_common import DEMO_USER, import_register_row
 from .domain.vocab import AUTHORIZATION_CODE, GRANT_TYPES, REFRESH_TOKEN
 from .messages import describe
@@ -104,6 +106,7 @@ def seed() -> list[str]:
         if clients.get(spec["client_id"]) is None:
             clients.create_client(**spec)
             done.append(f"client {spec['client_id']}")
+    done += demo_admin.seed()  # the admin area's demo administrators, one per role
     return done
 
 
@@ -225,6 +228,8 @@ def demo_seed():
     )
     for line in credentials():
         click.echo(f"login {line}")
+    for line in demo_admin.credentials():
+        click.echo(f"/admin/login {line}")
     for spec in DEMO_CLIENTS:
         click.echo(
             f"client {spec['client_id']}: secret {spec['secret']}  "

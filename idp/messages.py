@@ -37,6 +37,14 @@ class Coded(Protocol):
 
 # Each code raised in idp/domain and idp/protocol, sorted (tests/test_error_codes.py: both ways).
 MESSAGES: dict[str, str] = {
+    "admin.display_name_invalid": N_("请填写管理员姓名（不超过 100 个字符）。"),
+    "admin.role_invalid": N_("角色应为 %(choices)s。"),
+    "admin.self_disable": N_("不能停用自己的管理员账号。"),
+    "admin.unknown": N_("没有用户名为“%(username)s”的管理员。"),
+    "admin.username_invalid": N_(
+        "用户名应为 3–64 个字符，由小写字母、数字和 . _ - 组成，并以字母或数字开头。"
+    ),
+    "admin.username_taken": N_("该用户名已被其他管理员使用。"),
     "agency.already": N_("该账号已是代理机构。"),
     "agreement.required": N_("请阅读并同意《国家知识产权局统一身份认证系统用户服务协议》。"),
     "appeal.account_missing": N_("请填写历史账号（商标网上申请系统的用户名）。"),

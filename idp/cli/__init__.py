@@ -2,7 +2,7 @@
 
 ``idp db upgrade`` comes from Flask-Migrate; the rest is defined in this package, one module
 per group (``operators``: clients, users, keys, serve; ``legacy``; ``registers``; ``audit``;
-``maintenance``: purge, and the ``worker`` process;
+``maintenance``: purge, and the ``worker`` process; ``admin``: the admin area's accounts;
 the demo data's group lives with it in ``idp.demo``). Every command validates its input and
 exits 1 with the reason on error (exit 2 for usage errors, from click), and is one transaction
 (``common.in_transaction``). ``create_app`` registers the groups here; the console script is
@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..demo import demo_cli
+from .admin import admin_cli
 from .audit import audit_cli
 from .common import in_transaction
 from .legacy import legacy_cli
@@ -23,6 +24,7 @@ from .registers import registers_cli
 
 GROUPS = (clients_cli, users_cli, keys_cli, demo_cli, legacy_cli, audit_cli, registers_cli)
 GROUPS += (maintenance_cli,)
+GROUPS += (admin_cli,)
 
 
 def register(app: Flask) -> None:

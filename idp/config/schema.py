@@ -214,6 +214,19 @@ class AuditSettings:
 
 
 @dataclass(frozen=True)
+class AdminSettings:
+    cookie_name: str
+    idle_timeout: int
+    absolute_timeout: int
+    login_ttl: int
+    reauth_window: int
+    max_failures: int
+    lock_seconds: int
+    lock_max_seconds: int
+    ip_factor: int
+
+
+@dataclass(frozen=True)
 class IdpSettings:
     """Every setting, typed; ``Settings`` (idp.config) adds the checked ``replace`` of tests."""
 
@@ -248,6 +261,7 @@ class IdpSettings:
     appeals: AppealsSettings
     retention: RetentionSettings
     audit: AuditSettings
+    admin: AdminSettings
 
     @property
     def production(self) -> bool:

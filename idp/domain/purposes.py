@@ -28,6 +28,7 @@ VERIFICATION_BINDING = "verification-binding"  # S7: what a one-time code was se
 VERIFICATION_CODE = "verification-code"  # S7: the code itself
 CAPTCHA = "captcha"  # the login captcha's answer
 KEY_CHECK = "key-check"  # the check values of the key material (keycheck), never a real value
+ADMIN_TOTP = "admin-totp"  # the encrypted TOTP secret of an admin account (issue 12)
 
 # keyed derivations of issued tokens from what was presented for them (issue 11, RFC 9700
 # §4.14.2): a retry of the same code exchange or refresh gets the same token values back
@@ -55,4 +56,5 @@ ALL = (
     SUCCESSOR_ACCESS,
     SUCCESSOR_REFRESH,
     KEY_CHECK,
+    ADMIN_TOTP,
 )

@@ -2,7 +2,7 @@
 
 ``encryption_key_current`` names the key new values are written with; the others stay in
 ``encryption_keys`` only for reading. ``reencrypt`` moves every ciphertext written under an
-older key — ID numbers, USCCs, mobiles, e-mail addresses, signing keys — to the current one,
+older key — ID numbers, USCCs, mobiles, e-mail addresses, signing keys, admins' TOTP secrets — to the current one,
 each with the purpose it was sealed under, a batch per commit; after it, the old key can leave
 the keyring. Blind indexes do not change: they use their own key (``secrets.blind_index_key``).
 A value no key in the keyring opens is counted, never changed.
@@ -18,10 +18,12 @@ from sqlalchemy import Table, select, update
 
 from ..extensions import db
 from ..services import services
+from . import purposes
 from .accounts.users import ID_INDEX
 from .crypto import DecryptionError
 from .identity.contacts import EMAIL_INDEX, PHONE_INDEX
 from .models import (
+    AdminAccount,
     AgencyFiling,
     LegacyAccount,
     LegacyAppeal,
@@ -52,6 +54,7 @@ COLUMNS = (
     (AgencyFiling, "uscc_enc", USCC_INDEX),
     (Practitioner, "id_number_enc", ID_INDEX),
     (SigningKey, "private_enc", SIGNING_KEY),
+    (AdminAccount, "totp_secret_enc", purposes.ADMIN_TOTP),
 )
 
 

@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models. One module per aggregate; import them from here."""
 
+from .admin import AdminAccount
 from .audit_entry import AuditEntry
 from .client import Client
 from .consent import Consent
@@ -12,6 +13,7 @@ from .token import Token
 from .user import User
 
 __all__ = [
+    "AdminAccount",
     "AgencyFiling",
     "AuditEntry",
     "Client",

@@ -10,14 +10,14 @@ against mistakes and casual edits, not against the database's owner, who can dro
 hash chain (``idp audit verify``) is what detects that. SQLite has no trigger (development).
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,27 @@
+"""The admin area (issue 12): the office's side of the IdP, under ``/admin``.
+
+Its own blueprint, templates, login (password + TOTP), session (cookie ``idp_admin``, Path
+``/admin``, in the store) and roles. It stands on the domain, protocol, flows, adapters,
+services and the words of ``idp.messages``, never on ``idp.web``, and nothing in ``idp`` imports
+it but the app factory (``tests/test_layers.py``). Every route declares its roles
+(``guard.requires``) or that it is public (``guard.public``: the login pages); a route without a
+declaration refuses everyone (``tests/admin/test_admin_roles.py`` enumerates the blueprint's rules).
+
+Modules: ``guard`` (roles, the session of the request, re-authentication), ``session`` (the
+admin session in the store), ``throttle`` (login failures), ``auth`` (login, TOTP, enrolment,
+re-authentication, logout), ``pages`` (home, my account), ``admins`` (the admin accounts, role
+system), ``forms``, ``words``, ``audit`` (the seam to the audit trail).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Add the admin blueprint. Called before ``idp.web.register``, which wraps every view of
+    the app (these included) in the request's transaction and adds the security headers."""
+    from . import admins, auth, pages  # noqa: F401  (their views attach to the blueprint)
+    from .blueprint import bp
+
+    app.register_blueprint(bp)

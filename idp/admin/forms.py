@@ -1,0 +1,103 @@
+"""The admin area's forms (Flask-WTF: CSRF on every POST). Chinese labels, through Babel."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..domain.admins import accounts as admins
+
+ROLE_LABELS = {
+    admins.SYSTEM: _l("系统管理员"),
+    admins.REVIEWER: _l("审核员"),
+    admins.AUDITOR: _l("审计员"),
+}
+
+_CODE_ATTRS = {
+    "autocomplete": "one-time-code",
+    "inputmode": "numeric",
+    "pattern": "[0-9 ]*",
+    "spellcheck": "false",
+}
+
+
+def _code_field() -> StringField:
+    return StringField(
+        _l("动态验证码（6 位数字）"),
+        validators=[DataRequired(_l("请输入身份验证器显示的 6 位动态验证码。")), Length(max=8)],
+        render_kw=_CODE_ATTRS,
+    )
+
+
+def _password_field(label, message, autocomplete="current-password") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[DataRequired(message), Length(max=128)],
+        render_kw={"autocomplete": autocomplete},
+    )
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        _l("用户名"),
+        validators=[DataRequired(_l("请输入用户名。")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = _password_field(_l("密码"), _l("请输入密码。"))
+    submit = SubmitField(_l("下一步"))
+
+
+class CodeForm(FlaskForm):
+    code = _code_field()
+    submit = SubmitField(_l("登录"))
+
+
+class EnrolForm(FlaskForm):
+    code = _code_field()
+    submit = SubmitField(_l("确认绑定"))
+
+
+class ReauthForm(FlaskForm):
+    password = _password_field(_l("密码"), _l("请输入密码。"))
+    code = _code_field()
+    submit = SubmitField(_l("确认身份"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = _password_field(_l("当前密码"), _l("请输入当前密码。"))
+    code = _code_field()
+    new_password = _password_field(_l("新密码"), _l("请输入新密码。"), "new-password")
+    confirm = PasswordField(
+        _l("再次输入新密码"),
+        validators=[
+            DataRequired(_l("请再次输入新密码。")),
+            EqualTo("new_password", _l("两次输入的新密码不一致。")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("修改密码"))
+
+
+class CreateAdminForm(FlaskForm):
+    username = StringField(
+        _l("用户名"),
+        validators=[DataRequired(_l("请输入用户名。")), Length(max=64)],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    display_name = StringField(
+        _l("姓名"), validators=[DataRequired(_l("请输入姓名。")), Length(max=100)]
+    )
+    role = SelectField(
+        _l("角色"), choices=[SelectChoice(r, label) for r, label in ROLE_LABELS.items()]
+    )
+    password = _password_field(_l("初始密码"), _l("请输入初始密码。"), "new-password")
+    submit = SubmitField(_l("创建管理员"))
+
+
+class ActionForm(FlaskForm):
+    """A bare CSRF-protected POST (disable, reset TOTP, sign out)."""
+
+    submit = SubmitField(_l("确认"))

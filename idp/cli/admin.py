@@ -1,0 +1,75 @@
+"""``idp admin``: the administrators of the admin area (issue 12, "Administrators").
+
+``create`` makes an account (the password from ``--password`` or a hidden prompt, asked
+twice); its first login at ``/admin/login`` enrols the TOTP factor. ``reset-totp`` forgets the
+factor (a lost phone): the next login enrols a new one. ``disable`` switches an account off;
+its sessions end at their next request. The admin pages call the same domain operations
+(``idp.domain.admins``). Each change is logged on ``idp.audit`` (event, username, role).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from flask.cli import with_appcontext
+
+from ..domain.admins import accounts as admins
+from .common import domain_call
+
+audit = logging.getLogger("idp.audit")
+
+
+@click.group("admin", help="Administrators of the admin area (/admin).")
+def admin_cli():
+    pass
+
+
+@admin_cli.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="The administrator's name.")
+@click.option("--role", required=True, type=click.Choice(admins.ROLES))
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The initial password (prompted for, hidden, when not given).",
+)
+@with_appcontext
+def admin_create(username, display_name, role, password):
+    admin = domain_call(lambda: admins.create(username, display_name, role, password))
+    audit.info("admin event=admin.create username=%s role=%s by=cli", admin.username, role)
+    click.echo(
+        f"created admin {admin.username} ({admin.role}); the first login at /admin/login "
+        "enrols the TOTP authenticator"
+    )
+
+
+@admin_cli.command("list")
+@with_appcontext
+def admin_list():
+    for admin in admins.all_admins():
+        state = "active" if admin.active else "disabled"
+        totp = "totp" if admin.totp_enrolled else "no-totp"
+        click.echo(f"{admin.username}\t{admin.role}\t{state}\t{totp}\t{admin.display_name}")
+
+
+@admin_cli.command("disable")
+@click.argument("username")
+@with_appcontext
+def admin_disable(username):
+    admin = domain_call(lambda: admins.require(username))
+    domain_call(lambda: admins.disable(admin))
+    audit.info("admin event=admin.disable username=%s by=cli", admin.username)
+    click.echo(f"disabled admin {admin.username}")
+
+
+@admin_cli.command("reset-totp")
+@click.argument("username")
+@with_appcontext
+def admin_reset_totp(username):
+    admin = domain_call(lambda: admins.require(username))
+    admins.reset_totp(admin)
+    audit.info("admin event=admin.reset_totp username=%s by=cli", admin.username)
+    click.echo(f"TOTP of {admin.username} cleared; the next login enrols a new authenticator")
