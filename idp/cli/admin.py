@@ -4,20 +4,17 @@
 twice); its first login at ``/admin/login`` enrols the TOTP factor. ``reset-totp`` forgets the
 factor (a lost phone): the next login enrols a new one. ``disable`` switches an account off;
 its sessions end at their next request. The admin pages call the same domain operations
-(``idp.domain.admins``). Each change is logged on ``idp.audit`` (event, username, role).
+(``idp.domain.admins``). Each change writes its audit trail entry (``admin.*``, actor ``cli``).
 """
 
 from __future__ import annotations
 
-import logging
-
 import click
 from flask.cli import with_appcontext
 
+from ..domain import trail
 from ..domain.admins import accounts as admins
 from .common import domain_call
-
-audit = logging.getLogger("idp.audit")
 
 
 @click.group("admin", help="Administrators of the admin area (/admin).")
@@ -39,7 +36,7 @@ def admin_cli():
 @with_appcontext
 def admin_create(username, display_name, role, password):
     admin = domain_call(lambda: admins.create(username, display_name, role, password))
-    audit.info("admin event=admin.create username=%s role=%s by=cli", admin.username, role)
+    trail.record("admin.create", username=admin.username, role=role)
     click.echo(
         f"created admin {admin.username} ({admin.role}); the first login at /admin/login "
         "enrols the TOTP authenticator"
@@ -61,7 +58,7 @@ def admin_list():
 def admin_disable(username):
     admin = domain_call(lambda: admins.require(username))
     domain_call(lambda: admins.disable(admin))
-    audit.info("admin event=admin.disable username=%s by=cli", admin.username)
+    trail.record("admin.disable", username=admin.username)
     click.echo(f"disabled admin {admin.username}")
 
 
@@ -71,5 +68,5 @@ def admin_disable(username):
 def admin_reset_totp(username):
     admin = domain_call(lambda: admins.require(username))
     admins.reset_totp(admin)
-    audit.info("admin event=admin.reset_totp username=%s by=cli", admin.username)
+    trail.record("admin.reset_totp", username=admin.username)
     click.echo(f"TOTP of {admin.username} cleared; the next login enrols a new authenticator")

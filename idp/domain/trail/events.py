@@ -28,7 +28,21 @@ event                      recorded when (detail)
 ``client.disabled``        a client was disabled (families revoked)
 ``audit.purged``           the retention purge removed the oldest entries (count, through:
                            the last purged sequence number, hash: its hash)
+``admin.login``            an administrator's password and code were right, or one was
+                           wrong (result refused; username)
+``admin.login_totp``       an administrator's TOTP code was wrong (username); refused
+``admin.enrol_totp``       an administrator enrolled an authenticator (username)
+``admin.lockout``          an administrator's attempt met a lock (username); refused
+``admin.reauth``           an administrator re-authenticated, or failed to (username)
+``admin.logout``           an administrator signed out
+``admin.password_change``  an administrator changed their password, or failed the check
+``admin.create``           an administrator account was made (username, role)
+``admin.disable``          an administrator account was disabled (username)
+``admin.reset_totp``       an administrator's authenticator was reset (username)
 =========================  ===========================================================
+
+The ``admin.*`` entries name the administrator as the actor (``admin:<id>``, or ``cli``); their
+``subject`` is empty (administrators are not citizens).
 """
 
 from __future__ import annotations
@@ -54,6 +68,16 @@ KEY_ROTATED: Final = "key.rotated"
 CLIENT_ENABLED: Final = "client.enabled"
 CLIENT_DISABLED: Final = "client.disabled"
 AUDIT_PURGED: Final = "audit.purged"
+ADMIN_LOGIN: Final = "admin.login"
+ADMIN_LOGIN_TOTP: Final = "admin.login_totp"
+ADMIN_ENROL_TOTP: Final = "admin.enrol_totp"
+ADMIN_LOCKOUT: Final = "admin.lockout"
+ADMIN_REAUTH: Final = "admin.reauth"
+ADMIN_LOGOUT: Final = "admin.logout"
+ADMIN_PASSWORD_CHANGE: Final = "admin.password_change"
+ADMIN_CREATE: Final = "admin.create"
+ADMIN_DISABLE: Final = "admin.disable"
+ADMIN_RESET_TOTP: Final = "admin.reset_totp"
 
 EVENTS: Final = frozenset(
     {
@@ -76,6 +100,16 @@ EVENTS: Final = frozenset(
         CLIENT_ENABLED,
         CLIENT_DISABLED,
         AUDIT_PURGED,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN_TOTP,
+        ADMIN_ENROL_TOTP,
+        ADMIN_LOCKOUT,
+        ADMIN_REAUTH,
+        ADMIN_LOGOUT,
+        ADMIN_PASSWORD_CHANGE,
+        ADMIN_CREATE,
+        ADMIN_DISABLE,
+        ADMIN_RESET_TOTP,
     }
 )
 
