@@ -380,7 +380,7 @@ def test_the_private_name_checker_sees_imports_and_attributes(tmp_path):
     assert private_uses(fake) == ["idp/b.py:1 imports idp.a._hidden", "idp/b.py:5 uses a._hidden"]
 
 
-# The coming back-office package, idp/admin: it stands on the same layers as the web pages
+# The back-office package, idp/admin (issue 12): it stands on the same layers as the web pages
 # (domain, protocol, flows, adapters, services, extensions, and the words of idp.messages),
 # never on the web package, and nothing in idp imports it but the app factory (idp/__init__.py),
 # which registers its blueprint. Checked now, so the rule holds from its first module.
