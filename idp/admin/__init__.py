@@ -10,7 +10,8 @@ declaration refuses everyone (``tests/admin/test_admin_roles.py`` enumerates the
 Modules: ``guard`` (roles, the session of the request, re-authentication), ``session`` (the
 admin session in the store), ``throttle`` (login failures), ``auth`` (login, TOTP, enrolment,
 re-authentication, logout), ``pages`` (home, my account), ``admins`` (the admin accounts, role
-system), ``forms``, ``words``, ``audit`` (the seam to the audit trail).
+system), ``trail_pages`` (the audit trail for auditors), ``forms``, ``words``, ``audit``
+(every admin action's audit trail entry).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Add the admin blueprint. Called before ``idp.web.register``, which wraps every view of
     the app (these included) in the request's transaction and adds the security headers."""
-    from . import admins, auth, pages  # noqa: F401  (their views attach to the blueprint)
+    from . import admins, auth, pages, trail_pages  # noqa: F401  (their views attach to the blueprint)
     from .blueprint import bp
 
     app.register_blueprint(bp)

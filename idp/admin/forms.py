@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from ..domain.admins import accounts as admins
+from ..domain.trail import events as trail_events
 
 ROLE_LABELS = {
     admins.SYSTEM: _l("系统管理员"),
@@ -101,3 +102,21 @@ class ActionForm(FlaskForm):
     """A bare CSRF-protected POST (disable, reset TOTP, sign out)."""
 
     submit = SubmitField(_l("确认"))
+
+
+class TrailFilterForm(FlaskForm):
+    """The audit trail's filters (a GET form: nothing changes, no CSRF token)."""
+
+    user = IntegerField(
+        _l("用户编号"),
+        validators=[Optional(), NumberRange(min=1, message=_l("用户编号是正整数。"))],
+        render_kw={"inputmode": "numeric"},
+    )
+    event = SelectField(
+        _l("事件类型"),
+        choices=[SelectChoice("", _l("全部"))]
+        + [SelectChoice(e, e) for e in sorted(trail_events.EVENTS)],
+        default="",
+    )
+    since = DateField(_l("起始日期（含）"), validators=[Optional()])
+    until = DateField(_l("截止日期（含）"), validators=[Optional()])

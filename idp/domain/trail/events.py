@@ -39,6 +39,7 @@ event                      recorded when (detail)
 ``admin.create``           an administrator account was made (username, role)
 ``admin.disable``          an administrator account was disabled (username)
 ``admin.reset_totp``       an administrator's authenticator was reset (username)
+``admin.audit_exported``   an auditor exported the audit trail as CSV (rows, filters)
 =========================  ===========================================================
 
 The ``admin.*`` entries name the administrator as the actor (``admin:<id>``, or ``cli``); their
@@ -78,6 +79,7 @@ ADMIN_PASSWORD_CHANGE: Final = "admin.password_change"
 ADMIN_CREATE: Final = "admin.create"
 ADMIN_DISABLE: Final = "admin.disable"
 ADMIN_RESET_TOTP: Final = "admin.reset_totp"
+ADMIN_AUDIT_EXPORTED: Final = "admin.audit_exported"
 
 EVENTS: Final = frozenset(
     {
@@ -110,6 +112,7 @@ EVENTS: Final = frozenset(
         ADMIN_CREATE,
         ADMIN_DISABLE,
         ADMIN_RESET_TOTP,
+        ADMIN_AUDIT_EXPORTED,
     }
 )
 

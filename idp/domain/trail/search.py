@@ -44,9 +44,11 @@ def search(
     until: int | None = None,
     limit: int | None = None,
     page: int = 1000,
+    newest_first: bool = False,
 ) -> Iterator[AuditEntry]:
-    """Entries matching every filter given, oldest first (``since`` inclusive, ``until``
-    exclusive, Unix seconds), read a page at a time."""
+    """Entries matching every filter given, oldest first (newest first for a page that shows
+    the latest), ``since`` inclusive, ``until`` exclusive (Unix seconds), read a page at a
+    time."""
     query = select(AuditEntry)
     if user is not None:
         query = query.where(AuditEntry.subject_id == user)
@@ -56,7 +58,10 @@ def search(
         query = query.where(AuditEntry.at >= since)
     if until is not None:
         query = query.where(AuditEntry.at < until)
-    query = query.order_by(AuditEntry.at, AuditEntry.id)
+    if newest_first:
+        query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    else:
+        query = query.order_by(AuditEntry.at, AuditEntry.id)
     if limit is not None:
         query = query.limit(limit)
     yield from db.session.scalars(query.execution_options(yield_per=page))
