@@ -10,7 +10,9 @@ declaration refuses everyone (``tests/admin/test_admin_roles.py`` enumerates the
 Modules: ``guard`` (roles, the session of the request, re-authentication), ``session`` (the
 admin session in the store), ``throttle`` (login failures), ``auth`` (login, TOTP, enrolment,
 re-authentication, logout), ``pages`` (home, my account), ``admins`` (the admin accounts, role
-system), ``forms``, ``words``, ``audit`` (the seam to the audit trail).
+system), ``keys`` (the signing keys and their rotation, role system), ``sessions`` (a citizen's
+SSO sessions, ended with back-channel logout, role system), ``forms``, ``words``, ``times``
+(Beijing time, ages), ``audit`` (the seam to the audit trail).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Add the admin blueprint. Called before ``idp.web.register``, which wraps every view of
     the app (these included) in the request's transaction and adds the security headers."""
-    from . import admins, auth, pages  # noqa: F401  (their views attach to the blueprint)
+    from . import admins, auth, keys, pages, sessions  # noqa: F401  (their views attach to the blueprint)
     from .blueprint import bp
 
     app.register_blueprint(bp)

@@ -39,10 +39,13 @@ event                      recorded when (detail)
 ``admin.create``           an administrator account was made (username, role)
 ``admin.disable``          an administrator account was disabled (username)
 ``admin.reset_totp``       an administrator's authenticator was reset (username)
+``admin.sessions_ended``   an administrator ended a citizen's SSO sessions, one or all
+                           (subject: the citizen; which: one or all; count)
 =========================  ===========================================================
 
 The ``admin.*`` entries name the administrator as the actor (``admin:<id>``, or ``cli``); their
-``subject`` is empty (administrators are not citizens).
+``subject`` is empty (administrators are not citizens), unless the action was about a citizen
+(``admin.sessions_ended``).
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ ADMIN_PASSWORD_CHANGE: Final = "admin.password_change"
 ADMIN_CREATE: Final = "admin.create"
 ADMIN_DISABLE: Final = "admin.disable"
 ADMIN_RESET_TOTP: Final = "admin.reset_totp"
+ADMIN_SESSIONS_ENDED: Final = "admin.sessions_ended"
 
 EVENTS: Final = frozenset(
     {
@@ -110,6 +114,7 @@ EVENTS: Final = frozenset(
         ADMIN_CREATE,
         ADMIN_DISABLE,
         ADMIN_RESET_TOTP,
+        ADMIN_SESSIONS_ENDED,
     }
 )
 
