@@ -10,8 +10,10 @@ declaration refuses everyone (``tests/admin/test_admin_roles.py`` enumerates the
 Modules: ``guard`` (roles, the session of the request, re-authentication), ``session`` (the
 admin session in the store), ``throttle`` (login failures), ``auth`` (login, TOTP, enrolment,
 re-authentication, logout), ``pages`` (home, my account), ``admins`` (the admin accounts, role
-system), ``trail_pages`` (the audit trail for auditors), ``forms``, ``words``, ``audit``
-(every admin action's audit trail entry).
+system), ``keys`` (the signing keys and their rotation, role system), ``sessions`` (a citizen's
+SSO sessions, ended with back-channel logout, role system), ``forms``, ``words``, ``times``
+(Beijing time, ages), ``trail_pages`` (the audit trail for auditors), ``audit`` (every
+admin action's audit trail entry).
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Add the admin blueprint. Called before ``idp.web.register``, which wraps every view of
     the app (these included) in the request's transaction and adds the security headers."""
-    from . import admins, auth, pages, trail_pages  # noqa: F401  (their views attach to the blueprint)
+    from . import (  # noqa: F401  (their views attach to the blueprint)
+        admins,
+        auth,
+        keys,
+        pages,
+        sessions,
+        trail_pages,
+    )
     from .blueprint import bp
 
     app.register_blueprint(bp)

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from ..domain.admins import accounts as admins
 from ..domain.trail import events as trail_events
@@ -120,3 +129,26 @@ class TrailFilterForm(FlaskForm):
     )
     since = DateField(_l("起始日期（含）"), validators=[Optional()])
     until = DateField(_l("截止日期（含）"), validators=[Optional()])
+
+
+class KeyRotateForm(FlaskForm):
+    """Rotate the signing key of one algorithm (a hidden field names it)."""
+
+    alg = HiddenField(validators=[DataRequired(), Length(max=10)])
+    submit = SubmitField(_l("轮换密钥"))
+
+
+class SessionLookupForm(FlaskForm):
+    query = StringField(
+        _l("登录手机号或用户编号"),
+        validators=[DataRequired(_l("请输入登录手机号或用户编号。")), Length(max=32)],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("查找"))
+
+
+class EndSessionsForm(FlaskForm):
+    """End one session of a user (``target``: its sid) or all of them (``target``: ``all``)."""
+
+    user_id = IntegerField(validators=[DataRequired()], widget=HiddenInput())
+    target = HiddenField(validators=[DataRequired(), Length(max=64)])

@@ -7,6 +7,9 @@ omission; anonymous visitors (and a login whose TOTP is still due) go to the log
 admin of another role gets 403. The account is re-read on every request: a disabled admin's
 session ends at once, as does one whose TOTP was reset.
 
+A ``requires`` view runs with the administrator as the audit trail's context actor
+(``admin:<id>``), so domain and protocol entries written on its behalf name who acted.
+
 ``fresh_required`` guards sensitive actions (key rotation, secret reset, revealing an ID number,
 managing admins): it asks for the password and a TOTP code again unless both were proven within
 ``admin.reauth_window`` seconds.
@@ -22,6 +25,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, g, redirect, request, url_for
 
 from ..domain.admins import accounts as admins
+from ..domain.trail import context as trail_context
 from ..services import services
 from . import session
 from .blueprint import bp
@@ -31,12 +35,23 @@ ROLES_ATTR = "admin_roles"
 
 
 def requires(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare the roles that may use the view (at least one, each a known role)."""
+    """Declare the roles that may use the view (at least one, each a known role).
+
+    The view runs as the administrator for the audit trail: what it records without naming an
+    actor (e.g. ``key.rotated`` from ``protocol.keys.rotate``) names ``admin:<id>``, from the
+    same IP the web edge put in the trail's context (``domain.trail.context``)."""
     assert roles and all(r in admins.ROLES for r in roles), roles
 
     def declare(view: Callable[..., Any]) -> Callable[..., Any]:
-        setattr(view, ROLES_ATTR, tuple(roles))
-        return view
+        @functools.wraps(view)
+        def as_admin(*args: Any, **kwargs: Any) -> Any:
+            outer = trail_context.current()
+            origin = trail_context.Origin(outer.ip if outer else None, f"admin:{g.admin.id}")
+            with trail_context.origin_of(origin):
+                return view(*args, **kwargs)
+
+        setattr(as_admin, ROLES_ATTR, tuple(roles))
+        return as_admin
 
     return declare
 

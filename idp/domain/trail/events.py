@@ -40,10 +40,13 @@ event                      recorded when (detail)
 ``admin.disable``          an administrator account was disabled (username)
 ``admin.reset_totp``       an administrator's authenticator was reset (username)
 ``admin.audit_exported``   an auditor exported the audit trail as CSV (rows, filters)
+``admin.sessions_ended``   an administrator ended a citizen's SSO sessions, one or all
+                           (subject: the citizen; which: one or all; count)
 =========================  ===========================================================
 
 The ``admin.*`` entries name the administrator as the actor (``admin:<id>``, or ``cli``); their
-``subject`` is empty (administrators are not citizens).
+``subject`` is empty (administrators are not citizens), unless the action was about a citizen
+(``admin.sessions_ended``).
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ ADMIN_CREATE: Final = "admin.create"
 ADMIN_DISABLE: Final = "admin.disable"
 ADMIN_RESET_TOTP: Final = "admin.reset_totp"
 ADMIN_AUDIT_EXPORTED: Final = "admin.audit_exported"
+ADMIN_SESSIONS_ENDED: Final = "admin.sessions_ended"
 
 EVENTS: Final = frozenset(
     {
@@ -113,6 +117,7 @@ EVENTS: Final = frozenset(
         ADMIN_DISABLE,
         ADMIN_RESET_TOTP,
         ADMIN_AUDIT_EXPORTED,
+        ADMIN_SESSIONS_ENDED,
     }
 )
 
