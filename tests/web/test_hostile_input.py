@@ -55,6 +55,8 @@ CALLS = {
     "admin.second_factor": ("POST", "/admin/login/code", "code"),
     "admin.sessions_end": ("POST", "/admin/sessions/end", "target"),
     "admin.sessions_lookup": ("POST", "/admin/sessions", "query"),
+    "admin.trail": ("GET", "/admin/audit", "event"),
+    "admin.trail_csv": ("GET", "/admin/audit.csv", "event"),
     "appeal.done": ("GET", "/appeal/done", "q"),
     "appeal.open_appeal": ("POST", "/appeal", "legacy_id"),
     "appeal.send_code": ("POST", "/appeal/codes/sms", "phone"),
