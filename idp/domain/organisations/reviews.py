@@ -5,13 +5,21 @@ A foreign organisation without a USCC (D2) is registered with status ``pending_r
 the entity's qualification) and the status pending/approved/rejected. The admin area decides
 later (P7: with the documents; the decision goes out by SMS) through ``approve`` / ``reject``.
 An approval is what makes such an organisation verified (R2, ``verified_by = "review"``).
+
+A decision is taken once: ``_decide`` writes it with a conditional UPDATE (``… WHERE status =
+'pending'``) and refuses when no row changed, so of two reviewers deciding one case at once only
+the first counts (on PostgreSQL the second UPDATE waits for the first's row lock, then finds the
+case decided) and the other gets ``review.already_decided``. The applicant learns the result by
+SMS to the organisation's contact mobile once the decision commits (P7; user guide: 审核结果将以
+短信形式告知); an approved foreign organisation's message carries its login account number (D2).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
@@ -24,8 +32,21 @@ from ..models.organisation import BY_REVIEW
 from ..models.review import APPROVED, PENDING, REJECTED, SQUATTED_USCC
 from ..models.user import ACTIVE
 from ..models.user import REJECTED as ACCOUNT_REJECTED
+from ..ports import SendFailed
 
 USCC_HELD = "review.uscc_held"
+ALREADY_DECIDED = "review.already_decided"
+# The decision SMS (P7); ``template`` names it for gateways that send registered templates.
+SMS_APPROVED = "review_approved"
+SMS_APPROVED_ACCOUNT = "review_approved_account"
+SMS_REJECTED = "review_rejected"
+TEXTS = {
+    SMS_APPROVED: "您的机构“{name}”注册信息已审核通过，现在可以登录。",
+    SMS_APPROVED_ACCOUNT: "您的机构“{name}”注册信息已审核通过，登录账号：{account_no}，请使用该账号和注册时设置的密码登录。",
+    SMS_REJECTED: "您的机构“{name}”注册信息未通过审核，原因：{reason}。",
+}
+
+log = logging.getLogger(__name__)
 
 
 def open_case(
@@ -67,12 +88,44 @@ def case_for(organisation: Organisation) -> ReviewCase | None:
 
 
 def _decide(case: ReviewCase, status: str, reason: str | None) -> dt.datetime:
+    """Write the decision if the case is still pending, else ``review.already_decided``. The
+    UPDATE's WHERE is the guard, not the loaded status: another reviewer may have decided the
+    case since this one was read."""
     if case.status != PENDING:
-        raise DomainError("review.already_decided")
+        raise DomainError(ALREADY_DECIDED)
     now = from_timestamp(services().clock.now())
-    case.status, case.decided_at, case.reason = status, now, reason or case.reason
+    reason = reason or case.reason
+    changed = db.session.execute(
+        update(ReviewCase)
+        .where(ReviewCase.id == case.id, ReviewCase.status == PENDING)
+        .values(status=status, decided_at=now, reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        raise DomainError(ALREADY_DECIDED)
+    db.session.refresh(case, ["status", "decided_at", "reason"])
     case.organisation.user.updated_at = now
     return now
+
+
+def _notify(case: ReviewCase, template: str, **params: str) -> None:
+    """Queue the decision SMS to the contact mobile; it goes out only if the decision commits.
+    A gateway failure is logged (the decision stands; the office can tell the applicant)."""
+    org = case.organisation
+    phone = org.contact_phone
+    if not phone:
+        return
+    values = {"name": org.name, **params}
+    text = f"【{services().settings.codes.sms_signature}】{TEXTS[template].format(**values)}"
+    sms = services().sms
+
+    def send() -> None:
+        try:
+            sms.send_sms(phone, text, template, values)
+        except SendFailed as exc:
+            log.warning("review %s: decision SMS not sent: %s", case.id, exc)
+
+    transaction.after_commit(send)
 
 
 def approve(case: ReviewCase, reason: str | None = None) -> None:
@@ -98,8 +151,13 @@ def approve(case: ReviewCase, reason: str | None = None) -> None:
                 org.active = True
             org.verified_at, org.verified_by = now, BY_REVIEW
             org.user.status = ACTIVE
+            db.session.flush()
     except IntegrityError:
         raise Conflict(USCC_HELD) from None
+    if org.foreign and org.account_no:
+        _notify(case, SMS_APPROVED_ACCOUNT, account_no=org.account_no)
+    else:
+        _notify(case, SMS_APPROVED)
 
 
 def reject(case: ReviewCase, reason: str) -> None:
@@ -107,3 +165,4 @@ def reject(case: ReviewCase, reason: str) -> None:
     _decide(case, REJECTED, reason)
     case.organisation.user.status = ACCOUNT_REJECTED
     db.session.flush()
+    _notify(case, SMS_REJECTED, reason=reason.rstrip("。. "))
