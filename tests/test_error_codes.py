@@ -184,6 +184,7 @@ CJK_ALLOWED = {
     ("domain/organisations/enterprise.py", "SET_ASIDE_REASON"),
     ("domain/verification/codes.py", "TEXTS"),
     ("domain/verification/codes.py", "VerificationCodes"),
+    ("domain/organisations/reviews.py", "TEXTS"),
     ("domain/identity/address.py", "PLACEHOLDERS"),
     ("domain/accounts/password_policy.py", "SYSTEM_WORDS"),
     # labels shown as they are, not yet moved to idp/messages.py LABELS (not done: their pages

@@ -41,9 +41,10 @@ SMS_APPROVED = "review_approved"
 SMS_APPROVED_ACCOUNT = "review_approved_account"
 SMS_REJECTED = "review_rejected"
 TEXTS = {
-    SMS_APPROVED: "您的机构“{name}”注册信息已审核通过，现在可以登录。",
-    SMS_APPROVED_ACCOUNT: "您的机构“{name}”注册信息已审核通过，登录账号：{account_no}，请使用该账号和注册时设置的密码登录。",
-    SMS_REJECTED: "您的机构“{name}”注册信息未通过审核，原因：{reason}。",
+    SMS_APPROVED: "【{signature}】您的机构“{name}”注册信息已审核通过，现在可以登录。",
+    SMS_APPROVED_ACCOUNT: "【{signature}】您的机构“{name}”注册信息已审核通过，登录账号：{account_no}，"
+    "请使用该账号和注册时设置的密码登录。",
+    SMS_REJECTED: "【{signature}】您的机构“{name}”注册信息未通过审核，原因：{reason}",
 }
 
 log = logging.getLogger(__name__)
@@ -66,15 +67,12 @@ def open_case(
     return case
 
 
-def pending_cases() -> list[ReviewCase]:
-    """The cases waiting for a decision, oldest first."""
-    return list(
-        db.session.scalars(
-            select(ReviewCase)
-            .where(ReviewCase.status == PENDING)
-            .order_by(ReviewCase.created_at, ReviewCase.id)
-        )
-    )
+def pending_cases(kind: str | None = None) -> list[ReviewCase]:
+    """The cases waiting for a decision, oldest first; only those of ``kind`` if given."""
+    query = select(ReviewCase).where(ReviewCase.status == PENDING)
+    if kind is not None:
+        query = query.where(ReviewCase.kind == kind)
+    return list(db.session.scalars(query.order_by(ReviewCase.created_at, ReviewCase.id)))
 
 
 def case_for(organisation: Organisation) -> ReviewCase | None:
@@ -116,7 +114,7 @@ def _notify(case: ReviewCase, template: str, **params: str) -> None:
     if not phone:
         return
     values = {"name": org.name, **params}
-    text = f"【{services().settings.codes.sms_signature}】{TEXTS[template].format(**values)}"
+    text = TEXTS[template].format(signature=services().settings.codes.sms_signature, **values)
     sms = services().sms
 
     def send() -> None:
@@ -165,4 +163,4 @@ def reject(case: ReviewCase, reason: str) -> None:
     _decide(case, REJECTED, reason)
     case.organisation.user.status = ACCOUNT_REJECTED
     db.session.flush()
-    _notify(case, SMS_REJECTED, reason=reason.rstrip("。. "))
+    _notify(case, SMS_REJECTED, reason=reason)

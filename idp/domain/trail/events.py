@@ -42,11 +42,13 @@ event                      recorded when (detail)
 ``admin.audit_exported``   an auditor exported the audit trail as CSV (rows, filters)
 ``admin.sessions_ended``   an administrator ended a citizen's SSO sessions, one or all
                            (subject: the citizen; which: one or all; count)
+``admin.review_decided``   a reviewer approved or rejected a review case (P7; subject: the
+                           organisation's account; decision; case)
 =========================  ===========================================================
 
 The ``admin.*`` entries name the administrator as the actor (``admin:<id>``, or ``cli``); their
 ``subject`` is empty (administrators are not citizens), unless the action was about a citizen
-(``admin.sessions_ended``).
+(``admin.sessions_ended``, ``admin.review_decided``).
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ ADMIN_DISABLE: Final = "admin.disable"
 ADMIN_RESET_TOTP: Final = "admin.reset_totp"
 ADMIN_AUDIT_EXPORTED: Final = "admin.audit_exported"
 ADMIN_SESSIONS_ENDED: Final = "admin.sessions_ended"
+ADMIN_REVIEW_DECIDED: Final = "admin.review_decided"
 
 EVENTS: Final = frozenset(
     {
@@ -118,6 +121,7 @@ EVENTS: Final = frozenset(
         ADMIN_RESET_TOTP,
         ADMIN_AUDIT_EXPORTED,
         ADMIN_SESSIONS_ENDED,
+        ADMIN_REVIEW_DECIDED,
     }
 )
 
