@@ -11,7 +11,8 @@ Modules: ``guard`` (roles, the session of the request, re-authentication), ``ses
 admin session in the store), ``throttle`` (login failures), ``auth`` (login, TOTP, enrolment,
 re-authentication, logout), ``pages`` (home, my account), ``admins`` (the admin accounts, role
 system), ``keys`` (the signing keys and their rotation, role system), ``sessions`` (a citizen's
-SSO sessions, ended with back-channel logout, role system), ``forms``, ``words``, ``times``
+SSO sessions, ended with back-channel logout, role system), ``reviews`` (the organisation
+review queue, its PDFs and decisions, role reviewer), ``forms``, ``words``, ``times``
 (Beijing time, ages), ``trail_pages`` (the audit trail for auditors), ``audit`` (every
 admin action's audit trail entry).
 """
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
         auth,
         keys,
         pages,
+        reviews,
         sessions,
         trail_pages,
     )

@@ -152,3 +152,15 @@ class EndSessionsForm(FlaskForm):
 
     user_id = IntegerField(validators=[DataRequired()], widget=HiddenInput())
     target = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+
+class ReviewDecisionForm(FlaskForm):
+    """Approve or reject one review case (P7); a rejection must say why (the applicant reads
+    it in the SMS), which the view checks since an approval needs no reason."""
+
+    decision = HiddenField(validators=[DataRequired(), Length(max=10)])
+    reason = StringField(
+        _l("理由"),
+        validators=[Optional(), Length(max=200, message=_l("理由不超过 200 个字。"))],
+        render_kw={"autocomplete": "off"},
+    )
