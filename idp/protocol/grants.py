@@ -93,7 +93,30 @@ def still_acts_for(user: User, acting_for_id: int | None) -> bool:
     return acting_for_id is None or handlers.acts_for(user.id, acting_for_id)
 
 
-class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+class DerivedTokens(grants.BaseGrant):
+    """Tokens derived from what was presented (``tokens.derive``): a retry of the same code
+    exchange or refresh gets the same values (issue 11). ``PRESENTED`` names the form field,
+    ``KIND`` the purposes."""
+
+    PRESENTED: str
+    KIND: tuple[str, str]
+
+    def generate_token(
+        self,
+        user: User | None = None,
+        scope: str | None = None,
+        grant_type: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ) -> dict[str, Any]:
+        token: dict[str, Any] = super().generate_token(
+            user, scope, grant_type, expires_in, include_refresh_token
+        )
+        return tokens.derive(token, self.request.form[self.PRESENTED], self.KIND)
+
+
+class AuthorizationCodeGrant(DerivedTokens, grants.AuthorizationCodeGrant):
+    PRESENTED, KIND = "code", tokens.CODE
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
@@ -138,19 +161,6 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 codes.refuse(*taken)
             raise
 
-    def generate_token(
-        self,
-        user: User | None = None,
-        scope: str | None = None,
-        grant_type: str | None = None,
-        expires_in: int | None = None,
-        include_refresh_token: bool = True,
-    ) -> dict[str, Any]:
-        token: dict[str, Any] = super().generate_token(
-            user, scope, grant_type, expires_in, include_refresh_token
-        )
-        return tokens.derive(token, self.request.form["code"], tokens.CODE)
-
     def query_authorization_code(self, code: str, client: Client) -> codes.AuthorizationCode | None:
         data, used = codes.take(code)
         if used is not None:
@@ -192,7 +202,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return None  # R2: the binding ended while the code was in flight: invalid_grant
 
 
-class RefreshTokenGrant(grants.RefreshTokenGrant):
+class RefreshTokenGrant(DerivedTokens, grants.RefreshTokenGrant):
+    PRESENTED, KIND = "refresh_token", tokens.REFRESH
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
@@ -207,19 +218,6 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             ):
                 self._validate_token_scope(live)
         return tokens.claim_refresh_token(refresh_token, self.request.client.get_client_id())
-
-    def generate_token(
-        self,
-        user: User | None = None,
-        scope: str | None = None,
-        grant_type: str | None = None,
-        expires_in: int | None = None,
-        include_refresh_token: bool = True,
-    ) -> dict[str, Any]:
-        token: dict[str, Any] = super().generate_token(
-            user, scope, grant_type, expires_in, include_refresh_token
-        )
-        return tokens.derive(token, self.request.form["refresh_token"], tokens.REFRESH)
 
     def authenticate_user(self, refresh_token: tokens.TokenRef) -> User | None:
         user = refresh_token.get_user()
