@@ -16,6 +16,7 @@ import pytest
 from passlib import hash as ph
 from sqlalchemy import event, func, select, text
 
+from idp.domain import transaction
 from idp.domain.accounts import users as accounts
 from idp.domain.errors import DomainError, ValidationError
 from idp.domain.legacy import (
@@ -256,6 +257,32 @@ def test_l1_repeated_id_across_batches_is_rejected_with_first_row(app, tmp_path,
         (4, "历史账号与第 1 条记录重复。"),
         (6, "历史账号与第 2 条记录重复。"),
     ]
+
+
+def test_l1_committed_batches_look_up_the_batch_ahead_with_the_same_report(
+    app, tmp_path, monkeypatch
+):
+    """When every batch commits (the CLI), the accounts of the batch read ahead are looked up
+    while the batches before it are worked on (on PostgreSQL in a thread with its own
+    connection, which sees only committed rows): the report is the one of the plain import,
+    repeats across batches included, and so is the re-run's."""
+    monkeypatch.setattr(
+        services(), "settings", services().settings.replace({"legacy.import_batch": 2})
+    )
+    beside = []
+    on = legacy_bulk._existing_on
+    monkeypatch.setattr(legacy_bulk, "_existing_on", lambda *a: beside.append(len(a[1])) or on(*a))
+    rows = [row("a"), row("b"), row("c"), row("A", name="李四"), row("d"), row("b"), row("e")]
+    path = write_csv(tmp_path, rows)
+    expected = run(path, dry_run=True)
+    report = run(path, commit=transaction.commit)
+    assert counts(report) == counts(expected) == (7, 5, 0, 0, 0, 2)
+    assert said(report) == said(expected)
+    assert bool(beside) == (db.engine.dialect.name == "postgresql")
+    rows[2] = row("c", email="c@example.cn")
+    report = run(write_csv(tmp_path, rows, name="again.csv"), commit=transaction.commit)
+    assert counts(report) == (7, 0, 1, 4, 0, 2) and len(said(report)) == 2
+    assert get("c").email == "c@example.cn" and count() == 5
 
 
 def test_l1_seen_ids_are_kept_on_disk_and_removed_at_the_end():
@@ -500,7 +527,7 @@ def test_l1_unreadable_registration_time_rejects_the_row(written):
 
 
 def test_l1_unchanged_rows_are_skipped_before_parsing_or_encrypting(app, tmp_path, monkeypatch):
-    """A re-run compares the keyed digest of the raw cells first: an unchanged row is never
+    """A re-run compares the keyed digest of each record as spelt first: an unchanged row is never
     parsed, encrypted or hashed; only the changed row is."""
     rows = [
         row("a", id_type="resident_id", id_number=resident_id(1), mobile="13900139000"),
@@ -531,14 +558,38 @@ def test_l1_unchanged_rows_are_skipped_before_parsing_or_encrypting(app, tmp_pat
     assert get("c").email == "new@example.cn"
 
 
-def test_l1_declaring_a_password_scheme_changes_every_digest(app, tmp_path):
-    """The file's default password scheme is part of the digest: declaring one re-reads rows."""
-    path = write_csv(tmp_path, [row("a")])
+def test_l1_declaring_a_password_scheme_reads_every_row_again(app, tmp_path):
+    """The file's default password scheme keys the digest: declaring one re-reads every row
+    (its hash may now be read otherwise), and the same run again skips them."""
+    path = write_csv(tmp_path, [row("a"), row("b")])
     run(path)
     before = get("a").row_digest
-    ctx = legacy_rows.Context.current("md5")
-    assert legacy_rows.digest(row("a"), ctx) != before
-    assert legacy_rows.digest(row("a"), legacy_rows.Context.current()) == before
+    assert counts(run(path, password_scheme="md5")) == (2, 0, 2, 0, 0, 0)
+    assert get("a").row_digest != before
+    assert counts(run(path, password_scheme="md5")) == (2, 0, 0, 2, 0, 0)
+
+
+def test_l1_a_row_spelt_otherwise_is_read_again_with_the_same_values(app, tmp_path):
+    """The digest is taken over the record as the file spells it: the same values with other
+    spacing or another column order are read again (never skipped on a guess), and give the
+    same account."""
+    path = write_csv(tmp_path, [row("a", mobile="13900139000")])
+    run(path)
+    first = get("a")
+    before = (first.row_digest, first.phone, first.password_hash, first.name)
+    spaced = write_csv(tmp_path, [row("a", mobile=" 13900139000 ")], name="spaced.csv")
+    assert counts(run(spaced)) == (1, 0, 1, 0, 0, 0)
+    again = get("a")
+    assert again.row_digest != before[0]
+    assert (again.phone, again.password_hash, again.name) == before[1:]
+    reordered = write_csv(
+        tmp_path,
+        [row("a", mobile=" 13900139000 ")],
+        name="reordered.csv",
+        columns=list(reversed(legacy_rows.COLUMNS)),
+    )
+    assert counts(run(reordered)) == (1, 0, 1, 0, 0, 0)
+    assert counts(run(reordered)) == (1, 0, 0, 1, 0, 0)
 
 
 def test_l1_rows_are_numbered_as_records_not_file_lines(app, tmp_path):

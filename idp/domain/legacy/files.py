@@ -4,7 +4,9 @@ records, and the on-disk index of the legacy ids already seen in the file.
 ``records`` yields ``(number, row, error)`` per record, in file order. ``number`` is the data-row
 number the report gives: 1 is the first record after the CSV header (a quoted value may span
 lines, so it is not a line number) or the first non-empty line of a JSON lines file. ``row`` is
-a dict of column -> value (None when the record could not be read at all), ``error`` why the
+a dict of column -> value (None when the record could not be read at all) that also holds, under
+``RAW``, the record as the file spells it (the CSV header and the record's values, or the JSON
+line: what the row digest is taken over, ``legacy_rows.digest``), ``error`` why the
 record is unreadable (a ``Notice``) (bad CSV quoting, a column count unlike the header's, not a JSON object) or
 None; undecodable bytes inside a value are ``legacy_rows.parse``'s concern (they spoil a field,
 not the record). Problems of the file as a whole (unknown extension or encoding, a header
@@ -35,6 +37,7 @@ from . import rows as legacy_rows
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}
 ENCODINGS = ("utf-8-sig", "gb18030")
 REJECTED, WARNING = "rejected", "warning"
+RAW = "\x00raw"  # the row's entry holding its record as spelt (no column name starts with NUL)
 Record = tuple[int, "dict[str, Any] | None", "Notice | None"]
 # issue(record number, legacy id, REJECTED or WARNING, reason)
 Issue = Callable[[int, str, str, Notice], None]
@@ -83,6 +86,7 @@ def _csv(stream: Iterable[str], issue: Issue) -> Iterator[Record]:
     if unknown:
         issue(0, "", WARNING, Notice("import.columns_ignored", columns=",".join(unknown)))
     width, number = len(header), 0
+    signature = "\x1f".join(header) + "\x1e"  # equal values under other columns differ
     while True:
         try:
             values = next(reader)
@@ -96,6 +100,7 @@ def _csv(stream: Iterable[str], issue: Issue) -> Iterator[Record]:
             continue  # a blank line is no record
         number += 1
         row = dict(zip(header, values))
+        row[RAW] = signature + "\x1f".join(values)
         yield number, row, None if len(values) == width else Notice("import.columns")
 
 
@@ -118,6 +123,7 @@ def _jsonl(stream: Iterable[str], issue: Issue) -> Iterator[Record]:
         if unknown:
             reported.update(unknown)
             issue(number, "", WARNING, Notice("import.fields_ignored", fields=",".join(unknown)))
+        row[RAW] = text.strip()
         yield number, row, None
 
 

@@ -3,7 +3,7 @@
 The file (CSV with a header row, or JSON lines; read by ``legacy_files``) is read as a stream
 of records, numbered as data rows (1 = the first record after the header). Rows go in batches of
 ``legacy.import_batch``. For each batch, before any row is parsed: every row's account key and
-keyed digest of its raw cells (``legacy_rows.digest``), one look-up of the keys in the on-disk
+keyed digest of its record as the file spells it (``legacy_rows.digest``), one look-up of the keys in the on-disk
 index of the ids already seen in the file, one ``SELECT`` of the accounts already imported
 (``legacy_bulk.existing``). A row whose digest equals its account's is unchanged and skipped
 there, without parsing, encrypting or hashing anything, so a re-run costs a fraction of the
@@ -12,8 +12,9 @@ first run. Every other row is checked by ``legacy_rows.parse``: a bad row is rep
 its first record. Then inserts and updates (``legacy_bulk.write``: COPY on PostgreSQL), and the
 batch commit the CLI edge hands in (``commit``). With ``workers`` > 1 the rows are parsed in
 worker processes (``legacy_workers``), a batch's parsing overlapping the writing of the batch
-before. Memory stays bounded for million-row files (two batches in flight at most); problems
-are reported in file order.
+before, and the look-up of the accounts of the batch read next overlapping both
+(``legacy_bulk.Lookup``). Memory stays bounded for million-row files (three batches in flight at
+most); problems are reported in file order.
 
 Idempotent: each account keeps the digest of its exported row. A changed row updates an
 unlinked account (its password hash only while it is still a legacy-format hash: a user who
@@ -54,7 +55,7 @@ from . import (
 from . import (
     workers as legacy_workers,
 )
-from .files import REJECTED, WARNING
+from .files import RAW, REJECTED, WARNING
 
 AMBIGUOUS = "several"  # the register names several USCCs for one legacy account id
 # a record (number, row or None, error or None) or a file warning (None, issue arguments, None)
@@ -111,34 +112,55 @@ def import_file(
         raw = open(path, "rb")
     except OSError as exc:
         raise DomainError("import.file_unreadable", reason=exc.strerror) from None
-    with raw, legacy_files.SeenIndex() as seen, legacy_workers.Parser(ctx, workers) as parser:
-        batch = _Batch(ctx, seen, parser, issue, report, filed_uscc_from_register, commit)
+    with (
+        raw,
+        legacy_files.SeenIndex() as seen,
+        legacy_bulk.Lookup(background=commit is not None) as lookup,
+        legacy_workers.Parser(ctx, workers, before_fork=lookup.wait) as parser,
+    ):
+        batch = _Batch(ctx, seen, parser, lookup, issue, report, filed_uscc_from_register, commit)
         pending: list[Pending] = []  # this batch's records and file warnings, in file order
-        started = None  # the previous batch, parsing while the next one is read
+        ahead = None  # the batch read last, its accounts being looked up
+        started = None  # the batch before, parsing while the next ones are read
 
         def file_issue(*item: Any) -> None:
             pending.append((None, item, None))
+
+        def step(read: _Read | None) -> None:
+            nonlocal ahead, started
+            ahead, current = read, ahead
+            if current is not None:
+                started, previous = batch.start(current), started
+                if previous is not None:
+                    batch.finish(previous)
 
         for number, row, error in legacy_files.records(raw, fmt, encoding, file_issue):
             report.read += 1
             pending.append((number, row, error))
             if len(pending) >= size:
-                started, previous, pending = batch.start(pending), started, []
-                if previous:
-                    batch.finish(previous)
+                step(batch.read(pending))
+                pending = []
                 if on_progress:
                     on_progress(raw.tell())
-        last = batch.start(pending)
-        for each in (started, last):
-            if each:
-                batch.finish(each)
+        step(batch.read(pending))
+        step(None)
+        if started is not None:
+            batch.finish(started)
     return report
+
+
+@dataclass
+class _Read:
+    pending: list[Pending]  # the batch's records (and file warnings) in file order
+    rows: list[tuple[int, dict[str, Any]]]  # the readable records: (number, row)
+    keys: dict[int, str]  # record number -> account key
+    found: Callable[[], dict[str, legacy_bulk.Existing]]  # the accounts' look-up under way
 
 
 @dataclass
 class _Started:
     pending: list[Pending]  # the batch's records (and file warnings) in file order
-    # record number -> (account key, digest; "" for a new account: its parse's)
+    # record number -> (account key, digest)
     known: dict[int, tuple[str, str]]
     found: dict[str, legacy_bulk.Existing]  # account key -> legacy_bulk.Existing
     filed: dict[str, str]  # account key -> the register's filed USCC index ("" / AMBIGUOUS)
@@ -147,39 +169,40 @@ class _Started:
 
 @dataclass
 class _Batch:
-    """What the batches of one import share, and the work of one batch: ``start`` digests the
-    rows, looks up their accounts and starts parsing the changed ones; ``finish`` decides,
-    reports and writes, in file order."""
+    """What the batches of one import share, and the work of one batch: ``read`` starts the
+    look-up of its accounts, ``start`` digests the rows and starts parsing the changed ones;
+    ``finish`` decides, reports and writes, in file order."""
 
     ctx: legacy_rows.Context
     seen: legacy_files.SeenIndex
     parser: legacy_workers.Parser
+    lookup: legacy_bulk.Lookup
     issue: legacy_files.Issue
     report: ImportReport
     from_register: bool
     commit: Callable[[], None] | None
 
-    def start(self, pending: list[Pending]) -> _Started:
+    def read(self, pending: list[Pending]) -> _Read:
         rows = [(n, row) for n, row, error in pending if n is not None and not error]
-        filed = self._filed(rows) if self.from_register else {}
         keys = {number: legacy_rows.key_of(row) for number, row in rows}
-        found = legacy_bulk.existing(list(dict.fromkeys(keys.values())))
-        known: dict[int, tuple[str, str]] = {}  # number -> (key, digest), "" when not found:
-        todo: list[legacy_workers.Item] = []  # then parsed anyway: its parser computes the digest
+        return _Read(pending, rows, keys, self.lookup.submit(list(dict.fromkeys(keys.values()))))
+
+    def start(self, read: _Read) -> _Started:
+        rows, keys = read.rows, read.keys
+        filed = self._filed(rows) if self.from_register else {}
+        found = read.found()
+        known: dict[int, tuple[str, str]] = {}  # number -> (key, digest)
+        todo: list[legacy_workers.Item] = []
         for number, row in rows:
             key = keys[number]
-            old = found.get(key)
-            if old is None:
-                known[number] = key, ""
-                todo.append((row, _usable(filed.get(key)), filed.get(key, "")))
-                continue
-            digest = legacy_rows.digest(row, self.ctx, filed.get(key, ""))
+            digest = legacy_rows.digest(row.pop(RAW), self.ctx, filed.get(key, ""))
             known[number] = key, digest
+            old = found.get(key)
             # an equal digest means an equal, valid row: skipped here, never parsed (also when
             # it repeats an id: it is then refused as a repeat without parsing)
-            if old.row_digest != digest:
-                todo.append((row, _usable(filed.get(key)), None))
-        return _Started(pending, known, found, filed, self.parser.submit(todo))
+            if old is None or old.row_digest != digest:
+                todo.append((row, _usable(filed.get(key))))
+        return _Started(read.pending, known, found, filed, self.parser.submit(todo))
 
     def finish(self, batch: _Started) -> None:
         """One SELECT of the seen ids, then each record in file order; one batch commit."""
@@ -206,7 +229,6 @@ class _Batch:
                 if isinstance(parsed, Notice):
                     issue(number, _legacy_id(row), REJECTED, parsed)
                     continue
-                digest = digest or parsed.digest
             if first is not None:
                 issue(number, _legacy_id(row), REJECTED, Notice("import.repeated", first=first))
                 continue

@@ -1,7 +1,8 @@
 """One row of the legacy export, read and checked without touching the database (L1).
 
-``digest`` is the keyed digest of a row's raw cells (trimmed), computed before anything else so
-that the import skips an unchanged row without parsing, encrypting or hashing anything (L1).
+``digest`` is the keyed digest of a record as the file spells it (``files.RAW``), computed before
+anything else so that the import skips an unchanged row without parsing, encrypting or hashing
+anything (L1).
 ``parse`` turns a row (a dict of column -> text, from CSV or JSON lines) into a ``LegacyRow``:
 the column values of ``LegacyAccount`` and the warnings about dirty fields. Only what makes an
 account unusable rejects the row (``ValidationError``): no legacy id (or one longer than 64
@@ -53,7 +54,6 @@ OPTIONAL = (
     "password_scheme",
 )
 COLUMNS = REQUIRED + OPTIONAL
-SALT_AT = COLUMNS.index("password_salt")
 ADDRESS = ("province", "city", "county", "street", "postal_code")
 VERBATIM = frozenset(("name",) + ADDRESS)
 KIND_NAMES = {
@@ -77,7 +77,7 @@ ID_INDEX, USCC_INDEX, ROW_DIGEST = purposes.ID_NUMBER, purposes.USCC, purposes.L
 UPGRADED = Notice("import.id_upgraded")
 NAME_LIMIT = 200  # the column's size
 # raise when ``parse`` reads the same cells differently: the next import then re-reads every row
-DIGEST_VERSION = "2"
+DIGEST_VERSION = "3"
 PASSWORD = ("password_hash", "password_salt", "password_scheme")
 SPOILED_HASH = Notice("import.hash_unusable", clause=Notice("hash.undecodable"))
 
@@ -88,7 +88,7 @@ class Context:
 
     svc: Services
     today: dt.date
-    digest: hmac.HMAC
+    digest_key: bytes
     password_scheme: str = ""  # the file's default scheme (``--password-scheme``); "" = none
 
     @classmethod
@@ -105,44 +105,33 @@ class Context:
             except ValidationError as exc:
                 raise ValidationError("import.default_scheme", exc.field, reason=exc) from None
         key = svc.settings.secrets.blind_index_key.encode()
-        # keyed (HMAC, as blind indexes are): the digested row holds ID numbers (D5); what else
-        # decides how a row is read (the file's default scheme) is digested too, so declaring a
+        # keyed, as blind indexes are: the digested record holds ID numbers (D5); what else
+        # decides how a row is read (the file's default scheme) is in the key, so declaring a
         # scheme later re-reads every row
-        digest = hmac.new(
+        digest_key = hmac.new(
             key,
-            "\x00".join((ROW_DIGEST, DIGEST_VERSION, password_scheme, "")).encode(),
+            "\x00".join((ROW_DIGEST, DIGEST_VERSION, password_scheme)).encode(),
             hashlib.sha256,
-        )
-        return cls(svc, documents.beijing_date(svc.clock.now()), digest, password_scheme)
+        ).digest()
+        return cls(svc, documents.beijing_date(svc.clock.now()), digest_key, password_scheme)
 
 
 @dataclass
 class LegacyRow:
     key: str
     values: dict[str, Any]
-    digest: str = ""  # set by the importer (``digest``)
     warnings: list[Notice] = field(default_factory=list)
 
 
-def _raw(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return value.strip() if isinstance(value, str) else str(value).strip()
-
-
-def digest(row: dict[str, Any], ctx: Context, extra: str = "") -> str:
-    """The keyed digest of the row's cells of every column in ``COLUMNS`` (trimmed; the salt
-    verbatim), of the settings in ``ctx`` and of ``extra`` (what the import took from elsewhere
-    for this row, e.g. the register's filed USCC). Equal digests mean an equal import, so an
-    unchanged row is skipped without ``parse``."""
-    cells = [v.strip() if v.__class__ is str else _raw(v) for v in map(row.get, COLUMNS)]
-    salt = row.get("password_salt")
-    cells[SALT_AT] = salt if isinstance(salt, str) else _raw(salt)
-    mac = ctx.digest.copy()
-    mac.update(("\x1f".join(cells) + "\x1e" + extra).encode("utf-8", "surrogatepass"))
-    return mac.hexdigest()
+def digest(record: str, ctx: Context, extra: str = "") -> str:
+    """The keyed digest (BLAKE2b, keyed by the import's ``digest_key``) of a record as the file
+    spells it (``files.RAW``: the CSV header and the record's values, or the JSON line), of
+    the settings in ``ctx`` and of ``extra`` (what the import took from elsewhere for this row,
+    e.g. the register's filed USCC). Equal digests mean an equal import, so an unchanged row is
+    skipped without ``parse``; a record spelt otherwise (spaces, quoting) is read again and,
+    its values being equal, changes nothing but the stored digest."""
+    data = (record + "\x1e" + extra).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, key=ctx.digest_key, digest_size=32).hexdigest()
 
 
 def key_of(row: dict[str, Any]) -> str:

@@ -22,9 +22,8 @@ from . import rows as legacy_rows
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
 
-# a row, the filed USCC index from the register, and the ``extra`` of its digest when the
-# parser is to compute it (None: the importer has it already)
-Item = tuple[dict[str, Any], "str | None", "str | None"]
+# a row (without its ``files.RAW`` entry) and the filed USCC index from the register
+Item = tuple[dict[str, Any], "str | None"]
 Result: TypeAlias = "legacy_rows.LegacyRow | Notice"  # the parsed row, or why it is rejected
 
 _CTX: legacy_rows.Context | None = None
@@ -32,15 +31,11 @@ _CTX: legacy_rows.Context | None = None
 
 def parse_all(ctx: legacy_rows.Context, items: list[Item]) -> list[Result]:
     out: list[Result] = []
-    for row, filed, extra in items:
+    for row, filed in items:
         try:
-            parsed = legacy_rows.parse(row, ctx, filed)
+            out.append(legacy_rows.parse(row, ctx, filed))
         except ValidationError as exc:
             out.append(Notice.of(exc))
-            continue
-        if extra is not None:
-            parsed.digest = legacy_rows.digest(row, ctx, extra)
-        out.append(parsed)
     return out
 
 
@@ -61,8 +56,14 @@ class Parser:
 
     pool: Pool | None
 
-    def __init__(self, ctx: legacy_rows.Context, workers: int = 1) -> None:
+    def __init__(
+        self,
+        ctx: legacy_rows.Context,
+        workers: int = 1,
+        before_fork: Callable[[], None] = lambda: None,
+    ) -> None:
         self.ctx, self.workers, self.pool = ctx, max(1, workers), None
+        self.before_fork = before_fork  # e.g. until no other thread is in a query
 
     def __enter__(self) -> Parser:
         return self
@@ -70,6 +71,7 @@ class Parser:
     def _start_pool(self) -> None:
         """Started at the first rows to parse, so a re-run of an unchanged file forks nothing."""
         app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+        self.before_fork()
         gc.freeze()  # the inherited objects stay shared: the collector does not touch them
         self.pool = multiprocessing.get_context("fork").Pool(
             self.workers, initializer=_start, initargs=(app, self.ctx)
