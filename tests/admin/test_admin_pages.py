@@ -60,6 +60,29 @@ def test_change_own_password_needs_current_password_and_code(client):
     assert admins.check_password(admins.get_by_id(admin_id), new)
 
 
+def test_an_accepted_code_counts_once_although_its_request_failed_later(client):
+    """RFC 6238 §5.2: the code was right, the new password then refused by the policy and the
+    request rolled back; the code's step stays used, so the same code cannot be played again."""
+    admin_id, secret = make_admin("sysadm")
+    login(client, "sysadm", secret)
+    page = client.get("/admin/account")
+    services().clock.advance(totp.STEP)
+    used = code(secret)
+    data = {"csrf_token": csrf(page), "current_password": ADMIN_PASSWORD, "code": used}
+    weak = client.post("/admin/account", data={**data, "new_password": "a", "confirm": "a"})
+    assert weak.status_code == 400
+    db.session.expire_all()
+    assert admins.get_by_id(admin_id).last_totp_step == int(services().clock.now()) // totp.STEP
+    new = "Another-Desk-2027"
+    again = client.post("/admin/account", data={**data, "new_password": new, "confirm": new})
+    assert again.status_code == 400 and "动态验证码不正确" in again.get_data(as_text=True)
+    db.session.expire_all()
+    assert admins.check_password(admins.get_by_id(admin_id), ADMIN_PASSWORD)
+    services().clock.advance(totp.STEP)
+    fresh = {**data, "code": code(secret), "new_password": new, "confirm": new}
+    assert client.post("/admin/account", data=fresh).status_code == 302
+
+
 def test_system_admin_creates_disables_and_resets_an_admin(client):
     _, secret = make_admin("sysadm")
     login(client, "sysadm", secret)

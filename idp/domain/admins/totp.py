@@ -5,7 +5,10 @@ A code is accepted for the current step and one step either side (RFC 6238 §5.2
 and only once: the step of the accepted code is stored (``last_totp_step``) and a code of that
 step or an earlier one is refused (§5.2: "the verifier MUST NOT accept the second attempt of
 the same OTP"). The store is a conditional UPDATE, so two requests racing with one code cannot
-both win. Time comes from the settable clock (``services().clock``). The secret is encrypted at
+both win. The step stays used even when the rest of the request fails and rolls back (a
+password change refused by the policy after its code was accepted, an error page): the claim is
+queued with ``transaction.after_rollback`` and written again in a transaction of its own, so an
+accepted code counts once whatever happens to the request. Time comes from the settable clock (``services().clock``). The secret is encrypted at
 rest with the field cipher under ``purposes.ADMIN_TOTP`` (D5).
 """
 
@@ -18,7 +21,7 @@ from sqlalchemy import or_, update
 
 from ...extensions import db
 from ...services import services
-from .. import purposes
+from .. import purposes, transaction
 from ..models import AdminAccount
 from ..models._types import from_timestamp
 
@@ -65,26 +68,32 @@ def _matching_step(secret: str, code: str, now: float) -> int | None:
 
 def use_code(admin: AdminAccount, code: str) -> bool:
     """True when ``code`` is right now and its step was not used before; the step is then
-    recorded (flushed, committed by the request)."""
+    recorded (flushed, committed by the request, or on its own if the request rolls back)."""
     secret = secret_of(admin)
     if secret is None:
         return False
     step = _matching_step(secret, code, services().clock.now())
-    if step is None:
+    if step is None or not _claim(admin.id, step):
         return False
+    admin.last_totp_step = step
+    admin_id = admin.id
+    transaction.after_rollback(lambda: _claim(admin_id, step))  # used, whatever follows
+    return True
+
+
+def _claim(admin_id: int, step: int) -> bool:
+    """Record ``step`` as used unless it or a later one already is (a conditional UPDATE: of
+    two requests with one code only one changes the row)."""
     claimed = db.session.execute(
         update(AdminAccount)
         .where(
-            AdminAccount.id == admin.id,
+            AdminAccount.id == admin_id,
             or_(AdminAccount.last_totp_step.is_(None), AdminAccount.last_totp_step < step),
         )
         .values(last_totp_step=step)
         .execution_options(synchronize_session=False)
     )
-    if getattr(claimed, "rowcount", 0) != 1:
-        return False
-    admin.last_totp_step = step
-    return True
+    return getattr(claimed, "rowcount", 0) == 1
 
 
 def confirm_enrolment(admin: AdminAccount, code: str) -> bool:
