@@ -2,7 +2,7 @@
 and age, and a rotation per algorithm through ``protocol.keys.rotate`` — the same operation as
 ``idp keys rotate``, never forced from here, so publish-before-sign holds (OIDC Core §10.1.1):
 a ``next`` key published too recently is refused with the wait (``keys.next_too_new``) and
-nothing changes. Rotating asks for a fresh re-authentication; its ``key.rotated`` entry names
+nothing changes but the refusal's audit entry (``admin.key_rotate``, result refused). Rotating asks for a fresh re-authentication; its ``key.rotated`` entry names
 the administrator (``guard.requires`` sets the trail's actor)."""
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from ..domain.admins import accounts as admins
 from ..domain.errors import DomainError
 from ..domain.models import SigningKey
 from ..domain.models.key import CURRENT, NEXT, RETIRED
+from ..domain.trail import events as trail_events
 from ..extensions import db
 from ..protocol import keys
 from ..services import services
 from . import guard, times
+from .audit import admin_audit
 from .blueprint import bp
 from .forms import KeyRotateForm
 from .words import message
@@ -66,5 +68,13 @@ def keys_rotate():
     try:
         promoted = keys.rotate(form.alg.data)
     except DomainError as exc:
+        admin_audit(
+            trail_events.ADMIN_KEY_ROTATE,
+            result="refused",
+            alg=form.alg.data,
+            reason=exc.code,
+            kid=exc.params.get("kid"),
+            wait=round(exc.params.get("wait") or 0),
+        )
         return _page(message(exc), 409)
     return redirect(url_for("admin.keys_list", rotated=promoted.kid))

@@ -13,6 +13,7 @@ import trailkit
 from adminkit import csrf, login, make_admin
 from idp.domain import trail
 from idp.domain.models import SigningKey
+from idp.domain.trail import events as trail_events
 from idp.extensions import db
 from idp.protocol import keys
 from idp.services import services
@@ -81,7 +82,7 @@ def test_a_next_key_too_new_is_refused_with_the_wait_and_rotates_nothing(app, cl
     keys.ensure_keys()
     db.session.commit()
     published = services().now()
-    _, secret = make_admin("sysadm")
+    admin_id, secret = make_admin("sysadm")
     login(client, "sysadm", secret)
     before = stored_keys()
     refused = rotate(client)
@@ -91,6 +92,16 @@ def test_a_next_key_too_new_is_refused_with_the_wait_and_rotates_nothing(app, cl
     assert f"请 {wait} 秒后再轮换" in html and 'role="alert"' in html
     assert stored_keys() == before
     assert trailkit.entries(trail.KEY_ROTATED) == []
+    # the refusal is audited although its page rolls the request back
+    entry = trailkit.only(trail_events.ADMIN_KEY_ROTATE)
+    assert entry.result == trail.REFUSED and entry.actor == f"admin:{admin_id}"
+    upcoming = next(kid for kid, (a, state) in before.items() if (a, state) == ("RS256", "next"))
+    assert trailkit.detail(entry) == {
+        "alg": "RS256",
+        "reason": "keys.next_too_new",
+        "kid": upcoming,
+        "wait": wait,
+    }
 
 
 def test_a_permitted_rotation_changes_the_current_key_and_names_the_admin(app, client, clock):

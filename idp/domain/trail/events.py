@@ -44,6 +44,9 @@ event                      recorded when (detail)
                            (subject: the citizen; which: one or all; count)
 ``admin.review_decided``   a reviewer approved or rejected a review case (P7; subject: the
                            organisation's account; decision; case)
+``admin.key_rotate``       an administrator's key rotation was refused (alg, kid of the
+                           ``next`` key, wait in seconds; publish-before-sign); refused. A
+                           rotation that happens is ``key.rotated``, naming the administrator
 =========================  ===========================================================
 
 The ``admin.*`` entries name the administrator as the actor (``admin:<id>``, or ``cli``); their
@@ -87,6 +90,7 @@ ADMIN_RESET_TOTP: Final = "admin.reset_totp"
 ADMIN_AUDIT_EXPORTED: Final = "admin.audit_exported"
 ADMIN_SESSIONS_ENDED: Final = "admin.sessions_ended"
 ADMIN_REVIEW_DECIDED: Final = "admin.review_decided"
+ADMIN_KEY_ROTATE: Final = "admin.key_rotate"
 
 EVENTS: Final = frozenset(
     {
@@ -122,6 +126,7 @@ EVENTS: Final = frozenset(
         ADMIN_AUDIT_EXPORTED,
         ADMIN_SESSIONS_ENDED,
         ADMIN_REVIEW_DECIDED,
+        ADMIN_KEY_ROTATE,
     }
 )
 
