@@ -10,38 +10,15 @@ not set; under CI=true a missing browser fails the test.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
+from browserkit import open_page
 
 from idp.services import services
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 NAME, ID_NUMBER, MOBILE = "陈静", "110105198001010032", "13900139000"
 EMAIL, PASSWORD = "chen.jing@example.com", "Lantern-river-42"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _browser_or_skip():
-    if not os.path.exists(CHROMIUM):
-        if IN_CI:
-            pytest.fail(f"CI=true but {CHROMIUM} is missing: .ci/run installs chromium")
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium fonts-noto-cjk); CI unset")
-    if IN_CI:
-        from playwright.sync_api import sync_playwright
-    else:
-        sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    return sync_playwright
 
 
 @pytest.fixture
@@ -51,17 +28,8 @@ def sample_url(sample):
 
 @pytest.fixture
 def page():
-    sync_playwright = _browser_or_skip()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            context = browser.new_context(locale="zh-CN", viewport={"width": 900, "height": 1000})
-            tab = context.new_page()
-            tab.set_default_timeout(10_000)
-            yield tab
-            context.close()
-        finally:
-            browser.close()
+    with open_page() as tab:
+        yield tab
 
 
 def latest_code(channel: str) -> str:
