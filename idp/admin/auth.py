@@ -1,7 +1,8 @@
 """Admin login (issue 12): username + password, then a TOTP code; the first login after
 ``idp admin create`` or ``reset-totp`` enrols the authenticator instead (QR code rendered here
 as inline SVG, the secret also as text for screen readers and manual entry, confirmed by one
-code). Re-authentication for sensitive actions, and sign-out.
+code) and sets a new password: the initial one is one-time (audited ``admin.password_change``,
+reason ``enrolment``). Re-authentication for sensitive actions, and sign-out.
 
 An unknown username, a disabled account and a wrong password get the same answer and cost the
 same (one argon2id verification). Wrong passwords and wrong codes are throttled (``throttle``).
@@ -16,11 +17,13 @@ from markupsafe import Markup
 
 from ..domain.admins import accounts as admins
 from ..domain.admins import totp
+from ..domain.errors import DomainError
 from . import guard, session
 from . import throttle as admin_throttle
 from .audit import admin_audit
 from .blueprint import bp
 from .forms import CodeForm, EnrolForm, LoginForm, ReauthForm
+from .words import message
 
 
 def _ip() -> str:
@@ -92,7 +95,13 @@ def second_factor():
     error = None
     if form.validate_on_submit():
         error = locked(admin.username)
-        if error is None:
+        new_password = (form.new_password.data or "") if isinstance(form, EnrolForm) else None
+        if error is None and new_password is not None:
+            try:  # before the code: a refused password must not spend it
+                admins.check_new_password(admin, new_password)
+            except DomainError as exc:
+                form.new_password.errors = [message(exc)]
+        if error is None and not form.errors:
             proven = (totp.confirm_enrolment if enrolling else totp.use_code)(
                 admin, form.code.data or ""
             )
@@ -105,6 +114,14 @@ def second_factor():
                     username=admin.username,
                     result="success",
                 )
+                if new_password is not None:
+                    admins.change_password(admin, new_password)
+                    admin_audit(
+                        "admin.password_change",
+                        username=admin.username,
+                        reason="enrolment",
+                        result="success",
+                    )
                 return redirect(next_page)
             failed(admin.username, "admin.login_totp")
             error = _("动态验证码不正确或已使用过，请输入身份验证器上新的验证码。")

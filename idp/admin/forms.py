@@ -65,8 +65,25 @@ class CodeForm(FlaskForm):
     submit = SubmitField(_l("登录"))
 
 
+def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+    new = _password_field(_l("新密码"), _l("请输入新密码。"), "new-password")
+    confirm = PasswordField(
+        _l("再次输入新密码"),
+        validators=[
+            DataRequired(_l("请再次输入新密码。")),
+            EqualTo("new_password", _l("两次输入的新密码不一致。")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return new, confirm
+
+
 class EnrolForm(FlaskForm):
+    """The first login: the authenticator's first code, and a new password in place of the
+    one-time initial password."""
+
     code = _code_field()
+    new_password, confirm = _new_password_fields()
     submit = SubmitField(_l("确认绑定"))
 
 
@@ -79,15 +96,7 @@ class ReauthForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current_password = _password_field(_l("当前密码"), _l("请输入当前密码。"))
     code = _code_field()
-    new_password = _password_field(_l("新密码"), _l("请输入新密码。"), "new-password")
-    confirm = PasswordField(
-        _l("再次输入新密码"),
-        validators=[
-            DataRequired(_l("请再次输入新密码。")),
-            EqualTo("new_password", _l("两次输入的新密码不一致。")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password, confirm = _new_password_fields()
     submit = SubmitField(_l("修改密码"))
 
 

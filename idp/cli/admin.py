@@ -1,8 +1,9 @@
 """``idp admin``: the administrators of the admin area (issue 12, "Administrators").
 
 ``create`` makes an account (the password from ``--password`` or a hidden prompt, asked
-twice); its first login at ``/admin/login`` enrols the TOTP factor. ``reset-totp`` forgets the
-factor (a lost phone): the next login enrols a new one. ``disable`` switches an account off;
+twice); its first login at ``/admin/login`` enrols the TOTP factor and replaces that initial
+password, which is one-time. ``reset-totp`` forgets the factor (a lost phone): the next login
+enrols a new one (and sets a new password, as every enrolment does). ``disable`` switches an account off;
 its sessions end at their next request. The admin pages call the same domain operations
 (``idp.domain.admins``). Each change writes its audit trail entry (``admin.*``, actor ``cli``).
 """
@@ -31,7 +32,8 @@ def admin_cli():
     prompt=True,
     hide_input=True,
     confirmation_prompt=True,
-    help="The initial password (prompted for, hidden, when not given).",
+    help="The initial, one-time password (prompted for, hidden, when not given); the first "
+    "login replaces it.",
 )
 @with_appcontext
 def admin_create(username, display_name, role, password):
@@ -39,7 +41,7 @@ def admin_create(username, display_name, role, password):
     trail.record("admin.create", username=admin.username, role=role)
     click.echo(
         f"created admin {admin.username} ({admin.role}); the first login at /admin/login "
-        "enrols the TOTP authenticator"
+        "enrols the TOTP authenticator and sets a new password (the initial one is one-time)"
     )
 
 

@@ -42,8 +42,12 @@ def test_create_via_cli_then_first_login_enrols(idp, client):
     assert "绑定身份验证器" in page.get_data(as_text=True)
     db.session.expire_all()
     secret = totp.secret_of(admins.get("ops.wang"))
-    done = client.post(first.location, data={"csrf_token": csrf(page), "code": code(secret)})
+    own = "Own-Desk-Lamp-2027"  # the initial password is one-time: enrolment replaces it
+    data = {"csrf_token": csrf(page), "code": code(secret), "new_password": own, "confirm": own}
+    done = client.post(first.location, data=data)
     assert done.status_code == 302
+    db.session.expire_all()
+    assert admins.check_password(admins.get("ops.wang"), own)
 
 
 def test_create_prompts_for_the_password_twice(idp):

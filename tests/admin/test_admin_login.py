@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import re
 
+import trailkit
 from adminkit import ADMIN_PASSWORD, code, csrf, login, make_admin, post_code, post_password
 from idp.domain.admins import accounts as admins
 from idp.domain.admins import totp
 from idp.extensions import db
 from idp.services import services
+
+NEW_PASSWORD = "Own-Desk-Lamp-2027"
 
 
 def test_first_login_enrols_with_a_local_qr_code_and_the_secret_in_text(client):
@@ -26,11 +29,47 @@ def test_first_login_enrols_with_a_local_qr_code_and_the_secret_in_text(client):
     admin = admins.get("newadm")
     assert totp.secret_of(admin) == shown  # the text is the secret of the QR code
     assert admin.totp_secret_enc and shown not in admin.totp_secret_enc  # encrypted at rest
-    done = client.post(first.location, data={"csrf_token": csrf(page), "code": code(shown)})
+    new = {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    done = client.post(first.location, data={"csrf_token": csrf(page), "code": code(shown), **new})
     assert done.status_code == 302 and done.location.endswith("/admin/")
     assert client.get("/admin/").status_code == 200
     db.session.expire_all()
     assert admins.get("newadm").totp_enrolled
+
+
+def test_enrolment_replaces_the_one_time_initial_password(client):
+    """The initial password of ``idp admin create`` serves one login: enrolling sets the
+    administrator's own (audited as ``admin.password_change``, reason enrolment)."""
+    admin_id, _ = make_admin("newadm", enrolled=False)
+    first = post_password(client, "newadm")
+    page = client.get(first.location)
+    assert 'autocomplete="new-password"' in page.get_data(as_text=True)
+    db.session.expire_all()
+    secret = totp.secret_of(admins.get("newadm"))
+    data = {"csrf_token": csrf(page), "code": code(secret)}
+    missing = client.post(first.location, data=data)
+    assert missing.status_code == 400 and "请输入新密码" in missing.get_data(as_text=True)
+    same = {"new_password": ADMIN_PASSWORD, "confirm": ADMIN_PASSWORD}
+    kept = client.post(first.location, data={**data, **same})
+    assert kept.status_code == 400
+    db.session.expire_all()
+    admin = admins.get_by_id(admin_id)
+    assert not admin.totp_enrolled and admin.last_totp_step is None  # the code is not spent
+    new = {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    done = client.post(first.location, data={**data, **new})
+    assert done.status_code == 302
+    db.session.expire_all()
+    admin = admins.get_by_id(admin_id)
+    assert admin.totp_enrolled and admins.check_password(admin, NEW_PASSWORD)
+    assert not admins.check_password(admin, ADMIN_PASSWORD)
+    entry = trailkit.only("admin.password_change")
+    assert entry.result == "ok" and entry.actor == f"admin:{admin_id}"
+    assert trailkit.detail(entry) == {"username": "newadm", "reason": "enrolment"}
+    assert trailkit.only("admin.enrol_totp").result == "ok"
+    client.post("/admin/logout", data={"csrf_token": csrf(client.get("/admin/"))})
+    assert post_password(client, "newadm").status_code == 400  # the initial one is spent
+    services().clock.advance(totp.STEP)
+    assert post_password(client, "newadm", NEW_PASSWORD).status_code == 302
 
 
 def test_enrolment_page_loads_nothing_from_elsewhere(client):

@@ -56,7 +56,8 @@ def _touch(admin: AdminAccount) -> None:
 
 
 def create(username: str, display_name: str, role: str, password: str) -> AdminAccount:
-    """A new admin, active, not yet enrolled in TOTP (the first login enrols)."""
+    """A new admin, active, not yet enrolled in TOTP: the first login enrols the authenticator
+    and replaces the initial ``password`` (one-time: whoever set it may know it)."""
     name = normalise_username(username)
     if not USERNAME.fullmatch(name):
         raise ValidationError("admin.username_invalid", "username")
@@ -99,8 +100,8 @@ def disable(admin: AdminAccount, *, by: AdminAccount | None = None) -> None:
 
 
 def reset_totp(admin: AdminAccount) -> None:
-    """Forget the TOTP secret: the next login enrols a new one; sessions end (they stand on an
-    enrolled factor)."""
+    """Forget the TOTP secret: the next login enrols a new one, and sets a new password as
+    every enrolment does; sessions end (they stand on an enrolled factor)."""
     admin.totp_secret_enc = None
     admin.totp_enrolled = False
     admin.last_totp_step = None
@@ -117,10 +118,17 @@ def check_password(admin: AdminAccount | None, password: str) -> bool:
     return passwords.verify(password, admin.password_hash)
 
 
-def change_password(admin: AdminAccount, new_password: str) -> None:
+def check_new_password(admin: AdminAccount, new_password: str) -> None:
+    """Refuse a new password that is the current one or that the policy refuses."""
     if passwords.verify(new_password, admin.password_hash):
         raise ValidationError("password.unchanged", "new_password")
     password_policy.check_password(new_password, context=(admin.username,))
+
+
+def change_password(admin: AdminAccount, new_password: str) -> None:
+    """A new password (``check_new_password``); also the enrolment's step: the initial password
+    set by ``idp admin create`` is one-time, the first login replaces it."""
+    check_new_password(admin, new_password)
     admin.password_hash = passwords.hash_password(new_password)
     _touch(admin)
     db.session.flush()
