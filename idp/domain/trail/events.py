@@ -87,6 +87,8 @@ ADMIN_RESET_TOTP: Final = "admin.reset_totp"
 ADMIN_AUDIT_EXPORTED: Final = "admin.audit_exported"
 ADMIN_SESSIONS_ENDED: Final = "admin.sessions_ended"
 ADMIN_REVIEW_DECIDED: Final = "admin.review_decided"
+ADMIN_APPEAL_DECIDED: Final = "admin.appeal_decided"
+ADMIN_ID_REVEALED: Final = "admin.id_revealed"
 
 EVENTS: Final = frozenset(
     {
@@ -122,6 +124,8 @@ EVENTS: Final = frozenset(
         ADMIN_AUDIT_EXPORTED,
         ADMIN_SESSIONS_ENDED,
         ADMIN_REVIEW_DECIDED,
+        ADMIN_APPEAL_DECIDED,
+        ADMIN_ID_REVEALED,
     }
 )
 
