@@ -194,7 +194,7 @@ def corrections(
     out = rows.LegacyRow(account.account_key, {})
     values: dict[str, Any] = {}
     if (name or "").strip():
-        values["name"] = rows._name(rows.text(name, "name"), out)
+        values["name"] = rows.name_as_imported(name, out)
         if out.warnings:
             raise ValidationError(CORRECTION_REFUSED, "name")
     for column, given in (("id_number", id_number), ("uscc", uscc)):
@@ -205,15 +205,11 @@ def corrections(
         if column == "id_number":
             cells["id_type"] = rows.text(id_type or "", "id_type")
         found = rows.LegacyRow(account.account_key, {})
-        rows._identity(cells, account.kind, found, ctx)
+        rows.identity_as_imported(cells, account.kind, found, ctx)
         if any(w.code.startswith("import.dropped") for w in found.warnings):
             raise ValidationError(CORRECTION_REFUSED, column)
-        prefix = "id_" if column == "id_number" else "uscc_"
-        values.update(
-            {k: v for k, v in found.values.items() if k.startswith(prefix) or k == "id_type"}
-            if column == "id_number"
-            else {k: v for k, v in found.values.items() if k.startswith(prefix)}
-        )
+        prefix = "id_" if column == "id_number" else "uscc_"  # id_type with id_number_*
+        values.update({k: v for k, v in found.values.items() if k.startswith(prefix)})
     if not values:
         raise ValidationError(NOTHING_CORRECTED, "name")
     return values
