@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, g, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from ..domain.admins import accounts as admins
@@ -35,6 +35,7 @@ from . import guard, times
 from .appeal_forms import AppealCorrectForm, AppealLinkForm, AppealRejectForm
 from .audit import admin_audit
 from .blueprint import bp
+from .revealing import revealed
 from .words import message
 
 STATUSES = (PENDING, APPROVED, REJECTED)
@@ -71,7 +72,8 @@ def appeals_list():
     if status not in (*STATUSES, "all"):
         status = PENDING
     appeals = decisions.pending_appeals(None if status == "all" else status)
-    counts = {s: len(decisions.pending_appeals(s)) for s in STATUSES}
+    found = decisions.counts()
+    counts = {s: found.get(s, 0) for s in STATUSES}
     return render_template(
         "admin/appeals.html",
         appeals=appeals,
@@ -218,15 +220,6 @@ def appeal_correct(appeal_id: int):
     except DomainError as exc:
         return _refused(appeal, exc, {CORRECT: form})
     return _decided(appeal, decisions.OUTCOME_CORRECTED, corrected=",".join(fields))
-
-
-def revealed(number: str | None, back: str, label: str):
-    """The reveal page: the full number once, never cached."""
-    response = make_response(
-        render_template("admin/revealed.html", number=number, back=back, label=label)
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/appeals/<int:appeal_id>/reveal", methods=["GET"])

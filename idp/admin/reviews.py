@@ -31,6 +31,7 @@ from . import guard, times
 from .audit import admin_audit
 from .blueprint import bp
 from .forms import ReviewDecisionForm
+from .revealing import revealed
 from .words import message
 
 APPROVE, REJECT = "approve", "reject"
@@ -156,8 +157,6 @@ def review_decide(case_id: int):
 def review_reveal(case_id: int):
     """The representative's full ID number, after re-authentication; ``no-store``; audited as
     ``admin.id_revealed`` (subject and case, never the number)."""
-    from .appeals import revealed
-
     case = _case(case_id)
     number = reveal.id_number(case.organisation.rep_id_number_enc)
     if number is None:

@@ -90,6 +90,7 @@ def test_p7_queue_lists_pending_appeals_oldest_first_with_counts_and_age(client,
     assert first.case_number not in pending and "待处理 1 件" in pending
     rejected = client.get("/admin/appeals?status=rejected").get_data(as_text=True)
     assert first.case_number in rejected and second.case_number not in rejected
+    assert "已驳回 1 件" in rejected
 
 
 def test_case_page_masks_phone_email_and_the_legacy_id_number(client, reviewer):
@@ -223,6 +224,8 @@ def test_l10_correct_the_legacy_record_through_the_importers_validation(client, 
     assert detail["corrected"] == "name,id_number"
     assert PERSON not in trailkit.serialised(trailkit.only(trail_events.ADMIN_APPEAL_DECIDED))
     assert len(sms_to(APPLICANT)) == 1
+    page = client.get(f"/admin/appeals/{appeal.id}").get_data(as_text=True)
+    assert "更正历史账号信息：姓名或名称、证件号码" in page and PERSON not in page
 
 
 def test_correcting_a_uscc_refuses_an_invalid_code(client, reviewer):

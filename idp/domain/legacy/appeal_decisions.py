@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, func, select, update
 
 from ...extensions import db
 from ...services import services
@@ -256,9 +256,15 @@ def correct(
 
 def pending_appeals(status: str | None = PENDING) -> list[LegacyAppeal]:
     """The appeals of ``status`` (all when None), oldest first."""
-    from sqlalchemy import select
-
     query = select(LegacyAppeal)
     if status is not None:
         query = query.where(LegacyAppeal.status == status)
     return list(db.session.scalars(query.order_by(LegacyAppeal.created_at, LegacyAppeal.id)))
+
+
+def counts() -> dict[str, int]:
+    """How many appeals there are of each status (one grouped query)."""
+    found = db.session.execute(
+        select(LegacyAppeal.status, func.count()).group_by(LegacyAppeal.status)
+    )
+    return {status: int(n) for status, n in found}
