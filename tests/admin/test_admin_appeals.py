@@ -196,6 +196,20 @@ def test_s2_override_links_and_is_recorded_on_the_appeal_and_in_the_audit(client
     assert detail["overrode"] is True and detail["outcome"] == "linked"
 
 
+def test_s2_override_never_links_a_legal_persons_legacy_account_to_a_natural_person(
+    client, reviewer
+):
+    account = make_legacy_account("L0002", kind="legal", name="某公司", id_number=None)
+    person = make_user(id_type="resident_id", id_number=PERSON)
+    appeal = open_appeal("L0002")
+    refused = post(client, appeal.id, "link", user_id=str(person.id), override="y")
+    assert refused.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(LegacyAccount, account.id).user_id is None
+    assert db.session.get(LegacyAppeal, appeal.id).status == "pending"
+    assert sms_to(APPLICANT) == [] and trailkit.entries(trail_events.ADMIN_APPEAL_DECIDED) == []
+
+
 def test_link_to_an_unknown_user_number_is_refused(client, reviewer):
     make_legacy_account("L0001", id_number=PERSON)
     appeal = open_appeal()

@@ -6,6 +6,7 @@ Three decisions, each in one transaction (a savepoint: a refusal leaves the appe
   the one link function (``legacy.link.link``, L3). Whose legacy account it is stays the rule of
   ``legacy_identity.owner_refusal`` (S2); when it says "not this person", the reviewer may link
   only by overriding explicitly (``override=True``), which the appeal records (``overrode``);
+  no override links another kind of account or an agency refused by its filing (Y1);
 - ``correct``: correct the legacy account's name, document number or USCC through the importer's
   own parsing, validation and sealing (``legacy.rows``): a value the importer would drop is
   refused here; nothing is marked verified; the applicant then signs in or supplements.
@@ -48,6 +49,11 @@ CORRECTION_REFUSED = "appeal.correction_refused"
 
 OUTCOME_REJECTED, OUTCOME_LINKED, OUTCOME_CORRECTED = "rejected", "linked", "corrected"
 CORRECTABLE = ("name", "id_number", "uscc")
+# What an override cannot set aside: another kind of account (a person's legacy account to an
+# organisation, or the reverse) and an agency's filing (Y1: "links no way").
+BEYOND_OVERRIDE = frozenset(
+    {legacy_identity.WRONG_KIND, legacy_identity.Y1_NOT_FILED, legacy_identity.Y1_FILING_CHANGE}
+)
 
 SMS_REJECTED = "appeal_rejected"
 SMS_LINKED = "appeal_linked"
@@ -159,6 +165,8 @@ def link_to(
     if user is None:
         raise ValidationError(NO_SUCH_USER, "user_id")
     mismatch = person_refusal(appeal, user)
+    if mismatch is not None and mismatch.code in BEYOND_OVERRIDE:
+        raise mismatch
     if mismatch is not None and not override:
         raise DomainError(PERSON_MISMATCH)
 
