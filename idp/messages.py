@@ -47,6 +47,17 @@ MESSAGES: dict[str, str] = {
     "admin.username_taken": N_("该用户名已被其他管理员使用。"),
     "agency.already": N_("该账号已是代理机构。"),
     "agreement.required": N_("请阅读并同意《国家知识产权局统一身份认证系统用户服务协议》。"),
+    "appeal.already_decided": N_("该申诉已处理。"),
+    "appeal.correction_refused": N_("更正的内容未通过校验（与导入历史账号的规则相同），未作更正。"),
+    "appeal.nothing_corrected": N_(
+        "请至少填写一项要更正的内容（姓名、证件号码或统一社会信用代码）。"
+    ),
+    "appeal.no_such_user": N_("没有这个用户编号的账号。"),
+    "appeal.person_mismatch": N_(
+        "该账号的姓名或证件号码与历史账号登记的不一致。确认属于本人时，请勾选“确认覆盖身份比对”后再关联。"
+    ),
+    "appeal.reason_missing": N_("请填写驳回理由，申请人会在短信中看到。"),
+    "appeal.unknown_account": N_("申诉所填历史账号不存在，只能驳回。"),
     "appeal.account_missing": N_("请填写历史账号（商标网上申请系统的用户名）。"),
     "appeal.account_too_long": N_("历史账号不能超过 64 个字符。"),
     "appeal.content_length": N_("请说明遇到的问题（%(min)s–%(max)s 个字），当前 %(length)s 个字。"),

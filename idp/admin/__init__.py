@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
     the app (these included) in the request's transaction and adds the security headers."""
     from . import (  # noqa: F401  (their views attach to the blueprint)
         admins,
+        appeals,
         auth,
         keys,
         pages,

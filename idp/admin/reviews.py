@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from ..domain.admins import accounts as admins
 from ..domain.errors import DomainError
+from ..domain.identity import reveal
 from ..domain.identity.mobile import mask_mobile
 from ..domain.models import ReviewCase
 from ..domain.models.review import FOREIGN, SQUATTED_USCC
@@ -30,6 +31,7 @@ from . import guard, times
 from .audit import admin_audit
 from .blueprint import bp
 from .forms import ReviewDecisionForm
+from .revealing import revealed
 from .words import message
 
 APPROVE, REJECT = "approve", "reject"
@@ -147,3 +149,17 @@ def review_decide(case_id: int):
         case=case.id,
     )
     return redirect(url_for("admin.review_case", case_id=case.id, decided=form.decision.data))
+
+
+@bp.route("/reviews/<int:case_id>/reveal", methods=["GET"])
+@guard.requires(admins.REVIEWER)
+@guard.fresh_required()
+def review_reveal(case_id: int):
+    """The representative's full ID number, after re-authentication; ``no-store``; audited as
+    ``admin.id_revealed`` (subject and case, never the number)."""
+    case = _case(case_id)
+    number = reveal.id_number(case.organisation.rep_id_number_enc)
+    if number is None:
+        abort(404)
+    admin_audit(trail_events.ADMIN_ID_REVEALED, subject=case.user_id, case=f"review:{case.id}")
+    return revealed(number, url_for("admin.review_case", case_id=case.id), _("法定代表人证件号码"))

@@ -410,3 +410,15 @@ def _contact(cells: dict[str, Any], out: LegacyRow, svc: Services) -> None:
         values["designated"] = flag in TRUE
     elif flag:
         out.warnings.append(Notice("import.dropped_designated"))
+
+
+def name_as_imported(value: str, out: LegacyRow) -> str:
+    """A name as the import stores it (``_name``), its warnings added to ``out``; used by the
+    corrections of appeal decisions, which must store nothing the import would not."""
+    return _name(text(value, "name"), out)
+
+
+def identity_as_imported(cells: dict[str, Any], kind: str, out: LegacyRow, ctx: Context) -> None:
+    """The identity columns as the import parses, validates and seals them (``_identity``);
+    a dropped value leaves an ``import.dropped_*`` warning in ``out``."""
+    _identity(cells, kind, out, ctx)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ._sealed import sealed
@@ -26,6 +26,7 @@ from ._types import Model, UTCDateTime
 from .review import PENDING
 
 if TYPE_CHECKING:
+    from .review import StoredFile
     from .user import User
 
 NATURAL, LEGAL, AGENCY, SIMPLE = "natural", "legal", "agency", "simple"
@@ -95,6 +96,20 @@ class LegacyAppeal(Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
+    # the decision (P7, ``legacy.appeal_decisions``): who, which outcome, the account linked,
+    # whether the reviewer overrode the S2 person match, the names of corrected fields
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("admin_accounts.id"))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    linked_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    overrode: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    corrected: Mapped[list[str] | None] = mapped_column(JSON)
+
+    identity_proof: Mapped[StoredFile] = relationship(
+        "StoredFile", foreign_keys=[identity_proof_id]
+    )
+    other_proof: Mapped[StoredFile | None] = relationship(
+        "StoredFile", foreign_keys=[other_proof_id]
+    )
 
     phone = sealed("phone", "phone")  # mobile and e-mail sealed (idp.domain.identity.contacts, D5)
     email = sealed("email", "email")

@@ -91,6 +91,8 @@ ADMIN_AUDIT_EXPORTED: Final = "admin.audit_exported"
 ADMIN_SESSIONS_ENDED: Final = "admin.sessions_ended"
 ADMIN_REVIEW_DECIDED: Final = "admin.review_decided"
 ADMIN_KEY_ROTATE: Final = "admin.key_rotate"
+ADMIN_APPEAL_DECIDED: Final = "admin.appeal_decided"
+ADMIN_ID_REVEALED: Final = "admin.id_revealed"
 
 EVENTS: Final = frozenset(
     {
@@ -127,6 +129,8 @@ EVENTS: Final = frozenset(
         ADMIN_SESSIONS_ENDED,
         ADMIN_REVIEW_DECIDED,
         ADMIN_KEY_ROTATE,
+        ADMIN_APPEAL_DECIDED,
+        ADMIN_ID_REVEALED,
     }
 )
 
