@@ -1,0 +1,46 @@
+"""The subsystems (clients) of the office (R1; role ``system``): every registered client with
+its batch and state, and switching one on or off through the same domain operations as
+``idp clients enable`` / ``disable`` (``registry.enable``, ``account_events.disable_client``:
+its tokens end through the one revocation path and it is signed out of the SSO sessions
+signed in to it by back-channel notices queued after commit). Each change is confirmed on a
+page of its own and audited (``client.enabled`` / ``client.disabled``, the administrator
+as actor through ``guard.requires``)."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+
+from ..domain.admins import accounts as admins
+from ..domain.clients import registry
+from ..flows import account_events
+from . import guard
+from .blueprint import bp
+from .forms import ActionForm
+
+ACTIONS = ("enable", "disable")
+
+
+@bp.route("/subsystems", methods=["GET"])
+@guard.requires(admins.SYSTEM)
+def subsystems_list():
+    return render_template(
+        "admin/subsystems.html", clients=registry.listing(), done=request.args.get("done")
+    )
+
+
+@bp.route("/subsystems/<client_id>/<action>", methods=["GET", "POST"])
+@guard.requires(admins.SYSTEM)
+def subsystem_switch(client_id: str, action: str):
+    client = registry.get(client_id)
+    if client is None or action not in ACTIONS:
+        abort(404)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if action == "enable":
+            registry.enable(client_id)
+        else:
+            account_events.disable_client(client_id)
+        return redirect(url_for("admin.subsystems_list", done=action))
+    return render_template("admin/subsystem_switch.html", client=client, action=action, form=form)
