@@ -8,16 +8,20 @@ as actor through ``guard.requires``)."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+import json
+
+from flask import abort, g, make_response, redirect, render_template, request, url_for
 
 from ..domain.admins import accounts as admins
 from ..domain.clients import registry
 from ..flows import account_events
+from ..services import services
 from . import guard
 from .blueprint import bp
 from .forms import ActionForm
 
 ACTIONS = ("enable", "disable")
+SHOWN_FOR = 300  # seconds a new secret waits in the store for the one page that shows it
 
 
 @bp.route("/subsystems", methods=["GET"])
@@ -44,3 +48,38 @@ def subsystem_switch(client_id: str, action: str):
             account_events.disable_client(client_id)
         return redirect(url_for("admin.subsystems_list", done=action))
     return render_template("admin/subsystem_switch.html", client=client, action=action, form=form)
+
+
+def _secret_key() -> str:
+    return f"admin-secret:{g.admin_session.sid}"
+
+
+@bp.route("/subsystems/<client_id>/secret", methods=["GET", "POST"])
+@guard.requires(admins.SYSTEM)
+@guard.fresh_required(back="admin.subsystems_list")
+def subsystem_reset_secret(client_id: str):
+    """A new secret (re-authentication first). POST-redirect-GET: the secret waits once in
+    the store under this admin session and the page that shows it takes it out, so a reload
+    neither shows it again nor makes another one."""
+    client = registry.get(client_id)
+    if client is None:
+        abort(404)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        secret = registry.reset_secret(client_id)
+        value = json.dumps({"client_id": client_id, "secret": secret})
+        services().store.set(_secret_key(), value, ttl=SHOWN_FOR)
+        return redirect(url_for("admin.subsystem_secret_shown"))
+    return render_template("admin/subsystem_switch.html", client=client, action="secret", form=form)
+
+
+@bp.route("/subsystems/secret", methods=["GET"])
+@guard.requires(admins.SYSTEM)
+def subsystem_secret_shown():
+    raw = services().store.pop(_secret_key())
+    shown = json.loads(raw) if raw else None
+    response = make_response(render_template("admin/subsystem_secret.html", shown=shown))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -65,3 +65,23 @@ def test_r1_disable_stops_authorize_revokes_tokens_and_queues_notices(app, clien
 
 def test_r1_disable_needs_csrf(client, admin, rp):
     assert client.post(f"/admin/subsystems/{rp.client_id}/disable").status_code == 400
+
+
+def test_r1_reset_secret_is_shown_once_uncached(client, admin, rp):
+    from idp.domain.clients import registry
+
+    confirm = client.get(f"/admin/subsystems/{rp.client_id}/secret")
+    assert confirm.status_code == 200
+    done = client.post(
+        f"/admin/subsystems/{rp.client_id}/secret", data={"csrf_token": csrf(confirm)}
+    )
+    assert done.status_code == 302
+    shown = client.get(done.headers["Location"])
+    assert shown.headers["Cache-Control"] == "no-store"
+    text = shown.get_data(as_text=True)
+    secret = text.split("client_secret：<code>")[1].split("</code>")[0]
+    stored = registry.get(rp.client_id)
+    assert stored.check_client_secret(secret) and not stored.check_client_secret(rp.secret)
+    again = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "已显示过" in again and "已显示过" not in text
+    assert trailkit.only("client.secret_reset").actor == f"admin:{admin}"
