@@ -85,3 +85,19 @@ def test_r1_reset_secret_is_shown_once_uncached(client, admin, rp):
     again = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "已显示过" in again and "已显示过" not in text
     assert trailkit.only("client.secret_reset").actor == f"admin:{admin}"
+
+
+def test_r1_disable_ends_a_sign_in_under_way_with_a_clear_page(app, client, admin, rp):
+    make_user()
+    browser = Browser(app)
+    started = browser.authorize(rp)
+    assert started.status_code == 302 and "/login" in started.location
+    login_page = browser.follow(started)
+    assert login_page.status_code == 200
+    confirm = client.get(f"/admin/subsystems/{rp.client_id}/disable")
+    client.post(f"/admin/subsystems/{rp.client_id}/disable", data={"csrf_token": csrf(confirm)})
+    ended = browser.login(login_page)
+    assert ended.status_code == 404 and ended.location is None
+    assert "该应用已停用" in ended.get_data(as_text=True)
+    again = browser.follow(started)  # the interaction is over: the login page is gone too
+    assert again.status_code == 404
