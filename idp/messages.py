@@ -73,16 +73,19 @@ MESSAGES: dict[str, str] = {
     "city.missing": N_("请选择城市。"),
     "city.not_in_province": N_("所选城市不属于%(province)s。"),
     "client.auth_method": N_("不支持的客户端认证方式：%(value)s"),
+    "client.batch": N_("批次名称不超过 %(maximum)s 个字符，且不含控制字符。"),
     "client.client_id_format": N_("client_id 应为 3–64 个 ASCII 字符且不含空格。"),
     "client.exists": N_("client_id 已存在：%(client_id)s"),
     "client.grant_type": N_("不支持的授权类型：%(value)s"),
     "client.id_token_alg": N_("ID Token 签名算法只能是 %(allowed)s"),
     "client.jwks_required": N_("private_key_jwt 需要提供客户端公钥 JWKS。"),
     "client.name": N_("请填写应用名称（不超过 100 个字符）。"),
+    "client.no_secret": N_("该应用的认证方式（%(method)s）不使用 client_secret。"),
     "client.public_client_credentials": N_("公开客户端不能使用 client_credentials。"),
     "client.redirect_uri_required": N_("授权码模式至少需要一个 redirect_uri。"),
     "client.scope": N_("不支持的 scope：%(value)s"),
     "client.secret_length": N_("client_secret 至少 %(minimum)s 个字符。"),
+    "client.too_many_uris": N_("%(what)s 最多 %(maximum)s 个。"),
     "client.unknown": N_("没有这个应用：%(client_id)s"),
     "code.expired": N_("验证码已过期，请重新获取。"),
     "code.format": N_("验证码应为 6 位数字。"),
@@ -181,6 +184,7 @@ MESSAGES: dict[str, str] = {
         "写入失败：是否有另一个导入同时在运行？之前的批次已保存，请稍后重"
         "新运行（已导入的记录会被跳过）。"
     ),
+    "jwks.invalid": N_("JWKS 中有无法解析的密钥。"),
     "jwks.not_json": N_("JWKS 不是合法的 JSON。"),
     "jwks.not_object": N_("JWKS 必须是 JSON 对象。"),
     "jwks.private": N_("JWKS 只能包含公钥。"),
@@ -381,6 +385,10 @@ MESSAGES: dict[str, str] = {
     "uri.https": N_("%(what)s 必须使用 https（仅本机回环地址可用 http）：%(uri)s"),
     "uri.https_dev": N_("%(what)s 必须使用 https（开发环境下仅本机回环地址可用 http）：%(uri)s"),
     "uri.not_absolute": N_("%(what)s 必须是完整的 http(s) 地址：%(uri)s"),
+    "uri.unsafe": N_(
+        "%(what)s 含有不允许的字符（空格、控制字符、反斜杠或通配符 *）或过长：%(uri)s"
+    ),
+    "uri.userinfo": N_("%(what)s 不能包含用户信息（@ 之前的部分）：%(uri)s"),
     "uscc.authority": N_("统一社会信用代码第 1 位（登记管理部门代码）“%(authority)s”不存在。"),
     "uscc.category": N_(
         "统一社会信用代码第 2 位（机构类别代码）“%(category)s”与登记管理部门代码“"

@@ -8,6 +8,7 @@ test_personal_center, test_legacy_reset, test_cli) still pin the user-visible re
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -153,6 +154,20 @@ def test_r1_disabling_a_client_revokes_its_grants_through_revoke_family(
     assert client.enabled is False
     assert families(user.id, revoked=False) == set() and all(marked(f) for f in live)
     assert audited(caplog, "event=client.disabled")
+
+
+def test_r1_disabling_a_client_signs_it_out_of_the_sessions_signed_in_to_it(
+    app, browser, user, bcl_rp
+):
+    browser.tokens_for(bcl_rp)
+    assert notices() == []
+    account_events.disable_client(bcl_rp.client_id)
+    transaction.commit()
+    jobs = notices()
+    assert len(jobs) == 1
+    job = json.loads(services().store.get(f"bcl:job:{jobs[0]}"))
+    assert job["client_id"] == bcl_rp.client_id
+    assert sessions_of(user.id)  # the SSO session goes on for the user's other subsystems
 
 
 def test_mobile_change_event_is_audited_and_keeps_grants(app, browser, user, bcl_rp, caplog):

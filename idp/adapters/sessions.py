@@ -22,6 +22,7 @@ from ..domain.crypto import token_hash
 
 EXPIRY_SET = "sso:expiry"
 USER_INDEX = "sso-user:"
+CLIENT_INDEX = "sso-client:"  # the sessions signed in to a client (R1: disabling it)
 TOUCH_EVERY = 30
 # How long a session's record (and its clients) outlives its absolute deadline in the store:
 # the sweep needs them to end it and tell its clients, and a back end may be down for hours
@@ -108,7 +109,21 @@ class SessionStore:
         return s
 
     def add_client(self, s: SsoSession, client_id: str) -> None:
-        self.store.sadd(f"sso:{s.key}:clients", client_id, ttl=self.absolute + KEPT_AFTER_DEADLINE)
+        ttl = self.absolute + KEPT_AFTER_DEADLINE
+        self.store.sadd(f"sso:{s.key}:clients", client_id, ttl=ttl)
+        self.store.sadd(f"{CLIENT_INDEX}{client_id}", s.key, ttl=ttl)
+
+    def drop_client(self, client_id: str) -> list[SsoSession]:
+        """R1: the client leaves every session signed in to it (it was disabled); returns the
+        sessions still stored, whose subjects it must sign out (back-channel logout)."""
+        found = []
+        for key in self.store.smembers(f"{CLIENT_INDEX}{client_id}"):
+            s = self.load(key)
+            if s is not None and client_id in self.clients(s):
+                self.store.srem(f"sso:{key}:clients", client_id)
+                found.append(s)
+        self.store.delete(f"{CLIENT_INDEX}{client_id}")
+        return found
 
     def clients(self, s: SsoSession) -> set[str]:
         return self.store.smembers(f"sso:{s.key}:clients")

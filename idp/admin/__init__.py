@@ -33,6 +33,7 @@ def register(app: Flask) -> None:
         pages,
         reviews,
         sessions,
+        subsystems,
         trail_pages,
     )
     from .blueprint import bp

@@ -47,6 +47,7 @@ def clients_cli():
     is_flag=True,
     help="Register now, switch on later with `idp clients enable` (R1: batches).",
 )
+@click.option("--batch", help="The rollout batch (R1), e.g. 第一批.")
 @with_appcontext
 def clients_create(
     name,
@@ -65,6 +66,7 @@ def clients_create(
     secret,
     as_json,
     disabled,
+    batch,
 ):
     from ..domain.clients import registry as clients
 
@@ -85,6 +87,7 @@ def clients_create(
             client_id=client_id,
             secret=secret,
             enabled=not disabled,
+            batch=batch,
         )
 
     client, plain = domain_call(run)
@@ -137,6 +140,55 @@ def clients_disable(client_id):
 
     domain_call(lambda: account_events.disable_client(client_id))
     click.echo(f"disabled {client_id}; its tokens are revoked")
+
+
+@clients_cli.command("edit")
+@click.argument("client_id")
+@click.option("--name")
+@click.option("--batch", help="The rollout batch (R1); an empty value clears it.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, help="Replaces all of them.")
+@click.option("--post-logout-redirect-uri", "post_logout", multiple=True, help="Replaces all.")
+@click.option("--backchannel-logout-uri", help="An empty value removes it.")
+@click.option("--scope")
+@with_appcontext
+def clients_edit(client_id, name, batch, redirect_uris, post_logout, backchannel_logout_uri, scope):
+    """Change a client's metadata through the same checks as ``create`` (R1)."""
+    from ..domain.clients import registry as clients
+
+    def run():
+        client = clients.get(client_id)
+        if client is None:
+            fail(f"没有这个应用：{client_id}")
+        spec = clients.spec_of(client)
+        if name is not None:
+            spec.name = name
+        if batch is not None:
+            spec.batch = batch
+        if redirect_uris:
+            spec.redirect_uris = list(redirect_uris)
+        if post_logout:
+            spec.post_logout_redirect_uris = list(post_logout)
+        if backchannel_logout_uri is not None:
+            spec.backchannel_logout_uri = backchannel_logout_uri
+        if scope is not None:
+            spec.scope = scope
+        return clients.update_client(client_id, spec)
+
+    _client, plain = domain_call(run)
+    click.echo(f"updated {client_id}")
+    if plain:
+        click.echo(f"client_secret: {plain}  (shown once; store it now)")
+
+
+@clients_cli.command("reset-secret")
+@click.argument("client_id")
+@with_appcontext
+def clients_reset_secret(client_id):
+    """A new client_secret (R1); the old one stops working at once."""
+    from ..domain.clients import registry as clients
+
+    plain = domain_call(lambda: clients.reset_secret(client_id))
+    click.echo(f"client_secret: {plain}  (shown once; store it now)")
 
 
 @click.group("users", help="User accounts.")

@@ -113,10 +113,13 @@ def withdraw_consent(user: User, client_id: str) -> bool:
 
 
 def disable_client(client_id: str) -> Client:
-    """R1: the subsystem is switched off and every grant it holds ends."""
+    """R1: the subsystem is switched off, every grant it holds ends (the one revocation path)
+    and it is signed out of the SSO sessions signed in to it (back-channel notices, queued
+    after commit)."""
     client = clients.disable(client_id)
     revoked = tokens.revoke_for_client(client_id)
-    trail.record(trail.CLIENT_DISABLED, client=client_id, revoked=revoked)
+    notices = logout.sign_client_out(client_id)
+    trail.record(trail.CLIENT_DISABLED, client=client_id, revoked=revoked, notices=notices)
     return client
 
 

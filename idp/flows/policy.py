@@ -7,9 +7,9 @@ Until every step is done the user is not signed in for this request: no code is 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..adapters.sessions import SessionStore, SsoSession
@@ -29,6 +29,7 @@ AGREEMENT = AgreementStep()
 STEPS: tuple[Step, ...] = (LoginStep(), SupplementStep(), AGREEMENT, ConsentStep())
 
 ACR_PASSWORD = vocab.ACR_PASSWORD
+CLIENT_GONE = "interaction.client_disabled"  # words: web/messages.py PAGES
 
 
 def sessions() -> SessionStore:
@@ -82,11 +83,19 @@ def deny(ia: pending.Interaction, description: str) -> Response:
     return authorization_error(ia.params, "access_denied", description)
 
 
+def client_gone(ia: pending.Interaction) -> NoReturn:
+    """R1: the subsystem was disabled (or removed) while the user was signing in to it: the
+    interaction ends here on a page that says so (``PAGES`` of idp/web/messages.py), never
+    back at the disabled client."""
+    pending.finish(ia)
+    abort(404, description=CLIENT_GONE)
+
+
 def proceed(ia: pending.Interaction) -> Response:
     """Go to the next needed step's page, or finish the authorization request."""
     ctx = context(ia)
     if ctx is None:
-        return deny(ia, "client no longer available")
+        client_gone(ia)
     step = next_step(ctx)
     if step is None:
         return resume(ctx)

@@ -93,6 +93,18 @@ def end_user_sessions(user_id: int, reason: str, keep: str | None = None) -> int
     return sum(end_session(key, reason) for key in sessions().keys_for_user(user_id) if key != keep)
 
 
+def sign_client_out(client_id: str) -> int:
+    """R1: a disabled client leaves every SSO session signed in to it; each session's subject
+    is signed out of it by a back-channel notice, queued once the request commits. The sessions
+    themselves go on for the user's other subsystems. Returns the notices queued."""
+    queued = 0
+    for session in sessions().drop_client(client_id):
+        sub = _subject(session)
+        if sub is not None:
+            queued += queue_notices(sub, session.sid, [client_id])
+    return queued
+
+
 def end_acting_sessions(org_user_id: int, handler_ids: Iterable[int], reason: str) -> int:
     """R2/P3: end the handlers' SSO sessions that act for the organisation account
     ``org_user_id`` (their binding ended), with back-channel notices; their own personal

@@ -46,10 +46,13 @@ CATEGORIES = {
 """The words of each organisation category (``models.organisation.CATEGORIES``' keys)."""
 
 PAGES = {
+    "interaction.client_disabled": _l(
+        "该应用已停用，本次登录已结束。请稍后返回该应用重新登录，或联系该应用的管理方。"
+    ),
     "interaction.expired": _l("登录请求已过期或无效，请返回应用重新发起登录。"),
     "supplement.expired": _l("信息补录已过期或无效，请重新使用历史账号登录。"),
 }
-"""404 answers that say what expired: ``abort(404, description=code)``."""
+"""404 answers that say what expired or ended: ``abort(404, description=code)``."""
 
 
 def _translate(sentence: str) -> str:

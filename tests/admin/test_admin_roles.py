@@ -12,7 +12,7 @@ from idp.admin import guard
 from idp.domain.admins import accounts as admins
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.second_factor", "admin.logout"}
-ARGUMENTS = {"admin_id": 1}
+ARGUMENTS = {"admin_id": 1, "client_id": "none", "action": "disable"}
 
 
 def admin_routes(app):

@@ -260,4 +260,4 @@ def test_client_enable_and_disable_from_the_cli(app, rp):
     disabled, enabled = only(trail.CLIENT_DISABLED), only(trail.CLIENT_ENABLED)
     for entry in (disabled, enabled):
         assert (entry.client_id, entry.actor, entry.ip) == (rp.client_id, "cli", "cli")
-    assert detail(disabled) == {"revoked": 0}
+    assert detail(disabled) == {"revoked": 0, "notices": 0}

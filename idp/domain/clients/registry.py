@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from ...extensions import db
@@ -39,6 +42,12 @@ DEFAULT_SCOPE = "openid profile email phone address offline_access trademark"
 ALGS = ID_TOKEN_ALGS
 
 
+MAX_URIS = 10  # redirect and post-logout URIs each: a subsystem has a few hosts, not dozens
+MAX_URI_LENGTH = 2000
+MAX_BATCH = 32
+_UNSAFE = re.compile(r"[\x00-\x20\x7f\\*]")  # controls, spaces, backslash, wildcard
+
+
 def _is_loopback(host: str | None) -> bool:
     if host == "localhost":
         return True
@@ -49,14 +58,25 @@ def _is_loopback(host: str | None) -> bool:
 
 
 def check_uri(uri: str, what: str, *, http_loopback_only: bool) -> str:
-    """An absolute http(s) URI without fragment. http: anywhere in development for redirect
-    URIs (test relying parties), loopback only in production; for back-channel logout
-    (``http_loopback_only``) loopback in development and never in production."""
-    parts = urlsplit(uri or "")
+    """An absolute http(s) URI, compared exactly later, so nothing in it may stand for more than
+    itself: no wildcard, no fragment, no userinfo (``https://good@evil``), no space, control
+    character or backslash (parsers disagree on them), at most ``MAX_URI_LENGTH`` characters.
+    http: anywhere in development for redirect URIs (test relying parties), loopback only in
+    production; for back-channel logout (``http_loopback_only``) loopback in development and
+    never in production."""
+    if not isinstance(uri, str) or len(uri) > MAX_URI_LENGTH or _UNSAFE.search(uri):
+        raise ValidationError("uri.unsafe", what, what=what, uri=repr(uri)[:100])
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 — raises on a malformed port
+    except ValueError:
+        raise ValidationError("uri.not_absolute", what, what=what, uri=repr(uri)) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError("uri.not_absolute", what, what=what, uri=repr(uri))
     if parts.fragment or "#" in uri:
         raise ValidationError("uri.fragment", what, what=what, uri=repr(uri))
+    if "@" in parts.netloc:
+        raise ValidationError("uri.userinfo", what, what=what, uri=repr(uri))
     if parts.scheme == "http":
         production = services().settings.production
         if http_loopback_only and (production or not _is_loopback(parts.hostname)):
@@ -64,6 +84,107 @@ def check_uri(uri: str, what: str, *, http_loopback_only: bool) -> str:
         if production and not _is_loopback(parts.hostname):
             raise ValidationError("uri.https", what, what=what, uri=repr(uri))
     return uri
+
+
+def _uris(values: Sequence[str], what: str) -> list[str]:
+    found = list(dict.fromkeys(u.strip() for u in values if u and u.strip()))
+    if len(found) > MAX_URIS:
+        raise ValidationError("client.too_many_uris", what, what=what, maximum=MAX_URIS)
+    return [check_uri(u, what, http_loopback_only=False) for u in found]
+
+
+def _plain_text(value: str | None) -> str:
+    value = (value or "").strip()
+    return "" if any(ord(c) < 32 or ord(c) == 127 for c in value) else value
+
+
+def check_jwks(jwks: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A client's public JWKS, parsed by joserfc: each key well formed and public only (a
+    private key given here would be a secret of the client stored by the office)."""
+    if jwks is None:
+        return None
+    if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+        raise ValidationError("jwks.not_object", "jwks")
+    for key in jwks["keys"]:
+        if not isinstance(key, dict) or any(k in key for k in ("d", "p", "q", "k")):
+            raise ValidationError("jwks.private", "jwks")
+    try:
+        keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+    except Exception:  # joserfc raises many kinds on bad key material
+        raise ValidationError("jwks.invalid", "jwks") from None
+    if any(key.is_private for key in keys.keys):
+        raise ValidationError("jwks.private", "jwks")
+    return jwks
+
+
+@dataclass
+class Spec:
+    """A client's metadata as given (by ``idp clients`` or the admin pages); ``check`` turns
+    it into the values stored, or refuses it."""
+
+    name: str
+    redirect_uris: Sequence[str] = ()
+    post_logout_redirect_uris: Sequence[str] = ()
+    backchannel_logout_uri: str | None = None
+    grant_types: Sequence[str] = ()
+    auth_method: str = CLIENT_SECRET_BASIC
+    public: bool = False
+    first_party: bool = False
+    require_pkce: bool = True
+    scope: str | None = None
+    id_token_alg: str = RS256
+    jwks: dict[str, Any] | None = None
+    batch: str | None = None
+
+
+def check(spec: Spec) -> dict[str, Any]:
+    """R1: the one validation of a client's metadata, for creating and for editing; returns
+    the column values (without client_id and secret)."""
+    name = _plain_text(spec.name)
+    if not 1 <= len(name) <= 100:
+        raise ValidationError("client.name", "name")
+    batch = _plain_text(spec.batch) if spec.batch is not None else ""
+    if spec.batch and (not batch or len(batch) > MAX_BATCH):
+        raise ValidationError("client.batch", "batch", maximum=MAX_BATCH)
+    auth_method = AUTH_NONE if spec.public else spec.auth_method
+    if auth_method not in AUTH_METHODS:
+        raise ValidationError("client.auth_method", "auth_method", value=auth_method)
+    grant_types = list(dict.fromkeys(spec.grant_types or [AUTHORIZATION_CODE, REFRESH_TOKEN]))
+    for grant in grant_types:
+        if grant not in GRANT_TYPES:
+            raise ValidationError("client.grant_type", "grant_type", value=grant)
+    if auth_method == AUTH_NONE and CLIENT_CREDENTIALS in grant_types:
+        raise ValidationError("client.public_client_credentials", "grant_type")
+    redirect_uris = _uris(spec.redirect_uris, "redirect_uri")
+    if AUTHORIZATION_CODE in grant_types and not redirect_uris:
+        raise ValidationError("client.redirect_uri_required", "redirect_uri")
+    post_logout = _uris(spec.post_logout_redirect_uris, "post_logout_redirect_uri")
+    backchannel = (spec.backchannel_logout_uri or "").strip() or None
+    if backchannel:
+        check_uri(backchannel, "backchannel_logout_uri", http_loopback_only=True)
+    if spec.id_token_alg not in ALGS:
+        raise ValidationError("client.id_token_alg", "id_token_alg", allowed="/".join(ALGS))
+    jwks = check_jwks(spec.jwks)
+    if auth_method == PRIVATE_KEY_JWT and (not jwks or not jwks["keys"]):
+        raise ValidationError("client.jwks_required", "jwks")
+    requested = list(dict.fromkeys((spec.scope or DEFAULT_SCOPE).split()))
+    unknown = set(requested) - set(services().settings.protocol.scopes_supported)
+    if unknown:
+        raise ValidationError("client.scope", "scope", value=" ".join(sorted(unknown)))
+    return {
+        "name": name,
+        "batch": batch or None,
+        "redirect_uris": redirect_uris,
+        "post_logout_redirect_uris": post_logout,
+        "backchannel_logout_uri": backchannel,
+        "grant_types": grant_types,
+        "scope": " ".join(requested),
+        "token_endpoint_auth_method": auth_method,
+        "jwks": jwks if auth_method == PRIVATE_KEY_JWT else None,
+        "id_token_signed_response_alg": spec.id_token_alg,
+        "first_party": spec.first_party,
+        "require_pkce": spec.require_pkce or auth_method == AUTH_NONE,
+    }
 
 
 def new_client_id() -> str:
@@ -76,10 +197,20 @@ def new_client_id() -> str:
             return client_id
 
 
+def _new_secret(auth_method: str, secret: str | None = None) -> str | None:
+    if auth_method not in SECRET_AUTH_METHODS:
+        return None
+    minimum = 32 if services().settings.production else 8
+    secret = secret or secrets.token_urlsafe(32)
+    if len(secret) < minimum:
+        raise ValidationError("client.secret_length", "secret", minimum=minimum)
+    return secret
+
+
 def create_client(
     *,
     name: str,
-    redirect_uris: list[str],
+    redirect_uris: Sequence[str],
     post_logout_redirect_uris: Sequence[str] = (),
     backchannel_logout_uri: str | None = None,
     grant_types: Sequence[str] = (),
@@ -93,73 +224,119 @@ def create_client(
     client_id: str | None = None,
     secret: str | None = None,
     enabled: bool = True,
+    batch: str | None = None,
 ) -> tuple[Client, str | None]:
     """Register a client; returns it and its secret (None for public / private_key_jwt).
     R1: ``enabled=False`` registers a subsystem ahead of its batch; ``enable`` switches it on."""
-    name = (name or "").strip()
-    if not 1 <= len(name) <= 100:
-        raise ValidationError("client.name", "name")
-    if public:
-        auth_method = "none"
-    if auth_method not in AUTH_METHODS:
-        raise ValidationError("client.auth_method", "auth_method", value=auth_method)
-    grant_types = list(dict.fromkeys(grant_types or [AUTHORIZATION_CODE, REFRESH_TOKEN]))
-    for grant in grant_types:
-        if grant not in GRANT_TYPES:
-            raise ValidationError("client.grant_type", "grant_type", value=grant)
-    if auth_method == AUTH_NONE and CLIENT_CREDENTIALS in grant_types:
-        raise ValidationError("client.public_client_credentials", "grant_type")
-    if AUTHORIZATION_CODE in grant_types and not redirect_uris:
-        raise ValidationError("client.redirect_uri_required", "redirect_uri")
-    redirect_uris = [check_uri(u, "redirect_uri", http_loopback_only=False) for u in redirect_uris]
-    post_logout = [
-        check_uri(u, "post_logout_redirect_uri", http_loopback_only=False)
-        for u in post_logout_redirect_uris
-    ]
-    if backchannel_logout_uri:
-        check_uri(backchannel_logout_uri, "backchannel_logout_uri", http_loopback_only=True)
-    if id_token_alg not in ALGS:
-        raise ValidationError("client.id_token_alg", "id_token_alg", allowed="/".join(ALGS))
-    if auth_method == PRIVATE_KEY_JWT:
-        if not jwks or not isinstance(jwks.get("keys"), list) or not jwks["keys"]:
-            raise ValidationError("client.jwks_required", "jwks")
+    values = check(
+        Spec(
+            name=name,
+            redirect_uris=redirect_uris,
+            post_logout_redirect_uris=post_logout_redirect_uris,
+            backchannel_logout_uri=backchannel_logout_uri,
+            grant_types=grant_types,
+            auth_method=auth_method,
+            public=public,
+            first_party=first_party,
+            require_pkce=require_pkce,
+            scope=scope,
+            id_token_alg=id_token_alg,
+            jwks=jwks,
+            batch=batch,
+        )
+    )
     client_id = client_id or new_client_id()
-    if not 3 <= len(client_id) <= 64 or not client_id.isascii() or " " in client_id:
+    if not 3 <= len(client_id) <= 64 or not client_id.isascii() or not client_id.isprintable():
+        raise ValidationError("client.client_id_format", "client_id")
+    if " " in client_id:
         raise ValidationError("client.client_id_format", "client_id")
     svc = services()
-    if auth_method in SECRET_AUTH_METHODS:
-        minimum = 32 if svc.settings.production else 8
-        secret = secret or secrets.token_urlsafe(32)
-        if len(secret) < minimum:
-            raise ValidationError("client.secret_length", "secret", minimum=minimum)
-    else:
-        secret = None
-    requested = (scope or DEFAULT_SCOPE).split()
-    unknown = set(requested) - set(svc.settings.protocol.scopes_supported)
-    if unknown:
-        raise ValidationError("client.scope", "scope", value=" ".join(sorted(unknown)))
+    secret = _new_secret(values["token_endpoint_auth_method"], secret)
     client = Client(
         client_id=client_id,
-        name=name,
-        redirect_uris=redirect_uris,
-        post_logout_redirect_uris=post_logout,
-        backchannel_logout_uri=backchannel_logout_uri or None,
-        grant_types=grant_types,
-        scope=" ".join(requested),
-        token_endpoint_auth_method=auth_method,
-        jwks=jwks,
-        id_token_signed_response_alg=id_token_alg,
-        first_party=first_party,
-        require_pkce=require_pkce or auth_method == "none",
         enabled=enabled,
         secret_digest=svc.client_secret_digest(secret) if secret else None,
         created_at=from_timestamp(svc.clock.now()),
+        **values,
     )
     if db.session.scalar(select(Client.id).where(Client.client_id == client_id)):
         raise Conflict("client.exists", "client_id", client_id=client_id)
     db.session.add(client)
     db.session.flush()
+    trail.record(trail.CLIENT_CREATED, client=client_id, enabled=enabled)
     return client, secret
+
+
+def spec_of(client: Client) -> Spec:
+    """The metadata of a stored client, to edit."""
+    return Spec(
+        name=client.name,
+        redirect_uris=list(client.redirect_uris or []),
+        post_logout_redirect_uris=list(client.post_logout_redirect_uris or []),
+        backchannel_logout_uri=client.backchannel_logout_uri,
+        grant_types=list(client.grant_types or []),
+        auth_method=client.token_endpoint_auth_method,
+        public=client.public,
+        first_party=client.first_party,
+        require_pkce=client.require_pkce,
+        scope=client.scope,
+        id_token_alg=client.id_token_signed_response_alg,
+        jwks=client.jwks,
+        batch=client.batch,
+    )
+
+
+def _required(client_id: str) -> Client:
+    client = get(client_id)
+    if client is None:
+        raise ValidationError("client.unknown", "client_id", client_id=client_id)
+    return client
+
+
+def update_client(client_id: str, spec: Spec) -> tuple[Client, str | None]:
+    """R1: change a client's metadata through the same ``check`` as ``create_client``. Its
+    secret stays; a client that moves to a secret method without one gets a new secret
+    (returned, shown once); one that leaves the secret methods loses its digest. Audited with
+    the names of the fields that changed (never their values)."""
+    client = _required(client_id)
+    values = check(spec)
+    changed = sorted(k for k, v in values.items() if getattr(client, k) != v)
+    for key, value in values.items():
+        setattr(client, key, value)
+    secret = None
+    if client.token_endpoint_auth_method in SECRET_AUTH_METHODS:
+        if client.secret_digest is None:
+            secret = _new_secret(client.token_endpoint_auth_method)
+            client.secret_digest = services().client_secret_digest(secret) if secret else None
+    else:
+        client.secret_digest = None
+    db.session.flush()
+    trail.record(trail.CLIENT_UPDATED, client=client_id, fields=changed)
+    return client, secret
+
+
+def reset_secret(client_id: str) -> str:
+    """R1: a new random secret for a confidential client; only its keyed digest is stored,
+    the old secret stops working at once, the new one is returned to be shown once."""
+    client = _required(client_id)
+    secret = _new_secret(client.token_endpoint_auth_method)
+    if secret is None:
+        raise ValidationError(
+            "client.no_secret", "client_id", method=client.token_endpoint_auth_method
+        )
+    client.secret_digest = services().client_secret_digest(secret)
+    db.session.flush()
+    trail.record(trail.CLIENT_SECRET_RESET, client=client_id)
+    return secret
+
+
+def listing() -> list[Client]:
+    """Every client, by batch (none last), then name."""
+    return list(
+        db.session.scalars(
+            select(Client).order_by(Client.batch.is_(None), Client.batch, Client.name)
+        )
+    )
 
 
 def load_jwks(value: str | None) -> dict[str, Any] | None:
@@ -179,10 +356,7 @@ def load_jwks(value: str | None) -> dict[str, Any] | None:
         raise ValidationError("jwks.not_json", "jwks") from None
     if not isinstance(data, dict):
         raise ValidationError("jwks.not_object", "jwks")
-    for key in data.get("keys", []):
-        if not isinstance(key, dict) or any(k in key for k in ("d", "p", "q", "k")):
-            raise ValidationError("jwks.private", "jwks")
-    return data
+    return check_jwks(data)
 
 
 def get(client_id: str) -> Client | None:
@@ -191,9 +365,7 @@ def get(client_id: str) -> Client | None:
 
 def enable(client_id: str) -> Client:
     """R1: switch a registered subsystem on (its batch joins); it can sign users in from now."""
-    client = get(client_id)
-    if client is None:
-        raise ValidationError("client.unknown", "client_id", client_id=client_id)
+    client = _required(client_id)
     client.enabled = True
     db.session.flush()
     trail.record(trail.CLIENT_ENABLED, client=client_id)
@@ -203,9 +375,7 @@ def enable(client_id: str) -> Client:
 def disable(client_id: str) -> Client:
     """R1: switch the subsystem off. Its grants end through the one revocation path, in the
     event that calls this (``flows.account_events.disable_client``)."""
-    client = get(client_id)
-    if client is None:
-        raise ValidationError("client.unknown", "client_id", client_id=client_id)
+    client = _required(client_id)
     client.enabled = False
     db.session.flush()
     return client
@@ -216,6 +386,7 @@ def describe(client: Client) -> dict[str, Any]:
         "client_id": client.client_id,
         "name": client.name,
         "enabled": client.enabled,
+        "batch": client.batch,
         "redirect_uris": client.redirect_uris,
         "post_logout_redirect_uris": client.post_logout_redirect_uris,
         "backchannel_logout_uri": client.backchannel_logout_uri,

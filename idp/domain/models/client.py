@@ -36,6 +36,7 @@ class Client(Model):
     first_party: Mapped[bool] = mapped_column(Boolean, default=False)
     require_pkce: Mapped[bool] = mapped_column(Boolean, default=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    batch: Mapped[str | None] = mapped_column(String(32))  # R1: the rollout batch
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     @property

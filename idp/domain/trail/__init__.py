@@ -54,8 +54,11 @@ Example (an event site)::
 from .events import (
     ACCOUNT_DEACTIVATED,
     AUDIT_PURGED,
+    CLIENT_CREATED,
     CLIENT_DISABLED,
     CLIENT_ENABLED,
+    CLIENT_SECRET_RESET,
+    CLIENT_UPDATED,
     CODE_SENT,
     CONSENT_GRANTED,
     CONSENT_WITHDRAWN,
@@ -80,8 +83,11 @@ from .record import mask, record
 __all__ = [
     "ACCOUNT_DEACTIVATED",
     "AUDIT_PURGED",
+    "CLIENT_CREATED",
     "CLIENT_DISABLED",
     "CLIENT_ENABLED",
+    "CLIENT_SECRET_RESET",
+    "CLIENT_UPDATED",
     "CODE_SENT",
     "CONSENT_GRANTED",
     "CONSENT_WITHDRAWN",

@@ -24,6 +24,9 @@ event                      recorded when (detail)
 ``tokens.revoked``         a token family was revoked (reason: reuse, logout, binding_ended,
                            client_disabled, …; family id)
 ``key.rotated``            a signing key was promoted (kid, alg)
+``client.created``         a client was registered (enabled or not)
+``client.updated``         a client's metadata changed (the names of the fields)
+``client.secret_reset``    a client got a new secret (never the secret)
 ``client.enabled``         a client was enabled
 ``client.disabled``        a client was disabled (families revoked)
 ``audit.purged``           the retention purge removed the oldest entries (count, through:
@@ -74,6 +77,9 @@ CONSENT_GRANTED: Final = "consent.granted"
 CONSENT_WITHDRAWN: Final = "consent.withdrawn"
 TOKENS_REVOKED: Final = "tokens.revoked"
 KEY_ROTATED: Final = "key.rotated"
+CLIENT_CREATED: Final = "client.created"
+CLIENT_UPDATED: Final = "client.updated"
+CLIENT_SECRET_RESET: Final = "client.secret_reset"
 CLIENT_ENABLED: Final = "client.enabled"
 CLIENT_DISABLED: Final = "client.disabled"
 AUDIT_PURGED: Final = "audit.purged"
@@ -112,6 +118,9 @@ EVENTS: Final = frozenset(
         CONSENT_WITHDRAWN,
         TOKENS_REVOKED,
         KEY_ROTATED,
+        CLIENT_CREATED,
+        CLIENT_UPDATED,
+        CLIENT_SECRET_RESET,
         CLIENT_ENABLED,
         CLIENT_DISABLED,
         AUDIT_PURGED,

@@ -1,0 +1,85 @@
+"""The subsystems (clients) of the office (R1; role ``system``): every registered client with
+its batch and state, and switching one on or off through the same domain operations as
+``idp clients enable`` / ``disable`` (``registry.enable``, ``account_events.disable_client``:
+its tokens end through the one revocation path and it is signed out of the SSO sessions
+signed in to it by back-channel notices queued after commit). Each change is confirmed on a
+page of its own and audited (``client.enabled`` / ``client.disabled``, the administrator
+as actor through ``guard.requires``)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import abort, g, make_response, redirect, render_template, request, url_for
+
+from ..domain.admins import accounts as admins
+from ..domain.clients import registry
+from ..flows import account_events
+from ..services import services
+from . import guard
+from .blueprint import bp
+from .forms import ActionForm
+
+ACTIONS = ("enable", "disable")
+SHOWN_FOR = 300  # seconds a new secret waits in the store for the one page that shows it
+
+
+@bp.route("/subsystems", methods=["GET"])
+@guard.requires(admins.SYSTEM)
+def subsystems_list():
+    return render_template(
+        "admin/subsystems.html", clients=registry.listing(), done=request.args.get("done")
+    )
+
+
+@bp.route("/subsystems/<client_id>/<action>", methods=["GET", "POST"])
+@guard.requires(admins.SYSTEM)
+def subsystem_switch(client_id: str, action: str):
+    client = registry.get(client_id)
+    if client is None or action not in ACTIONS:
+        abort(404)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if action == "enable":
+            registry.enable(client_id)
+        else:
+            account_events.disable_client(client_id)
+        return redirect(url_for("admin.subsystems_list", done=action))
+    return render_template("admin/subsystem_switch.html", client=client, action=action, form=form)
+
+
+def _secret_key() -> str:
+    return f"admin-secret:{g.admin_session.sid}"
+
+
+@bp.route("/subsystems/<client_id>/secret", methods=["GET", "POST"])
+@guard.requires(admins.SYSTEM)
+@guard.fresh_required(back="admin.subsystems_list")
+def subsystem_reset_secret(client_id: str):
+    """A new secret (re-authentication first). POST-redirect-GET: the secret waits once in
+    the store under this admin session and the page that shows it takes it out, so a reload
+    neither shows it again nor makes another one."""
+    client = registry.get(client_id)
+    if client is None:
+        abort(404)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        secret = registry.reset_secret(client_id)
+        value = json.dumps({"client_id": client_id, "secret": secret})
+        services().store.set(_secret_key(), value, ttl=SHOWN_FOR)
+        return redirect(url_for("admin.subsystem_secret_shown"))
+    return render_template("admin/subsystem_switch.html", client=client, action="secret", form=form)
+
+
+@bp.route("/subsystems/secret", methods=["GET"])
+@guard.requires(admins.SYSTEM)
+def subsystem_secret_shown():
+    raw = services().store.pop(_secret_key())
+    shown = json.loads(raw) if raw else None
+    response = make_response(render_template("admin/subsystem_secret.html", shown=shown))
+    response.headers["Cache-Control"] = "no-store"
+    return response
