@@ -44,6 +44,8 @@ event                      recorded when (detail)
                            (subject: the citizen; which: one or all; count)
 ``admin.review_decided``   a reviewer approved or rejected a review case (P7; subject: the
                            organisation's account; decision; case)
+``admin.register_imported`` an administrator imported a register, or tried to (kind, dry
+                           run, counts or the reason of a refusal; never a row's content)
 =========================  ===========================================================
 
 The ``admin.*`` entries name the administrator as the actor (``admin:<id>``, or ``cli``); their
@@ -87,6 +89,7 @@ ADMIN_RESET_TOTP: Final = "admin.reset_totp"
 ADMIN_AUDIT_EXPORTED: Final = "admin.audit_exported"
 ADMIN_SESSIONS_ENDED: Final = "admin.sessions_ended"
 ADMIN_REVIEW_DECIDED: Final = "admin.review_decided"
+ADMIN_REGISTER_IMPORTED: Final = "admin.register_imported"
 
 EVENTS: Final = frozenset(
     {
@@ -122,6 +125,7 @@ EVENTS: Final = frozenset(
         ADMIN_AUDIT_EXPORTED,
         ADMIN_SESSIONS_ENDED,
         ADMIN_REVIEW_DECIDED,
+        ADMIN_REGISTER_IMPORTED,
     }
 )
 
