@@ -12,7 +12,9 @@ admin session in the store), ``throttle`` (login failures), ``auth`` (login, TOT
 re-authentication, logout), ``pages`` (home, my account), ``admins`` (the admin accounts, role
 system), ``keys`` (the signing keys and their rotation, role system), ``sessions`` (a citizen's
 SSO sessions, ended with back-channel logout, role system), ``reviews`` (the organisation
-review queue, its PDFs and decisions, role reviewer), ``forms``, ``words``, ``times``
+review queue, its PDFs and decisions, role reviewer), ``registers`` (import and browse the
+agency and practitioner registers, role system), ``dashboard`` (the legacy migration's
+figures, roles auditor and system), ``forms``, ``words``, ``times``
 (Beijing time, ages), ``trail_pages`` (the audit trail for auditors), ``audit`` (every
 admin action's audit trail entry).
 """
@@ -29,8 +31,10 @@ def register(app: Flask) -> None:
         admins,
         appeals,
         auth,
+        dashboard,
         keys,
         pages,
+        registers,
         reviews,
         sessions,
         subsystems,

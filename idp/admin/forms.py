@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -173,3 +175,23 @@ class ReviewDecisionForm(FlaskForm):
         validators=[Optional(), Length(max=200, message=_l("理由不超过 200 个字。"))],
         render_kw={"autocomplete": "off"},
     )
+
+
+class RegisterImportForm(FlaskForm):
+    """Upload a register (CSV) for ``registers_import``: the same checks as ``idp registers
+    import``; a dry run checks and counts, writing nothing."""
+
+    kind = SelectField(
+        _l("名录"),
+        choices=[
+            SelectChoice("agencies", _l("商标代理机构备案名录")),
+            SelectChoice("practitioners", _l("商标代理从业人员名录")),
+        ],
+    )
+    encoding = SelectField(
+        _l("文件编码"),
+        choices=[SelectChoice("utf-8-sig", "UTF-8"), SelectChoice("gb18030", "GB18030")],
+    )
+    file = FileField(_l("名录文件（CSV）"))
+    dry_run = BooleanField(_l("试运行（只检查和计数，不写入）"))
+    submit = SubmitField(_l("导入"))

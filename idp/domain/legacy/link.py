@@ -42,9 +42,11 @@ def linked_account(user: User) -> LegacyAccount | None:
     return db.session.scalar(select(LegacyAccount).where(LegacyAccount.user_id == user.id))
 
 
-def link(user: User, account: LegacyAccount) -> None:
+def link(user: User, account: LegacyAccount, *, supplemented: bool = True) -> None:
     """L3: record the link in the caller's transaction; a refusal raised here leaves the
-    caller's savepoint (or the request) to roll back the rest.
+    caller's savepoint (or the request) to roll back the rest. ``supplemented``: the link
+    completes a supplementation (``supplemented_at`` is set, for the migration dashboard);
+    旧账号管理 links an existing account and passes False.
 
     The link is written by a conditional UPDATE (``... WHERE user_id IS NULL``), so of two
     concurrent links of one legacy account only the first changes the row and the second gets
@@ -64,7 +66,12 @@ def link(user: User, account: LegacyAccount) -> None:
             db.session.execute(
                 update(LegacyAccount)
                 .where(LegacyAccount.id == account.id, LegacyAccount.user_id.is_(None))
-                .values(user_id=user.id, linked_at=now, updated_at=now)
+                .values(
+                    user_id=user.id,
+                    linked_at=now,
+                    updated_at=now,
+                    **({"supplemented_at": now} if supplemented else {}),
+                )
                 .execution_options(synchronize_session=False)
             ),
         ).rowcount
@@ -102,7 +109,7 @@ def link_existing(user: User, legacy_id: str, password: str) -> LegacyAccount | 
     legacy_identity.check_owner(account, legacy_identity.of_user(user))  # S2, L3, L5
     try:
         with transaction.savepoint():
-            link(user, account)
+            link(user, account, supplemented=False)
     except IntegrityError:  # a concurrent link won (L3)
         raise Conflict(L3_TAKEN) from None
     return account

@@ -207,6 +207,8 @@ def authenticate(
         return None
     account = matched[0]  # ``named`` is in ``rank`` order
     _upgrade(account, password)
+    if account.first_login_at is None:  # the migration dashboard's "signed in"
+        account.first_login_at = from_timestamp(services().clock.now())
     how = naming(entry, account, identifier)
     if account.linked:  # L6: linked accounts are past L2/L4 already
         wrong_entry = legacy_entries.refusal(entry, account, how)

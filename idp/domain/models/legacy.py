@@ -8,6 +8,8 @@
   ``filed_uscc_bidx`` (agencies) is the USCC on the office's agency filing register, which the
   agency entry's legacy login uses (login table); a valid USCC stored in the legacy profile must
   be the same (Y1, ``legacy_identity.agency_refusal``).
+  ``first_login_at`` (the first successful legacy login) and ``supplemented_at``
+  (supplementation completed and linked) feed the migration dashboard.
   ``designated`` is the office's choice among a person's several accounts (L4): True, False or
   None (not stated in the export).
 - ``LegacyAppeal``: a manual appeal (人工申诉) with its PDFs, decided later by the office (L10).
@@ -18,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ._sealed import sealed
@@ -33,8 +35,21 @@ NATURAL, LEGAL, AGENCY, SIMPLE = "natural", "legal", "agency", "simple"
 KINDS = (NATURAL, LEGAL, AGENCY, SIMPLE)
 
 
+def _when_set(column: str) -> Index:
+    """A partial index of the rows where ``column`` is set: the bulk import's new rows (all
+    NULL there) never touch it (migration 0016; the migration dashboard counts them by day)."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(f"ix_legacy_accounts_{column}", column, postgresql_where=where, sqlite_where=where)
+
+
 class LegacyAccount(Model):
     __tablename__ = "legacy_accounts"
+    __table_args__ = (
+        _when_set("first_login_at"),
+        _when_set("supplemented_at"),
+        _when_set("linked_at"),
+        Index("ix_legacy_accounts_kind_imported_at", "kind", "imported_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account: Mapped[str] = mapped_column(String(64))
@@ -60,6 +75,9 @@ class LegacyAccount(Model):
     row_digest: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     linked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # the first successful legacy login; when supplementation completed with the link (0016)
+    first_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    supplemented_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

@@ -50,6 +50,8 @@ event                      recorded when (detail)
 ``admin.key_rotate``       an administrator's key rotation was refused (alg, kid of the
                            ``next`` key, wait in seconds; publish-before-sign); refused. A
                            rotation that happens is ``key.rotated``, naming the administrator
+``admin.register_imported`` an administrator imported a register, or tried to (kind, dry
+                           run, counts or the reason of a refusal; never a row's content)
 =========================  ===========================================================
 
 The ``admin.*`` entries name the administrator as the actor (``admin:<id>``, or ``cli``); their
@@ -99,6 +101,7 @@ ADMIN_REVIEW_DECIDED: Final = "admin.review_decided"
 ADMIN_KEY_ROTATE: Final = "admin.key_rotate"
 ADMIN_APPEAL_DECIDED: Final = "admin.appeal_decided"
 ADMIN_ID_REVEALED: Final = "admin.id_revealed"
+ADMIN_REGISTER_IMPORTED: Final = "admin.register_imported"
 
 EVENTS: Final = frozenset(
     {
@@ -140,6 +143,7 @@ EVENTS: Final = frozenset(
         ADMIN_KEY_ROTATE,
         ADMIN_APPEAL_DECIDED,
         ADMIN_ID_REVEALED,
+        ADMIN_REGISTER_IMPORTED,
     }
 )
 

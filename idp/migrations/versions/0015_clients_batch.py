@@ -5,14 +5,14 @@ subsystem belongs to (free short text, e.g. "第一批"), shown in the admin are
 Nullable: clients registered before have none.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
