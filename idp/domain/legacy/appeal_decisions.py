@@ -180,7 +180,7 @@ def link_to(
             reason=(reason or "").strip() or None,
         )
         check_linkable(account)
-        link(user, account)
+        link(user, account, supplemented=False)  # a decision, not a supplementation
 
     _decide(appeal, work)
     _notify(appeal, SMS_LINKED)
