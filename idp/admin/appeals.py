@@ -14,9 +14,7 @@ names of corrected fields). An appeal naming an unknown legacy account can only 
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, g, redirect, render_template, request, send_file, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..domain.admins import accounts as admins
@@ -27,11 +25,10 @@ from ..domain.identity.mobile import mask_mobile
 from ..domain.legacy import appeal_decisions as decisions
 from ..domain.models import LegacyAppeal, User
 from ..domain.models.review import APPROVED, PENDING, REJECTED
-from ..domain.organisations import files
 from ..domain.trail import events as trail_events
 from ..extensions import db
 from ..services import services
-from . import guard, times
+from . import attachments, guard, times
 from .appeal_forms import AppealCorrectForm, AppealLinkForm, AppealRejectForm
 from .audit import admin_audit
 from .blueprint import bp
@@ -126,26 +123,7 @@ def appeal_case(appeal_id: int):
 @guard.requires(admins.REVIEWER)
 def appeal_file(appeal_id: int, file_id: int):
     appeal = _appeal(appeal_id)
-    stored = next(
-        (
-            f
-            for f in (appeal.identity_proof, appeal.other_proof)
-            if f is not None and f.id == file_id
-        ),
-        None,
-    )
-    if stored is None:  # only this appeal's own files
-        abort(404)
-    response = send_file(
-        io.BytesIO(files.read(stored)),
-        mimetype=files.PDF,
-        as_attachment=True,
-        download_name=stored.original_name,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachments.case_file((appeal.identity_proof, appeal.other_proof), file_id)
 
 
 def _decided(appeal: LegacyAppeal, outcome: str, **fields):

@@ -12,9 +12,7 @@ count one decision only and send the applicant's SMS after commit; each decision
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, redirect, render_template, request, send_file, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..domain.admins import accounts as admins
@@ -23,11 +21,11 @@ from ..domain.identity import reveal
 from ..domain.identity.mobile import mask_mobile
 from ..domain.models import ReviewCase
 from ..domain.models.review import FOREIGN, SQUATTED_USCC
-from ..domain.organisations import files, reviews
+from ..domain.organisations import reviews
 from ..domain.trail import events as trail_events
 from ..extensions import db
 from ..services import services
-from . import guard, times
+from . import attachments, guard, times
 from .audit import admin_audit
 from .blueprint import bp
 from .forms import ReviewDecisionForm
@@ -103,22 +101,7 @@ def review_case(case_id: int):
 @guard.requires(admins.REVIEWER)
 def review_file(case_id: int, file_id: int):
     case = _case(case_id)
-    stored = next(
-        (f for f in (case.identity_proof, case.qualification) if f is not None and f.id == file_id),
-        None,
-    )
-    if stored is None:  # only this case's own files: an id of another case's file finds nothing
-        abort(404)
-    response = send_file(
-        io.BytesIO(files.read(stored)),
-        mimetype=files.PDF,
-        as_attachment=True,
-        download_name=stored.original_name,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachments.case_file((case.identity_proof, case.qualification), file_id)
 
 
 @bp.route("/reviews/<int:case_id>/decide", methods=["POST"])
