@@ -15,6 +15,7 @@ from idp.domain.legacy import appeals
 from idp.domain.legacy.link import L3_TAKEN, link
 from idp.domain.models import LegacyAppeal
 from idp.domain.organisations.registration import Upload
+from idp.domain.ports import SendFailed
 from idp.extensions import db
 from idp.services import services
 from legacykit import make_legacy_account
@@ -102,3 +103,18 @@ def test_p7_the_result_sms_is_not_sent_when_the_decision_rolls_back(appeal):
         # pysqlite releases a savepoint opened outside a transaction as a commit (development
         # database only); PostgreSQL rolls the whole decision back
         assert pending(appeal.id)
+
+
+def test_p7_a_failing_sms_gateway_leaves_the_decision_standing(appeal, monkeypatch, caplog):
+    """The result SMS goes after commit (``verification.decision_sms``); a gateway failure then
+    is logged and the decision stands: the office tells the applicant another way."""
+
+    def refuse(*_args, **_kw):
+        raise SendFailed("SMS gateway answered HTTP 500")
+
+    monkeypatch.setattr(services().sms, "send_sms", refuse)
+    decisions.reject(appeal, "证明材料不清晰")
+    transaction.commit()
+    db.session.expire_all()
+    assert db.session.get(LegacyAppeal, appeal.id).status == "rejected"
+    assert f"appeal {appeal.id}: decision SMS not sent" in caplog.text

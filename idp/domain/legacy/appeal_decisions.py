@@ -21,7 +21,6 @@ goes by SMS to the appeal's verified mobile once the decision commits, as review
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -34,7 +33,7 @@ from ..errors import DomainError, ValidationError
 from ..models import LegacyAccount, LegacyAppeal, User
 from ..models._types import from_timestamp
 from ..models.review import APPROVED, PENDING, REJECTED
-from ..ports import SendFailed
+from ..verification import decision_sms
 from . import identity as legacy_identity
 from . import rows
 from .link import check_linkable, link
@@ -66,8 +65,6 @@ TEXTS = {
     "请使用历史账号登录并完善信息。",
 }
 
-log = logging.getLogger(__name__)
-
 
 def _claim(appeal: LegacyAppeal, admin_id: int | None, outcome: str, **values: Any) -> None:
     """Write the decision if the appeal is still pending, else ``appeal.already_decided``: the
@@ -96,20 +93,8 @@ def _claim(appeal: LegacyAppeal, admin_id: int | None, outcome: str, **values: A
 
 def _notify(appeal: LegacyAppeal, template: str, **params: str) -> None:
     """Queue the result SMS to the appeal's mobile; it goes out only if the decision commits."""
-    phone = appeal.phone
-    if not phone:
-        return
     values = {"case": appeal.case_number, **params}
-    text = TEXTS[template].format(signature=services().settings.codes.sms_signature, **values)
-    sms = services().sms
-
-    def send() -> None:
-        try:
-            sms.send_sms(phone, text, template, values)
-        except SendFailed as exc:
-            log.warning("appeal %s: result SMS not sent: %s", appeal.id, exc)
-
-    transaction.after_commit(send)
+    decision_sms.send_after_commit(appeal.phone, TEXTS, template, values, f"appeal {appeal.id}")
 
 
 def _decide(appeal: LegacyAppeal, work: Callable[[], None]) -> None:

@@ -17,7 +17,6 @@ SMS to the organisation's contact mobile once the decision commits (P7; user gui
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +31,7 @@ from ..models.organisation import BY_REVIEW
 from ..models.review import APPROVED, PENDING, REJECTED, SQUATTED_USCC
 from ..models.user import ACTIVE
 from ..models.user import REJECTED as ACCOUNT_REJECTED
-from ..ports import SendFailed
+from ..verification import decision_sms
 
 USCC_HELD = "review.uscc_held"
 ALREADY_DECIDED = "review.already_decided"
@@ -46,8 +45,6 @@ TEXTS = {
     "请使用该账号和注册时设置的密码登录。",
     SMS_REJECTED: "【{signature}】您的机构“{name}”注册信息未通过审核，原因：{reason}",
 }
-
-log = logging.getLogger(__name__)
 
 
 def open_case(
@@ -107,23 +104,11 @@ def _decide(case: ReviewCase, status: str, reason: str | None) -> dt.datetime:
 
 
 def _notify(case: ReviewCase, template: str, **params: str) -> None:
-    """Queue the decision SMS to the contact mobile; it goes out only if the decision commits.
-    A gateway failure is logged (the decision stands; the office can tell the applicant)."""
+    """Queue the decision SMS to the contact mobile; it goes out only if the decision commits
+    (``decision_sms``)."""
     org = case.organisation
-    phone = org.contact_phone
-    if not phone:
-        return
     values = {"name": org.name, **params}
-    text = TEXTS[template].format(signature=services().settings.codes.sms_signature, **values)
-    sms = services().sms
-
-    def send() -> None:
-        try:
-            sms.send_sms(phone, text, template, values)
-        except SendFailed as exc:
-            log.warning("review %s: decision SMS not sent: %s", case.id, exc)
-
-    transaction.after_commit(send)
+    decision_sms.send_after_commit(org.contact_phone, TEXTS, template, values, f"review {case.id}")
 
 
 def approve(case: ReviewCase, reason: str | None = None) -> None:
