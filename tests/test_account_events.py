@@ -170,6 +170,23 @@ def test_r1_disabling_a_client_signs_it_out_of_the_sessions_signed_in_to_it(
     assert sessions_of(user.id)  # the SSO session goes on for the user's other subsystems
 
 
+def test_r1_a_rolled_back_disable_leaves_the_sessions_signed_in_to_the_client(
+    app, browser, user, bcl_rp
+):
+    browser.tokens_for(bcl_rp)
+    store = services().sessions
+    [session] = store.signed_in_to(bcl_rp.client_id)
+    account_events.disable_client(bcl_rp.client_id)
+    transaction.rollback()
+    transaction.commit()
+    assert [s.key for s in store.signed_in_to(bcl_rp.client_id)] == [session.key]
+    assert bcl_rp.client_id in store.clients(session) and notices() == []
+    account_events.disable_client(bcl_rp.client_id)
+    transaction.commit()
+    assert store.signed_in_to(bcl_rp.client_id) == []
+    assert bcl_rp.client_id not in store.clients(session) and len(notices()) == 1
+
+
 def test_mobile_change_event_is_audited_and_keeps_grants(app, browser, user, bcl_rp, caplog):
     caplog.set_level(logging.INFO, logger="idp.audit")
     browser.tokens_for(bcl_rp)

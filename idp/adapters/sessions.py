@@ -7,9 +7,11 @@ into (for back-channel logout). It ends after ``idle_timeout`` without use or
 background worker find ended sessions and notify their clients.
 
 A set per user (``sso-user:<id>``) lists the user's session keys, to end them all (P2) and to
-show them in the personal center. Ending a session removes it from that set; entries whose
-session vanished otherwise (its record expired in the store) are removed by the retention
-purge (``purge_user_index``), and the personal center shows only live sessions anyway.
+show them in the personal center; a set per client (``sso-client:<id>``) lists the sessions
+signed in to it, to sign them out of it when it is disabled (R1). Ending a session removes it
+from those sets; entries whose session vanished otherwise (its record expired in the store) are
+removed by the retention purge (``purge_indexes``), and the personal center shows only live
+sessions anyway.
 """
 
 from __future__ import annotations
@@ -113,17 +115,20 @@ class SessionStore:
         self.store.sadd(f"sso:{s.key}:clients", client_id, ttl=ttl)
         self.store.sadd(f"{CLIENT_INDEX}{client_id}", s.key, ttl=ttl)
 
-    def drop_client(self, client_id: str) -> list[SsoSession]:
-        """R1: the client leaves every session signed in to it (it was disabled); returns the
-        sessions still stored, whose subjects it must sign out (back-channel logout)."""
+    def signed_in_to(self, client_id: str) -> list[SsoSession]:
+        """R1: the stored sessions signed in to the client (read only)."""
         found = []
         for key in self.store.smembers(f"{CLIENT_INDEX}{client_id}"):
             s = self.load(key)
             if s is not None and client_id in self.clients(s):
-                self.store.srem(f"sso:{key}:clients", client_id)
                 found.append(s)
-        self.store.delete(f"{CLIENT_INDEX}{client_id}")
         return found
+
+    def drop_client(self, client_id: str, signed_in: list[SsoSession]) -> None:
+        """R1: the client (disabled) leaves these sessions and its index."""
+        for s in signed_in:
+            self.store.srem(f"sso:{s.key}:clients", client_id)
+        self.store.delete(f"{CLIENT_INDEX}{client_id}")
 
     def clients(self, s: SsoSession) -> set[str]:
         return self.store.smembers(f"sso:{s.key}:clients")
@@ -138,6 +143,8 @@ class SessionStore:
         clients = self.store.smembers(f"sso:{key}:clients")
         self.store.delete(f"sso:{key}:clients")
         self.store.srem(f"{USER_INDEX}{s.user_id}", key)
+        for client_id in clients:
+            self.store.srem(f"{CLIENT_INDEX}{client_id}", key)
         return s, clients
 
     def keys_for_user(self, user_id: int) -> set[str]:
@@ -160,12 +167,12 @@ class SessionStore:
                 found.append((key, s))
         return found
 
-    def purge_user_index(self) -> int:
-        """Remove the entries of the per-user sets whose session is gone (ended, or its record
-        expired); returns how many. A session past its deadline but still stored keeps its
-        entry: the sweep ends it, which removes the entry too."""
+    def purge_indexes(self) -> int:
+        """Remove the entries of the per-user and per-client sets whose session is gone (ended,
+        or its record expired); returns how many. A session past its deadline but still stored
+        keeps its entries: the sweep ends it, which removes them too."""
         removed = 0
-        for index in self.store.scan(USER_INDEX):
+        for index in [*self.store.scan(USER_INDEX), *self.store.scan(CLIENT_INDEX)]:
             gone = [k for k in self.store.smembers(index) if self.store.get(f"sso:{k}") is None]
             if gone:
                 removed += self.store.srem(index, *gone)

@@ -95,14 +95,21 @@ def end_user_sessions(user_id: int, reason: str, keep: str | None = None) -> int
 
 def sign_client_out(client_id: str) -> int:
     """R1: a disabled client leaves every SSO session signed in to it; each session's subject
-    is signed out of it by a back-channel notice, queued once the request commits. The sessions
+    is signed out of it by a back-channel notice. Like the notices, the sessions' records change
+    only once the request commits (a rolled-back disable leaves them as they were). The sessions
     themselves go on for the user's other subsystems. Returns the notices queued."""
-    queued = 0
-    for session in sessions().drop_client(client_id):
-        sub = _subject(session)
-        if sub is not None:
-            queued += queue_notices(sub, session.sid, [client_id])
-    return queued
+    store = sessions()
+    signed_in = store.signed_in_to(client_id)
+    targets = _targets([client_id])
+    told = [(sub, s.sid) for s in signed_in if (sub := _subject(s)) is not None] if targets else []
+
+    def after() -> None:
+        store.drop_client(client_id, signed_in)
+        for sub, sid in told:
+            _enqueue(targets, sub, sid)
+
+    transaction.after_commit(after)
+    return len(told)
 
 
 def end_acting_sessions(org_user_id: int, handler_ids: Iterable[int], reason: str) -> int:

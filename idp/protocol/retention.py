@@ -20,7 +20,7 @@ markers (``code:``, ``code-used:``) and the family-revoked markers are store key
 an ended SSO session is removed from the store when it ends, an expired one by the expiry
 sweep (``logout.sweep_expired_sessions``). What the store keeps that would pile up is the
 per-user session index: entries whose session is gone are removed here
-(``SessionStore.purge_user_index``).
+(``SessionStore.purge_indexes``).
 
 The audit trail's entries older than ``audit.keep_days`` go too, by its own rule
 (``idp.domain.trail.purge``: the oldest sealed prefix of the chain, then a checkpoint entry).
@@ -123,7 +123,7 @@ def purge(commit: Callable[[], None], now: int | None = None) -> Purged:
 
     sessions = svc.wired("sessions")
     if sessions is not None:
-        done.session_index_entries = sessions.purge_user_index()
+        done.session_index_entries = sessions.purge_indexes()
     done.audit_entries = audit_trail.purge(commit, now)
     return done
 

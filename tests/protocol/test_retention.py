@@ -145,6 +145,22 @@ def test_ending_a_session_removes_it_from_the_users_index(browser, rp, user):
     assert decode_jwt(id_token)["sub"] == user.sub
 
 
+def test_ending_a_session_removes_it_from_its_clients_index(browser, rp, user):
+    id_token = browser.tokens_for(rp)["id_token"]
+    assert services().sessions.signed_in_to(rp.client_id)
+    browser.http.get("/logout", query_string={"id_token_hint": id_token})
+    assert services().store.smembers(f"sso-client:{rp.client_id}") == set()
+
+
+def test_purge_removes_stale_client_index_entries(app, browser, rp, user):
+    browser.tokens_for(rp)
+    live = services().store.smembers(f"sso-client:{rp.client_id}")
+    assert len(live) == 1
+    services().store.sadd(f"sso-client:{rp.client_id}", "gone-session-key")
+    assert purge().session_index_entries == 1
+    assert services().store.smembers(f"sso-client:{rp.client_id}") == live
+
+
 def test_one_purge_per_interval_among_the_processes_sharing_the_store(app, clock):
     assert retention.due() is True
     assert retention.due() is False  # another process in the same interval
