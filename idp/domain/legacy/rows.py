@@ -193,7 +193,7 @@ def parse(row: dict[str, Any], ctx: Context, filed_uscc_bidx: str | None = None)
         warnings=warnings + notes,
     )
     out.values["name"] = _name(cells["name"], out)
-    _identity(cells, kind, out, ctx)
+    identity_as_imported(cells, kind, out, ctx)
     if filed_uscc_bidx and kind == AGENCY and not cells["filed_uscc"]:
         out.values["filed_uscc_bidx"] = filed_uscc_bidx
     _contact(cells, out, ctx.svc)
@@ -331,7 +331,10 @@ def _document(id_type: str, number: str, ctx: Context, out: LegacyRow) -> str:
     return longer or documents.validate_id_number(id_type, number, today=ctx.today)
 
 
-def _identity(cells: dict[str, Any], kind: str, out: LegacyRow, ctx: Context) -> None:
+def identity_as_imported(cells: dict[str, Any], kind: str, out: LegacyRow, ctx: Context) -> None:
+    """The identity columns as the import parses, validates and seals them, also for the
+    corrections of appeal decisions; a dropped value leaves an ``import.dropped_*`` warning in
+    ``out``."""
     svc, values = ctx.svc, out.values
     values.update(
         id_type=None,
@@ -416,9 +419,3 @@ def name_as_imported(value: str, out: LegacyRow) -> str:
     """A name as the import stores it (``_name``), its warnings added to ``out``; used by the
     corrections of appeal decisions, which must store nothing the import would not."""
     return _name(text(value, "name"), out)
-
-
-def identity_as_imported(cells: dict[str, Any], kind: str, out: LegacyRow, ctx: Context) -> None:
-    """The identity columns as the import parses, validates and seals them (``_identity``);
-    a dropped value leaves an ``import.dropped_*`` warning in ``out``."""
-    _identity(cells, kind, out, ctx)
