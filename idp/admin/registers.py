@@ -7,7 +7,9 @@ writes nothing — and its report (counts, then the problems by data row, the fi
 the end of the request: the next agency or practitioner check (``registers_lookup``) sees it.
 Each attempt is audited (``admin.register_imported``: kind, dry run, counts; never a row's
 content). Browse: a page of a register, searchable by USCC/ID number (blind index) or name,
-personal data masked (``registers_browse``)."""
+personal data masked (``registers_browse``). A search is a POST, like the sessions lookup, so a
+typed ID number or USCC never stands in a URL (browser history, access logs); its pages are
+POSTs that carry the query on."""
 
 from __future__ import annotations
 
@@ -16,6 +18,10 @@ import tempfile
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField
+from wtforms.validators import Length, NumberRange, Optional
 
 from ..domain.admins import accounts as admins
 from ..domain.errors import DomainError, Notice
@@ -112,12 +118,32 @@ def registers_import_page():
     return _import_page(form, report, problems, status=200 if report.ok else 422)
 
 
-@bp.route("/registers", methods=["GET"])
+class RegisterSearchForm(FlaskForm):
+    """A search of one register (POST: the query is personal data, D5)."""
+
+    kind = HiddenField(validators=[Optional(), Length(max=20)])
+    q = StringField(
+        _l("统一社会信用代码、证件号码或名称"),
+        validators=[Optional(), Length(max=100, message=_l("不超过 100 个字符。"))],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "maxlength": 100},
+    )
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=10**6)])
+
+
+@bp.route("/registers", methods=["GET", "POST"])
 @guard.requires(admins.SYSTEM)
 def registers_browse():
-    kind = request.args.get("kind", "agencies")
-    if kind not in browse.KINDS:
-        kind = "agencies"
-    query = request.args.get("q", "")
-    found = browse.page(kind, query, request.args.get("page", 1, type=int) or 1)
-    return render_template("admin/registers.html", found=found, kind=kind, query=query)
+    form = RegisterSearchForm(formdata=request.form if request.method == "POST" else None)
+    status, query, number = 200, "", request.args.get("page", 1, type=int) or 1
+    kind = (form.kind.data if request.method == "POST" else request.args.get("kind")) or ""
+    if request.method == "POST":
+        if form.validate_on_submit():
+            query, number = (form.q.data or "").strip(), form.page.data or 1
+        else:
+            status = 400
+    kind = kind if kind in browse.KINDS else "agencies"
+    form.kind.data = kind
+    found = browse.page(kind, query, max(1, min(number, 10**6)))
+    return render_template(
+        "admin/registers.html", found=found, kind=kind, query=query, form=form
+    ), status

@@ -143,6 +143,14 @@ def test_the_upload_needs_the_csrf_token(app, system):
     assert response.status_code == 400 and not trailkit.entries("admin.register_imported")
 
 
+def search(system, kind: str, query: str, page: int | None = None):
+    token = csrf(system.get(f"/admin/registers?kind={kind}"))
+    data = {"csrf_token": token, "kind": kind, "q": query}
+    if page is not None:
+        data["page"] = str(page)
+    return system.post("/admin/registers", data=data)
+
+
 def test_d5_browsing_shows_masked_numbers_and_finds_by_uscc_or_name(app, system):
     upload(system, agencies(*range(1, 56)))
     html = system.get("/admin/registers?kind=agencies").get_data(as_text=True)
@@ -151,10 +159,30 @@ def test_d5_browsing_shows_masked_numbers_and_finds_by_uscc_or_name(app, system)
     assert "page=2" in html
     second = system.get("/admin/registers?kind=agencies&page=2").get_data(as_text=True)
     assert "代理1<" in second
-    found = system.get(f"/admin/registers?kind=agencies&q={uscc(7)}").get_data(as_text=True)
+    found = search(system, "agencies", uscc(7)).get_data(as_text=True)
     assert "共 1 条" in found and "代理7" in found and uscc(7) not in found.split("<table>")[1]
-    by_name = system.get("/admin/registers?kind=agencies&q=代理5").get_data(as_text=True)
+    by_name = search(system, "agencies", "代理5").get_data(as_text=True)
     assert "共 7 条" in by_name  # 代理5, 代理50..55
+
+
+def test_d5_a_search_keeps_the_typed_number_out_of_every_url(app, system):
+    """The search and its pages are POSTs: an ID number or USCC typed by the administrator
+    never reaches a URL (browser history, proxies' access logs)."""
+    upload(system, agencies(*range(1, 56)))
+    response = search(system, "agencies", "代理")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "共 55 条，第 1 / 2 页" in html
+    assert "q=" not in html and 'name="page" value="2"' in html
+    second = search(system, "agencies", "代理", page=2).get_data(as_text=True)
+    assert "第 2 / 2 页" in second and "代理1<" in second
+    assert system.get(f"/admin/registers?kind=agencies&q={uscc(7)}").get_data(
+        as_text=True
+    ).count("共 55 条") == 1  # a query in a URL is not a search
+
+
+def test_d5_a_search_without_its_csrf_token_is_refused(app, system):
+    response = system.post("/admin/registers", data={"kind": "agencies", "q": "代理"})
+    assert response.status_code == 400
 
 
 def test_d5_practitioners_are_browsed_with_masked_id_numbers(app, system):
@@ -162,7 +190,7 @@ def test_d5_practitioners_are_browsed_with_masked_id_numbers(app, system):
     upload(system, f"姓名,证件类型,证件号码\n张三,resident_id,{number}\n", "practitioners")
     html = system.get("/admin/registers?kind=practitioners").get_data(as_text=True)
     assert "张三" in html and number not in html and number[:4] in html
-    found = system.get(f"/admin/registers?kind=practitioners&q={number}").get_data(as_text=True)
+    found = search(system, "practitioners", number).get_data(as_text=True)
     assert "共 1 条" in found and number not in found.split("<table>")[1]
 
 
