@@ -137,8 +137,18 @@ def _decided(appeal: LegacyAppeal, outcome: str, **fields):
     return redirect(url_for("admin.appeal_case", appeal_id=appeal.id, decided=outcome))
 
 
-def _refused(appeal: LegacyAppeal, exc: DomainError, forms: dict, **kw):
+def _refused(appeal: LegacyAppeal, outcome: str, exc: DomainError, forms: dict, **kw):
+    """The decision was refused (already decided, S2 mismatch without override, …): nothing of
+    it stays, but the attempt is audited with the rule that refused it."""
     db.session.rollback()
+    admin_audit(
+        trail_events.ADMIN_APPEAL_DECIDED,
+        result="refused",
+        subject=appeal.linked_user_id,
+        case=appeal.id,
+        outcome=outcome,
+        reason=exc.code,
+    )
     appeal = _appeal(appeal.id)
     status = 409 if exc.code == decisions.ALREADY_DECIDED else 400
     return _page(appeal, error=message(exc), forms=forms, status=status, **kw)
@@ -154,7 +164,7 @@ def appeal_reject(appeal_id: int):
     try:
         decisions.reject(appeal, form.reason.data or "", admin_id=g.admin.id)
     except DomainError as exc:
-        return _refused(appeal, exc, {REJECT: form})
+        return _refused(appeal, decisions.OUTCOME_REJECTED, exc, {REJECT: form})
     return _decided(appeal, decisions.OUTCOME_REJECTED)
 
 
@@ -174,7 +184,8 @@ def appeal_link(appeal_id: int):
             admin_id=g.admin.id,
         )
     except DomainError as exc:
-        return _refused(appeal, exc, {LINK: form}, mismatch=exc.code == decisions.PERSON_MISMATCH)
+        mismatch = exc.code == decisions.PERSON_MISMATCH
+        return _refused(appeal, decisions.OUTCOME_LINKED, exc, {LINK: form}, mismatch=mismatch)
     return _decided(appeal, decisions.OUTCOME_LINKED, overrode=appeal.overrode)
 
 
@@ -196,7 +207,7 @@ def appeal_correct(appeal_id: int):
             admin_id=g.admin.id,
         )
     except DomainError as exc:
-        return _refused(appeal, exc, {CORRECT: form})
+        return _refused(appeal, decisions.OUTCOME_CORRECTED, exc, {CORRECT: form})
     return _decided(appeal, decisions.OUTCOME_CORRECTED, corrected=",".join(fields))
 
 

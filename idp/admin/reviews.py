@@ -122,9 +122,17 @@ def review_decide(case_id: int):
             reviews.approve(case, reason)
         else:
             reviews.reject(case, reason or "")
-    except DomainError as exc:
-        db.session.refresh(case)
-        return _page(case, error=message(exc), status=409)
+    except DomainError as exc:  # decided already: the attempt is audited, nothing else stays
+        db.session.rollback()
+        admin_audit(
+            trail_events.ADMIN_REVIEW_DECIDED,
+            result="refused",
+            subject=case.user_id,
+            decision=form.decision.data,
+            case=case.id,
+            reason=exc.code,
+        )
+        return _page(_case(case_id), error=message(exc), status=409)
     admin_audit(
         trail_events.ADMIN_REVIEW_DECIDED,
         subject=case.user_id,

@@ -180,7 +180,10 @@ def test_s2_mismatch_is_refused_without_the_override_checkbox(client, reviewer):
     db.session.expire_all()
     assert db.session.get(LegacyAccount, account.id).user_id is None
     assert db.session.get(LegacyAppeal, appeal.id).status == "pending"
-    assert sms_to(APPLICANT) == [] and trailkit.entries(trail_events.ADMIN_APPEAL_DECIDED) == []
+    assert sms_to(APPLICANT) == []
+    refusal = trailkit.only(trail_events.ADMIN_APPEAL_DECIDED)
+    assert refusal.result == "refused"
+    assert trailkit.detail(refusal)["reason"] == decisions.PERSON_MISMATCH
 
 
 def test_s2_override_links_and_is_recorded_on_the_appeal_and_in_the_audit(client, reviewer):
@@ -207,7 +210,10 @@ def test_s2_override_never_links_a_legal_persons_legacy_account_to_a_natural_per
     db.session.expire_all()
     assert db.session.get(LegacyAccount, account.id).user_id is None
     assert db.session.get(LegacyAppeal, appeal.id).status == "pending"
-    assert sms_to(APPLICANT) == [] and trailkit.entries(trail_events.ADMIN_APPEAL_DECIDED) == []
+    assert sms_to(APPLICANT) == []
+    refusal = trailkit.only(trail_events.ADMIN_APPEAL_DECIDED)
+    assert refusal.result == "refused"
+    assert trailkit.detail(refusal)["reason"] == "legacy.wrong_kind"
 
 
 def test_link_to_an_unknown_user_number_is_refused(client, reviewer):
@@ -234,9 +240,10 @@ def test_l10_correct_the_legacy_record_through_the_importers_validation(client, 
     assert corrected.user_id is None  # nothing linked, nothing verified: the applicant signs in
     decided = db.session.get(LegacyAppeal, appeal.id)
     assert decided.outcome == "corrected" and decided.corrected == ["name", "id_number"]
-    detail = trailkit.detail(trailkit.only(trail_events.ADMIN_APPEAL_DECIDED))
-    assert detail["corrected"] == "name,id_number"
-    assert PERSON not in trailkit.serialised(trailkit.only(trail_events.ADMIN_APPEAL_DECIDED))
+    refusal, decision = trailkit.entries(trail_events.ADMIN_APPEAL_DECIDED)
+    assert refusal.result == "refused" and decision.result == "ok"
+    assert trailkit.detail(decision)["corrected"] == "name,id_number"
+    assert PERSON not in trailkit.serialised(decision)
     assert len(sms_to(APPLICANT)) == 1
     page = client.get(f"/admin/appeals/{appeal.id}").get_data(as_text=True)
     assert "更正历史账号信息：姓名或名称、证件号码" in page and PERSON not in page
@@ -262,6 +269,9 @@ def test_p7_a_second_decision_is_told_already_decided(client, reviewer):
     again = client.post(url, data={"csrf_token": token, "reason": "二"})
     assert again.status_code == 409 and "该申诉已处理" in again.get_data(as_text=True)
     assert len(sms_to(APPLICANT)) == 1
+    first, second = trailkit.entries(trail_events.ADMIN_APPEAL_DECIDED)
+    assert (first.result, second.result) == ("ok", "refused")
+    assert trailkit.detail(second)["reason"] == decisions.ALREADY_DECIDED
 
 
 @pytest.mark.parametrize("role", ["system", "auditor"])

@@ -22,6 +22,7 @@ from idp.domain.models import ReviewCase, User
 from idp.domain.organisations import registration as organisations
 from idp.domain.organisations import reviews
 from idp.domain.organisations.registration import Representative, Upload
+from idp.domain.trail import events as trail_events
 from idp.extensions import db
 from idp.services import services
 from orgkit import contact, legal_kwargs, pdf_bytes
@@ -194,6 +195,9 @@ def test_a_decided_case_cannot_be_decided_again(client, reviewer):
     assert again.status_code == 409 and "该审核已处理" in again.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(ReviewCase, case.id).status == "approved"
+    first, second = trailkit.entries(trail_events.ADMIN_REVIEW_DECIDED)
+    assert (first.result, second.result) == ("ok", "refused")
+    assert trailkit.detail(second)["reason"] == "review.already_decided"
     assert len(sms_to(CONTACT)) == 1
 
 
