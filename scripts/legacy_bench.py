@@ -4,7 +4,8 @@ Generates an export of N rows (every user type, every legacy hash shape, dirty i
 contact fields, the registration-time spellings legacy exports use), creates a fresh PostgreSQL
 database, imports the file twice with the real ``idp legacy import`` (a subprocess per run, so
 the peak RSS measured is the import's own) and prints rows/s and peak RSS of the first run and
-of the re-run. The database is dropped at the end unless ``--keep``.
+of the re-run; then the migration dashboard's queries on the imported table
+(``scripts/bench_dashboard.py``). The database is dropped at the end unless ``--keep``.
 
 Passwords are not verified by the import, so a handful of precomputed hashes (``HASHES``) is
 reused across the rows: computing a million bcrypt hashes would take hours.
@@ -284,6 +285,12 @@ def main() -> None:
                 f"\n           {m['summary']}",
                 flush=True,
             )
+        dashboard = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_dashboard.py")
+        subprocess.run(
+            [sys.executable, dashboard, "--database-url", env["IDP_DATABASE_URL"]],
+            env=env,
+            check=True,
+        )
     finally:
         if args.keep:
             print(f"kept database {args.database} and {work}")
