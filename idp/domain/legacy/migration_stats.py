@@ -6,9 +6,10 @@ appeals: how many, and the oldest's age).
 
 Days are Beijing days (the office's, ``identifiers.BEIJING``, a fixed UTC+8): on PostgreSQL
 ``timezone('UTC', col) + 8 hours`` cast to a date, on SQLite ``strftime('%Y-%m-%d', col,
-'+8 hours')`` (the column holds UTC). The timestamp columns have PARTIAL indexes (``WHERE col
-IS NOT NULL``, migration 0016) and imports an index on (kind, imported_at): every query reads
-an index range, measured on a million accounts by ``scripts/bench_dashboard.py``. Reads only.
+'+8 hours')`` (the column holds UTC). Each timestamp column has an index ``(col, kind)``,
+PARTIAL (``WHERE col IS NOT NULL``) but for ``imported_at`` (migrations 0016, 0017): every
+query is an index-only scan, of the whole index by kind, of the window's range by day, measured
+on a million accounts by ``scripts/bench_dashboard.py`` (docs/legacy.md). Reads only.
 """
 
 from __future__ import annotations
