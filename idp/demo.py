@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import NoReturn
 
 import click
 from flask.cli import with_appcontext
@@ -56,18 +57,34 @@ DEMO_AGENCY = {
     "email": "tm@example-agency.cn",
 }
 DEMO_REPRESENTATIVE = ("赵六", "110105197001010011")  # legal representative of both
-SAMPLE_BASE = "http://127.0.0.1:5001"
-DEMO_CLIENTS = [
-    {
-        "client_id": "tm-application",
-        "secret": "dev-secret-tm-application",
-        "name": "商标网上申请",
-        "redirect_uris": [SAMPLE_BASE + "/callback"],
-        "post_logout_redirect_uris": [SAMPLE_BASE + "/"],
-        "backchannel_logout_uri": SAMPLE_BASE + "/backchannel-logout",
+# The sample subsystems of clients/ (port, client id, name, batch as in domain.md's table), all
+# switched on in the demo so that single sign-on across them can be shown (R1, R3).
+SAMPLES = [
+    (5001, "tm-application", "商标网上申请", "第一批"),
+    (5002, "tm-query", "商标网上查询", "后续批次"),
+    (5003, "tm-gazette", "商标公告", "后续批次"),
+]
+
+
+def sample_client(port: int, client_id: str, name: str, batch: str) -> dict:
+    """The registration of a sample subsystem: its URIs on its own port, as clients/sample_rp
+    expects them; the secret is the sample's default."""
+    base = f"http://127.0.0.1:{port}"
+    return {
+        "client_id": client_id,
+        "secret": f"dev-secret-{client_id}",
+        "name": name,
+        "batch": batch,
+        "redirect_uris": [base + "/callback"],
+        "post_logout_redirect_uris": [base + "/"],
+        "backchannel_logout_uri": base + "/backchannel-logout",
         "grant_types": [AUTHORIZATION_CODE, REFRESH_TOKEN],
         "first_party": False,
-    },
+    }
+
+
+DEMO_CLIENTS = [
+    *(sample_client(*sample) for sample in SAMPLES),
     {
         "client_id": "bench",
         "secret": "bench-secret",
@@ -216,12 +233,20 @@ def demo_seed():
     try:
         created = seed()
     except DomainError as exc:
-        click.echo(f"错误：{describe(exc)}", err=True)
-        sys.exit(1)
+        _fail(describe(exc))
     for line in created:
         click.echo(f"created {line}")
     if not created:
         click.echo("demo data already present; nothing changed")
+    _print_credentials()
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(1)
+
+
+def _print_credentials() -> None:
     click.echo(
         f"demo user: phone {DEMO_USER['phone']}  password {DEMO_USER['password']}  "
         f"(resident ID {DEMO_USER['id_number']})"

@@ -1,6 +1,7 @@
 """``idp demo seed`` makes one account per row of the login table (domain.md; G1, P3, Y1, Y2),
 and each signs in through the login page with the credentials the command prints; its legacy
-accounts (``demo_legacy``) each take their legacy login path (L1–L6, S2–S6)."""
+accounts (``demo_legacy``) each take their legacy login path (L1–L6, S2–S6); its sample
+subsystems are clients of their batches (R1)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from idp import demo, demo_legacy
 from idp.domain.accounts import users as accounts
+from idp.domain.clients import registry as clients
 from idp.domain.identity import documents
 from idp.domain.legacy import hashes as legacy_hashes
 from idp.domain.legacy import login as legacy
@@ -16,6 +18,7 @@ from idp.domain.organisations import handlers
 from idp.domain.organisations import registration as organisations
 from idp.domain.registers import lookup as registers
 from idp.extensions import db
+from idp.services import services
 from support import Browser
 
 ANSWER = "2468"
@@ -153,3 +156,22 @@ def test_r2_demo_organisations_are_verified_through_the_register(app):
         org = organisations.find_by_uscc(spec["uscc"], kind)
         assert org.verified_by == "register"
         assert claims.domain_claims(org.user, {"profile"})["verified"] is True
+
+
+def test_r1_demo_sample_subsystems_are_enabled_clients_of_their_batches(app):
+    """The three samples of clients/, each on its own port; the later batches switched on in
+    the demo so that single sign-on across them can be shown."""
+    demo.seed()
+    expected = {
+        "tm-application": ("商标网上申请", "第一批", 5001),
+        "tm-query": ("商标网上查询", "后续批次", 5002),
+        "tm-gazette": ("商标公告", "后续批次", 5003),
+    }
+    for client_id, (name, batch, port) in expected.items():
+        client = clients.get(client_id)
+        base = f"http://127.0.0.1:{port}"
+        assert (client.name, client.batch, client.enabled) == (name, batch, True)
+        assert client.redirect_uris == [base + "/callback"]
+        assert client.post_logout_redirect_uris == [base + "/"]
+        assert client.backchannel_logout_uri == base + "/backchannel-logout"
+        assert client.secret_digest == services().client_secret_digest(f"dev-secret-{client_id}")
