@@ -1,4 +1,5 @@
-"""``idp demo seed``: demo users of each kind, and the clients of the quick start and benchmark.
+"""``idp demo seed``: demo users of each kind, and the clients of the quick start and benchmark;
+``idp demo reset``: the demo data as seeded again (``demo_reset``).
 
 One account per row of the login table (domain.md): the natural person 张三; the legal person
 北京示例科技有限公司 with its handler 李四 (P3); the agency 北京示例商标代理有限公司, on the
@@ -20,7 +21,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from . import demo_admin
+from . import demo_admin, demo_reset
 from .demo_common import DEMO_USER, import_register_row
 from .domain.vocab import AUTHORIZATION_CODE, GRANT_TYPES, REFRESH_TOKEN
 from .messages import describe
@@ -125,6 +126,12 @@ def seed() -> list[str]:
             done.append(f"client {spec['client_id']}")
     done += demo_admin.seed()  # the admin area's demo administrators, one per role
     return done
+
+
+def reset(confirmed: bool = False) -> list[str]:
+    """Everything emptied (``demo_reset``: refused in production, and against a database
+    that is not SQLite unless ``confirmed``), then ``seed``; a line per step."""
+    return demo_reset.empty_all(confirmed) + seed()
 
 
 def _seed_registers() -> list[str]:
@@ -238,6 +245,27 @@ def demo_seed():
         click.echo(f"created {line}")
     if not created:
         click.echo("demo data already present; nothing changed")
+    _print_credentials()
+
+
+@demo_cli.command("reset")
+@click.option("--yes", is_flag=True, help="Confirm: empty a database that is not SQLite.")
+@with_appcontext
+def demo_reset_command(yes: bool):
+    """Delete all data (database, uploads, store) and seed the demo data again."""
+    from .domain.errors import DomainError
+
+    try:
+        done = reset(confirmed=yes)
+    except DomainError as exc:
+        _fail(describe(exc))
+    except demo_reset.NotEmbedded as exc:
+        _fail(
+            f"{exc.where} 不是内置的开发数据库（SQLite）。重置会删除其中的全部数据；"
+            "确认要这样做，请加 --yes 再运行。"
+        )
+    for line in done:
+        click.echo(line)
     _print_credentials()
 
 
