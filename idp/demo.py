@@ -1,4 +1,5 @@
-"""``idp demo seed``: demo users of each kind, and the clients of the quick start and benchmark.
+"""``idp demo seed``: demo users of each kind, and the clients of the quick start and benchmark;
+``idp demo reset``: the demo data as seeded again (``demo_reset``).
 
 One account per row of the login table (domain.md): the natural person 张三; the legal person
 北京示例科技有限公司 with its handler 李四 (P3); the agency 北京示例商标代理有限公司, on the
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import NoReturn
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from . import demo_admin
+from . import demo_admin, demo_reset
 from .demo_common import DEMO_USER, import_register_row
 from .domain.vocab import AUTHORIZATION_CODE, GRANT_TYPES, REFRESH_TOKEN
 from .messages import describe
@@ -56,18 +58,34 @@ DEMO_AGENCY = {
     "email": "tm@example-agency.cn",
 }
 DEMO_REPRESENTATIVE = ("赵六", "110105197001010011")  # legal representative of both
-SAMPLE_BASE = "http://127.0.0.1:5001"
-DEMO_CLIENTS = [
-    {
-        "client_id": "tm-application",
-        "secret": "dev-secret-tm-application",
-        "name": "商标网上申请",
-        "redirect_uris": [SAMPLE_BASE + "/callback"],
-        "post_logout_redirect_uris": [SAMPLE_BASE + "/"],
-        "backchannel_logout_uri": SAMPLE_BASE + "/backchannel-logout",
+# The sample subsystems of clients/ (port, client id, name, batch as in domain.md's table), all
+# switched on in the demo so that single sign-on across them can be shown (R1, R3).
+SAMPLES = [
+    (5001, "tm-application", "商标网上申请", "第一批"),
+    (5002, "tm-query", "商标网上查询", "后续批次"),
+    (5003, "tm-gazette", "商标公告", "后续批次"),
+]
+
+
+def sample_client(port: int, client_id: str, name: str, batch: str) -> dict:
+    """The registration of a sample subsystem: its URIs on its own port, as clients/sample_rp
+    expects them; the secret is the sample's default."""
+    base = f"http://127.0.0.1:{port}"
+    return {
+        "client_id": client_id,
+        "secret": f"dev-secret-{client_id}",
+        "name": name,
+        "batch": batch,
+        "redirect_uris": [base + "/callback"],
+        "post_logout_redirect_uris": [base + "/"],
+        "backchannel_logout_uri": base + "/backchannel-logout",
         "grant_types": [AUTHORIZATION_CODE, REFRESH_TOKEN],
         "first_party": False,
-    },
+    }
+
+
+DEMO_CLIENTS = [
+    *(sample_client(*sample) for sample in SAMPLES),
     {
         "client_id": "bench",
         "secret": "bench-secret",
@@ -108,6 +126,12 @@ def seed() -> list[str]:
             done.append(f"client {spec['client_id']}")
     done += demo_admin.seed()  # the admin area's demo administrators, one per role
     return done
+
+
+def reset(confirmed: bool = False) -> list[str]:
+    """Everything emptied (``demo_reset``: refused in production, and against a database
+    that is not SQLite unless ``confirmed``), then ``seed``; a line per step."""
+    return demo_reset.empty_all(confirmed) + seed()
 
 
 def _seed_registers() -> list[str]:
@@ -216,12 +240,41 @@ def demo_seed():
     try:
         created = seed()
     except DomainError as exc:
-        click.echo(f"错误：{describe(exc)}", err=True)
-        sys.exit(1)
+        _fail(describe(exc))
     for line in created:
         click.echo(f"created {line}")
     if not created:
         click.echo("demo data already present; nothing changed")
+    _print_credentials()
+
+
+@demo_cli.command("reset")
+@click.option("--yes", is_flag=True, help="Confirm: empty a database that is not SQLite.")
+@with_appcontext
+def demo_reset_command(yes: bool):
+    """Delete all data (database, uploads, store) and seed the demo data again."""
+    from .domain.errors import DomainError
+
+    try:
+        done = reset(confirmed=yes)
+    except DomainError as exc:
+        _fail(describe(exc))
+    except demo_reset.NotEmbedded as exc:
+        _fail(
+            f"{exc.where} 不是内置的开发数据库（SQLite）。重置会删除其中的全部数据；"
+            "确认要这样做，请加 --yes 再运行。"
+        )
+    for line in done:
+        click.echo(line)
+    _print_credentials()
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(1)
+
+
+def _print_credentials() -> None:
     click.echo(
         f"demo user: phone {DEMO_USER['phone']}  password {DEMO_USER['password']}  "
         f"(resident ID {DEMO_USER['id_number']})"

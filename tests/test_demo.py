@@ -1,29 +1,47 @@
 """``idp demo seed`` makes one account per row of the login table (domain.md; G1, P3, Y1, Y2),
 and each signs in through the login page with the credentials the command prints; its legacy
-accounts (``demo_legacy``) each take their legacy login path (L1–L6, S2–S6)."""
+accounts (``demo_legacy``) each take their legacy login path (L1–L6, S2–S6); its sample
+subsystems are clients of their batches (R1). ``idp demo reset`` brings the seeded state back
+after a walk through the journeys, and only where that cannot destroy real data."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+import orgkit
 from idp import demo, demo_legacy
+from idp.domain import transaction
 from idp.domain.accounts import users as accounts
+from idp.domain.clients import registry as clients
 from idp.domain.identity import documents
 from idp.domain.legacy import hashes as legacy_hashes
+from idp.domain.legacy import link as legacy_link
 from idp.domain.legacy import login as legacy
-from idp.domain.models import AgencyFiling, HandlerBinding, LegacyAccount, Practitioner, User
-from idp.domain.organisations import handlers
+from idp.domain.models import (
+    AgencyFiling,
+    HandlerBinding,
+    LegacyAccount,
+    Practitioner,
+    StoredFile,
+    User,
+)
+from idp.domain.organisations import files, handlers
 from idp.domain.organisations import registration as organisations
 from idp.domain.registers import lookup as registers
 from idp.extensions import db
-from support import Browser
+from idp.services import services
+from support import Browser, make_user
 
 ANSWER = "2468"
 
 
 @pytest.fixture
-def settings_overrides():
-    return {"captcha": {"deterministic": True, "deterministic_answer": ANSWER}}
+def settings_overrides(tmp_path):
+    return {
+        "captcha": {"deterministic": True, "deterministic_answer": ANSWER},
+        "files": {"upload_dir": str(tmp_path / "uploads")},
+    }
 
 
 def sign_in(app, entry: str, method: str | None, identifier: str) -> Browser:
@@ -153,3 +171,91 @@ def test_r2_demo_organisations_are_verified_through_the_register(app):
         org = organisations.find_by_uscc(spec["uscc"], kind)
         assert org.verified_by == "register"
         assert claims.domain_claims(org.user, {"profile"})["verified"] is True
+
+
+def test_r1_demo_sample_subsystems_are_enabled_clients_of_their_batches(app):
+    """The three samples of clients/, each on its own port; the later batches switched on in
+    the demo so that single sign-on across them can be shown."""
+    demo.seed()
+    expected = {
+        "tm-application": ("商标网上申请", "第一批", 5001),
+        "tm-query": ("商标网上查询", "后续批次", 5002),
+        "tm-gazette": ("商标公告", "后续批次", 5003),
+    }
+    for client_id, (name, batch, port) in expected.items():
+        client = clients.get(client_id)
+        base = f"http://127.0.0.1:{port}"
+        assert (client.name, client.batch, client.enabled) == (name, batch, True)
+        assert client.redirect_uris == [base + "/callback"]
+        assert client.post_logout_redirect_uris == [base + "/"]
+        assert client.backchannel_logout_uri == base + "/backchannel-logout"
+        assert client.secret_digest == services().client_secret_digest(f"dev-secret-{client_id}")
+
+
+def rows_per_table() -> dict[str, int]:
+    return {
+        table.name: db.session.scalar(select(db.func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def test_demo_reset_brings_back_the_seeded_state_after_a_walk(app):
+    demo.seed()
+    transaction.commit()
+    seeded = rows_per_table()
+    people = sorted(db.session.scalars(select(User.name)))
+    # a walk: 张三 signs in (an SSO session, the audit trail), a new person registers and
+    # links a demo legacy account, a foreign organisation's PDF is uploaded (S5)
+    browser = sign_in(app, "personal", None, demo.DEMO_USER["phone"])
+    newcomer = make_user(phone="13900139123", name="路人甲")
+    legacy_link.link(newcomer, legacy.find_for_entry("personal", "tm_sunqi"))
+    upload = files.store_pdf(orgkit.pdf_bytes(), "营业执照.pdf", "qualification")
+    transaction.commit()
+    assert rows_per_table() != seeded
+    stored = services().files.directory / upload.storage_name
+    assert stored.exists()
+
+    done = demo.reset(confirmed=True)  # whatever the test database is
+    transaction.commit()
+    assert done[:2] == [f"emptied {len(seeded)} tables", "emptied the store"]
+    assert "uploaded files deleted: 1" in done
+    assert rows_per_table() == seeded
+    assert sorted(db.session.scalars(select(User.name))) == people
+    assert legacy.find_for_entry("personal", "tm_sunqi").user_id is None
+    assert accounts.find_by_login("13900139123") is None
+    assert db.session.scalar(select(db.func.count()).select_from(StoredFile)) == 0
+    assert not stored.exists()
+    assert browser.http.get("/account").status_code == 302  # the SSO session went too
+    sign_in(app, "personal", None, demo.DEMO_USER["phone"])  # the demo walks again
+
+
+def test_demo_reset_is_refused_in_production(app, monkeypatch):
+    demo.seed()
+    transaction.commit()
+    before = rows_per_table()
+    svc = services()
+    monkeypatch.setattr(svc, "settings", svc.settings.replace({"env": "production"}))
+    result = app.test_cli_runner().invoke(args=["demo", "reset", "--yes"])
+    assert result.exit_code == 1 and "生产环境" in result.stderr
+    assert rows_per_table() == before
+
+
+def test_demo_reset_refuses_a_database_not_embedded_unless_confirmed(app, monkeypatch):
+    """Only SQLite (embedded, development) is emptied without ``--yes``; the refusal names
+    the database without its password and touches nothing."""
+    demo.seed()
+    newcomer = make_user(phone="13900139123", name="路人甲")
+    svc = services()
+    elsewhere = "postgresql+psycopg://idp:s3cret@db.example.test/idp"
+    monkeypatch.setattr(svc, "settings", svc.settings.replace({"database_url": elsewhere}))
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["demo", "reset"])
+    assert refused.exit_code == 1 and "--yes" in refused.stderr
+    assert "db.example.test/idp" in refused.stderr and "s3cret" not in refused.stderr
+    assert accounts.find_by_login(newcomer.phone) is not None
+    confirmed = runner.invoke(args=["demo", "reset", "--yes"])
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "emptied the store" in confirmed.stdout and "Demo-pass-2026" in confirmed.stdout
+    db.session.remove()
+    assert accounts.find_by_login(newcomer.phone) is None
+    assert accounts.find_by_login(demo.DEMO_USER["phone"]) is not None

@@ -1,10 +1,9 @@
-"""商标网上申请 (first batch): a sample relying party of 统一身份认证.
+"""商标网上申请 (first batch): online trademark applications, a sample relying party.
 
-It signs in with the authorization code flow + PKCE through Authlib's Flask client, shows the
-ID token and userinfo claims, signs out with RP-Initiated Logout 1.0 and honours
-Back-Channel Logout 1.0, which is why its own sessions are server-side (``sessions.py``).
+Its settings are ``subsystem.toml``; the relying party is ``clients.sample_rp``.
 """
 
-from .app import create_app
+from ..sample_rp import Subsystem
 
-__all__ = ["create_app"]
+SUBSYSTEM = Subsystem.of(__name__)
+create_app = SUBSYSTEM.create_app

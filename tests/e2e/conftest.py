@@ -1,7 +1,7 @@
-"""Real HTTP servers for end-to-end tests: the IdP and the sample subsystem on loopback ports.
+"""Real HTTP servers for end-to-end tests: the IdP and the sample subsystems on loopback ports.
 
 The IdP is the ``app`` fixture (its tables are emptied after each test) served on a port bound
-first, so its issuer carries the real port; the sample is registered with it as a client.
+first, so its issuer carries the real port; each sample is registered with it as a client.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from clients.trademark_application import create_app as create_sample
+from clients.trademark_application import SUBSYSTEM as APPLICATION
 from idp.adapters.clock import SystemClock
 from idp.domain import transaction
 from idp.domain.clients import registry as clients
@@ -65,20 +65,45 @@ def clock():
 
 
 @pytest.fixture
-def sample(app, idp_slot, idp_url, serve):
-    """The IdP served, the sample registered with it and served; returns (url, client_id)."""
+def serve_samples(app, idp_slot, idp_url, serve):
+    """``serve_samples(*subsystems)``: the IdP served, and each sample subsystem registered
+    with it as a client of its own and served, linking to the others; returns a
+    ``(url, client_id)`` per subsystem."""
     idp_slot.app = app
-    slot = Slot()
-    url = serve(slot)
-    client, secret = clients.create_client(
-        name="商标网上申请",
-        redirect_uris=[url + "/callback"],
-        post_logout_redirect_uris=[url + "/"],
-        backchannel_logout_uri=url + "/backchannel-logout",
-        scope="openid profile email phone trademark",
-    )
-    transaction.commit()  # as `idp clients create` would: the server's threads see it, unlocked
-    slot.app = create_sample(
-        {"issuer": idp_url, "client_id": client.client_id, "client_secret": secret, "base_url": url}
-    )
-    return url, client.client_id
+
+    def start(*subsystems) -> list[tuple[str, str]]:
+        slots = [Slot() for _ in subsystems]
+        urls = [serve(slot) for slot in slots]
+        registered = [
+            clients.create_client(
+                name=subsystem.name,
+                redirect_uris=[url + "/callback"],
+                post_logout_redirect_uris=[url + "/"],
+                backchannel_logout_uri=url + "/backchannel-logout",
+                scope="openid profile email phone trademark",
+            )
+            for subsystem, url in zip(subsystems, urls, strict=True)
+        ]
+        transaction.commit()  # as `idp clients create` would: the server's threads see it
+        peers = [(subsystem.name, url) for subsystem, url in zip(subsystems, urls, strict=True)]
+        for subsystem, slot, url, (client, secret) in zip(
+            subsystems, slots, urls, registered, strict=True
+        ):
+            slot.app = subsystem.create_app(
+                {
+                    "issuer": idp_url,
+                    "client_id": client.client_id,
+                    "client_secret": secret,
+                    "base_url": url,
+                    "peers": [peer for peer in peers if peer[1] != url],
+                }
+            )
+        return [(url, client.client_id) for url, (client, _) in zip(urls, registered, strict=True)]
+
+    return start
+
+
+@pytest.fixture
+def sample(serve_samples):
+    """The IdP served, 商标网上申请 registered with it and served; returns (url, client_id)."""
+    return serve_samples(APPLICATION)[0]

@@ -1,8 +1,9 @@
-"""The sample subsystem 商标网上申请 against the IdP, both on real HTTP servers.
+"""The sample subsystems (clients/) against the IdP, all on real HTTP servers.
 
 A ``requests`` session plays the browser. Covers the code flow with PKCE as a relying party
 sees it (OIDC Core §3.1, RFC 7636, RFC 9207 ``iss``), RP-Initiated Logout 1.0 §2–3 and
-Back-Channel Logout 1.0 §2.5–2.8 delivered over HTTP by the real ``RequestsSender``.
+Back-Channel Logout 1.0 §2.5–2.8 delivered over HTTP by the real ``RequestsSender``, single
+sign-on and single logout across two subsystems (R3), and what a sample says of a handler (R2).
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ import requests
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from clients.trademark_application import SUBSYSTEM as APPLICATION
+from clients.trademark_query import SUBSYSTEM as QUERY
+from idp import demo
 from idp.adapters.http import RequestsSender
 from idp.domain import transaction
 from idp.protocol import keys, logout
+from idp.services import services
 from support import PASSWORD, PHONE, form_fields, make_user, query
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -62,24 +67,37 @@ def named_input(html: str, autocomplete: str) -> str:
     return re.search(r'name="([^"]+)"', tag).group(1)
 
 
-def sign_in(http, sample_url: str, approve: bool = True):
-    """Sample /login → IdP login form → consent → back at the sample.
+def sign_in(http, sample_url: str, approve: bool = True, **typed):
+    """Sample /login → IdP login form → consent → back at the sample. ``typed``: the entry
+    and method (query of the login page) and more fields, e.g. the captcha.
 
     Returns the first response (its history holds the authorization request) and the last."""
     start = page = http.get(sample_url + "/login")
     assert "/interaction/" in page.url and page.status_code == 200
+    where = {k: typed.pop(k) for k in ("entry", "method") if k in typed}
+    if where:
+        page = http.get(page.url, params=where)
     action, hidden = form_fields(page.text)
     credentials = {
-        named_input(page.text, "username"): PHONE,
-        named_input(page.text, "current-password"): PASSWORD,
+        named_input(page.text, "username"): typed.pop("identifier", PHONE),
+        named_input(page.text, "current-password"): typed.pop("password", PASSWORD),
+        **typed,
     }
     page = http.post(urljoin(page.url, action), data={**hidden, **credentials})
     if page.url.startswith(sample_url):  # consent remembered from an earlier sign-in
         return start, page
+    return start, consent(http, page, approve)
+
+
+def consent(http, page: requests.Response, approve: bool = True) -> requests.Response:
     assert page.url.endswith("/consent"), page.url
     action, hidden = form_fields(page.text)
     choice = {"approve": "1"} if approve else {"deny": "1"}
-    return start, http.post(urljoin(page.url, action), data={**hidden, **choice})
+    return http.post(urljoin(page.url, action), data={**hidden, **choice})
+
+
+def csrf_of(page: requests.Response) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
 
 
 def hop(response: requests.Response, prefix: str) -> requests.Response:
@@ -126,8 +144,7 @@ def test_oidcc_server_sample_subsystem_signs_in(sample, browser, idp_url):
 def test_oidcc_backchannel_rp_initiated_logout(sample, browser, idp_url, sender):
     sample_url, client_id = sample
     make_user()
-    page = sign_in(browser, sample_url)[1]
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    csrf = csrf_of(sign_in(browser, sample_url)[1])
     assert browser.post(sample_url + "/logout", data={"csrf": "forged"}).status_code == 400
     out = browser.post(sample_url + "/logout", data={"csrf": csrf})
     end_session = query(hop(out, idp_url + "/logout").url)
@@ -226,3 +243,53 @@ def test_rfc9207_sample_refuses_response_without_right_iss(sample, browser, iss)
     assert page.status_code == 400 and "iss" in page.text
     retry = browser.get(sample_url + "/callback", params=params)  # the state was spent
     assert retry.status_code == 400 and "已失效" in retry.text
+
+
+def test_r3_one_sign_in_reaches_the_other_subsystem_and_one_sign_out_ends_both(
+    serve_samples, browser, idp_url, sender
+):
+    (application, _), (query_url, _) = serve_samples(APPLICATION, QUERY)
+    user = make_user()
+    page = sign_in(browser, application)[1]
+    assert f'<a href="{query_url}/login">打开商标网上查询</a>' in page.text
+    csrf = csrf_of(page)
+    page = browser.get(query_url + "/login")  # the IdP's session: no login form on the way
+    hops = [r.url for r in [*page.history, page] if r.url.startswith(idp_url)]
+    assert hops and not [url for url in hops if "/login" in url], hops
+    page = consent(browser, page)
+    assert page.url == query_url + "/" and "商标网上查询（后续批次）" in page.text
+    assert f'<code id="sub">{user.sub}</code>' in page.text
+    assert f'<a href="{application}/login">打开商标网上申请</a>' in page.text
+    assert browser.get(query_url + "/login").url == query_url + "/"  # signed in here already
+
+    browser.post(application + "/logout", data={"csrf": csrf})
+    assert logout.deliver_due() == 2
+    assert sorted(sender.answers) == [
+        (url + "/backchannel-logout", 200) for url in sorted([application, query_url])
+    ]
+    page = browser.get(query_url + "/")
+    assert "您尚未登录本系统" in page.text and user.sub not in page.text
+
+
+def test_r2_sample_shows_the_organisation_and_whom_a_handler_acts_for(sample, browser):
+    sample_url, _ = sample
+    demo.seed()
+    transaction.commit()
+    services().captcha.fixed_answer = "2468"
+    lisi, company = demo.DEMO_HANDLERS[0], demo.DEMO_LEGAL
+    page = sign_in(
+        browser,
+        sample_url,
+        entry="legal",
+        method="handler",
+        identifier=lisi["phone"],
+        password=demo.PASSWORD,
+        captcha="2468",
+    )[1]
+    assert page.url == sample_url + "/" and f"欢迎，{lisi['name']}" in page.text
+    assert '<dd id="user-type">自然人（经办人）</dd>' in page.text
+    org = re.search(r'<dd id="organisation">([^<]+)</dd>', page.text).group(1)
+    assert org.startswith(f"{company['name']}（法人，统一社会信用代码 9111")
+    assert company["uscc"] not in page.text  # masked (D5)
+    acting = re.search(r'<dd id="acting-for">(.+?)</dd>', page.text).group(1)
+    assert acting.startswith(f"代 {company['name']} 办理业务") and "已核验" in acting

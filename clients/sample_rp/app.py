@@ -1,9 +1,12 @@
-"""The Flask app of 商标网上申请: sign in, show claims, sign out, back-channel logout.
+"""The Flask app of a sample subsystem: sign in, show who, sign out, back-channel logout.
 
-Configuration: ``create_app(config)``; missing keys come from the environment
-(TM_APP_ISSUER, TM_APP_CLIENT_ID, TM_APP_CLIENT_SECRET, TM_APP_BASE_URL, TM_APP_SECRET_KEY).
-The redirect URI is ``base_url/callback``, the post-logout redirect ``base_url/`` and the
-back-channel logout URI ``base_url/backchannel-logout``; register the client with exactly those.
+``create_app(subsystem, config)`` builds it for one ``Subsystem`` (configuration: ``subsystem``).
+It signs in with the authorization code flow + PKCE S256 through Authlib's Flask client (state,
+nonce, the ID token's signature and claims; RFC 9207 ``iss``), shows the user from the ID token
+and UserInfo — name, user type, ``sub``, organisation, for a handler whom it acts for
+(``acting_for``, R2) and the linked legacy account (L6) — links to the other samples, signs out
+with RP-Initiated Logout 1.0 and honours Back-Channel Logout 1.0, which is why its sessions are
+server-side (``sessions.py``).
 
 Plain http needs no AUTHLIB_INSECURE_TRANSPORT here: Authlib 1.9 checks transport only on the
 server side (and exempts loopback hosts there); its client never does. Use https beyond loopback.
@@ -12,24 +15,16 @@ server side (and exempts loopback hosts there); its client never does. Use https
 from __future__ import annotations
 
 import hmac
-import os
-import secrets
 
 import requests
 from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Flask, redirect, render_template, request, session
 from joserfc.errors import JoseError
 
-from . import backchannel
+from . import backchannel, who
 from .sessions import ServerSessionInterface, SessionStore
+from .subsystem import Subsystem, load_config
 
-ENV = {
-    "issuer": ("TM_APP_ISSUER", "http://127.0.0.1:5000"),
-    "client_id": ("TM_APP_CLIENT_ID", "tm-application"),
-    "client_secret": ("TM_APP_CLIENT_SECRET", "dev-secret-tm-application"),
-    "base_url": ("TM_APP_BASE_URL", "http://127.0.0.1:5001"),
-    "secret_key": ("TM_APP_SECRET_KEY", None),
-}
 ERRORS = {
     "access_denied": "您拒绝了授权或取消了登录，未登录本系统。",
     "login_required": "需要先在统一身份认证登录。",
@@ -40,25 +35,21 @@ ERRORS = {
 }
 
 
-def load_config(config: dict | None) -> dict:
-    conf = {key: os.environ.get(env, default) for key, (env, default) in ENV.items()}
-    conf.update(config or {})
-    conf["issuer"], conf["base_url"] = conf["issuer"].rstrip("/"), conf["base_url"].rstrip("/")
-    # Sessions are per process anyway, so a random key per process is a safe default.
-    conf["secret_key"] = conf["secret_key"] or secrets.token_hex(32)
-    return conf
-
-
-def create_app(config: dict | None = None) -> Flask:
-    conf = load_config(config)
+def create_app(subsystem: Subsystem, config: dict | None = None) -> Flask:
+    conf = load_config(subsystem, config)
     base = conf["base_url"]
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=conf["secret_key"],
-        SESSION_COOKIE_NAME="tm_session",
+        SESSION_COOKIE_NAME=subsystem.cookie,
         SESSION_COOKIE_SECURE=base.startswith("https://"),
         TM=conf,
     )
+
+    @app.context_processor
+    def look():  # every page: the subsystem's name, batch, colour and line
+        return {"subsystem": subsystem}
+
     store = SessionStore(lifetime=8 * 3600)
     app.session_interface = ServerSessionInterface(store)
     replay = backchannel.ReplayCache()
@@ -115,11 +106,18 @@ def create_app(config: dict | None = None) -> Flask:
                 notice = "退出返回的 state 无效，已忽略。"
         user = session.get("user")
         return render_template(
-            "index.html", user=user, notice=notice, csrf=csrf_token() if user else None
+            "index.html",
+            user=user,
+            who=who.summary(user) if user else None,
+            peers=conf["peers"],
+            notice=notice,
+            csrf=csrf_token() if user else None,
         )
 
     @app.get("/login")
     def login():
+        if session.get("user"):  # signed in here already (a link from another sample)
+            return redirect(base + "/")
         metadata()
         return idp.authorize_redirect(base + "/callback")
 
