@@ -23,6 +23,7 @@ from ..login.page import login_page
 # the other pages of the center join the blueprint when imported
 from . import legacy as account_legacy  # noqa: F401
 from . import organisation as account_org  # noqa: F401
+from . import realname as account_realname  # noqa: F401
 from . import security as account_security  # noqa: F401
 from . import sessions as account_sessions  # noqa: F401
 from .guard import bp
