@@ -119,7 +119,9 @@ MESSAGES: dict[str, str] = {
     "handler.not_practitioner": N_(
         "该自然人不在商标代理从业人员备案名单中，不能绑定为代理机构的经办人。"
     ),
-    "handler.not_verified": N_("经办人须先完成实名认证。"),
+    "handler.not_verified": N_(
+        "经办人须先完成实名认证：请该经办人登录个人中心，在“实名认证”中完成认证后再绑定。"
+    ),
     "handler.organisation_unavailable": N_("该机构账号不可用，不能绑定经办人。"),
     "handler.other_agency": N_("该自然人已是其他代理机构的经办人。"),
     "id_number.birth_date_invalid": N_(
@@ -327,6 +329,12 @@ MESSAGES: dict[str, str] = {
     "province.missing": N_("请选择省份。"),
     "province.unknown": N_("所选省份不存在。"),
     "realname.mismatch": N_("姓名与证件号码不一致，未通过实名认证。"),
+    "realname.not_needed": N_("您的账号无需再进行实名认证。"),
+    "realname.other_document": N_(
+        "证件号码与账号登记的证件号码不一致：实名认证只能认证本账号登记的证件。"
+        "如登记有误，请拨打服务热线 010-63218500。"
+    ),
+    "realname.too_many": N_("今天的实名认证次数已达 %(attempts)s 次，请明天再试。"),
     "realname.mismatch_handler": N_("姓名与证件号码不一致，实名认证未通过。"),
     "realname.reason": N_("%(reason)s"),
     "realname.unavailable": N_("实名认证服务暂时无法使用，请稍后再试。"),

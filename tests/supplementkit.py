@@ -86,3 +86,13 @@ def submit(http, page_url: str, data: dict, *, codes: bool = True, **extra):
     return http.post(
         page_url, data={**data, **extra, "csrf_token": csrf(http, page_url), "submit": "1"}
     )
+
+
+def through_done_page(http, response):
+    """S8: a completed supplementation shows the done page (how to sign in from now on); its
+    link goes back to the pending sign-in. Returns that link's answer (consent, or the RP)."""
+    assert response.status_code == 302 and response.location == "/supplement/done", response
+    html = http.get(response.location).get_data(as_text=True)
+    found = re.search(r'href="(/interaction/[^"/]+)"', html)
+    assert found is not None, "the done page links back to the sign-in"
+    return http.get(found.group(1))

@@ -139,7 +139,12 @@ def bind_registered_handler(page, handler) -> None:
 
 
 def consent_and_back(page, sample_url: str, name: str) -> None:
-    """S8: the parked sign-in goes on: consent, then back on the sample, signed in."""
+    """S8: the done page says how to sign in from now on; its link takes the parked sign-in
+    on: consent, then back on the sample, signed in."""
+    page.wait_for_url("**/supplement/done")
+    assert page.get_by_role("heading", name="信息补录已完成").is_visible()
+    assert page.get_by_text("今后可在", exact=False).first.is_visible()
+    page.get_by_role("link", name="继续登录，返回应用").click()
     page.wait_for_url("**/consent")
     page.get_by_role("button", name="同意并继续").click()
     page.wait_for_url(sample_url + "/")

@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from idp.domain.models import LegacyAccount, User
 from idp.extensions import db
-from supplementkit import MOBILE, completion, legacy_login, natural_legacy, submit
+from supplementkit import (
+    MOBILE,
+    completion,
+    legacy_login,
+    natural_legacy,
+    submit,
+    through_done_page,
+)
 from support import decode_jwt, query
 
 
@@ -26,7 +33,7 @@ def test_s8_completion_resumes_the_authorization_request(app, browser, rp):
     assert step.status_code == 302 and step.location.endswith("/supplement")
     page_url = browser.follow(step).location
     assert page_url.startswith("/supplement/")
-    consent = submit(browser.http, page_url, completion())
+    consent = through_done_page(browser.http, submit(browser.http, page_url, completion()))
     assert consent.status_code == 302 and consent.location.endswith("/consent")
     callback = browser.consent(consent)
     assert callback.location.startswith(rp.redirect_uri)
@@ -66,7 +73,8 @@ def test_s8_double_submit_in_a_sign_in_issues_one_account(app, browser, rp):
     page_url = browser.follow(step).location
     first = submit(browser.http, page_url, completion())
     again = browser.http.get(page_url)  # back to the page after completing: just continues
-    assert first.location == again.location and again.location.endswith("/consent")
+    assert first.location == again.location == "/supplement/done"
+    assert through_done_page(browser.http, again).location.endswith("/consent")
     assert len(db.session.scalars(select(User)).all()) == 1
 
 

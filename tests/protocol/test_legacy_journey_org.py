@@ -29,6 +29,7 @@ from orgsupplementkit import (
     pdfs,
     submit,
 )
+from supplementkit import through_done_page
 from support import decode_jwt, make_relying_party, query
 
 SCOPE = "openid profile trademark"
@@ -68,7 +69,7 @@ def test_s8_org_journey_resumes_the_authorization_request(app, browser, rp, kind
     assert submit(browser.http, page_url, data).location == f"{page_url}/handler"
     back = bind_registered(browser.http, handler, page_url)
     assert back.location == page_url
-    consent = browser.http.get(page_url)
+    consent = through_done_page(browser.http, browser.http.get(page_url))
     assert consent.status_code == 302 and consent.location.endswith("/consent")
     callback = browser.consent(consent)
     assert callback.location.startswith(rp.redirect_uri)

@@ -441,3 +441,16 @@ def test_p2_forms_without_csrf_refused(browser):
         assert browser.http.post(path, data=data).status_code == 400, path
     db.session.refresh(user)
     assert user.status == "active" and services().sms.outbox.latest() == []
+
+
+def test_p3_a_handler_sees_the_organisations_it_acts_for(browser):
+    handler = make_handler(1)
+    org = organisations.register_legal_person(**legal_kwargs())
+    handlers.bind_handler(org, handler)
+    db.session.commit()
+    center_login(browser, identifier=handler.phone)
+    html = html_of(browser.http.get("/account"))
+    assert "我代理的机构" in html and org.name in html and org.uscc_masked in html
+    handlers.unbind_handler(org, handler)
+    db.session.commit()
+    assert "我代理的机构" not in html_of(browser.http.get("/account"))

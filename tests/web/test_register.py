@@ -363,3 +363,30 @@ def test_double_submit_answer_is_never_a_password_oracle_for_a_stranger(app, cli
     assert page.status_code == 200 and "/register/done" not in (page.location or "")
     assert "注册成功" not in page.get_data(as_text=True)
     assert count_users() == 1
+
+
+def test_p1_registering_from_a_sign_in_comes_back_to_that_sign_in(app, browser, rp):
+    """Issue 13: the login page of a pending sign-in links to registration with its id; the
+    done page leads back to that sign-in's login (then consent and the subsystem), naming it."""
+    login = browser.authorize(rp)
+    iid = login.location.split("/")[-2]
+    page = browser.http.get(login.location).get_data(as_text=True)
+    assert f'href="/register?iid={iid}"' in page
+    browser.http.get(f"/register?iid={iid}")
+    assert submit(browser.http, person()).location.endswith("/register/done")
+    done = browser.http.get("/register/done").get_data(as_text=True)
+    assert f'href="/interaction/{iid}/login"' in done and "登录并返回“测试应用”" in done
+    back = browser.login(browser.http.get(f"/interaction/{iid}/login"), "13900139000", PASSWORD)
+    assert back.status_code == 302 and back.location.endswith("/consent")
+
+
+def test_p1_a_registration_link_with_another_browsers_sign_in_leads_to_the_center(
+    app, browser, rp, client
+):
+    """A sign-in id is honoured only for the browser that holds it: a link carrying someone
+    else's leads to the personal center's login, never into their sign-in."""
+    iid = browser.authorize(rp).location.split("/")[-2]
+    client.get(f"/register?iid={iid}")
+    assert submit(client, person()).location.endswith("/register/done")
+    done = client.get("/register/done").get_data(as_text=True)
+    assert f"/interaction/{iid}" not in done and 'href="/login"' in done

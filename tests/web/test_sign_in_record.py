@@ -70,7 +70,9 @@ def test_s1_legacy_login_at_the_personal_center_gets_a_record_without_a_request(
     stored = record(sid)
     assert stored["client_id"] is None and stored["params"] == {}
     assert client.get(f"/interaction/{sid}").status_code == 404  # nothing to resume
-    assert submit(client, page_url, completion()).location == "/login"  # S8
+    assert submit(client, page_url, completion()).location == "/supplement/done"  # S8
+    done = client.get("/supplement/done").get_data(as_text=True)
+    assert 'href="/login"' in done and "/interaction/" not in done  # nothing to go back to
 
 
 def test_s8_supplementation_begun_at_the_personal_center_continues_in_a_sign_in(
@@ -88,8 +90,10 @@ def test_s8_supplementation_begun_at_the_personal_center_continues_in_a_sign_in(
     assert "长安街 1 号" in browser.http.get(page_url).get_data(as_text=True)  # moved with it
     assert browser.http.get(first).status_code == 404  # the old record is gone
     clock.advance(120)  # past the resend interval of the code sent before
-    consent = submit(browser.http, page_url, completion())
-    assert consent.location == f"/interaction/{iid}/consent"
+    done = submit(browser.http, page_url, completion())
+    assert done.location == "/supplement/done"
+    assert f'href="/interaction/{iid}"' in browser.http.get(done.location).get_data(as_text=True)
+    assert browser.http.get(f"/interaction/{iid}").location == f"/interaction/{iid}/consent"
 
 
 def test_supplementation_record_lives_the_longer_of_the_two_ttls(app, browser, rp, clock):

@@ -62,7 +62,7 @@ def the_account() -> LegacyAccount:
 
 def test_s2_creates_the_realname_account_and_the_link_in_one_transaction(client, started):
     done = submit(client, started, completion())
-    assert done.status_code == 302 and done.location == "/login"
+    assert done.status_code == 302 and done.location == "/supplement/done"
     user = db.session.scalar(select(User))
     assert user.realname_verified and user.phone == MOBILE and user.email == EMAIL
     assert user.phone_verified and user.email_verified and user.agreement_accepted_at
@@ -73,13 +73,14 @@ def test_s2_creates_the_realname_account_and_the_link_in_one_transaction(client,
     assert accounts.authenticate(MOBILE, NEW_PASSWORD).id == user.id
 
 
-def test_s8_without_pending_request_lands_on_login_with_identifiers(client, started):
+def test_s8_without_pending_request_ends_with_the_identifiers_and_the_login(client, started):
     done = submit(client, started, completion())
     html = client.get(done.location).get_data(as_text=True)
     assert "信息补录已完成" in html and "139****9000" in html
-    assert "1101**********0032" in html and "L0001" in html
+    assert "1101**********0032" in html and "L0001" in html and "今后可在“自然人”入口" in html
+    assert 'href="/login"' in html and "/interaction/" not in html
     assert client.get("/account").status_code == 302  # not silently signed in
-    assert "信息补录已完成" not in client.get("/login").get_data(as_text=True)  # shown once
+    assert "信息补录已完成" not in client.get("/login").get_data(as_text=True)
     # the identifiers work: the legacy account signs in the new user (L6)
     assert legacy_login(client).location.endswith("/account")
     assert client.get("/account").status_code == 200
@@ -170,7 +171,7 @@ def test_s2_double_submit_creates_one_account(client, started):
     first = client.post(started, data=data)
     second = client.post(started, data=data)  # the same form sent again
     assert first.status_code == second.status_code == 302
-    assert second.location == "/login"
+    assert second.location == "/supplement/done"
     assert count_users() == 1 and the_account().user_id is not None
 
 
@@ -189,7 +190,7 @@ def test_s2_double_submit_landing_before_the_done_marker_continues(client, start
         slow.setattr(flow_store, "mark_done", lambda flow, uid: setattr(flow, "user_id", uid))
         assert client.post(started, data=data).status_code == 302
     second = client.post(started, data=data)
-    assert second.status_code == 302 and second.location == "/login"
+    assert second.status_code == 302 and second.location == "/supplement/done"
     assert count_users() == 1 and the_account().user_id is not None
 
 

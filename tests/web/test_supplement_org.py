@@ -86,7 +86,7 @@ def test_s4_legal_person_supplementation_links_and_binds_a_handler(app, browser)
     html = browser.http.get(done.location).get_data(as_text=True)
     assert "信息补录已完成" in html and org.uscc_masked in html and "F0001" in html
     assert count(HandlerBinding) == 1
-    assert browser.http.get(page_url).status_code == 404  # the flow is over
+    assert browser.http.get(page_url).location.endswith("/supplement/done")  # nothing twice
     # L6: the legacy account now signs in the organisation
     assert org_login(browser.http, USCC, "legal").location.endswith("/account")
 

@@ -42,7 +42,7 @@ class PersonApplication:
     agreed: bool = False
 
 
-def _date(value: str, field: str) -> dt.date | None:
+def parse_date(value: str, field: str) -> dt.date | None:
     text = documents.normalize(value)
     if not text:
         return None
@@ -66,8 +66,8 @@ def check(a: PersonApplication, today: dt.date) -> tuple[dict[str, Any], dict[st
 
     name = attempt(lambda: names.check_name(a.name))
     number = attempt(lambda: documents.validate_id_number(a.id_type, a.id_number, today))
-    start = attempt(lambda: _date(a.valid_from, "valid_from"))
-    end = None if a.long_term else attempt(lambda: _date(a.valid_to, "valid_to"))
+    start = attempt(lambda: parse_date(a.valid_from, "valid_from"))
+    end = None if a.long_term else attempt(lambda: parse_date(a.valid_to, "valid_to"))
     if "valid_from" not in errors and "valid_to" not in errors:
         validity = attempt(
             lambda: documents.validate_validity(

@@ -102,7 +102,7 @@ def _verify_codes(
         raise Refused(errors)
 
 
-def _deactivated(bidx: str) -> bool:
+def deactivated_identity(bidx: str) -> bool:
     """P4: this document number belonged to a deactivated account: a deactivated user row or a
     tombstone (``DeactivatedIdentity``, any kind: blind indexes of other purposes never match)."""
     user = select(User.id).where(User.id_number_bidx == bidx, User.status == DEACTIVATED)
@@ -132,7 +132,7 @@ def build_natural_person(
             }
         )
     bidx = accounts.id_number_index(clean["number"])
-    if _deactivated(bidx):
+    if deactivated_identity(bidx):
         raise Refused({"form": P4_MESSAGE})
     taken = (
         select(User.id)

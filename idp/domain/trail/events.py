@@ -17,6 +17,8 @@ event                      recorded when (detail)
 ``mobile.changed``         the login mobile changed
 ``email.changed``          the e-mail address changed
 ``account.deactivated``    an account ended (families revoked, handlers unbound)
+``account.realname_verified`` an account made without a real-name verification passed one
+                           from the personal center (document type; never the number)
 ``handler.bound``          a handler was bound to an organisation (handler)
 ``handler.unbound``        a handler's binding ended (handler, families revoked)
 ``consent.granted``        a user consented to a client (scopes)
@@ -73,6 +75,7 @@ PASSWORD_CHANGED: Final = "password.changed"
 MOBILE_CHANGED: Final = "mobile.changed"
 EMAIL_CHANGED: Final = "email.changed"
 ACCOUNT_DEACTIVATED: Final = "account.deactivated"
+REALNAME_VERIFIED: Final = "account.realname_verified"
 HANDLER_BOUND: Final = "handler.bound"
 HANDLER_UNBOUND: Final = "handler.unbound"
 CONSENT_GRANTED: Final = "consent.granted"
@@ -115,6 +118,7 @@ EVENTS: Final = frozenset(
         MOBILE_CHANGED,
         EMAIL_CHANGED,
         ACCOUNT_DEACTIVATED,
+        REALNAME_VERIFIED,
         HANDLER_BOUND,
         HANDLER_UNBOUND,
         CONSENT_GRANTED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -125,3 +125,33 @@ class HandlerRegisterForm(FlaskForm):
     email = EmailField(_l("电子邮箱（选填）"), validators=[Optional(), Length(max=254)])
     password = _password(_l("经办人登录密码"), _l("请设置密码。"), "new-password")
     submit = SubmitField(_l("注册并绑定"))
+
+
+class RealNameForm(FlaskForm):
+    """实名认证 from the personal center (S7 for an existing account; domain/accounts/realname)."""
+
+    id_type = SelectField(
+        _l("证件类型"), choices=[SelectChoice(k, _l(LABELS[k])) for k in ID_TYPES]
+    )
+    name = StringField(
+        _l("姓名（与证件一致）"),
+        validators=[DataRequired(_l("请输入姓名。")), Length(max=100)],
+        render_kw={"autocomplete": "name", "maxlength": 100},
+    )
+    id_number = StringField(
+        _l("证件号码"),
+        validators=[DataRequired(_l("请输入证件号码。")), Length(max=40)],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "maxlength": 40},
+    )
+    valid_from = StringField(
+        _l("证件有效期起始日期（如 2020-01-31）"),
+        validators=[DataRequired(_l("请输入证件有效期起始日期。")), Length(max=10)],
+        render_kw={"inputmode": "numeric", "maxlength": 10, "placeholder": "2020-01-31"},
+    )
+    valid_to = StringField(
+        _l("证件有效期截止日期（长期有效的证件不填）"),
+        validators=[Optional(), Length(max=10)],
+        render_kw={"inputmode": "numeric", "maxlength": 10, "placeholder": "2040-01-31"},
+    )
+    long_term = BooleanField(_l("证件长期有效"))
+    submit = SubmitField(_l("提交实名认证"))

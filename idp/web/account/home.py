@@ -14,6 +14,7 @@ from ...domain.accounts import profile
 from ...domain.clients import consents
 from ...domain.identity import documents
 from ...domain.models.user import NATURAL
+from ...domain.organisations import handlers
 from ...flows import account_events, policy
 from ...protocol import logout
 from ..forms import ConfirmForm
@@ -23,6 +24,7 @@ from ..login.page import login_page
 # the other pages of the center join the blueprint when imported
 from . import legacy as account_legacy  # noqa: F401
 from . import organisation as account_org  # noqa: F401
+from . import realname as account_realname  # noqa: F401
 from . import security as account_security  # noqa: F401
 from . import sessions as account_sessions  # noqa: F401
 from .guard import bp
@@ -48,6 +50,7 @@ def index():
     rows = consents.list_for_user(user.id)
     org = profile.organisation_of(user)
     mobile = profile.current_mobile(user)
+    acting = handlers.organisations_for_handler(user) if user.user_type == NATURAL else []
     return render_template(
         "account/index.html",
         user=user,
@@ -56,6 +59,7 @@ def index():
         phone=documents.mask_mobile(mobile) if mobile else "",
         user_type=USER_TYPES.get(user.user_type, user.user_type),
         address=(user.address or {}).get("formatted"),
+        acting=acting,
         form=ConfirmForm(),
     )
 

@@ -52,7 +52,6 @@ LEGACY_LABELS = {
     "legal": _l("历史账号中登记的统一社会信用代码（无统一社会信用代码的填写历史账号）"),
     "agency": _l("在商标局备案的统一社会信用代码"),
 }
-SUPPLEMENTED = "supplemented"  # the identifiers shown once after a supplementation (S8)
 
 
 def login_page(
@@ -124,7 +123,7 @@ def login_page(
         link=link,
         captcha_url=captcha_url,
         identifier_hint=HINTS.get(entry) if method == "password" else None,
-        supplemented=session.pop(SUPPLEMENTED, None),
+        iid=iid,
     )
 
 

@@ -17,6 +17,7 @@ from ...domain.accounts import agreement, registration
 from ...domain.errors import DomainError
 from ...domain.identity import documents
 from .. import code_flow, messages
+from . import return_to
 from .forms import ChooseKindForm, PersonForm, address_options, person_application
 
 bp = Blueprint("register", __name__)
@@ -29,6 +30,8 @@ def _state() -> code_flow.CookieState:
 
 @bp.route("/register", methods=["GET", "POST"])
 def choose():
+    if request.method == "GET" and request.args.get("iid"):
+        return_to.remember(request.args.get("iid"))
     form = ChooseKindForm()
     if form.validate_on_submit():
         return redirect(NEXT[form.kind.data]())
@@ -108,7 +111,10 @@ def done():
     info = session.pop(DONE, None)
     if not info:
         return redirect(url_for(".choose"))
-    return render_template("register/done.html", info=info)
+    login_url, client_name = return_to.login_link()
+    return render_template(
+        "register/done.html", info=info, login_url=login_url, client_name=client_name
+    )
 
 
 @bp.get("/agreement")

@@ -17,7 +17,7 @@ from ...domain.models.organisation import AGENCY
 from ...domain.models.user import PENDING_REVIEW
 from ...extensions import db
 from ..code_flow import CookieState
-from . import handler_binding
+from . import handler_binding, return_to
 
 FLOW, DONE = "register_org", "registered_org"
 
@@ -86,7 +86,17 @@ def done():
     info = session.get(DONE)
     if not info:
         return redirect(url_for("register.choose"))
-    return render_template("register/org/done.html", info=info, agency=info["kind"] == AGENCY)
+    entry = "agency" if info["kind"] == AGENCY else "legal"
+    login_url, client_name = return_to.login_link(entry)
+    if info["pending"]:  # S5: no sign-in before the review: nothing to go back to yet
+        login_url, client_name = url_for("account.login", entry=entry), None
+    return render_template(
+        "register/org/done.html",
+        info=info,
+        agency=info["kind"] == AGENCY,
+        login_url=login_url,
+        client_name=client_name,
+    )
 
 
 def register(bp: Blueprint) -> None:

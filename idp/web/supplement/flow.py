@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, session, url_for
+from flask import Blueprint, abort, redirect, render_template, session, url_for
 
 from ...domain.identity import documents
 from ...domain.models import LegacyAccount, User
+from ...domain.models.user import NATURAL
 from ...extensions import db
-from ...flows import policy, supplement
-from ..login.page import SUPPLEMENTED
+from ...flows import pending, policy, supplement
+from ..forms import ConfirmForm
 
 bp = Blueprint("supplement", __name__)
 EXPIRED = "supplement.expired"  # words: web/messages.py PAGES
@@ -60,17 +61,47 @@ class RecordState:
         supplement.save(self.flow)
 
 
-def continue_sign_in(flow: supplement.Supplement, account: LegacyAccount):
-    """S8: resume the pending sign-in as this user, or show the identifiers on the login page."""
+DONE = "supplemented"  # what the done page shows (S8); kept for a reload, replaced by the next
+
+
+def done_info(flow: supplement.Supplement, account: LegacyAccount, user: User | None, **extra):
+    """What the done page tells: the account made, the identifiers to sign in with from now
+    on (masked, D5) and the pending sign-in to go back to, if any."""
+    info: dict[str, Any] = {
+        "kind": flow.kind,
+        "legacy_account": account.account,
+        "name": user.name if user is not None else "",
+        "phone": documents.mask_mobile(user.phone or "") if user is not None else "",
+        "id_number": (user.id_number_masked or "") if user is not None else "",
+        "iid": flow.request.id if flow.request is not None else None,
+        "pending": False,
+    }
+    info.update(extra)
+    return info
+
+
+def continue_sign_in(flow: supplement.Supplement, account: LegacyAccount, **extra):
+    """S8: the user is signed in to the pending sign-in (if there is one), and the done page
+    says how to sign in from now on, with a link back to the sign-in (to consent and the
+    subsystem) or, without one, to the login page: nobody is signed in silently then."""
     user = db.session.get(User, flow.user_id)
     ia = flow.request
-    if ia is not None and user is not None and user.active:
-        if not ia.logged_in(user):
-            policy.complete_login(ia, user, amr=["pwd"])
-        return policy.proceed(ia)
-    session[SUPPLEMENTED] = {
-        "phone": documents.mask_mobile(user.phone or "") if user else "",
-        "id_number": user.id_number_masked if user else "",
-        "legacy_account": account.account,
-    }
-    return redirect(url_for("account.login"))
+    if ia is not None and user is not None and user.active and not ia.logged_in(user):
+        policy.complete_login(ia, user, amr=["pwd"])
+    session[DONE] = done_info(flow, account, user, **extra)
+    return redirect(url_for("supplement.done"))
+
+
+@bp.get("/supplement/done")
+def done():
+    info = session.get(DONE)
+    if not info:
+        return redirect(url_for("account.login"))
+    ia = pending.load(info["iid"]) if info.get("iid") else None
+    return render_template(
+        "supplement/done.html",
+        info=info,
+        has_request=ia is not None and ia.has_request,
+        form=ConfirmForm(),
+        **({} if info["kind"] == NATURAL else {"org_step": "done"}),
+    )

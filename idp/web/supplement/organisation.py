@@ -26,9 +26,7 @@ from ..forms import ConfirmForm
 from ..registration import handler_binding
 from ..registration import org_forms as forms
 from . import org_form as orgform
-from .flow import RecordState, bp, continue_sign_in, load
-
-DONE = "supplemented_org"  # what the done / submitted page shows, once the flow has finished
+from .flow import DONE, RecordState, bp, continue_sign_in, done_info, load
 
 
 def org_page(flow: supplement.Supplement, account: LegacyAccount):
@@ -60,21 +58,14 @@ def _after_creation(flow: supplement.Supplement, account: LegacyAccount, org: Or
     """The organisation exists: bind its handler, then finish (S8) or submit for review (S5)."""
     if not handlers.bindings_of(org):  # S4–S6 end with a handler (P3)
         return redirect(url_for(".handler", sid=flow.id))
-    ia = flow.request
-    if org.foreign or ia is None:
-        session[DONE] = {
-            "name": org.name,
-            "kind": org.kind,
-            "pending": bool(org.foreign),
-            "account_no": org.account_no,
-            "uscc": org.uscc_masked,
-            "legacy_account": account.account,
-            "iid": ia.id if ia is not None else None,
-        }
+    if org.foreign:  # S5: to review; it signs in once approved (P7), nobody signs in now
+        session[DONE] = done_info(
+            flow, account, org.user, pending=True, account_no=org.account_no, name=org.name
+        )
         supplement.finish(flow)
-        return redirect(url_for(".org_done"))
+        return redirect(url_for(".done"))
     supplement.mark_done(flow, org.user_id)
-    return continue_sign_in(flow, account)
+    return continue_sign_in(flow, account, uscc=org.uscc_masked, name=org.name)
 
 
 def _binding(sid: str) -> handler_binding.Binding | None:
@@ -118,21 +109,6 @@ def handler_new(sid):
 @bp.post("/supplement/<sid>/handler/new/code")
 def handler_new_code(sid):
     return _binding_or_back(sid, lambda b: handler_binding.new(b, send_code=True))
-
-
-@bp.get("/supplement/done")
-def org_done():
-    info = session.get(DONE)
-    if not info:
-        return redirect(url_for("account.login"))
-    ia = pending.load(info["iid"]) if info.get("iid") else None
-    return render_template(
-        "supplement/org_done.html",
-        info=info,
-        has_request=ia is not None,
-        form=ConfirmForm(),
-        org_step="done",
-    )
 
 
 @bp.post("/supplement/done/return")
