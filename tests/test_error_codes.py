@@ -183,6 +183,7 @@ CJK_ALLOWED = {
     ("domain/accounts/profile.py", "ANONYMOUS_NAME"),
     ("domain/organisations/enterprise.py", "SET_ASIDE_REASON"),
     ("domain/verification/codes.py", "TEXTS"),
+    ("domain/verification/codes.py", "ACTIONS"),
     ("domain/verification/codes.py", "VerificationCodes"),
     ("domain/organisations/reviews.py", "TEXTS"),
     ("domain/legacy/appeal_decisions.py", "TEXTS"),
