@@ -184,6 +184,8 @@ CJK_ALLOWED = {
     ("domain/organisations/enterprise.py", "SET_ASIDE_REASON"),
     ("domain/verification/codes.py", "TEXTS"),
     ("domain/verification/codes.py", "ACTIONS"),
+    ("domain/verification/notices.py", "TEXTS"),
+    ("domain/verification/notices.py", "WORDS"),
     ("domain/verification/codes.py", "VerificationCodes"),
     ("domain/organisations/reviews.py", "TEXTS"),
     ("domain/legacy/appeal_decisions.py", "TEXTS"),

@@ -19,6 +19,8 @@ event                      recorded when (detail)
 ``account.deactivated``    an account ended (families revoked, handlers unbound)
 ``handler.bound``          a handler was bound to an organisation (handler)
 ``handler.unbound``        a handler's binding ended (handler, families revoked)
+``notice.sent``            a notice of an account change was queued to go out once the change
+                           commits (kind, channel, recipient masked; never a code)
 ``consent.granted``        a user consented to a client (scopes)
 ``consent.withdrawn``      a consent was withdrawn (families revoked)
 ``tokens.revoked``         a token family was revoked (reason: reuse, logout, binding_ended,
@@ -75,6 +77,7 @@ EMAIL_CHANGED: Final = "email.changed"
 ACCOUNT_DEACTIVATED: Final = "account.deactivated"
 HANDLER_BOUND: Final = "handler.bound"
 HANDLER_UNBOUND: Final = "handler.unbound"
+NOTICE_SENT: Final = "notice.sent"
 CONSENT_GRANTED: Final = "consent.granted"
 CONSENT_WITHDRAWN: Final = "consent.withdrawn"
 TOKENS_REVOKED: Final = "tokens.revoked"
@@ -117,6 +120,7 @@ EVENTS: Final = frozenset(
         ACCOUNT_DEACTIVATED,
         HANDLER_BOUND,
         HANDLER_UNBOUND,
+        NOTICE_SENT,
         CONSENT_GRANTED,
         CONSENT_WITHDRAWN,
         TOKENS_REVOKED,
