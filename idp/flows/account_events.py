@@ -17,8 +17,9 @@ event                       consequences
                             for it (R2); its sessions and its handlers' sessions for it
 ``change_password``         P2: every grant; every other session of the user; a notice to
                             the verified mobile and e-mail
-``legacy_password_reset``   the legacy reset of a linked account (L8, L6): every grant
-                            and session; a notice to the other contacts
+``password_reset``          忘记密码 (issue 13): every grant and session; a notice to
+                            the other contacts (and the handler whose mobile got the code)
+``legacy_password_reset``   the legacy reset of a linked account (L8, L6): the same
 ``change_mobile``           the mobile is the login name (no grant carries it); a notice
                             to the old mobile
 ``change_email``            a notice to the old address
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 from ..domain import trail, transaction
 from ..domain.accounts import profile
+from ..domain.accounts import reset as password_reset_rules
 from ..domain.clients import consents
 from ..domain.clients import registry as clients
 from ..domain.models import Client, Organisation, User
@@ -83,6 +85,16 @@ def password_changed(
     revoked = tokens.revoke_for_user(user_id, reason=reason)
     _end_sessions(user_id, reason, keep=keep_session)
     trail.record(trail.PASSWORD_CHANGED, subject=user_id, reason=reason, revoked=revoked, **detail)
+
+
+def password_reset(target: password_reset_rules.Target) -> None:
+    """忘记密码 (issue 13) after ``reset.reset``: every grant and session of the account ends
+    and its other contacts (for a reset through a handler's mobile: the organisation's contacts
+    and that handler) are told."""
+    password_changed(target.user_id, "password_reset", channel=target.channel, via=target.via)
+    user = db.session.get_one(User, target.user_id)
+    handler = db.session.get(User, target.handler_id) if target.handler_id else None
+    notices.password_reset(user, (target.channel, target.destination), handler)
 
 
 def legacy_password_reset(user_id: int, used: tuple[str, str] | None) -> None:
