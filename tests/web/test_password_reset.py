@@ -13,6 +13,7 @@ from idp.domain import transaction
 from idp.domain.accounts import passwords
 from idp.domain.accounts import reset as rules
 from idp.domain.accounts import users as accounts
+from idp.domain.legacy import link as legacy_link
 from idp.domain.models import User
 from idp.domain.models.user import DEACTIVATED, PENDING_REVIEW
 from idp.domain.organisations import handlers
@@ -446,3 +447,31 @@ def test_p2_hostile_input_gets_a_clear_answer_never_a_500(browser, person, ident
         assert odd.status_code == 200
         assert field_error(odd, "code") or field_error(odd, "password")
     assert passwords.verify(PASSWORD, hash_of(person.id))
+
+
+def test_p2_typed_data_is_parked_sealed_and_a_sign_out_forgets_it(browser, person):
+    ask(browser, ID_NUMBER, EMAIL)
+    with browser.http.session_transaction() as form_session:
+        flow = form_session["password_reset_flow"]  # the cookie holds only the flow id
+        assert ID_NUMBER not in str(dict(form_session)) and EMAIL not in str(dict(form_session))
+    parked = services().store.get(f"password-reset:{flow}")
+    assert parked and ID_NUMBER not in parked and EMAIL not in parked  # sealed (D5)
+    page = browser.http.get("/logout/start")
+    action, hidden = form_fields(html_of(page))
+    assert browser.http.post(action, data=hidden).status_code == 200
+    assert services().store.get(f"password-reset:{flow}") is None
+    assert browser.http.get("/login/forgot/reset").status_code == 302
+
+
+def test_l8_legacy_reset_of_a_linked_account_tells_the_users_other_contact(browser, person):
+    legacy_link.link(person, make_legacy_account(mobile="13700137000", id_number=ID_NUMBER))
+    transaction.commit()
+    page = browser.http.get("/login/forgot/legacy")
+    browser.submit(page, identifier="L0001", contact=EMAIL, captcha=ANSWER)
+    code = code_of(codes_sent()[0])
+    page = browser.http.get("/login/forgot/legacy/reset")
+    browser.submit(page, code=code, password=NEW, password_confirm=NEW)
+    assert passwords.verify(NEW, hash_of(person.id))
+    [notice] = notices()
+    assert notice["to"] == PHONE and "z***@example.cn" in notice["text"]
+    assert code not in notice["text"]
