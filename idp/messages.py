@@ -300,6 +300,7 @@ MESSAGES: dict[str, str] = {
     "password.own_identifier": N_("密码不能包含您本人的手机号码或证件号码。"),
     "password.system_word": N_("密码不能包含“cnipa”“商标”“trademark”等与本系统相关的词。"),
     "password.unchanged": N_("新密码不能与当前密码相同。"),
+    "password_reset.code_refused": N_("验证码错误或已失效，请核对后重新输入，或重新获取验证码。"),
     "pdf.active_content": N_(
         "PDF 文件包含脚本、自动执行的动作或嵌入的文件，不能上传。请用“打印为"
         " PDF”或“另存为”生成普通 PDF 文件后重新上传。"

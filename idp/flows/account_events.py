@@ -6,7 +6,8 @@ whose store marker also catches a token being issued at that moment), SSO sessio
 their back-channel logout notices (OIDC Back-Channel Logout 1.0 §2.7) once the transaction
 commits (``transaction.after_commit``: a rolled-back request signs nobody out), and an entry
 of the audit trail (``idp.domain.trail``: event, account id, counts; never a value), which
-also writes the ``idp.audit`` log line. Views and CLI commands
+also writes the ``idp.audit`` log line, and the notices of the change to the account's contacts
+(``verification.notices``, sent once the transaction commits). Views and CLI commands
 call the event; none sequences the consequences itself.
 
 ==========================  ======================================================
@@ -14,12 +15,19 @@ event                       consequences
 ==========================  ======================================================
 ``deactivate``              P4/P2: every grant of the account and every grant acting
                             for it (R2); its sessions and its handlers' sessions for it
-``change_password``         P2: every grant; every other session of the user
-``password_reset``          (legacy reset of a linked account, L6): the same
-``change_mobile``           the mobile is the login name: audit only (no grant carries it)
+``change_password``         P2: every grant; every other session of the user; a notice to
+                            the verified mobile and e-mail
+``password_reset``          忘记密码 (issue 13): every grant and session; a notice to
+                            the other contacts (and the handler whose mobile got the code)
+``legacy_password_reset``   the legacy reset of a linked account (L8, L6): the same
+``change_mobile``           the mobile is the login name (no grant carries it); a notice
+                            to the old mobile
+``change_email``            a notice to the old address
 ``unbind_handler``          R2/P3: the handler's grants and sessions acting for the
-                            organisation; their own and other organisations' stay
-``change_to_agency``        P6: every handler's grants and sessions acting for it
+                            organisation; their own and other organisations' stay; a
+                            notice to the organisation's contacts and the handler
+``change_to_agency``        P6: every handler's grants and sessions acting for it; a
+                            notice to each handler
 ``withdraw_consent``        the user's grants of that client
 ``disable_client``          R1: every grant of the client
 ==========================  ======================================================
@@ -33,18 +41,24 @@ from __future__ import annotations
 
 from ..domain import trail, transaction
 from ..domain.accounts import profile
+from ..domain.accounts import reset as password_reset_rules
 from ..domain.clients import consents
 from ..domain.clients import registry as clients
 from ..domain.models import Client, Organisation, User
 from ..domain.organisations import handlers
 from ..domain.organisations import registration as organisations
+from ..domain.verification import notices
+from ..extensions import db
 from ..protocol import logout, tokens
 
 
 def deactivate(user: User) -> list[int]:
     """P4: the account ends (``profile.deactivate``); returns the handlers whose binding to it
     ended."""
+    organisation = profile.organisation_of(user)
     ended = profile.deactivate(user)
+    if organisation is not None:
+        _tell_handlers(organisation, ended)
     families = tokens.revoke_for_user(user.id, reason="deactivated")
     # an organisation's handlers' grants (R2)
     families += tokens.revoke_acting_for(user.id, reason="organisation_deactivated")
@@ -60,20 +74,52 @@ def change_password(
     """P2: the new password ends every grant and every session but the one that changed it."""
     profile.change_password(user, current, new, confirm)
     password_changed(user.id, "password_changed", keep_session=keep_session)
+    notices.password_changed(user)
 
 
-def password_changed(user_id: int, reason: str, *, keep_session: str | None = None) -> None:
-    """The consequences of a password that changed outside ``change_password`` (legacy reset
-    of a linked account, L6): every grant ends, and every session but ``keep_session``."""
+def password_changed(
+    user_id: int, reason: str, *, keep_session: str | None = None, **detail: str
+) -> None:
+    """The consequences of a password that changed outside ``change_password``: every grant
+    ends, and every session but ``keep_session``; ``detail`` goes to the audit entry."""
     revoked = tokens.revoke_for_user(user_id, reason=reason)
     _end_sessions(user_id, reason, keep=keep_session)
-    trail.record(trail.PASSWORD_CHANGED, subject=user_id, reason=reason, revoked=revoked)
+    trail.record(trail.PASSWORD_CHANGED, subject=user_id, reason=reason, revoked=revoked, **detail)
+
+
+def password_reset(target: password_reset_rules.Target) -> None:
+    """忘记密码 (issue 13) after ``reset.reset``: every grant and session of the account ends
+    and its other contacts (for a reset through a handler's mobile: the organisation's contacts
+    and that handler) are told."""
+    password_changed(target.user_id, "password_reset", channel=target.channel, via=target.via)
+    user = db.session.get_one(User, target.user_id)
+    handler = db.session.get(User, target.handler_id) if target.handler_id else None
+    notices.password_reset(user, (target.channel, target.destination), handler)
+
+
+def legacy_password_reset(user_id: int, used: tuple[str, str] | None) -> None:
+    """L8 reset of a legacy account linked to ``user_id`` (L6): the user's password changed,
+    through a code sent to ``used`` (the user's current mobile or e-mail)."""
+    password_changed(user_id, "password_reset", via="legacy")
+    user = db.session.get(User, user_id)
+    if user is not None and used is not None:
+        notices.password_reset(user, used)
 
 
 def change_mobile(user: User, phone: str, code: str, flow_id: str) -> None:
-    """The mobile (the login name) changes after its code; grants and sessions stay."""
+    """The mobile (the login name) changes after its code; grants and sessions stay; the old
+    mobile, when it was verified, is told."""
+    old = profile.verified_mobile(user)
     profile.change_mobile(user, phone, code, flow_id)
     trail.record(trail.MOBILE_CHANGED, subject=user.id)
+    notices.mobile_changed(user, old, profile.current_mobile(user) or "")
+
+
+def change_email(user: User, email: str, code: str, flow_id: str) -> None:
+    """The e-mail address changes after its code; the old one, when it was verified, is told."""
+    old = profile.verified_email(user)
+    profile.change_email(user, email, code, flow_id)
+    notices.email_changed(user, old, user.email or "")
 
 
 def unbind_handler(organisation: Organisation, handler_id: int) -> list[int]:
@@ -84,6 +130,9 @@ def unbind_handler(organisation: Organisation, handler_id: int) -> list[int]:
     trail.record(
         trail.HANDLER_UNBOUND, subject=organisation.user_id, handler=ended[0], revoked=revoked
     )
+    handler = db.session.get(User, ended[0])
+    if handler is not None:
+        notices.handler_unbound(organisation, handler)
     return ended
 
 
@@ -100,6 +149,7 @@ def change_to_agency(organisation: Organisation) -> list[int]:
         revoked=revoked,
         reason="changed_to_agency",
     )
+    _tell_handlers(organisation, ended)
     return ended
 
 
@@ -121,6 +171,14 @@ def disable_client(client_id: str) -> Client:
     notices = logout.sign_client_out(client_id)
     trail.record(trail.CLIENT_DISABLED, client=client_id, revoked=revoked, notices=notices)
     return client
+
+
+def _tell_handlers(organisation: Organisation, handler_ids: list[int]) -> None:
+    """Every binding of the organisation ended at once (P6, P4): each handler is told."""
+    for handler_id in handler_ids:
+        handler = db.session.get(User, handler_id)
+        if handler is not None:
+            notices.handler_unbound(organisation, handler, tell_organisation=False)
 
 
 def _end_sessions(user_id: int, reason: str, keep: str | None = None) -> None:

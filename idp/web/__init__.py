@@ -19,7 +19,7 @@ def register(app: Flask) -> None:
     # rest of its pages, e.g. account.home the personal center's other pages)
     from . import dev, divisions, errors, hostile, locale
     from .account import home as account
-    from .login import captcha, legacy_reset
+    from .login import captcha, legacy_reset, password_reset
     from .login import page as login
     from .oidc import endpoints, steps
     from .registration import natural as registration
@@ -40,6 +40,7 @@ def register(app: Flask) -> None:
         org_registration,
         supplement,
         legacy_reset,
+        password_reset,
         appeals,
     ):
         app.register_blueprint(module.bp)

@@ -116,11 +116,14 @@ def verified_shown(current: FormState | dict, form) -> dict[str, bool]:
     return shown
 
 
-def send(channel: str, form, purpose: str, flow_id: str) -> tuple[dict, str | None]:
-    """Send a code to the form's destination: (field errors, notice)."""
+def send(channel: str, form, purpose: str, flow_id: str, **wording) -> tuple[dict, str | None]:
+    """Send a code to the form's destination: (field errors, notice). ``wording``: the
+    message's ``template`` and ``params`` when not the usual code (verification.codes)."""
     field, code_field = CODE_FIELDS[channel]
     try:
-        services().codes.send(channel, form[field].data or "", purpose, flow_id, client_ip())
+        services().codes.send(
+            channel, form[field].data or "", purpose, flow_id, client_ip(), **wording
+        )
     except ValidationError as exc:
         return {field: messages.message(exc)}, None
     except DomainError as exc:  # too many sends, or the gateway failed

@@ -107,9 +107,14 @@ def raw_items(store) -> list[str]:
 def test_s7_code_single_use(codes, sms):
     send(codes)
     assert sms.sent[-1]["text"] == (
-        f"【国家知识产权局】您的验证码为 {sms.last_code()}，5 分钟内有效。请勿泄露。"
+        f"【国家知识产权局】您的验证码为 {sms.last_code()}，用于注册国家知识产权局统一身份认证账号，"
+        "5 分钟内有效。请勿将验证码告诉任何人。"
     )
-    assert sms.sent[-1]["params"] == {"code": sms.last_code(), "minutes": "5"}
+    assert sms.sent[-1]["params"] == {
+        "code": sms.last_code(),
+        "minutes": "5",
+        "action": "注册国家知识产权局统一身份认证账号",
+    }
     assert verify(codes, sms.last_code()) is True
     with pytest.raises(CodeExpired) as excinfo:
         verify(codes, sms.last_code())

@@ -175,9 +175,14 @@ def test_g_legacy_method_is_a_login_form_on_each_entry(browser, user):
     assert "备案的统一社会信用代码" in agency and 'name="captcha"' in agency
 
 
-def test_g_forgot_password_placeholder_resets_nothing(browser):
+def test_g_forgot_password_link_of_each_entry_leads_to_its_reset(browser):
+    """忘记密码 on the login page opens the reset of that entry's accounts (issue 13; the
+    journeys: tests/web/test_password_reset.py), and keeps the 历史账号 reset (L8)."""
+    login = page(browser, entry="legal").get_data(as_text=True)
+    assert 'href="/login/forgot?entry=legal"' in login
     html = page(browser, "/login/forgot", entry="legal").get_data(as_text=True)
-    assert "法人" in html and "个人中心" in html and "<form" not in html
+    assert "忘记密码（法人）" in html and 'name="identifier"' in html and 'name="contact"' in html
+    assert "/login/forgot/legacy?entry=legal" in html and "即将开放" not in html
 
 
 def test_g2_help_page_explains_entries(browser):

@@ -8,6 +8,8 @@
   document, confirms with an SMS code sent to their own mobile (``handler_confirmation``, which
   tells a stranger nothing); "handler not registered" — the natural person is registered from
   the form, then bound (``register_and_bind_handler``).
+A binding and its end are told to the organisation's contacts and to the handler
+(``verification.notices``, once the change commits).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ..models._types import from_timestamp
 from ..models.organisation import AGENCY
 from ..models.user import ACTIVE, NATURAL, PENDING_REVIEW
 from ..registers import lookup as registers
+from ..verification import notices
 
 Y2_OTHER_AGENCY = "handler.other_agency"
 Y2_NOT_PRACTITIONER = "handler.not_practitioner"
@@ -98,6 +101,7 @@ def bind_handler(organisation: Organisation, handler: User) -> HandlerBinding:
         )
         raise Conflict(ALREADY_BOUND if same else Y2_OTHER_AGENCY, "handler") from None
     trail.record(trail.HANDLER_BOUND, subject=organisation.user_id, handler=handler.id)
+    notices.handler_bound(organisation, handler)  # once the binding commits
     return binding
 
 

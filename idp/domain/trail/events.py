@@ -21,6 +21,8 @@ event                      recorded when (detail)
                            from the personal center (document type; never the number)
 ``handler.bound``          a handler was bound to an organisation (handler)
 ``handler.unbound``        a handler's binding ended (handler, families revoked)
+``notice.sent``            a notice of an account change was queued to go out once the change
+                           commits (kind, channel, recipient masked; never a code)
 ``consent.granted``        a user consented to a client (scopes)
 ``consent.withdrawn``      a consent was withdrawn (families revoked)
 ``tokens.revoked``         a token family was revoked (reason: reuse, logout, binding_ended,
@@ -78,6 +80,7 @@ ACCOUNT_DEACTIVATED: Final = "account.deactivated"
 REALNAME_VERIFIED: Final = "account.realname_verified"
 HANDLER_BOUND: Final = "handler.bound"
 HANDLER_UNBOUND: Final = "handler.unbound"
+NOTICE_SENT: Final = "notice.sent"
 CONSENT_GRANTED: Final = "consent.granted"
 CONSENT_WITHDRAWN: Final = "consent.withdrawn"
 TOKENS_REVOKED: Final = "tokens.revoked"
@@ -121,6 +124,7 @@ EVENTS: Final = frozenset(
         REALNAME_VERIFIED,
         HANDLER_BOUND,
         HANDLER_UNBOUND,
+        NOTICE_SENT,
         CONSENT_GRANTED,
         CONSENT_WITHDRAWN,
         TOKENS_REVOKED,

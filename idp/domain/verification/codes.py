@@ -40,13 +40,31 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _PURPOSE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _CHANNELS = ("sms", "mail")
-# message templates (the SMS port's ``template``); "bind_handler" names the organisation that
-# asks (P3), so the person texted knows who wants the code
+# message templates (the SMS port's ``template``): each says who asks and why. The usual code
+# names what it is for (``ACTIONS`` by purpose, the ``action`` param) and warns against passing it
+# on; a code the recipient must hand to an organisation that asks to make them its handler (P3)
+# names the organisation instead, and tells them to keep it only if they refuse.
 TEXTS = {
-    "verification_code": "您的验证码为 {code}，{minutes} 分钟内有效。请勿泄露。",
+    "verification_code": "您的验证码为 {code}，用于{action}，{minutes} 分钟内有效。"
+    "请勿将验证码告诉任何人。",
     "bind_handler": "“{organisation}”申请将您绑定为该单位的经办人，验证码为 {code}，"
     "{minutes} 分钟内有效。同意绑定请将验证码告知该单位；如不同意，请勿告知任何人。",
+    "new_handler": "“{organisation}”申请为您注册统一身份认证账号并绑定为该单位的经办人，"
+    "验证码为 {code}，{minutes} 分钟内有效。同意请将验证码告知该单位；如不同意，请勿告知任何人。",
 }
+ACTIONS = {
+    "register": "注册国家知识产权局统一身份认证账号",
+    "register_org": "注册机构的统一身份认证账号",
+    "supplement": "完善商标网上申请系统历史账号的信息（信息补录）",
+    "appeal": "提交历史账号的人工申诉",
+    "login": "登录统一身份认证账号（密码多次输错后的安全验证）",
+    "change_mobile": "将统一身份认证账号的手机号码改为本号码",
+    "change_email": "将统一身份认证账号的电子邮箱改为本邮箱",
+    "legacy_reset": "重置商标网上申请系统历史账号的密码",
+    "password_reset": "重置统一身份认证账号的密码",
+    "": "国家知识产权局统一身份认证",  # any other purpose
+}
+NAME_LENGTH = 40  # an organisation's name in a text, cut to keep one message
 __all__ = [
     "CodeExpired",
     "CodeRefused",
@@ -172,7 +190,7 @@ class VerificationCodes:
 
         def deliver() -> None:
             try:
-                self._deliver(channel, dest, code, template, params or {})
+                self._deliver(channel, dest, code, purpose, template, params or {})
             except SendFailed as exc:
                 self.store.delete(f"vc:code:{binding}")
                 self.limits.release(gap)
@@ -205,9 +223,19 @@ class VerificationCodes:
         self.audit(trail.CODE_SENT, **what)
 
     def _deliver(
-        self, channel: str, dest: str, code: str, template: str, params: dict[str, str]
+        self,
+        channel: str,
+        dest: str,
+        code: str,
+        purpose: str,
+        template: str,
+        params: dict[str, str],
     ) -> None:
         values = {**params, "code": code, "minutes": str(max(1, self.ttl // 60))}
+        if template == "verification_code":
+            values.setdefault("action", ACTIONS.get(purpose, ACTIONS[""]))
+        if len(values.get("organisation", "")) > NAME_LENGTH:
+            values["organisation"] = values["organisation"][: NAME_LENGTH - 1] + "…"
         text = TEXTS[template].format(**values)
         if channel == "sms":
             self.senders["sms"].send_sms(dest, f"【{self.signature}】{text}", template, values)

@@ -125,7 +125,14 @@ def handler_register(s, user):
     if sending:
         for name in ("name", "id_type", "id_number", "email", "password", "sms_code"):
             form[name].errors = []  # only the mobile matters for sending; nothing else is lost
-        errors, notice = code_flow.send("sms", form, PURPOSE, flow["id"])
+        errors, notice = code_flow.send(
+            "sms",
+            form,
+            PURPOSE,
+            flow["id"],
+            template="new_handler",
+            params={"organisation": org.name},
+        )
         error = next((attach_words(form, f, m) for f, m in errors.items()), None)
         return _handlers_page(org, register=form, error=error, notice=notice)
     try:

@@ -1,8 +1,10 @@
 """Re-authentication, 账号安全设置 of the personal center (P2, S7) and 注销 (P4).
 
 Every change asks for re-authentication first (account.sensitive) and codes go to the NEW
-mobile or email. A password change ends the user's other SSO sessions and revokes their tokens;
-deactivation revokes every token and ends every session (back-channel notices, logout.py).
+mobile or email; the OLD one, and the contacts after a password change, get a notice
+(flows.account_events). A password change ends the user's other SSO sessions and revokes their
+tokens; deactivation revokes every token and ends every session (back-channel notices,
+logout.py).
 """
 
 from __future__ import annotations
@@ -173,7 +175,7 @@ def change_email(s, user):
         ".change_email",
         "email",
         lambda to, flow, ip: profile.send_email_code(user, to, flow, ip),
-        lambda to, code, flow: profile.change_email(user, to, code, flow),
+        lambda to, code, flow: account_events.change_email(user, to, code, flow),
         lambda to: to,
     )
     return rendered or done(_("电子邮箱已修改。"))

@@ -148,7 +148,9 @@ def reset():
                 error = messages.message(exc)
         else:
             if account.linked:  # the user's password changed: every session and token ends
-                account_events.password_changed(account.user_id, "password_reset")
+                account_events.legacy_password_reset(
+                    account.user_id, legacy_reset.stored_contact(account, typed["contact"])
+                )
             services().store.delete(flow_key(flow))
             session.pop(FLOW, None)
             return render_template(

@@ -1,11 +1,11 @@
 """The login page with its three entries (login table, G1, G2), shared by ``/login`` and the
 interaction login step, the handler's organisation choice (P3), the help page and the
-forgotten-password placeholder.
+forgotten-password page (password_reset).
 
 Entries and methods are plain links (``?entry=legal&method=handler``), so the page works without
 JavaScript; each view renders one login form, the first form of the page. The 历史账号 method of
 each entry (login table, L2–L6) signs in a linked account's user or starts the supplementation
-of an unlinked one (S1, ``flows.supplement``); the password reset is announced, not faked.
+of an unlinked one (S1, ``flows.supplement``).
 After a supplementation without a pending sign-in, the page lists the identifiers to use (S8).
 """
 
@@ -19,6 +19,7 @@ from ...extensions import db
 from ...services import services
 from ..forms import ChooseOrganisationForm, LoginForm
 from . import code as login_code
+from . import password_reset
 from . import passwords as auth
 from .captcha import issue
 from .sign_in import CHOICE_KEY, CHOICE_TTL, finish, start_supplement
@@ -156,9 +157,8 @@ def help_page():
     return render_template("auth/help.html")
 
 
-@bp.get("/login/forgot")
+@bp.route("/login/forgot", methods=["GET", "POST"])
 def forgot():
+    """忘记密码 of the entry's accounts (password_reset), with the way to the legacy reset."""
     entry = request.args.get("entry", "personal")
-    return render_template(
-        "auth/forgot.html", entry=entry if entry in ENTRIES else "personal", entries=ENTRIES
-    )
+    return password_reset.start_page(entry if entry in ENTRIES else "personal", ENTRIES)

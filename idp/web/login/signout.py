@@ -15,11 +15,12 @@ from ...flows import pending
 from ...services import services
 from . import code as login_code
 from . import legacy_reset as legacy_password
+from . import password_reset
 
 
 def forget_browser() -> None:
     pending.forget_browser()
-    for module in (legacy_password, login_code):
+    for module in (legacy_password, password_reset, login_code):
         flow = session.get(module.FLOW)
         if isinstance(flow, str):
             services().store.delete(module.flow_key(flow))

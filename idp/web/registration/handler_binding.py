@@ -104,7 +104,15 @@ def new(b: Binding, send_code: bool):
     codes = services().codes
     if send_code:
         try:
-            codes.send("sms", form.phone.data or "", PURPOSE, b.state.id, client_ip())
+            codes.send(
+                "sms",
+                form.phone.data or "",
+                PURPOSE,
+                b.state.id,
+                client_ip(),
+                template="new_handler",
+                params={"organisation": b.org.name},
+            )
         except DomainError as exc:
             return _page(
                 b,
