@@ -18,6 +18,7 @@ import time
 
 import pytest
 from browserkit import DESKTOP, NARROW, assert_accessible, open_page
+from screens import snap
 
 import trailkit
 from adminkit import ADMIN_PASSWORD, make_admin
@@ -121,11 +122,13 @@ def test_p7_reviewer_approves_foreign_organisation_which_then_signs_in_to_sample
     accessible_at_both_widths(page, "review queue")
     row.get_by_role("link", name=str(case.id)).click()
     page.wait_for_url(f"{idp_url}/admin/reviews/{case.id}")
+    snap(page, "31-admin-review-case")
     assert page.get_by_role("heading", name=f"审核案件 {case.id}").is_visible()
     assert "X7654321" not in page.content() and "139****9077" in page.content()  # masked (D5)
     accessible_at_both_widths(page, "review case")
     page.get_by_role("button", name="审核通过").click()
     page.wait_for_url(f"{idp_url}/admin/reviews/{case.id}?decided=approve")
+    snap(page, "32-admin-review-approved")
     accessible_at_both_widths(page, "review case decided")
 
     db.session.expire_all()

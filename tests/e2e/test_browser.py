@@ -14,6 +14,7 @@ import re
 
 import pytest
 from browserkit import open_page
+from screens import snap
 
 from idp.services import services
 
@@ -69,9 +70,11 @@ def register(page, idp_url: str) -> None:
     page.fill("#password", PASSWORD)
     page.fill("#password_confirm", PASSWORD)
     page.check("#agreed")
+    snap(page, "01-register-person")
     page.get_by_role("button", name="提交注册").click()
     page.wait_for_url("**/register/done")
     assert "注册成功" in page.content() and "139****9000" in page.content()
+    snap(page, "02-register-done")
 
 
 def test_oidcc_server_browser_register_then_sign_in_to_sample(page, sample_url, idp_url, tmp_path):
@@ -82,12 +85,15 @@ def test_oidcc_server_browser_register_then_sign_in_to_sample(page, sample_url, 
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     page.fill("#identifier", MOBILE)
     page.fill("#password", PASSWORD)
+    snap(page, "03-login")
     page.locator("form button.primary").click()
     page.wait_for_url("**/consent")
+    snap(page, "04-consent")
     page.get_by_role("button", name="同意并继续").click()
     page.wait_for_url(sample_url + "/")
     assert page.get_by_role("heading", name=f"欢迎，{NAME}").is_visible()
     assert "+86" + MOBILE in page.inner_text("#userinfo-claims")
+    snap(page, "05-sample-signed-in")
     shot = tmp_path / "signed-in.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000  # a rendered page, not a blank one

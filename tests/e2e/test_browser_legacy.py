@@ -16,6 +16,7 @@ import csv
 import hashlib
 import re
 
+from screens import snap
 from sqlalchemy import select
 from test_browser import latest_code, page  # noqa: F401  (page is a fixture)
 
@@ -93,6 +94,7 @@ def legacy_login(
         page.fill("#captcha", CAPTCHA_ANSWER)
     page.locator("form button.primary").click()
     page.wait_for_url(re.compile(re.escape(idp_url) + r"/supplement/[^/?]+$"))
+    snap(page, "10-supplement-" + {"自然人": "personal", "法人": "legal"}.get(entry, "agency"))
 
 
 def current_step(page) -> str:
@@ -143,6 +145,7 @@ def consent_and_back(page, sample_url: str, name: str) -> None:
     on: consent, then back on the sample, signed in."""
     page.wait_for_url("**/supplement/done")
     assert page.get_by_role("heading", name="信息补录已完成").is_visible()
+    snap(page, "11-supplement-done")
     assert page.get_by_text("今后可在", exact=False).first.is_visible()
     page.get_by_role("link", name="继续登录，返回应用").click()
     page.wait_for_url("**/consent")

@@ -17,6 +17,7 @@ import re
 
 import pytest
 from browserkit import DESKTOP, NARROW, assert_accessible, open_page
+from screens import snap
 from test_sample_subsystem import sender  # noqa: F401  (the real sender, a fixture)
 
 from clients import subsystems
@@ -93,6 +94,7 @@ def test_r3_sign_in_at_one_subsystem_reaches_all_three_and_sign_out_leaves_all(
         open_peer(page, third, third_url, "张三")
         assert page.inner_text("#sub") == sub
         assert not [url for url in visited if LOGIN_PAGE.search(url)], visited
+        snap(page, "21-sso-third-subsystem")
         assert no_horizontal_scroll(page)
         assert_accessible(page, f"{third} signed in")
 
@@ -109,6 +111,7 @@ def test_r3_sign_in_at_one_subsystem_reaches_all_three_and_sign_out_leaves_all(
             assert page.inner_text("#status").startswith("您尚未登录本系统")
             assert no_horizontal_scroll(page)
         assert_accessible(page, f"{name} signed out")
+        snap(page, "22-single-logout")
         page.get_by_role("button", name="登录").click()
         at_login_page(page, idp_url)  # the IdP's session ended too
 
