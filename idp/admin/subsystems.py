@@ -4,7 +4,8 @@ its batch and state, and switching one on or off through the same domain operati
 its tokens end through the one revocation path and it is signed out of the SSO sessions
 signed in to it by back-channel notices queued after commit). Each change is confirmed on a
 page of its own and audited (``client.enabled`` / ``client.disabled``, the administrator
-as actor through ``guard.requires``)."""
+as actor through ``guard.requires``). A new secret is shown once (``secret_handover``);
+registering and editing are ``subsystem_pages``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask import abort, make_response, redirect, render_template, request, url_
 
 from ..domain.admins import accounts as admins
 from ..domain.clients import registry
+from ..domain.vocab import SECRET_AUTH_METHODS
 from ..flows import account_events
 from . import guard, secret_handover
 from .blueprint import bp
@@ -24,7 +26,10 @@ ACTIONS = ("enable", "disable")
 @guard.requires(admins.SYSTEM)
 def subsystems_list():
     return render_template(
-        "admin/subsystems.html", clients=registry.listing(), done=request.args.get("done")
+        "admin/subsystems.html",
+        clients=registry.listing(),
+        done=request.args.get("done"),
+        secret_methods=SECRET_AUTH_METHODS,
     )
 
 
