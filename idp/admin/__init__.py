@@ -11,7 +11,9 @@ Modules: ``guard`` (roles, the session of the request, re-authentication), ``ses
 admin session in the store), ``throttle`` (login failures), ``auth`` (login, TOTP, enrolment,
 re-authentication, logout), ``pages`` (home, my account), ``admins`` (the admin accounts, role
 system), ``keys`` (the signing keys and their rotation, role system), ``sessions`` (a citizen's
-SSO sessions, ended with back-channel logout, role system), ``reviews`` (the organisation
+SSO sessions, ended with back-channel logout, role system), ``subsystems``,
+``subsystem_pages``, ``subsystem_forms`` and ``secret_handover`` (the subsystems: list, switch
+on and off, register, edit, a new secret shown once; role system), ``reviews`` (the organisation
 review queue, its PDFs and decisions, role reviewer), ``registers`` (import and browse the
 agency and practitioner registers, role system), ``dashboard`` (the legacy migration's
 figures, roles auditor and system), ``forms``, ``words``, ``times``
@@ -37,6 +39,7 @@ def register(app: Flask) -> None:
         registers,
         reviews,
         sessions,
+        subsystem_pages,
         subsystems,
         trail_pages,
     )

@@ -4,31 +4,32 @@ its batch and state, and switching one on or off through the same domain operati
 its tokens end through the one revocation path and it is signed out of the SSO sessions
 signed in to it by back-channel notices queued after commit). Each change is confirmed on a
 page of its own and audited (``client.enabled`` / ``client.disabled``, the administrator
-as actor through ``guard.requires``)."""
+as actor through ``guard.requires``). A new secret is shown once (``secret_handover``);
+registering and editing are ``subsystem_pages``."""
 
 from __future__ import annotations
 
-import json
-
-from flask import abort, g, make_response, redirect, render_template, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 
 from ..domain.admins import accounts as admins
 from ..domain.clients import registry
+from ..domain.vocab import SECRET_AUTH_METHODS
 from ..flows import account_events
-from ..services import services
-from . import guard
+from . import guard, secret_handover
 from .blueprint import bp
 from .forms import ActionForm
 
 ACTIONS = ("enable", "disable")
-SHOWN_FOR = 300  # seconds a new secret waits in the store for the one page that shows it
 
 
 @bp.route("/subsystems", methods=["GET"])
 @guard.requires(admins.SYSTEM)
 def subsystems_list():
     return render_template(
-        "admin/subsystems.html", clients=registry.listing(), done=request.args.get("done")
+        "admin/subsystems.html",
+        clients=registry.listing(),
+        done=request.args.get("done"),
+        secret_methods=SECRET_AUTH_METHODS,
     )
 
 
@@ -50,17 +51,11 @@ def subsystem_switch(client_id: str, action: str):
     return render_template("admin/subsystem_switch.html", client=client, action=action, form=form)
 
 
-def _secret_key() -> str:
-    return f"admin-secret:{g.admin_session.sid}"
-
-
 @bp.route("/subsystems/<client_id>/secret", methods=["GET", "POST"])
 @guard.requires(admins.SYSTEM)
 @guard.fresh_required(back="admin.subsystems_list")
 def subsystem_reset_secret(client_id: str):
-    """A new secret (re-authentication first). POST-redirect-GET: the secret waits once in
-    the store under this admin session and the page that shows it takes it out, so a reload
-    neither shows it again nor makes another one."""
+    """A new secret (re-authentication first), shown once through ``secret_handover``."""
     client = registry.get(client_id)
     if client is None:
         abort(404)
@@ -69,17 +64,14 @@ def subsystem_reset_secret(client_id: str):
         if not form.validate_on_submit():
             abort(400)
         secret = registry.reset_secret(client_id)
-        value = json.dumps({"client_id": client_id, "secret": secret})
-        services().store.set(_secret_key(), value, ttl=SHOWN_FOR)
-        return redirect(url_for("admin.subsystem_secret_shown"))
+        return secret_handover.show_once(client_id, secret, secret_handover.RESET)
     return render_template("admin/subsystem_switch.html", client=client, action="secret", form=form)
 
 
 @bp.route("/subsystems/secret", methods=["GET"])
 @guard.requires(admins.SYSTEM)
 def subsystem_secret_shown():
-    raw = services().store.pop(_secret_key())
-    shown = json.loads(raw) if raw else None
+    shown = secret_handover.take()
     response = make_response(render_template("admin/subsystem_secret.html", shown=shown))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -12,7 +12,14 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..domain.errors import DomainError
-from ..domain.vocab import AUTH_METHODS, CLIENT_SECRET_BASIC, GRANT_TYPES, ID_TOKEN_ALGS, RS256
+from ..domain.vocab import (
+    AUTH_METHODS,
+    AUTH_NONE,
+    CLIENT_SECRET_BASIC,
+    GRANT_TYPES,
+    ID_TOKEN_ALGS,
+    RS256,
+)
 from ..messages import describe
 from .common import domain_call, fail
 
@@ -150,9 +157,40 @@ def clients_disable(client_id):
 @click.option("--post-logout-redirect-uri", "post_logout", multiple=True, help="Replaces all.")
 @click.option("--backchannel-logout-uri", help="An empty value removes it.")
 @click.option("--scope")
+@click.option(
+    "--grant-type",
+    "grant_types",
+    multiple=True,
+    type=click.Choice(GRANT_TYPES),
+    help="Replaces all of them.",
+)
+@click.option(
+    "--auth-method",
+    type=click.Choice(AUTH_METHODS),
+    help="A secret method gets a new secret if it had none (shown once); another drops it.",
+)
+@click.option("--jwks", help="Client public JWKS (JSON or file path) for private_key_jwt.")
+@click.option("--first-party/--not-first-party", default=None, help="Skip the consent page.")
+@click.option("--pkce/--no-pkce", default=None, help="Require PKCE (public clients always do).")
+@click.option("--id-token-alg", type=click.Choice(ID_TOKEN_ALGS))
 @with_appcontext
-def clients_edit(client_id, name, batch, redirect_uris, post_logout, backchannel_logout_uri, scope):
-    """Change a client's metadata through the same checks as ``create`` (R1)."""
+def clients_edit(
+    client_id,
+    name,
+    batch,
+    redirect_uris,
+    post_logout,
+    backchannel_logout_uri,
+    scope,
+    grant_types,
+    auth_method,
+    jwks,
+    first_party,
+    pkce,
+    id_token_alg,
+):
+    """Change a client's metadata through the same checks as ``create`` and the admin pages
+    (R1: ``registry.update_client``); what is not given stays."""
     from ..domain.clients import registry as clients
 
     def run():
@@ -172,6 +210,18 @@ def clients_edit(client_id, name, batch, redirect_uris, post_logout, backchannel
             spec.backchannel_logout_uri = backchannel_logout_uri
         if scope is not None:
             spec.scope = scope
+        if grant_types:
+            spec.grant_types = list(grant_types)
+        if auth_method is not None:
+            spec.auth_method, spec.public = auth_method, auth_method == AUTH_NONE
+        if jwks is not None:
+            spec.jwks = clients.load_jwks(jwks)
+        if first_party is not None:
+            spec.first_party = first_party
+        if pkce is not None:
+            spec.require_pkce = pkce
+        if id_token_alg is not None:
+            spec.id_token_alg = id_token_alg
         return clients.update_client(client_id, spec)
 
     _client, plain = domain_call(run)

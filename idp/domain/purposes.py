@@ -29,6 +29,8 @@ VERIFICATION_CODE = "verification-code"  # S7: the code itself
 CAPTCHA = "captcha"  # the login captcha's answer
 KEY_CHECK = "key-check"  # the check values of the key material (keycheck), never a real value
 ADMIN_TOTP = "admin-totp"  # the encrypted TOTP secret of an admin account (issue 12)
+# the key that seals a new client secret while it waits for the one page showing it (R1)
+ADMIN_SECRET_HANDOVER = "admin-secret-handover"
 
 # keyed derivations of issued tokens from what was presented for them (issue 11, RFC 9700
 # §4.14.2): a retry of the same code exchange or refresh gets the same token values back
@@ -57,4 +59,5 @@ ALL = (
     SUCCESSOR_REFRESH,
     KEY_CHECK,
     ADMIN_TOTP,
+    ADMIN_SECRET_HANDOVER,
 )

@@ -95,3 +95,12 @@ def test_every_admin_route_refuses_every_role_it_does_not_name(app, client, role
     if role != admins.SYSTEM:
         assert checked > 0  # the admin pages are system's alone
     assert client.get("/admin/").status_code == 200  # still signed in: refusals end nothing
+
+
+def test_the_subsystem_forms_are_in_the_role_tests_and_system_only(app):
+    """R1: registering and editing a subsystem are among the routes the tests above call with
+    every other role (403) and anonymously (to the login page)."""
+    routes = {(e, m) for e, m, _u in admin_routes(app)}
+    for endpoint in ("admin.subsystem_create", "admin.subsystem_edit"):
+        assert {(endpoint, "GET"), (endpoint, "POST")} <= routes
+        assert app.view_functions[endpoint].admin_roles == (admins.SYSTEM,)

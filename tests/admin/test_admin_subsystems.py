@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 import trailkit
-from adminkit import csrf, login, make_admin
+from adminkit import admin_cookie, csrf, login, make_admin
+from idp.admin import secret_handover
 from idp.domain.models import Token
 from idp.extensions import db
 from idp.protocol import logout
@@ -85,6 +86,26 @@ def test_r1_reset_secret_is_shown_once_uncached(client, admin, rp):
     again = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "已显示过" in again and "已显示过" not in text
     assert trailkit.only("client.secret_reset").actor == f"admin:{admin}"
+
+
+def test_r1_a_new_secret_waits_sealed_for_this_admin_session_only(app, client, admin, rp):
+    confirm = client.get(f"/admin/subsystems/{rp.client_id}/secret")
+    done = client.post(
+        f"/admin/subsystems/{rp.client_id}/secret", data={"csrf_token": csrf(confirm)}
+    )
+    assert done.status_code == 302
+    sid = admin_cookie(client).value
+    key = secret_handover.key_of(sid)
+    stored = services().store.get(key)
+    assert stored is not None and sid not in key and sid not in stored
+    _other_id, other_secret = make_admin("sysadm2")
+    other = app.test_client()
+    login(other, "sysadm2", other_secret)
+    assert "已显示过" in other.get(done.location).get_data(as_text=True)
+    text = client.get(done.location).get_data(as_text=True)
+    secret = text.split("client_secret：<code>")[1].split("</code>")[0]
+    assert len(secret) >= 32 and secret not in stored and rp.client_id not in stored
+    assert services().store.get(key) is None
 
 
 def test_r1_disable_ends_a_sign_in_under_way_with_a_clear_page(app, client, admin, rp):

@@ -81,3 +81,13 @@ def assert_accessible(page, where: str = "") -> None:
     """No axe-core violation on the page, at its current viewport."""
     violations = axe_violations(page)
     assert not violations, f"{where or page.url}:\n{describe(violations)}"
+
+
+def accessible_at_both_widths(page, where: str) -> None:
+    """No axe-core violation at the desktop width nor at 360 px, where the page also fits
+    without scrolling sideways; the desktop width afterwards."""
+    assert_accessible(page, where)
+    page.set_viewport_size(NARROW)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), where
+    assert_accessible(page, f"{where} at 360 px")
+    page.set_viewport_size(DESKTOP)

@@ -17,7 +17,7 @@ import re
 import time
 
 import pytest
-from browserkit import DESKTOP, NARROW, assert_accessible, open_page
+from browserkit import accessible_at_both_widths, assert_accessible, open_page
 from screens import snap
 
 import trailkit
@@ -76,14 +76,6 @@ def register_foreign() -> Organisation:
     )
     db.session.commit()
     return org
-
-
-def accessible_at_both_widths(page, where: str) -> None:
-    assert_accessible(page, where)
-    page.set_viewport_size(NARROW)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), where
-    assert_accessible(page, f"{where} at 360 px")
-    page.set_viewport_size(DESKTOP)
 
 
 def decision_sms() -> dict:

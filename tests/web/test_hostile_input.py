@@ -71,6 +71,8 @@ CALLS = {
     "admin.second_factor": ("POST", "/admin/login/code", "code"),
     "admin.sessions_end": ("POST", "/admin/sessions/end", "target"),
     "admin.sessions_lookup": ("POST", "/admin/sessions", "query"),
+    "admin.subsystem_create": ("POST", "/admin/subsystems/new", "redirect_uris"),
+    "admin.subsystem_edit": ("POST", "/admin/subsystems/x/edit", "jwks"),
     "admin.subsystem_reset_secret": ("POST", "/admin/subsystems/x/secret", "csrf_token"),
     "admin.subsystem_secret_shown": ("GET", "/admin/subsystems/secret", "q"),
     "admin.subsystem_switch": ("POST", "/admin/subsystems/x/disable", "csrf_token"),
