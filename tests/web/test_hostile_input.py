@@ -95,6 +95,7 @@ CALLS = {
     "legacy_password.reset": ("POST", "/login/forgot/legacy/reset", "code"),
     "legacy_password.start": ("POST", "/login/forgot/legacy", "legacy_id"),
     "locale.switch": ("GET", "/lang/en", "next"),
+    "locale.text_size": ("POST", "/display/text", "size"),
     "login.choose": ("POST", "/login/organisation", "identifier"),
     "login.code": ("POST", "/login/code", "code"),
     "login.forgot": ("GET", "/login/forgot", "q"),

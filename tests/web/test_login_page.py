@@ -116,6 +116,9 @@ def post(browser, page_response, **data):
     return browser.submit(page_response, **data)
 
 
+TOGGLE = r'<form id="text-size"[^>]*>'
+
+
 def alert(response) -> str | None:
     match = re.search(r'<p class="error" role="alert">([^<]*)</p>', response.get_data(as_text=True))
     return match.group(1) if match else None
@@ -177,7 +180,8 @@ def test_g_legacy_method_is_a_login_form_on_each_entry(browser, user):
 
 def test_g_forgot_password_placeholder_resets_nothing(browser):
     html = page(browser, "/login/forgot", entry="legal").get_data(as_text=True)
-    assert "法人" in html and "个人中心" in html and "<form" not in html
+    forms = re.findall(r"<form[^>]*>", html)  # only the header's 大字版 toggle
+    assert "法人" in html and "个人中心" in html and forms == [re.search(TOGGLE, html).group(0)]
 
 
 def test_g2_help_page_explains_entries(browser):
