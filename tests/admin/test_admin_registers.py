@@ -175,9 +175,12 @@ def test_d5_a_search_keeps_the_typed_number_out_of_every_url(app, system):
     assert "q=" not in html and 'name="page" value="2"' in html
     second = search(system, "agencies", "代理", page=2).get_data(as_text=True)
     assert "第 2 / 2 页" in second and "代理1<" in second
-    assert system.get(f"/admin/registers?kind=agencies&q={uscc(7)}").get_data(
-        as_text=True
-    ).count("共 55 条") == 1  # a query in a URL is not a search
+    assert (
+        system.get(f"/admin/registers?kind=agencies&q={uscc(7)}")
+        .get_data(as_text=True)
+        .count("共 55 条")
+        == 1
+    )  # a query in a URL is not a search
 
 
 def test_d5_a_search_without_its_csrf_token_is_refused(app, system):
