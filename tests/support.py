@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html as htmllib
 import json
 import re
 import secrets
@@ -146,6 +147,15 @@ def field_error(response, name) -> str | None:
     """The message shown next to field ``name`` (templates render it as ``#<name>-error``)."""
     match = re.search(rf'<p class="error" id="{name}-error">([^<]*)</p>', html_of(response))
     return match.group(1) if match else None
+
+
+def page_error(response_or_html) -> str | None:
+    """The page's own error, not a field's: the first plain item of the error summary at the
+    top of the form (templates/_form.html), unescaped."""
+    html = response_or_html if isinstance(response_or_html, str) else html_of(response_or_html)
+    summary = re.search(r'<div class="error-summary".*?</ul>', html, flags=re.S)
+    found = re.search(r"<li>([^<]*)</li>", summary.group(0)) if summary else None
+    return htmllib.unescape(found.group(1)) if found else None
 
 
 def form_with(html: str, marker: str) -> tuple[str, dict]:

@@ -51,13 +51,15 @@ class Sender(Protocol):
 
 
 class Captcha(Protocol):
-    """An image captcha for the login page (login rules G): a challenge is shown as a picture,
-    answered once (right or wrong, it is gone after one check) and expires after a short TTL.
-    Binding a challenge to one browser is the web layer's job (it keeps the id in the session).
+    """A captcha for the login page (login rules G): a challenge is shown as a picture, or
+    read aloud for who cannot see it (``audio``), answered once (right or wrong, it is gone
+    after one check) and expires after a short TTL. Binding a challenge to one browser is the
+    web layer's job (it keeps the id in the session).
     """
 
-    def issue(self) -> str: ...
+    def issue(self, audio: bool = False) -> str: ...
     def image(self, challenge_id: str) -> bytes | None: ...
+    def audio(self, challenge_id: str) -> bytes | None: ...
     def check(self, challenge_id: str, answer: str) -> bool: ...
     def discard(self, challenge_id: str) -> None: ...
 

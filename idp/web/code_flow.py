@@ -7,6 +7,11 @@ whatever else the steps need (the organisation created, a handler ticket, parked
 ``CookieState`` keeps it in the signed Flask session under its own name (registration); the
 supplementation keeps it in its sign-in record (``supplement_flow.RecordState``), where typed
 fields are sealed. ``park`` stores a form's typed fields, never passwords or codes.
+
+Without script a send-code button posts the whole form and the page comes back. forms.js posts
+only the destination to the same URL asking for JSON (``wants_json``), and the view answers
+with ``sent`` or ``refused`` (``send_json`` for the forms here): the same sends, limits and
+words, and the page keeps everything typed, passwords and chosen files included.
 """
 
 from __future__ import annotations
@@ -14,12 +19,14 @@ from __future__ import annotations
 import secrets
 from typing import Any, Protocol
 
-from flask import session
+from flask import Response, abort, jsonify, request, session
 from flask_babel import gettext as _
 
+from ..domain import transaction
 from ..domain.accounts import registration
 from ..domain.errors import DomainError, ValidationError
-from ..domain.verification.codes import CodeRefused, normalise_destination
+from ..domain.verification.codes import CodeRefused, DeliveryFailed, normalise_destination
+from ..domain.verification.send_limits import SendLimited
 from ..services import services
 from . import messages
 from .client_ip import client_ip
@@ -128,10 +135,66 @@ def send(channel: str, form, purpose: str, flow_id: str, **wording) -> tuple[dic
         return {field: messages.message(exc)}, None
     except DomainError as exc:  # too many sends, or the gateway failed
         return {code_field: messages.message(exc)}, None
+    return {}, sent_notice(channel)
+
+
+def sent_notice(channel: str) -> str:
     minutes = max(1, services().settings.codes.ttl // 60)
     if channel == "sms":
-        return {}, _("短信验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)
-    return {}, _("邮件验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)
+        return _("短信验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)
+    return _("邮件验证码已发送，%(minutes)s 分钟内有效。", minutes=minutes)
+
+
+def wants_json() -> bool:
+    """A send-code button pressed with forms.js, which asks for JSON (the page stays)."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def send_json(channel: str, form, purpose: str, flow_id: str) -> Response:
+    """``send`` for forms.js: the same send and words, as JSON. Only the destination is posted
+    (and checked: the rest of the form stays on the page)."""
+    field, code_field = CODE_FIELDS[channel]
+    if field not in form:  # e.g. the e-mail of a form without one
+        abort(404)
+    if not form[field].validate(form):
+        return refused(field, str(form[field].errors[0]))
+    try:
+        services().codes.send(channel, form[field].data or "", purpose, flow_id, client_ip())
+    except DomainError as exc:
+        return refused(field if isinstance(exc, ValidationError) else code_field, exc=exc)
+    return sent(sent_notice(channel), code_field)
+
+
+def sent(notice: str, code_field: str) -> Response:
+    """A code went out: the words the page would show, the code's field, and when the button
+    may send again (the server's resend limit decides; the countdown only helps)."""
+    wait = services().settings.codes.resend_interval
+    return jsonify(sent=True, message=notice, field=code_field, retry_after=wait)
+
+
+def refused(
+    field: str | None, words: str | None = None, exc: DomainError | None = None
+) -> Response:
+    """No code went out: the refusal the page would show next to ``field`` (``words``, or
+    those of ``exc``). Bad input is a 400, a send limit a 429 with Retry-After, a failed
+    gateway a 503; what the send recorded (the audit trail's failed delivery) stands, as it
+    does on the page."""
+    transaction.keep()
+    body: dict[str, object] = {
+        "sent": False,
+        "message": words or (messages.message(exc) if exc is not None else ""),
+        "field": field,
+    }
+    status, headers = 400, {}
+    if isinstance(exc, SendLimited):
+        status, body["retry_after"] = 429, exc.retry_after
+        headers["Retry-After"] = str(exc.retry_after)
+    elif isinstance(exc, DeliveryFailed):
+        status = 503
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers)
+    return response
 
 
 def check_codes(

@@ -1,9 +1,14 @@
-"""The UI language. The 中文 / English switch of every page remembers the visitor's choice in a
-cookie that the locale selector (``select_locale``, given to Flask-Babel by ``create_app``)
-reads before ``ui_locales`` and Accept-Language, then goes back to the page. The way back is
-the page's path with only the login page's tab arguments: nothing else of a query (``state``,
-``id_token_hint``, …) is echoed into links. Only a local path that answers GET is followed, so
-the switch is no open redirect and never lands on a 405.
+"""The UI language and text size. The 中文 / English switch of every page remembers the
+visitor's choice in a cookie that the locale selector (``select_locale``, given to Flask-Babel by
+``create_app``) reads before ``ui_locales`` and Accept-Language, then goes back to the page. The
+way back is the page's path with only the login page's tab arguments: nothing else of a query
+(``state``, ``id_token_hint``, …) is echoed into links. Only a local path that answers GET is
+followed, so the switch is no open redirect and never lands on a 405.
+
+The 大字版 / Larger text toggle (适老化) is a form of every page's header: a CSRF-protected
+POST that remembers the size in a cookie and goes back the same way; base.html puts the class
+``large-text`` on ``<html>`` while it is on. forms.js sends it with fetch and switches the
+class in place, so nothing typed is lost; without script the page comes back.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from ..services import services
 
 LOCALES = {"zh": "zh_Hans_CN", "en": "en"}  # language tag -> catalog; Chinese is the source
 LANG_COOKIE = "idp_lang"  # set by the 中文 / English switch below
+TEXT_COOKIE = "idp_text"  # "large" while the larger text is on
 
 
 def _parked_ui_locales() -> str:
@@ -52,12 +58,28 @@ ONE_YEAR = 365 * 24 * 3600
 KEPT_ARGS = ("entry", "method")  # the login page's tabs
 
 
+def _back() -> str:
+    """This page's path with only the login page's tab arguments."""
+    args = {k: request.args[k] for k in KEPT_ARGS if k in request.args}
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
 @bp.app_template_global()
 def language_link(code: str) -> str:
     """The switch's link to ``code`` that comes back to this page."""
-    args = {k: request.args[k] for k in KEPT_ARGS if k in request.args}
-    back = request.path + ("?" + urlencode(args) if args else "")
-    return url_for("locale.switch", code=code, next=back)
+    return url_for("locale.switch", code=code, next=_back())
+
+
+@bp.app_template_global()
+def large_text() -> bool:
+    """Whether this visitor turned the larger text on."""
+    return request.cookies.get(TEXT_COOKIE) == "large"
+
+
+@bp.app_template_global()
+def text_size_action() -> str:
+    """Where the larger-text toggle of this page posts, coming back to this page."""
+    return url_for("locale.text_size", next=_back())
 
 
 def _local_get_page(target: str) -> bool:
@@ -80,10 +102,30 @@ def switch(code: str):
     target = request.args.get("next", "")
     if not _local_get_page(target):
         target = url_for("account.index")
-    response = redirect(target)
+    return _remember(redirect(target), LANG_COOKIE, code)
+
+
+@bp.post("/display/text")
+def text_size():
+    """The larger-text toggle (CSRF checked by Flask-WTF, from the form or the X-CSRFToken
+    header of forms.js): ``size=large`` turns it on, anything else off."""
+    large = request.form.get("size") == "large"
+    if request.accept_mimetypes.best == "application/json":
+        response = current_app.response_class(status=204)
+    else:
+        target = request.args.get("next", "")
+        response = redirect(target if _local_get_page(target) else url_for("account.index"))
+    if large:
+        return _remember(response, TEXT_COOKIE, "large")
+    response.delete_cookie(TEXT_COOKIE, path="/", httponly=True, samesite="Lax")
+    return response
+
+
+def _remember(response, name: str, value: str):
+    """A preference cookie for a year, unreadable by script, sent on this site only."""
     response.set_cookie(
-        LANG_COOKIE,
-        code,
+        name,
+        value,
         max_age=ONE_YEAR,
         path="/",
         httponly=True,

@@ -1,7 +1,9 @@
-"""The image captcha adapter (domain.md, login rules G: 验证码 on the legal-person and agency
+"""The captcha adapter (domain.md, login rules G: 验证码 on the legal-person and agency
 entries, and on the personal entry after failures): a real PNG, answers without look-alikes,
 case-insensitive, single use under concurrency, expiry by the clock, the answer only as a keyed
-digest in the store, and a deterministic mode that production refuses.
+digest in the store, and a deterministic mode that production refuses. The image is legible
+(dark glyphs side by side, never overlapping); the audio alternative (issue 13) is a real WAV
+of six digits, answered like the image, its answer sealed in the store.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import io
 import json
 import secrets
 import threading
+import wave
 
 import pytest
 from PIL import Image
 
-from idp.adapters.captcha import ALPHABET, PREFIX, ImageCaptchaAdapter
+from idp.adapters.captcha import ALPHABET, INK, PREFIX, ImageCaptchaAdapter
 from idp.config import ConfigError, load_settings
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -35,14 +38,19 @@ class KnownAnswers(ImageCaptchaAdapter):
         self.answers.append(answer)
         return answer
 
+    def _audio_answer(self) -> str:
+        answer = super()._audio_answer()
+        self.answers.append(answer)
+        return answer
+
 
 @pytest.fixture
 def captcha(store, clock):
     return KnownAnswers(store, clock, key="test-captcha-key", ttl=TTL, length=4)
 
 
-def _issue(captcha) -> tuple[str, str]:
-    challenge_id = captcha.issue()
+def _issue(captcha, audio: bool = False) -> tuple[str, str]:
+    challenge_id = captcha.issue(audio=audio)
     return challenge_id, captcha.answers[-1]
 
 
@@ -209,3 +217,91 @@ def test_g_captcha_deterministic_mode_is_allowed_in_development():
     settings = load_settings({"captcha": {"deterministic": True}}, environ={})
     assert settings.captcha.deterministic is True
     assert settings.captcha.deterministic_answer == "2468"
+
+
+# --- legible image and the audio alternative (issue 13) ----------------------------------------
+
+
+def _ink_runs(png: bytes) -> list[int]:
+    """The widths of the runs of columns holding ink (pixels near the glyphs' colour): one run
+    per glyph when no two glyphs touch."""
+    with Image.open(io.BytesIO(png)) as img:
+        rgb = img.convert("RGB")
+        width, height = rgb.size
+        pixels = rgb.load()
+        inked = [
+            any(sum(abs(a - b) for a, b in zip(pixels[x, y], INK)) < 150 for y in range(height))
+            for x in range(width)
+        ]
+    runs, run = [], 0
+    for has_ink in [*inked, False]:
+        if has_ink:
+            run += 1
+        elif run:
+            runs.append(run)
+            run = 0
+    return runs
+
+
+@pytest.mark.parametrize("length", [4, 5])
+def test_g_captcha_image_glyphs_stand_apart(store, clock, length):
+    """Legible: each character in its own place, no two overlapping or touching."""
+    c = KnownAnswers(store, clock, key="k", ttl=TTL, length=length)
+    for _ in range(25):
+        challenge_id, _answer = _issue(c)
+        runs = _ink_runs(c.image(challenge_id))
+        assert len([r for r in runs if r >= 6]) == length, runs  # six px: a glyph, not a speck
+
+
+def test_g_captcha_image_ink_has_strong_contrast():
+    """The glyphs' colour against the lightest and the darkest ground the image draws."""
+
+    def luminance(rgb):
+        def channel(c):
+            c /= 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(c) for c in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    for ground in ((255, 255, 255), (236, 236, 236)):
+        ratio = (luminance(ground) + 0.05) / (luminance(INK) + 0.05)
+        assert ratio >= 7, ratio  # WCAG's enhanced 7:1, beyond AA's 4.5:1
+
+
+def test_g_captcha_audio_is_a_wav_of_six_digits(captcha):
+    challenge_id, answer = _issue(captcha, audio=True)
+    assert len(answer) == 6 and answer.isdigit()
+    sound = captcha.audio(challenge_id)
+    with wave.open(io.BytesIO(sound)) as wav:
+        seconds = wav.getnframes() / wav.getframerate()
+    assert sound[:4] == b"RIFF" and 4 < seconds < 30
+    assert captcha.audio(challenge_id)[:4] == b"RIFF"  # it plays again (new noise)
+    assert captcha.image(challenge_id) is None  # nothing to see: it is the audio challenge
+
+
+def test_g_captcha_audio_answered_like_the_image(captcha):
+    challenge_id, answer = _issue(captcha, audio=True)
+    assert captcha.audio(challenge_id) is not None
+    assert captcha.check(challenge_id, answer) is True
+    assert captcha.check(challenge_id, answer) is False  # single use, as the image
+    assert captcha.audio(challenge_id) is None
+    wrong_id, wrong = _issue(captcha, audio=True)
+    assert captcha.check(wrong_id, str((int(wrong) + 1) % 10**6).zfill(6)) is False
+    assert captcha.check(wrong_id, wrong) is False  # a wrong answer burns it
+
+
+def test_g_captcha_audio_expires_and_image_challenges_have_no_sound(captcha, clock):
+    challenge_id, _answer = _issue(captcha, audio=True)
+    image_id, _ = _issue(captcha)
+    assert captcha.audio(image_id) is None
+    clock.advance(TTL)
+    assert captcha.audio(challenge_id) is None
+
+
+def test_g_captcha_audio_answer_is_sealed_in_the_store(captcha, store):
+    challenge_id, answer = _issue(captcha, audio=True)
+    raw = store.get(PREFIX + challenge_id)
+    assert answer not in raw and "png" not in json.loads(raw)
+    other = KnownAnswers(store, captcha.clock, key="another-key", ttl=TTL)
+    assert other.audio(challenge_id) is None  # another key cannot open it

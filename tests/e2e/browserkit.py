@@ -29,6 +29,14 @@ AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
     "resultTypes": ["violations"],
 }
+# the citizen pages also meet WCAG 2.2 AA (target size 2.5.8) and axe's best practices
+CITIZEN_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": [*AXE_OPTIONS["runOnly"]["values"], "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
 
 
 def browser_or_skip():
@@ -45,13 +53,16 @@ def browser_or_skip():
 
 
 @contextlib.contextmanager
-def open_page(viewport: dict | None = None) -> Iterator:
-    """One tab of a fresh Chromium (zh-CN, ``viewport`` or ``DESKTOP``), closed afterwards."""
+def open_page(viewport: dict | None = None, javascript: bool = True) -> Iterator:
+    """One tab of a fresh Chromium (zh-CN, ``viewport`` or ``DESKTOP``; ``javascript=False``:
+    as a browser without script), closed afterwards."""
     sync_playwright = browser_or_skip()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            context = browser.new_context(locale="zh-CN", viewport=viewport or DESKTOP)
+            context = browser.new_context(
+                locale="zh-CN", viewport=viewport or DESKTOP, java_script_enabled=javascript
+            )
             tab = context.new_page()
             tab.set_default_timeout(10_000)
             yield tab
@@ -60,13 +71,14 @@ def open_page(viewport: dict | None = None) -> Iterator:
             browser.close()
 
 
-def axe_violations(page) -> list[dict]:
-    """The axe-core violations of the page as it is now (WCAG 2.1 A/AA rules)."""
+def axe_violations(page, options: dict = AXE_OPTIONS) -> list[dict]:
+    """The axe-core violations of the page as it is now (WCAG 2.1 A/AA rules, or
+    ``options``)."""
     if IN_CI:
         from axe_playwright_python.sync_playwright import Axe
     else:
         Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
-    return Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    return Axe().run(page, options=options).response["violations"]
 
 
 def describe(violations: list[dict]) -> str:
@@ -77,9 +89,9 @@ def describe(violations: list[dict]) -> str:
     )
 
 
-def assert_accessible(page, where: str = "") -> None:
+def assert_accessible(page, where: str = "", options: dict = AXE_OPTIONS) -> None:
     """No axe-core violation on the page, at its current viewport."""
-    violations = axe_violations(page)
+    violations = axe_violations(page, options)
     assert not violations, f"{where or page.url}:\n{describe(violations)}"
 
 

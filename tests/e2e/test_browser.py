@@ -42,7 +42,7 @@ def latest_code(channel: str) -> str:
 
 def register(page, idp_url: str) -> None:
     """P1: choose 自然人, fill the form as a person would (address selects one level at a time,
-    each code sent and read from the outbox), agree and submit."""
+    filled by forms.js; each code sent and read from the outbox), agree and submit."""
     page.goto(idp_url + "/register")
     page.get_by_label("自然人").check()
     page.get_by_role("button", name="下一步").click()
@@ -52,10 +52,10 @@ def register(page, idp_url: str) -> None:
     page.fill("#id_number", ID_NUMBER)
     page.fill("#valid_from", "2020-01-01")
     page.fill("#valid_to", "2040-01-01")
-    page.select_option("#province", "110000")
-    page.get_by_role("button", name="更新地址选项").click()
+    page.select_option("#province", "110000")  # forms.js fills the next select
+    page.locator('#city option[value="110100"]').wait_for(state="attached")
     page.select_option("#city", "110100")
-    page.get_by_role("button", name="更新地址选项").click()
+    page.locator('#county option[value="110105"]').wait_for(state="attached")
     page.select_option("#county", "110105")
     page.fill("#street", "朝阳路 1 号")
     page.fill("#postal_code", "100020")

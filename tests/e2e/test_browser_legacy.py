@@ -159,11 +159,11 @@ def no_horizontal_scroll(page) -> bool:
 
 
 def choose_address(page) -> None:
-    """One level at a time, as without JavaScript: choose, then "更新地址选项"."""
+    """One level at a time: choose, and forms.js fills the next select."""
     page.select_option("#province", "110000")
-    page.get_by_role("button", name="更新地址选项").click()
+    page.locator('#city option[value="110100"]').wait_for(state="attached")
     page.select_option("#city", "110100")
-    page.get_by_role("button", name="更新地址选项").click()
+    page.locator('#county option[value="110108"]').wait_for(state="attached")
     page.select_option("#county", "110108")
 
 

@@ -7,7 +7,16 @@ from __future__ import annotations
 import re
 
 from idp.domain.clients import consents
-from support import PASSWORD, PHONE, Browser, form_fields, make_relying_party, make_user, query
+from support import (
+    PASSWORD,
+    PHONE,
+    Browser,
+    form_fields,
+    make_relying_party,
+    make_user,
+    page_error,
+    query,
+)
 
 ID_NUMBER = "11010519491231002X"
 ID_MASKED = "1101**********002X"
@@ -58,7 +67,7 @@ def test_account_login_wrong_password_generic_message(browser, user):
     assert response.status_code == 200
     unknown = center_login(browser, identifier="13700137000")
     assert unknown.status_code == 200
-    message = re.search(r'role="alert">([^<]*)<', response.get_data(as_text=True)).group(1)
+    message = page_error(response)
     assert message in unknown.get_data(as_text=True)
     assert browser.http.get("/account").status_code == 302
 

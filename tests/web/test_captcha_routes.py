@@ -7,6 +7,7 @@ the deterministic mode (answer "2468") that browser tests and the conformance ha
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from flask import jsonify, request
@@ -119,3 +120,37 @@ def test_g_captcha_new_challenge_replaces_the_previous_one(client, check_route):
 def test_g_captcha_check_without_a_challenge_fails(client, check_route):
     assert _check(client, ANSWER) is False
     assert client.get("/captcha/not-a-challenge.png").status_code == 404
+
+
+# --- the audio alternative (issue 13; docs/accounts.md, "Accessibility") -----------------------
+
+
+def test_g_captcha_audio_replaces_the_image_and_is_answered_in_the_same_field(app, check_route):
+    alice, mallory = app.test_client(), app.test_client()
+    image = _new(alice)
+    response = alice.get("/captcha/new", query_string={"audio": "1"})
+    assert response.headers["Cache-Control"] == "no-store"
+    audio = response.get_json()
+    assert audio["audio_url"] == f"/captcha/{audio['id']}.wav" and "image_url" not in audio
+    sound = alice.get(audio["audio_url"])
+    assert sound.status_code == 200 and sound.mimetype == "audio/wav"
+    assert sound.headers["Cache-Control"] == "no-store" and sound.data[:4] == b"RIFF"
+    assert alice.get(image["image_url"]).status_code == 404  # one challenge per browser
+    assert alice.get(f"/captcha/{audio['id']}.png").status_code == 404  # nothing to see
+    assert mallory.get(audio["audio_url"]).status_code == 404  # bound to alice's browser
+    assert _check(alice, ANSWER) is True
+    assert alice.get(audio["audio_url"]).status_code == 404  # used up, like the image
+
+
+def test_g_captcha_audio_without_script_is_a_link_to_a_new_sound(client, check_route):
+    _new(client)
+    response = client.get("/captcha/audio")
+    assert response.status_code == 303 and response.headers["Cache-Control"] == "no-store"
+    assert re.fullmatch(r"/captcha/[\w-]+\.wav", response.location)
+    assert client.get(response.location).mimetype == "audio/wav"
+    assert client.get(response.location).status_code == 200  # plays again
+    assert _check(client, ANSWER) is True
+
+
+def test_g_captcha_audio_of_an_unknown_challenge_is_404(client):
+    assert client.get("/captcha/not-a-challenge.wav").status_code == 404

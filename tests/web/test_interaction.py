@@ -22,6 +22,7 @@ from support import (
     form_fields,
     make_relying_party,
     make_user,
+    page_error,
     query,
 )
 
@@ -52,8 +53,7 @@ def login_page(browser, rp, **params):
 
 
 def error_message(response) -> str | None:
-    match = re.search(r'<p class="error" role="alert">([^<]*)</p>', response.get_data(as_text=True))
-    return match.group(1) if match else None
+    return page_error(response)
 
 
 def sso_cookie(browser):

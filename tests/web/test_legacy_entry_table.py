@@ -5,7 +5,6 @@ one failure answer is the same page whatever failed, and it shows the way to 人
 
 from __future__ import annotations
 
-import html as htmllib
 import pathlib
 import re
 
@@ -17,6 +16,7 @@ from idp.web.login import passwords as auth
 from legacyentrykit import OTHER_PASSWORD, UNKNOWN, build
 from orgsupplementkit import FILED_USCC, USCC
 from supplementkit import legacy_login
+from support import page_error
 from wordkit import said
 
 ANSWER = "2468"
@@ -39,10 +39,7 @@ def settings_overrides():
 
 
 def alert(response) -> str | None:
-    found = re.search(
-        r'<p class="error" role="alert">(.*?)</p>', response.get_data(as_text=True), re.S
-    )
-    return htmllib.unescape(found.group(1)) if found else None
+    return page_error(response)
 
 
 def expected(answer: str) -> str:
@@ -113,7 +110,7 @@ def plain(page: str, typed: str) -> str:
 
 
 def alert_text(page: str) -> str:
-    found = re.search(r'<p class="error" role="alert">(.*?)</p>', page, re.S)
+    found = re.search(r'<div class="error-summary".*?<li>([^<]*)</li>', page, re.S)
     return found.group(1) if found else ""
 
 

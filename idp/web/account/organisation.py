@@ -117,6 +117,8 @@ def handler_register(s, user):
     if org is None:
         return redirect(url_for(".index"))
     sending = request.endpoint.endswith("_code")
+    if sending and code_flow.wants_json():  # forms.js: the typed password stays
+        return code_flow.send_json("sms", form, PURPOSE, code_flow.flow(FLOW)["id"])
     if not form.validate_on_submit() and (
         not sending or form.csrf_token.errors or form.phone.errors
     ):

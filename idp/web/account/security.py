@@ -20,7 +20,7 @@ from ...domain.errors import DomainError
 from ...domain.identity import documents
 from ...flows import account_events
 from ...services import services
-from .. import messages
+from .. import code_flow, messages
 from ..client_ip import client_ip
 from ..login import passwords as auth
 from .forms import (
@@ -134,8 +134,11 @@ def change_password(s, user):
 
 
 def _code_change(form, title, endpoint, field, send, change, sent_to):
-    """Shared by mobile and email: the send button mails a code to the new destination."""
+    """Shared by mobile and email: the send button mails a code to the new destination
+    (answered in JSON to forms.js: ``_send_json``)."""
     error = notice = None
+    if request.method == "POST" and form.send.data and code_flow.wants_json():
+        return _send_json(form, field, send, sent_to)
     if form.validate_on_submit():
         try:
             if form.send.data:
@@ -149,6 +152,18 @@ def _code_change(form, title, endpoint, field, send, change, sent_to):
     return page(
         form, title, url_for(endpoint), [field, "code"], error=error, notice=notice, send=True
     )
+
+
+def _send_json(form, field, send, sent_to):
+    """The send button of a mobile or e-mail change for forms.js: the words of the page."""
+    destination = getattr(form, field)
+    if not destination.validate(form):
+        return code_flow.refused(field, str(destination.errors[0]))
+    try:
+        to = send(destination.data, flow_id(), client_ip())
+    except DomainError as exc:
+        return code_flow.refused(exc.field if exc.field == field else "code", exc=exc)
+    return code_flow.sent(_("验证码已发送至 %(to)s，请查收。", to=sent_to(to)), "code")
 
 
 @bp.route("/account/mobile", methods=["GET", "POST"])

@@ -1,16 +1,21 @@
-"""The login page's image captcha, bound to one browser (login rules G).
+"""The captcha of the login page and of every form that shows one, bound to one browser
+(login rules G), with its audio alternative (docs/accounts.md, "Accessibility").
 
 Works without JavaScript: the login view calls ``issue()`` while rendering and embeds
 ``<img src="{{ captcha_url }}">``; ``issue`` keeps the challenge id in the signed Flask session,
 and the image route serves a PNG only for the id this browser holds. The form's validator calls
 ``captcha_ok(value)``, which takes the id out of the session and checks it once. One challenge
 per browser: a newer one replaces the older, so an id seen by another browser is useless.
-``GET /captcha/new`` issues a fresh one for a "换一张" link that has script.
+``GET /captcha/new`` issues a fresh one for the "换一张" of forms.js (``?audio=1``: an audio
+challenge for its "收听语音验证码"); without script ``GET /captcha/audio`` issues an audio
+challenge and sends the browser (a new window of the form) to its sound. Either way the audio
+challenge replaces the image one, and is answered in the same field: every throttle that
+counts captcha answers counts it alike.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, session, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, request, session, url_for
 
 from ...services import services
 
@@ -22,14 +27,15 @@ def _captcha():
     return services().captcha
 
 
-def issue() -> str:
-    """Issue a challenge to this browser (replacing its previous one); returns the image URL."""
+def issue(audio: bool = False) -> str:
+    """Issue a challenge to this browser (replacing its previous one); returns the image URL,
+    or the sound's for an audio challenge."""
     old = session.pop(SESSION_KEY, None)
     if old:
         _captcha().discard(old)
-    challenge_id = _captcha().issue()
+    challenge_id = _captcha().issue(audio=audio)
     session[SESSION_KEY] = challenge_id
-    return url_for("captcha.image", challenge_id=challenge_id)
+    return url_for("captcha.sound" if audio else "captcha.image", challenge_id=challenge_id)
 
 
 def captcha_ok(value) -> bool:
@@ -56,7 +62,26 @@ def image(challenge_id: str):
     return _no_store(Response(png, mimetype="image/png"))
 
 
+@bp.get("/captcha/<challenge_id>.wav")
+def sound(challenge_id: str):
+    if session.get(SESSION_KEY) != challenge_id:
+        abort(404)
+    wav = _captcha().audio(challenge_id)
+    if wav is None:
+        abort(404)
+    return _no_store(Response(wav, mimetype="audio/wav"))
+
+
 @bp.get("/captcha/new")
 def new():
+    if request.args.get("audio"):
+        url = issue(audio=True)
+        return _no_store(jsonify(id=session[SESSION_KEY], audio_url=url))
     url = issue()
     return _no_store(jsonify(id=session[SESSION_KEY], image_url=url))
+
+
+@bp.get("/captcha/audio")
+def audio():
+    """Without script: a new audio challenge for this browser, played where the link opened."""
+    return _no_store(redirect(issue(audio=True), 303))

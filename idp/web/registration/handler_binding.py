@@ -27,7 +27,7 @@ from ...domain.organisations import handler_confirmation, handlers
 from ...domain.verification.codes import CodeRefused, normalise_destination
 from ...extensions import db
 from ...services import services
-from .. import messages
+from .. import code_flow, messages
 from ..client_ip import client_ip
 from ..code_flow import FormState
 from . import org_forms as forms
@@ -99,6 +99,8 @@ def registered(b: Binding):
 
 def new(b: Binding, send_code: bool):
     form = forms.NewHandlerForm()
+    if send_code and code_flow.wants_json():  # forms.js: the typed passwords stay
+        return _send_json(b, form)
     if not form.validate():
         return _page(b, "new", form, {})
     codes = services().codes
@@ -148,3 +150,14 @@ def new(b: Binding, send_code: bool):
     except DomainError as exc:  # real-name refusal, Y2, S3 (mobile or ID already registered)
         return _page(b, "new", form, {forms.field_for(form, exc.field): messages.message(exc)})
     return b.done(b.org, db.session.get(User, binding.handler_id))
+
+
+def _send_json(b: Binding, form):
+    """The new handler's code for forms.js: the same send and words as the page, as JSON."""
+    if not form.phone.validate(form):
+        return code_flow.refused("phone", str(form.phone.errors[0]))
+    try:
+        services().codes.send("sms", form.phone.data or "", PURPOSE, b.state.id, client_ip())
+    except DomainError as exc:
+        return code_flow.refused("phone" if exc.field == "phone" else "sms_code", exc=exc)
+    return code_flow.sent(_("短信验证码已发送至经办人手机。"), "sms_code")

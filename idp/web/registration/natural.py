@@ -3,7 +3,8 @@ send the two verification codes, and show the user agreement.
 
 Works without JavaScript: the send-code buttons and "更新地址选项" are submit buttons of the one
 form (``formaction``), so each post carries everything typed and the page comes back with it
-(passwords excepted). The codes are bound to a random flow id kept in the signed session cookie
+(passwords excepted). With forms.js the address selects fill as one chooses (``/divisions``)
+and a send-code button gets the JSON answer of the same URL (``code_flow.send_json``). The codes are bound to a random flow id kept in the signed session cookie
 (``code_flow.CookieState``), with digests of the destinations already verified in this flow (see
 domain.accounts.registration).
 """
@@ -100,6 +101,8 @@ def send_code(channel: str):
     if channel not in code_flow.CODE_FIELDS:
         abort(404)
     form, flow = PersonForm(), _state()
+    if code_flow.wants_json():  # forms.js: only the destination, the page stays
+        return code_flow.send_json(channel, form, registration.PURPOSE, flow.id)
     if not form.validate():
         return _render(form, {})
     errors, notice = code_flow.send(channel, form, registration.PURPOSE, flow.id)

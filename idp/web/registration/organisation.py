@@ -114,6 +114,8 @@ def send_code(kind: str, channel: str):
     if organisation(flow) is not None:
         return redirect(url_for(".handler"))
     form = FORMS[kind]()
+    if code_flow.wants_json():  # forms.js: the chosen files stay on the page
+        return code_flow.send_json(channel, form, PURPOSE, flow.id)
     if not form.validate() or CODE_FIELDS[channel][0] not in form:
         return _render(kind, form, {})
     errors, notice = code_flow.send(channel, form, PURPOSE, flow.id)

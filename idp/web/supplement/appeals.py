@@ -109,6 +109,8 @@ def open_appeal():
 @bp.post("/codes/sms")
 def send_code():
     form = AppealForm()
+    if code_flow.wants_json():  # forms.js: the chosen files stay on the page
+        return code_flow.send_json("sms", form, PURPOSE, code_flow.flow(FLOW)["id"])
     if not form.validate():
         return _render(form, {})
     errors, notice = code_flow.send("sms", form, PURPOSE, code_flow.flow(FLOW)["id"])

@@ -136,6 +136,8 @@ def send_code(sid, channel):
     if channel not in code_flow.CODE_FIELDS or flow.done or flow.kind != "natural":
         abort(404)
     form = PersonForm()
+    if code_flow.wants_json():  # forms.js: only the destination, nothing to park
+        return code_flow.send_json(channel, form, domain.PURPOSE, flow.flow_id)
     if not form.validate():
         return _render(flow, account, form, {})
     code_flow.park(RecordState(flow), form)

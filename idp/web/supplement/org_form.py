@@ -133,6 +133,8 @@ def org_send_code(sid, channel):
     if created(flow) is not None:
         return redirect(url_for(".page", sid=flow.id))
     form = _form(variant)
+    if code_flow.wants_json():  # forms.js: the chosen files stay on the page
+        return code_flow.send_json(channel, form, domain.PURPOSE, flow.flow_id)
     if not form.validate() or code_flow.CODE_FIELDS[channel][0] not in form:
         return render(flow, account, variant, form, {})
     code_flow.park(RecordState(flow), form)
