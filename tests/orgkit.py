@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 from pypdf import PdfWriter
 
@@ -140,3 +141,12 @@ def latest_sms_code(phone: str) -> str:
         if message["to"] == phone:
             return message["params"]["code"]
     raise AssertionError("no SMS to " + phone)
+
+
+def steps(html: str) -> tuple[str, list[str], str]:
+    """(label, the steps, the current one) of a page's progress list (templates/_steps.html):
+    one list names and counts the steps of registration and supplementation alike."""
+    found = re.search(r'<ol class="progress" aria-label="([^"]+)">(.*?)</ol>', html, flags=re.S)
+    items = re.findall(r"<li[^>]*>([^<]*)</li>", found.group(2))
+    current = re.search(r'<li[^>]*aria-current="step"[^>]*>([^<]*)</li>', found.group(2))
+    return found.group(1), [i.strip() for i in items], current.group(1)

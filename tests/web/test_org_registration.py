@@ -21,6 +21,7 @@ from idp.domain.organisations import handlers
 from idp.domain.organisations import registration as organisations
 from idp.extensions import db
 from idp.services import services
+from orgkit import steps
 from support import PASSWORD, form_fields
 from wordkit import said
 
@@ -164,6 +165,8 @@ def test_s4_legal_person_registration_with_registered_handler(app, browser):
     handler = orgkit.make_handler(1)
     choose = browser.http.get("/register").get_data(as_text=True)
     assert 'value="legal"' in choose and 'value="foreign"' in choose and 'value="agency"' in choose
+    details = browser.http.get("/register/org/legal").get_data(as_text=True)
+    assert steps(details) == ("注册进度", ["机构信息", "绑定经办人", "完成"], "机构信息")
     first = step1(browser.http, "legal", org_data(category="individual_business"))  # P5
     assert first.status_code == 302 and first.location.endswith("/register/org/handler")
     org = organisations.find_by_uscc(USCC)
@@ -171,6 +174,7 @@ def test_s4_legal_person_registration_with_registered_handler(app, browser):
     assert org.contact_phone_verified and org.user.email_verified and org.user.agreement_version
     page = browser.http.get("/register/org/handler").get_data(as_text=True)
     assert "经办人已注册" in page and "经办人未注册" in page
+    assert steps(page) == ("注册进度", ["机构信息 ✓", "绑定经办人", "完成"], "绑定经办人")
     done = bind_registered(browser.http, handler)
     assert done.status_code == 302 and done.location.endswith("/register/org/done")
     html = browser.http.get("/register/org/done").get_data(as_text=True)

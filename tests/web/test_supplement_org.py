@@ -18,6 +18,7 @@ from idp.domain.organisations import registration as organisations
 from idp.domain.registers import lookup as registers
 from idp.extensions import db
 from idp.services import services
+from orgkit import steps
 from orgsupplementkit import (
     AGENCY_NAME,
     CAPTCHA,
@@ -79,6 +80,12 @@ def test_s4_legal_person_supplementation_links_and_binds_a_handler(app, browser)
     again = browser.http.post(page_url, data={**org_data(), "csrf_token": token, "submit": "1"})
     assert again.location == f"{page_url}/handler"
     assert count(Organisation) == 1
+    handler_page = browser.http.get(f"{page_url}/handler").get_data(as_text=True)
+    assert steps(handler_page) == (  # the same steps as registration's, after the legacy login
+        "信息补录进度",
+        ["历史账号登录 ✓", "机构信息 ✓", "绑定经办人", "完成"],
+        "绑定经办人",
+    )
     back = bind_registered(browser.http, handler, page_url)
     assert back.status_code == 302 and back.location == page_url  # resume the supplementation
     done = browser.http.get(page_url)

@@ -42,6 +42,7 @@ class Binding:
     state: FormState
     urls: dict[str, str]  # URL_NAMES -> the caller's URL
     done: Callable[[Organisation, User | None], Response]
+    steps: str = "register"  # whose steps the page shows: "register" or "supplement"
 
 
 def _page(b: Binding, mode: str, form, errors: dict, notice: str | None = None):
@@ -56,6 +57,7 @@ def _page(b: Binding, mode: str, form, errors: dict, notice: str | None = None):
         errors=errors,
         notice=notice,
         urls=b.urls,
+        steps=b.steps,
     )
 
 

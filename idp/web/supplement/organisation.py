@@ -82,7 +82,11 @@ def _binding(sid: str) -> handler_binding.Binding | None:
         "new_code": url_for(".handler_new_code", sid=sid),
     }
     return handler_binding.Binding(
-        org, RecordState(flow), urls, lambda _org, _person: redirect(url_for(".page", sid=sid))
+        org,
+        RecordState(flow),
+        urls,
+        lambda _org, _person: redirect(url_for(".page", sid=sid)),
+        steps="supplement",
     )
 
 
