@@ -13,6 +13,7 @@ import pytest
 from flask import jsonify, request
 from PIL import Image
 
+from idp.web.login import captcha as captcha_routes
 from idp.web.login.captcha import captcha_ok, issue
 
 ANSWER = "2468"
@@ -154,3 +155,32 @@ def test_g_captcha_audio_without_script_is_a_link_to_a_new_sound(client, check_r
 
 def test_g_captcha_audio_of_an_unknown_challenge_is_404(client):
     assert client.get("/captcha/not-a-challenge.wav").status_code == 404
+
+
+def test_g_captcha_audio_plays_are_bounded_per_challenge(client, check_route):
+    """A sound is rendered anew at each play: a few plays a challenge (to listen again), never
+    enough to average its noise away; a new challenge plays again."""
+    url = client.get("/captcha/new", query_string={"audio": "1"}).get_json()["audio_url"]
+    for _ in range(captcha_routes.PLAYS):
+        assert client.get(url).status_code == 200
+    refused = client.get(url)
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    assert refused.headers["Cache-Control"] == "no-store"
+    again = client.get("/captcha/new", query_string={"audio": "1"}).get_json()["audio_url"]
+    assert client.get(again).status_code == 200
+
+
+def test_g_captcha_audio_plays_are_bounded_per_address(app, clock, monkeypatch):
+    """Each browser's challenges are its own, but one address cannot make the IdP render more
+    than PLAYS_PER_ADDRESS sounds in a window: the route is no CPU sink."""
+    monkeypatch.setattr(captcha_routes, "PLAYS_PER_ADDRESS", 4)  # fewer renders to wait for
+
+    def new_sound():
+        browser = app.test_client()  # a fresh browser, a fresh challenge, the same address
+        url = browser.get("/captcha/new", query_string={"audio": "1"}).get_json()["audio_url"]
+        return browser.get(url).status_code
+
+    assert [new_sound() for _ in range(4)] == [200] * 4
+    assert new_sound() == 429
+    clock.advance(captcha_routes.WINDOW)
+    assert new_sound() == 200

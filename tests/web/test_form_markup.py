@@ -122,7 +122,7 @@ def test_error_summary_links_each_wrong_field(client):
     assert attr(password, "aria-describedby") == "password-hint password-error"
 
 
-def test_page_error_is_the_summary_first_item(client):
+def test_a_wrong_captcha_is_its_fields_error_linked_from_the_summary(client):
     page = client.get("/login?entry=legal")
     token = re.search(r'name="csrf_token" value="([^"]+)"', html_of(page)).group(1)
     html = html_of(
@@ -132,7 +132,9 @@ def test_page_error_is_the_summary_first_item(client):
         )
     )
     summary = re.search(r'<div class="error-summary".*?</div>', html, flags=re.S).group(0)
-    assert re.search(r"<ul>\s*<li>验证码错误，请重新输入。</li>", summary)
+    assert re.search(r'<ul>\s*<li><a href="#captcha">验证码错误，请重新输入。</a></li>', summary)
+    captcha = re.search(r'<input[^>]*\bid="captcha"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in captcha and "captcha-error" in captcha
 
 
 def test_g_captcha_has_its_hint_and_an_audio_way_without_script(client):

@@ -16,7 +16,7 @@ from idp.web.login import passwords as auth
 from legacyentrykit import OTHER_PASSWORD, UNKNOWN, build
 from orgsupplementkit import FILED_USCC, USCC
 from supplementkit import legacy_login
-from support import page_error
+from support import field_error, page_error
 from wordkit import said
 
 ANSWER = "2468"
@@ -82,6 +82,11 @@ def test_login_table_every_legacy_answer_on_the_login_page(app, client, row):
     elif row.answer == "sign_in":  # L6
         assert response.status_code == 302 and response.location.endswith("/account")
         assert client.get("/account").status_code == 200
+    elif row.answer == "captcha":  # the captcha's own field error, linked from the summary
+        assert response.status_code == 200 and field_error(response, "captcha") == expected(
+            row.answer
+        )
+        assert alert(response) is None and client.get("/account").status_code != 200
     else:
         assert response.status_code == 200 and alert(response) == expected(row.answer)
         assert client.get("/account").status_code != 200

@@ -20,6 +20,7 @@ from support import (
     PHONE,
     Browser,
     decode_jwt,
+    field_error,
     form_fields,
     make_user,
     page_error,
@@ -130,6 +131,17 @@ TOGGLE = r'<form id="text-size"[^>]*>'
 
 def alert(response) -> str | None:
     return page_error(response)
+
+
+def captcha_refused(response) -> bool:
+    """A wrong or missing captcha: its own field's error, linked from the summary, and no
+    page-level message (issue 13: each error linked to its field)."""
+    html = response.get_data(as_text=True)
+    return (
+        field_error(response, "captcha") == "验证码错误，请重新输入。"
+        and '<a href="#captcha">验证码错误，请重新输入。</a>' in html
+        and alert(response) is None
+    )
 
 
 def signed_in(browser) -> bool:
@@ -256,7 +268,7 @@ def test_g_personal_captcha_after_failures_of_this_browser(browser, user):
     form = page(browser)
     assert 'name="captcha"' in form.get_data(as_text=True)
     refused = post(browser, form, identifier=PHONE, password=PASSWORD, captcha="1111")
-    assert alert(refused) == "验证码错误，请重新输入。" and not signed_in(browser)
+    assert captcha_refused(refused) and not signed_in(browser)
     assert 'name="captcha"' in refused.get_data(as_text=True)  # a new one comes with the form
     response = post(browser, refused, identifier=PHONE, password=PASSWORD, captcha=ANSWER)
     assert response.status_code == 302 and signed_in(browser)
@@ -270,7 +282,7 @@ def test_g_personal_captcha_after_failures_of_this_account(app, user):
         post(attacker, page(attacker), identifier=PHONE, password=f"Wrong-password-{i}")
     fresh = Browser(app)  # another browser, same account: the account's failures count too
     refused = post(fresh, page(fresh), identifier=PHONE, password=PASSWORD)
-    assert alert(refused) == "验证码错误，请重新输入。" and not signed_in(fresh)
+    assert captcha_refused(refused) and not signed_in(fresh)
     response = post(fresh, refused, identifier=PHONE, password=PASSWORD, captcha=ANSWER)
     assert response.status_code == 302 and signed_in(fresh)
 
@@ -286,7 +298,7 @@ def test_g_legal_person_entry_always_asks_for_the_captcha(browser, rp):
         if answer:
             data["captcha"] = answer
         refused = post(browser, form, **data)
-        assert refused.status_code == 200 and alert(refused) == "验证码错误，请重新输入。"
+        assert refused.status_code == 200 and captcha_refused(refused)
         form = refused
     # wrong captchas are no password failures: the account is not locked
     for _ in range(MAX_FAILURES):

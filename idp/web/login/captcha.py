@@ -11,16 +11,25 @@ challenge for its "收听语音验证码"); without script ``GET /captcha/audio`
 challenge and sends the browser (a new window of the form) to its sound. Either way the audio
 challenge replaces the image one, and is answered in the same field: every throttle that
 counts captcha answers counts it alike.
+
+A sound is rendered anew for each play (about 0.2 s of CPU, with new noise), so plays are
+bounded: ``PLAYS`` a challenge (enough to listen again; more would let a solver average the
+noise away) and ``PLAYS_PER_ADDRESS`` per client address in ``WINDOW`` seconds (a stranger
+cannot turn the route into a CPU sink). Past either, the answer is 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, redirect, request, session, url_for
 
+from ...domain import purposes
 from ...services import services
+from ..client_ip import client_ip
 
 bp = Blueprint("captcha", __name__)
 SESSION_KEY = "captcha"
+PLAYS = 3
+PLAYS_PER_ADDRESS, WINDOW = 30, 600
 
 
 def _captcha():
@@ -62,10 +71,23 @@ def image(challenge_id: str):
     return _no_store(Response(png, mimetype="image/png"))
 
 
+def _may_play(challenge_id: str) -> bool:
+    svc = services()
+    window = int(svc.clock.now() // WINDOW)
+    address = svc.blind_index(f"captcha-audio:{client_ip() or '-'}", purposes.THROTTLE)
+    plays = svc.store.incr(f"captcha-plays:{challenge_id}", svc.settings.captcha.ttl + 60)
+    near = svc.store.incr(f"captcha-plays-ip:{address}:{window}", WINDOW + 60)
+    return plays <= PLAYS and near <= PLAYS_PER_ADDRESS
+
+
 @bp.get("/captcha/<challenge_id>.wav")
 def sound(challenge_id: str):
     if session.get(SESSION_KEY) != challenge_id:
         abort(404)
+    if not _may_play(challenge_id):
+        response = _no_store(Response("", status=429))
+        response.headers["Retry-After"] = str(WINDOW)
+        return response
     wav = _captcha().audio(challenge_id)
     if wav is None:
         abort(404)

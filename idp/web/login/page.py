@@ -106,6 +106,8 @@ def login_page(
         if outcome.user is not None:
             return finish(outcome.user, outcome.acting_for, iid)
         error = outcome.error
+        if error == str(auth.CAPTCHA_WRONG):  # the captcha's own error, linked from the summary
+            form.captcha.errors, error = [error], None
         form.password.data = form.captcha.data = None
     elif request.method == "GET" and login_hint and entry == "personal":
         form.identifier.data = login_hint[:64]
