@@ -56,6 +56,9 @@ def deactivate(user: User) -> list[int]:
     """P4: the account ends (``profile.deactivate``); returns the handlers whose binding to it
     ended."""
     organisation = profile.organisation_of(user)
+    acted_for = [b.organisation for b in handlers.organisations_for_handler(user)]
+    for bound in acted_for if organisation is None else []:  # a handler's own deactivation
+        notices.handler_unbound(bound, user, tell_handler=False)  # named before it is erased
     ended = profile.deactivate(user)
     if organisation is not None:
         _tell_handlers(organisation, ended)

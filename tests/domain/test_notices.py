@@ -250,3 +250,19 @@ def test_p3_a_new_handlers_code_names_the_organisation(app):
     [message] = sms(NEW_PHONE)
     assert message["template"] == "new_handler" and "丁戊科技有限公司" in message["text"]
     assert len(message["params"]["organisation"]) == codes.NAME_LENGTH  # one message
+
+
+def test_p4_a_handler_who_deactivates_is_told_to_each_organisation_not_to_the_handler(org):
+    handler = make_handler(1)
+    handlers.bind_handler(org, handler)
+    transaction.commit()
+    before, phone = told(), handler.phone
+    account_events.deactivate(handler)
+    transaction.commit()
+    after = told()
+    for seen in before:
+        after.remove(seen)
+    assert sorted(after) == [(ORG_PHONE, "handler_unbound"), (ORG_EMAIL, "mail")]
+    [to_org] = [m for m in sms(ORG_PHONE) if m["template"] == "handler_unbound"]
+    assert "经办人1" in to_org["text"] and "丁戊科技有限公司" in to_org["text"]
+    assert not [m for m in sms(phone) if m["template"] == "handler_unbound_person"]

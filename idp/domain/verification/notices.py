@@ -167,15 +167,31 @@ def handler_bound(organisation: Organisation, handler: User) -> None:
 
 
 def handler_unbound(
-    organisation: Organisation, handler: User, *, tell_organisation: bool = True
+    organisation: Organisation,
+    handler: User,
+    *,
+    tell_organisation: bool = True,
+    tell_handler: bool = True,
 ) -> None:
     """The binding ended: the handler is told, and the organisation's contacts unless the
-    organisation itself ended every binding at once (P6, P4)."""
-    _binding_changed(organisation, handler, "handler_unbound", tell_organisation=tell_organisation)
+    organisation itself ended every binding at once (P6, P4); a handler who deactivated their
+    own account (P4) is not told again, the organisation is."""
+    _binding_changed(
+        organisation,
+        handler,
+        "handler_unbound",
+        tell_organisation=tell_organisation,
+        tell_handler=tell_handler,
+    )
 
 
 def _binding_changed(
-    organisation: Organisation, handler: User, template: str, *, tell_organisation: bool
+    organisation: Organisation,
+    handler: User,
+    template: str,
+    *,
+    tell_organisation: bool,
+    tell_handler: bool = True,
 ) -> None:
     name = _name(organisation)
     if tell_organisation:
@@ -188,6 +204,6 @@ def _binding_changed(
                 handler=handler.name,
                 organisation=name,
             )
-    mobile = _handler_mobile(handler)
+    mobile = _handler_mobile(handler) if tell_handler else None
     if mobile:
         _notify(handler.id, template + "_person", "sms", mobile, organisation=name)
